@@ -1,0 +1,111 @@
+/** Conv, ConvTranspose and pooling over N×C×spatial tensors (explicit pads only, no auto_pad). */
+import { registerOp, type InferenceContext } from "../op-schema.js";
+import { formatShape } from "../shape.js";
+
+interface Window {
+  kernel: number[];
+  strides: number[];
+  dilations: number[];
+  pads: number[];
+}
+
+function window(ctx: InferenceContext, kernel: number[]): Window {
+  const n = kernel.length;
+  const ones = new Array<number>(n).fill(1);
+  const autoPad = ctx.attr<string>("auto_pad", "NOTSET");
+  if (autoPad !== "NOTSET") ctx.fail(`auto_pad='${autoPad}' is not supported; give explicit pads`);
+  const w = {
+    kernel,
+    strides: [...ctx.attr<readonly number[]>("strides", ones)],
+    dilations: [...ctx.attr<readonly number[]>("dilations", ones)],
+    pads: [...ctx.attr<readonly number[]>("pads", new Array<number>(2 * n).fill(0))],
+  };
+  if (w.strides.length !== n || w.dilations.length !== n || w.pads.length !== 2 * n) {
+    ctx.fail(`strides/dilations need ${n} values and pads ${2 * n} for a ${n}-D window`);
+  }
+  return w;
+}
+
+function convolvedSize(ctx: InferenceContext, input: number, w: Window, i: number, ceil = false): number {
+  const span = w.dilations[i]! * (w.kernel[i]! - 1) + 1;
+  const padded = input + w.pads[i]! + w.pads[i + w.kernel.length]!;
+  if (padded < span) ctx.fail(`window of ${span} is larger than the padded input ${padded} on spatial axis ${i}`);
+  const steps = (padded - span) / w.strides[i]!;
+  return (ceil ? Math.ceil(steps) : Math.floor(steps)) + 1;
+}
+
+registerOp({
+  opType: "Conv",
+  attributes: { auto_pad: "string", dilations: "ints", group: "int", kernel_shape: "ints", pads: "ints", strides: "ints" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const wt = ctx.input(1);
+    const group = ctx.attr("group", 1);
+    if (x.shape.length < 3 || wt.shape.length !== x.shape.length) ctx.fail("X must be N×C×spatial and W M×C/group×kernel of the same rank");
+    if (wt.shape[1]! * group !== x.shape[1]) ctx.fail(`W has ${wt.shape[1]} input channels per group × ${group} groups, X has ${x.shape[1]} channels`);
+    if (wt.shape[0]! % group !== 0) ctx.fail(`output channels ${wt.shape[0]} are not divisible by group ${group}`);
+    const b = ctx.inputs[2];
+    if (b !== undefined && (b.shape.length !== 1 || b.shape[0] !== wt.shape[0])) ctx.fail(`B must be [${wt.shape[0]}], got ${formatShape(b.shape)}`);
+    const w = window(ctx, wt.shape.slice(2));
+    const spatial = x.shape.slice(2).map((d, i) => convolvedSize(ctx, d, w, i));
+    return [{ dtype: x.dtype, shape: [x.shape[0]!, wt.shape[0]!, ...spatial] }];
+  },
+});
+
+registerOp({
+  opType: "ConvTranspose",
+  attributes: { auto_pad: "string", dilations: "ints", group: "int", kernel_shape: "ints", output_padding: "ints", output_shape: "ints", pads: "ints", strides: "ints" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const wt = ctx.input(1);
+    const group = ctx.attr("group", 1);
+    if (x.shape.length < 3 || wt.shape.length !== x.shape.length) ctx.fail("X must be N×C×spatial and W C×M/group×kernel of the same rank");
+    if (wt.shape[0] !== x.shape[1]) ctx.fail(`W has ${wt.shape[0]} input channels, X has ${x.shape[1]}`);
+    if (ctx.attributes["output_shape"] !== undefined) ctx.fail("output_shape is not supported; give pads and output_padding");
+    const w = window(ctx, wt.shape.slice(2));
+    const n = w.kernel.length;
+    const outPad = ctx.attr<readonly number[]>("output_padding", new Array<number>(n).fill(0));
+    const spatial = x.shape.slice(2).map((d, i) =>
+      w.strides[i]! * (d - 1) + outPad[i]! + (w.kernel[i]! - 1) * w.dilations[i]! + 1 - w.pads[i]! - w.pads[i + n]!);
+    return [{ dtype: x.dtype, shape: [x.shape[0]!, wt.shape[1]! * group, ...spatial] }];
+  },
+});
+
+for (const opType of ["AveragePool", "MaxPool"]) {
+  registerOp({
+    opType,
+    attributes: { auto_pad: "string", ceil_mode: "int", count_include_pad: "int", dilations: "ints", kernel_shape: "ints", pads: "ints", strides: "ints", storage_order: "int" },
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      const w = window(ctx, [...ctx.requiredAttr<readonly number[]>("kernel_shape")]);
+      const ceil = ctx.attr("ceil_mode", 0) === 1;
+      const spatial = x.shape.slice(2).map((d, i) => convolvedSize(ctx, d, w, i, ceil));
+      const shape = [x.shape[0]!, x.shape[1]!, ...spatial];
+      return opType === "MaxPool" ? [{ dtype: x.dtype, shape }, { dtype: "int64", shape }] : [{ dtype: x.dtype, shape }];
+    },
+  });
+}
+
+for (const opType of ["GlobalAveragePool", "GlobalMaxPool"]) {
+  registerOp({
+    opType,
+    attributes: {},
+    infer: (ctx) => {
+      const x = ctx.input(0);
+      return [{ dtype: x.dtype, shape: [x.shape[0]!, x.shape[1]!, ...x.shape.slice(2).map(() => 1)] }];
+    },
+  });
+}
+
+registerOp({
+  opType: "Resize",
+  attributes: { mode: "string", nearest_mode: "string", coordinate_transformation_mode: "string", cubic_coeff_a: "float", exclude_outside: "int", extrapolation_value: "float", antialias: "int", axes: "ints", keep_aspect_ratio_policy: "string" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const sizes = ctx.inputs[3];
+    if (sizes !== undefined) return [{ dtype: x.dtype, shape: ctx.constantInts(3) }];
+    const scales = ctx.input(2).constant;
+    if (scales === undefined) return ctx.fail("scales must be a constant");
+    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => Math.floor(d * Number(scales.data[i]))) }];
+  },
+});

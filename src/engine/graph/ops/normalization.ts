@@ -1,0 +1,53 @@
+/** Softmax family, normalisation layers and the classification loss. */
+import { registerOp } from "../op-schema.js";
+import { formatShape, normalizeAxis } from "../shape.js";
+
+for (const opType of ["Softmax", "LogSoftmax"]) {
+  registerOp({ opType, attributes: { axis: "int" }, infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }] });
+}
+
+registerOp({
+  opType: "LayerNormalization",
+  attributes: { axis: "int", epsilon: "float", stash_type: "int" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const axis = normalizeAxis(ctx.attr("axis", -1), x.shape.length);
+    const stats = x.shape.map((d, i) => (i < axis ? d : 1));
+    return [{ dtype: x.dtype, shape: x.shape }, { dtype: "float32", shape: stats }, { dtype: "float32", shape: stats }];
+  },
+});
+
+registerOp({
+  opType: "GroupNormalization",
+  attributes: { epsilon: "float", num_groups: "int", stash_type: "int" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const groups = ctx.requiredAttr<number>("num_groups");
+    if (x.shape.length < 2 || x.shape[1]! % groups !== 0) ctx.fail(`channels ${x.shape[1]} are not divisible by num_groups ${groups}`);
+    return [{ dtype: x.dtype, shape: x.shape }];
+  },
+});
+
+registerOp({
+  opType: "InstanceNormalization",
+  attributes: { epsilon: "float" },
+  infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }],
+});
+
+registerOp({
+  opType: "SoftmaxCrossEntropyLoss",
+  attributes: { ignore_index: "int", reduction: "string" },
+  infer: (ctx) => {
+    const scores = ctx.input(0);
+    const labels = ctx.input(1);
+    if (scores.shape.length < 2) ctx.fail("scores must be N×C[×d…]");
+    const expected = [scores.shape[0]!, ...scores.shape.slice(2)];
+    if (labels.shape.length !== expected.length || labels.shape.some((d, i) => d !== expected[i])) {
+      ctx.fail(`labels must have shape ${formatShape(expected)}`);
+    }
+    if (labels.dtype !== "int64" && labels.dtype !== "int32") ctx.fail("labels must be int32 or int64");
+    const reduction = ctx.attr("reduction", "mean");
+    const loss = reduction === "none" ? expected : [];
+    return [{ dtype: scores.dtype, shape: loss }, { dtype: scores.dtype, shape: scores.shape }];
+  },
+});

@@ -1,0 +1,187 @@
+/** Ops that move or select elements: reshapes, transposes, concatenation, slicing, padding. */
+import { registerOp } from "../op-schema.js";
+import { formatShape, normalizeAxis, product } from "../shape.js";
+
+registerOp({
+  opType: "Reshape",
+  attributes: { allowzero: "int" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const target = ctx.constantInts(1).map((d, i) => (d === 0 && !ctx.attr("allowzero", 0) ? x.shape[i] ?? ctx.fail("0 copies a missing dimension") : d));
+    const known = product(target.filter((d) => d !== -1));
+    const holes = target.filter((d) => d === -1).length;
+    if (holes > 1) ctx.fail("at most one -1 is allowed");
+    const total = product(x.shape);
+    const shape = target.map((d) => (d === -1 ? total / known : d));
+    if (product(shape) !== total || !shape.every(Number.isInteger)) ctx.fail(`cannot reshape ${formatShape(x.shape)} to ${formatShape(target)}`);
+    return [{ dtype: x.dtype, shape }];
+  },
+});
+
+registerOp({
+  opType: "Flatten",
+  attributes: { axis: "int" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const axis = ctx.attr("axis", 1);
+    const a = axis < 0 ? axis + x.shape.length : axis;
+    return [{ dtype: x.dtype, shape: [product(x.shape.slice(0, a)), product(x.shape.slice(a))] }];
+  },
+});
+
+registerOp({
+  opType: "Transpose",
+  attributes: { perm: "ints" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const perm = ctx.attr<readonly number[]>("perm", x.shape.map((_, i) => x.shape.length - 1 - i));
+    if (perm.length !== x.shape.length || new Set(perm).size !== perm.length) ctx.fail(`perm [${perm.join(", ")}] is not a permutation of the axes`);
+    return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p] ?? ctx.fail(`perm names axis ${p}`)) }];
+  },
+});
+
+registerOp({
+  opType: "Concat",
+  attributes: { axis: "int" },
+  infer: (ctx) => {
+    const first = ctx.input(0);
+    const axis = normalizeAxis(ctx.requiredAttr<number>("axis"), first.shape.length);
+    const shape = [...first.shape];
+    shape[axis] = 0;
+    ctx.inputs.forEach((_, i) => {
+      const v = ctx.input(i);
+      if (v.shape.length !== first.shape.length || v.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
+        ctx.fail(`input ${i} ${formatShape(v.shape)} does not match ${formatShape(first.shape)} off axis ${axis}`);
+      }
+      shape[axis]! += v.shape[axis]!;
+    });
+    return [{ dtype: first.dtype, shape }];
+  },
+});
+
+registerOp({
+  opType: "Split",
+  attributes: { axis: "int", num_outputs: "int" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const axis = normalizeAxis(ctx.attr("axis", 0), x.shape.length);
+    const size = x.shape[axis]!;
+    let parts: number[];
+    if (ctx.inputs[1] !== undefined) parts = ctx.constantInts(1);
+    else {
+      const n = ctx.requiredAttr<number>("num_outputs");
+      const chunk = Math.ceil(size / n);
+      parts = Array.from({ length: n }, (_, i) => Math.min(chunk, size - chunk * i));
+    }
+    if (parts.reduce((a, b) => a + b, 0) !== size) ctx.fail(`split sizes [${parts.join(", ")}] do not add up to ${size}`);
+    return parts.map((p) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? p : d)) }));
+  },
+});
+
+registerOp({
+  opType: "Slice",
+  attributes: {},
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const starts = ctx.constantInts(1);
+    const ends = ctx.constantInts(2);
+    const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3) : starts.map((_, i) => i);
+    const steps = ctx.inputs[4] !== undefined ? ctx.constantInts(4) : starts.map(() => 1);
+    const shape = [...x.shape];
+    axes.forEach((a0, i) => {
+      const a = normalizeAxis(a0, x.shape.length);
+      const dim = x.shape[a]!;
+      const step = steps[i]!;
+      if (step === 0) ctx.fail("slice step 0");
+      const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
+      const s = step > 0 ? clamp(starts[i]!, 0, dim) : clamp(starts[i]!, -1, dim - 1);
+      const e = step > 0 ? clamp(ends[i]!, 0, dim) : clamp(ends[i]!, -1, dim - 1);
+      shape[a] = Math.max(0, Math.ceil((e - s) / step));
+    });
+    return [{ dtype: x.dtype, shape }];
+  },
+});
+
+registerOp({
+  opType: "Squeeze",
+  attributes: {},
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const axes = ctx.inputs[1] !== undefined ? ctx.constantInts(1).map((a) => normalizeAxis(a, x.shape.length)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+    for (const a of axes) if (x.shape[a] !== 1) ctx.fail(`axis ${a} has size ${x.shape[a]}, not 1`);
+    return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }];
+  },
+});
+
+registerOp({
+  opType: "Unsqueeze",
+  attributes: {},
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const rank = x.shape.length + ctx.constantInts(1).length;
+    const axes = ctx.constantInts(1).map((a) => normalizeAxis(a, rank));
+    const shape: number[] = [];
+    let j = 0;
+    for (let i = 0; i < rank; i++) shape.push(axes.includes(i) ? 1 : x.shape[j++]!);
+    return [{ dtype: x.dtype, shape }];
+  },
+});
+
+registerOp({
+  opType: "Expand",
+  attributes: {},
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const target = ctx.constantInts(1);
+    const rank = Math.max(target.length, x.shape.length);
+    const shape: number[] = [];
+    for (let i = 0; i < rank; i++) {
+      const a = x.shape[i - (rank - x.shape.length)] ?? 1;
+      const b = target[i - (rank - target.length)] ?? 1;
+      if (a !== b && a !== 1 && b !== 1) ctx.fail(`cannot expand ${formatShape(x.shape)} to ${formatShape(target)}`);
+      shape.push(a === 1 ? b : a);
+    }
+    return [{ dtype: x.dtype, shape }];
+  },
+});
+
+registerOp({
+  opType: "Tile",
+  attributes: {},
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const reps = ctx.constantInts(1);
+    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => d * (reps[i] ?? ctx.fail("repeats must match the rank"))) }];
+  },
+});
+
+registerOp({
+  opType: "Pad",
+  attributes: { mode: "string" },
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    const pads = ctx.constantInts(1);
+    const n = x.shape.length;
+    const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3).map((a) => normalizeAxis(a, n)) : x.shape.map((_, i) => i);
+    if (pads.length !== 2 * axes.length) ctx.fail(`pads needs ${2 * axes.length} values`);
+    const shape = [...x.shape];
+    axes.forEach((a, i) => { shape[a] = shape[a]! + pads[i]! + pads[i + axes.length]!; });
+    return [{ dtype: x.dtype, shape }];
+  },
+});
+
+registerOp({
+  opType: "Shape",
+  attributes: { start: "int", end: "int" },
+  infer: (ctx) => [{ dtype: "int64", shape: [ctx.input(0).shape.length] }],
+});
+
+registerOp({
+  opType: "ConstantOfShape",
+  attributes: { value: "tensor" },
+  infer: (ctx) => {
+    const value = ctx.attributes["value"];
+    const dtype = value !== undefined && typeof value === "object" && "dtype" in value ? value.dtype : "float32";
+    return [{ dtype, shape: ctx.constantInts(0) }];
+  },
+});
