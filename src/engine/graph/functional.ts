@@ -93,3 +93,46 @@ export function zeros(like: Value, shape: Shape = like.shape, dtype: FloatDType 
   const z = like.graph.scalar(0, dtype);
   return shape.length === 0 ? z : expand(z, shape);
 }
+
+// ---- Element-wise helpers, activations and losses (used by layers and by the op gradients) ----
+
+export const abs = (a: Value): Value => a.graph.op("Abs", [a]);
+export const sign = (a: Value): Value => a.graph.op("Sign", [a]);
+export const erf = (a: Value): Value => a.graph.op("Erf", [a]);
+export const reciprocal = (a: Value): Value => a.graph.op("Reciprocal", [a]);
+/** a ** p, p a Value (constant or not) broadcasting against a. */
+export const pow = (a: Value, p: Value): Value => a.graph.op("Pow", [a, p]);
+export const equal = (a: Value, b: Value): Value => a.graph.op("Equal", [a, b]);
+export const not = (a: Value): Value => a.graph.op("Not", [a]);
+export const leakyRelu = (a: Value, alpha = 0.01): Value => a.graph.op("LeakyRelu", [a], { alpha });
+export const softmax = (a: Value, axis = -1): Value => a.graph.op("Softmax", [a], { axis });
+export const logSoftmax = (a: Value, axis = -1): Value => a.graph.op("LogSoftmax", [a], { axis });
+
+/**
+ * GELU as the standard op (default domain, opset 20+; onnxruntime 1.30 runs it at opset 21 for
+ * float32, and for float64 only with approximate "tanh": its CPU provider has no double Erf).
+ */
+export const gelu = (a: Value, approximate: "none" | "tanh" = "none"): Value => a.graph.op("Gelu", [a], { approximate });
+
+/** SiLU (swish): x · sigmoid(x), differentiated as that composite. */
+export const silu = (a: Value): Value => mul(a, sigmoid(a));
+
+/** Mean squared error: mean((pred − target)²) over every element of the broadcast difference. */
+export function mseLoss(pred: Value, target: Value): Value {
+  return meanAll(square(sub(pred, target)));
+}
+
+/** Gathers along `axis` (embeddings: axis 0 with int64 ids). */
+export const gather = (data: Value, indices: Value, axis = 0): Value => data.graph.op("Gather", [data, indices], { axis });
+
+/** Splits along `axis` into pieces of the given sizes (all outputs). */
+export function split(x: Value, sizes: readonly number[], axis: number): Value[] {
+  if (sizes.length === 1) return [x];
+  return x.graph.opMulti("Split", [x, x.graph.int64s(sizes)], { axis });
+}
+
+/** Pads with zeros: `pads` = [begin of each axis…, end of each axis…] as ONNX orders them. */
+export function pad(x: Value, pads: readonly number[]): Value {
+  if (pads.every((p) => p === 0)) return x;
+  return x.graph.op("Pad", [x, x.graph.int64s(pads)]);
+}

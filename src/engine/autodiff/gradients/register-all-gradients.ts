@@ -12,10 +12,51 @@ import { reluGrad } from "./Relu_grad.js";
 import { reshapeGrad } from "./Reshape_grad.js";
 import { subGrad } from "./Sub_grad.js";
 import { sumGrad } from "./Sum_grad.js";
+// Part A: element-wise, activations, softmax/losses, shape ops.
+import { absGrad } from "./Abs_grad.js";
+import { castGrad } from "./Cast_grad.js";
+import { concatGrad } from "./Concat_grad.js";
+import { dropoutGrad } from "./Dropout_grad.js";
+import { erfGrad } from "./Erf_grad.js";
+import { expGrad } from "./Exp_grad.js";
+import { expandGrad } from "./Expand_grad.js";
+import { flattenGrad } from "./Flatten_grad.js";
+import { gatherGrad } from "./Gather_grad.js";
+import { geluGrad } from "./Gelu_grad.js";
+import { leakyReluGrad } from "./LeakyRelu_grad.js";
+import { logGrad } from "./Log_grad.js";
+import { logSoftmaxGrad } from "./LogSoftmax_grad.js";
+import { maxGrad } from "./Max_grad.js";
+import { minGrad } from "./Min_grad.js";
+import { powGrad } from "./Pow_grad.js";
+import { reciprocalGrad } from "./Reciprocal_grad.js";
+import { reduceMaxGrad } from "./ReduceMax_grad.js";
+import { sigmoidGrad } from "./Sigmoid_grad.js";
+import { sliceGrad } from "./Slice_grad.js";
+import { softmaxGrad } from "./Softmax_grad.js";
+import { softmaxCrossEntropyLossGrad } from "./SoftmaxCrossEntropyLoss_grad.js";
+import { splitGrad } from "./Split_grad.js";
+import { sqrtGrad } from "./Sqrt_grad.js";
+import { squeezeGrad } from "./Squeeze_grad.js";
+import { tanhGrad } from "./Tanh_grad.js";
+import { tileGrad } from "./Tile_grad.js";
+import { transposeGrad } from "./Transpose_grad.js";
+import { unsqueezeGrad } from "./Unsqueeze_grad.js";
+import { whereGrad } from "./Where_grad.js";
+// Part B: convolution, pooling, resizing, normalisation, Gemm, Pad.
+import { convGrad } from "./Conv_grad.js";
+import { convTransposeGrad } from "./ConvTranspose_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
   reluGrad, reshapeGrad, subGrad, sumGrad,
+  // Part A
+  absGrad, castGrad, concatGrad, dropoutGrad, erfGrad, expGrad, expandGrad, flattenGrad,
+  gatherGrad, geluGrad, leakyReluGrad, logGrad, logSoftmaxGrad, maxGrad, minGrad, powGrad,
+  reciprocalGrad, reduceMaxGrad, sigmoidGrad, sliceGrad, softmaxGrad, softmaxCrossEntropyLossGrad,
+  splitGrad, sqrtGrad, squeezeGrad, tanhGrad, tileGrad, transposeGrad, unsqueezeGrad, whereGrad,
+  // Part B
+  convGrad, convTransposeGrad,
 ];
 
 for (const def of all) registerGradient(def);

@@ -78,6 +78,32 @@ registerOp({
   },
 });
 
+/** One sliced axis: the first index taken, the step, and how many elements are taken. */
+export interface SliceAxis {
+  readonly axis: number;
+  readonly start: number;
+  readonly step: number;
+  readonly count: number;
+}
+
+/**
+ * Resolves a Slice node's constant starts/ends/axes/steps as the ONNX spec does (negative indices
+ * count from the end; starts clamp to [0, dim] stepping forward and [0, dim − 1] stepping back, ends
+ * to [0, dim] and [−1, dim − 1]). Shared by the schema and the Slice gradient so they cannot disagree.
+ */
+export function sliceAxes(shape: readonly number[], starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): SliceAxis[] {
+  return (axes ?? starts.map((_, i) => i)).map((a0, i) => {
+    const axis = normalizeAxis(a0, shape.length);
+    const dim = shape[axis]!;
+    const step = steps?.[i] ?? 1;
+    if (step === 0) throw new RangeError(`Slice: step 0 on axis ${axis}.`);
+    const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
+    const start = step > 0 ? clamp(starts[i]!, 0, dim) : clamp(starts[i]!, 0, dim - 1);
+    const end = step > 0 ? clamp(ends[i]!, 0, dim) : clamp(ends[i]!, -1, dim - 1);
+    return { axis, start, step, count: Math.max(0, Math.ceil((end - start) / step)) };
+  });
+}
+
 registerOp({
   opType: "Slice",
   attributes: {},
@@ -85,19 +111,14 @@ registerOp({
     const x = ctx.input(0);
     const starts = ctx.constantInts(1);
     const ends = ctx.constantInts(2);
-    const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3) : starts.map((_, i) => i);
-    const steps = ctx.inputs[4] !== undefined ? ctx.constantInts(4) : starts.map(() => 1);
+    const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3) : undefined;
+    const steps = ctx.inputs[4] !== undefined ? ctx.constantInts(4) : undefined;
+    if (ends.length !== starts.length || (axes !== undefined && axes.length !== starts.length) || (steps !== undefined && steps.length !== starts.length)) {
+      ctx.fail("starts, ends, axes and steps must have the same length");
+    }
+    if (steps?.includes(0)) ctx.fail("slice step 0");
     const shape = [...x.shape];
-    axes.forEach((a0, i) => {
-      const a = normalizeAxis(a0, x.shape.length);
-      const dim = x.shape[a]!;
-      const step = steps[i]!;
-      if (step === 0) ctx.fail("slice step 0");
-      const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
-      const s = step > 0 ? clamp(starts[i]!, 0, dim) : clamp(starts[i]!, -1, dim - 1);
-      const e = step > 0 ? clamp(ends[i]!, 0, dim) : clamp(ends[i]!, -1, dim - 1);
-      shape[a] = Math.max(0, Math.ceil((e - s) / step));
-    });
+    for (const s of sliceAxes(x.shape, starts, ends, axes, steps)) shape[s.axis] = s.count;
     return [{ dtype: x.dtype, shape }];
   },
 });
