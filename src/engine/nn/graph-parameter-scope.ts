@@ -1,0 +1,99 @@
+/**
+ * The ParameterScope implementation. Every scope of one graph shares a root that records parameters
+ * in declaration order and asks a `ParameterBinding` for the Value each one becomes in this graph.
+ */
+import type { GraphBuilder } from "../graph/graph-builder.js";
+import { formatShape, sameShape } from "../graph/shape.js";
+import type { Shape, Value } from "../graph/value.js";
+import type { Initializer } from "./initializer.js";
+import type { ParameterOptions, ParameterScope, ParameterSpec } from "./parameter-scope.js";
+
+/** Makes the Value a parameter is in one graph (an input, a slice of a flat vector, an initializer). */
+export type ParameterBinding = (spec: ParameterSpec, graph: GraphBuilder) => Value;
+
+export interface ScopeOptions {
+  readonly training: boolean;
+}
+
+/** A root scope plus what it saw, for the code that builds a graph. */
+export interface BoundScope {
+  readonly scope: ParameterScope;
+  /** Parameters in the order the model first asked for them. */
+  specs(): readonly ParameterSpec[];
+  /** The Value each parameter became in this graph. */
+  values(): ReadonlyMap<string, Value>;
+}
+
+const SEGMENT = /^[A-Za-z0-9_-]+$/;
+
+interface Root {
+  readonly graph: GraphBuilder;
+  readonly training: boolean;
+  readonly bind: ParameterBinding;
+  readonly specs: ParameterSpec[];
+  readonly values: Map<string, Value>;
+}
+
+class GraphParameterScope implements ParameterScope {
+  constructor(private readonly root: Root, readonly path: string) {}
+
+  get graph(): GraphBuilder {
+    return this.root.graph;
+  }
+  get training(): boolean {
+    return this.root.training;
+  }
+
+  child(name: string): ParameterScope {
+    checkSegment("child", name, this.path);
+    return new GraphParameterScope(this.root, this.qualify(name));
+  }
+
+  param(name: string, shape: Shape, init: Initializer, options: ParameterOptions = {}): Value {
+    checkSegment("param", name, this.path);
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d <= 0) throw new RangeError(`Parameter '${this.qualify(name)}': invalid shape ${formatShape(shape)} (dimensions must be positive integers).`);
+    }
+    const full = this.qualify(name);
+    const seen = this.root.values.get(full);
+    if (seen !== undefined) {
+      if (!sameShape(seen.shape, shape)) {
+        throw new RangeError(`Parameter '${full}' was declared with shape ${formatShape(seen.shape)} and is now asked for with ${formatShape(shape)}.`);
+      }
+      return seen;
+    }
+    const spec: ParameterSpec = Object.freeze({
+      name: full,
+      dtype: "float32",
+      shape: Object.freeze([...shape]),
+      init,
+      decay: options.decay ?? shape.length >= 2,
+    });
+    const value = this.root.bind(spec, this.root.graph);
+    if (value.dtype !== "float32" || !sameShape(value.shape, shape)) {
+      throw new Error(`Parameter '${full}': its binding made ${value.dtype}${formatShape(value.shape)}, expected float32${formatShape(shape)}.`);
+    }
+    this.root.specs.push(spec);
+    this.root.values.set(full, value);
+    return value;
+  }
+
+  private qualify(name: string): string {
+    return this.path === "" ? name : `${this.path}.${name}`;
+  }
+}
+
+function checkSegment(what: string, name: string, path: string): void {
+  if (!SEGMENT.test(name)) {
+    throw new TypeError(`${what}('${name}') in scope '${path}': names are letters, digits, '_' and '-' (dots separate scopes).`);
+  }
+}
+
+export function createParameterScope(graph: GraphBuilder, bind: ParameterBinding, options: ScopeOptions): BoundScope {
+  const root: Root = { graph, training: options.training, bind, specs: [], values: new Map() };
+  return {
+    scope: new GraphParameterScope(root, ""),
+    specs: () => root.specs,
+    values: () => root.values,
+  };
+}

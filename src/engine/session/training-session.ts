@@ -1,0 +1,96 @@
+/**
+ * The training session (interface). One fused ONNX graph per step:
+ *
+ *   inputs:  parameters, optimizer state, the model's batch inputs, lr, step
+ *   outputs: loss, metrics, new parameters, new optimizer state
+ *
+ * compiled once; `step()` runs it and swaps the returned buffers in. Extra graphs (eval, sample)
+ * share the parameters: the session feeds them from its current buffers.
+ */
+import type { Tensor, TensorGroup } from "../../tensor.js";
+import type { JsonObject, JsonValue } from "../nn/json.js";
+import type { Feeds, Model } from "../nn/model.js";
+import type { ParameterSpec } from "../nn/parameter-scope.js";
+import type { RandomSource } from "../nn/random-source.js";
+import type { Optimizer } from "../optim/optimizer.js";
+import type { Schedule } from "../optim/schedule.js";
+
+/** The generator a session draws from: random numbers plus a JSON state to checkpoint. */
+export interface SessionRandom extends RandomSource {
+  state(): JsonValue;
+  setState(state: JsonValue): void;
+}
+
+export interface TrainingSessionOptions<Batch> {
+  readonly model: Model<Batch>;
+  readonly optimizer: Optimizer;
+  /** Learning rate per step. */
+  readonly schedule: Schedule;
+  /** Fixed batch size of the step graph (shapes are static). */
+  readonly batchSize: number;
+  /** Draws the initial parameters, then every step's randomness. Its state is in the state dict. */
+  readonly rng: SessionRandom;
+  /** Clip the gradients' global L2 norm to this value (off by default). */
+  readonly clipGradNorm?: number;
+  /** onnxruntime intra-op threads (default 2). */
+  readonly threads?: number;
+}
+
+export interface StepResult {
+  /** The step number just completed (1 after the first step). */
+  readonly step: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly metrics: Readonly<Record<string, number>>;
+}
+
+/** JSON part of the state dict. */
+export interface TrainingState {
+  /** Completed steps. */
+  readonly step: number;
+  /** The model's config (the run's fingerprint). */
+  readonly model: JsonObject;
+  readonly optimizer: JsonObject;
+  readonly schedule: JsonObject;
+  /** The generator's state after the last step. */
+  readonly rng: JsonValue;
+  /** Whatever the caller adds (data cursor, epoch, loss history...). */
+  readonly [key: string]: JsonValue;
+}
+
+export interface StateDict {
+  readonly tensors: { readonly model: TensorGroup; readonly optimizer: TensorGroup };
+  readonly state: TrainingState;
+}
+
+/** An extra graph bound to the session's current parameters. */
+export interface BoundGraph {
+  readonly name: string;
+  readonly batchSize: number;
+  /** Runs with the caller's inputs; parameters are fed from the session's current buffers. */
+  run(feeds: Feeds): Promise<Record<string, Tensor>>;
+}
+
+export interface TrainingSession<Batch> {
+  readonly model: Model<Batch>;
+  /** Completed steps. */
+  readonly stepCount: number;
+  readonly batchSize: number;
+  readonly parameterSpecs: readonly ParameterSpec[];
+  /** The current parameters (the session's own buffers: read, don't write). */
+  parameters(): TensorGroup;
+  /** One step: feeds from `model.feeds(batch, rng)`, lr from the schedule, then the fused graph. */
+  step(batch: Batch): Promise<StepResult>;
+  /** One step with ready feeds (the caller drew any randomness). */
+  stepWithFeeds(feeds: Feeds): Promise<StepResult>;
+  /**
+   * The session's tensors and JSON state, plus `extra` in state. The tensors are the current buffers,
+   * not copies: a step replaces buffers and never writes into them, so a state dict stays valid.
+   */
+  stateDict(extra?: Readonly<Record<string, JsonValue>>): StateDict;
+  /** Replaces parameters, optimizer state, step and generator state; checks names, shapes, dtypes. */
+  loadStateDict(dict: StateDict): void;
+  /** Compiles (once per name and batch size) an extra graph of the model over the same parameters. */
+  graph(name: string, batchSize: number): Promise<BoundGraph>;
+  release(): Promise<void>;
+}
