@@ -43,6 +43,9 @@ import { tileGrad } from "./Tile_grad.js";
 import { transposeGrad } from "./Transpose_grad.js";
 import { unsqueezeGrad } from "./Unsqueeze_grad.js";
 import { whereGrad } from "./Where_grad.js";
+// Part B: convolution, pooling, resizing, normalisation, Gemm, Pad.
+import { convGrad } from "./Conv_grad.js";
+import { convTransposeGrad } from "./ConvTranspose_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
@@ -52,6 +55,8 @@ const all: GradientDefinition[] = [
   gatherGrad, geluGrad, leakyReluGrad, logGrad, logSoftmaxGrad, maxGrad, minGrad, powGrad,
   reciprocalGrad, reduceMaxGrad, sigmoidGrad, sliceGrad, softmaxGrad, softmaxCrossEntropyLossGrad,
   splitGrad, sqrtGrad, squeezeGrad, tanhGrad, tileGrad, transposeGrad, unsqueezeGrad, whereGrad,
+  // Part B
+  convGrad, convTransposeGrad,
 ];
 
 for (const def of all) registerGradient(def);
