@@ -1,0 +1,193 @@
+/**
+ * Every user-facing message of the checkpoint store, and the error codes. Tests assert against
+ * these same functions (STYLE.md §7), so wording can change in one place.
+ */
+import type { CheckpointKind, CheckpointProblem } from "./store.js";
+
+export const CheckpointErrorCode = {
+  /** Another writer holds the directory's lock. */
+  LOCKED: "CHECKPOINT_LOCKED",
+  /** A lock file exists but cannot be read as one. */
+  LOCK_UNREADABLE: "CHECKPOINT_LOCK_UNREADABLE",
+  /** Our lock was taken from us before a commit. */
+  LOCK_LOST: "CHECKPOINT_LOCK_LOST",
+  /** Not enough free space for the next checkpoint, or the disk filled while writing. */
+  DISK_FULL: "CHECKPOINT_DISK_FULL",
+  /** Writing a checkpoint failed (I/O error); nothing partial is visible. */
+  WRITE_FAILED: "CHECKPOINT_WRITE_FAILED",
+  /** A checkpoint for this step and kind already exists. */
+  EXISTS: "CHECKPOINT_EXISTS",
+  /** The ref names nothing. */
+  NOT_FOUND: "CHECKPOINT_NOT_FOUND",
+  /** The checkpoint failed verification (size, hash, structure, state/manifest agreement). */
+  CORRUPT: "CHECKPOINT_CORRUPT",
+  /** The directory to open read-only does not exist. */
+  DIR_MISSING: "CHECKPOINT_DIR_MISSING",
+  /** The store was closed. */
+  CLOSED: "CHECKPOINT_STORE_CLOSED",
+  /** The operation needs a writable store. */
+  READ_ONLY: "CHECKPOINT_READ_ONLY",
+} as const;
+
+export type CheckpointErrorCodeValue = (typeof CheckpointErrorCode)[keyof typeof CheckpointErrorCode];
+
+function mib(bytes: number): string {
+  return `${(bytes / 1048576).toFixed(1)} MiB`;
+}
+
+/** What the lock file says about its holder, for messages. */
+export interface LockHolderView {
+  pid: number;
+  hostname: string;
+  started: string;
+  argv: readonly string[];
+}
+
+function holderText(h: LockHolderView): string {
+  const command = h.argv.length > 0 ? h.argv.join(" ") : "(unknown command)";
+  return `pid ${h.pid} on host ${h.hostname}, since ${h.started}, command: ${command}`;
+}
+
+export const messages = {
+  locked(dir: string, holder: LockHolderView, sameProcess: boolean): string {
+    if (sameProcess) {
+      return (
+        `Checkpoint directory ${dir} is already open for writing in this process (${holderText(holder)}). ` +
+        `Only one writer per directory: call close() on the other CheckpointStore first ` +
+        `(in a notebook, the store a previous cell opened), or open it with { readOnly: true } to only read.`
+      );
+    }
+    return (
+      `Checkpoint directory ${dir} is locked by another writer: ${holderText(holder)}. ` +
+      `Only one process may write checkpoints to a directory: stop that process or use another directory. ` +
+      `If it already ended on another host, delete ${dir}/.lock by hand.`
+    );
+  },
+  lockUnreadable(file: string, detail: string): string {
+    return (
+      `The checkpoint lock file ${file} is unreadable (${detail}). If no process is writing to this ` +
+      `directory, delete the .lock directory beside it and open again.`
+    );
+  },
+  lockContended(dir: string): string {
+    return `Could not take the checkpoint lock of ${dir}: other processes kept taking it at the same moment. Try again.`;
+  },
+  lockLost(dir: string, holder: LockHolderView | undefined): string {
+    const who = holder ? ` It is now held by ${holderText(holder)}.` : " Its lock file is gone.";
+    return (
+      `This store no longer holds the writer lock of ${dir}, so the checkpoint was not committed.${who} ` +
+      `Make sure only one process writes to this directory, then open the store again.`
+    );
+  },
+  diskFull(dir: string, needed: number, checkpointBytes: number, margin: number, available: number): string {
+    return (
+      `Not enough free space to save a checkpoint in ${dir}: needs ${mib(needed)} ` +
+      `(${mib(checkpointBytes)} for the checkpoint + ${mib(margin)} margin), ${mib(available)} available. ` +
+      `Free space, prune old checkpoints (nbresume prune ${dir} --yes), or keep fewer (keep: { rolling, emergency, best }).`
+    );
+  },
+  diskFullDuringWrite(dir: string, label: string, file: string): string {
+    return (
+      `The disk filled up while saving ${label} in ${dir} (writing ${file}). The partial checkpoint was removed ` +
+      `and every earlier checkpoint is intact. Free space, prune old checkpoints, or keep fewer.`
+    );
+  },
+  writeFailed(dir: string, label: string, file: string, detail: string, cleaned: boolean): string {
+    return (
+      `Saving ${label} in ${dir} failed at ${file}: ${detail}. ` +
+      (cleaned
+        ? "The partial checkpoint was removed and every earlier checkpoint is intact."
+        : "The partial checkpoint could not be removed now; it is never listed and the next writable open removes it.")
+    );
+  },
+  commitNotDurable(path: string, detail: string): string {
+    return (
+      `The checkpoint ${path} was renamed into place but syncing its parent directory failed (${detail}); ` +
+      `it may not survive a power loss. Check the disk, then save again under a new step.`
+    );
+  },
+  exists(path: string, step: number, kind: CheckpointKind): string {
+    return (
+      `A ${kind} checkpoint for step ${step} already exists: ${path}. Each step is saved once per kind: ` +
+      `resume from it, save under another step, or delete it first.`
+    );
+  },
+  latestNotUpdated(name: string, detail: string): string {
+    return `Checkpoint ${name} is committed, but the latest pointer could not be updated (${detail}).`;
+  },
+  pruneFailed(name: string, detail: string): string {
+    return `Pruning ${name} failed (${detail}); it stays until the next prune.`;
+  },
+  dirMissing(dir: string): string {
+    return `Checkpoint directory ${dir} does not exist.`;
+  },
+  closed(dir: string): string {
+    return `The checkpoint store for ${dir} is closed; open it again.`;
+  },
+  readOnly(dir: string, operation: string): string {
+    return `The checkpoint store for ${dir} was opened read-only; ${operation} needs CheckpointStore.open(dir) without readOnly.`;
+  },
+  notFound(ref: string, dir: string, detail: string): string {
+    return `No checkpoint matches "${ref}" in ${dir}: ${detail}.`;
+  },
+  noneVerified(ref: string, dir: string, skipped: readonly { name: string; problem: string }[]): string {
+    const list = skipped.map((s) => `${s.name} (${s.problem})`).join("; ");
+    return (
+      `No checkpoint for "${ref}" in ${dir} verifies: ${list}. Nothing was loaded. ` +
+      `Inspect with nbresume verify ${dir}; move the damaged directories away to start fresh.`
+    );
+  },
+  corrupt(path: string, problems: readonly CheckpointProblem[]): string {
+    return `Checkpoint ${path} failed verification: ${summarizeProblems(problems)}.`;
+  },
+  skipped(name: string, problem: string, fallback: string | undefined): string {
+    return fallback === undefined
+      ? `Checkpoint ${name} is damaged (${problem}); no older checkpoint verifies.`
+      : `Checkpoint ${name} is damaged (${problem}); using ${fallback} instead.`;
+  },
+  noCheckpoints(): string {
+    return "the directory holds no checkpoint";
+  },
+  noStep(step: number): string {
+    return `no checkpoint of step ${step}`;
+  },
+  noBestMetric(): string {
+    return "no best metric is configured (open the store with bestMetric: { name, mode })";
+  },
+  noBestCandidate(metric: string, rank: number): string {
+    return rank === 1
+      ? `no checkpoint has the metric "${metric}"`
+      : `fewer than ${rank} checkpoints have the metric "${metric}"`;
+  },
+  latestProblem(detail: string): string {
+    return `the latest pointer ${detail}`;
+  },
+
+  // Problems found while verifying one checkpoint (each names its file).
+  fileMissing(file: string): string {
+    return `${file}: missing`;
+  },
+  fileSize(file: string, expected: number, actual: number): string {
+    return `${file}: ${expected} bytes expected, ${actual} found (truncated or overwritten)`;
+  },
+  fileHash(file: string, expected: string, actual: string): string {
+    return `${file}: hash ${expected} expected, ${actual} found (the bytes changed)`;
+  },
+  fileUnreadable(file: string, detail: string): string {
+    return `${file}: unreadable (${detail})`;
+  },
+  fileInvalid(file: string, detail: string): string {
+    return `${file}: ${detail}`;
+  },
+  stateMismatch(field: string, inState: unknown, inManifest: unknown): string {
+    return `state.json: ${field} is ${JSON.stringify(inState)} but the manifest says ${JSON.stringify(inManifest)}`;
+  },
+  nameMismatch(name: string, field: string, value: unknown): string {
+    return `manifest.json: ${field} ${JSON.stringify(value)} does not match the directory name ${name}`;
+  },
+} as const;
+
+/** "model.safetensors: …; state.json: …" — the files named first, as people scan for them. */
+export function summarizeProblems(problems: readonly CheckpointProblem[]): string {
+  return problems.map((p) => p.message).join("; ");
+}
