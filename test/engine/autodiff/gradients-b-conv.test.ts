@@ -54,6 +54,22 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     });
   });
 
+  it("unit stride, group 2, dilation 2 and asymmetric pads (dX as a Conv with the flipped kernel)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [2, 4, 7, 6] }, { name: "w", shape: [4, 2, 3, 2] }, { name: "b", shape: [4] }],
+      build: (_g, [x, w, b]) => conv(x!, w!, b!, { group: 2, dilations: [2, 1], pads: [2, 0, 1, 1] }),
+    });
+  });
+
+  it("unit stride with pads wider than the window (dX through ConvTranspose)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [1, 2, 4, 4] }, { name: "w", shape: [3, 2, 2, 2] }],
+      build: (_g, [x, w]) => conv(x!, w!, undefined, { pads: [2, 1, 0, 2] }),
+    });
+  });
+
   it("1-D with stride 2, dilation 2 and group 2", async () => {
     await checkGradients({
       ...F32,
