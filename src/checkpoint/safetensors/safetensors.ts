@@ -42,3 +42,15 @@ export interface ParsedHeader {
   readonly entries: readonly HeaderEntry[];
   readonly metadata: Readonly<Record<string, string>>;
 }
+
+/** What a group of tensors will look like on disk, computed before writing a byte. */
+export interface SafetensorsLayout {
+  /** The file's first bytes: the 8-byte little-endian header length, then the space-padded JSON. */
+  readonly header: Uint8Array;
+  /** 8 + header length: where the data section starts. */
+  readonly dataStart: number;
+  /** Entries in data order (the reference writer's order), absolute byte ranges. */
+  readonly entries: readonly HeaderEntry[];
+  /** The exact size of the file, header included. */
+  readonly fileSize: number;
+}
