@@ -8,3 +8,7 @@ export function exponentNeedsGradient(nodeId: number, exponent: string): string 
 export function missingOutput(opType: string, nodeId: number, output: string, fix: string): string {
   return `${opType} (node ${nodeId}): the gradient needs the node's ${output} output, which was not created. ${fix}`;
 }
+
+export function unsupportedGradient(opType: string, nodeId: number, what: string, fix: string): string {
+  return `${opType} (node ${nodeId}): no gradient for ${what}. ${fix}`;
+}

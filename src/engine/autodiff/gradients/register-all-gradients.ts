@@ -46,6 +46,9 @@ import { whereGrad } from "./Where_grad.js";
 // Part B: convolution, pooling, resizing, normalisation, Gemm, Pad.
 import { convGrad } from "./Conv_grad.js";
 import { convTransposeGrad } from "./ConvTranspose_grad.js";
+import { averagePoolGrad } from "./AveragePool_grad.js";
+import { globalAveragePoolGrad } from "./GlobalAveragePool_grad.js";
+import { maxPoolGrad } from "./MaxPool_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
@@ -56,7 +59,7 @@ const all: GradientDefinition[] = [
   reciprocalGrad, reduceMaxGrad, sigmoidGrad, sliceGrad, softmaxGrad, softmaxCrossEntropyLossGrad,
   splitGrad, sqrtGrad, squeezeGrad, tanhGrad, tileGrad, transposeGrad, unsqueezeGrad, whereGrad,
   // Part B
-  convGrad, convTransposeGrad,
+  convGrad, convTransposeGrad, averagePoolGrad, globalAveragePoolGrad, maxPoolGrad,
 ];
 
 for (const def of all) registerGradient(def);

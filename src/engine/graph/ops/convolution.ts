@@ -31,7 +31,12 @@ function convolvedSize(ctx: InferenceContext, input: number, w: Window, i: numbe
   const padded = input + w.pads[i]! + w.pads[i + w.kernel.length]!;
   if (padded < span) ctx.fail(`window of ${span} is larger than the padded input ${padded} on spatial axis ${i}`);
   const steps = (padded - span) / w.strides[i]!;
-  return (ceil ? Math.ceil(steps) : Math.floor(steps)) + 1;
+  if (!ceil) return Math.floor(steps) + 1;
+  // ceil_mode drops a last window that would start in the end padding (ONNX spec, onnxruntime's
+  // kernels, PyTorch). onnxruntime 1.30's load-time shape inference keeps it, so a graph that hits
+  // this case can fail to load with "Incompatible dimensions": avoid such pads/strides.
+  const out = Math.ceil(steps) + 1;
+  return (out - 1) * w.strides[i]! >= input + w.pads[i]! ? out - 1 : out;
 }
 
 registerOp({
