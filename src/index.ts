@@ -1,2 +1,3 @@
 export * from "./tensor.js";
 export * from "./errors.js";
+export * from "./checkpoint/index.js";

@@ -1,0 +1,654 @@
+/**
+ * The checkpoint store's implementation (the contract and the pipeline are in store.ts).
+ * Each mechanism lives in its own file; this one sequences them:
+ * lock.ts · durable-fs.ts · file-writer.ts · manifest.ts · state-file.ts · verify.ts ·
+ * retention.ts · resolve.ts · disk-space.ts · messages.ts.
+ */
+import { constants as fsConstants } from "node:fs";
+import type { FileHandle } from "node:fs/promises";
+import * as path from "node:path";
+import { NbresumeError, isNbresumeError } from "../errors.js";
+import type { TensorGroup } from "../tensor.js";
+import { diffConfigs } from "./config-diff.js";
+import { DEFAULT_DISK_MARGIN, ensureFreeSpace } from "./disk-space.js";
+import {
+  type DurableFs, errnoCode, fsyncDir, nodeFs, readSmallFile, replaceFileAtomically, tempName, writeNewFileDurably,
+} from "./durable-fs.js";
+import { HashingFileWriter, type WrittenFile } from "./file-writer.js";
+import { createHash, hashBytes } from "./hash.js";
+import { NBRESUME_VERSION } from "./library-version.js";
+import { DirectoryLock } from "./lock.js";
+import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, serializeManifest } from "./manifest.js";
+import { CheckpointErrorCode, messages, summarizeProblems } from "./messages.js";
+import {
+  CHECKPOINT_KINDS, LATEST_FILE, MANIFEST_FILE, STATE_FILE, checkpointDirName, groupFileName, groupOfFile,
+  isCheckpointKind, isTempName, isValidGroupName, parseCheckpointDirName,
+} from "./naming.js";
+import { type ParsedRef, candidatesFor, parseRef } from "./resolve.js";
+import { type ResolvedRetentionPolicy, compareNewestFirst, planRetention, resolveRetentionPolicy } from "./retention.js";
+import { fileByteSource, readSafetensors, safetensorsLayout, writeSafetensors } from "./safetensors/index.js";
+import { quoteCommand } from "./shell-quote.js";
+import { MAX_STATE_BYTES, parseState, serializeState, stateManifestMismatches } from "./state-file.js";
+import type {
+  BestMetric, CheckpointInfo, CheckpointKind, CheckpointListing, CheckpointProblem, CheckpointReader, CheckpointState,
+  CheckpointStore, CheckpointStoreOptions, CheckpointTarget, ConfigDiff, DiskUsage, KindTotal, ListOptions,
+  LoadedCheckpoint, Metrics, PruneOptions, PruneResult, ResolvedCheckpoint, ResumeInfo, RetentionPlan,
+  SaveRequest, SavedCheckpoint, SkippedCheckpoint, VerifyResult,
+} from "./store.js";
+import { readManifest, verifyCheckpointDir } from "./verify.js";
+
+const MAX_LATEST_BYTES = 4096;
+
+function emptyTotals(): Record<CheckpointKind, KindTotal> {
+  return { rolling: { count: 0, bytes: 0 }, emergency: { count: 0, bytes: 0 }, epoch: { count: 0, bytes: 0 }, final: { count: 0, bytes: 0 } };
+}
+
+function label(step: number, kind: CheckpointKind): string {
+  return `the ${kind} checkpoint of step ${step}`;
+}
+
+function validateBestMetric(value: unknown): BestMetric | undefined {
+  if (value === undefined) return undefined;
+  const v = value as Partial<BestMetric>;
+  if (typeof value !== "object" || value === null || typeof v.name !== "string" || v.name.length === 0 || (v.mode !== "min" && v.mode !== "max")) {
+    throw new TypeError(`bestMetric must be { name: string, mode: "min" | "max" }, got ${JSON.stringify(value)}.`);
+  }
+  return { name: v.name, mode: v.mode };
+}
+
+function validateMetrics(metrics: unknown): Metrics {
+  if (metrics === undefined) return {};
+  if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
+    throw new TypeError(`save: metrics must be an object of numbers, got ${JSON.stringify(metrics)}.`);
+  }
+  const out: Metrics = {};
+  for (const [name, value] of Object.entries(metrics)) {
+    if (typeof value !== "number") throw new TypeError(`save: metric "${name}" must be a number, got ${JSON.stringify(value)}.`);
+    out[name] = value;
+  }
+  return out;
+}
+
+function validateSaveRequest(req: SaveRequest): { kind: CheckpointKind; step: number; epoch: number; metrics: Metrics; groups: [string, TensorGroup][] } {
+  if (typeof req !== "object" || req === null) throw new TypeError("save: expected { kind, step, epoch?, tensors, state?, metrics? }.");
+  if (!isCheckpointKind(req.kind)) throw new TypeError(`save: kind must be one of ${CHECKPOINT_KINDS.join(", ")}, got ${JSON.stringify(req.kind)}.`);
+  if (typeof req.step !== "number" || !Number.isSafeInteger(req.step) || req.step < 0) throw new RangeError(`save: step must be an integer ≥ 0, got ${String(req.step)}.`);
+  const epoch = req.epoch ?? 0;
+  if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`save: epoch must be an integer ≥ 0, got ${String(req.epoch)}.`);
+  if (typeof req.tensors !== "object" || req.tensors === null) throw new TypeError("save: tensors must be an object of named tensor groups, e.g. { model: {...}, optimizer: {...} }.");
+  const groups = Object.entries(req.tensors);
+  for (const [group, tensors] of groups) {
+    if (!isValidGroupName(group)) {
+      throw new TypeError(`save: tensor group name ${JSON.stringify(group)} cannot be a file name: use letters, digits, "_", "-" or "." (at most 128, not starting with "." or "-").`);
+    }
+    if (typeof tensors !== "object" || tensors === null) throw new TypeError(`save: tensors.${group} must be an object of tensors.`);
+  }
+  return { kind: req.kind, step: req.step, epoch, metrics: validateMetrics(req.metrics), groups };
+}
+
+/** Turn a failure while writing into the store's error; TypeError/RangeError and our own errors pass through. */
+function saveError(error: unknown, dir: string, what: string, file: string, cleaned: boolean): unknown {
+  if (error instanceof TypeError || error instanceof RangeError || isNbresumeError(error)) return error;
+  const code = errnoCode(error);
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new NbresumeError(CheckpointErrorCode.DISK_FULL, messages.diskFullDuringWrite(dir, what, file), { where: file, cause: error });
+  }
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.writeFailed(dir, what, file, detail, cleaned), { where: file, cause: error });
+}
+
+function corrupt(where: string, problems: CheckpointProblem[], cause?: unknown): NbresumeError {
+  return new NbresumeError(CheckpointErrorCode.CORRUPT, messages.corrupt(where, problems), {
+    where: problems[0] ? path.join(where, problems[0].file) : where,
+    ...(cause === undefined ? {} : { cause }),
+  });
+}
+
+export class CheckpointStoreImpl implements CheckpointStore {
+  private closed = false;
+  /** Saves and prunes run one at a time, in call order. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  private constructor(
+    readonly dir: string,
+    readonly readOnly: boolean,
+    private readonly fs: DurableFs,
+    private readonly policy: ResolvedRetentionPolicy,
+    private readonly bestMetric: BestMetric | undefined,
+    private readonly margin: number,
+    private readonly autoPrune: boolean,
+    private readonly lock: DirectoryLock | undefined,
+  ) {}
+
+  static open(dir: string, options: CheckpointStoreOptions & { readOnly: true }): Promise<CheckpointReader>;
+  static open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore>;
+  static async open(dir: string, options: CheckpointStoreOptions = {}): Promise<CheckpointStore> {
+    if (typeof dir !== "string" || dir.length === 0) throw new TypeError(`CheckpointStore.open: dir must be a non-empty path, got ${JSON.stringify(dir)}.`);
+    const policy = resolveRetentionPolicy(options.keep);
+    const bestMetric = validateBestMetric(options.bestMetric);
+    const margin = options.diskMargin ?? DEFAULT_DISK_MARGIN;
+    if (typeof margin !== "number" || !Number.isSafeInteger(margin) || margin < 0) throw new RangeError(`diskMargin must be a whole number of bytes ≥ 0, got ${String(margin)}.`);
+    const fs = options.fs ?? nodeFs;
+    const root = path.resolve(dir);
+    const readOnly = options.readOnly === true;
+
+    if (readOnly) {
+      const stat = await fs.stat(root).catch(() => undefined);
+      if (!stat?.isDirectory()) throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root), { where: root });
+      return new CheckpointStoreImpl(root, true, fs, policy, bestMetric, margin, false, undefined);
+    }
+    await fs.mkdir(root, { recursive: true });
+    const lock = await DirectoryLock.acquire(fs, root);
+    const store = new CheckpointStoreImpl(root, false, fs, policy, bestMetric, margin, options.autoPrune ?? true, lock);
+    try {
+      await store.removeTempLeftovers();
+    } catch (error) {
+      await lock.release().catch(() => undefined);
+      throw error;
+    }
+    return store;
+  }
+
+  // ── writing ───────────────────────────────────────────────────────────────────────────────
+
+  save(request: SaveRequest): Promise<SavedCheckpoint> {
+    this.assertWritable("save()");
+    const req = validateSaveRequest(request);
+    // Serialize the state now: a bad state is the caller's error, before anything touches disk.
+    const stateBytes = serializeState(
+      { kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, nbresume: NBRESUME_VERSION },
+      request.state,
+    );
+    return this.exclusive(() => this.commit(request, req, stateBytes));
+  }
+
+  private async commit(request: SaveRequest, req: ReturnType<typeof validateSaveRequest>, stateBytes: Uint8Array): Promise<SavedCheckpoint> {
+    this.assertOpen();
+    const { kind, step, epoch, metrics, groups } = req;
+    const name = checkpointDirName(step, kind);
+    const finalDir = path.join(this.dir, name);
+    const what = label(step, kind);
+    if (await this.fs.stat(finalDir).then(() => true, () => false)) {
+      throw new NbresumeError(CheckpointErrorCode.EXISTS, messages.exists(finalDir, step, kind), { where: finalDir });
+    }
+
+    // 1. Exact sizes up front (layout validates every tensor), then the free-space check.
+    const layouts = groups.map(([group, tensors]) => {
+      const given = request.metadata?.[group];
+      const metadata = given === undefined ? undefined : { ...given };
+      return { group, tensors, metadata, size: safetensorsLayout(tensors, metadata).fileSize };
+    });
+    const created = new Date().toISOString();
+    const placeholder = "xxh64:0000000000000000";
+    const sizedFiles: Record<string, ManifestFileEntry> = {};
+    for (const l of layouts) sizedFiles[groupFileName(l.group)] = { bytes: l.size, hash: placeholder };
+    sizedFiles[STATE_FILE] = { bytes: stateBytes.byteLength, hash: placeholder };
+    const manifestBase = { format: FORMAT_VERSION, nbresume: NBRESUME_VERSION, kind, step, epoch, metrics, created };
+    // Hashes have a fixed length, so the placeholder manifest has the real one's exact size.
+    const manifestSize = serializeManifest({ ...manifestBase, files: sizedFiles }).byteLength;
+    await ensureFreeSpace(this.fs, this.dir, [...Object.values(sizedFiles).map((f) => f.bytes), manifestSize], this.margin);
+
+    // 2. Temp dir beside the final one; every file written, hashed, fsync'd; manifest last.
+    const temp = path.join(this.dir, tempName(name));
+    let current = temp;
+    try {
+      await this.fs.mkdir(temp);
+      const files: Record<string, ManifestFileEntry> = {};
+      for (const l of layouts) {
+        const fileName = groupFileName(l.group);
+        current = path.join(temp, fileName);
+        const writer = await HashingFileWriter.create(this.fs, current);
+        let written: WrittenFile;
+        try {
+          await writeSafetensors(writer, l.tensors, l.metadata);
+          written = await writer.finish();
+        } finally {
+          await writer.abort();
+        }
+        if (written.bytes !== l.size) throw new Error(`${fileName}: wrote ${written.bytes} bytes, layout said ${l.size}`);
+        files[fileName] = written;
+      }
+      current = path.join(temp, STATE_FILE);
+      await writeNewFileDurably(this.fs, current, stateBytes);
+      files[STATE_FILE] = { bytes: stateBytes.byteLength, hash: hashBytes(stateBytes) };
+      const manifest: Manifest = { ...manifestBase, files };
+      current = path.join(temp, MANIFEST_FILE);
+      await writeNewFileDurably(this.fs, current, serializeManifest(manifest));
+      current = temp;
+      await fsyncDir(this.fs, temp);
+      // 3. Still ours? Then the rename is the commit.
+      await this.lock?.assertHeld();
+      current = finalDir;
+      await this.fs.rename(temp, finalDir);
+      return await this.afterCommit(name, finalDir, manifest);
+    } catch (error) {
+      if (current === finalDir && (await this.fs.stat(finalDir).then(() => true, () => false))) throw error; // committed: never delete
+      const cleaned = await this.fs.rm(temp).then(() => true, () => false);
+      throw saveError(error, this.dir, what, path.relative(this.dir, current) || current, cleaned);
+    }
+  }
+
+  /** fsync the root (durability of the commit), point `latest` at it, prune. */
+  private async afterCommit(name: string, finalDir: string, manifest: Manifest): Promise<SavedCheckpoint> {
+    try {
+      await fsyncDir(this.fs, this.dir);
+    } catch (error) {
+      throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.commitNotDurable(finalDir, errnoCode(error) ?? String(error)), { where: finalDir, cause: error });
+    }
+    const warnings: string[] = [];
+    try {
+      await replaceFileAtomically(this.fs, path.join(this.dir, LATEST_FILE), new TextEncoder().encode(`${name}\n`));
+    } catch (error) {
+      warnings.push(messages.latestNotUpdated(name, errnoCode(error) ?? String(error)));
+    }
+    let pruned: string[] = [];
+    if (this.autoPrune) {
+      const result = await this.pruneNow(name);
+      pruned = result.deleted;
+      warnings.push(...result.warnings);
+    }
+    const bytes = Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) + serializeManifest(manifest).byteLength;
+    return {
+      name, path: finalDir, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch, metrics: manifest.metrics,
+      created: manifest.created, bytes, groups: manifestGroups(manifest), manifest, verified: true, problems: [], pruned, warnings,
+    };
+  }
+
+  prune(options: PruneOptions = {}): Promise<PruneResult> {
+    this.assertOpen();
+    const dryRun = this.readOnly || options.dryRun === true;
+    if (dryRun) return this.plan(undefined).then((plan) => ({ ...plan, dryRun: true, deleted: [] }));
+    return this.exclusive(async () => {
+      const { plan, deleted, warnings } = await this.pruneNow(undefined);
+      if (warnings.length > 0 && deleted.length < plan.delete.length) {
+        throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, warnings.join(" "), { where: this.dir });
+      }
+      return { ...plan, dryRun: false, deleted };
+    });
+  }
+
+  /** The retention plan; `verified` names a checkpoint known to verify (the one just saved). */
+  private async plan(verified: string | undefined): Promise<RetentionPlan> {
+    const { checkpoints } = await this.list();
+    const newestVerified = await this.newestVerified(checkpoints, verified);
+    const metric = this.bestMetric;
+    return planRetention({
+      checkpoints: checkpoints.map((c) => ({
+        name: c.name, path: c.path, kind: c.kind, step: c.step, epoch: c.epoch, created: c.created,
+        metric: metric && c.manifest ? c.manifest.metrics[metric.name] : undefined,
+      })),
+      policy: this.policy,
+      bestMetric: metric,
+      latest: await this.readLatest().then((l) => l.name, () => undefined),
+      newestVerified,
+    });
+  }
+
+  private async newestVerified(checkpoints: CheckpointInfo[], known: string | undefined): Promise<string | undefined> {
+    for (const c of [...checkpoints].sort(compareNewestFirst)) {
+      if (c.name === known) return c.name;
+      if (!c.manifest) continue;
+      if ((await verifyCheckpointDir(this.fs, c.path)).problems.length === 0) return c.name;
+    }
+    return undefined;
+  }
+
+  /**
+   * Delete what the plan drops. Each checkpoint is first renamed to a temp name (one atomic step
+   * out of the listing), so a crash mid-delete leaves a temp dir, never a half-deleted checkpoint.
+   */
+  private async pruneNow(verified: string | undefined): Promise<{ plan: RetentionPlan; deleted: string[]; warnings: string[] }> {
+    const warnings: string[] = [];
+    let plan: RetentionPlan;
+    try {
+      plan = await this.plan(verified);
+    } catch (error) {
+      return { plan: { keep: [], delete: [] }, deleted: [], warnings: [messages.pruneFailed(this.dir, errnoCode(error) ?? String(error))] };
+    }
+    const doomed: { name: string; temp: string }[] = [];
+    for (const c of plan.delete) {
+      const temp = path.join(this.dir, tempName(`deleting-${c.name}`));
+      try {
+        await this.fs.rename(c.path, temp);
+        doomed.push({ name: c.name, temp });
+      } catch (error) {
+        warnings.push(messages.pruneFailed(c.name, errnoCode(error) ?? String(error)));
+      }
+    }
+    if (doomed.length > 0) {
+      await fsyncDir(this.fs, this.dir).catch(() => undefined);
+      for (const d of doomed) await this.fs.rm(d.temp).catch(() => undefined); // leftovers go on the next open
+    }
+    return { plan, deleted: doomed.map((d) => d.name), warnings };
+  }
+
+  private async removeTempLeftovers(): Promise<void> {
+    const names = await this.fs.readdir(this.dir);
+    let removed = 0;
+    for (const name of names) {
+      if (!isTempName(name)) continue;
+      await this.fs.rm(path.join(this.dir, name));
+      removed++;
+    }
+    if (removed > 0) await fsyncDir(this.fs, this.dir);
+  }
+
+  // ── reading ───────────────────────────────────────────────────────────────────────────────
+
+  async list(options: ListOptions = {}): Promise<CheckpointListing> {
+    this.assertOpen();
+    const names = await this.fs.readdir(this.dir);
+    const checkpoints: CheckpointInfo[] = [];
+    for (const name of names) {
+      if (!parseCheckpointDirName(name)) continue;
+      const info = await this.describe(path.join(this.dir, name));
+      if (!info) continue; // removed meanwhile (pruned by the writer)
+      if (options.verify) {
+        const check = await verifyCheckpointDir(this.fs, info.path);
+        info.verified = check.problems.length === 0;
+        info.problems = check.problems;
+      }
+      checkpoints.push(info);
+    }
+    checkpoints.sort((a, b) => compareNewestFirst(b, a));
+    const totals = emptyTotals();
+    const total: KindTotal = { count: 0, bytes: 0 };
+    for (const c of checkpoints) {
+      totals[c.kind].count++;
+      totals[c.kind].bytes += c.bytes;
+      total.count++;
+      total.bytes += c.bytes;
+    }
+    return { dir: this.dir, checkpoints, totals, total };
+  }
+
+  /** What the manifest says about a checkpoint dir (no data read); undefined if the dir is gone. */
+  private async describe(dir: string): Promise<CheckpointInfo | undefined> {
+    const bytes = await this.treeBytes(dir);
+    if (bytes === undefined) return undefined;
+    const name = path.basename(dir);
+    const { manifest, problems } = await readManifest(this.fs, dir);
+    const parsed = parseCheckpointDirName(name);
+    const info: CheckpointInfo = {
+      name,
+      path: dir,
+      kind: manifest?.kind ?? parsed?.kind ?? "rolling",
+      step: manifest?.step ?? parsed?.step ?? 0,
+      epoch: manifest?.epoch,
+      metrics: manifest?.metrics ?? {},
+      created: manifest?.created,
+      bytes,
+      groups: manifest ? manifestGroups(manifest) : [],
+      manifest,
+    };
+    if (parsed) {
+      // Pools and ordering follow the name, which the manifest is checked against.
+      info.kind = parsed.kind;
+      info.step = parsed.step;
+    }
+    if (problems.length > 0) {
+      info.verified = false;
+      info.problems = problems;
+    }
+    return info;
+  }
+
+  /** Total bytes of the files under `target`; undefined if it does not exist. */
+  private async treeBytes(target: string): Promise<number | undefined> {
+    let stat;
+    try {
+      stat = await this.fs.stat(target);
+    } catch {
+      return undefined;
+    }
+    if (!stat.isDirectory()) return stat.size;
+    let total = 0;
+    const names = await this.fs.readdir(target).catch(() => [] as string[]);
+    for (const name of names) total += (await this.treeBytes(path.join(target, name))) ?? 0;
+    return total;
+  }
+
+  async du(): Promise<DiskUsage> {
+    this.assertOpen();
+    const { totals, total } = await this.list();
+    const temp = { count: 0, bytes: 0, names: [] as string[] };
+    for (const name of await this.fs.readdir(this.dir)) {
+      if (!isTempName(name)) continue;
+      temp.count++;
+      temp.bytes += (await this.treeBytes(path.join(this.dir, name))) ?? 0;
+      temp.names.push(name);
+    }
+    return {
+      dir: this.dir, kinds: totals, checkpoints: total, temp,
+      total: { count: total.count + temp.count, bytes: total.bytes + temp.bytes },
+    };
+  }
+
+  /** The name `latest` holds, validated; throws a message fragment when it is missing or bad. */
+  private async readLatest(): Promise<{ name: string }> {
+    let raw: Uint8Array;
+    try {
+      raw = await readSmallFile(this.fs, path.join(this.dir, LATEST_FILE), MAX_LATEST_BYTES);
+    } catch (error) {
+      throw new Error(messages.latestProblem(errnoCode(error) === "ENOENT" ? "is missing" : `is unreadable (${errnoCode(error) ?? String(error)})`));
+    }
+    const name = new TextDecoder().decode(raw).trim();
+    if (!parseCheckpointDirName(name)) throw new Error(messages.latestProblem(`holds ${JSON.stringify(name.slice(0, 80))}, not a checkpoint name`));
+    return { name };
+  }
+
+  async resolve(ref: string): Promise<ResolvedCheckpoint | undefined> {
+    this.assertOpen();
+    const parsed = parseRef(ref, this.dir);
+    if (parsed.type === "path") {
+      const info = await this.describe(parsed.path);
+      if (!info) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(ref, this.dir, `${parsed.path} does not exist`), { where: parsed.path });
+      const check = await verifyCheckpointDir(this.fs, info.path);
+      if (check.problems.length > 0 || !check.manifest) throw corrupt(info.path, check.problems);
+      return { ...info, manifest: check.manifest, ref, verified: true, problems: [], skipped: [] };
+    }
+    const { checkpoints } = await this.list();
+    const skipped: SkippedCheckpoint[] = [];
+    let latest: string | undefined;
+    if (parsed.type === "latest") {
+      try {
+        latest = (await this.readLatest()).name;
+        if (!checkpoints.some((c) => c.name === latest)) {
+          skipped.push(this.pointerSkip(messages.latestProblem(`names ${latest}, which does not exist`)));
+        }
+      } catch (error) {
+        skipped.push(this.pointerSkip((error as Error).message));
+      }
+    }
+    const order = candidatesFor(parsed, checkpoints, { latest, bestMetric: this.bestMetric });
+    for (const candidate of order.candidates) {
+      const check = await verifyCheckpointDir(this.fs, candidate.path);
+      if (check.problems.length === 0 && check.manifest) {
+        return { ...candidate, manifest: check.manifest, ref, verified: true, problems: [], skipped };
+      }
+      skipped.push({ name: candidate.name, path: candidate.path, problem: summarizeProblems(check.problems), problems: check.problems });
+    }
+    const damaged = skipped.filter((s) => s.problems.length > 0);
+    if (damaged.length > 0) {
+      throw new NbresumeError(CheckpointErrorCode.CORRUPT, messages.noneVerified(ref, this.dir, damaged), { where: damaged[0]?.path ?? this.dir });
+    }
+    if (parsed.type === "auto") return undefined; // an empty directory: a fresh start
+    throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(ref, this.dir, order.emptyReason), { where: this.dir });
+  }
+
+  private pointerSkip(problem: string): SkippedCheckpoint {
+    return { name: LATEST_FILE, path: path.join(this.dir, LATEST_FILE), problem, problems: [] };
+  }
+
+  /** The directory a target names, without verifying it (verify() and load() check it themselves). */
+  private async targetDir(target: CheckpointTarget, verified: boolean): Promise<string> {
+    if (typeof target === "object" && target !== null) {
+      if (typeof target.path !== "string") throw new TypeError("expected a checkpoint ref string or a CheckpointInfo with a path.");
+      return target.path;
+    }
+    const parsed: ParsedRef = parseRef(target, this.dir);
+    if (parsed.type === "path") return parsed.path;
+    if (verified) {
+      const hit = await this.resolve(target);
+      if (!hit) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(target, this.dir, messages.noCheckpoints()), { where: this.dir });
+      return hit.path;
+    }
+    const { checkpoints } = await this.list();
+    const latest = parsed.type === "latest" ? await this.readLatest().then((l) => l.name, () => undefined) : undefined;
+    const order = candidatesFor(parsed, checkpoints, { latest, bestMetric: this.bestMetric });
+    const first = order.candidates[0];
+    if (!first) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(target, this.dir, order.emptyReason), { where: this.dir });
+    return first.path;
+  }
+
+  async verify(target: CheckpointTarget): Promise<VerifyResult> {
+    this.assertOpen();
+    const dir = await this.targetDir(target, false);
+    if (!(await this.fs.stat(dir).then((s) => s.isDirectory(), () => false))) {
+      throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(String(typeof target === "string" ? target : dir), this.dir, `${dir} does not exist`), { where: dir });
+    }
+    const check = await verifyCheckpointDir(this.fs, dir);
+    return { name: path.basename(dir), path: dir, ok: check.problems.length === 0, problems: check.problems, bytes: check.bytes };
+  }
+
+  async load(target: CheckpointTarget): Promise<LoadedCheckpoint> {
+    this.assertOpen();
+    const dir = await this.targetDir(target, true);
+    const { manifest, problems } = await readManifest(this.fs, dir);
+    if (!manifest || problems.length > 0) throw corrupt(dir, problems);
+    const { state, problems: stateProblems } = await this.readState(dir, manifest);
+    if (!state) throw corrupt(dir, stateProblems);
+    const tensors: Record<string, TensorGroup> = {};
+    const metadata: Record<string, Record<string, string>> = {};
+    for (const [fileName, entry] of Object.entries(manifest.files)) {
+      const group = groupOfFile(fileName);
+      if (group === undefined) continue;
+      const file = await this.readGroup(dir, fileName, entry);
+      tensors[group] = file.tensors;
+      metadata[group] = { ...file.metadata };
+    }
+    return {
+      name: path.basename(dir), path: dir, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch,
+      metrics: manifest.metrics, created: manifest.created, tensors, metadata, state, manifest,
+    };
+  }
+
+  /** Read one safetensors file, hashing every byte as the reader pulls it. */
+  private async readGroup(dir: string, fileName: string, entry: ManifestFileEntry): Promise<{ tensors: TensorGroup; metadata: Readonly<Record<string, string>> }> {
+    const file = path.join(dir, fileName);
+    let handle;
+    try {
+      handle = await this.fs.open(file, fsConstants.O_RDONLY);
+    } catch (error) {
+      const missing = errnoCode(error) === "ENOENT";
+      throw corrupt(dir, [{ file: fileName, kind: missing ? "missing" : "unreadable", message: missing ? messages.fileMissing(fileName) : messages.fileUnreadable(fileName, errnoCode(error) ?? String(error)) }], error);
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size !== entry.bytes) {
+        throw corrupt(dir, [{ file: fileName, kind: "size", message: messages.fileSize(fileName, entry.bytes, size), expected: entry.bytes, actual: size }]);
+      }
+      const hash = createHash();
+      let seen = 0;
+      let result;
+      try {
+        // fileByteSource only calls read(), which every FileHandleLike has (a real FileHandle in production).
+        result = await readSafetensors(fileByteSource(handle as unknown as FileHandle, size, file), {
+          where: file,
+          observe: (chunk: Uint8Array) => {
+            hash.update(chunk);
+            seen += chunk.byteLength;
+          },
+        });
+      } catch (error) {
+        if (isNbresumeError(error) && error.code === CheckpointErrorCode.CORRUPT) throw error;
+        const detail = error instanceof Error ? error.message : String(error);
+        throw corrupt(dir, [{ file: fileName, kind: "invalid", message: messages.fileInvalid(fileName, detail) }], error);
+      }
+      const actual = hash.digest();
+      if (seen !== entry.bytes || actual !== entry.hash) {
+        throw corrupt(dir, [{ file: fileName, kind: "hash", message: messages.fileHash(fileName, entry.hash, actual), expected: entry.hash, actual }]);
+      }
+      return result;
+    } finally {
+      await handle.close().catch(() => undefined);
+    }
+  }
+
+  /** state.json, size- and hash-checked against the manifest, validated, agreeing with it. */
+  private async readState(dir: string, manifest: Manifest): Promise<{ state: CheckpointState | undefined; problems: CheckpointProblem[] }> {
+    const entry = manifest.files[STATE_FILE];
+    if (!entry) return { state: undefined, problems: [{ file: STATE_FILE, kind: "missing", message: messages.fileMissing(STATE_FILE) }] };
+    let raw: Uint8Array;
+    try {
+      raw = await readSmallFile(this.fs, path.join(dir, STATE_FILE), MAX_STATE_BYTES);
+    } catch (error) {
+      const missing = errnoCode(error) === "ENOENT";
+      return { state: undefined, problems: [{ file: STATE_FILE, kind: missing ? "missing" : "unreadable", message: missing ? messages.fileMissing(STATE_FILE) : messages.fileUnreadable(STATE_FILE, errnoCode(error) ?? String(error)) }] };
+    }
+    if (raw.byteLength !== entry.bytes) {
+      return { state: undefined, problems: [{ file: STATE_FILE, kind: "size", message: messages.fileSize(STATE_FILE, entry.bytes, raw.byteLength), expected: entry.bytes, actual: raw.byteLength }] };
+    }
+    const actual = hashBytes(raw);
+    if (actual !== entry.hash) {
+      return { state: undefined, problems: [{ file: STATE_FILE, kind: "hash", message: messages.fileHash(STATE_FILE, entry.hash, actual), expected: entry.hash, actual }] };
+    }
+    let state: CheckpointState;
+    try {
+      state = parseState(raw);
+    } catch (error) {
+      return { state: undefined, problems: [{ file: STATE_FILE, kind: "invalid", message: (error as Error).message }] };
+    }
+    const mismatches = stateManifestMismatches(state, manifest);
+    return mismatches.length > 0 ? { state: undefined, problems: mismatches } : { state, problems: [] };
+  }
+
+  /** state.json of a target, verified against its manifest (data files are not read). */
+  private async stateOf(target: CheckpointTarget): Promise<{ dir: string; manifest: Manifest; state: CheckpointState }> {
+    const dir = await this.targetDir(target, true);
+    const { manifest, problems } = await readManifest(this.fs, dir);
+    if (!manifest || problems.length > 0) throw corrupt(dir, problems);
+    const { state, problems: stateProblems } = await this.readState(dir, manifest);
+    if (!state) throw corrupt(dir, stateProblems);
+    return { dir, manifest, state };
+  }
+
+  async diffConfig(target: CheckpointTarget, config: unknown): Promise<ConfigDiff> {
+    this.assertOpen();
+    const { state } = await this.stateOf(target);
+    return diffConfigs(state.config, config);
+  }
+
+  async resumeCommand(target: CheckpointTarget): Promise<ResumeInfo> {
+    this.assertOpen();
+    const { dir, manifest, state } = await this.stateOf(target);
+    const raw = state.command;
+    const argv = Array.isArray(raw) && raw.every((a) => typeof a === "string") ? (raw as string[]) : undefined;
+    const command = argv ? quoteCommand(argv) : typeof raw === "string" ? raw : undefined;
+    return { checkpoint: dir, step: manifest.step, argv, command, config: state.config };
+  }
+
+  // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    await this.queue.catch(() => undefined);
+    this.closed = true;
+    await this.lock?.release();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn, fn);
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new NbresumeError(CheckpointErrorCode.CLOSED, messages.closed(this.dir), { where: this.dir });
+  }
+
+  private assertWritable(operation: string): void {
+    this.assertOpen();
+    if (this.readOnly) throw new NbresumeError(CheckpointErrorCode.READ_ONLY, messages.readOnly(this.dir, operation), { where: this.dir });
+  }
+}

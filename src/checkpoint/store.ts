@@ -1,0 +1,297 @@
+/**
+ * The checkpoint store: the interface (types + contracts). checkpoint-store.ts implements it.
+ *
+ * ```
+ * save:    check space → .tmp-… dir → write + hash + fsync each file → state.json → manifest.json
+ *          → fsync dir → lock still ours? → rename to ckpt-step-…-<kind> → fsync root
+ *          → replace `latest` → prune by policy
+ * resolve: candidates for the ref (newest first / best first / one named) → verify each file's
+ *          size and hash → first that verifies, with every skipped one and why
+ * load:    read each file through the safetensors reader, hashing every byte on the way
+ *          → compare with the manifest → check state.json agrees with it
+ * ```
+ *
+ * On disk (see ARCHITECTURE.md): `DIR/ckpt-step-00012000-rolling/{model,optimizer,…}.safetensors,
+ * state.json, manifest.json`, `DIR/latest`, `DIR/.lock/`, `DIR/.tmp-…` (uncommitted, removed on open).
+ */
+import type { TensorGroup } from "../tensor.js";
+import type { DurableFs } from "./durable-fs.js";
+import type { Manifest } from "./manifest.js";
+import { CheckpointStoreImpl } from "./checkpoint-store.js";
+
+export type CheckpointKind = "rolling" | "emergency" | "epoch" | "final";
+
+/**
+ * Which checkpoint: "auto" (newest verified of any kind), "latest" (what the `latest` pointer
+ * names), "best" / "best-previous" (first / second by the best metric), `step:N`, or a path to
+ * a checkpoint directory.
+ */
+export type CheckpointRef = "auto" | "latest" | "best" | "best-previous" | `step:${number}` | (string & {});
+
+/** Metric values. Non-finite values (a diverged loss) are stored as JSON null and read back as NaN. */
+export type Metrics = Record<string, number>;
+
+export interface RetentionPolicy {
+  /** Newest rolling checkpoints kept. Default 5. */
+  rolling?: number;
+  /** Newest emergency checkpoints kept, a pool of its own so interrupts never push out rolling ones. Default 5. */
+  emergency?: number;
+  /** Top-K checkpoints (any kind) by `bestMetric`. K ≥ 2 keeps the runner-up for "best-previous". Default 3. */
+  best?: number;
+  /** Epoch checkpoints kept: all of them, or those whose epoch is a multiple of `every`. Default "all". */
+  epoch?: "all" | { every: number };
+}
+
+export interface BestMetric {
+  name: string;
+  mode: "min" | "max";
+}
+
+export interface CheckpointStoreOptions {
+  keep?: RetentionPolicy;
+  /** The metric "best" ranks by. Without it there is no best pool and "best" refs fail. */
+  bestMetric?: BestMetric;
+  /** Open without the writer lock, change nothing on disk (list, verify, inspect, du, dry-run prune). */
+  readOnly?: boolean;
+  /** Free bytes to leave on the filesystem beyond a checkpoint's own size. Default 16 MiB. */
+  diskMargin?: number;
+  /** Prune by policy after each committed save. Default true. */
+  autoPrune?: boolean;
+  /** File-system operations; tests inject faults through this. Default: node:fs. */
+  fs?: DurableFs;
+}
+
+export interface SaveRequest {
+  kind: CheckpointKind;
+  /** Training step, a safe integer ≥ 0. One checkpoint per step and kind. */
+  step: number;
+  /** Epoch, an integer ≥ 0. Default 0. */
+  epoch?: number;
+  /**
+   * Named tensor groups, each written to `<group>.safetensors`. Do not mutate the tensors until
+   * save() resolves (snapshot them with cloneTensor for a background save).
+   */
+  tensors: Readonly<Record<string, TensorGroup>>;
+  /** The caller's JSON state (RNG, data cursor, loss history, `config`, `command`, …). */
+  state?: object;
+  metrics?: Metrics;
+  /** safetensors `__metadata__` per group (string → string). */
+  metadata?: Readonly<Record<string, Readonly<Record<string, string>>>>;
+}
+
+/** One thing wrong with a checkpoint, naming the file. */
+export interface CheckpointProblem {
+  /** The file inside the checkpoint directory ("model.safetensors", "manifest.json", …). */
+  file: string;
+  kind: "missing" | "size" | "hash" | "invalid" | "mismatch" | "unreadable";
+  /** One line saying what is wrong, with expected vs actual where it applies. */
+  message: string;
+  expected?: string | number;
+  actual?: string | number;
+}
+
+export interface CheckpointInfo {
+  /** Directory name, e.g. "ckpt-step-00012000-rolling". */
+  name: string;
+  /** Absolute path of the checkpoint directory. */
+  path: string;
+  kind: CheckpointKind;
+  step: number;
+  /** From the manifest; undefined when the manifest is unreadable. */
+  epoch: number | undefined;
+  metrics: Metrics;
+  /** ISO time the checkpoint was written; undefined when the manifest is unreadable. */
+  created: string | undefined;
+  /** Bytes of the checkpoint's files (manifest included) as found on disk. */
+  bytes: number;
+  /** Tensor groups, from the manifest. */
+  groups: string[];
+  /** The validated manifest, or undefined when it is missing or invalid (see `problems`). */
+  manifest: Manifest | undefined;
+  /** Set by a deep check (list({ verify: true }), verify, resolve): every file's size and hash match. */
+  verified?: boolean;
+  /** What is wrong: always set when the manifest is unreadable, after a deep check otherwise. */
+  problems?: CheckpointProblem[];
+}
+
+export interface KindTotal {
+  count: number;
+  bytes: number;
+}
+
+export interface CheckpointListing {
+  dir: string;
+  /** Every committed checkpoint, oldest first (by step, then created time). */
+  checkpoints: CheckpointInfo[];
+  totals: Record<CheckpointKind, KindTotal>;
+  total: KindTotal;
+}
+
+export interface DiskUsage {
+  dir: string;
+  kinds: Record<CheckpointKind, KindTotal>;
+  checkpoints: KindTotal;
+  /** Uncommitted `.tmp-…` leftovers (removed on the next writable open). */
+  temp: KindTotal & { names: string[] };
+  total: KindTotal;
+}
+
+export interface SkippedCheckpoint {
+  name: string;
+  path: string;
+  /** One line naming the bad file(s), e.g. "model.safetensors: hash xxh64:… expected, xxh64:… found". */
+  problem: string;
+  problems: CheckpointProblem[];
+}
+
+/** A checkpoint that verified, and every newer candidate that did not. */
+export interface ResolvedCheckpoint extends CheckpointInfo {
+  ref: string;
+  manifest: Manifest;
+  verified: true;
+  /** Candidates passed over because they failed verification, in the order tried. */
+  skipped: SkippedCheckpoint[];
+}
+
+/** What state.json holds: the caller's state plus the fields the store writes. */
+export interface CheckpointState {
+  format: number;
+  nbresume: string;
+  kind: CheckpointKind;
+  step: number;
+  epoch: number;
+  metrics: Metrics;
+  [key: string]: unknown;
+}
+
+export interface LoadedCheckpoint {
+  name: string;
+  path: string;
+  kind: CheckpointKind;
+  step: number;
+  epoch: number;
+  metrics: Metrics;
+  created: string;
+  tensors: Record<string, TensorGroup>;
+  /** safetensors `__metadata__` per group. */
+  metadata: Record<string, Record<string, string>>;
+  state: CheckpointState;
+  manifest: Manifest;
+}
+
+export interface VerifyResult {
+  name: string;
+  path: string;
+  ok: boolean;
+  problems: CheckpointProblem[];
+  /** Bytes read and hashed. */
+  bytes: number;
+}
+
+export interface PlannedCheckpoint {
+  name: string;
+  path: string;
+  kind: CheckpointKind;
+  step: number;
+  /** Why it is kept (every policy that keeps it) or why it goes (which pool it fell out of). */
+  reasons: string[];
+}
+
+export interface RetentionPlan {
+  keep: PlannedCheckpoint[];
+  delete: PlannedCheckpoint[];
+}
+
+export interface PruneOptions {
+  /** Only compute the plan. Default false for a writable store; a read-only store only plans. */
+  dryRun?: boolean;
+}
+
+export interface PruneResult extends RetentionPlan {
+  dryRun: boolean;
+  /** Names actually deleted (empty for a dry run). */
+  deleted: string[];
+}
+
+export interface SavedCheckpoint extends CheckpointInfo {
+  manifest: Manifest;
+  verified: true;
+  /** Names pruned by policy after this save committed. */
+  pruned: string[];
+  /** Non-fatal trouble after the commit (the `latest` pointer or pruning failed); the checkpoint is safe. */
+  warnings: string[];
+}
+
+export interface ListOptions {
+  /** Read and hash every file of every checkpoint. Default false (manifests only). */
+  verify?: boolean;
+}
+
+export type ConfigPath = string;
+
+/** How a checkpoint's `state.config` differs from a given config (paths like "optimizer.lr", "layers[2]"). */
+export interface ConfigDiff {
+  same: boolean;
+  added: { path: ConfigPath; value: unknown }[];
+  removed: { path: ConfigPath; value: unknown }[];
+  changed: { path: ConfigPath; old: unknown; new: unknown }[];
+}
+
+export interface ResumeInfo {
+  checkpoint: string;
+  step: number;
+  /** The run's command line as state.command stored it (argv form), if it did. */
+  argv: string[] | undefined;
+  /** The same, quoted for a POSIX shell. */
+  command: string | undefined;
+  /** state.config, if the run stored one. */
+  config: unknown;
+}
+
+export type CheckpointTarget = CheckpointRef | CheckpointInfo;
+
+/** Everything that only reads: what a read-only open returns. */
+export interface CheckpointReader {
+  readonly dir: string;
+  readonly readOnly: boolean;
+  list(options?: ListOptions): Promise<CheckpointListing>;
+  du(): Promise<DiskUsage>;
+  /**
+   * The checkpoint a ref names, verified (every file's size and hash). auto/latest/best fall back
+   * to the next candidate that verifies and report what they skipped; "auto" returns undefined when
+   * the directory holds no checkpoint at all (a fresh start). Explicit refs (step:N, a path) and
+   * refs with no verified candidate throw CHECKPOINT_NOT_FOUND / CHECKPOINT_CORRUPT.
+   */
+  resolve(ref: CheckpointRef): Promise<ResolvedCheckpoint | undefined>;
+  /** Read tensors + state, hashing every byte while reading; throws CHECKPOINT_CORRUPT on any mismatch. */
+  load(target: CheckpointTarget): Promise<LoadedCheckpoint>;
+  /** Deep-check one checkpoint (no fallback): the first candidate of the ref. */
+  verify(target: CheckpointTarget): Promise<VerifyResult>;
+  /** The retention plan; a read-only store always plans only. */
+  prune(options?: PruneOptions): Promise<PruneResult>;
+  /** Compare the checkpoint's state.config with `config`. */
+  diffConfig(target: CheckpointTarget, config: unknown): Promise<ConfigDiff>;
+  /** The command and config that continue the run from this checkpoint. */
+  resumeCommand(target: CheckpointTarget): Promise<ResumeInfo>;
+  /** Release the lock (writable stores) after pending saves finish. Idempotent. */
+  close(): Promise<void>;
+}
+
+/** A writable store: holds the directory's writer lock from open() until close(). */
+export interface CheckpointStore extends CheckpointReader {
+  /** Commit a checkpoint atomically, then point `latest` at it and prune by policy. */
+  save(request: SaveRequest): Promise<SavedCheckpoint>;
+}
+
+export interface CheckpointStoreFactory {
+  /** Open read-only: no lock, nothing changes on disk. The directory must exist. */
+  open(dir: string, options: CheckpointStoreOptions & { readOnly: true }): Promise<CheckpointReader>;
+  /**
+   * Open for writing: create the directory if needed, take the writer lock (CHECKPOINT_LOCKED
+   * names the holder if another process or another open in this process has it; a lock left by
+   * a dead process on this host is taken over), remove `.tmp-…` leftovers.
+   */
+  open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore>;
+}
+
+export const CheckpointStore: CheckpointStoreFactory = CheckpointStoreImpl;

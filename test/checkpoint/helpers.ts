@@ -1,0 +1,110 @@
+/** Shared by the checkpoint tests: temp dirs, tensors with known contents, a fault-injecting fs. */
+import { mkdtemp, rm } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { type DurableFs, type FileHandleLike, nodeFs } from "../../src/checkpoint/durable-fs.js";
+import type { Tensor, TensorGroup } from "../../src/tensor.js";
+
+export async function makeTempDir(label: string): Promise<string> {
+  return mkdtemp(path.join(os.tmpdir(), `nbresume-${label}-`));
+}
+
+export async function removeDir(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true });
+}
+
+/** A float32 tensor whose values are a function of `seed`, so a loaded one can be checked. */
+export function patterned(seed: number, shape: readonly number[]): Tensor<"float32"> {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const data = new Float32Array(n);
+  for (let i = 0; i < n; i++) data[i] = seed + (i % 1024) / 1024;
+  return { dtype: "float32", shape: [...shape], data };
+}
+
+export function smallGroups(seed: number): Record<string, TensorGroup> {
+  return {
+    model: { "w": patterned(seed, [64, 32]), "b": patterned(seed + 0.5, [32]) },
+    optimizer: { "m.w": patterned(seed * 2, [64, 32]), "v.w": patterned(seed * 3, [64, 32]) },
+  };
+}
+
+export type FsOp = "open" | "write" | "sync" | "close" | "rename" | "link" | "unlink" | "mkdir" | "rm" | "readdir" | "readFile" | "stat" | "statfs";
+
+/** Decide, per operation, whether to fail it: return the error to throw, or undefined to proceed. */
+export type FaultRule = (op: FsOp, target: string) => Error | undefined;
+
+export function errnoError(code: string, op: string, target: string): Error {
+  return Object.assign(new Error(`${code}: injected failure, ${op} '${target}'`), { code, errno: -1, syscall: op, path: target });
+}
+
+/**
+ * node:fs with injected failures, the way write-file-atomic's tests fail a rename or a write
+ * on demand. Only faults that a real disk produces rarely are injected; everything else is real.
+ */
+export function faultFs(rule: FaultRule, base: DurableFs = nodeFs): DurableFs & { calls: { op: FsOp; target: string }[] } {
+  const calls: { op: FsOp; target: string }[] = [];
+  const check = (op: FsOp, target: string): void => {
+    calls.push({ op, target });
+    const error = rule(op, target);
+    if (error) throw error;
+  };
+  const wrapHandle = (handle: FileHandleLike, target: string): FileHandleLike => ({
+    write: async (buffer, offset, length, position) => {
+      check("write", target);
+      return handle.write(buffer, offset, length, position);
+    },
+    read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position), // reads are never faulted
+    sync: async () => {
+      check("sync", target);
+      return handle.sync();
+    },
+    stat: () => handle.stat(),
+    close: async () => {
+      check("close", target);
+      return handle.close();
+    },
+  });
+  return {
+    calls,
+    open: async (file, flags, mode) => {
+      check("open", file);
+      return wrapHandle(await base.open(file, flags, mode), file);
+    },
+    rename: async (a, b) => {
+      check("rename", a);
+      return base.rename(a, b);
+    },
+    link: async (a, b) => {
+      check("link", b);
+      return base.link(a, b);
+    },
+    unlink: async (f) => {
+      check("unlink", f);
+      return base.unlink(f);
+    },
+    mkdir: async (d, o) => {
+      check("mkdir", d);
+      return base.mkdir(d, o);
+    },
+    rm: async (t) => {
+      check("rm", t);
+      return base.rm(t);
+    },
+    readdir: async (d) => {
+      check("readdir", d);
+      return base.readdir(d);
+    },
+    readFile: async (f) => {
+      check("readFile", f);
+      return base.readFile(f);
+    },
+    stat: async (t) => {
+      check("stat", t);
+      return base.stat(t);
+    },
+    statfs: async (t) => {
+      check("statfs", t);
+      return base.statfs(t);
+    },
+  };
+}
