@@ -12,3 +12,9 @@ export function missingOutput(opType: string, nodeId: number, output: string, fi
 export function unsupportedGradient(opType: string, nodeId: number, what: string, fix: string): string {
   return `${opType} (node ${nodeId}): no gradient for ${what}. ${fix}`;
 }
+
+export function resizeNotRepeating(nodeId: number, what: string): string {
+  return unsupportedGradient("Resize", nodeId, what,
+    "Only nearest-neighbour upsampling by whole factors that repeats each element has a gradient here " +
+    "(upsampleNearest / upsampleNearest2x in src/engine/graph/functional.ts build one).");
+}

@@ -49,6 +49,7 @@ import { convTransposeGrad } from "./ConvTranspose_grad.js";
 import { averagePoolGrad } from "./AveragePool_grad.js";
 import { globalAveragePoolGrad } from "./GlobalAveragePool_grad.js";
 import { maxPoolGrad } from "./MaxPool_grad.js";
+import { resizeGrad } from "./Resize_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
@@ -59,7 +60,7 @@ const all: GradientDefinition[] = [
   reciprocalGrad, reduceMaxGrad, sigmoidGrad, sliceGrad, softmaxGrad, softmaxCrossEntropyLossGrad,
   splitGrad, sqrtGrad, squeezeGrad, tanhGrad, tileGrad, transposeGrad, unsqueezeGrad, whereGrad,
   // Part B
-  convGrad, convTransposeGrad, averagePoolGrad, globalAveragePoolGrad, maxPoolGrad,
+  convGrad, convTransposeGrad, averagePoolGrad, globalAveragePoolGrad, maxPoolGrad, resizeGrad,
 ];
 
 for (const def of all) registerGradient(def);

@@ -1,6 +1,6 @@
-/** Conv, ConvTranspose and pooling over N×C×spatial tensors (explicit pads only, no auto_pad). */
+/** Conv, ConvTranspose, pooling and Resize over N×C×spatial tensors (explicit pads only, no auto_pad). */
 import { registerOp, type InferenceContext } from "../op-schema.js";
-import { formatShape } from "../shape.js";
+import { formatShape, normalizeAxis } from "../shape.js";
 
 interface Window {
   kernel: number[];
@@ -107,10 +107,20 @@ registerOp({
   attributes: { mode: "string", nearest_mode: "string", coordinate_transformation_mode: "string", cubic_coeff_a: "float", exclude_outside: "int", extrapolation_value: "float", antialias: "int", axes: "ints", keep_aspect_ratio_policy: "string" },
   infer: (ctx) => {
     const x = ctx.input(0);
-    const sizes = ctx.inputs[3];
-    if (sizes !== undefined) return [{ dtype: x.dtype, shape: ctx.constantInts(3) }];
+    const given = ctx.attr<readonly number[]>("axes", []);
+    const axes = given.length > 0 ? given.map((a) => normalizeAxis(a, x.shape.length)) : x.shape.map((_, i) => i);
+    const shape = [...x.shape];
+    if (ctx.inputs[3] !== undefined) {
+      if (ctx.attr("keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.fail("only keep_aspect_ratio_policy 'stretch' is supported");
+      const sizes = ctx.constantInts(3);
+      if (sizes.length !== axes.length) ctx.fail(`sizes has ${sizes.length} values for ${axes.length} axes`);
+      axes.forEach((a, i) => { shape[a] = sizes[i]!; });
+      return [{ dtype: x.dtype, shape }];
+    }
     const scales = ctx.input(2).constant;
     if (scales === undefined) return ctx.fail("scales must be a constant");
-    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => Math.floor(d * Number(scales.data[i]))) }];
+    if (scales.data.length !== axes.length) ctx.fail(`scales has ${scales.data.length} values for ${axes.length} axes`);
+    axes.forEach((a, i) => { shape[a] = Math.floor(x.shape[a]! * Number(scales.data[i])); });
+    return [{ dtype: x.dtype, shape }];
   },
 });
