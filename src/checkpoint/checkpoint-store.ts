@@ -90,11 +90,12 @@ function validateSaveRequest(req: SaveRequest): { kind: CheckpointKind; step: nu
 function saveError(error: unknown, dir: string, what: string, file: string, cleaned: boolean): unknown {
   if (error instanceof TypeError || error instanceof RangeError || isNbresumeError(error)) return error;
   const code = errnoCode(error);
+  const shown = path.relative(dir, file) || file;
   if (code === "ENOSPC" || code === "EDQUOT") {
-    return new NbresumeError(CheckpointErrorCode.DISK_FULL, messages.diskFullDuringWrite(dir, what, file), { where: file, cause: error });
+    return new NbresumeError(CheckpointErrorCode.DISK_FULL, messages.diskFullDuringWrite(dir, what, shown), { where: file, cause: error });
   }
   const detail = code ?? (error instanceof Error ? error.message : String(error));
-  return new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.writeFailed(dir, what, file, detail, cleaned), { where: file, cause: error });
+  return new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.writeFailed(dir, what, shown, detail, cleaned), { where: file, cause: error });
 }
 
 function corrupt(where: string, problems: CheckpointProblem[], cause?: unknown): NbresumeError {
@@ -224,7 +225,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     } catch (error) {
       if (current === finalDir && (await this.fs.stat(finalDir).then(() => true, () => false))) throw error; // committed: never delete
       const cleaned = await this.fs.rm(temp).then(() => true, () => false);
-      throw saveError(error, this.dir, what, path.relative(this.dir, current) || current, cleaned);
+      throw saveError(error, this.dir, what, current, cleaned);
     }
   }
 

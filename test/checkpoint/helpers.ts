@@ -31,7 +31,7 @@ export function smallGroups(seed: number): Record<string, TensorGroup> {
 export type FsOp = "open" | "write" | "sync" | "close" | "rename" | "link" | "unlink" | "mkdir" | "rm" | "readdir" | "readFile" | "stat" | "statfs";
 
 /** Decide, per operation, whether to fail it: return the error to throw, or undefined to proceed. */
-export type FaultRule = (op: FsOp, target: string) => Error | undefined;
+export type FaultRule = (op: FsOp, target: string, bytes?: number) => Error | undefined;
 
 export function errnoError(code: string, op: string, target: string): Error {
   return Object.assign(new Error(`${code}: injected failure, ${op} '${target}'`), { code, errno: -1, syscall: op, path: target });
@@ -43,14 +43,14 @@ export function errnoError(code: string, op: string, target: string): Error {
  */
 export function faultFs(rule: FaultRule, base: DurableFs = nodeFs): DurableFs & { calls: { op: FsOp; target: string }[] } {
   const calls: { op: FsOp; target: string }[] = [];
-  const check = (op: FsOp, target: string): void => {
+  const check = (op: FsOp, target: string, bytes?: number): void => {
     calls.push({ op, target });
-    const error = rule(op, target);
+    const error = rule(op, target, bytes);
     if (error) throw error;
   };
   const wrapHandle = (handle: FileHandleLike, target: string): FileHandleLike => ({
     write: async (buffer, offset, length, position) => {
-      check("write", target);
+      check("write", target, length);
       return handle.write(buffer, offset, length, position);
     },
     read: (buffer, offset, length, position) => handle.read(buffer, offset, length, position), // reads are never faulted
@@ -60,8 +60,10 @@ export function faultFs(rule: FaultRule, base: DurableFs = nodeFs): DurableFs & 
     },
     stat: () => handle.stat(),
     close: async () => {
+      // Linux releases the descriptor even when close(2) reports an error: do the same.
+      const closing = handle.close();
       check("close", target);
-      return handle.close();
+      return closing;
     },
   });
   return {
