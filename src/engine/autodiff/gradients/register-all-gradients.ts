@@ -50,6 +50,9 @@ import { averagePoolGrad } from "./AveragePool_grad.js";
 import { globalAveragePoolGrad } from "./GlobalAveragePool_grad.js";
 import { maxPoolGrad } from "./MaxPool_grad.js";
 import { resizeGrad } from "./Resize_grad.js";
+import { groupNormalizationGrad } from "./GroupNormalization_grad.js";
+import { instanceNormalizationGrad } from "./InstanceNormalization_grad.js";
+import { layerNormalizationGrad } from "./LayerNormalization_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
@@ -61,6 +64,7 @@ const all: GradientDefinition[] = [
   splitGrad, sqrtGrad, squeezeGrad, tanhGrad, tileGrad, transposeGrad, unsqueezeGrad, whereGrad,
   // Part B
   convGrad, convTransposeGrad, averagePoolGrad, globalAveragePoolGrad, maxPoolGrad, resizeGrad,
+  groupNormalizationGrad, instanceNormalizationGrad, layerNormalizationGrad,
 ];
 
 for (const def of all) registerGradient(def);

@@ -1,6 +1,6 @@
 /** Softmax family, normalisation layers and the classification loss. */
-import { registerOp } from "../op-schema.js";
-import { formatShape, normalizeAxis } from "../shape.js";
+import { registerOp, type InferenceContext } from "../op-schema.js";
+import { broadcastShapes, formatShape, normalizeAxis } from "../shape.js";
 
 for (const opType of ["Softmax", "LogSoftmax"]) {
   registerOp({ opType, attributes: { axis: "int" }, infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }] });
@@ -12,10 +12,25 @@ registerOp({
   infer: (ctx) => {
     const x = ctx.input(0);
     const axis = normalizeAxis(ctx.attr("axis", -1), x.shape.length);
+    const normalized = x.shape.slice(axis);
+    for (const i of [1, 2]) {
+      const v = ctx.inputs[i];
+      if (v !== undefined && broadcastShapes(v.shape, normalized)?.every((d, j) => d === normalized[j]) !== true) {
+        ctx.fail(`${i === 1 ? "scale" : "bias"} ${formatShape(v.shape)} does not broadcast to the normalised shape ${formatShape(normalized)}`);
+      }
+    }
     const stats = x.shape.map((d, i) => (i < axis ? d : 1));
     return [{ dtype: x.dtype, shape: x.shape }, { dtype: "float32", shape: stats }, { dtype: "float32", shape: stats }];
   },
 });
+
+/** Scale (input 1) and bias (input 2) must be [channels]. */
+function perChannel(ctx: InferenceContext, channels: number): void {
+  for (const i of [1, 2]) {
+    const v = ctx.input(i);
+    if (v.shape.length !== 1 || v.shape[0] !== channels) ctx.fail(`${i === 1 ? "scale" : "bias"} must be [${channels}], got ${formatShape(v.shape)}`);
+  }
+}
 
 registerOp({
   opType: "GroupNormalization",
@@ -24,6 +39,8 @@ registerOp({
     const x = ctx.input(0);
     const groups = ctx.requiredAttr<number>("num_groups");
     if (x.shape.length < 2 || x.shape[1]! % groups !== 0) ctx.fail(`channels ${x.shape[1]} are not divisible by num_groups ${groups}`);
+    // Opset 21 takes per-channel scale and bias (opset 18's per-group [num_groups] was a spec bug).
+    perChannel(ctx, x.shape[1]!);
     return [{ dtype: x.dtype, shape: x.shape }];
   },
 });
@@ -31,7 +48,10 @@ registerOp({
 registerOp({
   opType: "InstanceNormalization",
   attributes: { epsilon: "float" },
-  infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }],
+  infer: (ctx) => {
+    perChannel(ctx, ctx.input(0).shape[1] ?? 0);
+    return [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }];
+  },
 });
 
 registerOp({
