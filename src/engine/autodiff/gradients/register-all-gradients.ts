@@ -53,6 +53,8 @@ import { resizeGrad } from "./Resize_grad.js";
 import { groupNormalizationGrad } from "./GroupNormalization_grad.js";
 import { instanceNormalizationGrad } from "./InstanceNormalization_grad.js";
 import { layerNormalizationGrad } from "./LayerNormalization_grad.js";
+import { gemmGrad } from "./Gemm_grad.js";
+import { padGrad } from "./Pad_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
@@ -64,7 +66,7 @@ const all: GradientDefinition[] = [
   splitGrad, sqrtGrad, squeezeGrad, tanhGrad, tileGrad, transposeGrad, unsqueezeGrad, whereGrad,
   // Part B
   convGrad, convTransposeGrad, averagePoolGrad, globalAveragePoolGrad, maxPoolGrad, resizeGrad,
-  groupNormalizationGrad, instanceNormalizationGrad, layerNormalizationGrad,
+  groupNormalizationGrad, instanceNormalizationGrad, layerNormalizationGrad, gemmGrad, padGrad,
 ];
 
 for (const def of all) registerGradient(def);
