@@ -43,10 +43,11 @@ async function rejects(bytes: Uint8Array, code: SafetensorsErrorCodeValue): Prom
   assert.equal(syncError.code, code, syncError.message);
   assert.equal(syncError.where, WHERE);
   assert.ok(syncError.message.startsWith(`${WHERE}: `), syncError.message);
+  const syncMessage = syncError.message;
   await assert.rejects(readSafetensors(memoryByteSource(bytes), { where: WHERE }), (e: unknown) => {
     assert.ok(e instanceof NbresumeError);
     assert.equal(e.code, code);
-    assert.equal(e.message, syncError.message);
+    assert.equal(e.message, syncMessage);
     return true;
   });
   return syncError;
