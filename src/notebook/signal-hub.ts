@@ -1,0 +1,139 @@
+/**
+ * The one owner of this process's SIGINT/SIGTERM listeners while nbresume runs are active.
+ *
+ * Why a hub instead of a plain process.on per run (all measured in a tslab kernel, see NOTEBOOK.md):
+ * - tslab's own SIGINT listener ends the running cell at once ("Interrupted asynchronously"). Any
+ *   output sent after that (the emergency-checkpoint message) is dropped by JupyterLab, the classic
+ *   notebook and nbconvert alike. So while a run is active the hub takes the other listeners off,
+ *   and hands the signal on to them only after every run it stopped has ended: the cell then ends
+ *   after "emergency checkpoint saved" is printed, and still ends as interrupted (so "Run all" stops).
+ * - A second signal while runs are still stopping is handed on at once: the user's way out of a
+ *   step that takes too long.
+ * - With no other listener (a plain script or the CLI), handing on means re-raising the signal with
+ *   the default action, so the process still dies of SIGINT/SIGTERM as the sender meant.
+ * - Node's vm `breakOnSigint` (tslab runs every cell with it) removes all SIGINT listeners during
+ *   the synchronous part of a cell and re-adds them afterwards; adding a SIGINT listener in that
+ *   window leaves Node's watchdog "exit on SIGINT" handler installed, and the next interrupt kills
+ *   the kernel. So listeners are only ever added or removed outside that window.
+ */
+import { processWide } from "./process-wide.js";
+
+export type StopSignal = "SIGINT" | "SIGTERM";
+
+export const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM"];
+
+/** One active run's interest in signals. */
+export interface SignalSubscriber {
+  readonly signals: ReadonlySet<StopSignal>;
+  /** Called once, on the first signal it listens for. */
+  onSignal(signal: StopSignal): void;
+}
+
+type Listener = (...args: unknown[]) => void;
+
+interface Attachment {
+  readonly listener: Listener;
+  /** Listeners that were on the process before the hub attached, held back while it is attached. */
+  readonly foreign: Listener[];
+}
+
+class SignalHub {
+  private readonly subscribers = new Set<SignalSubscriber>();
+  private readonly attached = new Map<StopSignal, Attachment>();
+  /** Per signal: subscribers it stopped that have not ended yet. */
+  private readonly stopping = new Map<StopSignal, Set<SignalSubscriber>>();
+
+  subscribe(sub: SignalSubscriber): void {
+    this.subscribers.add(sub);
+    for (const sig of sub.signals) this.reconcile(sig);
+  }
+
+  unsubscribe(sub: SignalSubscriber): void {
+    if (!this.subscribers.delete(sub)) return;
+    for (const sig of sub.signals) {
+      const set = this.stopping.get(sig);
+      const lastToStop = set !== undefined && set.delete(sub) && set.size === 0;
+      if (lastToStop) this.stopping.delete(sig);
+      const foreign = this.attached.get(sig)?.foreign ?? [];
+      // Foreign listeners go back on (or the default action returns) before the signal is handed on.
+      const settled = this.reconcile(sig);
+      if (!lastToStop) continue;
+      if (settled) this.handOn(sig, foreign);
+      else setImmediate(() => this.handOn(sig, foreign));
+    }
+  }
+
+  private wanted(sig: StopSignal): boolean {
+    for (const s of this.subscribers) if (s.signals.has(sig)) return true;
+    return false;
+  }
+
+  /**
+   * Makes the process's listeners match the subscribers. Returns false when it had to wait
+   * (inside a breakOnSigint section) and will finish on the next turn of the event loop.
+   */
+  private reconcile(sig: StopSignal): boolean {
+    const att = this.attached.get(sig);
+    const want = this.wanted(sig);
+    if (want === (att !== undefined)) return true;
+    if (att !== undefined && sig === "SIGINT" && !process.rawListeners(sig).includes(att.listener)) {
+      // Our listener is missing only while vm breakOnSigint has taken every SIGINT listener off.
+      setImmediate(() => this.reconcile(sig));
+      return false;
+    }
+    if (want) this.attach(sig);
+    else if (att !== undefined) this.detach(sig, att);
+    return true;
+  }
+
+  private attach(sig: StopSignal): void {
+    const listener: Listener = () => this.onProcessSignal(sig);
+    const foreign = process.rawListeners(sig) as Listener[];
+    // Ours goes on before the others come off, so the count never drops to zero: at zero Node
+    // restores the default action and a signal in between would kill the process.
+    process.on(sig, listener);
+    for (const l of foreign) process.removeListener(sig, l);
+    this.attached.set(sig, { listener, foreign });
+  }
+
+  private detach(sig: StopSignal, att: Attachment): void {
+    for (const l of att.foreign) process.on(sig, l);
+    process.removeListener(sig, att.listener);
+    this.attached.delete(sig);
+  }
+
+  private onProcessSignal(sig: StopSignal): void {
+    const pending = this.stopping.get(sig);
+    if (pending !== undefined && pending.size > 0) {
+      // Runs are still stopping from an earlier signal: the user insists.
+      this.handOn(sig, this.attached.get(sig)?.foreign ?? []);
+      return;
+    }
+    const targets = [...this.subscribers].filter((s) => s.signals.has(sig));
+    if (targets.length === 0) {
+      this.handOn(sig, this.attached.get(sig)?.foreign ?? []);
+      return;
+    }
+    this.stopping.set(sig, new Set(targets));
+    for (const s of targets) s.onSignal(sig);
+  }
+
+  private handOn(sig: StopSignal, foreign: readonly Listener[]): void {
+    if (foreign.length > 0) {
+      for (const l of foreign) l(sig);
+      return;
+    }
+    // Nobody else listens: re-raise with the default action once our listener is off. On the next
+    // turn, so the code that ended the run (a finally block, a last log line) completes first.
+    setImmediate(() => {
+      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
+      else if (this.attached.has(sig)) this.onProcessSignal(sig);
+    });
+  }
+}
+
+export function signalHub(): SignalHub {
+  return processWide("signalHub.v1", () => new SignalHub());
+}
+
+export type { SignalHub };
