@@ -5,9 +5,9 @@
 import { tensor, type Tensor, type TensorGroup } from "../../tensor.js";
 import { product } from "../graph/shape.js";
 import type { ParameterSpec } from "./parameter-scope.js";
-import type { RandomSource } from "./random-source.js";
+import type { Generator } from "../random/generator.js";
 
-export function initialParameters(specs: readonly ParameterSpec[], rng: RandomSource): TensorGroup {
+export function initialParameters(specs: readonly ParameterSpec[], rng: Generator): TensorGroup {
   const out: Record<string, Tensor> = {};
   for (const spec of specs) {
     const data = new Float32Array(product(spec.shape));

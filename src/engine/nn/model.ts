@@ -10,7 +10,7 @@ import type { DType, Tensor } from "../../tensor.js";
 import type { Shape, Value } from "../graph/value.js";
 import type { JsonObject } from "./json.js";
 import type { ParameterScope } from "./parameter-scope.js";
-import type { RandomSource } from "./random-source.js";
+import type { Generator } from "../random/generator.js";
 
 /** A graph input other than parameters (images, labels, noise, masks, timesteps...). */
 export interface InputSpec {
@@ -52,7 +52,7 @@ export interface Model<Batch> {
    * Turns a data batch into the step's feeds (every name `inputs()` declares), drawing all per-step
    * randomness from `rng` — and nothing else from it, in a fixed order, so the draws are reproducible.
    */
-  feeds(batch: Batch, rng: RandomSource): Feeds;
+  feeds(batch: Batch, rng: Generator): Feeds;
   /** Extra graphs by name ("eval", "sample", ...). */
   readonly graphs?: Readonly<Record<string, ModelGraph>>;
 }

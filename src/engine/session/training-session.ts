@@ -11,15 +11,9 @@ import type { Tensor, TensorGroup } from "../../tensor.js";
 import type { JsonObject, JsonValue } from "../nn/json.js";
 import type { Feeds, Model } from "../nn/model.js";
 import type { ParameterSpec } from "../nn/parameter-scope.js";
-import type { RandomSource } from "../nn/random-source.js";
+import type { Generator } from "../random/generator.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedule.js";
-
-/** The generator a session draws from: random numbers plus a JSON state to checkpoint. */
-export interface SessionRandom extends RandomSource {
-  state(): JsonValue;
-  setState(state: JsonValue): void;
-}
 
 export interface TrainingSessionOptions<Batch> {
   readonly model: Model<Batch>;
@@ -29,7 +23,7 @@ export interface TrainingSessionOptions<Batch> {
   /** Fixed batch size of the step graph (shapes are static). */
   readonly batchSize: number;
   /** Draws the initial parameters, then every step's randomness. Its state is in the state dict. */
-  readonly rng: SessionRandom;
+  readonly rng: Generator;
   /** Clip the gradients' global L2 norm to this value (off by default). */
   readonly clipGradNorm?: number;
   /** onnxruntime intra-op threads (default 2). */
@@ -90,6 +84,12 @@ export interface TrainingSession<Batch> {
   stateDict(extra?: Readonly<Record<string, JsonValue>>): StateDict;
   /** Replaces parameters, optimizer state, step and generator state; checks names, shapes, dtypes. */
   loadStateDict(dict: StateDict): void;
+  /**
+   * Loss and metrics of the current parameters on a batch, updating nothing (the loss graph built
+   * with `training = false`, compiled on first use). Draws the batch's randomness from `rng`, not from
+   * the session's generator, so evaluating never changes the training run.
+   */
+  evaluate(batch: Batch, rng: Generator): Promise<{ loss: number; metrics: Record<string, number> }>;
   /** Compiles (once per name and batch size) an extra graph of the model over the same parameters. */
   graph(name: string, batchSize: number): Promise<BoundGraph>;
   release(): Promise<void>;

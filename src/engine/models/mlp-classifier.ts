@@ -1,0 +1,91 @@
+/**
+ * An MLP classifier: Linear → ReLU → ... → Linear, softmax cross-entropy loss, accuracy metric.
+ *
+ *   const model = mlpClassifier({ inputSize: 784, hidden: [256], classes: 10 });
+ *
+ * Parameters: fc0.weight [784, 256], fc0.bias, ..., out.weight, out.bias. With `dropout` > 0 each
+ * hidden activation is multiplied by a keep mask scaled by 1/(1−p), drawn in feeds() from the run's
+ * generator and fed as input `dropout/<i>` (never onnxruntime's RNG), so resume stays exact.
+ *
+ * Graphs: the training loss (metrics: accuracy) and "predict" (images → logits). Batches are the
+ * DataLoader's (images [n, inputSize] float32, labels [n] int64).
+ */
+import type { Tensor } from "../../tensor.js";
+import type { Batch } from "../data/batch.js";
+import { cast, mul, reduceMean, relu } from "../graph/functional.js";
+import type { Value } from "../graph/value.js";
+import { linear } from "../layers/linear.js";
+import type { InputSpecs, Model } from "../nn/model.js";
+import type { ParameterScope } from "../nn/parameter-scope.js";
+
+export interface MlpClassifierConfig {
+  readonly inputSize: number;
+  readonly hidden: readonly number[];
+  readonly classes: number;
+  /** Dropout probability after each hidden layer (default 0). */
+  readonly dropout?: number;
+}
+
+export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
+  const { inputSize, hidden, classes } = config;
+  const dropout = config.dropout ?? 0;
+  for (const [what, n] of [["inputSize", inputSize], ["classes", classes], ...hidden.map((h, i) => [`hidden[${i}]`, h] as const)] as const) {
+    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`mlpClassifier: ${what} must be a positive integer, got ${n}.`);
+  }
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`mlpClassifier: dropout must be in [0, 1), got ${dropout}.`);
+  const maskName = (i: number): string => `dropout/${i}`;
+
+  const forward = (scope: ParameterScope, images: Value, masks: readonly Value[]): Value => {
+    let h = images;
+    hidden.forEach((width, i) => {
+      h = relu(linear(scope.child(`fc${i}`), h, width));
+      const mask = masks[i];
+      if (mask !== undefined) h = mul(h, mask);
+    });
+    return linear(scope.child("out"), h, classes);
+  };
+
+  const imageInputs = (n: number): InputSpecs => ({ images: { dtype: "float32", shape: [n, inputSize] } });
+
+  return {
+    config: { kind: "mlp-classifier", inputSize, hidden: [...hidden], classes, dropout },
+    inputs(n) {
+      const specs: Record<string, InputSpecs[string]> = { ...imageInputs(n), labels: { dtype: "int64", shape: [n] } };
+      if (dropout > 0) hidden.forEach((width, i) => { specs[maskName(i)] = { dtype: "float32", shape: [n, width] }; });
+      return specs;
+    },
+    loss(scope, inputs) {
+      const masks = scope.training && dropout > 0 ? hidden.map((_, i) => inputs[maskName(i)]!) : [];
+      const logits = forward(scope, inputs["images"]!, masks);
+      const labels = inputs["labels"]!;
+      const g = logits.graph;
+      const loss = g.op("SoftmaxCrossEntropyLoss", [logits, labels], { reduction: "mean" });
+      const predicted = g.op("ArgMax", [logits], { axis: 1, keepdims: 0 });
+      const accuracy = reduceMean(cast(g.op("Equal", [predicted, labels]), "float32"), [0], false);
+      return { loss, metrics: { accuracy } };
+    },
+    feeds(batch, rng) {
+      const n = batch.size;
+      const feeds: Record<string, Tensor> = {
+        images: { dtype: "float32", shape: [n, inputSize], data: batch.images },
+        labels: { dtype: "int64", shape: [n], data: batch.labels },
+      };
+      if (dropout > 0) {
+        const keep = 1 - dropout;
+        hidden.forEach((width, i) => {
+          // Inverted dropout: keep with probability 1 − p, scale the kept units by 1/(1 − p).
+          const mask = rng.fillBernoulli(new Float32Array(n * width), keep);
+          for (let k = 0; k < mask.length; k++) mask[k]! *= 1 / keep;
+          feeds[maskName(i)] = { dtype: "float32", shape: [n, width], data: mask };
+        });
+      }
+      return feeds;
+    },
+    graphs: {
+      predict: {
+        inputs: imageInputs,
+        build: (scope, inputs) => ({ logits: forward(scope, inputs["images"]!, []) }),
+      },
+    },
+  };
+}
