@@ -13,6 +13,8 @@ export interface DataLoaderOptions {
    * Required when shuffling. Epoch e's order is `generator.fork(\`epoch:${e}\`)` shuffling 0..N−1,
    * which depends on the generator's key only, never on what was drawn from it; so a generator
    * shared with noise or init is safe, though a dedicated `root.fork("data")` reads better.
+   * The key is read when an epoch's order is first needed and by cursor(); restoring another
+   * state into the generator mid-run changes the order from then on.
    */
   readonly generator?: Generator;
   /**
