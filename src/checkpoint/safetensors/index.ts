@@ -3,11 +3,12 @@
  * reference implementation's bytes, and a validating reader for untrusted files.
  */
 export type {
-  ByteSink, ByteSource, HeaderEntry, ParsedHeader, SafetensorsDType, SafetensorsFile, SafetensorsLayout,
+  ByteSink, ByteSource, HeaderEntry, ParsedHeader, ReadSafetensorsOptions, SafetensorsDType, SafetensorsFile,
+  SafetensorsLayout,
 } from "./safetensors.js";
 export { fileByteSource, memoryByteSource } from "./byte-source.js";
 export { DTYPE_OF, ELEMENT_BYTES, SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_OF } from "./dtypes.js";
 export { MAX_HEADER_BYTES, parseHeader, readHeaderLength } from "./header.js";
 export { SafetensorsErrorCode, type SafetensorsErrorCodeValue, safetensorsMessage } from "./messages.js";
-export { type ReadOptions, parseSafetensors, readSafetensors } from "./reader.js";
+export { parseSafetensors, readSafetensors } from "./reader.js";
 export { safetensorsLayout, writeSafetensors } from "./writer.js";

@@ -11,20 +11,13 @@ import { assertLittleEndian } from "./endianness.js";
 import { parseHeader, readHeaderLength } from "./header.js";
 import { SafetensorsErrorCode as Code, safetensorsMessage as msg } from "./messages.js";
 import { setOwn } from "./own-record.js";
-import type { ByteSource, HeaderEntry, SafetensorsFile } from "./safetensors.js";
+import type { ByteSource, HeaderEntry, ReadSafetensorsOptions, SafetensorsFile } from "./safetensors.js";
 
 /**
  * Tensors are read in pieces of at most this size, each handed to `observe` right after it
  * lands, so a hashing observer reads bytes that are still in cache.
  */
 export const READ_CHUNK_BYTES = 8 * 1024 * 1024;
-
-export interface ReadOptions {
-  /** Names the file in error messages and in NbresumeError.where (e.g. its path). */
-  readonly where?: string;
-  /** Called with every byte of the file exactly once, in file order (in chunks). */
-  readonly observe?: (chunk: Uint8Array) => void;
-}
 
 function allocateFor(entry: HeaderEntry, where: string): TensorData {
   const bytes = entry.end - entry.begin;
@@ -57,7 +50,7 @@ async function readInto(source: ByteSource, into: Uint8Array, position: number, 
  * Reads a whole safetensors file from `source`. Throws NbresumeError (SAFETENSORS_* code,
  * `where` = options.where) for any malformed, truncated or unreadable file.
  */
-export async function readSafetensors(source: ByteSource, options: ReadOptions = {}): Promise<SafetensorsFile> {
+export async function readSafetensors(source: ByteSource, options: ReadSafetensorsOptions = {}): Promise<SafetensorsFile> {
   assertLittleEndian();
   const where = options.where ?? "safetensors file";
   const observe = options.observe;

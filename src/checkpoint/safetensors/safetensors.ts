@@ -54,3 +54,10 @@ export interface SafetensorsLayout {
   /** The exact size of the file, header included. */
   readonly fileSize: number;
 }
+
+export interface ReadSafetensorsOptions {
+  /** Names the file in error messages and in NbresumeError.where (e.g. its path). */
+  readonly where?: string;
+  /** Called with every byte of the file exactly once, in file order (in chunks); the store hashes here. */
+  readonly observe?: (chunk: Uint8Array) => void;
+}

@@ -103,6 +103,19 @@ describe("safetensors round trip", () => {
     await roundTrip(everyDtype(), { format: "pt", "step": "12000", "note": "größe 层", empty: "" });
   });
 
+  it("writes tensors whose data is a view into a larger buffer (only the view's bytes)", async () => {
+    const backing = new Float64Array([1, 2, 3, 4, 5, 6]);
+    const bytes = new Uint8Array([9, 8, 7, 6, 5]);
+    const group: TensorGroup = {
+      middle: tensor("float64", [2, 2], backing.subarray(1, 5)),
+      tail: tensor("uint8", [2], bytes.subarray(3)),
+    };
+    await roundTrip(group);
+    const back = parseSafetensors(await toBytes(group)).tensors;
+    assert.deepEqual([...(back["middle"]!.data as Float64Array)], [2, 3, 4, 5]);
+    assert.deepEqual([...(back["tail"]!.data as Uint8Array)], [6, 5]);
+  });
+
   it("writes and reads a file with no tensors", async () => {
     await roundTrip({});
     await roundTrip({}, { only: "metadata" });
