@@ -46,11 +46,12 @@ export async function encodePng(image: RawImage, options: EncodePngOptions = {})
     throw new RangeError(renderMessages.badCompressionLevel(compressionLevel));
   }
   try {
-    const out = await sharp(image.pixels, {
+    let pipeline = sharp(image.pixels, {
       raw: { width: image.width, height: image.height, channels: image.channels },
-    })
-      .png({ compressionLevel, adaptiveFiltering: false })
-      .toBuffer();
+    });
+    // Without this sharp widens gray input to an RGB PNG: three times the pixels to compress.
+    if (image.channels <= 2) pipeline = pipeline.toColourspace("b-w");
+    const out = await pipeline.png({ compressionLevel, adaptiveFiltering: false }).toBuffer();
     return asBytes(out);
   } catch (cause) {
     throw new NbresumeError(RenderErrorCode.ENCODE_FAILED, renderMessages.encodeFailed("PNG", cause), {
@@ -68,7 +69,9 @@ export async function decodePng(bytes: Uint8Array, options: { channels?: 3 | 4 }
   try {
     let pipeline = sharp(bytes);
     if (options.channels === 3) pipeline = pipeline.removeAlpha();
-    if (options.channels === 4) pipeline = pipeline.ensureAlpha();
+    else if (options.channels === 4) pipeline = pipeline.ensureAlpha();
+    // sharp converts to sRGB on output; keep a gray file gray, as "the file's own layout" promises.
+    else if ((await pipeline.metadata()).space === "b-w") pipeline = pipeline.toColourspace("b-w");
     const { data, info } = await pipeline.raw().toBuffer({ resolveWithObject: true });
     const channels = info.channels;
     if (channels !== 1 && channels !== 2 && channels !== 3 && channels !== 4) {
