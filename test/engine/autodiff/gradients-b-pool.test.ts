@@ -18,8 +18,12 @@ const avgPool = (x: Value, attrs: PoolAttrs): Value => x.graph.op("AveragePool",
 const maxPool = (x: Value, attrs: PoolAttrs): Value => x.graph.op("MaxPool", [x], attrs);
 
 describe("autodiff: AveragePool and GlobalAveragePool (float32 central differences, rtol 1e-3, atol 1e-3, all elements)", () => {
-  it("2×2 windows with stride 2 (the UNet downsampling shape)", async () => {
+  it("2×2 windows with stride 2 tiling the map (the UNet downsampling shape; dX is a nearest Resize)", async () => {
     await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [2, 3, 6, 4] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], strides: [2, 2] }) });
+  });
+
+  it("2×2 windows with stride 2 on an odd-sized map (the last row and column are in no window)", async () => {
+    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [1, 2, 5, 7] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], strides: [2, 2] }) });
   });
 
   it("3×3 windows, stride 2, padding, count_include_pad = 0 (border windows divide by fewer taps)", async () => {
