@@ -1,0 +1,32 @@
+/** User-facing messages of the layers (tests assert against these functions). */
+import { formatShape } from "../graph/shape.js";
+
+type Shape = readonly number[];
+
+export function notPositiveInteger(layer: string, path: string, what: string, got: unknown): string {
+  return `${layer} '${path}': ${what} must be a positive integer, got ${String(got)}.`;
+}
+
+export function badRank(layer: string, path: string, expected: string, shape: Shape): string {
+  return `${layer} '${path}': expected an input of shape ${expected}, got ${formatShape(shape)}.`;
+}
+
+export function notDivisible(layer: string, path: string, what: string, value: number, by: string, divisor: number): string {
+  return `${layer} '${path}': ${what} ${value} is not divisible by ${by} ${divisor}.`;
+}
+
+export function badOption(layer: string, path: string, what: string, expected: string, got: unknown): string {
+  return `${layer} '${path}': ${what} must be ${expected}, got ${JSON.stringify(got)}.`;
+}
+
+export function notFloat(layer: string, path: string, dtype: string): string {
+  return `${layer} '${path}': the input must be float32 or float64, got ${dtype}.`;
+}
+
+export function badIds(path: string, dtype: string): string {
+  return `embedding '${path}': ids must be int64 or int32, got ${dtype}.`;
+}
+
+export function oddEmbeddingDim(dim: number): string {
+  return `sinusoidalEmbedding: dim must be an even number ≥ 2, got ${dim}.`;
+}
