@@ -16,13 +16,12 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   if (unit === 0) return `${sign}${Math.round(value)} B`;
-  // 1023.9 KiB would print as "1.02e+3": round first, then move up a unit if it reached 1024.
-  let text = value.toPrecision(3);
-  if (Number(text) >= 1024 && unit < BYTE_UNITS.length - 1) {
+  // 3 significant digits cannot show 1000–1023 ("1.00e+3"): those read as 0.977–1.00 of the next unit.
+  if (value >= 999.5 && unit < BYTE_UNITS.length - 1) {
+    value /= 1024;
     unit++;
-    text = (value / 1024).toPrecision(3);
   }
-  return `${sign}${text} ${BYTE_UNITS[unit] ?? "B"}`;
+  return `${sign}${value.toPrecision(3)} ${BYTE_UNITS[unit] ?? "B"}`;
 }
 
 function pad2(n: number): string {
