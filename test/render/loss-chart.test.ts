@@ -87,7 +87,7 @@ describe("render/loss-chart", () => {
   });
 
   it("loads through require(), as tslab loads the package, and draws a chart from there", async () => {
-    const modulePath = fileURLToPath(new URL("../../src/render/loss-chart.ts", import.meta.url));
+    const modulePath = fileURLToPath(new URL("../../src/render/index.ts", import.meta.url));
     // tsx compiles required files to CommonJS and fails on top-level await anywhere in the graph,
     // like Node's require() of ESM does (ERR_REQUIRE_ASYNC_MODULE).
     const script = `
