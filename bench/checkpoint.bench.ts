@@ -1,0 +1,186 @@
+/**
+ * Checkpoint store throughput on a 256 MiB checkpoint, as ratios to what the same machine does
+ * with plain node:fs in the same run. Run: node --import tsx bench/checkpoint.bench.ts [--json] [--reps N]
+ *   raw write   the same tensor bytes written with plain fs to two files, each fsync'd
+ *   save        store.save(): temp dir, hash while writing, fsync every file + dirs, rename
+ *   raw read    the same two files read with plain fs into preallocated buffers (page cache)
+ *   verify      resolve("auto"): read and hash every byte (page cache)
+ *   load        store.load(hit): safetensors reader into fresh typed arrays, hashing every byte
+ * Targets: save ≥ 0.9 × raw write; load with verification ≥ 2 GB/s (page cache).
+ * Raw and store runs alternate (and which goes first alternates too). Each is reported as the best
+ * and the median of its repetitions: on a shared machine other processes only ever add time,
+ * so the ratio of the bests is the fairest comparison; the medians show the spread.
+ */
+import { mkdir, mkdtemp, open, rm } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
+import { CheckpointStore } from "../src/checkpoint/index.js";
+import type { TensorGroup } from "../src/tensor.js";
+
+const MiB = 1024 * 1024;
+const args = process.argv.slice(2);
+const json = args.includes("--json");
+const repsAt = args.indexOf("--reps");
+const REPS = repsAt >= 0 ? Number(args[repsAt + 1]) : 8;
+
+// Collect the previous repetition's 256 MiB of garbage before each timed step, so a step is not
+// charged for freeing what the one before it allocated (a resume loads once, into a fresh process).
+setFlagsFromString("--expose-gc");
+const collect = runInNewContext("gc") as () => void;
+
+/** 256 MiB in all: a model of 24 × 4 MiB + 32 × 1 MiB + small tensors, and 128 MiB of moments. */
+function makeGroups(): { groups: Record<string, TensorGroup>; bytes: number } {
+  const model: TensorGroup = {};
+  const optimizer: TensorGroup = {};
+  const fill = (n: number, seed: number) => {
+    const a = new Float32Array(n);
+    for (let i = 0; i < n; i += 1024) a[i] = seed + i;
+    return a;
+  };
+  for (let i = 0; i < 24; i++) model[`block${i}.weight`] = { dtype: "float32", shape: [1024, 1024], data: fill(MiB, i) };
+  for (let i = 0; i < 32; i++) model[`block${i}.proj`] = { dtype: "float32", shape: [512, 512], data: fill(MiB / 4, i) };
+  for (let i = 0; i < 64; i++) model[`block${i}.bias`] = { dtype: "float32", shape: [1024], data: fill(1024, i) };
+  optimizer["exp_avg"] = { dtype: "float32", shape: [16, 1024, 1024], data: fill(16 * MiB, 1) };
+  optimizer["exp_avg_sq"] = { dtype: "float32", shape: [16, 1024, 1024], data: fill(16 * MiB, 2) };
+  let bytes = 0;
+  for (const g of [model, optimizer]) for (const t of Object.values(g)) bytes += t.data.byteLength;
+  return { groups: { model, optimizer }, bytes };
+}
+
+function bytesOf(group: TensorGroup): Uint8Array[] {
+  return Object.values(group).map((t) => new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+}
+
+async function rawWrite(dir: string, groups: Record<string, TensorGroup>): Promise<string[]> {
+  const files: string[] = [];
+  for (const [name, group] of Object.entries(groups)) {
+    const file = path.join(dir, `${name}.raw`);
+    const fh = await open(file, "wx");
+    let position = 0;
+    for (const chunk of bytesOf(group)) {
+      await fh.write(chunk, 0, chunk.byteLength, position);
+      position += chunk.byteLength;
+    }
+    await fh.sync();
+    await fh.close();
+    files.push(file);
+  }
+  return files;
+}
+
+async function rawRead(files: string[], buffers: Uint8Array[]): Promise<void> {
+  for (const [i, file] of files.entries()) {
+    const fh = await open(file, "r");
+    const into = buffers[i] as Uint8Array;
+    let done = 0;
+    while (done < into.byteLength) {
+      const { bytesRead } = await fh.read(into, done, Math.min(into.byteLength - done, 8 * MiB), done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    await fh.close();
+  }
+}
+
+async function timed(fn: () => Promise<unknown>): Promise<number> {
+  const t = process.hrtime.bigint();
+  await fn();
+  return Number(process.hrtime.bigint() - t) / 1e9;
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+async function main(): Promise<void> {
+  const { groups, bytes } = makeGroups();
+  const root = await mkdtemp(path.join(os.tmpdir(), "nbresume-bench-"));
+  const store = await CheckpointStore.open(path.join(root, "store"), { autoPrune: false });
+  const times = { rawWrite: [] as number[], save: [] as number[], rawRead: [] as number[], verify: [] as number[], load: [] as number[] };
+  try {
+    const sizes = Object.values(groups).map((g) => bytesOf(g).reduce((s, b) => s + b.byteLength, 0));
+    const buffers = sizes.map((n) => new Uint8Array(n));
+    for (let rep = 0; rep <= REPS; rep++) {
+      const rawDir = path.join(root, `raw-${rep}`);
+      await mkdir(rawDir);
+      // Alternate which write goes first: writeback of the one before slows the one after.
+      const writeRaw = async () => {
+        collect();
+        return timed(async () => rawWrite(rawDir, groups));
+      };
+      const writeStore = async () => {
+        collect();
+        return timed(() => store.save({ kind: "rolling", step: rep, tensors: groups, state: { rep } }));
+      };
+      let tRaw: number;
+      let tSave: number;
+      if (rep % 2 === 0) {
+        tRaw = await writeRaw();
+        tSave = await writeStore();
+      } else {
+        tSave = await writeStore();
+        tRaw = await writeRaw();
+      }
+      const files = [path.join(rawDir, "model.raw"), path.join(rawDir, "optimizer.raw")];
+      await rawRead(files, buffers); // warm
+      collect();
+      const tRead = await timed(() => rawRead(files, buffers));
+      let hit;
+      collect();
+      const tVerify = await timed(async () => {
+        hit = await store.resolve("auto");
+      });
+      collect();
+      const tLoad = await timed(() => store.load(hit ?? "auto"));
+      if (rep > 0) {
+        // rep 0 warms up the JIT and the allocator
+        times.rawWrite.push(tRaw);
+        times.save.push(tSave);
+        times.rawRead.push(tRead);
+        times.verify.push(tVerify);
+        times.load.push(tLoad);
+      }
+      await rm(rawDir, { recursive: true });
+      const previous = (await store.list()).checkpoints.filter((c) => c.step < rep);
+      for (const c of previous) await rm(c.path, { recursive: true });
+    }
+  } finally {
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  }
+
+  const gbps = (t: number) => bytes / t / 1e9;
+  const best = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.min(...v)])) as Record<keyof typeof times, number>;
+  const med = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
+  const row = (name: string, key: keyof typeof times, base?: keyof typeof times, target?: string) => ({
+    name,
+    bestMs: best[key] * 1000,
+    medianMs: med[key] * 1000,
+    bestGBps: gbps(best[key]),
+    medianGBps: gbps(med[key]),
+    ...(base ? { ratioBest: best[base] / best[key], ratioMedian: med[base] / med[key] } : {}),
+    ...(target ? { target } : {}),
+  });
+  const rows = [
+    row("raw fsync'd write", "rawWrite"),
+    row("store.save", "save", "rawWrite", "≥ 0.9 × raw fsync'd write"),
+    row("raw read (page cache)", "rawRead"),
+    row("resolve (hash every byte)", "verify", "rawRead"),
+    row("store.load (read + hash)", "load", "rawRead", "≥ 2 GB/s"),
+  ];
+  if (json) {
+    for (const r of rows) console.log(JSON.stringify({ bench: "checkpoint", bytes, reps: REPS, ...r }));
+    return;
+  }
+  console.log(`checkpoint of ${(bytes / MiB).toFixed(0)} MiB in ${os.tmpdir()}, ${REPS} runs: best (median)`);
+  for (const r of rows) {
+    const ratio = r.ratioBest !== undefined ? `   ${r.ratioBest.toFixed(2)} (${(r.ratioMedian ?? 0).toFixed(2)}) × raw` : "";
+    const target = r.target ? `   target ${r.target}` : "";
+    console.log(`  ${r.name.padEnd(27)} ${r.bestMs.toFixed(0).padStart(5)} (${r.medianMs.toFixed(0).padStart(5)}) ms  ${r.bestGBps.toFixed(2).padStart(5)} (${r.medianGBps.toFixed(2).padStart(5)}) GB/s${ratio}${target}`);
+  }
+}
+
+void main();
