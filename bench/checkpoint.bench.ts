@@ -16,7 +16,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
-import { CheckpointStore } from "../src/checkpoint/index.js";
+import { CheckpointStore, type ResolvedCheckpoint } from "../src/checkpoint/index.js";
 import type { TensorGroup } from "../src/tensor.js";
 
 const MiB = 1024 * 1024;
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
       await rawRead(files, buffers); // warm
       collect();
       const tRead = await timed(() => rawRead(files, buffers));
-      let hit;
+      let hit: ResolvedCheckpoint | undefined;
       collect();
       const tVerify = await timed(async () => {
         hit = await store.resolve("auto");
