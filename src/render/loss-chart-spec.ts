@@ -136,6 +136,13 @@ function decidesLog(option: LossChartSpecOptions["yScale"], losses: readonly num
   return max / min > 100;
 }
 
+/** A domain for a degenerate series (empty, or a single distinct value), else undefined (vega decides). */
+function spanAround(values: readonly number[], around: (v: number) => [number, number]): JsonValue | undefined {
+  const first = values[0];
+  if (first === undefined || values.some((v) => v !== first)) return undefined;
+  return around(first);
+}
+
 const rows = (points: readonly LossPoint[], series: string): JsonValue[] =>
   points.map((p) => ({ step: p.step, loss: p.loss, series }));
 
@@ -170,8 +177,22 @@ export function buildLossChartSpec(options: LossChartSpecOptions): LossChartSpec
   const layers: JsonValue[] = [];
   const present: string[] = [];
   const colors: string[] = [];
-  const x = { field: "step", type: "quantitative", title: "step", scale: { zero: false, nice: false } };
-  const y = { field: "loss", type: "quantitative", title: "loss", scale: (log ? { type: "log" } : { type: "linear", zero: false }) as JsonValue };
+  const allSteps = [...train.steps, ...validation.steps];
+  const allLosses = [...train.losses, ...validation.losses];
+  // One step or one loss value leaves vega an empty domain (axis labels like "2.310000"):
+  // give it a span around the value instead.
+  const xDomain = spanAround(allSteps, (v) => [Math.max(0, v - 1), v + 1]);
+  const yDomain = spanAround(allLosses, (v) => (log || v > 0 ? [v / 2, v * 1.5] : [v - 1, v + 1]));
+  const x = {
+    field: "step",
+    type: "quantitative",
+    title: "step",
+    scale: { zero: false, nice: true, ...(xDomain && { domain: xDomain }) },
+    axis: { format: ",~d", labelFlush: false, tickMinStep: 1 },
+  };
+  const yScale: Record<string, JsonValue> = log ? { type: "log" } : { type: "linear", zero: false };
+  if (yDomain) yScale["domain"] = yDomain;
+  const y = { field: "loss", type: "quantitative", title: "loss", scale: yScale, ...(!log && { axis: { format: "~g" } }) };
   const lineLayer = (points: readonly LossPoint[], series: string, mark: JsonValue): void => {
     layers.push({ data: { values: rows(points, series) }, mark, encoding: { x, y, color: { field: "series", type: "nominal" } } });
   };
@@ -179,7 +200,9 @@ export function buildLossChartSpec(options: LossChartSpecOptions): LossChartSpec
     present.push(S.train.name, S.smoothed.name);
     colors.push(S.train.color, S.smoothed.color);
     lineLayer(minMax(train.steps, train.losses, maxPoints), S.train.name, { type: "line", strokeWidth: 1, clip: true });
-    lineLayer(stride(train.steps, smoothed, maxPoints), S.smoothed.name, { type: "line", strokeWidth: 2.25, clip: true });
+    // A single point is no line: mark it so the first step after a fresh start is visible.
+    const lone = train.losses.length === 1 ? { point: { filled: true, size: 40 } } : {};
+    lineLayer(stride(train.steps, smoothed, maxPoints), S.smoothed.name, { type: "line", strokeWidth: 2.25, clip: true, ...lone });
   }
   if (validation.losses.length > 0) {
     present.push(S.validation.name);

@@ -96,6 +96,20 @@ describe("render/loss-chart-spec", () => {
     assert.ok(summary.includes("0 training points"));
   });
 
+  it("gives a single loss value a span around it and marks the lone point", () => {
+    const { spec } = buildLossChartSpec({ train: [{ step: 1, loss: 2 }] });
+    const layer = layers(spec)[1] as unknown as {
+      mark: { point?: unknown };
+      encoding: { x: { scale: { domain?: number[] } }; y: { scale: { domain?: number[] } } };
+    };
+    assert.deepEqual(layer.encoding.y.scale.domain, [1, 3]);
+    assert.deepEqual(layer.encoding.x.scale.domain, [0, 2]);
+    assert.ok(layer.mark.point, "a point, since one value draws no line");
+    const many = layers(buildLossChartSpec({ train: decay(5) }).spec)[1] as unknown as typeof layer;
+    assert.equal(many.encoding.y.scale.domain, undefined, "vega picks the domain for real series");
+    assert.equal(many.mark.point, undefined);
+  });
+
   it("chooses more smoothing for longer series, within [0.6, 0.98]", () => {
     assert.equal(autoSmoothing(1), 0.6);
     assert.ok(Math.abs(autoSmoothing(3000) - (1 - 1 / 30)) < 1e-12);

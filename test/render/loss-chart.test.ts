@@ -70,6 +70,14 @@ describe("render/loss-chart", () => {
     assert.deepEqual([img.width, img.height], [800, 400]);
   });
 
+  it("shows the very first loss as a visible point", async () => {
+    const img = await pixels((await renderLossChart({ train: [{ step: 1, loss: 2.31 }] })).bundle["image/png"]);
+    // Below the legend (whose symbol has the same color), in the plot area.
+    const plot = { x: 0, y: 100, width: img.width, height: img.height - 100 };
+    const point = countNear(img, hexColor(S.smoothed.color), 40, plot);
+    assert.ok(point > 15, `smoothed-color pixels of the point: ${point}`);
+  });
+
   it("draws an empty chart with a note before the first loss arrives", async () => {
     const chart = await renderLossChart({ train: [] });
     assert.deepEqual([chart.width, chart.height], [640, 300]);
