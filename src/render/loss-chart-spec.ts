@@ -201,8 +201,9 @@ export function buildLossChartSpec(options: LossChartSpecOptions): LossChartSpec
     colors.push(S.train.color, S.smoothed.color);
     lineLayer(minMax(train.steps, train.losses, maxPoints), S.train.name, { type: "line", strokeWidth: 1, clip: true });
     // A single point is no line: mark it so the first step after a fresh start is visible.
-    const lone = train.losses.length === 1 ? { point: { filled: true, size: 40 } } : {};
-    lineLayer(stride(train.steps, smoothed, maxPoints), S.smoothed.name, { type: "line", strokeWidth: 2.25, clip: true, ...lone });
+    const smoothedMark: Record<string, JsonValue> = { type: "line", strokeWidth: 2.25, clip: true };
+    if (train.losses.length === 1) smoothedMark["point"] = { filled: true, size: 40 };
+    lineLayer(stride(train.steps, smoothed, maxPoints), S.smoothed.name, smoothedMark);
   }
   if (validation.losses.length > 0) {
     present.push(S.validation.name);
