@@ -4,9 +4,11 @@
  *
  *   const h = layerNorm(scope.child("ln"), x);   // x [N, D]: parameters ln.weight [D] (ones), ln.bias [D] (zeros)
  *
- * Built from ReduceMean/Sub/Mul/Sqrt/Div so the whole backward is made of standard op gradients.
+ * One LayerNormalization node (its gradient is in autodiff/gradients/). onnxruntime normalises in
+ * float32 even for float64 inputs. Without `affine` the scale is a constant one and there is no offset.
  */
-import { add, div, mul, reduceMean, shift, sqrt, square, sub } from "../graph/functional.js";
+import { tensor } from "../../tensor.js";
+import { layerNorm as layerNormalization } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { ones, zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
@@ -31,10 +33,12 @@ export function layerNorm(scope: ParameterScope, x: Value, options: LayerNormOpt
   const epsilon = options.epsilon ?? 1e-5;
   if (!(epsilon > 0)) throw new RangeError(msg.badOption("layerNorm", path, "epsilon", "a positive number", epsilon));
 
-  const axes = x.shape.map((_, i) => i).slice(x.shape.length - k);
-  const centred = sub(x, reduceMean(x, axes));
-  const normalised = div(centred, sqrt(shift(reduceMean(square(centred), axes), epsilon)));
-  if (options.affine === false) return normalised;
-  const shape = x.shape.slice(x.shape.length - k);
-  return add(mul(normalised, scope.param("weight", shape, ones())), scope.param("bias", shape, zeros()));
+  const axis = x.shape.length - k;
+  const shape = x.shape.slice(axis);
+  if (options.affine === false) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const one = x.graph.constant(x.dtype === "float64" ? tensor("float64", shape, new Float64Array(n).fill(1)) : tensor("float32", shape, new Float32Array(n).fill(1)));
+    return layerNormalization(x, one, undefined, { axis, epsilon });
+  }
+  return layerNormalization(x, scope.param("weight", shape, ones()), scope.param("bias", shape, zeros()), { axis, epsilon });
 }
