@@ -68,6 +68,9 @@ export const renderMessages = {
       `got [${shape.join(", ")}].`
     );
   },
+  gridTensorDisagrees(name: string, given: number, actual: number, shape: readonly number[]): string {
+    return `renderSampleGrid: ${name} is ${given} but the images tensor of shape [${shape.join(", ")}] has ${actual}. Leave ${name} out or make them agree.`;
+  },
   gridBadTensorDtype(dtype: string): string {
     return `renderSampleGrid: image tensors must be float32 or float64, got ${dtype}. Convert the samples first.`;
   },

@@ -235,6 +235,16 @@ function resolveInput(options: SampleGridOptions): GridInput {
   else if (shape.length === 4 && (shape[1] === 1 || shape[1] === 3)) dims = [shape[0] ?? 0, shape[1], shape[2] ?? 0, shape[3] ?? 0];
   else throw new RangeError(renderMessages.gridBadTensorShape(shape));
   const [n, channels, height, width] = dims;
+  // Explicit sizes next to a tensor must agree with its shape: a silent mismatch would draw garbage.
+  const pairs = [
+    ["n", options.n, n],
+    ["channels", options.channels, channels],
+    ["height", options.height, height],
+    ["width", options.width, width],
+  ] as const;
+  for (const [name, given, actual] of pairs) {
+    if (given !== undefined && given !== actual) throw new RangeError(renderMessages.gridTensorDisagrees(name, given, actual, shape));
+  }
   return { data: images.data, n, height, width, channels: channels === 3 ? 3 : 1 };
 }
 

@@ -243,6 +243,10 @@ describe("render/sample-grid", () => {
       renderSampleGrid({ images: tensor("float32", [1, 2, 2, 1], images), range: [0, 1] }),
       (e: unknown) => e instanceof RangeError && e.message === renderMessages.gridBadTensorShape([1, 2, 2, 1]),
     );
+    await assert.rejects(
+      renderSampleGrid({ images: tensor("float32", [1, 2, 2], images), n: 4, range: [0, 1] }),
+      (e: unknown) => e instanceof RangeError && e.message === renderMessages.gridTensorDisagrees("n", 4, 1, [1, 2, 2]),
+    );
     await assert.rejects(renderSampleGrid({ images, n: 0, height: 2, width: 2, range: [0, 1] }), RangeError);
     await assert.rejects(renderSampleGrid({ images, n: 1, height: 2, width: 2, range: [0, 1], scale: 0 }), RangeError);
   });
