@@ -67,6 +67,7 @@ export function parseState(bytes: Uint8Array): CheckpointState {
   if (typeof value.nbresume !== "string") throw invalid("nbresume must be a version string");
   if (!isCheckpointKind(value.kind)) throw invalid(`kind ${JSON.stringify(value.kind)} is not a checkpoint kind`);
   for (const key of ["step", "epoch"] as const) {
+    if (!(key in value)) throw invalid(`${key} is missing`);
     const n = value[key];
     if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalid(`${key} ${JSON.stringify(n)} is not an integer ≥ 0`);
   }

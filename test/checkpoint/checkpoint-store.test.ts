@@ -6,7 +6,9 @@ import { hashBytes } from "../../src/checkpoint/hash.js";
 import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
+import { type RetentionCandidate, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
 import { makeTempDir, patterned, removeDir, smallGroups } from "./helpers.js";
+import { referenceKeep } from "./retention-reference.js";
 
 const bits16 = (values: number[]) => new Uint16Array(values);
 
@@ -266,6 +268,28 @@ describe("checkpoint store", () => {
       assert.deepEqual(dry.delete.map((d) => d.step), [4, 2]);
       assert.deepEqual(dry.delete[0]?.reasons, ["rolling: 2nd newest, policy keeps 1"]);
       assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [2, 4, 5]);
+    });
+
+    it("keeps exactly what the policies promise through a long random sequence of real saves", async () => {
+      const keep = { rolling: 3, emergency: 2, best: 2, epoch: { every: 2 } };
+      const bestMetric = { name: "val_loss", mode: "min" as const };
+      const store = await open({ keep, bestMetric });
+      const policy = resolveRetentionPolicy(keep);
+      const history: RetentionCandidate[] = [];
+      let seed = 12345;
+      const random = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+      let epoch = 0;
+      for (let step = 1; step <= 60; step++) {
+        const r = random();
+        const kind = r < 0.55 ? "rolling" : r < 0.8 ? "emergency" : r < 0.97 ? "epoch" : "final";
+        if (kind === "epoch") epoch++;
+        const loss = random() < 0.1 ? Number.NaN : Math.round(random() * 8) / 8;
+        const saved = await store.save({ kind, step, epoch, tensors: { model: { w: patterned(step, [4]) } }, metrics: { val_loss: loss } });
+        history.push({ name: saved.name, path: saved.path, kind, step, epoch, created: saved.created, metric: loss });
+        const expected = referenceKeep(history, policy, bestMetric, saved.name, saved.name);
+        const present = (await store.list()).checkpoints.map((c) => c.name);
+        assert.deepEqual(new Set(present), expected, `after step ${step} (${kind}, val_loss ${loss})`);
+      }
     });
 
     it("diffs a checkpoint's config against another and prints the command that resumes it", async () => {

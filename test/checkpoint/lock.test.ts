@@ -105,6 +105,17 @@ describe("checkpoint store writer lock", function () {
     }
   });
 
+  it("records a clean release when the holder exits without close()", async () => {
+    const child = new FixtureChild("lock-child.ts", [dir, "--exit-without-close"]);
+    await child.next((e) => e.event === "ready");
+    assert.equal((await child.exited).code, 0);
+    const { holder, status } = await holderOf(dir);
+    assert.equal(holder.pid, child.pid);
+    assert.equal(status, "released");
+    const store = await CheckpointStore.open(dir);
+    await store.close();
+  });
+
   it("lets exactly one of several processes racing to take over a dead holder's lock win", async function () {
     this.timeout(60_000);
     const dead = new FixtureChild("lock-child.ts", [dir]);

@@ -1,42 +1,9 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
-import {
-  type ResolvedRetentionPolicy, type RetentionCandidate, planRetention, resolveRetentionPolicy,
-} from "../../src/checkpoint/retention.js";
+import { type RetentionCandidate, planRetention, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
 import { checkpointDirName } from "../../src/checkpoint/naming.js";
-import type { BestMetric, CheckpointKind } from "../../src/checkpoint/store.js";
-
-/**
- * The reference model: what the policies promise, written as plainly as possible and
- * independently of retention.ts.
- */
-function referenceKeep(
-  all: readonly RetentionCandidate[],
-  policy: ResolvedRetentionPolicy,
-  best: BestMetric | undefined,
-  latest: string | undefined,
-  newestVerified: string | undefined,
-): Set<string> {
-  const newerFirst = (a: RetentionCandidate, b: RetentionCandidate): number =>
-    b.step - a.step || ((b.created ?? "") > (a.created ?? "") ? 1 : (b.created ?? "") < (a.created ?? "") ? -1 : 0) || (b.name > a.name ? 1 : b.name < a.name ? -1 : 0);
-  const keep = new Set<string>();
-  for (const kind of ["rolling", "emergency"] as const) {
-    all.filter((c) => c.kind === kind).sort(newerFirst).slice(0, policy[kind]).forEach((c) => keep.add(c.name));
-  }
-  for (const c of all) {
-    if (c.kind === "final") keep.add(c.name);
-    if (c.kind === "epoch" && (policy.epoch === "all" || (c.epoch !== undefined && c.epoch % policy.epoch.every === 0))) keep.add(c.name);
-  }
-  if (best) {
-    const ranked = all
-      .filter((c) => typeof c.metric === "number" && Number.isFinite(c.metric))
-      .sort((a, b) => (best.mode === "min" ? (a.metric as number) - (b.metric as number) : (b.metric as number) - (a.metric as number)) || newerFirst(a, b));
-    ranked.slice(0, Math.max(1, policy.best)).forEach((c) => keep.add(c.name)); // the current best is always kept
-  }
-  if (latest !== undefined) keep.add(latest);
-  if (newestVerified !== undefined) keep.add(newestVerified);
-  return keep;
-}
+import type { CheckpointKind } from "../../src/checkpoint/store.js";
+import { referenceKeep } from "./retention-reference.js";
 
 const kindArb = fc.constantFrom<CheckpointKind>("rolling", "rolling", "rolling", "emergency", "epoch", "final");
 // Few distinct values so ties happen; NaN and missing metrics are never ranked.
