@@ -1,6 +1,7 @@
 /**
  * The loss chart as a PNG: vega-lite spec (loss-chart-spec.ts) → vega spec → headless vega
- * view → SVG → PNG through sharp. Charts text uses a system font (librsvg + fontconfig).
+ * view → SVG → PNG through sharp. Chart text needs a system font (librsvg + fontconfig; Debian:
+ * fonts-dejavu-core), unlike the sample grid, which draws its own.
  */
 import { NbresumeError } from "../errors.js";
 import { svgToPng } from "./image.js";
