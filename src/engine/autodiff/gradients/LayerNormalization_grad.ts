@@ -19,6 +19,11 @@ export function moments(x: Value, axes: readonly number[], epsilon: number): { m
   return { mean, invStd: div(scalarLike(x, 1), sqrt(add(variance, scalarLike(x, epsilon)))) };
 }
 
+/** A constant scale of ones (groupNorm's LayerNormalization) needs no multiply. */
+function allOnes(v: Value): boolean {
+  return v.constant !== undefined && Array.prototype.every.call(v.constant.data, (e: number) => e === 1);
+}
+
 /**
  * Y = x̂·γ + β with x̂ normalised over the axes from `axis` on. Uses the node's Mean and InvStdDev
  * outputs (float32 whatever X's dtype: onnxruntime normalises in float32, so they are exactly the
@@ -44,7 +49,7 @@ export const layerNormalizationGrad: GradientDefinition = {
 
     let dx: Value | undefined;
     if (ctx.needs(0)) {
-      dx = normalizeBackward(mul(dy, scale), xhat, invStd, axes);
+      dx = normalizeBackward(allOnes(scale) ? dy : mul(dy, scale), xhat, invStd, axes);
       const count = product(x.shape.slice(axis));
       const dMean = ctx.dy[1];
       if (dMean !== undefined) dx = add(dx, mul(cast(dMean, x.dtype), scalarLike(x, 1 / count)));
