@@ -106,7 +106,7 @@ class SignalHub {
     const pending = this.stopping.get(sig);
     if (pending !== undefined && pending.size > 0) {
       // Runs are still stopping from an earlier signal: the user insists.
-      this.handOn(sig, this.attached.get(sig)?.foreign ?? []);
+      this.handOn(sig, this.attached.get(sig)?.foreign ?? [], true);
       return;
     }
     const targets = [...this.subscribers].filter((s) => s.signals.has(sig));
@@ -118,16 +118,33 @@ class SignalHub {
     for (const s of targets) s.onSignal(sig);
   }
 
-  private handOn(sig: StopSignal, foreign: readonly Listener[]): void {
+  /**
+   * Passes a signal on to the listeners the hub holds back, or, with none, to the default action.
+   * `insist`: the user signalled again while runs were stopping, so the default action (death)
+   * happens now even though runs are still active.
+   */
+  private handOn(sig: StopSignal, foreign: readonly Listener[], insist = false): void {
     if (foreign.length > 0) {
       for (const l of foreign) l(sig);
       return;
     }
-    // Nobody else listens: re-raise with the default action once our listener is off. On the next
-    // turn, so the code that ended the run (a finally block, a last log line) completes first.
+    const reraise = (): void => {
+      const att = this.attached.get(sig);
+      if (att !== undefined) {
+        process.removeListener(sig, att.listener);
+        this.attached.delete(sig);
+      }
+      process.kill(process.pid, sig);
+    };
+    if (insist) {
+      reraise();
+      return;
+    }
+    // On the next turn, so the code that ended the run (a finally block, a last log line) completes
+    // first. A run started meanwhile is stopped like the others before the signal goes on.
     setImmediate(() => {
-      if (process.listenerCount(sig) === 0) process.kill(process.pid, sig);
-      else if (this.attached.has(sig)) this.onProcessSignal(sig);
+      if (this.wanted(sig)) this.onProcessSignal(sig);
+      else reraise();
     });
   }
 }

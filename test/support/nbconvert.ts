@@ -17,6 +17,7 @@ export interface NotebookOutput {
 }
 
 export interface NotebookCell {
+  readonly id?: string;
   readonly cell_type: string;
   readonly source: string | string[];
   readonly outputs?: NotebookOutput[];
@@ -95,7 +96,7 @@ export async function executeNotebook(notebookPath: string, options: ExecuteNote
 /** A minimal nbformat 4 notebook for the nbresume kernel with these code cells. */
 export function notebookWithCells(sources: readonly string[]): NotebookJson {
   return {
-    cells: sources.map((source) => ({ cell_type: "code", source, outputs: [], execution_count: null, metadata: {} })),
+    cells: sources.map((source, i) => ({ id: `cell-${i}`, cell_type: "code", source, outputs: [], execution_count: null, metadata: {} })),
     metadata: {
       kernelspec: { name: KERNEL_NAME, display_name: "TypeScript (nbresume)", language: "typescript" },
       language_info: { name: "typescript" },
