@@ -169,8 +169,15 @@ export class CheckpointStoreImpl implements CheckpointStore {
     const name = checkpointDirName(step, kind);
     const finalDir = path.join(this.dir, name);
     const what = label(step, kind);
+    // A damaged checkpoint of the same step and kind (resolve skipped it, training came back to
+    // this step) is replaced by the new one; an intact one is never overwritten.
+    let damaged: CheckpointProblem[] | undefined;
     if (await this.fs.stat(finalDir).then(() => true, () => false)) {
-      throw new NbresumeError(CheckpointErrorCode.EXISTS, messages.exists(finalDir, step, kind), { where: finalDir });
+      const check = await verifyCheckpointDir(this.fs, finalDir);
+      if (check.problems.length === 0) {
+        throw new NbresumeError(CheckpointErrorCode.EXISTS, messages.exists(finalDir, step, kind), { where: finalDir });
+      }
+      damaged = check.problems;
     }
 
     // 1. Exact sizes up front (layout validates every tensor), then the free-space check.
@@ -192,6 +199,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     // 2. Temp dir beside the final one; every file written, hashed, fsync'd; manifest last.
     const temp = path.join(this.dir, tempName(name));
     let current = temp;
+    let aside: string | undefined;
     try {
       await this.fs.mkdir(temp);
       const files: Record<string, ManifestFileEntry> = {};
@@ -219,11 +227,21 @@ export class CheckpointStoreImpl implements CheckpointStore {
       await fsyncDir(this.fs, temp);
       // 3. Still ours? Then the rename is the commit.
       await this.lock?.assertHeld();
+      if (damaged) {
+        aside = path.join(this.dir, tempName(`replaced-${name}`));
+        await this.fs.rename(finalDir, aside);
+      }
       current = finalDir;
       await this.fs.rename(temp, finalDir);
-      return await this.afterCommit(name, finalDir, manifest);
+      const saved = await this.afterCommit(name, finalDir, manifest);
+      if (aside !== undefined && damaged) {
+        await this.fs.rm(aside).catch(() => undefined); // else removed on the next open
+        saved.warnings.unshift(messages.replacedDamaged(finalDir, summarizeProblems(damaged)));
+      }
+      return saved;
     } catch (error) {
       if (current === finalDir && (await this.fs.stat(finalDir).then(() => true, () => false))) throw error; // committed: never delete
+      if (aside !== undefined) await this.fs.rename(aside, finalDir).catch(() => undefined); // put the damaged one back
       const cleaned = await this.fs.rm(temp).then(() => true, () => false);
       throw saveError(error, this.dir, what, current, cleaned);
     }

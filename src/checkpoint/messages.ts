@@ -112,6 +112,9 @@ export const messages = {
       `resume from it, save under another step, or delete it first.`
     );
   },
+  replacedDamaged(path: string, problem: string): string {
+    return `Replaced the damaged checkpoint ${path} (${problem}) with the one just saved.`;
+  },
   latestNotUpdated(name: string, detail: string): string {
     return `Checkpoint ${name} is committed, but the latest pointer could not be updated (${detail}).`;
   },

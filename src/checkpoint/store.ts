@@ -279,7 +279,11 @@ export interface CheckpointReader {
 
 /** A writable store: holds the directory's writer lock from open() until close(). */
 export interface CheckpointStore extends CheckpointReader {
-  /** Commit a checkpoint atomically, then point `latest` at it and prune by policy. */
+  /**
+   * Commit a checkpoint atomically, then point `latest` at it and prune by policy. Throws
+   * CHECKPOINT_EXISTS if an intact checkpoint of the same step and kind exists; a damaged one
+   * (it fails verification) is replaced, with a warning.
+   */
   save(request: SaveRequest): Promise<SavedCheckpoint>;
 }
 

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { readFile, rm, stat, truncate, writeFile } from "node:fs/promises";
+import { readFile, readdir, rm, stat, truncate, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointErrorCode, CheckpointStore, type CheckpointStore as Store } from "../../src/checkpoint/index.js";
 import { messages } from "../../src/checkpoint/messages.js";
@@ -102,6 +102,19 @@ describe("checkpoint corruption", () => {
     const hit = await store.resolve("auto");
     assert.equal(hit?.step, 100);
     assert.equal(hit?.skipped[0]?.problem, messages.stateMismatch("step", 201, 200));
+  });
+
+  it("replaces a damaged checkpoint when training comes back to its step, saying so", async () => {
+    const damagedDir = path.join(dir, "ckpt-step-00000200-rolling");
+    const { size } = await damage(path.join(damagedDir, "model.safetensors"), "truncate");
+    assert.equal((await store.resolve("auto"))?.step, 100);
+    const saved = await store.save({ kind: "rolling", step: 200, tensors: smallGroups(201), state: { cursor: 201 } });
+    assert.equal(saved.warnings[0], messages.replacedDamaged(damagedDir, messages.fileSize("model.safetensors", size, Math.floor(size / 2))));
+    const hit = await store.resolve("auto");
+    assert.equal(hit?.step, 200);
+    assert.deepEqual(hit?.skipped, []);
+    assert.equal((await store.load(hit ?? "auto")).state.cursor, 201);
+    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), []);
   });
 
   it("refuses to guess when every checkpoint is damaged, naming each", async () => {
