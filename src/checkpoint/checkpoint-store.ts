@@ -279,7 +279,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     if (dryRun) return this.plan(undefined).then((plan) => ({ ...plan, dryRun: true, deleted: [] }));
     return this.exclusive(async () => {
       const { plan, deleted, warnings } = await this.pruneNow(undefined);
-      if (warnings.length > 0 && deleted.length < plan.delete.length) {
+      if (warnings.length > 0) {
         throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, warnings.join(" "), { where: this.dir });
       }
       return { ...plan, dryRun: false, deleted };
