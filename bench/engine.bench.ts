@@ -184,7 +184,7 @@ async function tfjsWasmStep(batches: Batch[]): Promise<Timing> {
       w1.assign(tf.mul(w1, 1 - LR * WEIGHT_DECAY));
       w2.assign(tf.mul(w2, 1 - LR * WEIGHT_DECAY));
     });
-    optimizer.applyGradients(grads);
+    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
     loss.dataSync();
     tf.dispose([loss, grads.w1, grads.b1, grads.w2, grads.b2]);
   }, { warmup: 20, rounds: 5, iterations: 20 });
