@@ -35,7 +35,7 @@ import type {
   LoadedCheckpoint, Metrics, PruneOptions, PruneResult, ResolvedCheckpoint, ResumeInfo, RetentionPlan,
   SaveRequest, SavedCheckpoint, SkippedCheckpoint, VerifyResult,
 } from "./store.js";
-import { readManifest, verifyCheckpointDir } from "./verify.js";
+import { type DeepCheck, readManifest, verifyCheckpointDir } from "./verify.js";
 
 const MAX_LATEST_BYTES = 4096;
 
@@ -363,7 +363,8 @@ export class CheckpointStoreImpl implements CheckpointStore {
       const info = await this.describe(path.join(this.dir, name));
       if (!info) continue; // removed meanwhile (pruned by the writer)
       if (options.verify) {
-        const check = await verifyCheckpointDir(this.fs, info.path);
+        const check = await this.deepCheck(info.path);
+        if (!check) continue;
         info.verified = check.problems.length === 0;
         info.problems = check.problems;
       }
@@ -379,6 +380,16 @@ export class CheckpointStoreImpl implements CheckpointStore {
       total.bytes += c.bytes;
     }
     return { dir: this.dir, checkpoints, totals, total };
+  }
+
+  /**
+   * Verify a checkpoint; undefined if it vanished meanwhile (a writer pruned it while we read),
+   * which is not damage.
+   */
+  private async deepCheck(dir: string): Promise<DeepCheck | undefined> {
+    const check = await verifyCheckpointDir(this.fs, dir);
+    if (check.problems.length > 0 && !(await this.fs.stat(dir).then(() => true, () => false))) return undefined;
+    return check;
   }
 
   /** What the manifest says about a checkpoint dir (no data read); undefined if the dir is gone. */
@@ -481,7 +492,8 @@ export class CheckpointStoreImpl implements CheckpointStore {
     }
     const order = candidatesFor(parsed, checkpoints, { latest, bestMetric: this.bestMetric });
     for (const candidate of order.candidates) {
-      const check = await verifyCheckpointDir(this.fs, candidate.path);
+      const check = await this.deepCheck(candidate.path);
+      if (!check) continue;
       if (check.problems.length === 0 && check.manifest) {
         return { ...candidate, manifest: check.manifest, ref, verified: true, problems: [], skipped };
       }

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { renameSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointStore, type CheckpointStoreOptions, CheckpointErrorCode } from "../../src/checkpoint/index.js";
@@ -7,7 +8,7 @@ import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
 import { type RetentionCandidate, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
-import { makeTempDir, patterned, removeDir, smallGroups } from "./helpers.js";
+import { faultFs, makeTempDir, patterned, removeDir, smallGroups } from "./helpers.js";
 import { referenceKeep } from "./retention-reference.js";
 
 const bits16 = (values: number[]) => new Uint16Array(values);
@@ -233,6 +234,28 @@ describe("checkpoint store", () => {
       const du = await store.du();
       assert.equal(du.checkpoints.bytes, listing.total.bytes);
       assert.deepEqual(du.temp, { count: 1, bytes: 7, names: [".tmp-ckpt-step-00000004-rolling-1-abcd"] });
+    });
+
+    it("does not report a checkpoint pruned by the writer while a reader verifies it as damaged", async () => {
+      const writer = await open({ keep: { rolling: 5 } });
+      await writer.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
+      await writer.save({ kind: "rolling", step: 2, tensors: smallGroups(2) });
+      const doomed = path.join(dir, "ckpt-step-00000002-rolling");
+      // The reader's fs: the moment it opens step 2's model file, the writer's prune renames step 2 away.
+      const racing = faultFs((op, target) => {
+        if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, path.join(dir, ".tmp-deleting-2"));
+        return undefined;
+      });
+      const reader = await open({ readOnly: true, fs: racing });
+      const listing = await reader.list({ verify: true });
+      assert.deepEqual(listing.checkpoints.map((c) => [c.step, c.verified]), [[1, true]]);
+      renameSync(path.join(dir, ".tmp-deleting-2"), doomed);
+      const hit = await (await open({ readOnly: true, fs: faultFs((op, target) => {
+        if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, path.join(dir, ".tmp-deleting-2"));
+        return undefined;
+      }) })).resolve("auto");
+      assert.equal(hit?.step, 1);
+      assert.deepEqual(hit?.skipped, [], "a vanished checkpoint is not damage");
     });
 
     it("removes temp leftovers when a writer opens, but not when a reader opens", async () => {
