@@ -3,9 +3,10 @@
  * in declaration order and asks a `ParameterBinding` for the Value each one becomes in this graph.
  */
 import type { GraphBuilder } from "../graph/graph-builder.js";
-import { formatShape, sameShape } from "../graph/shape.js";
+import { sameShape } from "../graph/shape.js";
 import type { Shape, Value } from "../graph/value.js";
 import type { Initializer } from "./initializer.js";
+import { badBinding, badName, badShape, shapeChanged } from "./messages.js";
 import type { ParameterOptions, ParameterScope, ParameterSpec } from "./parameter-scope.js";
 
 /** Makes the Value a parameter is in one graph (an input, a slice of a flat vector, an initializer). */
@@ -52,13 +53,13 @@ class GraphParameterScope implements ParameterScope {
   param(name: string, shape: Shape, init: Initializer, options: ParameterOptions = {}): Value {
     checkSegment("param", name, this.path);
     for (const d of shape) {
-      if (!Number.isInteger(d) || d <= 0) throw new RangeError(`Parameter '${this.qualify(name)}': invalid shape ${formatShape(shape)} (dimensions must be positive integers).`);
+      if (!Number.isInteger(d) || d <= 0) throw new RangeError(badShape(this.qualify(name), shape));
     }
     const full = this.qualify(name);
     const seen = this.root.values.get(full);
     if (seen !== undefined) {
       if (!sameShape(seen.shape, shape)) {
-        throw new RangeError(`Parameter '${full}' was declared with shape ${formatShape(seen.shape)} and is now asked for with ${formatShape(shape)}.`);
+        throw new RangeError(shapeChanged(full, seen.shape, shape));
       }
       return seen;
     }
@@ -71,7 +72,7 @@ class GraphParameterScope implements ParameterScope {
     });
     const value = this.root.bind(spec, this.root.graph);
     if (value.dtype !== "float32" || !sameShape(value.shape, shape)) {
-      throw new Error(`Parameter '${full}': its binding made ${value.dtype}${formatShape(value.shape)}, expected float32${formatShape(shape)}.`);
+      throw new Error(badBinding(full, value, shape));
     }
     this.root.specs.push(spec);
     this.root.values.set(full, value);
@@ -85,7 +86,7 @@ class GraphParameterScope implements ParameterScope {
 
 function checkSegment(what: string, name: string, path: string): void {
   if (!SEGMENT.test(name)) {
-    throw new TypeError(`${what}('${name}') in scope '${path}': names are letters, digits, '_' and '-' (dots separate scopes).`);
+    throw new TypeError(badName(what, name, path));
   }
 }
 
