@@ -76,7 +76,7 @@ describe("ParameterScope", () => {
     const first = initialParameters(s.specs(), createGenerator(42));
     const second = initialParameters(s.specs(), createGenerator(42));
     assert.deepEqual(first, second);
-    assert.deepEqual(Array.from(first["b"]!.data), [1, 1, 1, 1]);
+    assert.deepEqual(first["b"]!.data, Float32Array.of(1, 1, 1, 1));
     // a's 50 normals come first from the stream; c continues where a stopped.
     const rng = createGenerator(42);
     const a = rng.fillNormal(new Float32Array(50), 0, 0.5);
