@@ -20,15 +20,6 @@ function assertOk(r: ExecuteResult, what: string): void {
   assert.equal(r.status, "ok", `${what} failed:\nstdout: ${r.stdout}\nstderr: ${r.stderr}`);
 }
 
-/** Resolves when `pred` holds for the kernel's iopub log, or fails after `timeoutMs`. */
-async function waitForOutput(kernel: KernelHandle, pred: (text: string) => boolean, since: number, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!pred(kernel.streamTextSince(since))) {
-    if (Date.now() > deadline) throw new Error(`expected output did not arrive; got:\n${kernel.streamTextSince(since)}`);
-    await sleep(25);
-  }
-}
-
 describe("the nbresume kernel in a real Jupyter server", function () {
   this.timeout(120_000);
   let server: JupyterServer;
@@ -116,7 +107,7 @@ single.update({ "text/html": "<b>b</b>", "text/plain": "b" });`);
   await sleep(300); // stands in for writing the emergency checkpoint
   console.log("stopped at", i, "by", stopReason(signal));
 });`);
-    await waitForOutput(shared, (t) => t.includes("tick 3"), since);
+    await shared.waitForStream((t) => t.includes("tick 3"), since);
     await shared.interrupt();
     const r = await running;
     // The cell ends as interrupted (so "Run all" stops), but only after the loop has said goodbye.
@@ -149,7 +140,7 @@ single.update({ "text/html": "<b>b</b>", "text/plain": "b" });`);
       const since = Date.now();
       // Started without await: the cell ends at once and the loop keeps going, like an orphan.
       assertOk(await kernel.execute(`void ${loop("A", "Infinity")};`), "the first run's cell");
-      await waitForOutput(kernel, (t) => t.includes("A tick 3"), since);
+      await kernel.waitForStream((t) => t.includes("A tick 3"), since);
       const r = await kernel.execute(`await ${loop("B", "5")};`);
       assertOk(r, "the rerun cell");
       const lines = kernel.streamTextSince(since).split("\n").filter((l) => l !== "");

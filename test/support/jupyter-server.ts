@@ -271,6 +271,17 @@ export class KernelHandle {
       .join("");
   }
 
+  /** Waits until the stream text sent since `since` satisfies `pred` (e.g. a loop printed "step 3"). */
+  async waitForStream(pred: (text: string) => boolean, since: number, timeoutMs = 30_000): Promise<string> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const text = this.streamTextSince(since);
+      if (pred(text)) return text;
+      if (Date.now() > deadline) throw new Error(`kernel ${this.id}: expected output did not arrive within ${timeoutMs} ms; got:\n${text}`);
+      await sleep(25);
+    }
+  }
+
   async shutdown(): Promise<void> {
     if (!this.session.isDisposed) await this.session.shutdown().catch(() => undefined);
     this.session.dispose();
@@ -412,6 +423,8 @@ export async function startJupyterServer(options: JupyterServerOptions = {}): Pr
     `--ServerApp.root_dir=${rootDir}`,
     `--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`,
     "--KernelSpecManager.ensure_native_kernel=False",
+    // Notice a dead kernel within 1 s instead of 3 s (the restarter polls the process).
+    "--KernelRestarter.time_to_dead=1.0",
   ];
   if (process.getuid?.() === 0) args.push("--allow-root");
   // Own process group, so close() can stop the server and whatever it spawned in one signal.
