@@ -4,7 +4,8 @@
  * notebooks, so `import ... from "nbresume"` resolves the package itself (dist/, built by `npm test`).
  */
 import assert from "node:assert/strict";
-import { statSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { ExecuteFailed, isAlive, NOTEBOOKS_DIR, REPO_ROOT, startJupyterServer, type ExecuteResult, type JupyterServer, type KernelHandle } from "../support/jupyter-server.js";
@@ -153,6 +154,35 @@ single.update({ "text/html": "<b>b</b>", "text/plain": "b" });`);
       assert.match(r.stdout, /^A stopped superseded\nB tick 0\n/, "the old run's goodbye and the new run land in the rerun cell, in that order");
     } finally {
       await kernel.shutdown();
+    }
+  });
+
+  it("stops a run cooperatively when the kernel is restarted (Jupyter interrupts before it shuts a kernel down)", async function () {
+    const kernel = await server.startKernel();
+    const dir = mkdtempSync(join(tmpdir(), "nbresume-restart-"));
+    try {
+      assertOk(await kernel.execute(PRELUDE), "the prelude cell");
+      const marker = join(dir, "emergency.txt");
+      const since = Date.now();
+      // Started without await, so the restart, not a cell, is what stops it.
+      assertOk(
+        await kernel.execute(`import { writeFileSync } from "node:fs";
+void runExclusive("restart-test", async (signal) => {
+  let i = 0;
+  while (!signal.aborted) { console.log("tick", i++); await sleep(50); }
+  writeFileSync(${JSON.stringify(marker)}, \`stopped at \${i} by \${stopReason(signal)}\`); // the emergency checkpoint
+});`),
+        "the run cell",
+      );
+      await kernel.waitForStream((t) => t.includes("tick 3"), since);
+      const oldPid = kernel.kernelPid();
+      await kernel.restart();
+      assert.match(readFileSync(marker, "utf8"), /^stopped at \d+ by SIGINT$/);
+      assert.equal(isAlive(oldPid), false);
+      assertOk(await kernel.execute(`console.log("fresh")`), "a cell after the restart");
+    } finally {
+      await kernel.shutdown();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 
