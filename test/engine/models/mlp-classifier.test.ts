@@ -78,7 +78,9 @@ describe("MLP classifier", () => {
     assert.throws(() => mlpClassifier({ inputSize: 4, hidden: [4], classes: 3, dropout: 1 }), /dropout must be in \[0, 1\)/);
   });
 
-  it("reaches ≥ 95% accuracy on the held-out MNIST digits after 3000 AdamW steps (784-256-10, batch 64, dropout 0.3)", async () => {
+  it("reaches ≥ 95% accuracy on the held-out MNIST digits after 3000 AdamW steps (784-256-10, batch 64, dropout 0.3)", async function () {
+    // ~4.5 s on a quiet machine (96.2% here); the margin is for a machine shared with other jobs.
+    this.timeout(120_000);
     const { train, test } = await loadMnist();
     const root = createGenerator(7);
     const loader = new DataLoader(train, { batchSize: 64, generator: root.fork("data") });
