@@ -2,6 +2,10 @@
  * What a TrainingSession trains. A model is a description, not a stateful object: it says which
  * inputs a step takes, builds the loss from a ParameterScope, and turns a data batch into feeds.
  *
+ * `loss()` and the graphs' `build()` are pure graph builders: the session calls them once per graph it
+ * builds (the step, the loss-only evaluation, each extra graph), and every call must ask for the same
+ * parameters with the same shapes.
+ *
  * Every piece of per-step randomness (diffusion noise and timesteps, dropout masks) is drawn in
  * `feeds()` from the generator it is given and fed to the graph as an input: never from onnxruntime's
  * own RNG ops, so a resumed run draws exactly what the uninterrupted run would have drawn.
