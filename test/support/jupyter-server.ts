@@ -14,7 +14,7 @@
  *   execute() waits that long after an error reply before the next cell can be sent.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -411,6 +411,8 @@ export async function startJupyterServer(options: JupyterServerOptions = {}): Pr
   const jupyter = createJupyterEnv();
   const ownsRootDir = options.rootDir === undefined;
   const rootDir = options.rootDir ?? mkdtempSync(join(tmpdir(), "nbresume-root-"));
+  // git keeps no empty folders: in a fresh clone notebooks/ may not exist yet.
+  mkdirSync(rootDir, { recursive: true });
   const token = Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
   const port = await freePort();
   const args = [
