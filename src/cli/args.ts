@@ -1,0 +1,76 @@
+/**
+ * The command-line grammar, small on purpose: `--flag`, `--name value`, `--name=value`, `-h`, and
+ * `--` to end options. Every mistake is a UsageError whose message says what to type instead.
+ */
+import type { OptionSpec } from "./command.js";
+import { messages } from "./messages.js";
+import { UsageError } from "./usage-error.js";
+
+export interface ParsedArgs {
+  positionals: string[];
+  options: Record<string, string | boolean | undefined>;
+}
+
+const SHORT: Readonly<Record<string, string>> = { h: "help" };
+
+export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): ParsedArgs {
+  const byName = new Map(specs.map((s) => [s.name, s]));
+  const positionals: string[] = [];
+  const options: Record<string, string | boolean | undefined> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] as string;
+    if (arg === "--") {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!arg.startsWith("-") || arg === "-") {
+      positionals.push(arg);
+      continue;
+    }
+    let name: string;
+    let inline: string | undefined;
+    if (arg.startsWith("--")) {
+      const eq = arg.indexOf("=");
+      name = eq < 0 ? arg.slice(2) : arg.slice(2, eq);
+      inline = eq < 0 ? undefined : arg.slice(eq + 1);
+    } else {
+      const long = SHORT[arg.slice(1)];
+      if (long === undefined) throw new UsageError(messages.unknownOption(arg, command, [...byName.keys()]), command);
+      name = long;
+    }
+    const spec = byName.get(name);
+    if (!spec) throw new UsageError(messages.unknownOption(`--${name}`, command, [...byName.keys()]), command);
+    if (spec.type === "boolean") {
+      if (inline !== undefined) throw new UsageError(messages.flagTakesNoValue(name), command);
+      options[name] = true;
+      continue;
+    }
+    let value = inline;
+    if (value === undefined) {
+      const next = argv[i + 1];
+      if (next === undefined || (next.startsWith("--") && next.length > 2)) {
+        throw new UsageError(messages.optionNeedsValue(name, spec.value ?? "VALUE"), command);
+      }
+      value = next;
+      i++;
+    }
+    if (options[name] !== undefined) throw new UsageError(messages.optionRepeated(name), command);
+    options[name] = value;
+  }
+  return { positionals, options };
+}
+
+/** A whole number ≥ 0 from an option, or a UsageError naming the option. */
+export function countOption(options: ParsedArgs["options"], name: string, command: string): number | undefined {
+  const raw = options[name];
+  if (raw === undefined) return undefined;
+  const text = String(raw);
+  const n = /^\d+$/.test(text) ? Number(text) : Number.NaN;
+  if (!Number.isSafeInteger(n)) throw new UsageError(messages.notACount(name, text), command);
+  return n;
+}
+
+export function stringOption(options: ParsedArgs["options"], name: string): string | undefined {
+  const raw = options[name];
+  return typeof raw === "string" ? raw : undefined;
+}

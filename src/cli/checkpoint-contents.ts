@@ -1,0 +1,151 @@
+/**
+ * What a checkpoint holds, read without loading tensor data: each group's safetensors header
+ * (validated by the same reader the store uses), state.json and the manifest. Every part that
+ * cannot be read is reported as a problem naming its file, and the rest is still shown.
+ */
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { nodeFs, readSmallFile } from "../checkpoint/durable-fs.js";
+import type { Manifest } from "../checkpoint/manifest.js";
+import { STATE_FILE, groupOfFile } from "../checkpoint/naming.js";
+import { DTYPE_OF, parseHeader, readHeaderLength } from "../checkpoint/safetensors/index.js";
+import { MAX_STATE_BYTES, parseState } from "../checkpoint/state-file.js";
+import type { CheckpointProblem, CheckpointState } from "../checkpoint/store.js";
+import { readManifest } from "../checkpoint/verify.js";
+import { BYTES_PER_ELEMENT, type DType } from "../tensor.js";
+
+export interface TensorSummary {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  elements: number;
+  bytes: number;
+}
+
+export interface GroupContents {
+  group: string;
+  file: string;
+  /** Tensors by name. Empty when the header could not be read. */
+  tensors: TensorSummary[];
+  elements: number;
+  /** Bytes of tensor data. */
+  tensorBytes: number;
+  metadata: Record<string, string>;
+}
+
+/** The state keys the run and the training session use for these things (first match wins). */
+const LOSS_HISTORY_KEYS = ["lossHistory", "losses", "loss_history"];
+const CURSOR_KEYS = ["dataCursor", "cursor", "data"];
+const RNG_KEYS = ["rng", "rngState"];
+
+export interface StateSummary {
+  step: number;
+  epoch: number;
+  metrics: Record<string, number>;
+  /** Entries of the loss history array, and the key it is under; null when there is none. */
+  lossHistory: { key: string; length: number } | null;
+  rng: { key: string } | null;
+  dataCursor: { key: string } | null;
+  /** Top-level keys of state.config; null when state has no config object. */
+  configKeys: string[] | null;
+  /** Whether state.command records the command line that continues the run. */
+  command: boolean;
+  /** Every top-level key of state.json. */
+  keys: string[];
+  nbresume: string;
+  format: number;
+}
+
+export interface CheckpointContents {
+  manifest: Manifest | undefined;
+  groups: GroupContents[];
+  state: CheckpointState | undefined;
+  problems: CheckpointProblem[];
+}
+
+async function readGroup(dir: string, file: string, group: string): Promise<GroupContents> {
+  const full = path.join(dir, file);
+  const handle = await fsp.open(full, "r");
+  try {
+    const { size } = await handle.stat();
+    const first = new Uint8Array(8);
+    await handle.read(first, 0, Math.min(8, size), 0);
+    const n = readHeaderLength(first, size, file);
+    const prefix = new Uint8Array(8 + n);
+    const { bytesRead } = await handle.read(prefix, 0, 8 + n, 0);
+    const header = parseHeader(prefix.subarray(0, bytesRead), size, file);
+    const tensors = header.entries
+      .map((e): TensorSummary => {
+        const dtype = DTYPE_OF[e.dtype];
+        const elements = e.shape.reduce((a, b) => a * b, 1);
+        return { name: e.name, dtype, shape: [...e.shape], elements, bytes: elements * BYTES_PER_ELEMENT[dtype] };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    return {
+      group, file, tensors,
+      elements: tensors.reduce((s, t) => s + t.elements, 0),
+      tensorBytes: tensors.reduce((s, t) => s + t.bytes, 0),
+      metadata: { ...header.metadata },
+    };
+  } finally {
+    await handle.close();
+  }
+}
+
+function problemOf(file: string, error: unknown): CheckpointProblem {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === "ENOENT") return { file, kind: "missing", message: `${file}: missing` };
+  const detail = error instanceof Error ? error.message : String(error);
+  return { file, kind: "invalid", message: detail.startsWith(file) ? detail : `${file}: ${detail}` };
+}
+
+export async function readCheckpointContents(dir: string): Promise<CheckpointContents> {
+  const { manifest, problems } = await readManifest(nodeFs, dir);
+  const groups: GroupContents[] = [];
+  // The manifest lists the groups; without it, whatever *.safetensors files are there.
+  const files = manifest ? Object.keys(manifest.files) : await fsp.readdir(dir).catch(() => [] as string[]);
+  for (const file of files) {
+    const group = groupOfFile(file);
+    if (group === undefined) continue;
+    try {
+      groups.push(await readGroup(dir, file, group));
+    } catch (error) {
+      problems.push(problemOf(file, error));
+      groups.push({ group, file, tensors: [], elements: 0, tensorBytes: 0, metadata: {} });
+    }
+  }
+  let state: CheckpointState | undefined;
+  try {
+    state = parseState(await readSmallFile(nodeFs, path.join(dir, STATE_FILE), MAX_STATE_BYTES));
+  } catch (error) {
+    problems.push(problemOf(STATE_FILE, error));
+  }
+  return { manifest, groups, state, problems };
+}
+
+function firstKey(state: Record<string, unknown>, keys: readonly string[], accept: (v: unknown) => boolean): string | undefined {
+  return keys.find((k) => accept(state[k]));
+}
+
+const isObject = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
+
+export function summarizeState(state: CheckpointState): StateSummary {
+  const s = state as Record<string, unknown>;
+  const historyKey = firstKey(s, LOSS_HISTORY_KEYS, Array.isArray);
+  const rngKey = firstKey(s, RNG_KEYS, (v) => v !== undefined && v !== null);
+  const cursorKey = firstKey(s, CURSOR_KEYS, isObject);
+  const config = s["config"];
+  return {
+    step: state.step,
+    epoch: state.epoch,
+    metrics: state.metrics,
+    lossHistory: historyKey ? { key: historyKey, length: (s[historyKey] as unknown[]).length } : null,
+    rng: rngKey ? { key: rngKey } : null,
+    dataCursor: cursorKey ? { key: cursorKey } : null,
+    configKeys: isObject(config) ? Object.keys(config as object) : null,
+    command: Array.isArray(s["command"]) || typeof s["command"] === "string",
+    keys: Object.keys(s),
+    nbresume: state.nbresume,
+    format: state.format,
+  };
+}

@@ -1,0 +1,169 @@
+/**
+ * Every user-facing message of the CLI (errors, hints, notes). Tests assert against these same
+ * functions (STYLE.md §7). Help texts live beside each command's flags in commands/*.ts.
+ */
+
+function didYouMean(given: string, known: readonly string[]): string {
+  const close = known.filter((k) => k.startsWith(given.slice(0, 3)) || given.startsWith(k.slice(0, 3)));
+  return close.length > 0 ? ` Did you mean ${close.map((c) => `'${c}'`).join(" or ")}?` : "";
+}
+
+/** Codes of the CLI's own "problem found" errors (exit 1), beside the store's CHECKPOINT_* codes. */
+export const CliErrorCode = {
+  /** The checkpoint's state.json has no config to compare. */
+  NO_CONFIG: "CLI_NO_CONFIG",
+  /** The checkpoint's state.json has no command that continues the run. */
+  NO_COMMAND: "CLI_NO_COMMAND",
+  /** The checkpoint does not say enough to rebuild its model for export. */
+  EXPORT_UNSUPPORTED: "CLI_EXPORT_UNSUPPORTED",
+  /** The checkpoint's tensors do not fit the model its config rebuilds. */
+  EXPORT_MISMATCH: "CLI_EXPORT_MISMATCH",
+} as const;
+
+export const messages = {
+  // ── usage (exit 2) ──────────────────────────────────────────────────────────────────────────
+  missingCommand(): string {
+    return "missing command.";
+  },
+  unknownCommand(name: string, known: readonly string[]): string {
+    return `unknown command '${name}'.${didYouMean(name, known)}`;
+  },
+  unknownOption(option: string, command: string, known: readonly string[]): string {
+    const name = option.replace(/^-+/, "");
+    return `unknown option '${option}' for '${command}'.${didYouMean(name, known).replace(/'([^']+)'/g, "'--$1'")}`;
+  },
+  flagTakesNoValue(name: string): string {
+    return `--${name} is a flag and takes no value.`;
+  },
+  optionNeedsValue(name: string, placeholder: string): string {
+    return `--${name} needs a value: --${name} ${placeholder}.`;
+  },
+  optionRepeated(name: string): string {
+    return `--${name} is given more than once.`;
+  },
+  notACount(name: string, text: string): string {
+    return `--${name} must be a whole number ≥ 0, got '${text}'.`;
+  },
+  notAPositiveCount(name: string, text: string): string {
+    return `--${name} must be a whole number ≥ 1, got '${text}'.`;
+  },
+  missingArgument(args: string): string {
+    return `missing argument: expected ${args}.`;
+  },
+  extraArguments(extra: readonly string[]): string {
+    return `unexpected argument${extra.length === 1 ? "" : "s"}: ${extra.map((e) => `'${e}'`).join(" ")}.`;
+  },
+  missingOption(name: string, placeholder: string): string {
+    return `missing --${name} ${placeholder}.`;
+  },
+  pathMissing(arg: string): string {
+    return `${arg} does not exist.`;
+  },
+  notADirectory(arg: string): string {
+    return `${arg} is not a directory (expected a checkpoint root or a checkpoint directory).`;
+  },
+  checkpointNotRoot(arg: string, parent: string): string {
+    return `${arg} is a single checkpoint; this command takes the checkpoint root that holds it: ${parent}.`;
+  },
+  refWithCheckpoint(arg: string): string {
+    return `--ref picks a checkpoint inside a checkpoint root, but ${arg} already is a checkpoint; drop --ref or pass the root.`;
+  },
+  badRef(ref: string, detail: string): string {
+    return `bad --ref '${ref}': ${detail} Use auto, latest, best, best-previous, step:N or a checkpoint name.`;
+  },
+  badMetric(text: string): string {
+    return `--metric must be NAME:min or NAME:max (e.g. val_loss:min), got '${text}'.`;
+  },
+  configUnreadable(file: string, detail: string): string {
+    return `cannot read the config file ${file} (${detail}).`;
+  },
+  configNotJson(file: string, detail: string): string {
+    return `the config file ${file} is not valid JSON (${detail}).`;
+  },
+  badOutPath(file: string): string {
+    return `--out ${file}: the directory it would go into does not exist.`;
+  },
+  usageHint(command: string | undefined): string {
+    return command === undefined ? "Run 'nbresume --help' for the commands." : `Run 'nbresume ${command} --help' for details.`;
+  },
+
+  // ── problems (exit 1) ───────────────────────────────────────────────────────────────────────
+  error(message: string): string {
+    return `error: ${message}`;
+  },
+  hint(text: string): string {
+    return `hint: ${text}`;
+  },
+  /** What to do next, by the store's error code (the store's messages already say what happened). */
+  hintFor(code: string): string | undefined {
+    switch (code) {
+      case "CHECKPOINT_CORRUPT":
+        return "run 'nbresume verify DIR' to see every damaged file; a rerun resumes from the newest checkpoint that verifies.";
+      case "CHECKPOINT_NOT_FOUND":
+        return "run 'nbresume list DIR' to see which checkpoints exist.";
+      case "CHECKPOINT_DIR_MISSING":
+        return "pass the directory the run saves its checkpoints in.";
+      case "CHECKPOINT_LOCKED":
+        return "a running training prunes by its own policy; stop it first to prune by hand.";
+      default:
+        return undefined;
+    }
+  },
+  internalError(message: string): string {
+    return `internal error: ${message}. Run again with --debug for the stack trace, and report it.`;
+  },
+  debugHint(): string {
+    return "Run again with --debug for the stack trace.";
+  },
+  noCheckpoints(dir: string): string {
+    return `No checkpoints in ${dir}.`;
+  },
+  defaultPolicy(): string {
+    return "note: the run recorded no retention policy and no flags were given, so these are the store's defaults.";
+  },
+  nothingToVerify(dir: string): string {
+    return `No checkpoints to verify in ${dir}.`;
+  },
+  skipped(name: string, problem: string, used: string): string {
+    return `note: ${name} is damaged (${problem}); using ${used} instead.`;
+  },
+  noConfig(checkpoint: string): string {
+    return `${checkpoint} records no config (state.json has no "config"), so there is nothing to compare. The run records it with resumable({ config }) or save({ state: { config } }).`;
+  },
+  noCommand(checkpoint: string): string {
+    return `${checkpoint} records no command (state.json has no "command"), so the command that continues the run is unknown. Rerun the original command or cell with the same checkpoint directory: it resumes from here.`;
+  },
+  resumeFrom(name: string, step: number): string {
+    return `# resumes from ${name} (step ${step})`;
+  },
+  pruneDryRun(): string {
+    return "Dry run: nothing was deleted. Run again with --yes to delete the checkpoints marked DELETE.";
+  },
+
+  // ── export ──────────────────────────────────────────────────────────────────────────────────
+  exportNoModelConfig(checkpoint: string): string {
+    return (
+      `${checkpoint} does not say which model built it: state.json has neither "model" (the training session's ` +
+      `model config, as TrainingSession.stateDict() records it) nor "config.model" with a "kind". Without it the ` +
+      `model cannot be rebuilt for export; save the session's stateDict().state in the checkpoint's state.`
+    );
+  },
+  exportUnknownModel(kind: string, known: readonly string[]): string {
+    return `the checkpoint's model kind "${kind}" has no export builder (known: ${known.join(", ")}).`;
+  },
+  exportBadModelConfig(checkpoint: string, detail: string): string {
+    return `the model config in ${checkpoint} cannot rebuild the model: ${detail}`;
+  },
+  exportNoParameters(checkpoint: string, groups: readonly string[]): string {
+    return `${checkpoint} has no "model" tensor group to export (it has: ${groups.length > 0 ? groups.join(", ") : "none"}).`;
+  },
+  exportNoGraph(known: readonly string[]): string {
+    return `the model has no "predict" graph; choose one with --graph (it has: ${known.length > 0 ? known.join(", ") : "none"}).`;
+  },
+  exportUnknownGraph(name: string, known: readonly string[]): string {
+    return `--graph ${name}: the model has no such graph (it has: ${known.length > 0 ? known.join(", ") : "none"}).`;
+  },
+  exportParameterMismatch(detail: string): string {
+    return `the checkpoint's parameters do not fit the rebuilt model: ${detail}`;
+  },
+} as const;

@@ -1,0 +1,96 @@
+/**
+ * The retention policy and best metric a command applies: each setting from its flag if given,
+ * else from what the run recorded in the newest checkpoint's state.json (`keep` and `bestMetric`,
+ * the same shapes as CheckpointStore.open's options), else the store's default. The store itself
+ * keeps no policy on disk, so a run that wants `prune` to follow its policy records it in state.
+ */
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { STATE_FILE } from "../checkpoint/naming.js";
+import { DEFAULT_RETENTION, type ResolvedRetentionPolicy, resolveRetentionPolicy } from "../checkpoint/retention.js";
+import { MAX_STATE_BYTES } from "../checkpoint/state-file.js";
+import type { BestMetric, CheckpointInfo, RetentionPolicy } from "../checkpoint/store.js";
+
+export type SettingSource = "flag" | "run" | "default";
+
+export interface EffectivePolicy {
+  keep: ResolvedRetentionPolicy;
+  bestMetric: BestMetric | undefined;
+  /** Where each setting came from. */
+  sources: { rolling: SettingSource; emergency: SettingSource; best: SettingSource; epoch: SettingSource; bestMetric: SettingSource };
+  /** The checkpoint whose state.json recorded a policy, if one did. */
+  recordedIn: string | undefined;
+}
+
+export interface PolicyFlags {
+  rolling?: number | undefined;
+  emergency?: number | undefined;
+  best?: number | undefined;
+  /** Keep epoch checkpoints whose epoch is a multiple of this. */
+  epochEvery?: number | undefined;
+  bestMetric?: BestMetric | undefined;
+}
+
+interface Recorded {
+  keep: RetentionPolicy;
+  bestMetric: BestMetric | undefined;
+}
+
+function isBestMetric(v: unknown): v is BestMetric {
+  const m = v as Partial<BestMetric> | null;
+  return typeof v === "object" && m !== null && typeof m.name === "string" && m.name.length > 0 && (m.mode === "min" || m.mode === "max");
+}
+
+/** `keep` / `bestMetric` from a checkpoint's state.json; undefined when it records neither validly. */
+async function readRecorded(checkpointPath: string): Promise<Recorded | undefined> {
+  const file = path.join(checkpointPath, STATE_FILE);
+  try {
+    const stat = await fsp.stat(file);
+    if (stat.size > MAX_STATE_BYTES) return undefined;
+    const state = JSON.parse(await fsp.readFile(file, "utf8")) as Record<string, unknown>;
+    if (typeof state !== "object" || state === null) return undefined;
+    let keep: RetentionPolicy = {};
+    if (state["keep"] !== undefined) {
+      try {
+        resolveRetentionPolicy(state["keep"] as RetentionPolicy);
+        keep = state["keep"] as RetentionPolicy;
+      } catch {
+        keep = {};
+      }
+    }
+    const bestMetric = isBestMetric(state["bestMetric"]) ? { name: state["bestMetric"].name, mode: state["bestMetric"].mode } : undefined;
+    if (Object.keys(keep).length === 0 && !bestMetric) return undefined;
+    return { keep, bestMetric };
+  } catch {
+    return undefined; // unreadable state: the deep check reports it; here it just records nothing
+  }
+}
+
+/** Flags first, then what the newest checkpoint recorded, then the store's defaults. */
+export async function effectivePolicy(checkpoints: readonly CheckpointInfo[], flags: PolicyFlags): Promise<EffectivePolicy> {
+  // Only the newest: an older checkpoint may record a policy the run has since changed.
+  const newest = checkpoints.at(-1);
+  const recorded = newest ? await readRecorded(newest.path) : undefined;
+  const recordedIn = recorded ? newest?.name : undefined;
+  const pick = <K extends "rolling" | "emergency" | "best">(key: K): [number, SettingSource] => {
+    const flag = flags[key];
+    if (flag !== undefined) return [flag, "flag"];
+    const run = recorded?.keep[key];
+    if (run !== undefined) return [run, "run"];
+    return [DEFAULT_RETENTION[key], "default"];
+  };
+  const [rolling, rollingSource] = pick("rolling");
+  const [emergency, emergencySource] = pick("emergency");
+  const [best, bestSource] = pick("best");
+  const epoch = flags.epochEvery !== undefined ? { every: flags.epochEvery } : recorded?.keep.epoch;
+  const bestMetric = flags.bestMetric ?? recorded?.bestMetric;
+  return {
+    keep: resolveRetentionPolicy({ rolling, emergency, best, epoch: epoch ?? DEFAULT_RETENTION.epoch }),
+    bestMetric,
+    sources: {
+      rolling: rollingSource, emergency: emergencySource, best: bestSource, epoch: flags.epochEvery !== undefined ? "flag" : epoch !== undefined ? "run" : "default",
+      bestMetric: flags.bestMetric ? "flag" : recorded?.bestMetric ? "run" : "default",
+    },
+    recordedIn,
+  };
+}
