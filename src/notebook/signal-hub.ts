@@ -72,13 +72,14 @@ class SignalHub {
    * Makes the process's listeners match the subscribers. Returns false when it had to wait
    * (inside a breakOnSigint section) and will finish on the next turn of the event loop.
    */
-  private reconcile(sig: StopSignal): boolean {
+  private reconcile(sig: StopSignal, onLaterTurn = false): boolean {
     const att = this.attached.get(sig);
     const want = this.wanted(sig);
     if (want === (att !== undefined)) return true;
-    if (att !== undefined && sig === "SIGINT" && !process.rawListeners(sig).includes(att.listener)) {
-      // Our listener is missing only while vm breakOnSigint has taken every SIGINT listener off.
-      setImmediate(() => this.reconcile(sig));
+    if (!onLaterTurn && att !== undefined && sig === "SIGINT" && !process.rawListeners(sig).includes(att.listener)) {
+      // Our listener is missing while vm breakOnSigint has taken every SIGINT listener off; a later
+      // turn of the event loop is outside that window (if it is still missing then, someone removed it).
+      setImmediate(() => this.reconcile(sig, true));
       return false;
     }
     if (want) this.attach(sig);

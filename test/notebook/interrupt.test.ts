@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import vm from "node:vm";
 import { isNbresumeError } from "../../src/errors.js";
 import { interruptSignal, isRunActive, runExclusive, stopReason } from "../../src/notebook/interrupt.js";
 import * as msg from "../../src/notebook/messages.js";
@@ -86,6 +87,23 @@ describe("cooperative interrupts in a plain Node process", function () {
     assert.equal(signal, "SIGINT");
     assert.ok(Date.now() - before < 4_000, "the second SIGINT did not end the process before the 5 s save finished");
     assert.doesNotMatch(child.stdout(), /stopped by/);
+  });
+
+  it("survives starting a run inside vm's breakOnSigint section (a synchronous tslab cell)", async function () {
+    // Control: a SIGINT listener added inside the section leaves Node's exit-on-SIGINT handler in
+    // place, and the process dies although a listener exists. That is what killed tslab kernels.
+    const control = startChild("vm-raw-listener");
+    await control.waitFor("ready");
+    control.kill("SIGINT");
+    assert.equal((await control.exited).signal, "SIGINT");
+    assert.doesNotMatch(control.stdout(), /stopped/);
+
+    const child = startChild("vm-sync-start");
+    await child.waitFor("ready");
+    child.kill("SIGINT");
+    const { signal } = await child.exited;
+    assert.equal(signal, "SIGINT", "dies of SIGINT only after the run stopped");
+    assert.match(child.stdout(), /stopped by SIGINT\n/);
   });
 
   it("listens only for the signals asked for (interruptSignal with SIGTERM only)", async function () {
@@ -183,6 +201,17 @@ describe("exclusive runs in one process", function () {
     release();
     await stuck;
     assert.equal(isRunActive("stuck"), false);
+  });
+
+  it("ends a scope from inside a breakOnSigint section without leaving its listener behind", async function () {
+    const before = process.rawListeners("SIGINT");
+    const scope = await interruptSignal({ signals: ["SIGINT"] });
+    assert.equal(process.rawListeners("SIGINT").length, 1);
+    (globalThis as { __endScope?: () => void }).__endScope = () => scope.end();
+    // vm takes every SIGINT listener off for the section and puts back the ones it took.
+    vm.runInThisContext("__endScope()", { breakOnSigint: true });
+    await new Promise<void>((r) => setImmediate(r));
+    assert.deepEqual(process.rawListeners("SIGINT"), before);
   });
 
   it("ends the scope even when the body throws", async function () {
