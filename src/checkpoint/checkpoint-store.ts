@@ -19,7 +19,7 @@ import { createHash, hashBytes } from "./hash.js";
 import { NBRESUME_VERSION } from "./library-version.js";
 import { DirectoryLock } from "./lock.js";
 import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, serializeManifest } from "./manifest.js";
-import { CheckpointErrorCode, messages, summarizeProblems } from "./messages.js";
+import { CheckpointErrorCode, badArgument, messages, summarizeProblems } from "./messages.js";
 import {
   CHECKPOINT_KINDS, LATEST_FILE, MANIFEST_FILE, STATE_FILE, checkpointDirName, groupFileName, groupOfFile,
   isCheckpointKind, isTempName, isValidGroupName, parseCheckpointDirName,
@@ -51,7 +51,7 @@ function validateBestMetric(value: unknown): BestMetric | undefined {
   if (value === undefined) return undefined;
   const v = value as Partial<BestMetric>;
   if (typeof value !== "object" || value === null || typeof v.name !== "string" || v.name.length === 0 || (v.mode !== "min" && v.mode !== "max")) {
-    throw new TypeError(`bestMetric must be { name: string, mode: "min" | "max" }, got ${JSON.stringify(value)}.`);
+    throw new TypeError(badArgument.bestMetric(value));
   }
   return { name: v.name, mode: v.mode };
 }
@@ -59,29 +59,29 @@ function validateBestMetric(value: unknown): BestMetric | undefined {
 function validateMetrics(metrics: unknown): Metrics {
   if (metrics === undefined) return {};
   if (typeof metrics !== "object" || metrics === null || Array.isArray(metrics)) {
-    throw new TypeError(`save: metrics must be an object of numbers, got ${JSON.stringify(metrics)}.`);
+    throw new TypeError(badArgument.metrics(metrics));
   }
   const out: Metrics = {};
   for (const [name, value] of Object.entries(metrics)) {
-    if (typeof value !== "number") throw new TypeError(`save: metric "${name}" must be a number, got ${JSON.stringify(value)}.`);
+    if (typeof value !== "number") throw new TypeError(badArgument.metric(name, value));
     out[name] = value;
   }
   return out;
 }
 
 function validateSaveRequest(req: SaveRequest): { kind: CheckpointKind; step: number; epoch: number; metrics: Metrics; groups: [string, TensorGroup][] } {
-  if (typeof req !== "object" || req === null) throw new TypeError("save: expected { kind, step, epoch?, tensors, state?, metrics? }.");
-  if (!isCheckpointKind(req.kind)) throw new TypeError(`save: kind must be one of ${CHECKPOINT_KINDS.join(", ")}, got ${JSON.stringify(req.kind)}.`);
-  if (typeof req.step !== "number" || !Number.isSafeInteger(req.step) || req.step < 0) throw new RangeError(`save: step must be an integer ≥ 0, got ${String(req.step)}.`);
+  if (typeof req !== "object" || req === null) throw new TypeError(badArgument.saveRequest());
+  if (!isCheckpointKind(req.kind)) throw new TypeError(badArgument.kind(CHECKPOINT_KINDS, req.kind));
+  if (typeof req.step !== "number" || !Number.isSafeInteger(req.step) || req.step < 0) throw new RangeError(badArgument.count("step", req.step));
   const epoch = req.epoch ?? 0;
-  if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`save: epoch must be an integer ≥ 0, got ${String(req.epoch)}.`);
-  if (typeof req.tensors !== "object" || req.tensors === null) throw new TypeError("save: tensors must be an object of named tensor groups, e.g. { model: {...}, optimizer: {...} }.");
+  if (typeof epoch !== "number" || !Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(badArgument.count("epoch", req.epoch));
+  if (typeof req.tensors !== "object" || req.tensors === null) throw new TypeError(badArgument.tensors());
   const groups = Object.entries(req.tensors);
   for (const [group, tensors] of groups) {
     if (!isValidGroupName(group)) {
-      throw new TypeError(`save: tensor group name ${JSON.stringify(group)} cannot be a file name: use letters, digits, "_", "-" or "." (at most 128, not starting with "." or "-").`);
+      throw new TypeError(badArgument.groupName(group));
     }
-    if (typeof tensors !== "object" || tensors === null) throw new TypeError(`save: tensors.${group} must be an object of tensors.`);
+    if (typeof tensors !== "object" || tensors === null) throw new TypeError(badArgument.group(group));
   }
   return { kind: req.kind, step: req.step, epoch, metrics: validateMetrics(req.metrics), groups };
 }
@@ -124,11 +124,11 @@ export class CheckpointStoreImpl implements CheckpointStore {
   static open(dir: string, options: CheckpointStoreOptions & { readOnly: true }): Promise<CheckpointReader>;
   static open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore>;
   static async open(dir: string, options: CheckpointStoreOptions = {}): Promise<CheckpointStore> {
-    if (typeof dir !== "string" || dir.length === 0) throw new TypeError(`CheckpointStore.open: dir must be a non-empty path, got ${JSON.stringify(dir)}.`);
+    if (typeof dir !== "string" || dir.length === 0) throw new TypeError(badArgument.dir(dir));
     const policy = resolveRetentionPolicy(options.keep);
     const bestMetric = validateBestMetric(options.bestMetric);
     const margin = options.diskMargin ?? DEFAULT_DISK_MARGIN;
-    if (typeof margin !== "number" || !Number.isSafeInteger(margin) || margin < 0) throw new RangeError(`diskMargin must be a whole number of bytes ≥ 0, got ${String(margin)}.`);
+    if (typeof margin !== "number" || !Number.isSafeInteger(margin) || margin < 0) throw new RangeError(badArgument.diskMargin(margin));
     const fs = options.fs ?? nodeFs;
     const root = path.resolve(dir);
     const readOnly = options.readOnly === true;
@@ -514,7 +514,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
   /** The directory a target names, without verifying it (verify() and load() check it themselves). */
   private async targetDir(target: CheckpointTarget, verified: boolean): Promise<string> {
     if (typeof target === "object" && target !== null) {
-      if (typeof target.path !== "string") throw new TypeError("expected a checkpoint ref string or a CheckpointInfo with a path.");
+      if (typeof target.path !== "string") throw new TypeError(badArgument.target());
       return target.path;
     }
     const parsed: ParsedRef = parseRef(target, this.dir);

@@ -8,7 +8,7 @@
  */
 import { NbresumeError } from "../errors.js";
 import { hashBytes, isHashString } from "./hash.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, invalidContent, messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupOfFile, isCheckpointKind } from "./naming.js";
 import type { CheckpointKind, Metrics } from "./store.js";
 
@@ -68,12 +68,12 @@ export function parseJsonFile(bytes: Uint8Array, file: string): unknown {
   try {
     text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch (error) {
-    throw invalid(file, "not valid UTF-8", error);
+    throw invalid(file, invalidContent.notUtf8(), error);
   }
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw invalid(file, `not valid JSON (${(error as Error).message})`, error);
+    throw invalid(file, invalidContent.notJson((error as Error).message), error);
   }
 }
 
@@ -87,12 +87,12 @@ function isNonNegativeSafeInteger(value: unknown): value is number {
 
 /** Metrics as stored: numbers, or null for a non-finite value. Returns them with null → NaN. */
 export function parseMetrics(value: unknown, file: string): Metrics {
-  if (!isPlainObject(value)) throw invalid(file, "metrics must be an object of numbers");
+  if (!isPlainObject(value)) throw invalid(file, invalidContent.metricsNotObject());
   const metrics: Metrics = {};
   for (const [name, v] of Object.entries(value)) {
     if (v === null) metrics[name] = Number.NaN;
     else if (typeof v === "number") metrics[name] = v;
-    else throw invalid(file, `metric "${name}" must be a number or null, not ${JSON.stringify(v)}`);
+    else throw invalid(file, invalidContent.badMetric(name, v));
   }
   return metrics;
 }
@@ -102,51 +102,51 @@ const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z$/;
 /** Validate manifest.json bytes strictly. Throws CHECKPOINT_CORRUPT naming manifest.json. */
 export function parseManifest(bytes: Uint8Array): Manifest {
   const file = MANIFEST_FILE;
-  if (bytes.byteLength > MAX_MANIFEST_BYTES) throw invalid(file, `${bytes.byteLength} bytes, over the ${MAX_MANIFEST_BYTES} limit`);
+  if (bytes.byteLength > MAX_MANIFEST_BYTES) throw invalid(file, invalidContent.tooLarge(bytes.byteLength, MAX_MANIFEST_BYTES));
   const value = parseJsonFile(bytes, file);
-  if (!isPlainObject(value)) throw invalid(file, "not a JSON object");
+  if (!isPlainObject(value)) throw invalid(file, invalidContent.notObject());
   for (const key of Object.keys(value)) {
-    if (!MANIFEST_KEYS.includes(key)) throw invalid(file, `unknown field "${key}"`);
+    if (!MANIFEST_KEYS.includes(key)) throw invalid(file, invalidContent.unknownField(key));
   }
   for (const key of MANIFEST_KEYS) {
-    if (!(key in value)) throw invalid(file, `field "${key}" is missing`);
+    if (!(key in value)) throw invalid(file, invalidContent.missingField(key));
   }
   const v = value as Record<(typeof MANIFEST_KEYS)[number], unknown>;
   if (v.format !== FORMAT_VERSION) {
-    throw invalid(file, `format ${JSON.stringify(v.format)} is not supported (this nbresume reads format ${FORMAT_VERSION}; a newer nbresume may read it)`);
+    throw invalid(file, invalidContent.unsupportedFormat(v.format, FORMAT_VERSION));
   }
-  if (typeof v.nbresume !== "string" || v.nbresume.length > 64) throw invalid(file, "nbresume must be a version string");
-  if (!isCheckpointKind(v.kind)) throw invalid(file, `kind ${JSON.stringify(v.kind)} is not rolling, emergency, epoch or final`);
-  if (!isNonNegativeSafeInteger(v.step)) throw invalid(file, `step ${JSON.stringify(v.step)} is not an integer ≥ 0`);
-  if (!isNonNegativeSafeInteger(v.epoch)) throw invalid(file, `epoch ${JSON.stringify(v.epoch)} is not an integer ≥ 0`);
+  if (typeof v.nbresume !== "string" || v.nbresume.length > 64) throw invalid(file, invalidContent.notVersion());
+  if (!isCheckpointKind(v.kind)) throw invalid(file, invalidContent.badKind(v.kind));
+  if (!isNonNegativeSafeInteger(v.step)) throw invalid(file, invalidContent.notCount("step", v.step));
+  if (!isNonNegativeSafeInteger(v.epoch)) throw invalid(file, invalidContent.notCount("epoch", v.epoch));
   const metrics = parseMetrics(v.metrics, file);
   if (typeof v.created !== "string" || !ISO_TIME.test(v.created) || Number.isNaN(Date.parse(v.created))) {
-    throw invalid(file, `created ${JSON.stringify(v.created)} is not an ISO 8601 UTC time`);
+    throw invalid(file, invalidContent.badCreated(v.created));
   }
-  if (!isPlainObject(v.files)) throw invalid(file, "files must be an object");
+  if (!isPlainObject(v.files)) throw invalid(file, invalidContent.filesNotObject());
   const entries = Object.entries(v.files);
-  if (entries.length > MAX_FILES) throw invalid(file, `lists ${entries.length} files, over the ${MAX_FILES} limit`);
+  if (entries.length > MAX_FILES) throw invalid(file, invalidContent.tooManyFiles(entries.length, MAX_FILES));
   const files: Record<string, ManifestFileEntry> = {};
   for (const [name, entry] of entries) {
     if (name !== STATE_FILE && groupOfFile(name) === undefined) {
-      throw invalid(file, `lists "${name}", which is neither state.json nor <group>.safetensors`);
+      throw invalid(file, invalidContent.badFileName(name));
     }
     if (!isPlainObject(entry) || Object.keys(entry).length !== 2 || !isNonNegativeSafeInteger(entry.bytes) || !isHashString(entry.hash)) {
-      throw invalid(file, `the entry for "${name}" must be exactly { "bytes": integer ≥ 0, "hash": "xxh64:<16 hex>" }`);
+      throw invalid(file, invalidContent.badFileEntry(name));
     }
     files[name] = { bytes: entry.bytes, hash: entry.hash };
   }
-  if (!(STATE_FILE in files)) throw invalid(file, "does not list state.json");
-  if (typeof v.checksum !== "string" || !isHashString(v.checksum)) throw invalid(file, "checksum must be \"xxh64:<16 hex>\"");
+  if (!(STATE_FILE in files)) throw invalid(file, invalidContent.noStateFile());
+  if (typeof v.checksum !== "string" || !isHashString(v.checksum)) throw invalid(file, invalidContent.badChecksumField());
 
   const manifest: Manifest = {
     format: v.format, nbresume: v.nbresume, kind: v.kind, step: v.step, epoch: v.epoch,
     metrics, created: v.created, files,
   };
   const actual = hashBytes(canonicalBody(manifest));
-  if (actual !== v.checksum) throw invalid(file, `checksum ${v.checksum} expected, ${actual} found (the manifest changed)`);
+  if (actual !== v.checksum) throw invalid(file, invalidContent.checksumMismatch(v.checksum, actual));
   const canonical = serializeManifest(manifest);
-  if (!sameBytes(canonical, bytes)) throw invalid(file, "not in its canonical form (edited by hand?)");
+  if (!sameBytes(canonical, bytes)) throw invalid(file, invalidContent.notCanonical());
   return manifest;
 }
 

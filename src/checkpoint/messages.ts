@@ -194,3 +194,78 @@ export const messages = {
 export function summarizeProblems(problems: readonly CheckpointProblem[]): string {
   return problems.map((p) => p.message).join("; ");
 }
+
+/** Why a manifest.json or state.json is invalid: the detail after "<file>: ". */
+export const invalidContent = {
+  notUtf8: () => "not valid UTF-8",
+  notJson: (detail: string) => `not valid JSON (${detail})`,
+  notObject: () => "not a JSON object",
+  tooLarge: (bytes: number, limit: number) => `${bytes} bytes, over the ${limit} limit`,
+  unknownField: (key: string) => `unknown field "${key}"`,
+  missingField: (key: string) => `field "${key}" is missing`,
+  unsupportedFormat: (format: unknown, supported: number) =>
+    `format ${JSON.stringify(format)} is not supported (this nbresume reads format ${supported}; a newer nbresume may read it)`,
+  notVersion: () => "nbresume must be a version string",
+  badKind: (kind: unknown) => `kind ${JSON.stringify(kind)} is not rolling, emergency, epoch or final`,
+  notCount: (field: string, value: unknown) => `${field} ${JSON.stringify(value)} is not an integer ≥ 0`,
+  missing: (field: string) => `${field} is missing`,
+  metricsNotObject: () => "metrics must be an object of numbers",
+  badMetric: (name: string, value: unknown) => `metric "${name}" must be a number or null, not ${JSON.stringify(value)}`,
+  badCreated: (value: unknown) => `created ${JSON.stringify(value)} is not an ISO 8601 UTC time`,
+  filesNotObject: () => "files must be an object",
+  tooManyFiles: (count: number, limit: number) => `lists ${count} files, over the ${limit} limit`,
+  badFileName: (name: string) => `lists "${name}", which is neither state.json nor <group>.safetensors`,
+  badFileEntry: (name: string) => `the entry for "${name}" must be exactly { "bytes": integer ≥ 0, "hash": "xxh64:<16 hex>" }`,
+  noStateFile: () => "does not list state.json",
+  badChecksumField: () => 'checksum must be "xxh64:<16 hex>"',
+  checksumMismatch: (expected: string, actual: string) => `checksum ${expected} expected, ${actual} found (the manifest changed)`,
+  notCanonical: () => "not in its canonical form (edited by hand?)",
+  wrongStateFormat: (format: unknown, supported: number) => `format ${JSON.stringify(format)} is not ${supported}`,
+} as const;
+
+/** TypeError / RangeError texts for bad arguments at the API boundary. */
+export const badArgument = {
+  dir: (dir: unknown) => `CheckpointStore.open: dir must be a non-empty path, got ${JSON.stringify(dir)}.`,
+  diskMargin: (margin: unknown) => `diskMargin must be a whole number of bytes ≥ 0, got ${String(margin)}.`,
+  bestMetric: (value: unknown) => `bestMetric must be { name: string, mode: "min" | "max" }, got ${JSON.stringify(value)}.`,
+  keepCount: (key: string, value: unknown) => `keep.${key} must be an integer ≥ 0, got ${JSON.stringify(value)}.`,
+  keepEpoch: (value: unknown) => `keep.epoch must be "all" or { every: integer ≥ 1 }, got ${JSON.stringify(value)}.`,
+  saveRequest: () => "save: expected { kind, step, epoch?, tensors, state?, metrics? }.",
+  kind: (kinds: readonly string[], value: unknown) => `save: kind must be one of ${kinds.join(", ")}, got ${JSON.stringify(value)}.`,
+  count: (field: string, value: unknown) => `save: ${field} must be an integer ≥ 0, got ${String(value)}.`,
+  tensors: () => "save: tensors must be an object of named tensor groups, e.g. { model: {...}, optimizer: {...} }.",
+  groupName: (group: string) =>
+    `save: tensor group name ${JSON.stringify(group)} cannot be a file name: use letters, digits, "_", "-" or "." (at most 128, not starting with "." or "-").`,
+  group: (group: string) => `save: tensors.${group} must be an object of tensors.`,
+  metrics: (value: unknown) => `save: metrics must be an object of numbers, got ${JSON.stringify(value)}.`,
+  metric: (name: string, value: unknown) => `save: metric "${name}" must be a number, got ${JSON.stringify(value)}.`,
+  state: (what: string) => `save: state must be a plain object of JSON values (got ${what}).`,
+  stateConflict: (key: string, inState: unknown, actual: unknown, reserved: readonly string[]) =>
+    `save: state.${key} is ${JSON.stringify(inState)} but the checkpoint's ${key} is ${JSON.stringify(actual)}; ` +
+    `the store writes ${reserved.join(", ")} itself — drop them from state or make them agree.`,
+  stateNotJson: (detail: string) => `save: state is not JSON-serializable (${detail}); store bigints as strings.`,
+  ref: (ref: unknown) => `checkpoint ref must be a non-empty string, got ${JSON.stringify(ref)}.`,
+  stepRef: (ref: string) => `"${ref}" is not a step ref: write step:N with N an integer ≥ 0.`,
+  target: () => "expected a checkpoint ref string or a CheckpointInfo with a path.",
+} as const;
+
+function ordinal(n: number): string {
+  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  return `${n}${s}`;
+}
+
+/** Why retention keeps or drops a checkpoint (one line each, shown by prune --dry-run). */
+export const retentionReason = {
+  inPool: (pool: string, rank: number, size: number, keep: number) => `${pool}: ${ordinal(rank)} newest of ${size}, keep ${keep}`,
+  outOfPool: (pool: string, rank: number, keep: number) => `${pool}: ${ordinal(rank)} newest, policy keeps ${keep}`,
+  final: () => "final: always kept",
+  everyEpoch: () => "epoch: every epoch checkpoint is kept",
+  epochMultiple: (epoch: number, every: number) => `epoch: epoch ${epoch} is a multiple of ${every}`,
+  epochNotMultiple: (epoch: number | undefined, every: number) => `epoch: epoch ${epoch ?? "unknown"} is not a multiple of ${every}`,
+  currentBest: (metric: string, value: number) => `protected: current best (${metric} = ${value})`,
+  inBest: (rank: number, mode: string, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${mode} ${metric} = ${value}, keep ${keep}`,
+  outOfBest: (rank: number, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${metric} = ${value}, policy keeps ${keep}`,
+  newestVerified: () => "protected: newest verified checkpoint",
+  latest: () => "protected: named by latest",
+  noPolicy: (kind: string) => `${kind}: no policy keeps it`,
+} as const;

@@ -12,7 +12,7 @@
  */
 import * as path from "node:path";
 import { compareNewestFirst, rankByMetric } from "./retention.js";
-import { messages } from "./messages.js";
+import { badArgument, messages } from "./messages.js";
 import { parseCheckpointDirName } from "./naming.js";
 import type { BestMetric, CheckpointInfo } from "./store.js";
 
@@ -27,7 +27,7 @@ const STEP_REF = /^step:(\d+)$/;
 
 /** Parse a ref; TypeError for something that looks like a step ref but is not one. */
 export function parseRef(ref: string, storeDir: string): ParsedRef {
-  if (typeof ref !== "string" || ref.length === 0) throw new TypeError(`checkpoint ref must be a non-empty string, got ${JSON.stringify(ref)}.`);
+  if (typeof ref !== "string" || ref.length === 0) throw new TypeError(badArgument.ref(ref));
   if (ref === "auto") return { type: "auto" };
   if (ref === "latest") return { type: "latest" };
   if (ref === "best") return { type: "best", rank: 1 };
@@ -35,7 +35,7 @@ export function parseRef(ref: string, storeDir: string): ParsedRef {
   if (ref.startsWith("step:")) {
     const m = STEP_REF.exec(ref);
     const step = m ? Number(m[1]) : Number.NaN;
-    if (!Number.isSafeInteger(step)) throw new TypeError(`"${ref}" is not a step ref: write step:N with N an integer ≥ 0.`);
+    if (!Number.isSafeInteger(step)) throw new TypeError(badArgument.stepRef(ref));
     return { type: "step", step };
   }
   // A bare checkpoint name means the one in this store; anything else is a path.

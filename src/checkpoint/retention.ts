@@ -9,6 +9,7 @@
  *   final      always kept
  *   protected  the newest verified checkpoint, the current best, and what `latest` names
  */
+import { badArgument, retentionReason } from "./messages.js";
 import type { BestMetric, CheckpointKind, PlannedCheckpoint, RetentionPlan, RetentionPolicy } from "./store.js";
 
 export interface ResolvedRetentionPolicy {
@@ -26,13 +27,13 @@ export function resolveRetentionPolicy(policy: RetentionPolicy | undefined): Res
   for (const key of ["rolling", "emergency", "best"] as const) {
     const n = p[key];
     if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) {
-      throw new RangeError(`keep.${key} must be an integer ≥ 0, got ${JSON.stringify(n)}.`);
+      throw new RangeError(badArgument.keepCount(key, n));
     }
   }
   if (p.epoch !== "all") {
     const every = typeof p.epoch === "object" && p.epoch !== null ? p.epoch.every : undefined;
     if (typeof every !== "number" || !Number.isSafeInteger(every) || every < 1) {
-      throw new RangeError(`keep.epoch must be "all" or { every: integer ≥ 1 }, got ${JSON.stringify(p.epoch)}.`);
+      throw new RangeError(badArgument.keepEpoch(p.epoch));
     }
   }
   return p;
@@ -87,11 +88,6 @@ export function rankByMetric<T extends { metric: number | undefined; step: numbe
     });
 }
 
-function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
-  return `${n}${s}`;
-}
-
 export function planRetention(input: RetentionInput): RetentionPlan {
   const { policy, bestMetric } = input;
   const reasons = new Map<string, string[]>();
@@ -106,35 +102,35 @@ export function planRetention(input: RetentionInput): RetentionPlan {
   for (const pool of ["rolling", "emergency"] as const) {
     const members = newest.filter((c) => c.kind === pool);
     members.forEach((c, i) => {
-      if (i < policy[pool]) add(reasons, c.name, `${pool}: ${ordinal(i + 1)} newest of ${members.length}, keep ${policy[pool]}`);
-      else add(dropReasons, c.name, `${pool}: ${ordinal(i + 1)} newest, policy keeps ${policy[pool]}`);
+      if (i < policy[pool]) add(reasons, c.name, retentionReason.inPool(pool, i + 1, members.length, policy[pool]));
+      else add(dropReasons, c.name, retentionReason.outOfPool(pool, i + 1, policy[pool]));
     });
   }
   for (const c of newest) {
-    if (c.kind === "final") add(reasons, c.name, "final: always kept");
+    if (c.kind === "final") add(reasons, c.name, retentionReason.final());
     if (c.kind !== "epoch") continue;
-    if (policy.epoch === "all") add(reasons, c.name, "epoch: every epoch checkpoint is kept");
-    else if (c.epoch !== undefined && c.epoch % policy.epoch.every === 0) add(reasons, c.name, `epoch: epoch ${c.epoch} is a multiple of ${policy.epoch.every}`);
-    else add(dropReasons, c.name, `epoch: epoch ${c.epoch ?? "unknown"} is not a multiple of ${policy.epoch.every}`);
+    if (policy.epoch === "all") add(reasons, c.name, retentionReason.everyEpoch());
+    else if (c.epoch !== undefined && c.epoch % policy.epoch.every === 0) add(reasons, c.name, retentionReason.epochMultiple(c.epoch, policy.epoch.every));
+    else add(dropReasons, c.name, retentionReason.epochNotMultiple(c.epoch, policy.epoch.every));
   }
   if (bestMetric) {
     const ranked = rankByMetric(input.checkpoints, bestMetric.mode);
     ranked.forEach((c, i) => {
-      const what = `${bestMetric.name} = ${c.metric}`;
-      if (i === 0) add(reasons, c.name, `protected: current best (${what})`);
-      if (i < policy.best) add(reasons, c.name, `best: ${ordinal(i + 1)} by ${bestMetric.mode} ${what}, keep ${policy.best}`);
-      else add(dropReasons, c.name, `best: ${ordinal(i + 1)} by ${what}, policy keeps ${policy.best}`);
+      const value = c.metric as number;
+      if (i === 0) add(reasons, c.name, retentionReason.currentBest(bestMetric.name, value));
+      if (i < policy.best) add(reasons, c.name, retentionReason.inBest(i + 1, bestMetric.mode, bestMetric.name, value, policy.best));
+      else add(dropReasons, c.name, retentionReason.outOfBest(i + 1, bestMetric.name, value, policy.best));
     });
   }
-  if (input.newestVerified !== undefined) add(reasons, input.newestVerified, "protected: newest verified checkpoint");
-  if (input.latest !== undefined) add(reasons, input.latest, "protected: named by latest");
+  if (input.newestVerified !== undefined) add(reasons, input.newestVerified, retentionReason.newestVerified());
+  if (input.latest !== undefined) add(reasons, input.latest, retentionReason.latest());
 
   const plan: RetentionPlan = { keep: [], delete: [] };
   for (const c of newest) {
     const entry = { name: c.name, path: c.path, kind: c.kind, step: c.step };
     const keep = reasons.get(c.name);
     if (keep) plan.keep.push({ ...entry, reasons: keep });
-    else plan.delete.push({ ...entry, reasons: dropReasons.get(c.name) ?? [`${c.kind}: no policy keeps it`] } satisfies PlannedCheckpoint);
+    else plan.delete.push({ ...entry, reasons: dropReasons.get(c.name) ?? [retentionReason.noPolicy(c.kind)] } satisfies PlannedCheckpoint);
   }
   return plan;
 }

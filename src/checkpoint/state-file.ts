@@ -5,7 +5,7 @@
  */
 import { NbresumeError } from "../errors.js";
 import { FORMAT_VERSION, type Manifest, isPlainObject, parseJsonFile, parseMetrics } from "./manifest.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, badArgument, invalidContent, messages } from "./messages.js";
 import { STATE_FILE, isCheckpointKind } from "./naming.js";
 import type { CheckpointKind, CheckpointProblem, CheckpointState, Metrics } from "./store.js";
 
@@ -30,7 +30,7 @@ function sameJson(a: unknown, b: unknown): boolean {
 /** The bytes of state.json. Throws TypeError for state that is not a JSON object or contradicts the save. */
 export function serializeState(header: StateHeader, callerState: object | undefined): Uint8Array {
   if (callerState !== undefined && (!isPlainObject(callerState) || callerState instanceof Map)) {
-    throw new TypeError("save: state must be a plain object of JSON values (got " + Object.prototype.toString.call(callerState) + ").");
+    throw new TypeError(badArgument.state(Object.prototype.toString.call(callerState)));
   }
   const ours: Record<(typeof RESERVED_STATE_KEYS)[number], unknown> = {
     format: FORMAT_VERSION, nbresume: header.nbresume, kind: header.kind, step: header.step,
@@ -39,17 +39,14 @@ export function serializeState(header: StateHeader, callerState: object | undefi
   const caller = (callerState ?? {}) as Record<string, unknown>;
   for (const key of RESERVED_STATE_KEYS) {
     if (key in caller && !sameJson(caller[key], ours[key])) {
-      throw new TypeError(
-        `save: state.${key} is ${JSON.stringify(caller[key])} but the checkpoint's ${key} is ${JSON.stringify(ours[key])}; ` +
-        `the store writes ${RESERVED_STATE_KEYS.join(", ")} itself — drop them from state or make them agree.`,
-      );
+      throw new TypeError(badArgument.stateConflict(key, caller[key], ours[key], RESERVED_STATE_KEYS));
     }
   }
   let text: string;
   try {
     text = JSON.stringify({ ...ours, ...caller, ...ours }, null, 1);
   } catch (error) {
-    throw new TypeError(`save: state is not JSON-serializable (${(error as Error).message}); store bigints as strings.`, { cause: error });
+    throw new TypeError(badArgument.stateNotJson((error as Error).message), { cause: error });
   }
   return new TextEncoder().encode(`${text}\n`);
 }
@@ -60,16 +57,16 @@ function invalid(detail: string): NbresumeError {
 
 /** Validate state.json bytes. Throws CHECKPOINT_CORRUPT naming state.json. */
 export function parseState(bytes: Uint8Array): CheckpointState {
-  if (bytes.byteLength > MAX_STATE_BYTES) throw invalid(`${bytes.byteLength} bytes, over the ${MAX_STATE_BYTES} limit`);
+  if (bytes.byteLength > MAX_STATE_BYTES) throw invalid(invalidContent.tooLarge(bytes.byteLength, MAX_STATE_BYTES));
   const value = parseJsonFile(bytes, STATE_FILE);
-  if (!isPlainObject(value)) throw invalid("not a JSON object");
-  if (value.format !== FORMAT_VERSION) throw invalid(`format ${JSON.stringify(value.format)} is not ${FORMAT_VERSION}`);
-  if (typeof value.nbresume !== "string") throw invalid("nbresume must be a version string");
-  if (!isCheckpointKind(value.kind)) throw invalid(`kind ${JSON.stringify(value.kind)} is not a checkpoint kind`);
+  if (!isPlainObject(value)) throw invalid(invalidContent.notObject());
+  if (value.format !== FORMAT_VERSION) throw invalid(invalidContent.wrongStateFormat(value.format, FORMAT_VERSION));
+  if (typeof value.nbresume !== "string") throw invalid(invalidContent.notVersion());
+  if (!isCheckpointKind(value.kind)) throw invalid(invalidContent.badKind(value.kind));
   for (const key of ["step", "epoch"] as const) {
-    if (!(key in value)) throw invalid(`${key} is missing`);
+    if (!(key in value)) throw invalid(invalidContent.missing(key));
     const n = value[key];
-    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalid(`${key} ${JSON.stringify(n)} is not an integer ≥ 0`);
+    if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalid(invalidContent.notCount(key, n));
   }
   const metrics = parseMetrics(value.metrics, STATE_FILE);
   return { ...value, metrics } as CheckpointState;

@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointStore, type CheckpointStoreOptions, CheckpointErrorCode } from "../../src/checkpoint/index.js";
 import { hashBytes } from "../../src/checkpoint/hash.js";
-import { messages } from "../../src/checkpoint/messages.js";
+import { badArgument, messages, retentionReason } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
 import { type RetentionCandidate, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
@@ -127,9 +127,9 @@ describe("checkpoint store", () => {
       const store = await open();
       await assert.rejects(async () => store.save({ kind: "daily" as "rolling", step: 1, tensors: {} }), TypeError);
       await assert.rejects(async () => store.save({ kind: "rolling", step: -1, tensors: {} }), RangeError);
-      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: { "../evil": {} } }), /cannot be a file name/);
+      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: { "../evil": {} } }), { name: "TypeError", message: badArgument.groupName("../evil") });
       await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: { model: { w: { dtype: "float32", shape: [3], data: new Float32Array(2) } } } }), RangeError);
-      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: {}, state: { step: 2 } }), /state\.step is 2 but the checkpoint's step is 1/);
+      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: {}, state: { step: 2 } }), { name: "TypeError", message: badArgument.stateConflict("step", 2, 1, ["format", "nbresume", "kind", "step", "epoch", "metrics"]) });
       await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: {}, state: { big: 1n } }), /not JSON-serializable/);
       assert.deepEqual((await readdir(dir)).filter((n) => !n.startsWith(".lock")), []);
     });
@@ -283,13 +283,13 @@ describe("checkpoint store", () => {
       assert.equal(plan.dryRun, true);
       assert.deepEqual(plan.delete, []);
       const two = plan.keep.find((k) => k.step === 2);
-      assert.ok(two?.reasons.includes("protected: current best (val_loss = 0.1)"), JSON.stringify(two));
+      assert.ok(two?.reasons.includes(retentionReason.currentBest("val_loss", 0.1)), JSON.stringify(two));
 
       const lenient = await CheckpointStore.open(dir, { readOnly: true, keep: { rolling: 1 } });
       const dry = await lenient.prune();
       assert.equal(dry.dryRun, true, "a read-only store only plans");
       assert.deepEqual(dry.delete.map((d) => d.step), [4, 2]);
-      assert.deepEqual(dry.delete[0]?.reasons, ["rolling: 2nd newest, policy keeps 1"]);
+      assert.deepEqual(dry.delete[0]?.reasons, [retentionReason.outOfPool("rolling", 2, 1)]);
       assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [2, 4, 5]);
     });
 

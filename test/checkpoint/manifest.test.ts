@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { hashBytes } from "../../src/checkpoint/hash.js";
 import { type Manifest, parseManifest, serializeManifest } from "../../src/checkpoint/manifest.js";
-import { CheckpointErrorCode, messages } from "../../src/checkpoint/messages.js";
+import { CheckpointErrorCode, badArgument, invalidContent, messages } from "../../src/checkpoint/messages.js";
 import { parseState, serializeState } from "../../src/checkpoint/state-file.js";
 import { isNbresumeError } from "../../src/errors.js";
 
@@ -45,30 +45,31 @@ describe("manifest.json", () => {
 
   it("rejects each malformed field with its own message, even with a valid checksum", () => {
     const base = { ...good } as Record<string, unknown>;
-    rejects(forged({ ...base, extra: 1 }), 'unknown field "extra"');
+    const hash = "xxh64:0123456789abcdef";
+    rejects(forged({ ...base, extra: 1 }), invalidContent.unknownField("extra"));
     const { epoch: _epoch, ...noEpoch } = base;
-    rejects(forged(noEpoch), 'field "epoch" is missing');
-    rejects(forged({ ...base, format: 2 }), "format 2 is not supported (this nbresume reads format 1; a newer nbresume may read it)");
-    rejects(forged({ ...base, kind: "daily" }), 'kind "daily" is not rolling, emergency, epoch or final');
-    rejects(forged({ ...base, step: -1 }), "step -1 is not an integer ≥ 0");
-    rejects(forged({ ...base, step: 1.5 }), "step 1.5 is not an integer ≥ 0");
-    rejects(forged({ ...base, metrics: { loss: "low" } }), 'metric "loss" must be a number or null, not "low"');
-    rejects(forged({ ...base, created: "yesterday" }), 'created "yesterday" is not an ISO 8601 UTC time');
-    rejects(forged({ ...base, files: { ...good.files, "../model.safetensors": { bytes: 1, hash: "xxh64:0123456789abcdef" } } }), 'lists "../model.safetensors", which is neither state.json nor <group>.safetensors');
-    rejects(forged({ ...base, files: { ...good.files, "sub/x.safetensors": { bytes: 1, hash: "xxh64:0123456789abcdef" } } }), /lists "sub\/x\.safetensors"/);
-    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 1, hash: "xxh64:0123456789abcdef", mode: 7 } } }), /the entry for "model\.safetensors" must be exactly/);
-    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: -5, hash: "xxh64:0123456789abcdef" } } }), /the entry for "model\.safetensors" must be exactly/);
-    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 5, hash: "crc32:1234" } } }), /the entry for "model\.safetensors" must be exactly/);
-    rejects(forged({ ...base, files: { "model.safetensors": { bytes: 5, hash: "xxh64:0123456789abcdef" } } }), "does not list state.json");
+    rejects(forged(noEpoch), invalidContent.missingField("epoch"));
+    rejects(forged({ ...base, format: 2 }), invalidContent.unsupportedFormat(2, 1));
+    rejects(forged({ ...base, kind: "daily" }), invalidContent.badKind("daily"));
+    rejects(forged({ ...base, step: -1 }), invalidContent.notCount("step", -1));
+    rejects(forged({ ...base, step: 1.5 }), invalidContent.notCount("step", 1.5));
+    rejects(forged({ ...base, metrics: { loss: "low" } }), invalidContent.badMetric("loss", "low"));
+    rejects(forged({ ...base, created: "yesterday" }), invalidContent.badCreated("yesterday"));
+    rejects(forged({ ...base, files: { ...good.files, "../model.safetensors": { bytes: 1, hash } } }), invalidContent.badFileName("../model.safetensors"));
+    rejects(forged({ ...base, files: { ...good.files, "sub/x.safetensors": { bytes: 1, hash } } }), invalidContent.badFileName("sub/x.safetensors"));
+    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 1, hash, mode: 7 } } }), invalidContent.badFileEntry("model.safetensors"));
+    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: -5, hash } } }), invalidContent.badFileEntry("model.safetensors"));
+    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 5, hash: "crc32:1234" } } }), invalidContent.badFileEntry("model.safetensors"));
+    rejects(forged({ ...base, files: { "model.safetensors": { bytes: 5, hash } } }), invalidContent.noStateFile());
   });
 
   it("rejects text that is not UTF-8, not JSON, not an object, too large or not canonical", () => {
-    rejects(new Uint8Array([0x7b, 0xff, 0x7d]), "not valid UTF-8");
+    rejects(new Uint8Array([0x7b, 0xff, 0x7d]), invalidContent.notUtf8());
     rejects(new TextEncoder().encode("{ nope"), /^manifest\.json: not valid JSON/);
-    rejects(new TextEncoder().encode("[1]"), "not a JSON object");
-    rejects(new Uint8Array(2 * 1024 * 1024).fill(0x20), /over the 1048576 limit/);
+    rejects(new TextEncoder().encode("[1]"), invalidContent.notObject());
+    rejects(new Uint8Array(2 * 1024 * 1024).fill(0x20), invalidContent.tooLarge(2 * 1024 * 1024, 1024 * 1024));
     const text = new TextDecoder().decode(serializeManifest(good));
-    rejects(new TextEncoder().encode(text.replace('"step": 1200', '"step":  1200')), "not in its canonical form (edited by hand?)");
+    rejects(new TextEncoder().encode(text.replace('"step": 1200', '"step":  1200')), invalidContent.notCanonical());
     rejects(new TextEncoder().encode(text.replace('"step": 1200', '"step": 1201')), /checksum xxh64:[0-9a-f]{16} expected, xxh64:[0-9a-f]{16} found \(the manifest changed\)/);
   });
 
@@ -106,12 +107,12 @@ describe("state.json", () => {
 
   it("lets the caller repeat a store field only with the same value", () => {
     assert.doesNotThrow(() => serializeState(header, { step: 5 }));
-    assert.throws(() => serializeState(header, { epoch: 2 }), /state\.epoch is 2 but the checkpoint's epoch is 0/);
+    assert.throws(() => serializeState(header, { epoch: 2 }), { name: "TypeError", message: badArgument.stateConflict("epoch", 2, 0, ["format", "nbresume", "kind", "step", "epoch", "metrics"]) });
     assert.throws(() => serializeState(header, [] as unknown as object), TypeError);
   });
 
   it("rejects a state file without the store's fields", () => {
     assert.throws(() => parseState(new TextEncoder().encode('{"format":1,"nbresume":"0.1.0","kind":"rolling","epoch":0,"metrics":{}}')), (e: unknown) =>
-      isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message === messages.fileInvalid("state.json", "step is missing"));
+      isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message === messages.fileInvalid("state.json", invalidContent.missing("step")));
   });
 });

@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { type RetentionCandidate, planRetention, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
 import { checkpointDirName } from "../../src/checkpoint/naming.js";
 import type { CheckpointKind } from "../../src/checkpoint/store.js";
+import { badArgument, retentionReason } from "../../src/checkpoint/messages.js";
 import { referenceKeep } from "./retention-reference.js";
 
 const kindArb = fc.constantFrom<CheckpointKind>("rolling", "rolling", "rolling", "emergency", "epoch", "final");
@@ -101,7 +102,7 @@ describe("checkpoint retention planning", () => {
     assert.deepEqual(plan.keep.map((k) => k.name).sort(), [cps[0]?.name, cps[1]?.name, cps[4]?.name].sort());
     assert.deepEqual(plan.delete.map((k) => k.name).sort(), [cps[2]?.name, cps[3]?.name].sort());
     const dropped = plan.delete.find((d) => d.name === cps[2]?.name);
-    assert.match(dropped?.reasons[0] ?? "", /^emergency: 3rd newest, policy keeps 1$/);
+    assert.deepEqual(dropped?.reasons, [retentionReason.outOfPool("emergency", 3, 1)]);
   });
 
   it("keeps the runner-up by the best metric when best keeps two, across kinds", () => {
@@ -114,12 +115,12 @@ describe("checkpoint retention planning", () => {
     ];
     const plan = planRetention({ checkpoints: cps, policy, bestMetric: { name: "val_loss", mode: "min" }, latest: undefined, newestVerified: undefined });
     assert.deepEqual(plan.keep.map((k) => k.step), [4, 3, 2]);
-    assert.ok(plan.keep.find((k) => k.step === 2)?.reasons.some((r) => r.startsWith("protected: current best")));
+    assert.ok(plan.keep.find((k) => k.step === 2)?.reasons.includes(retentionReason.currentBest("val_loss", 0.3)));
     assert.deepEqual(plan.delete.map((k) => k.step), [1]);
   });
 
   it("rejects a malformed policy with the field named", () => {
-    assert.throws(() => resolveRetentionPolicy({ rolling: -1 }), /keep\.rolling must be an integer ≥ 0/);
-    assert.throws(() => resolveRetentionPolicy({ epoch: { every: 0 } }), /keep\.epoch must be "all" or \{ every: integer ≥ 1 \}/);
+    assert.throws(() => resolveRetentionPolicy({ rolling: -1 }), { name: "RangeError", message: badArgument.keepCount("rolling", -1) });
+    assert.throws(() => resolveRetentionPolicy({ epoch: { every: 0 } }), { name: "RangeError", message: badArgument.keepEpoch({ every: 0 }) });
   });
 });
