@@ -1,0 +1,211 @@
+/**
+ * Every user-facing message of the run (resumable(), the demo, roll-back), and its error codes.
+ * Tests assert against these same functions (STYLE.md §7), so wording changes in one place.
+ */
+import { formatBytes, formatCount, formatLoss } from "./format.js";
+
+export const RunErrorCode = {
+  /** The checkpoint's config differs from this run's in a way that makes resuming unsafe. */
+  CONFIG_CHANGED: "RUN_CONFIG_CHANGED",
+  /** A checkpoint's state.json is not what resumable() writes. */
+  STATE_INVALID: "RUN_STATE_INVALID",
+  /** The checkpoint's tensors do not fit the model (after an allowed config change). */
+  STATE_MISMATCH: "RUN_STATE_MISMATCH",
+  /** Saving checkpoints kept failing; training stopped. */
+  SAVE_FAILING: "RUN_SAVE_FAILING",
+  /** The emergency checkpoint could not be written. */
+  EMERGENCY_SAVE_FAILED: "RUN_EMERGENCY_SAVE_FAILED",
+} as const;
+
+export type RunErrorCodeValue = (typeof RunErrorCode)[keyof typeof RunErrorCode];
+
+function plural(n: number, word: string): string {
+  return `${formatCount(n)} ${word}${n === 1 ? "" : "s"}`;
+}
+
+function show(value: unknown): string {
+  if (value === undefined) return "(none)";
+  const text = JSON.stringify(value);
+  return text.length > 60 ? `${text.slice(0, 57)}…` : text;
+}
+
+/** How one config change is judged. */
+export type ChangeSeverity = "unsafe" | "changes-training" | "harmless";
+
+export const runMessages = {
+  // ── options (TypeError / RangeError at the API boundary) ───────────────────────────────────
+  badOption(name: string, rule: string, value: unknown): string {
+    return `resumable: ${name} must be ${rule}, got ${show(value)}.`;
+  },
+  missingOption(name: string, example: string): string {
+    return `resumable: ${name} is required, e.g. ${example}.`;
+  },
+  evalNeedsTestData(batchSize: number, count: number | undefined): string {
+    return count === undefined
+      ? `resumable: evalEvery needs held-out data: pass data: { train, test } (mnist() returns both) or set evalEvery: false.`
+      : `resumable: evalEvery needs data.test with at least batchSize (${batchSize}) examples, it has ${count}; lower batchSize or set evalEvery: false.`;
+  },
+  batchTooLarge(batchSize: number, count: number, name: string): string {
+    return `resumable: batchSize ${batchSize} is larger than the training set ${name} (${count} examples).`;
+  },
+
+  // ── 1. resolve ─────────────────────────────────────────────────────────────────────────────
+  startingFromScratch(dir: string): string {
+    return `No checkpoint in ${dir}: starting from scratch.`;
+  },
+  configTitle(): string {
+    return "Run configuration";
+  },
+  skippedCheckpoint(name: string, problem: string, using: string): string {
+    return `Checkpoint ${name} is damaged (${problem}); falling back to ${using}.`;
+  },
+
+  // ── 2. verify + preview ────────────────────────────────────────────────────────────────────
+  resolved(name: string, step: number, kind: string, epoch: number, loss: number | undefined): string {
+    const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
+    return `Found ${name}: step ${formatCount(step)} · epoch ${epoch}${l} · ${kind} checkpoint, verified.`;
+  },
+  configDiffTitle(): string {
+    return "Config changes since the checkpoint";
+  },
+  severityLabel(severity: ChangeSeverity): string {
+    switch (severity) {
+      case "unsafe":
+        return "unsafe: resuming would not continue the same run";
+      case "changes-training":
+        return "allowed: training continues differently from here";
+      case "harmless":
+        return "allowed";
+    }
+  },
+  unsafeConfigChange(dir: string, checkpoint: string, changes: readonly { path: string; old: unknown; new: unknown }[]): string {
+    const list = changes.map((c) => `${c.path}: ${show(c.old)} → ${show(c.new)}`).join("; ");
+    return (
+      `Not resuming ${checkpoint} in ${dir}: the config changed in a way that makes resuming unsafe (${list}). ` +
+      `Use a new dir to start a separate run, change the config back to continue this one, ` +
+      `or pass allowConfigChange: true to resume these weights anyway.`
+    );
+  },
+  configChangeAllowed(count: number): string {
+    return `Resuming with ${plural(count, "config change")} (allowConfigChange: true).`;
+  },
+  stateInvalid(checkpoint: string, detail: string): string {
+    return (
+      `Checkpoint ${checkpoint} was not written by resumable() (state.json: ${detail}). ` +
+      `Load it with CheckpointStore and the engine API, or use another dir for this run.`
+    );
+  },
+  stateMismatch(checkpoint: string, detail: string): string {
+    return (
+      `The tensors of ${checkpoint} do not fit this model (${detail}). ` +
+      `The architecture changed: use a new dir for the new model.`
+    );
+  },
+  dataCursorReset(detail: string, epoch: number): string {
+    return `The data loader could not continue exactly where the checkpoint stopped (${detail}); restarting its order at epoch ${epoch}.`;
+  },
+  previewCaption(step: number, loss: number | undefined, kind: string): string {
+    const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
+    return `step ${formatCount(step)}${l} · ${kind} checkpoint`;
+  },
+  freshPreviewCaption(): string {
+    return "step 0 · untrained model";
+  },
+  noPreview(reason: string): string {
+    return `No preview: ${reason}.`;
+  },
+  noPreviewForModel(): string {
+    return "the model has neither a diffusion \"sample\" graph nor a classifier \"predict\" graph";
+  },
+  badPredictOutput(got: number | undefined, n: number, classes: number): string {
+    return `the "predict" graph returned ${got === undefined ? "no logits" : `${got} logits`}, expected ${n} × ${classes}`;
+  },
+  previewFailed(detail: string): string {
+    return `The preview could not be rendered (${detail}); training continues.`;
+  },
+  previewSaved(file: string): string {
+    return `Preview saved to ${file}`;
+  },
+
+  // ── 3. resume ──────────────────────────────────────────────────────────────────────────────
+  resumed(step: number, total: number, epoch: number, position: number): string {
+    return `Resuming at step ${formatCount(step)} of ${formatCount(total)} (epoch ${epoch}, batch ${position}): optimizer, schedule, RNG and data order restored.`;
+  },
+  alreadyFinished(step: number, steps: number, name: string): string {
+    return (
+      `This run already finished: ${name} is at step ${formatCount(step)} (steps: ${formatCount(steps)}). ` +
+      `Nothing to train; raise steps to continue it, or use a new dir for a new run.`
+    );
+  },
+
+  // ── 4./5. loop and saves ───────────────────────────────────────────────────────────────────
+  training(from: number, steps: number): string {
+    return from === 0 ? `Training ${formatCount(steps)} steps.` : `Training steps ${formatCount(from + 1)}–${formatCount(steps)}.`;
+  },
+  /** One line per step that evaluated or saved: "step 200 · val_loss 0.21 (new best) · saved rolling checkpoint → samples-step-00000200.png". */
+  stepReport(step: number, parts: readonly string[]): string {
+    return [`step ${formatCount(step)}`, ...parts].join(" · ");
+  },
+  evaluated(metrics: Readonly<Record<string, number>>, best: string | undefined): string {
+    return Object.entries(metrics)
+      .map(([k, v]) => `${k} ${formatLoss(v)}${k === best ? " (new best)" : ""}`)
+      .join(" · ");
+  },
+  saved(kind: string, file: string | undefined): string {
+    return `saved ${kind} checkpoint${file === undefined ? "" : ` → ${file}`}`;
+  },
+  diskUsage(dir: string, checkpoints: number, checkpointBytes: number, pictures: number, pictureBytes: number): string {
+    return `disk: ${dir} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(pictures, "picture")} (${formatBytes(pictureBytes)})`;
+  },
+  saveWarning(detail: string): string {
+    return `Checkpoint warning: ${detail}`;
+  },
+  saveFailed(step: number, detail: string): string {
+    return `Saving the checkpoint of step ${formatCount(step)} failed: ${detail}. Training continues; the previous checkpoints are intact.`;
+  },
+  saveFailing(failures: number, detail: string): string {
+    return `Stopped training: ${plural(failures, "checkpoint save")} in a row failed (last: ${detail}). Free disk space or fix the directory, then rerun to resume from the last committed checkpoint.`;
+  },
+  alreadySaved(kind: string): string {
+    return `a ${kind} checkpoint of this step already exists; kept it`;
+  },
+  renderFailed(what: string, detail: string): string {
+    return `${what} could not be rendered (${detail}); training continues.`;
+  },
+  finished(step: number, loss: number | undefined, name: string): string {
+    const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
+    return `Finished at step ${formatCount(step)}${l} · final checkpoint ${name}.`;
+  },
+  finalSamplesCaption(step: number, loss: number | undefined): string {
+    const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
+    return `step ${formatCount(step)}${l} · final checkpoint`;
+  },
+  outputsAt(dir: string): string {
+    return `Outputs in ${dir}: checkpoints (ckpt-step-*), sample grids (samples-step-*.png), previews (preview-step-*.png).`;
+  },
+
+  // ── 6. interrupt ───────────────────────────────────────────────────────────────────────────
+  interrupted(step: number): string {
+    return `interrupted at step ${step} — emergency checkpoint saved — rerun the cell to resume`;
+  },
+  interruptedAlreadySaved(step: number): string {
+    return `interrupted at step ${step} — checkpoint of step ${step} already saved — rerun the cell to resume`;
+  },
+  superseded(step: number): string {
+    return `stopped at step ${step} for a newer run of the same directory — emergency checkpoint saved`;
+  },
+  emergencySaveFailed(step: number, detail: string): string {
+    return (
+      `Interrupted at step ${formatCount(step)}, but the emergency checkpoint could not be saved (${detail}). ` +
+      `The previous committed checkpoint is intact; rerun to resume from it.`
+    );
+  },
+
+  // ── roll back ──────────────────────────────────────────────────────────────────────────────
+  rolledBack(target: string, step: number, moved: number, aside: string | undefined, bytes: number): string {
+    return moved === 0
+      ? `${target} (step ${formatCount(step)}) is already the newest checkpoint: nothing to roll back.`
+      : `Rolled back to ${target} (step ${formatCount(step)}): moved ${plural(moved, "newer checkpoint")} (${formatBytes(bytes)}) to ${aside}. ` +
+          `The next train() resumes from step ${formatCount(step)}; delete that folder to free the space.`;
+  },
+} as const;

@@ -1,0 +1,187 @@
+/**
+ * resumable()'s options, checked at the API boundary (TypeError for a wrong type, RangeError for
+ * a wrong value, each naming the option) and completed with defaults.
+ */
+import * as path from "node:path";
+import { resolveRetentionPolicy } from "../checkpoint/retention.js";
+import type { BestMetric, RetentionPolicy } from "../checkpoint/store.js";
+import type { Batch } from "../engine/data/batch.js";
+import type { Dataset } from "../engine/data/dataset.js";
+import type { JsonObject } from "../engine/nn/json.js";
+import type { Model } from "../engine/nn/model.js";
+import type { Optimizer } from "../engine/optim/optimizer.js";
+import type { Schedule } from "../engine/optim/schedule.js";
+import type { Seed } from "../engine/random/generator.js";
+import { runMessages as msg } from "./messages.js";
+import type { OutputKind, ResumableOptions } from "./run.js";
+import type { RunOutput } from "./run-output.js";
+
+export interface ResolvedOptions {
+  readonly dir: string;
+  readonly model: Model<Batch>;
+  readonly train: Dataset;
+  readonly test: Dataset | undefined;
+  readonly optimizer: Optimizer;
+  readonly schedule: Schedule;
+  readonly steps: number;
+  readonly batchSize: number;
+  readonly seed: Seed;
+  readonly checkpointEvery: number;
+  readonly evalEvery: number | undefined;
+  readonly evalBatches: number;
+  readonly epochCheckpoints: boolean;
+  readonly keep: RetentionPolicy | undefined;
+  readonly bestMetric: BestMetric;
+  /** undefined: no preview. */
+  readonly preview: { readonly samples: number; readonly samplerSteps: number } | undefined;
+  readonly userConfig: JsonObject | undefined;
+  readonly allowConfigChange: boolean;
+  readonly clipGradNorm: number | undefined;
+  readonly threads: number | undefined;
+  readonly output: OutputKind | RunOutput;
+  readonly name: string;
+  readonly command: readonly string[] | undefined;
+}
+
+const OUTPUT_KINDS: readonly OutputKind[] = ["auto", "notebook", "terminal", "silent"];
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function positiveInteger(name: string, value: unknown): number {
+  if (typeof value !== "number") throw new TypeError(msg.badOption(name, "a positive integer", value));
+  if (!Number.isSafeInteger(value) || value < 1) throw new RangeError(msg.badOption(name, "a positive integer", value));
+  return value;
+}
+
+function optionalPositiveInteger(name: string, value: unknown, fallback: number): number {
+  return value === undefined ? fallback : positiveInteger(name, value);
+}
+
+function checkDataset(name: string, value: unknown): Dataset {
+  const d = value as Partial<Dataset> | undefined;
+  if (!isObject(d) || typeof d.name !== "string" || !(d.images instanceof Float32Array) || !(d.labels instanceof Uint8Array) || typeof d.count !== "number") {
+    throw new TypeError(msg.badOption(name, "a Dataset ({ name, images, labels, count, shape, classes }), e.g. (await mnist()).train", value));
+  }
+  return d as Dataset;
+}
+
+function isOutput(value: unknown): value is RunOutput {
+  return isObject(value) && typeof value.info === "function" && typeof value.progress === "function";
+}
+
+export function resolveOptions(options: ResumableOptions): ResolvedOptions {
+  if (!isObject(options)) throw new TypeError(msg.badOption("options", "an object like { dir, model, data, optimizer, schedule, steps, batchSize }", options));
+  const o = options as unknown as Record<string, unknown>;
+
+  if (typeof o.dir !== "string" || o.dir.length === 0) {
+    throw new TypeError(o.dir === undefined ? msg.missingOption("dir", 'dir: "runs/mnist"') : msg.badOption("dir", "a non-empty path", o.dir));
+  }
+  const model = o.model as Model<Batch> | undefined;
+  if (!isObject(model) || !isObject(model.config) || typeof model.loss !== "function" || typeof model.feeds !== "function") {
+    throw new TypeError(model === undefined ? msg.missingOption("model", 'model: ddpm({ unet: "tiny" })') : msg.badOption("model", "a Model such as ddpm({ … }) or mlpClassifier({ … })", model));
+  }
+  if (!isObject(o.data)) throw new TypeError(o.data === undefined ? msg.missingOption("data", "data: await mnist()") : msg.badOption("data", "{ train, test? }", o.data));
+  const train = checkDataset("data.train", o.data.train);
+  const test = o.data.test === undefined ? undefined : checkDataset("data.test", o.data.test);
+  const optimizer = o.optimizer as Optimizer | undefined;
+  if (!isObject(optimizer) || typeof optimizer.update !== "function" || !Array.isArray(optimizer.slots)) {
+    throw new TypeError(optimizer === undefined ? msg.missingOption("optimizer", "optimizer: adamw()") : msg.badOption("optimizer", "an Optimizer such as adamw()", optimizer));
+  }
+  const schedule = o.schedule as Schedule | undefined;
+  if (!isObject(schedule) || typeof schedule.lr !== "function") {
+    throw new TypeError(schedule === undefined ? msg.missingOption("schedule", "schedule: constantLr(1e-3)") : msg.badOption("schedule", "a Schedule such as constantLr(1e-3)", schedule));
+  }
+  if (o.steps === undefined) throw new TypeError(msg.missingOption("steps", "steps: 2000"));
+  const steps = positiveInteger("steps", o.steps);
+  if (o.batchSize === undefined) throw new TypeError(msg.missingOption("batchSize", "batchSize: 64"));
+  const batchSize = positiveInteger("batchSize", o.batchSize);
+  if (batchSize > train.count) throw new RangeError(msg.batchTooLarge(batchSize, train.count, train.name));
+
+  const seed = o.seed ?? 0;
+  if (!(typeof seed === "string" || (typeof seed === "number" && Number.isSafeInteger(seed)))) {
+    throw new TypeError(msg.badOption("seed", "an integer or a string", seed));
+  }
+  const checkpointEvery = optionalPositiveInteger("checkpointEvery", o.checkpointEvery, Math.max(1, Math.min(500, Math.ceil(steps / 20))));
+
+  let evalEvery: number | undefined;
+  if (o.evalEvery === false) evalEvery = undefined;
+  else if (o.evalEvery === undefined) evalEvery = test !== undefined && test.count >= batchSize ? checkpointEvery : undefined;
+  else evalEvery = positiveInteger("evalEvery", o.evalEvery);
+  if (evalEvery !== undefined && (test === undefined || test.count < batchSize)) throw new RangeError(msg.evalNeedsTestData(batchSize, test?.count));
+  const evalBatches = optionalPositiveInteger("evalBatches", o.evalBatches, 4);
+
+  if (o.epochCheckpoints !== undefined && typeof o.epochCheckpoints !== "boolean") throw new TypeError(msg.badOption("epochCheckpoints", "true or false", o.epochCheckpoints));
+  if (o.keep !== undefined && !isObject(o.keep)) throw new TypeError(msg.badOption("keep", "{ rolling?, emergency?, best?, epoch? }", o.keep));
+  resolveRetentionPolicy(o.keep as RetentionPolicy | undefined); // the store's own check, now rather than at train()
+  let bestMetric: BestMetric = { name: "val_loss", mode: "min" };
+  if (o.bestMetric !== undefined) {
+    const b = o.bestMetric as Partial<BestMetric>;
+    if (!isObject(b) || typeof b.name !== "string" || b.name === "" || (b.mode !== "min" && b.mode !== "max")) {
+      throw new TypeError(msg.badOption("bestMetric", '{ name: string, mode: "min" | "max" }', o.bestMetric));
+    }
+    bestMetric = { name: b.name, mode: b.mode };
+  }
+
+  let preview: ResolvedOptions["preview"];
+  if (o.preview === false) preview = undefined;
+  else if (o.preview === undefined) preview = { samples: 16, samplerSteps: 20 };
+  else if (!isObject(o.preview)) throw new TypeError(msg.badOption("preview", "{ samples?, samplerSteps? } or false", o.preview));
+  else {
+    const samples = optionalPositiveInteger("preview.samples", o.preview.samples, 16);
+    if (samples > 256) throw new RangeError(msg.badOption("preview.samples", "an integer from 1 to 256", samples));
+    preview = { samples, samplerSteps: optionalPositiveInteger("preview.samplerSteps", o.preview.samplerSteps, 20) };
+  }
+
+  if (o.config !== undefined && !isObject(o.config)) throw new TypeError(msg.badOption("config", "a plain object of JSON values", o.config));
+  if (o.config !== undefined) {
+    try {
+      JSON.stringify(o.config);
+    } catch {
+      throw new TypeError(msg.badOption("config", "a plain object of JSON values", "(not JSON-serialisable)"));
+    }
+  }
+  if (o.allowConfigChange !== undefined && typeof o.allowConfigChange !== "boolean") throw new TypeError(msg.badOption("allowConfigChange", "true or false", o.allowConfigChange));
+  let clipGradNorm: number | undefined;
+  if (o.clipGradNorm !== undefined) {
+    if (typeof o.clipGradNorm !== "number") throw new TypeError(msg.badOption("clipGradNorm", "a number > 0", o.clipGradNorm));
+    if (!(o.clipGradNorm > 0) || !Number.isFinite(o.clipGradNorm)) throw new RangeError(msg.badOption("clipGradNorm", "a number > 0", o.clipGradNorm));
+    clipGradNorm = o.clipGradNorm;
+  }
+  const threads = o.threads === undefined ? undefined : positiveInteger("threads", o.threads);
+  const output = o.output ?? "auto";
+  if (!(typeof output === "string" && (OUTPUT_KINDS as readonly string[]).includes(output)) && !isOutput(output)) {
+    throw new TypeError(msg.badOption("output", `one of ${OUTPUT_KINDS.map((k) => `"${k}"`).join(", ")} or a RunOutput`, output));
+  }
+  if (o.name !== undefined && typeof o.name !== "string") throw new TypeError(msg.badOption("name", "a string", o.name));
+  if (o.command !== undefined && !(Array.isArray(o.command) && o.command.every((a) => typeof a === "string"))) {
+    throw new TypeError(msg.badOption("command", "an array of strings (argv)", o.command));
+  }
+  const dir = path.resolve(o.dir);
+  return {
+    dir,
+    model,
+    train,
+    test,
+    optimizer,
+    schedule,
+    steps,
+    batchSize,
+    seed,
+    checkpointEvery,
+    evalEvery,
+    evalBatches,
+    epochCheckpoints: o.epochCheckpoints === true,
+    keep: o.keep as RetentionPolicy | undefined,
+    bestMetric,
+    preview,
+    userConfig: o.config as JsonObject | undefined,
+    allowConfigChange: o.allowConfigChange === true,
+    clipGradNorm,
+    threads,
+    output: output as OutputKind | RunOutput,
+    name: (o.name as string | undefined) ?? path.basename(dir),
+    command: o.command as readonly string[] | undefined,
+  };
+}

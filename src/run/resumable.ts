@@ -1,0 +1,524 @@
+/**
+ * resumable(): a training run you can stop at any moment and start again where it stopped — the
+ * same flow in a notebook cell, the demo CLI and a plain script. `train()` runs this pipeline
+ * (the numbers match the steps in Training.run() below):
+ *
+ * ```
+ *  train() ── runExclusive(dir): an older run of this dir in this process is stopped first
+ *    │
+ *    ├─ 1. resolve ─────── open dir (writer lock) → newest checkpoint that verifies
+ *    │                      damaged newer ones skipped, and said so │ none: "starting from scratch" + config
+ *    ├─ 2. verify+preview ─ load (every byte hashed) → config diff (unsafe change: stop, say how to
+ *    │                      override) → weights into the session → sample grid (DDIM samples or
+ *    │                      labelled predictions) → shown inline + preview-step-N.png
+ *    ├─ 3. resume ──────── step, epoch, optimizer, schedule, RNG (the session's state dict),
+ *    │                      data cursor, loss history, best metric │ already at `steps`: say so, stop
+ *    ├─ 4. loop ─────────── step → progress (ONE display updated in place; chart and grid
+ *    │        ▲             re-rendered only now and then) → yield to the event loop
+ *    │        │
+ *    ├─ 5. save ─────────── evalEvery: val metrics │ rolling / epoch / new best / final checkpoint
+ *    │        └──────────── + samples-step-N.png beside it │ disk usage now and then
+ *    └─ 6. interrupt ────── SIGINT / SIGTERM / a newer run: stop between steps → emergency
+ *                           checkpoint → "interrupted at step N — …" → the cell ends
+ * ```
+ *
+ * Exactness: everything that decides the next step — parameters, optimizer moments, step count,
+ * the training generator's state and the data cursor — is in each checkpoint; evaluation and
+ * previews draw from their own generator forks and never touch it. So a run interrupted and
+ * resumed any number of times ends bitwise where an uninterrupted one does.
+ */
+import { basename } from "node:path";
+import { CheckpointErrorCode } from "../checkpoint/messages.js";
+import { CheckpointStore, type CheckpointKind, type LoadedCheckpoint, type Metrics, type ResolvedCheckpoint } from "../checkpoint/store.js";
+import { diffConfigs } from "../checkpoint/config-diff.js";
+import { NbresumeError, isNbresumeError } from "../errors.js";
+import type { Batch } from "../engine/data/batch.js";
+import { DataLoader } from "../engine/data/data-loader.js";
+import type { JsonObject } from "../engine/nn/json.js";
+import { createGenerator } from "../engine/random/create-generator.js";
+import type { Generator } from "../engine/random/generator.js";
+import { createTrainingSession } from "../engine/session/onnx-training-session.js";
+import type { TensorGroup } from "../tensor.js";
+import type { TrainingSession } from "../engine/session/training-session.js";
+import { runExclusive, stopReason } from "../notebook/interrupt.js";
+import { renderLossChart } from "../render/loss-chart.js";
+import type { RenderedImage } from "../render/mime-bundle.js";
+import { createRunOutput } from "./create-run-output.js";
+import { LossHistory } from "./loss-history.js";
+import { RunErrorCode, runMessages as msg } from "./messages.js";
+import { resolveOptions, type ResolvedOptions } from "./options.js";
+import { choosePreviewer, type Previewer } from "./preview.js";
+import type { ProgressContext } from "./progress-format.js";
+import { ProgressTracker } from "./progress.js";
+import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config.js";
+import { listRunPictures, previewFileName, pruneSampleGrids, samplesFileName, writeRunFile } from "./run-files.js";
+import type { RunOutput } from "./run-output.js";
+import { parseRunState, RUN_STATE_VERSION, type BestSoFar, type RunState } from "./run-state.js";
+import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, TrainOptions, TrainResult, TrainStatus } from "./run.js";
+
+/** Live view redraws: a notebook gets new pictures over the wire each time, a terminal only a line. */
+const REFRESH_MS_NOTEBOOK = 1000;
+const REFRESH_MS_TERMINAL = 250;
+/** The loss chart (vega → SVG → PNG, ~0.1 s) is redrawn after an evaluation, else at most this often. */
+const CHART_EVERY_MS = 15_000;
+/** A disk-usage line every this many saves (and with the final and emergency checkpoints). */
+const DISK_USAGE_EVERY = 5;
+/** Consecutive failed saves before training stops. */
+const MAX_SAVE_FAILURES = 3;
+/** Training losses that seed the smoothed loss after a resume. */
+const SMOOTHING_SEED = 100;
+
+/** A run of `options.model` on `options.data` in `options.dir`; see the pipeline above. Bad options throw TypeError/RangeError naming the option. */
+export function resumable(options: ResumableOptions): Run {
+  const resolved = resolveOptions(options);
+  const config = runConfig(resolved);
+  return {
+    dir: resolved.dir,
+    config,
+    // The dir is the key: rerunning the cell stops (and waits for) the previous run of this dir
+    // in this process, so there is never a second writer; SIGINT/SIGTERM abort the signal.
+    train: (trainOptions?: TrainOptions) => {
+      const own = trainOptions?.signal;
+      if (own !== undefined && !(own instanceof AbortSignal)) throw new TypeError(msg.badOption("train({ signal })", "an AbortSignal", own));
+      return runExclusive(resolved.dir, (signal) => new Training(resolved, config, own === undefined ? signal : AbortSignal.any([signal, own]), own).run());
+    },
+  };
+}
+
+function yieldToEventLoop(): Promise<void> {
+  // onnxruntime's run() blocks while it computes: give signals and I/O a turn between steps.
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+function detail(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function record(c: { name: string; path: string; kind: CheckpointKind; step: number }): CheckpointRecord {
+  return { name: c.name, path: c.path, kind: c.kind, step: c.step };
+}
+
+function lossOf(metrics: Metrics): number | undefined {
+  const v = metrics["loss"] ?? metrics["val_loss"];
+  return v !== undefined && Number.isFinite(v) ? v : undefined;
+}
+
+/** One call of train(): the pipeline's state, from opening the store to closing it. */
+class Training {
+  private readonly out: RunOutput;
+  private readonly root: Generator;
+  private readonly previewer: Previewer | undefined;
+  private readonly refreshMs: number;
+  private history = new LossHistory();
+  private best: BestSoFar | null = null;
+  private validation: Readonly<Record<string, number>> | null = null;
+  private resumedFrom: CheckpointRecord | undefined;
+  private lastCheckpoint: CheckpointRecord | undefined;
+  private previewFile: string | undefined;
+  private samplesFile: string | undefined;
+  private grid: RenderedImage | undefined;
+  private chart: RenderedImage | undefined;
+  private chartDirty = true;
+  private lastChartAt = Number.NEGATIVE_INFINITY;
+  private lastRefreshAt = Number.NEGATIVE_INFINITY;
+  private saves = 0;
+  private saveFailures = 0;
+  /** The newest disk-usage line: a note in the notebook's live view, a line of its own in a terminal. */
+  private diskNote: string | undefined;
+  private diskNoteFresh = false;
+  private status = "starting";
+  private tracker: ProgressTracker | undefined;
+
+  constructor(
+    private readonly o: ResolvedOptions,
+    private readonly config: JsonObject,
+    private readonly signal: AbortSignal,
+    private readonly callerSignal: AbortSignal | undefined,
+  ) {
+    this.out = createRunOutput(o.output);
+    this.root = createGenerator(o.seed);
+    this.refreshMs = this.out.pictures ? REFRESH_MS_NOTEBOOK : REFRESH_MS_TERMINAL;
+    if (o.preview === undefined) {
+      this.previewer = undefined;
+    } else {
+      const chosen = choosePreviewer(o.model, {
+        samples: o.preview.samples,
+        samplerSteps: o.preview.samplerSteps,
+        generator: () => this.root.fork("preview"),
+        images: o.test ?? o.train,
+      });
+      this.previewer = "reason" in chosen ? undefined : chosen;
+      if ("reason" in chosen) this.out.info(msg.noPreview(chosen.reason));
+    }
+  }
+
+  async run(): Promise<TrainResult> {
+    const o = this.o;
+    // ── 1. Resolve ─────────────────────────────────────────────────────────────────────────────
+    const store = await CheckpointStore.open(o.dir, { ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
+    try {
+      const hit = await store.resolve("auto");
+      if (hit === undefined) {
+        this.out.info(msg.startingFromScratch(o.dir));
+        this.out.table({ title: msg.configTitle(), columns: ["setting", "value"], rows: configRows(this.config) });
+      } else {
+        for (const s of hit.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, hit.name));
+      }
+      const session = await createTrainingSession({
+        model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"),
+        ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
+        ...(o.threads === undefined ? {} : { threads: o.threads }),
+      });
+      try {
+        return await this.train(store, session, hit);
+      } finally {
+        this.out.end();
+        await session.release();
+      }
+    } finally {
+      await store.close();
+    }
+  }
+
+  private async train(store: CheckpointStore, session: TrainingSession<Batch>, hit: ResolvedCheckpoint | undefined): Promise<TrainResult> {
+    const o = this.o;
+    const loader = new DataLoader(o.train, { batchSize: o.batchSize, generator: this.root.fork("data") });
+
+    // ── 2. Verify + preview ────────────────────────────────────────────────────────────────────
+    let saved: RunState | undefined;
+    if (hit !== undefined) {
+      const loaded = await store.load(hit); // hashes every byte again while reading
+      saved = this.checkedState(loaded);
+      this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
+      this.checkConfig(loaded, saved);
+      this.loadWeights(session, loaded, saved);
+      this.resumedFrom = record(loaded);
+      this.lastCheckpoint = this.resumedFrom;
+      const grid = await this.renderGrid(session, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind));
+      if (grid !== undefined) {
+        this.previewFile = await writeRunFile(o.dir, previewFileName(loaded.step), grid.bundle["image/png"]);
+        this.grid = grid;
+        this.out.image(grid, this.previewFile);
+      }
+    }
+
+    // ── 3. Resume exactly ──────────────────────────────────────────────────────────────────────
+    const startStep = session.stepCount;
+    if (saved !== undefined) {
+      this.restoreCursor(loader, saved);
+      this.history = LossHistory.fromJSON(saved.history) ?? new LossHistory();
+      this.best = saved.best;
+      this.validation = saved.validation;
+      if (startStep >= o.steps) {
+        this.out.info(msg.alreadyFinished(startStep, o.steps, hit?.name ?? ""));
+        return this.result("already-finished", session, startStep, undefined);
+      }
+      this.out.info(msg.resumed(startStep, o.steps, loader.epoch, loader.position));
+    }
+    this.tracker = new ProgressTracker({ total: o.steps, startStep, startTimeMs: performance.now(), lossHistory: this.history.recent(SMOOTHING_SEED) });
+
+    // ── 4. Loop with live progress (5. saves inside) ───────────────────────────────────────────
+    if (!this.signal.aborted) {
+      this.out.info(msg.training(startStep, o.steps));
+      this.status = "training";
+      await this.refresh(session, loader, true);
+    }
+    while (session.stepCount < o.steps && !this.signal.aborted) {
+      const batch = loader.next();
+      const r = await session.step(batch);
+      this.history.record(r.step, r.loss);
+      this.tracker.record(r.step, performance.now(), r.loss);
+      await this.afterStep(store, session, loader, r.step, batch.epochEnded);
+      await this.refresh(session, loader, false);
+      await yieldToEventLoop();
+    }
+
+    // ── 6. Interrupt ───────────────────────────────────────────────────────────────────────────
+    if (this.signal.aborted) {
+      const reason: RunStopReason = this.callerSignal?.aborted === true ? "aborted" : (stopReason(this.signal) ?? "SIGINT");
+      return this.interrupted(store, session, loader, reason, startStep);
+    }
+
+    this.status = "finished";
+    this.chartDirty = true;
+    await this.refresh(session, loader, true);
+    this.out.end();
+    if (this.grid !== undefined && this.samplesFile !== undefined) this.out.image(this.grid, this.samplesFile);
+    this.out.info(msg.finished(session.stepCount, this.smoothedLoss(), this.lastCheckpoint?.name ?? "(none)"));
+    this.out.info(msg.outputsAt(o.dir));
+    return this.result("finished", session, startStep, undefined);
+  }
+
+  // ── 2. helpers ───────────────────────────────────────────────────────────────────────────────
+
+  private checkedState(loaded: LoadedCheckpoint): RunState {
+    const parsed = parseRunState(loaded.state);
+    if ("problem" in parsed) throw new NbresumeError(RunErrorCode.STATE_INVALID, msg.stateInvalid(loaded.name, parsed.problem), { where: loaded.path });
+    return parsed.state;
+  }
+
+  private checkConfig(loaded: LoadedCheckpoint, saved: RunState): void {
+    const diff = diffConfigs(saved.config, this.config);
+    if (diff.same) return;
+    const changes = judgeConfigDiff(diff);
+    this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, msg.severityLabel) });
+    const unsafe = changes.filter((c) => c.severity === "unsafe");
+    if (unsafe.length === 0) return;
+    if (!this.o.allowConfigChange) {
+      throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.unsafeConfigChange(this.o.dir, loaded.name, unsafe), { where: loaded.path });
+    }
+    this.out.warn(msg.configChangeAllowed(unsafe.length));
+  }
+
+  private loadWeights(session: TrainingSession<Batch>, loaded: LoadedCheckpoint, saved: RunState): void {
+    const tensors = (group: string): TensorGroup => loaded.tensors[group] ?? {};
+    const load = (optimizer: TensorGroup): void => session.loadStateDict({ tensors: { model: tensors("model"), optimizer }, state: saved.training });
+    try {
+      load(tensors("optimizer"));
+    } catch (error) {
+      if (!isNbresumeError(error, "ENGINE_STATE_MISMATCH")) throw error;
+      // An allowed optimizer change: keep the weights, start the new optimizer's state fresh.
+      if (this.o.allowConfigChange && error.where?.startsWith("optimizer/") === true) {
+        load(session.stateDict().tensors.optimizer);
+        return;
+      }
+      throw new NbresumeError(RunErrorCode.STATE_MISMATCH, msg.stateMismatch(loaded.name, error.message), { where: loaded.path, cause: error });
+    }
+  }
+
+  private async renderGrid(session: TrainingSession<Batch>, caption: string): Promise<RenderedImage | undefined> {
+    if (this.previewer === undefined) return undefined;
+    try {
+      return await this.previewer.render(session, caption);
+    } catch (error) {
+      this.out.warn(msg.previewFailed(detail(error)));
+      return undefined;
+    }
+  }
+
+  // ── 3. helpers ───────────────────────────────────────────────────────────────────────────────
+
+  private restoreCursor(loader: DataLoader, saved: RunState): void {
+    try {
+      loader.restore(saved.data);
+    } catch (error) {
+      if (!this.o.allowConfigChange) throw error;
+      // Another dataset, batch size or seed (allowed): the old position means nothing here.
+      const epoch = typeof saved.data.epoch === "number" && Number.isSafeInteger(saved.data.epoch) && saved.data.epoch >= 0 ? saved.data.epoch : 0;
+      loader.restore({ ...loader.cursor(), epoch, position: 0 });
+      this.out.warn(msg.dataCursorReset(detail(error), epoch));
+    }
+  }
+
+  // ── 4. helpers ───────────────────────────────────────────────────────────────────────────────
+
+  private smoothedLoss(): number | undefined {
+    return this.tracker?.snapshot(performance.now()).smoothedLoss;
+  }
+
+  private context(loader: DataLoader): ProgressContext {
+    const notes = this.diskNote === undefined ? [] : [this.diskNote];
+    const val = this.validation?.["val_loss"];
+    return {
+      title: this.o.name,
+      status: this.status,
+      epoch: loader.epoch,
+      ...(val !== undefined && Number.isFinite(val) ? { validationLoss: val } : {}),
+      ...(this.lastCheckpoint === undefined ? {} : { lastCheckpoint: { step: this.lastCheckpoint.step, kind: this.lastCheckpoint.kind } }),
+      notes,
+    };
+  }
+
+  /** Redraws the live view if `refreshMs` passed (or `final`); the chart only when due. */
+  private async refresh(session: TrainingSession<Batch>, loader: DataLoader, final: boolean): Promise<void> {
+    const now = performance.now();
+    if (!final && now - this.lastRefreshAt < this.refreshMs) return;
+    this.lastRefreshAt = now;
+    if (this.out.pictures && (final || (this.chartDirty && now - this.lastChartAt >= CHART_EVERY_MS))) {
+      const { train, validation } = this.history.points();
+      if (train.length > 0) {
+        try {
+          this.chart = await renderLossChart({ train, validation, title: `${this.o.name} · loss` });
+        } catch (error) {
+          this.out.warn(msg.renderFailed("The loss chart", detail(error)));
+        }
+      }
+      this.chartDirty = false;
+      this.lastChartAt = performance.now();
+    }
+    const tracker = this.tracker ?? new ProgressTracker({ total: this.o.steps, startStep: session.stepCount, startTimeMs: now });
+    this.out.progress(
+      {
+        snapshot: tracker.snapshot(performance.now()),
+        context: this.context(loader),
+        ...(this.chart === undefined ? {} : { chart: this.chart }),
+        ...(this.grid === undefined ? {} : { grid: this.grid }),
+      },
+      final,
+    );
+  }
+
+  // ── 5. Save on the schedule ──────────────────────────────────────────────────────────────────
+
+  private async afterStep(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, step: number, epochEnded: boolean): Promise<void> {
+    const o = this.o;
+    const last = step === o.steps;
+    const report: string[] = [];
+    let metrics: Record<string, number> | undefined;
+    let newBest = false;
+    if (o.evalEvery !== undefined && (step % o.evalEvery === 0 || last)) {
+      metrics = await this.evaluate(session);
+      this.validation = metrics;
+      this.history.recordValidation(step, metrics["val_loss"] ?? Number.NaN);
+      this.chartDirty = true;
+      this.lastChartAt = Number.NEGATIVE_INFINITY; // a new validation point: redraw at the next refresh
+      newBest = this.updateBest(step, metrics);
+      report.push(msg.evaluated(metrics, newBest ? o.bestMetric.name : undefined));
+    }
+    const kind: CheckpointKind | undefined = last
+      ? "final"
+      : epochEnded && o.epochCheckpoints
+        ? "epoch"
+        : step % o.checkpointEvery === 0 || newBest
+          ? "rolling"
+          : undefined;
+    if (kind !== undefined) {
+      const saved = await this.save(store, session, loader, kind, metrics);
+      if (saved !== undefined) report.push(saved);
+    }
+    if (report.length > 0) this.out.event(msg.stepReport(step, report));
+    if (this.diskNoteFresh && this.diskNote !== undefined && !this.out.pictures) this.out.event(this.diskNote);
+    this.diskNoteFresh = false;
+  }
+
+  private async evaluate(session: TrainingSession<Batch>): Promise<Record<string, number>> {
+    const test = this.o.test!;
+    const loader = new DataLoader(test, { batchSize: this.o.batchSize, shuffle: false });
+    const batches = Math.min(this.o.evalBatches, loader.batchesPerEpoch);
+    // The same fork every time: every evaluation sees the same noise, so values compare.
+    const rng = this.root.fork("eval");
+    let loss = 0;
+    const sums: Record<string, number> = {};
+    for (let i = 0; i < batches; i++) {
+      const r = await session.evaluate(loader.next(), rng);
+      loss += r.loss;
+      for (const [k, v] of Object.entries(r.metrics)) sums[k] = (sums[k] ?? 0) + v;
+    }
+    const out: Record<string, number> = { val_loss: loss / batches };
+    for (const [k, v] of Object.entries(sums)) out[`val_${k}`] = v / batches;
+    return out;
+  }
+
+  private updateBest(step: number, metrics: Readonly<Record<string, number>>): boolean {
+    const { name, mode } = this.o.bestMetric;
+    const value = metrics[name];
+    if (value === undefined || !Number.isFinite(value)) return false;
+    const prev = this.best;
+    const better = prev === null || prev.metric !== name || !Number.isFinite(prev.value) || (mode === "min" ? value < prev.value : value > prev.value);
+    if (!better) return false;
+    this.best = { metric: name, mode, value, step };
+    return true;
+  }
+
+  private state(session: TrainingSession<Batch>, loader: DataLoader): { state: RunState; tensors: { model: TensorGroup; optimizer: TensorGroup } } {
+    // The session's buffers, not copies: a step replaces its buffers and never writes into them.
+    const dict = session.stateDict();
+    const state: RunState = {
+      run: RUN_STATE_VERSION,
+      config: this.config,
+      ...(this.o.command === undefined ? {} : { command: this.o.command }),
+      training: dict.state,
+      data: loader.cursor(),
+      history: this.history.toJSON(),
+      best: this.best,
+      validation: this.validation,
+    };
+    return { state, tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer } };
+  }
+
+  /**
+   * Commits one checkpoint, with a sample grid beside it (not for emergencies: the user is
+   * waiting). Returns what to report, or undefined when a failed save was only warned about.
+   */
+  private async save(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, kind: CheckpointKind, evalMetrics?: Readonly<Record<string, number>>): Promise<string | undefined> {
+    const step = session.stepCount;
+    const { state, tensors } = this.state(session, loader);
+    const loss = this.smoothedLoss();
+    const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };
+    let committed;
+    try {
+      committed = await store.save({ kind, step, epoch: loader.epoch, tensors, state, metrics });
+    } catch (error) {
+      if (isNbresumeError(error, CheckpointErrorCode.EXISTS)) return msg.alreadySaved(kind);
+      if (kind === "emergency") throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.o.dir, cause: error });
+      this.saveFailures++;
+      if (this.saveFailures >= MAX_SAVE_FAILURES) throw new NbresumeError(RunErrorCode.SAVE_FAILING, msg.saveFailing(this.saveFailures, detail(error)), { where: this.o.dir, cause: error });
+      this.out.warn(msg.saveFailed(step, detail(error)));
+      return undefined;
+    }
+    this.saveFailures = 0;
+    this.saves++;
+    this.lastCheckpoint = record(committed);
+    for (const w of committed.warnings) this.out.warn(msg.saveWarning(w));
+
+    let file: string | undefined;
+    if (kind !== "emergency") {
+      const grid = await this.renderGrid(session, msg.previewCaption(step, lossOf(metrics), kind));
+      if (grid !== undefined) {
+        file = await writeRunFile(this.o.dir, samplesFileName(step), grid.bundle["image/png"]);
+        this.grid = grid;
+        this.samplesFile = file;
+      }
+    }
+    if (committed.pruned.length > 0) {
+      const steps = new Set((await store.list()).checkpoints.map((c) => c.step));
+      await pruneSampleGrids(this.o.dir, steps);
+    }
+    if (this.saves % DISK_USAGE_EVERY === 1 || kind === "final" || kind === "emergency") await this.diskUsage(store);
+    return msg.saved(kind, file === undefined ? undefined : basename(file));
+  }
+
+  private async diskUsage(store: CheckpointStore): Promise<void> {
+    const du = await store.du();
+    const pictures = await listRunPictures(this.o.dir);
+    this.diskNote = msg.diskUsage(this.o.dir, du.checkpoints.count, du.checkpoints.bytes, pictures.length, pictures.reduce((s, p) => s + p.bytes, 0));
+    this.diskNoteFresh = true;
+  }
+
+  // ── 6. Interrupt ─────────────────────────────────────────────────────────────────────────────
+
+  private async interrupted(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, reason: RunStopReason, startStep: number): Promise<TrainResult> {
+    const step = session.stepCount;
+    const alreadySaved = this.lastCheckpoint?.step === step;
+    if (!alreadySaved) await this.save(store, session, loader, "emergency");
+    if (this.diskNoteFresh && this.diskNote !== undefined && !this.out.pictures) this.out.event(this.diskNote);
+    this.status = "interrupted";
+    await this.refresh(session, loader, true);
+    this.out.end();
+    if (reason === "superseded") this.out.info(msg.superseded(step));
+    else this.out.info(alreadySaved ? msg.interruptedAlreadySaved(step) : msg.interrupted(step));
+    return this.result("interrupted", session, startStep, reason);
+  }
+
+  private result(status: TrainStatus, session: TrainingSession<Batch>, startStep: number, reason: RunStopReason | undefined): TrainResult {
+    const result: TrainResult = {
+      status,
+      step: session.stepCount,
+      startStep,
+      steps: this.o.steps,
+      resumedFrom: this.resumedFrom,
+      checkpoint: this.lastCheckpoint,
+      loss: this.smoothedLoss(),
+      validation: this.validation ?? undefined,
+      stopReason: reason,
+      previewFile: this.previewFile,
+      samplesFile: this.samplesFile,
+    };
+    // A notebook prints a cell's last value: one line, not the whole object.
+    Object.defineProperty(result, Symbol.for("nodejs.util.inspect.custom"), {
+      enumerable: false,
+      value: () => `TrainResult { ${status} at step ${result.step}/${result.steps}${result.checkpoint === undefined ? "" : ` · ${result.checkpoint.name}`} }`,
+    });
+    return result;
+  }
+}

@@ -1,0 +1,90 @@
+/**
+ * The run's configuration as recorded in every checkpoint (state.config), and how a change
+ * between the checkpoint's and the current one is judged on resume:
+ *
+ *   unsafe            model.*, data.*, batchSize, seed, optimizer.name — the weights, data order
+ *                     or optimizer state would not belong to this run: refused unless
+ *                     allowConfigChange is set
+ *   changes-training  other optimizer.*, schedule.*, clipGradNorm, config.* (yours) — allowed and
+ *                     shown: the run continues, differently from an uninterrupted one
+ *   harmless          steps, checkpointEvery, evalEvery, … — allowed and shown
+ */
+import type { ConfigDiff } from "../checkpoint/store.js";
+import type { JsonObject, JsonValue } from "../engine/nn/json.js";
+import type { ChangeSeverity } from "./messages.js";
+import type { ResolvedOptions } from "./options.js";
+
+export function runConfig(o: ResolvedOptions): JsonObject {
+  const config: Record<string, JsonValue> = {
+    model: o.model.config,
+    data: { train: o.train.name, trainCount: o.train.count, test: o.test?.name ?? null, testCount: o.test?.count ?? null },
+    batchSize: o.batchSize,
+    seed: o.seed,
+    optimizer: o.optimizer.config,
+    schedule: o.schedule.config,
+    clipGradNorm: o.clipGradNorm ?? null,
+    steps: o.steps,
+    checkpointEvery: o.checkpointEvery,
+    evalEvery: o.evalEvery ?? null,
+    evalBatches: o.evalBatches,
+    epochCheckpoints: o.epochCheckpoints,
+    bestMetric: { name: o.bestMetric.name, mode: o.bestMetric.mode },
+    preview: o.preview === undefined ? null : { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps },
+  };
+  if (o.userConfig !== undefined) config.config = o.userConfig;
+  return config;
+}
+
+export interface JudgedChange {
+  readonly path: string;
+  readonly old: unknown;
+  readonly new: unknown;
+  readonly severity: ChangeSeverity;
+}
+
+function first(path: string): string {
+  return /^[^.[]+/.exec(path)?.[0] ?? path;
+}
+
+export function severityOf(path: string): ChangeSeverity {
+  const head = first(path);
+  if (head === "model" || head === "data" || head === "batchSize" || head === "seed" || path === "optimizer.name" || path === "(root)") return "unsafe";
+  if (head === "optimizer" || head === "schedule" || head === "clipGradNorm" || head === "config") return "changes-training";
+  return "harmless";
+}
+
+/** Every change, judged; unsafe ones first. */
+export function judgeConfigDiff(diff: ConfigDiff): JudgedChange[] {
+  const changes: JudgedChange[] = [
+    ...diff.changed.map((c) => ({ path: c.path, old: c.old, new: c.new })),
+    ...diff.added.map((c) => ({ path: c.path, old: undefined, new: c.value })),
+    ...diff.removed.map((c) => ({ path: c.path, old: c.value, new: undefined })),
+  ].map((c) => ({ ...c, severity: severityOf(c.path) }));
+  const rank: Record<ChangeSeverity, number> = { unsafe: 0, "changes-training": 1, harmless: 2 };
+  return changes.sort((a, b) => rank[a.severity] - rank[b.severity]);
+}
+
+function short(value: unknown): string {
+  if (value === undefined) return "(none)";
+  const text = JSON.stringify(value);
+  return text.length > 48 ? `${text.slice(0, 45)}…` : text;
+}
+
+/** Rows of the "config changes" table: path, old → new, severity. */
+export function changeRows(changes: readonly JudgedChange[], label: (s: ChangeSeverity) => string): [string, string][] {
+  return changes.map((c) => [c.path, `${short(c.old)} → ${short(c.new)} (${label(c.severity)})`]);
+}
+
+/** Rows of the config table: one per leaf, arrays inline ("model.unet.widths", "[16,32]"). */
+export function configRows(config: JsonObject): [string, string][] {
+  const rows: [string, string][] = [];
+  const walk = (value: JsonValue, at: string): void => {
+    if (value !== null && typeof value === "object" && !Array.isArray(value)) {
+      for (const [k, v] of Object.entries(value as JsonObject)) walk(v, at === "" ? k : `${at}.${k}`);
+      return;
+    }
+    rows.push([at, JSON.stringify(value)]);
+  };
+  walk(config, "");
+  return rows;
+}

@@ -1,0 +1,64 @@
+/**
+ * The pictures a run writes into its directory, beside (never inside) the checkpoint directories,
+ * so checkpoints stay exactly what their manifests list:
+ *
+ *   DIR/preview-step-00001200.png   the preview shown when train() resumed from step 1200
+ *   DIR/samples-step-00001200.png   the sample grid saved with the checkpoint of step 1200
+ *
+ * Each is written atomically (temp file beside it → fsync → rename); a temp file left by a crash
+ * starts with ".tmp-" and the checkpoint store removes it on the next open.
+ */
+import { readdir, rm, stat } from "node:fs/promises";
+import * as path from "node:path";
+import { nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
+
+const PICTURE = /^(preview|samples)-step-(\d{8,})\.png$/;
+
+export function previewFileName(step: number): string {
+  return `preview-step-${String(step).padStart(8, "0")}.png`;
+}
+
+export function samplesFileName(step: number): string {
+  return `samples-step-${String(step).padStart(8, "0")}.png`;
+}
+
+/** Writes `bytes` to DIR/name atomically; returns the path. */
+export async function writeRunFile(dir: string, name: string, bytes: Uint8Array): Promise<string> {
+  const file = path.join(dir, name);
+  await replaceFileAtomically(nodeFs, file, bytes);
+  return file;
+}
+
+export interface RunPicture {
+  readonly name: string;
+  readonly kind: "preview" | "samples";
+  readonly step: number;
+  readonly bytes: number;
+}
+
+/** The run's pictures, oldest step first. */
+export async function listRunPictures(dir: string): Promise<RunPicture[]> {
+  const out: RunPicture[] = [];
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const m = PICTURE.exec(name);
+    if (!m) continue;
+    const size = await stat(path.join(dir, name)).then((s) => s.size, () => undefined);
+    if (size === undefined) continue;
+    out.push({ name, kind: m[1] as "preview" | "samples", step: Number(m[2]), bytes: size });
+  }
+  return out.sort((a, b) => a.step - b.step || a.name.localeCompare(b.name));
+}
+
+/**
+ * Removes sample grids whose checkpoints are all gone (pruned by the retention policy), so the
+ * pictures follow the checkpoints they illustrate. Previews are kept: each records a resume.
+ */
+export async function pruneSampleGrids(dir: string, checkpointSteps: ReadonlySet<number>): Promise<string[]> {
+  const removed: string[] = [];
+  for (const p of await listRunPictures(dir)) {
+    if (p.kind !== "samples" || checkpointSteps.has(p.step)) continue;
+    await rm(path.join(dir, p.name), { force: true });
+    removed.push(p.name);
+  }
+  return removed;
+}

@@ -1,0 +1,126 @@
+/**
+ * The run (interfaces): what `resumable()` takes and what `train()` returns. resumable.ts
+ * implements them; the pipeline itself is documented there.
+ */
+import type { BestMetric, CheckpointKind, RetentionPolicy } from "../checkpoint/store.js";
+import type { Batch } from "../engine/data/batch.js";
+import type { Dataset } from "../engine/data/dataset.js";
+import type { JsonObject } from "../engine/nn/json.js";
+import type { Model } from "../engine/nn/model.js";
+import type { Optimizer } from "../engine/optim/optimizer.js";
+import type { Schedule } from "../engine/optim/schedule.js";
+import type { Seed } from "../engine/random/generator.js";
+import type { StopReason } from "../notebook/interrupt.js";
+import type { RunOutput } from "./run-output.js";
+
+/** Training data, and held-out data for validation and the classifier preview. `mnist()` returns both. */
+export interface RunData {
+  readonly train: Dataset;
+  readonly test?: Dataset;
+}
+
+export interface PreviewOptions {
+  /** Images in the grid (default 16). */
+  readonly samples?: number;
+  /** DDIM steps per diffusion sample (default 20). */
+  readonly samplerSteps?: number;
+}
+
+/** Where the run's messages and live progress go. */
+export type OutputKind = "auto" | "notebook" | "terminal" | "silent";
+
+export interface ResumableOptions {
+  /** The run's directory: checkpoints, sample grids and previews. One run (and one writer) per directory. */
+  readonly dir: string;
+  /** What to train, e.g. `ddpm({ unet: "tiny" })` or `mlpClassifier({ … })`. */
+  readonly model: Model<Batch>;
+  readonly data: RunData;
+  /** e.g. `adamw()`. */
+  readonly optimizer: Optimizer;
+  /** Learning rate per step, e.g. `constantLr(1e-3)` or `cosineWithWarmup({ … })`. */
+  readonly schedule: Schedule;
+  /** The step training stops at (total, counting steps done before a resume). */
+  readonly steps: number;
+  readonly batchSize: number;
+  /** Seeds parameters, data order and all per-step randomness (default 0). */
+  readonly seed?: Seed;
+  /** A rolling checkpoint every this many steps (default: about 20 per run, at most every 500 steps). */
+  readonly checkpointEvery?: number;
+  /** Validation every this many steps on `data.test` (default: checkpointEvery when there is test data); false: never. */
+  readonly evalEvery?: number | false;
+  /** Validation batches per evaluation, the first ones of data.test in order (default 4). */
+  readonly evalBatches?: number;
+  /** Also commit an epoch checkpoint at the end of every epoch (default false). */
+  readonly epochCheckpoints?: boolean;
+  /** How many checkpoints of each kind to keep (the checkpoint store's retention policy). */
+  readonly keep?: RetentionPolicy;
+  /** What "best" ranks by (default val_loss, lower is better). */
+  readonly bestMetric?: BestMetric;
+  /** The preview grid on resume and the sample grids saved with checkpoints; false: none. */
+  readonly preview?: PreviewOptions | false;
+  /** Your own settings, recorded in every checkpoint and compared on resume (changes are shown, not refused). */
+  readonly config?: JsonObject;
+  /** Resume even when the model, batch size, data or seed changed since the checkpoint (default false). */
+  readonly allowConfigChange?: boolean;
+  /** Clip gradients to this global L2 norm (off by default). */
+  readonly clipGradNorm?: number;
+  /** onnxruntime threads (default 2). */
+  readonly threads?: number;
+  /** "auto" (default): the notebook display in a tslab kernel, else the terminal. Or your own RunOutput. */
+  readonly output?: OutputKind | RunOutput;
+  /** Title of the live display (default: the directory's name). */
+  readonly name?: string;
+  /** The command line that continues this run, recorded for `nbresume resume-command` (the demo passes its argv). */
+  readonly command?: readonly string[];
+}
+
+export interface CheckpointRecord {
+  readonly name: string;
+  readonly path: string;
+  readonly kind: CheckpointKind;
+  readonly step: number;
+}
+
+export type TrainStatus = "finished" | "interrupted" | "already-finished";
+
+/** Why a run stopped early: a signal, a newer run of the same dir, or the caller's AbortSignal. */
+export type RunStopReason = StopReason | "aborted";
+
+export interface TrainOptions {
+  /** Stops the run between steps like an interrupt (emergency checkpoint, then train() returns). */
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainResult {
+  readonly status: TrainStatus;
+  /** Completed steps when train() returned. */
+  readonly step: number;
+  /** The step this train() started from (0 or the resumed checkpoint's). */
+  readonly startStep: number;
+  readonly steps: number;
+  /** The checkpoint this train() resumed from, if any. */
+  readonly resumedFrom: CheckpointRecord | undefined;
+  /** The newest checkpoint committed (or resumed from) when train() returned. */
+  readonly checkpoint: CheckpointRecord | undefined;
+  /** Smoothed training loss at the end. */
+  readonly loss: number | undefined;
+  /** The last validation metrics (val_loss, val_accuracy, …). */
+  readonly validation: Readonly<Record<string, number>> | undefined;
+  /** Why it stopped early (status "interrupted"). */
+  readonly stopReason: RunStopReason | undefined;
+  /** The preview picture written on resume, and the newest sample grid, if any. */
+  readonly previewFile: string | undefined;
+  readonly samplesFile: string | undefined;
+}
+
+export interface Run {
+  /** The run's directory, absolute. */
+  readonly dir: string;
+  /** The configuration recorded in checkpoints and compared on resume. */
+  readonly config: JsonObject;
+  /**
+   * Resolve → verify + preview → resume → loop → save; stops cleanly on SIGINT/SIGTERM with an
+   * emergency checkpoint. Run it again (same options) to resume.
+   */
+  train(options?: TrainOptions): Promise<TrainResult>;
+}

@@ -1,0 +1,87 @@
+/**
+ * The run in a terminal: one progress line redrawn in place (`\r` … `\x1b[K`) with messages
+ * printed above it. Without a TTY (a log file, CI, a test capturing output) the progress line is
+ * printed as a new line at most every `plainIntervalMs`, and on the final redraw.
+ */
+import type { TextSink } from "../notebook/terminal-display.js";
+import type { RenderedImage } from "../render/mime-bundle.js";
+import { formatProgressLine } from "./progress-format.js";
+import type { ProgressView, RunOutput } from "./run-output.js";
+import { tableText, type Table } from "./table.js";
+
+export interface TerminalOutputOptions {
+  readonly stream: TextSink;
+  /** Where warnings go (default: the same stream). */
+  readonly errorStream?: TextSink;
+  /** Without a TTY: the least time between two progress lines (default 10 s). */
+  readonly plainIntervalMs?: number;
+  /** The clock for that interval (default performance.now). */
+  readonly now?: () => number;
+}
+
+export class TerminalOutput implements RunOutput {
+  readonly pictures = false;
+  /** The progress line currently on screen (TTY only), redrawn after a message. */
+  private drawn: string | undefined;
+  private lastPlainAt = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
+
+  constructor(private readonly options: TerminalOutputOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
+
+  private get tty(): boolean {
+    return this.options.stream.isTTY === true;
+  }
+
+  private write(sink: TextSink, text: string): void {
+    if (this.drawn !== undefined) this.options.stream.write("\r\x1b[K");
+    sink.write(text.endsWith("\n") ? text : `${text}\n`);
+    if (this.drawn !== undefined) this.options.stream.write(this.drawn);
+  }
+
+  info(text: string): void {
+    this.write(this.options.stream, text);
+  }
+
+  warn(text: string): void {
+    this.write(this.options.errorStream ?? this.options.stream, `warning: ${text}`);
+  }
+
+  table(table: Table): void {
+    this.info(tableText(table));
+  }
+
+  image(image: RenderedImage, file?: string): void {
+    const caption = image.bundle["text/plain"].split("\n")[0] ?? "";
+    this.info(file === undefined ? caption : `${caption} → ${file}`);
+  }
+
+  event(text: string): void {
+    this.info(text);
+  }
+
+  progress(view: ProgressView, final = false): void {
+    const columns = this.options.stream.columns;
+    const width = columns !== undefined && columns >= 20 ? columns : 80;
+    const line = formatProgressLine(view.snapshot, {
+      ...(view.context.status === undefined ? {} : { status: view.context.status }),
+      ...(view.context.epoch === undefined ? {} : { epoch: view.context.epoch }),
+      width,
+    });
+    if (this.tty) {
+      this.drawn = `\r${line}\x1b[K`;
+      this.options.stream.write(this.drawn);
+      return;
+    }
+    const now = this.now();
+    if (!final && now - this.lastPlainAt < (this.options.plainIntervalMs ?? 10_000)) return;
+    this.lastPlainAt = now;
+    this.options.stream.write(`${line}\n`);
+  }
+
+  end(): void {
+    if (this.drawn !== undefined) this.options.stream.write("\n");
+    this.drawn = undefined;
+  }
+}
