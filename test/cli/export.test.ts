@@ -1,0 +1,84 @@
+import { strict as assert } from "node:assert";
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { CheckpointStore } from "../../src/checkpoint/index.js";
+import { CliErrorCode, messages } from "../../src/cli/messages.js";
+import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
+import { adamw } from "../../src/engine/optim/adamw.js";
+import { constantLr } from "../../src/engine/optim/schedules.js";
+import { createGenerator } from "../../src/engine/random/index.js";
+import { compileGraph } from "../../src/engine/runtime/ort-runtime.js";
+import { createTrainingSession } from "../../src/engine/session/onnx-training-session.js";
+import { makeTempDir, removeDir, smallGroups } from "../checkpoint/helpers.js";
+import { ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
+
+describe("nbresume export (the compiled CLI in a child process)", function () {
+  let dir: string;
+
+  before(async function () {
+    this.timeout(180_000); // a full tsc build when dist/ is older than src/
+    await ensureBuilt();
+  });
+  beforeEach(async () => {
+    dir = await makeTempDir("cli-export");
+  });
+  afterEach(async () => {
+    await removeDir(dir);
+  });
+
+  it("writes the trained MLP of a checkpoint as an ONNX file that onnxruntime runs with the same logits", async () => {
+    const model = mlpClassifier({ inputSize: 12, hidden: [10], classes: 3 });
+    const rng = createGenerator(5);
+    const session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(0.05), batchSize: 4, rng: createGenerator(9) });
+    try {
+      for (let i = 0; i < 5; i++) {
+        const labels = BigInt64Array.from({ length: 4 }, () => BigInt(rng.int(3)));
+        await session.step({ images: rng.fillUniform(new Float32Array(48), 0, 1), labels, indices: new Int32Array(4), size: 4, epoch: 0, position: 0, epochEnded: false });
+      }
+      const dict = session.stateDict();
+      const runDir = path.join(dir, "run");
+      const store = await CheckpointStore.open(runDir);
+      await store.save({ kind: "rolling", step: session.stepCount, tensors: dict.tensors, state: dict.state });
+      await store.close();
+
+      const out = path.join(dir, "mlp.onnx");
+      const { code, json } = await nbresumeJson<{ model: string; graph: string; step: number; batchSize: number; inputs: string[]; outputs: string[]; bytes: number; out: string }>(
+        "export", runDir, "--out", out, "--batch-size", "4",
+      );
+      assert.equal(code, 0);
+      assert.deepEqual([json.model, json.graph, json.step, json.batchSize, json.inputs, json.outputs, json.out], ["mlp-classifier", "predict", 5, 4, ["images"], ["logits"], out]);
+      assert.equal(json.bytes, (await fsp.stat(out)).size);
+
+      const images = { dtype: "float32" as const, shape: [4, 12], data: rng.fillUniform(new Float32Array(48), 0, 1) };
+      const exported = await compileGraph(new Uint8Array(await fsp.readFile(out)));
+      const logits = (await exported.run({ images }))["logits"]!.data as Float32Array;
+      await exported.release();
+      const expected = (await (await session.graph("predict", 4)).run({ images }))["logits"]!.data as Float32Array;
+      assert.equal(logits.length, 12);
+      logits.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 1e-6, `logit ${i}: ${v} vs ${expected[i]}`));
+    } finally {
+      await session.release();
+    }
+  });
+
+  it("exits 1 saying what is missing when the checkpoint does not record its model", async () => {
+    const store = await CheckpointStore.open(dir);
+    const saved = await store.save({ kind: "final", step: 2, tensors: smallGroups(2), state: { config: { lr: 0.1 } } });
+    await store.close();
+    const out = path.join(dir, "x.onnx");
+    const { code, stderr } = await nbresume("export", dir, "--out", out);
+    assert.equal(code, 1);
+    assert.equal(stderr.split("\n")[0], messages.error(messages.exportNoModelConfig(saved.path)));
+    await assert.rejects(fsp.stat(out), "nothing written");
+    const json = await nbresumeJson<{ error: { code: string } }>("export", dir, "--out", out);
+    assert.equal(json.json.error.code, CliErrorCode.EXPORT_UNSUPPORTED);
+  });
+
+  it("exits 2 without --out or when its directory does not exist", async () => {
+    assert.equal((await nbresume("export", dir)).code, 2);
+    const missing = path.join(dir, "no", "x.onnx");
+    const { code, stderr } = await nbresume("export", dir, "--out", missing);
+    assert.equal(code, 2);
+    assert.ok(stderr.startsWith(`nbresume: ${messages.badOutPath(missing)}`));
+  });
+});
