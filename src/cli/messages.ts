@@ -133,6 +133,9 @@ export const messages = {
   noCheckpoints(dir: string): string {
     return `No checkpoints in ${dir}.`;
   },
+  latestMissing(): string {
+    return "not in the listing: a rerun resumes from the newest checkpoint that verifies";
+  },
   defaultPolicy(): string {
     return "note: the run recorded no retention policy and no flags were given, so these are the store's defaults.";
   },

@@ -13,6 +13,7 @@ import { CheckpointErrorCode, messages as storeMessages } from "../checkpoint/me
 import { NbresumeError } from "../errors.js";
 import type { OptionSpec } from "./command.js";
 import { messages } from "./messages.js";
+import { effectivePolicy } from "./policy.js";
 import { UsageError } from "./usage-error.js";
 
 async function statOf(target: string) {
@@ -93,7 +94,17 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
   } catch (error) {
     throw new UsageError(messages.badRef(ref, (error as Error).message), a.command);
   }
-  const store = await CheckpointStore.open(root, { readOnly: true, ...(a.bestMetric ? { bestMetric: a.bestMetric } : {}) });
+  let bestMetric = a.bestMetric;
+  if (bestMetric === undefined && parsed.type === "best") {
+    // No --metric: rank by the metric the run recorded, as `prune` and `list` do.
+    const reader = await CheckpointStore.open(root, { readOnly: true });
+    try {
+      bestMetric = (await effectivePolicy((await reader.list()).checkpoints, {})).bestMetric;
+    } finally {
+      await reader.close();
+    }
+  }
+  const store = await CheckpointStore.open(root, { readOnly: true, ...(bestMetric ? { bestMetric } : {}) });
   try {
     if (a.verified) {
       const hit = await store.resolve(ref);
@@ -106,7 +117,7 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
       const info = checkpoints.find((c) => c.path === dirPath);
       return { store, path: dirPath, name: path.basename(dirPath), info, skipped: [] };
     }
-    const order = candidatesFor(parsed, checkpoints, { latest: await readLatestName(root), bestMetric: a.bestMetric });
+    const order = candidatesFor(parsed, checkpoints, { latest: await readLatestName(root), bestMetric });
     const first = order.candidates[0];
     if (!first) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, order.emptyReason), { where: root });
     return { store, path: first.path, name: first.name, info: first, skipped: [] };

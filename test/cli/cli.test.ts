@@ -463,6 +463,17 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.deepEqual(json, { checkpoint: path.join(run, name(30, "epoch")), name: name(30, "epoch"), step: 30, command: quoteCommand(COMMAND), argv: COMMAND, config: CONFIG });
     });
 
+    it("ranks --ref best and best-previous by the metric the run recorded when --metric is not given", async () => {
+      const dir = await freshRun({ bestMetric: { name: "val_loss", mode: "min" } });
+      const best = await nbresumeJson<{ name: string }>("resume-command", dir, "--ref", "best");
+      assert.equal(best.json.name, name(30, "epoch"));
+      const previous = await nbresumeJson<{ name: string }>("resume-command", dir, "--ref", "best-previous");
+      assert.equal(previous.json.name, name(40, "rolling"));
+      const unranked = await nbresume("resume-command", run, "--ref", "best");
+      assert.equal(unranked.code, 1);
+      assert.ok(unranked.stderr.startsWith(messages.error(storeMessages.notFound("best", run, storeMessages.noBestMetric()))), unranked.stderr);
+    });
+
     it("falls back past a damaged newest checkpoint and says so", async () => {
       const dir = await freshRun();
       await flipByte(path.join(dir, name(55, "emergency"), "model.safetensors"), 200);

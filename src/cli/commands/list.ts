@@ -71,7 +71,8 @@ export const listCommand: Command = {
         out.line(messages.noCheckpoints(listing.dir));
         return 0;
       }
-      const marks = [`latest → ${latest ?? "(none)"}`];
+      const latestListed = latest !== undefined && listing.checkpoints.some((c) => c.name === latest);
+      const marks = [`latest → ${latest === undefined ? "(none)" : latestListed ? latest : `${latest} (${messages.latestMissing()})`}`];
       marks.push(bestMetric ? `best by ${bestMetric.name} (${bestMetric.mode}) → ${best?.name ?? "(none has it)"}` : "best: no metric (pass --metric NAME:min|max)");
       out.line(marks.join(" · "));
       const verifiedText = (c: CheckpointInfo): string => (c.verified === undefined ? "not checked" : c.verified ? "ok" : "FAILED");

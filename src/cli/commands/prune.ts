@@ -37,7 +37,7 @@ export const pruneCommand: Command = {
     "recorded in the newest checkpoint's state.json (`keep`, `bestMetric`), else the store's default\n" +
     "(rolling 5, emergency 5, best 3, every epoch checkpoint). Never deleted: the newest checkpoint that\n" +
     "verifies, the current best, and what `latest` names. --yes takes the directory's writer lock, so it\n" +
-    "fails while a training run holds it.",
+    "fails while a training run holds it (and, like every writable open, removes .tmp-… leftovers).",
   options: [
     { name: "yes", type: "boolean", description: "delete the checkpoints the plan drops" },
     { name: "keep-rolling", type: "string", value: "N", description: "newest rolling checkpoints to keep" },
