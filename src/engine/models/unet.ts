@@ -25,6 +25,7 @@ import { residualBlock } from "../layers/residual-block.js";
 import { timestepEmbedding } from "../layers/timestep-embedding.js";
 import { upsample } from "../layers/upsample.js";
 import type { JsonObject } from "../nn/json.js";
+import { zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 
 export interface UNetConfig {
@@ -105,5 +106,6 @@ export function unet(scope: ParameterScope, x: Value, t: Value, config: UNetConf
     h = residualBlock(scope.child(`up${i}`), concat([h, skips[i]!], 1), emb, widths[i]!, { groups });
     if (i > 0) h = upsample(scope.child(`up${i}_resize`), h, widths[i - 1]!);
   }
-  return conv2d(scope.child("conv_out"), silu(groupNorm(scope.child("norm_out"), h, groups)), imageChannels, { kernel: 3, padding: 1 });
+  // Zero-initialised like the blocks' last convs: the untrained model predicts ε̂ = 0 (loss 1).
+  return conv2d(scope.child("conv_out"), silu(groupNorm(scope.child("norm_out"), h, groups)), imageChannels, { kernel: 3, padding: 1, weightInit: zeros(), biasInit: zeros() });
 }

@@ -5,6 +5,7 @@ import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
+import { perturbZeroParameters } from "./perturbed-session.js";
 
 function images(n: number, seed: number): Float32Array {
   return createGenerator(seed).fillUniform(new Float32Array(n * 784), 0, 1);
@@ -55,6 +56,7 @@ describe("diffusion: the DDPM model", () => {
     const model = ddpm({ unet: "tiny" });
     const session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(1e-3), batchSize: n, rng: createGenerator(1) });
     try {
+      perturbZeroParameters(session, 3);
       const batch = { images: images(n, 2) };
       const { loss } = await session.evaluate(batch, createGenerator("eval"));
       const feeds = model.feeds(batch, createGenerator("eval"));
@@ -76,6 +78,9 @@ describe("diffusion: the DDPM model", () => {
       mse /= eps.length;
       assert.ok(Math.abs(loss - mse) <= 1e-5 * mse, `loss ${loss}, expected ${mse}`);
       assert.ok(mse > 0.1, "an untrained UNet does not predict the noise");
+      // ε̂ depends on x_t: the loss is not just mean(ε²), what a zero prediction would give.
+      const zeroPrediction = noise.reduce((a, v) => a + v * v, 0) / noise.length;
+      assert.ok(Math.abs(mse - zeroPrediction) > 1e-3, `mse ${mse} vs mean(ε²) ${zeroPrediction}`);
     } finally {
       await session.release();
     }

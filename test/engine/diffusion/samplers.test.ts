@@ -10,6 +10,7 @@ import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
+import { perturbZeroParameters } from "./perturbed-session.js";
 import type { BoundGraph, TrainingSession } from "../../../src/engine/session/training-session.js";
 import type { Tensor } from "../../../src/tensor.js";
 
@@ -123,6 +124,7 @@ describe("diffusion: samplers", () => {
     let denoiser: BoundGraph;
     before(async () => {
       session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(1e-3), batchSize: 2, rng: createGenerator(1) }) as TrainingSession<unknown>;
+      perturbZeroParameters(session, 11);
       denoiser = await session.graph("sample", 2);
     });
     after(async () => { await session.release(); });

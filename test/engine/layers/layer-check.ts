@@ -2,7 +2,7 @@
  * Gradient checks of layers built from a ParameterScope: the layer's parameters (discovered by
  * building it once on a scratch graph) become inputs of the finite-difference check, with their
  * real initial values (from a seeded generator) plus a little noise where the initialiser is a
- * constant, so γ ≠ 1 and β ≠ 0 are exercised.
+ * constant, so γ ≠ 1, β ≠ 0 and zero-initialised convs are exercised.
  */
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { serializeGraph } from "../../../src/engine/graph/serialize.js";
@@ -39,7 +39,10 @@ export async function checkLayerGradients(check: LayerCheck): Promise<GradientCh
   const paramInputs: CheckedInput[] = specs.map((spec) => {
     const data = Float32Array.from(initial[spec.name]!.data as Float32Array);
     if (spec.init.kind === "zeros" || spec.init.kind === "ones") {
-      const noise = rng.fillNormal(new Float32Array(data.length), 0, 0.3);
+      // Vectors (biases, norm gains) get noise of 0.3; zero-initialised weights get what a default
+      // initialiser would give them (std 0.5/√fanIn), so activations keep their usual scale.
+      const std = spec.shape.length >= 2 ? 0.5 / Math.sqrt(spec.shape.slice(1).reduce((a, b) => a * b, 1)) : 0.3;
+      const noise = rng.fillNormal(new Float32Array(data.length), 0, std);
       for (let i = 0; i < data.length; i++) data[i]! += noise[i]!;
     }
     return { name: spec.name, shape: spec.shape, dtype: "float32", data };

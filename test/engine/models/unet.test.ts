@@ -18,6 +18,12 @@ describe("models: UNet denoiser", () => {
     assert.equal(parameterCount(UNET_PRESETS.small), 669_889);
   });
 
+  it("starts at ε̂ = 0: the output conv and every block's last conv are zero-initialised", () => {
+    const specs = layerParameters([{ name: "x", shape: [1, 1, 28, 28] }, { name: "t", shape: [1], dtype: "int64" }], (s, [x, t]) => unet(s, x!, t!, UNET_PRESETS.tiny));
+    const zero = specs.filter((p) => p.init.kind === "zeros" && p.name.endsWith(".weight")).map((p) => p.name);
+    assert.deepEqual(zero, ["down0.conv2.weight", "down1.conv2.weight", "mid.conv2.weight", "up1.conv2.weight", "up0.conv2.weight", "conv_out.weight"]);
+  });
+
   it("returns ε̂ with the input's shape for both presets (static shapes and onnxruntime's)", async () => {
     for (const config of [UNET_PRESETS.tiny, UNET_PRESETS.small]) {
       const g = new GraphBuilder();
@@ -41,7 +47,10 @@ describe("models: UNet denoiser", () => {
     const run = await runLayer([
       { name: "x", tensor: { dtype: "float32", shape: [2, 1, 28, 28], data: x } },
       { name: "t", tensor: { dtype: "int64", shape: [2], data: BigInt64Array.from([10n, 900n]) } },
-    ], (s, [xv, t]) => unet(s, xv!, t!, UNET_PRESETS.tiny));
+    ], (s, [xv, t]) => unet(s, xv!, t!, UNET_PRESETS.tiny), {
+      // The zero-initialised convs would make ε̂ = 0 for every t: give them values first.
+      adjust: (p) => { for (const v of Object.values(p)) if (v.every((x) => x === 0)) v.forEach((_, i) => { v[i] = 0.05 * Math.sin(i + 1); }); },
+    });
     let diff = 0;
     for (let i = 0; i < 784; i++) diff = Math.max(diff, Math.abs(run.output[i]! - run.output[784 + i]!));
     assert.ok(diff > 1e-3, `max difference ${diff}`);
