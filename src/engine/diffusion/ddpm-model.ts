@@ -36,8 +36,8 @@ export const SAMPLE_T = "t";
 export const SAMPLE_EPS = "eps";
 
 /**
- * Images in [0, 1], row-major [n, C·S·S] (any n ≥ 1, up to the session's batch size): the
- * DataLoader's `Batch` is one.
+ * Images in [0, 1], row-major [n, C·S·S]: the DataLoader's `Batch` is one. A training step needs
+ * n = the session's batch size (its graph has static shapes).
  */
 export interface DiffusionBatch {
   readonly images: Float32Array;

@@ -10,11 +10,14 @@
  * Level i works at resolution S/2^i with widths[i] channels: one residual block (GroupNorm → SiLU →
  * Conv, timestep injected) on the way down, one on the way up after concatenating the skip, a 3×3
  * stride-2 conv between levels going down and nearest 2× + 3×3 conv going up. S must be divisible
- * by 2^(levels−1) (28 → 14 → 7 for three levels).
+ * by 2^(levels−1) (28 → 14 → 7 for three levels). Each block's last conv and the output conv start
+ * at zero (as in DDPM's reference code): the untrained model predicts ε̂ = 0, each block starts as
+ * its skip path, and early training is much faster (after 300 steps on MNIST: loss 0.040 vs 0.051,
+ * samples far closer to digits).
  *
  * Presets (28×28×1; parameter counts checked by test/engine/models/unet.test.ts):
- *   tiny   widths [16, 32],      groups 4, embedding 32 → MLP 64      59,089 parameters
- *   small  widths [32, 64, 64],  groups 8, embedding 64 → MLP 128    605,057 parameters
+ *   tiny   widths [16, 32],      groups 4, embedding 32 → MLP 64      97,281 parameters
+ *   small  widths [32, 64, 64],  groups 8, embedding 64 → MLP 128   669,889 parameters
  */
 import { concat, silu } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
