@@ -33,17 +33,24 @@ export interface GroupContents {
   metadata: Record<string, string>;
 }
 
-/** The state keys the run and the training session use for these things (first match wins). */
-const LOSS_HISTORY_KEYS = ["lossHistory", "losses", "loss_history"];
-const CURSOR_KEYS = ["dataCursor", "cursor", "data"];
-const RNG_KEYS = ["rng", "rngState"];
+/**
+ * Where runs keep these things in state.json (first match wins): the run (src/run) writes
+ * `training` (the session's state: rng, model config), `data` (the loader cursor) and `history`
+ * (the loss history as { stride, train, validation }); plain scripts may use the flat names.
+ */
+const LOSS_HISTORY_KEYS = ["history", "lossHistory", "losses", "loss_history"];
+const CURSOR_KEYS = ["data", "dataCursor", "cursor"];
+const RNG_PATHS = [["training", "rng"], ["rng"], ["rngState"]];
 
 export interface StateSummary {
   step: number;
   epoch: number;
   metrics: Record<string, number>;
-  /** Entries of the loss history array, and the key it is under; null when there is none. */
-  lossHistory: { key: string; length: number } | null;
+  /**
+   * The loss history and the key it is under: `length` training points (each standing for `stride`
+   * steps in the run's compacted history, 1 for a plain array) and `validation` points; null when none.
+   */
+  lossHistory: { key: string; length: number; stride: number; validation: number } | null;
   rng: { key: string } | null;
   dataCursor: { key: string } | null;
   /** Top-level keys of state.config; null when state has no config object. */
@@ -123,26 +130,39 @@ export async function readCheckpointContents(dir: string): Promise<CheckpointCon
   return { manifest, groups, state, problems };
 }
 
-function firstKey(state: Record<string, unknown>, keys: readonly string[], accept: (v: unknown) => boolean): string | undefined {
-  return keys.find((k) => accept(state[k]));
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+function lossHistoryOf(state: Record<string, unknown>): StateSummary["lossHistory"] {
+  for (const key of LOSS_HISTORY_KEYS) {
+    const v = state[key];
+    if (Array.isArray(v)) return { key, length: v.length, stride: 1, validation: 0 };
+    if (isObject(v) && Array.isArray(v["train"])) {
+      const stride = typeof v["stride"] === "number" ? v["stride"] : 1;
+      return { key, length: v["train"].length, stride, validation: Array.isArray(v["validation"]) ? v["validation"].length : 0 };
+    }
+  }
+  return null;
 }
 
-const isObject = (v: unknown): boolean => typeof v === "object" && v !== null && !Array.isArray(v);
+function valueAt(state: Record<string, unknown>, keys: readonly string[]): unknown {
+  let v: unknown = state;
+  for (const k of keys) v = isObject(v) ? v[k] : undefined;
+  return v;
+}
 
 export function summarizeState(state: CheckpointState): StateSummary {
   const s = state as Record<string, unknown>;
-  const historyKey = firstKey(s, LOSS_HISTORY_KEYS, Array.isArray);
-  const rngKey = firstKey(s, RNG_KEYS, (v) => v !== undefined && v !== null);
-  const cursorKey = firstKey(s, CURSOR_KEYS, isObject);
+  const rngPath = RNG_PATHS.find((p) => valueAt(s, p) !== undefined && valueAt(s, p) !== null);
+  const cursorKey = CURSOR_KEYS.find((k) => isObject(s[k]));
   const config = s["config"];
   return {
     step: state.step,
     epoch: state.epoch,
     metrics: state.metrics,
-    lossHistory: historyKey ? { key: historyKey, length: (s[historyKey] as unknown[]).length } : null,
-    rng: rngKey ? { key: rngKey } : null,
+    lossHistory: lossHistoryOf(s),
+    rng: rngPath ? { key: rngPath.join(".") } : null,
     dataCursor: cursorKey ? { key: cursorKey } : null,
-    configKeys: isObject(config) ? Object.keys(config as object) : null,
+    configKeys: isObject(config) ? Object.keys(config) : null,
     command: Array.isArray(s["command"]) || typeof s["command"] === "string",
     keys: Object.keys(s),
     nbresume: state.nbresume,

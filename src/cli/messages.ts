@@ -161,9 +161,9 @@ export const messages = {
   // ── export ──────────────────────────────────────────────────────────────────────────────────
   exportNoModelConfig(checkpoint: string): string {
     return (
-      `${checkpoint} does not say which model built it: state.json has neither "model" (the training session's ` +
-      `model config, as TrainingSession.stateDict() records it) nor "config.model" with a "kind". Without it the ` +
-      `model cannot be rebuilt for export; save the session's stateDict().state in the checkpoint's state.`
+      `${checkpoint} does not say which model built it: state.json has no model config with a "kind" ` +
+      `("training.model" as resumable() saves it, "model" as TrainingSession.stateDict().state has it, or ` +
+      `"config.model"). Without it the model cannot be rebuilt for export; save the session's stateDict().state in the checkpoint's state.`
     );
   },
   exportUnknownModel(kind: string, known: readonly string[]): string {

@@ -1,8 +1,9 @@
 /**
  * The retention policy and best metric a command applies: each setting from its flag if given,
  * else from what the run recorded in the newest checkpoint's state.json (`keep` and `bestMetric`,
- * the same shapes as CheckpointStore.open's options), else the store's default. The store itself
- * keeps no policy on disk, so a run that wants `prune` to follow its policy records it in state.
+ * the same shapes as CheckpointStore.open's options, at the top level or under `config`), else the
+ * store's default. The store itself keeps no policy on disk, so a run that wants `prune` to follow
+ * its policy records it in state.
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
@@ -41,29 +42,43 @@ function isBestMetric(v: unknown): v is BestMetric {
   return typeof v === "object" && m !== null && typeof m.name === "string" && m.name.length > 0 && (m.mode === "min" || m.mode === "max");
 }
 
-/** `keep` / `bestMetric` from a checkpoint's state.json; undefined when it records neither validly. */
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/**
+ * `keep` / `bestMetric` from a checkpoint's state.json, at the top level or in `config` (where the
+ * run's config records bestMetric); the run's `best` ({ metric, mode }) names the metric too.
+ * Undefined when it records neither validly.
+ */
 async function readRecorded(checkpointPath: string): Promise<Recorded | undefined> {
   const file = path.join(checkpointPath, STATE_FILE);
+  let state: unknown;
   try {
     const stat = await fsp.stat(file);
     if (stat.size > MAX_STATE_BYTES) return undefined;
-    const state = JSON.parse(await fsp.readFile(file, "utf8")) as Record<string, unknown>;
-    if (typeof state !== "object" || state === null) return undefined;
-    let keep: RetentionPolicy = {};
-    if (state["keep"] !== undefined) {
-      try {
-        resolveRetentionPolicy(state["keep"] as RetentionPolicy);
-        keep = state["keep"] as RetentionPolicy;
-      } catch {
-        keep = {};
-      }
-    }
-    const bestMetric = isBestMetric(state["bestMetric"]) ? { name: state["bestMetric"].name, mode: state["bestMetric"].mode } : undefined;
-    if (Object.keys(keep).length === 0 && !bestMetric) return undefined;
-    return { keep, bestMetric };
+    state = JSON.parse(await fsp.readFile(file, "utf8"));
   } catch {
     return undefined; // unreadable state: the deep check reports it; here it just records nothing
   }
+  if (!isObject(state)) return undefined;
+  const config = isObject(state["config"]) ? state["config"] : {};
+  let keep: RetentionPolicy = {};
+  for (const candidate of [state["keep"], config["keep"]]) {
+    if (!isObject(candidate)) continue;
+    try {
+      resolveRetentionPolicy(candidate as RetentionPolicy);
+      keep = candidate as RetentionPolicy;
+      break;
+    } catch {
+      // not a valid policy: ignore it, as if unrecorded
+    }
+  }
+  const best = isObject(state["best"]) ? { name: state["best"]["metric"], mode: state["best"]["mode"] } : undefined;
+  const metric = [state["bestMetric"], config["bestMetric"], best].find(isBestMetric);
+  const bestMetric = metric ? { name: metric.name, mode: metric.mode } : undefined;
+  if (Object.keys(keep).length === 0 && !bestMetric) return undefined;
+  return { keep, bestMetric };
 }
 
 /** Flags first, then what the newest checkpoint recorded, then the store's defaults. */

@@ -307,6 +307,29 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.deepEqual(json.manifest.files, (await manifestOf(ckpt)).files);
     });
 
+    it("summarizes the state resumable() writes (training.rng, data cursor, compacted loss history) and marks best by its config", async () => {
+      const dir = await makeTempDir("cli-runstate");
+      scratch.push(dir);
+      const store = await CheckpointStore.open(dir);
+      for (const [step, val] of [[8, 0.6], [16, 0.7]] as const) {
+        await store.save({
+          kind: "rolling", step, tensors: smallGroups(step), metrics: { loss: 0.5, val_loss: val },
+          state: {
+            run: 1, config: { model: { kind: "mlp-classifier" }, bestMetric: { name: "val_loss", mode: "min" } },
+            training: { step, model: { kind: "mlp-classifier" }, rng: { key: "x" } }, data: { version: 1, epoch: 0, position: step },
+            history: { version: 1, stride: 4, train: [[4, 1], [8, 0.5]], validation: [[8, 0.6]], pending: null },
+            best: { metric: "val_loss", mode: "min", value: 0.6, step: 8 },
+          },
+        });
+      }
+      await store.close();
+      const { stdout } = await nbresume("inspect", dir);
+      assert.match(stdout, /loss history: 2 values \(one per 4 steps\), 1 validation \(history\)/);
+      assert.match(stdout, /rng state: present \(training\.rng\) · data cursor: present \(data\)/);
+      const list = await nbresume("list", dir);
+      assert.match(list.stdout, new RegExp(`best by val_loss \\(min\\) → ${name(8, "rolling")}`));
+    });
+
     it("truncates a long tensor list with a count, and --all shows every tensor", async () => {
       const dir = await makeTempDir("cli-many");
       scratch.push(dir);

@@ -3,6 +3,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { CliErrorCode, messages } from "../../src/cli/messages.js";
+import { SAMPLE_EPS, SAMPLE_GRAPH, SAMPLE_T, SAMPLE_X, ddpm } from "../../src/engine/diffusion/ddpm-model.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
@@ -42,10 +43,10 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
       await store.close();
 
       const out = path.join(dir, "mlp.onnx");
-      const { code, json } = await nbresumeJson<{ model: string; graph: string; step: number; batchSize: number; inputs: string[]; outputs: string[]; bytes: number; out: string }>(
+      const { code, json, stderr } = await nbresumeJson<{ model: string; graph: string; step: number; batchSize: number; inputs: string[]; outputs: string[]; bytes: number; out: string }>(
         "export", runDir, "--out", out, "--batch-size", "4",
       );
-      assert.equal(code, 0);
+      assert.equal(code, 0, stderr);
       assert.deepEqual([json.model, json.graph, json.step, json.batchSize, json.inputs, json.outputs, json.out], ["mlp-classifier", "predict", 5, 4, ["images"], ["logits"], out]);
       assert.equal(json.bytes, (await fsp.stat(out)).size);
 
@@ -56,6 +57,35 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
       const expected = (await (await session.graph("predict", 4)).run({ images }))["logits"]!.data as Float32Array;
       assert.equal(logits.length, 12);
       logits.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 1e-6, `logit ${i}: ${v} vs ${expected[i]}`));
+    } finally {
+      await session.release();
+    }
+  });
+
+  it("exports the DDPM denoiser's sample graph (x, t → eps) from the state resumable() writes, matching the session", async () => {
+    const model = ddpm({ unet: "tiny", schedule: { kind: "linear", steps: 50 } });
+    const session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(0.001), batchSize: 2, rng: createGenerator(3) });
+    try {
+      const dict = session.stateDict();
+      const store = await CheckpointStore.open(dir);
+      await store.save({ kind: "final", step: 0, tensors: dict.tensors, state: { run: 1, config: { model: model.config }, training: dict.state } });
+      await store.close();
+      const out = path.join(dir, "denoiser.onnx");
+      const { code, json, stderr } = await nbresumeJson<{ model: string; graph: string; inputs: string[]; outputs: string[] }>("export", dir, "--out", out, "--batch-size", "2");
+      assert.equal(code, 0, stderr);
+      assert.deepEqual([json.model, json.graph, json.inputs, json.outputs], ["ddpm", SAMPLE_GRAPH, [SAMPLE_X, SAMPLE_T], [SAMPLE_EPS]]);
+
+      const rng = createGenerator(8);
+      const feeds = {
+        [SAMPLE_X]: { dtype: "float32" as const, shape: [2, 1, 28, 28], data: rng.fillNormal(new Float32Array(2 * 784), 0, 1) },
+        [SAMPLE_T]: { dtype: "int64" as const, shape: [2], data: BigInt64Array.from([3n, 41n]) },
+      };
+      const exported = await compileGraph(new Uint8Array(await fsp.readFile(out)));
+      const eps = (await exported.run(feeds))[SAMPLE_EPS]!.data as Float32Array;
+      await exported.release();
+      const expected = (await (await session.graph(SAMPLE_GRAPH, 2)).run(feeds))[SAMPLE_EPS]!.data as Float32Array;
+      assert.equal(eps.length, 2 * 784);
+      eps.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) <= 1e-5, `eps ${i}: ${v} vs ${expected[i]}`));
     } finally {
       await session.release();
     }

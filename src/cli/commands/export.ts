@@ -13,9 +13,14 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
-/** The model config a checkpoint recorded: state.model (the training session's), else state.config.model. */
+/**
+ * The model config a checkpoint recorded: the training session's (state.training.model as the run
+ * saves it, or state.model as a bare stateDict().state), else the run config's state.config.model.
+ */
 function recordedModelConfig(state: Record<string, unknown>): Record<string, unknown> | undefined {
-  for (const candidate of [state["model"], isObject(state["config"]) ? state["config"]["model"] : undefined]) {
+  const training = isObject(state["training"]) ? state["training"]["model"] : undefined;
+  const config = isObject(state["config"]) ? state["config"]["model"] : undefined;
+  for (const candidate of [training, state["model"], config]) {
     if (isObject(candidate) && typeof candidate["kind"] === "string") return candidate;
   }
   return undefined;
@@ -27,10 +32,11 @@ export const exportCommand: Command = {
   args: "CKPT --out FILE.onnx",
   positionals: { min: 1, max: 1 },
   description:
-    "Rebuilds the model that trained the checkpoint from the config it recorded (state.json \"model\", as the\n" +
-    "training session stores it), bakes the checkpoint's \"model\" tensors in as initializers and writes one\n" +
-    "of the model's graphs (default \"predict\", or the only one) as an ONNX file that plain onnxruntime runs:\n" +
-    "no optimizer state, no training inputs, static shapes for --batch-size. The file is replaced atomically.\n" +
+    "Rebuilds the model that trained the checkpoint from the model config it recorded (state.json\n" +
+    "\"training.model\", \"model\" or \"config.model\", with its \"kind\"), bakes the checkpoint's \"model\"\n" +
+    "tensors in as initializers and writes one of the model's graphs (default \"predict\", or the only one)\n" +
+    "as an ONNX file that plain onnxruntime runs: no optimizer state, no training inputs, static shapes for\n" +
+    "--batch-size. The file is replaced atomically.\n" +
     "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest that verifies).",
   options: [
     { name: "out", type: "string", value: "FILE.onnx", description: "where to write the ONNX model (required)" },
@@ -65,8 +71,10 @@ export const exportCommand: Command = {
       if (!build) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportUnknownModel(kind, MODEL_KINDS), { where: target.path });
       let model;
       try {
-        model = build(config);
+        model = await build(config);
       } catch (error) {
+        // The model's own argument checks; anything else (a module that fails to load) is ours.
+        if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
         throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportBadModelConfig(target.path, (error as Error).message), { where: target.path, cause: error });
       }
       const parameters = ckpt.tensors["model"];

@@ -104,7 +104,10 @@ export const inspectCommand: Command = {
       if (!summary) out.line("  unreadable (see above)");
       else {
         out.line(`  step ${summary.step} · epoch ${summary.epoch} · metrics: ${formatMetrics(summary.metrics)}`);
-        out.line(`  loss history: ${summary.lossHistory ? `${formatCount(summary.lossHistory.length)} values (${summary.lossHistory.key})` : "none"}`);
+        const h = summary.lossHistory;
+        const history = h === null ? "none"
+          : `${formatCount(h.length)} values${h.stride > 1 ? ` (one per ${h.stride} steps)` : ""}${h.validation > 0 ? `, ${formatCount(h.validation)} validation` : ""} (${h.key})`;
+        out.line(`  loss history: ${history}`);
         out.line(`  rng state: ${summary.rng ? `present (${summary.rng.key})` : "absent"} · data cursor: ${summary.dataCursor ? `present (${summary.dataCursor.key})` : "absent"}`);
         out.line(`  config keys: ${summary.configKeys === null ? "no config" : summary.configKeys.length > 0 ? summary.configKeys.join(", ") : "(empty)"}`);
         out.line(`  command: ${summary.command ? "recorded (nbresume resume-command prints it)" : "not recorded"}`);
