@@ -186,6 +186,7 @@ class Training {
 
     // ── 2. Verify + preview ────────────────────────────────────────────────────────────────────
     let saved: RunState | undefined;
+    let caption = msg.freshPreviewCaption();
     if (hit !== undefined) {
       const loaded = await store.load(hit); // hashes every byte again while reading
       saved = this.checkedState(loaded);
@@ -194,12 +195,14 @@ class Training {
       this.loadWeights(session, loaded, saved);
       this.resumedFrom = record(loaded);
       this.lastCheckpoint = this.resumedFrom;
-      const grid = await this.renderGrid(session, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind));
-      if (grid !== undefined) {
-        this.previewFile = await writeRunFile(o.dir, previewFileName(loaded.step), grid.bundle["image/png"]);
-        this.grid = grid;
-        this.out.image(grid, this.previewFile);
-      }
+      caption = msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind);
+    }
+    // What the model can do right now (noise or chance-level guesses on a fresh start).
+    const grid = await this.renderGrid(session, caption);
+    if (grid !== undefined) {
+      this.previewFile = await writeRunFile(o.dir, previewFileName(session.stepCount), grid.bundle["image/png"]);
+      this.grid = grid;
+      this.out.image(grid, this.previewFile);
     }
 
     // ── 3. Resume exactly ──────────────────────────────────────────────────────────────────────

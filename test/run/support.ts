@@ -1,0 +1,110 @@
+/**
+ * Shared pieces of the run tests: a RunOutput that records everything the run shows, a small
+ * MNIST classifier run (fast enough for many runs per test), and checkpoint tensor comparison.
+ */
+import assert from "node:assert/strict";
+import { dirname } from "node:path";
+import { loadMnist } from "../../src/engine/data/mnist.js";
+import type { DatasetSplit } from "../../src/engine/data/dataset.js";
+import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
+import { adamw } from "../../src/engine/optim/adamw.js";
+import { cosineWithWarmup } from "../../src/engine/optim/schedules.js";
+import { CheckpointStore } from "../../src/checkpoint/store.js";
+import type { RenderedImage } from "../../src/render/mime-bundle.js";
+import { resumable } from "../../src/run/resumable.js";
+import type { ResumableOptions, Run } from "../../src/run/run.js";
+import type { ProgressView, RunOutput } from "../../src/run/run-output.js";
+import type { Table } from "../../src/run/table.js";
+
+export interface Shown {
+  readonly kind: "info" | "warn" | "event" | "table" | "image";
+  readonly text: string;
+  readonly image?: RenderedImage;
+  readonly file?: string;
+}
+
+/** Records what a run shows; `onProgress` can act on the live view (e.g. abort at a step). */
+export class RecordingOutput implements RunOutput {
+  readonly shown: Shown[] = [];
+  readonly views: ProgressView[] = [];
+  ended = 0;
+
+  constructor(
+    readonly pictures = false,
+    private readonly onProgress?: (view: ProgressView) => void,
+  ) {}
+
+  info(text: string): void {
+    this.shown.push({ kind: "info", text });
+  }
+  warn(text: string): void {
+    this.shown.push({ kind: "warn", text });
+  }
+  event(text: string): void {
+    this.shown.push({ kind: "event", text });
+  }
+  table(table: Table): void {
+    this.shown.push({ kind: "table", text: [table.title ?? "", ...table.rows.map((r) => r.join(" = "))].join("\n") });
+  }
+  image(image: RenderedImage, file?: string): void {
+    this.shown.push({ kind: "image", text: image.bundle["text/plain"], image, ...(file === undefined ? {} : { file }) });
+  }
+  progress(view: ProgressView): void {
+    this.views.push(view);
+    this.onProgress?.(view);
+  }
+  end(): void {
+    this.ended++;
+  }
+
+  texts(kind?: Shown["kind"]): string[] {
+    return this.shown.filter((s) => kind === undefined || s.kind === kind).map((s) => s.text);
+  }
+}
+
+let mnist: Promise<DatasetSplit> | undefined;
+export function mnistOnce(): Promise<DatasetSplit> {
+  mnist ??= loadMnist();
+  return mnist;
+}
+
+/** A small MLP classifier run: ~1 ms steps, dropout (so the generator matters), cosine schedule. */
+export async function mlpRun(dir: string, overrides: Partial<ResumableOptions> = {}): Promise<Run> {
+  return resumable({
+    dir,
+    model: mlpClassifier({ inputSize: 784, hidden: [32], classes: 10, dropout: 0.1 }),
+    data: await mnistOnce(),
+    optimizer: adamw(),
+    schedule: cosineWithWarmup({ lr: 3e-3, warmupSteps: 10, totalSteps: 200 }),
+    steps: 120,
+    batchSize: 32,
+    checkpointEvery: 40,
+    evalEvery: 40,
+    evalBatches: 2,
+    seed: 7,
+    preview: { samples: 8 },
+    output: new RecordingOutput(),
+    ...overrides,
+  });
+}
+
+/** Asserts the model tensors of two checkpoints (by directory path) are bitwise equal. */
+export async function assertSameModel(a: string, b: string): Promise<void> {
+  const ra = await CheckpointStore.open(dirname(a), { readOnly: true });
+  const rb = await CheckpointStore.open(dirname(b), { readOnly: true });
+  try {
+    const ta = (await ra.load(a)).tensors["model"] ?? {};
+    const tb = (await rb.load(b)).tensors["model"] ?? {};
+    assert.deepEqual(Object.keys(ta).sort(), Object.keys(tb).sort());
+    assert.ok(Object.keys(ta).length > 0);
+    for (const [name, t] of Object.entries(ta)) {
+      const u = tb[name]!;
+      const x = Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+      const y = Buffer.from(u.data.buffer, u.data.byteOffset, u.data.byteLength);
+      assert.ok(x.equals(y), `tensor ${name} differs between ${a} and ${b}`);
+    }
+  } finally {
+    await ra.close();
+    await rb.close();
+  }
+}
