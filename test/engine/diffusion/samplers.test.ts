@@ -1,11 +1,13 @@
 import { strict as assert } from "node:assert";
 import { ddimTimesteps, sampleDdim } from "../../../src/engine/diffusion/ddim-sampler.js";
-import { ddpm, SAMPLE_EPS, SAMPLE_T, SAMPLE_X, type DiffusionSpec } from "../../../src/engine/diffusion/ddpm-model.js";
+import { ddpm, SAMPLE_EPS, SAMPLE_GRAPH, SAMPLE_T, SAMPLE_X, type DiffusionSpec } from "../../../src/engine/diffusion/ddpm-model.js";
 import { sampleDdpm } from "../../../src/engine/diffusion/ddpm-sampler.js";
 import type { Denoiser } from "../../../src/engine/diffusion/denoiser.js";
 import * as msg from "../../../src/engine/diffusion/messages.js";
 import { noiseSchedule, type NoiseSchedule } from "../../../src/engine/diffusion/noise-schedule.js";
+import { buildInferenceModel } from "../../../src/engine/export.js";
 import type { Feeds } from "../../../src/engine/nn/model.js";
+import { compileGraph } from "../../../src/engine/runtime/ort-runtime.js";
 import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
@@ -163,6 +165,19 @@ describe("diffusion: samplers", () => {
       assert.ok(ddpmClipped.data.every((v) => v >= -1 && v <= 1));
       const raw = await sampleDdim(denoiser, model, createGenerator(3), { steps: 10, clipDenoised: false });
       assert.ok(raw.data.every(Number.isFinite));
+    });
+
+    it("runs the same on an exported inference model of the sample graph (weights baked in; |difference| ≤ 1e-4)", async () => {
+      const exported = buildInferenceModel(model, session.parameters(), { graph: SAMPLE_GRAPH, batchSize: 2 });
+      const compiled = await compileGraph(exported.bytes);
+      try {
+        const standalone: Denoiser = { batchSize: 2, run: (feeds) => compiled.run(feeds) };
+        const a = await sampleDdim(standalone, model, createGenerator(6), { steps: 8 });
+        const b = await sampleDdim(denoiser, model, createGenerator(6), { steps: 8 });
+        a.data.forEach((v, i) => assert.ok(Math.abs(v - b.data[i]!) <= 1e-4, `pixel ${i}: ${v} vs ${b.data[i]}`));
+      } finally {
+        await compiled.release();
+      }
     });
 
     it("reports progress after every network evaluation", async () => {
