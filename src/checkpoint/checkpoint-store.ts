@@ -14,7 +14,7 @@ import { DEFAULT_DISK_MARGIN, ensureFreeSpace } from "./disk-space.js";
 import {
   type DurableFs, errnoCode, fsyncDir, nodeFs, readSmallFile, replaceFileAtomically, tempName, writeNewFileDurably,
 } from "./durable-fs.js";
-import { HashingFileWriter, type WrittenFile } from "./file-writer.js";
+import { type EndedFile, HashingFileWriter } from "./file-writer.js";
 import { createHash, hashBytes } from "./hash.js";
 import { NBRESUME_VERSION } from "./library-version.js";
 import { DirectoryLock } from "./lock.js";
@@ -200,6 +200,14 @@ export class CheckpointStoreImpl implements CheckpointStore {
     const temp = path.join(this.dir, tempName(name));
     let current = temp;
     let aside: string | undefined;
+    // fsync of each data file runs while the next one is written; all settle before the manifest.
+    const pending: { file: string; durable: Promise<void> }[] = [];
+    const allDurable = async (): Promise<void> => {
+      for (const p of pending) {
+        current = p.file;
+        await p.durable;
+      }
+    };
     try {
       await this.fs.mkdir(temp);
       const files: Record<string, ManifestFileEntry> = {};
@@ -207,19 +215,21 @@ export class CheckpointStoreImpl implements CheckpointStore {
         const fileName = groupFileName(l.group);
         current = path.join(temp, fileName);
         const writer = await HashingFileWriter.create(this.fs, current);
-        let written: WrittenFile;
+        let ended: EndedFile;
         try {
           await writeSafetensors(writer, l.tensors, l.metadata);
-          written = await writer.finish();
+          ended = await writer.end();
         } finally {
           await writer.abort();
         }
-        if (written.bytes !== l.size) throw new Error(`${fileName}: wrote ${written.bytes} bytes, layout said ${l.size}`);
-        files[fileName] = written;
+        pending.push({ file: current, durable: ended.durable });
+        if (ended.bytes !== l.size) throw new Error(`${fileName}: wrote ${ended.bytes} bytes, layout said ${l.size}`);
+        files[fileName] = { bytes: ended.bytes, hash: ended.hash };
       }
       current = path.join(temp, STATE_FILE);
       await writeNewFileDurably(this.fs, current, stateBytes);
       files[STATE_FILE] = { bytes: stateBytes.byteLength, hash: hashBytes(stateBytes) };
+      await allDurable();
       const manifest: Manifest = { ...manifestBase, files };
       current = path.join(temp, MANIFEST_FILE);
       await writeNewFileDurably(this.fs, current, serializeManifest(manifest));
@@ -241,6 +251,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
       return saved;
     } catch (error) {
       if (current === finalDir && (await this.fs.stat(finalDir).then(() => true, () => false))) throw error; // committed: never delete
+      await Promise.allSettled(pending.map((p) => p.durable)); // no fsync may still run on a file we remove
       if (aside !== undefined) await this.fs.rename(aside, finalDir).catch(() => undefined); // put the damaged one back
       const cleaned = await this.fs.rm(temp).then(() => true, () => false);
       throw saveError(error, this.dir, what, current, cleaned);

@@ -5,7 +5,7 @@
  * One write is kept in flight: write() hashes its chunk on the main thread while the previous
  * chunk's write runs in the libuv pool, and returns once that previous write is done. Hashing
  * 256 MiB takes ~13 ms here; overlapped, it no longer adds to the save (bench/checkpoint.bench.ts).
- * Chunks must stay unchanged until finish() — they are the caller's tensors, which save()
+ * Chunks must stay unchanged until end() — they are the caller's tensors, which save()
  * already requires to stay unchanged until it resolves.
  */
 import { type DurableFs, type FileHandleLike, CREATE_EXCLUSIVE, writeFully } from "./durable-fs.js";
@@ -19,6 +19,11 @@ const BUFFER_BYTES = 4 * 1024 * 1024;
 export interface WrittenFile {
   bytes: number;
   hash: string;
+}
+
+export interface EndedFile extends WrittenFile {
+  /** Settles when the file is fsync'd and closed; rejects if either fails. */
+  durable: Promise<void>;
 }
 
 export class HashingFileWriter implements ByteSink {
@@ -72,14 +77,23 @@ export class HashingFileWriter implements ByteSink {
     await this.start(buffer.subarray(0, length));
   }
 
-  /** Flush, wait for the last write, fsync, close; the file's size and hash. */
-  async finish(): Promise<WrittenFile> {
+  /**
+   * Flush and wait for the last write; fsync and close start now but are not awaited, so the
+   * next file can be written while this one's writeback runs (await `durable` before relying on it).
+   */
+  async end(): Promise<EndedFile> {
     await this.flush();
     await this.inFlight;
-    await this.handle.sync();
     this.closed = true;
-    await this.handle.close();
-    return { bytes: this.position, hash: this.hash.digest() };
+    const durable = this.handle.sync().then(
+      () => this.handle.close(),
+      async (error: unknown) => {
+        await this.handle.close().catch(() => undefined);
+        throw error;
+      },
+    );
+    durable.catch(() => undefined); // the caller awaits it; never an unhandled rejection
+    return { bytes: this.position, hash: this.hash.digest(), durable };
   }
 
   /** Close after a failure (the caller removes the temp directory). */
