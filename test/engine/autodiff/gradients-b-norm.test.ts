@@ -73,19 +73,11 @@ describe("autodiff: GroupNormalization and InstanceNormalization", () => {
     }
   });
 
-  it("groupNorm() in float32 (LayerNormalization over the groups + per-channel affine), as the UNet runs it (rtol 1e-2, atol 1e-3)", async () => {
+  it("GroupNormalization in float32 at the default stash_type, as the UNet runs it (rtol 1e-2, atol 1e-3)", async () => {
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 4, 3, 3] }, { name: "gamma", shape: [4] }, { name: "beta", shape: [4] }],
       build: (_g, [x, gamma, beta]) => groupNorm(x!, gamma!, beta!, 2),
-    });
-  });
-
-  it("the GroupNormalization op in float32 at the default stash_type (rtol 1e-2, atol 1e-3)", async () => {
-    await checkGradients({
-      ...F32,
-      inputs: [{ name: "x", shape: [2, 4, 3, 3] }, { name: "gamma", shape: [4] }, { name: "beta", shape: [4] }],
-      build: (g, [x, gamma, beta]) => g.op("GroupNormalization", [x!, gamma!, beta!], { num_groups: 2 }),
     });
   });
 
