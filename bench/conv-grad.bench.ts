@@ -1,6 +1,7 @@
 /**
  * Backward/forward time of one 3×3 Conv layer on 28×28 maps with 32 → 32 channels (pad 1, bias),
- * through onnxruntime (2 intra-op threads). Run: npx tsx bench/conv-grad.bench.ts [batch…]
+ * through onnxruntime. Run: npx tsx bench/conv-grad.bench.ts [--threads=N] [batch…] (default 2 threads,
+ * batches 16 and 64).
  *   forward   Y = Conv(X, W, B)
  *   backward  dX, dW, dB from a fed dY (no forward); also dX alone and dW alone
  *   step      forward + backward in one graph, as a training step runs it
@@ -50,11 +51,13 @@ function graphs(n: number): Record<string, GraphBuilder> {
   return out;
 }
 
-const batches = process.argv.slice(2).map(Number).filter((v) => v > 0);
+const args = process.argv.slice(2);
+const threads = Number(args.find((a) => a.startsWith("--threads="))?.slice("--threads=".length) ?? 2);
+const batches = args.filter((a) => !a.startsWith("--")).map(Number).filter((v) => v > 0);
 for (const n of batches.length > 0 ? batches : [16, 64]) {
   const feeds = { x: filled([n, C, S, S]), w: filled([C, C, 3, 3]), b: filled([C]), dy: filled([n, C, S, S]) };
   const compiled: [string, CompiledGraph][] = [];
-  for (const [name, g] of Object.entries(graphs(n))) compiled.push([name, await compileGraph(serializeGraph(g), { threads: 2 })]);
+  for (const [name, g] of Object.entries(graphs(n))) compiled.push([name, await compileGraph(serializeGraph(g), { threads })]);
   // Each session has its own spinning thread pool, so graphs are timed in blocks (one session at a
   // time), three passes, keeping each graph's best block median.
   const best = new Map<string, number>();
@@ -74,7 +77,7 @@ for (const n of batches.length > 0 ? batches : [16, 64]) {
   }
   const median = (name: string): number => best.get(name)!;
   const f = median("forward");
-  console.log(`batch ${n}: forward ${f.toFixed(2)} ms`);
+  console.log(`batch ${n}, ${threads} thread(s): forward ${f.toFixed(2)} ms`);
   for (const name of ["backward", "dX only", "dW only", "step"]) {
     console.log(`batch ${n}: ${name.padEnd(9)} ${median(name).toFixed(2)} ms = ${(median(name) / f).toFixed(2)}× forward`);
   }
