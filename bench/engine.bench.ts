@@ -11,8 +11,11 @@
  * shared (2 cores), so ratios use the best rounds, which are the least disturbed by other jobs.
  * With --json every row is printed as one JSON object per line.
  */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { pathToFileURL } from "node:url";
 import type { Batch } from "../src/engine/data/batch.js";
 import { mlpClassifier } from "../src/engine/models/mlp-classifier.js";
 import { adamw } from "../src/engine/optim/adamw.js";
@@ -53,16 +56,27 @@ interface Timing {
   readonly rounds: readonly number[];
 }
 
-/** Median over `rounds` of the mean time of `iterations` calls, after `warmup` calls. */
-async function time(fn: () => Promise<unknown> | unknown, options: { warmup: number; rounds: number; iterations: number }): Promise<Timing> {
-  for (let i = 0; i < options.warmup; i++) await fn();
-  const means: number[] = [];
+interface Contender {
+  readonly name: string;
+  readonly iterations: number;
+  run(): Promise<unknown> | unknown;
+}
+
+/**
+ * Times contenders round-robin: every round runs each contender's `iterations` calls in turn, so a
+ * burst of load from other jobs hits all of them alike. Returns each one's round means.
+ */
+async function race(contenders: readonly Contender[], options: { warmup: number; rounds: number }): Promise<Map<string, Timing>> {
+  for (const c of contenders) for (let i = 0; i < Math.min(options.warmup, c.iterations * 2); i++) await c.run();
+  const means = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {
-    const t0 = performance.now();
-    for (let i = 0; i < options.iterations; i++) await fn();
-    means.push((performance.now() - t0) / options.iterations);
+    for (const c of contenders) {
+      const t0 = performance.now();
+      for (let i = 0; i < c.iterations; i++) await c.run();
+      means.get(c.name)!.push((performance.now() - t0) / c.iterations);
+    }
   }
-  return { ms: median(means), best: Math.min(...means), rounds: means };
+  return new Map([...means].map(([name, m]) => [name, { ms: median(m), best: Math.min(...m), rounds: m }]));
 }
 
 function median(xs: readonly number[]): number {
@@ -79,7 +93,7 @@ const MLP = { inputSize: 784, hidden: [256], classes: 10 } as const;
 const BATCH = 64;
 const LR = 1e-3;
 const WEIGHT_DECAY = 0.01;
-const RUNS = { warmup: 100, rounds: 9, iterations: 150 };
+const ROUNDS = { warmup: 100, rounds: 9 };
 
 function randomBatches(count: number): Batch[] {
   const rng = createGenerator("bench-data");
@@ -115,7 +129,16 @@ function timedCompiler(clock: { ms: number }): GraphCompiler {
   };
 }
 
-async function mlpStep(batches: Batch[], options: { optimizer: Optimizer; layout: LayoutKind; threads: number }): Promise<{ step: Timing; runShare: number; forward: Timing }> {
+interface StepContenders {
+  readonly step: Contender;
+  readonly forward: Contender;
+  /** Fraction of the step's time spent inside onnxruntime's run(), since the last reset. */
+  runShare(): number;
+  resetClock(): void;
+  release(): Promise<void>;
+}
+
+async function mlpContenders(name: string, batches: Batch[], options: { optimizer: Optimizer; layout: LayoutKind; threads: number }): Promise<StepContenders> {
   const clock = { ms: 0 };
   const session = await createTrainingSession({
     model: mlpClassifier(MLP),
@@ -127,31 +150,65 @@ async function mlpStep(batches: Batch[], options: { optimizer: Optimizer; layout
     threads: options.threads,
     compile: timedCompiler(clock),
   });
-  let i = 0;
-  const total = RUNS.warmup + RUNS.rounds * RUNS.iterations;
-  let measured = 0;
-  const step = await time(async () => {
-    if (i === RUNS.warmup) { clock.ms = 0; measured = performance.now(); }
-    await session.step(batches[i++ % batches.length]!);
-    if (i === total) measured = performance.now() - measured;
-  }, RUNS);
-  const runShare = clock.ms / measured;
   const predict = await session.graph("predict", BATCH);
+  let i = 0;
   let j = 0;
-  const forward = await time(() => predict.run({ images: { dtype: "float32", shape: [BATCH, MLP.inputSize], data: batches[j++ % batches.length]!.images } }), RUNS);
-  await session.release();
-  return { step, runShare, forward };
+  let stepMs = 0;
+  return {
+    step: {
+      name: `${name} step`,
+      iterations: 100,
+      run: async () => {
+        const t0 = performance.now();
+        await session.step(batches[i++ % batches.length]!);
+        stepMs += performance.now() - t0;
+      },
+    },
+    forward: {
+      name: `${name} forward`,
+      iterations: 100,
+      run: async () => {
+        const before = clock.ms;
+        await predict.run({ images: { dtype: "float32", shape: [BATCH, MLP.inputSize], data: batches[j++ % batches.length]!.images } });
+        clock.ms = before; // forward runs are not part of the step's share
+      },
+    },
+    runShare: () => clock.ms / stepMs,
+    resetClock: () => { clock.ms = 0; stepMs = 0; },
+    release: () => session.release(),
+  };
 }
 
 /**
- * The same model and optimizer on TensorFlow.js's wasm backend. @tensorflow/tfjs-core alone ships no
- * gradient registrations usable from Node (its ESM build needs a bundler), so the backward pass is
- * written out with tfjs ops (the same matrix products autodiff would run) and the update is tfjs's own
- * Adam (`applyGradients`) after the decoupled weight decay of AdamW.
+ * TensorFlow.js's gradient registrations. @tensorflow/tfjs-core publishes them only as unbundled ESM
+ * (directory imports Node refuses), so they are bundled here with esbuild (installed with tsx); they
+ * register into tfjs's global registry, which the Node build of tfjs-core shares.
  */
-async function tfjsWasmStep(batches: Batch[]): Promise<Timing> {
+async function registerTfjsGradients(): Promise<void> {
+  const require = createRequire(import.meta.url);
+  const { build } = (await import("esbuild")) as typeof import("esbuild");
+  const entry = join(dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist", "register_all_gradients.js");
+  const out = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", write: false, logLevel: "silent" });
+  const dir = await mkdtemp(join(tmpdir(), "nbresume-bench-tfjs-"));
+  try {
+    const file = join(dir, "register-gradients.mjs");
+    await writeFile(file, out.outputFiles[0]!.text);
+    await import(pathToFileURL(file).href);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * The same model and optimizer on TensorFlow.js's wasm backend (SIMD, one thread), two ways: the
+ * idiomatic `optimizer.minimize()` (tfjs autodiff + its Adam), and a hand-written backward pass with
+ * the same matrix products followed by tfjs's Adam `applyGradients` — a stricter baseline, since it
+ * skips autodiff's bookkeeping. Both apply AdamW's decoupled decay to the weights before the step.
+ */
+async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender[]; release(): void }> {
   const tf = await import("@tensorflow/tfjs-core");
   const wasm = await import("@tensorflow/tfjs-backend-wasm");
+  await registerTfjsGradients();
   const dist = join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/";
   wasm.setWasmPaths(dist);
   await tf.setBackend("wasm");
@@ -159,75 +216,114 @@ async function tfjsWasmStep(batches: Batch[]): Promise<Timing> {
   const [inputs, hidden, classes] = [MLP.inputSize, MLP.hidden[0], MLP.classes];
   const bound1 = 1 / Math.sqrt(inputs);
   const bound2 = 1 / Math.sqrt(hidden);
-  const w1 = tf.variable(tf.randomUniform([inputs, hidden], -bound1, bound1), true, "w1");
-  const b1 = tf.variable(tf.randomUniform([hidden], -bound1, bound1), true, "b1");
-  const w2 = tf.variable(tf.randomUniform([hidden, classes], -bound2, bound2), true, "w2");
-  const b2 = tf.variable(tf.randomUniform([classes], -bound2, bound2), true, "b2");
-  const optimizer = tf.train.adam(LR, 0.9, 0.999, 1e-8);
+  const makeVariables = (prefix: string) => ({
+    w1: tf.variable(tf.randomUniform([inputs, hidden], -bound1, bound1), true, `${prefix}w1`),
+    b1: tf.variable(tf.randomUniform([hidden], -bound1, bound1), true, `${prefix}b1`),
+    w2: tf.variable(tf.randomUniform([hidden, classes], -bound2, bound2), true, `${prefix}w2`),
+    b2: tf.variable(tf.randomUniform([classes], -bound2, bound2), true, `${prefix}b2`),
+  });
   const data = batches.map((b) => ({
     x: tf.tensor2d(b.images, [BATCH, inputs]),
     y: tf.oneHot(tf.tensor1d(Int32Array.from(b.labels, Number), "int32"), classes),
   }));
-  let i = 0;
-  const timing = await time(() => {
-    const { x, y } = data[i++ % data.length]!;
-    const { loss, grads } = tf.tidy(() => {
-      const z = tf.add(tf.matMul(x, w1), b1);
-      const h = tf.relu(z);
-      const logits = tf.add(tf.matMul(h, w2), b2);
-      const logp = tf.logSoftmax(logits);
-      const loss = tf.neg(tf.mean(tf.sum(tf.mul(y, logp), 1)));
-      const dlogits = tf.div(tf.sub(tf.exp(logp), y), BATCH);
-      const dh = tf.matMul(dlogits, w2, false, true);
-      const dz = tf.mul(dh, tf.step(z));
-      return {
-        loss,
-        grads: { w1: tf.matMul(x, dz, true, false), b1: tf.sum(dz, 0), w2: tf.matMul(h, dlogits, true, false), b2: tf.sum(dlogits, 0) },
-      };
-    });
-    // AdamW: decoupled decay of the weights (not biases) before the Adam step, as PyTorch does.
+  const decay = (v: { w1: ReturnType<typeof tf.variable>; w2: ReturnType<typeof tf.variable> }): void => {
     tf.tidy(() => {
-      w1.assign(tf.mul(w1, 1 - LR * WEIGHT_DECAY));
-      w2.assign(tf.mul(w2, 1 - LR * WEIGHT_DECAY));
+      v.w1.assign(tf.mul(v.w1, 1 - LR * WEIGHT_DECAY));
+      v.w2.assign(tf.mul(v.w2, 1 - LR * WEIGHT_DECAY));
     });
-    optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
-    loss.dataSync();
-    tf.dispose([loss, grads.w1, grads.b1, grads.w2, grads.b2]);
-  }, { warmup: 20, rounds: 5, iterations: 20 });
-  for (const t of data) tf.dispose([t.x, t.y]);
-  return timing;
+  };
+
+  const auto = makeVariables("auto/");
+  const autoOptimizer = tf.train.adam(LR, 0.9, 0.999, 1e-8);
+  let i = 0;
+  const minimize: Contender = {
+    name: "tfjs minimize",
+    iterations: 10,
+    run: () => {
+      const { x, y } = data[i++ % data.length]!;
+      decay(auto);
+      const loss = autoOptimizer.minimize(() => {
+        const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, auto.w1), auto.b1)), auto.w2), auto.b2);
+        return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
+      }, true, [auto.w1, auto.b1, auto.w2, auto.b2]);
+      loss!.dataSync();
+      loss!.dispose();
+    },
+  };
+
+  const manual = makeVariables("manual/");
+  const manualOptimizer = tf.train.adam(LR, 0.9, 0.999, 1e-8);
+  let j = 0;
+  const handWritten: Contender = {
+    name: "tfjs manual",
+    iterations: 10,
+    run: () => {
+      const { x, y } = data[j++ % data.length]!;
+      const { loss, grads } = tf.tidy(() => {
+        const z = tf.add(tf.matMul(x, manual.w1), manual.b1);
+        const h = tf.relu(z);
+        const logits = tf.add(tf.matMul(h, manual.w2), manual.b2);
+        const logp = tf.logSoftmax(logits);
+        const loss = tf.neg(tf.mean(tf.sum(tf.mul(y, logp), 1)));
+        const dlogits = tf.div(tf.sub(tf.exp(logp), y), BATCH);
+        const dz = tf.mul(tf.matMul(dlogits, manual.w2, false, true), tf.step(z));
+        return {
+          loss,
+          grads: { "manual/w1": tf.matMul(x, dz, true, false), "manual/b1": tf.sum(dz, 0), "manual/w2": tf.matMul(h, dlogits, true, false), "manual/b2": tf.sum(dlogits, 0) },
+        };
+      });
+      decay(manual);
+      manualOptimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
+      loss.dataSync();
+      tf.dispose([loss, ...Object.values(grads)]);
+    },
+  };
+  return { contenders: [minimize, handWritten], release: () => { for (const t of data) tf.dispose([t.x, t.y]); } };
 }
 
 async function mlpSuite(): Promise<void> {
   const batches = randomBatches(16);
   const variants: { name: string; optimizer: () => Optimizer; layout: LayoutKind; threads: number }[] = [
-    { name: "step AdamW, flat, 1 thread", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "flat", threads: 1 },
-    { name: "step AdamW, flat, 2 threads", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "flat", threads: 2 },
-    { name: "step AdamW, per-tensor, 1 thread", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "per-tensor", threads: 1 },
-    { name: "step SGD (fwd+bwd+2 ops), flat, 1 thread", optimizer: () => sgd(), layout: "flat", threads: 1 },
+    { name: "AdamW, flat, 1 thread", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "flat", threads: 1 },
+    { name: "AdamW, flat, 2 threads", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "flat", threads: 2 },
+    { name: "AdamW, per-tensor, 1 thread", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "per-tensor", threads: 1 },
+    { name: "SGD (fwd+bwd+2 ops), flat, 1 thread", optimizer: () => sgd(), layout: "flat", threads: 1 },
   ];
-  const results: { name: string; step: Timing; runShare: number; forward: Timing }[] = [];
-  for (const v of variants) {
-    const r = await mlpStep(batches, { optimizer: v.optimizer(), layout: v.layout, threads: v.threads });
-    results.push({ name: v.name, ...r });
+  const sessions = await Promise.all(variants.map((v) => mlpContenders(v.name, batches, { optimizer: v.optimizer(), layout: v.layout, threads: v.threads })));
+  const tfjs = await tfjsContenders(batches);
+  const contenders = [...sessions.flatMap((s) => [s.step, s.forward]), ...tfjs.contenders];
+  for (const c of contenders) for (let i = 0; i < 30; i++) await c.run(); // warm up before the clocks start
+  for (const s of sessions) s.resetClock();
+  const timings = await race(contenders, ROUNDS);
+  const get = (name: string): Timing => timings.get(name)!;
+
+  variants.forEach((v, k) => {
+    const step = get(`${v.name} step`);
+    const forward = get(`${v.name} forward`);
+    const share = sessions[k]!.runShare();
     report({
-      suite: "mlp", name: v.name, ms: r.step.ms, bestMs: r.step.best, forwardMs: r.forward.ms, forwardBestMs: r.forward.best,
-      stepOverForward: r.step.best / r.forward.best, ortRunShare: r.runShare,
-      note: `${(r.step.best / r.forward.best).toFixed(2)}× forward (best ${r.forward.best.toFixed(3)} ms); onnxruntime run() ${(100 * r.runShare).toFixed(1)}%, JS ${(100 * (1 - r.runShare)).toFixed(1)}%`,
+      suite: "mlp", name: `step ${v.name}`, ms: step.ms, bestMs: step.best, forwardMs: forward.ms, forwardBestMs: forward.best,
+      stepOverForward: step.best / forward.best, ortRunShare: share,
+      note: `${(step.best / forward.best).toFixed(2)}× forward (best ${forward.best.toFixed(3)} ms); onnxruntime run() ${(100 * share).toFixed(1)}%, JS ${(100 * (1 - share)).toFixed(1)}%`,
     });
-  }
-  const tfjs = await tfjsWasmStep(batches);
-  const best = results.slice(0, 3).reduce((a, b) => (b.step.best < a.step.best ? b : a));
-  report({ suite: "mlp", name: "TensorFlow.js wasm (SIMD) step, AdamW", ms: tfjs.ms, bestMs: tfjs.best, note: `${(tfjs.best / best.step.best).toFixed(1)}× our fastest AdamW step (${best.name})` });
-  const sgdRow = results[3]!;
-  const adamRow = results[0]!;
-  const forward = Math.min(...results.map((r) => r.forward.best));
-  report({
-    suite: "mlp", name: "summary (best rounds)", ms: best.step.best,
-    target: 1.5, stepOverForward: best.step.best / forward, tfjsOverStep: tfjs.best / best.step.best,
-    adamwOverSgdMs: adamRow.step.best - sgdRow.step.best,
-    note: `AdamW step ${best.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(best.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tfjs.best / best.step.best).toFixed(1)}× slower (target ≥ 15); AdamW vs SGD +${(adamRow.step.best - sgdRow.step.best).toFixed(3)} ms`,
   });
+  const adamVariants = variants.slice(0, 3).map((v) => ({ name: v.name, step: get(`${v.name} step`) }));
+  const fastest = adamVariants.reduce((a, b) => (b.step.best < a.step.best ? b : a));
+  const tf = get("tfjs minimize");
+  const tfManual = get("tfjs manual");
+  report({ suite: "mlp", name: "TF.js wasm step, minimize() (autodiff)", ms: tf.ms, bestMs: tf.best, note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})` });
+  report({ suite: "mlp", name: "TF.js wasm step, hand-written backward", ms: tfManual.ms, bestMs: tfManual.best, note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step` });
+  const forward = Math.min(...variants.map((v) => get(`${v.name} forward`).best));
+  const sgdStep = get(`${variants[3]!.name} step`).best;
+  const adamStep = get(`${variants[0]!.name} step`).best;
+  report({
+    suite: "mlp", name: "summary (best rounds)", ms: fastest.step.best,
+    target: 1.5, stepOverForward: fastest.step.best / forward, tfjsOverStep: tf.best / fastest.step.best, adamwOverSgdMs: adamStep - sgdStep,
+    tfjsManualOverStep: tfManual.best / fastest.step.best,
+    note: `AdamW step ${fastest.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(fastest.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tf.best / fastest.step.best).toFixed(1)}× slower (hand-written: ${(tfManual.best / fastest.step.best).toFixed(1)}×; target ≥ 15); AdamW vs SGD +${(adamStep - sgdStep).toFixed(3)} ms`,
+  });
+  tfjs.release();
+  for (const s of sessions) await s.release();
 }
 
 // Other suites (UNet) are added here.
