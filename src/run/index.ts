@@ -15,3 +15,6 @@ export { listRunPictures, type RunPicture } from "./run-files.js";
 export { ProgressTracker, type ProgressOptions, type ProgressSnapshot } from "./progress.js";
 export { formatProgressLine, progressBundle, type ProgressContext } from "./progress-format.js";
 export { formatBytes, formatCount, formatDuration, formatLoss, formatRate } from "./format.js";
+export { show } from "./show.js";
+export { rollBack, type RollBackOptions, type RollBackResult } from "./roll-back.js";
+export { checkpointsTable, configDiffTable, diskUsageTable, inspectTable, pruneTable, verifyTable } from "./checkpoint-tables.js";

@@ -53,8 +53,8 @@ export const runMessages = {
   startingFromScratch(dir: string): string {
     return `No checkpoint in ${dir}: starting from scratch.`;
   },
-  configTitle(): string {
-    return "Run configuration";
+  configTitle(settings: number): string {
+    return `Run configuration (${settings} settings, recorded in every checkpoint)`;
   },
   skippedCheckpoint(name: string, problem: string, using: string): string {
     return `Checkpoint ${name} is damaged (${problem}); falling back to ${using}.`;

@@ -24,6 +24,7 @@ export interface Previewer {
 export interface PreviewSettings {
   readonly samples: number;
   readonly samplerSteps: number;
+  readonly eta: number;
   /** A fresh generator for each grid (the same stream every time). */
   readonly generator: () => Generator;
   /** Held-out (else training) images for the classifier. */
@@ -45,7 +46,7 @@ class DiffusionPreviewer implements Previewer {
   async render(session: TrainingSession<Batch>, caption: string): Promise<SampleGridResult> {
     const denoiser = await session.graph(SAMPLE_GRAPH, this.settings.samples);
     const steps = Math.min(this.settings.samplerSteps, this.model.schedule.steps);
-    const images = await sampleDdim(denoiser, this.model, this.settings.generator(), { steps });
+    const images = await sampleDdim(denoiser, this.model, this.settings.generator(), { steps, eta: this.settings.eta });
     // The model works in [−1, 1] (x_0 = 2·pixels − 1).
     return renderSampleGrid({ images, range: [-1, 1], caption });
   }

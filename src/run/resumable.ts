@@ -144,6 +144,7 @@ class Training {
       const chosen = choosePreviewer(o.model, {
         samples: o.preview.samples,
         samplerSteps: o.preview.samplerSteps,
+        eta: o.preview.eta,
         generator: () => this.root.fork("preview"),
         images: o.test ?? o.train,
       });
@@ -160,7 +161,8 @@ class Training {
       const hit = await store.resolve("auto");
       if (hit === undefined) {
         this.out.info(msg.startingFromScratch(o.dir));
-        this.out.table({ title: msg.configTitle(), columns: ["setting", "value"], rows: configRows(this.config) });
+        const rows = configRows(this.config);
+        this.out.table({ title: msg.configTitle(rows.length), columns: ["setting", "value"], rows, collapsed: true });
       } else {
         for (const s of hit.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, hit.name));
       }
@@ -224,7 +226,7 @@ class Training {
     if (!this.signal.aborted) {
       this.out.info(msg.training(startStep, o.steps));
       this.status = "training";
-      await this.refresh(session, loader, true);
+      await this.refresh(session, loader, false);
     }
     while (session.stepCount < o.steps && !this.signal.aborted) {
       const batch = loader.next();

@@ -29,7 +29,7 @@ export function runConfig(o: ResolvedOptions): JsonObject {
     evalBatches: o.evalBatches,
     epochCheckpoints: o.epochCheckpoints,
     bestMetric: { name: o.bestMetric.name, mode: o.bestMetric.mode },
-    preview: o.preview === undefined ? null : { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps },
+    preview: o.preview === undefined ? null : { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps, eta: o.preview.eta },
   };
   if (o.userConfig !== undefined) config.config = o.userConfig;
   return config;

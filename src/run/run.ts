@@ -24,6 +24,11 @@ export interface PreviewOptions {
   readonly samples?: number;
   /** DDIM steps per diffusion sample (default 20). */
   readonly samplerSteps?: number;
+  /**
+   * DDIM's η: 1 (default) adds DDPM-like noise at each step, 0 is deterministic DDIM. Measured on the
+   * tiny UNet after 1,500 steps: η = 0 leaves speckled backgrounds and blobs, η = 1 clean strokes.
+   */
+  readonly eta?: number;
 }
 
 /** Where the run's messages and live progress go. */

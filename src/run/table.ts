@@ -11,6 +11,8 @@ export interface Table {
   readonly numeric?: readonly number[];
   /** A line under the table (totals, what to do next). */
   readonly footer?: string;
+  /** HTML: folded under its title until clicked (long reference tables such as a run's config). */
+  readonly collapsed?: boolean;
 }
 
 function escapeHtml(text: string): string {
@@ -27,12 +29,15 @@ export function tableHtml(table: Table): string {
     `<${tag} style="text-align:${numeric.has(i) ? "right" : "left"};padding:2px 10px 2px 0;vertical-align:top">${escapeHtml(text)}</${tag}>`;
   const head = `<tr>${table.columns.map((c, i) => cell("th", c, i)).join("")}</tr>`;
   const body = table.rows.map((r) => `<tr>${r.map((c, i) => cell("td", c, i)).join("")}</tr>`).join("");
-  const title = table.title === undefined ? "" : `<div style="font-weight:bold;margin:4px 0">${escapeHtml(table.title)}</div>`;
   const footer = table.footer === undefined ? "" : `<div style="color:#666666;margin-top:4px">${escapeHtml(table.footer)}</div>`;
-  return (
-    `<div class="nbresume-table" style="font-family:var(--jp-code-font-family,monospace);font-size:12px">${title}` +
-    `<table style="border-collapse:collapse">${head}${body}</table>${footer}</div>`
-  );
+  const grid = `<table style="border-collapse:collapse">${head}${body}</table>${footer}`;
+  const style = "font-family:var(--jp-code-font-family,monospace);font-size:12px";
+  if (table.collapsed === true) {
+    const summary = escapeHtml(table.title ?? `${table.rows.length} rows`);
+    return `<details class="nbresume-table" style="${style}"><summary style="font-weight:bold;margin:4px 0;cursor:pointer">${summary}</summary>${grid}</details>`;
+  }
+  const title = table.title === undefined ? "" : `<div style="font-weight:bold;margin:4px 0">${escapeHtml(table.title)}</div>`;
+  return `<div class="nbresume-table" style="${style}">${title}${grid}</div>`;
 }
 
 export function tableMarkdown(table: Table): string {
@@ -64,6 +69,23 @@ export function tableText(table: Table): string {
   for (const r of table.rows) lines.push(line(r));
   if (table.footer !== undefined) lines.push(table.footer);
   return lines.join("\n");
+}
+
+/**
+ * A two-column settings table in a few lines for a terminal: rows grouped by the first segment of
+ * their name ("model.unet.widths" → group "model", "unet.widths=[16,32]").
+ */
+export function settingsText(table: Table): string {
+  const groups = new Map<string, string[]>();
+  for (const [name = "", value = ""] of table.rows) {
+    const dot = name.indexOf(".");
+    const group = dot < 0 ? name : name.slice(0, dot);
+    const item = dot < 0 ? value : `${name.slice(dot + 1)}=${value}`;
+    groups.set(group, [...(groups.get(group) ?? []), item]);
+  }
+  const width = Math.max(...[...groups.keys()].map((g) => g.length));
+  const lines = [...groups].map(([g, items]) => `  ${g.padEnd(width)}  ${items.join(" ")}`);
+  return [...(table.title === undefined ? [] : [table.title]), ...lines].join("\n");
 }
 
 /** A table's MIME bundle: text/html, text/markdown and text/plain. */

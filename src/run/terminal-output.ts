@@ -7,7 +7,7 @@ import type { TextSink } from "../notebook/terminal-display.js";
 import type { RenderedImage } from "../render/mime-bundle.js";
 import { formatProgressLine } from "./progress-format.js";
 import type { ProgressView, RunOutput } from "./run-output.js";
-import { tableText, type Table } from "./table.js";
+import { settingsText, tableText, type Table } from "./table.js";
 
 export interface TerminalOutputOptions {
   readonly stream: TextSink;
@@ -23,11 +23,13 @@ export class TerminalOutput implements RunOutput {
   readonly pictures = false;
   /** The progress line currently on screen (TTY only), redrawn after a message. */
   private drawn: string | undefined;
-  private lastPlainAt = Number.NEGATIVE_INFINITY;
+  private lastPlainAt: number;
   private readonly now: () => number;
 
   constructor(private readonly options: TerminalOutputOptions) {
     this.now = options.now ?? (() => performance.now());
+    // Without a TTY the first line comes one interval in: a run that ends sooner prints only its final line.
+    this.lastPlainAt = this.now();
   }
 
   private get tty(): boolean {
@@ -49,7 +51,8 @@ export class TerminalOutput implements RunOutput {
   }
 
   table(table: Table): void {
-    this.info(tableText(table));
+    // A collapsed table is reference material (a run's config): a few lines, not one per setting.
+    this.info(table.collapsed === true ? settingsText(table) : tableText(table));
   }
 
   image(image: RenderedImage, file?: string): void {

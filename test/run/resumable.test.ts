@@ -42,7 +42,7 @@ describe("resumable(): the run in-process", function () {
     assert.equal(result.startStep, 0);
     assert.equal(out.texts("info")[0], msg.startingFromScratch(dir));
     const config = out.texts("table")[0] ?? "";
-    assert.match(config, /^Run configuration\n/);
+    assert.match(config, /^Run configuration \(\d+ settings, recorded in every checkpoint\)\n/);
     assert.match(config, /model\.hidden = \[32\]/);
     assert.match(config, /batchSize = 32/);
 

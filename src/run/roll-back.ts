@@ -1,0 +1,65 @@
+/**
+ * Roll a run back to an earlier checkpoint (e.g. "best-previous" when the newest best looks
+ * wrong, or `step:N`): every checkpoint newer than it is moved, one atomic rename each, into
+ * `DIR/rolled-back-<time>/`, and `latest` is pointed at the target. The next train() resumes
+ * from the target, and nothing is deleted: delete the folder to free the space, or move a
+ * checkpoint back to undo. Holds the directory's writer lock while it works, so it never runs
+ * beside a training run.
+ */
+import { mkdir, rename } from "node:fs/promises";
+import * as path from "node:path";
+import { fsyncDir, nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
+import { LATEST_FILE } from "../checkpoint/naming.js";
+import { compareNewestFirst } from "../checkpoint/retention.js";
+import { CheckpointStore, type BestMetric, type CheckpointInfo, type CheckpointRef } from "../checkpoint/store.js";
+import { runMessages as msg } from "./messages.js";
+
+export interface RollBackOptions {
+  /** What "best" / "best-previous" rank by (default val_loss, lower is better, as resumable()). */
+  readonly bestMetric?: BestMetric;
+}
+
+export interface RollBackResult {
+  /** The checkpoint the run now resumes from. */
+  readonly target: CheckpointInfo;
+  /** Names of the checkpoints moved aside, newest first. */
+  readonly moved: readonly string[];
+  /** Where they went; undefined when nothing was newer. */
+  readonly aside: string | undefined;
+  readonly bytes: number;
+  /** One line saying what happened. */
+  readonly message: string;
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+export async function rollBack(dir: string, ref: CheckpointRef, options: RollBackOptions = {}): Promise<RollBackResult> {
+  if (typeof ref !== "string" || ref.length === 0) throw new TypeError(msg.badOption("rollBack ref", 'a checkpoint ref such as "best-previous" or "step:400"', ref));
+  const store = await CheckpointStore.open(dir, { bestMetric: options.bestMetric ?? { name: "val_loss", mode: "min" }, autoPrune: false });
+  try {
+    const target = await store.resolve(ref);
+    if (target === undefined) throw new RangeError(msg.badOption("rollBack ref", "a ref that names a checkpoint", ref));
+    const { checkpoints } = await store.list();
+    const newer = checkpoints.filter((c) => c.name !== target.name && compareNewestFirst(c, target) < 0).sort(compareNewestFirst);
+    let aside: string | undefined;
+    if (newer.length > 0) {
+      aside = path.join(store.dir, `rolled-back-${stamp(new Date())}`);
+      await mkdir(aside, { recursive: true });
+      for (const c of newer) await rename(c.path, path.join(aside, c.name));
+      await fsyncDir(nodeFs, store.dir);
+    }
+    await replaceFileAtomically(nodeFs, path.join(store.dir, LATEST_FILE), new TextEncoder().encode(`${target.name}\n`));
+    const bytes = newer.reduce((sum, c) => sum + c.bytes, 0);
+    return {
+      target,
+      moved: newer.map((c) => c.name),
+      aside,
+      bytes,
+      message: msg.rolledBack(target.name, target.step, newer.length, aside, bytes),
+    };
+  } finally {
+    await store.close();
+  }
+}

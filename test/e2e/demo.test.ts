@@ -1,0 +1,136 @@
+/**
+ * The MNIST diffusion demo end to end, as a user runs it: the compiled entry (what `npm run demo`
+ * runs) in child processes on one directory — resumed by a second run, stopped by real SIGINT and
+ * SIGTERM — against an uninterrupted run of the same configuration. Small settings (batch 4, 2 DDIM
+ * steps, 4 samples would be too few to look at, but the pipeline is the same).
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { runMessages as msg } from "../../src/run/messages.js";
+import { decodePng } from "../../src/render/image.js";
+import { REPO_ROOT } from "../support/jupyter-server.js";
+import { assertSameModel } from "../run/support.js";
+
+const ENTRY = join(REPO_ROOT, "dist", "demo", "main.js");
+/** The tiny preset at batch 4 with 2 DDIM steps per grid: seconds per run. */
+function small(checkpointEvery = 2): string[] {
+  return ["--preset", "tiny", "--batch-size", "4", "--sampler-steps", "2", "--checkpoint-every", String(checkpointEvery)];
+}
+
+interface DemoRun {
+  readonly stdout: () => string;
+  readonly done: Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>;
+  kill(signal: NodeJS.Signals): void;
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<void>;
+}
+
+function demo(args: readonly string[]): DemoRun {
+  const child = spawn(process.execPath, [ENTRY, ...args], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }>((resolve) =>
+    child.once("close", (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
+  return {
+    stdout: () => stdout,
+    done,
+    kill: (signal) => child.kill(signal),
+    async waitFor(pattern, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (!pattern.test(stdout)) {
+        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`the demo never printed ${pattern}; stdout:\n${stdout}\nstderr:\n${stderr}`);
+        await sleep(25);
+      }
+    },
+  };
+}
+
+async function finished(args: readonly string[]): Promise<string> {
+  const r = await demo(args).done;
+  assert.equal(r.code, 0, `demo ${args.join(" ")} exited ${r.code ?? r.signal}:\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+describe("npm run demo (the compiled demo entry)", function () {
+  this.timeout(180_000);
+  let root: string;
+
+  before(function () {
+    assert.ok(existsSync(ENTRY), `${ENTRY} is missing: run \`npm run build\` (npm test does) first`);
+    assert.ok(statSync(ENTRY).mtimeMs >= statSync(join(REPO_ROOT, "src", "demo", "demo.ts")).mtimeMs, "dist/ is older than src/demo: run `npm run build`");
+    root = mkdtempSync(join(tmpdir(), "nbresume-demo-"));
+  });
+
+  after(function () {
+    rmSync(root, { recursive: true, force: true });
+  });
+
+  it("resumes on a second run over the same directory and ends bitwise where one uninterrupted run ends", async function () {
+    const dir = join(root, "twice");
+    const first = await finished(["--dir", dir, "--steps", "3", ...small()]);
+    assert.match(first, new RegExp(`^${escape(msg.startingFromScratch(dir))}$`, "m"));
+    assert.match(first, /Finished at step 3 /);
+    assert.match(first, new RegExp(`^${escape(msg.outputsAt(dir))}$`, "m"), "it says where the outputs are");
+
+    const second = await finished(["--dir", dir, "--steps", "6", ...small()]);
+    assert.match(second, /^Found ckpt-step-00000003-final: step 3 · epoch 0 · loss [\d.]+ · final checkpoint, verified\.$/m);
+    assert.match(second, /^steps\s+3 → 6 \(allowed\)$/m, "the changed step count is shown as a harmless change");
+    assert.match(second, new RegExp(`^${escape(msg.resumed(3, 6, 0, 3))}$`, "m"));
+    assert.match(second, /Finished at step 6 /);
+
+    const whole = join(root, "whole");
+    await finished(["--dir", whole, "--steps", "6", ...small()]);
+    await assertSameModel(join(whole, "ckpt-step-00000006-final"), join(dir, "ckpt-step-00000006-final"));
+
+    const names = readdirSync(dir);
+    for (const n of ["preview-step-00000000.png", "preview-step-00000003.png", "samples-step-00000002.png", "samples-step-00000006.png"]) assert.ok(names.includes(n), `${n} missing: ${names.join(", ")}`);
+    const grid = await decodePng(readFileSync(join(dir, "samples-step-00000006.png")));
+    assert.ok(grid.width >= 300 && grid.height >= 300, `${grid.width}×${grid.height}: a 4×4 grid of 84 px digits`);
+  });
+
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    it(`stops on ${signal} with an emergency checkpoint, dies of the signal, and the next run continues from it`, async function () {
+      const dir = join(root, signal);
+      const running = demo(["--dir", dir, "--steps", "100000", ...small(1000)]);
+      await running.waitFor(/^Training 100,000 steps\.$/m);
+      await sleep(1500);
+      running.kill(signal);
+      const r = await running.done;
+      assert.equal(r.signal, signal, `exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+      const stopped = /^interrupted at step (\d+) — emergency checkpoint saved — rerun the cell to resume$/m.exec(r.stdout);
+      assert.ok(stopped !== null, r.stdout);
+      const step = Number(stopped[1]);
+      assert.ok(step > 0);
+      const store = await CheckpointStore.open(dir, { readOnly: true });
+      try {
+        const hit = await store.resolve("auto");
+        assert.equal(hit?.name, `ckpt-step-${String(step).padStart(8, "0")}-emergency`);
+        assert.equal((await store.verify(hit.path)).ok, true);
+        assert.deepEqual((await store.resumeCommand(hit.path)).argv?.slice(0, 6), ["npm", "run", "demo", "--", "--dir", dir]);
+      } finally {
+        await store.close();
+      }
+      const next = await finished(["--dir", dir, "--steps", String(step + 2), ...small(1000)]);
+      assert.match(next, new RegExp(`^Resuming at step ${step.toLocaleString("en-US")} of `, "m"));
+      assert.match(next, new RegExp(`Finished at step ${(step + 2).toLocaleString("en-US")} `));
+    });
+  }
+
+  it("rejects a bad argument with the usage hint and exit status 2", async function () {
+    const r = await demo(["--steps", "zero"]).done;
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /--steps must be a positive integer, got "zero"/);
+    assert.match(r.stderr, /npm run demo -- --help/);
+  });
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
