@@ -1,0 +1,116 @@
+/**
+ * Every notebook in notebooks/ runs top to bottom headless (nbconvert with the nbresume kernel)
+ * with its small setting (NBRESUME_SMOKE=1), in a copy inside a temporary project where
+ * node_modules/nbresume links to this checkout — so the runs it creates never land in the
+ * repository. Its outputs must contain real pictures: PNGs that decode, and the live display's
+ * HTML with the loss chart and sample grid inline.
+ */
+import assert from "node:assert/strict";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { decodePng } from "../../src/render/image.js";
+import { createJupyterEnv, NOTEBOOKS_DIR, REPO_ROOT, type JupyterEnv } from "../support/jupyter-server.js";
+import { executeNotebook, streamText, type NotebookCell, type NotebookJson } from "../support/nbconvert.js";
+
+function text(value: unknown): string {
+  return Array.isArray(value) ? value.join("") : String(value ?? "");
+}
+
+function source(cell: NotebookCell): string {
+  return Array.isArray(cell.source) ? cell.source.join("") : cell.source;
+}
+
+/** Every image/png output of the notebook, decoded. */
+async function pngs(nb: NotebookJson): Promise<{ cell: number; caption: string; width: number; height: number }[]> {
+  const out: { cell: number; caption: string; width: number; height: number }[] = [];
+  for (const [i, cell] of nb.cells.entries()) {
+    for (const o of cell.outputs ?? []) {
+      const png = o.data?.["image/png"];
+      if (png === undefined) continue;
+      const image = await decodePng(Buffer.from(text(png).replace(/\s/g, ""), "base64"));
+      out.push({ cell: i, caption: text(o.data?.["text/plain"]), width: image.width, height: image.height });
+    }
+  }
+  return out;
+}
+
+/** The live displays' final HTML (the dashboard: progress, loss chart and grid as data: URIs). */
+function dashboards(nb: NotebookJson): string[] {
+  return nb.cells.flatMap((c) => (c.outputs ?? []).map((o) => text(o.data?.["text/html"])).filter((h) => h.includes("nbresume-dashboard")));
+}
+
+function cellWith(nb: NotebookJson, code: string): NotebookCell {
+  const cell = nb.cells.find((c) => c.cell_type === "code" && source(c).includes(code));
+  assert.ok(cell !== undefined, `no cell contains ${code}`);
+  return cell;
+}
+
+describe("the notebooks in notebooks/, executed headless", function () {
+  this.timeout(300_000);
+  let project: string;
+  let jupyter: JupyterEnv;
+
+  before(function () {
+    project = mkdtempSync(join(tmpdir(), "nbresume-notebooks-"));
+    mkdirSync(join(project, "node_modules"));
+    symlinkSync(REPO_ROOT, join(project, "node_modules", "nbresume"));
+    jupyter = createJupyterEnv();
+  });
+
+  after(function () {
+    rmSync(project, { recursive: true, force: true });
+    jupyter?.remove();
+  });
+
+  async function execute(name: string): Promise<NotebookJson> {
+    copyFileSync(join(NOTEBOOKS_DIR, name), join(project, name));
+    return executeNotebook(join(project, name), { jupyter, env: { NBRESUME_SMOKE: "1" }, cellTimeoutSec: 240 });
+  }
+
+  it("finds exactly the three notebooks this suite knows", function () {
+    assert.deepEqual(readdirSync(NOTEBOOKS_DIR).filter((n) => n.endsWith(".ipynb")).sort(), ["checkpoints.ipynb", "mnist-classifier.ipynb", "mnist-diffusion.ipynb"]);
+  });
+
+  it("mnist-classifier.ipynb: trains, stops, resumes with a preview of labelled predictions, then says it is finished", async function () {
+    const nb = await execute("mnist-classifier.ipynb");
+    const images = await pngs(nb);
+    assert.ok(images.some((p) => p.caption.startsWith("step 0 · untrained model")), images.map((p) => p.caption).join("\n"));
+    assert.ok(images.some((p) => /^step 60 · loss [\d.]+ · final checkpoint/.test(p.caption)));
+    assert.ok(images.every((p) => p.width > 100 && p.height > 100));
+    const html = dashboards(nb);
+    assert.ok(html.length >= 1 && html.every((h) => h.includes("data:image/png;base64,")), "the live display carries the chart and grid");
+    const cells = nb.cells.filter((c) => c.cell_type === "code" && source(c).includes("run.train("));
+    assert.equal(cells.length, 3);
+    assert.match(streamText(cells[2]!, "stdout"), /^This run already finished: ckpt-step-00000060-final is at step 60/m);
+  });
+
+  it("mnist-diffusion.ipynb: the flagship runs through, with training digits, DDIM sample grids and the loss chart inline", async function () {
+    const nb = await execute("mnist-diffusion.ipynb");
+    const images = await pngs(nb);
+    assert.ok(images.some((p) => p.caption.startsWith("16 training digits") && p.width >= 300), images.map((p) => p.caption).join("\n"));
+    assert.ok(images.some((p) => p.caption.startsWith("step 0 · untrained model")));
+    assert.ok(images.some((p) => /^step 6 · loss [\d.]+ · final checkpoint/.test(p.caption)));
+    const html = dashboards(nb);
+    assert.ok(html.some((h) => (h.match(/data:image\/png;base64,/g) ?? []).length === 2), "chart and grid in the live display");
+    const train = streamText(cellWith(nb, "await run.train({ signal"), "stdout");
+    assert.match(train, /^(Finished at step 6 |interrupted at step \d+ — emergency checkpoint saved — rerun the cell to resume$)/m);
+    const rerun = streamText(cellWith(nb, "await run.train();"), "stdout");
+    assert.match(rerun, /^Found ckpt-step-\d{8}-(final|emergency): step \d+ /m);
+  });
+
+  it("checkpoints.ipynb: lists, inspects, verifies, diffs, rolls back, prunes and measures, all as tables", async function () {
+    const nb = await execute("checkpoints.ipynb");
+    const tables = nb.cells.flatMap((c) => (c.outputs ?? []).map((o) => text(o.data?.["text/plain"])).filter((t) => t !== ""));
+    const titles = tables.map((t) => t.split("\n")[0] ?? "");
+    for (const title of [/^Checkpoints in /, /^ckpt-step-\d{8}-\w+: \w+ · step \d+/, /^Verified \d+ checkpoint\(s\): (\d+) intact/, /^Config changes \(2\)$/, /^After the roll-back$/, /^Prune plan \(dry run: nothing deleted\)$/, /^Pruned \d+ checkpoint\(s\)$/, /^Disk usage of /]) {
+      assert.ok(titles.some((t) => title.test(t)), `no table titled ${title}; titles:\n${titles.join("\n")}`);
+    }
+    const verified = /^Verified (\d+) checkpoint\(s\): (\d+) intact/m.exec(tables.join("\n"));
+    assert.equal(verified?.[1], verified?.[2], "every checkpoint verifies");
+    assert.ok(nb.cells.every((c) => (c.outputs ?? []).every((o) => o.output_type !== "error")));
+    assert.match(streamText(cellWith(nb, "wider.train()"), "stdout"), /Not resuming .*\(model\.hidden\[0\]: 64 → 128/);
+    assert.match(streamText(cellWith(nb, "rollBack("), "stdout"), /^(Rolled back to|ckpt-step-\d{8}-\w+ \(step \d+\) is already the newest)/m);
+    assert.match(streamText(cellWith(nb, "output: \"silent\""), "stdout"), /^resumed at step \d+, now at 40 \(finished\)$/m);
+  });
+});
