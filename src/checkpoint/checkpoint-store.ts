@@ -2,13 +2,15 @@
  * The checkpoint store's implementation (the contract and the pipeline are in store.ts).
  * Each mechanism lives in its own file; this one sequences them:
  * lock.ts · durable-fs.ts · file-writer.ts · manifest.ts · state-file.ts · verify.ts ·
- * retention.ts · resolve.ts · disk-space.ts · messages.ts.
+ * retention.ts · resolve.ts · disk-space.ts · messages.ts; background saves: snapshot.ts ·
+ * save-outcomes.ts · background-writer.ts · worker-writer.ts (→ save-worker.ts).
  */
 import { constants as fsConstants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import * as path from "node:path";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
+import type { BackgroundJob, BackgroundWriter, WriterConfig } from "./background-writer.js";
 import { diffConfigs } from "./config-diff.js";
 import { DEFAULT_DISK_MARGIN, ensureFreeSpace } from "./disk-space.js";
 import {
@@ -17,7 +19,7 @@ import {
 import { type EndedFile, HashingFileWriter } from "./file-writer.js";
 import { createHash, hashBytes } from "./hash.js";
 import { NBRESUME_VERSION } from "./library-version.js";
-import { DirectoryLock } from "./lock.js";
+import { DirectoryLock, assertLockCurrent } from "./lock.js";
 import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, serializeManifest } from "./manifest.js";
 import { CheckpointErrorCode, badArgument, messages, summarizeProblems } from "./messages.js";
 import {
@@ -26,16 +28,19 @@ import {
 } from "./naming.js";
 import { type ParsedRef, candidatesFor, parseRef } from "./resolve.js";
 import { type ResolvedRetentionPolicy, compareNewestFirst, planRetention, resolveRetentionPolicy } from "./retention.js";
+import { DEFAULT_MAX_FAILED_SAVES, SaveOutcomes } from "./save-outcomes.js";
 import { fileByteSource, readSafetensors, safetensorsLayout, writeSafetensors } from "./safetensors/index.js";
 import { quoteCommand } from "./shell-quote.js";
+import { SnapshotBuffer, snapshotTensors } from "./snapshot.js";
 import { MAX_STATE_BYTES, parseState, serializeState, stateManifestMismatches } from "./state-file.js";
 import type {
-  BestMetric, CheckpointInfo, CheckpointKind, CheckpointListing, CheckpointProblem, CheckpointReader, CheckpointState,
+  BackgroundSave, BackgroundSaveStatus, BestMetric, CheckpointInfo, CheckpointKind, CheckpointListing, CheckpointProblem, CheckpointReader, CheckpointState,
   CheckpointStore, CheckpointStoreOptions, CheckpointTarget, ConfigDiff, DiskUsage, KindTotal, ListOptions,
   LoadedCheckpoint, Metrics, PruneOptions, PruneResult, ResolvedCheckpoint, ResumeInfo, RetentionPlan,
   SaveRequest, SavedCheckpoint, SkippedCheckpoint, VerifyResult,
 } from "./store.js";
 import { type DeepCheck, readManifest, verifyCheckpointDir } from "./verify.js";
+import { WorkerWriter } from "./worker-writer.js";
 
 const MAX_LATEST_BYTES = 4096;
 
@@ -69,7 +74,28 @@ function validateMetrics(metrics: unknown): Metrics {
   return out;
 }
 
-function validateSaveRequest(req: SaveRequest): { kind: CheckpointKind; step: number; epoch: number; metrics: Metrics; groups: [string, TensorGroup][] } {
+interface ValidRequest {
+  kind: CheckpointKind;
+  step: number;
+  epoch: number;
+  metrics: Metrics;
+  groups: [string, TensorGroup][];
+}
+
+/** What the lock gives the save pipeline: the main thread's DirectoryLock, or the writer thread's check of it. */
+interface WriterLock {
+  assertHeld(): Promise<void>;
+  release(): Promise<void>;
+}
+
+interface BackgroundSetup {
+  writer: "worker" | "inline";
+  maxFailedSaves: number;
+  /** For the worker writer (a writable store opened on node:fs). */
+  config: WriterConfig | undefined;
+}
+
+function validateSaveRequest(req: SaveRequest): ValidRequest {
   if (typeof req !== "object" || req === null) throw new TypeError(badArgument.saveRequest());
   if (!isCheckpointKind(req.kind)) throw new TypeError(badArgument.kind(CHECKPOINT_KINDS, req.kind));
   if (typeof req.step !== "number" || !Number.isSafeInteger(req.step) || req.step < 0) throw new RangeError(badArgument.count("step", req.step));
@@ -105,10 +131,26 @@ function corrupt(where: string, problems: CheckpointProblem[], cause?: unknown):
   });
 }
 
+function validateBackgroundOptions(options: CheckpointStoreOptions): { writer: "worker" | "inline"; maxFailedSaves: number } {
+  const customFs = options.fs !== undefined && options.fs !== nodeFs;
+  const writer = options.backgroundWriter ?? (customFs ? "inline" : "worker");
+  if (writer !== "worker" && writer !== "inline") throw new TypeError(badArgument.backgroundWriter(writer));
+  if (writer === "worker" && customFs) throw new TypeError(badArgument.workerWithFs());
+  const maxFailedSaves = options.maxFailedSaves ?? DEFAULT_MAX_FAILED_SAVES;
+  if (typeof maxFailedSaves !== "number" || !Number.isSafeInteger(maxFailedSaves) || maxFailedSaves < 1) {
+    throw new RangeError(badArgument.maxFailedSaves(maxFailedSaves));
+  }
+  return { writer, maxFailedSaves };
+}
+
 export class CheckpointStoreImpl implements CheckpointStore {
   private closed = false;
-  /** Saves and prunes run one at a time, in call order. */
+  private closing: Promise<void> | undefined;
+  /** Saves and prunes run one at a time, in call order; a background save holds it until committed. */
   private queue: Promise<unknown> = Promise.resolve();
+  private readonly outcomes: SaveOutcomes;
+  private readonly snapshots = new SnapshotBuffer();
+  private writer: BackgroundWriter | undefined;
 
   private constructor(
     readonly dir: string,
@@ -118,8 +160,11 @@ export class CheckpointStoreImpl implements CheckpointStore {
     private readonly bestMetric: BestMetric | undefined,
     private readonly margin: number,
     private readonly autoPrune: boolean,
-    private readonly lock: DirectoryLock | undefined,
-  ) {}
+    private readonly lock: WriterLock | undefined,
+    private readonly background: BackgroundSetup,
+  ) {
+    this.outcomes = new SaveOutcomes(dir, background.maxFailedSaves, background.writer);
+  }
 
   static open(dir: string, options: CheckpointStoreOptions & { readOnly: true }): Promise<CheckpointReader>;
   static open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore>;
@@ -129,6 +174,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     const bestMetric = validateBestMetric(options.bestMetric);
     const margin = options.diskMargin ?? DEFAULT_DISK_MARGIN;
     if (typeof margin !== "number" || !Number.isSafeInteger(margin) || margin < 0) throw new RangeError(badArgument.diskMargin(margin));
+    const { writer, maxFailedSaves } = validateBackgroundOptions(options);
     const fs = options.fs ?? nodeFs;
     const root = path.resolve(dir);
     const readOnly = options.readOnly === true;
@@ -136,11 +182,13 @@ export class CheckpointStoreImpl implements CheckpointStore {
     if (readOnly) {
       const stat = await fs.stat(root).catch(() => undefined);
       if (!stat?.isDirectory()) throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root), { where: root });
-      return new CheckpointStoreImpl(root, true, fs, policy, bestMetric, margin, false, undefined);
+      return new CheckpointStoreImpl(root, true, fs, policy, bestMetric, margin, false, undefined, { writer, maxFailedSaves, config: undefined });
     }
     await fs.mkdir(root, { recursive: true });
     const lock = await DirectoryLock.acquire(fs, root);
-    const store = new CheckpointStoreImpl(root, false, fs, policy, bestMetric, margin, options.autoPrune ?? true, lock);
+    const autoPrune = options.autoPrune ?? true;
+    const config: WriterConfig = { dir: root, keep: options.keep, bestMetric, diskMargin: margin, autoPrune, lockToken: lock.holder.token };
+    const store = new CheckpointStoreImpl(root, false, fs, policy, bestMetric, margin, autoPrune, lock, { writer, maxFailedSaves, config });
     try {
       await store.removeTempLeftovers();
     } catch (error) {
@@ -150,20 +198,118 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return store;
   }
 
+  /**
+   * The store as the background writer thread runs it: the main thread's options, node:fs, and
+   * a lock check against the main thread's lock token (it never takes or releases the lock).
+   */
+  static committerFor(config: WriterConfig): CheckpointStoreImpl {
+    const lock: WriterLock = { assertHeld: () => assertLockCurrent(nodeFs, config.dir, config.lockToken), release: async () => undefined };
+    return new CheckpointStoreImpl(
+      config.dir, false, nodeFs, resolveRetentionPolicy(config.keep), config.bestMetric, config.diskMargin, config.autoPrune, lock,
+      { writer: "inline", maxFailedSaves: DEFAULT_MAX_FAILED_SAVES, config: undefined },
+    );
+  }
+
   // ── writing ───────────────────────────────────────────────────────────────────────────────
 
-  save(request: SaveRequest): Promise<SavedCheckpoint> {
-    this.assertWritable("save()");
+  /** Validate, and serialize the state now: a bad state is the caller's error, before anything touches disk. */
+  private prepare(request: SaveRequest): { req: ValidRequest; stateBytes: Uint8Array } {
     const req = validateSaveRequest(request);
-    // Serialize the state now: a bad state is the caller's error, before anything touches disk.
     const stateBytes = serializeState(
       { kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, nbresume: NBRESUME_VERSION },
       request.state,
     );
-    return this.exclusive(() => this.commit(request, req, stateBytes));
+    return { req, stateBytes };
   }
 
-  private async commit(request: SaveRequest, req: ReturnType<typeof validateSaveRequest>, stateBytes: Uint8Array): Promise<SavedCheckpoint> {
+  save(request: SaveRequest): Promise<SavedCheckpoint> {
+    this.assertWritable("save()");
+    const { req, stateBytes } = this.prepare(request);
+    return this.exclusive(async () => {
+      const unreported = this.outcomes.take();
+      if (unreported) throw unreported;
+      try {
+        const saved = await this.commit(req, request.metadata, stateBytes);
+        this.outcomes.committed(saved);
+        return saved;
+      } catch (error) {
+        this.outcomes.foregroundFailed(error);
+        throw error;
+      }
+    });
+  }
+
+  saveInBackground(request: SaveRequest): Promise<BackgroundSave> {
+    this.assertWritable("saveInBackground()");
+    const { req, stateBytes } = this.prepare(request);
+    // Every tensor and metadata map checked now (the snapshot copies by these sizes): bad input throws here.
+    let metadata: Record<string, Record<string, string>> | undefined;
+    for (const [group, tensors] of req.groups) {
+      const given = request.metadata?.[group];
+      if (given !== undefined) (metadata ??= {})[group] = { ...given };
+      safetensorsLayout(tensors, metadata?.[group]);
+    }
+    return this.startBackground(req, metadata, stateBytes);
+  }
+
+  private async startBackground(req: ValidRequest, metadata: BackgroundJob["metadata"], stateBytes: Uint8Array): Promise<BackgroundSave> {
+    const t0 = performance.now();
+    await this.idle(); // at most one save in flight: the snapshot buffer is free again after this
+    const waitedMs = performance.now() - t0;
+    if (this.closing !== undefined) this.assertOpen(true);
+    const unreported = this.outcomes.take();
+    if (unreported) throw unreported;
+    const t1 = performance.now();
+    const snapshot = this.snapshots.take(req.groups);
+    const snapshotMs = performance.now() - t1;
+    const which = { name: checkpointDirName(req.step, req.kind), kind: req.kind, step: req.step };
+    const job: BackgroundJob = { kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, metadata, stateBytes, snapshot };
+    this.outcomes.started(which);
+    const committed = this.exclusive(async () => {
+      try {
+        const saved = await this.backgroundWriter().commit(job);
+        this.outcomes.committed(saved);
+        return saved;
+      } catch (error) {
+        this.outcomes.backgroundFailed(which, error);
+        throw error;
+      }
+    });
+    committed.catch(() => undefined); // the next call reports it; never an unhandled rejection
+    return { ...which, bytes: snapshot.layout.bytes, waitedMs, snapshotMs, committed };
+  }
+
+  /** Commit a background job's snapshot: what the writer thread and the inline writer run. */
+  commitPrepared(job: BackgroundJob): Promise<SavedCheckpoint> {
+    const groups = Object.entries(snapshotTensors(job.snapshot));
+    return this.commit({ kind: job.kind, step: job.step, epoch: job.epoch, metrics: job.metrics, groups }, job.metadata, job.stateBytes);
+  }
+
+  private backgroundWriter(): BackgroundWriter {
+    if (this.writer) return this.writer;
+    const config = this.background.config;
+    this.writer = this.background.writer === "worker" && config !== undefined
+      ? new WorkerWriter(config)
+      : { commit: (job) => this.commitPrepared(job), close: async () => undefined };
+    return this.writer;
+  }
+
+  async flush(): Promise<void> {
+    this.assertOpen();
+    await this.idle();
+    const unreported = this.outcomes.take();
+    if (unreported) throw unreported;
+  }
+
+  get backgroundStatus(): BackgroundSaveStatus {
+    return this.outcomes.status();
+  }
+
+  get pendingError(): NbresumeError | undefined {
+    return this.outcomes.status().pendingError;
+  }
+
+  private async commit(req: ValidRequest, givenMetadata: SaveRequest["metadata"], stateBytes: Uint8Array): Promise<SavedCheckpoint> {
     this.assertOpen();
     const { kind, step, epoch, metrics, groups } = req;
     const name = checkpointDirName(step, kind);
@@ -182,7 +328,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
 
     // 1. Exact sizes up front (layout validates every tensor), then the free-space check.
     const layouts = groups.map(([group, tensors]) => {
-      const given = request.metadata?.[group];
+      const given = givenMetadata?.[group];
       const metadata = given === undefined ? undefined : { ...given };
       return { group, tensors, metadata, size: safetensorsLayout(tensors, metadata).fileSize };
     });
@@ -672,11 +818,23 @@ export class CheckpointStoreImpl implements CheckpointStore {
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
 
-  async close(): Promise<void> {
-    if (this.closed) return;
-    await this.queue.catch(() => undefined);
+  close(): Promise<void> {
+    this.closing ??= this.closeNow();
+    return this.closing;
+  }
+
+  private async closeNow(): Promise<void> {
+    await this.idle();
     this.closed = true;
-    await this.lock?.release();
+    this.closing = Promise.resolve(); // a later close() just resolves
+    const unreported = this.outcomes.take();
+    try {
+      await this.writer?.close();
+    } finally {
+      this.snapshots.release();
+      await this.lock?.release();
+    }
+    if (unreported) throw unreported;
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
@@ -685,8 +843,17 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return run;
   }
 
-  private assertOpen(): void {
-    if (this.closed) throw new NbresumeError(CheckpointErrorCode.CLOSED, messages.closed(this.dir), { where: this.dir });
+  /** Until every queued save and prune has finished (including any queued meanwhile). */
+  private async idle(): Promise<void> {
+    for (;;) {
+      const queue = this.queue;
+      await queue;
+      if (queue === this.queue) return;
+    }
+  }
+
+  private assertOpen(closing = false): void {
+    if (this.closed || closing) throw new NbresumeError(CheckpointErrorCode.CLOSED, messages.closed(this.dir), { where: this.dir });
   }
 
   private assertWritable(operation: string): void {

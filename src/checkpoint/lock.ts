@@ -179,6 +179,16 @@ async function createGeneration(fsx: DurableFs, dir: string, gen: number, holder
   }
 }
 
+/**
+ * Throws CHECKPOINT_LOCK_LOST unless the lock file with `token` is the directory's current one.
+ * The background writer thread checks the main thread's lock this way before each commit.
+ */
+export async function assertLockCurrent(fsx: DurableFs, dir: string, token: string): Promise<void> {
+  const state = await readLockState(fsx, dir).catch(() => undefined);
+  if (state && state.holder.token === token && !state.holder.released) return;
+  throw new NbresumeError(CheckpointErrorCode.LOCK_LOST, messages.lockLost(dir, state?.holder), { where: dir });
+}
+
 /** The writer lock of one directory, held from acquireLock() until release(). */
 export class DirectoryLock {
   private released = false;
@@ -245,9 +255,7 @@ export class DirectoryLock {
 
   /** Throws CHECKPOINT_LOCK_LOST unless this lock is still the directory's current one. */
   async assertHeld(): Promise<void> {
-    const state = await readLockState(this.fsx, this.dir).catch(() => undefined);
-    if (state && state.holder.token === this.holder.token && !state.holder.released) return;
-    throw new NbresumeError(CheckpointErrorCode.LOCK_LOST, messages.lockLost(this.dir, state?.holder), { where: this.dir });
+    await assertLockCurrent(this.fsx, this.dir, this.holder.token);
   }
 
   async release(): Promise<void> {

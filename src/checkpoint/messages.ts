@@ -27,6 +27,10 @@ export const CheckpointErrorCode = {
   CLOSED: "CHECKPOINT_STORE_CLOSED",
   /** The operation needs a writable store. */
   READ_ONLY: "CHECKPOINT_READ_ONLY",
+  /** A background save failed; reported by the next save()/saveInBackground()/flush(); `cause` is why. */
+  BACKGROUND_SAVE_FAILED: "CHECKPOINT_BACKGROUND_SAVE_FAILED",
+  /** As BACKGROUND_SAVE_FAILED, and saves have now failed maxFailedSaves times in a row: stop training. */
+  SAVES_FAILING: "CHECKPOINT_SAVES_FAILING",
 } as const;
 
 export type CheckpointErrorCodeValue = (typeof CheckpointErrorCode)[keyof typeof CheckpointErrorCode];
@@ -98,6 +102,26 @@ export const messages = {
       (cleaned
         ? "The partial checkpoint was removed and every earlier checkpoint is intact."
         : "The partial checkpoint could not be removed now; it is never listed and the next writable open removes it.")
+    );
+  },
+  backgroundSaveFailed(what: string, detail: string, failures: number, limit: number): string {
+    return (
+      `The background save of ${what} failed: ${detail} ` +
+      `Every earlier checkpoint is intact; the next save tries again ` +
+      `(${failures} of ${limit} failures in a row allowed before training should stop).`
+    );
+  },
+  savesFailing(dir: string, failures: number, what: string, detail: string): string {
+    return (
+      `${failures} checkpoint saves in a row failed in ${dir}; the last, of ${what}: ${detail} ` +
+      `Stop training: progress is no longer being saved. Fix the cause (free disk space, check the directory), ` +
+      `then rerun to resume from the last committed checkpoint.`
+    );
+  },
+  writerStopped(dir: string, detail: string): string {
+    return (
+      `The background checkpoint writer for ${dir} stopped (${detail}); the save in flight was not committed ` +
+      `and every earlier checkpoint is intact. The next background save starts a new writer.`
     );
   },
   commitNotDurable(path: string, detail: string): string {
@@ -247,6 +271,10 @@ export const badArgument = {
   ref: (ref: unknown) => `checkpoint ref must be a non-empty string, got ${JSON.stringify(ref)}.`,
   stepRef: (ref: string) => `"${ref}" is not a step ref: write step:N with N an integer ≥ 0.`,
   target: () => "expected a checkpoint ref string or a CheckpointInfo with a path.",
+  backgroundWriter: (value: unknown) => `backgroundWriter must be "worker" or "inline", got ${JSON.stringify(value)}.`,
+  workerWithFs: () =>
+    'backgroundWriter "worker" cannot use a custom fs (functions cannot cross to a worker thread): use "inline" with `fs`, or drop `fs`.',
+  maxFailedSaves: (value: unknown) => `maxFailedSaves must be an integer ≥ 1, got ${String(value)}.`,
 } as const;
 
 function ordinal(n: number): string {

@@ -9,11 +9,29 @@
  *          size and hash → first that verifies, with every skipped one and why
  * load:    read each file through the safetensors reader, hashing every byte on the way
  *          → compare with the manifest → check state.json agrees with it
+ * saveInBackground: wait for the save in flight → report its failure, if any → copy every tensor
+ *          into the snapshot buffer → return; the save pipeline above then runs on the snapshot in
+ *          a worker thread (or inline) while training goes on
  * ```
+ *
+ * Background saves (durability rules):
+ * - At most one save is in flight. A new save()/saveInBackground() waits for it (never coalesced,
+ *   never dropped: each requested checkpoint is either committed or its failure reported), so
+ *   memory stays at one snapshot; choose a checkpoint interval longer than one save.
+ * - `latest` moves, and `committed` resolves, only once the checkpoint is renamed into place and
+ *   the root directory is fsync'd. A crash before that leaves only a `.tmp-…` directory, removed
+ *   on the next writable open; the previous checkpoint stays the newest.
+ * - A failed background save is reported by the next save()/saveInBackground()/flush()/close(),
+ *   which rejects with CHECKPOINT_BACKGROUND_SAVE_FAILED (`cause`: the save's own error) — or
+ *   CHECKPOINT_SAVES_FAILING once `maxFailedSaves` saves failed in a row: stop training then.
+ *   `backgroundStatus` shows it at any time (for a progress display).
+ * - flush() before relying on the newest checkpoint: at the end of a run, on interrupt (then
+ *   save() the emergency checkpoint: synchronous), before exiting.
  *
  * On disk (see ARCHITECTURE.md): `DIR/ckpt-step-00012000-rolling/{model,optimizer,…}.safetensors,
  * state.json, manifest.json`, `DIR/latest`, `DIR/.lock/`, `DIR/.tmp-…` (uncommitted, removed on open).
  */
+import type { NbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
 import type { DurableFs } from "./durable-fs.js";
 import type { Manifest } from "./manifest.js";
@@ -59,6 +77,16 @@ export interface CheckpointStoreOptions {
   autoPrune?: boolean;
   /** File-system operations; tests inject faults through this. Default: node:fs. */
   fs?: DurableFs;
+  /**
+   * Who commits background saves: "worker" (a worker thread does the whole write, hash, fsync,
+   * rename, `latest` and prune, at disk speed whatever the training loop does; the default) or
+   * "inline" (async I/O driven from this thread: it advances only while this thread's event loop
+   * turns, about one operation per training step). With a custom `fs`, "inline" (the default then;
+   * functions cannot cross to a worker).
+   */
+  backgroundWriter?: "worker" | "inline";
+  /** Saves failed in a row after which the failure is reported as CHECKPOINT_SAVES_FAILING (stop training). Default 3. */
+  maxFailedSaves?: number;
 }
 
 export interface SaveRequest {
@@ -68,8 +96,8 @@ export interface SaveRequest {
   /** Epoch, an integer ≥ 0. Default 0. */
   epoch?: number;
   /**
-   * Named tensor groups, each written to `<group>.safetensors`. Do not mutate the tensors until
-   * save() resolves (snapshot them with cloneTensor for a background save).
+   * Named tensor groups, each written to `<group>.safetensors`. save(): do not mutate the tensors
+   * until it resolves. saveInBackground(): free to change once its promise resolves (copied).
    */
   tensors: Readonly<Record<string, TensorGroup>>;
   /** The caller's JSON state (RNG, data cursor, loss history, `config`, `command`, …). */
@@ -222,6 +250,38 @@ export interface SavedCheckpoint extends CheckpointInfo {
   warnings: string[];
 }
 
+/** A background save whose snapshot is taken; the commit goes on meanwhile. */
+export interface BackgroundSave {
+  /** The checkpoint directory's name once committed. */
+  name: string;
+  kind: CheckpointKind;
+  step: number;
+  /** Tensor bytes copied into the snapshot. */
+  bytes: number;
+  /** Milliseconds the call waited for the save before it (0 when none was in flight). */
+  waitedMs: number;
+  /** Milliseconds spent copying the tensors (the call's own cost to the training loop). */
+  snapshotMs: number;
+  /**
+   * Resolves once the checkpoint is committed and durable and `latest` names it; rejects with the
+   * save's own error (also reported by the next call, see CheckpointStore). Never left unhandled.
+   */
+  committed: Promise<SavedCheckpoint>;
+}
+
+/** Background saves at a glance (for a progress display). */
+export interface BackgroundSaveStatus {
+  writer: "worker" | "inline";
+  /** The save being written, if any. */
+  inFlight: { name: string; kind: CheckpointKind; step: number; startedAt: string } | undefined;
+  /** A background failure the next save()/saveInBackground()/flush() will reject with. */
+  pendingError: NbresumeError | undefined;
+  /** Saves (of either kind) failed since the last commit. */
+  consecutiveFailures: number;
+  maxFailedSaves: number;
+  lastCommitted: { name: string; kind: CheckpointKind; step: number; committedAt: string } | undefined;
+}
+
 export interface ListOptions {
   /** Read and hash every file of every checkpoint. Default false (manifests only). */
   verify?: boolean;
@@ -273,7 +333,10 @@ export interface CheckpointReader {
   diffConfig(target: CheckpointTarget, config: unknown): Promise<ConfigDiff>;
   /** The command and config that continue the run from this checkpoint. */
   resumeCommand(target: CheckpointTarget): Promise<ResumeInfo>;
-  /** Release the lock (writable stores) after pending saves finish. Idempotent. */
+  /**
+   * Release the lock (writable stores) after pending saves finish, stop the background writer;
+   * rejects with an unreported background failure (after releasing). Idempotent.
+   */
   close(): Promise<void>;
 }
 
@@ -285,6 +348,22 @@ export interface CheckpointStore extends CheckpointReader {
    * (it fails verification) is replaced, with a warning.
    */
   save(request: SaveRequest): Promise<SavedCheckpoint>;
+  /**
+   * Waits for the save in flight, copies the tensors and returns: the commit (the same pipeline
+   * and guarantees as save()) runs in the background; `committed` tells when it is durable.
+   * Rejects, without saving, with an unreported background failure (see the rules above).
+   * Argument errors throw at once, as save()'s do.
+   */
+  saveInBackground(request: SaveRequest): Promise<BackgroundSave>;
+  /**
+   * Waits for the save in flight; rejects with an unreported background failure. Call it at the
+   * end of a run, on interrupt and before exiting. close() flushes too.
+   */
+  flush(): Promise<void>;
+  /** The background save in flight, an unreported failure, failures in a row. */
+  readonly backgroundStatus: BackgroundSaveStatus;
+  /** The unreported background failure, if any (the same as backgroundStatus.pendingError). */
+  readonly pendingError: NbresumeError | undefined;
 }
 
 export interface CheckpointStoreFactory {

@@ -1,0 +1,89 @@
+/**
+ * How the store's saves have gone: the background save in flight, a background failure not yet
+ * reported to a caller, and how many saves in a row failed. A background failure is never
+ * swallowed: it is kept here until the next save()/saveInBackground()/flush()/close() takes it
+ * and rejects with it (wrapped, the original as `cause`), once.
+ */
+import { NbresumeError, isNbresumeError } from "../errors.js";
+import { CheckpointErrorCode, messages } from "./messages.js";
+import type { BackgroundSaveStatus, CheckpointKind, SavedCheckpoint } from "./store.js";
+
+export const DEFAULT_MAX_FAILED_SAVES = 3;
+
+interface Which {
+  name: string;
+  kind: CheckpointKind;
+  step: number;
+}
+
+/** Bad arguments and "already saved" say nothing about the disk: they do not count as failures. */
+function countsAsFailure(error: unknown): boolean {
+  if (error instanceof TypeError || error instanceof RangeError) return false;
+  return !isNbresumeError(error, CheckpointErrorCode.EXISTS);
+}
+
+function detailOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class SaveOutcomes {
+  private inFlight: (Which & { startedAt: string }) | undefined;
+  private pending: NbresumeError | undefined;
+  private failures = 0;
+  private lastCommitted: (Which & { committedAt: string }) | undefined;
+
+  constructor(
+    private readonly dir: string,
+    readonly maxFailedSaves: number,
+    private readonly writer: "worker" | "inline",
+  ) {}
+
+  started(which: Which): void {
+    this.inFlight = { ...which, startedAt: new Date().toISOString() };
+  }
+
+  /** A save (foreground or background) committed. */
+  committed(saved: SavedCheckpoint): void {
+    this.inFlight = undefined;
+    this.failures = 0;
+    this.lastCommitted = { name: saved.name, kind: saved.kind, step: saved.step, committedAt: new Date().toISOString() };
+  }
+
+  /** A foreground save() failed: its caller has the error; only the count changes. */
+  foregroundFailed(error: unknown): void {
+    if (countsAsFailure(error)) this.failures++;
+  }
+
+  /** A background save failed: keep the error for the next call. */
+  backgroundFailed(which: Which, error: unknown): void {
+    this.inFlight = undefined;
+    if (countsAsFailure(error)) this.failures++;
+    const what = `the ${which.kind} checkpoint of step ${which.step}`;
+    const failing = this.failures >= this.maxFailedSaves;
+    this.pending = new NbresumeError(
+      failing ? CheckpointErrorCode.SAVES_FAILING : CheckpointErrorCode.BACKGROUND_SAVE_FAILED,
+      failing
+        ? messages.savesFailing(this.dir, this.failures, what, detailOf(error))
+        : messages.backgroundSaveFailed(what, detailOf(error), this.failures, this.maxFailedSaves),
+      { where: isNbresumeError(error) && error.where !== undefined ? error.where : this.dir, cause: error },
+    );
+  }
+
+  /** The unreported background failure, now reported (cleared). */
+  take(): NbresumeError | undefined {
+    const error = this.pending;
+    this.pending = undefined;
+    return error;
+  }
+
+  status(): BackgroundSaveStatus {
+    return {
+      writer: this.writer,
+      inFlight: this.inFlight === undefined ? undefined : { ...this.inFlight },
+      pendingError: this.pending,
+      consecutiveFailures: this.failures,
+      maxFailedSaves: this.maxFailedSaves,
+      lastCommitted: this.lastCommitted === undefined ? undefined : { ...this.lastCommitted },
+    };
+  }
+}
