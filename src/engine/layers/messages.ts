@@ -30,3 +30,7 @@ export function badIds(path: string, dtype: string): string {
 export function oddEmbeddingDim(dim: number): string {
   return `sinusoidalEmbedding: dim must be an even number ≥ 2, got ${dim}.`;
 }
+
+export function badTimesteps(shape: Shape): string {
+  return `sinusoidalEmbedding: timesteps must be a vector [N], got ${formatShape(shape)}.`;
+}

@@ -29,7 +29,7 @@ export function sinusoidalFrequencies(dim: number, maxPeriod = 10000): Float64Ar
 
 /** t [N] (any numeric dtype) → [N, dim] float32 sin/cos features. */
 export function sinusoidalEmbedding(t: Value, dim: number, maxPeriod = 10000): Value {
-  if (t.shape.length !== 1) throw new RangeError(msg.badRank("sinusoidalEmbedding", "", "[N]", t.shape));
+  if (t.shape.length !== 1) throw new RangeError(msg.badTimesteps(t.shape));
   const freqs = sinusoidalFrequencies(dim, maxPeriod);
   const g = t.graph;
   const f = g.constant(tensor("float32", [1, freqs.length], Float32Array.from(freqs)));

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { sinusoidalEmbedding, sinusoidalFrequencies, timestepEmbedding } from "../../../src/engine/layers/timestep-embedding.js";
 import * as msg from "../../../src/engine/layers/messages.js";
 import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
@@ -36,8 +37,10 @@ describe("layers: sinusoidal timestep embedding", () => {
     expected.forEach((v, i) => assert.ok(Math.abs(run.output[i]! - v) <= 1e-6));
   });
 
-  it("rejects an odd dimension", () => {
+  it("rejects an odd dimension and timesteps that are not a vector", () => {
     assert.throws(() => sinusoidalFrequencies(5), { name: "RangeError", message: msg.oddEmbeddingDim(5) });
+    const g = new GraphBuilder();
+    assert.throws(() => sinusoidalEmbedding(g.input("t", "int64", [2, 1]), 4), { name: "RangeError", message: msg.badTimesteps([2, 1]) });
   });
 
   it("timestepEmbedding adds Linear → SiLU → Linear with gradients for every parameter (float32, rtol 1e-2, atol 1e-3, all elements)", async () => {
