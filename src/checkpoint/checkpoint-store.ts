@@ -252,31 +252,46 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return this.startBackground(req, metadata, stateBytes);
   }
 
-  private async startBackground(req: ValidRequest, metadata: BackgroundJob["metadata"], stateBytes: Uint8Array): Promise<BackgroundSave> {
-    const t0 = performance.now();
-    await this.idle(); // at most one save in flight: the snapshot buffer is free again after this
-    const waitedMs = performance.now() - t0;
+  /**
+   * The save takes the next place in the queue at once; when its turn comes (the save before it
+   * has settled) it reports an unreported failure or takes the snapshot, resolves the caller's
+   * promise, and keeps the queue until its commit settles.
+   */
+  private startBackground(req: ValidRequest, metadata: BackgroundJob["metadata"], stateBytes: Uint8Array): Promise<BackgroundSave> {
     if (this.closing !== undefined) this.assertOpen(true);
-    const unreported = this.outcomes.take();
-    if (unreported) throw unreported;
-    const t1 = performance.now();
-    const snapshot = this.snapshots.take(req.groups);
-    const snapshotMs = performance.now() - t1;
-    const which = { name: checkpointDirName(req.step, req.kind), kind: req.kind, step: req.step };
-    const job: BackgroundJob = { kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, metadata, stateBytes, snapshot };
-    this.outcomes.started(which);
-    const committed = this.exclusive(async () => {
-      try {
-        const saved = await this.backgroundWriter().commit(job);
-        this.outcomes.committed(saved);
-        return saved;
-      } catch (error) {
-        this.outcomes.backgroundFailed(which, error);
-        throw error;
-      }
+    const t0 = performance.now();
+    return new Promise<BackgroundSave>((resolveSave, rejectSave) => {
+      const which = { name: checkpointDirName(req.step, req.kind), kind: req.kind, step: req.step };
+      const started = { ok: false };
+      const committed: Promise<SavedCheckpoint> = this.exclusive(async () => {
+        const waitedMs = performance.now() - t0;
+        const unreported = this.outcomes.take();
+        if (unreported) {
+          rejectSave(unreported);
+          throw unreported;
+        }
+        const t1 = performance.now();
+        const snapshot = this.snapshots.take(req.groups);
+        const snapshotMs = performance.now() - t1;
+        const job: BackgroundJob = { kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, metadata, stateBytes, snapshot };
+        this.outcomes.started(which);
+        started.ok = true;
+        resolveSave({ ...which, bytes: snapshot.layout.bytes, waitedMs, snapshotMs, committed });
+        try {
+          const saved = await this.backgroundWriter().commit(job);
+          this.outcomes.committed(saved);
+          return saved;
+        } catch (error) {
+          this.outcomes.backgroundFailed(which, error);
+          throw error;
+        }
+      });
+      // The next call reports a failure; never an unhandled rejection. (A save that never
+      // started rejected the caller's promise instead.)
+      committed.catch((error: unknown) => {
+        if (!started.ok) rejectSave(error);
+      });
     });
-    committed.catch(() => undefined); // the next call reports it; never an unhandled rejection
-    return { ...which, bytes: snapshot.layout.bytes, waitedMs, snapshotMs, committed };
   }
 
   /** Commit a background job's snapshot: what the writer thread and the inline writer run. */

@@ -35,6 +35,11 @@ export const CheckpointErrorCode = {
 
 export type CheckpointErrorCodeValue = (typeof CheckpointErrorCode)[keyof typeof CheckpointErrorCode];
 
+/** A detail that ends a sentence, with its full stop. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
 function mib(bytes: number): string {
   return `${(bytes / 1048576).toFixed(1)} MiB`;
 }
@@ -106,14 +111,14 @@ export const messages = {
   },
   backgroundSaveFailed(what: string, detail: string, failures: number, limit: number): string {
     return (
-      `The background save of ${what} failed: ${detail} ` +
+      `The background save of ${what} failed: ${sentence(detail)} ` +
       `Every earlier checkpoint is intact; the next save tries again ` +
       `(${failures} of ${limit} failures in a row allowed before training should stop).`
     );
   },
   savesFailing(dir: string, failures: number, what: string, detail: string): string {
     return (
-      `${failures} checkpoint saves in a row failed in ${dir}; the last, of ${what}: ${detail} ` +
+      `${failures} checkpoint saves in a row failed in ${dir}; the last, of ${what}: ${sentence(detail)} ` +
       `Stop training: progress is no longer being saved. Fix the cause (free disk space, check the directory), ` +
       `then rerun to resume from the last committed checkpoint.`
     );
