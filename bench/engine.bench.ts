@@ -37,6 +37,8 @@ interface Row {
   readonly ms: number;
   /** Milliseconds per iteration in the best round. */
   readonly bestMs?: number;
+  /** CPU milliseconds per iteration in the best round (see Timing.cpuBest). */
+  readonly cpuMs?: number;
   readonly note?: string;
   readonly [extra: string]: string | number | undefined;
 }
@@ -45,7 +47,11 @@ const rows: Row[] = [];
 function report(row: Row): void {
   rows.push(row);
   if (json) console.log(JSON.stringify(row));
-  else console.log(`${row.suite.padEnd(5)} ${row.name.padEnd(42)} ${row.ms.toFixed(3).padStart(8)} ms ${row.bestMs === undefined ? " ".repeat(17) : `(best ${row.bestMs.toFixed(3).padStart(7)} ms)`}  ${row.note ?? ""}`);
+  else {
+    const best = row.bestMs === undefined ? " ".repeat(17) : `(best ${row.bestMs.toFixed(3).padStart(7)} ms)`;
+    const cpu = row.cpuMs === undefined ? " ".repeat(12) : `cpu ${row.cpuMs.toFixed(3).padStart(7)}`;
+    console.log(`${row.suite.padEnd(4)} ${row.name.padEnd(40)} ${row.ms.toFixed(3).padStart(8)} ms ${best} ${cpu}  ${row.note ?? ""}`);
+  }
 }
 
 interface Timing {
@@ -53,6 +59,12 @@ interface Timing {
   readonly ms: number;
   /** The best round's mean time. */
   readonly best: number;
+  /**
+   * The best round's CPU time (user + system) per iteration, all threads of this process. With one
+   * onnxruntime thread it is what the step costs without time spent waiting for a core, so it
+   * varies less than wall time when other jobs share the machine.
+   */
+  readonly cpuBest: number;
   readonly rounds: readonly number[];
 }
 
@@ -69,14 +81,18 @@ interface Contender {
 async function race(contenders: readonly Contender[], options: { warmup: number; rounds: number }): Promise<Map<string, Timing>> {
   for (const c of contenders) for (let i = 0; i < Math.min(options.warmup, c.iterations * 2); i++) await c.run();
   const means = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
+  const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {
     for (const c of contenders) {
+      const c0 = process.cpuUsage();
       const t0 = performance.now();
       for (let i = 0; i < c.iterations; i++) await c.run();
       means.get(c.name)!.push((performance.now() - t0) / c.iterations);
+      const used = process.cpuUsage(c0);
+      cpu.get(c.name)!.push((used.user + used.system) / 1000 / c.iterations);
     }
   }
-  return new Map([...means].map(([name, m]) => [name, { ms: median(m), best: Math.min(...m), rounds: m }]));
+  return new Map([...means].map(([name, m]) => [name, { ms: median(m), best: Math.min(...m), cpuBest: Math.min(...cpu.get(name)!), rounds: m }]));
 }
 
 function median(xs: readonly number[]): number {
@@ -302,7 +318,7 @@ async function mlpSuite(): Promise<void> {
     const forward = get(`${v.name} forward`);
     const share = sessions[k]!.runShare();
     report({
-      suite: "mlp", name: `step ${v.name}`, ms: step.ms, bestMs: step.best, forwardMs: forward.ms, forwardBestMs: forward.best,
+      suite: "mlp", name: `step ${v.name}`, ms: step.ms, bestMs: step.best, cpuMs: step.cpuBest, forwardMs: forward.ms, forwardBestMs: forward.best, forwardCpuMs: forward.cpuBest,
       stepOverForward: step.best / forward.best, ortRunShare: share,
       note: `${(step.best / forward.best).toFixed(2)}× forward (best ${forward.best.toFixed(3)} ms); onnxruntime run() ${(100 * share).toFixed(1)}%, JS ${(100 * (1 - share)).toFixed(1)}%`,
     });
@@ -311,8 +327,8 @@ async function mlpSuite(): Promise<void> {
   const fastest = adamVariants.reduce((a, b) => (b.step.best < a.step.best ? b : a));
   const tf = get("tfjs minimize");
   const tfManual = get("tfjs manual");
-  report({ suite: "mlp", name: "TF.js wasm step, minimize() (autodiff)", ms: tf.ms, bestMs: tf.best, note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})` });
-  report({ suite: "mlp", name: "TF.js wasm step, hand-written backward", ms: tfManual.ms, bestMs: tfManual.best, note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step` });
+  report({ suite: "mlp", name: "TF.js wasm step, minimize() (autodiff)", ms: tf.ms, bestMs: tf.best, cpuMs: tf.cpuBest, note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})` });
+  report({ suite: "mlp", name: "TF.js wasm step, hand-written backward", ms: tfManual.ms, bestMs: tfManual.best, cpuMs: tfManual.cpuBest, note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step` });
   const forward = Math.min(...variants.map((v) => get(`${v.name} forward`).best));
   const sgdStep = get(`${variants[3]!.name} step`).best;
   const adamStep = get(`${variants[0]!.name} step`).best;
@@ -321,6 +337,13 @@ async function mlpSuite(): Promise<void> {
     target: 1.5, stepOverForward: fastest.step.best / forward, tfjsOverStep: tf.best / fastest.step.best, adamwOverSgdMs: adamStep - sgdStep,
     tfjsManualOverStep: tfManual.best / fastest.step.best,
     note: `AdamW step ${fastest.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(fastest.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tf.best / fastest.step.best).toFixed(1)}× slower (hand-written: ${(tfManual.best / fastest.step.best).toFixed(1)}×; target ≥ 15); AdamW vs SGD +${(adamStep - sgdStep).toFixed(3)} ms`,
+  });
+  const adam1 = get(`${variants[0]!.name} step`);
+  const fwd1 = get(`${variants[0]!.name} forward`);
+  report({
+    suite: "mlp", name: "summary (CPU time, 1 thread)", ms: adam1.cpuBest,
+    stepOverForward: adam1.cpuBest / fwd1.cpuBest, tfjsOverStep: tf.cpuBest / adam1.cpuBest, tfjsManualOverStep: tfManual.cpuBest / adam1.cpuBest,
+    note: `AdamW flat step ${adam1.cpuBest.toFixed(3)} ms CPU = ${(adam1.cpuBest / fwd1.cpuBest).toFixed(2)}× forward ${fwd1.cpuBest.toFixed(3)} ms; TF.js wasm ${(tf.cpuBest / adam1.cpuBest).toFixed(1)}× (hand-written ${(tfManual.cpuBest / adam1.cpuBest).toFixed(1)}×); SGD step ${get(`${variants[3]!.name} step`).cpuBest.toFixed(3)} ms`,
   });
   tfjs.release();
   for (const s of sessions) await s.release();
