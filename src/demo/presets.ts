@@ -17,8 +17,8 @@ export interface DemoPreset {
 }
 
 export const DEMO_PRESETS: Readonly<Record<UNetPreset, DemoPreset>> = {
-  tiny: { unet: "tiny", batchSize: 32, lr: 2e-3, warmupSteps: 100, steps: 1500, checkpointEvery: 250, evalBatches: 2 },
-  small: { unet: "small", batchSize: 64, lr: 1e-3, warmupSteps: 200, steps: 3000, checkpointEvery: 250, evalBatches: 2 },
+  tiny: { unet: "tiny", batchSize: 32, lr: 2e-3, warmupSteps: 100, steps: 3000, checkpointEvery: 250, evalBatches: 8 },
+  small: { unet: "small", batchSize: 64, lr: 1e-3, warmupSteps: 200, steps: 3000, checkpointEvery: 250, evalBatches: 4 },
 };
 
 export const DEFAULT_DEMO_DIR = "runs/mnist-diffusion";

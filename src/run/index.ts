@@ -4,7 +4,7 @@
  */
 export { resumable } from "./resumable.js";
 export type {
-  CheckpointRecord, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, TrainOptions, TrainResult, TrainStatus,
+  CheckpointRecord, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, TrainOptions, TrainResult, TrainStatus, TrainTimings,
 } from "./run.js";
 export type { ProgressView, RunOutput } from "./run-output.js";
 export { NotebookOutput, type NotebookOutputOptions } from "./notebook-output.js";
@@ -18,3 +18,4 @@ export { formatBytes, formatCount, formatDuration, formatLoss, formatRate } from
 export { show } from "./show.js";
 export { rollBack, type RollBackOptions, type RollBackResult } from "./roll-back.js";
 export { checkpointsTable, configDiffTable, diskUsageTable, inspectTable, pruneTable, verifyTable } from "./checkpoint-tables.js";
+export { releaseCachedSession } from "./session-cache.js";

@@ -9,10 +9,11 @@
  *    ├─ 1. resolve ─────── open dir (writer lock) → newest checkpoint that verifies
  *    │                      damaged newer ones skipped, and said so │ none: "starting from scratch" + config
  *    ├─ 2. verify+preview ─ load (every byte hashed) → config diff (unsafe change: stop, say how to
- *    │                      override) → weights into the session → sample grid (DDIM samples or
+ *    │                      override) → sample grid from the checkpoint's weights (DDIM samples or
  *    │                      labelled predictions) → shown inline + preview-step-N.png
- *    ├─ 3. resume ──────── step, epoch, optimizer, schedule, RNG (the session's state dict),
- *    │                      data cursor, loss history, best metric │ already at `steps`: say so, stop
+ *    ├─ 3. resume ──────── training session (the previous run's, if it fits) → its state dict: step,
+ *    │                      optimizer, schedule, RNG │ data cursor, loss history, best metric
+ *    │                      │ already at `steps`: say so, stop
  *    ├─ 4. loop ─────────── step → progress (ONE display updated in place; chart and grid
  *    │        ▲             re-rendered only now and then) → yield to the event loop
  *    │        │
@@ -29,7 +30,7 @@
  */
 import { basename } from "node:path";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
-import { CheckpointStore, type CheckpointKind, type LoadedCheckpoint, type Metrics, type ResolvedCheckpoint } from "../checkpoint/store.js";
+import { CheckpointStore, type CheckpointKind, type LoadedCheckpoint, type Metrics } from "../checkpoint/store.js";
 import { diffConfigs } from "../checkpoint/config-diff.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
@@ -54,7 +55,8 @@ import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config
 import { listRunPictures, previewFileName, pruneSampleGrids, samplesFileName, writeRunFile } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import { parseRunState, RUN_STATE_VERSION, type BestSoFar, type RunState } from "./run-state.js";
-import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, TrainOptions, TrainResult, TrainStatus } from "./run.js";
+import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
+import { checkinSession, checkoutSession } from "./session-cache.js";
 
 /** Live view redraws: a notebook gets new pictures over the wire each time, a terminal only a line. */
 const REFRESH_MS_NOTEBOOK = 1000;
@@ -83,6 +85,11 @@ export function resumable(options: ResumableOptions): Run {
       return runExclusive(resolved.dir, (signal) => new Training(resolved, config, own === undefined ? signal : AbortSignal.any([signal, own]), own).run());
     },
   };
+}
+
+/** What a compiled session depends on; equal keys can share one (session-cache.ts). */
+function sessionKey(o: ResolvedOptions): string {
+  return JSON.stringify([o.model.config, o.optimizer.config, o.schedule.config, o.batchSize, o.seed, o.clipGradNorm ?? null, o.threads ?? null]);
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -128,6 +135,10 @@ class Training {
   private diskNoteFresh = false;
   private status = "starting";
   private tracker: ProgressTracker | undefined;
+  private readonly startedAt = performance.now();
+  private readonly timings: { -readonly [K in keyof TrainTimings]: TrainTimings[K] } = {
+    resolved: Number.NaN, reusedSession: false, compiled: Number.NaN, loaded: undefined, previewed: undefined, training: undefined, firstStep: undefined,
+  };
 
   constructor(
     private readonly o: ResolvedOptions,
@@ -145,6 +156,7 @@ class Training {
         samples: o.preview.samples,
         samplerSteps: o.preview.samplerSteps,
         eta: o.preview.eta,
+        threads: o.threads,
         generator: () => this.root.fork("preview"),
         images: o.test ?? o.train,
       });
@@ -159,6 +171,7 @@ class Training {
     const store = await CheckpointStore.open(o.dir, { ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
     try {
       const hit = await store.resolve("auto");
+      this.timings.resolved = this.elapsed();
       if (hit === undefined) {
         this.out.info(msg.startingFromScratch(o.dir));
         const rows = configRows(this.config);
@@ -166,61 +179,75 @@ class Training {
       } else {
         for (const s of hit.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, hit.name));
       }
-      const session = await createTrainingSession({
-        model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"),
-        ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
-        ...(o.threads === undefined ? {} : { threads: o.threads }),
-      });
+
+      // ── 2. Verify + preview ──────────────────────────────────────────────────────────────────
+      let resumed: { loaded: LoadedCheckpoint; saved: RunState } | undefined;
+      if (hit !== undefined) {
+        const loaded = await store.load(hit); // hashes every byte again while reading
+        const saved = this.checkedState(loaded);
+        this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
+        this.checkConfig(loaded, saved);
+        resumed = { loaded, saved };
+        this.resumedFrom = record(loaded);
+        this.lastCheckpoint = this.resumedFrom;
+        this.timings.loaded = this.elapsed();
+        // From the checkpoint's own weights, before the training graph compiles: seen sooner.
+        await this.preview(loaded.tensors["model"] ?? {}, loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind));
+      }
+
+      // ── 3. Resume exactly: the session (reused from the previous run in this process when it
+      // fits, see session-cache.ts), then its state dict and everything else.
+      const key = sessionKey(o);
+      const cached = resumed === undefined ? undefined : checkoutSession(key);
+      this.timings.reusedSession = cached !== undefined;
+      const session =
+        cached ??
+        (await createTrainingSession({
+          model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"),
+          ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
+          ...(o.threads === undefined ? {} : { threads: o.threads }),
+        }));
+      this.timings.compiled = this.elapsed();
+      let reusable = false;
       try {
-        return await this.train(store, session, hit);
+        // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
+        if (resumed === undefined) await this.preview(session.parameters(), 0, msg.freshPreviewCaption());
+        const result = await this.train(store, session, resumed, hit?.name);
+        reusable = true;
+        return result;
       } finally {
         this.out.end();
-        await session.release();
+        if (reusable) await checkinSession(key, session);
+        else await session.release();
       }
     } finally {
       await store.close();
     }
   }
 
-  private async train(store: CheckpointStore, session: TrainingSession<Batch>, hit: ResolvedCheckpoint | undefined): Promise<TrainResult> {
+  private async train(store: CheckpointStore, session: TrainingSession<Batch>, resumed: { loaded: LoadedCheckpoint; saved: RunState } | undefined, name: string | undefined): Promise<TrainResult> {
     const o = this.o;
     const loader = new DataLoader(o.train, { batchSize: o.batchSize, generator: this.root.fork("data") });
 
-    // ── 2. Verify + preview ────────────────────────────────────────────────────────────────────
-    let saved: RunState | undefined;
-    let caption = msg.freshPreviewCaption();
-    if (hit !== undefined) {
-      const loaded = await store.load(hit); // hashes every byte again while reading
-      saved = this.checkedState(loaded);
-      this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
-      this.checkConfig(loaded, saved);
+    // ── 3. Resume exactly (continued) ──────────────────────────────────────────────────────────
+    if (resumed !== undefined) {
+      const { loaded, saved } = resumed;
       this.loadWeights(session, loaded, saved);
-      this.resumedFrom = record(loaded);
-      this.lastCheckpoint = this.resumedFrom;
-      caption = msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind);
-    }
-    // What the model can do right now (noise or chance-level guesses on a fresh start).
-    const grid = await this.renderGrid(session, caption);
-    if (grid !== undefined) {
-      this.previewFile = await writeRunFile(o.dir, previewFileName(session.stepCount), grid.bundle["image/png"]);
-      this.grid = grid;
-      this.out.image(grid, this.previewFile);
-    }
-
-    // ── 3. Resume exactly ──────────────────────────────────────────────────────────────────────
-    const startStep = session.stepCount;
-    if (saved !== undefined) {
       this.restoreCursor(loader, saved);
       this.history = LossHistory.fromJSON(saved.history) ?? new LossHistory();
       this.best = saved.best;
       this.validation = saved.validation;
+    }
+    const startStep = session.stepCount;
+    if (resumed !== undefined) {
       if (startStep >= o.steps) {
-        this.out.info(msg.alreadyFinished(startStep, o.steps, hit?.name ?? ""));
+        this.out.info(msg.alreadyFinished(startStep, o.steps, name ?? ""));
         return this.result("already-finished", session, startStep, undefined);
       }
       this.out.info(msg.resumed(startStep, o.steps, loader.epoch, loader.position));
     }
     this.tracker = new ProgressTracker({ total: o.steps, startStep, startTimeMs: performance.now(), lossHistory: this.history.recent(SMOOTHING_SEED) });
+    this.timings.training = this.elapsed();
 
     // ── 4. Loop with live progress (5. saves inside) ───────────────────────────────────────────
     if (!this.signal.aborted) {
@@ -231,6 +258,7 @@ class Training {
     while (session.stepCount < o.steps && !this.signal.aborted) {
       const batch = loader.next();
       const r = await session.step(batch);
+      this.timings.firstStep ??= this.elapsed();
       this.history.record(r.step, r.loss);
       this.tracker.record(r.step, performance.now(), r.loss);
       await this.afterStep(store, session, loader, r.step, batch.epochEnded);
@@ -291,14 +319,24 @@ class Training {
     }
   }
 
-  private async renderGrid(session: TrainingSession<Batch>, caption: string): Promise<RenderedImage | undefined> {
+  private async renderGrid(parameters: TensorGroup, caption: string): Promise<RenderedImage | undefined> {
     if (this.previewer === undefined) return undefined;
     try {
-      return await this.previewer.render(session, caption);
+      return await this.previewer.render(parameters, caption);
     } catch (error) {
       this.out.warn(msg.previewFailed(detail(error)));
       return undefined;
     }
+  }
+
+  /** The grid of what these parameters do: shown inline and saved as preview-step-N.png. */
+  private async preview(parameters: TensorGroup, step: number, caption: string): Promise<void> {
+    const grid = await this.renderGrid(parameters, caption);
+    if (grid === undefined) return;
+    this.previewFile = await writeRunFile(this.o.dir, previewFileName(step), grid.bundle["image/png"]);
+    this.grid = grid;
+    this.out.image(grid, this.previewFile);
+    this.timings.previewed = this.elapsed();
   }
 
   // ── 3. helpers ───────────────────────────────────────────────────────────────────────────────
@@ -316,6 +354,10 @@ class Training {
   }
 
   // ── 4. helpers ───────────────────────────────────────────────────────────────────────────────
+
+  private elapsed(): number {
+    return performance.now() - this.startedAt;
+  }
 
   private smoothedLoss(): number | undefined {
     return this.tracker?.snapshot(performance.now()).smoothedLoss;
@@ -468,7 +510,7 @@ class Training {
 
     let file: string | undefined;
     if (kind !== "emergency") {
-      const grid = await this.renderGrid(session, msg.previewCaption(step, lossOf(metrics), kind));
+      const grid = await this.renderGrid(session.parameters(), msg.previewCaption(step, lossOf(metrics), kind));
       if (grid !== undefined) {
         file = await writeRunFile(this.o.dir, samplesFileName(step), grid.bundle["image/png"]);
         this.grid = grid;
@@ -518,6 +560,7 @@ class Training {
       stopReason: reason,
       previewFile: this.previewFile,
       samplesFile: this.samplesFile,
+      timings: { ...this.timings },
     };
     // A notebook prints a cell's last value: one line, not the whole object.
     Object.defineProperty(result, Symbol.for("nodejs.util.inspect.custom"), {

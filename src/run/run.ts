@@ -96,6 +96,24 @@ export interface TrainOptions {
   readonly signal?: AbortSignal;
 }
 
+/** When each phase of train() ended, in ms since train() was called (undefined: it did not happen). */
+export interface TrainTimings {
+  /** Store opened (writer lock) and the newest checkpoint found and verified. */
+  readonly resolved: number;
+  /** Whether the session compiled by the previous run in this process was reused (a rerun in a live kernel). */
+  readonly reusedSession: boolean;
+  /** The training session compiled (or taken from the previous run). */
+  readonly compiled: number;
+  /** Checkpoint loaded (hashed again), config compared, state restored. */
+  readonly loaded: number | undefined;
+  /** Preview rendered, shown and saved. */
+  readonly previewed: number | undefined;
+  /** Everything restored, the loop about to take its first step: the rerun-to-resume latency. */
+  readonly training: number | undefined;
+  /** The first step of this train() done. */
+  readonly firstStep: number | undefined;
+}
+
 export interface TrainResult {
   readonly status: TrainStatus;
   /** Completed steps when train() returned. */
@@ -116,6 +134,7 @@ export interface TrainResult {
   /** The preview picture written on resume, and the newest sample grid, if any. */
   readonly previewFile: string | undefined;
   readonly samplesFile: string | undefined;
+  readonly timings: TrainTimings;
 }
 
 export interface Run {

@@ -77,7 +77,8 @@ describe("resumable(): the run in-process", function () {
   });
 
   it("commits an emergency checkpoint when stopped between steps, and a rerun ends bitwise where an uninterrupted run ends", async function () {
-    const options: Partial<ResumableOptions> = { steps: 400, checkpointEvery: 1000, evalEvery: false };
+    // Long enough that a progress redraw (every 250 ms) lands mid-run however fast the machine is.
+    const options: Partial<ResumableOptions> = { steps: 3000, checkpointEvery: 10_000, evalEvery: false };
     const whole = await (await mlpRun(join(root, "whole"), options)).train();
     assert.equal(whole.status, "finished");
 
@@ -90,7 +91,7 @@ describe("resumable(): the run in-process", function () {
     assert.equal(first.status, "interrupted");
     assert.equal(first.stopReason, "aborted");
     const k = first.step;
-    assert.ok(k >= 20 && k < 400, `stopped at ${k}`);
+    assert.ok(k >= 20 && k < 3000, `stopped at ${k}`);
     assert.equal(first.checkpoint?.kind, "emergency");
     assert.equal(first.checkpoint?.step, k);
     assert.equal(out.texts("info").at(-1), msg.interrupted(k));
@@ -108,13 +109,13 @@ describe("resumable(): the run in-process", function () {
     assert.equal(second.startStep, k);
     assert.equal(second.resumedFrom?.kind, "emergency");
     const perEpoch = Math.floor(9003 / 32);
-    assert.ok(again.texts("info").includes(msg.resumed(k, 400, Math.floor(k / perEpoch), k % perEpoch)), again.texts("info").join("\n"));
+    assert.ok(again.texts("info").includes(msg.resumed(k, 3000, Math.floor(k / perEpoch), k % perEpoch)), again.texts("info").join("\n"));
     await assertSameModel(whole.checkpoint!.path, second.checkpoint!.path);
   });
 
   it("stops a run still going when the same directory is run again (superseded), so there is never a second writer", async function () {
     const dir = join(root, "rerun");
-    const options: Partial<ResumableOptions> = { steps: 3000, checkpointEvery: 5000, evalEvery: false };
+    const options: Partial<ResumableOptions> = { steps: 20_000, checkpointEvery: 50_000, evalEvery: false };
     let started!: () => void;
     const going = new Promise<void>((r) => (started = r));
     const firstOut = new RecordingOutput(false, (view) => {
@@ -180,6 +181,7 @@ describe("resumable(): the run in-process", function () {
     const r = await (await mlpRun(dir, { steps: 80, evalEvery: 20, output: out })).train();
     assert.equal(r.status, "finished");
     assert.equal(r.startStep, 40);
+    assert.equal(r.timings.reusedSession, true, "a rerun in the same process reuses the compiled session");
     const table = out.texts("table")[0] ?? "";
     assert.match(table, /^steps = 40 → 80 \(allowed\)$/m);
     assert.match(table, /^evalEvery = 40 → 20 \(allowed\)$/m);
@@ -192,6 +194,23 @@ describe("resumable(): the run in-process", function () {
     } finally {
       await store.close();
     }
+  });
+
+  it("compiles a new session when a change alters training (here the learning rate), shows it, and trains with the new rate", async function () {
+    const dir = join(root, "lr");
+    await (await mlpRun(dir, { steps: 40 })).train();
+    const out = new RecordingOutput();
+    const changed = { schedule: constantLr(1e-3) };
+    const r = await (await mlpRun(dir, { steps: 80, ...changed, output: out })).train();
+    assert.equal(r.timings.reusedSession, false);
+    assert.match(out.texts("table")[0] ?? "", /^schedule\.name = "cosine" → "constant" \(allowed: training continues differently from here\)$/m);
+    // Continuing the same way again reuses that session, and ends where one run with that schedule from step 40 ends.
+    const again = await (await mlpRun(dir, { steps: 120, ...changed })).train();
+    assert.equal(again.timings.reusedSession, true);
+    const other = join(root, "lr-other");
+    await (await mlpRun(other, { steps: 40 })).train();
+    await (await mlpRun(other, { steps: 120, ...changed })).train();
+    await assertSameModel(join(dir, "ckpt-step-00000120-final"), join(other, "ckpt-step-00000120-final"));
   });
 
   it("falls back past a damaged newest checkpoint, says which file is wrong, and still ends where an undisturbed run ends", async function () {
