@@ -1,6 +1,7 @@
 /**
  * Checkpoint store throughput on a 256 MiB checkpoint, as ratios to what the same machine does
- * with plain node:fs in the same run. Run: node --import tsx bench/checkpoint.bench.ts [--json] [--reps N]
+ * with plain node:fs in the same run. Run: node --import tsx bench/checkpoint.bench.ts [--json] [--reps N] [--mib N]
+ * (bench/suite.ts calls checkpointBench()).
  *   raw write   the same tensor bytes written with plain fs to two files, each fsync'd
  *   save        store.save(): temp dir, hash while writing, fsync every file + dirs, rename
  *   raw read    the same two files read with plain fs into preallocated buffers (page cache)
@@ -18,20 +19,23 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CheckpointStore, type ResolvedCheckpoint } from "../src/checkpoint/index.js";
 import type { TensorGroup } from "../src/tensor.js";
+import { type BenchRow, isMain } from "./bench-row.js";
 
 const MiB = 1024 * 1024;
-const args = process.argv.slice(2);
-const json = args.includes("--json");
-const repsAt = args.indexOf("--reps");
-const REPS = repsAt >= 0 ? Number(args[repsAt + 1]) : 8;
 
 // Collect the previous repetition's 256 MiB of garbage before each timed step, so a step is not
 // charged for freeing what the one before it allocated (a resume loads once, into a fresh process).
-setFlagsFromString("--expose-gc");
-const collect = runInNewContext("gc") as () => void;
+let collect: () => void = () => undefined;
+function exposeGc(): void {
+  setFlagsFromString("--expose-gc");
+  collect = runInNewContext("gc") as () => void;
+}
 
-/** 256 MiB in all: a model of 24 × 4 MiB + 32 × 1 MiB + small tensors, and 128 MiB of moments. */
-function makeGroups(): { groups: Record<string, TensorGroup>; bytes: number } {
+/**
+ * 256 MiB in all (at scale 1): a model of 24 × 4 MiB + 32 × 1 MiB + small tensors, and 128 MiB of
+ * moments; `scale` < 1 shrinks every tensor (the --quick run).
+ */
+function makeGroups(scale = 1): { groups: Record<string, TensorGroup>; bytes: number } {
   const model: TensorGroup = {};
   const optimizer: TensorGroup = {};
   const fill = (n: number, seed: number) => {
@@ -39,11 +43,12 @@ function makeGroups(): { groups: Record<string, TensorGroup>; bytes: number } {
     for (let i = 0; i < n; i += 1024) a[i] = seed + i;
     return a;
   };
-  for (let i = 0; i < 24; i++) model[`block${i}.weight`] = { dtype: "float32", shape: [1024, 1024], data: fill(MiB, i) };
-  for (let i = 0; i < 32; i++) model[`block${i}.proj`] = { dtype: "float32", shape: [512, 512], data: fill(MiB / 4, i) };
+  const rows = Math.max(1, Math.round(1024 * scale));
+  for (let i = 0; i < 24; i++) model[`block${i}.weight`] = { dtype: "float32", shape: [rows, 1024], data: fill(rows * 1024, i) };
+  for (let i = 0; i < 32; i++) model[`block${i}.proj`] = { dtype: "float32", shape: [Math.max(1, rows >> 1), 512], data: fill(Math.max(1, rows >> 1) * 512, i) };
   for (let i = 0; i < 64; i++) model[`block${i}.bias`] = { dtype: "float32", shape: [1024], data: fill(1024, i) };
-  optimizer["exp_avg"] = { dtype: "float32", shape: [16, 1024, 1024], data: fill(16 * MiB, 1) };
-  optimizer["exp_avg_sq"] = { dtype: "float32", shape: [16, 1024, 1024], data: fill(16 * MiB, 2) };
+  optimizer["exp_avg"] = { dtype: "float32", shape: [16, rows, 1024], data: fill(16 * rows * 1024, 1) };
+  optimizer["exp_avg_sq"] = { dtype: "float32", shape: [16, rows, 1024], data: fill(16 * rows * 1024, 2) };
   let bytes = 0;
   for (const g of [model, optimizer]) for (const t of Object.values(g)) bytes += t.data.byteLength;
   return { groups: { model, optimizer }, bytes };
@@ -95,8 +100,17 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)] as number;
 }
 
-async function main(): Promise<void> {
-  const { groups, bytes } = makeGroups();
+export interface CheckpointBenchOptions {
+  /** Timed repetitions (after one warm-up). Default 8. */
+  reps?: number;
+  /** Checkpoint size in MiB (approximately; 256 by default, the issue's size). */
+  mib?: number;
+}
+
+export async function checkpointBench(options: CheckpointBenchOptions = {}): Promise<BenchRow[]> {
+  exposeGc();
+  const REPS = options.reps ?? 8;
+  const { groups, bytes } = makeGroups((options.mib ?? 256) / 256);
   const root = await mkdtemp(path.join(os.tmpdir(), "nbresume-bench-"));
   const store = await CheckpointStore.open(path.join(root, "store"), { autoPrune: false });
   const times = { rawWrite: [] as number[], save: [] as number[], rawRead: [] as number[], verify: [] as number[], load: [] as number[] };
@@ -155,8 +169,12 @@ async function main(): Promise<void> {
   const gbps = (t: number) => bytes / t / 1e9;
   const best = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.min(...v)])) as Record<keyof typeof times, number>;
   const med = Object.fromEntries(Object.entries(times).map(([k, v]) => [k, median(v)])) as Record<keyof typeof times, number>;
-  const row = (name: string, key: keyof typeof times, base?: keyof typeof times, target?: string) => ({
+  const row = (id: string, name: string, key: keyof typeof times, base?: keyof typeof times, target?: string): BenchRow => ({
+    bench: "checkpoint",
+    id,
     name,
+    bytes,
+    reps: REPS,
     bestMs: best[key] * 1000,
     medianMs: med[key] * 1000,
     bestGBps: gbps(best[key]),
@@ -164,23 +182,29 @@ async function main(): Promise<void> {
     ...(base ? { ratioBest: best[base] / best[key], ratioMedian: med[base] / med[key] } : {}),
     ...(target ? { target } : {}),
   });
-  const rows = [
-    row("raw fsync'd write", "rawWrite"),
-    row("store.save", "save", "rawWrite", "≥ 0.9 × raw fsync'd write"),
-    row("raw read (page cache)", "rawRead"),
-    row("resolve (hash every byte)", "verify", "rawRead"),
-    row("store.load (read + hash)", "load", "rawRead", "≥ 2 GB/s"),
+  return [
+    row("raw_write", "raw fsync'd write", "rawWrite"),
+    row("save", "store.save", "save", "rawWrite", "≥ 0.9 × raw fsync'd write"),
+    row("raw_read", "raw read (page cache)", "rawRead"),
+    row("verify", "resolve (hash every byte)", "verify", "rawRead"),
+    row("load", "store.load (read + hash)", "load", "rawRead", "≥ 2 GB/s"),
   ];
-  if (json) {
-    for (const r of rows) console.log(JSON.stringify({ bench: "checkpoint", bytes, reps: REPS, ...r }));
-    return;
-  }
-  console.log(`checkpoint of ${(bytes / MiB).toFixed(0)} MiB in ${os.tmpdir()}, ${REPS} runs: best (median)`);
-  for (const r of rows) {
-    const ratio = r.ratioBest !== undefined ? `   ${r.ratioBest.toFixed(2)} (${(r.ratioMedian ?? 0).toFixed(2)}) × raw` : "";
-    const target = r.target ? `   target ${r.target}` : "";
-    console.log(`  ${r.name.padEnd(27)} ${r.bestMs.toFixed(0).padStart(5)} (${r.medianMs.toFixed(0).padStart(5)}) ms  ${r.bestGBps.toFixed(2).padStart(5)} (${r.medianGBps.toFixed(2).padStart(5)}) GB/s${ratio}${target}`);
-  }
 }
 
-void main();
+if (isMain(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const value = (name: string): number | undefined => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+  const rows = await checkpointBench({ reps: value("--reps") ?? 8, mib: value("--mib") ?? 256 });
+  if (args.includes("--json")) {
+    for (const r of rows) console.log(JSON.stringify(r));
+  } else {
+    const first = rows[0];
+    console.log(`checkpoint of ${(Number(first?.bytes) / MiB).toFixed(0)} MiB in ${os.tmpdir()}, ${first?.reps} runs: best (median)`);
+    for (const r of rows) {
+      const n = (k: string): number => Number(r[k]);
+      const ratio = r.ratioBest !== undefined ? `   ${n("ratioBest").toFixed(2)} (${n("ratioMedian").toFixed(2)}) × raw` : "";
+      const target = r.target ? `   target ${r.target}` : "";
+      console.log(`  ${r.name.padEnd(27)} ${n("bestMs").toFixed(0).padStart(5)} (${n("medianMs").toFixed(0).padStart(5)}) ms  ${n("bestGBps").toFixed(2).padStart(5)} (${n("medianGBps").toFixed(2).padStart(5)}) GB/s${ratio}${target}`);
+    }
+  }
+}

@@ -1,0 +1,241 @@
+/**
+ * Training stall per checkpoint: synchronous save() vs saveInBackground() (worker thread, and the
+ * inline writer for comparison), on the MNIST diffusion demo's UNet trained by the real
+ * TrainingSession, and on a 256 MiB state (the checkpoint bench's size) for a larger checkpoint.
+ *
+ *   node --import tsx bench/async-save.bench.ts [--json] [--quick] [--preset tiny|small] [--rounds N]
+ *
+ * Stall = the wall time a checkpoint takes from the training loop: the save call itself (save():
+ * the whole commit; saveInBackground(): waiting for the previous save + the snapshot copy), plus,
+ * for a background save, what the steps that ran while its commit was in flight took beyond the
+ * round's median baseline step (CPU and I/O the writer took from onnxruntime, I/O completions on
+ * the event loop). Windows of each kind alternate, their order rotating, so drift from other jobs
+ * on this shared machine falls on all of them; figures are medians over rounds. The step jitter
+ * (median absolute deviation) is the resolution of the "extra" part.
+ * Target: async stall ≤ 10% of the synchronous save's stall of the same state.
+ */
+import { mkdtemp, rm } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { CheckpointStore, type SaveRequest } from "../src/checkpoint/index.js";
+import { ddpm, type DiffusionBatch } from "../src/engine/diffusion/ddpm-model.js";
+import { isUNetPreset, type UNetPreset } from "../src/engine/models/unet.js";
+import { adamw } from "../src/engine/optim/adamw.js";
+import { constantLr } from "../src/engine/optim/schedules.js";
+import { createGenerator } from "../src/engine/random/index.js";
+import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
+import type { TrainingSession } from "../src/engine/session/training-session.js";
+import type { TensorGroup } from "../src/tensor.js";
+import { type BenchRow, isMain, median, printRows } from "./bench-row.js";
+
+export interface AsyncSaveBenchOptions {
+  /** The demo preset whose UNet trains (its batch size). Default "small". */
+  preset?: UNetPreset;
+  /** Rounds of (baseline, sync, worker, inline) windows. Default 7. */
+  rounds?: number;
+  /** Steps at least in each window. Default 3. */
+  window?: number;
+  /** Also the 256 MiB state (snapshot vs sync save, no training). Default true. */
+  large?: boolean;
+  /** MiB of the large state. Default 256. */
+  largeMiB?: number;
+  /** Rounds that also run the inline writer (its commit takes tens of steps). Default 2. */
+  inlineRounds?: number;
+}
+
+const DEMO_BATCH: Record<UNetPreset, number> = { tiny: 32, small: 64 };
+const MiB = 1024 * 1024;
+
+function images(batch: number, count: number): DiffusionBatch[] {
+  const rng = createGenerator("bench-async-images");
+  return Array.from({ length: count }, () => ({ images: rng.fillUniform(new Float32Array(batch * 784), 0, 1) }));
+}
+
+type Mode = "baseline" | "sync" | "worker" | "inline";
+
+interface Window {
+  mode: Mode;
+  /** Each step's time. */
+  steps: number[];
+  /** save() or saveInBackground() call time (the request built before). */
+  callMs: number;
+  /** Steps that ran while the background commit was in flight. */
+  commitSteps: number;
+}
+
+/** The UNet stall rows. */
+async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]> {
+  const batch = DEMO_BATCH[o.preset];
+  const session: TrainingSession<DiffusionBatch> = await createTrainingSession({
+    model: ddpm({ unet: o.preset }), optimizer: adamw({}), schedule: constantLr(1e-3), batchSize: batch, rng: createGenerator(1),
+  });
+  const data = images(batch, 4);
+  let i = 0;
+  const step = async (): Promise<number> => {
+    const t0 = performance.now();
+    await session.step(data[i++ % data.length]!);
+    return performance.now() - t0;
+  };
+  const root = await mkdtemp(path.join(os.tmpdir(), "nbresume-async-bench-"));
+  const stores = {
+    sync: await CheckpointStore.open(path.join(root, "sync"), { keep: { rolling: 2 } }),
+    worker: await CheckpointStore.open(path.join(root, "worker"), { keep: { rolling: 2 }, backgroundWriter: "worker" }),
+    inline: await CheckpointStore.open(path.join(root, "inline"), { keep: { rolling: 2 }, backgroundWriter: "inline" }),
+  };
+  let saveStep = 0;
+  const request = (): SaveRequest => {
+    const dict = session.stateDict({ cursor: saveStep });
+    // As the run does: the session's own buffers (a step replaces them; saveInBackground copies anyway).
+    return { kind: "rolling", step: ++saveStep, tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer }, state: { training: dict.state }, metrics: { loss: 0.1 } };
+  };
+  let stateBytes = 0;
+  for (const g of Object.values(request().tensors)) for (const t of Object.values(g)) stateBytes += t.data.byteLength;
+
+  const runWindow = async (mode: Mode): Promise<Window> => {
+    const req = request();
+    const t0 = performance.now();
+    let callMs = 0;
+    if (mode === "sync") {
+      await stores.sync.save(req);
+      callMs = performance.now() - t0;
+    }
+    let done = true;
+    if (mode === "worker" || mode === "inline") {
+      const bg = await stores[mode].saveInBackground(req);
+      callMs = performance.now() - t0;
+      done = false;
+      void bg.committed.then(() => (done = true));
+    }
+    const steps: number[] = [];
+    let commitSteps = 0;
+    while (steps.length < o.window || !done) {
+      steps.push(await step());
+      if (!done) commitSteps = steps.length;
+      if (steps.length > 400) throw new Error(`${mode}: the background commit did not finish within 400 steps`);
+    }
+    return { mode, steps, callMs, commitSteps };
+  };
+
+  // Warm-up: JIT, the worker thread's start, the snapshot buffer's first allocation (reported).
+  for (let k = 0; k < 3; k++) await step();
+  const first = { worker: await runWindow("worker"), inline: o.inlineRounds > 0 ? await runWindow("inline") : undefined };
+  await runWindow("sync");
+
+  // Stall of a window = the save call + what the steps run while its commit was in flight took
+  // beyond the round's median baseline step (CPU and I/O the commit took from training).
+  const stalls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
+  const calls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
+  const commitSteps: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
+  const baselineSteps: number[] = [];
+  for (let r = 0; r < o.rounds; r++) {
+    const modes: Mode[] = r < o.inlineRounds ? ["baseline", "sync", "worker", "inline"] : ["baseline", "sync", "worker"];
+    const order = modes.map((_, k) => modes[(k + r) % modes.length]!);
+    const round: Window[] = [];
+    for (const mode of order) round.push(await runWindow(mode));
+    const base = median(round.find((x) => x.mode === "baseline")!.steps);
+    baselineSteps.push(...round.find((x) => x.mode === "baseline")!.steps);
+    for (const w of round) {
+      if (w.mode === "baseline") continue;
+      const extra = w.steps.slice(0, w.commitSteps).reduce((sum, t) => sum + (t - base), 0);
+      stalls[w.mode].push(w.callMs + extra);
+      calls[w.mode].push(w.callMs);
+      commitSteps[w.mode].push(w.commitSteps);
+    }
+  }
+  for (const s of Object.values(stores)) await s.close();
+  await session.release();
+  await rm(root, { recursive: true, force: true });
+
+  const stepMedian = median(baselineSteps);
+  // How much one step's time varies here (median absolute deviation): the resolution of "extra".
+  const jitter = median(baselineSteps.map((t) => Math.abs(t - stepMedian)));
+  const sync = median(stalls.sync);
+  const label = `UNet ${o.preset} (demo, batch ${batch}), ${(stateBytes / MiB).toFixed(1)} MiB state`;
+  const rows: BenchRow[] = [
+    { bench: "async-save", id: "unet_step", name: `${label}: training step`, ms: stepMedian, jitterMs: jitter, note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps` },
+    { bench: "async-save", id: "unet_sync_stall", name: `${label}: sync save() stall`, ms: sync, rounds: stalls.sync.length },
+  ];
+  for (const mode of ["worker", "inline"] as const) {
+    if (stalls[mode].length === 0) continue;
+    const s = median(stalls[mode]);
+    const call = median(calls[mode]);
+    const firstCall = first[mode]?.callMs ?? Number.NaN;
+    rows.push({
+      bench: "async-save", id: `unet_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: s,
+      callMs: call, ratioToSync: s / sync, callRatioToSync: call / sync, ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
+      commitSteps: median(commitSteps[mode]), firstCallMs: firstCall, rounds: stalls[mode].length,
+      note: `call ${call.toFixed(2)} ms + steps slowed while committing (${median(commitSteps[mode])} steps, step jitter ±${jitter.toFixed(1)} ms); first save's call ${firstCall.toFixed(1)} ms (allocates the snapshot buffer)`,
+    });
+  }
+  return rows;
+}
+
+/** The large state: how long the caller is blocked, save() vs saveInBackground(), no training. */
+async function largeStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]> {
+  const bytes = o.largeMiB * MiB;
+  const model: TensorGroup = {};
+  const optimizer: TensorGroup = {};
+  const per = bytes / 2 / 4 / 16; // 16 tensors per group
+  for (let k = 0; k < 16; k++) {
+    const a = new Float32Array(per);
+    const b = new Float32Array(per);
+    for (let j = 0; j < per; j += 1024) { a[j] = k + j; b[j] = -k - j; }
+    model[`w${k}`] = { dtype: "float32", shape: [per], data: a };
+    optimizer[`m${k}`] = { dtype: "float32", shape: [per], data: b };
+  }
+  const root = await mkdtemp(path.join(os.tmpdir(), "nbresume-async-large-"));
+  const store = await CheckpointStore.open(root, { keep: { rolling: 1 } });
+  let step = 0;
+  const sync: number[] = [];
+  const call: number[] = [];
+  const commit: number[] = [];
+  const reps = Math.max(2, Math.min(4, o.rounds));
+  try {
+    for (let r = 0; r <= reps; r++) {
+      let t0 = performance.now();
+      await store.save({ kind: "rolling", step: ++step, tensors: { model, optimizer } });
+      const tSync = performance.now() - t0;
+      t0 = performance.now();
+      const bg = await store.saveInBackground({ kind: "rolling", step: ++step, tensors: { model, optimizer } });
+      const tCall = performance.now() - t0;
+      await bg.committed;
+      const tCommit = performance.now() - t0;
+      if (r > 0) { sync.push(tSync); call.push(tCall); commit.push(tCommit); } // rep 0 allocates the snapshot buffer
+    }
+  } finally {
+    await store.close();
+    await rm(root, { recursive: true, force: true });
+  }
+  const s = median(sync);
+  const c = median(call);
+  return [
+    { bench: "async-save", id: "large_sync_save", name: `${o.largeMiB} MiB state: sync save() blocks`, ms: s },
+    {
+      bench: "async-save", id: "large_background_call", name: `${o.largeMiB} MiB state: saveInBackground() blocks`, ms: c, ratioToSync: c / s,
+      target: "≤ 0.10 × sync", commitMs: median(commit), note: `the snapshot copy; the worker commits in ${median(commit).toFixed(0)} ms meanwhile`,
+    },
+  ];
+}
+
+export async function asyncSaveBench(options: AsyncSaveBenchOptions = {}): Promise<BenchRow[]> {
+  const o: Required<AsyncSaveBenchOptions> = {
+    preset: options.preset ?? "small", rounds: options.rounds ?? 7, window: options.window ?? 3,
+    large: options.large ?? true, largeMiB: options.largeMiB ?? 256, inlineRounds: options.inlineRounds ?? 2,
+  };
+  const rows = await unetStall(o);
+  if (o.large) rows.push(...(await largeStall(o)));
+  return rows;
+}
+
+if (isMain(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const value = (name: string): string | undefined => {
+    const at = args.indexOf(name);
+    return at >= 0 ? args[at + 1] : undefined;
+  };
+  const quick = args.includes("--quick");
+  const preset = value("--preset") ?? (quick ? "tiny" : "small");
+  if (!isUNetPreset(preset)) throw new TypeError(`--preset must be tiny or small, got ${preset}`);
+  const rows = await asyncSaveBench({ preset, rounds: Number(value("--rounds") ?? (quick ? 2 : 7)), largeMiB: quick ? 64 : 256, inlineRounds: quick ? 0 : 2 });
+  printRows(rows, args.includes("--json"));
+}
