@@ -5,6 +5,7 @@
 import type {
   CheckpointListing, ConfigDiff, DiskUsage, LoadedCheckpoint, PruneResult, VerifyResult,
 } from "../checkpoint/store.js";
+import { displayPath } from "./display-path.js";
 import { formatBytes, formatCount, formatLoss } from "./format.js";
 import { tableBundle, type TableBundle } from "./table.js";
 
@@ -19,7 +20,7 @@ function when(iso: string | undefined): string {
 }
 
 /** One row per checkpoint, oldest first, with every metric any of them has. */
-export function checkpointsTable(listing: CheckpointListing, title = `Checkpoints in ${listing.dir}`): TableBundle {
+export function checkpointsTable(listing: CheckpointListing, title = `Checkpoints in ${displayPath(listing.dir)}`): TableBundle {
   const metrics = [...new Set(listing.checkpoints.flatMap((c) => Object.keys(c.metrics)))].sort();
   const verified = listing.checkpoints.some((c) => c.verified !== undefined);
   const columns = ["checkpoint", "kind", "step", "epoch", ...metrics, "size", "created", ...(verified ? ["verified"] : [])];
@@ -53,7 +54,7 @@ export function diskUsageTable(du: DiskUsage, extra: readonly { readonly label: 
   const total = du.total.bytes + extra.reduce((s, e) => s + e.bytes, 0);
   const count = du.total.count + extra.reduce((s, e) => s + e.count, 0);
   rows.push(["total", formatCount(count), formatBytes(total)]);
-  return tableBundle({ title: `Disk usage of ${du.dir}`, columns: ["what", "count", "size"], rows, numeric: [1, 2] });
+  return tableBundle({ title: `Disk usage of ${displayPath(du.dir)}`, columns: ["what", "count", "size"], rows, numeric: [1, 2] });
 }
 
 /** How a checkpoint's config differs from another config. */

@@ -2,6 +2,7 @@
  * Every user-facing message of the run (resumable(), the demo, roll-back), and its error codes.
  * Tests assert against these same functions (STYLE.md §7), so wording changes in one place.
  */
+import { displayPath } from "./display-path.js";
 import { formatBytes, formatCount, formatLoss } from "./format.js";
 
 export const RunErrorCode = {
@@ -51,7 +52,7 @@ export const runMessages = {
 
   // ── 1. resolve ─────────────────────────────────────────────────────────────────────────────
   startingFromScratch(dir: string): string {
-    return `No checkpoint in ${dir}: starting from scratch.`;
+    return `No checkpoint in ${displayPath(dir)}: starting from scratch.`;
   },
   configTitle(settings: number): string {
     return `Run configuration (${settings} settings, recorded in every checkpoint)`;
@@ -81,7 +82,7 @@ export const runMessages = {
   unsafeConfigChange(dir: string, checkpoint: string, changes: readonly { path: string; old: unknown; new: unknown }[]): string {
     const list = changes.map((c) => `${c.path}: ${show(c.old)} → ${show(c.new)}`).join("; ");
     return (
-      `Not resuming ${checkpoint} in ${dir}: the config changed in a way that makes resuming unsafe (${list}). ` +
+      `Not resuming ${checkpoint} in ${displayPath(dir)}: the config changed in a way that makes resuming unsafe (${list}). ` +
       `Use a new dir to start a separate run, change the config back to continue this one, ` +
       `or pass allowConfigChange: true to resume these weights anyway.`
     );
@@ -155,7 +156,7 @@ export const runMessages = {
     return `saved ${kind} checkpoint${file === undefined ? "" : ` → ${file}`}`;
   },
   diskUsage(dir: string, checkpoints: number, checkpointBytes: number, pictures: number, pictureBytes: number): string {
-    return `disk: ${dir} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(pictures, "picture")} (${formatBytes(pictureBytes)})`;
+    return `disk: ${displayPath(dir)} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(pictures, "picture")} (${formatBytes(pictureBytes)})`;
   },
   saveWarning(detail: string): string {
     return `Checkpoint warning: ${detail}`;
@@ -181,7 +182,7 @@ export const runMessages = {
     return `step ${formatCount(step)}${l} · final checkpoint`;
   },
   outputsAt(dir: string): string {
-    return `Outputs in ${dir}: checkpoints (ckpt-step-*), sample grids (samples-step-*.png), previews (preview-step-*.png).`;
+    return `Outputs in ${displayPath(dir)}: checkpoints (ckpt-step-*), sample grids (samples-step-*.png), previews (preview-step-*.png).`;
   },
 
   // ── 6. interrupt ───────────────────────────────────────────────────────────────────────────
@@ -205,7 +206,7 @@ export const runMessages = {
   rolledBack(target: string, step: number, moved: number, aside: string | undefined, bytes: number): string {
     return moved === 0
       ? `${target} (step ${formatCount(step)}) is already the newest checkpoint: nothing to roll back.`
-      : `Rolled back to ${target} (step ${formatCount(step)}): moved ${plural(moved, "newer checkpoint")} (${formatBytes(bytes)}) to ${aside}. ` +
+      : `Rolled back to ${target} (step ${formatCount(step)}): moved ${plural(moved, "newer checkpoint")} (${formatBytes(bytes)}) to ${aside === undefined ? "" : displayPath(aside)}. ` +
           `The next train() resumes from step ${formatCount(step)}; delete that folder to free the space.`;
   },
 } as const;

@@ -5,6 +5,7 @@
  */
 import type { TextSink } from "../notebook/terminal-display.js";
 import type { RenderedImage } from "../render/mime-bundle.js";
+import { displayPath } from "./display-path.js";
 import { formatProgressLine } from "./progress-format.js";
 import type { ProgressView, RunOutput } from "./run-output.js";
 import { settingsText, tableText, type Table } from "./table.js";
@@ -57,7 +58,7 @@ export class TerminalOutput implements RunOutput {
 
   image(image: RenderedImage, file?: string): void {
     const caption = image.bundle["text/plain"].split("\n")[0] ?? "";
-    this.info(file === undefined ? caption : `${caption} → ${file}`);
+    this.info(file === undefined ? caption : `${caption} → ${displayPath(file)}`);
   }
 
   event(text: string): void {
