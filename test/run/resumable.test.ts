@@ -76,6 +76,26 @@ describe("resumable(): the run in-process", function () {
     assert.equal(out.views.at(-1)?.context.status, "finished");
   });
 
+  it("commits an epoch checkpoint at the end of every epoch when asked", async function () {
+    const dir = join(root, "epochs");
+    const perEpoch = Math.floor(9003 / 32); // 281 full batches of 32
+    const r = await (await mlpRun(dir, { steps: 2 * perEpoch + 10, checkpointEvery: 10_000, evalEvery: false, epochCheckpoints: true })).train();
+    assert.equal(r.status, "finished");
+    const store = await CheckpointStore.open(dir, { readOnly: true });
+    try {
+      const listed = (await store.list()).checkpoints.map((c) => [c.name, c.epoch]);
+      assert.deepEqual(listed, [
+        [`ckpt-step-${String(perEpoch).padStart(8, "0")}-epoch`, 1],
+        [`ckpt-step-${String(2 * perEpoch).padStart(8, "0")}-epoch`, 2],
+        [`ckpt-step-${String(2 * perEpoch + 10).padStart(8, "0")}-final`, 2],
+      ]);
+      const cursor = (await store.load(`step:${perEpoch}`)).state["data"] as { epoch: number; position: number };
+      assert.deepEqual([cursor.epoch, cursor.position], [1, 0], "an epoch checkpoint resumes at the start of the next epoch");
+    } finally {
+      await store.close();
+    }
+  });
+
   it("commits an emergency checkpoint when stopped between steps, and a rerun ends bitwise where an uninterrupted run ends", async function () {
     // Long enough that a progress redraw (every 250 ms) lands mid-run however fast the machine is.
     const options: Partial<ResumableOptions> = { steps: 3000, checkpointEvery: 10_000, evalEvery: false };
