@@ -63,6 +63,9 @@ interface Window {
   callMs: number;
   /** Steps that ran while the background commit was in flight. */
   commitSteps: number;
+  /** The background save's own account: waiting for the save before it, copying the tensors. */
+  waitedMs: number;
+  snapshotMs: number;
 }
 
 /** The UNet stall rows. */
@@ -102,9 +105,12 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
       callMs = performance.now() - t0;
     }
     let done = true;
+    let waitedMs = 0;
+    let snapshotMs = 0;
     if (mode === "worker" || mode === "inline") {
       const bg = await stores[mode].saveInBackground(req);
       callMs = performance.now() - t0;
+      ({ waitedMs, snapshotMs } = bg);
       done = false;
       void bg.committed.then(() => (done = true));
     }
@@ -115,7 +121,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
       if (!done) commitSteps = steps.length;
       if (steps.length > 400) throw new Error(`${mode}: the background commit did not finish within 400 steps`);
     }
-    return { mode, steps, callMs, commitSteps };
+    return { mode, steps, callMs, commitSteps, waitedMs, snapshotMs };
   };
 
   // Warm-up: JIT, the worker thread's start, the snapshot buffer's first allocation (reported).
@@ -128,6 +134,9 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
   const stalls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const calls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const commitSteps: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
+  const parts: Record<Mode, { waited: number[]; snapshot: number[] }> = {
+    baseline: { waited: [], snapshot: [] }, sync: { waited: [], snapshot: [] }, worker: { waited: [], snapshot: [] }, inline: { waited: [], snapshot: [] },
+  };
   const baselineSteps: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
     const modes: Mode[] = r < o.inlineRounds ? ["baseline", "sync", "worker", "inline"] : ["baseline", "sync", "worker"];
@@ -142,6 +151,8 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
       stalls[w.mode].push(w.callMs + extra);
       calls[w.mode].push(w.callMs);
       commitSteps[w.mode].push(w.commitSteps);
+      parts[w.mode].waited.push(w.waitedMs);
+      parts[w.mode].snapshot.push(w.snapshotMs);
     }
   }
   for (const s of Object.values(stores)) await s.close();
@@ -166,6 +177,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
       bench: "async-save", id: `unet_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call,
       ratioToSync: call / sync, ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
       windowStallMs: windowStall, windowRatioToSync: windowStall / sync, jitterMs: jitter,
+      waitedMs: median(parts[mode].waited), snapshotMs: median(parts[mode].snapshot),
       commitSteps: median(commitSteps[mode]), firstCallMs: firstCall, rounds: stalls[mode].length,
       note: `blocking call; window estimate ${windowStall.toFixed(1)} ms (step jitter ±${jitter.toFixed(1)} ms); committed within ${median(commitSteps[mode])} step(s); first save's call ${firstCall.toFixed(1)} ms (starts the writer, allocates the snapshot buffer)`,
     });

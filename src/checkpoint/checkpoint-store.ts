@@ -29,7 +29,7 @@ import {
 import { type ParsedRef, candidatesFor, parseRef } from "./resolve.js";
 import { type ResolvedRetentionPolicy, compareNewestFirst, planRetention, resolveRetentionPolicy } from "./retention.js";
 import { DEFAULT_MAX_FAILED_SAVES, SaveOutcomes } from "./save-outcomes.js";
-import { fileByteSource, readSafetensors, safetensorsLayout, writeSafetensors } from "./safetensors/index.js";
+import { checkTensorGroup, fileByteSource, readSafetensors, safetensorsLayout, writeSafetensors } from "./safetensors/index.js";
 import { quoteCommand } from "./shell-quote.js";
 import { SnapshotBuffer, snapshotTensors } from "./snapshot.js";
 import { MAX_STATE_BYTES, parseState, serializeState, stateManifestMismatches } from "./state-file.js";
@@ -199,13 +199,13 @@ export class CheckpointStoreImpl implements CheckpointStore {
   }
 
   /**
-   * The store as the background writer thread runs it: the main thread's options, node:fs, and
-   * a lock check against the main thread's lock token (it never takes or releases the lock).
+   * The store as the background writer thread runs it: the main thread's options, the thread's
+   * fs, and a lock check against the main thread's lock token (it never takes or releases the lock).
    */
-  static committerFor(config: WriterConfig): CheckpointStoreImpl {
-    const lock: WriterLock = { assertHeld: () => assertLockCurrent(nodeFs, config.dir, config.lockToken), release: async () => undefined };
+  static committerFor(config: WriterConfig, fs: DurableFs): CheckpointStoreImpl {
+    const lock: WriterLock = { assertHeld: () => assertLockCurrent(fs, config.dir, config.lockToken), release: async () => undefined };
     return new CheckpointStoreImpl(
-      config.dir, false, nodeFs, resolveRetentionPolicy(config.keep), config.bestMetric, config.diskMargin, config.autoPrune, lock,
+      config.dir, false, fs, resolveRetentionPolicy(config.keep), config.bestMetric, config.diskMargin, config.autoPrune, lock,
       { writer: "inline", maxFailedSaves: DEFAULT_MAX_FAILED_SAVES, config: undefined },
     );
   }
@@ -247,7 +247,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     for (const [group, tensors] of req.groups) {
       const given = request.metadata?.[group];
       if (given !== undefined) (metadata ??= {})[group] = { ...given };
-      safetensorsLayout(tensors, metadata?.[group]);
+      checkTensorGroup(tensors, metadata?.[group]);
     }
     return this.startBackground(req, metadata, stateBytes);
   }

@@ -11,4 +11,4 @@ export { DTYPE_OF, ELEMENT_BYTES, SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_OF } fro
 export { MAX_HEADER_BYTES, parseHeader, readHeaderLength } from "./header.js";
 export { SafetensorsErrorCode, type SafetensorsErrorCodeValue, safetensorsMessage } from "./messages.js";
 export { parseSafetensors, readSafetensors } from "./reader.js";
-export { safetensorsLayout, writeSafetensors } from "./writer.js";
+export { checkTensorGroup, safetensorsLayout, writeSafetensors } from "./writer.js";

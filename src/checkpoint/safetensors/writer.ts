@@ -120,7 +120,7 @@ function checkMetadata(metadata: unknown): [string, string][] {
   return pairs;
 }
 
-function plan(tensors: TensorGroup, metadata: Record<string, string> | undefined): Plan {
+function checkGroup(tensors: TensorGroup, metadata: Record<string, string> | undefined): { planned: Planned[]; meta: [string, string][] | undefined } {
   if (typeof tensors !== "object" || tensors === null || Array.isArray(tensors)) {
     throw new TypeError(msg.notATensorGroup(describe(tensors)));
   }
@@ -129,7 +129,19 @@ function plan(tensors: TensorGroup, metadata: Record<string, string> | undefined
     checkName(name);
     planned.push(checkTensor(name, tensors[name]));
   }
-  const meta = metadata === undefined ? undefined : checkMetadata(metadata);
+  return { planned, meta: metadata === undefined ? undefined : checkMetadata(metadata) };
+}
+
+/**
+ * The per-tensor and metadata checks of writeSafetensors/safetensorsLayout alone (no header is
+ * built): what a background save checks before it copies the tensors. Throws the same errors.
+ */
+export function checkTensorGroup(tensors: TensorGroup, metadata?: Record<string, string>): void {
+  checkGroup(tensors, metadata);
+}
+
+function plan(tensors: TensorGroup, metadata: Record<string, string> | undefined): Plan {
+  const { planned, meta } = checkGroup(tensors, metadata);
 
   planned.sort((a, b) => REFERENCE_RANK[b.dtype] - REFERENCE_RANK[a.dtype] || compareUtf8(a.name, b.name));
 
