@@ -1,7 +1,8 @@
 /**
- * Engine benchmarks.
+ * Engine benchmarks (the MLP; the UNet is bench/unet.bench.ts). `npm run bench` runs it through
+ * bench/suite.ts via `mlpBench()`; standalone:
  *
- *   node --import tsx bench/engine.bench.ts [--json]
+ *   node --import tsx bench/engine.bench.ts [--json] [--quick]
  *
  * MLP (784-256-10, batch 64, AdamW): the fused training step against forward-only time of the same
  * model in the same run and against TensorFlow.js (wasm backend, SIMD) on the same model and
@@ -9,7 +10,7 @@
  * optimizer's share (the same step with plain SGD). Each figure is the mean time per iteration of a
  * round, over several rounds: the median is printed, and the best round beside it. The machine is
  * shared (2 cores), so ratios use the best rounds, which are the least disturbed by other jobs.
- * With --json every row is printed as one JSON object per line.
+ * With --json every row is printed as one JSON object per line; --quick is a smoke run (few rounds).
  */
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
@@ -23,34 +24,33 @@ import type { Optimizer } from "../src/engine/optim/optimizer.js";
 import { constantLr } from "../src/engine/optim/schedules.js";
 import { sgd } from "../src/engine/optim/sgd.js";
 import { createGenerator } from "../src/engine/random/index.js";
+import { isMain, printRows, type BenchRow } from "./bench-row.js";
 import { compileGraph } from "../src/engine/runtime/ort-runtime.js";
 import type { CompiledGraph } from "../src/engine/runtime/runtime.js";
 import { createTrainingSession, type GraphCompiler } from "../src/engine/session/onnx-training-session.js";
 import type { LayoutKind } from "../src/engine/session/parameter-layout.js";
 
-const json = process.argv.includes("--json");
-
-interface Row {
-  readonly suite: string;
-  readonly name: string;
+interface Row extends BenchRow {
   /** Milliseconds per iteration (median over rounds). */
   readonly ms: number;
   /** Milliseconds per iteration in the best round. */
   readonly bestMs?: number;
   /** CPU milliseconds per iteration in the best round (see Timing.cpuBest). */
   readonly cpuMs?: number;
-  readonly note?: string;
-  readonly [extra: string]: string | number | undefined;
 }
 
-const rows: Row[] = [];
-function report(row: Row): void {
-  rows.push(row);
-  if (json) console.log(JSON.stringify(row));
-  else {
-    const best = row.bestMs === undefined ? " ".repeat(17) : `(best ${row.bestMs.toFixed(3).padStart(7)} ms)`;
-    const cpu = row.cpuMs === undefined ? " ".repeat(12) : `cpu ${row.cpuMs.toFixed(3).padStart(7)}`;
-    console.log(`${row.suite.padEnd(4)} ${row.name.padEnd(40)} ${row.ms.toFixed(3).padStart(8)} ms ${best} ${cpu}  ${row.note ?? ""}`);
+type Figures = { readonly ms: number; readonly bestMs?: number; readonly cpuMs?: number; readonly note?: string; readonly [figure: string]: string | number | undefined };
+
+function row(name: string, figures: Figures): Row {
+  const id = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return { ...figures, bench: "engine", id, name };
+}
+
+function printTable(rows: readonly Row[]): void {
+  for (const r of rows) {
+    const best = r.bestMs === undefined ? " ".repeat(17) : `(best ${r.bestMs.toFixed(3).padStart(7)} ms)`;
+    const cpu = r.cpuMs === undefined ? " ".repeat(12) : `cpu ${r.cpuMs.toFixed(3).padStart(7)}`;
+    console.log(`mlp  ${r.name.padEnd(40)} ${r.ms.toFixed(3).padStart(8)} ms ${best} ${cpu}  ${r.note ?? ""}`);
   }
 }
 
@@ -78,18 +78,18 @@ interface Contender {
  * Times contenders round-robin: every round runs each contender's `iterations` calls in turn, so a
  * burst of load from other jobs hits all of them alike. Returns each one's round means.
  */
-async function race(contenders: readonly Contender[], options: { warmup: number; rounds: number }): Promise<Map<string, Timing>> {
-  for (const c of contenders) for (let i = 0; i < Math.min(options.warmup, c.iterations * 2); i++) await c.run();
+async function race(contenders: readonly Contender[], options: { rounds: number; scale: number }): Promise<Map<string, Timing>> {
   const means = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   const cpu = new Map<string, number[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < options.rounds; r++) {
     for (const c of contenders) {
       const c0 = process.cpuUsage();
       const t0 = performance.now();
-      for (let i = 0; i < c.iterations; i++) await c.run();
-      means.get(c.name)!.push((performance.now() - t0) / c.iterations);
+      const n = Math.max(1, Math.round(c.iterations * options.scale));
+      for (let i = 0; i < n; i++) await c.run();
+      means.get(c.name)!.push((performance.now() - t0) / n);
       const used = process.cpuUsage(c0);
-      cpu.get(c.name)!.push((used.user + used.system) / 1000 / c.iterations);
+      cpu.get(c.name)!.push((used.user + used.system) / 1000 / n);
     }
   }
   return new Map([...means].map(([name, m]) => [name, { ms: median(m), best: Math.min(...m), cpuBest: Math.min(...cpu.get(name)!), rounds: m }]));
@@ -109,7 +109,6 @@ const MLP = { inputSize: 784, hidden: [256], classes: 10 } as const;
 const BATCH = 64;
 const LR = 1e-3;
 const WEIGHT_DECAY = 0.01;
-const ROUNDS = { warmup: 100, rounds: 9 };
 
 function randomBatches(count: number): Batch[] {
   const rng = createGenerator("bench-data");
@@ -297,7 +296,17 @@ async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender
   return { contenders: [minimize, handWritten], release: () => { for (const t of data) tf.dispose([t.x, t.y]); } };
 }
 
-async function mlpSuite(): Promise<void> {
+export interface MlpBenchOptions {
+  /** A smoke run: few rounds and iterations (checks the bench works, not the numbers). */
+  readonly quick?: boolean;
+}
+
+/** MLP 784-256-10, batch 64: our step variants, forward-only and TF.js wasm, as bench rows. */
+export async function mlpBench(options: MlpBenchOptions = {}): Promise<Row[]> {
+  const rows: Row[] = [];
+  const report = (r: Row): void => { rows.push(r); };
+  const quick = options.quick ?? false;
+  const scale = quick ? 0.1 : 1;
   const batches = randomBatches(16);
   const variants: { name: string; optimizer: () => Optimizer; layout: LayoutKind; threads: number }[] = [
     { name: "AdamW, flat, 1 thread", optimizer: () => adamw({ weightDecay: WEIGHT_DECAY }), layout: "flat", threads: 1 },
@@ -308,47 +317,47 @@ async function mlpSuite(): Promise<void> {
   const sessions = await Promise.all(variants.map((v) => mlpContenders(v.name, batches, { optimizer: v.optimizer(), layout: v.layout, threads: v.threads })));
   const tfjs = await tfjsContenders(batches);
   const contenders = [...sessions.flatMap((s) => [s.step, s.forward]), ...tfjs.contenders];
-  for (const c of contenders) for (let i = 0; i < 30; i++) await c.run(); // warm up before the clocks start
+  for (const c of contenders) for (let i = 0; i < (quick ? 3 : 30); i++) await c.run(); // warm up before the clocks start
   for (const s of sessions) s.resetClock();
-  const timings = await race(contenders, ROUNDS);
+  const timings = await race(contenders, { rounds: quick ? 2 : 9, scale });
   const get = (name: string): Timing => timings.get(name)!;
 
   variants.forEach((v, k) => {
     const step = get(`${v.name} step`);
     const forward = get(`${v.name} forward`);
     const share = sessions[k]!.runShare();
-    report({
-      suite: "mlp", name: `step ${v.name}`, ms: step.ms, bestMs: step.best, cpuMs: step.cpuBest, forwardMs: forward.ms, forwardBestMs: forward.best, forwardCpuMs: forward.cpuBest,
+    report(row(`step ${v.name}`, { ms: step.ms, bestMs: step.best, cpuMs: step.cpuBest, forwardMs: forward.ms, forwardBestMs: forward.best, forwardCpuMs: forward.cpuBest,
       stepOverForward: step.best / forward.best, ortRunShare: share,
       note: `${(step.best / forward.best).toFixed(2)}× forward (best ${forward.best.toFixed(3)} ms); onnxruntime run() ${(100 * share).toFixed(1)}%, JS ${(100 * (1 - share)).toFixed(1)}%`,
-    });
+    }));
   });
   const adamVariants = variants.slice(0, 3).map((v) => ({ name: v.name, step: get(`${v.name} step`) }));
   const fastest = adamVariants.reduce((a, b) => (b.step.best < a.step.best ? b : a));
   const tf = get("tfjs minimize");
   const tfManual = get("tfjs manual");
-  report({ suite: "mlp", name: "TF.js wasm step, minimize() (autodiff)", ms: tf.ms, bestMs: tf.best, cpuMs: tf.cpuBest, note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})` });
-  report({ suite: "mlp", name: "TF.js wasm step, hand-written backward", ms: tfManual.ms, bestMs: tfManual.best, cpuMs: tfManual.cpuBest, note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step` });
+  report(row("TF.js wasm step, minimize() (autodiff)", { ms: tf.ms, bestMs: tf.best, cpuMs: tf.cpuBest, note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})` }));
+  report(row("TF.js wasm step, hand-written backward", { ms: tfManual.ms, bestMs: tfManual.best, cpuMs: tfManual.cpuBest, note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step` }));
   const forward = Math.min(...variants.map((v) => get(`${v.name} forward`).best));
   const sgdStep = get(`${variants[3]!.name} step`).best;
   const adamStep = get(`${variants[0]!.name} step`).best;
-  report({
-    suite: "mlp", name: "summary (best rounds)", ms: fastest.step.best,
+  report(row("summary (best rounds)", { ms: fastest.step.best,
     target: 1.5, stepOverForward: fastest.step.best / forward, tfjsOverStep: tf.best / fastest.step.best, adamwOverSgdMs: adamStep - sgdStep,
     tfjsManualOverStep: tfManual.best / fastest.step.best,
     note: `AdamW step ${fastest.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(fastest.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tf.best / fastest.step.best).toFixed(1)}× slower (hand-written: ${(tfManual.best / fastest.step.best).toFixed(1)}×; target ≥ 15); AdamW vs SGD +${(adamStep - sgdStep).toFixed(3)} ms`,
-  });
+  }));
   const adam1 = get(`${variants[0]!.name} step`);
   const fwd1 = get(`${variants[0]!.name} forward`);
-  report({
-    suite: "mlp", name: "summary (CPU time, 1 thread)", ms: adam1.cpuBest,
+  report(row("summary (CPU time, 1 thread)", { ms: adam1.cpuBest,
     stepOverForward: adam1.cpuBest / fwd1.cpuBest, tfjsOverStep: tf.cpuBest / adam1.cpuBest, tfjsManualOverStep: tfManual.cpuBest / adam1.cpuBest,
     note: `AdamW flat step ${adam1.cpuBest.toFixed(3)} ms CPU = ${(adam1.cpuBest / fwd1.cpuBest).toFixed(2)}× forward ${fwd1.cpuBest.toFixed(3)} ms; TF.js wasm ${(tf.cpuBest / adam1.cpuBest).toFixed(1)}× (hand-written ${(tfManual.cpuBest / adam1.cpuBest).toFixed(1)}×); SGD step ${get(`${variants[3]!.name} step`).cpuBest.toFixed(3)} ms`,
-  });
+  }));
   tfjs.release();
   for (const s of sessions) await s.release();
+  return rows;
 }
 
-// Other suites (UNet) are added here.
-const suites: (() => Promise<void>)[] = [mlpSuite];
-for (const suite of suites) await suite();
+if (isMain(import.meta.url)) {
+  const rows = await mlpBench({ quick: process.argv.includes("--quick") });
+  if (process.argv.includes("--json")) printRows(rows, true);
+  else printTable(rows);
+}
