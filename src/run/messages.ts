@@ -124,9 +124,6 @@ export const runMessages = {
   previewFailed(detail: string): string {
     return `The preview could not be rendered (${detail}); training continues.`;
   },
-  previewSaved(file: string): string {
-    return `Preview saved to ${file}`;
-  },
 
   // ── 3. resume ──────────────────────────────────────────────────────────────────────────────
   resumed(step: number, total: number, epoch: number, position: number): string {
@@ -176,10 +173,6 @@ export const runMessages = {
   finished(step: number, loss: number | undefined, name: string): string {
     const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
     return `Finished at step ${formatCount(step)}${l} · final checkpoint ${name}.`;
-  },
-  finalSamplesCaption(step: number, loss: number | undefined): string {
-    const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
-    return `step ${formatCount(step)}${l} · final checkpoint`;
   },
   outputsAt(dir: string): string {
     return `Outputs in ${displayPath(dir)}: checkpoints (ckpt-step-*), sample grids (samples-step-*.png), previews (preview-step-*.png).`;
