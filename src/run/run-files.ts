@@ -5,12 +5,13 @@
  *   DIR/preview-step-00001200.png   the preview shown when train() resumed from step 1200
  *   DIR/samples-step-00001200.png   the sample grid saved with the checkpoint of step 1200
  *
- * Each is written atomically (temp file beside it → fsync → rename); a temp file left by a crash
- * starts with ".tmp-" and the checkpoint store removes it on the next open.
+ * Each is written atomically (temp file beside it → rename) but not fsync'd: a picture lost to a
+ * power cut is redrawn on the next resume, and the fsyncs cost the preview 10–50 ms on a busy
+ * disk. A temp file left by a crash starts with ".tmp-"; the checkpoint store removes it on open.
  */
-import { readdir, rm, stat } from "node:fs/promises";
+import { readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import * as path from "node:path";
-import { nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
+import { tempName } from "../checkpoint/durable-fs.js";
 
 const PICTURE = /^(preview|samples)-step-(\d{8,})\.png$/;
 
@@ -22,10 +23,17 @@ export function samplesFileName(step: number): string {
   return `samples-step-${String(step).padStart(8, "0")}.png`;
 }
 
-/** Writes `bytes` to DIR/name atomically; returns the path. */
+/** Writes `bytes` to DIR/name atomically (readers see the old file or the new one); returns the path. */
 export async function writeRunFile(dir: string, name: string, bytes: Uint8Array): Promise<string> {
   const file = path.join(dir, name);
-  await replaceFileAtomically(nodeFs, file, bytes);
+  const temp = path.join(dir, tempName(name));
+  try {
+    await writeFile(temp, bytes, { flag: "wx" });
+    await rename(temp, file);
+  } catch (error) {
+    await rm(temp, { force: true }).catch(() => undefined);
+    throw error;
+  }
   return file;
 }
 
