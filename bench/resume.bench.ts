@@ -5,7 +5,8 @@
  * shows a checkpoint's samples, measured in the same run: load (verified) + compile the sampling
  * graph + one sampling pass (16 samples, the preview's DDIM settings).
  *
- *   node --import tsx bench/resume.bench.ts [--json] [--rounds N] [--preset tiny|small]
+ *   node --import tsx bench/resume.bench.ts [--json] [--rounds N] [--preset tiny|small] [--quick]
+ *   resumeBench({ preset, rounds, quick }) → rows, for bench/suite.ts (`npm run bench`)
  *
  * Two reruns per round, both in this process with modules, onnxruntime and the MNIST digits loaded:
  * - "rerun in the same kernel": the session the previous run compiled is reused (session-cache.ts);
@@ -32,123 +33,125 @@ import { renderSampleGrid } from "../src/render/sample-grid.js";
 import { resumable } from "../src/run/resumable.js";
 import { releaseCachedSession } from "../src/run/session-cache.js";
 import type { ResumableOptions, TrainTimings } from "../src/run/run.js";
+import { type BenchRow, isMain, median, printRows } from "./bench-row.js";
 
-const args = process.argv.slice(2);
-const json = args.includes("--json");
-const option = (name: string, fallback: string): string => {
-  const i = args.indexOf(name);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : fallback;
-};
-const rounds = Number(option("--rounds", "7"));
-const presetName = option("--preset", "tiny");
-if (!isUNetPreset(presetName) || !Number.isSafeInteger(rounds) || rounds < 1) {
-  console.error("usage: node --import tsx bench/resume.bench.ts [--json] [--rounds N] [--preset tiny|small]");
-  process.exit(2);
-}
-const preset: UNetPreset = presetName;
 const SAMPLES = 16;
 const SAMPLER_STEPS = 20;
 const ETA = 1;
 
-interface Row {
-  readonly suite: string;
-  readonly name: string;
-  readonly ms: number;
-  readonly note?: string;
+export interface ResumeBenchOptions {
+  readonly preset?: UNetPreset;
+  /** Measured rounds after one warm-up round (default 7; 1 with quick). */
+  readonly rounds?: number;
+  readonly quick?: boolean;
 }
 
-function report(row: Row): void {
-  if (json) console.log(JSON.stringify(row));
-  else console.log(`${row.suite.padEnd(7)} ${row.name.padEnd(52)} ${row.ms.toFixed(1).padStart(9)} ms  ${row.note ?? ""}`);
-}
-
-function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
-const data = await loadMnist();
-const p = DEMO_PRESETS[preset];
-const dir = mkdtempSync(join(tmpdir(), "nbresume-resume-bench-"));
-const options = (steps: number): ResumableOptions => ({
-  dir,
-  model: ddpm({ unet: preset }),
-  data,
-  optimizer: adamw(),
-  schedule: linearWarmup(p.lr, p.warmupSteps),
-  clipGradNorm: 1,
-  steps,
-  batchSize: p.batchSize,
-  checkpointEvery: p.checkpointEvery,
-  evalBatches: p.evalBatches,
-  preview: { samples: SAMPLES, samplerSteps: SAMPLER_STEPS, eta: ETA },
-  output: "silent",
-});
-
-try {
-  // A checkpoint of the demo model to resume (its weights do not change the timings).
-  let step = 1;
-  await resumable(options(step)).train();
-
-  const warm: TrainTimings[] = [];
-  const cold: TrainTimings[] = [];
-  const references: { load: number; compile: number; sample: number; total: number }[] = [];
-  for (let r = 0; r <= rounds; r++) {
-    // ── the reruns: train() until the first resumed step starts ──
-    const rerun = async (fresh: boolean): Promise<TrainTimings> => {
-      if (fresh) await releaseCachedSession();
-      step++;
-      const result = await resumable(options(step)).train();
-      if (result.startStep !== step - 1 || result.timings.training === undefined) throw new Error(`round ${r} did not resume (${result.status} from ${result.startStep})`);
-      if (result.timings.reusedSession === fresh) throw new Error(`round ${r}: the session was ${fresh ? "reused" : "compiled"} unexpectedly`);
-      return result.timings;
-    };
-    const w = await rerun(false);
-    const c = await rerun(true);
-
-    // ── the reference: load + one sampling pass ──
-    const t0 = performance.now();
-    const store = await CheckpointStore.open(dir, { readOnly: true });
-    const loaded = await store.load("latest");
-    await store.close();
-    const t1 = performance.now();
-    const model = ddpm({ unet: preset });
-    const exported = buildInferenceModel(model, loaded.tensors["model"] ?? {}, { graph: "sample", batchSize: SAMPLES });
-    const compiled = await compileGraph(exported.bytes);
-    const t2 = performance.now();
-    await sampleDdim({ batchSize: SAMPLES, run: (feeds) => compiled.run(feeds) }, model, createGenerator(0).fork("preview"), { steps: SAMPLER_STEPS, eta: ETA });
-    const t3 = performance.now();
-    await compiled.release();
-    if (r === 0) continue; // warm-up round
-    warm.push(w);
-    cold.push(c);
-    references.push({ load: t1 - t0, compile: t2 - t1, sample: t3 - t2, total: t3 - t0 });
-  }
-
-  const reference = median(references.map((r) => r.total));
-  const breakdown = (label: string, runs: TrainTimings[]): void => {
-    const phase = (f: (t: TrainTimings) => number): number => median(runs.map(f));
-    const total = phase((t) => t.training!);
-    const ratio = total / reference;
-    report({ suite: "resume", name: `${preset}: ${label} → first resumed step`, ms: total, note: `target ≤ 1500 ms: ${total <= 1500 ? "met" : "MISSED"}; ${ratio.toFixed(2)}× reference (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "MISSED"})` });
-    report({ suite: "resume", name: "  open + resolve (verify every file)", ms: phase((t) => t.resolved) });
-    report({ suite: "resume", name: "  load (verify again) + config check", ms: phase((t) => t.loaded! - t.resolved) });
-    report({ suite: "resume", name: `  preview: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`, ms: phase((t) => t.previewed! - t.loaded!) });
-    report({ suite: "resume", name: `  training session (${runs[0]?.reusedSession === true ? "reused" : "compiled"})`, ms: phase((t) => t.compiled - t.previewed!) });
-    report({ suite: "resume", name: "  state dict, data cursor, loss history", ms: phase((t) => t.training! - t.compiled) });
-    report({ suite: "resume", name: "  (then the first step itself)", ms: phase((t) => t.firstStep! - t.training!) });
+export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<BenchRow[]> {
+  const preset = bench.preset ?? "tiny";
+  const rounds = bench.rounds ?? (bench.quick === true ? 1 : 7);
+  const rows: BenchRow[] = [];
+  const report = (id: string, name: string, ms: number, note?: string): void => {
+    rows.push({ bench: "resume", id, name, ms, ...(note === undefined ? {} : { note }) });
   };
-  breakdown("rerun in the same kernel", warm);
-  breakdown("rerun after a kernel restart", cold);
-  report({ suite: "resume", name: `reference: load + compile sampler + ${SAMPLES} samples`, ms: reference });
-  report({ suite: "resume", name: "  load (verified)", ms: median(references.map((r) => r.load)) });
-  report({ suite: "resume", name: "  compile the sampling graph", ms: median(references.map((r) => r.compile)) });
-  report({ suite: "resume", name: `  DDIM-${SAMPLER_STEPS} (η = ${ETA}) sampling pass`, ms: median(references.map((r) => r.sample)) });
-  const g0 = performance.now();
-  await renderSampleGrid({ images: new Float32Array(SAMPLES * 784), n: SAMPLES, height: 28, width: 28, range: [-1, 1], caption: "x" });
-  report({ suite: "resume", name: "  (a 16-sample grid PNG alone)", ms: performance.now() - g0 });
-  await releaseCachedSession();
-} finally {
-  rmSync(dir, { recursive: true, force: true });
+  const data = await loadMnist();
+  const p = DEMO_PRESETS[preset];
+  const dir = mkdtempSync(join(tmpdir(), "nbresume-resume-bench-"));
+  const options = (steps: number): ResumableOptions => ({
+    dir,
+    model: ddpm({ unet: preset }),
+    data,
+    optimizer: adamw(),
+    schedule: linearWarmup(p.lr, p.warmupSteps),
+    clipGradNorm: 1,
+    steps,
+    batchSize: p.batchSize,
+    checkpointEvery: p.checkpointEvery,
+    evalBatches: p.evalBatches,
+    preview: { samples: SAMPLES, samplerSteps: SAMPLER_STEPS, eta: ETA },
+    output: "silent",
+  });
+
+  try {
+    // A checkpoint of the demo model to resume (its weights do not change the timings).
+    let step = 1;
+    await resumable(options(step)).train();
+
+    const warm: TrainTimings[] = [];
+    const cold: TrainTimings[] = [];
+    const references: { load: number; compile: number; sample: number; total: number }[] = [];
+    for (let r = 0; r <= rounds; r++) {
+      // ── the reruns: train() until the first resumed step starts ──
+      const rerun = async (fresh: boolean): Promise<TrainTimings> => {
+        if (fresh) await releaseCachedSession();
+        step++;
+        const result = await resumable(options(step)).train();
+        if (result.startStep !== step - 1 || result.timings.training === undefined) throw new Error(`round ${r} did not resume (${result.status} from ${result.startStep})`);
+        if (result.timings.reusedSession === fresh) throw new Error(`round ${r}: the session was ${fresh ? "reused" : "compiled"} unexpectedly`);
+        return result.timings;
+      };
+      const w = await rerun(false);
+      const c = await rerun(true);
+
+      // ── the reference: load + one sampling pass ──
+      const t0 = performance.now();
+      const store = await CheckpointStore.open(dir, { readOnly: true });
+      const loaded = await store.load("latest");
+      await store.close();
+      const t1 = performance.now();
+      const model = ddpm({ unet: preset });
+      const exported = buildInferenceModel(model, loaded.tensors["model"] ?? {}, { graph: "sample", batchSize: SAMPLES });
+      const compiled = await compileGraph(exported.bytes);
+      const t2 = performance.now();
+      await sampleDdim({ batchSize: SAMPLES, run: (feeds) => compiled.run(feeds) }, model, createGenerator(0).fork("preview"), { steps: SAMPLER_STEPS, eta: ETA });
+      const t3 = performance.now();
+      await compiled.release();
+      if (r === 0) continue; // warm-up round
+      warm.push(w);
+      cold.push(c);
+      references.push({ load: t1 - t0, compile: t2 - t1, sample: t3 - t2, total: t3 - t0 });
+    }
+
+    const reference = median(references.map((r) => r.total));
+    const breakdown = (id: string, label: string, runs: TrainTimings[]): void => {
+      const phase = (f: (t: TrainTimings) => number): number => median(runs.map(f));
+      const total = phase((t) => t.training!);
+      const ratio = total / reference;
+      report(id, `${preset}: ${label} → first resumed step`, total, `target ≤ 1500 ms: ${total <= 1500 ? "met" : "MISSED"}; ${ratio.toFixed(2)}× reference (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "MISSED"})`);
+      report(`${id}_resolve`, "  open + resolve (verify every file)", phase((t) => t.resolved));
+      report(`${id}_load`, "  load (verify again) + config check", phase((t) => t.loaded! - t.resolved));
+      report(`${id}_preview`, `  preview: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`, phase((t) => t.previewed! - t.loaded!));
+      report(`${id}_session`, `  training session (${runs[0]?.reusedSession === true ? "reused" : "compiled"})`, phase((t) => t.compiled - t.previewed!));
+      report(`${id}_restore`, "  state dict, data cursor, loss history", phase((t) => t.training! - t.compiled));
+      report(`${id}_first_step`, "  (then the first step itself)", phase((t) => t.firstStep! - t.training!));
+    };
+    breakdown("resume_same_kernel", "rerun in the same kernel", warm);
+    breakdown("resume_restart", "rerun after a kernel restart", cold);
+    report("reference", `reference: load + compile sampler + ${SAMPLES} samples`, reference);
+    report("reference_load", "  load (verified)", median(references.map((r) => r.load)));
+    report("reference_compile", "  compile the sampling graph", median(references.map((r) => r.compile)));
+    report("reference_sample", `  DDIM-${SAMPLER_STEPS} (η = ${ETA}) sampling pass`, median(references.map((r) => r.sample)));
+    const g0 = performance.now();
+    await renderSampleGrid({ images: new Float32Array(SAMPLES * 784), n: SAMPLES, height: 28, width: 28, range: [-1, 1], caption: "x" });
+    report("grid_png", "  (a 16-sample grid PNG alone)", performance.now() - g0);
+    return rows;
+  } finally {
+    await releaseCachedSession();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (isMain(import.meta.url)) {
+  const args = process.argv.slice(2);
+  const option = (name: string): string | undefined => {
+    const i = args.indexOf(name);
+    return i >= 0 ? args[i + 1] : undefined;
+  };
+  const preset = option("--preset") ?? "tiny";
+  const rounds = option("--rounds") === undefined ? undefined : Number(option("--rounds"));
+  if (!isUNetPreset(preset) || (rounds !== undefined && !(Number.isSafeInteger(rounds) && rounds >= 1))) {
+    console.error("usage: node --import tsx bench/resume.bench.ts [--json] [--rounds N] [--preset tiny|small] [--quick]");
+    process.exit(2);
+  }
+  const rows = await resumeBench({ preset, quick: args.includes("--quick"), ...(rounds === undefined ? {} : { rounds }) });
+  printRows(rows, args.includes("--json"));
 }
