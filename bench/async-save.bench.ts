@@ -3,19 +3,21 @@
  * inline writer for comparison), on the MNIST diffusion demo's UNet trained by the real
  * TrainingSession, and on a 256 MiB state (the checkpoint bench's size) for a larger checkpoint.
  *
- *   node --import tsx bench/async-save.bench.ts [--json] [--quick] [--preset tiny|small] [--rounds N]
+ *   node --import tsx bench/async-save.bench.ts [--json] [--quick] [--preset tiny|small] [--rounds N] [--inline-rounds N]
  *
  * Stall = the time the training loop is blocked by a checkpoint, as Orbax and PyTorch's async
  * checkpointing report it: save() blocks for the whole commit; saveInBackground() for waiting on
- * the previous save + the snapshot copy + handing the job to the writer thread. Beside it, a
+ * the previous save + the snapshot copy + handing the job to the writer thread. Each call's wall
+ * time is split (Linux schedstat) into time on a CPU and time waiting for one. Beside it, a
  * window estimate that also charges the background save for what the steps run while its commit
- * was in flight took beyond the round's median baseline step (CPU and I/O the writer took from
- * onnxruntime, I/O completions on the event loop). Windows of each kind alternate, their order
+ * was in flight took beyond the same steps of the round's baseline window (CPU and I/O the writer
+ * took from onnxruntime, I/O completions on the event loop). Windows of each kind alternate, their order
  * rotating, so drift from other jobs on this shared machine falls on all of them; figures are
  * medians over rounds. The step jitter (median absolute deviation of baseline steps) is the
  * resolution of the window estimate: on a loaded machine it is far coarser than the stall itself.
  * Target: async stall ≤ 10% of the synchronous save's stall of the same state.
  */
+import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -41,7 +43,7 @@ export interface AsyncSaveBenchOptions {
   large?: boolean;
   /** MiB of the large state. Default 256. */
   largeMiB?: number;
-  /** Rounds that also run the inline writer (its commit takes tens of steps). Default 2. */
+  /** Rounds that also run the inline writer (its commit takes tens of steps). Default 2 (0 with --quick, and in the suite). */
   inlineRounds?: number;
 }
 
@@ -55,6 +57,19 @@ function images(batch: number, count: number): DiffusionBatch[] {
 
 type Mode = "baseline" | "sync" | "worker" | "inline";
 
+/**
+ * This thread's time on a CPU and waiting in the run queue for one (Linux schedstat, ns): splits
+ * a call's wall time into its own work and the wait for a core that other jobs cause.
+ */
+function schedstat(): { cpu: number; wait: number } | undefined {
+  try {
+    const [cpu, wait] = readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(/\s+/).map(Number);
+    return cpu === undefined || wait === undefined ? undefined : { cpu, wait };
+  } catch {
+    return undefined;
+  }
+}
+
 interface Window {
   mode: Mode;
   /** Each step's time. */
@@ -66,6 +81,9 @@ interface Window {
   /** The background save's own account: waiting for the save before it, copying the tensors. */
   waitedMs: number;
   snapshotMs: number;
+  /** Of callMs: this thread on a CPU, and waiting for one (NaN without schedstat). */
+  callCpuMs: number;
+  callRunQueueMs: number;
 }
 
 /** The UNet stall rows. */
@@ -98,6 +116,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
 
   const runWindow = async (mode: Mode): Promise<Window> => {
     const req = request();
+    const s0 = schedstat();
     const t0 = performance.now();
     let callMs = 0;
     if (mode === "sync") {
@@ -114,6 +133,9 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
       done = false;
       void bg.committed.then(() => (done = true));
     }
+    const s1 = schedstat();
+    const callCpuMs = s0 && s1 ? (s1.cpu - s0.cpu) / 1e6 : Number.NaN;
+    const callRunQueueMs = s0 && s1 ? (s1.wait - s0.wait) / 1e6 : Number.NaN;
     const steps: number[] = [];
     let commitSteps = 0;
     while (steps.length < o.window || !done) {
@@ -121,7 +143,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
       if (!done) commitSteps = steps.length;
       if (steps.length > 400) throw new Error(`${mode}: the background commit did not finish within 400 steps`);
     }
-    return { mode, steps, callMs, commitSteps, waitedMs, snapshotMs };
+    return { mode, steps, callMs, commitSteps, waitedMs, snapshotMs, callCpuMs, callRunQueueMs };
   };
 
   // Warm-up: JIT, the worker thread's start, the snapshot buffer's first allocation (reported).
@@ -134,8 +156,9 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
   const stalls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const calls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const commitSteps: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
-  const parts: Record<Mode, { waited: number[]; snapshot: number[] }> = {
-    baseline: { waited: [], snapshot: [] }, sync: { waited: [], snapshot: [] }, worker: { waited: [], snapshot: [] }, inline: { waited: [], snapshot: [] },
+  const parts: Record<Mode, { waited: number[]; snapshot: number[]; cpu: number[]; runQueue: number[] }> = {
+    baseline: { waited: [], snapshot: [], cpu: [], runQueue: [] }, sync: { waited: [], snapshot: [], cpu: [], runQueue: [] },
+    worker: { waited: [], snapshot: [], cpu: [], runQueue: [] }, inline: { waited: [], snapshot: [], cpu: [], runQueue: [] },
   };
   const baselineSteps: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
@@ -143,16 +166,21 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
     const order = modes.map((_, k) => modes[(k + r) % modes.length]!);
     const round: Window[] = [];
     for (const mode of order) round.push(await runWindow(mode));
-    const base = median(round.find((x) => x.mode === "baseline")!.steps);
-    baselineSteps.push(...round.find((x) => x.mode === "baseline")!.steps);
+    const baseSteps = round.find((x) => x.mode === "baseline")!.steps;
+    const base = median(baseSteps);
+    baselineSteps.push(...baseSteps);
     for (const w of round) {
       if (w.mode === "baseline") continue;
-      const extra = w.steps.slice(0, w.commitSteps).reduce((sum, t) => sum + (t - base), 0);
+      // Step k of this window against step k of the baseline window (the first step after any
+      // pause runs colder), beyond the baseline's steps against its median.
+      const extra = w.steps.slice(0, w.commitSteps).reduce((sum, t, k) => sum + (t - (baseSteps[k] ?? base)), 0);
       stalls[w.mode].push(w.callMs + extra);
       calls[w.mode].push(w.callMs);
       commitSteps[w.mode].push(w.commitSteps);
       parts[w.mode].waited.push(w.waitedMs);
       parts[w.mode].snapshot.push(w.snapshotMs);
+      parts[w.mode].cpu.push(w.callCpuMs);
+      parts[w.mode].runQueue.push(w.callRunQueueMs);
     }
   }
   for (const s of Object.values(stores)) await s.close();
@@ -166,7 +194,10 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
   const label = `UNet ${o.preset} (demo, batch ${batch}), ${(stateBytes / MiB).toFixed(1)} MiB state`;
   const rows: BenchRow[] = [
     { bench: "async-save", id: "unet_step", name: `${label}: training step`, ms: stepMedian, jitterMs: jitter, note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps` },
-    { bench: "async-save", id: "unet_sync_stall", name: `${label}: sync save() stall`, ms: sync, rounds: stalls.sync.length, note: "the whole commit, every fsync included" },
+    {
+      bench: "async-save", id: "unet_sync_stall", name: `${label}: sync save() stall`, ms: sync, bestMs: Math.min(...stalls.sync), rounds: stalls.sync.length,
+      callCpuMs: median(parts.sync.cpu), callRunQueueMs: median(parts.sync.runQueue), note: "the whole commit, every fsync included",
+    },
   ];
   for (const mode of ["worker", "inline"] as const) {
     if (stalls[mode].length === 0) continue;
@@ -174,8 +205,9 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
     const call = median(calls[mode]);
     const firstCall = first[mode]?.callMs ?? Number.NaN;
     rows.push({
-      bench: "async-save", id: `unet_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call,
-      ratioToSync: call / sync, ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
+      bench: "async-save", id: `unet_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call, bestMs: Math.min(...calls[mode]),
+      ratioToSync: call / sync, bestRatioToSync: Math.min(...calls[mode]) / Math.min(...stalls.sync), ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
+      callCpuMs: median(parts[mode].cpu), callRunQueueMs: median(parts[mode].runQueue),
       windowStallMs: windowStall, windowRatioToSync: windowStall / sync, jitterMs: jitter,
       waitedMs: median(parts[mode].waited), snapshotMs: median(parts[mode].snapshot),
       commitSteps: median(commitSteps[mode]), firstCallMs: firstCall, rounds: stalls[mode].length,
@@ -251,6 +283,8 @@ if (isMain(import.meta.url)) {
   const quick = args.includes("--quick");
   const preset = value("--preset") ?? (quick ? "tiny" : "small");
   if (!isUNetPreset(preset)) throw new TypeError(`--preset must be tiny or small, got ${preset}`);
-  const rows = await asyncSaveBench({ preset, rounds: Number(value("--rounds") ?? (quick ? 2 : 7)), largeMiB: quick ? 64 : 256, inlineRounds: quick ? 0 : 2 });
+  const rows = await asyncSaveBench({
+    preset, rounds: Number(value("--rounds") ?? (quick ? 2 : 7)), largeMiB: quick ? 64 : 256, inlineRounds: Number(value("--inline-rounds") ?? (quick ? 0 : 2)),
+  });
   printRows(rows, args.includes("--json"));
 }
