@@ -12,11 +12,14 @@
  * shared (2 cores), so ratios use the best rounds, which are the least disturbed by other jobs.
  * With --json every row is printed as one JSON object per line; --quick is a smoke run (few rounds).
  */
+import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { pathToFileURL } from "node:url";
+import { constants, PerformanceObserver } from "node:perf_hooks";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
 import type { Batch } from "../src/engine/data/batch.js";
 import { mlpClassifier } from "../src/engine/models/mlp-classifier.js";
 import { adamw } from "../src/engine/optim/adamw.js";
@@ -319,7 +322,60 @@ export interface MlpBenchOptions {
 }
 
 /** MLP 784-256-10, batch 64: our step variants, forward-only and TF.js wasm, as bench rows. */
+/**
+ * V8 flag the measurements run under. Measured here: in a process whose heap is small (~10 MB, like
+ * this bench's), the ~2.4 MB of fresh output buffers each step (new parameters and moments) trigger a
+ * mark-compact every ~15 steps, and GC takes ~30% of the step (2.2 ms instead of 1.0 ms). With a larger
+ * initial old space, or any application heap of ~80 MB and more (a tslab kernel's), GC falls to ~5%.
+ * So the figures are taken under this flag (in a child process when the caller lacks it), and one row
+ * shows the step with V8's default heap for comparison.
+ */
+const HEAP_FLAG = "--initial-old-space-size=64";
+
 export async function mlpBench(options: MlpBenchOptions = {}): Promise<Row[]> {
+  if (process.execArgv.includes(HEAP_FLAG)) return measureMlp(options);
+  const args = [HEAP_FLAG, "--import", "tsx", fileURLToPath(import.meta.url), "--json", ...(options.quick === true ? ["--quick"] : [])];
+  const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 16 << 20 });
+  const rows = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
+  rows.push(await defaultHeapStep(options.quick ?? false));
+  return rows;
+}
+
+/** The AdamW step in this process, with whatever heap it has (V8's default for a plain `node`). */
+async function defaultHeapStep(quick: boolean): Promise<Row> {
+  const batches = randomBatches(16);
+  const s = await mlpContenders("default heap", batches, { optimizer: adamw({ weightDecay: WEIGHT_DECAY }), layout: "flat", threads: 1 });
+  for (let i = 0; i < (quick ? 3 : 50); i++) await s.step.run();
+  const gc = gcClock();
+  const t = (await race([s.step], { rounds: quick ? 2 : 5, scale: quick ? 0.1 : 1 })).get(s.step.name)!;
+  const share = gc.stop();
+  await s.release();
+  return row("step AdamW, flat, 1 thread, V8 default heap", {
+    ms: t.ms, bestMs: t.best, p10Ms: t.p10, gcShare: share,
+    note: `GC ${(100 * share).toFixed(0)}% of the time (figures above run with ${HEAP_FLAG})`,
+  });
+}
+
+/** Sums GC pauses (scavenges and mark-compacts) from now until stop(); returns their share of the wall time. */
+function gcClock(): { stop(): number } {
+  let paused = 0;
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) {
+      const kind = (e as unknown as { detail?: { kind?: number } }).detail?.kind;
+      if (kind === constants.NODE_PERFORMANCE_GC_MINOR || kind === constants.NODE_PERFORMANCE_GC_MAJOR) paused += e.duration;
+    }
+  });
+  observer.observe({ entryTypes: ["gc"] });
+  const t0 = performance.now();
+  return {
+    stop: () => {
+      observer.disconnect();
+      return paused / (performance.now() - t0);
+    },
+  };
+}
+
+async function measureMlp(options: MlpBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
   const report = (r: Row): void => { rows.push(r); };
   const quick = options.quick ?? false;
@@ -336,7 +392,9 @@ export async function mlpBench(options: MlpBenchOptions = {}): Promise<Row[]> {
   const contenders = [...sessions.flatMap((s) => [s.step, s.forward]), ...tfjs.contenders];
   for (const c of contenders) for (let i = 0; i < (quick ? 3 : 30); i++) await c.run(); // warm up before the clocks start
   for (const s of sessions) s.resetClock();
+  const gc = gcClock();
   const timings = await race(contenders, { rounds: quick ? 2 : 9, scale });
+  const gcShare = gc.stop();
   const get = (name: string): Timing => timings.get(name)!;
 
   variants.forEach((v, k) => {
@@ -358,7 +416,7 @@ export async function mlpBench(options: MlpBenchOptions = {}): Promise<Row[]> {
   const sgdStep = get(`${variants[3]!.name} step`).best;
   const adamStep = get(`${variants[0]!.name} step`).best;
   report(row("summary (best rounds)", { ms: fastest.step.best,
-    target: 1.5, stepOverForward: fastest.step.best / forward, tfjsOverStep: tf.best / fastest.step.best, adamwOverSgdMs: adamStep - sgdStep,
+    target: 1.5, gcShare, heapFlag: HEAP_FLAG, stepOverForward: fastest.step.best / forward, tfjsOverStep: tf.best / fastest.step.best, adamwOverSgdMs: adamStep - sgdStep,
     tfjsManualOverStep: tfManual.best / fastest.step.best,
     note: `AdamW step ${fastest.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(fastest.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tf.best / fastest.step.best).toFixed(1)}× slower (hand-written: ${(tfManual.best / fastest.step.best).toFixed(1)}×; target ≥ 15); AdamW vs SGD +${(adamStep - sgdStep).toFixed(3)} ms`,
   }));
