@@ -3,7 +3,7 @@
  * inline writer for comparison), on the MNIST diffusion demo's UNet trained by the real
  * TrainingSession, and on a 256 MiB state (the checkpoint bench's size) for a larger checkpoint.
  *
- *   node --import tsx bench/async-save.bench.ts [--json] [--quick] [--preset tiny|small] [--rounds N] [--inline-rounds N]
+ *   node --import tsx bench/async-save.bench.ts [--json] [--quick] [--presets tiny,small] [--rounds N] [--inline-rounds N]
  *
  * Stall = the time the training loop is blocked by a checkpoint, as Orbax and PyTorch's async
  * checkpointing report it: save() blocks for the whole commit; saveInBackground() for waiting on
@@ -33,8 +33,8 @@ import type { TensorGroup } from "../src/tensor.js";
 import { type BenchRow, isMain, median, printRows } from "./bench-row.js";
 
 export interface AsyncSaveBenchOptions {
-  /** The demo preset whose UNet trains (its batch size). Default "small". */
-  preset?: UNetPreset;
+  /** The demo presets whose UNet trains (at the preset's batch size). Default tiny (the demo's default) and small. */
+  presets?: UNetPreset[];
   /** Rounds of (baseline, sync, worker, inline) windows. Default 7. */
   rounds?: number;
   /** Steps at least in each window. Default 3. */
@@ -86,11 +86,11 @@ interface Window {
   callRunQueueMs: number;
 }
 
-/** The UNet stall rows. */
-async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]> {
-  const batch = DEMO_BATCH[o.preset];
+/** The UNet stall rows of one preset. */
+async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset): Promise<BenchRow[]> {
+  const batch = DEMO_BATCH[preset];
   const session: TrainingSession<DiffusionBatch> = await createTrainingSession({
-    model: ddpm({ unet: o.preset }), optimizer: adamw({}), schedule: constantLr(1e-3), batchSize: batch, rng: createGenerator(1),
+    model: ddpm({ unet: preset }), optimizer: adamw({}), schedule: constantLr(1e-3), batchSize: batch, rng: createGenerator(1),
   });
   const data = images(batch, 4);
   let i = 0;
@@ -191,11 +191,11 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
   // How much one step's time varies here (median absolute deviation): the resolution of "extra".
   const jitter = median(baselineSteps.map((t) => Math.abs(t - stepMedian)));
   const sync = median(stalls.sync);
-  const label = `UNet ${o.preset} (demo, batch ${batch}), ${(stateBytes / MiB).toFixed(1)} MiB state`;
+  const label = `UNet ${preset} (demo${preset === "tiny" ? " default" : ""}, batch ${batch}), ${(stateBytes / MiB).toFixed(1)} MiB state`;
   const rows: BenchRow[] = [
-    { bench: "async-save", id: "unet_step", name: `${label}: training step`, ms: stepMedian, jitterMs: jitter, note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps` },
+    { bench: "async-save", id: `${preset}_step`, name: `${label}: training step`, ms: stepMedian, jitterMs: jitter, note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps` },
     {
-      bench: "async-save", id: "unet_sync_stall", name: `${label}: sync save() stall`, ms: sync, bestMs: Math.min(...stalls.sync), rounds: stalls.sync.length,
+      bench: "async-save", id: `${preset}_sync_stall`, name: `${label}: sync save() stall`, ms: sync, bestMs: Math.min(...stalls.sync), rounds: stalls.sync.length,
       callCpuMs: median(parts.sync.cpu), callRunQueueMs: median(parts.sync.runQueue), note: "the whole commit, every fsync included",
     },
   ];
@@ -205,7 +205,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[]
     const call = median(calls[mode]);
     const firstCall = first[mode]?.callMs ?? Number.NaN;
     rows.push({
-      bench: "async-save", id: `unet_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call, bestMs: Math.min(...calls[mode]),
+      bench: "async-save", id: `${preset}_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call, bestMs: Math.min(...calls[mode]),
       ratioToSync: call / sync, bestRatioToSync: Math.min(...calls[mode]) / Math.min(...stalls.sync), ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
       callCpuMs: median(parts[mode].cpu), callRunQueueMs: median(parts[mode].runQueue),
       windowStallMs: windowStall, windowRatioToSync: windowStall / sync, jitterMs: jitter,
@@ -266,10 +266,11 @@ async function largeStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[
 
 export async function asyncSaveBench(options: AsyncSaveBenchOptions = {}): Promise<BenchRow[]> {
   const o: Required<AsyncSaveBenchOptions> = {
-    preset: options.preset ?? "small", rounds: options.rounds ?? 7, window: options.window ?? 3,
+    presets: options.presets ?? ["tiny", "small"], rounds: options.rounds ?? 7, window: options.window ?? 3,
     large: options.large ?? true, largeMiB: options.largeMiB ?? 256, inlineRounds: options.inlineRounds ?? 2,
   };
-  const rows = await unetStall(o);
+  const rows: BenchRow[] = [];
+  for (const preset of o.presets) rows.push(...(await unetStall(o, preset)));
   if (o.large) rows.push(...(await largeStall(o)));
   return rows;
 }
@@ -281,10 +282,10 @@ if (isMain(import.meta.url)) {
     return at >= 0 ? args[at + 1] : undefined;
   };
   const quick = args.includes("--quick");
-  const preset = value("--preset") ?? (quick ? "tiny" : "small");
-  if (!isUNetPreset(preset)) throw new TypeError(`--preset must be tiny or small, got ${preset}`);
+  const presets = (value("--presets") ?? (quick ? "tiny" : "tiny,small")).split(",");
+  if (!presets.every(isUNetPreset)) throw new TypeError(`--presets must be tiny and/or small, got ${presets.join(",")}`);
   const rows = await asyncSaveBench({
-    preset, rounds: Number(value("--rounds") ?? (quick ? 2 : 7)), largeMiB: quick ? 64 : 256, inlineRounds: Number(value("--inline-rounds") ?? (quick ? 0 : 2)),
+    presets, rounds: Number(value("--rounds") ?? (quick ? 2 : 7)), largeMiB: quick ? 64 : 256, inlineRounds: Number(value("--inline-rounds") ?? (quick ? 0 : 2)),
   });
   printRows(rows, args.includes("--json"));
 }

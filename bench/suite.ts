@@ -9,10 +9,11 @@
  * lines are the rows. A module that is missing or fails is reported as such, and the others still
  * run; the exit code is 1 then. Missing a target does not fail the run: the table says so.
  *
- *   --quick   a fast smoke run (small sizes, few rounds): checks the suite works, not the numbers
+ *   --quick      a fast smoke run (small sizes, few rounds): checks the suite works, not the numbers
+ *   --out FILE   also write the --json lines to FILE (the table still goes to stdout)
  */
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import { fileURLToPath } from "node:url";
 import { type BenchRow, isMain } from "./bench-row.js";
@@ -32,7 +33,7 @@ interface Module {
 
 const MODULES: Module[] = [
   { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }), cli: (q) => (q ? ["--reps", "1", "--mib", "32"] : ["--reps", "4"]) },
-  { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { preset: "tiny", rounds: 2, inlineRounds: 0, largeMiB: 32 } : { preset: "small", rounds: 9, inlineRounds: 0, largeMiB: 256 }), cli: (q) => (q ? ["--quick"] : []) },
+  { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }), cli: (q) => (q ? ["--quick"] : []) },
   { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }), cli: (q) => ["--mib", q ? "32" : "256"] },
   { bench: "engine", file: "engine.bench.ts", fn: "mlpBench", options: (q) => ({ quick: q }), cli: (q) => (q ? ["--quick"] : []) },
   // The demo's UNet: small at batch 64 (tiny at 32 when quick), with TF.js wasm on the same model.
@@ -157,34 +158,37 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
     referenceValue: num(byId("checkpoint", "raw_read"), "bestGBps"), referenceUnit: "GB/s", ratio: num(verify, "ratioBest"), ratioLabel: "× raw", note: verify ? "" : missing("checkpoint"),
   }));
 
-  // Async save stall.
-  const syncStall = byId("async-save", "unet_sync_stall");
-  const worker = byId("async-save", "unet_worker_stall");
-  const workerRatio = num(worker, "ratioToSync");
-  const stepRow = byId("async-save", "unet_step");
-  out.push(figure({
-    id: "async_stall_unet", figure: `training stall per checkpoint, saveInBackground (worker), ${String(stepRow?.name ?? "UNet").replace(/: training step$/, "")}`, value: num(worker, "ms"), unit: "ms",
-    reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: workerRatio, ratioLabel: "× sync",
-    target: "≤ 0.10 × sync", met: workerRatio === null ? null : workerRatio <= 0.1,
-    note: worker
-      ? `median blocking time of the call: on a CPU ${num(worker, "callCpuMs")?.toFixed(2)} ms, waiting for a core ${num(worker, "callRunQueueMs")?.toFixed(2)} ms (snapshot ${num(worker, "snapshotMs")?.toFixed(2)} ms); ` +
-        `best ${num(worker, "bestMs")?.toFixed(2)} ms = ${num(worker, "bestRatioToSync")?.toFixed(3)} × best sync; committed within ${num(worker, "commitSteps")} step(s) of ${num(stepRow, "ms")?.toFixed(0)} ms; first save ${num(worker, "firstCallMs")?.toFixed(1)} ms (starts the writer thread)`
-      : missing("async-save"),
-  }));
-  if (worker) {
+  // Async save stall, per demo preset (tiny: the demo's default).
+  for (const preset of ["tiny", "small"] as const) {
+    const stepRow = byId("async-save", `${preset}_step`);
+    if (!stepRow && preset === "small" && quick) continue; // --quick measures the demo's default only
+    const syncStall = byId("async-save", `${preset}_sync_stall`);
+    const worker = byId("async-save", `${preset}_worker_stall`);
+    const workerRatio = num(worker, "ratioToSync");
     out.push(figure({
-      id: "async_stall_unet_window", figure: "  window estimate: + steps slowed while the commit ran", value: num(worker, "windowStallMs"), unit: "ms",
-      reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: num(worker, "windowRatioToSync"), ratioLabel: "× sync",
-      note: `resolution: step jitter ± ${num(stepRow, "jitterMs")?.toFixed(1)} ms (median absolute deviation) on this shared machine`,
+      id: `async_stall_${preset}`, figure: `training stall per checkpoint, saveInBackground, ${String(stepRow?.name ?? `UNet ${preset}`).replace(/: training step$/, "")}`, value: num(worker, "ms"), unit: "ms",
+      reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: workerRatio, ratioLabel: "× sync",
+      target: "≤ 0.10 × sync", met: workerRatio === null ? null : workerRatio <= 0.1,
+      note: worker
+        ? `median blocking time of the call: on a CPU ${num(worker, "callCpuMs")?.toFixed(2)} ms, waiting for a core ${num(worker, "callRunQueueMs")?.toFixed(2)} ms (snapshot ${num(worker, "snapshotMs")?.toFixed(2)} ms); ` +
+          `best ${num(worker, "bestMs")?.toFixed(2)} ms = ${num(worker, "bestRatioToSync")?.toFixed(3)} × best sync; committed within ${num(worker, "commitSteps")} step(s) of ${num(stepRow, "ms")?.toFixed(0)} ms; first save ${num(worker, "firstCallMs")?.toFixed(1)} ms (starts the writer thread)`
+        : missing("async-save"),
     }));
-  }
-  const inline = byId("async-save", "unet_inline_stall");
-  if (inline) {
-    out.push(figure({
-      id: "async_stall_unet_inline", figure: "  the same, inline writer (async I/O on the main thread)", value: num(inline, "ms"), unit: "ms",
-      reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: num(inline, "ratioToSync"), ratioLabel: "× sync",
-      note: `window estimate ${num(inline, "windowStallMs")?.toFixed(1)} ms; committed only after ${num(inline, "commitSteps")} steps (about one I/O completion per step)`,
-    }));
+    if (worker) {
+      out.push(figure({
+        id: `async_stall_${preset}_window`, figure: "  window estimate: + steps slowed while the commit ran", value: num(worker, "windowStallMs"), unit: "ms",
+        reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: num(worker, "windowRatioToSync"), ratioLabel: "× sync",
+        note: `resolution: step jitter ± ${num(stepRow, "jitterMs")?.toFixed(1)} ms (median absolute deviation) on this shared machine`,
+      }));
+    }
+    const inline = byId("async-save", `${preset}_inline_stall`);
+    if (inline) {
+      out.push(figure({
+        id: `async_stall_${preset}_inline`, figure: "  the same, inline writer (async I/O on the main thread)", value: num(inline, "ms"), unit: "ms",
+        reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: num(inline, "ratioToSync"), ratioLabel: "× sync",
+        note: `window estimate ${num(inline, "windowStallMs")?.toFixed(1)} ms; committed only after ${num(inline, "commitSteps")} steps (about one I/O completion per step)`,
+      }));
+    }
   }
   const largeSync = byId("async-save", "large_sync_save");
   const largeCall = byId("async-save", "large_background_call");
@@ -343,12 +347,17 @@ async function main(): Promise<void> {
     log(r.error === undefined ? `  ${m.file}: ${r.rows.length} rows in ${r.seconds.toFixed(1)} s` : `  ${m.file}: FAILED (${r.error})`);
   }
   const fs = figures(results, quick);
-  const end = { seconds: Number(((performance.now() - t0) / 1000).toFixed(1)), loadavgEnd: os.loadavg().map((x) => x.toFixed(2)).join(" ") };
+  const end = { seconds: Number(((performance.now() - t0) / 1000).toFixed(1)), loadavgEnd: os.loadavg().map((x) => x.toFixed(2)).join(" "), date: new Date().toISOString() };
+  const lines = [
+    JSON.stringify({ kind: "machine", quick, ...info, ...end }),
+    ...fs.map((f) => JSON.stringify({ kind: "figure", ...f })),
+    ...results.flatMap((r) => r.rows.map((row) => JSON.stringify({ kind: "row", ...row }))),
+    ...results.map((r) => JSON.stringify({ kind: "module", bench: r.bench, how: r.how, seconds: Number(r.seconds.toFixed(1)), rows: r.rows.length, ...(r.error === undefined ? {} : { error: r.error }) })),
+  ];
+  const outAt = args.indexOf("--out");
+  if (outAt >= 0 && args[outAt + 1] !== undefined) writeFileSync(args[outAt + 1]!, `${lines.join("\n")}\n`);
   if (json) {
-    console.log(JSON.stringify({ kind: "machine", quick, ...info, ...end }));
-    for (const f of fs) console.log(JSON.stringify({ kind: "figure", ...f }));
-    for (const r of results) for (const row of r.rows) console.log(JSON.stringify({ kind: "row", ...row }));
-    for (const r of results) console.log(JSON.stringify({ kind: "module", bench: r.bench, how: r.how, seconds: Number(r.seconds.toFixed(1)), rows: r.rows.length, ...(r.error === undefined ? {} : { error: r.error }) }));
+    for (const line of lines) console.log(line);
   } else {
     console.log(table(fs));
     console.log(`\n${fs.filter((f) => f.met === false).length} target(s) missed, ${fs.filter((f) => f.met === true).length} met; ${end.seconds} s; load average ${info.loadavg} → ${end.loadavgEnd}`);
