@@ -7,8 +7,8 @@
  *
  * Stall = the time the training loop is blocked by a checkpoint, as Orbax and PyTorch's async
  * checkpointing report it: save() blocks for the whole commit; saveInBackground() for waiting on
- * the previous save + the snapshot copy + handing the job to the writer thread. Each call's wall
- * time is split (Linux schedstat) into time on a CPU and time waiting for one. Beside it, a
+ * the previous save + the snapshot copy + handing the job to the writer thread. Of each call's
+ * wall time, the part spent waiting for a core (Linux schedstat) is reported. Beside it, a
  * window estimate that also charges the background save for what the steps run while its commit
  * was in flight took beyond the same steps of the round's baseline window (CPU and I/O the writer
  * took from onnxruntime, I/O completions on the event loop). Windows of each kind alternate, their order
@@ -58,13 +58,15 @@ function images(batch: number, count: number): DiffusionBatch[] {
 type Mode = "baseline" | "sync" | "worker" | "inline";
 
 /**
- * This thread's time on a CPU and waiting in the run queue for one (Linux schedstat, ns): splits
- * a call's wall time into its own work and the wait for a core that other jobs cause.
+ * How long this thread has waited in the run queue for a core (Linux schedstat run_delay, ns):
+ * accounted each time the thread gets a core back, so a call's delta is the part of its wall
+ * time that other jobs on the machine took. (schedstat's on-CPU figure lags by up to a scheduler
+ * tick for the running thread, too coarse for a millisecond call: not used.)
  */
-function schedstat(): { cpu: number; wait: number } | undefined {
+function runQueueNs(): number | undefined {
   try {
-    const [cpu, wait] = readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(/\s+/).map(Number);
-    return cpu === undefined || wait === undefined ? undefined : { cpu, wait };
+    const wait = Number(readFileSync("/proc/thread-self/schedstat", "utf8").trim().split(/\s+/)[1]);
+    return Number.isFinite(wait) ? wait : undefined;
   } catch {
     return undefined;
   }
@@ -81,8 +83,7 @@ interface Window {
   /** The background save's own account: waiting for the save before it, copying the tensors. */
   waitedMs: number;
   snapshotMs: number;
-  /** Of callMs: this thread on a CPU, and waiting for one (NaN without schedstat). */
-  callCpuMs: number;
+  /** Of callMs: this thread waiting for a core (NaN without schedstat). */
   callRunQueueMs: number;
 }
 
@@ -116,7 +117,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
 
   const runWindow = async (mode: Mode): Promise<Window> => {
     const req = request();
-    const s0 = schedstat();
+    const s0 = runQueueNs();
     const t0 = performance.now();
     let callMs = 0;
     if (mode === "sync") {
@@ -133,9 +134,8 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
       done = false;
       void bg.committed.then(() => (done = true));
     }
-    const s1 = schedstat();
-    const callCpuMs = s0 && s1 ? (s1.cpu - s0.cpu) / 1e6 : Number.NaN;
-    const callRunQueueMs = s0 && s1 ? (s1.wait - s0.wait) / 1e6 : Number.NaN;
+    const s1 = runQueueNs();
+    const callRunQueueMs = s0 !== undefined && s1 !== undefined ? (s1 - s0) / 1e6 : Number.NaN;
     const steps: number[] = [];
     let commitSteps = 0;
     while (steps.length < o.window || !done) {
@@ -143,7 +143,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
       if (!done) commitSteps = steps.length;
       if (steps.length > 400) throw new Error(`${mode}: the background commit did not finish within 400 steps`);
     }
-    return { mode, steps, callMs, commitSteps, waitedMs, snapshotMs, callCpuMs, callRunQueueMs };
+    return { mode, steps, callMs, commitSteps, waitedMs, snapshotMs, callRunQueueMs };
   };
 
   // Warm-up: JIT, the worker thread's start, the snapshot buffer's first allocation (reported).
@@ -156,9 +156,9 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
   const stalls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const calls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const commitSteps: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
-  const parts: Record<Mode, { waited: number[]; snapshot: number[]; cpu: number[]; runQueue: number[] }> = {
-    baseline: { waited: [], snapshot: [], cpu: [], runQueue: [] }, sync: { waited: [], snapshot: [], cpu: [], runQueue: [] },
-    worker: { waited: [], snapshot: [], cpu: [], runQueue: [] }, inline: { waited: [], snapshot: [], cpu: [], runQueue: [] },
+  const parts: Record<Mode, { waited: number[]; snapshot: number[]; runQueue: number[] }> = {
+    baseline: { waited: [], snapshot: [], runQueue: [] }, sync: { waited: [], snapshot: [], runQueue: [] },
+    worker: { waited: [], snapshot: [], runQueue: [] }, inline: { waited: [], snapshot: [], runQueue: [] },
   };
   const baselineSteps: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
@@ -179,7 +179,6 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
       commitSteps[w.mode].push(w.commitSteps);
       parts[w.mode].waited.push(w.waitedMs);
       parts[w.mode].snapshot.push(w.snapshotMs);
-      parts[w.mode].cpu.push(w.callCpuMs);
       parts[w.mode].runQueue.push(w.callRunQueueMs);
     }
   }
@@ -196,7 +195,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
     { bench: "async-save", id: `${preset}_step`, name: `${label}: training step`, ms: stepMedian, jitterMs: jitter, note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps` },
     {
       bench: "async-save", id: `${preset}_sync_stall`, name: `${label}: sync save() stall`, ms: sync, bestMs: Math.min(...stalls.sync), rounds: stalls.sync.length,
-      callCpuMs: median(parts.sync.cpu), callRunQueueMs: median(parts.sync.runQueue), note: "the whole commit, every fsync included",
+      callRunQueueMs: median(parts.sync.runQueue), note: "the whole commit, every fsync included",
     },
   ];
   for (const mode of ["worker", "inline"] as const) {
@@ -207,7 +206,7 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
     rows.push({
       bench: "async-save", id: `${preset}_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call, bestMs: Math.min(...calls[mode]),
       ratioToSync: call / sync, bestRatioToSync: Math.min(...calls[mode]) / Math.min(...stalls.sync), ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
-      callCpuMs: median(parts[mode].cpu), callRunQueueMs: median(parts[mode].runQueue),
+      callRunQueueMs: median(parts[mode].runQueue),
       windowStallMs: windowStall, windowRatioToSync: windowStall / sync, jitterMs: jitter,
       waitedMs: median(parts[mode].waited), snapshotMs: median(parts[mode].snapshot),
       commitSteps: median(commitSteps[mode]), firstCallMs: firstCall, rounds: stalls[mode].length,

@@ -170,7 +170,7 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
       reference: "sync save() stall", referenceValue: num(syncStall, "ms"), referenceUnit: "ms", ratio: workerRatio, ratioLabel: "× sync",
       target: "≤ 0.10 × sync", met: workerRatio === null ? null : workerRatio <= 0.1,
       note: worker
-        ? `median blocking time of the call: on a CPU ${num(worker, "callCpuMs")?.toFixed(2)} ms, waiting for a core ${num(worker, "callRunQueueMs")?.toFixed(2)} ms (snapshot ${num(worker, "snapshotMs")?.toFixed(2)} ms); ` +
+        ? `median blocking time of the call, of which waiting for a core ${num(worker, "callRunQueueMs")?.toFixed(2)} ms, copying the snapshot ${num(worker, "snapshotMs")?.toFixed(2)} ms; ` +
           `best ${num(worker, "bestMs")?.toFixed(2)} ms = ${num(worker, "bestRatioToSync")?.toFixed(3)} × best sync; committed within ${num(worker, "commitSteps")} step(s) of ${num(stepRow, "ms")?.toFixed(0)} ms; first save ${num(worker, "firstCallMs")?.toFixed(1)} ms (starts the writer thread)`
         : missing("async-save"),
     }));
