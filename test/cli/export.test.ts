@@ -104,6 +104,15 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
     assert.equal(json.json.error.code, CliErrorCode.EXPORT_UNSUPPORTED);
   });
 
+  it("exits 1 naming the model kinds it can rebuild when the checkpoint's model kind is unknown", async () => {
+    const store = await CheckpointStore.open(dir);
+    await store.save({ kind: "final", step: 2, tensors: smallGroups(2), state: { model: { kind: "resnet", depth: 18 } } });
+    await store.close();
+    const { code, stderr } = await nbresume("export", dir, "--out", path.join(dir, "x.onnx"));
+    assert.equal(code, 1);
+    assert.equal(stderr.split("\n")[0], messages.error(messages.exportUnknownModel("resnet", ["ddpm", "mlp-classifier"])));
+  });
+
   it("exits 2 without --out or when its directory does not exist", async () => {
     assert.equal((await nbresume("export", dir)).code, 2);
     const missing = path.join(dir, "no", "x.onnx");

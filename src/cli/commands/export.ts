@@ -1,7 +1,7 @@
 /** `nbresume export CKPT --out FILE.onnx`: the trained model as a standalone inference ONNX file. */
 import * as path from "node:path";
 import { promises as fsp } from "node:fs";
-import { NbresumeError } from "../../errors.js";
+import { NbresumeError, isNbresumeError } from "../../errors.js";
 import { formatBytes } from "../../run/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
@@ -64,16 +64,19 @@ export const exportCommand: Command = {
       const config = recordedModelConfig(ckpt.state);
       if (!config) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoModelConfig(target.path), { where: target.path });
       // The engine (graph builder, models, ONNX serializer) loads only for this command.
-      const { MODEL_KINDS, modelBuilder } = await import("../model-from-config.js");
+      await import("../../engine/models/register-all-models.js");
+      const { modelFromConfig, registeredModelKinds } = await import("../../engine/models/model-registry.js");
+      const { ModelErrorCode } = await import("../../engine/models/messages.js");
       const { exportOnnx } = await import("../../engine/export.js");
       const kind = config["kind"] as string;
-      const build = modelBuilder(kind);
-      if (!build) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportUnknownModel(kind, MODEL_KINDS), { where: target.path });
       let model;
       try {
-        model = await build(config);
+        model = modelFromConfig(config);
       } catch (error) {
-        // The model's own argument checks; anything else (a module that fails to load) is ours.
+        if (isNbresumeError(error, ModelErrorCode.UNKNOWN_KIND)) {
+          throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportUnknownModel(kind, registeredModelKinds()), { where: target.path, cause: error });
+        }
+        // The model's own argument checks; anything else is ours.
         if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
         throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportBadModelConfig(target.path, (error as Error).message), { where: target.path, cause: error });
       }

@@ -22,6 +22,9 @@
 import { tensor } from "../../tensor.js";
 import { add, gather, mseLoss, mul, reshape, shift, scale } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
+import { objectField } from "../models/config-fields.js";
+import { badField } from "../models/messages.js";
+import type { ModelDefinition } from "../models/model-registry.js";
 import type { UNetConfig, UNetPreset } from "../models/unet.js";
 import { UNET_PRESETS, isUNetPreset, unet, validateUNetConfig } from "../models/unet.js";
 import type { Feeds, InputSpecs, Model } from "../nn/model.js";
@@ -61,6 +64,8 @@ export interface DdpmModel extends Model<DiffusionBatch>, DiffusionSpec {
   readonly unet: UNetConfig;
 }
 
+const DDPM = "ddpm";
+
 export function ddpm(config: DdpmConfig): DdpmModel {
   const unetConfig: UNetConfig = isUNetPreset(config.unet) ? UNET_PRESETS[config.unet] : typeof config.unet === "string" ? badPreset(config.unet) : config.unet;
   const unetJson = validateUNetConfig(unetConfig);
@@ -75,7 +80,7 @@ export function ddpm(config: DdpmConfig): DdpmModel {
   const perSample = (v: Value, n: number): Value => reshape(v, [n, 1, 1, 1]);
 
   return {
-    config: { kind: "ddpm", unet: unetJson, schedule: schedule.config },
+    config: { kind: DDPM, unet: unetJson, schedule: schedule.config },
     unet: unetConfig,
     schedule,
     imageShape,
@@ -114,6 +119,17 @@ export function ddpm(config: DdpmConfig): DdpmModel {
     },
   };
 }
+
+/** Rebuilds the model from the config it recorded (for the model registry). */
+export const ddpmDefinition: ModelDefinition = {
+  kind: DDPM,
+  fromConfig(c) {
+    const unetConfig = objectField(c, "unet");
+    if (!Array.isArray(unetConfig["widths"])) throw new TypeError(badField("unet.widths", "an array", unetConfig["widths"]));
+    const schedule = c["schedule"] === undefined ? undefined : (objectField(c, "schedule") as unknown as NoiseScheduleConfig);
+    return ddpm({ unet: unetConfig as unknown as UNetConfig, ...(schedule ? { schedule } : {}) });
+  },
+};
 
 function badPreset(name: string): never {
   throw new RangeError(msg.unknownPreset(name, Object.keys(UNET_PRESETS)));

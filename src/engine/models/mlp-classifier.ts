@@ -17,6 +17,8 @@ import type { Value } from "../graph/value.js";
 import { linear } from "../layers/linear.js";
 import type { InputSpecs, Model } from "../nn/model.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
+import { numberArrayField, numberField } from "./config-fields.js";
+import type { ModelDefinition } from "./model-registry.js";
 
 export interface MlpClassifierConfig {
   readonly inputSize: number;
@@ -25,6 +27,8 @@ export interface MlpClassifierConfig {
   /** Dropout probability after each hidden layer (default 0). */
   readonly dropout?: number;
 }
+
+const MLP_CLASSIFIER = "mlp-classifier";
 
 export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
   const { inputSize, hidden, classes } = config;
@@ -48,7 +52,7 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
   const imageInputs = (n: number): InputSpecs => ({ images: { dtype: "float32", shape: [n, inputSize] } });
 
   return {
-    config: { kind: "mlp-classifier", inputSize, hidden: [...hidden], classes, dropout },
+    config: { kind: MLP_CLASSIFIER, inputSize, hidden: [...hidden], classes, dropout },
     inputs(n) {
       const specs: Record<string, InputSpecs[string]> = { ...imageInputs(n), labels: { dtype: "int64", shape: [n] } };
       if (dropout > 0) hidden.forEach((width, i) => { specs[maskName(i)] = { dtype: "float32", shape: [n, width] }; });
@@ -89,3 +93,14 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
     },
   };
 }
+
+/** Rebuilds the classifier from the config it recorded (for the model registry). */
+export const mlpClassifierDefinition: ModelDefinition = {
+  kind: MLP_CLASSIFIER,
+  fromConfig: (c) => mlpClassifier({
+    inputSize: numberField(c, "inputSize"),
+    hidden: numberArrayField(c, "hidden"),
+    classes: numberField(c, "classes"),
+    dropout: c["dropout"] === undefined ? 0 : numberField(c, "dropout"),
+  }),
+};
