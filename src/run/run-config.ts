@@ -7,14 +7,19 @@
  *                     allowConfigChange is set
  *   changes-training  other optimizer.*, schedule.*, clipGradNorm, config.* (yours) — allowed and
  *                     shown: the run continues, differently from an uninterrupted one
- *   harmless          steps, checkpointEvery, evalEvery, … — allowed and shown
+ *   harmless          steps, checkpointEvery, evalEvery, keep, … — allowed and shown
+ *
+ * `keep` is the retention policy with the store's defaults filled in: the store keeps no policy on
+ * disk, so this is what `nbresume prune DIR` without flags follows (cli/policy.ts reads config.keep).
  */
+import { resolveRetentionPolicy } from "../checkpoint/retention.js";
 import type { ConfigDiff } from "../checkpoint/store.js";
 import type { JsonObject, JsonValue } from "../engine/nn/json.js";
 import type { ChangeSeverity } from "./messages.js";
 import type { ResolvedOptions } from "./options.js";
 
 export function runConfig(o: ResolvedOptions): JsonObject {
+  const keep = resolveRetentionPolicy(o.keep);
   const config: Record<string, JsonValue> = {
     model: o.model.config,
     data: { train: o.train.name, trainCount: o.train.count, test: o.test?.name ?? null, testCount: o.test?.count ?? null },
@@ -29,6 +34,7 @@ export function runConfig(o: ResolvedOptions): JsonObject {
     evalBatches: o.evalBatches,
     epochCheckpoints: o.epochCheckpoints,
     bestMetric: { name: o.bestMetric.name, mode: o.bestMetric.mode },
+    keep: { rolling: keep.rolling, emergency: keep.emergency, best: keep.best, epoch: keep.epoch === "all" ? "all" : { every: keep.epoch.every } },
     preview: o.preview === undefined ? null : { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps, eta: o.preview.eta },
   };
   if (o.userConfig !== undefined) config.config = o.userConfig;

@@ -8,6 +8,8 @@ import { CliErrorCode, messages } from "../../src/cli/messages.js";
 import { formatBytes } from "../../src/run/format.js";
 import { CLI_ENTRY, ROOT, ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
 import { makeTempDir, patterned, removeDir, smallGroups } from "../checkpoint/helpers.js";
+import { DEFAULT_RETENTION } from "../../src/checkpoint/retention.js";
+import { mlpRun } from "../run/support.js";
 
 const CONFIG = { lr: 0.001, model: { width: 64, layers: [1, 2, 3] }, seed: 7 };
 const COMMAND = ["node", "train.js", "--dir", "runs/my run", "--lr", "0.001"];
@@ -406,6 +408,28 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.deepEqual(flagged.json.delete.map((d) => d.name), [name(10, "rolling")]);
       const defaults = await nbresume("prune", run);
       assert.ok(defaults.stdout.includes(messages.defaultPolicy()));
+    });
+
+    it("with no flags plans by the retention policy resumable() ran with, not the store's default", async function () {
+      this.timeout(120_000);
+      const dir = await makeTempDir("cli-prune-run");
+      scratch.push(dir);
+      // More generous than the default (5 rolling), so the run itself kept checkpoints the default would drop.
+      const keep = { rolling: 8, emergency: 2, best: 0, epoch: { every: 3 } };
+      const result = await (await mlpRun(dir, { steps: 120, checkpointEvery: 10, evalEvery: false, preview: false, keep })).train();
+      assert.equal(result.status, "finished");
+      const rolling = (await checkpointNames(dir)).filter((n) => n.endsWith("-rolling"));
+      assert.deepEqual(rolling, [40, 50, 60, 70, 80, 90, 100, 110].map((s) => name(s, "rolling")), "the run pruned to its own policy");
+
+      const { code, json } = await nbresumeJson<{ policy: { rolling: number; emergency: number; best: number; epoch: unknown; sources: Record<string, string>; recordedIn: string }; delete: { name: string }[] }>("prune", dir);
+      assert.equal(code, 0);
+      assert.deepEqual([json.policy.rolling, json.policy.emergency, json.policy.best, json.policy.epoch], [keep.rolling, keep.emergency, keep.best, keep.epoch]);
+      assert.deepEqual(json.policy.sources, { rolling: "run", emergency: "run", best: "run", epoch: "run", bestMetric: "run" });
+      assert.equal(json.policy.recordedIn, name(120, "final"));
+      assert.deepEqual(json.delete, []);
+      // The store's default would have dropped the three oldest.
+      const byDefault = await nbresumeJson<{ delete: { name: string }[] }>("prune", dir, "--keep-rolling", String(DEFAULT_RETENTION.rolling));
+      assert.deepEqual(byDefault.json.delete.map((d) => d.name).sort(), [40, 50, 60].map((s) => name(s, "rolling")));
     });
 
     it("--yes fails with exit 1 naming the holder while a writer holds the directory", async () => {

@@ -216,6 +216,23 @@ describe("resumable(): the run in-process", function () {
     }
   });
 
+  it("allows a changed retention policy (keep) on resume, shows it, and records the new one", async function () {
+    const dir = join(root, "keep");
+    await (await mlpRun(dir, { steps: 40, keep: { rolling: 5 } })).train();
+    const out = new RecordingOutput();
+    const r = await (await mlpRun(dir, { steps: 80, keep: { rolling: 2 }, output: out })).train();
+    assert.equal(r.status, "finished");
+    assert.equal(r.startStep, 40);
+    assert.match(out.texts("table")[0] ?? "", /^keep\.rolling = 5 → 2 \(allowed\)$/m);
+    assert.deepEqual(out.texts("warn"), []);
+    const store = await CheckpointStore.open(dir, { readOnly: true });
+    try {
+      assert.deepEqual((await store.load("step:80")).state["config"], { ...(await store.load("step:40")).state["config"] as object, steps: 80, keep: { rolling: 2, emergency: 5, best: 3, epoch: "all" } });
+    } finally {
+      await store.close();
+    }
+  });
+
   it("compiles a new session when a change alters training (here the learning rate), shows it, and trains with the new rate", async function () {
     const dir = join(root, "lr");
     await (await mlpRun(dir, { steps: 40 })).train();

@@ -19,6 +19,7 @@ describe("run/run-config: judging config changes on resume", function () {
       ["evalEvery", "harmless"],
       ["checkpointEvery", "harmless"],
       ["preview.samples", "harmless"],
+      ["keep.rolling", "harmless"],
     ];
     for (const [path, severity] of table) assert.equal(severityOf(path), severity, path);
   });
