@@ -1,9 +1,7 @@
 import { strict as assert } from "node:assert";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import type { Batch } from "../../../src/engine/data/batch.js";
 import { DataLoader, loadMnist } from "../../../src/engine/data/index.js";
 import type { Value } from "../../../src/engine/graph/value.js";
@@ -13,26 +11,15 @@ import { adamw } from "../../../src/engine/optim/adamw.js";
 import { cosineWithWarmup } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
-import type { TensorGroup } from "../../../src/tensor.js";
 import { checkGradients } from "../../support/gradient-check.js";
-import { readRun } from "./fixtures/run-record.js";
+import { assertExactResume, trainStraightAndSplit } from "../../support/exact-resume.js";
 
-const run = promisify(execFile);
 const FIXTURE = join(import.meta.dirname, "fixtures", "mlp-run.ts");
 
 function tinyBatch(n: number, features: number, seed: number): Batch {
   const rng = createGenerator(seed);
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(3)));
   return { images: rng.fillUniform(new Float32Array(n * features), 0, 1), labels, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
-}
-
-function bitwiseEqual(a: TensorGroup, b: TensorGroup, what: string): void {
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${what}: names`);
-  for (const k of Object.keys(a)) {
-    const x = Buffer.from(a[k]!.data.buffer, a[k]!.data.byteOffset, a[k]!.data.byteLength);
-    const y = Buffer.from(b[k]!.data.buffer, b[k]!.data.byteOffset, b[k]!.data.byteLength);
-    assert.ok(x.equals(y), `${what}: tensor ${k} differs`);
-  }
 }
 
 describe("MLP classifier", () => {
@@ -123,25 +110,9 @@ describe("MLP classifier", () => {
 
     it("N steps straight equal k steps → state dict on disk → a new process → N−k steps: bitwise, losses too", async () => {
       const N = 40;
-      const k = 17;
-      const node = async (...args: string[]): Promise<void> => { await run(process.execPath, ["--import", "tsx", FIXTURE, ...args], { cwd: process.cwd() }); };
-      await node("--out", join(dir, "straight"), "--steps", String(N), "--total", String(N));
-      await node("--out", join(dir, "first"), "--steps", String(k), "--total", String(N));
-      await node("--out", join(dir, "resumed"), "--steps", String(N - k), "--total", String(N), "--from", join(dir, "first"));
-
-      const straight = await readRun(join(dir, "straight"));
-      const first = await readRun(join(dir, "first"));
-      const resumed = await readRun(join(dir, "resumed"));
-      assert.equal(straight.losses.length, N);
-      assert.deepEqual([...first.losses, ...resumed.losses], straight.losses);
-      bitwiseEqual(resumed.dict.tensors.model, straight.dict.tensors.model, "model");
-      bitwiseEqual(resumed.dict.tensors.optimizer, straight.dict.tensors.optimizer, "optimizer");
-      assert.equal(Object.keys(straight.dict.tensors.optimizer).length, 8, "m and v for 4 parameters");
-      assert.equal(resumed.dict.state.step, N);
-      assert.deepEqual(resumed.dict.state.rng, straight.dict.state.rng);
-      assert.deepEqual(resumed.dict.state["data"], straight.dict.state["data"]);
-      // The loop really depended on the restored state: the first part alone is not the end state.
-      assert.notDeepEqual(first.dict.state.rng, straight.dict.state.rng);
+      const runs = await trainStraightAndSplit(FIXTURE, dir, N, 17);
+      assertExactResume(runs, N);
+      assert.equal(Object.keys(runs.straight.dict.tensors.optimizer).length, 8, "m and v for 4 parameters");
     });
   });
 });

@@ -10,6 +10,7 @@ import { createTrainingSession } from "../../../src/engine/session/onnx-training
 import type { StateDict, TrainingSession } from "../../../src/engine/session/training-session.js";
 import { isNbresumeError } from "../../../src/errors.js";
 import { cloneTensor, type TensorGroup } from "../../../src/tensor.js";
+import { assertBitwiseEqual } from "../../support/bitwise-equal.js";
 import { linearRegression, randomBatch, type RegressionBatch } from "./tiny-regression.js";
 
 const IN = 5;
@@ -22,15 +23,6 @@ function snapshot(group: TensorGroup): TensorGroup {
 
 function copyDict(d: StateDict): StateDict {
   return { tensors: { model: snapshot(d.tensors.model), optimizer: snapshot(d.tensors.optimizer) }, state: JSON.parse(JSON.stringify(d.state)) };
-}
-
-function assertBitwiseEqual(a: TensorGroup, b: TensorGroup, what: string): void {
-  assert.deepEqual(Object.keys(a).sort(), Object.keys(b).sort(), `${what}: names`);
-  for (const k of Object.keys(a)) {
-    const x = new Uint8Array(a[k]!.data.buffer, a[k]!.data.byteOffset, a[k]!.data.byteLength);
-    const y = new Uint8Array(b[k]!.data.buffer, b[k]!.data.byteOffset, b[k]!.data.byteLength);
-    assert.ok(Buffer.compare(x, y) === 0, `${what}: tensor ${k} differs`);
-  }
 }
 
 /** A synthetic classification batch in the DataLoader's format. */
