@@ -4,29 +4,27 @@
  * `npm install nbresume` meets it (here node_modules/nbresume links to this checkout).
  */
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { createJupyterEnv, REPO_ROOT, type JupyterEnv } from "../support/jupyter-server.js";
+import type { JupyterEnv } from "../support/jupyter-server.js";
 import { executeNotebook, notebookWithCells, NotebookExecutionFailed, streamText } from "../support/nbconvert.js";
+import { createUserProject, type UserProject } from "../support/user-project.js";
 
 const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwPCfAQAK/AL+5sSyewAAAABJRU5ErkJggg==";
 
 describe("notebooks executed headless with nbconvert and the nbresume kernel", function () {
   this.timeout(120_000);
+  let user: UserProject | undefined;
   let project: string;
   let jupyter: JupyterEnv;
 
   before(function () {
-    project = mkdtempSync(join(tmpdir(), "nbresume-user-project-"));
-    mkdirSync(join(project, "node_modules"));
-    symlinkSync(REPO_ROOT, join(project, "node_modules", "nbresume"));
-    jupyter = createJupyterEnv();
+    user = createUserProject("nbresume-user-project-");
+    ({ dir: project, jupyter } = user);
   });
 
   after(function () {
-    rmSync(project, { recursive: true, force: true });
-    jupyter?.remove();
+    user?.remove();
   });
 
   it("runs every cell in the notebook's folder and keeps streams and image outputs", async function () {

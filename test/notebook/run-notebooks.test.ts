@@ -6,12 +6,12 @@
  * HTML with the loss chart and sample grid inline.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodePng } from "../../src/render/image.js";
-import { createJupyterEnv, NOTEBOOKS_DIR, REPO_ROOT, type JupyterEnv } from "../support/jupyter-server.js";
+import { NOTEBOOKS_DIR, type JupyterEnv } from "../support/jupyter-server.js";
 import { executeNotebook, streamText, type NotebookCell, type NotebookJson } from "../support/nbconvert.js";
+import { createUserProject, type UserProject } from "../support/user-project.js";
 
 function text(value: unknown): string {
   return Array.isArray(value) ? value.join("") : String(value ?? "");
@@ -48,19 +48,17 @@ function cellWith(nb: NotebookJson, code: string): NotebookCell {
 
 describe("the notebooks in notebooks/, executed headless", function () {
   this.timeout(300_000);
+  let user: UserProject | undefined;
   let project: string;
   let jupyter: JupyterEnv;
 
   before(function () {
-    project = mkdtempSync(join(tmpdir(), "nbresume-notebooks-"));
-    mkdirSync(join(project, "node_modules"));
-    symlinkSync(REPO_ROOT, join(project, "node_modules", "nbresume"));
-    jupyter = createJupyterEnv();
+    user = createUserProject("nbresume-notebooks-");
+    ({ dir: project, jupyter } = user);
   });
 
   after(function () {
-    rmSync(project, { recursive: true, force: true });
-    jupyter?.remove();
+    user?.remove();
   });
 
   async function execute(name: string): Promise<NotebookJson> {
