@@ -13,12 +13,8 @@
  * With --json every row is printed as one JSON object per line; --quick is a smoke run (few rounds).
  */
 import { execFile } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { constants, PerformanceObserver } from "node:perf_hooks";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import type { Batch } from "../src/engine/data/batch.js";
 import { mlpClassifier } from "../src/engine/models/mlp-classifier.js";
@@ -28,10 +24,10 @@ import { constantLr } from "../src/engine/optim/schedules.js";
 import { sgd } from "../src/engine/optim/sgd.js";
 import { createGenerator } from "../src/engine/random/index.js";
 import { isMain, printRows, type BenchRow } from "./bench-row.js";
-import { compileGraph } from "../src/engine/runtime/ort-runtime.js";
-import type { CompiledGraph } from "../src/engine/runtime/runtime.js";
-import { createTrainingSession, type GraphCompiler } from "../src/engine/session/onnx-training-session.js";
+import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
 import type { LayoutKind } from "../src/engine/session/parameter-layout.js";
+import { tfjsWasm } from "./tfjs-wasm.js";
+import { timedCompiler } from "./timed-compiler.js";
 
 interface Row extends BenchRow {
   /** Milliseconds per iteration (median over rounds). */
@@ -143,27 +139,6 @@ function randomBatches(count: number): Batch[] {
   }));
 }
 
-/** A compiler whose graphs add the time spent inside run() to `clock.ms`. */
-function timedCompiler(clock: { ms: number }): GraphCompiler {
-  return async (bytes, options) => {
-    const inner = await compileGraph(bytes, options);
-    const timed: CompiledGraph = {
-      inputNames: inner.inputNames,
-      outputNames: inner.outputNames,
-      release: () => inner.release(),
-      run: async (feeds, fetches) => {
-        const t0 = performance.now();
-        try {
-          return await inner.run(feeds, fetches);
-        } finally {
-          clock.ms += performance.now() - t0;
-        }
-      },
-    };
-    return timed;
-  };
-}
-
 interface StepContenders {
   readonly step: Contender;
   readonly forward: Contender;
@@ -215,39 +190,13 @@ async function mlpContenders(name: string, batches: Batch[], options: { optimize
 }
 
 /**
- * TensorFlow.js's gradient registrations. @tensorflow/tfjs-core publishes them only as unbundled ESM
- * (directory imports Node refuses), so they are bundled here with esbuild (installed with tsx); they
- * register into tfjs's global registry, which the Node build of tfjs-core shares.
- */
-async function registerTfjsGradients(): Promise<void> {
-  const require = createRequire(import.meta.url);
-  const { build } = (await import("esbuild")) as typeof import("esbuild");
-  const entry = join(dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist", "register_all_gradients.js");
-  const out = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", write: false, logLevel: "silent" });
-  const dir = await mkdtemp(join(tmpdir(), "nbresume-bench-tfjs-"));
-  try {
-    const file = join(dir, "register-gradients.mjs");
-    await writeFile(file, out.outputFiles[0]!.text);
-    await import(pathToFileURL(file).href);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-/**
  * The same model and optimizer on TensorFlow.js's wasm backend (SIMD, one thread), two ways: the
  * idiomatic `optimizer.minimize()` (tfjs autodiff + its Adam), and a hand-written backward pass with
  * the same matrix products followed by tfjs's Adam `applyGradients` — a stricter baseline, since it
  * skips autodiff's bookkeeping. Both apply AdamW's decoupled decay to the weights before the step.
  */
 async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender[]; release(): void }> {
-  const tf = await import("@tensorflow/tfjs-core");
-  const wasm = await import("@tensorflow/tfjs-backend-wasm");
-  await registerTfjsGradients();
-  const dist = join(dirname(createRequire(import.meta.url).resolve("@tensorflow/tfjs-backend-wasm/package.json")), "dist") + "/";
-  wasm.setWasmPaths(dist);
-  await tf.setBackend("wasm");
-  await tf.ready();
+  const tf = await tfjsWasm();
   const [inputs, hidden, classes] = [MLP.inputSize, MLP.hidden[0], MLP.classes];
   const bound1 = 1 / Math.sqrt(inputs);
   const bound2 = 1 / Math.sqrt(hidden);

@@ -24,11 +24,10 @@ import { isUNetPreset, type UNetPreset } from "../src/engine/models/unet.js";
 import { adamw } from "../src/engine/optim/adamw.js";
 import { constantLr } from "../src/engine/optim/schedules.js";
 import { createGenerator } from "../src/engine/random/index.js";
-import { compileGraph } from "../src/engine/runtime/ort-runtime.js";
-import type { CompiledGraph } from "../src/engine/runtime/runtime.js";
-import { createTrainingSession, type GraphCompiler } from "../src/engine/session/onnx-training-session.js";
+import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
 import { type BenchRow, isMain, printRows } from "./bench-row.js";
 import { tfjsUNet } from "./tfjs-unet.js";
+import { timedCompiler } from "./timed-compiler.js";
 
 export interface UNetBenchOptions {
   /** Small sizes and few rounds: checks the bench works (default false). */
@@ -65,27 +64,6 @@ async function time(fn: () => Promise<unknown>, options: { warmup: number; round
     if (ms < best.ms) best = { ms, cpuMs: (cpu.user + cpu.system) / 1000 / options.iterations };
   }
   return best;
-}
-
-/** A compiler whose graphs add the time spent inside run() to `clock.ms`. */
-function timedCompiler(clock: { ms: number }): GraphCompiler {
-  return async (bytes, options) => {
-    const inner = await compileGraph(bytes, options);
-    const timed: CompiledGraph = {
-      inputNames: inner.inputNames,
-      outputNames: inner.outputNames,
-      release: () => inner.release(),
-      run: async (feeds, fetches) => {
-        const t0 = performance.now();
-        try {
-          return await inner.run(feeds, fetches);
-        } finally {
-          clock.ms += performance.now() - t0;
-        }
-      },
-    };
-    return timed;
-  };
 }
 
 function imageBatches(n: number, count: number): DiffusionBatch[] {
