@@ -164,6 +164,22 @@ export const runMessages = {
   saveFailing(failures: number, detail: string): string {
     return `Stopped training: ${plural(failures, "checkpoint save")} in a row failed (last: ${detail}). Free disk space or fix the directory, then rerun to resume from the last committed checkpoint.`;
   },
+  /** The live view while background saves are failing (a warning line, and the terminal's status). */
+  savesFailingNote(failures: number, limit: number): string {
+    return `${plural(failures, "checkpoint save")} in a row failed (training stops at ${limit}); the warnings above say why`;
+  },
+  savesFailingStatus(failures: number, limit: number): string {
+    return `training · ${failures}/${limit} saves failed`;
+  },
+  pictureNotWritten(file: string, detail: string): string {
+    return `The sample grid ${displayPath(file)} could not be written (${detail}); training continues.`;
+  },
+  backgroundWorkFailed(detail: string): string {
+    return `Work after a background save failed (${detail}); training continues.`;
+  },
+  afterSaveFailed(name: string, detail: string): string {
+    return `Checkpoint ${name} is committed, but tidying up after it (sample grids of pruned checkpoints, disk usage) failed: ${detail}.`;
+  },
   alreadySaved(kind: string): string {
     return `a ${kind} checkpoint of this step already exists; kept it`;
   },
@@ -187,6 +203,13 @@ export const runMessages = {
   },
   superseded(step: number): string {
     return `stopped at step ${step} for a newer run of the same directory — emergency checkpoint saved`;
+  },
+  stoppedStatus(): string {
+    return "stopped: checkpoint saves failing";
+  },
+  stoppedSavesFailing(step: number, checkpoint: string | undefined, emergency: boolean): string {
+    const resume = checkpoint === undefined ? "no checkpoint to resume from yet" : `${emergency ? "emergency checkpoint saved" : "newest checkpoint"}: ${checkpoint}`;
+    return `stopped at step ${step} — checkpoint saves keep failing — ${resume} — fix the cause, then rerun to resume`;
   },
   emergencySaveFailed(step: number, detail: string): string {
     return (

@@ -13,7 +13,7 @@ import type { Optimizer } from "../engine/optim/optimizer.js";
 import type { Schedule } from "../engine/optim/schedule.js";
 import type { Seed } from "../engine/random/generator.js";
 import { runMessages as msg } from "./messages.js";
-import type { OutputKind, ResumableOptions } from "./run.js";
+import type { OutputKind, ResumableOptions, RunStoreOptions } from "./run.js";
 import type { RunOutput } from "./run-output.js";
 
 export interface ResolvedOptions {
@@ -41,6 +41,7 @@ export interface ResolvedOptions {
   readonly output: OutputKind | RunOutput;
   readonly name: string;
   readonly command: readonly string[] | undefined;
+  readonly checkpointStore: RunStoreOptions;
 }
 
 const OUTPUT_KINDS: readonly OutputKind[] = ["auto", "notebook", "terminal", "silent"];
@@ -160,6 +161,7 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   if (o.command !== undefined && !(Array.isArray(o.command) && o.command.every((a) => typeof a === "string"))) {
     throw new TypeError(msg.badOption("command", "an array of strings (argv)", o.command));
   }
+  const checkpointStore = checkStoreOptions(o.checkpointStore);
   const dir = path.resolve(o.dir);
   return {
     dir,
@@ -185,5 +187,22 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     output: output as OutputKind | RunOutput,
     name: (o.name as string | undefined) ?? path.basename(dir),
     command: o.command as readonly string[] | undefined,
+    checkpointStore,
   };
+}
+
+function checkStoreOptions(value: unknown): RunStoreOptions {
+  if (value === undefined) return {};
+  const rule = '{ backgroundWriter?: "worker" | "inline", maxFailedSaves?, diskMargin?, fs? }';
+  if (!isObject(value)) throw new TypeError(msg.badOption("checkpointStore", rule, value));
+  const { backgroundWriter, maxFailedSaves, diskMargin, fs } = value;
+  if (backgroundWriter !== undefined && backgroundWriter !== "worker" && backgroundWriter !== "inline") {
+    throw new TypeError(msg.badOption("checkpointStore.backgroundWriter", '"worker" or "inline"', backgroundWriter));
+  }
+  if (maxFailedSaves !== undefined) positiveInteger("checkpointStore.maxFailedSaves", maxFailedSaves);
+  if (diskMargin !== undefined && (typeof diskMargin !== "number" || !Number.isSafeInteger(diskMargin) || diskMargin < 0)) {
+    throw new RangeError(msg.badOption("checkpointStore.diskMargin", "an integer ≥ 0 (bytes)", diskMargin));
+  }
+  if (fs !== undefined && !isObject(fs)) throw new TypeError(msg.badOption("checkpointStore.fs", "a DurableFs", fs));
+  return value as RunStoreOptions;
 }

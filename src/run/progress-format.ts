@@ -17,8 +17,10 @@ export interface ProgressContext {
   readonly validationLoss?: number;
   /** The newest committed checkpoint. */
   readonly lastCheckpoint?: { readonly step: number; readonly kind: string };
-  /** Extra lines (disk usage, warnings) for the notebook display; the terminal line omits them. */
+  /** Extra lines (disk usage, events) for the notebook display; the terminal line omits them. */
   readonly notes?: readonly string[];
+  /** Problems to notice (checkpoint saves failing), shown in red in the notebook display. */
+  readonly warnings?: readonly string[];
 }
 
 export interface ProgressLineOptions extends ProgressContext {
@@ -126,10 +128,10 @@ function parts(s: ProgressSnapshot, c: ProgressContext): ProgressParts {
   if (c.lastCheckpoint !== undefined) {
     lossParts.push(`checkpoint step ${formatCount(c.lastCheckpoint.step)} (${c.lastCheckpoint.kind})`);
   }
-  const warnings =
-    s.nonFiniteLosses > 0
-      ? [`${s.nonFiniteLosses} non-finite loss${s.nonFiniteLosses === 1 ? "" : "es"} (NaN/inf) so far`]
-      : [];
+  const warnings = [
+    ...(s.nonFiniteLosses > 0 ? [`${s.nonFiniteLosses} non-finite loss${s.nonFiniteLosses === 1 ? "" : "es"} (NaN/inf) so far`] : []),
+    ...(c.warnings ?? []),
+  ];
   return {
     heading: heading === "" ? undefined : heading,
     position,

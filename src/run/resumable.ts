@@ -17,20 +17,28 @@
  *    ├─ 4. loop ─────────── step → progress (ONE display updated in place; chart and grid
  *    │        ▲             re-rendered only now and then) → yield to the event loop
  *    │        │
- *    ├─ 5. save ─────────── evalEvery: val metrics │ rolling / epoch / new best / final checkpoint
- *    │        └──────────── + samples-step-N.png beside it │ disk usage now and then
- *    └─ 6. interrupt ────── SIGINT / SIGTERM / a newer run: stop between steps → emergency
+ *    ├─ 5. save ─────────── evalEvery: val metrics │ rolling / epoch / new best: saveInBackground
+ *    │        │             (state snapshotted, training goes on while it is written; the sample
+ *    │        │             grid renders meanwhile) ┄┄ committed: last checkpoint, samples-step-N.png,
+ *    │        │             pruned grids, disk usage │ final: flush, then save (synchronous)
+ *    │        └──────────── saves failing (the store's count): warn and go on │ too many: stop
+ *    └─ 6. interrupt ────── SIGINT / SIGTERM / a newer run: stop between steps → flush → emergency
  *                           checkpoint → "interrupted at step N — …" → the cell ends
  * ```
+ *
+ * Every way out of train() (finished, interrupted, saves failing, an error) first waits for the
+ * background save in flight and shows how it ended, so nothing is written after train() returns.
  *
  * Exactness: everything that decides the next step — parameters, optimizer moments, step count,
  * the training generator's state and the data cursor — is in each checkpoint; evaluation and
  * previews draw from their own generator forks and never touch it. So a run interrupted and
  * resumed any number of times ends bitwise where an uninterrupted one does.
  */
-import { basename } from "node:path";
+import { basename, join } from "node:path";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
-import { CheckpointStore, type CheckpointKind, type LoadedCheckpoint, type Metrics } from "../checkpoint/store.js";
+import {
+  CheckpointStore, type BackgroundSave, type CheckpointKind, type LoadedCheckpoint, type Metrics, type SavedCheckpoint, type SaveRequest,
+} from "../checkpoint/store.js";
 import { diffConfigs } from "../checkpoint/config-diff.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
@@ -55,7 +63,7 @@ import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config
 import { listRunPictures, previewFileName, pruneSampleGrids, samplesFileName, writeRunFile } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import { parseRunState, RUN_STATE_VERSION, type BestSoFar, type RunState } from "./run-state.js";
-import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
+import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, SaveStats, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
 import { checkinSession, checkoutSession } from "./session-cache.js";
 
 /** Live view redraws: a notebook gets new pictures over the wire each time, a terminal only a line. */
@@ -65,8 +73,6 @@ const REFRESH_MS_TERMINAL = 250;
 const CHART_EVERY_MS = 15_000;
 /** A disk-usage line every this many saves (and with the final and emergency checkpoints). */
 const DISK_USAGE_EVERY = 5;
-/** Consecutive failed saves before training stops. */
-const MAX_SAVE_FAILURES = 3;
 /** Training losses that seed the smoothed loss after a resume. */
 const SMOOTHING_SEED = 100;
 
@@ -110,6 +116,17 @@ function lossOf(metrics: Metrics): number | undefined {
   return v !== undefined && Number.isFinite(v) ? v : undefined;
 }
 
+/** Failures the store reports to the next call after a background save failed. */
+function isReportedFailure(error: unknown): error is NbresumeError {
+  return isNbresumeError(error, CheckpointErrorCode.BACKGROUND_SAVE_FAILED) || isNbresumeError(error, CheckpointErrorCode.SAVES_FAILING);
+}
+
+/**
+ * How a background save's commit ended. `reported` is the store's report of the failure, taken
+ * as the commit settles: the next save()/flush() hands out the same object, so it is shown once.
+ */
+type CommitOutcome = { ok: true; saved: SavedCheckpoint } | { ok: false; error: unknown; reported: NbresumeError | undefined };
+
 /** One call of train(): the pipeline's state, from opening the store to closing it. */
 class Training {
   private readonly out: RunOutput;
@@ -128,8 +145,17 @@ class Training {
   private chartDirty = true;
   private lastChartAt = Number.NEGATIVE_INFINITY;
   private lastRefreshAt = Number.NEGATIVE_INFINITY;
+  /** Checkpoints committed by this train() (the disk-usage line comes every DISK_USAGE_EVERY). */
   private saves = 0;
-  private saveFailures = 0;
+  private readonly saveStats: { -readonly [K in keyof SaveStats]: SaveStats[K] } = { background: 0, synchronous: 0, failed: 0, backgroundCallMs: 0 };
+  /** The open store while train() runs: the live view shows its background-save status. */
+  private store: CheckpointStore | undefined;
+  /** What follows each background save (its grid's PNG, then the work after its commit), in order; never rejects. */
+  private sideWork: Promise<void> = Promise.resolve();
+  /** Save failures already shown (the store reports each once more, to the next call). */
+  private readonly shownFailures = new WeakSet<object>();
+  /** The store's CHECKPOINT_SAVES_FAILING: the loop stops before the next step. */
+  private savesFailing: NbresumeError | undefined;
   /** The newest disk-usage line: a note in the notebook's live view, a line of its own in a terminal. */
   private diskNote: string | undefined;
   private diskNoteFresh = false;
@@ -168,7 +194,8 @@ class Training {
   async run(): Promise<TrainResult> {
     const o = this.o;
     // ── 1. Resolve ─────────────────────────────────────────────────────────────────────────────
-    const store = await CheckpointStore.open(o.dir, { ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
+    const store = await CheckpointStore.open(o.dir, { ...o.checkpointStore, ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
+    this.store = store;
     try {
       const hit = await store.resolve("auto");
       this.timings.resolved = this.elapsed();
@@ -216,11 +243,14 @@ class Training {
         reusable = true;
         return result;
       } finally {
+        // Whatever ended the run: no save left in flight, and how each one ended shown.
+        await this.settle(store);
         this.out.end();
         if (reusable) await checkinSession(key, session);
         else await session.release();
       }
     } finally {
+      this.store = undefined;
       await store.close();
     }
   }
@@ -255,7 +285,7 @@ class Training {
       this.status = "training";
       await this.refresh(session, loader, false);
     }
-    while (session.stepCount < o.steps && !this.signal.aborted) {
+    while (session.stepCount < o.steps && !this.signal.aborted && this.savesFailing === undefined) {
       const batch = loader.next();
       const r = await session.step(batch);
       this.timings.firstStep ??= this.elapsed();
@@ -266,12 +296,16 @@ class Training {
       await yieldToEventLoop();
     }
 
+    // ── 5. Saves kept failing: stop as an interrupt does, then say why ───────────────────────────
+    if (this.savesFailing !== undefined && session.stepCount < o.steps) return this.stopSavesFailing(store, session, loader, this.savesFailing);
+
     // ── 6. Interrupt ───────────────────────────────────────────────────────────────────────────
     if (this.signal.aborted) {
       const reason: RunStopReason = this.callerSignal?.aborted === true ? "aborted" : (stopReason(this.signal) ?? "SIGINT");
       return this.interrupted(store, session, loader, reason, startStep);
     }
 
+    await this.settle(store);
     this.status = "finished";
     this.chartDirty = true;
     await this.refresh(session, loader, true);
@@ -366,9 +400,12 @@ class Training {
   private context(loader: DataLoader): ProgressContext {
     const notes = this.diskNote === undefined ? [] : [this.diskNote];
     const val = this.validation?.["val_loss"];
+    const saves = this.store?.backgroundStatus;
+    const failing = saves !== undefined && saves.consecutiveFailures > 0 ? saves : undefined;
     return {
       title: this.o.name,
-      status: this.status,
+      status: failing !== undefined && this.status === "training" ? msg.savesFailingStatus(failing.consecutiveFailures, failing.maxFailedSaves) : this.status,
+      ...(failing === undefined ? {} : { warnings: [msg.savesFailingNote(failing.consecutiveFailures, failing.maxFailedSaves)] }),
       epoch: loader.epoch,
       ...(val !== undefined && Number.isFinite(val) ? { validationLoss: val } : {}),
       ...(this.lastCheckpoint === undefined ? {} : { lastCheckpoint: { step: this.lastCheckpoint.step, kind: this.lastCheckpoint.kind } }),
@@ -429,13 +466,16 @@ class Training {
         : step % o.checkpointEvery === 0 || newBest
           ? "rolling"
           : undefined;
-    if (kind !== undefined) {
-      const saved = await this.save(store, session, loader, kind, metrics);
+    if (kind === "final") {
+      await this.settle(store);
+      const saved = await this.saveNow(store, session, loader, kind, metrics);
       if (saved !== undefined) report.push(saved);
+    } else if (kind !== undefined) {
+      // Its step line ("… · saved rolling checkpoint → …") is shown once the save is committed.
+      if (await this.saveInBackground(store, session, loader, kind, metrics, report)) return;
     }
     if (report.length > 0) this.out.event(msg.stepReport(step, report));
-    if (this.diskNoteFresh && this.diskNote !== undefined && !this.out.pictures) this.out.event(this.diskNote);
-    this.diskNoteFresh = false;
+    this.showDiskNote();
   }
 
   private async evaluate(session: TrainingSession<Batch>): Promise<Record<string, number>> {
@@ -467,8 +507,10 @@ class Training {
     return true;
   }
 
-  private state(session: TrainingSession<Batch>, loader: DataLoader): { state: RunState; tensors: { model: TensorGroup; optimizer: TensorGroup } } {
-    // The session's buffers, not copies: a step replaces its buffers and never writes into them.
+  /** The checkpoint of the session's current step. */
+  private request(session: TrainingSession<Batch>, loader: DataLoader, kind: CheckpointKind, evalMetrics: Readonly<Record<string, number>> | undefined): SaveRequest & { metrics: Metrics } {
+    // The session's buffers, not copies: a step replaces its buffers and never writes into them
+    // (and saveInBackground copies them before it returns anyway).
     const dict = session.stateDict();
     const state: RunState = {
       run: RUN_STATE_VERSION,
@@ -480,41 +522,174 @@ class Training {
       best: this.best,
       validation: this.validation,
     };
-    return { state, tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer } };
+    const loss = this.smoothedLoss();
+    const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };
+    return { kind, step: session.stepCount, epoch: loader.epoch, tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer }, state, metrics };
   }
 
   /**
-   * Commits one checkpoint, with a sample grid beside it (not for emergencies: the user is
-   * waiting). Returns what to report, or undefined when a failed save was only warned about.
+   * A rolling, epoch or best checkpoint: the store snapshots the state and training goes on while
+   * it is written; the sample grid is rendered meanwhile. What follows the commit (its step line,
+   * the grid's file, pruning, disk usage) runs in sideWork. False when no save was started (the
+   * store says saves keep failing: the loop stops).
    */
-  private async save(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, kind: CheckpointKind, evalMetrics?: Readonly<Record<string, number>>): Promise<string | undefined> {
+  private async saveInBackground(
+    store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, kind: CheckpointKind,
+    evalMetrics: Readonly<Record<string, number>> | undefined, report: readonly string[],
+  ): Promise<boolean> {
     const step = session.stepCount;
-    const { state, tensors } = this.state(session, loader);
-    const loss = this.smoothedLoss();
-    const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };
-    let committed;
+    const request = this.request(session, loader, kind, evalMetrics);
+    const t0 = performance.now();
+    let bg: BackgroundSave | undefined;
     try {
-      committed = await store.save({ kind, step, epoch: loader.epoch, tensors, state, metrics });
+      bg = await this.reportingFailures(() => store.saveInBackground(request), false);
+    } finally {
+      this.saveStats.backgroundCallMs += performance.now() - t0;
+    }
+    if (bg === undefined) return false;
+    // Taken as the commit settles, before the next call to the store can take the store's report.
+    const outcome = bg.committed.then(
+      (saved): CommitOutcome => ({ ok: true, saved }),
+      (error: unknown): CommitOutcome => {
+        const reported = store.pendingError;
+        if (isNbresumeError(reported, CheckpointErrorCode.SAVES_FAILING)) this.savesFailing ??= reported;
+        return { ok: false, error, reported };
+      },
+    );
+    // The same parameters the snapshot holds (the step that replaces them has not run yet).
+    const grid = await this.renderGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind));
+    if (grid !== undefined) this.grid = grid;
+    this.afterwards(async () => {
+      const file = grid === undefined ? undefined : await this.writeGrid(step, grid);
+      const settled = await outcome;
+      if (settled.ok) await this.committedInBackground(store, settled.saved, report, file);
+      else this.failedInBackground(settled, step, kind, report);
+    });
+    return true;
+  }
+
+  /**
+   * Runs a store call; a failure of an earlier background save that the call reports instead is
+   * shown, then the call is made again (that failure was the earlier save's, not this one's).
+   * When the store says saves keep failing: undefined, unless `always` (final and emergency saves
+   * are still tried).
+   */
+  private async reportingFailures<T>(call: () => Promise<T>, always: true): Promise<T>;
+  private async reportingFailures<T>(call: () => Promise<T>, always: false): Promise<T | undefined>;
+  private async reportingFailures<T>(call: () => Promise<T>, always: boolean): Promise<T | undefined> {
+    try {
+      return await call();
+    } catch (error) {
+      if (!isReportedFailure(error)) throw error;
+      this.showFailure(error);
+      if (!always && isNbresumeError(error, CheckpointErrorCode.SAVES_FAILING)) return undefined;
+      return await call();
+    }
+  }
+
+  /** A store's report of a failed background save, shown once (an "already exists" only as its step line says). */
+  private showFailure(error: NbresumeError): void {
+    if (isNbresumeError(error, CheckpointErrorCode.SAVES_FAILING)) this.savesFailing ??= error;
+    if (this.shownFailures.has(error)) return;
+    this.shownFailures.add(error);
+    if (isNbresumeError(error.cause, CheckpointErrorCode.EXISTS)) return;
+    this.out.warn(error.message);
+  }
+
+  private afterwards(task: () => Promise<void>): void {
+    this.sideWork = this.sideWork.then(task).catch((error: unknown) => this.out.warn(msg.backgroundWorkFailed(detail(error))));
+  }
+
+  private async committedInBackground(store: CheckpointStore, saved: SavedCheckpoint, report: readonly string[], file: string | undefined): Promise<void> {
+    this.saveStats.background++;
+    this.saves++;
+    this.lastCheckpoint = record(saved);
+    for (const w of saved.warnings) this.out.warn(msg.saveWarning(w));
+    this.out.event(msg.stepReport(saved.step, [...report, msg.saved(saved.kind, file === undefined ? undefined : basename(file))]));
+    try {
+      if (saved.pruned.length > 0) {
+        const steps = new Set((await store.list()).checkpoints.map((c) => c.step));
+        await pruneSampleGrids(this.o.dir, steps, saved.step);
+      }
+      if (this.saves % DISK_USAGE_EVERY === 1) await this.diskUsage(store);
+    } catch (error) {
+      this.out.warn(msg.afterSaveFailed(saved.name, detail(error)));
+    }
+    this.showDiskNote();
+  }
+
+  private failedInBackground(outcome: Extract<CommitOutcome, { ok: false }>, step: number, kind: CheckpointKind, report: readonly string[]): void {
+    if (isNbresumeError(outcome.error, CheckpointErrorCode.EXISTS)) {
+      if (outcome.reported !== undefined) this.shownFailures.add(outcome.reported);
+      this.out.event(msg.stepReport(step, [...report, msg.alreadySaved(kind)]));
+      return;
+    }
+    this.saveStats.failed++;
+    if (report.length > 0) this.out.event(msg.stepReport(step, report));
+    if (outcome.reported !== undefined) this.showFailure(outcome.reported);
+    else this.out.warn(msg.saveFailed(step, detail(outcome.error)));
+  }
+
+  /**
+   * Until the background save in flight has committed or failed and the work after it is done;
+   * a failure not shown yet is shown. Never throws: every way out of train() calls it.
+   */
+  private async settle(store: CheckpointStore): Promise<void> {
+    await this.sideWork;
+    try {
+      await store.flush();
+    } catch (error) {
+      if (isReportedFailure(error)) this.showFailure(error);
+      else this.out.warn(msg.backgroundWorkFailed(detail(error)));
+    }
+    await this.sideWork;
+  }
+
+  /** Writes the sample grid beside its checkpoint; a failure is only warned about (the grid is not the checkpoint). */
+  private async writeGrid(step: number, grid: RenderedImage): Promise<string | undefined> {
+    try {
+      const file = await writeRunFile(this.o.dir, samplesFileName(step), grid.bundle["image/png"]);
+      this.samplesFile = file;
+      return file;
+    } catch (error) {
+      this.out.warn(msg.pictureNotWritten(join(this.o.dir, samplesFileName(step)), detail(error)));
+      return undefined;
+    }
+  }
+
+  /**
+   * Commits a final or emergency checkpoint before going on (call settle() first), with a sample
+   * grid beside a final one (not for emergencies: the user is waiting). Returns what to report,
+   * or undefined when a failed final save was only warned about.
+   */
+  private async saveNow(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, kind: "final" | "emergency", evalMetrics?: Readonly<Record<string, number>>): Promise<string | undefined> {
+    const step = session.stepCount;
+    const request = this.request(session, loader, kind, evalMetrics);
+    let committed: SavedCheckpoint;
+    try {
+      committed = await this.reportingFailures(() => store.save(request), true);
     } catch (error) {
       if (isNbresumeError(error, CheckpointErrorCode.EXISTS)) return msg.alreadySaved(kind);
+      this.saveStats.failed++;
       if (kind === "emergency") throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.o.dir, cause: error });
-      this.saveFailures++;
-      if (this.saveFailures >= MAX_SAVE_FAILURES) throw new NbresumeError(RunErrorCode.SAVE_FAILING, msg.saveFailing(this.saveFailures, detail(error)), { where: this.o.dir, cause: error });
+      const { consecutiveFailures, maxFailedSaves } = store.backgroundStatus;
+      if (consecutiveFailures >= maxFailedSaves) {
+        throw new NbresumeError(RunErrorCode.SAVE_FAILING, msg.saveFailing(consecutiveFailures, detail(error)), { where: this.o.dir, cause: error });
+      }
       this.out.warn(msg.saveFailed(step, detail(error)));
       return undefined;
     }
-    this.saveFailures = 0;
+    this.saveStats.synchronous++;
     this.saves++;
     this.lastCheckpoint = record(committed);
     for (const w of committed.warnings) this.out.warn(msg.saveWarning(w));
 
     let file: string | undefined;
     if (kind !== "emergency") {
-      const grid = await this.renderGrid(session.parameters(), msg.previewCaption(step, lossOf(metrics), kind));
+      const grid = await this.renderGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind));
       if (grid !== undefined) {
-        file = await writeRunFile(this.o.dir, samplesFileName(step), grid.bundle["image/png"]);
         this.grid = grid;
-        this.samplesFile = file;
+        file = await this.writeGrid(step, grid);
       }
     }
     if (committed.pruned.length > 0) {
@@ -532,13 +707,43 @@ class Training {
     this.diskNoteFresh = true;
   }
 
+  /** A new disk-usage line: a line of its own in a terminal (the notebook's live view shows it as a note). */
+  private showDiskNote(): void {
+    if (this.diskNoteFresh && this.diskNote !== undefined && !this.out.pictures) this.out.event(this.diskNote);
+    this.diskNoteFresh = false;
+  }
+
+  /** Saves kept failing: stop between steps as an interrupt does (emergency checkpoint if it can), then reject with the store's reason. */
+  private async stopSavesFailing(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, reason: NbresumeError): Promise<never> {
+    await this.settle(store);
+    const step = session.stepCount;
+    const newest = store.backgroundStatus.lastCommitted ?? this.lastCheckpoint;
+    let emergency = false;
+    if (newest?.step !== step) {
+      try {
+        emergency = (await this.saveNow(store, session, loader, "emergency")) !== undefined;
+      } catch (error) {
+        this.out.warn(detail(error));
+      }
+    }
+    this.showDiskNote();
+    this.status = msg.stoppedStatus();
+    await this.refresh(session, loader, true);
+    this.out.end();
+    this.out.info(msg.stoppedSavesFailing(step, this.lastCheckpoint?.name, emergency));
+    throw new NbresumeError(RunErrorCode.SAVE_FAILING, reason.message, { where: this.o.dir, cause: reason });
+  }
+
   // ── 6. Interrupt ─────────────────────────────────────────────────────────────────────────────
 
   private async interrupted(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, reason: RunStopReason, startStep: number): Promise<TrainResult> {
+    // The background save in flight first: if it committed this very step, that is the checkpoint.
+    await this.settle(store);
     const step = session.stepCount;
-    const alreadySaved = this.lastCheckpoint?.step === step;
-    if (!alreadySaved) await this.save(store, session, loader, "emergency");
-    if (this.diskNoteFresh && this.diskNote !== undefined && !this.out.pictures) this.out.event(this.diskNote);
+    const newest = store.backgroundStatus.lastCommitted ?? this.lastCheckpoint;
+    const alreadySaved = newest?.step === step;
+    if (!alreadySaved) await this.saveNow(store, session, loader, "emergency");
+    this.showDiskNote();
     this.status = "interrupted";
     await this.refresh(session, loader, true);
     this.out.end();
@@ -561,6 +766,7 @@ class Training {
       previewFile: this.previewFile,
       samplesFile: this.samplesFile,
       timings: { ...this.timings },
+      saves: { ...this.saveStats },
     };
     // A notebook prints a cell's last value: one line, not the whole object.
     Object.defineProperty(result, Symbol.for("nodejs.util.inspect.custom"), {

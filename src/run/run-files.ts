@@ -60,11 +60,13 @@ export async function listRunPictures(dir: string): Promise<RunPicture[]> {
 /**
  * Removes sample grids whose checkpoints are all gone (pruned by the retention policy), so the
  * pictures follow the checkpoints they illustrate. Previews are kept: each records a resume.
+ * Only grids of steps before `before` are candidates: a newer grid belongs to a save still being
+ * written (background saves), not yet listed.
  */
-export async function pruneSampleGrids(dir: string, checkpointSteps: ReadonlySet<number>): Promise<string[]> {
+export async function pruneSampleGrids(dir: string, checkpointSteps: ReadonlySet<number>, before = Number.POSITIVE_INFINITY): Promise<string[]> {
   const removed: string[] = [];
   for (const p of await listRunPictures(dir)) {
-    if (p.kind !== "samples" || checkpointSteps.has(p.step)) continue;
+    if (p.kind !== "samples" || p.step >= before || checkpointSteps.has(p.step)) continue;
     await rm(path.join(dir, p.name), { force: true });
     removed.push(p.name);
   }

@@ -2,7 +2,7 @@
  * The run (interfaces): what `resumable()` takes and what `train()` returns. resumable.ts
  * implements them; the pipeline itself is documented there.
  */
-import type { BestMetric, CheckpointKind, RetentionPolicy } from "../checkpoint/store.js";
+import type { BestMetric, CheckpointKind, CheckpointStoreOptions, RetentionPolicy } from "../checkpoint/store.js";
 import type { Batch } from "../engine/data/batch.js";
 import type { Dataset } from "../engine/data/dataset.js";
 import type { JsonObject } from "../engine/nn/json.js";
@@ -77,7 +77,16 @@ export interface ResumableOptions {
   readonly name?: string;
   /** The command line that continues this run, recorded for `nbresume resume-command` (the demo passes its argv). */
   readonly command?: readonly string[];
+  /** How checkpoints are written (the checkpoint store's options); not recorded in the config. */
+  readonly checkpointStore?: RunStoreOptions;
 }
+
+/**
+ * The checkpoint store's settings a run passes on. Rolling, epoch and best checkpoints are saved
+ * in the background (the store snapshots the state and training goes on while it is written);
+ * final and emergency checkpoints synchronously.
+ */
+export type RunStoreOptions = Pick<CheckpointStoreOptions, "backgroundWriter" | "maxFailedSaves" | "diskMargin" | "fs">;
 
 export interface CheckpointRecord {
   readonly name: string;
@@ -114,6 +123,21 @@ export interface TrainTimings {
   readonly firstStep: number | undefined;
 }
 
+/** How this train()'s checkpoints were saved. */
+export interface SaveStats {
+  /** Rolling, epoch and best checkpoints committed in the background while training went on. */
+  readonly background: number;
+  /** Final and emergency checkpoints, committed before train() went on. */
+  readonly synchronous: number;
+  /** Saves that failed (each one shown as a warning). */
+  readonly failed: number;
+  /**
+   * Milliseconds the loop spent in background-save calls: waiting for the save before (if still
+   * in flight) and copying the state. The sample grid beside each checkpoint is not included.
+   */
+  readonly backgroundCallMs: number;
+}
+
 export interface TrainResult {
   readonly status: TrainStatus;
   /** Completed steps when train() returned. */
@@ -135,6 +159,7 @@ export interface TrainResult {
   readonly previewFile: string | undefined;
   readonly samplesFile: string | undefined;
   readonly timings: TrainTimings;
+  readonly saves: SaveStats;
 }
 
 export interface Run {
@@ -144,7 +169,8 @@ export interface Run {
   readonly config: JsonObject;
   /**
    * Resolve → verify + preview → resume → loop → save; stops cleanly on SIGINT/SIGTERM with an
-   * emergency checkpoint. Run it again (same options) to resume.
+   * emergency checkpoint. Run it again (same options) to resume. Rejects with RUN_SAVE_FAILING
+   * (after the same clean stop) when checkpoint saves keep failing.
    */
   train(options?: TrainOptions): Promise<TrainResult>;
 }
