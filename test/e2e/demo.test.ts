@@ -1,12 +1,13 @@
 /**
  * The MNIST diffusion demo end to end, as a user runs it: the compiled entry (what `npm run demo`
  * runs) in child processes on one directory — resumed by a second run, stopped by real SIGINT and
- * SIGTERM — against an uninterrupted run of the same configuration. Small settings (batch 4, 2 DDIM
- * steps, 4 samples would be too few to look at, but the pipeline is the same).
+ * SIGTERM, killed by SIGKILL while a background save is written — against an uninterrupted run of
+ * the same configuration. Small settings (batch 4, 2 DDIM steps, 4 samples would be too few to
+ * look at, but the pipeline is the same).
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watch } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -122,6 +123,72 @@ describe("npm run demo (the compiled demo entry)", function () {
       assert.match(next, new RegExp(`Finished at step ${(step + 2).toLocaleString("en-US")} `));
     });
   }
+
+  it("resumes from the newest committed checkpoint after a SIGKILL while a background save is being written", async function () {
+    // Killed the moment the writer thread creates the temp directory of this run's second save
+    // (inotify), again until a kill lands before that save's commit; each next run is the rerun.
+    const dir = join(root, "SIGKILL");
+    mkdirSync(dir);
+    let expected: { name: string; step: number } | undefined;
+    let landedMidSave: string | undefined;
+    let runs = 0;
+    while (runs < 6 && landedMidSave === undefined) {
+      runs++;
+      const running = demo(["--dir", dir, "--steps", "100000", ...small(3)]);
+      const saves: string[] = [];
+      let inFlight!: (name: string) => void;
+      const killed = new Promise<string>((resolve) => (inFlight = resolve));
+      const watcher = watch(dir, (_event, name) => {
+        if (typeof name !== "string" || !name.startsWith(".tmp-ckpt-step-") || saves.includes(name)) return;
+        saves.push(name);
+        if (saves.length === 2) {
+          running.kill("SIGKILL");
+          inFlight(name);
+        }
+      });
+      let name: string;
+      try {
+        await running.waitFor(/^Training 100,000 steps\.$|^Training steps /m);
+        name = await Promise.race([killed, running.done.then((r) => assert.fail(`the demo ended first:\n${r.stdout}\n${r.stderr}`))]);
+      } finally {
+        watcher.close();
+        running.kill("SIGKILL");
+      }
+      const r = await running.done;
+      assert.equal(r.signal, "SIGKILL", `${r.stdout}\n${r.stderr}`);
+      if (expected === undefined) assert.match(r.stdout, new RegExp(`^${escape(msg.startingFromScratch(dir))}$`, "m"));
+      else assert.match(r.stdout, new RegExp(`^Found ${expected.name}: step ${expected.step.toLocaleString("en-US")} `, "m"), "resumed from the checkpoint the previous kill left newest");
+      const step = Number(/^\.tmp-ckpt-step-(\d+)-/.exec(name)![1]);
+      // Still there: the save was mid-way (not renamed into place) when the process died.
+      if (readdirSync(dir).includes(name)) landedMidSave = name;
+
+      const store = await CheckpointStore.open(dir, { readOnly: true });
+      try {
+        const { checkpoints } = await store.list({ verify: true });
+        for (const c of checkpoints) assert.equal(c.verified, true, `${c.name}: ${JSON.stringify(c.problems)}`);
+        const hit = await store.resolve("auto");
+        assert.ok(hit !== undefined, "the first save of the run committed before the second began");
+        assert.deepEqual(hit.skipped, []);
+        if (landedMidSave !== undefined) {
+          assert.ok(!checkpoints.some((c) => c.step === step), `the in-flight save of step ${step} is not a checkpoint`);
+          assert.ok(hit.step < step, `${hit.name}: the checkpoint before the one in flight`);
+        } else {
+          assert.ok(hit.step <= step);
+        }
+        expected = { name: hit.name, step: hit.step };
+      } finally {
+        await store.close();
+      }
+    }
+    assert.ok(landedMidSave !== undefined, "in 6 runs, no kill landed while a background save was in flight");
+    console.log(`      killed mid-save (${landedMidSave}) in run ${runs}`);
+
+    const next = await finished(["--dir", dir, "--steps", String(expected!.step + 2), ...small(3)]);
+    assert.match(next, new RegExp(`^Found ${expected!.name}: step ${expected!.step.toLocaleString("en-US")} `, "m"));
+    assert.match(next, new RegExp(`^Resuming at step ${expected!.step.toLocaleString("en-US")} of `, "m"));
+    assert.match(next, new RegExp(`Finished at step ${(expected!.step + 2).toLocaleString("en-US")} `));
+    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(".tmp-ckpt-")), [], "the rerun removed the half-written save");
+  });
 
   it("rejects a bad argument with the usage hint and exit status 2", async function () {
     const r = await demo(["--steps", "zero"]).done;
