@@ -86,6 +86,31 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     });
   });
 
+  // From 16 input channels on, unit-stride kernel gradients take one GEMM per kernel tap (conv-backprop.ts).
+  it("unit stride, 16 input channels, pads 1 (kernel gradient one GEMM per tap)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [2, 16, 5, 4] }, { name: "w", shape: [3, 16, 3, 3] }, { name: "b", shape: [3] }],
+      build: (_g, [x, w, b]) => conv(x!, w!, b!, { pads: [1, 1, 1, 1] }),
+    });
+  });
+
+  it("unit stride, 16 input channels, 2×3 kernel, dilation and asymmetric pads (one GEMM per tap)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [2, 16, 6, 5] }, { name: "w", shape: [2, 16, 2, 3] }],
+      build: (_g, [x, w]) => conv(x!, w!, undefined, { dilations: [2, 1], pads: [1, 0, 0, 2] }),
+    });
+  });
+
+  it("1-D, unit stride, 17 input channels, dilation 2 (one GEMM per tap)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [2, 17, 7] }, { name: "w", shape: [3, 17, 3] }, { name: "b", shape: [3] }],
+      build: (_g, [x, w, b]) => conv(x!, w!, b!, { dilations: [2], pads: [2, 0] }),
+    });
+  });
+
   it("the input of a second Conv (gradients flow through a chain)", async () => {
     await checkGradients({
       ...F32,
@@ -117,6 +142,14 @@ describe("autodiff: ConvTranspose (float32 central differences, rtol 1e-3, atol 
       ...F32,
       inputs: [{ name: "x", shape: [1, 4, 3, 4] }, { name: "w", shape: [4, 3, 2, 2] }, { name: "b", shape: [6] }],
       build: (_g, [x, w, b]) => convTranspose(x!, w!, b!, { group: 2, strides: [3, 2], dilations: [2, 1], output_padding: [2, 1] }),
+    });
+  });
+
+  it("unit stride, 16 output channels, pads (its kernel gradient one GEMM per tap)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [2, 3, 4, 4] }, { name: "w", shape: [3, 16, 3, 3] }],
+      build: (_g, [x, w]) => convTranspose(x!, w!, undefined, { pads: [1, 0, 1, 2] }),
     });
   });
 
