@@ -6,6 +6,7 @@
 import { formatShape, sameShape } from "../graph/shape.js";
 import { zeros } from "../graph/functional.js";
 import type { AttributeValue, Node, Value } from "../graph/value.js";
+import { compositeGradient } from "./composite-gradient.js";
 import { getGradient, type GradientContext } from "./gradient-registry.js";
 import "./gradients/register-all-gradients.js";
 
@@ -69,17 +70,19 @@ export function gradients(loss: Value, wrt: readonly Value[], options: Gradients
     const node = nodes[k]!;
     const dy = node.outputs.map((o) => total(o));
     if (dy.every((d) => d === undefined)) continue;
-    const needs = node.inputs.map((v) => v !== undefined && active.has(v));
+    const composite = compositeGradient(node);
+    const inputs = composite?.inputs ?? node.inputs;
+    const needs = inputs.map((v) => v !== undefined && active.has(v));
     if (!needs.some(Boolean)) continue;
-    const grads = getGradient(node.opType)(context(node, dy, needs));
-    node.inputs.forEach((input, i) => {
+    const grads = composite !== undefined ? composite.gradient(dy[0]!, needs) : getGradient(node.opType)(context(node, dy, needs));
+    inputs.forEach((input, i) => {
       const grad = grads[i];
       if (input === undefined || !needs[i]) return;
       if (grad === undefined) {
-        throw new Error(`The gradient of ${node.opType} (node ${node.id}) returned nothing for input ${i} (${input.name}), which needs one.`);
+        throw new Error(`The ${composite !== undefined ? "composite gradient ending in" : "gradient of"} ${node.opType} (node ${node.id}) returned nothing for input ${i} (${input.name}), which needs one.`);
       }
       if (!sameShape(grad.shape, input.shape) || grad.dtype !== input.dtype) {
-        throw new Error(`The gradient of ${node.opType} for input ${i} is ${grad.dtype}${formatShape(grad.shape)}, but the input is ${input.dtype}${formatShape(input.shape)}.`);
+        throw new Error(`The ${composite !== undefined ? "composite gradient ending in" : "gradient of"} ${node.opType} for input ${i} is ${grad.dtype}${formatShape(grad.shape)}, but the input is ${input.dtype}${formatShape(input.shape)}.`);
       }
       accumulate(input, grad);
     });

@@ -5,11 +5,13 @@
  *
  *   const h = groupNorm(scope.child("norm1"), x, 8);   // parameters norm1.weight [C] (ones), norm1.bias [C] (zeros)
  *
- * One GroupNormalization-21 node (its gradient is in autodiff/gradients/). Without `affine` the
- * scale and offset are constant ones and zeros.
+ * Built from standard ops with one composite gradient (autodiff/composites/group-norm.ts), which
+ * takes far fewer passes over the activations than the GroupNormalization-21 op (which onnxruntime
+ * expands into those ops anyway) and its per-op backward. Without `affine` the scale and offset are
+ * constant ones and zeros.
  */
 import { tensor } from "../../tensor.js";
-import { groupNorm as groupNormalization } from "../graph/functional.js";
+import { groupNormComposite } from "../autodiff/composites/group-norm.js";
 import type { Value } from "../graph/value.js";
 import { ones, zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
@@ -36,5 +38,5 @@ export function groupNorm(scope: ParameterScope, x: Value, groups: number, optio
   const constant = (v: number): Value => x.graph.constant(x.dtype === "float64" ? tensor("float64", [c], new Float64Array(c).fill(v)) : tensor("float32", [c], new Float32Array(c).fill(v)));
   const weight = affine ? scope.param("weight", [c], ones()) : constant(1);
   const bias = affine ? scope.param("bias", [c], zeros()) : constant(0);
-  return groupNormalization(x, weight, bias, groups, epsilon);
+  return groupNormComposite(x, weight, bias, groups, epsilon);
 }
