@@ -8,7 +8,8 @@
  *
  * x [N, C_in, H, W], emb [N, E] → [N, C_out, H, W]. No dropout (the demo trains briefly).
  */
-import { add, reshape, silu } from "../graph/functional.js";
+import { add, reshape } from "../graph/functional.js";
+import { siluComposite as silu } from "../autodiff/composites/silu.js";
 import type { Value } from "../graph/value.js";
 import { zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";

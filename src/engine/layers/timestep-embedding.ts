@@ -13,7 +13,8 @@
  * `timestepEmbedding` adds the usual learned MLP on top: Linear(dim → hidden) → SiLU → Linear(hidden → hidden).
  */
 import { tensor } from "../../tensor.js";
-import { cast, concat, mul, reshape, silu } from "../graph/functional.js";
+import { cast, concat, mul, reshape } from "../graph/functional.js";
+import { siluComposite as silu } from "../autodiff/composites/silu.js";
 import type { Value } from "../graph/value.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 import { linear } from "./linear.js";

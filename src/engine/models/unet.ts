@@ -25,7 +25,8 @@
  *          222 MFLOP per image; step 282 ms at batch 32, 555 ms at 64; DDIM-20 of 16 images 700 ms
  * A step costs ~4× a forward pass (the convolution gradients are ~3× the forward convolutions).
  */
-import { concat, silu } from "../graph/functional.js";
+import { concat } from "../graph/functional.js";
+import { siluComposite as silu } from "../autodiff/composites/silu.js";
 import type { Value } from "../graph/value.js";
 import { conv2d } from "../layers/conv2d.js";
 import { downsample } from "../layers/downsample.js";

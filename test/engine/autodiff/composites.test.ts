@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { groupNormComposite } from "../../../src/engine/autodiff/composites/group-norm.js";
+import { siluComposite } from "../../../src/engine/autodiff/composites/silu.js";
 import { groupNorm } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { serializeGraph } from "../../../src/engine/graph/serialize.js";
@@ -54,5 +55,20 @@ describe("autodiff composites: GroupNorm (float64 central differences, rtol 1e-6
     } finally {
       await compiled.release();
     }
+  });
+});
+
+describe("autodiff composites: SiLU", () => {
+  it("has the derivative of a·σ(a) (float64 central differences, rtol 1e-6, all elements)", async () => {
+    await checkGradients({ ...F64, inputs: [{ name: "a", shape: [3, 7], scale: 4 }], build: (_g, [a]) => siluComposite(a!) });
+  });
+
+  it("is the two standard ops a·σ(a), so graphs without a backward keep onnxruntime's fused kernel", () => {
+    const g = new GraphBuilder("silu");
+    const a = g.input("a", "float32", [2, 3]);
+    const y = siluComposite(a);
+    assert.equal(y.producer?.opType, "Mul");
+    assert.equal(y.producer?.inputs[0], a);
+    assert.equal(y.producer?.inputs[1]?.producer?.opType, "Sigmoid");
   });
 });
