@@ -4,7 +4,8 @@
  */
 export { resumable } from "./resumable.js";
 export type {
-  CheckpointRecord, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, TrainOptions, TrainResult, TrainStatus, TrainTimings,
+  CheckpointRecord, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, RunStoreOptions, SaveStats, TrainOptions, TrainResult,
+  TrainStatus, TrainTimings,
 } from "./run.js";
 export type { ProgressView, RunOutput } from "./run-output.js";
 export { NotebookOutput, type NotebookOutputOptions } from "./notebook-output.js";

@@ -168,6 +168,21 @@ describe("resumable(): checkpoints saved in the background", function () {
     assert.equal(again.status, "finished");
   });
 
+  it("rejects bad checkpointStore options with a TypeError or RangeError naming the option, before anything touches the disk", async function () {
+    const dir = join(root, "options");
+    const cases: [unknown, ErrorConstructor, RegExp][] = [
+      ["fast", TypeError, /checkpointStore must be \{ backgroundWriter\?/],
+      [{ backgroundWriter: "thread" }, TypeError, /checkpointStore\.backgroundWriter must be "worker" or "inline", got "thread"/],
+      [{ maxFailedSaves: 0 }, RangeError, /checkpointStore\.maxFailedSaves must be a positive integer, got 0/],
+      [{ diskMargin: -1 }, RangeError, /checkpointStore\.diskMargin must be an integer ≥ 0 \(bytes\), got -1/],
+      [{ fs: "node:fs" }, TypeError, /checkpointStore\.fs must be a DurableFs/],
+    ];
+    for (const [checkpointStore, type, pattern] of cases) {
+      await assert.rejects(mlpRun(dir, { checkpointStore } as Partial<ResumableOptions>), (e: unknown) => e instanceof type && pattern.test((e as Error).message), JSON.stringify(checkpointStore));
+    }
+    assert.equal(existsSync(dir), false);
+  });
+
   it("stops the same way when the background writer thread cannot save at all (a free-space check that cannot pass)", async function () {
     const dir = join(root, "full");
     const out = new RecordingOutput();
