@@ -113,14 +113,17 @@ function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
   const n = spatialY.length;
   const rest = spatialY.map((_, i) => i + 2);
   const positions = batch * product(spatialY);
-  const padded = pad(transpose(x, [1, 0, ...rest]), [0, 0, ...geo.pads.slice(0, n), 0, 0, ...geo.pads.slice(n)]);
+  const unpadded = transpose(x, [1, 0, ...rest]);
+  const padded = pad(unpadded, [0, 0, ...geo.pads.slice(0, n), 0, 0, ...geo.pads.slice(n)]);
   const rows = reshape(transpose(dy, [1, 0, ...rest]), [outChannels, positions]);
   const taps: Value[] = [];
   for (let t = 0; t < product(geo.kernel); t++) {
     // Tap t's multi-index, row-major over the kernel.
     const tap = geo.kernel.map((_, i) => Math.floor(t / product(geo.kernel.slice(i + 1))) % geo.kernel[i]!);
     const starts = tap.map((k, i) => k * geo.dilations[i]!);
-    const window = slice(padded, rest, starts, starts.map((s, i) => s + spatialY[i]!));
+    // The tap whose window is X itself (the centre of an odd kernel with "same" padding) needs no copy.
+    const whole = starts.every((s, i) => s === geo.pads[i] && spatialY[i] === x.shape[i + 2]);
+    const window = whole ? unpadded : slice(padded, rest, starts, starts.map((s, i) => s + spatialY[i]!));
     taps.push(reshape(matmul(rows, transpose(reshape(window, [channels, positions]), [1, 0])), [1, outChannels, channels]));
   }
   return reshape(transpose(concat(taps, 0), [1, 2, 0]), [outChannels, channels, ...geo.kernel]);
