@@ -46,7 +46,8 @@ export function groupNormComposite(x: Value, gamma: Value, beta: Value, groups: 
         const inv = scalarLike(x, -1 / count);
         const meanG = mul(reduceSum(mul(sumDy, gammaG), [2]), inv); // −mean(g)   [N, G, 1, 1]
         const meanGXhat = mul(mul(reduceSum(mul(sumDyD, gammaG), [2]), r), inv); // −mean(g·x̂)
-        dx = reshape(x.graph.op("Sum", [mul(dy, scale), mul(d, mul(meanGXhat, mul(r, r))), mul(meanG, r)]), x.shape);
+        // Adds rather than one 3-input Sum, which onnxruntime runs on one thread.
+        dx = reshape(add(add(mul(dy, scale), mul(d, mul(meanGXhat, mul(r, r)))), mul(meanG, r)), x.shape);
       }
       return [
         dx,
