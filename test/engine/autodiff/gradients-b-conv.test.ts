@@ -87,11 +87,19 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
   });
 
   // From 16 input channels on, unit-stride kernel gradients take one GEMM per kernel tap (conv-backprop.ts).
-  it("unit stride, 16 input channels, pads 1 (kernel gradient one GEMM per tap)", async () => {
+  it("unit stride, 16 input channels, 3 outputs, pads 1 (one GEMM per tap, dY's windows shifted)", async () => {
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 16, 5, 4] }, { name: "w", shape: [3, 16, 3, 3] }, { name: "b", shape: [3] }],
       build: (_g, [x, w, b]) => conv(x!, w!, b!, { pads: [1, 1, 1, 1] }),
+    });
+  });
+
+  it("unit stride, 16 input and 16 output channels, pads 1 (one GEMM per tap, X's windows shifted)", async () => {
+    await checkGradients({
+      ...F32,
+      inputs: [{ name: "x", shape: [1, 16, 4, 3] }, { name: "w", shape: [16, 16, 3, 3] }],
+      build: (_g, [x, w]) => conv(x!, w!, undefined, { pads: [1, 1, 1, 1] }),
     });
   });
 

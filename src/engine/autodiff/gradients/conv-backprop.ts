@@ -104,12 +104,13 @@ function windowsMatch(x: Value, dy: Value, geo: ConvGeometry): boolean {
  * window of Xᵀ [C, N, …], one GEMM over every sample and position at once; the taps are then
  * stacked into [M, C, …kernel]. No im2col is materialised whole: each window is one copy of X's
  * size, consumed by its GEMM, and the tap whose window is X itself (the centre of an odd kernel
- * with "same" padding) reads Xᵀ directly.
- * Each window is a depthwise Conv of Xᵀ (the N samples as channels) with a one-hot kernel
- * (`shifted`), which onnxruntime spreads over its threads, where a Pad + Slice per window runs on
- * one thread, and twice as slowly while the other thread spins (measured on the UNet small step at
- * batch 64, 2 threads: the Slices took 80 ms, 40 ms with spinning off). Whole step, DDPM + AdamW,
- * batch 64, vs im2col: 299 → 261 ms with 2 threads, 493 → 436 ms with 1.
+ * with "same" padding) reads Xᵀ directly. When dY is as large as X and has fewer channels, dY is
+ * shifted back instead (the same products), which halves the windows of the UNet's decoder convs.
+ * Each window is a depthwise Conv with a one-hot kernel (`shifted`), which onnxruntime spreads
+ * over its threads, where a Pad + Slice per window runs on one thread, and twice as slowly while
+ * the other thread spins (measured on the UNet small step at batch 64, 2 threads: the Slices took
+ * 80 ms, 40 ms with spinning off). Whole step, DDPM + AdamW, batch 64, vs im2col: 299 → 261 ms
+ * with 2 threads, 493 → 436 ms with 1, before windowing dY (→ 253 and 412 ms).
  */
 function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
   const [batch, channels] = [x.shape[0]!, x.shape[1]!];
@@ -117,44 +118,56 @@ function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
   const spatialY = dy.shape.slice(2);
   const rest = spatialY.map((_, i) => i + 2);
   const positions = batch * product(spatialY);
-  const taps = product(geo.kernel);
   const xt = transpose(x, [1, 0, ...rest]);
-  const rows = reshape(transpose(dy, [1, 0, ...rest]), [outChannels, positions]);
+  const dyt = transpose(dy, [1, 0, ...rest]);
+  const windowDy = outChannels < channels && spatialY.every((d, i) => d === x.shape[i + 2]);
   const perTap: Value[] = [];
-  for (let t = 0; t < taps; t++) {
+  for (let t = 0; t < product(geo.kernel); t++) {
     // Tap t's multi-index, row-major over the kernel.
     const tap = geo.kernel.map((_, i) => Math.floor(t / product(geo.kernel.slice(i + 1))) % geo.kernel[i]!);
-    // Window k is X shifted by k·dilation − pad begin along each axis, zero outside X.
+    // Tap t reads X shifted by tap·dilation − pad begin along each axis (zero outside X).
     const shifts = tap.map((k, i) => k * geo.dilations[i]! - geo.pads[i]!);
-    const window = shifts.every((s, i) => s === 0 && spatialY[i] === x.shape[i + 2]) ? xt : shifted(xt, shifts, spatialY, tap, geo);
-    perTap.push(reshape(matmul(rows, transpose(reshape(window, [channels, positions]), [1, 0])), [1, outChannels, channels]));
+    const centre = shifts.every((s) => s === 0) && spatialY.every((d, i) => d === x.shape[i + 2]);
+    const [dyWindow, xWindow] = centre ? [dyt, xt]
+      : windowDy ? [shifted(dyt, shifts.map((s) => -s), spatialY), xt]
+      : [dyt, shifted(xt, shifts, spatialY, { tap, geo })];
+    const rows = (v: Value): Value => reshape(v, [v.shape[0]!, positions]);
+    perTap.push(reshape(matmul(rows(dyWindow), transpose(rows(xWindow), [1, 0])), [1, outChannels, channels]));
   }
   return reshape(transpose(concat(perTap, 0), [1, 2, 0]), [outChannels, channels, ...geo.kernel]);
 }
 
 /**
- * Xᵀ [C, N, …] shifted by `shifts` and sized to `extent` (zeros outside), as a depthwise Conv over
- * the N samples with a one-hot kernel: the smallest one that reaches the shift (|shift| + 1 taps per
- * axis, which im2col expands least) when its end pads come out ≥ 0, else the forward's own kernel
- * size, pads and dilations with the one at `tap`.
+ * v [C, N, …] shifted by `shifts` and sized to `extent`, zeros outside (v'[y] = v[y + shift]), as
+ * a depthwise Conv over the N samples with a one-hot kernel: the smallest one that reaches the
+ * shift (|shift| + 1 taps per axis, which onnxruntime's im2col expands least) when its end pads come
+ * out ≥ 0, else `fallback`: the forward's own kernel, pads and dilations with the one at `tap`.
  */
-function shifted(xt: Value, shifts: readonly number[], extent: readonly number[], tap: readonly number[], geo: ConvGeometry): Value {
-  const channels = xt.shape[1]!;
-  const size = xt.shape.slice(2);
+function shifted(v: Value, shifts: readonly number[], extent: readonly number[], fallback?: { tap: readonly number[]; geo: ConvGeometry }): Value {
+  const channels = v.shape[1]!;
+  const size = v.shape.slice(2);
   const endPads = shifts.map((s, i) => extent[i]! - size[i]! + Math.max(s, 0));
-  const minimal = endPads.every((p) => p >= 0);
-  const kernel = minimal ? shifts.map((s) => Math.abs(s) + 1) : geo.kernel;
-  const hot = minimal ? shifts.map((s) => Math.max(s, 0)) : tap;
+  let kernel: readonly number[];
+  let hot: readonly number[];
+  let attributes: Record<string, number | readonly number[]>;
+  if (endPads.every((p) => p >= 0)) {
+    kernel = shifts.map((s) => Math.abs(s) + 1);
+    hot = shifts.map((s) => Math.max(s, 0));
+    attributes = { pads: [...shifts.map((s) => Math.max(-s, 0)), ...endPads], group: channels };
+  } else if (fallback !== undefined) {
+    kernel = fallback.geo.kernel;
+    hot = fallback.tap;
+    attributes = { pads: fallback.geo.pads, dilations: fallback.geo.dilations, group: channels };
+  } else {
+    throw new Error(`shifted: a shift of [${shifts.join(", ")}] cannot size [${size.join(", ")}] to [${extent.join(", ")}].`);
+  }
   const taps = product(kernel);
   const at = hot.reduce((a, k, i) => a * kernel[i]! + k, 0);
   const oneHot = new Float64Array(channels * taps);
   for (let c = 0; c < channels; c++) oneHot[c * taps + at] = 1;
   const shape = [channels, 1, ...kernel];
-  const weights = xt.graph.constant(xt.dtype === "float64" ? tensor("float64", shape, oneHot) : tensor("float32", shape, Float32Array.from(oneHot)));
-  const attributes: Record<string, number | readonly number[]> = minimal
-    ? { pads: [...shifts.map((s) => Math.max(-s, 0)), ...endPads], group: channels }
-    : { pads: geo.pads, dilations: geo.dilations, group: channels };
-  return xt.graph.op("Conv", [xt, weights], attributes);
+  const weights = v.graph.constant(v.dtype === "float64" ? tensor("float64", shape, oneHot) : tensor("float32", shape, Float32Array.from(oneHot)));
+  return v.graph.op("Conv", [v, weights], attributes);
 }
 
 /**
