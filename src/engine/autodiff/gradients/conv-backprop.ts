@@ -120,6 +120,7 @@ function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
   const positions = batch * product(spatialY);
   const xt = transpose(x, [1, 0, ...rest]);
   const dyt = transpose(dy, [1, 0, ...rest]);
+  transposedDy.set(dy, dyt);
   const windowDy = outChannels < channels && spatialY.every((d, i) => d === x.shape[i + 2]);
   const perTap: Value[] = [];
   for (let t = 0; t < product(geo.kernel); t++) {
@@ -203,6 +204,12 @@ function weightByIm2col(x: Value, dy: Value, geo: ConvGeometry): Value {
 
 /** Sums a [N, C, …] gradient to the per-channel bias shape [C]. */
 export function backpropBias(dy: Value): Value {
+  // dYᵀ [M, N, …] from the kernel gradient, when it built one: a sum over its contiguous rows.
+  const rows = transposedDy.get(dy);
+  if (rows !== undefined) return reduceSum(reshape(rows, [rows.shape[0]!, product(rows.shape.slice(1))]), [1], false);
   const axes = dy.shape.map((_, i) => i).filter((i) => i !== 1);
   return dy.graph.op("ReduceSum", [dy, dy.graph.int64s(axes)], { keepdims: 0 });
 }
+
+/** dYᵀ built by `weightByTaps`, by dY (for `backpropBias`, which Conv's gradient calls next). */
+const transposedDy = new WeakMap<Value, Value>();
