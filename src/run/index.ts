@@ -4,7 +4,7 @@
  */
 export { resumable } from "./resumable.js";
 export type {
-  CheckpointRecord, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, RunStoreOptions, SaveStats, TrainOptions, TrainResult,
+  CheckpointRecord, GridStats, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, RunStoreOptions, SaveStats, TrainOptions, TrainResult,
   TrainStatus, TrainTimings,
 } from "./run.js";
 export type { ProgressView, RunOutput } from "./run-output.js";

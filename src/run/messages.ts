@@ -16,6 +16,8 @@ export const RunErrorCode = {
   SAVE_FAILING: "RUN_SAVE_FAILING",
   /** The emergency checkpoint could not be written. */
   EMERGENCY_SAVE_FAILED: "RUN_EMERGENCY_SAVE_FAILED",
+  /** The sampler thread could not start or died; sample grids are drawn on the training thread instead. */
+  SAMPLER_STOPPED: "RUN_SAMPLER_STOPPED",
 } as const;
 
 export type RunErrorCodeValue = (typeof RunErrorCode)[keyof typeof RunErrorCode];
@@ -124,6 +126,16 @@ export const runMessages = {
   previewFailed(detail: string): string {
     return `The preview could not be rendered (${detail}); training continues.`;
   },
+  samplerExited(code: number): string {
+    return `its thread exited with code ${code}`;
+  },
+  samplerStopped(detail: string): string {
+    return `The sampler thread stopped (${detail}).`;
+  },
+  /** Said once per train(), when the sampler thread cannot start or dies. */
+  samplerFallback(detail: string): string {
+    return `Sample grids are drawn on the training thread from now on (training waits for each): the sampler thread is not available (${detail}).`;
+  },
 
   // ── 3. resume ──────────────────────────────────────────────────────────────────────────────
   resumed(step: number, total: number, epoch: number, position: number): string {
@@ -151,6 +163,10 @@ export const runMessages = {
   },
   saved(kind: string, file: string | undefined): string {
     return `saved ${kind} checkpoint${file === undefined ? "" : ` → ${file}`}`;
+  },
+  /** In a step line: this checkpoint's grid was not drawn, a newer checkpoint's replaced it while the sampler was busy. */
+  gridSkipped(): string {
+    return "no sample grid (the sampler was busy; the next checkpoint's is drawn)";
   },
   diskUsage(dir: string, checkpoints: number, checkpointBytes: number, pictures: number, pictureBytes: number): string {
     return `disk: ${displayPath(dir)} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(pictures, "picture")} (${formatBytes(pictureBytes)})`;

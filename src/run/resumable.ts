@@ -34,6 +34,7 @@
  * previews draw from their own generator forks and never touch it. So a run interrupted and
  * resumed any number of times ends bitwise where an uninterrupted one does.
  */
+import { availableParallelism } from "node:os";
 import { basename, join } from "node:path";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
 import {
@@ -63,8 +64,8 @@ import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config
 import { listRunPictures, previewFileName, pruneSampleGrids, samplesFileName, writeRunFile } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import { parseRunState, RUN_STATE_VERSION, type BestSoFar, type RunState } from "./run-state.js";
-import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, SaveStats, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
-import { checkinSession, checkoutSession } from "./session-cache.js";
+import type { CheckpointRecord, GridStats, ResumableOptions, Run, RunStopReason, SaveStats, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
+import { checkinSession, checkoutSession, hasCachedSession } from "./session-cache.js";
 
 /** Live view redraws: a notebook gets new pictures over the wire each time, a terminal only a line. */
 const REFRESH_MS_NOTEBOOK = 1000;
@@ -96,6 +97,14 @@ export function resumable(options: ResumableOptions): Run {
 /** What a compiled session depends on; equal keys can share one (session-cache.ts). */
 function sessionKey(o: ResolvedOptions): string {
   return JSON.stringify([o.model.config, o.optimizer.config, o.schedule.config, o.batchSize, o.seed, o.clipGradNorm ?? null, o.threads ?? null]);
+}
+
+/**
+ * Whether the machine has a core the training session leaves free (its onnxruntime threads, 2 by
+ * default, while it computes; its compilation uses one), for the sampler thread.
+ */
+function spareCores(o: ResolvedOptions): boolean {
+  return availableParallelism() > (o.threads ?? 2);
 }
 
 function yieldToEventLoop(): Promise<void> {
@@ -133,6 +142,7 @@ class Training {
   private readonly root: Generator;
   private readonly previewer: Previewer | undefined;
   private readonly refreshMs: number;
+  private readonly samplerMode: "auto" | "thread" | "main";
   private history = new LossHistory();
   private best: BestSoFar | null = null;
   private validation: Readonly<Record<string, number>> | null = null;
@@ -148,6 +158,7 @@ class Training {
   /** Checkpoints committed by this train() (the disk-usage line comes every DISK_USAGE_EVERY). */
   private saves = 0;
   private readonly saveStats: { -readonly [K in keyof SaveStats]: SaveStats[K] } = { background: 0, synchronous: 0, failed: 0, backgroundCallMs: 0 };
+  private readonly gridStats: { -readonly [K in keyof GridStats]: GridStats[K] } = { offThread: 0, onTrainingThread: 0, skipped: 0, dropped: 0 };
   /** The open store while train() runs: the live view shows its background-save status. */
   private store: CheckpointStore | undefined;
   /** What follows each background save (its grid's PNG, then the work after its commit), in order; never rejects. */
@@ -163,7 +174,8 @@ class Training {
   private tracker: ProgressTracker | undefined;
   private readonly startedAt = performance.now();
   private readonly timings: { -readonly [K in keyof TrainTimings]: TrainTimings[K] } = {
-    resolved: Number.NaN, reusedSession: false, compiled: Number.NaN, loaded: undefined, previewed: undefined, training: undefined, firstStep: undefined,
+    resolved: Number.NaN, reusedSession: false, compiled: Number.NaN, loaded: undefined, previewed: undefined, previewOffThread: undefined,
+    samplerReady: undefined, training: undefined, firstStep: undefined,
   };
 
   constructor(
@@ -175,6 +187,7 @@ class Training {
     this.out = createRunOutput(o.output);
     this.root = createGenerator(o.seed);
     this.refreshMs = this.out.pictures ? REFRESH_MS_NOTEBOOK : REFRESH_MS_TERMINAL;
+    this.samplerMode = o.preview?.sampler ?? "main";
     if (o.preview === undefined) {
       this.previewer = undefined;
     } else {
@@ -185,6 +198,8 @@ class Training {
         threads: o.threads,
         generator: () => this.root.fork("preview"),
         images: o.test ?? o.train,
+        sampler: o.preview.sampler === "main" ? "main" : "thread",
+        onFallback: (detail) => this.out.warn(msg.samplerFallback(detail)),
       });
       this.previewer = "reason" in chosen ? undefined : chosen;
       if ("reason" in chosen) this.out.info(msg.noPreview(chosen.reason));
@@ -192,7 +207,23 @@ class Training {
   }
 
   async run(): Promise<TrainResult> {
+    try {
+      return await this.pipeline();
+    } finally {
+      // Every way out: no sampler thread left behind (closed earlier on the usual ways out).
+      await this.closePreviewer();
+    }
+  }
+
+  private async pipeline(): Promise<TrainResult> {
     const o = this.o;
+    const key = sessionKey(o);
+    // Whether the sampler thread draws the resume preview while this thread compiles the training
+    // session: then it starts now, beside resolve and load. Otherwise (a reused session leaves
+    // nothing to overlap; on 2 cores the overlap was slower, see PreviewOptions.sampler) the
+    // preview is drawn here first, and the thread starts just before the loop.
+    const overlap = this.previewer?.offThread === true && (this.samplerMode === "thread" || (this.samplerMode === "auto" && !hasCachedSession(key) && spareCores(o)));
+    if (overlap) this.startSampler(true);
     // ── 1. Resolve ─────────────────────────────────────────────────────────────────────────────
     const store = await CheckpointStore.open(o.dir, { ...o.checkpointStore, ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
     this.store = store;
@@ -209,6 +240,7 @@ class Training {
 
       // ── 2. Verify + preview ──────────────────────────────────────────────────────────────────
       let resumed: { loaded: LoadedCheckpoint; saved: RunState } | undefined;
+      let preview: Promise<void> | undefined;
       if (hit !== undefined) {
         const loaded = await store.load(hit); // hashes every byte again while reading
         const saved = this.checkedState(loaded);
@@ -218,32 +250,45 @@ class Training {
         this.resumedFrom = record(loaded);
         this.lastCheckpoint = this.resumedFrom;
         this.timings.loaded = this.elapsed();
-        // From the checkpoint's own weights, before the training graph compiles: seen sooner.
-        await this.preview(loaded.tensors["model"] ?? {}, loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind));
+        // From the checkpoint's own weights, before the training graph compiles: seen sooner. On
+        // the sampler thread it is drawn while this thread compiles the session (3.), and shown
+        // when it arrives, before the first resumed step.
+        preview = this.preview(loaded.tensors["model"] ?? {}, loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind), !overlap);
+        preview.catch(() => undefined); // awaited below; handled now, so a failure meanwhile is not "unhandled"
+        if (!overlap) await preview;
       }
 
       // ── 3. Resume exactly: the session (reused from the previous run in this process when it
       // fits, see session-cache.ts), then its state dict and everything else.
-      const key = sessionKey(o);
       const cached = resumed === undefined ? undefined : checkoutSession(key);
       this.timings.reusedSession = cached !== undefined;
-      const session =
-        cached ??
-        (await createTrainingSession({
-          model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"),
-          ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
-          ...(o.threads === undefined ? {} : { threads: o.threads }),
-        }));
+      let session: TrainingSession<Batch>;
+      try {
+        session =
+          cached ??
+          (await createTrainingSession({
+            model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"),
+            ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
+            ...(o.threads === undefined ? {} : { threads: o.threads }),
+          }));
+      } catch (error) {
+        await preview?.catch(() => undefined);
+        throw error;
+      }
       this.timings.compiled = this.elapsed();
       let reusable = false;
       try {
+        // The preview drawn meanwhile: shown before the resumed state is restored and the first step runs.
+        await preview;
         // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
-        if (resumed === undefined) await this.preview(session.parameters(), 0, msg.freshPreviewCaption());
+        if (resumed === undefined) await this.preview(session.parameters(), 0, msg.freshPreviewCaption(), this.samplerMode !== "thread");
         const result = await this.train(store, session, resumed, hit?.name);
         reusable = true;
         return result;
       } finally {
-        // Whatever ended the run: no save left in flight, and how each one ended shown.
+        // Whatever ended the run: no grid still being drawn (an error or interrupt does not wait
+        // for it), no save left in flight, and how each one ended shown.
+        await this.closePreviewer();
         await this.settle(store);
         this.out.end();
         if (reusable) await checkinSession(key, session);
@@ -278,6 +323,8 @@ class Training {
     }
     this.tracker = new ProgressTracker({ total: o.steps, startStep, startTimeMs: performance.now(), lossHistory: this.history.recent(SMOOTHING_SEED) });
     this.timings.training = this.elapsed();
+    // Warm by the first checkpoint; its start overlaps the first steps, not the resume.
+    this.startSampler(false);
 
     // ── 4. Loop with live progress (5. saves inside) ───────────────────────────────────────────
     if (!this.signal.aborted) {
@@ -353,20 +400,47 @@ class Training {
     }
   }
 
-  private async renderGrid(parameters: TensorGroup, caption: string): Promise<RenderedImage | undefined> {
-    if (this.previewer === undefined) return undefined;
-    try {
-      return await this.previewer.render(parameters, caption);
-    } catch (error) {
-      this.out.warn(msg.previewFailed(detail(error)));
-      return undefined;
-    }
+  /**
+   * Starts the grid of these parameters; drawn off this thread, they are copied before this
+   * returns. Resolves to the picture, "skipped" when a newer grid replaced it while the sampler was
+   * busy, or undefined: no previewer, closed, or it failed (warned).
+   */
+  private requestGrid(parameters: TensorGroup, caption: string, onThisThread = false): Promise<RenderedImage | "skipped" | undefined> {
+    if (this.previewer === undefined) return Promise.resolve(undefined);
+    return this.previewer.request(parameters, caption, { onThisThread }).then(
+      (outcome) => {
+        if ("grid" in outcome) {
+          if (outcome.offThread) this.gridStats.offThread++;
+          else this.gridStats.onTrainingThread++;
+          return outcome.grid;
+        }
+        if (outcome.skipped === "superseded") this.gridStats.skipped++;
+        else this.gridStats.dropped++;
+        return outcome.skipped === "superseded" ? "skipped" : undefined;
+      },
+      (error: unknown) => {
+        this.out.warn(msg.previewFailed(detail(error)));
+        return undefined;
+      },
+    );
+  }
+
+  private startSampler(gridSoon: boolean): void {
+    this.previewer?.start(gridSoon);
+    void this.previewer?.samplerReady?.then((at) => (this.timings.samplerReady ??= at - this.startedAt));
+  }
+
+  /** Stops the sampler thread: grids still being drawn are dropped. Every way out of train() calls it. */
+  private async closePreviewer(): Promise<void> {
+    await this.previewer?.close();
   }
 
   /** The grid of what these parameters do: shown inline and saved as preview-step-N.png. */
-  private async preview(parameters: TensorGroup, step: number, caption: string): Promise<void> {
-    const grid = await this.renderGrid(parameters, caption);
-    if (grid === undefined) return;
+  private async preview(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<void> {
+    const offThread = !onThisThread && this.previewer?.offThread === true;
+    const grid = await this.requestGrid(parameters, caption, onThisThread);
+    if (grid === undefined || grid === "skipped") return;
+    this.timings.previewOffThread = offThread;
     this.previewFile = await writeRunFile(this.o.dir, previewFileName(step), grid.bundle["image/png"]);
     this.grid = grid;
     this.out.image(grid, this.previewFile);
@@ -556,14 +630,22 @@ class Training {
         return { ok: false, error, reported };
       },
     );
-    // The same parameters the snapshot holds (the step that replaces them has not run yet).
-    const grid = await this.renderGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind));
-    if (grid !== undefined) this.grid = grid;
+    // The same parameters the snapshot holds (the step that replaces them has not run yet). Drawn
+    // off this thread, they are copied now and training goes on meanwhile; else before the next step.
+    const offThread = this.previewer?.offThread === true;
+    const drawing = this.requestGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind));
+    if (!offThread) await drawing;
     this.afterwards(async () => {
-      const file = grid === undefined ? undefined : await this.writeGrid(step, grid);
+      const grid = await drawing;
+      let file: string | undefined;
+      if (grid !== undefined && grid !== "skipped") {
+        this.grid = grid; // grids arrive in order: the newest is shown
+        file = await this.writeGrid(step, grid);
+      }
+      const lines = grid === "skipped" ? [...report, msg.gridSkipped()] : report;
       const settled = await outcome;
-      if (settled.ok) await this.committedInBackground(store, settled.saved, report, file);
-      else this.failedInBackground(settled, step, kind, report);
+      if (settled.ok) await this.committedInBackground(store, settled.saved, lines, file);
+      else this.failedInBackground(settled, step, kind, lines);
     });
     return true;
   }
@@ -686,8 +768,9 @@ class Training {
 
     let file: string | undefined;
     if (kind !== "emergency") {
-      const grid = await this.renderGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind));
-      if (grid !== undefined) {
+      // Training is over: this thread has the cores (the sampler thread's one is slower), unless told otherwise.
+      const grid = await this.requestGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind), this.samplerMode !== "thread");
+      if (grid !== undefined && grid !== "skipped") {
         this.grid = grid;
         file = await this.writeGrid(step, grid);
       }
@@ -715,6 +798,7 @@ class Training {
 
   /** Saves kept failing: stop between steps as an interrupt does (emergency checkpoint if it can), then reject with the store's reason. */
   private async stopSavesFailing(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, reason: NbresumeError): Promise<never> {
+    await this.closePreviewer();
     await this.settle(store);
     const step = session.stepCount;
     const newest = store.backgroundStatus.lastCommitted ?? this.lastCheckpoint;
@@ -737,7 +821,9 @@ class Training {
   // ── 6. Interrupt ─────────────────────────────────────────────────────────────────────────────
 
   private async interrupted(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, reason: RunStopReason, startStep: number): Promise<TrainResult> {
-    // The background save in flight first: if it committed this very step, that is the checkpoint.
+    // A grid still being drawn is dropped (the user is waiting), then the background save in
+    // flight: if it committed this very step, that is the checkpoint.
+    await this.closePreviewer();
     await this.settle(store);
     const step = session.stepCount;
     const newest = store.backgroundStatus.lastCommitted ?? this.lastCheckpoint;
@@ -767,6 +853,7 @@ class Training {
       samplesFile: this.samplesFile,
       timings: { ...this.timings },
       saves: { ...this.saveStats },
+      grids: { ...this.gridStats },
     };
     // A notebook prints a cell's last value: one line, not the whole object.
     Object.defineProperty(result, Symbol.for("nodejs.util.inspect.custom"), {

@@ -29,6 +29,19 @@ export interface PreviewOptions {
    * tiny UNet after 1,500 steps: η = 0 leaves speckled backgrounds and blobs, η = 1 clean strokes.
    */
   readonly eta?: number;
+  /**
+   * Where diffusion sample grids are drawn; the samples are the same bits wherever.
+   * - "auto" (default): each checkpoint's grid on a sampler thread of its own while training goes
+   *   on. Grids the run waits for anyway (the resume preview, a fresh start's, the final
+   *   checkpoint's) on the training thread, which has the cores then; except that on a machine
+   *   with more cores than the training session's `threads`, the resume preview is drawn on the
+   *   sampler thread while the training graph compiles. (On 2 cores that overlap was measured to
+   *   be slower than drawing first and compiling after: BENCHMARKS.md.)
+   * - "thread": every grid on the sampler thread, the resume preview always beside the compile.
+   * - "main": every grid on the training thread, which waits for each.
+   * A classifier's predictions are always drawn on the training thread (one forward pass).
+   */
+  readonly sampler?: "auto" | "thread" | "main";
 }
 
 /** Where the run's messages and live progress go. */
@@ -117,6 +130,10 @@ export interface TrainTimings {
   readonly loaded: number | undefined;
   /** Preview rendered, shown and saved. */
   readonly previewed: number | undefined;
+  /** Whether the preview was drawn on the sampler thread (while the session compiled), rather than on the training thread. */
+  readonly previewOffThread: boolean | undefined;
+  /** The sampler thread loaded and ready (it starts with train() when it draws the resume preview, else before the first step). */
+  readonly samplerReady: number | undefined;
   /** Everything restored, the loop about to take its first step: the rerun-to-resume latency. */
   readonly training: number | undefined;
   /** The first step of this train() done. */
@@ -136,6 +153,18 @@ export interface SaveStats {
    * in flight) and copying the state. The sample grid beside each checkpoint is not included.
    */
   readonly backgroundCallMs: number;
+}
+
+/** Where this train()'s sample grids (previews included) were drawn, and those that were not. */
+export interface GridStats {
+  /** On the sampler thread, while training went on (or the training graph compiled). */
+  readonly offThread: number;
+  /** On the training thread (grids the run waited for anyway, classifier predictions, sampler "main"). */
+  readonly onTrainingThread: number;
+  /** Not drawn: a newer checkpoint's grid replaced it while the sampler thread was busy. */
+  readonly skipped: number;
+  /** Dropped unfinished when the run stopped early (interrupt, error), so it stopped at once. */
+  readonly dropped: number;
 }
 
 export interface TrainResult {
@@ -160,6 +189,7 @@ export interface TrainResult {
   readonly samplesFile: string | undefined;
   readonly timings: TrainTimings;
   readonly saves: SaveStats;
+  readonly grids: GridStats;
 }
 
 export interface Run {

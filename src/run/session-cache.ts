@@ -25,6 +25,11 @@ function slot(): { cached: Cached | undefined } {
   return processWide("sessionCache.v1", () => ({ cached: undefined as Cached | undefined }));
 }
 
+/** Whether a session for `key` is cached (a rerun in the same kernel will reuse it). */
+export function hasCachedSession(key: string): boolean {
+  return slot().cached?.key === key;
+}
+
 /** The cached session for `key`, taken out of the cache, or undefined. */
 export function checkoutSession(key: string): TrainingSession<Batch> | undefined {
   const s = slot();

@@ -1,0 +1,187 @@
+/**
+ * The run's side of the sampler thread (sampler-worker.ts): a worker thread with its own
+ * onnxruntime sessions that draws sample grids while training goes on.
+ *
+ * At most one grid is in flight. A request made while one is in flight waits; a newer request
+ * replaces a waiting one, which ends as skipped ("superseded"): the thread never falls more than
+ * one grid behind, and at most two copies of the weights are held. (The run checkpoints far less
+ * often than a grid takes, so in practice none is skipped: the demo's tiny UNet draws a grid in
+ * ~0.2–0.4 s, its checkpoints come every 25+ steps of ~55 ms.)
+ *
+ * While a grid is in flight the worker keeps the process alive; when idle it does not. close()
+ * terminates it (a native onnxruntime call in progress finishes first: one DDIM step, ~10 ms):
+ * grids not done end as skipped ("closed").
+ */
+import type { Worker } from "node:worker_threads";
+import { deserializeError } from "../checkpoint/thread-errors.js";
+import { NbresumeError } from "../errors.js";
+import type { GeneratorState } from "../engine/random/generator.js";
+import { RunErrorCode, runMessages as msg } from "./messages.js";
+import type { GraphSource, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
+import { startWorkerBeside } from "./start-worker.js";
+
+export type DrawOutcome = { readonly images: Float32Array } | { readonly skipped: "superseded" | "closed" };
+
+/** How a sampler thread is started; tests pass one that fails. */
+export type SamplerStarter = (init: SamplerInit) => Worker;
+
+export const startSamplerWorker: SamplerStarter = (init) => startWorkerBeside(import.meta.url, "sampler-worker", { workerData: init });
+
+/** Sampler threads started and not yet exited, in this process (their 'exit' event removes them). */
+const live = new Set<Worker>();
+
+/** How many sampler threads are running in this process (0 once every run has ended). */
+export function liveSamplerThreads(): number {
+  return live.size;
+}
+
+interface Job {
+  readonly request: SampleRequest;
+  resolve(outcome: DrawOutcome): void;
+  reject(error: unknown): void;
+}
+
+export class SamplerThread {
+  private worker: Worker | undefined;
+  private nextId = 1;
+  private inFlight: Job | undefined;
+  private waiting: Job | undefined;
+  private closed = false;
+  private exitedFlag = false;
+  private stoppedWith: string | undefined;
+  private builder: boolean | undefined;
+  private markPrepared: (ok: boolean) => void = () => undefined;
+  private readonly preparedAt: Promise<boolean>;
+  private readonly readyAt: Promise<number>;
+  private markReady: (at: number) => void = () => undefined;
+
+  /**
+   * Starts the worker now. `onStopped` is called once if it cannot start or dies (not after
+   * close()); every grid not done then rejects with RUN_SAMPLER_STOPPED.
+   */
+  constructor(
+    init: SamplerInit,
+    private readonly onStopped: (detail: string) => void,
+    start: SamplerStarter = startSamplerWorker,
+  ) {
+    this.readyAt = new Promise((resolve) => (this.markReady = resolve));
+    this.preparedAt = new Promise((resolve) => (this.markPrepared = resolve));
+    let worker: Worker;
+    try {
+      worker = start(init);
+    } catch (error) {
+      this.stop(error instanceof Error ? error.message : String(error));
+      return;
+    }
+    this.worker = worker;
+    live.add(worker);
+    worker.once("exit", () => {
+      live.delete(worker);
+      this.exitedFlag = true;
+    });
+    worker.unref();
+    worker.on("message", (reply: SamplerReply) => this.receive(reply));
+    worker.on("error", (error) => this.stop(error.message));
+    worker.on("exit", (code) => this.stop(msg.samplerExited(code)));
+  }
+
+  /** Whether the worker thread has exited (after close(), or on its own when it failed). */
+  get exited(): boolean {
+    return this.exitedFlag;
+  }
+
+  /** Why the thread is gone (it could not start, or died); undefined while usable or after close(). */
+  get stopped(): string | undefined {
+    return this.stoppedWith;
+  }
+
+  /** Whether requests may carry weights (the thread loaded its graph builder) rather than graph bytes. */
+  get buildsGraphs(): boolean {
+    return this.builder === true;
+  }
+
+  /** Resolves once the thread has loaded its graph builder (true) or could not (false; also if it stopped). */
+  get prepared(): Promise<boolean> {
+    return this.preparedAt;
+  }
+
+  /** When the thread was ready, on this thread's performance.now() clock (for timings); never resolves if it did not start. */
+  get ready(): Promise<number> {
+    return this.readyAt;
+  }
+
+  /**
+   * Draws one grid's samples. Resolves with the samples or as skipped (replaced while waiting,
+   * or close()); rejects with the grid's own error, or RUN_SAMPLER_STOPPED if the thread is gone.
+   * The source's buffers must stay unchanged until this settles.
+   */
+  draw(graph: GraphSource, rng: GeneratorState): Promise<DrawOutcome> {
+    if (this.closed) return Promise.resolve({ skipped: "closed" });
+    if (this.stoppedWith !== undefined) return Promise.reject(this.stoppedError(this.stoppedWith));
+    return new Promise<DrawOutcome>((resolve, reject) => {
+      const job: Job = { request: { id: this.nextId++, graph, rng }, resolve, reject };
+      if (this.inFlight === undefined) {
+        this.send(job);
+      } else {
+        this.waiting?.resolve({ skipped: "superseded" });
+        this.waiting = job;
+      }
+    });
+  }
+
+  /** Terminates the thread; grids not done resolve as skipped. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const jobs = [this.inFlight, this.waiting];
+    this.inFlight = this.waiting = undefined;
+    for (const job of jobs) job?.resolve({ skipped: "closed" });
+    this.markPrepared(false);
+    const worker = this.worker;
+    this.worker = undefined;
+    if (worker !== undefined) await worker.terminate();
+  }
+
+  private send(job: Job): void {
+    this.inFlight = job;
+    this.worker!.ref();
+    this.worker!.postMessage(job.request);
+  }
+
+  private receive(reply: SamplerReply): void {
+    if (reply.kind === "ready") {
+      this.markReady(reply.at - performance.timeOrigin);
+      return;
+    }
+    if (reply.kind === "builder") {
+      this.builder = reply.ok;
+      this.markPrepared(reply.ok);
+      return;
+    }
+    const job = this.inFlight;
+    if (job === undefined || job.request.id !== reply.id) return; // closed meanwhile
+    this.inFlight = undefined;
+    if (reply.kind === "samples") job.resolve({ images: reply.images });
+    else job.reject(deserializeError(reply.error));
+    const next = this.waiting;
+    this.waiting = undefined;
+    if (next !== undefined) this.send(next);
+    else this.worker?.unref();
+  }
+
+  private stoppedError(detail: string): NbresumeError {
+    return new NbresumeError(RunErrorCode.SAMPLER_STOPPED, msg.samplerStopped(detail));
+  }
+
+  /** The worker could not start or died: fail what waits, say so once. Not after close(). */
+  private stop(detail: string): void {
+    if (this.closed || this.stoppedWith !== undefined) return;
+    this.stoppedWith = detail;
+    this.worker = undefined;
+    const jobs = [this.inFlight, this.waiting];
+    this.inFlight = this.waiting = undefined;
+    for (const job of jobs) job?.reject(this.stoppedError(detail));
+    this.markPrepared(false);
+    this.onStopped(detail);
+  }
+}
