@@ -62,7 +62,7 @@ export class DiffusionPreviewer implements Previewer {
 
   start(gridSoon: boolean): void {
     if (!this.offThread || this.thread !== undefined) return;
-    const init: SamplerInit = {
+    const init: Omit<SamplerInit, "stop"> = {
       spec: { schedule: this.model.schedule, imageShape: this.model.imageShape },
       settings: this.sampleSettings,
       modelConfig: this.model.config,

@@ -15,12 +15,26 @@ import type { Generator } from "../engine/random/generator.js";
 import { compileGraph } from "../engine/runtime/ort-runtime.js";
 import type { SampleSettings } from "./sampler-protocol.js";
 
-/** The samples, [samples, C, H, W] float32 in [−1, 1]. */
-export async function drawDiffusionSamples(graph: Uint8Array, spec: DiffusionSpec, settings: SampleSettings, rng: Generator, threads: number | undefined): Promise<Float32Array> {
+/** Thrown by drawDiffusionSamples() when `stopped()` said so between two DDIM steps. */
+export class SamplingStopped extends Error {
+  override readonly name = "SamplingStopped";
+}
+
+/**
+ * The samples, [samples, C, H, W] float32 in [−1, 1]. `stopped` is asked before compiling and
+ * after every DDIM step: true abandons the grid (SamplingStopped).
+ */
+export async function drawDiffusionSamples(
+  graph: Uint8Array, spec: DiffusionSpec, settings: SampleSettings, rng: Generator, threads: number | undefined, stopped: () => boolean = () => false,
+): Promise<Float32Array> {
+  if (stopped()) throw new SamplingStopped("stopped before it began");
   const compiled = await compileGraph(graph, threads === undefined ? {} : { threads });
   try {
     const { samples: batchSize, samplerSteps: steps, eta } = settings;
-    const x = await sampleDdim({ batchSize, run: (feeds) => compiled.run(feeds) }, spec, rng, { steps, eta });
+    const onStep = (done: number, total: number): void => {
+      if (stopped() && done < total) throw new SamplingStopped(`stopped after ${done} of ${total} DDIM steps`);
+    };
+    const x = await sampleDdim({ batchSize, run: (feeds) => compiled.run(feeds) }, spec, rng, { steps, eta, onStep });
     return x.data;
   } finally {
     await compiled.release();

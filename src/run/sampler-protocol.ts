@@ -31,6 +31,17 @@ export interface SamplerInit {
    * the first grid, so that one (the resume preview, which the run waits for) is not delayed.
    */
   readonly prepare: boolean;
+  /**
+   * Set to 1 (Atomics) when the run's side closes the thread: the grid being drawn stops after
+   * its current DDIM step. (The thread is never terminated while in onnxruntime: terminating a
+   * worker during a native call aborts the whole process.)
+   */
+  readonly stop: Int32Array;
+}
+
+/** Run's thread → sampler thread: finish or abandon the grid being drawn, then exit. */
+export interface CloseRequest {
+  readonly kind: "close";
 }
 
 /**

@@ -9,15 +9,17 @@
  * ~0.2–0.4 s, its checkpoints come every 25+ steps of ~55 ms.)
  *
  * While a grid is in flight the worker keeps the process alive; when idle it does not. close()
- * terminates it (a native onnxruntime call in progress finishes first: one DDIM step, ~10 ms):
- * grids not done end as skipped ("closed").
+ * ends grids not done as skipped ("closed") at once and stops the thread: it abandons the grid
+ * being drawn after its current DDIM step (~10 ms for the tiny UNet) and exits. Never
+ * worker.terminate() while it may be inside onnxruntime: that aborts the whole process
+ * ("terminate called after throwing an instance of 'Napi::Error'", seen here).
  */
 import type { Worker } from "node:worker_threads";
 import { deserializeError } from "../checkpoint/thread-errors.js";
 import { NbresumeError } from "../errors.js";
 import type { GeneratorState } from "../engine/random/generator.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
-import type { GraphSource, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
+import type { CloseRequest, GraphSource, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
 import { startWorkerBeside } from "./start-worker.js";
 
 export type DrawOutcome = { readonly images: Float32Array } | { readonly skipped: "superseded" | "closed" };
@@ -26,6 +28,9 @@ export type DrawOutcome = { readonly images: Float32Array } | { readonly skipped
 export type SamplerStarter = (init: SamplerInit) => Worker;
 
 export const startSamplerWorker: SamplerStarter = (init) => startWorkerBeside(import.meta.url, "sampler-worker", { workerData: init });
+
+/** How long close() waits for the thread to leave onnxruntime and exit before terminating it anyway. */
+const EXIT_TIMEOUT_MS = 30_000;
 
 /** Sampler threads started and not yet exited, in this process (their 'exit' event removes them). */
 const live = new Set<Worker>();
@@ -48,6 +53,7 @@ export class SamplerThread {
   private waiting: Job | undefined;
   private closed = false;
   private exitedFlag = false;
+  private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private stoppedWith: string | undefined;
   private builder: boolean | undefined;
   private markPrepared: (ok: boolean) => void = () => undefined;
@@ -60,7 +66,7 @@ export class SamplerThread {
    * close()); every grid not done then rejects with RUN_SAMPLER_STOPPED.
    */
   constructor(
-    init: SamplerInit,
+    init: Omit<SamplerInit, "stop">,
     private readonly onStopped: (detail: string) => void,
     start: SamplerStarter = startSamplerWorker,
   ) {
@@ -68,7 +74,7 @@ export class SamplerThread {
     this.preparedAt = new Promise((resolve) => (this.markPrepared = resolve));
     let worker: Worker;
     try {
-      worker = start(init);
+      worker = start({ ...init, stop: this.stopFlag });
     } catch (error) {
       this.stop(error instanceof Error ? error.message : String(error));
       return;
@@ -129,7 +135,7 @@ export class SamplerThread {
     });
   }
 
-  /** Terminates the thread; grids not done resolve as skipped. Idempotent. */
+  /** Stops the thread (see above); grids not done resolve as skipped at once. Resolves once it has exited. Idempotent. */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
@@ -139,7 +145,18 @@ export class SamplerThread {
     this.markPrepared(false);
     const worker = this.worker;
     this.worker = undefined;
-    if (worker !== undefined) await worker.terminate();
+    if (worker === undefined || this.exitedFlag) return;
+    const exited = new Promise<void>((resolve) => worker.once("exit", () => resolve()));
+    Atomics.store(this.stopFlag, 0, 1);
+    worker.ref(); // until it has exited: a process ending meanwhile would terminate it mid-call
+    worker.postMessage({ kind: "close" } satisfies CloseRequest);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<"late">((resolve) => (timer = setTimeout(() => resolve("late"), EXIT_TIMEOUT_MS)));
+    try {
+      if ((await Promise.race([exited, late])) === "late") await worker.terminate();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   private send(job: Job): void {

@@ -15,12 +15,19 @@ import { SAMPLE_GRAPH } from "../engine/diffusion/ddpm-model.js";
 import { generatorFromState } from "../engine/random/create-generator.js";
 import type { TensorGroup } from "../tensor.js";
 import { drawDiffusionSamples } from "./diffusion-samples.js";
-import type { GraphSource, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
+import type { CloseRequest, GraphSource, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
 
 const port = parentPort;
 if (port === null) throw new Error("sampler-worker.ts runs as a worker thread (see sampler-thread.ts)");
 const init = workerData as SamplerInit;
 const send = (reply: SamplerReply, transfer?: ArrayBuffer[]): void => port.postMessage(reply, transfer);
+const stopped = (): boolean => Atomics.load(init.stop, 0) === 1;
+let drawing = false;
+
+/** Leaves from JavaScript, between native calls: never while onnxruntime runs (see SamplerInit.stop). */
+function exitIfStopped(): void {
+  if (stopped() && !drawing) process.exit(0);
+}
 
 type Builder = (weights: TensorGroup) => Uint8Array;
 let builder: Builder | undefined;
@@ -38,6 +45,7 @@ async function loadBuilder(): Promise<void> {
     if (JSON.stringify(model.config) !== JSON.stringify(init.modelConfig)) throw new Error(`the model rebuilt from its config records another config`);
     builder = (weights) => buildInferenceModel(model, weights, { graph: SAMPLE_GRAPH, batchSize: init.settings.samples }).bytes;
     send({ kind: "builder", ok: true });
+    exitIfStopped();
   } catch (error) {
     send({ kind: "builder", ok: false, reason: error instanceof Error ? error.message : String(error) });
   }
@@ -50,15 +58,24 @@ function graphBytes(source: GraphSource): Uint8Array {
   return builder(snapshotTensors(source.weights)["model"] ?? {});
 }
 
-port.on("message", (request: SampleRequest) => {
+port.on("message", (request: SampleRequest | CloseRequest) => {
+  if ("kind" in request) {
+    exitIfStopped(); // a grid being drawn stops at its next DDIM step, then the thread exits
+    return;
+  }
   void (async () => {
+    drawing = true;
     try {
-      const images = await drawDiffusionSamples(graphBytes(request.graph), init.spec, init.settings, generatorFromState(request.rng), init.threads);
+      const images = await drawDiffusionSamples(graphBytes(request.graph), init.spec, init.settings, generatorFromState(request.rng), init.threads, stopped);
       send({ kind: "samples", id: request.id, images }, [images.buffer as ArrayBuffer]);
     } catch (error) {
       send({ kind: "failed", id: request.id, error: serializeError(error) });
+    } finally {
+      drawing = false;
     }
+    exitIfStopped();
     await loadBuilder();
+    exitIfStopped();
   })();
 });
 send({ kind: "ready", at: performance.timeOrigin + performance.now() });

@@ -30,7 +30,7 @@ import { mnistOnce } from "./support.js";
 const SETTINGS: SampleSettings = { samples: 16, samplerSteps: 20, eta: 1 };
 const model = ddpm({ unet: "tiny" });
 
-function init(overrides: Partial<SamplerInit> = {}): SamplerInit {
+function init(overrides: Partial<SamplerInit> = {}): Omit<SamplerInit, "stop"> {
   return { spec: { schedule: model.schedule, imageShape: model.imageShape }, settings: SETTINGS, modelConfig: model.config, threads: 1, prepare: true, ...overrides };
 }
 
