@@ -1,8 +1,11 @@
 /**
  * The safetensors reader. It reads the 8-byte length, then the header, validates it (header.ts),
  * and only then reads each tensor straight into a typed array of its own: peak memory is the
- * tensors themselves, with no whole-file buffer and no second copy. Every byte of the file passes
- * through `observe` exactly once, in file order, so the store hashes while it reads.
+ * tensors themselves, with no whole-file buffer and no second copy of a large tensor. Runs of
+ * small tensors are read together through one staging buffer (at most READ_CHUNK_BYTES): each read
+ * is a round trip to libuv's thread pool (~50 µs), which for the hundreds of small tensors of a
+ * model's biases and norms cost more than copying them. Every byte of the file passes through
+ * `observe` exactly once, in file order, so the store hashes while it reads.
  */
 import { NbresumeError, isNbresumeError } from "../../errors.js";
 import { type Tensor, type TensorData, type TensorGroup, allocate } from "../../tensor.js";
@@ -18,6 +21,11 @@ import type { ByteSource, HeaderEntry, ReadSafetensorsOptions, SafetensorsFile }
  * lands, so a hashing observer reads bytes that are still in cache.
  */
 export const READ_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** Tensors smaller than this are read with their neighbours (copied out of the staging buffer). */
+export const SMALL_TENSOR_BYTES = 256 * 1024;
+
+const isSmall = (entry: HeaderEntry): boolean => entry.end - entry.begin < SMALL_TENSOR_BYTES;
 
 function allocateFor(entry: HeaderEntry, where: string): TensorData {
   const bytes = entry.end - entry.begin;
@@ -67,15 +75,36 @@ export async function readSafetensors(source: ByteSource, options: ReadSafetenso
   observe?.(prefix);
 
   const tensors: TensorGroup = {};
-  for (const entry of header.entries) {
-    const data = allocateFor(entry, where);
-    const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
-    for (let at = 0; at < bytes.byteLength; at += READ_CHUNK_BYTES) {
-      const chunk = bytes.subarray(at, Math.min(at + READ_CHUNK_BYTES, bytes.byteLength));
-      await readInto(source, chunk, entry.begin + at, where);
-      observe?.(chunk);
+  const entries = header.entries; // in file order
+  let staging: Uint8Array | undefined;
+  for (let i = 0; i < entries.length; ) {
+    const entry = entries[i]!;
+    if (!isSmall(entry)) {
+      const data = allocateFor(entry, where);
+      const bytes = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+      for (let at = 0; at < bytes.byteLength; at += READ_CHUNK_BYTES) {
+        const chunk = bytes.subarray(at, Math.min(at + READ_CHUNK_BYTES, bytes.byteLength));
+        await readInto(source, chunk, entry.begin + at, where);
+        observe?.(chunk);
+      }
+      setOwn(tensors, entry.name, toTensor(entry, data));
+      i++;
+      continue;
     }
-    setOwn(tensors, entry.name, toTensor(entry, data));
+    // A run of small tensors, adjacent in the file (offsets are contiguous), in one read.
+    let j = i + 1;
+    while (j < entries.length && isSmall(entries[j]!) && entries[j]!.end - entry.begin <= READ_CHUNK_BYTES) j++;
+    const span = entries[j - 1]!.end - entry.begin;
+    staging ??= new Uint8Array(Math.min(READ_CHUNK_BYTES, size));
+    const run = staging.subarray(0, span);
+    await readInto(source, run, entry.begin, where);
+    observe?.(run);
+    for (; i < j; i++) {
+      const small = entries[i]!;
+      const data = allocateFor(small, where);
+      new Uint8Array(data.buffer, data.byteOffset, data.byteLength).set(run.subarray(small.begin - entry.begin, small.end - entry.begin));
+      setOwn(tensors, small.name, toTensor(small, data));
+    }
   }
   return { tensors, metadata: header.metadata };
 }

@@ -58,6 +58,6 @@ export interface SafetensorsLayout {
 export interface ReadSafetensorsOptions {
   /** Names the file in error messages and in NbresumeError.where (e.g. its path). */
   readonly where?: string;
-  /** Called with every byte of the file exactly once, in file order (in chunks); the store hashes here. */
+  /** Called with every byte of the file exactly once, in file order (in chunks, valid only during the call); the store hashes here. */
   readonly observe?: (chunk: Uint8Array) => void;
 }

@@ -2,6 +2,7 @@
 import * as ort from "onnxruntime-node";
 import { NbresumeError } from "../../errors.js";
 import { isDType, type DType, type Tensor, type TypedArrayOf } from "../../tensor.js";
+import { GraphCache } from "./graph-cache.js";
 import type { CompiledGraph, SessionOptions } from "./runtime.js";
 
 const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = {
@@ -10,18 +11,41 @@ const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = {
 };
 
 export async function compileGraph(model: Uint8Array, options: SessionOptions = {}): Promise<CompiledGraph> {
+  const threads = options.threads ?? 2;
+  const optimization = options.optimization ?? "all";
+  const base: ort.InferenceSession.SessionOptions = { executionProviders: ["cpu"], intraOpNumThreads: threads, interOpNumThreads: 1 };
+  const cache = options.cacheDir === undefined || optimization === "disabled" ? undefined : new GraphCache(options.cacheDir);
+  if (cache === undefined || !cache.prepare()) return new OrtGraph(await createSession(model, { ...base, graphOptimizationLevel: optimization }));
+
+  const key = cache.key(model, { runtimeVersion: ort.env.versions.common, optimization, threads });
+  const optimized = cache.read(key);
+  if (optimized !== undefined) {
+    try {
+      return new OrtGraph(await createSession(optimized, { ...base, graphOptimizationLevel: "disabled" }));
+    } catch {
+      cache.drop(key); // verified bytes onnxruntime still refuses: optimise the source again
+    }
+  }
+  const pending = cache.pendingPath(key);
   let session: ort.InferenceSession;
   try {
-    session = await ort.InferenceSession.create(model, {
-      executionProviders: ["cpu"],
-      intraOpNumThreads: options.threads ?? 2,
-      interOpNumThreads: 1,
-      graphOptimizationLevel: options.optimization ?? "all",
-    });
+    // Level "all" warns that the saved graph suits this machine only: the key says which machine.
+    session = await createSession(model, { ...base, graphOptimizationLevel: optimization, optimizedModelFilePath: pending, logSeverityLevel: 3 });
+  } catch {
+    // Perhaps only the cache's write failed (a full disk): compile without it, and report any real failure.
+    cache.discard(pending);
+    return new OrtGraph(await createSession(model, { ...base, graphOptimizationLevel: optimization }));
+  }
+  cache.commit(key, pending);
+  return new OrtGraph(session);
+}
+
+async function createSession(model: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(model, options);
   } catch (e) {
     throw new NbresumeError("ENGINE_COMPILE_FAILED", `onnxruntime could not compile the graph: ${(e as Error).message}`, { cause: e });
   }
-  return new OrtGraph(session);
 }
 
 class OrtGraph implements CompiledGraph {

@@ -9,6 +9,12 @@ export interface SessionOptions {
   readonly threads?: number;
   /** onnxruntime graph optimisation level; "all" by default. */
   readonly optimization?: "disabled" | "basic" | "extended" | "all";
+  /**
+   * A directory of graphs onnxruntime already optimised (graph-cache.ts): the same model compiled
+   * again loads its optimised form instead of optimising anew. Worth it for large graphs compiled
+   * once per process (the training step); off by default.
+   */
+  readonly cacheDir?: string;
 }
 
 export interface CompiledGraph {

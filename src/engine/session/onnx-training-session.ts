@@ -24,6 +24,7 @@ import type { ParameterSpec } from "../nn/parameter-scope.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { stateName } from "../optim/optimizer.js";
 import type { Schedule } from "../optim/schedule.js";
+import { defaultGraphCacheDir } from "../runtime/graph-cache.js";
 import { compileGraph } from "../runtime/ort-runtime.js";
 import type { CompiledGraph } from "../runtime/runtime.js";
 import { bindToLayout, type GroupBuffers, type LayoutBinding } from "./layout-binding.js";
@@ -52,7 +53,7 @@ export async function createTrainingSession<Batch>(options: OnnxSessionOptions<B
   const groups = planLayout(specs, options.layout ?? "flat");
   const inputs = model.inputs(batchSize);
   const step = buildStepGraph(model, { groups, inputs, optimizer: options.optimizer, clipGradNorm: options.clipGradNorm });
-  const compile = options.compile ?? compileGraph;
+  const compile = options.compile ?? compileStepGraph;
   const compiled = await compile(serializeGraph(step.graph), { threads: options.threads });
 
   const params = packGroups(groups, initialParameters(specs, options.rng));
@@ -60,6 +61,15 @@ export async function createTrainingSession<Batch>(options: OnnxSessionOptions<B
   for (const grp of groups) for (const slot of options.optimizer.slots) state.set(names.state(slot, grp.name), new Float32Array(grp.size));
   return new OnnxTrainingSession({ ...options, compile }, specs, groups, inputs, { compiled, ...step }, params, state);
 }
+
+/**
+ * The default compiler: through the graph cache (graph-cache.ts), so a restarted kernel loads the
+ * step graph onnxruntime optimised last time instead of optimising it again.
+ */
+const compileStepGraph: GraphCompiler = (model, { threads }) => {
+  const cacheDir = defaultGraphCacheDir();
+  return compileGraph(model, { ...(threads === undefined ? {} : { threads }), ...(cacheDir === undefined ? {} : { cacheDir }) });
+};
 
 /** The model's parameters, by building its loss once on a scratch graph. */
 function discoverParameters<B>(model: Model<B>, batchSize: number): ParameterSpec[] {

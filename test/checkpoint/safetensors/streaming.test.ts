@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import {
   type ByteSource, memoryByteSource, readSafetensors, writeSafetensors,
 } from "../../../src/checkpoint/safetensors/index.js";
-import { READ_CHUNK_BYTES } from "../../../src/checkpoint/safetensors/reader.js";
+import { READ_CHUNK_BYTES, SMALL_TENSOR_BYTES } from "../../../src/checkpoint/safetensors/reader.js";
 import { WRITE_CHUNK_BYTES } from "../../../src/checkpoint/safetensors/writer.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
 import { CollectingSink, assertSameTensors } from "./support.js";
@@ -87,6 +87,27 @@ describe("safetensors streaming", () => {
       at += r.length;
     }
     assert.equal(at, file.byteLength);
+  });
+
+  it("reads runs of small tensors together (one read per run, not per tensor), each into a buffer of its own", async () => {
+    // 300 biases of 1 KiB between two tensors too large to share a read: 300 + 2 tensors, 3 data reads.
+    const group: TensorGroup = {};
+    const large = (n: number): Float32Array => Float32Array.from({ length: SMALL_TENSOR_BYTES / 4 + n }, (_, i) => i * 0.5 + n);
+    group["a.first"] = tensor("float32", [SMALL_TENSOR_BYTES / 4 + 1], large(1));
+    for (let i = 0; i < 300; i++) group[`b.bias.${String(i).padStart(3, "0")}`] = tensor("float32", [256], Float32Array.from({ length: 256 }, (_, k) => i * 1000 + k));
+    group["c.last"] = tensor("float32", [SMALL_TENSOR_BYTES / 4 + 2], large(2));
+    const sink = new CollectingSink();
+    await writeSafetensors(sink, group);
+    const file = sink.bytes();
+    const source = recordingSource(file);
+    const seen: Uint8Array[] = [];
+    const { tensors } = await readSafetensors(source, { observe: (c) => seen.push(Uint8Array.from(c)) });
+    assertSameTensors(tensors, group);
+    assert.equal(source.reads.length, 2 + 3, "length, header, then one read per large tensor and one for the 300 small ones");
+    const buffers = new Set(Object.values(tensors).map((t) => t.data.buffer));
+    assert.equal(buffers.size, 302, "no two tensors share a buffer (none keeps the staging buffer alive)");
+    for (const t of Object.values(tensors)) assert.equal(t.data.buffer.byteLength, t.data.byteLength);
+    assert.ok(Buffer.concat(seen).equals(file), "observe still sees the file exactly once, in order");
   });
 
   it("shows observe() every byte of the file exactly once, in file order", async () => {
