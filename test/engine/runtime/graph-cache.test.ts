@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -15,6 +16,7 @@ import { compileGraph } from "../../../src/engine/runtime/ort-runtime.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
 import type { TensorGroup } from "../../../src/tensor.js";
 import { assertBitwiseEqual } from "../../support/bitwise-equal.js";
+import { twoSteps } from "./compile-child.js";
 
 /** y = x + c over a float32 vector of 4: two such models differ only in c. */
 function addConstant(c: number): Uint8Array {
@@ -48,6 +50,17 @@ async function trainTiny(cacheDir: string | undefined): Promise<{ params: Tensor
   const dict = session.stateDict();
   await session.release();
   return { params: dict.tensors.model, optimizer: dict.tensors.optimizer, losses };
+}
+
+async function withCacheDir<T>(value: string, fn: () => Promise<T>): Promise<T> {
+  const before = process.env["NBRESUME_CACHE_DIR"];
+  process.env["NBRESUME_CACHE_DIR"] = value;
+  try {
+    return await fn();
+  } finally {
+    if (before === undefined) delete process.env["NBRESUME_CACHE_DIR"];
+    else process.env["NBRESUME_CACHE_DIR"] = before;
+  }
 }
 
 describe("graph cache: onnxruntime's optimised graphs kept on disk for the next compile", () => {
@@ -109,6 +122,18 @@ describe("graph cache: onnxruntime's optimised graphs kept on disk for the next 
     const blocked = join(dir, "file");
     writeFileSync(blocked, "x");
     assert.deepEqual(await runAdd(addConstant(2), join(blocked, "graphs")), [3, 4, 5, 6]);
+  });
+
+  it("compiles and trains when onnxruntime cannot write the optimised graph (a real file-size limit: ulimit -f), leaving no file behind", async function () {
+    this.timeout(120_000);
+    const child = join(import.meta.dirname, "compile-child.ts");
+    // 16 blocks of 512 bytes: the optimised tiny step graph (~400 kB) cannot be written.
+    const out = execFileSync("bash", ["-c", `ulimit -f 16 && exec "${process.execPath}" --import tsx "${child}"`], {
+      env: { ...process.env, NBRESUME_CACHE_DIR: dir }, encoding: "utf8",
+    });
+    const cacheless = await withCacheDir("off", twoSteps);
+    assert.deepEqual(JSON.parse(out), cacheless, "the same losses as without a cache");
+    assert.deepEqual(readdirSync(join(dir, "graphs")), [], "no entry, no pending file");
   });
 
   it(`keeps the ${MAX_ENTRIES} most recently used entries and removes pending files an hour old`, async () => {
