@@ -32,14 +32,16 @@ interface Module {
 }
 
 const MODULES: Module[] = [
-  { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }), cli: (q) => (q ? ["--reps", "1", "--mib", "32"] : ["--reps", "4"]) },
-  { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }), cli: (q) => (q ? ["--quick"] : []) },
-  { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }), cli: (q) => ["--mib", q ? "32" : "256"] },
+  // CPU-bound figures first: the disk benchmarks after them leave gigabytes of writeback that the
+  // kernel flushes on these same 2 cores (and `sync` runs before each module: settleDisk).
   { bench: "engine", file: "engine.bench.ts", fn: "mlpBench", options: (q) => ({ quick: q }), cli: (q) => (q ? ["--quick"] : []) },
   // The demo's UNet: small at batch 64 (tiny at 32 when quick), with TF.js wasm on the same model.
   { bench: "unet", file: "unet.bench.ts", fn: "unetBench", options: (q) => (q ? { quick: true, presets: ["tiny"], batches: [32], tfjs: true } : { presets: ["small"], batches: [64], tfjs: true }), cli: (q) => (q ? ["--quick", "--presets", "tiny", "--batches", "32"] : ["--presets", "small", "--batches", "64"]) },
   { bench: "resume", file: "resume.bench.ts", fn: "resumeBench", options: (q) => ({ quick: q }), cli: (q) => ["--preset", "tiny", "--rounds", q ? "1" : "3"] },
   { bench: "render", file: "render.bench.ts", fn: "renderBench", options: (q) => ({ runs: q ? 0.2 : 1 }), cli: (q) => (q ? ["--quick"] : []) },
+  { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }), cli: (q) => (q ? ["--reps", "1", "--mib", "32"] : ["--reps", "4"]) },
+  { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }), cli: (q) => (q ? ["--quick"] : []) },
+  { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }), cli: (q) => ["--mib", q ? "32" : "256"] },
 ];
 
 interface ModuleResult {
@@ -122,6 +124,22 @@ function num(row: BenchRow | undefined, key: string): number | null {
 
 function figure(f: Partial<Figure> & Pick<Figure, "id" | "figure" | "unit">): Figure {
   return { value: null, reference: "", referenceValue: null, referenceUnit: "", ratio: null, ratioLabel: "", target: "", met: null, note: "", ...f };
+}
+
+/** Flushes dirty pages before a module, so none inherits the previous one's writeback. */
+function settleDisk(): void {
+  try {
+    execFileSync("sync", { stdio: "ignore" });
+  } catch {
+    // No `sync` command: the module runs on an unsettled disk (as every run did before).
+  }
+}
+
+/** A figure with several targets: met when every one is; `missed` names those that are not. */
+function allOf(parts: readonly (readonly [string, boolean | null])[]): { target: string; met: boolean | null; missed: string } {
+  const met = parts.some(([, m]) => m === false) ? false : parts.every(([, m]) => m === true) ? true : null;
+  const missed = parts.filter(([, m]) => m === false).map(([t]) => `${t}: missed`).join("; ");
+  return { target: parts.map(([t]) => t).join(" and "), met, missed };
 }
 
 /** The table: the issues' figures, each from the rows that measure it. */
@@ -218,9 +236,11 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
   const mlp = find("engine", (r) => r.name === "summary (best rounds)");
   const mlpMs = num(mlp, "ms");
   const overForward = num(mlp, "stepOverForward");
+  const mlpTargets = allOf([["≤ 1.5 ms", mlpMs === null ? null : mlpMs <= 1.5], ["≤ 3.5 × forward", overForward === null ? null : overForward <= 3.5]]);
   out.push(figure({
     id: "mlp_step", figure: "MLP 784-256-10 step (AdamW, batch 64)", value: mlpMs, unit: "ms", reference: "forward only", referenceValue: mlpMs !== null && overForward ? mlpMs / overForward : null,
-    referenceUnit: "ms", ratio: overForward, ratioLabel: "× forward", target: "≤ 1.5 ms", met: mlpMs === null ? null : mlpMs <= 1.5, note: mlp ? "best round" : missing("engine"),
+    referenceUnit: "ms", ratio: overForward, ratioLabel: "× forward", target: mlpTargets.target, met: mlpTargets.met,
+    note: mlp ? ["best round", mlpTargets.missed].filter(Boolean).join("; ") : missing("engine"),
   }));
   const tfjsOver = num(mlp, "tfjsOverStep");
   const tfjsRow = find("engine", (r) => /TF\.js wasm step, minimize/.test(r.name) || /TensorFlow\.js wasm/.test(r.name));
@@ -237,9 +257,11 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
   const unetTfjs = find("unet", (r) => r.name === `${demo}: TF.js wasm training step`);
   const us = num(unetStep, "ms");
   const uf = num(unetForward, "ms");
+  const unetRatio = us !== null && uf !== null ? us / uf : null;
   out.push(figure({
     id: "unet_step", figure: `UNet ${demo} step (DDPM, AdamW)`, value: us, unit: "ms", reference: "forward only", referenceValue: uf, referenceUnit: "ms",
-    ratio: us !== null && uf !== null ? us / uf : null, ratioLabel: "× forward", note: unetStep ? `best round; ${String(unetStep.note ?? "")}` : missing("unet"),
+    ratio: unetRatio, ratioLabel: "× forward", target: "≤ 3.5 × forward", met: unetRatio === null ? null : unetRatio <= 3.5,
+    note: unetStep ? `best round; ${String(unetStep.note ?? "")}` : missing("unet"),
   }));
   const ut = num(unetTfjs, "ms");
   out.push(figure({
@@ -251,14 +273,21 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
   // Resume.
   const resumeRows = rows.filter((r) => r.bench === "resume");
   const reference = resumeRows.find((r) => /^reference: load/.test(r.name));
-  for (const [id, label] of [["resume_same_kernel", "rerun in the same kernel"], ["resume_restart", "rerun after a kernel restart"]] as const) {
+  const resumeCases = [
+    ["resume_same_kernel", "rerun in the same kernel"],
+    ["resume_restart", "rerun after a kernel restart"],
+    ["resume_restart_first", "restart with an empty graph cache"],
+  ] as const;
+  for (const [id, label] of resumeCases) {
     const r = resumeRows.find((x) => x.name.includes(label) && x.name.endsWith("first resumed step"));
     const ms = num(r, "ms");
     const ref = num(reference, "ms");
+    const ratio = ms !== null && ref !== null ? ms / ref : null;
+    const t = allOf([["≤ 1500 ms", ms === null ? null : ms <= 1500], ["≤ 1.3 × reference", ratio === null ? null : ratio <= 1.3]]);
     out.push(figure({
       id, figure: `rerun-to-resume latency, ${label}`, value: ms, unit: "ms", reference: "load + compile sampler + 16 samples", referenceValue: ref, referenceUnit: "ms",
-      ratio: ms !== null && ref !== null ? ms / ref : null, ratioLabel: "× reference", target: "≤ 1500 ms", met: ms === null ? null : ms <= 1500,
-      note: r ? String(r.name.split(":")[0]) + " preset" : missing("resume"),
+      ratio, ratioLabel: "× reference", target: t.target, met: t.met,
+      note: r ? [`${String(r.name.split(":")[0])} preset`, t.missed].filter(Boolean).join("; ") : missing("resume"),
     }));
   }
 
@@ -342,6 +371,7 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   const results: ModuleResult[] = [];
   for (const m of MODULES) {
+    settleDisk();
     const r = await runModule(m, quick, log);
     results.push(r);
     log(r.error === undefined ? `  ${m.file}: ${r.rows.length} rows in ${r.seconds.toFixed(1)} s` : `  ${m.file}: FAILED (${r.error})`);
