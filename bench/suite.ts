@@ -4,10 +4,10 @@
  * run, as a table (or, with --json, one JSON object per line: the machine, then each figure, then
  * every module's detailed rows).
  *
- * Each bench module exports a function returning rows (bench-row.ts) and keeps its own CLI. A
- * module that does not export its function (yet) runs as a child process with --json, and its JSON
- * lines are the rows. A module that is missing or fails is reported as such, and the others still
- * run; the exit code is 1 then. Missing a target does not fail the run: the table says so.
+ * Each bench module exports a function returning rows (bench-row.ts) and keeps its own CLI. The
+ * suite calls each function in a process of its own (module-child.ts), so no module's heap or
+ * garbage collections land in another's timings. A module that is missing or fails is reported as
+ * such, and the others still run; the exit code is 1 then. Missing a target does not fail the run: the table says so.
  *
  *   --quick      a fast smoke run (small sizes, few rounds): checks the suite works, not the numbers
  *   --out FILE   also write the --json lines to FILE (the table still goes to stdout)
@@ -24,31 +24,29 @@ interface Module {
   /** Its rows' `bench` field. */
   bench: string;
   file: string;
-  /** The exported function, called as fn(options) when the module exports it. */
+  /** The exported function, called as fn(options) in a child process (module-child.ts). */
   fn: string;
   options: (quick: boolean) => Record<string, unknown>;
-  /** CLI arguments when it runs as a child (no exported function). */
-  cli: (quick: boolean) => string[];
 }
 
 const MODULES: Module[] = [
   // CPU-bound figures first: the disk benchmarks after them leave gigabytes of writeback that the
   // kernel flushes on these same 2 cores (and `sync` runs before each module: settleDisk).
-  { bench: "engine", file: "engine.bench.ts", fn: "mlpBench", options: (q) => ({ quick: q }), cli: (q) => (q ? ["--quick"] : []) },
+  { bench: "engine", file: "engine.bench.ts", fn: "mlpBench", options: (q) => ({ quick: q }) },
   // The demo's UNet: small at batch 64 (tiny at 32 when quick), with TF.js wasm on the same model.
-  { bench: "unet", file: "unet.bench.ts", fn: "unetBench", options: (q) => (q ? { quick: true, presets: ["tiny"], batches: [32], tfjs: true } : { presets: ["small"], batches: [64], tfjs: true }), cli: (q) => (q ? ["--quick", "--presets", "tiny", "--batches", "32"] : ["--presets", "small", "--batches", "64"]) },
-  { bench: "resume", file: "resume.bench.ts", fn: "resumeBench", options: (q) => ({ quick: q }), cli: (q) => ["--preset", "tiny", "--rounds", q ? "1" : "3"] },
-  { bench: "render", file: "render.bench.ts", fn: "renderBench", options: (q) => ({ runs: q ? 0.2 : 1 }), cli: (q) => (q ? ["--quick"] : []) },
-  { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }), cli: (q) => (q ? ["--reps", "1", "--mib", "32"] : ["--reps", "4"]) },
-  { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }), cli: (q) => (q ? ["--quick"] : []) },
-  { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }), cli: (q) => ["--mib", q ? "32" : "256"] },
+  { bench: "unet", file: "unet.bench.ts", fn: "unetBench", options: (q) => (q ? { quick: true, presets: ["tiny"], batches: [32], tfjs: true } : { presets: ["small"], batches: [64], tfjs: true }) },
+  { bench: "resume", file: "resume.bench.ts", fn: "resumeBench", options: (q) => ({ quick: q }) },
+  { bench: "render", file: "render.bench.ts", fn: "renderBench", options: (q) => ({ runs: q ? 0.2 : 1 }) },
+  { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }) },
+  { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }) },
+  { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }) },
 ];
 
 interface ModuleResult {
   bench: string;
   rows: BenchRow[];
   seconds: number;
-  how: "function" | "child" | "missing";
+  how: "child" | "missing";
   error?: string;
 }
 
@@ -82,7 +80,7 @@ function normalise(bench: string, raw: Record<string, unknown>): BenchRow {
 
 function runChild(file: string, args: string[]): Promise<BenchRow[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", file, "--json", ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", "tsx", file, ...args], { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     child.stdout.on("data", (c: Buffer) => (out += c.toString("utf8")));
@@ -100,20 +98,12 @@ async function runModule(m: Module, quick: boolean, log: (line: string) => void)
   const file = `${HERE}${m.file}`;
   const t0 = performance.now();
   if (!existsSync(file)) return { bench: m.bench, rows: [], seconds: 0, how: "missing", error: `bench/${m.file} does not exist yet` };
-  // A module exporting its function is imported; a script (top-level await) must not be imported, it would run.
-  const exports = new RegExp(`export\\s+async\\s+function\\s+${m.fn}\\b`).test(readFileSync(file, "utf8"));
-  log(`running bench/${m.file}${exports ? "" : " (as a child process, --json)"}…`);
+  log(`running bench/${m.file} (in a process of its own)…`);
   try {
-    let raw: Record<string, unknown>[];
-    if (exports) {
-      const mod = (await import(new URL(`./${m.file}`, import.meta.url).href)) as Record<string, (o: object) => Promise<Record<string, unknown>[]>>;
-      raw = await mod[m.fn]!(m.options(quick));
-    } else {
-      raw = await runChild(file, m.cli(quick));
-    }
-    return { bench: m.bench, rows: raw.map((r) => normalise(m.bench, r)), seconds: (performance.now() - t0) / 1000, how: exports ? "function" : "child" };
+    const raw = await runChild(`${HERE}module-child.ts`, [m.file, m.fn, JSON.stringify(m.options(quick))]);
+    return { bench: m.bench, rows: raw.map((r) => normalise(m.bench, r)), seconds: (performance.now() - t0) / 1000, how: "child" };
   } catch (error) {
-    return { bench: m.bench, rows: [], seconds: (performance.now() - t0) / 1000, how: exports ? "function" : "child", error: error instanceof Error ? error.message : String(error) };
+    return { bench: m.bench, rows: [], seconds: (performance.now() - t0) / 1000, how: "child", error: error instanceof Error ? error.message : String(error) };
   }
 }
 
