@@ -20,6 +20,7 @@ import { type EndedFile, HashingFileWriter } from "./file-writer.js";
 import { createHash, hashBytes } from "./hash.js";
 import { NBRESUME_VERSION } from "./library-version.js";
 import { DirectoryLock, assertLockCurrent } from "./lock.js";
+import { mapConcurrent } from "./map-concurrent.js";
 import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, serializeManifest } from "./manifest.js";
 import { CheckpointErrorCode, badArgument, messages, summarizeProblems } from "./messages.js";
 import {
@@ -43,6 +44,8 @@ import { type DeepCheck, readManifest, verifyCheckpointDir } from "./verify.js";
 import { WorkerWriter } from "./worker-writer.js";
 
 const MAX_LATEST_BYTES = 4096;
+/** Checkpoints described at once by list() (each holds at most a file or two open). */
+const LIST_CONCURRENCY = 8;
 
 function emptyTotals(): Record<CheckpointKind, KindTotal> {
   return { rolling: { count: 0, bytes: 0 }, emergency: { count: 0, bytes: 0 }, epoch: { count: 0, bytes: 0 }, final: { count: 0, bytes: 0 } };
@@ -528,20 +531,19 @@ export class CheckpointStoreImpl implements CheckpointStore {
 
   async list(options: ListOptions = {}): Promise<CheckpointListing> {
     this.assertOpen();
-    const names = await this.fs.readdir(this.dir);
-    const checkpoints: CheckpointInfo[] = [];
-    for (const name of names) {
-      if (!parseCheckpointDirName(name)) continue;
+    const names = (await this.fs.readdir(this.dir)).filter((name) => parseCheckpointDirName(name));
+    const described = await mapConcurrent(names, LIST_CONCURRENCY, async (name) => {
       const info = await this.describe(path.join(this.dir, name));
-      if (!info) continue; // removed meanwhile (pruned by the writer)
+      if (!info) return undefined; // removed meanwhile (pruned by the writer)
       if (options.verify) {
         const check = await this.deepCheck(info.path);
-        if (!check) continue;
+        if (!check) return undefined;
         info.verified = check.problems.length === 0;
         info.problems = check.problems;
       }
-      checkpoints.push(info);
-    }
+      return info;
+    });
+    const checkpoints = described.filter((info): info is CheckpointInfo => info !== undefined);
     checkpoints.sort((a, b) => compareNewestFirst(b, a));
     const totals = emptyTotals();
     const total: KindTotal = { count: 0, bytes: 0 };
@@ -604,10 +606,9 @@ export class CheckpointStoreImpl implements CheckpointStore {
       return undefined;
     }
     if (!stat.isDirectory()) return stat.size;
-    let total = 0;
     const names = await this.fs.readdir(target).catch(() => [] as string[]);
-    for (const name of names) total += (await this.treeBytes(path.join(target, name))) ?? 0;
-    return total;
+    const sizes = await Promise.all(names.map((name) => this.treeBytes(path.join(target, name))));
+    return sizes.reduce<number>((total, size) => total + (size ?? 0), 0);
   }
 
   async du(): Promise<DiskUsage> {
