@@ -30,7 +30,7 @@ import { createGenerator } from "../src/engine/random/index.js";
 import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
 import type { TrainingSession } from "../src/engine/session/training-session.js";
 import type { TensorGroup } from "../src/tensor.js";
-import { type BenchRow, isMain, median, printRows } from "./bench-row.js";
+import { type BenchRow, cliOption, isMain, median, printRows } from "./bench-row.js";
 
 export interface AsyncSaveBenchOptions {
   /** The demo presets whose UNet trains (at the preset's batch size). Default tiny (the demo's default) and small. */
@@ -276,10 +276,7 @@ export async function asyncSaveBench(options: AsyncSaveBenchOptions = {}): Promi
 
 if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
-  const value = (name: string): string | undefined => {
-    const at = args.indexOf(name);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
+  const value = (name: string): string | undefined => cliOption(name, args);
   const quick = args.includes("--quick");
   const presets = (value("--presets") ?? (quick ? "tiny" : "tiny,small")).split(",");
   if (!presets.every(isUNetPreset)) throw new TypeError(`--presets must be tiny and/or small, got ${presets.join(",")}`);

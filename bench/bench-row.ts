@@ -39,6 +39,12 @@ function show(value: string | number | boolean): string {
 }
 
 /** A module's standalone output: one JSON object per line, or one readable line per row. */
+/** The value after `--name` on the command line (`node … --name value`), if given. */
+export function cliOption(name: string, args: readonly string[] = process.argv.slice(2)): string | undefined {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : undefined;
+}
+
 export function printRows(rows: readonly BenchRow[], json: boolean): void {
   for (const row of rows) {
     if (json) {

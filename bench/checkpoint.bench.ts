@@ -19,7 +19,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CheckpointStore, type ResolvedCheckpoint } from "../src/checkpoint/index.js";
 import type { TensorGroup } from "../src/tensor.js";
-import { type BenchRow, isMain } from "./bench-row.js";
+import { type BenchRow, cliOption, isMain } from "./bench-row.js";
 
 const MiB = 1024 * 1024;
 
@@ -193,7 +193,7 @@ export async function checkpointBench(options: CheckpointBenchOptions = {}): Pro
 
 if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
-  const value = (name: string): number | undefined => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : undefined);
+  const value = (name: string): number | undefined => (args.includes(name) ? Number(cliOption(name, args)) : undefined);
   const rows = await checkpointBench({ reps: value("--reps") ?? 8, mib: value("--mib") ?? 256 });
   if (args.includes("--json")) {
     for (const r of rows) console.log(JSON.stringify(r));

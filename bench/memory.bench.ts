@@ -23,7 +23,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CheckpointStore } from "../src/checkpoint/index.js";
 import type { TensorGroup } from "../src/tensor.js";
-import { type BenchRow, isMain, printRows } from "./bench-row.js";
+import { type BenchRow, cliOption, isMain, printRows } from "./bench-row.js";
 
 const MiB = 1024 * 1024;
 type Mode = "save" | "background" | "load";
@@ -138,7 +138,7 @@ if (isMain(import.meta.url)) {
     if (!MODES.includes(mode as Mode) || dir === undefined || bytes === undefined) throw new TypeError("--child save|background|load DIR BYTES");
     await child(mode as Mode, dir, Number(bytes));
   } else {
-    const mibAt = args.indexOf("--mib");
-    printRows(await memoryBench({ mib: mibAt >= 0 ? Number(args[mibAt + 1]) : 256 }), args.includes("--json"));
+    const mib = cliOption("--mib", args);
+    printRows(await memoryBench({ mib: mib === undefined ? 256 : Number(mib) }), args.includes("--json"));
   }
 }

@@ -44,7 +44,7 @@ import { createGenerator } from "../src/engine/random/index.js";
 import { compileGraph } from "../src/engine/runtime/ort-runtime.js";
 import { renderSampleGrid } from "../src/render/sample-grid.js";
 import type { ResumableOptions, TrainTimings } from "../src/run/run.js";
-import { type BenchRow, isMain, median, printRows } from "./bench-row.js";
+import { type BenchRow, cliOption, isMain, median, printRows } from "./bench-row.js";
 
 const SAMPLES = 16;
 const SAMPLER_STEPS = 20;
@@ -188,10 +188,7 @@ export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<Bench
 
 if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
-  const option = (name: string): string | undefined => {
-    const i = args.indexOf(name);
-    return i >= 0 ? args[i + 1] : undefined;
-  };
+  const option = (name: string): string | undefined => cliOption(name, args);
   const preset = option("--preset") ?? "tiny";
   const rounds = option("--rounds") === undefined ? undefined : Number(option("--rounds"));
   if (!isUNetPreset(preset) || (rounds !== undefined && !(Number.isSafeInteger(rounds) && rounds >= 1))) {

@@ -25,7 +25,7 @@ import { adamw } from "../src/engine/optim/adamw.js";
 import { constantLr } from "../src/engine/optim/schedules.js";
 import { createGenerator } from "../src/engine/random/index.js";
 import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
-import { type BenchRow, isMain, printRows } from "./bench-row.js";
+import { type BenchRow, cliOption, isMain, printRows } from "./bench-row.js";
 import { tfjsUNet } from "./tfjs-unet.js";
 import { timedCompiler } from "./timed-compiler.js";
 
@@ -143,10 +143,7 @@ export async function unetBench(options: UNetBenchOptions = {}): Promise<BenchRo
 
 if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
-  const value = (name: string): string | undefined => {
-    const at = args.indexOf(name);
-    return at >= 0 ? args[at + 1] : undefined;
-  };
+  const value = (name: string): string | undefined => cliOption(name, args);
   const presets = value("--presets")?.split(",");
   if (presets !== undefined && !presets.every(isUNetPreset)) throw new TypeError(`--presets must list tiny and/or small, got ${presets.join(",")}`);
   const rows = await unetBench({

@@ -4,19 +4,13 @@ import { createHash } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ddpm } from "../../../src/engine/diffusion/ddpm-model.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { add, scalarLike } from "../../../src/engine/graph/functional.js";
 import { serializeGraph } from "../../../src/engine/graph/serialize.js";
-import { adamw } from "../../../src/engine/optim/adamw.js";
-import { constantLr } from "../../../src/engine/optim/schedules.js";
-import { createGenerator } from "../../../src/engine/random/index.js";
 import { defaultGraphCacheDir, MAX_ENTRIES } from "../../../src/engine/runtime/graph-cache.js";
 import { compileGraph } from "../../../src/engine/runtime/ort-runtime.js";
-import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
-import type { TensorGroup } from "../../../src/tensor.js";
 import { assertBitwiseEqual } from "../../support/bitwise-equal.js";
-import { twoSteps } from "./compile-child.js";
+import { type TinyRun, trainTiny } from "./compile-child.js";
 
 /** y = x + c over a float32 vector of 4: two such models differ only in c. */
 function addConstant(c: number): Uint8Array {
@@ -38,18 +32,9 @@ async function runAdd(model: Uint8Array, cacheDir: string | undefined): Promise<
 
 const entries = (dir: string): string[] => readdirSync(dir).filter((n) => n.endsWith(".ortgraph"));
 
-/** Five UNet (tiny) DDPM training steps compiled through `cacheDir` (or none): parameters, optimizer state, losses. */
-async function trainTiny(cacheDir: string | undefined): Promise<{ params: TensorGroup; optimizer: TensorGroup; losses: number[] }> {
-  const session = await createTrainingSession({
-    model: ddpm({ unet: "tiny" }), batchSize: 8, optimizer: adamw({}), schedule: constantLr(1e-3), rng: createGenerator(11),
-    compile: (bytes, { threads }) => compileGraph(bytes, { ...(threads === undefined ? {} : { threads }), ...(cacheDir === undefined ? {} : { cacheDir }) }),
-  });
-  const images = Float32Array.from({ length: 8 * 784 }, (_, i) => Math.sin(i * 0.37));
-  const losses: number[] = [];
-  for (let i = 0; i < 5; i++) losses.push((await session.step({ images })).loss);
-  const dict = session.stateDict();
-  await session.release();
-  return { params: dict.tensors.model, optimizer: dict.tensors.optimizer, losses };
+/** Five UNet (tiny) training steps compiled through `cacheDir` (or no cache). */
+function trainThrough(cacheDir: string | undefined): Promise<TinyRun> {
+  return trainTiny(5, (bytes, { threads }) => compileGraph(bytes, { ...(threads === undefined ? {} : { threads }), ...(cacheDir === undefined ? {} : { cacheDir }) }));
 }
 
 async function withCacheDir<T>(value: string, fn: () => Promise<T>): Promise<T> {
@@ -69,10 +54,10 @@ describe("graph cache: onnxruntime's optimised graphs kept on disk for the next 
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("trains bitwise identically with no cache, a cold cache and a warm one (UNet tiny, AdamW, 5 steps)", async () => {
-    const plain = await trainTiny(undefined);
-    const cold = await trainTiny(dir);
+    const plain = await trainThrough(undefined);
+    const cold = await trainThrough(dir);
     assert.ok(entries(dir).length >= 1, "the cold compile stored the optimised step graph");
-    const warm = await trainTiny(dir);
+    const warm = await trainThrough(dir);
     for (const run of [cold, warm]) {
       assertBitwiseEqual(run.params, plain.params, "parameters");
       assertBitwiseEqual(run.optimizer, plain.optimizer, "optimizer state");
@@ -131,7 +116,7 @@ describe("graph cache: onnxruntime's optimised graphs kept on disk for the next 
     const out = execFileSync("bash", ["-c", `ulimit -f 16 && exec "${process.execPath}" --import tsx "${child}"`], {
       env: { ...process.env, NBRESUME_CACHE_DIR: dir }, encoding: "utf8",
     });
-    const cacheless = await withCacheDir("off", twoSteps);
+    const cacheless = (await withCacheDir("off", () => trainTiny(2))).losses;
     assert.deepEqual(JSON.parse(out), cacheless, "the same losses as without a cache");
     assert.deepEqual(readdirSync(join(dir, "graphs")), [], "no entry, no pending file");
   });
