@@ -4,7 +4,7 @@
  * gradient) and `backpropBias`. Conv, ConvTranspose and AveragePool gradients share them.
  * onnxruntime's CPU provider runs Conv/ConvTranspose for float32 only (float64 has no kernel).
  */
-import { concat, matmul, reduceSum, reshape, slice, transpose } from "../../graph/functional.js";
+import { concat, gemm, matmul, reduceSum, reshape, slice, transpose } from "../../graph/functional.js";
 import { product } from "../../graph/shape.js";
 import { tensor } from "../../../tensor.js";
 import type { Value } from "../../graph/value.js";
@@ -122,6 +122,7 @@ function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
   const dyt = transpose(dy, [1, 0, ...rest]);
   transposedDy.set(dy, dyt);
   const windowDy = outChannels < channels && spatialY.every((d, i) => d === x.shape[i + 2]);
+  const rows = (v: Value): Value => reshape(v, [v.shape[0]!, positions]);
   const perTap: Value[] = [];
   for (let t = 0; t < product(geo.kernel); t++) {
     // Tap t's multi-index, row-major over the kernel.
@@ -132,10 +133,11 @@ function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
     const [dyWindow, xWindow] = centre ? [dyt, xt]
       : windowDy ? [shifted(dyt, shifts.map((s) => -s), spatialY), xt]
       : [dyt, shifted(xt, shifts, spatialY, { tap, geo })];
-    const rows = (v: Value): Value => reshape(v, [v.shape[0]!, positions]);
-    perTap.push(reshape(matmul(rows(dyWindow), transpose(rows(xWindow), [1, 0])), [1, outChannels, channels]));
+    // dYᵀ·windowᵀ as one Gemm: [M, C] per tap, stacked along rows (fewer nodes than MatMul + Transpose).
+    perTap.push(gemm(rows(dyWindow), rows(xWindow), undefined, { transB: true }));
   }
-  return reshape(transpose(concat(perTap, 0), [1, 2, 0]), [outChannels, channels, ...geo.kernel]);
+  const stacked = reshape(concat(perTap, 0), [perTap.length, outChannels, channels]);
+  return reshape(transpose(stacked, [1, 2, 0]), [outChannels, channels, ...geo.kernel]);
 }
 
 /**
