@@ -120,7 +120,11 @@ function checkMetadata(metadata: unknown): [string, string][] {
   return pairs;
 }
 
-function checkGroup(tensors: TensorGroup, metadata: Record<string, string> | undefined): { planned: Planned[]; meta: [string, string][] | undefined } {
+/**
+ * The per-tensor and metadata checks of writeSafetensors/safetensorsLayout, without building a
+ * header: what a background save checks before it copies the tensors. Throws the same errors.
+ */
+export function checkTensorGroup(tensors: TensorGroup, metadata?: Record<string, string>): { planned: Planned[]; meta: [string, string][] | undefined } {
   if (typeof tensors !== "object" || tensors === null || Array.isArray(tensors)) {
     throw new TypeError(msg.notATensorGroup(describe(tensors)));
   }
@@ -132,16 +136,8 @@ function checkGroup(tensors: TensorGroup, metadata: Record<string, string> | und
   return { planned, meta: metadata === undefined ? undefined : checkMetadata(metadata) };
 }
 
-/**
- * The per-tensor and metadata checks of writeSafetensors/safetensorsLayout alone (no header is
- * built): what a background save checks before it copies the tensors. Throws the same errors.
- */
-export function checkTensorGroup(tensors: TensorGroup, metadata?: Record<string, string>): void {
-  checkGroup(tensors, metadata);
-}
-
 function plan(tensors: TensorGroup, metadata: Record<string, string> | undefined): Plan {
-  const { planned, meta } = checkGroup(tensors, metadata);
+  const { planned, meta } = checkTensorGroup(tensors, metadata);
 
   planned.sort((a, b) => REFERENCE_RANK[b.dtype] - REFERENCE_RANK[a.dtype] || compareUtf8(a.name, b.name));
 

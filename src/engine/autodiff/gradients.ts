@@ -77,14 +77,15 @@ export function gradients(loss: Value, wrt: readonly Value[], options: Gradients
     const needs = inputs.map((v) => v !== undefined && active.has(v));
     if (!needs.some(Boolean)) continue;
     const grads = composite !== undefined ? composite.gradient(dy[0]!, needs) : getGradient(node.opType)(context(node, dy, needs));
+    const what = composite !== undefined ? "composite gradient ending in" : "gradient of";
     inputs.forEach((input, i) => {
       const grad = grads[i];
       if (input === undefined || !needs[i]) return;
       if (grad === undefined) {
-        throw new Error(`The ${composite !== undefined ? "composite gradient ending in" : "gradient of"} ${node.opType} (node ${node.id}) returned nothing for input ${i} (${input.name}), which needs one.`);
+        throw new Error(`The ${what} ${node.opType} (node ${node.id}) returned nothing for input ${i} (${input.name}), which needs one.`);
       }
       if (!sameShape(grad.shape, input.shape) || grad.dtype !== input.dtype) {
-        throw new Error(`The ${composite !== undefined ? "composite gradient ending in" : "gradient of"} ${node.opType} for input ${i} is ${grad.dtype}${formatShape(grad.shape)}, but the input is ${input.dtype}${formatShape(input.shape)}.`);
+        throw new Error(`The ${what} ${node.opType} for input ${i} is ${grad.dtype}${formatShape(grad.shape)}, but the input is ${input.dtype}${formatShape(input.shape)}.`);
       }
       accumulate(input, grad);
     });

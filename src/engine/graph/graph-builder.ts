@@ -139,7 +139,7 @@ export class GraphBuilder {
       }
     }
     const sharedKey = SHARED_OPS.has(opType) && outputs === undefined
-      ? `${opType}|${inputs.map((v) => (v === undefined ? "" : (v as ValueImpl).id)).join(",")}|${JSON.stringify(attributes)}`
+      ? `${opType}|${inputs.map((v) => v?.id ?? "").join(",")}|${JSON.stringify(attributes)}`
       : undefined;
     if (sharedKey !== undefined) {
       const hit = this.sharedNodes.get(sharedKey);
