@@ -40,7 +40,7 @@ import type {
   LoadedCheckpoint, Metrics, PruneOptions, PruneResult, ResolvedCheckpoint, ResumeInfo, RetentionPlan,
   SaveRequest, SavedCheckpoint, SkippedCheckpoint, VerifyResult,
 } from "./store.js";
-import { type DeepCheck, readManifest, verifyCheckpointDir } from "./verify.js";
+import { type DeepCheck, READ_CHUNK, checkDataFile, readManifest, verifyCheckpointDir } from "./verify.js";
 import { WorkerWriter } from "./worker-writer.js";
 
 const MAX_LATEST_BYTES = 4096;
@@ -650,6 +650,34 @@ export class CheckpointStoreImpl implements CheckpointStore {
       if (check.problems.length > 0 || !check.manifest) throw corrupt(info.path, check.problems);
       return { ...info, manifest: check.manifest, ref, verified: true, problems: [], skipped: [] };
     }
+    const hit = await this.firstVerified<Manifest>(ref, parsed, async (candidate) => {
+      const check = await this.deepCheck(candidate.path);
+      if (!check) return undefined;
+      const { manifest, problems } = check;
+      return problems.length === 0 && manifest ? { value: manifest } : { problems };
+    });
+    return hit && { ...hit.candidate, manifest: hit.value, ref, verified: true, problems: [], skipped: hit.skipped };
+  }
+
+  async resolveAndLoad(ref: string): Promise<LoadedCheckpoint | undefined> {
+    this.assertOpen();
+    const parsed = parseRef(ref, this.dir);
+    if (parsed.type === "path") return this.loadDir(parsed.path);
+    const hit = await this.firstVerified(ref, parsed, (candidate) => this.tryLoadDir(candidate.path));
+    return hit && { ...hit.value, skipped: hit.skipped };
+  }
+
+  /**
+   * The first of the ref's candidates that `attempt` accepts, with every candidate it found damaged
+   * before it. `attempt` answers undefined for a candidate that vanished meanwhile (a writer pruned
+   * it while we read), which is not damage. Undefined when "auto" has nothing to try; otherwise no
+   * accepted candidate throws CHECKPOINT_CORRUPT (some were damaged) or CHECKPOINT_NOT_FOUND.
+   */
+  private async firstVerified<T>(
+    ref: string,
+    parsed: Exclude<ParsedRef, { type: "path" }>,
+    attempt: (candidate: CheckpointInfo) => Promise<{ value: T } | { problems: CheckpointProblem[] } | undefined>,
+  ): Promise<{ candidate: CheckpointInfo; value: T; skipped: SkippedCheckpoint[] } | undefined> {
     const { checkpoints } = await this.list();
     const skipped: SkippedCheckpoint[] = [];
     let latest: string | undefined;
@@ -665,12 +693,10 @@ export class CheckpointStoreImpl implements CheckpointStore {
     }
     const order = candidatesFor(parsed, checkpoints, { latest, bestMetric: this.bestMetric });
     for (const candidate of order.candidates) {
-      const check = await this.deepCheck(candidate.path);
-      if (!check) continue;
-      if (check.problems.length === 0 && check.manifest) {
-        return { ...candidate, manifest: check.manifest, ref, verified: true, problems: [], skipped };
-      }
-      skipped.push({ name: candidate.name, path: candidate.path, problem: summarizeProblems(check.problems), problems: check.problems });
+      const outcome = await attempt(candidate);
+      if (outcome === undefined) continue;
+      if ("value" in outcome) return { candidate, value: outcome.value, skipped };
+      skipped.push({ name: candidate.name, path: candidate.path, problem: summarizeProblems(outcome.problems), problems: outcome.problems });
     }
     const damaged = skipped.filter((s) => s.problems.length > 0);
     if (damaged.length > 0) {
@@ -717,23 +743,55 @@ export class CheckpointStoreImpl implements CheckpointStore {
 
   async load(target: CheckpointTarget): Promise<LoadedCheckpoint> {
     this.assertOpen();
-    const dir = await this.targetDir(target, true);
+    if (typeof target === "string" && parseRef(target, this.dir).type !== "path") {
+      const loaded = await this.resolveAndLoad(target);
+      if (!loaded) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(target, this.dir, messages.noCheckpoints()), { where: this.dir });
+      return loaded;
+    }
+    return this.loadDir(await this.targetDir(target, false));
+  }
+
+  /**
+   * A candidate loaded, or everything wrong with it as verify() reports it; undefined if it vanished.
+   * The load's own hashing is the verification: a good checkpoint is read once.
+   */
+  private async tryLoadDir(dir: string): Promise<{ value: LoadedCheckpoint } | { problems: CheckpointProblem[] } | undefined> {
+    try {
+      return { value: await this.loadDir(dir) };
+    } catch (error) {
+      if (!isNbresumeError(error, CheckpointErrorCode.CORRUPT)) throw error;
+      // Damaged: the full report (every bad file, not only the first one the load met).
+      const check = await this.deepCheck(dir);
+      if (!check) return undefined;
+      return { problems: check.problems.length > 0 ? check.problems : [{ file: path.relative(dir, error.where ?? dir), kind: "invalid", message: error.message }] };
+    }
+  }
+
+  /** Read tensors + state of the checkpoint in `dir`, hashing every byte; CHECKPOINT_CORRUPT on any mismatch. */
+  private async loadDir(dir: string): Promise<LoadedCheckpoint> {
     const { manifest, problems } = await readManifest(this.fs, dir);
     if (!manifest || problems.length > 0) throw corrupt(dir, problems);
     const { state, problems: stateProblems } = await this.readState(dir, manifest);
     if (!state) throw corrupt(dir, stateProblems);
     const tensors: Record<string, TensorGroup> = {};
     const metadata: Record<string, Record<string, string>> = {};
+    let buffer: Uint8Array | undefined;
     for (const [fileName, entry] of Object.entries(manifest.files)) {
+      if (fileName === STATE_FILE) continue;
       const group = groupOfFile(fileName);
-      if (group === undefined) continue;
+      if (group === undefined) {
+        // Not ours to read, but listed: it must verify like the rest.
+        const problem = await checkDataFile(this.fs, path.join(dir, fileName), fileName, entry, (buffer ??= new Uint8Array(READ_CHUNK)));
+        if (problem) throw corrupt(dir, [problem]);
+        continue;
+      }
       const file = await this.readGroup(dir, fileName, entry);
       tensors[group] = file.tensors;
       metadata[group] = { ...file.metadata };
     }
     return {
       name: path.basename(dir), path: dir, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch,
-      metrics: manifest.metrics, created: manifest.created, tensors, metadata, state, manifest,
+      metrics: manifest.metrics, created: manifest.created, tensors, metadata, state, manifest, skipped: [],
     };
   }
 

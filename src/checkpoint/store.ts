@@ -205,6 +205,8 @@ export interface LoadedCheckpoint {
   metadata: Record<string, Record<string, string>>;
   state: CheckpointState;
   manifest: Manifest;
+  /** Newer candidates of the ref passed over because they failed verification (none for a path). */
+  skipped: SkippedCheckpoint[];
 }
 
 export interface VerifyResult {
@@ -323,8 +325,14 @@ export interface CheckpointReader {
    * refs with no verified candidate throw CHECKPOINT_NOT_FOUND / CHECKPOINT_CORRUPT.
    */
   resolve(ref: CheckpointRef): Promise<ResolvedCheckpoint | undefined>;
-  /** Read tensors + state, hashing every byte while reading; throws CHECKPOINT_CORRUPT on any mismatch. */
+  /**
+   * Read tensors + state, hashing every byte while reading. A ref falls back as resolve() does, each
+   * candidate read once (verified by that read); a path or listed checkpoint throws
+   * CHECKPOINT_CORRUPT on any mismatch.
+   */
   load(target: CheckpointTarget): Promise<LoadedCheckpoint>;
+  /** load(ref), or undefined where resolve(ref) gives undefined ("auto" in an empty directory). */
+  resolveAndLoad(ref: CheckpointRef): Promise<LoadedCheckpoint | undefined>;
   /** Deep-check one checkpoint (no fallback): the first candidate of the ref. */
   verify(target: CheckpointTarget): Promise<VerifyResult>;
   /** The retention plan; a read-only store always plans only. */

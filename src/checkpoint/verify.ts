@@ -14,7 +14,7 @@ import { MANIFEST_FILE, STATE_FILE, parseCheckpointDirName } from "./naming.js";
 import { MAX_STATE_BYTES, parseState, stateManifestMismatches } from "./state-file.js";
 import type { CheckpointProblem } from "./store.js";
 
-const READ_CHUNK = 8 * 1024 * 1024;
+export const READ_CHUNK = 8 * 1024 * 1024;
 
 export interface ManifestRead {
   manifest: Manifest | undefined;
@@ -51,7 +51,7 @@ export async function readManifest(fs: DurableFs, dir: string): Promise<Manifest
 }
 
 /** Hash a file in chunks; size is checked first so a truncated file is reported as such. */
-async function checkDataFile(fs: DurableFs, file: string, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
+export async function checkDataFile(fs: DurableFs, file: string, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
   let handle;
   try {
     handle = await fs.open(file, fsConstants.O_RDONLY);

@@ -6,9 +6,10 @@
  * ```
  *  train() ── runExclusive(dir): an older run of this dir in this process is stopped first
  *    │
- *    ├─ 1. resolve ─────── open dir (writer lock) → newest checkpoint that verifies
- *    │                      damaged newer ones skipped, and said so │ none: "starting from scratch" + config
- *    ├─ 2. verify+preview ─ load (every byte hashed) → config diff (unsafe change: stop, say how to
+ *    ├─ 1. resolve ─────── open dir (writer lock) → load the newest checkpoint that verifies (one
+ *    │                      read, every byte hashed); damaged newer ones skipped, and said so
+ *    │                      │ none: "starting from scratch" + config
+ *    ├─ 2. verify+preview ─ state checked → config diff (unsafe change: stop, say how to
  *    │                      override) → sample grid from the checkpoint's weights (DDIM samples or
  *    │                      labelled predictions) → shown inline + preview-step-N.png
  *    ├─ 3. resume ──────── training session (the previous run's, if it fits) → its state dict: step,
@@ -228,21 +229,21 @@ class Training {
     const store = await CheckpointStore.open(o.dir, { ...o.checkpointStore, ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
     this.store = store;
     try {
-      const hit = await store.resolve("auto");
+      // Newest first, each candidate read once: the read's hashing is its verification.
+      const loaded = await store.resolveAndLoad("auto");
       this.timings.resolved = this.elapsed();
-      if (hit === undefined) {
+      if (loaded === undefined) {
         this.out.info(msg.startingFromScratch(o.dir));
         const rows = configRows(this.config);
         this.out.table({ title: msg.configTitle(rows.length), columns: ["setting", "value"], rows, collapsed: true });
       } else {
-        for (const s of hit.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, hit.name));
+        for (const s of loaded.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, loaded.name));
       }
 
       // ── 2. Verify + preview ──────────────────────────────────────────────────────────────────
       let resumed: { loaded: LoadedCheckpoint; saved: RunState } | undefined;
       let preview: Promise<void> | undefined;
-      if (hit !== undefined) {
-        const loaded = await store.load(hit); // hashes every byte again while reading
+      if (loaded !== undefined) {
         const saved = this.checkedState(loaded);
         this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
         this.checkConfig(loaded, saved);
@@ -282,7 +283,7 @@ class Training {
         await preview;
         // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
         if (resumed === undefined) await this.preview(session.parameters(), 0, msg.freshPreviewCaption(), this.samplerMode !== "thread");
-        const result = await this.train(store, session, resumed, hit?.name);
+        const result = await this.train(store, session, resumed, loaded?.name);
         reusable = true;
         return result;
       } finally {

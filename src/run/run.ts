@@ -120,13 +120,13 @@ export interface TrainOptions {
 
 /** When each phase of train() ended, in ms since train() was called (undefined: it did not happen). */
 export interface TrainTimings {
-  /** Store opened (writer lock) and the newest checkpoint found and verified. */
+  /** Store opened (writer lock) and the newest checkpoint that verifies loaded (one read, every byte hashed). */
   readonly resolved: number;
   /** Whether the session compiled by the previous run in this process was reused (a rerun in a live kernel). */
   readonly reusedSession: boolean;
   /** The training session compiled (or taken from the previous run). */
   readonly compiled: number;
-  /** Checkpoint loaded (hashed again), config compared, state restored. */
+  /** The loaded checkpoint's state checked and its config compared with this run's. */
   readonly loaded: number | undefined;
   /** Preview rendered, shown and saved. */
   readonly previewed: number | undefined;

@@ -155,9 +155,29 @@ describe("checkpoint store", () => {
   describe("resolve", () => {
     const best = { name: "val_loss", mode: "min" as const };
 
+    it("loads a ref's checkpoint reading each file once: the read's hashing is the verification", async () => {
+      const opened: string[] = [];
+      const counting = faultFs((op, target) => {
+        if (op === "open" || op === "readFile") opened.push(path.basename(target));
+        return undefined;
+      });
+      const store = await open({ fs: counting });
+      await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1), state: { cursor: 1 } });
+      await store.save({ kind: "rolling", step: 2, tensors: smallGroups(2), state: { cursor: 2 } });
+      for (const load of [() => store.resolveAndLoad("auto"), () => store.load("latest")]) {
+        opened.length = 0;
+        const loaded = await load();
+        assert.equal(loaded?.state.cursor, 2);
+        assert.deepEqual(loaded?.skipped, []);
+        const dataReads = opened.filter((f) => f.endsWith(".safetensors") || f === "state.json").sort();
+        assert.deepEqual(dataReads, ["model.safetensors", "optimizer.safetensors", "state.json"]);
+      }
+    });
+
     it("answers undefined for auto in an empty directory (a fresh start) and throws for explicit refs", async () => {
       const store = await open({ bestMetric: best });
       assert.equal(await store.resolve("auto"), undefined);
+      assert.equal(await store.resolveAndLoad("auto"), undefined);
       for (const ref of ["latest", "best", "best-previous", "step:3"]) {
         await assert.rejects(store.resolve(ref), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND), ref);
       }

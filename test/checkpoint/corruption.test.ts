@@ -67,6 +67,13 @@ describe("checkpoint corruption", () => {
         assert.equal(loaded.state.cursor, 100);
         assert.equal(loaded.tensors.model?.w?.data[0], 100);
 
+        // Resolving by loading (one read per candidate) falls back the same way and reports the same.
+        const resumed = await store.resolveAndLoad("auto");
+        assert.equal(resumed?.state.cursor, 100);
+        assert.equal(resumed?.tensors.model?.w?.data[0], 100);
+        assert.deepEqual(resumed?.skipped, hit?.skipped);
+        assert.deepEqual((await store.load("auto")).skipped, hit?.skipped);
+
         // Named explicitly, the damaged one is refused, not replaced.
         await assert.rejects(store.load("step:200"), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message.includes(file));
         await assert.rejects(store.resolve(newest), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message.includes(file));
@@ -120,11 +127,22 @@ describe("checkpoint corruption", () => {
   it("refuses to guess when every checkpoint is damaged, naming each", async () => {
     await rm(path.join(dir, "ckpt-step-00000200-rolling", "model.safetensors"));
     await truncate(path.join(dir, "ckpt-step-00000100-rolling", "state.json"), 3);
-    await assert.rejects(store.resolve("auto"), (e: unknown) => {
-      assert.ok(isNbresumeError(e, CheckpointErrorCode.CORRUPT));
-      assert.ok(e.message.includes("ckpt-step-00000200-rolling (model.safetensors: missing)"), e.message);
-      assert.ok(e.message.includes("ckpt-step-00000100-rolling (state.json: "), e.message);
-      return true;
-    });
+    for (const attempt of [() => store.resolve("auto"), () => store.resolveAndLoad("auto"), () => store.load("auto")]) {
+      await assert.rejects(attempt(), (e: unknown) => {
+        assert.ok(isNbresumeError(e, CheckpointErrorCode.CORRUPT));
+        assert.ok(e.message.includes("ckpt-step-00000200-rolling (model.safetensors: missing)"), e.message);
+        assert.ok(e.message.includes("ckpt-step-00000100-rolling (state.json: "), e.message);
+        return true;
+      });
+    }
+  });
+
+  it("reports every damaged file of a skipped checkpoint, not only the first one a load meets", async () => {
+    const newest = path.join(dir, "ckpt-step-00000200-rolling");
+    await damage(path.join(newest, "model.safetensors"), "flip a byte in");
+    await damage(path.join(newest, "optimizer.safetensors"), "truncate");
+    const resumed = await store.resolveAndLoad("auto");
+    assert.equal(resumed?.step, 100);
+    assert.deepEqual(resumed?.skipped[0]?.problems.map((p) => [p.file, p.kind]).sort(), [["model.safetensors", "hash"], ["optimizer.safetensors", "size"]]);
   });
 });
