@@ -662,7 +662,12 @@ export class CheckpointStoreImpl implements CheckpointStore {
   async resolveAndLoad(ref: string): Promise<LoadedCheckpoint | undefined> {
     this.assertOpen();
     const parsed = parseRef(ref, this.dir);
-    if (parsed.type === "path") return this.loadDir(parsed.path);
+    if (parsed.type === "path") {
+      if (!(await this.fs.stat(parsed.path).then((st) => st.isDirectory(), () => false))) {
+        throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(ref, this.dir, `${parsed.path} does not exist`), { where: parsed.path });
+      }
+      return this.loadDir(parsed.path);
+    }
     const hit = await this.firstVerified(ref, parsed, (candidate) => this.tryLoadDir(candidate.path));
     return hit && { ...hit.value, skipped: hit.skipped };
   }

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { LATEST_FILE, MANIFEST_FILE, parseCheckpointDirName } from "../checkpoint/naming.js";
 import { type ParsedRef, candidatesFor, parseRef } from "../checkpoint/resolve.js";
 import { CheckpointStore } from "../checkpoint/store.js";
-import type { BestMetric, CheckpointInfo, CheckpointReader, SkippedCheckpoint } from "../checkpoint/store.js";
+import type { BestMetric, CheckpointInfo, CheckpointReader, LoadedCheckpoint, SkippedCheckpoint } from "../checkpoint/store.js";
 import { CheckpointErrorCode, messages as storeMessages } from "../checkpoint/messages.js";
 import { NbresumeError } from "../errors.js";
 import type { OptionSpec } from "./command.js";
@@ -68,6 +68,8 @@ export interface OpenedCheckpoint {
   info: CheckpointInfo | undefined;
   /** With `verified`: newer candidates that failed verification and were passed over. */
   skipped: SkippedCheckpoint[];
+  /** With `load`: the checkpoint's tensors and state, read once (that read verified it). */
+  loaded?: LoadedCheckpoint;
 }
 
 export interface CheckpointArgs {
@@ -79,6 +81,8 @@ export interface CheckpointArgs {
    * the ref's first candidate as it is (inspect shows a damaged checkpoint too).
    */
   verified: boolean;
+  /** With `verified`: load the checkpoint too, each candidate read once (its hashing the verification). */
+  load?: boolean;
   command: string;
 }
 
@@ -106,6 +110,12 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
   }
   const store = await CheckpointStore.open(root, { readOnly: true, ...(bestMetric ? { bestMetric } : {}) });
   try {
+    if (a.verified && a.load === true) {
+      const loaded = await store.resolveAndLoad(ref);
+      if (!loaded) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
+      const info = (await store.list()).checkpoints.find((c) => c.path === loaded.path);
+      return { store, path: loaded.path, name: loaded.name, info, skipped: loaded.skipped, loaded };
+    }
     if (a.verified) {
       const hit = await store.resolve(ref);
       if (!hit) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });

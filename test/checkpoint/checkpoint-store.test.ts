@@ -183,6 +183,7 @@ describe("checkpoint store", () => {
       }
       await assert.rejects(store.resolve(path.join(dir, "ckpt-step-00000001-rolling")), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND));
       await assert.rejects(store.load("auto"), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND));
+      await assert.rejects(store.resolveAndLoad(path.join(dir, "ckpt-step-00000001-rolling")), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND));
     });
 
     it("resolves auto, latest, best, best-previous, step:N, a path and a bare name", async () => {
@@ -204,6 +205,9 @@ describe("checkpoint store", () => {
       assert.equal(hit.verified, true);
       assert.deepEqual(hit.skipped, []);
       assert.equal((await store.load("best-previous")).tensors.model?.w?.data[0], 30);
+      assert.equal((await store.resolveAndLoad("best-previous"))?.tensors.model?.w?.data[0], 30);
+      assert.equal((await store.resolveAndLoad(path.join(dir, "ckpt-step-00000020-epoch")))?.step, 20);
+      assert.equal((await store.resolveAndLoad("ckpt-step-00000010-rolling"))?.step, 10);
       await assert.rejects(store.resolve("step:x"), TypeError);
     });
 

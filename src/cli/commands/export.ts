@@ -56,11 +56,11 @@ export const exportCommand: Command = {
     if (batchSize === 0) throw new UsageError(messages.notAPositiveCount("batch-size", "0"), "export");
     const target = await openCheckpoint({
       arg: positionals[0] as string, ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"), verified: true, command: "export",
+      bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"), verified: true, load: true, command: "export",
     });
     try {
       for (const s of target.skipped) out.note(messages.skipped(s.name, s.problem, target.name));
-      const ckpt = await target.store.load(target.path);
+      const ckpt = target.loaded!;
       const config = recordedModelConfig(ckpt.state);
       if (!config) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoModelConfig(target.path), { where: target.path });
       // The engine (graph builder, models, ONNX serializer) loads only for this command.
