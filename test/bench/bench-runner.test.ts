@@ -16,7 +16,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 const FIGURES = [
   "save_throughput", "load_verify", "verify", "async_stall_tiny", "async_stall_tiny_window", "async_stall_large",
   "peak_rss_save", "peak_rss_background", "peak_rss_load", "mlp_step", "mlp_vs_tfjs", "unet_step", "unet_vs_tfjs",
-  "resume_same_kernel", "resume_restart", "resume_restart_first", "grid_render", "chart_render",
+  "resume_same_kernel", "resume_restart", "resume_restart_first", "resume_restart_process", "grid_render", "chart_render",
 ];
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {

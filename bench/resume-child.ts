@@ -1,0 +1,31 @@
+/**
+ * One rerun of the demo in a process of its own, for resume.bench.ts's fresh-process rows: what a
+ * kernel restart really costs, with nothing compiled or JIT-warmed in the process yet. Modules,
+ * onnxruntime and the MNIST digits are loaded before the clock starts, as a notebook's import cell
+ * does before the training cell runs. Prints one JSON line.
+ *
+ *   node --import tsx bench/resume-child.ts train DIR STEPS PRESET [--dist]   → TrainTimings
+ *   node --import tsx bench/resume-child.ts reference DIR PRESET               → ReferenceTimes
+ */
+import { loadMnist } from "../src/engine/data/mnist.js";
+import { isUNetPreset } from "../src/engine/models/unet.js";
+import { demoRunOptions, referencePass } from "./resume.bench.js";
+
+type RunModule = typeof import("../src/run/index.js");
+
+const [mode, dir, ...rest] = process.argv.slice(2);
+const preset = mode === "train" ? rest[1] : rest[0];
+if ((mode !== "train" && mode !== "reference") || dir === undefined || preset === undefined || !isUNetPreset(preset)) {
+  console.error("usage: node --import tsx bench/resume-child.ts train DIR STEPS PRESET [--dist] | reference DIR PRESET");
+  process.exit(2);
+}
+if (mode === "reference") {
+  console.log(JSON.stringify(await referencePass(dir, preset)));
+} else {
+  const steps = Number(rest[0]);
+  const { resumable } = (await import(rest.includes("--dist") ? "../dist/run/index.js" : "../src/run/index.js")) as RunModule;
+  const data = await loadMnist();
+  const result = await resumable(demoRunOptions(preset, dir, data, steps)).train();
+  if (result.startStep !== steps - 1) throw new Error(`did not resume: ${result.status} from step ${result.startStep}`);
+  console.log(JSON.stringify(result.timings));
+}
