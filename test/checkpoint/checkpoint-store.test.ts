@@ -280,6 +280,14 @@ describe("checkpoint store", () => {
       }) })).resolve("auto");
       assert.equal(hit?.step, 1);
       assert.deepEqual(hit?.skipped, [], "a vanished checkpoint is not damage");
+      // The same race while loading (resolveAndLoad reads each candidate once).
+      renameSync(path.join(dir, ".tmp-deleting-2"), doomed);
+      const loaded = await (await open({ readOnly: true, fs: faultFs((op, target) => {
+        if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, path.join(dir, ".tmp-deleting-2"));
+        return undefined;
+      }) })).resolveAndLoad("auto");
+      assert.equal(loaded?.step, 1);
+      assert.deepEqual(loaded?.skipped, [], "a checkpoint that vanished mid-load is not damage");
     });
 
     it("removes temp leftovers when a writer opens, but not when a reader opens", async () => {
