@@ -92,6 +92,8 @@ export class ProtoWriter {
   }
 
   private varint(value: number): void {
+    // A guard, not validation (callers check their values): a non-integer would loop or corrupt.
+    if (!Number.isSafeInteger(value)) throw new RangeError(`ProtoWriter: ${value} is not an integer protobuf can hold exactly.`);
     this.reserve(10);
     if (value < 0) {
       // int32/int64 negatives take ten bytes: the 64-bit two's complement, seven bits at a time.

@@ -171,6 +171,11 @@ describe("ProtoWriter: the protobuf wire format", () => {
     assert.equal(r.pos, r.len);
   });
 
+  it("refuses a value that is not a safe integer instead of looping or writing garbage", () => {
+    const w = new ProtoWriter();
+    for (const bad of [Number.POSITIVE_INFINITY, Number.NaN, 1.5, 2 ** 53]) assert.throws(() => w.int(1, bad), RangeError, String(bad));
+  });
+
   it("writes floats, strings, bytes and nested messages with their lengths in front", () => {
     const w = new ProtoWriter(8);
     const outer = w.begin();
