@@ -64,7 +64,7 @@ export interface OpenedCheckpoint {
   /** The checkpoint directory. */
   path: string;
   name: string;
-  /** What the store lists for it (manifest summary, size); undefined for a directory outside any listing. */
+  /** What the store lists for it (manifest summary, size); undefined for a directory outside any listing, and with `load` (`loaded` says more). */
   info: CheckpointInfo | undefined;
   /** With `verified`: newer candidates that failed verification and were passed over. */
   skipped: SkippedCheckpoint[];
@@ -113,8 +113,7 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
     if (a.verified && a.load === true) {
       const loaded = await store.resolveAndLoad(ref);
       if (!loaded) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
-      const info = (await store.list()).checkpoints.find((c) => c.path === loaded.path);
-      return { store, path: loaded.path, name: loaded.name, info, skipped: loaded.skipped, loaded };
+      return { store, path: loaded.path, name: loaded.name, info: undefined, skipped: loaded.skipped, loaded };
     }
     if (a.verified) {
       const hit = await store.resolve(ref);

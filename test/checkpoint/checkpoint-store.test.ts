@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { renameSync } from "node:fs";
+import { existsSync, renameSync } from "node:fs";
 import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointStore, type CheckpointStoreOptions, CheckpointErrorCode } from "../../src/checkpoint/index.js";
@@ -265,27 +265,22 @@ describe("checkpoint store", () => {
       await writer.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
       await writer.save({ kind: "rolling", step: 2, tensors: smallGroups(2) });
       const doomed = path.join(dir, "ckpt-step-00000002-rolling");
-      // The reader's fs: the moment it opens step 2's model file, the writer's prune renames step 2 away.
-      const racing = faultFs((op, target) => {
-        if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, path.join(dir, ".tmp-deleting-2"));
-        return undefined;
-      });
-      const reader = await open({ readOnly: true, fs: racing });
-      const listing = await reader.list({ verify: true });
+      const aside = path.join(dir, ".tmp-deleting-2");
+      // A reader whose fs lets the writer's prune rename step 2 away the moment it opens step 2's model file.
+      const racingReader = () => {
+        if (!existsSync(doomed)) renameSync(aside, doomed); // put back after the previous race
+        return open({ readOnly: true, fs: faultFs((op, target) => {
+          if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, aside);
+          return undefined;
+        }) });
+      };
+      const listing = await (await racingReader()).list({ verify: true });
       assert.deepEqual(listing.checkpoints.map((c) => [c.step, c.verified]), [[1, true]]);
-      renameSync(path.join(dir, ".tmp-deleting-2"), doomed);
-      const hit = await (await open({ readOnly: true, fs: faultFs((op, target) => {
-        if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, path.join(dir, ".tmp-deleting-2"));
-        return undefined;
-      }) })).resolve("auto");
+      const hit = await (await racingReader()).resolve("auto");
       assert.equal(hit?.step, 1);
       assert.deepEqual(hit?.skipped, [], "a vanished checkpoint is not damage");
       // The same race while loading (resolveAndLoad reads each candidate once).
-      renameSync(path.join(dir, ".tmp-deleting-2"), doomed);
-      const loaded = await (await open({ readOnly: true, fs: faultFs((op, target) => {
-        if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, path.join(dir, ".tmp-deleting-2"));
-        return undefined;
-      }) })).resolveAndLoad("auto");
+      const loaded = await (await racingReader()).resolveAndLoad("auto");
       assert.equal(loaded?.step, 1);
       assert.deepEqual(loaded?.skipped, [], "a checkpoint that vanished mid-load is not damage");
     });
