@@ -1,6 +1,7 @@
 /**
  * What a DataLoader takes and gives (interfaces only; data-loader.ts implements them).
  */
+import type { Tensor } from "../../tensor.js";
 import type { Generator } from "../random/generator.js";
 
 export interface DataLoaderOptions {
@@ -27,10 +28,8 @@ export interface DataLoaderOptions {
 }
 
 export interface Batch {
-  /** Row-major [size, height × width] float32 pixels, ready for a float32 model input. */
-  readonly images: Float32Array;
-  /** [size] class indices as int64, what ONNX SoftmaxCrossEntropyLoss and Gather/OneHot take. */
-  readonly labels: BigInt64Array;
+  /** One tensor per dataset column, [size, ...column shape], in the column's dtype. */
+  readonly columns: Readonly<Record<string, Tensor>>;
   /** [size] the dataset rows in this batch, in batch order. */
   readonly indices: Int32Array;
   /** Rows in this batch: batchSize, except an epoch's last batch when dropLast is false. */

@@ -1,21 +1,62 @@
 /**
- * A labelled image dataset held in memory (interface only; mnist.ts loads one).
- * Plain typed arrays, so batches are row copies and nothing needs a framework tensor.
+ * A dataset (interface only): named columns of examples held in memory. Each column is one typed
+ * array whose first dimension is the example, so a batch is row copies and nothing needs a
+ * framework tensor. Constructors (arrays, CSV, JSONL, .npy/.npz, safetensors, a text corpus, the
+ * MNIST digits) live beside this file, one per file.
+ *
+ *   const d = fromArrays("points", { x: { dtype: "float32", shape: [2], data }, y: { dtype: "int64", shape: [], data: labels } });
+ *   const { train, validation } = splitDataset(d, { validation: 0.1, seed: 1 });
  */
+import type { JsonObject } from "../nn/json.js";
+import type { TypedArrayOf } from "../../tensor.js";
+
+/** Element types a column may hold. */
+export type ColumnDType = "float32" | "int32" | "int64" | "uint8";
+
+export const COLUMN_DTYPES: readonly ColumnDType[] = ["float32", "int32", "int64", "uint8"];
+
+/** One column: `count` examples of `shape`, row-major in one typed array. */
+export interface Column<D extends ColumnDType = ColumnDType> {
+  readonly dtype: D;
+  /** The shape of one example: [] for a scalar (a label), [784] for a flat image, [3, 32, 32]… */
+  readonly shape: readonly number[];
+  /** [count, ...shape] row-major: data.length = count × product(shape). */
+  readonly data: TypedArrayOf[D];
+}
+
+export type Columns = Readonly<Record<string, Column>>;
+
+/**
+ * Where a subset's rows come from: the parent dataset's rows it holds, in order. A run records
+ * them in every checkpoint, so a changed split is caught on resume like a changed config.
+ */
+export interface DatasetRows {
+  /** The parent dataset's name and size. */
+  readonly parent: string;
+  readonly parentCount: number;
+  /** How the rows were chosen, as JSON (e.g. { split: "validation", fraction: 0.1, seed: 1 }). */
+  readonly how: JsonObject;
+  /** The parent's row of each example of this dataset. */
+  readonly rows: Int32Array;
+}
+
 export interface Dataset {
   /** A stable name, stored in data-loader cursors so a cursor cannot silently resume another dataset. */
   readonly name: string;
-  /** Row-major [count, height × width] pixel values in [0, 1]. */
-  readonly images: Float32Array;
-  /** The class of each image, 0..classes−1. */
-  readonly labels: Uint8Array;
+  /** Examples (the first dimension of every column). */
   readonly count: number;
-  /** [height, width] of one image. */
-  readonly shape: readonly [number, number];
-  readonly classes: number;
+  readonly columns: Columns;
+  /**
+   * Plain-JSON facts about the data, recorded in the run's config: where it came from (file, size,
+   * a hash of its bytes), and what models and previews need (classes, a tokenizer's vocabulary,
+   * an image shape). A changed `info` is a changed dataset.
+   */
+  readonly info: JsonObject;
+  /** Set when this dataset is a subset of another (a split). */
+  readonly rows?: DatasetRows;
 }
 
-/** The train/held-out pair a loader such as `loadMnist()` returns. */
+/** The train/held-out pair a loader such as `loadMnist()` or `splitDataset()` returns. */
 export interface DatasetSplit {
   readonly train: Dataset;
   readonly test: Dataset;
