@@ -65,6 +65,13 @@ export class ProtoWriter {
     this.pos += value.byteLength;
   }
 
+  /** Bytes already in wire format (whole fields copied from another message), appended as they are. */
+  raw(value: Uint8Array): void {
+    this.reserve(value.byteLength);
+    this.buf.set(value, this.pos);
+    this.pos += value.byteLength;
+  }
+
   /** Start a nested message; pass the result to end() with its field number. */
   begin(): number {
     return this.pos;

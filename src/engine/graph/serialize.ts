@@ -11,7 +11,7 @@ import type { AttributeValue, Node, Value } from "./value.js";
 export const OPSET = 21;
 export const IR_VERSION = 10;
 
-const ELEM_TYPE: Readonly<Record<DType, number>> = {
+export const ELEM_TYPE: Readonly<Record<DType, number>> = {
   float32: 1, uint8: 2, int8: 3, int16: 5, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16,
 };
 
@@ -64,9 +64,9 @@ export function liveNodes(g: GraphBuilder): Node[] {
 }
 
 // Field numbers from onnx.proto (opset 21 / IR 10), for the messages and fields written here.
-const M = { irVersion: 1, producerName: 2, producerVersion: 3, docString: 6, graph: 7, opsetImport: 8 } as const;
+export const M = { irVersion: 1, producerName: 2, producerVersion: 3, docString: 6, graph: 7, opsetImport: 8 } as const;
 const OPSET_ID = { domain: 1, version: 2 } as const;
-const G = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
+export const G = { node: 1, name: 2, initializer: 5, input: 11, output: 12 } as const;
 const N = { input: 1, output: 2, name: 3, opType: 4, attribute: 5, domain: 7 } as const;
 const A = { name: 1, f: 2, i: 3, s: 4, t: 5, floats: 7, ints: 8, strings: 9, type: 20 } as const;
 const ATTR_TYPE = { float: 1, int: 2, string: 3, tensor: 4, floats: 6, ints: 7, strings: 8 } as const;
@@ -109,7 +109,8 @@ function writeValueInfo(w: ProtoWriter, field: number, v: Value): void {
   w.end(field, info);
 }
 
-function writeTensor(w: ProtoWriter, field: number, name: string, t: Tensor): void {
+/** A TensorProto (dims, data type, name, raw little-endian data) as field `field` of the message being written. */
+export function writeTensor(w: ProtoWriter, field: number, name: string, t: Tensor): void {
   const start = w.begin();
   for (const d of t.shape) w.int(T.dims, d);
   w.int(T.dataType, ELEM_TYPE[t.dtype]);
