@@ -66,7 +66,11 @@ export function buildModelGraph<B>(model: Model<B>, name: string, batchSize: num
       batchSize,
       sha256: sha256Hex(bytes),
       bytes: bytes.byteLength,
-      inputs: Object.fromEntries(Object.entries(specs).map(([k, s]) => [k, { dtype: s.dtype, shape: [...s.shape] }])),
+      // Random inputs (scope.random) too: whoever runs the graph feeds them.
+      inputs: Object.fromEntries([
+        ...Object.entries(specs).map(([k, s]) => [k, { dtype: s.dtype, shape: [...s.shape] }] as const),
+        ...bound.randoms().map((r) => [r.name, { dtype: "float32" as const, shape: [...r.shape] }] as const),
+      ]),
       outputs: outputSpecs,
       parameters: bound.specs().map((s) => s.name),
     },

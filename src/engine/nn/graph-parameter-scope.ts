@@ -8,6 +8,7 @@ import type { Shape, Value } from "../graph/value.js";
 import type { Initializer } from "./initializer.js";
 import { badBinding, badName, badShape, shapeChanged } from "./messages.js";
 import type { ParameterOptions, ParameterScope, ParameterSpec } from "./parameter-scope.js";
+import { checkDistribution, RANDOM_INPUT_PREFIX, type RandomDistribution, type RandomInputSpec } from "./random-input.js";
 
 /** Makes the Value a parameter is in one graph (an input, a slice of a flat vector, an initializer). */
 export type ParameterBinding = (spec: ParameterSpec, graph: GraphBuilder) => Value;
@@ -23,6 +24,8 @@ export interface BoundScope {
   specs(): readonly ParameterSpec[];
   /** The Value each parameter became in this graph. */
   values(): ReadonlyMap<string, Value>;
+  /** Random inputs the graph asked for (scope.random), in the order it asked. */
+  randoms(): readonly RandomInputSpec[];
 }
 
 const SEGMENT = /^[A-Za-z0-9_-]+$/;
@@ -33,6 +36,7 @@ interface Root {
   readonly bind: ParameterBinding;
   readonly specs: ParameterSpec[];
   readonly values: Map<string, Value>;
+  readonly randoms: Map<string, { spec: RandomInputSpec; value: Value }>;
 }
 
 class GraphParameterScope implements ParameterScope {
@@ -79,6 +83,24 @@ class GraphParameterScope implements ParameterScope {
     return value;
   }
 
+  random(name: string, shape: Shape, distribution: RandomDistribution): Value {
+    checkSegment("random", name, this.path);
+    for (const d of shape) {
+      if (!Number.isInteger(d) || d <= 0) throw new RangeError(badShape(this.qualify(name), shape));
+    }
+    const full = RANDOM_INPUT_PREFIX + this.qualify(name);
+    const seen = this.root.randoms.get(full);
+    if (seen !== undefined) {
+      if (!sameShape(seen.spec.shape, shape)) throw new RangeError(shapeChanged(full, seen.spec.shape, shape));
+      return seen.value;
+    }
+    checkDistribution(`scope.random('${full}')`, distribution);
+    const spec: RandomInputSpec = Object.freeze({ name: full, shape: Object.freeze([...shape]), distribution: Object.freeze({ ...distribution }) });
+    const value = this.root.graph.input(full, "float32", shape);
+    this.root.randoms.set(full, { spec, value });
+    return value;
+  }
+
   private qualify(name: string): string {
     return this.path === "" ? name : `${this.path}.${name}`;
   }
@@ -91,10 +113,11 @@ function checkSegment(what: string, name: string, path: string): void {
 }
 
 export function createParameterScope(graph: GraphBuilder, bind: ParameterBinding, options: ScopeOptions): BoundScope {
-  const root: Root = { graph, training: options.training, bind, specs: [], values: new Map() };
+  const root: Root = { graph, training: options.training, bind, specs: [], values: new Map(), randoms: new Map() };
   return {
     scope: new GraphParameterScope(root, ""),
     specs: () => root.specs,
     values: () => root.values,
+    randoms: () => [...root.randoms.values()].map((r) => r.spec),
   };
 }

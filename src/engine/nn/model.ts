@@ -15,6 +15,7 @@ import type { Shape, Value } from "../graph/value.js";
 import type { JsonObject } from "./json.js";
 import type { ParameterScope } from "./parameter-scope.js";
 import type { Generator } from "../random/generator.js";
+import type { PreviewSpec } from "./preview-spec.js";
 
 /** A graph input other than parameters (images, labels, noise, masks, timesteps...). */
 export interface InputSpec {
@@ -57,6 +58,8 @@ export interface Model<Batch> {
    * randomness from `rng` — and nothing else from it, in a fixed order, so the draws are reproducible.
    */
   feeds(batch: Batch, rng: Generator): Feeds;
-  /** Extra graphs by name ("eval", "sample", ...). */
+  /** Extra graphs by name ("predict", "sample", "next", ...). */
   readonly graphs?: Readonly<Record<string, ModelGraph>>;
+  /** What the run shows of the model on resume and beside each checkpoint (none: it says so). */
+  readonly previews?: readonly PreviewSpec[];
 }

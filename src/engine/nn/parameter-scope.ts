@@ -13,6 +13,7 @@
 import type { GraphBuilder } from "../graph/graph-builder.js";
 import type { Shape, Value } from "../graph/value.js";
 import type { Initializer } from "./initializer.js";
+import type { RandomDistribution } from "./random-input.js";
 
 export interface ParameterOptions {
   /**
@@ -45,4 +46,10 @@ export interface ParameterScope {
    * when the session creates initial parameters; asking again with another shape throws.
    */
   param(name: string, shape: Shape, init: Initializer, options?: ParameterOptions): Value;
+  /**
+   * A float32 input of `shape` drawn fresh for every run of the graph from the run's generator
+   * (dropout masks, noise): never onnxruntime's RNG, so a resumed run draws what the uninterrupted
+   * one did. Named `random:<path>.<name>`; asking twice for one name returns the same Value.
+   */
+  random(name: string, shape: Shape, distribution: RandomDistribution): Value;
 }

@@ -20,6 +20,7 @@ import { initialParameters } from "../nn/initial-parameters.js";
 import type { JsonValue } from "../nn/json.js";
 import type { Feeds, InputSpecs, Model, ModelGraph } from "../nn/model.js";
 import { bindAsInputs } from "../nn/parameter-bindings.js";
+import { drawRandomInput, type RandomInputSpec } from "../nn/random-input.js";
 import type { ParameterSpec } from "../nn/parameter-scope.js";
 import type { Optimizer } from "../optim/optimizer.js";
 import { stateName } from "../optim/optimizer.js";
@@ -100,6 +101,7 @@ interface ParameterGraph {
   readonly compiled: CompiledGraph;
   readonly layout: LayoutBinding;
   readonly inputs: InputSpecs;
+  readonly randoms: readonly RandomInputSpec[];
 }
 
 class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
@@ -141,9 +143,9 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
   }
 
   async stepWithFeeds(feeds: Feeds): Promise<StepResult> {
-    const { compiled, layout, outputs, scalarNames } = this.stepGraph;
+    const { compiled, layout, outputs, scalarNames, randoms } = this.stepGraph;
     const all: Record<string, Tensor> = {};
-    checkFeeds(feeds, this.inputSpecs, all);
+    checkFeeds(withRandoms(feeds, randoms, this.rng), withRandomSpecs(this.inputSpecs, randoms), all);
     layout.feeds(this.params, all);
     for (const [key, buf] of this.state) all[key] = { dtype: "float32", shape: this.groupShape(key), data: buf };
     const lr = this.schedule.lr(this.steps);
@@ -224,9 +226,9 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
   async evaluate(batch: Batch, rng: Generator): Promise<{ loss: number; metrics: Record<string, number> }> {
     this.lossGraph ??= this.compileLoss();
     this.lossGraph.catch(() => { this.lossGraph = undefined; });
-    const { compiled, layout } = await this.lossGraph;
+    const { compiled, layout, randoms } = await this.lossGraph;
     const feeds: Record<string, Tensor> = {};
-    checkFeeds(this.model.feeds(batch, rng), this.inputSpecs, feeds);
+    checkFeeds(withRandoms(this.model.feeds(batch, rng), randoms, rng), withRandomSpecs(this.inputSpecs, randoms), feeds);
     layout.feeds(this.params, feeds);
     const out = await compiled.run(feeds);
     const metrics: Record<string, number> = {};
@@ -269,7 +271,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     g.output(loss, names.loss);
     for (const m of Object.keys(this.stepGraph.outputs.metrics)) g.output(cast(metrics[m]!, "float32"), names.metric(m));
     const compiled = await this.options.compile(serializeGraph(g), { threads: this.options.threads });
-    return { compiled, layout, inputs: this.inputSpecs };
+    return { compiled, layout, inputs: this.inputSpecs, randoms: bound.randoms() };
   }
 
   private async compileExtra(name: string, def: ModelGraph, batchSize: number): Promise<BoundGraphImpl> {
@@ -281,7 +283,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     const outputs = def.build(bound.scope, inputs);
     for (const [out, v] of Object.entries(outputs)) g.output(v, out);
     const compiled = await this.options.compile(serializeGraph(g), { threads: this.options.threads });
-    return new BoundGraphImpl(name, batchSize, { compiled, layout, inputs: specs }, () => this.params);
+    return new BoundGraphImpl(name, batchSize, { compiled, layout, inputs: specs, randoms: bound.randoms() }, () => this.params);
   }
 }
 
@@ -293,9 +295,10 @@ class BoundGraphImpl implements BoundGraph {
     private readonly buffers: () => GroupBuffers,
   ) {}
 
-  async run(feeds: Feeds): Promise<Record<string, Tensor>> {
+  async run(feeds: Feeds, rng?: Generator): Promise<Record<string, Tensor>> {
     const all: Record<string, Tensor> = {};
-    checkFeeds(feeds, this.graph.inputs, all);
+    const { randoms } = this.graph;
+    checkFeeds(rng === undefined ? feeds : withRandoms(feeds, randoms, rng), withRandomSpecs(this.graph.inputs, randoms), all);
     this.graph.layout.feeds(this.buffers(), all);
     return this.graph.compiled.run(all);
   }
@@ -303,6 +306,21 @@ class BoundGraphImpl implements BoundGraph {
   release(): Promise<void> {
     return this.graph.compiled.release();
   }
+}
+
+/** `feeds` plus a fresh draw of every random input the caller did not feed, in declaration order. */
+function withRandoms(feeds: Feeds, randoms: readonly RandomInputSpec[], rng: Generator): Feeds {
+  if (randoms.length === 0) return feeds;
+  const all: Record<string, Tensor> = { ...feeds };
+  for (const r of randoms) all[r.name] ??= drawRandomInput(r, rng);
+  return all;
+}
+
+function withRandomSpecs(specs: InputSpecs, randoms: readonly RandomInputSpec[]): InputSpecs {
+  if (randoms.length === 0) return specs;
+  const all: Record<string, InputSpecs[string]> = { ...specs };
+  for (const r of randoms) all[r.name] = { dtype: "float32", shape: r.shape };
+  return all;
 }
 
 /** A group buffer assembled from per-parameter tensors (already validated). */

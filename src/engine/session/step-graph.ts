@@ -15,6 +15,7 @@ import { product } from "../graph/shape.js";
 import type { Value } from "../graph/value.js";
 import { createParameterScope } from "../nn/graph-parameter-scope.js";
 import type { InputSpecs, InputValues, Model } from "../nn/model.js";
+import type { RandomInputSpec } from "../nn/random-input.js";
 import type { Optimizer, UpdateEntry } from "../optim/optimizer.js";
 import { clipGradNorm } from "../optim/clip-grad-norm.js";
 import { bindToLayout, type LayoutBinding } from "./layout-binding.js";
@@ -34,6 +35,8 @@ export interface StepOutputs {
 
 export interface StepGraph {
   readonly graph: GraphBuilder;
+  /** Random inputs the loss asked for (dropout masks…), drawn by the session each step in this order. */
+  readonly randoms: readonly RandomInputSpec[];
   readonly layout: LayoutBinding;
   readonly outputs: StepOutputs;
   readonly scalarNames: readonly string[];
@@ -104,7 +107,7 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
     outputs.params[grp.name] = expose(g, u.param, names.newParam(grp.name));
     for (const slot of optimizer.slots) outputs.state[names.state(slot, grp.name)] = expose(g, u.state[slot]!, names.newState(slot, grp.name));
   });
-  return { graph: g, layout, outputs, scalarNames };
+  return { graph: g, layout, outputs, scalarNames, randoms: bound.randoms() };
 }
 
 export function checkLoss(loss: Value): void {

@@ -61,8 +61,11 @@ export interface StateDict {
 export interface BoundGraph {
   readonly name: string;
   readonly batchSize: number;
-  /** Runs with the caller's inputs; parameters are fed from the session's current buffers. */
-  run(feeds: Feeds): Promise<Record<string, Tensor>>;
+  /**
+   * Runs with the caller's inputs; parameters are fed from the session's current buffers. Random
+   * inputs the graph declares (scope.random) are drawn from `rng` unless fed.
+   */
+  run(feeds: Feeds, rng?: Generator): Promise<Record<string, Tensor>>;
 }
 
 export interface TrainingSession<Batch> {

@@ -1,0 +1,68 @@
+/**
+ * The feeds a model gets when it does not write its own: each input takes the batch column of the
+ * same name. A column whose dtype differs is converted when nothing can be lost (uint8 labels to
+ * the int64 that SoftmaxCrossEntropyLoss and Gather take, int32 to int64 or float32); anything else
+ * is refused naming the input, the column and what to do.
+ */
+import { allocate, type DType, type Tensor } from "../../tensor.js";
+import type { Batch } from "../data/batch.js";
+import { formatShape } from "../graph/shape.js";
+import type { Feeds, InputSpecs } from "./model.js";
+
+const LOSSLESS: Readonly<Record<string, readonly DType[]>> = {
+  uint8: ["int32", "int64", "float32", "float64"],
+  int32: ["int64", "float32", "float64"],
+  int64: ["int32", "float32", "float64"],
+  float32: ["float64"],
+};
+
+function convert(t: Tensor, to: DType, input: string): Tensor {
+  const out = allocate(to, t.data.length);
+  const src = t.data;
+  if (to === "int64") {
+    const o = out as BigInt64Array;
+    for (let i = 0; i < src.length; i++) o[i] = BigInt(src[i] as number);
+  } else if (t.dtype === "int64") {
+    const s = src as BigInt64Array;
+    const o = out as Int32Array | Float32Array | Float64Array;
+    for (let i = 0; i < s.length; i++) {
+      const v = s[i]!;
+      if (to === "int32" && (v > 2147483647n || v < -2147483648n)) {
+        throw new RangeError(`Input '${input}' is int32 but its column holds ${v} (row ${Math.floor(i / Math.max(1, s.length / t.shape[0]!))}), beyond int32: declare the input int64.`);
+      }
+      o[i] = Number(v);
+    }
+  } else {
+    (out as Float32Array).set(src as ArrayLike<number>);
+  }
+  return { dtype: to, shape: t.shape, data: out } as Tensor;
+}
+
+/** Feeds for `specs` from the batch's columns of the same names. */
+export function columnFeeds(batch: Batch, specs: InputSpecs, model: string): Feeds {
+  const feeds: Record<string, Tensor> = {};
+  const columns = batch.columns ?? {};
+  for (const [name, spec] of Object.entries(specs)) {
+    const column = columns[name];
+    if (column === undefined) {
+      throw new RangeError(
+        `Model '${model}': input '${name}' has no batch column of that name (columns: ${Object.keys(columns).join(", ") || "none"}). ` +
+          "Name the dataset column after the input, or give the model a feeds(batch, rng) function.",
+      );
+    }
+    if (column.shape.length !== spec.shape.length || column.shape.some((d, i) => d !== spec.shape[i])) {
+      throw new RangeError(`Model '${model}': input '${name}' is ${spec.dtype}${formatShape(spec.shape)} but the batch column is ${column.dtype}${formatShape(column.shape)}.`);
+    }
+    if (column.dtype === spec.dtype) {
+      feeds[name] = column;
+    } else if ((LOSSLESS[column.dtype] ?? []).includes(spec.dtype)) {
+      feeds[name] = convert(column, spec.dtype, name);
+    } else {
+      throw new TypeError(
+        `Model '${model}': input '${name}' is ${spec.dtype} but its batch column is ${column.dtype}, which does not convert without loss. ` +
+          `Store the column as ${spec.dtype}, or give the model a feeds(batch, rng) function.`,
+      );
+    }
+  }
+  return feeds;
+}
