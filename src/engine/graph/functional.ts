@@ -250,3 +250,78 @@ export function gemm(a: Value, b: Value, c?: Value, options: { readonly alpha?: 
   if (options.transB === true) attrs["transB"] = 1;
   return a.graph.op("Gemm", c === undefined ? [a, b] : [a, b, c], attrs);
 }
+
+// ---- More element-wise ops and activations, each with a gradient (autodiff/gradients/<Op>_grad.ts) ----
+// onnxruntime 1.30's CPU provider runs Sin, Cos, Round, Floor, Ceil and Clip for float32 and float64,
+// every other op below for float32 only.
+
+/** a < b element-wise (bool), broadcasting. */
+export const less = (a: Value, b: Value): Value => a.graph.op("Less", [a, b]);
+/** Logical and of two bool values, broadcasting. */
+export const and = (a: Value, b: Value): Value => a.graph.op("And", [a, b]);
+/** Logical or of two bool values, broadcasting. */
+export const or = (a: Value, b: Value): Value => a.graph.op("Or", [a, b]);
+
+/** sin(a). */
+export const sin = (a: Value): Value => a.graph.op("Sin", [a]);
+/** cos(a). */
+export const cos = (a: Value): Value => a.graph.op("Cos", [a]);
+/** tan(a). */
+export const tan = (a: Value): Value => a.graph.op("Tan", [a]);
+/** arcsin(a), for a in [−1, 1]. */
+export const asin = (a: Value): Value => a.graph.op("Asin", [a]);
+/** arccos(a), for a in [−1, 1]. */
+export const acos = (a: Value): Value => a.graph.op("Acos", [a]);
+/** arctan(a). */
+export const atan = (a: Value): Value => a.graph.op("Atan", [a]);
+/** sinh(a). */
+export const sinh = (a: Value): Value => a.graph.op("Sinh", [a]);
+/** cosh(a). */
+export const cosh = (a: Value): Value => a.graph.op("Cosh", [a]);
+/** arsinh(a). */
+export const asinh = (a: Value): Value => a.graph.op("Asinh", [a]);
+/** arcosh(a), for a ≥ 1. */
+export const acosh = (a: Value): Value => a.graph.op("Acosh", [a]);
+/** artanh(a), for a in (−1, 1). */
+export const atanh = (a: Value): Value => a.graph.op("Atanh", [a]);
+
+/** Rounds half to even (gradient zero: piecewise constant). */
+export const round = (a: Value): Value => a.graph.op("Round", [a]);
+/** Rounds down (gradient zero: piecewise constant). */
+export const floor = (a: Value): Value => a.graph.op("Floor", [a]);
+/** Rounds up (gradient zero: piecewise constant). */
+export const ceil = (a: Value): Value => a.graph.op("Ceil", [a]);
+
+/** Softplus: log(1 + eᵃ). */
+export const softplus = (a: Value): Value => a.graph.op("Softplus", [a]);
+/** Softsign: a / (1 + |a|). */
+export const softsign = (a: Value): Value => a.graph.op("Softsign", [a]);
+/** ELU: a for a > 0, else α·(eᵃ − 1). */
+export const elu = (a: Value, alpha = 1): Value => a.graph.op("Elu", [a], { alpha });
+/** SELU with the self-normalising constants (ONNX's defaults α ≈ 1.6733, γ ≈ 1.0507): γ·elu(a, α). */
+export const selu = (a: Value): Value => a.graph.op("Selu", [a]);
+/** CELU: max(0, a) + min(0, α·(e^(a/α) − 1)). */
+export const celu = (a: Value, alpha = 1): Value => a.graph.op("Celu", [a], { alpha });
+/** Hard sigmoid: max(0, min(1, α·a + β)), ONNX's defaults α = 0.2, β = 0.5 (PyTorch's is α = 1/6). */
+export const hardSigmoid = (a: Value, alpha = 0.2, beta = 0.5): Value => a.graph.op("HardSigmoid", [a], { alpha, beta });
+/** Hard swish: a · max(0, min(1, a/6 + ½)) (MobileNetV3). */
+export const hardSwish = (a: Value): Value => a.graph.op("HardSwish", [a]);
+/** Mish: a · tanh(softplus(a)). */
+export const mish = (a: Value): Value => a.graph.op("Mish", [a]);
+/** Thresholded ReLU: a where a > α, else 0. */
+export const thresholdedRelu = (a: Value, alpha = 1): Value => a.graph.op("ThresholdedRelu", [a], { alpha });
+/** PReLU: a for a ≥ 0, else slope·a, with a learned `slope` that broadcasts to a's shape (e.g. [C, 1, 1] per channel). */
+export const prelu = (a: Value, slope: Value): Value => a.graph.op("PRelu", [a, slope]);
+/** Swish: the same function and graph as `silu`, under its other name. */
+export const swish = silu;
+
+/** Clamps a to [min, max]; either bound may be left out. The gradient passes where min < a < max. */
+export function clip(a: Value, min?: number, max?: number): Value {
+  for (const [name, bound] of [["min", min], ["max", max]] as const) {
+    if (bound !== undefined && (typeof bound !== "number" || Number.isNaN(bound))) throw new RangeError(`clip: ${name} must be a number, got ${String(bound)}.`);
+  }
+  if (min !== undefined && max !== undefined && min > max) throw new RangeError(`clip: min ${min} is greater than max ${max}.`);
+  const lo = min === undefined ? undefined : scalarLike(a, min);
+  const hi = max === undefined ? undefined : scalarLike(a, max);
+  return a.graph.op("Clip", hi === undefined ? (lo === undefined ? [a] : [a, lo]) : [a, lo, hi]);
+}

@@ -1,7 +1,20 @@
 /**
  * What the builder knows about an ONNX operator: how to encode its attributes and how to infer its
- * outputs' dtypes and shapes. One registry, failing loudly on a miss or a duplicate (STYLE.md §2).
+ * outputs' dtypes and shapes. One registry, failing loudly on a miss or a duplicate. Ours are in
+ * ops/; a user adds a standard ONNX op the builder does not know with the same function:
+ *
+ *   registerOp({
+ *     opType: "Shrink",
+ *     attributes: { bias: "float", lambd: "float" },
+ *     infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }],
+ *   });
+ *   const y = g.op("Shrink", [x], { lambd: 0.5 });
+ *
+ * Shapes are static: `infer` computes every output's dtype and shape from the inputs' (and from the
+ * contents of constant inputs, via `constantInts`). onnxruntime checks the op itself when the graph
+ * is compiled.
  */
+import { badOpSchema, opAlreadyRegistered, opNotRegistered, opNotToUnregister } from "./messages.js";
 import type { Attributes, Value, ValueType } from "./value.js";
 
 export type AttributeKind = "int" | "float" | "string" | "ints" | "floats" | "strings" | "tensor" | "dtype";
@@ -26,29 +39,48 @@ export interface InferenceContext {
 }
 
 export interface OpSchema {
+  /** The ONNX op type, e.g. "Shrink". */
   readonly opType: string;
-  /** "" is the default ONNX domain. */
+  /** "" (the default) is the standard ONNX domain, imported at opset 21; other domains at version 1. */
   readonly domain?: string;
+  /** Every attribute the op accepts and how it is encoded; the builder refuses any other. */
   readonly attributes: Readonly<Record<string, AttributeKind>>;
-  /** Outputs' types, one per output the node produces. */
+  /** Outputs' types, one per output the node produces; `ctx.fail(problem)` to refuse the inputs. */
   infer(ctx: InferenceContext): ValueType[];
+}
+
+export interface RegisterOpOptions {
+  /** Replace a schema already registered for the op type instead of refusing. */
+  readonly replace?: boolean;
 }
 
 const schemas = new Map<string, OpSchema>();
 
-export function registerOp(schema: OpSchema): void {
-  if (schemas.has(schema.opType)) throw new Error(`Op '${schema.opType}' is already registered.`);
+/**
+ * Teaches the graph builder an op: the attributes it takes and how its outputs' dtypes and shapes
+ * follow from its inputs. Refuses a second schema for the same op type unless `options.replace`.
+ */
+export function registerOp(schema: OpSchema, options: RegisterOpOptions = {}): void {
+  if (typeof schema?.opType !== "string" || schema.opType.length === 0) throw new TypeError(badOpSchema("opType must be a non-empty string"));
+  if (typeof schema.attributes !== "object" || schema.attributes === null) throw new TypeError(badOpSchema(`attributes of '${schema.opType}' must be an object (use {} for none)`));
+  if (typeof schema.infer !== "function") throw new TypeError(badOpSchema(`infer of '${schema.opType}' must be a function`));
+  if (schemas.has(schema.opType) && options.replace !== true) throw new Error(opAlreadyRegistered(schema.opType));
   schemas.set(schema.opType, schema);
 }
 
+/** Removes the schema registered for `opType`; throws naming the op when there is none. */
+export function unregisterOp(opType: string): void {
+  if (!schemas.delete(opType)) throw new Error(opNotToUnregister(opType));
+}
+
+/** The schema of `opType`; throws naming the op, and how to register it, on a miss. */
 export function getOpSchema(opType: string): OpSchema {
   const s = schemas.get(opType);
-  if (s === undefined) {
-    throw new Error(`Op '${opType}' is not registered with the graph builder: add a schema in src/engine/graph/ops/.`);
-  }
+  if (s === undefined) throw new Error(opNotRegistered(opType));
   return s;
 }
 
+/** The op types the builder knows, sorted. */
 export function registeredOps(): string[] {
   return [...schemas.keys()].sort();
 }

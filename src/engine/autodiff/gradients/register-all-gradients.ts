@@ -55,6 +55,34 @@ import { instanceNormalizationGrad } from "./InstanceNormalization_grad.js";
 import { layerNormalizationGrad } from "./LayerNormalization_grad.js";
 import { gemmGrad } from "./Gemm_grad.js";
 import { padGrad } from "./Pad_grad.js";
+// Part C: trigonometric and hyperbolic functions, more activations, Clip, and the piecewise-constant
+// ops whose gradient is zero on purpose (piecewise-constant.ts).
+import { sinGrad } from "./Sin_grad.js";
+import { cosGrad } from "./Cos_grad.js";
+import { tanGrad } from "./Tan_grad.js";
+import { asinGrad } from "./Asin_grad.js";
+import { acosGrad } from "./Acos_grad.js";
+import { atanGrad } from "./Atan_grad.js";
+import { sinhGrad } from "./Sinh_grad.js";
+import { coshGrad } from "./Cosh_grad.js";
+import { asinhGrad } from "./Asinh_grad.js";
+import { acoshGrad } from "./Acosh_grad.js";
+import { atanhGrad } from "./Atanh_grad.js";
+import { softplusGrad } from "./Softplus_grad.js";
+import { softsignGrad } from "./Softsign_grad.js";
+import { eluGrad } from "./Elu_grad.js";
+import { seluGrad } from "./Selu_grad.js";
+import { celuGrad } from "./Celu_grad.js";
+import { hardSigmoidGrad } from "./HardSigmoid_grad.js";
+import { hardSwishGrad } from "./HardSwish_grad.js";
+import { mishGrad } from "./Mish_grad.js";
+import { thresholdedReluGrad } from "./ThresholdedRelu_grad.js";
+import { preluGrad } from "./PRelu_grad.js";
+import { clipGrad } from "./Clip_grad.js";
+import { roundGrad } from "./Round_grad.js";
+import { floorGrad } from "./Floor_grad.js";
+import { ceilGrad } from "./Ceil_grad.js";
+import { signGrad } from "./Sign_grad.js";
 
 const all: GradientDefinition[] = [
   addGrad, divGrad, identityGrad, matMulGrad, mulGrad, negGrad, reduceMeanGrad, reduceSumGrad,
@@ -67,6 +95,10 @@ const all: GradientDefinition[] = [
   // Part B
   convGrad, convTransposeGrad, averagePoolGrad, globalAveragePoolGrad, maxPoolGrad, resizeGrad,
   groupNormalizationGrad, instanceNormalizationGrad, layerNormalizationGrad, gemmGrad, padGrad,
+  // Part C
+  sinGrad, cosGrad, tanGrad, asinGrad, acosGrad, atanGrad, sinhGrad, coshGrad, asinhGrad, acoshGrad, atanhGrad,
+  softplusGrad, softsignGrad, eluGrad, seluGrad, celuGrad, hardSigmoidGrad, hardSwishGrad, mishGrad,
+  thresholdedReluGrad, preluGrad, clipGrad, roundGrad, floorGrad, ceilGrad, signGrad,
 ];
 
 for (const def of all) registerGradient(def);

@@ -8,6 +8,11 @@ const UNARY: Record<string, Record<string, AttributeKind>> = {
   LeakyRelu: { alpha: "float" }, Sigmoid: {}, Tanh: {}, Erf: {}, Sin: {}, Cos: {}, Floor: {}, Ceil: {},
   Sign: {}, Softplus: {}, Not: {}, Gelu: { approximate: "string" }, IsNaN: {}, IsInf: { detect_negative: "int", detect_positive: "int" },
   HardSigmoid: { alpha: "float", beta: "float" }, Round: {},
+  // Trigonometric and hyperbolic (onnxruntime 1.30's CPU provider: float32 only, except Sin and Cos).
+  Tan: {}, Asin: {}, Acos: {}, Atan: {}, Sinh: {}, Cosh: {}, Asinh: {}, Acosh: {}, Atanh: {},
+  // Activations (float32 only there); attributes default as in ONNX when omitted.
+  Softsign: {}, Elu: { alpha: "float" }, Selu: { alpha: "float", gamma: "float" }, Celu: { alpha: "float" },
+  HardSwish: {}, ThresholdedRelu: { alpha: "float" }, Mish: {},
 };
 
 for (const [opType, attributes] of Object.entries(UNARY)) {
@@ -57,10 +62,36 @@ registerOp({
   },
 });
 
+// Clip (opset 11+): x, then optional scalar min and max inputs of x's dtype (either may be omitted).
 registerOp({
   opType: "Clip",
   attributes: {},
-  infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }],
+  infer: (ctx) => {
+    const x = ctx.input(0);
+    if (ctx.inputs.length > 3) ctx.fail(`takes at most 3 inputs (x, min, max), got ${ctx.inputs.length}`);
+    for (const [i, name] of [[1, "min"], [2, "max"]] as const) {
+      const bound = ctx.inputs[i];
+      if (bound === undefined) continue;
+      if (bound.dtype !== x.dtype) ctx.fail(`${name} is ${bound.dtype}, expected ${x.dtype} like x`);
+      if (bound.shape.reduce((a, b) => a * b, 1) !== 1 || bound.shape.length > 1) ctx.fail(`${name} must be a scalar, got shape ${formatShape(bound.shape)}`);
+    }
+    return [{ dtype: x.dtype, shape: x.shape }];
+  },
+});
+
+// PRelu: the slope broadcasts to x's shape (one way only); the output has x's shape.
+registerOp({
+  opType: "PRelu",
+  attributes: {},
+  infer: (ctx) => {
+    sameDType(ctx);
+    const x = ctx.input(0);
+    const out = broadcastShapes(x.shape, ctx.input(1).shape);
+    if (out === undefined || out.length !== x.shape.length || out.some((d, i) => d !== x.shape[i])) {
+      ctx.fail(`the slope's shape ${formatShape(ctx.input(1).shape)} must broadcast to x's ${formatShape(x.shape)}`);
+    }
+    return [{ dtype: x.dtype, shape: x.shape }];
+  },
 });
 
 registerOp({
