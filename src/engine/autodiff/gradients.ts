@@ -8,6 +8,7 @@ import { zeros } from "../graph/functional.js";
 import type { AttributeValue, Node, Value } from "../graph/value.js";
 import { compositeGradient } from "./composite-gradient.js";
 import { getGradient, type GradientContext } from "./gradient-registry.js";
+import { gradientMismatch, gradientMissing } from "./gradients/messages.js";
 import "./gradients/register-all-gradients.js";
 
 const FLOAT = new Set(["float32", "float64", "float16", "bfloat16"]);
@@ -82,10 +83,10 @@ export function gradients(loss: Value, wrt: readonly Value[], options: Gradients
       const grad = grads[i];
       if (input === undefined || !needs[i]) return;
       if (grad === undefined) {
-        throw new Error(`The ${what} ${node.opType} (node ${node.id}) returned nothing for input ${i} (${input.name}), which needs one.`);
+        throw new Error(gradientMissing(what, node.opType, node.id, i, input.name));
       }
       if (!sameShape(grad.shape, input.shape) || grad.dtype !== input.dtype) {
-        throw new Error(`The ${what} ${node.opType} for input ${i} is ${grad.dtype}${formatShape(grad.shape)}, but the input is ${input.dtype}${formatShape(input.shape)}.`);
+        throw new Error(gradientMismatch(what, node.opType, i, `${grad.dtype}${formatShape(grad.shape)}`, `${input.dtype}${formatShape(input.shape)}`));
       }
       accumulate(input, grad);
     });

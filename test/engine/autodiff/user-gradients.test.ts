@@ -4,7 +4,7 @@ import { checkGradients, GradientCheckError } from "../../../src/engine/autodiff
 import { getGradient, registerGradient, registeredGradients, unregisterGradient, type GradientFn } from "../../../src/engine/autodiff/gradient-registry.js";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
 import {
-  badGradientDefinition, gradientAlreadyRegistered, gradientCheckFailed, gradientNotRegistered, noGradient,
+  badGradientDefinition, gradientAlreadyRegistered, gradientCheckFailed, gradientMismatch, gradientNotRegistered, noGradient,
 } from "../../../src/engine/autodiff/gradients/messages.js";
 import { abs, add, cos, greater, log, mul, neg, scalarLike, scale, shift, sin, softplus, sumAll, tanh, where, zeros } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
@@ -138,6 +138,14 @@ describe("autodiff: gradients users register themselves", () => {
     assert.ok(result.failures.every((f) => f.analytic * f.numeric < 0), "only the flipped elements fail");
     assert.equal(error.message, gradientCheckFailed(result.failures, 12, { dtype: "float64", eps: 1e-6, rtol: 1e-6, atol: 1e-8 }));
     assert.ok(error.message.includes(`Worst: input 'x'[${worst.position.join(", ")}] (flat index ${worst.index}): analytic ${worst.analytic}, numeric ${worst.numeric}`), error.message);
+  });
+
+  it("refuses a user gradient of the wrong shape, naming the op, the input and both shapes", async () => {
+    await withSinGradient((ctx) => [sumAll(ctx.dyOrZeros(0))], async () => {
+      const g = new GraphBuilder();
+      const x = g.input("x", "float64", [3, 4]);
+      assert.throws(() => gradients(sumAll(sin(x)), [x]), { message: gradientMismatch("gradient of", "Sin", 0, "float64[]", "float64[3, 4]") });
+    });
   });
 
   it("fails a gradient that is NaN instead of letting it pass", async () => {

@@ -15,6 +15,31 @@ export function noGradient(opType: string): string {
     `or build the computation from ops that have gradients, giving it one with defineCompositeGradient.`;
 }
 
+export function compositeNotSingleOutput(output: string): string {
+  return `defineCompositeGradient: ${output} must be the only output of a node; a graph input, a constant or one of several outputs (Split) cannot carry a composite gradient. ` +
+    `End the composite with a single-output op such as Add or Mul.`;
+}
+
+export function compositeNotFunction(output: string): string {
+  return `defineCompositeGradient: the gradient for ${output} must be a function (dy, needs) => [one gradient per input].`;
+}
+
+export function compositeTwice(output: string): string {
+  return `defineCompositeGradient: ${output} already has a composite gradient. Build the composite again (new nodes) to give it another.`;
+}
+
+export function compositeWrongGraph(input: string): string {
+  return `defineCompositeGradient: input ${input} belongs to another graph.`;
+}
+
+export function gradientMissing(what: string, opType: string, nodeId: number, input: number, name: string): string {
+  return `The ${what} ${opType} (node ${nodeId}) returned nothing for input ${input} (${name}), which needs one.`;
+}
+
+export function gradientMismatch(what: string, opType: string, input: number, got: string, expected: string): string {
+  return `The ${what} ${opType} for input ${input} is ${got}, but the input is ${expected}. Return one gradient per input with that input's dtype and shape (summed over the axes the input was broadcast along).`;
+}
+
 export function exponentNeedsGradient(nodeId: number, exponent: string): string {
   return `Pow (node ${nodeId}): the exponent '${exponent}' depends on a value being differentiated, but only a constant exponent has a gradient here. ` +
     `Keep the exponent constant, or write x^p as Exp(Mul(p, Log(x))) for x > 0.`;
