@@ -34,3 +34,11 @@ export function oddEmbeddingDim(dim: number): string {
 export function badTimesteps(shape: Shape): string {
   return `sinusoidalEmbedding: timesteps must be a vector [N], got ${formatShape(shape)}.`;
 }
+
+export function tooManyPositions(layer: string, path: string, positions: number, context: number): string {
+  return `${layer} '${path}': the input has ${positions} positions, more than the context of ${context}; feed at most ${context} tokens or build the model with a larger context.`;
+}
+
+export function badTokenIds(layer: string, path: string, dtype: string, shape: Shape): string {
+  return `${layer} '${path}': token ids must be int64 or int32 of shape [B, T], got ${dtype}${formatShape(shape)}.`;
+}

@@ -1,0 +1,63 @@
+/**
+ * Multi-head scaled dot-product self-attention over a sequence, as in GPT-2 and PyTorch's
+ * nn.MultiheadAttention with a causal mask:
+ *
+ *   const y = multiHeadSelfAttention(scope.child("attn"), x, { heads: 4 });   // x [B, T, D] → [B, T, D]
+ *   // parameters attn.qkv.weight [D, 3D], attn.qkv.bias [3D], attn.out.weight [D, D], attn.out.bias [D]
+ *
+ *   [q | k | v] = x·W_qkv + b          one GEMM over the B·T rows
+ *   per head h:  P = softmax(q_h·k_hᵀ/√(D/H) + M),  o_h = P·v_h        M = −1e9 above the diagonal
+ *   y = [o_1 … o_H]·W_out + b
+ *
+ * Layout, measured on onnxruntime's CPU provider (B 32, T 128, D 128, 4 heads, 2 threads): the
+ * projections run on [B·T, D] rows (a 2-D MatMul is one GEMM and its weight gradient one more; a
+ * [B, T, D] operand makes the weight gradient a batched product plus a ReduceSum); the heads are
+ * [B, H, T, D/H] for q and v and [B, H, D/H, T] for k, so both attention products are one batched
+ * MatMul with no transpose between them. The 1/√(D/H) scale is applied to q ([B, T, D]), not to the
+ * scores ([B, H, T, T], T/(D/H) times larger). The causal mask is a constant [T, T] added to the
+ * scores: its gradient is the identity, where a Where would cost a second select in the backward pass.
+ */
+import { tensor } from "../../tensor.js";
+import { add, matmul, reshape, scale, softmax, split, transpose } from "../graph/functional.js";
+import type { Value } from "../graph/value.js";
+import type { ParameterScope } from "../nn/parameter-scope.js";
+import { linear } from "./linear.js";
+import * as msg from "./messages.js";
+
+export interface MultiHeadSelfAttentionOptions {
+  /** Number of heads; must divide the model width D. */
+  readonly heads: number;
+  /** Each position attends only to itself and earlier ones (default true). */
+  readonly causal?: boolean;
+}
+
+/** What masked scores get: small enough that softmax gives them exactly 0 in float32, finite so no −∞ − −∞ can arise. */
+export const MASKED_SCORE = -1e9;
+
+/** The additive causal mask [T, T]: 0 on and below the diagonal, MASKED_SCORE above it. */
+export function causalMask(like: Value, t: number): Value {
+  const data = like.dtype === "float64" ? new Float64Array(t * t) : new Float32Array(t * t);
+  for (let i = 0; i < t; i++) data.fill(MASKED_SCORE, i * t + i + 1, (i + 1) * t);
+  return like.graph.constant(like.dtype === "float64" ? tensor("float64", [t, t], data as Float64Array) : tensor("float32", [t, t], data as Float32Array));
+}
+
+export function multiHeadSelfAttention(scope: ParameterScope, x: Value, options: MultiHeadSelfAttentionOptions): Value {
+  const layer = "multiHeadSelfAttention";
+  const path = scope.path;
+  if (x.dtype !== "float32" && x.dtype !== "float64") throw new TypeError(msg.notFloat(layer, path, x.dtype));
+  if (x.shape.length !== 3) throw new RangeError(msg.badRank(layer, path, "[B, T, D]", x.shape));
+  const { heads } = options;
+  if (!Number.isSafeInteger(heads) || heads <= 0) throw new RangeError(msg.notPositiveInteger(layer, path, "heads", heads));
+  const [b, t, d] = x.shape as [number, number, number];
+  if (d % heads !== 0) throw new RangeError(msg.notDivisible(layer, path, "the model width", d, "heads", heads));
+  const dh = d / heads;
+
+  const qkv = linear(scope.child("qkv"), reshape(x, [b * t, d]), 3 * d);
+  const [q, k, v] = split(qkv, [d, d, d], 1) as [Value, Value, Value];
+  const byHead = (z: Value, perm: readonly number[]): Value => transpose(reshape(z, [b, t, heads, dh]), perm);
+  let scores = matmul(byHead(scale(q, 1 / Math.sqrt(dh)), [0, 2, 1, 3]), byHead(k, [0, 2, 3, 1]));
+  if (options.causal ?? true) scores = add(scores, causalMask(scores, t));
+  const o = matmul(softmax(scores, -1), byHead(v, [0, 2, 1, 3]));
+  const merged = reshape(transpose(o, [0, 2, 1, 3]), [b * t, d]);
+  return reshape(linear(scope.child("out"), merged, d), [b, t, d]);
+}
