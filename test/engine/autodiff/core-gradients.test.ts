@@ -1,4 +1,6 @@
 import { strict as assert } from "node:assert";
+import { registeredGradients } from "../../../src/engine/autodiff/gradient-registry.js";
+import { noGradient } from "../../../src/engine/autodiff/gradients/messages.js";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
 import { add, div, matmul, mul, neg, reduceMean, reduceSum, relu, reshape, sub, sumAll } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
@@ -57,10 +59,13 @@ describe("autodiff: arithmetic, MatMul, reductions (central differences, float64
     assert.deepEqual(du!.shape, [3]);
   });
 
-  it("names the op when a gradient is missing", () => {
+  it("names the op when a gradient is missing, and says how to register one", () => {
     const g = new GraphBuilder();
     const x = g.input("x", "float32", [2]);
-    const y = g.op("Sin", [x]);
-    assert.throws(() => gradients(sumAll(y), [x]), /Op 'Sin' has no gradient registered/);
+    // Mean has a schema (the builder knows it) but no gradient.
+    assert.ok(!registeredGradients().includes("Mean"));
+    const y = g.op("Mean", [x, x]);
+    assert.throws(() => gradients(sumAll(y), [x]), { message: noGradient("Mean") });
+    assert.match(noGradient("Mean"), /registerGradient/);
   });
 });
