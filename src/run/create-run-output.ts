@@ -11,7 +11,7 @@ class SilentOutput implements RunOutput {
   info(): void {}
   warn(): void {}
   table(): void {}
-  image(): void {}
+  preview(): void {}
   event(): void {}
   progress(): void {}
   end(): void {}

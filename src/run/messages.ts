@@ -118,10 +118,27 @@ export const runMessages = {
     return `No preview: ${reason}.`;
   },
   noPreviewForModel(): string {
-    return "the model has neither a diffusion \"sample\" graph nor a classifier \"predict\" graph";
+    return "the model declares no previews (give it previews: [textPreview(), …] in defineModel)";
   },
-  badPredictOutput(got: number | undefined, n: number, classes: number): string {
-    return `the "predict" graph returned ${got === undefined ? "no logits" : `${got} logits`}, expected ${n} × ${classes}`;
+  noUsablePreview(): string {
+    return "none of the model's previews could be prepared (see the warnings above)";
+  },
+  /** A preview the model declares that does not fit its data or graphs: left out, training goes on. */
+  previewUnusable(kind: string, detail: string): string {
+    return `The model's '${kind}' preview is left out: ${detail}`;
+  },
+  graphsNotStored(dir: string, detail: string): string {
+    return `The model's graphs could not be stored in ${displayPath(dir)}/graphs (${detail}); checkpoints are saved, but \`nbresume export\` will need the model's code for them.`;
+  },
+  modelGraphChanged(dir: string, checkpoint: string, before: string, now: string): string {
+    return (
+      `The model's code changed since ${checkpoint} was saved: its loss graph computes something else now (fingerprint ${before.slice(0, 12)}… → ${now.slice(0, 12)}…) ` +
+      `although its config is the same. Resuming would train a different model with these weights. ` +
+      `Restore the model's code, use a new dir for the new model, or pass allowConfigChange: true to resume anyway (the run continues, differently from an uninterrupted one).`
+    );
+  },
+  modelGraphChangeAllowed(checkpoint: string): string {
+    return `The model's code changed since ${checkpoint} (allowConfigChange): resuming with its weights.`;
   },
   previewFailed(detail: string): string {
     return `The preview could not be rendered (${detail}); training continues.`;

@@ -7,7 +7,7 @@
 import type { Display } from "../notebook/display.js";
 import type { MimeBundle } from "../notebook/mime-bundle.js";
 import { dashboardHtml } from "../render/dashboard-html.js";
-import type { RenderedImage } from "../render/mime-bundle.js";
+import type { RenderedPreview } from "../render/rendered-preview.js";
 import { formatProgressHtml, formatProgressText } from "./progress-format.js";
 import type { ProgressView, RunOutput } from "./run-output.js";
 import { tableBundle, type Table } from "./table.js";
@@ -48,8 +48,8 @@ export class NotebookOutput implements RunOutput {
     this.options.display().show(tableBundle(table));
   }
 
-  image(image: RenderedImage): void {
-    this.options.display().show({ ...image.bundle });
+  preview(preview: RenderedPreview): void {
+    this.options.display().show({ ...preview.bundle });
   }
 
   event(text: string): void {

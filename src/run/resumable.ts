@@ -46,6 +46,7 @@ import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
 import { DataLoader } from "../engine/data/data-loader.js";
 import type { JsonObject } from "../engine/nn/json.js";
+import type { Model } from "../engine/nn/model.js";
 import { createGenerator } from "../engine/random/create-generator.js";
 import type { Generator } from "../engine/random/generator.js";
 import { createTrainingSession } from "../engine/session/onnx-training-session.js";
@@ -58,11 +59,14 @@ import { createRunOutput } from "./create-run-output.js";
 import { LossHistory } from "./loss-history.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
-import { choosePreviewer, type Previewer } from "./preview.js";
+import type { Previewer } from "./preview.js";
+import { createPreviewer } from "./run-previews.js";
+import { ModelGraphStore } from "./stored-graphs.js";
+import type { RenderedPreview } from "../render/rendered-preview.js";
 import type { ProgressContext } from "./progress-format.js";
 import { ProgressTracker } from "./progress.js";
 import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config.js";
-import { listRunPictures, previewFileName, pruneSampleGrids, samplesFileName, writeRunFile } from "./run-files.js";
+import { listRunPictures, previewFileStem, pruneSampleGrids, samplesFileStem, writePreviewFiles } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import { parseRunState, RUN_STATE_VERSION, type BestSoFar, type RunState } from "./run-state.js";
 import type { CheckpointRecord, GridStats, ResumableOptions, Run, RunStopReason, SaveStats, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
@@ -151,7 +155,13 @@ class Training {
   private lastCheckpoint: CheckpointRecord | undefined;
   private previewFile: string | undefined;
   private samplesFile: string | undefined;
+  private graphsBuilt = false;
+  /** The newest preview's picture, for the live view. */
   private grid: RenderedImage | undefined;
+  /** The newest previews beside a checkpoint (shown again when the run finishes). */
+  private lastPreviews: readonly RenderedPreview[] | undefined;
+  /** The model's graphs without weights, stored beside the checkpoints (previews, export). */
+  private readonly graphs: ModelGraphStore;
   private chart: RenderedImage | undefined;
   private chartDirty = true;
   private lastChartAt = Number.NEGATIVE_INFINITY;
@@ -189,18 +199,19 @@ class Training {
     this.root = createGenerator(o.seed);
     this.refreshMs = this.out.pictures ? REFRESH_MS_NOTEBOOK : REFRESH_MS_TERMINAL;
     this.samplerMode = o.preview?.sampler ?? "main";
+    this.graphs = new ModelGraphStore(o.dir, o.model as Model<never>);
     if (o.preview === undefined) {
       this.previewer = undefined;
     } else {
-      const chosen = choosePreviewer(o.model, {
-        samples: o.preview.samples,
-        samplerSteps: o.preview.samplerSteps,
-        eta: o.preview.eta,
+      const chosen = createPreviewer(o.model as Model<never>, {
+        overrides: { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps, eta: o.preview.eta },
         threads: o.threads,
-        generator: () => this.root.fork("preview"),
-        images: o.test ?? o.train,
+        generator: (label) => this.root.fork(label),
+        data: o.test ?? o.train,
         sampler: o.preview.sampler === "main" ? "main" : "thread",
         onFallback: (detail) => this.out.warn(msg.samplerFallback(detail)),
+        onUnusable: (kind, detail) => this.out.warn(msg.previewUnusable(kind, detail)),
+        graph: (need) => this.graphs.source(need),
       });
       this.previewer = "reason" in chosen ? undefined : chosen;
       if ("reason" in chosen) this.out.info(msg.noPreview(chosen.reason));
@@ -224,7 +235,7 @@ class Training {
     // nothing to overlap; on 2 cores the overlap was slower, see PreviewOptions.sampler) the
     // preview is drawn here first, and the thread starts just before the loop.
     const overlap = this.previewer?.offThread === true && (this.samplerMode === "thread" || (this.samplerMode === "auto" && !hasCachedSession(key) && spareCores(o)));
-    if (overlap) this.startSampler(true);
+    if (overlap) this.startSampler();
     // ── 1. Resolve ─────────────────────────────────────────────────────────────────────────────
     const store = await CheckpointStore.open(o.dir, { ...o.checkpointStore, ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
     this.store = store;
@@ -283,6 +294,7 @@ class Training {
         await preview;
         // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
         if (resumed === undefined) await this.preview(session.parameters(), 0, msg.freshPreviewCaption(), this.samplerMode !== "thread");
+        else this.checkFingerprint(session, resumed.loaded, resumed.saved);
         const result = await this.train(store, session, resumed, loaded?.name);
         reusable = true;
         return result;
@@ -325,7 +337,7 @@ class Training {
     this.tracker = new ProgressTracker({ total: o.steps, startStep, startTimeMs: performance.now(), lossHistory: this.history.recent(SMOOTHING_SEED) });
     this.timings.training = this.elapsed();
     // Warm by the first checkpoint; its start overlaps the first steps, not the resume.
-    this.startSampler(false);
+    this.startSampler();
 
     // ── 4. Loop with live progress (5. saves inside) ───────────────────────────────────────────
     if (!this.signal.aborted) {
@@ -358,7 +370,7 @@ class Training {
     this.chartDirty = true;
     await this.refresh(session, loader, true);
     this.out.end();
-    if (this.grid !== undefined && this.samplesFile !== undefined) this.out.image(this.grid, this.samplesFile);
+    if (this.lastPreviews !== undefined && this.samplesFile !== undefined) for (const p of this.lastPreviews) this.out.preview(p, this.samplesFile);
     this.out.info(msg.finished(session.stepCount, this.smoothedLoss(), this.lastCheckpoint?.name ?? "(none)"));
     this.out.info(msg.outputsAt(o.dir));
     return this.result("finished", session, startStep, undefined);
@@ -370,6 +382,33 @@ class Training {
     const parsed = parseRunState(loaded.state);
     if ("problem" in parsed) throw new NbresumeError(RunErrorCode.STATE_INVALID, msg.stateInvalid(loaded.name, parsed.problem), { where: loaded.path });
     return parsed.state;
+  }
+
+  /**
+   * The model's graphs on disk before a checkpoint refers to them: built at the first save (batch
+   * size 1, what export writes), written once. A failure is warned about: the checkpoint is still
+   * saved, without graphs to export from.
+   */
+  private async graphsReady(): Promise<void> {
+    try {
+      if (!this.graphsBuilt) {
+        this.graphsBuilt = true;
+        this.graphs.buildAll();
+      }
+      await this.graphs.flush();
+    } catch (error) {
+      this.out.warn(msg.graphsNotStored(this.o.dir, detail(error)));
+    }
+  }
+
+  /** The model's code against the checkpoint's: a changed loss graph is a changed model, like a changed config. */
+  private checkFingerprint(session: TrainingSession<Batch>, loaded: LoadedCheckpoint, saved: RunState): void {
+    const before = saved.model?.fingerprint;
+    if (before === undefined || before === session.modelFingerprint) return;
+    if (!this.o.allowConfigChange) {
+      throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.modelGraphChanged(this.o.dir, loaded.name, before, session.modelFingerprint), { where: loaded.path });
+    }
+    this.out.warn(msg.modelGraphChangeAllowed(loaded.name));
   }
 
   private checkConfig(loaded: LoadedCheckpoint, saved: RunState): void {
@@ -402,18 +441,18 @@ class Training {
   }
 
   /**
-   * Starts the grid of these parameters; drawn off this thread, they are copied before this
-   * returns. Resolves to the picture, "skipped" when a newer grid replaced it while the sampler was
-   * busy, or undefined: no previewer, closed, or it failed (warned).
+   * Starts the previews of these parameters; computed off this thread, they are copied before this
+   * returns. Resolves to the previews, "skipped" when a newer request replaced it while the sampler
+   * was busy, or undefined: no previewer, closed, or it failed (warned).
    */
-  private requestGrid(parameters: TensorGroup, caption: string, onThisThread = false): Promise<RenderedImage | "skipped" | undefined> {
+  private requestGrid(parameters: TensorGroup, step: number, caption: string, onThisThread = false): Promise<readonly RenderedPreview[] | "skipped" | undefined> {
     if (this.previewer === undefined) return Promise.resolve(undefined);
-    return this.previewer.request(parameters, caption, { onThisThread }).then(
+    return this.previewer.request(parameters, step, caption, { onThisThread }).then(
       (outcome) => {
-        if ("grid" in outcome) {
+        if ("previews" in outcome) {
           if (outcome.offThread) this.gridStats.offThread++;
           else this.gridStats.onTrainingThread++;
-          return outcome.grid;
+          return outcome.previews;
         }
         if (outcome.skipped === "superseded") this.gridStats.skipped++;
         else this.gridStats.dropped++;
@@ -426,8 +465,8 @@ class Training {
     );
   }
 
-  private startSampler(gridSoon: boolean): void {
-    this.previewer?.start(gridSoon);
+  private startSampler(): void {
+    this.previewer?.start();
     void this.previewer?.samplerReady?.then((at) => (this.timings.samplerReady ??= at - this.startedAt));
   }
 
@@ -436,15 +475,16 @@ class Training {
     await this.previewer?.close();
   }
 
-  /** The grid of what these parameters do: shown inline and saved as preview-step-N.png. */
+  /** The previews of what these parameters do: shown inline and saved as preview-step-N.png (.txt, .wav…). */
   private async preview(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<void> {
     const offThread = !onThisThread && this.previewer?.offThread === true;
-    const grid = await this.requestGrid(parameters, caption, onThisThread);
-    if (grid === undefined || grid === "skipped") return;
+    const previews = await this.requestGrid(parameters, step, caption, onThisThread);
+    if (previews === undefined || previews === "skipped") return;
     this.timings.previewOffThread = offThread;
-    this.previewFile = await writeRunFile(this.o.dir, previewFileName(step), grid.bundle["image/png"]);
-    this.grid = grid;
-    this.out.image(grid, this.previewFile);
+    const files = await writePreviewFiles(this.o.dir, previewFileStem(step), previews);
+    this.previewFile = files[0];
+    this.showPicture(previews);
+    previews.forEach((p, i) => this.out.preview(p, files[i]));
     this.timings.previewed = this.elapsed();
   }
 
@@ -596,6 +636,7 @@ class Training {
       history: this.history.toJSON(),
       best: this.best,
       validation: this.validation,
+      model: { fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: (this.previewer?.recorded ?? []) as unknown as JsonObject[] },
     };
     const loss = this.smoothedLoss();
     const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };
@@ -613,6 +654,7 @@ class Training {
     evalMetrics: Readonly<Record<string, number>> | undefined, report: readonly string[],
   ): Promise<boolean> {
     const step = session.stepCount;
+    await this.graphsReady();
     const request = this.request(session, loader, kind, evalMetrics);
     const t0 = performance.now();
     let bg: BackgroundSave | undefined;
@@ -634,13 +676,13 @@ class Training {
     // The same parameters the snapshot holds (the step that replaces them has not run yet). Drawn
     // off this thread, they are copied now and training goes on meanwhile; else before the next step.
     const offThread = this.previewer?.offThread === true;
-    const drawing = this.requestGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind));
+    const drawing = this.requestGrid(session.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind));
     if (!offThread) await drawing;
     this.afterwards(async () => {
       const grid = await drawing;
       let file: string | undefined;
       if (grid !== undefined && grid !== "skipped") {
-        this.grid = grid; // grids arrive in order: the newest is shown
+        this.showPicture(grid); // previews arrive in order: the newest is shown
         file = await this.writeGrid(step, grid);
       }
       const lines = grid === "skipped" ? [...report, msg.gridSkipped()] : report;
@@ -728,16 +770,23 @@ class Training {
     await this.sideWork;
   }
 
-  /** Writes the sample grid beside its checkpoint; a failure is only warned about (the grid is not the checkpoint). */
-  private async writeGrid(step: number, grid: RenderedImage): Promise<string | undefined> {
+  /** Writes the previews beside their checkpoint; a failure is only warned about (a preview is not the checkpoint). Returns the first file. */
+  private async writeGrid(step: number, previews: readonly RenderedPreview[]): Promise<string | undefined> {
     try {
-      const file = await writeRunFile(this.o.dir, samplesFileName(step), grid.bundle["image/png"]);
+      const file = (await writePreviewFiles(this.o.dir, samplesFileStem(step), previews))[0];
       this.samplesFile = file;
+      this.lastPreviews = previews;
       return file;
     } catch (error) {
-      this.out.warn(msg.pictureNotWritten(join(this.o.dir, samplesFileName(step)), detail(error)));
+      this.out.warn(msg.pictureNotWritten(join(this.o.dir, samplesFileStem(step)), detail(error)));
       return undefined;
     }
+  }
+
+  /** The live view shows the newest preview's picture. */
+  private showPicture(previews: readonly RenderedPreview[]): void {
+    const image = previews.find((p) => p.image !== undefined)?.image;
+    if (image !== undefined) this.grid = image;
   }
 
   /**
@@ -747,6 +796,7 @@ class Training {
    */
   private async saveNow(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, kind: "final" | "emergency", evalMetrics?: Readonly<Record<string, number>>): Promise<string | undefined> {
     const step = session.stepCount;
+    await this.graphsReady();
     const request = this.request(session, loader, kind, evalMetrics);
     let committed: SavedCheckpoint;
     try {
@@ -770,9 +820,9 @@ class Training {
     let file: string | undefined;
     if (kind !== "emergency") {
       // Training is over: this thread has the cores (the sampler thread's one is slower), unless told otherwise.
-      const grid = await this.requestGrid(session.parameters(), msg.previewCaption(step, lossOf(request.metrics), kind), this.samplerMode !== "thread");
+      const grid = await this.requestGrid(session.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind), this.samplerMode !== "thread");
       if (grid !== undefined && grid !== "skipped") {
-        this.grid = grid;
+        this.showPicture(grid);
         file = await this.writeGrid(step, grid);
       }
     }

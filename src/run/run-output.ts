@@ -4,6 +4,7 @@
  * say and when; an output only decides how.
  */
 import type { RenderedImage } from "../render/mime-bundle.js";
+import type { RenderedPreview } from "../render/rendered-preview.js";
 import type { ProgressContext } from "./progress-format.js";
 import type { ProgressSnapshot } from "./progress.js";
 import type { Table } from "./table.js";
@@ -25,8 +26,8 @@ export interface RunOutput {
   warn(text: string): void;
   /** A small table shown once (the config, the config changes). */
   table(table: Table): void;
-  /** A picture shown once (the preview, the final samples); `file` is where it was saved. */
-  image(image: RenderedImage, file?: string): void;
+  /** A preview shown once (on resume, the final one): a grid, text, a plot, audio; `file` is where it was saved. */
+  preview(preview: RenderedPreview, file?: string): void;
   /** Something that happened in the loop (a save, a new best): a note in the live view or a line above the bar. */
   event(text: string): void;
   /** Redraws the live view in place. `final`: the last redraw of this run, never throttled. */

@@ -30,6 +30,17 @@ export interface RunState {
   readonly best: BestSoFar | null;
   /** The last validation metrics (val_loss, …), if any. */
   readonly validation: Readonly<Record<string, number>> | null;
+  /**
+   * The model as the checkpoint knows it without its code: a fingerprint of its loss graph, its
+   * stored graphs (stored-graphs.ts) and its previews' settings. Absent in older checkpoints.
+   */
+  readonly model?: RunModelRecord;
+}
+
+export interface RunModelRecord {
+  readonly fingerprint: string;
+  readonly graphs: readonly JsonObject[];
+  readonly previews: readonly JsonObject[];
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {
@@ -61,6 +72,13 @@ export function parseRunState(state: CheckpointState): { state: RunState } | { p
       history: state.history as LossHistoryJson,
       best: best === undefined || best === null ? null : { ...(best as unknown as BestSoFar), value: (best as { value: number | null }).value ?? Number.NaN },
       validation,
+      ...(isObject(state.model) && typeof state.model.fingerprint === "string"
+        ? { model: {
+            fingerprint: state.model.fingerprint,
+            graphs: Array.isArray(state.model.graphs) ? (state.model.graphs.filter(isObject) as JsonObject[]) : [],
+            previews: Array.isArray(state.model.previews) ? (state.model.previews.filter(isObject) as JsonObject[]) : [],
+          } }
+        : {}),
     },
   };
 }

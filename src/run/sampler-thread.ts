@@ -1,6 +1,6 @@
 /**
  * The run's side of the sampler thread (sampler-worker.ts): a worker thread with its own
- * onnxruntime sessions that draws sample grids while training goes on.
+ * onnxruntime sessions that computes previews (sample grids, generated text) while training goes on.
  *
  * At most one grid is in flight. A request made while one is in flight waits; a newer request
  * replaces a waiting one, which ends as skipped ("superseded"): the thread never falls more than
@@ -17,12 +17,14 @@
 import type { Worker } from "node:worker_threads";
 import { deserializeError } from "../checkpoint/thread-errors.js";
 import { NbresumeError } from "../errors.js";
+import type { Snapshot } from "../checkpoint/snapshot.js";
 import type { GeneratorState } from "../engine/random/generator.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
-import type { CloseRequest, GraphSource, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
+import type { PreviewResult } from "./previews/preview-kind.js";
+import type { CloseRequest, SampleRequest, SamplerInit, SamplerReply } from "./sampler-protocol.js";
 import { startWorkerBeside } from "./start-worker.js";
 
-export type DrawOutcome = { readonly images: Float32Array } | { readonly skipped: "superseded" | "closed" };
+export type DrawOutcome = { readonly results: readonly PreviewResult[] } | { readonly skipped: "superseded" | "closed" };
 
 /** How a sampler thread is started; tests pass one that fails. */
 export type SamplerStarter = (init: SamplerInit) => Worker;
@@ -55,9 +57,6 @@ export class SamplerThread {
   private exitedFlag = false;
   private readonly stopFlag = new Int32Array(new SharedArrayBuffer(4));
   private stoppedWith: string | undefined;
-  private builder: boolean | undefined;
-  private markPrepared: (ok: boolean) => void = () => undefined;
-  private readonly preparedAt: Promise<boolean>;
   private readonly readyAt: Promise<number>;
   private markReady: (at: number) => void = () => undefined;
 
@@ -71,7 +70,6 @@ export class SamplerThread {
     start: SamplerStarter = startSamplerWorker,
   ) {
     this.readyAt = new Promise((resolve) => (this.markReady = resolve));
-    this.preparedAt = new Promise((resolve) => (this.markPrepared = resolve));
     let worker: Worker;
     try {
       worker = start({ ...init, stop: this.stopFlag });
@@ -101,31 +99,21 @@ export class SamplerThread {
     return this.stoppedWith;
   }
 
-  /** Whether requests may carry weights (the thread loaded its graph builder) rather than graph bytes. */
-  get buildsGraphs(): boolean {
-    return this.builder === true;
-  }
-
-  /** Resolves once the thread has loaded its graph builder (true) or could not (false; also if it stopped). */
-  get prepared(): Promise<boolean> {
-    return this.preparedAt;
-  }
-
   /** When the thread was ready, on this thread's performance.now() clock (for timings); never resolves if it did not start. */
   get ready(): Promise<number> {
     return this.readyAt;
   }
 
   /**
-   * Draws one grid's samples. Resolves with the samples or as skipped (replaced while waiting,
-   * or close()); rejects with the grid's own error, or RUN_SAMPLER_STOPPED if the thread is gone.
-   * The source's buffers must stay unchanged until this settles.
+   * Computes the thread's previews for these weights. Resolves with the results or as skipped
+   * (replaced while waiting, or close()); rejects with the preview's own error, or
+   * RUN_SAMPLER_STOPPED if the thread is gone. The snapshot must stay unchanged until this settles.
    */
-  draw(graph: GraphSource, rng: GeneratorState): Promise<DrawOutcome> {
+  draw(weights: Snapshot, rng: readonly GeneratorState[]): Promise<DrawOutcome> {
     if (this.closed) return Promise.resolve({ skipped: "closed" });
     if (this.stoppedWith !== undefined) return Promise.reject(this.stoppedError(this.stoppedWith));
     return new Promise<DrawOutcome>((resolve, reject) => {
-      const job: Job = { request: { id: this.nextId++, graph, rng }, resolve, reject };
+      const job: Job = { request: { id: this.nextId++, weights, rng }, resolve, reject };
       if (this.inFlight === undefined) {
         this.send(job);
       } else {
@@ -142,7 +130,6 @@ export class SamplerThread {
     const jobs = [this.inFlight, this.waiting];
     this.inFlight = this.waiting = undefined;
     for (const job of jobs) job?.resolve({ skipped: "closed" });
-    this.markPrepared(false);
     const worker = this.worker;
     this.worker = undefined;
     if (worker === undefined || this.exitedFlag) return;
@@ -170,15 +157,10 @@ export class SamplerThread {
       this.markReady(reply.at - performance.timeOrigin);
       return;
     }
-    if (reply.kind === "builder") {
-      this.builder = reply.ok;
-      this.markPrepared(reply.ok);
-      return;
-    }
     const job = this.inFlight;
     if (job === undefined || job.request.id !== reply.id) return; // closed meanwhile
     this.inFlight = undefined;
-    if (reply.kind === "samples") job.resolve({ images: reply.images });
+    if (reply.kind === "results") job.resolve({ results: reply.results });
     else job.reject(deserializeError(reply.error));
     const next = this.waiting;
     this.waiting = undefined;
@@ -198,7 +180,6 @@ export class SamplerThread {
     const jobs = [this.inFlight, this.waiting];
     this.inFlight = this.waiting = undefined;
     for (const job of jobs) job?.reject(this.stoppedError(detail));
-    this.markPrepared(false);
     this.onStopped(detail);
   }
 }

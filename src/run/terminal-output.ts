@@ -4,11 +4,14 @@
  * printed as a new line at most every `plainIntervalMs`, and on the final redraw.
  */
 import type { TextSink } from "../notebook/terminal-display.js";
-import type { RenderedImage } from "../render/mime-bundle.js";
+import type { RenderedPreview } from "../render/rendered-preview.js";
 import { displayPath } from "./display-path.js";
 import { formatProgressLine } from "./progress-format.js";
 import type { ProgressView, RunOutput } from "./run-output.js";
 import { settingsText, tableText, type Table } from "./table.js";
+
+/** Lines of a text preview printed in a terminal (the whole text is in its .txt file). */
+const MAX_PREVIEW_LINES = 24;
 
 export interface TerminalOutputOptions {
   readonly stream: TextSink;
@@ -56,9 +59,14 @@ export class TerminalOutput implements RunOutput {
     this.info(table.collapsed === true ? settingsText(table) : tableText(table));
   }
 
-  image(image: RenderedImage, file?: string): void {
-    const caption = image.bundle["text/plain"].split("\n")[0] ?? "";
-    this.info(file === undefined ? caption : `${caption} → ${displayPath(file)}`);
+  preview(preview: RenderedPreview, file?: string): void {
+    const text = typeof preview.bundle["text/plain"] === "string" ? preview.bundle["text/plain"] : "";
+    // A picture or a sound is only named here (its file is the thing to open); text is the preview itself.
+    const pictureOrSound = "image/png" in preview.bundle || preview.files.some((f) => f.suffix.endsWith(".wav"));
+    const lines = pictureOrSound ? [text.split("\n")[0] ?? ""] : text.split("\n").slice(0, MAX_PREVIEW_LINES);
+    if (!pictureOrSound && text.split("\n").length > MAX_PREVIEW_LINES) lines.push("…");
+    if (file !== undefined) lines[0] = `${lines[0] ?? ""} → ${displayPath(file)}`;
+    this.info(lines.join("\n"));
   }
 
   event(text: string): void {

@@ -10,6 +10,7 @@ import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { cosineWithWarmup } from "../../src/engine/optim/schedules.js";
 import { CheckpointStore } from "../../src/checkpoint/store.js";
+import type { RenderedPreview } from "../../src/render/rendered-preview.js";
 import type { RenderedImage } from "../../src/render/mime-bundle.js";
 import { resumable } from "../../src/run/resumable.js";
 import type { ResumableOptions, Run } from "../../src/run/run.js";
@@ -20,6 +21,8 @@ export interface Shown {
   readonly kind: "info" | "warn" | "event" | "table" | "image";
   readonly text: string;
   readonly image?: RenderedImage;
+  /** For kind "image": the whole preview (a grid, text, a plot, audio). */
+  readonly preview?: RenderedPreview;
   readonly file?: string;
 }
 
@@ -46,8 +49,9 @@ export class RecordingOutput implements RunOutput {
   table(table: Table): void {
     this.shown.push({ kind: "table", text: [table.title ?? "", ...table.rows.map((r) => r.join(" = "))].join("\n") });
   }
-  image(image: RenderedImage, file?: string): void {
-    this.shown.push({ kind: "image", text: image.bundle["text/plain"], image, ...(file === undefined ? {} : { file }) });
+  preview(preview: RenderedPreview, file?: string): void {
+    const text = preview.bundle["text/plain"];
+    this.shown.push({ kind: "image", text: typeof text === "string" ? text : "", preview, ...(preview.image === undefined ? {} : { image: preview.image }), ...(file === undefined ? {} : { file }) });
   }
   progress(view: ProgressView): void {
     this.views.push(view);

@@ -134,6 +134,10 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     return this.steps;
   }
 
+  get modelFingerprint(): string {
+    return this.stepGraph.fingerprint;
+  }
+
   parameters(): TensorGroup {
     return this.views(this.params, (name) => name, (grp) => grp.name);
   }

@@ -74,6 +74,11 @@ export interface TrainingSession<Batch> {
   readonly stepCount: number;
   readonly batchSize: number;
   readonly parameterSpecs: readonly ParameterSpec[];
+  /**
+   * A fingerprint of what the model's loss graph computes (its nodes, inputs and constants): equal
+   * for the same model code, different when a layer, activation or loss changed.
+   */
+  readonly modelFingerprint: string;
   /** The current parameters (the session's own buffers: read, don't write). */
   parameters(): TensorGroup;
   /** One step: feeds from `model.feeds(batch, rng)`, lr from the schedule, then the fused graph. */
