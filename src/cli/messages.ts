@@ -184,4 +184,60 @@ export const messages = {
   exportParameterMismatch(detail: string): string {
     return `the checkpoint's parameters do not fit the rebuilt model: ${detail}`;
   },
+  exportNoStoredBatch(graph: string, batchSize: number, stored: readonly number[]): string {
+    return (
+      `the run stored graph '${graph}' at batch size ${stored.join(", ")}, not ${batchSize}, and the model is not a built-in one that can be rebuilt from its config. ` +
+      `Export with --batch-size ${stored[0]}, or from the model's code with exportOnnx(model, parameters, file, { batchSize: ${batchSize} }).`
+    );
+  },
+
+  // ── kernel ──────────────────────────────────────────────────────────────────────────────────
+  kernelUnknownAction(action: string): string {
+    return `unknown kernel action '${action}': use install, uninstall or status.`;
+  },
+  kernelOneLocation(): string {
+    return "give one of --user, --prefix DIR and --jupyter-path DIR, not several.";
+  },
+  kernelLinkOnInstall(): string {
+    return "--no-link applies to 'kernel install' only.";
+  },
+  kernelInstalled(displayName: string, file: string): string {
+    return `Installed the "${displayName}" kernel: ${file}`;
+  },
+  kernelRuns(tslabVersion: string, tslabDir: string, node: string): string {
+    return `  it runs tslab ${tslabVersion} (${tslabDir}) with ${node}`;
+  },
+  kernelLinked(path: string): string {
+    return `Linked ${path} → .. so notebooks in this checkout can import "nbresume" with types.`;
+  },
+  kernelLinkNoNodeModules(path: string): string {
+    return `note: ${path} not created: there is no node_modules yet; run \`npm install\`, then install the kernel again.`;
+  },
+  kernelLinkOccupied(path: string): string {
+    return `note: ${path} exists and is not a link to this checkout; left as is.`;
+  },
+  kernelJupyterPathHint(dir: string): string {
+    return `Start Jupyter with JUPYTER_PATH=${dir} to see it.`;
+  },
+  kernelNextStep(): string {
+    return "Start Jupyter (jupyter lab) and choose the kernel for a notebook; after switching Node versions, install it again.";
+  },
+  kernelRemoved(dir: string): string {
+    return `Removed the nbresume kernel: ${dir}`;
+  },
+  kernelAbsent(dir: string): string {
+    return `note: no nbresume kernel at ${dir}; nothing to remove.`;
+  },
+  kernelNotInstalled(dirs: readonly string[]): string {
+    return `The nbresume kernel is not installed (looked in ${dirs.join(", ")}). Install it with \`npx nbresume kernel install\`.`;
+  },
+  kernelFound(file: string, used: boolean): string {
+    return `${file}${used ? "" : "  (shadowed: Jupyter uses the one listed first)"}`;
+  },
+  kernelOtherPackage(root: string): string {
+    return `note: it runs the nbresume in ${root}, not this one; run \`npx nbresume kernel install\` here to use this project's.`;
+  },
+  kernelProblem(problem: string): string {
+    return `problem: ${problem}; run \`npx nbresume kernel install\` again to repair it.`;
+  },
 } as const;

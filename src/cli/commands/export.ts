@@ -8,6 +8,7 @@ import type { Command } from "../command.js";
 import { CliErrorCode, messages } from "../messages.js";
 import { CHECKPOINT_OPTIONS, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
+import type { TensorGroup } from "../../tensor.js";
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
@@ -26,17 +27,115 @@ function recordedModelConfig(state: Record<string, unknown>): Record<string, unk
   return undefined;
 }
 
+interface Exported {
+  readonly kind: string;
+  readonly graph: string;
+  readonly bytes: number;
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+  /** "stored graph": the run's own graph file (works for any model); "model config": rebuilt by a built-in model's code. */
+  readonly from: "stored graph" | "model config";
+}
+
+function graphChoice(requested: string | undefined, names: readonly string[]): string {
+  const graph = requested ?? (names.includes("predict") ? "predict" : names.length === 1 ? names[0] : undefined);
+  if (graph === undefined || !names.includes(graph)) {
+    if (requested !== undefined) throw new UsageError(messages.exportUnknownGraph(requested, names), "export");
+    throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoGraph(names), {});
+  }
+  return graph;
+}
+
+/**
+ * From the graphs the run stored beside its checkpoints (DIR/graphs/<sha256>.onnx, listed in
+ * state.json "model.graphs"): any model, no code needed. Undefined when the checkpoint lists none,
+ * or not at this batch size for a model its config can rebuild.
+ */
+async function exportStoredGraph(
+  checkpoint: string, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
+  describe: (kind: string, graph: string) => string,
+): Promise<Exported | undefined> {
+  const model = isObject(state["model"]) ? state["model"] : undefined;
+  const { parseGraphRecords, readStoredGraph } = await import("../../run/stored-graphs.js");
+  const records = parseGraphRecords(model?.["graphs"]);
+  if (records.length === 0) return undefined;
+  const graph = graphChoice(requested, [...new Set(records.map((r) => r.graph))]);
+  const record = records.find((r) => r.graph === graph && r.batchSize === batchSize);
+  const config = recordedModelConfig(state);
+  if (record === undefined) {
+    const { registeredModelKinds } = await import("../../engine/models/model-registry.js");
+    await import("../../engine/models/register-all-models.js");
+    if (typeof config?.["kind"] === "string" && registeredModelKinds().includes(config["kind"])) return undefined;
+    throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoStoredBatch(graph, batchSize, records.filter((r) => r.graph === graph).map((r) => r.batchSize)), { where: checkpoint });
+  }
+  const kind = typeof config?.["kind"] === "string" ? config["kind"] : typeof config?.["name"] === "string" ? config["name"] : "model";
+  const bytes = await readStoredGraph(path.dirname(checkpoint), record);
+  const { bakeParameters, OnnxModelError } = await import("../../engine/graph/onnx-model.js");
+  let baked: Uint8Array;
+  try {
+    baked = bakeParameters(bytes, record.parameters, parameters, { docString: describe(kind, graph), what: `graph '${graph}'` });
+  } catch (error) {
+    if (error instanceof OnnxModelError) throw new NbresumeError(CliErrorCode.EXPORT_MISMATCH, messages.exportParameterMismatch(error.message), { where: checkpoint, cause: error });
+    throw error;
+  }
+  const { nodeFs, replaceFileAtomically } = await import("../../checkpoint/durable-fs.js");
+  const { exportWriteFailed } = await import("../../engine/session/messages.js");
+  try {
+    await replaceFileAtomically(nodeFs, outPath, baked);
+  } catch (cause) {
+    throw new NbresumeError("EXPORT_WRITE_FAILED", exportWriteFailed(outPath, (cause as Error).message), { where: outPath, cause });
+  }
+  return { kind, graph, bytes: baked.byteLength, inputs: Object.keys(record.inputs), outputs: Object.keys(record.outputs), from: "stored graph" };
+}
+
+/** A built-in model rebuilt from the config it recorded (older checkpoints, or another batch size). */
+async function exportFromConfig(
+  checkpoint: string, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
+  describe: (kind: string, graph: string) => string,
+): Promise<Exported> {
+  const config = recordedModelConfig(state);
+  if (!config) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoModelConfig(checkpoint), { where: checkpoint });
+  // The engine (graph builder, models, ONNX serializer) loads only for this command.
+  await import("../../engine/models/register-all-models.js");
+  const { modelFromConfig, registeredModelKinds } = await import("../../engine/models/model-registry.js");
+  const { ModelErrorCode } = await import("../../engine/models/messages.js");
+  const { exportOnnx } = await import("../../engine/export.js");
+  const kind = config["kind"] as string;
+  let model;
+  try {
+    model = modelFromConfig(config);
+  } catch (error) {
+    if (isNbresumeError(error, ModelErrorCode.UNKNOWN_KIND)) {
+      throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportUnknownModel(kind, registeredModelKinds()), { where: checkpoint, cause: error });
+    }
+    // The model's own argument checks; anything else is ours.
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportBadModelConfig(checkpoint, (error as Error).message), { where: checkpoint, cause: error });
+  }
+  const graph = graphChoice(requested, Object.keys(model.graphs ?? {}));
+  try {
+    const exported = await exportOnnx(model, parameters, outPath, { graph, batchSize, description: describe(kind, graph) });
+    return { kind, graph, bytes: exported.bytes.byteLength, inputs: exported.inputs, outputs: exported.outputs, from: "model config" };
+  } catch (error) {
+    if (error instanceof RangeError) {
+      throw new NbresumeError(CliErrorCode.EXPORT_MISMATCH, messages.exportParameterMismatch(error.message), { where: checkpoint, cause: error });
+    }
+    throw error;
+  }
+}
+
 export const exportCommand: Command = {
   name: "export",
   summary: "write the trained model as a standalone inference ONNX file",
   args: "CKPT --out FILE.onnx",
   positionals: { min: 1, max: 1 },
   description:
-    "Rebuilds the model that trained the checkpoint from the model config it recorded (state.json\n" +
-    "\"training.model\", \"model\" or \"config.model\", with its \"kind\"), bakes the checkpoint's \"model\"\n" +
-    "tensors in as initializers and writes one of the model's graphs (default \"predict\", or the only one)\n" +
-    "as an ONNX file that plain onnxruntime runs: no optimizer state, no training inputs, static shapes for\n" +
-    "--batch-size. The file is replaced atomically.\n" +
+    "Bakes the checkpoint's \"model\" tensors into one of the model's graphs (default \"predict\", or the only\n" +
+    "one) as initializers and writes an ONNX file that plain onnxruntime runs: no optimizer state, no\n" +
+    "training inputs, static shapes for --batch-size. The graph is the one the run stored beside its\n" +
+    "checkpoints (graphs/<sha256>.onnx, listed in state.json \"model.graphs\"), so a model defined in a\n" +
+    "notebook exports without its code; older checkpoints of built-in models are rebuilt from the model\n" +
+    "config they recorded. The file is replaced atomically.\n" +
     "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest that verifies).",
   options: [
     { name: "out", type: "string", value: "FILE.onnx", description: "where to write the ONNX model (required)" },
@@ -61,47 +160,16 @@ export const exportCommand: Command = {
     try {
       for (const s of target.skipped) out.note(messages.skipped(s.name, s.problem, target.name));
       const ckpt = target.loaded!;
-      const config = recordedModelConfig(ckpt.state);
-      if (!config) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoModelConfig(target.path), { where: target.path });
-      // The engine (graph builder, models, ONNX serializer) loads only for this command.
-      await import("../../engine/models/register-all-models.js");
-      const { modelFromConfig, registeredModelKinds } = await import("../../engine/models/model-registry.js");
-      const { ModelErrorCode } = await import("../../engine/models/messages.js");
-      const { exportOnnx } = await import("../../engine/export.js");
-      const kind = config["kind"] as string;
-      let model;
-      try {
-        model = modelFromConfig(config);
-      } catch (error) {
-        if (isNbresumeError(error, ModelErrorCode.UNKNOWN_KIND)) {
-          throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportUnknownModel(kind, registeredModelKinds()), { where: target.path, cause: error });
-        }
-        // The model's own argument checks; anything else is ours.
-        if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-        throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportBadModelConfig(target.path, (error as Error).message), { where: target.path, cause: error });
-      }
       const parameters = ckpt.tensors["model"];
       if (!parameters) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoParameters(target.path, Object.keys(ckpt.tensors)), { where: target.path });
-      const graphs = Object.keys(model.graphs ?? {});
-      const graph = (options["graph"] as string | undefined) ?? (graphs.includes("predict") ? "predict" : graphs.length === 1 ? graphs[0] : undefined);
-      if (graph === undefined || !graphs.includes(graph)) {
-        if (options["graph"] !== undefined) throw new UsageError(messages.exportUnknownGraph(graph ?? "", graphs), "export");
-        throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoGraph(graphs), { where: target.path });
-      }
-      let exported;
-      try {
-        exported = await exportOnnx(model, parameters, outPath, {
-          graph, batchSize, description: `nbresume export of ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step})`,
-        });
-      } catch (error) {
-        if (error instanceof RangeError) {
-          throw new NbresumeError(CliErrorCode.EXPORT_MISMATCH, messages.exportParameterMismatch(error.message), { where: target.path, cause: error });
-        }
-        throw error;
-      }
+      const describe = (kind: string, graph: string): string => `nbresume export of ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step})`;
+      const exported =
+        (await exportStoredGraph(target.path, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe)) ??
+        (await exportFromConfig(target.path, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe));
+      const { kind, graph } = exported;
       const result = {
         checkpoint: target.path, name: target.name, step: ckpt.step, model: kind, graph, batchSize,
-        out: outPath, bytes: exported.bytes.byteLength, inputs: exported.inputs, outputs: exported.outputs,
+        out: outPath, bytes: exported.bytes, inputs: exported.inputs, outputs: exported.outputs, from: exported.from,
       };
       if (json) {
         out.json(result);
