@@ -95,6 +95,9 @@ export const messages = {
   configNotJson(file: string, detail: string): string {
     return `the config file ${file} is not valid JSON (${detail}).`;
   },
+  configTooDeep(file: string, limit: number): string {
+    return `the config file ${file} nests more than ${limit} levels deep; no run records a config like that.`;
+  },
   badOutPath(file: string): string {
     return `--out ${file}: the directory it would go into does not exist.`;
   },
@@ -120,6 +123,12 @@ export const messages = {
         return "pass the directory the run saves its checkpoints in.";
       case "CHECKPOINT_LOCKED":
         return "a running training prunes by its own policy; stop it first to prune by hand.";
+      case "CHECKPOINT_DIR_NOT_WRITABLE":
+        return "every command without --yes only reads, and works on this directory as it is.";
+      case "CHECKPOINT_DISK_FULL":
+        return "free space on the directory's filesystem ('nbresume du DIR' shows what the checkpoints take).";
+      case "CHECKPOINT_LOCK_UNREADABLE":
+        return "commands without --yes do not need the lock and still work.";
       default:
         return undefined;
     }

@@ -1,30 +1,39 @@
-/** `npm run kernel:install` (kernel/install.mjs), run as users run it: a real process writing real files. */
+/**
+ * `nbresume kernel install|uninstall|status` (src/cli/commands/kernel.ts) and `npm run
+ * kernel:install` (kernel/install.mjs), run as users run them: real processes writing real files,
+ * checked by Jupyter itself and by a real kernel.
+ */
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { copyFileSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { jupyterBin, REPO_ROOT } from "../support/jupyter-server.js";
+import { messages } from "../../src/cli/messages.js";
+import { DISPLAY_NAME, type KernelSpec } from "../../src/kernel/kernelspec.js";
+import { notOurs } from "../../src/kernel/messages.js";
+import { ensureSelfLink } from "../../src/kernel/self-link.js";
+import { jupyterBin, REPO_ROOT, startJupyterServer } from "../support/jupyter-server.js";
 
+const CLI = join(REPO_ROOT, "dist", "cli", "main.js");
 const INSTALL = join(REPO_ROOT, "kernel", "install.mjs");
 
-interface KernelJson {
-  argv: string[];
-  display_name: string;
-  language: string;
-  interrupt_mode: string;
+interface Run {
+  status: number | null;
+  stdout: string;
+  stderr: string;
 }
 
-function install(args: string[], env: NodeJS.ProcessEnv = {}): { status: number | null; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [INSTALL, ...args], { encoding: "utf8", env: { ...process.env, ...env } });
+function nbresume(args: string[], env: NodeJS.ProcessEnv = {}): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1", ...env } });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-function readSpec(dir: string): KernelJson {
-  return JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as KernelJson;
+function readSpec(dir: string): KernelSpec {
+  return JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as KernelSpec;
 }
 
-describe("kernel:install", function () {
+describe("nbresume kernel install | uninstall | status", function () {
+  this.timeout(60_000);
   let tmp: string;
 
   beforeEach(function () {
@@ -35,96 +44,174 @@ describe("kernel:install", function () {
     rmSync(tmp, { recursive: true, force: true });
   });
 
-  it("writes a tslab kernelspec with absolute paths and signal interrupts into --jupyter-path, which Jupyter lists", function () {
-    const r = install(["--jupyter-path", tmp]);
+  it("writes a kernelspec naming node, our kernel entry and this project's tslab by absolute path, with signal interrupts, which Jupyter lists", function () {
+    const r = nbresume(["kernel", "install", "--jupyter-path", tmp]);
     assert.equal(r.status, 0, r.stderr);
-    const spec = readSpec(join(tmp, "kernels", "nbresume"));
-    assert.equal(spec.display_name, "TypeScript (nbresume)");
+    const dir = join(tmp, "kernels", "nbresume");
+    assert.equal(r.stdout.split("\n")[0], messages.kernelInstalled(DISPLAY_NAME, join(dir, "kernel.json")));
+    assert.ok(r.stdout.includes(messages.kernelJupyterPathHint(tmp)));
+    const spec = readSpec(dir);
+    assert.equal(spec.display_name, DISPLAY_NAME);
     assert.equal(spec.language, "typescript");
     assert.equal(spec.interrupt_mode, "signal");
-    assert.deepEqual(spec.argv.slice(2), ["kernel", "--config-path", "{connection_file}"]);
     assert.equal(spec.argv[0], process.execPath, "node by absolute path: Jupyter's PATH may have no node");
-    assert.equal(realpathSync(spec.argv[1] ?? ""), realpathSync(join(REPO_ROOT, "node_modules", "tslab", "bin", "tslab")));
+    assert.equal(spec.argv[1], join(REPO_ROOT, "dist", "kernel", "main.js"));
+    assert.deepEqual(spec.argv.slice(2), ["--tslab", join(REPO_ROOT, "node_modules", "tslab"), "--config-path", "{connection_file}"]);
+    assert.equal(realpathSync(spec.argv[3] ?? ""), realpathSync(join(REPO_ROOT, "node_modules", "tslab")));
 
     const list = spawnSync(jupyterBin(), ["kernelspec", "list", "--json"], {
       encoding: "utf8",
       env: { ...process.env, JUPYTER_PATH: tmp, JUPYTER_DATA_DIR: join(tmp, "data"), JUPYTER_CONFIG_DIR: join(tmp, "config") },
     });
     assert.equal(list.status, 0, list.stderr);
-    const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, { resource_dir: string; spec: KernelJson }> }).kernelspecs;
-    assert.equal(specs.nbresume?.resource_dir, join(tmp, "kernels", "nbresume"));
+    const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, { resource_dir: string; spec: KernelSpec }> }).kernelspecs;
+    assert.equal(specs.nbresume?.resource_dir, dir);
     assert.equal(specs.nbresume?.spec.interrupt_mode, "signal");
   });
 
   it("installs under --prefix DIR at DIR/share/jupyter/kernels/nbresume", function () {
-    const r = install(["--prefix", tmp]);
+    const r = nbresume(["kernel", "install", "--prefix", tmp]);
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(readSpec(join(tmp, "share", "jupyter", "kernels", "nbresume")).display_name, "TypeScript (nbresume)");
+    assert.equal(readSpec(join(tmp, "share", "jupyter", "kernels", "nbresume")).display_name, DISPLAY_NAME);
   });
 
-  it("installs into the user's data dir by default, honouring JUPYTER_DATA_DIR", function () {
-    const r = install([], { JUPYTER_DATA_DIR: join(tmp, "data"), HOME: join(tmp, "home") });
-    assert.equal(r.status, 0, r.stderr);
-    assert.ok(existsSync(join(tmp, "data", "kernels", "nbresume", "kernel.json")));
+  it("installs into the user's data dir by default and with --user, honouring JUPYTER_DATA_DIR", function () {
+    for (const args of [[], ["--user"]]) {
+      const data = join(tmp, `data${args.length}`);
+      const r = nbresume(["kernel", "install", ...args], { JUPYTER_DATA_DIR: data, HOME: join(tmp, "home") });
+      assert.equal(r.status, 0, r.stderr);
+      assert.ok(existsSync(join(data, "kernels", "nbresume", "kernel.json")));
+    }
     assert.ok(!existsSync(join(tmp, "home")), "nothing written under HOME when JUPYTER_DATA_DIR is set");
   });
 
-  it("falls back to ~/.local/share/jupyter without JUPYTER_DATA_DIR (Linux)", function () {
-    if (process.platform !== "linux") this.skip(); // other platforms use other defaults; this machine is Linux
-    const env: NodeJS.ProcessEnv = { HOME: join(tmp, "home"), JUPYTER_DATA_DIR: "", XDG_DATA_HOME: "" };
-    const r = install([], env);
+  it("falls back to the platform's data dir under HOME without JUPYTER_DATA_DIR", function () {
+    const home = join(tmp, "home");
+    const r = nbresume(["kernel", "install"], { HOME: home, JUPYTER_DATA_DIR: "", XDG_DATA_HOME: "" });
     assert.equal(r.status, 0, r.stderr);
-    assert.ok(existsSync(join(tmp, "home", ".local", "share", "jupyter", "kernels", "nbresume", "kernel.json")));
+    const data = process.platform === "darwin" ? join(home, "Library", "Jupyter") : join(home, ".local", "share", "jupyter");
+    assert.ok(existsSync(join(data, "kernels", "nbresume", "kernel.json")));
   });
 
-  /** A copy of the package layout in tmp: package.json, kernel/install.mjs, node_modules/tslab → the real one. */
-  function fakePackage(root: string): string {
-    mkdirSync(join(root, "kernel"), { recursive: true });
-    mkdirSync(join(root, "node_modules"), { recursive: true });
-    writeFileSync(join(root, "package.json"), JSON.stringify({ name: "nbresume", type: "module" }));
-    copyFileSync(INSTALL, join(root, "kernel", "install.mjs"));
-    symlinkSync(join(REPO_ROOT, "node_modules", "tslab"), join(root, "node_modules", "tslab"));
-    return join(root, "kernel", "install.mjs");
-  }
+  it("status reports what the installed kernel runs and exits 0; 1 with the install command when there is none", function () {
+    assert.equal(nbresume(["kernel", "install", "--jupyter-path", tmp]).status, 0);
+    const ok = nbresume(["kernel", "status"], { JUPYTER_PATH: tmp, JUPYTER_DATA_DIR: join(tmp, "data") });
+    assert.equal(ok.status, 0, ok.stderr);
+    assert.ok(ok.stdout.startsWith(messages.kernelFound(join(tmp, "kernels", "nbresume", "kernel.json"), true)));
+    assert.match(ok.stdout, /tslab +\S+node_modules\/tslab \(1\.0\.\d+\)/);
+    const json = JSON.parse(nbresume(["kernel", "status", "--json", "--jupyter-path", tmp]).stdout) as { ok: boolean; kernels: { current: boolean; problems: string[] }[] };
+    assert.equal(json.ok, true);
+    assert.deepEqual(json.kernels.map((k) => [k.current, k.problems]), [[true, []]]);
 
-  function run(script: string, args: string[]): { status: number | null; stdout: string; stderr: string } {
-    const r = spawnSync(process.execPath, [script, ...args], { encoding: "utf8" });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  }
-
-  it("links node_modules/nbresume → .. in a source checkout so notebooks/ can import the package with types", function () {
-    const pkg = join(tmp, "checkout");
-    const script = fakePackage(pkg);
-    const first = run(script, ["--jupyter-path", join(tmp, "jp")]);
-    assert.equal(first.status, 0, first.stderr);
-    const link = join(pkg, "node_modules", "nbresume");
-    assert.ok(lstatSync(link).isSymbolicLink());
-    assert.equal(readlinkSync(link), "..", "relative, so the checkout can move");
-    assert.match(first.stdout, /Linked .*node_modules\/nbresume/);
-    const again = run(script, ["--jupyter-path", join(tmp, "jp")]);
-    assert.equal(again.status, 0, again.stderr);
-    assert.doesNotMatch(again.stdout, /Linked/);
-
-    const other = join(tmp, "no-link");
-    const noLink = run(fakePackage(other), ["--jupyter-path", join(tmp, "jp2"), "--no-link"]);
-    assert.equal(noLink.status, 0, noLink.stderr);
-    assert.ok(!existsSync(join(other, "node_modules", "nbresume")));
+    const empty = join(tmp, "empty");
+    const none = nbresume(["kernel", "status", "--jupyter-path", empty]);
+    assert.equal(none.status, 1);
+    assert.equal(none.stderr.trim(), messages.kernelNotInstalled([join(empty, "kernels", "nbresume")]));
   });
 
-  it("adds no link when the package is itself installed under node_modules", function () {
-    const pkg = join(tmp, "project", "node_modules", "nbresume");
-    const r = run(fakePackage(pkg), ["--jupyter-path", join(tmp, "jp")]);
+  it("status exits 1 naming the problem when the kernel's tslab is gone", function () {
+    assert.equal(nbresume(["kernel", "install", "--jupyter-path", tmp]).status, 0);
+    const file = join(tmp, "kernels", "nbresume", "kernel.json");
+    const spec = readSpec(join(tmp, "kernels", "nbresume"));
+    const gone = join(tmp, "no-such-tslab");
+    writeFileSync(file, JSON.stringify({ ...spec, argv: spec.argv.map((a) => (a === spec.metadata.nbresume.tslab ? gone : a)) }));
+    const r = nbresume(["kernel", "status", "--jupyter-path", tmp]);
+    assert.equal(r.status, 1);
+    assert.ok(r.stdout.includes(messages.kernelProblem(`tslab ${gone} does not exist`)), r.stdout);
+  });
+
+  it("uninstall removes the kernel, says so when there is none, and refuses a kernelspec it did not write", function () {
+    assert.equal(nbresume(["kernel", "install", "--jupyter-path", tmp]).status, 0);
+    const dir = join(tmp, "kernels", "nbresume");
+    const removed = nbresume(["kernel", "uninstall", "--jupyter-path", tmp]);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.equal(removed.stdout.trim(), messages.kernelRemoved(dir));
+    assert.ok(!existsSync(dir));
+    const again = nbresume(["kernel", "uninstall", "--jupyter-path", tmp]);
+    assert.equal(again.status, 0);
+    assert.equal(again.stderr.trim(), messages.kernelAbsent(dir));
+
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, "kernel.json"), JSON.stringify({ argv: ["python3", "-m", "other"], display_name: "Other", language: "python" }));
+    for (const action of ["uninstall", "install"]) {
+      const refused = nbresume(["kernel", action, "--jupyter-path", tmp]);
+      assert.equal(refused.status, 1);
+      assert.ok(refused.stderr.includes(notOurs(join(dir, "kernel.json"))), refused.stderr);
+      assert.ok(existsSync(join(dir, "kernel.json")));
+    }
+  });
+
+  it("rejects an unknown action, two locations and --no-link outside install with exit code 2", function () {
+    const cases: [string[], string][] = [
+      [["kernel", "add"], messages.kernelUnknownAction("add")],
+      [["kernel", "install", "--prefix", tmp, "--jupyter-path", tmp], messages.kernelOneLocation()],
+      [["kernel", "install", "--user", "--prefix", tmp], messages.kernelOneLocation()],
+      [["kernel", "status", "--no-link"], messages.kernelLinkOnInstall()],
+    ];
+    for (const [args, message] of cases) {
+      const r = nbresume(args);
+      assert.equal(r.status, 2, args.join(" "));
+      assert.equal(r.stderr.split("\n")[0], `nbresume: ${message}`);
+    }
+  });
+
+  it("npm run kernel:install (kernel/install.mjs) is `nbresume kernel install` with the same options", function () {
+    const r = spawnSync(process.execPath, [INSTALL, "--jupyter-path", tmp], { encoding: "utf8" });
     assert.equal(r.status, 0, r.stderr);
-    assert.ok(!existsSync(join(pkg, "node_modules", "nbresume")));
-    assert.ok(existsSync(join(tmp, "jp", "kernels", "nbresume", "kernel.json")));
-  });
-
-  it("rejects unknown options and a missing directory with exit code 2 and a hint", function () {
-    const bad = install(["--user"]);
+    assert.equal(readSpec(join(tmp, "kernels", "nbresume")).argv[1], join(REPO_ROOT, "dist", "kernel", "main.js"));
+    const bad = spawnSync(process.execPath, [INSTALL, "--jupyter-path"], { encoding: "utf8" });
     assert.equal(bad.status, 2);
-    assert.match(bad.stderr, /unknown option --user; use --prefix DIR, --jupyter-path DIR or --no-link/);
-    const missing = install(["--prefix"]);
-    assert.equal(missing.status, 2);
-    assert.match(missing.stderr, /--prefix needs a directory/);
+    assert.match(bad.stderr, /--jupyter-path needs a value/);
+  });
+
+  describe("the node_modules/nbresume self-link of a source checkout", function () {
+    it("is created relative, then left alone; skipped without node_modules or when something else is there", function () {
+      const checkout = join(tmp, "checkout");
+      mkdirSync(join(checkout, "node_modules"), { recursive: true });
+      const link = join(checkout, "node_modules", "nbresume");
+      assert.deepEqual(ensureSelfLink(checkout), { status: "created", path: link });
+      assert.ok(lstatSync(link).isSymbolicLink());
+      assert.equal(readlinkSync(link), "..", "relative, so the checkout can move");
+      assert.deepEqual(ensureSelfLink(checkout), { status: "present", path: link });
+
+      const bare = join(tmp, "bare");
+      mkdirSync(bare);
+      assert.deepEqual(ensureSelfLink(bare), { status: "skipped", reason: "no-node-modules", path: join(bare, "node_modules", "nbresume") });
+      const other = join(tmp, "other");
+      mkdirSync(join(other, "node_modules"), { recursive: true });
+      symlinkSync(tmp, join(other, "node_modules", "nbresume"));
+      assert.deepEqual(ensureSelfLink(other), { status: "skipped", reason: "occupied", path: join(other, "node_modules", "nbresume") });
+    });
+
+    it("is not made for a package installed under node_modules", function () {
+      const pkg = join(tmp, "project", "node_modules", "nbresume");
+      mkdirSync(join(pkg, "node_modules"), { recursive: true });
+      assert.deepEqual(ensureSelfLink(pkg), { status: "not-needed" });
+      assert.ok(!existsSync(join(pkg, "node_modules", "nbresume")));
+    });
+  });
+
+  describe("in a real kernel", function () {
+    this.timeout(120_000);
+
+    it("runs cells that use shorthand properties of earlier cells' names ({ model, data })", async function () {
+      const server = await startJupyterServer();
+      try {
+        const kernel = await server.startKernel();
+        const first = await kernel.execute("const model = { n: 2 }; const data = [1, 2, 3];");
+        assert.equal(first.status, "ok", first.stderr);
+        const second = await kernel.execute([
+          "const take = (o: { model: { n: number }; data: number[] }) => o.model.n * o.data.length;",
+          "console.log('product', take({ model, data }));",
+          "function local(model: number) { return { model }; }",
+          "console.log('local', JSON.stringify(local(7)));",
+        ].join("\n"));
+        assert.equal(second.status, "ok", second.stderr);
+        assert.equal(second.stderr, "");
+        assert.equal(second.stdout, "product 6\nlocal {\"model\":7}\n");
+      } finally {
+        await server.close();
+      }
+    });
   });
 });

@@ -4,6 +4,7 @@ import { diffCommand } from "./diff.js";
 import { duCommand } from "./du.js";
 import { exportCommand } from "./export.js";
 import { inspectCommand } from "./inspect.js";
+import { kernelCommand } from "./kernel.js";
 import { listCommand } from "./list.js";
 import { pruneCommand } from "./prune.js";
 import { resumeCommandCommand } from "./resume-command.js";
@@ -18,4 +19,5 @@ export const ALL_COMMANDS: readonly Command[] = [
   resumeCommandCommand,
   duCommand,
   exportCommand,
+  kernelCommand,
 ];
