@@ -2,50 +2,66 @@
  * The checkpoint store's implementation (the contract and the pipeline are in store.ts).
  * Each mechanism lives in its own file; this one sequences them:
  * lock.ts · durable-fs.ts · file-writer.ts · manifest.ts · state-file.ts · verify.ts ·
- * retention.ts · resolve.ts · disk-space.ts · messages.ts; background saves: snapshot.ts ·
- * save-outcomes.ts · background-writer.ts · worker-writer.ts (→ save-worker.ts).
+ * retention.ts · resolve.ts · disk-space.ts · messages.ts · dir-scan.ts · latest-pointer.ts ·
+ * checkpoint-index.ts · expected-tensors.ts; background saves: snapshot.ts · save-outcomes.ts ·
+ * background-writer.ts · worker-writer.ts (→ save-worker.ts).
+ *
+ * Everything in the run directory is untrusted, not only the bytes of the files: nothing is
+ * followed through a symlink, nothing but a regular file is opened, every walk is bounded
+ * (durable-fs.ts, dir-scan.ts), and a checkpoint that is or holds anything else is skipped like a
+ * damaged one.
  */
-import { constants as fsConstants } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
+import * as os from "node:os";
 import * as path from "node:path";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
 import type { BackgroundJob, BackgroundWriter, WriterConfig } from "./background-writer.js";
 import { diffConfigs } from "./config-diff.js";
 import { DEFAULT_DISK_MARGIN, ensureFreeSpace } from "./disk-space.js";
+import { CheckpointIndex } from "./checkpoint-index.js";
+import { scanCheckpointDir } from "./dir-scan.js";
 import {
-  type DurableFs, errnoCode, fsyncDir, nodeFs, readSmallFile, replaceFileAtomically, tempName, writeNewFileDurably,
+  type DurableFs, type FileHandleLike, type HandleStatLike, NotRegularFileError, errnoCode, fsyncDir, nodeFs, openRegularFile, readSmallFile,
+  replaceFileAtomically, tempName, writeNewFileDurably,
 } from "./durable-fs.js";
+import { tensorMismatch } from "./expected-tensors.js";
 import { type EndedFile, HashingFileWriter } from "./file-writer.js";
 import { createHash, hashBytes } from "./hash.js";
 import { NBRESUME_VERSION } from "./library-version.js";
+import { readLatestPointer } from "./latest-pointer.js";
 import { DirectoryLock, assertLockCurrent } from "./lock.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, serializeManifest } from "./manifest.js";
+import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, ownValue, serializeManifest } from "./manifest.js";
 import { CheckpointErrorCode, badArgument, messages, summarizeProblems } from "./messages.js";
 import {
-  CHECKPOINT_KINDS, LATEST_FILE, MANIFEST_FILE, STATE_FILE, checkpointDirName, groupFileName, groupOfFile,
+  CHECKPOINT_KINDS, LATEST_FILE, LOCK_DIR, MANIFEST_FILE, STATE_FILE, checkpointDirName, groupFileName, groupOfFile,
   isCheckpointKind, isTempName, isValidGroupName, parseCheckpointDirName,
 } from "./naming.js";
 import { type ParsedRef, candidatesFor, parseRef } from "./resolve.js";
 import { type ResolvedRetentionPolicy, compareNewestFirst, planRetention, resolveRetentionPolicy } from "./retention.js";
 import { DEFAULT_MAX_FAILED_SAVES, SaveOutcomes } from "./save-outcomes.js";
 import { checkTensorGroup, fileByteSource, readSafetensors, safetensorsLayout, writeSafetensors } from "./safetensors/index.js";
+import { setOwn } from "./safetensors/own-record.js";
 import { quoteCommand } from "./shell-quote.js";
 import { SnapshotBuffer, snapshotTensors } from "./snapshot.js";
 import { MAX_STATE_BYTES, parseState, serializeState, stateManifestMismatches } from "./state-file.js";
 import type {
   BackgroundSave, BackgroundSaveStatus, BestMetric, CheckpointInfo, CheckpointKind, CheckpointListing, CheckpointProblem, CheckpointReader, CheckpointState,
-  CheckpointStore, CheckpointStoreOptions, CheckpointTarget, ConfigDiff, DiskUsage, KindTotal, ListOptions,
-  LoadedCheckpoint, Metrics, PruneOptions, PruneResult, ResolvedCheckpoint, ResumeInfo, RetentionPlan,
+  CheckpointStore, CheckpointStoreOptions, CheckpointTarget, ConfigDiff, DiskUsage, ExpectedTensors, KindTotal, ListOptions,
+  LoadOptions, LoadedCheckpoint, Metrics, PruneOptions, PruneResult, ResolvedCheckpoint, ResumeInfo, RetentionPlan,
   SaveRequest, SavedCheckpoint, SkippedCheckpoint, VerifyResult,
 } from "./store.js";
-import { type DeepCheck, READ_CHUNK, checkDataFile, readManifest, verifyCheckpointDir } from "./verify.js";
+import { type DeepCheck, READ_CHUNK, checkDataFile, divergedProblems, readManifest, verifyCheckpointDir } from "./verify.js";
 import { WorkerWriter } from "./worker-writer.js";
 
-const MAX_LATEST_BYTES = 4096;
 /** Checkpoints described at once by list() (each holds at most a file or two open). */
 const LIST_CONCURRENCY = 8;
+/**
+ * A data file at least this large whose allocated blocks cover less than 1/8 of its size is mostly
+ * holes (our writer writes every byte): it is hashed before anything is allocated from its header.
+ */
+const SPARSE_CHECK_BYTES = 64 * 1024 * 1024;
 
 function emptyTotals(): Record<CheckpointKind, KindTotal> {
   return { rolling: { count: 0, bytes: 0 }, emergency: { count: 0, bytes: 0 }, epoch: { count: 0, bytes: 0 }, final: { count: 0, bytes: 0 } };
@@ -72,7 +88,7 @@ function validateMetrics(metrics: unknown): Metrics {
   const out: Metrics = {};
   for (const [name, value] of Object.entries(metrics)) {
     if (typeof value !== "number") throw new TypeError(badArgument.metric(name, value));
-    out[name] = value;
+    setOwn(out, name, value);
   }
   return out;
 }
@@ -88,7 +104,8 @@ interface ValidRequest {
 /** What the lock gives the save pipeline: the main thread's DirectoryLock, or the writer thread's check of it. */
 interface WriterLock {
   assertHeld(): Promise<void>;
-  release(): Promise<void>;
+  /** Never rejects (lock.ts). */
+  release(): Promise<unknown>;
 }
 
 interface BackgroundSetup {
@@ -127,6 +144,48 @@ function saveError(error: unknown, dir: string, what: string, file: string, clea
   return new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.writeFailed(dir, what, shown, detail, cleaned), { where: file, cause: error });
 }
 
+/**
+ * A failure while opening for writing, as the store's error: what failed on which path, why, and
+ * what to do (a read-only directory can still be opened with { readOnly: true }).
+ */
+function openError(error: unknown, dir: string, what: string, fallbackFile: string): unknown {
+  if (error instanceof TypeError || error instanceof RangeError || isNbresumeError(error)) return error;
+  const code = errnoCode(error);
+  const given = (error as { path?: unknown } | null)?.path;
+  const file = typeof given === "string" ? given : fallbackFile;
+  if (code === "EROFS" || code === "EACCES" || code === "EPERM") {
+    return new NbresumeError(CheckpointErrorCode.DIR_NOT_WRITABLE, messages.notWritable(dir, what, file, code), { where: file, cause: error });
+  }
+  if (code === "ENOSPC" || code === "EDQUOT") {
+    return new NbresumeError(CheckpointErrorCode.DISK_FULL, messages.diskFullAtOpen(dir, file), { where: file, cause: error });
+  }
+  const detail = code ?? (error instanceof Error ? error.message : String(error));
+  return new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.openFailed(dir, what, file, detail), { where: file, cause: error });
+}
+
+/** Memory a load may use: what the system has available (or the cgroup allows, if less). */
+function availableMemory(): number {
+  const free = os.freemem();
+  const limit = typeof process.constrainedMemory === "function" ? process.constrainedMemory() : 0;
+  return limit !== undefined && limit > 0 && limit < free ? limit : free;
+}
+
+/** Whether a file's allocated blocks cover far less than its size (mostly holes). */
+function looksSparse(stat: HandleStatLike): boolean {
+  return stat.size >= SPARSE_CHECK_BYTES && stat.blocks !== undefined && stat.blocks * 512 < stat.size / 8;
+}
+
+/** The cause of a load refused before allocating: not damage, so no deep check is needed to say why. */
+class RefusedBeforeAllocating extends Error {
+  constructor(readonly problems: CheckpointProblem[]) {
+    super(summarizeProblems(problems));
+  }
+}
+
+function refused(where: string, problems: CheckpointProblem[]): NbresumeError {
+  return corrupt(where, problems, new RefusedBeforeAllocating(problems));
+}
+
 function corrupt(where: string, problems: CheckpointProblem[], cause?: unknown): NbresumeError {
   return new NbresumeError(CheckpointErrorCode.CORRUPT, messages.corrupt(where, problems), {
     where: problems[0] ? path.join(where, problems[0].file) : where,
@@ -154,6 +213,8 @@ export class CheckpointStoreImpl implements CheckpointStore {
   private readonly outcomes: SaveOutcomes;
   private readonly snapshots = new SnapshotBuffer();
   private writer: BackgroundWriter | undefined;
+  /** What the directory holds, kept across saves for the retention plan (writable stores). */
+  private readonly index: CheckpointIndex;
 
   private constructor(
     readonly dir: string,
@@ -167,6 +228,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     private readonly background: BackgroundSetup,
   ) {
     this.outcomes = new SaveOutcomes(dir, background.maxFailedSaves, background.writer);
+    this.index = new CheckpointIndex(fs, dir, (d) => this.describe(d));
   }
 
   static open(dir: string, options: CheckpointStoreOptions & { readOnly: true }): Promise<CheckpointReader>;
@@ -187,16 +249,28 @@ export class CheckpointStoreImpl implements CheckpointStore {
       if (!stat?.isDirectory()) throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root), { where: root });
       return new CheckpointStoreImpl(root, true, fs, policy, bestMetric, margin, false, undefined, { writer, maxFailedSaves, config: undefined });
     }
-    await fs.mkdir(root, { recursive: true });
-    const lock = await DirectoryLock.acquire(fs, root);
+    try {
+      await fs.mkdir(root, { recursive: true });
+    } catch (error) {
+      throw openError(error, root, "creating", root);
+    }
+    let lock: DirectoryLock;
+    try {
+      lock = await DirectoryLock.acquire(fs, root);
+    } catch (error) {
+      throw openError(error, root, "taking the writer lock in", path.join(root, LOCK_DIR));
+    }
     const autoPrune = options.autoPrune ?? true;
     const config: WriterConfig = { dir: root, keep: options.keep, bestMetric, diskMargin: margin, autoPrune, lockToken: lock.holder.token };
     const store = new CheckpointStoreImpl(root, false, fs, policy, bestMetric, margin, autoPrune, lock, { writer, maxFailedSaves, config });
     try {
       await store.removeTempLeftovers();
+      const { checkpoints } = await store.list();
+      store.index.seed(checkpoints);
+      await store.repairLatest(checkpoints);
     } catch (error) {
-      await lock.release().catch(() => undefined);
-      throw error;
+      await lock.release();
+      throw openError(error, root, "removing leftovers in", root);
     }
     return store;
   }
@@ -283,6 +357,9 @@ export class CheckpointStoreImpl implements CheckpointStore {
         try {
           const saved = await this.backgroundWriter().commit(job);
           this.outcomes.committed(saved);
+          // The writer thread committed and pruned: keep this store's index in step.
+          this.index.committed(saved);
+          for (const name of saved.pruned) this.index.forget(name);
           return saved;
         } catch (error) {
           this.outcomes.backgroundFailed(which, error);
@@ -336,7 +413,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     // A damaged checkpoint of the same step and kind (resolve skipped it, training came back to
     // this step) is replaced by the new one; an intact one is never overwritten.
     let damaged: CheckpointProblem[] | undefined;
-    if (await this.fs.stat(finalDir).then(() => true, () => false)) {
+    if (await this.exists(finalDir)) {
       const check = await verifyCheckpointDir(this.fs, finalDir);
       if (check.problems.length === 0) {
         throw new NbresumeError(CheckpointErrorCode.EXISTS, messages.exists(finalDir, step, kind), { where: finalDir });
@@ -414,7 +491,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
       }
       return saved;
     } catch (error) {
-      if (current === finalDir && (await this.fs.stat(finalDir).then(() => true, () => false))) throw error; // committed: never delete
+      if (current === finalDir && (await this.exists(finalDir))) throw error; // committed: never delete
       await Promise.allSettled(pending.map((p) => p.durable)); // no fsync may still run on a file we remove
       if (aside !== undefined) await this.fs.rename(aside, finalDir).catch(() => undefined); // put the damaged one back
       const cleaned = await this.fs.rm(temp).then(() => true, () => false);
@@ -435,25 +512,27 @@ export class CheckpointStoreImpl implements CheckpointStore {
     } catch (error) {
       warnings.push(messages.latestNotUpdated(name, errnoCode(error) ?? String(error)));
     }
+    const bytes = Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) + serializeManifest(manifest).byteLength;
+    const info: CheckpointInfo = {
+      name, path: finalDir, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch, metrics: manifest.metrics,
+      created: manifest.created, bytes, groups: manifestGroups(manifest), manifest,
+    };
+    this.index.committed(info);
     let pruned: string[] = [];
     if (this.autoPrune) {
-      const result = await this.pruneNow(name);
+      const result = await this.pruneNow(name, "index");
       pruned = result.deleted;
       warnings.push(...result.warnings);
     }
-    const bytes = Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) + serializeManifest(manifest).byteLength;
-    return {
-      name, path: finalDir, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch, metrics: manifest.metrics,
-      created: manifest.created, bytes, groups: manifestGroups(manifest), manifest, verified: true, problems: [], pruned, warnings,
-    };
+    return { ...info, manifest, verified: true, problems: [], pruned, warnings };
   }
 
   prune(options: PruneOptions = {}): Promise<PruneResult> {
     this.assertOpen();
     const dryRun = this.readOnly || options.dryRun === true;
-    if (dryRun) return this.plan(undefined).then((plan) => ({ ...plan, dryRun: true, deleted: [] }));
+    if (dryRun) return this.plan(undefined, "fresh").then((plan) => ({ ...plan, dryRun: true, deleted: [] }));
     return this.exclusive(async () => {
-      const { plan, deleted, warnings } = await this.pruneNow(undefined);
+      const { plan, deleted, warnings } = await this.pruneNow(undefined, "fresh");
       if (warnings.length > 0) {
         throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, warnings.join(" "), { where: this.dir });
       }
@@ -461,15 +540,19 @@ export class CheckpointStoreImpl implements CheckpointStore {
     });
   }
 
-  /** The retention plan; `verified` names a checkpoint known to verify (the one just saved). */
-  private async plan(verified: string | undefined): Promise<RetentionPlan> {
-    const { checkpoints } = await this.list();
+  /**
+   * The retention plan; `verified` names a checkpoint known to verify (the one just saved). The
+   * plan after a save reads the checkpoints from the index (a cost that does not grow with their
+   * number); an explicit prune() and a dry run list afresh.
+   */
+  private async plan(verified: string | undefined, source: "index" | "fresh"): Promise<RetentionPlan> {
+    const checkpoints = source === "index" ? await this.index.current() : (await this.list()).checkpoints;
     const newestVerified = await this.newestVerified(checkpoints, verified);
     const metric = this.bestMetric;
     return planRetention({
       checkpoints: checkpoints.map((c) => ({
         name: c.name, path: c.path, kind: c.kind, step: c.step, epoch: c.epoch, created: c.created,
-        metric: metric && c.manifest ? c.manifest.metrics[metric.name] : undefined,
+        metric: metric && c.manifest ? (ownValue(c.manifest.metrics, metric.name) as number | undefined) : undefined,
       })),
       policy: this.policy,
       bestMetric: metric,
@@ -481,8 +564,11 @@ export class CheckpointStoreImpl implements CheckpointStore {
   private async newestVerified(checkpoints: CheckpointInfo[], known: string | undefined): Promise<string | undefined> {
     for (const c of [...checkpoints].sort(compareNewestFirst)) {
       if (c.name === known) return c.name;
-      if (!c.manifest) continue;
-      if ((await verifyCheckpointDir(this.fs, c.path)).problems.length === 0) return c.name;
+      if (!c.manifest || c.problems?.some((p) => p.kind === "special")) continue;
+      // Each checkpoint is deep-checked once per store, not once per save.
+      const ok = this.index.verifiedState(c.name) ?? (await verifyCheckpointDir(this.fs, c.path)).problems.length === 0;
+      this.index.noteVerified(c.name, ok);
+      if (ok) return c.name;
     }
     return undefined;
   }
@@ -491,11 +577,11 @@ export class CheckpointStoreImpl implements CheckpointStore {
    * Delete what the plan drops. Each checkpoint is first renamed to a temp name (one atomic step
    * out of the listing), so a crash mid-delete leaves a temp dir, never a half-deleted checkpoint.
    */
-  private async pruneNow(verified: string | undefined): Promise<{ plan: RetentionPlan; deleted: string[]; warnings: string[] }> {
+  private async pruneNow(verified: string | undefined, source: "index" | "fresh"): Promise<{ plan: RetentionPlan; deleted: string[]; warnings: string[] }> {
     const warnings: string[] = [];
     let plan: RetentionPlan;
     try {
-      plan = await this.plan(verified);
+      plan = await this.plan(verified, source);
     } catch (error) {
       return { plan: { keep: [], delete: [] }, deleted: [], warnings: [messages.pruneFailed(this.dir, errnoCode(error) ?? String(error))] };
     }
@@ -506,8 +592,10 @@ export class CheckpointStoreImpl implements CheckpointStore {
         await this.fs.rename(c.path, temp);
         doomed.push({ name: c.name, temp });
       } catch (error) {
-        warnings.push(messages.pruneFailed(c.name, errnoCode(error) ?? String(error)));
+        // Already gone (removed by hand): nothing to prune.
+        if (errnoCode(error) !== "ENOENT") warnings.push(messages.pruneFailed(c.name, errnoCode(error) ?? String(error)));
       }
+      this.index.forget(c.name);
     }
     if (doomed.length > 0) {
       await fsyncDir(this.fs, this.dir).catch(() => undefined);
@@ -521,10 +609,27 @@ export class CheckpointStoreImpl implements CheckpointStore {
     let removed = 0;
     for (const name of names) {
       if (!isTempName(name)) continue;
+      // rm never follows a symlink: a `.tmp-…` link to elsewhere is removed, not what it names.
       await this.fs.rm(path.join(this.dir, name));
       removed++;
     }
     if (removed > 0) await fsyncDir(this.fs, this.dir);
+  }
+
+  /**
+   * Point `latest` at the newest committed checkpoint when a crash between a commit and the
+   * pointer's update left it naming an older one (or nothing). Newest by step and by time alike,
+   * so a roll-back's pointer to an older step stays. Best effort: resolution never needs it.
+   */
+  private async repairLatest(checkpoints: readonly CheckpointInfo[]): Promise<void> {
+    const valid = checkpoints.filter((c) => c.manifest !== undefined && (c.problems ?? []).length === 0);
+    const newest = [...valid].sort(compareNewestFirst)[0];
+    if (newest === undefined) return;
+    const pointer = await readLatestPointer(this.fs, this.dir);
+    const named = "name" in pointer ? valid.find((c) => c.name === pointer.name) : undefined;
+    const behind = named === undefined || (compareNewestFirst(newest, named) < 0 && (newest.created ?? "") > (named.created ?? ""));
+    if (!behind) return;
+    await replaceFileAtomically(this.fs, path.join(this.dir, LATEST_FILE), new TextEncoder().encode(`${newest.name}\n`)).catch(() => undefined);
   }
 
   // ── reading ───────────────────────────────────────────────────────────────────────────────
@@ -536,7 +641,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
       const info = await this.describe(path.join(this.dir, name));
       if (!info) return undefined; // removed meanwhile (pruned by the writer)
       if (options.verify) {
-        const check = await this.deepCheck(info.path);
+        const check = await this.deepCheck(info.path, true);
         if (!check) return undefined;
         info.verified = check.problems.length === 0;
         info.problems = check.problems;
@@ -556,22 +661,32 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return { dir: this.dir, checkpoints, totals, total };
   }
 
+  /** Whether `target` exists (a symlink counts, as itself: never followed). */
+  private exists(target: string): Promise<boolean> {
+    return this.fs.lstat(target).then(() => true, () => false);
+  }
+
   /**
    * Verify a checkpoint; undefined if it vanished meanwhile (a writer pruned it while we read),
    * which is not damage.
    */
-  private async deepCheck(dir: string): Promise<DeepCheck | undefined> {
-    const check = await verifyCheckpointDir(this.fs, dir);
-    if (check.problems.length > 0 && !(await this.fs.stat(dir).then(() => true, () => false))) return undefined;
+  private async deepCheck(dir: string, diverged = false): Promise<DeepCheck | undefined> {
+    const check = await verifyCheckpointDir(this.fs, dir, { diverged });
+    if (check.problems.length > 0 && !(await this.exists(dir))) return undefined;
     return check;
   }
 
-  /** What the manifest says about a checkpoint dir (no data read); undefined if the dir is gone. */
+  /**
+   * What the manifest says about a checkpoint dir (no data read); undefined if the dir is gone. A
+   * checkpoint that is a symlink or holds anything but regular files is listed with "special"
+   * problems, its manifest never read.
+   */
   private async describe(dir: string): Promise<CheckpointInfo | undefined> {
-    const bytes = await this.treeBytes(dir);
-    if (bytes === undefined) return undefined;
+    const scan = await scanCheckpointDir(this.fs, dir);
+    if (scan === undefined) return undefined;
     const name = path.basename(dir);
-    const { manifest, problems } = await readManifest(this.fs, dir);
+    const special = scan.problems.length > 0;
+    const { manifest, problems } = special ? { manifest: undefined, problems: scan.problems } : await readManifest(this.fs, dir);
     const parsed = parseCheckpointDirName(name);
     const info: CheckpointInfo = {
       name,
@@ -581,7 +696,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
       epoch: manifest?.epoch,
       metrics: manifest?.metrics ?? {},
       created: manifest?.created,
-      bytes,
+      bytes: scan.bytes,
       groups: manifest ? manifestGroups(manifest) : [],
       manifest,
     };
@@ -597,20 +712,6 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return info;
   }
 
-  /** Total bytes of the files under `target`; undefined if it does not exist. */
-  private async treeBytes(target: string): Promise<number | undefined> {
-    let stat;
-    try {
-      stat = await this.fs.stat(target);
-    } catch {
-      return undefined;
-    }
-    if (!stat.isDirectory()) return stat.size;
-    const names = await this.fs.readdir(target).catch(() => [] as string[]);
-    const sizes = await Promise.all(names.map((name) => this.treeBytes(path.join(target, name))));
-    return sizes.reduce<number>((total, size) => total + (size ?? 0), 0);
-  }
-
   async du(): Promise<DiskUsage> {
     this.assertOpen();
     const { totals, total } = await this.list();
@@ -618,7 +719,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
     for (const name of await this.fs.readdir(this.dir)) {
       if (!isTempName(name)) continue;
       temp.count++;
-      temp.bytes += (await this.treeBytes(path.join(this.dir, name))) ?? 0;
+      temp.bytes += (await scanCheckpointDir(this.fs, path.join(this.dir, name)))?.bytes ?? 0;
       temp.names.push(name);
     }
     return {
@@ -629,15 +730,9 @@ export class CheckpointStoreImpl implements CheckpointStore {
 
   /** The name `latest` holds, validated; throws a message fragment when it is missing or bad. */
   private async readLatest(): Promise<{ name: string }> {
-    let raw: Uint8Array;
-    try {
-      raw = await readSmallFile(this.fs, path.join(this.dir, LATEST_FILE), MAX_LATEST_BYTES);
-    } catch (error) {
-      throw new Error(messages.latestProblem(errnoCode(error) === "ENOENT" ? "is missing" : `is unreadable (${errnoCode(error) ?? String(error)})`));
-    }
-    const name = new TextDecoder().decode(raw).trim();
-    if (!parseCheckpointDirName(name)) throw new Error(messages.latestProblem(`holds ${JSON.stringify(name.slice(0, 80))}, not a checkpoint name`));
-    return { name };
+    const pointer = await readLatestPointer(this.fs, this.dir);
+    if ("problem" in pointer) throw new Error(pointer.problem);
+    return pointer;
   }
 
   async resolve(ref: string): Promise<ResolvedCheckpoint | undefined> {
@@ -659,24 +754,27 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return hit && { ...hit.candidate, manifest: hit.value, ref, verified: true, problems: [], skipped: hit.skipped };
   }
 
-  async resolveAndLoad(ref: string): Promise<LoadedCheckpoint | undefined> {
+  async resolveAndLoad(ref: string, options: LoadOptions = {}): Promise<LoadedCheckpoint | undefined> {
     this.assertOpen();
     const parsed = parseRef(ref, this.dir);
     if (parsed.type === "path") {
-      if (!(await this.fs.stat(parsed.path).then((st) => st.isDirectory(), () => false))) {
+      if (!(await this.exists(parsed.path))) {
         throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(ref, this.dir, `${parsed.path} does not exist`), { where: parsed.path });
       }
-      return this.loadDir(parsed.path);
+      return this.loadDir(parsed.path, options.expect);
     }
-    const hit = await this.firstVerified(ref, parsed, (candidate) => this.tryLoadDir(candidate.path));
+    const hit = await this.firstVerified(ref, parsed, (candidate) => this.tryLoadDir(candidate.path, options.expect));
     return hit && { ...hit.value, skipped: hit.skipped };
   }
 
   /**
    * The first of the ref's candidates that `attempt` accepts, with every candidate it found damaged
    * before it. `attempt` answers undefined for a candidate that vanished meanwhile (a writer pruned
-   * it while we read), which is not damage. Undefined when "auto" has nothing to try; otherwise no
-   * accepted candidate throws CHECKPOINT_CORRUPT (some were damaged) or CHECKPOINT_NOT_FOUND.
+   * it while we read), which is not damage. A candidate the listing found to be, or hold, a symlink
+   * or other special file is skipped without reading it; auto, latest and best pass over a
+   * checkpoint whose metrics are not finite (the run had diverged: resuming it fails again).
+   * Undefined when "auto" has nothing to try; otherwise no accepted candidate throws
+   * CHECKPOINT_CORRUPT (some were damaged) or CHECKPOINT_NOT_FOUND.
    */
   private async firstVerified<T>(
     ref: string,
@@ -696,9 +794,12 @@ export class CheckpointStoreImpl implements CheckpointStore {
         skipped.push(this.pointerSkip((error as Error).message));
       }
     }
+    const passOverDiverged = parsed.type !== "step";
     const order = candidatesFor(parsed, checkpoints, { latest, bestMetric: this.bestMetric });
     for (const candidate of order.candidates) {
-      const outcome = await attempt(candidate);
+      const special = (candidate.problems ?? []).filter((p) => p.kind === "special");
+      const diverged = passOverDiverged ? divergedProblems(candidate.manifest) : [];
+      const outcome = special.length > 0 ? { problems: special } : diverged.length > 0 ? { problems: diverged } : await attempt(candidate);
       if (outcome === undefined) continue;
       if ("value" in outcome) return { candidate, value: outcome.value, skipped };
       skipped.push({ name: candidate.name, path: candidate.path, problem: summarizeProblems(outcome.problems), problems: outcome.problems });
@@ -739,32 +840,34 @@ export class CheckpointStoreImpl implements CheckpointStore {
   async verify(target: CheckpointTarget): Promise<VerifyResult> {
     this.assertOpen();
     const dir = await this.targetDir(target, false);
-    if (!(await this.fs.stat(dir).then((s) => s.isDirectory(), () => false))) {
+    if (!(await this.exists(dir))) {
       throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(String(typeof target === "string" ? target : dir), this.dir, `${dir} does not exist`), { where: dir });
     }
-    const check = await verifyCheckpointDir(this.fs, dir);
+    const check = await verifyCheckpointDir(this.fs, dir, { diverged: true });
     return { name: path.basename(dir), path: dir, ok: check.problems.length === 0, problems: check.problems, bytes: check.bytes };
   }
 
-  async load(target: CheckpointTarget): Promise<LoadedCheckpoint> {
+  async load(target: CheckpointTarget, options: LoadOptions = {}): Promise<LoadedCheckpoint> {
     this.assertOpen();
     if (typeof target === "string" && parseRef(target, this.dir).type !== "path") {
-      const loaded = await this.resolveAndLoad(target);
+      const loaded = await this.resolveAndLoad(target, options);
       if (!loaded) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(target, this.dir, messages.noCheckpoints()), { where: this.dir });
       return loaded;
     }
-    return this.loadDir(await this.targetDir(target, false));
+    return this.loadDir(await this.targetDir(target, false), options.expect);
   }
 
   /**
    * A candidate loaded, or everything wrong with it as verify() reports it; undefined if it vanished.
    * The load's own hashing is the verification: a good checkpoint is read once.
    */
-  private async tryLoadDir(dir: string): Promise<{ value: LoadedCheckpoint } | { problems: CheckpointProblem[] } | undefined> {
+  private async tryLoadDir(dir: string, expect: ExpectedTensors | undefined): Promise<{ value: LoadedCheckpoint } | { problems: CheckpointProblem[] } | undefined> {
     try {
-      return { value: await this.loadDir(dir) };
+      return { value: await this.loadDir(dir, expect) };
     } catch (error) {
       if (!isNbresumeError(error, CheckpointErrorCode.CORRUPT)) throw error;
+      // Refused for what the caller expects or the memory it would take: the files may be intact.
+      if (error.cause instanceof RefusedBeforeAllocating) return { problems: error.cause.problems };
       // Damaged: the full report (every bad file, not only the first one the load met).
       const check = await this.deepCheck(dir);
       if (!check) return undefined;
@@ -773,11 +876,14 @@ export class CheckpointStoreImpl implements CheckpointStore {
   }
 
   /** Read tensors + state of the checkpoint in `dir`, hashing every byte; CHECKPOINT_CORRUPT on any mismatch. */
-  private async loadDir(dir: string): Promise<LoadedCheckpoint> {
+  private async loadDir(dir: string, expect?: ExpectedTensors): Promise<LoadedCheckpoint> {
+    const scan = await scanCheckpointDir(this.fs, dir);
+    if (scan !== undefined && scan.problems.length > 0) throw corrupt(dir, scan.problems);
     const { manifest, problems } = await readManifest(this.fs, dir);
     if (!manifest || problems.length > 0) throw corrupt(dir, problems);
     const { state, problems: stateProblems } = await this.readState(dir, manifest);
     if (!state) throw corrupt(dir, stateProblems);
+    this.checkLoadable(dir, manifest);
     const tensors: Record<string, TensorGroup> = {};
     const metadata: Record<string, Record<string, string>> = {};
     let buffer: Uint8Array | undefined;
@@ -790,9 +896,10 @@ export class CheckpointStoreImpl implements CheckpointStore {
         if (problem) throw corrupt(dir, [problem]);
         continue;
       }
-      const file = await this.readGroup(dir, fileName, entry);
-      tensors[group] = file.tensors;
-      metadata[group] = { ...file.metadata };
+      const expected = expect !== undefined && Object.prototype.hasOwnProperty.call(expect, group) ? expect[group] : undefined;
+      const file = await this.readGroup(dir, fileName, entry, expected);
+      setOwn(tensors, group, file.tensors);
+      setOwn(metadata, group, { ...file.metadata });
     }
     return {
       name: path.basename(dir), path: dir, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch,
@@ -800,18 +907,41 @@ export class CheckpointStoreImpl implements CheckpointStore {
     };
   }
 
+  /** Refuses, before anything is allocated, a checkpoint whose tensors would not fit in memory. */
+  private checkLoadable(dir: string, manifest: Manifest): void {
+    let needed = 0;
+    let largest: string = STATE_FILE;
+    let largestBytes = -1;
+    for (const [name, entry] of Object.entries(manifest.files)) {
+      if (name === STATE_FILE) continue;
+      needed += entry.bytes;
+      if (entry.bytes > largestBytes) [largest, largestBytes] = [name, entry.bytes];
+    }
+    const available = availableMemory();
+    if (needed > available) {
+      throw refused(dir, [{ file: largest, kind: "unreadable", message: messages.tooLargeToLoad(largest, needed, available) }]);
+    }
+  }
+
   /** Read one safetensors file, hashing every byte as the reader pulls it. */
-  private async readGroup(dir: string, fileName: string, entry: ManifestFileEntry): Promise<{ tensors: TensorGroup; metadata: Readonly<Record<string, string>> }> {
+  private async readGroup(
+    dir: string, fileName: string, entry: ManifestFileEntry, expected: ExpectedTensors[string] | undefined,
+  ): Promise<{ tensors: TensorGroup; metadata: Readonly<Record<string, string>> }> {
     const file = path.join(dir, fileName);
-    let handle;
+    let handle: FileHandleLike;
+    let stat: HandleStatLike;
     try {
-      handle = await this.fs.open(file, fsConstants.O_RDONLY);
+      ({ handle, stat } = await openRegularFile(this.fs, file));
     } catch (error) {
-      const missing = errnoCode(error) === "ENOENT";
-      throw corrupt(dir, [{ file: fileName, kind: missing ? "missing" : "unreadable", message: missing ? messages.fileMissing(fileName) : messages.fileUnreadable(fileName, errnoCode(error) ?? String(error)) }], error);
+      const code = errnoCode(error);
+      const problem: CheckpointProblem =
+        code === "ENOENT" ? { file: fileName, kind: "missing", message: messages.fileMissing(fileName) }
+        : error instanceof NotRegularFileError ? { file: fileName, kind: "special", message: messages.fileSpecial(fileName, error.kind) }
+        : { file: fileName, kind: "unreadable", message: messages.fileUnreadable(fileName, code ?? String(error)) };
+      throw corrupt(dir, [problem], error);
     }
     try {
-      const { size } = await handle.stat();
+      const { size } = stat;
       if (size !== entry.bytes) {
         throw corrupt(dir, [{ file: fileName, kind: "size", message: messages.fileSize(fileName, entry.bytes, size), expected: entry.bytes, actual: size }]);
       }
@@ -825,6 +955,17 @@ export class CheckpointStoreImpl implements CheckpointStore {
           observe: (chunk: Uint8Array) => {
             hash.update(chunk);
             seen += chunk.byteLength;
+          },
+          beforeAllocate: async (header) => {
+            const mismatch = expected === undefined ? undefined : tensorMismatch(expected, header.entries);
+            if (mismatch !== undefined) {
+              throw refused(dir, [{ file: fileName, kind: "mismatch", message: messages.unexpectedTensors(fileName, mismatch) }]);
+            }
+            // Mostly holes: prove the bytes are the ones written before allocating what the header asks for.
+            if (looksSparse(stat)) {
+              const problem = await checkDataFile(this.fs, file, fileName, entry, new Uint8Array(READ_CHUNK));
+              if (problem) throw corrupt(dir, [problem]);
+            }
           },
         });
       } catch (error) {
@@ -850,8 +991,12 @@ export class CheckpointStoreImpl implements CheckpointStore {
     try {
       raw = await readSmallFile(this.fs, path.join(dir, STATE_FILE), MAX_STATE_BYTES);
     } catch (error) {
-      const missing = errnoCode(error) === "ENOENT";
-      return { state: undefined, problems: [{ file: STATE_FILE, kind: missing ? "missing" : "unreadable", message: missing ? messages.fileMissing(STATE_FILE) : messages.fileUnreadable(STATE_FILE, errnoCode(error) ?? String(error)) }] };
+      const code = errnoCode(error);
+      const problem: CheckpointProblem =
+        code === "ENOENT" ? { file: STATE_FILE, kind: "missing", message: messages.fileMissing(STATE_FILE) }
+        : error instanceof NotRegularFileError ? { file: STATE_FILE, kind: "special", message: messages.fileSpecial(STATE_FILE, error.kind) }
+        : { file: STATE_FILE, kind: "unreadable", message: messages.fileUnreadable(STATE_FILE, code ?? String(error)) };
+      return { state: undefined, problems: [problem] };
     }
     if (raw.byteLength !== entry.bytes) {
       return { state: undefined, problems: [{ file: STATE_FILE, kind: "size", message: messages.fileSize(STATE_FILE, entry.bytes, raw.byteLength), expected: entry.bytes, actual: raw.byteLength }] };
@@ -873,6 +1018,8 @@ export class CheckpointStoreImpl implements CheckpointStore {
   /** state.json of a target, verified against its manifest (data files are not read). */
   private async stateOf(target: CheckpointTarget): Promise<{ dir: string; manifest: Manifest; state: CheckpointState }> {
     const dir = await this.targetDir(target, true);
+    const scan = await scanCheckpointDir(this.fs, dir);
+    if (scan !== undefined && scan.problems.length > 0) throw corrupt(dir, scan.problems);
     const { manifest, problems } = await readManifest(this.fs, dir);
     if (!manifest || problems.length > 0) throw corrupt(dir, problems);
     const { state, problems: stateProblems } = await this.readState(dir, manifest);
@@ -883,16 +1030,16 @@ export class CheckpointStoreImpl implements CheckpointStore {
   async diffConfig(target: CheckpointTarget, config: unknown): Promise<ConfigDiff> {
     this.assertOpen();
     const { state } = await this.stateOf(target);
-    return diffConfigs(state.config, config);
+    return diffConfigs(ownValue(state, "config"), config);
   }
 
   async resumeCommand(target: CheckpointTarget): Promise<ResumeInfo> {
     this.assertOpen();
     const { dir, manifest, state } = await this.stateOf(target);
-    const raw = state.command;
+    const raw = ownValue(state, "command");
     const argv = Array.isArray(raw) && raw.every((a) => typeof a === "string") ? (raw as string[]) : undefined;
     const command = argv ? quoteCommand(argv) : typeof raw === "string" ? raw : undefined;
-    return { checkpoint: dir, step: manifest.step, argv, command, config: state.config };
+    return { checkpoint: dir, step: manifest.step, argv, command, config: ownValue(state, "config") };
   }
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────

@@ -5,17 +5,31 @@
  *
  * Durability rules we follow (POSIX/Linux): data is durable after fsync of the file; a new name
  * (create, rename, unlink) is durable after fsync of the directory that holds it.
+ *
+ * A run directory is untrusted too: anything in it may be a symlink (to `/`, to `/etc/passwd`, to
+ * a user's files), a FIFO (open(2) of one for reading blocks until a writer comes, forever), a
+ * device or a huge sparse file. So files are read through openRegularFile(): O_NOFOLLOW (a symlink
+ * fails with ELOOP instead of being followed), O_NONBLOCK (a FIFO opens at once instead of
+ * blocking) and an fstat of what was opened, which must be a regular file before a byte is read.
  */
 import { constants as fsConstants, promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
+
+/** What fstat of an open file tells the store. */
+export interface HandleStatLike {
+  size: number;
+  isFile(): boolean;
+  /** 512-byte blocks allocated: far fewer than the size says means a sparse file (mostly holes). */
+  blocks?: number;
+}
 
 /** The subset of fs/promises' FileHandle the store uses. */
 export interface FileHandleLike {
   write(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesWritten: number }>;
   read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
   sync(): Promise<void>;
-  stat(): Promise<{ size: number }>;
+  stat(): Promise<HandleStatLike>;
   close(): Promise<void>;
 }
 
@@ -23,6 +37,8 @@ export interface StatLike {
   size: number;
   isDirectory(): boolean;
   isFile(): boolean;
+  isSymbolicLink(): boolean;
+  isFIFO(): boolean;
   mtimeMs: number;
 }
 
@@ -46,6 +62,8 @@ export interface DurableFs {
   readdir(dir: string): Promise<string[]>;
   readFile(file: string): Promise<Uint8Array>;
   stat(target: string): Promise<StatLike>;
+  /** As stat, but of a symlink itself (never follows it). */
+  lstat(target: string): Promise<StatLike>;
   statfs(target: string): Promise<StatFsLike>;
 }
 
@@ -61,6 +79,7 @@ export const nodeFs: DurableFs = {
   readdir: (dir) => fsp.readdir(dir),
   readFile: (file) => fsp.readFile(file),
   stat: (target) => fsp.stat(target),
+  lstat: (target) => fsp.lstat(target),
   statfs: (target) => fsp.statfs(target),
 };
 
@@ -120,11 +139,65 @@ export async function replaceFileAtomically(fs: DurableFs, file: string, bytes: 
   await fsyncDir(fs, dir);
 }
 
-/** Read a whole small file, refusing one larger than `maxBytes` before reading it. */
-export async function readSmallFile(fs: DurableFs, file: string, maxBytes: number): Promise<Uint8Array> {
-  const handle = await fs.open(file, fsConstants.O_RDONLY);
+/** Flags for reading a file that may be anything: never follow a symlink, never block on a FIFO. */
+export const READ_UNTRUSTED = fsConstants.O_RDONLY | fsConstants.O_NOFOLLOW | fsConstants.O_NONBLOCK;
+
+/** What a path is when it is not what we expected, in words ("a symbolic link", "a FIFO", …). */
+export type SpecialKind = "a symbolic link" | "a FIFO" | "a directory" | "a socket or device";
+
+export function kindOf(stat: StatLike): SpecialKind | undefined {
+  if (stat.isFile()) return undefined;
+  if (stat.isSymbolicLink()) return "a symbolic link";
+  if (stat.isFIFO()) return "a FIFO";
+  if (stat.isDirectory()) return "a directory";
+  return "a socket or device";
+}
+
+/** Raised instead of opening or reading something that is not a regular file; callers word it. */
+export class NotRegularFileError extends Error {
+  override readonly name = "NotRegularFileError";
+  readonly code = "ENOTREG";
+  constructor(readonly file: string, readonly kind: SpecialKind) {
+    super(`${file} is ${kind}, not a regular file`);
+  }
+}
+
+/**
+ * Open `file` for reading only if it is a regular file (see the top of this file). Throws
+ * NotRegularFileError for a symlink, FIFO, directory, socket or device, ENOENT when it is missing.
+ */
+export async function openRegularFile(fs: DurableFs, file: string): Promise<{ handle: FileHandleLike; stat: HandleStatLike }> {
+  let handle: FileHandleLike;
   try {
-    const { size } = await handle.stat();
+    handle = await fs.open(file, READ_UNTRUSTED);
+  } catch (error) {
+    const code = errnoCode(error);
+    // O_NOFOLLOW on a symlink: ELOOP. EISDIR/ENXIO: a directory, a socket.
+    if (code === "ELOOP") throw new NotRegularFileError(file, "a symbolic link");
+    if (code === "EISDIR") throw new NotRegularFileError(file, "a directory");
+    if (code === "ENXIO" || code === "ENODEV" || code === "EOPNOTSUPP") throw new NotRegularFileError(file, "a socket or device");
+    throw error;
+  }
+  let stat: HandleStatLike;
+  try {
+    stat = await handle.stat();
+  } catch (error) {
+    await handle.close().catch(() => undefined);
+    throw error;
+  }
+  if (!stat.isFile()) {
+    await handle.close().catch(() => undefined);
+    const kind = await fs.lstat(file).then((s) => kindOf(s) ?? "a socket or device", () => "a socket or device" as const);
+    throw new NotRegularFileError(file, kind);
+  }
+  return { handle, stat };
+}
+
+/** Read a whole small regular file, refusing one larger than `maxBytes` before reading it. */
+export async function readSmallFile(fs: DurableFs, file: string, maxBytes: number): Promise<Uint8Array> {
+  const { handle, stat } = await openRegularFile(fs, file);
+  try {
+    const { size } = stat;
     if (size > maxBytes) throw new FileTooLargeError(file, size, maxBytes);
     const bytes = new Uint8Array(size);
     let done = 0;

@@ -16,13 +16,21 @@
  * so a slow process cannot delete a lock someone else just took. Only the holder removes older
  * generations. Stale = same hostname and the pid is gone (kill(pid, 0) → ESRCH), a zombie, or a
  * different process now (Linux start time differs): we cannot judge pids on other hosts.
+ *
+ * Release must work on a full disk (a notebook otherwise stays locked until the kernel restarts):
+ * when the "released" record cannot be written, the holder removes its own generation file instead
+ * (unlink needs no space; the lock then reads as never taken), and if even that fails, the release
+ * is recorded in this process's memory so a new open here takes the lock over.
+ *
+ * `.lock` must be a real directory: one that is a symlink elsewhere is refused, never written
+ * through, and nothing in it is removed.
  */
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { NbresumeError } from "../errors.js";
-import { type DurableFs, errnoCode, fsyncDir, readSmallFile, writeNewFileDurably } from "./durable-fs.js";
+import { type DurableFs, errnoCode, fsyncDir, kindOf, readSmallFile, writeNewFileDurably } from "./durable-fs.js";
 import { CheckpointErrorCode, messages } from "./messages.js";
 import { LOCK_DIR } from "./naming.js";
 
@@ -54,6 +62,29 @@ const MAX_ATTEMPTS = 50;
 
 function lockDir(dir: string): string {
   return path.join(dir, LOCK_DIR);
+}
+
+/** Tokens of locks this process released without a record on disk (see the top of this file). */
+function releasedInMemory(): Set<string> {
+  const key = Symbol.for("nbresume.checkpoint.releasedLockTokens");
+  const holder = globalThis as { [k: symbol]: Set<string> | undefined };
+  return (holder[key] ??= new Set<string>());
+}
+
+/** Throws CHECKPOINT_LOCK_UNREADABLE when `.lock` exists but is not a real directory. */
+async function assertLockDirIsDirectory(fsx: DurableFs, dir: string): Promise<boolean> {
+  let stat;
+  try {
+    stat = await fsx.lstat(lockDir(dir));
+  } catch (error) {
+    if (errnoCode(error) === "ENOENT") return false;
+    throw error;
+  }
+  if (!stat.isDirectory()) {
+    const kind = kindOf(stat) ?? "a regular file";
+    throw new NbresumeError(CheckpointErrorCode.LOCK_UNREADABLE, messages.lockNotDirectory(lockDir(dir), kind), { where: lockDir(dir) });
+  }
+  return true;
 }
 
 /** Linux start time of a process (field 22 of /proc/<pid>/stat), and whether it is a zombie. */
@@ -125,6 +156,7 @@ function parseHolder(bytes: Uint8Array, file: string): LockHolder {
 }
 
 async function generations(fsx: DurableFs, dir: string): Promise<number[]> {
+  if (!(await assertLockDirIsDirectory(fsx, dir))) return [];
   let names: string[];
   try {
     names = await fsx.readdir(lockDir(dir));
@@ -158,7 +190,8 @@ export async function readLockState(fsx: DurableFs, dir: string): Promise<LockSt
       throw error;
     }
     const holder = parseHolder(bytes, file);
-    const status = holder.released ? "released" : isHolderAlive(holder) ? "held" : "stale";
+    const mineReleased = holder.pid === process.pid && holder.hostname === os.hostname() && releasedInMemory().has(holder.token);
+    const status = holder.released ? "released" : mineReleased || !isHolderAlive(holder) ? "stale" : "held";
     return { file, holder, status };
   }
   throw new NbresumeError(CheckpointErrorCode.LOCKED, messages.lockContended(dir), { where: dir });
@@ -167,8 +200,8 @@ export async function readLockState(fsx: DurableFs, dir: string): Promise<LockSt
 /** Create lock file `gen` with `holder` if it does not exist; false if it does. */
 async function createGeneration(fsx: DurableFs, dir: string, gen: number, holder: LockHolder): Promise<boolean> {
   const temp = path.join(lockDir(dir), `.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  await writeNewFileDurably(fsx, temp, new TextEncoder().encode(`${JSON.stringify(holder)}\n`));
   try {
+    await writeNewFileDurably(fsx, temp, new TextEncoder().encode(`${JSON.stringify(holder)}\n`));
     await fsx.link(temp, genFile(dir, gen));
     return true;
   } catch (error) {
@@ -209,10 +242,13 @@ export class DirectoryLock {
    * naming the holder when a live process (this one included) has it.
    */
   static async acquire(fsx: DurableFs, dir: string): Promise<DirectoryLock> {
-    try {
-      await fsx.mkdir(lockDir(dir));
-    } catch (error) {
-      if (errnoCode(error) !== "EEXIST") throw error;
+    if (!(await assertLockDirIsDirectory(fsx, dir))) {
+      try {
+        await fsx.mkdir(lockDir(dir));
+      } catch (error) {
+        if (errnoCode(error) !== "EEXIST") throw error;
+        await assertLockDirIsDirectory(fsx, dir); // created meanwhile: by whom, as what?
+      }
     }
     const me = describeSelf(randomBytes(8).toString("hex"));
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
@@ -258,14 +294,31 @@ export class DirectoryLock {
     await assertLockCurrent(this.fsx, this.dir, this.holder.token);
   }
 
-  async release(): Promise<void> {
-    if (this.released) return;
+  /**
+   * Release the lock; never throws (see the top of this file for what happens on a full disk).
+   * Returns how: "recorded" (a released record), "removed" (our file removed), or "memory".
+   */
+  async release(): Promise<"recorded" | "removed" | "memory" | "already"> {
+    if (this.released) return "already";
     this.released = true;
     process.removeListener("exit", this.onExit);
     const record: LockHolder = { ...this.holder, released: true };
-    // If n+1 exists, someone took the lock from us; leave theirs alone.
-    if (await createGeneration(this.fsx, this.dir, this.generation + 1, record)) {
-      await this.fsx.unlink(genFile(this.dir, this.generation)).catch(() => undefined);
+    try {
+      // If n+1 exists, someone took the lock from us; leave theirs alone.
+      if (await createGeneration(this.fsx, this.dir, this.generation + 1, record)) {
+        await this.fsx.unlink(genFile(this.dir, this.generation)).catch(() => undefined);
+      }
+      return "recorded";
+    } catch {
+      // No room for the record (or the directory went read-only): remove our own file instead.
+    }
+    try {
+      await this.fsx.unlink(genFile(this.dir, this.generation));
+      await fsyncDir(this.fsx, lockDir(this.dir)).catch(() => undefined);
+      return "removed";
+    } catch {
+      releasedInMemory().add(this.holder.token);
+      return "memory";
     }
   }
 
@@ -279,7 +332,12 @@ export class DirectoryLock {
       fs.linkSync(temp, genFile(this.dir, this.generation + 1));
       fs.unlinkSync(genFile(this.dir, this.generation));
     } catch {
-      // Best effort: a lock whose process is gone is stale anyway.
+      // A full disk: remove our own file (needs no space). Otherwise a lock whose process is gone is stale anyway.
+      try {
+        fs.unlinkSync(genFile(this.dir, this.generation));
+      } catch {
+        // best effort
+      }
     } finally {
       try {
         fs.unlinkSync(temp);

@@ -8,8 +8,10 @@
  */
 import { NbresumeError } from "../errors.js";
 import { hashBytes, isHashString } from "./hash.js";
+import { MAX_JSON_DEPTH, jsonDepth } from "./json-depth.js";
 import { CheckpointErrorCode, invalidContent, messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupOfFile, isCheckpointKind } from "./naming.js";
+import { setOwn } from "./safetensors/own-record.js";
 import type { CheckpointKind, Metrics } from "./store.js";
 
 export const FORMAT_VERSION = 1;
@@ -62,7 +64,7 @@ function invalid(file: string, detail: string, cause?: unknown): NbresumeError {
   });
 }
 
-/** Decode strict UTF-8 and parse JSON; the error names `file`. */
+/** Decode strict UTF-8 and parse JSON nested at most MAX_JSON_DEPTH deep; the error names `file`. */
 export function parseJsonFile(bytes: Uint8Array, file: string): unknown {
   let text: string;
   try {
@@ -70,6 +72,7 @@ export function parseJsonFile(bytes: Uint8Array, file: string): unknown {
   } catch (error) {
     throw invalid(file, invalidContent.notUtf8(), error);
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw invalid(file, invalidContent.tooDeep(MAX_JSON_DEPTH));
   try {
     return JSON.parse(text);
   } catch (error) {
@@ -81,6 +84,14 @@ export function isPlainObject(value: unknown): value is Record<string, unknown> 
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/**
+ * A property of parsed JSON only if the JSON itself has it: `state.toString` must not be
+ * Object.prototype's function, nor `"constructor" in config` true for every object.
+ */
+export function ownValue(record: Readonly<Record<string, unknown>>, key: string): unknown {
+  return Object.prototype.hasOwnProperty.call(record, key) ? record[key] : undefined;
+}
+
 function isNonNegativeSafeInteger(value: unknown): value is number {
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0;
 }
@@ -90,8 +101,9 @@ export function parseMetrics(value: unknown, file: string): Metrics {
   if (!isPlainObject(value)) throw invalid(file, invalidContent.metricsNotObject());
   const metrics: Metrics = {};
   for (const [name, v] of Object.entries(value)) {
-    if (v === null) metrics[name] = Number.NaN;
-    else if (typeof v === "number") metrics[name] = v;
+    // Defined, not assigned: a metric named "__proto__" is an entry like any other.
+    if (v === null) setOwn(metrics, name, Number.NaN);
+    else if (typeof v === "number") setOwn(metrics, name, v);
     else throw invalid(file, invalidContent.badMetric(name, v));
   }
   return metrics;
@@ -109,7 +121,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     if (!MANIFEST_KEYS.includes(key)) throw invalid(file, invalidContent.unknownField(key));
   }
   for (const key of MANIFEST_KEYS) {
-    if (!(key in value)) throw invalid(file, invalidContent.missingField(key));
+    if (!Object.prototype.hasOwnProperty.call(value, key)) throw invalid(file, invalidContent.missingField(key));
   }
   const v = value as Record<(typeof MANIFEST_KEYS)[number], unknown>;
   if (v.format !== FORMAT_VERSION) {
@@ -136,7 +148,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
     }
     files[name] = { bytes: entry.bytes, hash: entry.hash };
   }
-  if (!(STATE_FILE in files)) throw invalid(file, invalidContent.noStateFile());
+  if (!Object.prototype.hasOwnProperty.call(files, STATE_FILE)) throw invalid(file, invalidContent.noStateFile());
   if (typeof v.checksum !== "string" || !isHashString(v.checksum)) throw invalid(file, invalidContent.badChecksumField());
 
   const manifest: Manifest = {

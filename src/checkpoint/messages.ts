@@ -23,6 +23,8 @@ export const CheckpointErrorCode = {
   CORRUPT: "CHECKPOINT_CORRUPT",
   /** The directory to open read-only does not exist. */
   DIR_MISSING: "CHECKPOINT_DIR_MISSING",
+  /** The directory cannot be written (read-only mount, immutable, no permission): open it read-only. */
+  DIR_NOT_WRITABLE: "CHECKPOINT_DIR_NOT_WRITABLE",
   /** The store was closed. */
   CLOSED: "CHECKPOINT_STORE_CLOSED",
   /** The operation needs a writable store. */
@@ -70,6 +72,12 @@ export const messages = {
       `Checkpoint directory ${dir} is locked by another writer: ${holderText(holder)}. ` +
       `Only one process may write checkpoints to a directory: stop that process or use another directory. ` +
       `If it already ended on another host, delete ${dir}/.lock by hand.`
+    );
+  },
+  lockNotDirectory(lock: string, kind: string): string {
+    return (
+      `The checkpoint lock ${lock} is ${kind}, not a directory, so nbresume will not write lock records ` +
+      `there or remove anything in it. If no process is writing to this directory, remove it (rm ${lock}) and open again.`
     );
   },
   lockUnreadable(file: string, detail: string): string {
@@ -150,6 +158,23 @@ export const messages = {
   pruneFailed(name: string, detail: string): string {
     return `Pruning ${name} failed (${detail}); it stays until the next prune.`;
   },
+  notWritable(dir: string, what: string, file: string, code: string): string {
+    return (
+      `Checkpoint directory ${dir} cannot be written: ${what} ${file} failed with ${code}` +
+      `${code === "EROFS" ? " (a read-only filesystem)" : code === "EPERM" || code === "EACCES" ? " (no permission, or the directory is immutable)" : ""}. ` +
+      `Open it with { readOnly: true } to list, verify and load its checkpoints (nothing can be saved then), ` +
+      `or copy the run to a writable place and resume there.`
+    );
+  },
+  diskFullAtOpen(dir: string, file: string): string {
+    return (
+      `Checkpoint directory ${dir} cannot be opened for writing: the disk is full (ENOSPC creating ${file} to take the writer lock). ` +
+      `Free space or prune old checkpoints (nbresume prune ${dir} --yes once there is room), or open it with { readOnly: true } to only read.`
+    );
+  },
+  openFailed(dir: string, what: string, file: string, detail: string): string {
+    return `Checkpoint directory ${dir} cannot be opened for writing: ${what} ${file} failed (${detail}). Check the directory, or open it with { readOnly: true } to only read.`;
+  },
   dirMissing(dir: string): string {
     return `Checkpoint directory ${dir} does not exist.`;
   },
@@ -194,6 +219,13 @@ export const messages = {
   latestProblem(detail: string): string {
     return `the latest pointer ${detail}`;
   },
+  latestNotName(text: string | undefined, bytes: number): string {
+    // Only short printable text is echoed: the pointer is untrusted, and its bytes are nobody's business.
+    return text === undefined ? `holds ${bytes} bytes that are not a checkpoint name` : `holds ${JSON.stringify(text)}, not a checkpoint name`;
+  },
+  latestSpecial(kind: string): string {
+    return `is ${kind}, not a regular file (never followed or opened)`;
+  },
 
   // Problems found while verifying one checkpoint (each names its file).
   fileMissing(file: string): string {
@@ -210,6 +242,30 @@ export const messages = {
   },
   fileInvalid(file: string, detail: string): string {
     return `${file}: ${detail}`;
+  },
+  fileSpecial(file: string, kind: string): string {
+    return `${file}: ${kind}, not a regular file (never followed or opened)`;
+  },
+  checkpointSpecial(name: string, kind: string): string {
+    return `${name}: ${kind}, not a checkpoint directory (never followed out of the run directory)`;
+  },
+  holdsSpecial(entry: string, kind: string): string {
+    return `${entry}: ${kind} inside the checkpoint (never followed; a checkpoint holds only regular files)`;
+  },
+  tooManyEntries(limit: number): string {
+    return `the checkpoint holds more than ${limit} entries (not sized or read further; not a checkpoint nbresume wrote)`;
+  },
+  tooLargeToLoad(file: string, needed: number, available: number): string {
+    return `${file}: loading the checkpoint needs ${mib(needed)} of memory, only ${mib(available)} is available (refused before allocating)`;
+  },
+  unexpectedTensors(file: string, detail: string): string {
+    return `${file}: ${detail} (refused before allocating)`;
+  },
+  diverged(metrics: readonly string[]): string {
+    return (
+      `${metrics.join(", ")} ${metrics.length === 1 ? "is" : "are"} not finite: training had diverged when this checkpoint was saved ` +
+      `(auto, latest and best resolution pass over it; name it, e.g. step:N, to use it anyway)`
+    );
   },
   stateMismatch(field: string, inState: unknown, inManifest: unknown): string {
     return `state.json: ${field} is ${JSON.stringify(inState)} but the manifest says ${JSON.stringify(inManifest)}`;
@@ -228,6 +284,7 @@ export function summarizeProblems(problems: readonly CheckpointProblem[]): strin
 export const invalidContent = {
   notUtf8: () => "not valid UTF-8",
   notJson: (detail: string) => `not valid JSON (${detail})`,
+  tooDeep: (limit: number) => `nested more than ${limit} levels deep (not a file nbresume writes)`,
   notObject: () => "not a JSON object",
   tooLarge: (bytes: number, limit: number) => `${bytes} bytes, over the ${limit} limit`,
   unknownField: (key: string) => `unknown field "${key}"`,
@@ -273,6 +330,7 @@ export const badArgument = {
     `save: state.${key} is ${JSON.stringify(inState)} but the checkpoint's ${key} is ${JSON.stringify(actual)}; ` +
     `the store writes ${reserved.join(", ")} itself — drop them from state or make them agree.`,
   stateNotJson: (detail: string) => `save: state is not JSON-serializable (${detail}); store bigints as strings.`,
+  stateTooDeep: (limit: number) => `save: state nests more than ${limit} levels deep; a checkpoint's state.json is refused past that depth when read, so flatten it.`,
   ref: (ref: unknown) => `checkpoint ref must be a non-empty string, got ${JSON.stringify(ref)}.`,
   stepRef: (ref: string) => `"${ref}" is not a step ref: write step:N with N an integer ≥ 0.`,
   target: () => "expected a checkpoint ref string or a CheckpointInfo with a path.",

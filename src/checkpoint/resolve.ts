@@ -11,6 +11,7 @@
  *   a path         that directory (or a checkpoint name inside the store), nothing else
  */
 import * as path from "node:path";
+import { ownValue } from "./manifest.js";
 import { compareNewestFirst, rankByMetric } from "./retention.js";
 import { badArgument, messages } from "./messages.js";
 import { parseCheckpointDirName } from "./naming.js";
@@ -50,7 +51,7 @@ export interface CandidateOrder {
 }
 
 function bestMetricValue(c: CheckpointInfo, metric: BestMetric): number | undefined {
-  return c.manifest ? c.manifest.metrics[metric.name] : undefined;
+  return c.manifest ? (ownValue(c.manifest.metrics, metric.name) as number | undefined) : undefined;
 }
 
 /**

@@ -4,7 +4,8 @@
  * is still validated (untrusted input) and must agree with the manifest.
  */
 import { NbresumeError } from "../errors.js";
-import { FORMAT_VERSION, type Manifest, isPlainObject, parseJsonFile, parseMetrics } from "./manifest.js";
+import { MAX_JSON_DEPTH, jsonDepth } from "./json-depth.js";
+import { FORMAT_VERSION, type Manifest, isPlainObject, ownValue, parseJsonFile, parseMetrics } from "./manifest.js";
 import { CheckpointErrorCode, badArgument, invalidContent, messages } from "./messages.js";
 import { STATE_FILE, isCheckpointKind } from "./naming.js";
 import type { CheckpointKind, CheckpointProblem, CheckpointState, Metrics } from "./store.js";
@@ -38,7 +39,7 @@ export function serializeState(header: StateHeader, callerState: object | undefi
   };
   const caller = (callerState ?? {}) as Record<string, unknown>;
   for (const key of RESERVED_STATE_KEYS) {
-    if (key in caller && !sameJson(caller[key], ours[key])) {
+    if (Object.prototype.hasOwnProperty.call(caller, key) && !sameJson(caller[key], ours[key])) {
       throw new TypeError(badArgument.stateConflict(key, caller[key], ours[key], RESERVED_STATE_KEYS));
     }
   }
@@ -48,6 +49,8 @@ export function serializeState(header: StateHeader, callerState: object | undefi
   } catch (error) {
     throw new TypeError(badArgument.stateNotJson((error as Error).message), { cause: error });
   }
+  // Never write a state this store would refuse to read back (parseJsonFile bounds the depth).
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new TypeError(badArgument.stateTooDeep(MAX_JSON_DEPTH));
   return new TextEncoder().encode(`${text}\n`);
 }
 
@@ -60,15 +63,17 @@ export function parseState(bytes: Uint8Array): CheckpointState {
   if (bytes.byteLength > MAX_STATE_BYTES) throw invalid(invalidContent.tooLarge(bytes.byteLength, MAX_STATE_BYTES));
   const value = parseJsonFile(bytes, STATE_FILE);
   if (!isPlainObject(value)) throw invalid(invalidContent.notObject());
-  if (value.format !== FORMAT_VERSION) throw invalid(invalidContent.wrongStateFormat(value.format, FORMAT_VERSION));
-  if (typeof value.nbresume !== "string") throw invalid(invalidContent.notVersion());
-  if (!isCheckpointKind(value.kind)) throw invalid(invalidContent.badKind(value.kind));
+  const format = ownValue(value, "format");
+  if (format !== FORMAT_VERSION) throw invalid(invalidContent.wrongStateFormat(format, FORMAT_VERSION));
+  if (typeof ownValue(value, "nbresume") !== "string") throw invalid(invalidContent.notVersion());
+  const kind = ownValue(value, "kind");
+  if (!isCheckpointKind(kind)) throw invalid(invalidContent.badKind(kind));
   for (const key of ["step", "epoch"] as const) {
-    if (!(key in value)) throw invalid(invalidContent.missing(key));
-    const n = value[key];
+    const n = ownValue(value, key);
+    if (n === undefined) throw invalid(invalidContent.missing(key));
     if (typeof n !== "number" || !Number.isSafeInteger(n) || n < 0) throw invalid(invalidContent.notCount(key, n));
   }
-  const metrics = parseMetrics(value.metrics, STATE_FILE);
+  const metrics = parseMetrics(ownValue(value, "metrics"), STATE_FILE);
   return { ...value, metrics } as CheckpointState;
 }
 

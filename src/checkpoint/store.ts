@@ -32,7 +32,7 @@
  * state.json, manifest.json`, `DIR/latest`, `DIR/.lock/`, `DIR/.tmp-…` (uncommitted, removed on open).
  */
 import type { NbresumeError } from "../errors.js";
-import type { TensorGroup } from "../tensor.js";
+import type { DType, TensorGroup } from "../tensor.js";
 import type { DurableFs } from "./durable-fs.js";
 import type { Manifest } from "./manifest.js";
 import { CheckpointStoreImpl } from "./checkpoint-store.js";
@@ -111,7 +111,12 @@ export interface SaveRequest {
 export interface CheckpointProblem {
   /** The file inside the checkpoint directory ("model.safetensors", "manifest.json", …). */
   file: string;
-  kind: "missing" | "size" | "hash" | "invalid" | "mismatch" | "unreadable";
+  /**
+   * "special": a symlink, FIFO, socket or device where a checkpoint directory or file belongs, or
+   * inside a checkpoint (never followed or opened). "diverged": a metric is not finite (reported by
+   * verify(), list({ verify: true }) and the resolution of auto/latest/best; the files are intact).
+   */
+  kind: "missing" | "size" | "hash" | "invalid" | "mismatch" | "unreadable" | "special" | "diverged";
   /** One line saying what is wrong, with expected vs actual where it applies. */
   message: string;
   expected?: string | number;
@@ -284,6 +289,18 @@ export interface BackgroundSaveStatus {
   lastCommitted: { name: string; kind: CheckpointKind; step: number; committedAt: string } | undefined;
 }
 
+/** What the caller's model holds: per group, each tensor's dtype and shape. */
+export type ExpectedTensors = Readonly<Record<string, Readonly<Record<string, { readonly dtype: DType; readonly shape: readonly number[] }>>>>;
+
+export interface LoadOptions {
+  /**
+   * The tensors the caller's model expects, per group (give only the groups to check). A candidate
+   * whose group has another tensor, dtype or shape is refused before any tensor is allocated (a
+   * 10 GiB sparse file then costs nothing) and, for a ref, skipped like a damaged one.
+   */
+  expect?: ExpectedTensors;
+}
+
 export interface ListOptions {
   /** Read and hash every file of every checkpoint. Default false (manifests only). */
   verify?: boolean;
@@ -328,12 +345,18 @@ export interface CheckpointReader {
   /**
    * Read tensors + state, hashing every byte while reading. A ref falls back as resolve() does, each
    * candidate read once (verified by that read); a path or listed checkpoint throws
-   * CHECKPOINT_CORRUPT on any mismatch.
+   * CHECKPOINT_CORRUPT on any mismatch. A checkpoint larger than the memory available, or not
+   * matching `options.expect`, is refused before its tensors are allocated; a file that is mostly
+   * holes (sparse) is hashed before anything is allocated from what its header says.
    */
-  load(target: CheckpointTarget): Promise<LoadedCheckpoint>;
+  load(target: CheckpointTarget, options?: LoadOptions): Promise<LoadedCheckpoint>;
   /** load(ref), or undefined where resolve(ref) gives undefined ("auto" in an empty directory). */
-  resolveAndLoad(ref: CheckpointRef): Promise<LoadedCheckpoint | undefined>;
-  /** Deep-check one checkpoint (no fallback): the first candidate of the ref. */
+  resolveAndLoad(ref: CheckpointRef, options?: LoadOptions): Promise<LoadedCheckpoint | undefined>;
+  /**
+   * Deep-check one checkpoint (no fallback): the first candidate of the ref. Every file's size and
+   * hash, each safetensors file's format, state.json against the manifest, no special entries,
+   * and finite metrics (a "diverged" problem otherwise).
+   */
   verify(target: CheckpointTarget): Promise<VerifyResult>;
   /** The retention plan; a read-only store always plans only. */
   prune(options?: PruneOptions): Promise<PruneResult>;
@@ -343,7 +366,9 @@ export interface CheckpointReader {
   resumeCommand(target: CheckpointTarget): Promise<ResumeInfo>;
   /**
    * Release the lock (writable stores) after pending saves finish, stop the background writer;
-   * rejects with an unreported background failure (after releasing). Idempotent.
+   * rejects with an unreported background failure (after releasing). Idempotent. Releasing needs no
+   * free space: on a full disk the lock file is removed instead of recording the release, and if
+   * even that fails this process still treats the lock as released, so a new open() here works.
    */
   close(): Promise<void>;
 }
@@ -380,7 +405,9 @@ export interface CheckpointStoreFactory {
   /**
    * Open for writing: create the directory if needed, take the writer lock (CHECKPOINT_LOCKED
    * names the holder if another process or another open in this process has it; a lock left by
-   * a dead process on this host is taken over), remove `.tmp-…` leftovers.
+   * a dead process on this host is taken over), remove `.tmp-…` leftovers, and point `latest` at
+   * the newest committed checkpoint if a crash left it behind. A directory that cannot be written
+   * throws CHECKPOINT_DIR_NOT_WRITABLE (open it read-only instead), a full disk CHECKPOINT_DISK_FULL.
    */
   open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore>;
 }

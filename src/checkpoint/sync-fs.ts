@@ -35,5 +35,6 @@ export const syncNodeFs: DurableFs = {
   readdir: async (dir) => fs.readdirSync(dir),
   readFile: async (file) => fs.readFileSync(file),
   stat: async (target) => fs.statSync(target),
+  lstat: async (target) => fs.lstatSync(target),
   statfs: async (target) => fs.statfsSync(target),
 };

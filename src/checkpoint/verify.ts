@@ -1,16 +1,20 @@
 /**
- * Deep check of one checkpoint directory: the manifest parses and checks itself, every file it
- * lists exists with the listed size and hash, state.json is valid and agrees with the manifest,
- * and the directory name agrees with the manifest. Reports every problem, each naming its file.
+ * Deep check of one checkpoint directory: it is a real directory holding only regular files, the
+ * manifest parses and checks itself, every file it lists exists with the listed size and hash,
+ * each safetensors file is valid safetensors (the header the reader would trust, checked against
+ * the file's size: the hash only says the bytes are the ones written, not that they are readable),
+ * state.json is valid and agrees with the manifest, and the directory name agrees with the
+ * manifest. Reports every problem, each naming its file.
  */
-import { constants as fsConstants } from "node:fs";
 import * as path from "node:path";
 import { isNbresumeError } from "../errors.js";
-import { type DurableFs, FileTooLargeError, errnoCode, readSmallFile } from "./durable-fs.js";
+import { scanCheckpointDir } from "./dir-scan.js";
+import { type DurableFs, type FileHandleLike, FileTooLargeError, NotRegularFileError, errnoCode, openRegularFile, readSmallFile } from "./durable-fs.js";
 import { createHash, hashBytes } from "./hash.js";
 import { MAX_MANIFEST_BYTES, type Manifest, parseManifest } from "./manifest.js";
 import { messages } from "./messages.js";
-import { MANIFEST_FILE, STATE_FILE, parseCheckpointDirName } from "./naming.js";
+import { MANIFEST_FILE, STATE_FILE, groupOfFile, parseCheckpointDirName } from "./naming.js";
+import { parseHeader, readHeaderLength } from "./safetensors/index.js";
 import { MAX_STATE_BYTES, parseState, stateManifestMismatches } from "./state-file.js";
 import type { CheckpointProblem } from "./store.js";
 
@@ -24,6 +28,7 @@ export interface ManifestRead {
 function problemFromError(file: string, error: unknown): CheckpointProblem {
   const code = errnoCode(error);
   if (code === "ENOENT") return { file, kind: "missing", message: messages.fileMissing(file) };
+  if (error instanceof NotRegularFileError) return { file, kind: "special", message: messages.fileSpecial(file, error.kind) };
   if (error instanceof FileTooLargeError) {
     return { file, kind: "invalid", message: messages.fileInvalid(file, `${error.size} bytes, over the ${error.maxBytes} limit`) };
   }
@@ -50,35 +55,72 @@ export async function readManifest(fs: DurableFs, dir: string): Promise<Manifest
   return { manifest, problems };
 }
 
-/** Hash a file in chunks; size is checked first so a truncated file is reported as such. */
-export async function checkDataFile(fs: DurableFs, file: string, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
-  let handle;
+/** The file's safetensors header, validated against its size; `first` holds its first bytes. */
+async function checkFormat(handle: FileHandleLike, name: string, size: number, first: Uint8Array): Promise<CheckpointProblem | undefined> {
   try {
-    handle = await fs.open(file, fsConstants.O_RDONLY);
+    const n = readHeaderLength(first.subarray(0, Math.min(8, first.byteLength)), size, name);
+    let prefix = first;
+    if (first.byteLength < 8 + n) {
+      // A header larger than the first chunk (up to the reader's 100 MB cap): read it whole.
+      prefix = new Uint8Array(8 + n);
+      let done = 0;
+      while (done < prefix.byteLength) {
+        const { bytesRead } = await handle.read(prefix, done, prefix.byteLength - done, done);
+        if (bytesRead === 0) break;
+        done += bytesRead;
+      }
+    }
+    parseHeader(prefix.subarray(0, 8 + n), size, name);
+    return undefined;
+  } catch (error) {
+    if (isNbresumeError(error)) return { file: name, kind: "invalid", message: messages.fileInvalid(name, error.message) };
+    return problemFromError(name, error);
+  }
+}
+
+/**
+ * Hash a file in chunks; size is checked first so a truncated file is reported as such. A
+ * `<group>.safetensors` file is also checked to be valid safetensors (from the bytes the hash
+ * reads anyway: no extra I/O unless its header is larger than a chunk).
+ */
+export async function checkDataFile(fs: DurableFs, file: string, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
+  let handle: FileHandleLike;
+  let size: number;
+  try {
+    ({ handle, stat: { size } } = await openRegularFile(fs, file));
   } catch (error) {
     return problemFromError(name, error);
   }
   try {
-    const { size } = await handle.stat();
     if (size !== expected.bytes) {
       return { file: name, kind: "size", message: messages.fileSize(name, expected.bytes, size), expected: expected.bytes, actual: size };
     }
     const hash = createHash();
     let position = 0;
+    const safetensors = groupOfFile(name) !== undefined;
+    let format: CheckpointProblem | undefined;
+    let formatChecked = false;
     while (position < size) {
       const want = Math.min(buffer.byteLength, size - position);
       const { bytesRead } = await handle.read(buffer, 0, want, position);
       if (bytesRead === 0) {
         return { file: name, kind: "size", message: messages.fileSize(name, expected.bytes, position), expected: expected.bytes, actual: position };
       }
+      if (position === 0 && safetensors) {
+        // From the first chunk, before the buffer is reused for the next one.
+        format = await checkFormat(handle, name, size, buffer.subarray(0, bytesRead));
+        formatChecked = true;
+      }
       hash.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
     }
+    if (safetensors && !formatChecked) format = await checkFormat(handle, name, size, new Uint8Array(0));
     const actual = hash.digest();
     if (actual !== expected.hash) {
       return { file: name, kind: "hash", message: messages.fileHash(name, expected.hash, actual), expected: expected.hash, actual };
     }
-    return undefined;
+    // The bytes are the ones the manifest lists, but they must also be readable as safetensors.
+    return format;
   } catch (error) {
     return problemFromError(name, error);
   } finally {
@@ -93,10 +135,32 @@ export interface DeepCheck {
   bytes: number;
 }
 
+/** Metrics that are not finite, as "loss = NaN" (empty when all are finite). */
+export function nonFiniteMetrics(metrics: Readonly<Record<string, number>>): string[] {
+  return Object.entries(metrics).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k} = ${v}`);
+}
+
+/** The "diverged" problem of a manifest whose metrics are not all finite, if they are not. */
+export function divergedProblems(manifest: Manifest | undefined): CheckpointProblem[] {
+  const bad = manifest ? nonFiniteMetrics(manifest.metrics) : [];
+  return bad.length === 0 ? [] : [{ file: MANIFEST_FILE, kind: "diverged", message: messages.fileInvalid(MANIFEST_FILE, messages.diverged(bad)) }];
+}
+
+export interface VerifyOptions {
+  /** Also report non-finite metrics as a "diverged" problem (verify() does; the damage checks do not). */
+  diverged?: boolean;
+}
+
 /** Verify every file of the checkpoint in `dir`. */
-export async function verifyCheckpointDir(fs: DurableFs, dir: string): Promise<DeepCheck> {
+export async function verifyCheckpointDir(fs: DurableFs, dir: string, options: VerifyOptions = {}): Promise<DeepCheck> {
+  const scan = (await scanCheckpointDir(fs, dir)) ?? { bytes: 0, problems: [] };
+  if (scan.problems.some((p) => p.kind === "special" && p.file === path.basename(dir))) {
+    return { manifest: undefined, problems: scan.problems, bytes: 0 };
+  }
   const { manifest, problems } = await readManifest(fs, dir);
+  problems.push(...scan.problems);
   if (!manifest) return { manifest, problems, bytes: 0 };
+  if (options.diverged === true) problems.push(...divergedProblems(manifest));
   let bytes = 0;
   let buffer: Uint8Array | undefined;
   for (const [name, entry] of Object.entries(manifest.files)) {

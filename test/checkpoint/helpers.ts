@@ -28,7 +28,7 @@ export function smallGroups(seed: number): Record<string, TensorGroup> {
   };
 }
 
-export type FsOp = "open" | "write" | "sync" | "close" | "rename" | "link" | "unlink" | "mkdir" | "rm" | "readdir" | "readFile" | "stat" | "statfs";
+export type FsOp = "open" | "write" | "sync" | "close" | "rename" | "link" | "unlink" | "mkdir" | "rm" | "readdir" | "readFile" | "stat" | "lstat" | "statfs";
 
 /** Decide, per operation, whether to fail it: return the error to throw, or undefined to proceed. */
 export type FaultRule = (op: FsOp, target: string, bytes?: number) => Error | undefined;
@@ -103,6 +103,10 @@ export function faultFs(rule: FaultRule, base: DurableFs = nodeFs): DurableFs & 
     stat: async (t) => {
       check("stat", t);
       return base.stat(t);
+    },
+    lstat: async (t) => {
+      check("lstat", t);
+      return base.lstat(t);
     },
     statfs: async (t) => {
       check("statfs", t);

@@ -73,6 +73,7 @@ export async function readSafetensors(source: ByteSource, options: ReadSafetenso
   await readInto(source, prefix.subarray(8), 8, where);
   const header = parseHeader(prefix, size, where);
   observe?.(prefix);
+  await options.beforeAllocate?.(header);
 
   const tensors: TensorGroup = {};
   const entries = header.entries; // in file order

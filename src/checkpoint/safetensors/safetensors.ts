@@ -60,4 +60,9 @@ export interface ReadSafetensorsOptions {
   readonly where?: string;
   /** Called with every byte of the file exactly once, in file order (in chunks, valid only during the call); the store hashes here. */
   readonly observe?: (chunk: Uint8Array) => void;
+  /**
+   * Called with the validated header before any tensor is allocated; throw (or reject) to refuse
+   * the file. The store checks sizes against what the caller's model expects here.
+   */
+  readonly beforeAllocate?: (header: ParsedHeader) => void | Promise<void>;
 }
