@@ -31,3 +31,26 @@ export { renderLossChart, lossChartVegaLiteBundle, type LossChartOptions, type L
 export { dashboardHtml, pngDataUri, type DashboardParts } from "./dashboard-html.js";
 export { Ema, emaSeries } from "./ema.js";
 export { RenderErrorCode, type RenderErrorCodeValue } from "./messages.js";
+// Previews: every kind returns a RenderedPreview (bundle, files, image, summary).
+export type { RenderedPreview, PreviewFile } from "./rendered-preview.js";
+export { renderTextPreview, TEXT_PREVIEW_DEFAULTS, type TextSample, type TextPreviewOptions } from "./text-preview.js";
+export { renderPlotPreview, VEGALITE_MIME, type PlotPreviewOptions } from "./plot-preview.js";
+export {
+  predictionVsTargetSpec,
+  decisionBoundarySpec,
+  lineSpec,
+  classColors,
+  PLOT_COLORS,
+  PLOT_PALETTE,
+  type TargetPrediction,
+  type PredictionVsTargetOptions,
+  type ClassLabel,
+  type DecisionGridCell,
+  type LabelledPoint,
+  type DecisionBoundaryOptions,
+  type LineSeries,
+  type LineSpecOptions,
+} from "./plot-specs.js";
+export { encodeWav, decodeWav, WAV_LIMITS, type EncodeWavOptions, type EncodedWav, type DecodeWavOptions, type DecodedWav } from "./wav.js";
+export { renderAudioPreview, AUDIO_PREVIEW_DEFAULTS, type AudioClip, type AudioPreviewOptions } from "./audio-preview.js";
+export { gridPreview } from "./grid-preview.js";
