@@ -294,7 +294,8 @@ export const renderMessages = {
     return `${plural(count, "sample")} outside [-1, 1] clipped`;
   },
   audioNotInlined(maxBytes: number): string {
-    return `not shown inline: the preview already holds ${Math.round(maxBytes / 1048576)} MiB of audio (the file is saved)`;
+    const size = maxBytes >= 1048576 ? `${+(maxBytes / 1048576).toFixed(1)} MiB` : `${+(maxBytes / 1024).toFixed(1)} KiB`;
+    return `not shown inline: the preview's inline audio is capped at ${size} (the file is saved)`;
   },
   audioSummary(clips: number, seconds: number): string {
     return `${plural(clips, "audio clip")} (${formatSeconds(seconds)} in all)`;
