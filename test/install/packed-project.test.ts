@@ -12,9 +12,9 @@ import { executeNotebook, notebookWithCells, streamText } from "../support/nbcon
 import { createPackedProject, type PackedProject } from "../support/packed-project.js";
 
 const NOTEBOOK = notebookWithCells([
-  `import { resumable, mnist, mlpClassifier, adamw } from "nbresume";`,
-  `const model = mlpClassifier({ inputSize: 784, hidden: [32], classes: 10 });\nconst data = await mnist();\nconst steps = 6;`,
-  `const run = resumable({ dir: "runs/packed", model, data, optimizer: adamw(), steps, batchSize: 32, checkpointEvery: 3 });`,
+  `import { resumable, mnist, mlpClassifier, adamw, constantLr } from "nbresume";`,
+  `const model = mlpClassifier({ inputSize: 784, hidden: [32], classes: 10 });\nconst data = await mnist();\nconst schedule = constantLr(1e-3);\nconst steps = 6;`,
+  `const run = resumable({ dir: "runs/packed", model, data, optimizer: adamw(), schedule, steps, batchSize: 32, checkpointEvery: 3 });`,
   `const result = await run.train();\nconsole.log("RESULT " + JSON.stringify({ status: result.status, step: result.step }));`,
   `console.log("NBRESUME " + require.resolve("nbresume"));`,
 ]);
