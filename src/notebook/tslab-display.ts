@@ -18,7 +18,7 @@ import { checkBundle, type DisplayMetadata, type MimeBundle } from "./mime-bundl
 
 /** The slice of the Jupyter display_data / update_display_data content tslab sends as is. */
 interface DisplayContent {
-  data: Record<string, string>;
+  data: Record<string, unknown>;
   metadata: DisplayMetadata;
   transient: { display_id: string };
 }
@@ -83,12 +83,27 @@ function kernelTslab(): KernelTslab {
   return cached;
 }
 
-function encode(bundle: MimeBundle): Record<string, string> {
-  const data: Record<string, string> = {};
+/**
+ * The message's `data`: bytes as base64; JSON types ("application/json", "…+json") as the JSON
+ * value itself — Jupyter front ends hand those to their renderer as objects (JupyterLab's
+ * vega-lite renderer takes a string for a URL to fetch); everything else as text.
+ */
+function encode(bundle: MimeBundle): Record<string, unknown> {
+  const data: Record<string, unknown> = {};
   for (const [mime, value] of Object.entries(bundle)) {
-    data[mime] = typeof value === "string" ? value : Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+    if (typeof value !== "string") data[mime] = Buffer.from(value.buffer, value.byteOffset, value.byteLength).toString("base64");
+    else if (mime === "application/json" || mime.endsWith("+json")) data[mime] = parseJsonOr(value);
+    else data[mime] = value;
   }
   return data;
+}
+
+function parseJsonOr(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
 }
 
 export interface TslabDisplayOptions {
