@@ -29,7 +29,7 @@ import { constantLr } from "../src/engine/optim/schedules.js";
 import { createGenerator } from "../src/engine/random/index.js";
 import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
 import type { TrainingSession } from "../src/engine/session/training-session.js";
-import type { TensorGroup } from "../src/tensor.js";
+import { tensor, type TensorGroup } from "../src/tensor.js";
 import { type BenchRow, cliOption, isMain, median, printRows } from "./bench-row.js";
 
 export interface AsyncSaveBenchOptions {
@@ -52,7 +52,7 @@ const MiB = 1024 * 1024;
 
 function images(batch: number, count: number): DiffusionBatch[] {
   const rng = createGenerator("bench-async-images");
-  return Array.from({ length: count }, () => ({ images: rng.fillUniform(new Float32Array(batch * 784), 0, 1) }));
+  return Array.from({ length: count }, () => ({ columns: { images: tensor("float32", [batch, 784], rng.fillUniform(new Float32Array(batch * 784), 0, 1)) } }));
 }
 
 type Mode = "baseline" | "sync" | "worker" | "inline";

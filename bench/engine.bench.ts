@@ -23,6 +23,7 @@ import type { Optimizer } from "../src/engine/optim/optimizer.js";
 import { constantLr } from "../src/engine/optim/schedules.js";
 import { sgd } from "../src/engine/optim/sgd.js";
 import { createGenerator } from "../src/engine/random/index.js";
+import { tensor } from "../src/tensor.js";
 import { isMain, printRows, type BenchRow } from "./bench-row.js";
 import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
 import type { LayoutKind } from "../src/engine/session/parameter-layout.js";
@@ -129,8 +130,10 @@ const WEIGHT_DECAY = 0.01;
 function randomBatches(count: number): Batch[] {
   const rng = createGenerator("bench-data");
   return Array.from({ length: count }, (_, i) => ({
-    images: rng.fillUniform(new Float32Array(BATCH * MLP.inputSize), 0, 1),
-    labels: BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(MLP.classes))),
+    columns: {
+      images: tensor("float32", [BATCH, MLP.inputSize], rng.fillUniform(new Float32Array(BATCH * MLP.inputSize), 0, 1)),
+      labels: tensor("int64", [BATCH], BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(MLP.classes)))),
+    },
     indices: new Int32Array(BATCH),
     size: BATCH,
     epoch: 0,
@@ -179,7 +182,7 @@ async function mlpContenders(name: string, batches: Batch[], options: { optimize
       iterations: 100,
       run: async () => {
         const before = clock.ms;
-        await predict.run({ images: { dtype: "float32", shape: [BATCH, MLP.inputSize], data: batches[j++ % batches.length]!.images } });
+        await predict.run({ images: { dtype: "float32", shape: [BATCH, MLP.inputSize], data: batches[j++ % batches.length]!.columns["images"]!.data as Float32Array } });
         clock.ms = before; // forward runs are not part of the step's share
       },
     },
@@ -207,8 +210,8 @@ async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender
     b2: tf.variable(tf.randomUniform([classes], -bound2, bound2), true, `${prefix}b2`),
   });
   const data = batches.map((b) => ({
-    x: tf.tensor2d(b.images, [BATCH, inputs]),
-    y: tf.oneHot(tf.tensor1d(Int32Array.from(b.labels, Number), "int32"), classes),
+    x: tf.tensor2d(b.columns["images"]!.data as Float32Array, [BATCH, inputs]),
+    y: tf.oneHot(tf.tensor1d(Int32Array.from(b.columns["labels"]!.data as BigInt64Array, Number), "int32"), classes),
   }));
   const decay = (v: { w1: ReturnType<typeof tf.variable>; w2: ReturnType<typeof tf.variable> }): void => {
     tf.tidy(() => {

@@ -25,6 +25,7 @@ import { adamw } from "../src/engine/optim/adamw.js";
 import { constantLr } from "../src/engine/optim/schedules.js";
 import { createGenerator } from "../src/engine/random/index.js";
 import { createTrainingSession } from "../src/engine/session/onnx-training-session.js";
+import { tensor } from "../src/tensor.js";
 import { type BenchRow, cliOption, isMain, printRows } from "./bench-row.js";
 import { tfjsUNet } from "./tfjs-unet.js";
 import { timedCompiler } from "./timed-compiler.js";
@@ -68,7 +69,7 @@ async function time(fn: () => Promise<unknown>, options: { warmup: number; round
 
 function imageBatches(n: number, count: number): DiffusionBatch[] {
   const rng = createGenerator("bench-images");
-  return Array.from({ length: count }, () => ({ images: rng.fillUniform(new Float32Array(n * 784), 0, 1) }));
+  return Array.from({ length: count }, () => ({ columns: { images: tensor("float32", [n, 784], rng.fillUniform(new Float32Array(n * 784), 0, 1)) } }));
 }
 
 function slug(text: string): string {

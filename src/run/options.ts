@@ -62,8 +62,8 @@ function optionalPositiveInteger(name: string, value: unknown, fallback: number)
 
 function checkDataset(name: string, value: unknown): Dataset {
   const d = value as Partial<Dataset> | undefined;
-  if (!isObject(d) || typeof d.name !== "string" || !(d.images instanceof Float32Array) || !(d.labels instanceof Uint8Array) || typeof d.count !== "number") {
-    throw new TypeError(msg.badOption(name, "a Dataset ({ name, images, labels, count, shape, classes }), e.g. (await mnist()).train", value));
+  if (!isObject(d) || typeof d.name !== "string" || !isObject(d.columns) || typeof d.count !== "number" || !isObject(d.info)) {
+    throw new TypeError(msg.badOption(name, "a Dataset ({ name, count, columns, info }), e.g. (await mnist()).train or await fromCsv(…)", value));
   }
   return d as Dataset;
 }

@@ -10,6 +10,7 @@ import { constantLr } from "../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../src/engine/random/index.js";
 import { compileGraph } from "../../src/engine/runtime/ort-runtime.js";
 import { createTrainingSession } from "../../src/engine/session/onnx-training-session.js";
+import { tensor } from "../../src/tensor.js";
 import { makeTempDir, removeDir, smallGroups } from "../checkpoint/helpers.js";
 import { ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
 
@@ -34,7 +35,7 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
     try {
       for (let i = 0; i < 5; i++) {
         const labels = BigInt64Array.from({ length: 4 }, () => BigInt(rng.int(3)));
-        await session.step({ images: rng.fillUniform(new Float32Array(48), 0, 1), labels, indices: new Int32Array(4), size: 4, epoch: 0, position: 0, epochEnded: false });
+        await session.step({ columns: { images: tensor("float32", [4, 12], rng.fillUniform(new Float32Array(48), 0, 1)), labels: tensor("int64", [4], labels) }, indices: new Int32Array(4), size: 4, epoch: 0, position: 0, epochEnded: false });
       }
       const dict = session.stateDict();
       const runDir = path.join(dir, "run");

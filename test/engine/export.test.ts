@@ -15,13 +15,14 @@ import * as nnMsg from "../../src/engine/nn/messages.js";
 import * as msg from "../../src/engine/session/messages.js";
 import { createTrainingSession } from "../../src/engine/session/onnx-training-session.js";
 import { isNbresumeError } from "../../src/errors.js";
+import { tensor } from "../../src/tensor.js";
 
 function batch(n: number, features: number, seed: number): Batch {
   const rng = createGenerator(seed);
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(4)));
   const images = rng.fillUniform(new Float32Array(n * features), 0, 1);
   labels.forEach((l, i) => { images[i * features + Number(l)] = 2; });
-  return { images, labels, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
+  return { columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) }, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
 }
 
 describe("export: a standalone inference ONNX file", () => {
@@ -41,7 +42,7 @@ describe("export: a standalone inference ONNX file", () => {
 
       const fresh = await compileGraph(new Uint8Array(await readFile(path)));
       const b = batch(8, 20, 1000);
-      const logits = (await fresh.run({ images: { dtype: "float32", shape: [8, 20], data: b.images } }))["logits"]!;
+      const logits = (await fresh.run({ images: b.columns["images"]! }))["logits"]!;
       await fresh.release();
       assert.deepEqual(logits.shape, [8, 4]);
 
@@ -54,7 +55,7 @@ describe("export: a standalone inference ONNX file", () => {
         const row = Array.from(data.subarray(r * 4, r * 4 + 4));
         const max = Math.max(...row);
         const lse = max + Math.log(row.reduce((s, v) => s + Math.exp(v - max), 0));
-        const label = Number(b.labels[r]);
+        const label = Number(b.columns["labels"]!.data[r]);
         loss += (lse - row[label]!) / 8;
         if (row.indexOf(max) === label) correct++;
       }
@@ -62,7 +63,7 @@ describe("export: a standalone inference ONNX file", () => {
       assert.equal(correct / 8, forward.metrics["accuracy"]);
 
       const predict = await session.graph("predict", 8);
-      const viaSession = (await predict.run({ images: { dtype: "float32", shape: [8, 20], data: b.images } }))["logits"]!.data as Float32Array;
+      const viaSession = (await predict.run({ images: b.columns["images"]! }))["logits"]!.data as Float32Array;
       data.forEach((v, i) => assert.ok(Math.abs(v - viaSession[i]!) <= 1e-5, `logit ${i}`));
     } finally {
       await session.release();

@@ -20,15 +20,19 @@ export interface DataLoaderOptions {
   readonly generator?: Generator;
   /**
    * false (default): every batch gets new arrays, safe to keep (preview grids, async work).
-   * true: one set of arrays is overwritten by each next(); saves ~200 KB of allocation per
-   * 64-image batch for a consumer that copies the batch out (e.g. into onnxruntime tensors)
-   * before calling next() again.
+   * true: one array per column is overwritten by each next(); saves ~200 KB of allocation per
+   * 64-image MNIST batch for a consumer that copies the batch out (e.g. into onnxruntime
+   * tensors) before calling next() again.
    */
   readonly reuseBuffers?: boolean;
 }
 
 export interface Batch {
-  /** One tensor per dataset column, [size, ...column shape], in the column's dtype. */
+  /**
+   * One tensor per dataset column, by the column's name: [size, ...column shape], in the
+   * column's dtype (labels stay uint8 if the dataset holds them so; a model converts what its
+   * graph needs, e.g. to int64).
+   */
   readonly columns: Readonly<Record<string, Tensor>>;
   /** [size] the dataset rows in this batch, in batch order. */
   readonly indices: Int32Array;

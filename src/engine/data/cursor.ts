@@ -4,12 +4,12 @@
  */
 import { NbresumeError } from "../../errors.js";
 import type { DataLoaderCursor } from "./batch.js";
-import { cursorInvalid, DataErrorCode } from "./messages.js";
+import { DataErrorCode, dataMessages as msg } from "./messages.js";
 
 const KEY_PATTERN = /^[0-9a-f]{16}$/;
 
 function fail(field: string, expected: string, got: unknown): never {
-  throw new NbresumeError(DataErrorCode.CURSOR_INVALID, cursorInvalid(field, expected, got), { where: field });
+  throw new NbresumeError(DataErrorCode.CURSOR_INVALID, msg.cursorInvalid(field, expected, got), { where: field });
 }
 
 function count(v: Record<string, unknown>, field: string, min: number): number {

@@ -1,6 +1,7 @@
 /**
  * Batches from an in-memory Dataset, in a seeded order per epoch, with a cursor that resumes
- * exactly at the next batch.
+ * exactly at the next batch. A batch holds one tensor per column, [size, ...column shape], made of
+ * row copies in the column's dtype.
  *
  * Epoch e's order is the identity 0..N−1 shuffled by `generator.fork(\`epoch:${e}\`)` (see
  * ../random/generator.ts): it depends on the generator's key and e only, so resuming at epoch
@@ -9,13 +10,23 @@
  * is (epoch, position) plus what identifies the loader.
  */
 import { NbresumeError } from "../../errors.js";
+import { allocate, type Tensor, type TensorData } from "../../tensor.js";
 import type { Generator } from "../random/generator.js";
 import type { Batch, DataLoaderCursor, DataLoaderOptions } from "./batch.js";
+import { checkDataset, rowLength } from "./check-dataset.js";
 import { parseCursor } from "./cursor.js";
-import type { Dataset } from "./dataset.js";
-import {
-  badBatchSize, badDataset, cursorInvalid, cursorMismatch, DataErrorCode, emptyEpoch, missingGenerator,
-} from "./messages.js";
+import { setOwn } from "./own-record.js";
+import type { ColumnDType, Dataset } from "./dataset.js";
+import { DataErrorCode, dataMessages as msg } from "./messages.js";
+
+/** What the loader keeps per column: where rows come from and how long one is. */
+interface ColumnPlan {
+  readonly name: string;
+  readonly dtype: ColumnDType;
+  readonly shape: readonly number[];
+  readonly source: TensorData;
+  readonly per: number;
+}
 
 export class DataLoader {
   readonly dataset: Dataset;
@@ -24,34 +35,28 @@ export class DataLoader {
   readonly dropLast: boolean;
   readonly batchesPerEpoch: number;
   readonly #generator: Generator | undefined;
-  readonly #features: number;
-  readonly #labels: BigInt64Array;
+  readonly #columns: readonly ColumnPlan[];
   readonly #reuse: boolean;
   #epoch = 0;
   #position = 0;
   #order: Int32Array | undefined;
   #orderEpoch = -1;
-  #buffers: { images: Float32Array; labels: BigInt64Array; indices: Int32Array } | undefined;
+  #buffers: { columns: TensorData[]; indices: Int32Array } | undefined;
 
+  /**
+   * Throws RangeError for a batch size that is not a positive integer, a dataset whose columns are
+   * inconsistent (naming the column), or a batch that leaves every epoch empty; TypeError for
+   * shuffle without a generator.
+   */
   constructor(dataset: Dataset, options: DataLoaderOptions) {
     const { batchSize, shuffle = true, dropLast = true, generator, reuseBuffers = false } = options;
     if (typeof batchSize !== "number" || !Number.isSafeInteger(batchSize) || batchSize < 1) {
-      throw new RangeError(badBatchSize(batchSize));
+      throw new RangeError(msg.badBatchSize(batchSize));
     }
-    const [height, width] = dataset.shape;
-    const features = height * width;
-    if (!Number.isSafeInteger(dataset.count) || dataset.count < 1) {
-      throw new RangeError(badDataset(dataset.name, `count is ${dataset.count}, expected a positive integer`));
-    }
-    if (dataset.images.length !== dataset.count * features) {
-      throw new RangeError(badDataset(dataset.name, `images has ${dataset.images.length} values, expected count × ${height} × ${width} = ${dataset.count * features}`));
-    }
-    if (dataset.labels.length !== dataset.count) {
-      throw new RangeError(badDataset(dataset.name, `labels has ${dataset.labels.length} entries, expected count = ${dataset.count}`));
-    }
-    if (shuffle && generator === undefined) throw new TypeError(missingGenerator());
+    checkDataset("DataLoader", dataset);
+    if (shuffle && generator === undefined) throw new TypeError(msg.missingGenerator());
     const batches = dropLast ? Math.floor(dataset.count / batchSize) : Math.ceil(dataset.count / batchSize);
-    if (batches === 0) throw new RangeError(emptyEpoch(batchSize, dataset.count, dataset.name));
+    if (batches === 0) throw new RangeError(msg.emptyEpoch(batchSize, dataset.count, dataset.name));
 
     this.dataset = dataset;
     this.batchSize = batchSize;
@@ -59,10 +64,11 @@ export class DataLoader {
     this.dropLast = dropLast;
     this.batchesPerEpoch = batches;
     this.#generator = shuffle ? generator : undefined;
-    this.#features = features;
     this.#reuse = reuseBuffers;
-    // BigInt conversion once, not per batch.
-    this.#labels = BigInt64Array.from(dataset.labels, (l) => BigInt(l));
+    // Captured now: a later change to dataset.columns cannot make a batch read out of bounds.
+    this.#columns = Object.entries(dataset.columns).map(([name, c]) => ({
+      name, dtype: c.dtype, shape: [...c.shape], source: c.data, per: rowLength(c.shape),
+    }));
   }
 
   /** A loader for `dataset` and `options` that continues exactly where `cursor` (from cursor()) left off. */
@@ -93,19 +99,18 @@ export class DataLoader {
     const order = this.#orderFor(epoch);
     const start = position * this.batchSize;
     const size = Math.min(this.batchSize, this.dataset.count - start);
-    const { images, labels, indices } = this.#arrays(size);
-    const f = this.#features;
-    const source = this.dataset.images;
-    for (let r = 0; r < size; r++) {
-      const row = order[start + r]!;
-      images.set(source.subarray(row * f, row * f + f), r * f);
-      labels[r] = this.#labels[row]!;
-      indices[r] = row;
-    }
+    const { columns: arrays, indices } = this.#arrays(size);
+    for (let r = 0; r < size; r++) indices[r] = order[start + r]!;
+    const columns: Record<string, Tensor> = {};
+    this.#columns.forEach((plan, k) => {
+      const out = arrays[k]!;
+      copyRows(plan.source, out, indices, plan.per);
+      setOwn(columns, plan.name, { dtype: plan.dtype, shape: [size, ...plan.shape], data: out } as Tensor);
+    });
     const epochEnded = position + 1 === this.batchesPerEpoch;
     this.#epoch = epochEnded ? epoch + 1 : epoch;
     this.#position = epochEnded ? 0 : position + 1;
-    return { images, labels, indices, size, epoch, position, epochEnded };
+    return { columns, indices, size, epoch, position, epochEnded };
   }
 
   cursor(): DataLoaderCursor {
@@ -141,12 +146,12 @@ export class DataLoader {
       differences.push(`seed: saved generator key ${c.generatorKey}, this loader's ${own.generatorKey}`);
     }
     if (differences.length > 0) {
-      throw new NbresumeError(DataErrorCode.CURSOR_MISMATCH, cursorMismatch(differences), { where: "cursor" });
+      throw new NbresumeError(DataErrorCode.CURSOR_MISMATCH, msg.cursorMismatch(differences), { where: "cursor" });
     }
     if (c.position >= this.batchesPerEpoch) {
       throw new NbresumeError(
         DataErrorCode.CURSOR_INVALID,
-        cursorInvalid("position", `below batchesPerEpoch (${this.batchesPerEpoch})`, c.position),
+        msg.cursorInvalid("position", `below batchesPerEpoch (${this.batchesPerEpoch})`, c.position),
         { where: "position" },
       );
     }
@@ -164,18 +169,32 @@ export class DataLoader {
     return order;
   }
 
-  #arrays(size: number): { images: Float32Array; labels: BigInt64Array; indices: Int32Array } {
-    const f = this.#features;
+  #arrays(size: number): { columns: TensorData[]; indices: Int32Array } {
     if (!this.#reuse) {
-      return { images: new Float32Array(size * f), labels: new BigInt64Array(size), indices: new Int32Array(size) };
+      return { columns: this.#columns.map((c) => allocate(c.dtype, size * c.per)), indices: new Int32Array(size) };
     }
     this.#buffers ??= {
-      images: new Float32Array(this.batchSize * f),
-      labels: new BigInt64Array(this.batchSize),
+      columns: this.#columns.map((c) => allocate(c.dtype, this.batchSize * c.per)),
       indices: new Int32Array(this.batchSize),
     };
     const b = this.#buffers;
     if (size === this.batchSize) return b;
-    return { images: b.images.subarray(0, size * f), labels: b.labels.subarray(0, size), indices: b.indices.subarray(0, size) };
+    return { columns: b.columns.map((a, k) => a.subarray(0, size * this.#columns[k]!.per)), indices: b.indices.subarray(0, size) };
+  }
+}
+
+/** Copies rows `rows` of `source` (each `per` values) into `out`, in order. */
+function copyRows(source: TensorData, out: TensorData, rows: Int32Array, per: number): void {
+  const n = rows.length;
+  if (per === 1) {
+    // Labels and other scalars: element copies, no subarray per row.
+    const from = source as unknown as { [i: number]: number | bigint };
+    const to = out as unknown as { [i: number]: number | bigint };
+    for (let r = 0; r < n; r++) to[r] = from[rows[r]!]!;
+    return;
+  }
+  for (let r = 0; r < n; r++) {
+    const at = rows[r]! * per;
+    (out as Float32Array).set((source as Float32Array).subarray(at, at + per), r * per);
   }
 }

@@ -1,16 +1,20 @@
 /**
  * A dataset (interface only): named columns of examples held in memory. Each column is one typed
  * array whose first dimension is the example, so a batch is row copies and nothing needs a
- * framework tensor. Constructors (arrays, CSV, JSONL, .npy/.npz, safetensors, a text corpus, the
- * MNIST digits) live beside this file, one per file.
+ * framework tensor. Constructors live beside this file, one per file: fromArrays, fromCsv,
+ * fromJsonl, fromNpy, fromNpz, fromSafetensors, fromTextCorpus, loadMnist; splitDataset and
+ * subset choose rows; datasetRecord describes a dataset for a run's config.
  *
- *   const d = fromArrays("points", { x: { dtype: "float32", shape: [2], data }, y: { dtype: "int64", shape: [], data: labels } });
+ *   const d = fromArrays("points", { x: { dtype: "float32", shape: [2], data }, y: { dtype: "int64", data: labels } });
  *   const { train, validation } = splitDataset(d, { validation: 0.1, seed: 1 });
+ *
+ * A model reads the columns it needs by name from each batch (an MLP classifier: `images` and
+ * `labels`; a DDPM: `images`); a dataset may hold others, which batches carry along unused.
  */
 import type { JsonObject } from "../nn/json.js";
 import type { TypedArrayOf } from "../../tensor.js";
 
-/** Element types a column may hold. */
+/** Element types a column may hold (what onnxruntime models take: float inputs, integer indices and labels). */
 export type ColumnDType = "float32" | "int32" | "int64" | "uint8";
 
 export const COLUMN_DTYPES: readonly ColumnDType[] = ["float32", "int32", "int64", "uint8"];
@@ -18,7 +22,7 @@ export const COLUMN_DTYPES: readonly ColumnDType[] = ["float32", "int32", "int64
 /** One column: `count` examples of `shape`, row-major in one typed array. */
 export interface Column<D extends ColumnDType = ColumnDType> {
   readonly dtype: D;
-  /** The shape of one example: [] for a scalar (a label), [784] for a flat image, [3, 32, 32]… */
+  /** The shape of one example, positive integers: [] for a scalar (a label), [784] for a flat image, [3, 32, 32]… */
   readonly shape: readonly number[];
   /** [count, ...shape] row-major: data.length = count × product(shape). */
   readonly data: TypedArrayOf[D];
@@ -28,7 +32,8 @@ export type Columns = Readonly<Record<string, Column>>;
 
 /**
  * Where a subset's rows come from: the parent dataset's rows it holds, in order. A run records
- * them in every checkpoint, so a changed split is caught on resume like a changed config.
+ * them (as a hash, see datasetRecord) in every checkpoint, so a changed split is caught on resume
+ * like a changed config. A subset of a subset names the original dataset as its parent.
  */
 export interface DatasetRows {
   /** The parent dataset's name and size. */
@@ -56,8 +61,14 @@ export interface Dataset {
   readonly rows?: DatasetRows;
 }
 
-/** The train/held-out pair a loader such as `loadMnist()` or `splitDataset()` returns. */
+/** The train/held-out pair `loadMnist()` returns (and resumable() takes as `data`). */
 export interface DatasetSplit {
   readonly train: Dataset;
   readonly test: Dataset;
+}
+
+/** What `splitDataset()` returns: disjoint subsets covering the dataset. */
+export interface TrainValidationSplit {
+  readonly train: Dataset;
+  readonly validation: Dataset;
 }

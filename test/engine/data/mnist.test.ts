@@ -4,13 +4,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { isNbresumeError } from "../../../src/errors.js";
 import type { Dataset } from "../../../src/engine/data/dataset.js";
-import { DataErrorCode, mnistInvalid } from "../../../src/engine/data/messages.js";
-import { loadMnist, MNIST_DIGIT_COUNTS, MNIST_FINGERPRINT, mnistDigitsDir, mnistFingerprint } from "../../../src/engine/data/mnist.js";
+import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
+import { loadMnist, MNIST_DIGIT_COUNTS, MNIST_FINGERPRINT, MNIST_SOURCE, mnistDigitsDir, mnistFingerprint } from "../../../src/engine/data/mnist.js";
 
 const PIXELS = 784;
 
+const images = (d: Dataset): Float32Array => d.columns["images"]!.data as Float32Array;
+const labels = (d: Dataset): Uint8Array => d.columns["labels"]!.data as Uint8Array;
+
 function row(d: Dataset, i: number): Float32Array {
-  return d.images.subarray(i * PIXELS, (i + 1) * PIXELS);
+  return images(d).subarray(i * PIXELS, (i + 1) * PIXELS);
 }
 
 function rowKey(d: Dataset, i: number): string {
@@ -25,23 +28,26 @@ describe("MNIST digits from the mnist package", () => {
     ({ train, test } = await loadMnist());
   });
 
-  it("loads all 10,000 digits as 9,003 train and 997 held-out 28×28 images of 10 classes", () => {
+  it("loads all 10,000 digits as 9,003 train and 997 held-out examples: columns images (float32 [784]) and labels (uint8), info of 10 classes of 28×28", () => {
     assert.equal(train.count, 9003);
     assert.equal(test.count, 997);
     for (const [d, name] of [[train, "mnist/train"], [test, "mnist/test"]] as const) {
       assert.equal(d.name, name);
-      assert.deepEqual(d.shape, [28, 28]);
-      assert.equal(d.classes, 10);
-      assert.equal(d.images.length, d.count * PIXELS);
-      assert.equal(d.labels.length, d.count);
+      assert.deepEqual(Object.keys(d.columns), ["images", "labels"]);
+      assert.deepEqual([d.columns["images"]!.dtype, d.columns["images"]!.shape], ["float32", [PIXELS]]);
+      assert.deepEqual([d.columns["labels"]!.dtype, d.columns["labels"]!.shape], ["uint8", []]);
+      assert.deepEqual(d.info, { classes: 10, imageShape: [28, 28], source: MNIST_SOURCE, fingerprint: MNIST_FINGERPRINT });
+      assert.equal(images(d).length, d.count * PIXELS);
+      assert.equal(labels(d).length, d.count);
+      assert.equal(d.rows, undefined);
     }
   });
 
   it("holds out the last ⌊n/10⌋ images of each digit, keeping labels balanced", () => {
     for (let digit = 0; digit < 10; digit++) {
       const n = MNIST_DIGIT_COUNTS[digit]!;
-      const inTrain = train.labels.filter((l) => l === digit).length;
-      const inTest = test.labels.filter((l) => l === digit).length;
+      const inTrain = labels(train).filter((l) => l === digit).length;
+      const inTest = labels(test).filter((l) => l === digit).length;
       assert.equal(inTest, Math.floor(n / 10), `digit ${digit} held out`);
       assert.equal(inTrain, n - Math.floor(n / 10), `digit ${digit} train`);
       assert.ok(inTrain / train.count > 0.08 && inTrain / train.count < 0.13, `digit ${digit} is ${inTrain / train.count} of train`);
@@ -57,7 +63,7 @@ describe("MNIST digits from the mnist package", () => {
       const keep = n - Math.floor(n / 10);
       for (let i = 0; i < n; i++) {
         const [set, r] = i < keep ? [train, trainRow++] : [test, testRow++];
-        assert.equal(set.labels[r], digit);
+        assert.equal(labels(set)[r], digit);
         const expected = Float32Array.from(data.slice(i * PIXELS, (i + 1) * PIXELS));
         assert.deepEqual(row(set, r), expected, `digit ${digit} image ${i}`);
       }
@@ -90,7 +96,7 @@ describe("MNIST digits from the mnist package", () => {
     assert.equal(seen.size, train.count);
     for (let i = 0; i < test.count; i++) {
       const k = rowKey(test, i);
-      assert.ok(!seen.has(k), `held-out image ${i} (label ${test.labels[i]}) is also a training image`);
+      assert.ok(!seen.has(k), `held-out image ${i} (label ${labels(test)[i]}) is also a training image`);
       seen.add(k);
     }
     assert.equal(seen.size, train.count + test.count);
@@ -99,17 +105,17 @@ describe("MNIST digits from the mnist package", () => {
   it(`gives the same split on every load: fingerprint ${MNIST_FINGERPRINT}, which numpy computed independently`, async () => {
     assert.equal(mnistFingerprint({ train, test }), MNIST_FINGERPRINT);
     const again = await loadMnist();
-    assert.deepEqual(again.train.images, train.images);
-    assert.deepEqual(again.test.labels, test.labels);
+    assert.deepEqual(images(again.train), images(train));
+    assert.deepEqual(labels(again.test), labels(test));
   });
 
   it("gives every caller its own arrays: modifying one load leaves the next unchanged", async () => {
     const a = await loadMnist();
-    a.train.images.fill(0.5);
-    a.train.labels.fill(3);
+    images(a.train).fill(0.5);
+    labels(a.train).fill(3);
     const b = await loadMnist();
-    assert.deepEqual(b.train.images, train.images);
-    assert.deepEqual(b.train.labels, train.labels);
+    assert.deepEqual(images(b.train), images(train));
+    assert.deepEqual(labels(b.train), labels(train));
   });
 
   describe("refuses digits it was not defined on (NbresumeError MNIST_INVALID, naming the file)", () => {
@@ -132,7 +138,7 @@ describe("MNIST digits from the mnist package", () => {
       await assert.rejects(loadMnist({ digitsDir: dir }), (e: unknown) => {
         assert.ok(isNbresumeError(e, DataErrorCode.MNIST_INVALID), String(e));
         assert.equal(e.where, where);
-        if (typeof problem === "string") assert.equal(e.message, mnistInvalid(where, problem));
+        if (typeof problem === "string") assert.equal(e.message, msg.mnistInvalid(where, problem));
         else assert.match(e.message, problem);
         return true;
       });

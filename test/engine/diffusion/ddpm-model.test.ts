@@ -5,10 +5,16 @@ import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
+import { type Tensor, tensor } from "../../../src/tensor.js";
 import { perturbZeroParameters } from "./perturbed-session.js";
 
 function images(n: number, seed: number): Float32Array {
   return createGenerator(seed).fillUniform(new Float32Array(n * 784), 0, 1);
+}
+
+/** A batch as the DataLoader gives it: an images column of n flat 28×28 images. */
+function imageBatch(data: Float32Array): { columns: { images: Tensor<"float32"> } } {
+  return { columns: { images: tensor("float32", [data.length / 784, 784], data) } };
 }
 
 describe("diffusion: the DDPM model", () => {
@@ -30,7 +36,7 @@ describe("diffusion: the DDPM model", () => {
 
   it("draws the timesteps (⌊u·T⌋) and then the noise from the generator it is given, in that order, and nothing else", () => {
     const model = ddpm({ unet: "tiny" });
-    const batch = { images: images(5, 1) };
+    const batch = imageBatch(images(5, 1));
     const rng = createGenerator("feeds");
     const feeds = model.feeds(batch, rng);
     const replay = createGenerator("feeds");
@@ -38,7 +44,7 @@ describe("diffusion: the DDPM model", () => {
     const noise = replay.fillNormal(new Float32Array(5 * 784), 0, 1);
     assert.deepEqual(Array.from(feeds["t"]!.data as BigInt64Array), Array.from(u, (v) => BigInt(Math.floor(v * 1000))));
     assert.deepEqual(feeds["noise"]!.data, noise);
-    assert.equal(feeds["images"]!.data, batch.images, "the batch's pixels are fed as they are (no copy)");
+    assert.equal(feeds["images"]!.data, batch.columns.images.data, "the batch's pixels are fed as they are (no copy)");
     assert.deepEqual(feeds["images"]!.shape, [5, 1, 28, 28]);
     assert.deepEqual(rng.state(), replay.state());
   });
@@ -47,7 +53,7 @@ describe("diffusion: the DDPM model", () => {
     const model = ddpm({ unet: "tiny", schedule: { kind: "linear", steps: 10 } });
     const seen = new Set<bigint>();
     const rng = createGenerator(3);
-    for (let i = 0; i < 20; i++) for (const t of model.feeds({ images: images(8, i) }, rng)["t"]!.data as BigInt64Array) seen.add(t);
+    for (let i = 0; i < 20; i++) for (const t of model.feeds(imageBatch(images(8, i)), rng)["t"]!.data as BigInt64Array) seen.add(t);
     assert.deepEqual([...seen].sort((a, b) => Number(a - b)), Array.from({ length: 10 }, (_, i) => BigInt(i)));
   });
 
@@ -57,7 +63,7 @@ describe("diffusion: the DDPM model", () => {
     const session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(1e-3), batchSize: n, rng: createGenerator(1) });
     try {
       perturbZeroParameters(session, 3);
-      const batch = { images: images(n, 2) };
+      const batch = imageBatch(images(n, 2));
       const { loss } = await session.evaluate(batch, createGenerator("eval"));
       const feeds = model.feeds(batch, createGenerator("eval"));
       const t = feeds["t"]!.data as BigInt64Array;
@@ -68,7 +74,7 @@ describe("diffusion: the DDPM model", () => {
         const b = Math.fround(model.schedule.sqrtOneMinusAlphaBars[Number(t[i])]!);
         for (let p = 0; p < 784; p++) {
           const k = i * 784 + p;
-          xt[k] = a * (2 * batch.images[k]! - 1) + b * noise[k]!;
+          xt[k] = a * (2 * batch.columns.images.data[k]! - 1) + b * noise[k]!;
         }
       }
       const denoiser = await session.graph(SAMPLE_GRAPH, n);
@@ -88,8 +94,9 @@ describe("diffusion: the DDPM model", () => {
 
   it("rejects batches that are not whole images, and unknown presets", () => {
     const model = ddpm({ unet: "tiny" });
-    assert.throws(() => model.feeds({ images: new Float32Array(784 + 1) }, createGenerator(1)), { name: "RangeError", message: msg.badBatch([1, 28, 28], new Float32Array(785)) });
-    assert.throws(() => model.feeds({ images: new Float32Array(0) }, createGenerator(1)), { message: msg.badBatch([1, 28, 28], new Float32Array(0)) });
+    assert.throws(() => model.feeds({ columns: { images: tensor("float32", [785]) } }, createGenerator(1)), { name: "RangeError", message: msg.badBatch([1, 28, 28], new Float32Array(785)) });
+    assert.throws(() => model.feeds({ columns: { images: tensor("float32", [0]) } }, createGenerator(1)), { message: msg.badBatch([1, 28, 28], new Float32Array(0)) });
+    assert.throws(() => model.feeds({ columns: { pixels: tensor("float32", [784]) } }, createGenerator(1)), { message: msg.badBatch([1, 28, 28], undefined) });
     assert.throws(() => ddpm({ unet: "huge" as "tiny" }), { name: "RangeError", message: msg.unknownPreset("huge", ["tiny", "small"]) });
   });
 });

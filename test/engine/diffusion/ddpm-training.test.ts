@@ -63,7 +63,7 @@ describe("diffusion: DDPM training on the MNIST digits", () => {
 
   it("samples (DDIM-20) whose pixels look like MNIST's rather than noise: Wasserstein distance ≤ 0.4 × noise's, ≥ 45% near-black, a dark border", async () => {
     const { test } = await loadMnist();
-    const reference = Float32Array.from(test.images.subarray(0, 64 * 784), (v) => 2 * v - 1).sort();
+    const reference = Float32Array.from((test.columns["images"]!.data as Float32Array).subarray(0, 64 * 784), (v) => 2 * v - 1).sort();
     const denoiser = await session.graph("sample", 16);
     const samples = await sampleDdim(denoiser, model, createGenerator(5), { steps: 20 });
     const stats = pixelStats(samples.data, reference);

@@ -11,6 +11,7 @@ import { adamw } from "../../../src/engine/optim/adamw.js";
 import { cosineWithWarmup } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
+import { tensor } from "../../../src/tensor.js";
 import { checkGradients } from "../../support/gradient-check.js";
 import { assertExactResume, trainStraightAndSplit } from "../../support/exact-resume.js";
 
@@ -19,7 +20,8 @@ const FIXTURE = join(import.meta.dirname, "fixtures", "mlp-run.ts");
 function tinyBatch(n: number, features: number, seed: number): Batch {
   const rng = createGenerator(seed);
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(3)));
-  return { images: rng.fillUniform(new Float32Array(n * features), 0, 1), labels, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
+  const images = rng.fillUniform(new Float32Array(n * features), 0, 1);
+  return { columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) }, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
 }
 
 describe("MLP classifier", () => {
@@ -31,8 +33,8 @@ describe("MLP classifier", () => {
       dtype: "float32",
       eps: 1e-2,
       inputs: [
-        { name: "images", shape: [4, 6], data: b.images, differentiable: false },
-        { name: "labels", shape: [4], dtype: "int64", data: b.labels },
+        { name: "images", shape: [4, 6], data: b.columns["images"]!.data as Float32Array, differentiable: false },
+        { name: "labels", shape: [4], dtype: "int64", data: b.columns["labels"]!.data as BigInt64Array },
         ...Object.entries(shapes).map(([name, shape]) => ({ name, shape, scale: 0.7 })),
       ],
       build: (g, values) => {
@@ -89,12 +91,12 @@ describe("MLP classifier", () => {
       }
       assert.ok(last < first / 4, `training loss fell from ${first} to ${last}`);
       const predict = await session.graph("predict", test.count);
-      const logits = (await predict.run({ images: { dtype: "float32", shape: [test.count, 784], data: test.images } }))["logits"]!.data as Float32Array;
+      const logits = (await predict.run({ images: { dtype: "float32", shape: [test.count, 784], data: test.columns["images"]!.data as Float32Array } }))["logits"]!.data as Float32Array;
       let correct = 0;
       for (let i = 0; i < test.count; i++) {
         let best = 0;
         for (let c = 1; c < 10; c++) if (logits[i * 10 + c]! > logits[i * 10 + best]!) best = c;
-        if (best === test.labels[i]) correct++;
+        if (best === test.columns["labels"]!.data[i]) correct++;
       }
       const accuracy = correct / test.count;
       assert.ok(accuracy >= 0.95, `held-out accuracy ${accuracy} (${correct}/${test.count})`);

@@ -8,7 +8,7 @@ import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession, type GraphCompiler } from "../../../src/engine/session/onnx-training-session.js";
-import type { TensorGroup } from "../../../src/tensor.js";
+import { tensor, type TensorGroup } from "../../../src/tensor.js";
 
 export interface TinyRun {
   readonly params: TensorGroup;
@@ -24,7 +24,7 @@ export async function trainTiny(steps: number, compile?: GraphCompiler): Promise
   });
   const images = Float32Array.from({ length: 8 * 784 }, (_, i) => Math.sin(i * 0.37));
   const losses: number[] = [];
-  for (let i = 0; i < steps; i++) losses.push((await session.step({ images })).loss);
+  for (let i = 0; i < steps; i++) losses.push((await session.step({ columns: { images: tensor("float32", [8, 784], images) } })).loss);
   const dict = session.stateDict();
   await session.release();
   return { params: dict.tensors.model, optimizer: dict.tensors.optimizer, losses };

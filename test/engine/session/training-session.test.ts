@@ -9,7 +9,7 @@ import * as msg from "../../../src/engine/session/messages.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
 import type { StateDict, TrainingSession } from "../../../src/engine/session/training-session.js";
 import { isNbresumeError } from "../../../src/errors.js";
-import { cloneTensor, type TensorGroup } from "../../../src/tensor.js";
+import { cloneTensor, tensor, type TensorGroup } from "../../../src/tensor.js";
 import { assertBitwiseEqual } from "../../support/bitwise-equal.js";
 import { linearRegression, randomBatch, type RegressionBatch } from "./tiny-regression.js";
 
@@ -31,7 +31,7 @@ function classBatch(n: number, features: number, seed: number): Batch {
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(3)));
   const images = rng.fillUniform(new Float32Array(n * features), 0, 1);
   labels.forEach((l, i) => { images[i * features + Number(l)] = 3; }); // learnable
-  return { images, labels, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
+  return { columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) }, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
 }
 
 async function regressionSession(options: { layout?: "flat" | "per-tensor"; optimizer?: ReturnType<typeof sgd>; seed?: number; clip?: number } = {}): Promise<TrainingSession<RegressionBatch>> {

@@ -1,0 +1,47 @@
+/**
+ * Checks of the options every dataset constructor shares (a dataset name, extra `info`, a
+ * column's declared shape), so each fails the same way: TypeError/RangeError naming the function
+ * and the option.
+ */
+import type { JsonObject } from "../nn/json.js";
+import { dataMessages as msg } from "./messages.js";
+
+/** `name` if given (a non-empty string), else `fallback`. */
+export function checkName(who: string, name: unknown, fallback: string): string {
+  if (name === undefined) return fallback;
+  if (typeof name !== "string" || name.length === 0) throw new TypeError(msg.badOption(who, "name", "a non-empty string", name));
+  return name;
+}
+
+/** Whether `value` is plain JSON (finite numbers, no undefined, functions or cycles) to `depth`. */
+function isJson(value: unknown, depth: number): boolean {
+  if (depth > 64) return false;
+  if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+  if (typeof value === "number") return Number.isFinite(value);
+  if (Array.isArray(value)) return value.every((v) => isJson(v, depth + 1));
+  if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.values(value as object).every((v) => isJson(v, depth + 1));
+  }
+  return false;
+}
+
+/** `info` if given (a plain JSON object: it is recorded in checkpoints), else {}. */
+export function checkJsonInfo(who: string, info: unknown): JsonObject {
+  if (info === undefined) return {};
+  if (typeof info !== "object" || info === null || Array.isArray(info) || !isJson(info, 0)) {
+    throw new TypeError(msg.badOption(who, "info", "a plain JSON object (finite numbers, strings, booleans, null, arrays, objects)", info));
+  }
+  return info as JsonObject;
+}
+
+/** A declared per-example shape: positive integers whose product is `values`. */
+export function checkShapeOption(who: string, option: string, shape: unknown, values: number | undefined): readonly number[] {
+  if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 1)) {
+    throw new TypeError(msg.badOption(who, option, "an array of positive integers ([] for one value)", shape));
+  }
+  const product = shape.reduce((a: number, b: number) => a * b, 1);
+  if (values !== undefined && product !== values) {
+    throw new RangeError(msg.badOption(who, option, `a shape of ${values} value${values === 1 ? "" : "s"} (one per field it reads)`, `[${shape.join(", ")}]`));
+  }
+  return shape as number[];
+}
