@@ -35,6 +35,8 @@ const MODULES: Module[] = [
   { bench: "engine", file: "engine.bench.ts", fn: "mlpBench", options: (q) => ({ quick: q }) },
   // The demo's UNet: small at batch 64 (tiny at 32 when quick), with TF.js wasm on the same model.
   { bench: "unet", file: "unet.bench.ts", fn: "unetBench", options: (q) => (q ? { quick: true, presets: ["tiny"], batches: [32], tfjs: true } : { presets: ["small"], batches: [64], tfjs: true }) },
+  // The char transformer (4 layers, d 128, context 128, batch 32), with TF.js wasm and PyTorch on the same model.
+  { bench: "transformer", file: "transformer.bench.ts", fn: "transformerBench", options: (q) => ({ quick: q }) },
   { bench: "resume", file: "resume.bench.ts", fn: "resumeBench", options: (q) => ({ quick: q }) },
   { bench: "render", file: "render.bench.ts", fn: "renderBench", options: (q) => ({ runs: q ? 0.2 : 1 }) },
   { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }) },
@@ -258,6 +260,25 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
     id: "unet_vs_tfjs", figure: "  TensorFlow.js wasm, same UNet + DDPM step", value: ut, unit: "ms", reference: "our step", referenceValue: us, referenceUnit: "ms",
     ratio: ut !== null && us !== null ? ut / us : null, ratioLabel: "× slower",
     note: unetTfjs ? String(unetTfjs.note ?? "") : results.find((r) => r.bench === "unet")?.error !== undefined ? missing("unet") : "not in bench/unet.bench.ts's output",
+  }));
+
+  // Engine: the char transformer.
+  const lmStep = byId("transformer", "step");
+  const lmForward = byId("transformer", "forward");
+  const lmTfjs = byId("transformer", "tfjs_step");
+  const lmTorch = byId("transformer", "torch_step");
+  const lmRatio = num(lmStep, "stepOverForward");
+  out.push(figure({
+    id: "transformer_step", figure: `char transformer ${quick ? "(quick: 2 layers, d 64)" : "4 layers, d 128, context 128, batch 32"} step (AdamW)`, value: num(lmStep, "ms"), unit: "ms",
+    reference: "forward only", referenceValue: num(lmForward, "ms"), referenceUnit: "ms", ratio: lmRatio, ratioLabel: "× forward",
+    target: "≤ 3.5 × forward", met: lmRatio === null ? null : lmRatio <= 3.5,
+    note: lmStep ? `best round; ${String(lmStep.note ?? "")}; ${String(lmTorch?.note ?? "PyTorch: not measured")}` : missing("transformer"),
+  }));
+  const lmTfjsRatio = num(lmTfjs, "overOurStep");
+  out.push(figure({
+    id: "transformer_vs_tfjs", figure: "  TensorFlow.js wasm, same transformer + AdamW", value: num(lmTfjs, "ms"), unit: "ms", reference: "our step",
+    referenceValue: num(lmStep, "ms"), referenceUnit: "ms", ratio: lmTfjsRatio, ratioLabel: "× slower", target: "≥ 10 × slower",
+    met: lmTfjsRatio === null ? null : lmTfjsRatio >= 10, note: lmTfjs ? String(lmTfjs.note ?? "") : missing("transformer"),
   }));
 
   // Resume.
