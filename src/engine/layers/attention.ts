@@ -9,13 +9,12 @@
  *   per head h:  P = softmax(q_h·k_hᵀ/√(D/H) + M),  o_h = P·v_h        M = −1e9 above the diagonal
  *   y = [o_1 … o_H]·W_out + b
  *
- * Layout, measured on onnxruntime's CPU provider (B 32, T 128, D 128, 4 heads, 2 threads): the
- * projections run on [B·T, D] rows (a 2-D MatMul is one GEMM and its weight gradient one more; a
- * [B, T, D] operand makes the weight gradient a batched product plus a ReduceSum); the heads are
- * [B, H, T, D/H] for q and v and [B, H, D/H, T] for k, so both attention products are one batched
- * MatMul with no transpose between them. The 1/√(D/H) scale is applied to q ([B, T, D]), not to the
- * scores ([B, H, T, T], T/(D/H) times larger). The causal mask is a constant [T, T] added to the
- * scores: its gradient is the identity, where a Where would cost a second select in the backward pass.
+ * Layout: the projections run on [B·T, D] rows, so each is one GEMM and so is its weight gradient
+ * (a [B, T, D] operand would make that a batched product plus a ReduceSum). q, k and v come out of
+ * one transpose of [B, T, 3, H, D/H] to [3, B, H, T, D/H], all three [B, H, T, D/H]; the attention
+ * core (scaledDotProductAttention) then needs no transpose that onnxruntime does not fold into a
+ * MatMul. The causal mask is a constant [T, T] added to the scores: its gradient is the identity,
+ * where a Where would cost a select in the backward pass too.
  */
 import { tensor } from "../../tensor.js";
 import { defineCompositeGradient } from "../autodiff/composite-gradient.js";
@@ -56,6 +55,8 @@ const mT = (v: Value): Value => transpose(v, [0, 1, 3, 2]);
  * and so is the 1/√d scale (FusedMatMul's alpha).
  */
 export function scaledDotProductAttention(q: Value, k: Value, v: Value, mask: Value | undefined): Value {
+  const same = (a: Value): boolean => a.shape.length === 4 && a.shape.every((n, i) => n === q.shape[i]);
+  if (!same(q) || !same(k) || !same(v)) throw new RangeError(msg.badAttentionOperands(q.shape, k.shape, v.shape));
   const c = 1 / Math.sqrt(q.shape[3]!);
   const scores = scale(matmul(q, mT(k)), c);
   const p = softmax(mask === undefined ? scores : add(scores, mask), -1);

@@ -42,3 +42,7 @@ export function tooManyPositions(layer: string, path: string, positions: number,
 export function badTokenIds(layer: string, path: string, dtype: string, shape: Shape): string {
   return `${layer} '${path}': token ids must be int64 or int32 of shape [B, T], got ${dtype}${formatShape(shape)}.`;
 }
+
+export function badAttentionOperands(q: Shape, k: Shape, v: Shape): string {
+  return `scaledDotProductAttention: q, k and v must be [B, H, T, d] of one shape, got q ${formatShape(q)}, k ${formatShape(k)}, v ${formatShape(v)}.`;
+}

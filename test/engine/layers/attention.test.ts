@@ -1,11 +1,11 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
-import { MASKED_SCORE, multiHeadSelfAttention } from "../../../src/engine/layers/attention.js";
+import { causalMask, MASKED_SCORE, multiHeadSelfAttention, scaledDotProductAttention } from "../../../src/engine/layers/attention.js";
 import * as msg from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import type { Tensor } from "../../../src/tensor.js";
-import { testRandom } from "../../support/gradient-check.js";
+import { checkGradients, testRandom } from "../../support/gradient-check.js";
 import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
 
 /** Nonlinear, float32: step 1e-2, |a − n| ≤ 2e-3 + 2e-2·max(|a|, |n|), every element of every input. */
@@ -105,7 +105,19 @@ describe("layers: multiHeadSelfAttention", () => {
     await checkLayerGradients({ ...NONLINEAR, inputs: [{ name: "x", shape: [2, 3, 8] }], layer: attention(4, false) });
   });
 
-  it("rejects an input that is not [B, T, D], and heads that do not divide D", () => {
+  it("has the attention core's composite gradient for q, k and v, causal and unmasked (float64: rtol 1e-6, atol 1e-8, all elements)", async () => {
+    for (const causal of [true, false]) {
+      const shape = [2, 2, 5, 3];
+      const r = await checkGradients({
+        dtype: "float64", samples: 1e9,
+        inputs: [{ name: "q", shape }, { name: "k", shape }, { name: "v", shape }],
+        build: (_g, [q, k, v]) => scaledDotProductAttention(q!, k!, v!, causal ? causalMask(q!, 5) : undefined),
+      });
+      assert.equal(r.checked, 3 * 60);
+    }
+  });
+
+  it("rejects an input that is not [B, T, D], heads that do not divide D, and q, k, v of different shapes", () => {
     const g = new GraphBuilder();
     const { scope } = createParameterScope(g, bindAsInputs(), { training: true });
     assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x2", "float32", [4, 8]), { heads: 2 }),
@@ -116,5 +128,8 @@ describe("layers: multiHeadSelfAttention", () => {
       { name: "RangeError", message: msg.notPositiveInteger("multiHeadSelfAttention", "attn", "heads", 0) });
     assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("ids", "int64", [2, 4, 8]), { heads: 2 }),
       { name: "TypeError", message: msg.notFloat("multiHeadSelfAttention", "attn", "int64") });
+    const q = g.input("q", "float32", [1, 2, 4, 3]);
+    assert.throws(() => scaledDotProductAttention(q, g.input("k", "float32", [1, 2, 5, 3]), q, undefined),
+      { name: "RangeError", message: msg.badAttentionOperands([1, 2, 4, 3], [1, 2, 5, 3], [1, 2, 4, 3]) });
   });
 });
