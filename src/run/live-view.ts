@@ -1,0 +1,142 @@
+/**
+ * The run's live view: ONE display updated in place — progress (step, rate, smoothed loss, ETA),
+ * status, notes, and in a notebook the loss chart and the newest preview picture. Redrawn at most
+ * every second in a notebook (new pictures go over the wire each time), four times a second in a
+ * terminal; the chart (vega → SVG → PNG, ~0.1 s) only after an evaluation or every 15 s.
+ */
+import type { BackgroundSaveStatus } from "../checkpoint/store.js";
+import { renderLossChart } from "../render/loss-chart.js";
+import type { RenderedImage } from "../render/mime-bundle.js";
+import type { LossHistory } from "./loss-history.js";
+import { runMessages as msg } from "./messages.js";
+import type { ProgressContext } from "./progress-format.js";
+import { ProgressTracker } from "./progress.js";
+import type { RunOutput } from "./run-output.js";
+import type { CheckpointRecord } from "./run.js";
+
+const REFRESH_MS_NOTEBOOK = 1000;
+const REFRESH_MS_TERMINAL = 250;
+/** The loss chart is redrawn after an evaluation, else at most this often. */
+const CHART_EVERY_MS = 15_000;
+
+/** What the view shows besides progress, read at each redraw. */
+export interface LiveViewFacts {
+  readonly epoch: number;
+  readonly validation: Readonly<Record<string, number>> | null;
+  readonly lastCheckpoint: CheckpointRecord | undefined;
+  readonly saves: BackgroundSaveStatus | undefined;
+}
+
+function detail(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export class LiveView {
+  /** "starting", "training", "finished", "interrupted"… */
+  status = "starting";
+  private readonly refreshMs: number;
+  private tracker: ProgressTracker | undefined;
+  private picture: RenderedImage | undefined;
+  private chart: RenderedImage | undefined;
+  private chartDirty = true;
+  private lastChartAt = Number.NEGATIVE_INFINITY;
+  private lastRefreshAt = Number.NEGATIVE_INFINITY;
+  /** The newest disk-usage line: a note in the notebook's live view, a line of its own in a terminal. */
+  private diskNote: string | undefined;
+  private diskNoteFresh = false;
+
+  constructor(
+    private readonly out: RunOutput,
+    private readonly name: string,
+    private readonly steps: number,
+    private readonly history: () => LossHistory,
+  ) {
+    this.refreshMs = out.pictures ? REFRESH_MS_NOTEBOOK : REFRESH_MS_TERMINAL;
+  }
+
+  /** Training starts (or resumes) at `startStep`; `lossSeed` seeds the smoothed loss after a resume. */
+  begin(startStep: number, lossSeed: readonly number[]): void {
+    this.tracker = new ProgressTracker({ total: this.steps, startStep, startTimeMs: performance.now(), lossHistory: lossSeed });
+  }
+
+  record(step: number, loss: number): void {
+    this.tracker?.record(step, performance.now(), loss);
+  }
+
+  /** The smoothed training loss: what the view, captions and results say the loss is. */
+  smoothedLoss(): number | undefined {
+    return this.tracker?.snapshot(performance.now()).smoothedLoss;
+  }
+
+  /** A new validation point: the chart is redrawn at the next refresh. */
+  validated(): void {
+    this.chartDirty = true;
+    this.lastChartAt = Number.NEGATIVE_INFINITY;
+  }
+
+  /** The last redraw of a finished run includes the whole chart. */
+  finishing(): void {
+    this.chartDirty = true;
+  }
+
+  /** The newest preview picture. */
+  show(picture: RenderedImage): void {
+    this.picture = picture;
+  }
+
+  setDiskNote(note: string): void {
+    this.diskNote = note;
+    this.diskNoteFresh = true;
+  }
+
+  /** A new disk-usage line: a line of its own in a terminal (the notebook's live view shows it as a note). */
+  showDiskNote(): void {
+    if (this.diskNoteFresh && this.diskNote !== undefined && !this.out.pictures) this.out.event(this.diskNote);
+    this.diskNoteFresh = false;
+  }
+
+  /** Redraws if `refreshMs` passed (or `final`); the chart only when due. */
+  async refresh(step: number, facts: LiveViewFacts, final: boolean): Promise<void> {
+    const now = performance.now();
+    if (!final && now - this.lastRefreshAt < this.refreshMs) return;
+    this.lastRefreshAt = now;
+    if (this.out.pictures && (final || (this.chartDirty && now - this.lastChartAt >= CHART_EVERY_MS))) {
+      const { train, validation } = this.history().points();
+      if (train.length > 0) {
+        try {
+          this.chart = await renderLossChart({ train, validation, title: `${this.name} · loss` });
+        } catch (error) {
+          this.out.warn(msg.renderFailed("The loss chart", detail(error)));
+        }
+      }
+      this.chartDirty = false;
+      this.lastChartAt = performance.now();
+    }
+    const tracker = this.tracker ?? new ProgressTracker({ total: this.steps, startStep: step, startTimeMs: now });
+    this.out.progress(
+      {
+        snapshot: tracker.snapshot(performance.now()),
+        context: this.context(facts),
+        ...(this.chart === undefined ? {} : { chart: this.chart }),
+        ...(this.picture === undefined ? {} : { grid: this.picture }),
+      },
+      final,
+    );
+  }
+
+  private context(facts: LiveViewFacts): ProgressContext {
+    const notes = this.diskNote === undefined ? [] : [this.diskNote];
+    const val = facts.validation?.["val_loss"];
+    const saves = facts.saves;
+    const failing = saves !== undefined && saves.consecutiveFailures > 0 ? saves : undefined;
+    return {
+      title: this.name,
+      status: failing !== undefined && this.status === "training" ? msg.savesFailingStatus(failing.consecutiveFailures, failing.maxFailedSaves) : this.status,
+      ...(failing === undefined ? {} : { warnings: [msg.savesFailingNote(failing.consecutiveFailures, failing.maxFailedSaves)] }),
+      epoch: facts.epoch,
+      ...(val !== undefined && Number.isFinite(val) ? { validationLoss: val } : {}),
+      ...(facts.lastCheckpoint === undefined ? {} : { lastCheckpoint: { step: facts.lastCheckpoint.step, kind: facts.lastCheckpoint.kind } }),
+      notes,
+    };
+  }
+}
