@@ -83,9 +83,11 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   if (!isObject(model) || !isObject(model.config) || typeof model.loss !== "function" || typeof model.feeds !== "function") {
     throw new TypeError(model === undefined ? msg.missingOption("model", 'model: ddpm({ unet: "tiny" })') : msg.badOption("model", "a Model such as ddpm({ … }) or mlpClassifier({ … })", model));
   }
-  if (!isObject(o.data)) throw new TypeError(o.data === undefined ? msg.missingOption("data", "data: await mnist()") : msg.badOption("data", "{ train, test? }", o.data));
+  if (!isObject(o.data)) throw new TypeError(o.data === undefined ? msg.missingOption("data", "data: await mnist()") : msg.badOption("data", "{ train, test? } or { train, validation? }", o.data));
   const train = checkDataset("data.train", o.data.train);
-  const test = o.data.test === undefined ? undefined : checkDataset("data.test", o.data.test);
+  if (o.data.test !== undefined && o.data.validation !== undefined) throw new TypeError(msg.badOption("data", "{ train, test? } or { train, validation? } (one held-out set)", "both test and validation"));
+  const heldOut = o.data.test ?? o.data.validation;
+  const test = heldOut === undefined ? undefined : checkDataset(o.data.test !== undefined ? "data.test" : "data.validation", heldOut);
   const optimizer = o.optimizer as Optimizer | undefined;
   if (!isObject(optimizer) || typeof optimizer.update !== "function" || !Array.isArray(optimizer.slots)) {
     throw new TypeError(optimizer === undefined ? msg.missingOption("optimizer", "optimizer: adamw()") : msg.badOption("optimizer", "an Optimizer such as adamw()", optimizer));

@@ -361,7 +361,7 @@ class Training {
   private checkConfig(loaded: LoadedCheckpoint, saved: RunState): void {
     const diff = diffConfigs(saved.config, this.config);
     if (diff.same) return;
-    const changes = judgeConfigDiff(diff);
+    const changes = judgeConfigDiff(diff, saved.config);
     this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, msg.severityLabel) });
     const unsafe = changes.filter((c) => c.severity === "unsafe");
     if (unsafe.length === 0) return;

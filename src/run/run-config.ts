@@ -2,18 +2,24 @@
  * The run's configuration as recorded in every checkpoint (state.config), and how a change
  * between the checkpoint's and the current one is judged on resume:
  *
- *   unsafe            model.*, data.*, batchSize, seed, optimizer.name — the weights, data order
- *                     or optimizer state would not belong to this run: refused unless
+ *   unsafe            model.*, data.*, dataset.*, batchSize, seed, optimizer.name — the weights,
+ *                     data order or optimizer state would not belong to this run: refused unless
  *                     allowConfigChange is set
  *   changes-training  other optimizer.*, schedule.*, clipGradNorm, config.* (yours) — allowed and
  *                     shown: the run continues, differently from an uninterrupted one
- *   harmless          steps, checkpointEvery, evalEvery, keep, … — allowed and shown
+ *   harmless          steps, checkpointEvery, evalEvery, keep, … — allowed and shown; and a
+ *                     section the checkpoint does not record at all (an older version wrote it)
+ *
+ * `dataset` describes the data without holding it (datasetRecord: columns, info with the file's
+ * hash, a split's parent and a hash of its rows), so another file, other columns or another split
+ * is caught on resume.
  *
  * `keep` is the retention policy with the store's defaults filled in: the store keeps no policy on
  * disk, so this is what `nbresume prune DIR` without flags follows (cli/policy.ts reads config.keep).
  */
 import { resolveRetentionPolicy } from "../checkpoint/retention.js";
 import type { ConfigDiff } from "../checkpoint/store.js";
+import { datasetRecord } from "../engine/data/dataset-record.js";
 import type { JsonObject, JsonValue } from "../engine/nn/json.js";
 import type { ChangeSeverity } from "./messages.js";
 import type { ResolvedOptions } from "./options.js";
@@ -23,6 +29,7 @@ export function runConfig(o: ResolvedOptions): JsonObject {
   const config: Record<string, JsonValue> = {
     model: o.model.config,
     data: { train: o.train.name, trainCount: o.train.count, test: o.test?.name ?? null, testCount: o.test?.count ?? null },
+    dataset: { train: datasetRecord(o.train), test: o.test === undefined ? null : datasetRecord(o.test) },
     batchSize: o.batchSize,
     seed: o.seed,
     optimizer: o.optimizer.config,
@@ -54,18 +61,22 @@ function first(path: string): string {
 
 export function severityOf(path: string): ChangeSeverity {
   const head = first(path);
-  if (head === "model" || head === "data" || head === "batchSize" || head === "seed" || path === "optimizer.name" || path === "(root)") return "unsafe";
+  if (head === "model" || head === "data" || head === "dataset" || head === "batchSize" || head === "seed" || path === "optimizer.name" || path === "(root)") return "unsafe";
   if (head === "optimizer" || head === "schedule" || head === "clipGradNorm" || head === "config") return "changes-training";
   return "harmless";
 }
 
-/** Every change, judged; unsafe ones first. */
-export function judgeConfigDiff(diff: ConfigDiff): JudgedChange[] {
+/**
+ * Every change, judged; unsafe ones first. With the checkpoint's config (`old`), a section it
+ * does not record at all is harmless: an older version wrote it, there is nothing to compare.
+ */
+export function judgeConfigDiff(diff: ConfigDiff, old?: JsonObject): JudgedChange[] {
+  const unrecorded = (path: string): boolean => old !== undefined && !Object.hasOwn(old, first(path));
   const changes: JudgedChange[] = [
     ...diff.changed.map((c) => ({ path: c.path, old: c.old, new: c.new })),
     ...diff.added.map((c) => ({ path: c.path, old: undefined, new: c.value })),
     ...diff.removed.map((c) => ({ path: c.path, old: c.value, new: undefined })),
-  ].map((c) => ({ ...c, severity: severityOf(c.path) }));
+  ].map((c) => ({ ...c, severity: c.old === undefined && unrecorded(c.path) ? ("harmless" as const) : severityOf(c.path) }));
   const rank: Record<ChangeSeverity, number> = { unsafe: 0, "changes-training": 1, harmless: 2 };
   return changes.sort((a, b) => rank[a.severity] - rank[b.severity]);
 }

@@ -13,10 +13,14 @@ import type { Seed } from "../engine/random/generator.js";
 import type { StopReason } from "../notebook/interrupt.js";
 import type { RunOutput } from "./run-output.js";
 
-/** Training data, and held-out data for validation and the classifier preview. `mnist()` returns both. */
+/**
+ * Training data, and held-out data for validation and previews: `mnist()` returns { train, test },
+ * `splitDataset()` { train, validation } (either name; one held-out set).
+ */
 export interface RunData {
   readonly train: Dataset;
   readonly test?: Dataset;
+  readonly validation?: Dataset;
 }
 
 export interface PreviewOptions {

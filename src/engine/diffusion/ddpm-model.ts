@@ -122,6 +122,8 @@ export function ddpm(config: DdpmConfig): DdpmModel {
         build: (scope, inputs) => ({ [SAMPLE_EPS]: unet(scope, inputs[SAMPLE_X]!, inputs[SAMPLE_T]!, unetConfig) }),
       },
     },
+    // DDIM samples from the same noise every time: the same digits getting better.
+    previews: [{ kind: "diffusion-samples", settings: { graph: SAMPLE_GRAPH, imageShape: [...imageShape], schedule: schedule.config } }],
   };
 }
 

@@ -92,6 +92,8 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
         build: (scope, inputs) => ({ logits: forward(scope, inputs["images"]!, []) }),
       },
     },
+    // Fixed held-out images with the predicted class under each, wrong ones in red.
+    previews: [{ kind: "image-predictions", settings: { graph: "predict", input: "images", output: "logits", imageColumn: "images", labelColumn: "labels" } }],
   };
 }
 

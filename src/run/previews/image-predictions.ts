@@ -16,6 +16,14 @@ import { evenlySpacedRows, numberArraySetting, numberSetting, stringSetting } fr
 
 const KIND = "image-predictions";
 
+/** [height, width] of one image: the dataset's info.imageShape, the column's last two dims, or a square. */
+function defaultImageShape(columnShape: readonly number[], info: unknown): number[] | undefined {
+  if (Array.isArray(info) && info.length === 2 && info.every((d) => typeof d === "number")) return info as number[];
+  if (columnShape.length >= 2) return columnShape.slice(-2);
+  const side = Math.round(Math.sqrt(columnShape[0] ?? 0));
+  return columnShape.length === 1 && side * side === columnShape[0] ? [side, side] : undefined;
+}
+
 export const imagePredictionsKind: PreviewKind = {
   kind: KIND,
   heavy: false,
@@ -27,7 +35,7 @@ export const imagePredictionsKind: PreviewKind = {
     if (images.dtype !== "float32") throw new RangeError(`Preview '${KIND}': column '${imageColumn}' must be float32 pixels in [0, 1], got ${images.dtype}.`);
     const samples = overrides.samples ?? numberSetting(KIND, settings, "samples", 16, { min: 1, max: 256, integer: true });
     const rows = evenlySpacedRows(data!.count, samples);
-    const imageShape = numberArraySetting(KIND, settings, "imageShape", images.shape.length >= 2 ? images.shape.slice(-2) : undefined);
+    const imageShape = numberArraySetting(KIND, settings, "imageShape", defaultImageShape(images.shape, data!.info["imageShape"]));
     if (imageShape.length !== 2 || elementCount(imageShape) * (images.shape.length === 3 ? images.shape[0]! : 1) !== elementCount(images.shape)) {
       throw new RangeError(`Preview '${KIND}': setting 'imageShape' ${JSON.stringify(imageShape)} does not fit column '${imageColumn}' of shape [${images.shape.join(", ")}].`);
     }
