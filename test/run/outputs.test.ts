@@ -12,6 +12,8 @@ import type { ProgressView } from "../../src/run/run-output.js";
 import { settingsText, tableBundle, tableText } from "../../src/run/table.js";
 import { TerminalOutput } from "../../src/run/terminal-output.js";
 import type { RenderedImage } from "../../src/render/mime-bundle.js";
+import { gridPreview } from "../../src/render/grid-preview.js";
+import { renderTextPreview } from "../../src/render/text-preview.js";
 
 class FakeDisplay implements Display {
   readonly shown: MimeBundle[] = [];
@@ -43,6 +45,7 @@ function view(step: number, total = 100, extra: Partial<ProgressView> = {}): Pro
 
 const PNG = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 const picture: RenderedImage = { bundle: { "image/png": PNG, "text/plain": "step 5 · loss 0.5 · rolling checkpoint" }, width: 10, height: 10 };
+const textPreview = renderTextPreview({ samples: [{ prompt: "Alice was", text: " once upon a time" }], caption: "step 5" });
 
 describe("run outputs", function () {
   it("notebook: the live view is one display updated in place, with progress, chart and grid in its HTML and events as notes", function () {
@@ -66,13 +69,15 @@ describe("run outputs", function () {
     const lines: string[] = [];
     const warnings: string[] = [];
     const out = new NotebookOutput({ display: () => (made.push(new FakeDisplay()), made.at(-1)!), log: (t) => lines.push(t), warn: (t) => warnings.push(t) });
-    out.image(picture);
+    out.preview(gridPreview(picture, ""));
+    out.preview(textPreview);
     out.table({ title: "Run configuration", columns: ["setting", "value"], rows: [["steps", "100"]], collapsed: true });
     out.info("resumed");
     out.warn("damaged");
-    assert.equal(made.length, 2);
+    assert.equal(made.length, 3);
     assert.equal(made[0]!.shown[0]!["image/png"], PNG);
-    assert.match(String(made[1]!.shown[0]!["text/html"]), /^<details class="nbresume-table".*<summary[^>]*>Run configuration<\/summary>/);
+    assert.match(String(made[1]!.shown[0]!["text/markdown"]), /once upon a time/);
+    assert.match(String(made[2]!.shown[0]!["text/html"]), /^<details class="nbresume-table".*<summary[^>]*>Run configuration<\/summary>/);
     assert.deepEqual(lines, ["resumed"]);
     assert.deepEqual(warnings, ["damaged"]);
   });
@@ -103,12 +108,17 @@ describe("run outputs", function () {
     now = 1300;
     out.progress(view(4));
     out.progress(view(5), true);
-    out.image(picture, "/runs/x/samples-step-00000005.png");
+    out.preview(gridPreview(picture, ""), "/runs/x/samples-step-00000005.png");
+    out.preview(textPreview, "/runs/x/samples-step-00000005-1.txt");
     out.end();
+    const lines = sink.text.split("\n").filter((l) => l !== "");
     assert.deepEqual(
-      sink.text.split("\n").filter((l) => l !== "").map((l) => l.split(" ▕")[0]),
+      lines.slice(0, 3).map((l) => l.split(" ▕")[0]),
       ["step 3/100", "step 5/100", "step 5 · loss 0.5 · rolling checkpoint → /runs/x/samples-step-00000005.png"],
     );
+    // A picture is only named; text is the preview itself, printed (its first line names the file).
+    assert.match(lines[3]!, /→ \/runs\/x\/samples-step-00000005-1\.txt$/);
+    assert.ok(lines.some((l) => l.includes("once upon a time")), sink.text);
   });
 
   it("tables: the same rows as HTML, markdown and aligned text; settings grouped in a few lines for a terminal", function () {
