@@ -164,7 +164,8 @@ export class ColumnBuilder {
       } else if (!Number.isFinite(Math.fround(v))) {
         return ValueProblem.OUT_OF_RANGE;
       }
-      (this.#data as Float32Array)[this.#reserve()] = v;
+      const at = this.#reserve(); // before reading #data: reserving may replace it
+      (this.#data as Float32Array)[at] = v;
       return ValueProblem.OK;
     }
     if (!Number.isFinite(v)) return ValueProblem.NOT_FINITE;
@@ -176,7 +177,8 @@ export class ColumnBuilder {
     }
     const [lo, hi] = RANGE[this.dtype];
     if (v < lo || v > hi) return ValueProblem.OUT_OF_RANGE;
-    (this.#data as Int32Array | Uint8Array)[this.#reserve()] = v;
+    const at = this.#reserve();
+    (this.#data as Int32Array | Uint8Array)[at] = v;
     return ValueProblem.OK;
   }
 
@@ -184,7 +186,8 @@ export class ColumnBuilder {
   pushBigInt(v: bigint): ValueProblemCode {
     if (this.dtype === "int64") {
       if (v < INT64_MIN || v > INT64_MAX) return ValueProblem.OUT_OF_RANGE;
-      (this.#data as BigInt64Array)[this.#reserve()] = v;
+      const at = this.#reserve();
+      (this.#data as BigInt64Array)[at] = v;
       return ValueProblem.OK;
     }
     // float32 rounds a bigint as it rounds any number.

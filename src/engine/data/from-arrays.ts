@@ -24,8 +24,8 @@ export interface ArrayColumnInput {
   readonly dtype: ColumnDType;
   /** One example's shape (default [], one value per example). */
   readonly shape?: readonly number[];
-  /** count × product(shape) values, row-major. */
-  readonly data: ArrayLike<number> | ArrayLike<bigint>;
+  /** count × product(shape) values, row-major (bigints allowed for int64). */
+  readonly data: ArrayLike<number | bigint>;
 }
 
 const WHO = "fromArrays";

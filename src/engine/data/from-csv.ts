@@ -117,19 +117,14 @@ function plan(file: string, specs: Readonly<Record<string, CsvColumn>>, header: 
 }
 
 /**
- * Reads `path` as CSV into a Dataset. Throws TypeError/RangeError for bad options and
- * NbresumeError (DATA_* codes, `where` = path) for an unreadable or malformed file: ragged rows,
- * quoting errors, cells that are not numbers or do not fit their dtype, NaN where not allowed,
- * a missing or ambiguous header field, no data rows.
+ * The columns of CSV text fed in chunks: `push` each chunk, then `finish`. fromCsv() feeds it a
+ * file; parseCsvText() a string. `file` names the source in messages.
  */
-export async function fromCsv(path: string, options: FromCsvOptions = {}): Promise<Dataset> {
-  if (typeof path !== "string" || path.length === 0) throw new TypeError(msg.badOption(WHO, "path", "a file path", path));
+function csvColumns(file: string, options: FromCsvOptions): { push(text: string): void; finish(): { count: number; columns: Record<string, Column> } } {
   const { header = true, delimiter = ",", allowNaN = false } = options;
   if (typeof delimiter !== "string" || delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
     throw new RangeError(msg.badOption(WHO, "delimiter", "one character other than a quote or a line break", delimiter));
   }
-  const name = checkName(WHO, options.name, basename(path));
-  const extra = checkJsonInfo(WHO, options.info);
   let specs: Record<string, CsvColumn> | undefined;
   if (options.columns !== undefined) {
     if (typeof options.columns !== "object" || options.columns === null || Object.keys(options.columns).length === 0) {
@@ -149,14 +144,14 @@ export async function fromCsv(path: string, options: FromCsvOptions = {}): Promi
       if (header) {
         const names = fields.map((f) => f.trim());
         widthFrom = "the header (line 1)";
-        plans = plan(path, specs ?? defaultSpecs(path, names, true), names, width, allowNaN);
+        plans = plan(file, specs ?? defaultSpecs(file, names, true), names, width, allowNaN);
         return;
       }
       widthFrom = `the first row (line ${line})`;
-      plans = plan(path, specs ?? defaultSpecs(path, fields.map((_, i) => String(i)), false), undefined, width, allowNaN);
+      plans = plan(file, specs ?? defaultSpecs(file, fields.map((_, i) => String(i)), false), undefined, width, allowNaN);
     }
     if (fields.length !== width) {
-      throw new NbresumeError(DataErrorCode.CSV_RAGGED, msg.csvRagged(path, line, fields.length, width, widthFrom), { where: path });
+      throw new NbresumeError(DataErrorCode.CSV_RAGGED, msg.csvRagged(file, line, fields.length, width, widthFrom), { where: file });
     }
     for (const p of plans) {
       const { builder, fields: at } = p;
@@ -164,23 +159,47 @@ export async function fromCsv(path: string, options: FromCsvOptions = {}): Promi
         const cell = fields[at[k]!]!;
         const problem = builder.pushText(cell);
         if (problem !== ValueProblem.OK) {
-          throw valueError(problem, { file: path, line, column: p.name, field: p.labels[k]! }, showCell(cell.trim()), p.dtype);
+          throw valueError(problem, { file, line, column: p.name, field: p.labels[k]! }, showCell(cell.trim()), p.dtype);
         }
       }
     }
     count++;
   };
-  const records = new CsvRecords(path, delimiter, onRecord);
-  const source = await streamTextFile(path, "csv", (text) => records.push(text));
-  records.end();
+  const records = new CsvRecords(file, delimiter, onRecord);
+  return {
+    push: (text) => records.push(text),
+    finish() {
+      records.end();
+      if (plans === undefined) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(file, "the file is empty"), { where: file });
+      if (count === 0) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(file, "no data rows after the header"), { where: file });
+      const columns: Record<string, Column> = {};
+      for (const p of plans) setOwn(columns, p.name, { dtype: p.dtype, shape: p.shape, data: p.builder.finish() } as Column);
+      return { count, columns };
+    },
+  };
+}
 
-  if (plans === undefined) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(path, "the file is empty"), { where: path });
-  if (count === 0) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(path, "no data rows after the header"), { where: path });
-  const columns: Record<string, Column> = {};
-  for (const p of plans) {
-    setOwn(columns, p.name, { dtype: p.dtype, shape: p.shape, data: p.builder.finish() } as Column);
-  }
+/**
+ * Reads `path` as CSV into a Dataset. Throws TypeError/RangeError for bad options and
+ * NbresumeError (DATA_* codes, `where` = path) for an unreadable or malformed file: ragged rows,
+ * quoting errors, cells that are not numbers or do not fit their dtype, NaN where not allowed,
+ * a missing or ambiguous header field, no data rows.
+ */
+export async function fromCsv(path: string, options: FromCsvOptions = {}): Promise<Dataset> {
+  if (typeof path !== "string" || path.length === 0) throw new TypeError(msg.badOption(WHO, "path", "a file path", path));
+  const name = checkName(WHO, options.name, basename(path));
+  const extra = checkJsonInfo(WHO, options.info);
+  const reader = csvColumns(path, options);
+  const source = await streamTextFile(path, "csv", (text) => reader.push(text));
+  const { count, columns } = reader.finish();
   return { name, count, columns, info: { source: sourceInfo(source), ...extra } };
+}
+
+/** CSV text already in memory as the columns fromCsv() would read (`file` names it in messages). */
+export function parseCsvText(text: string, file: string, options: FromCsvOptions = {}): { count: number; columns: Record<string, Column> } {
+  const reader = csvColumns(file, options);
+  reader.push(text);
+  return reader.finish();
 }
 
 /** One float32 column per field, named by the header (or the index); a duplicate name is ambiguous. */

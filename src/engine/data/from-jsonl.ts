@@ -75,7 +75,7 @@ function specOf(name: string, value: JsonlColumn | ColumnDType): JsonlColumn {
 }
 
 /** The shape of a JSON value: [] for a number, [n, ...] for arrays (from their first elements). */
-function shapeOf(value: unknown, at: DataPlace, path: string): number[] {
+function shapeOf(value: unknown, at: DataPlace, path: string, dtype: ColumnDType): number[] {
   const shape: number[] = [];
   let v = value;
   let p = path;
@@ -85,7 +85,9 @@ function shapeOf(value: unknown, at: DataPlace, path: string): number[] {
     v = v[0];
     p += "[0]";
   }
-  if (typeof v !== "number") throw new NbresumeError(DataErrorCode.VALUE_INVALID, msg.jsonWrongType({ ...at, field: p }, "a number or an array of numbers", v), { where: at.file });
+  // A leaf's value is checked when it is read; here only its being a leaf matters.
+  const leaf = typeof v === "number" || v === null || (typeof v === "string" && dtype === "int64");
+  if (!leaf) throw new NbresumeError(DataErrorCode.VALUE_INVALID, msg.jsonWrongType({ ...at, field: p }, "a number or an array of numbers", v), { where: at.file });
   return shape;
 }
 
@@ -181,7 +183,7 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
         throw new NbresumeError(DataErrorCode.COLUMN_MISSING, msg.jsonlFieldMissing(path, line, plan.name, plan.field, Object.keys(object)), { where: path });
       }
       const value = object[plan.field];
-      plan.shape ??= shapeOf(value, at, plan.field);
+      plan.shape ??= shapeOf(value, at, plan.field, plan.dtype);
       walk(plan, value, 0, at);
     }
     count++;

@@ -9,6 +9,7 @@
  * (npy-header.ts); an entry is inflated only up to its declared size, one at a time.
  */
 import { basename } from "node:path";
+import { NbresumeError } from "../../errors.js";
 import type { JsonObject } from "../nn/json.js";
 import { arrayColumns } from "./array-columns.js";
 import { readDataFile, sourceInfo } from "./data-file.js";
@@ -33,7 +34,13 @@ export function parseNpz(bytes: Uint8Array, file: string): { count: number; colu
   for (const entry of listZipEntries(bytes, file)) {
     const { data, owned } = readZipEntry(bytes, entry, file);
     const column = entry.name.slice(0, -".npy".length);
-    arrays.push([column, parseNpy(data, `${file} (${entry.name})`, column, owned)]);
+    try {
+      arrays.push([column, parseNpy(data, `${file} (${entry.name})`, column, owned)]);
+    } catch (e) {
+      // The message names the entry; `where` stays the archive, as for every other error.
+      if (e instanceof NbresumeError) throw new NbresumeError(e.code, e.message, { where: file, cause: e });
+      throw e;
+    }
   }
   return arrayColumns(file, arrays, "the archive holds no arrays");
 }

@@ -5,6 +5,7 @@ import type { Batch, DataLoaderCursor, DataLoaderOptions } from "../../../src/en
 import { DataLoader } from "../../../src/engine/data/data-loader.js";
 import type { Dataset } from "../../../src/engine/data/dataset.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
+import { fromArrays } from "../../../src/engine/data/from-arrays.js";
 import { loadMnist } from "../../../src/engine/data/mnist.js";
 import { createGenerator, generatorFromState } from "../../../src/engine/random/index.js";
 
@@ -272,5 +273,79 @@ describe("DataLoader over the MNIST training digits", () => {
       assert.throws(() => new DataLoader(test, { batchSize: 1000, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === msg.emptyEpoch(1000, 997, "mnist/test"));
       assert.equal(new DataLoader(test, { batchSize: 1000, dropLast: false, generator: createGenerator(1) }).batchesPerEpoch, 1);
     });
+  });
+});
+
+/** 103 examples of three columns whose values encode the row: x float32 [3], tokens int64 [2] (beyond 2^53), tag uint8. */
+function multiColumn(): Dataset {
+  const n = 103;
+  return fromArrays("multi", {
+    x: { dtype: "float32", shape: [3], data: Float32Array.from({ length: 3 * n }, (_, i) => Math.floor(i / 3) + (i % 3) / 4) },
+    tokens: { dtype: "int64", shape: [2], data: BigInt64Array.from({ length: 2 * n }, (_, i) => 2n ** 60n * BigInt(i % 2 === 0 ? 1 : -1) + BigInt(Math.floor(i / 2))) },
+    tag: { dtype: "uint8", data: Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256) },
+  });
+}
+
+describe("DataLoader over a multi-column dataset (float32 [3], int64 [2], uint8 [])", () => {
+  const data = multiColumn();
+  const options = { batchSize: 10, dropLast: false } as const; // 11 batches per epoch, the last of 3
+
+  it("serves one tensor per column, [size, ...shape] in the column's dtype, holding the batch's rows", () => {
+    const loader = new DataLoader(data, { ...options, generator: createGenerator(5).fork("data") });
+    for (let p = 0; p < loader.batchesPerEpoch; p++) {
+      const b = loader.next();
+      const { x, tokens, tag } = b.columns;
+      assert.deepEqual([x!.dtype, x!.shape, tokens!.dtype, tokens!.shape, tag!.dtype, tag!.shape],
+        ["float32", [b.size, 3], "int64", [b.size, 2], "uint8", [b.size]]);
+      b.indices.forEach((row, r) => {
+        assert.deepEqual(Array.from(x!.data.subarray(3 * r, 3 * r + 3) as Float32Array), [row, row + 0.25, row + 0.5]);
+        assert.deepEqual(Array.from(tokens!.data.subarray(2 * r, 2 * r + 2) as BigInt64Array), [2n ** 60n + BigInt(row), -(2n ** 60n) + BigInt(row)]);
+        assert.equal(tag!.data[r], (row * 7) % 256);
+      });
+    }
+  });
+
+  it("resumes through a JSON cursor at any point with bitwise the same batches, every column included", () => {
+    const straight = take(new DataLoader(data, { ...options, generator: createGenerator(6).fork("data") }), 40);
+    for (const k of [0, 1, 10, 11, 12, 21, 22, 33, 39]) {
+      const first = new DataLoader(data, { ...options, generator: createGenerator(6).fork("data") });
+      assert.deepEqual(take(first, k), straight.slice(0, k));
+      const resumed = reopen(data, options, 6, first.cursor());
+      assert.deepEqual(take(resumed, 40 - k), straight.slice(k), `resumed after ${k} batches`);
+    }
+  });
+
+  it("with reuseBuffers: true reuses one array per column, the epoch's short last batch a view of it", () => {
+    const fresh = new DataLoader(data, { ...options, generator: createGenerator(7) });
+    const reused = new DataLoader(data, { ...options, generator: createGenerator(7), reuseBuffers: true });
+    const first = reused.next();
+    fresh.next();
+    for (let i = 1; i < 22; i++) {
+      const a = fresh.next(), b = reused.next();
+      assert.equal(fingerprint(b), fingerprint(a), `batch ${i}`);
+      for (const name of ["x", "tokens", "tag"]) assert.equal(b.columns[name]!.data.buffer, first.columns[name]!.data.buffer, name);
+    }
+  });
+
+  describe("refuses an inconsistent dataset with a RangeError naming the column", () => {
+    const base = multiColumn();
+    const cases: [string, () => Dataset, string][] = [
+      ["a column of the wrong length", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Uint8Array(102) } } }),
+        'column "tag" has 102 values, expected count × 1 = 103 (shape [] per example)'],
+      ["data of another type than the dtype", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Int32Array(103) as unknown as Uint8Array } } }),
+        'column "tag" is uint8 but its data is not a Uint8Array'],
+      ["an unknown dtype", () => ({ ...base, columns: { y: { dtype: "float64", shape: [], data: new Float64Array(103) } as never } }),
+        'column "y" has dtype "float64", expected one of float32, int32, int64, uint8'],
+      ["a shape with a zero", () => ({ ...base, columns: { x: { dtype: "float32", shape: [0], data: new Float32Array(0) } } }),
+        'column "x" has shape [0], expected an array of positive integers ([] for one value per example)'],
+      ["no columns", () => ({ ...base, columns: {} }), "it has no columns"],
+      ["a count of 0", () => ({ ...base, count: 0 }), "count is 0, expected a positive integer"],
+    ];
+    for (const [what, make, problem] of cases) {
+      it(what, () => {
+        const d = make();
+        assert.throws(() => new DataLoader(d, { batchSize: 4, shuffle: false }), { name: "RangeError", message: msg.badDataset("DataLoader", "multi", problem) });
+      });
+    }
   });
 });
