@@ -964,7 +964,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
             // Mostly holes: prove the bytes are the ones written before allocating what the header asks for.
             if (looksSparse(stat)) {
               const problem = await checkDataFile(this.fs, file, fileName, entry, new Uint8Array(READ_CHUNK));
-              if (problem) throw corrupt(dir, [problem]);
+              if (problem) throw refused(dir, [problem]); // reported as is: no second pass over the holes
             }
           },
         });

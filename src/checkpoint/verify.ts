@@ -73,7 +73,8 @@ async function checkFormat(handle: FileHandleLike, name: string, size: number, f
     parseHeader(prefix.subarray(0, 8 + n), size, name);
     return undefined;
   } catch (error) {
-    if (isNbresumeError(error)) return { file: name, kind: "invalid", message: messages.fileInvalid(name, error.message) };
+    // The safetensors messages start with `where`, the file's name here.
+    if (isNbresumeError(error)) return { file: name, kind: "invalid", message: error.message };
     return problemFromError(name, error);
   }
 }

@@ -1,39 +1,19 @@
 import { strict as assert } from "node:assert";
-import { execFileSync } from "node:child_process";
 import { readFile, readdir } from "node:fs/promises";
-import * as os from "node:os";
 import * as path from "node:path";
-import { mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { readdirSync, statSync } from "node:fs";
 import { CheckpointErrorCode, CheckpointStore } from "../../src/checkpoint/index.js";
 import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
 import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { type FsOp, errnoError, faultFs, makeTempDir, patterned, removeDir } from "./helpers.js";
+import { type FsOp, canMount, errnoError, faultFs, makeTempDir, mountTmpfs, patterned, removeDir, unmount } from "./helpers.js";
 
 const TMPFS_BYTES = 8 * 1024 * 1024;
 
 function mount(dir: string): void {
-  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${TMPFS_BYTES}`, "tmpfs", dir], { stdio: "pipe" });
+  mountTmpfs(dir, TMPFS_BYTES);
 }
-function unmount(dir: string): void {
-  execFileSync("umount", [dir], { stdio: "pipe" });
-}
-
-/** Whether this machine lets us mount a small tmpfs (root in CI); decided once, when the suite loads. */
-const canMount = ((): boolean => {
-  if (process.env.NBRESUME_TEST_NO_MOUNT === "1") return false; // to exercise the fallback where mount works
-  const probe = mkdtempSync(path.join(os.tmpdir(), "nbresume-mount-probe-"));
-  try {
-    mount(probe);
-    unmount(probe);
-    return true;
-  } catch {
-    return false;
-  } finally {
-    rmSync(probe, { recursive: true, force: true });
-  }
-})();
 
 /** About 1.5 MB per checkpoint: five fit in 8 MiB, the sixth does not. */
 function groups(seed: number): Record<string, TensorGroup> {

@@ -1,8 +1,15 @@
-/** Shared by the checkpoint tests: temp dirs, tensors with known contents, a fault-injecting fs. */
-import { mkdtemp, rm } from "node:fs/promises";
+/**
+ * Shared by the checkpoint tests: temp dirs, tensors with known contents, a fault-injecting fs,
+ * real tmpfs mounts (as root), a canary outside the run directory, and manifests rewritten by hand.
+ */
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { type DurableFs, type FileHandleLike, nodeFs } from "../../src/checkpoint/durable-fs.js";
+import { hashBytes } from "../../src/checkpoint/hash.js";
+import { type Manifest, parseManifest, serializeManifest } from "../../src/checkpoint/manifest.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
 
 export async function makeTempDir(label: string): Promise<string> {
@@ -113,4 +120,86 @@ export function faultFs(rule: FaultRule, base: DurableFs = nodeFs): DurableFs & 
       return base.statfs(t);
     },
   };
+}
+
+/** Mount a tmpfs of `bytes` on `dir` (`ro`: read-only). Needs root; see canMount. */
+export function mountTmpfs(dir: string, bytes: number, options: { readOnly?: boolean } = {}): void {
+  execFileSync("mount", ["-t", "tmpfs", "-o", `size=${bytes}${options.readOnly ? ",ro" : ""}`, "tmpfs", dir], { stdio: "pipe" });
+}
+
+/** Remount an already mounted tmpfs read-only (its files stay). */
+export function remountReadOnly(dir: string): void {
+  execFileSync("mount", ["-o", "remount,ro", dir], { stdio: "pipe" });
+}
+
+export function unmount(dir: string): void {
+  execFileSync("umount", [dir], { stdio: "pipe" });
+}
+
+/** Whether this machine lets us mount a small tmpfs (root in CI); decided once, when the suite loads. */
+export const canMount = ((): boolean => {
+  if (process.env.NBRESUME_TEST_NO_MOUNT === "1") return false; // to exercise the fallback where mount works
+  const probe = mkdtempSync(path.join(os.tmpdir(), "nbresume-mount-probe-"));
+  try {
+    mountTmpfs(probe, 1024 * 1024);
+    unmount(probe);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    rmSync(probe, { recursive: true, force: true });
+  }
+})();
+
+/**
+ * A file outside the run directory that nothing may read, change or delete: `check()` throws if
+ * it is gone or changed. Symlinks in hostile run directories point at it.
+ */
+export async function makeCanary(label: string): Promise<{ dir: string; file: string; check(): Promise<void> }> {
+  const dir = await makeTempDir(`canary-${label}`);
+  const file = path.join(dir, "precious.txt");
+  const content = `a user's file that nbresume must never read or delete (${label})\n`;
+  await writeFile(file, content);
+  const before = await stat(file);
+  return {
+    dir,
+    file,
+    async check(): Promise<void> {
+      const now = await stat(file).catch(() => undefined);
+      if (now === undefined) throw new Error(`the canary ${file} was deleted`);
+      if ((await readFile(file, "utf8")) !== content) throw new Error(`the canary ${file} was changed`);
+      // Access time is not reliable (relatime); size and mtime must not move.
+      if (now.mtimeMs !== before.mtimeMs || now.size !== before.size) throw new Error(`the canary ${file} was written to`);
+    },
+  };
+}
+
+/**
+ * Rewrite a checkpoint's manifest.json after its files were changed by hand, so that it matches
+ * them again (sizes and hashes, checksum, canonical form): `change` may edit metrics or entries.
+ */
+export async function forgeManifest(checkpoint: string, change: (m: Manifest) => void = () => undefined): Promise<void> {
+  const file = path.join(checkpoint, "manifest.json");
+  const manifest = parseManifest(await readFile(file));
+  for (const name of Object.keys(manifest.files)) {
+    const bytes = await readFile(path.join(checkpoint, name)).catch(() => undefined);
+    if (bytes !== undefined) manifest.files[name] = { bytes: bytes.byteLength, hash: hashBytes(bytes) };
+  }
+  change(manifest);
+  await writeFile(file, serializeManifest(manifest));
+}
+
+/** Resolve with `promise`, or reject naming `what` once `ms` have passed (a hang is a failure, not a stuck suite). */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      promise,
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${what} did not finish within ${ms} ms`)), ms);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
