@@ -148,11 +148,9 @@ function saveError(error: unknown, dir: string, what: string, file: string, clea
  * A failure while opening for writing, as the store's error: what failed on which path, why, and
  * what to do (a read-only directory can still be opened with { readOnly: true }).
  */
-function openError(error: unknown, dir: string, what: string, fallbackFile: string): unknown {
+function openError(error: unknown, dir: string, what: string, file: string): unknown {
   if (error instanceof TypeError || error instanceof RangeError || isNbresumeError(error)) return error;
   const code = errnoCode(error);
-  const given = (error as { path?: unknown } | null)?.path;
-  const file = typeof given === "string" ? given : fallbackFile;
   if (code === "EROFS" || code === "EACCES" || code === "EPERM") {
     return new NbresumeError(CheckpointErrorCode.DIR_NOT_WRITABLE, messages.notWritable(dir, what, file, code), { where: file, cause: error });
   }
@@ -161,6 +159,22 @@ function openError(error: unknown, dir: string, what: string, fallbackFile: stri
   }
   const detail = code ?? (error instanceof Error ? error.message : String(error));
   return new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.openFailed(dir, what, file, detail), { where: file, cause: error });
+}
+
+/** Create `dir` (and its parents) unless it exists. */
+async function ensureDirectory(fs: DurableFs, dir: string): Promise<void> {
+  if ((await fs.stat(dir).catch(() => undefined))?.isDirectory()) return;
+  try {
+    await fs.mkdir(dir, { recursive: true });
+  } catch (error) {
+    if (errnoCode(error) !== "ENOENT") throw error;
+    // A recursive mkdir under a read-only parent reports ENOENT: creating the first missing
+    // directory with the plain call says why (EROFS, EACCES).
+    let missing = dir;
+    while (path.dirname(missing) !== missing && !(await fs.stat(path.dirname(missing)).then(() => true, () => false))) missing = path.dirname(missing);
+    await fs.mkdir(missing);
+    throw error;
+  }
 }
 
 /** Memory a load may use: what the system has available (or the cgroup allows, if less). */
@@ -250,7 +264,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
       return new CheckpointStoreImpl(root, true, fs, policy, bestMetric, margin, false, undefined, { writer, maxFailedSaves, config: undefined });
     }
     try {
-      await fs.mkdir(root, { recursive: true });
+      await ensureDirectory(fs, root);
     } catch (error) {
       throw openError(error, root, "creating", root);
     }
