@@ -111,12 +111,14 @@ export async function fromTextCorpus(source: TextSource, options: FromTextCorpus
   let bytes: Uint8Array;
   let file: string;
   let from: JsonObject;
+  let fallbackName = "text";
   if (typeof source === "string" || (typeof source === "object" && source !== null && typeof (source as { path?: unknown }).path === "string")) {
     const path = typeof source === "string" ? source : (source as { path: string }).path;
     const read = await readDataFile(path, "text");
     bytes = read.bytes;
     file = path;
     from = sourceInfo(read.source);
+    fallbackName = basename(path);
   } else if (typeof source === "object" && source !== null && typeof (source as { text?: unknown }).text === "string") {
     bytes = new TextEncoder().encode((source as { text: string }).text);
     file = "the text";
@@ -124,7 +126,7 @@ export async function fromTextCorpus(source: TextSource, options: FromTextCorpus
   } else {
     throw new TypeError(msg.badOption(WHO, "source", "a file path, { path } or { text }", source));
   }
-  const name = checkName(WHO, options.name, file === "the text" ? "text" : basename(file));
+  const name = checkName(WHO, options.name, fallbackName);
 
   let tokenizer: TextTokenizer;
   let ids: Int32Array;
