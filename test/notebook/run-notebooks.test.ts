@@ -6,7 +6,7 @@
  * HTML with the loss chart and sample grid inline.
  */
 import assert from "node:assert/strict";
-import { copyFileSync, readdirSync } from "node:fs";
+import { copyFileSync, cpSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { decodePng } from "../../src/render/image.js";
 import { NOTEBOOKS_DIR, type JupyterEnv } from "../support/jupyter-server.js";
@@ -63,11 +63,12 @@ describe("the notebooks in notebooks/, executed headless", function () {
 
   async function execute(name: string): Promise<NotebookJson> {
     copyFileSync(join(NOTEBOOKS_DIR, name), join(project, name));
+    cpSync(join(NOTEBOOKS_DIR, "data"), join(project, "data"), { recursive: true });
     return executeNotebook(join(project, name), { jupyter, env: { NBRESUME_SMOKE: "1" }, cellTimeoutSec: 240 });
   }
 
-  it("finds exactly the three notebooks this suite knows", function () {
-    assert.deepEqual(readdirSync(NOTEBOOKS_DIR).filter((n) => n.endsWith(".ipynb")).sort(), ["checkpoints.ipynb", "mnist-classifier.ipynb", "mnist-diffusion.ipynb"]);
+  it("finds exactly the five notebooks this suite knows", function () {
+    assert.deepEqual(readdirSync(NOTEBOOKS_DIR).filter((n) => n.endsWith(".ipynb")).sort(), ["char-transformer.ipynb", "checkpoints.ipynb", "mnist-classifier.ipynb", "mnist-diffusion.ipynb", "your-own-model.ipynb"]);
   });
 
   it("mnist-classifier.ipynb: trains, stops, resumes with a preview of labelled predictions, then says it is finished", async function () {
@@ -110,5 +111,37 @@ describe("the notebooks in notebooks/, executed headless", function () {
     assert.match(streamText(cellWith(nb, "wider.train()"), "stdout"), /Not resuming .*\(model\.hidden\[0\]: 64 → 128/);
     assert.match(streamText(cellWith(nb, "rollBack("), "stdout"), /^(Rolled back to|ckpt-step-\d{8}-\w+ \(step \d+\) is already the newest)/m);
     assert.match(streamText(cellWith(nb, "output: \"silent\""), "stdout"), /^resumed at step \d+, now at 40 \(finished\)$/m);
+  });
+
+  /** Every output of the notebook with `mime`, as text. */
+  function outputsOf(nb: NotebookJson, mime: string): string[] {
+    return nb.cells.flatMap((c) => (c.outputs ?? []).map((o) => o.data?.[mime]).filter((d) => d !== undefined).map((d) => (typeof d === "object" && !Array.isArray(d) ? JSON.stringify(d) : text(d))));
+  }
+
+  it("your-own-model.ipynb: a model and CSV dataset defined in the notebook train, stop, resume with a decision-boundary plot, written only against the public API", async function () {
+    const nb = await execute("your-own-model.ipynb");
+    const sources = nb.cells.filter((c) => c.cell_type === "code").map(source).join("\n");
+    assert.doesNotMatch(sources, /from "\.\.?\/|src\//, "imports the package by name only");
+    const images = await pngs(nb);
+    assert.ok(images.some((p) => p.caption.includes("step 0 · untrained model")), images.map((p) => p.caption).join("\n"));
+    assert.ok(images.every((p) => p.width > 200 && p.height > 200));
+    assert.ok(outputsOf(nb, "application/vnd.vegalite.v5+json").some((spec) => spec.includes('"rect"') || spec.includes("rect")), "the plot's vega-lite spec is an output");
+    assert.match(streamText(cellWith(nb, "splitDataset("), "stdout"), /^1500 points → 1200 to train, 300 held out$/m);
+    const rerun = streamText(cellWith(nb, "await run.train();"), "stdout");
+    assert.match(rerun, /^Found ckpt-step-\d{8}-(final|emergency|rolling): step \d+ /m);
+    assert.match(rerun, /^(Resuming at step \d+|This run already finished)/m);
+    assert.ok(nb.cells.every((c) => (c.outputs ?? []).every((o) => o.output_type !== "error")));
+  });
+
+  it("char-transformer.ipynb: a causal transformer on Alice in Wonderland trains, stops and resumes, previewing generated text", async function () {
+    const nb = await execute("char-transformer.ipynb");
+    const markdown = outputsOf(nb, "text/markdown").filter((m) => m.includes("step "));
+    assert.ok(markdown.length >= 1, "a text preview as markdown");
+    const html = outputsOf(nb, "text/html").filter((h) => h.includes("untrained model") || /checkpoint/.test(h));
+    assert.ok(html.length >= 1, "a text preview as HTML");
+    assert.match(streamText(cellWith(nb, "fromTextCorpus("), "stdout"), /^\d+ windows of 64 characters, \d+ distinct characters$/m);
+    const rerun = streamText(cellWith(nb, "await run.train();"), "stdout");
+    assert.match(rerun, /^Found ckpt-step-\d{8}-(final|emergency|rolling): step \d+ /m);
+    assert.ok(nb.cells.every((c) => (c.outputs ?? []).every((o) => o.output_type !== "error")));
   });
 });

@@ -22,7 +22,8 @@ function flatten2d(logits: Value, labels: Value, what: string): [Value, Value] {
 /** Mean softmax cross-entropy of logits [N, …, C] against int labels [N, …] (the class axis last). */
 export function crossEntropy(logits: Value, labels: Value): Value {
   const [l, y] = flatten2d(logits, labels, "crossEntropy");
-  return l.graph.op("SoftmaxCrossEntropyLoss", [l, y], { reduction: "mean" });
+  // Both outputs: the gradient then reuses log_prob instead of computing the softmax again.
+  return l.graph.opMulti("SoftmaxCrossEntropyLoss", [l, y], { reduction: "mean" })[0]!;
 }
 
 /** The fraction of rows whose largest logit is the label's (a metric: it has no gradient). */
