@@ -223,8 +223,12 @@ export const runMessages = {
     const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
     return `Finished at step ${formatCount(step)}${l} · final checkpoint ${name}.`;
   },
-  outputsAt(dir: string): string {
-    return `Outputs in ${displayPath(dir)}: checkpoints (ckpt-step-*), sample grids (samples-step-*.png), previews (preview-step-*.png).`;
+  /** Names only what the run wrote: previews beside checkpoints and on resume when there are any. */
+  outputsAt(dir: string, besideCheckpoints: string | undefined, onResume: string | undefined): string {
+    const parts = ["checkpoints (ckpt-step-*)"];
+    if (besideCheckpoints !== undefined) parts.push(`previews beside them (${besideCheckpoints})`);
+    if (onResume !== undefined) parts.push(`the preview on resume (${onResume})`);
+    return `Outputs in ${displayPath(dir)}: ${parts.join(", ")}.`;
   },
 
   // ── 6. interrupt ───────────────────────────────────────────────────────────────────────────

@@ -32,8 +32,8 @@ export interface ResolvedOptions {
   readonly epochCheckpoints: boolean;
   readonly keep: RetentionPolicy | undefined;
   readonly bestMetric: BestMetric;
-  /** undefined: no preview. */
-  readonly preview: { readonly samples: number; readonly samplerSteps: number; readonly eta: number; readonly sampler: "auto" | "thread" | "main" } | undefined;
+  /** undefined: no preview. The settings given override the model's previews' own (undefined: theirs). */
+  readonly preview: { readonly samples?: number; readonly samplerSteps?: number; readonly eta?: number; readonly sampler: "auto" | "thread" | "main" } | undefined;
   readonly userConfig: JsonObject | undefined;
   readonly allowConfigChange: boolean;
   readonly clipGradNorm: number | undefined;
@@ -129,16 +129,17 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
 
   let preview: ResolvedOptions["preview"];
   if (o.preview === false) preview = undefined;
-  else if (o.preview === undefined) preview = { samples: 16, samplerSteps: 20, eta: 1, sampler: "auto" };
+  else if (o.preview === undefined) preview = { sampler: "auto" };
   else if (!isObject(o.preview)) throw new TypeError(msg.badOption("preview", "{ samples?, samplerSteps?, eta?, sampler? } or false", o.preview));
   else {
-    const samples = optionalPositiveInteger("preview.samples", o.preview.samples, 16);
-    if (samples > 256) throw new RangeError(msg.badOption("preview.samples", "an integer from 1 to 256", samples));
-    const eta = o.preview.eta ?? 1;
-    if (typeof eta !== "number" || !(eta >= 0 && eta <= 1)) throw new RangeError(msg.badOption("preview.eta", "a number from 0 to 1", eta));
+    const samples = o.preview.samples === undefined ? undefined : positiveInteger("preview.samples", o.preview.samples);
+    if (samples !== undefined && samples > 256) throw new RangeError(msg.badOption("preview.samples", "an integer from 1 to 256", samples));
+    const eta = o.preview.eta;
+    if (eta !== undefined && (typeof eta !== "number" || !(eta >= 0 && eta <= 1))) throw new RangeError(msg.badOption("preview.eta", "a number from 0 to 1", eta));
     const sampler = o.preview.sampler ?? "auto";
     if (sampler !== "auto" && sampler !== "thread" && sampler !== "main") throw new TypeError(msg.badOption("preview.sampler", '"auto", "thread" or "main"', sampler));
-    preview = { samples, samplerSteps: optionalPositiveInteger("preview.samplerSteps", o.preview.samplerSteps, 20), eta, sampler };
+    const samplerSteps = o.preview.samplerSteps === undefined ? undefined : positiveInteger("preview.samplerSteps", o.preview.samplerSteps);
+    preview = { ...(samples === undefined ? {} : { samples }), ...(samplerSteps === undefined ? {} : { samplerSteps }), ...(eta === undefined ? {} : { eta }), sampler };
   }
 
   if (o.config !== undefined && !isObject(o.config)) throw new TypeError(msg.badOption("config", "a plain object of JSON values", o.config));

@@ -145,7 +145,11 @@ class Training {
     let previewer;
     if (o.preview !== undefined) {
       const chosen = createPreviewer(o.model as Model<never>, {
-        overrides: { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps, eta: o.preview.eta },
+        overrides: {
+          ...(o.preview.samples === undefined ? {} : { samples: o.preview.samples }),
+          ...(o.preview.samplerSteps === undefined ? {} : { samplerSteps: o.preview.samplerSteps }),
+          ...(o.preview.eta === undefined ? {} : { eta: o.preview.eta }),
+        },
         threads: o.threads,
         generator: (label) => this.root.fork(label),
         data: o.test ?? o.train,
@@ -319,7 +323,7 @@ class Training {
     this.out.end();
     this.previews.showLast();
     this.out.info(msg.finished(session.stepCount, this.view.smoothedLoss(), saves.lastCheckpoint?.name ?? "(none)"));
-    this.out.info(msg.outputsAt(o.dir));
+    this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
     return this.result("finished", session, startStep, undefined);
   }
 

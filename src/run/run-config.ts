@@ -42,7 +42,7 @@ export function runConfig(o: ResolvedOptions): JsonObject {
     epochCheckpoints: o.epochCheckpoints,
     bestMetric: { name: o.bestMetric.name, mode: o.bestMetric.mode },
     keep: { rolling: keep.rolling, emergency: keep.emergency, best: keep.best, epoch: keep.epoch === "all" ? "all" : { every: keep.epoch.every } },
-    preview: o.preview === undefined ? null : { samples: o.preview.samples, samplerSteps: o.preview.samplerSteps, eta: o.preview.eta },
+    preview: o.preview === undefined ? null : { samples: o.preview.samples ?? null, samplerSteps: o.preview.samplerSteps ?? null, eta: o.preview.eta ?? null },
   };
   if (o.userConfig !== undefined) config.config = o.userConfig;
   return config;
