@@ -96,17 +96,19 @@ describe("subset: chosen rows of a dataset", () => {
 describe("datasetRecord: what a run records of its dataset", () => {
   it("describes name, size, columns and info, and for a subset its parent, choice and a hash of its rows", () => {
     const data = numbered(30);
-    assert.deepEqual(datasetRecord(data), {
+    assert.deepEqual({ ...datasetRecord(data), contentHash: "…" }, {
       name: "numbered", count: 30,
       columns: { x: { dtype: "float32", shape: [2] }, id: { dtype: "int64", shape: [] }, tag: { dtype: "uint8", shape: [] } },
       info: { note: "rows" },
+      contentHash: "…",
     });
     const a = splitDataset(data, { validation: 6, seed: 1 });
     const record = datasetRecord(a.validation);
-    assert.deepEqual({ ...record, rows: { ...(record["rows"] as object), hash: "…" } }, {
+    assert.deepEqual({ ...record, contentHash: "…", rows: { ...(record["rows"] as object), hash: "…" } }, {
       name: "numbered/validation", count: 6,
       columns: { x: { dtype: "float32", shape: [2] }, id: { dtype: "int64", shape: [] }, tag: { dtype: "uint8", shape: [] } },
       info: { note: "rows" },
+      contentHash: "…",
       rows: { parent: "numbered", parentCount: 30, how: { split: "validation", validation: 6, seed: 1 }, count: 6, hash: "…" },
     });
     assert.deepEqual(JSON.parse(JSON.stringify(record)), record, "plain JSON");
@@ -117,6 +119,16 @@ describe("datasetRecord: what a run records of its dataset", () => {
     assert.notEqual(hash(a.train), hash(a.validation));
     // The rows [0, 1, 2] as little-endian int32 hash the same everywhere.
     assert.equal(hash(subset(data, [0, 1, 2], {})), ROWS_012_HASH);
+  });
+
+  it("hashes the contents, so data made in memory that changed by one value is a changed dataset", () => {
+    const data = numbered(30);
+    const content = (d: Dataset): unknown => datasetRecord(d)["contentHash"];
+    assert.match(String(content(data)), /^xxh64:[0-9a-f]{16}$/);
+    assert.equal(content(numbered(30)), content(data));
+    const changed = numbered(30);
+    (changed.columns["x"]!.data as Float32Array)[7]! += 1;
+    assert.notEqual(content(changed), content(data));
   });
 });
 
