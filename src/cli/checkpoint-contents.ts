@@ -1,17 +1,19 @@
 /**
  * What a checkpoint holds, read without loading tensor data: each group's safetensors header
  * (validated by the same reader the store uses), state.json and the manifest. Every part that
- * cannot be read is reported as a problem naming its file, and the rest is still shown.
+ * cannot be read is reported as a problem naming its file, and the rest is still shown. Read as
+ * the store reads: nothing followed through a symlink, nothing but regular files opened.
  */
-import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { nodeFs, readSmallFile } from "../checkpoint/durable-fs.js";
-import type { Manifest } from "../checkpoint/manifest.js";
+import { scanCheckpointDir } from "../checkpoint/dir-scan.js";
+import { NotRegularFileError, nodeFs, openRegularFile, readSmallFile } from "../checkpoint/durable-fs.js";
+import { type Manifest, ownValue } from "../checkpoint/manifest.js";
 import { STATE_FILE, groupOfFile } from "../checkpoint/naming.js";
 import { DTYPE_OF, parseHeader, readHeaderLength } from "../checkpoint/safetensors/index.js";
 import { MAX_STATE_BYTES, parseState } from "../checkpoint/state-file.js";
 import type { CheckpointProblem, CheckpointState } from "../checkpoint/store.js";
 import { readManifest } from "../checkpoint/verify.js";
+import { messages as storeMessages } from "../checkpoint/messages.js";
 import { BYTES_PER_ELEMENT, type DType } from "../tensor.js";
 
 export interface TensorSummary {
@@ -72,9 +74,9 @@ export interface CheckpointContents {
 
 async function readGroup(dir: string, file: string, group: string): Promise<GroupContents> {
   const full = path.join(dir, file);
-  const handle = await fsp.open(full, "r");
+  const { handle, stat } = await openRegularFile(nodeFs, full);
   try {
-    const { size } = await handle.stat();
+    const { size } = stat;
     const first = new Uint8Array(8);
     await handle.read(first, 0, Math.min(8, size), 0);
     const n = readHeaderLength(first, size, file);
@@ -101,16 +103,23 @@ async function readGroup(dir: string, file: string, group: string): Promise<Grou
 
 function problemOf(file: string, error: unknown): CheckpointProblem {
   const code = (error as NodeJS.ErrnoException).code;
-  if (code === "ENOENT") return { file, kind: "missing", message: `${file}: missing` };
+  if (code === "ENOENT") return { file, kind: "missing", message: storeMessages.fileMissing(file) };
+  if (error instanceof NotRegularFileError) return { file, kind: "special", message: storeMessages.fileSpecial(file, error.kind) };
   const detail = error instanceof Error ? error.message : String(error);
   return { file, kind: "invalid", message: detail.startsWith(file) ? detail : `${file}: ${detail}` };
 }
 
 export async function readCheckpointContents(dir: string): Promise<CheckpointContents> {
+  const scan = await scanCheckpointDir(nodeFs, dir);
+  if (scan !== undefined && scan.problems.some((p) => p.file === path.basename(dir))) {
+    // The checkpoint itself is a symlink (or not a directory): nothing in it is read.
+    return { manifest: undefined, groups: [], state: undefined, problems: scan.problems };
+  }
   const { manifest, problems } = await readManifest(nodeFs, dir);
+  problems.push(...(scan?.problems ?? []));
   const groups: GroupContents[] = [];
   // The manifest lists the groups; without it, whatever *.safetensors files are there.
-  const files = manifest ? Object.keys(manifest.files) : await fsp.readdir(dir).catch(() => [] as string[]);
+  const files = manifest ? Object.keys(manifest.files) : await nodeFs.readdir(dir).catch(() => [] as string[]);
   for (const file of files) {
     const group = groupOfFile(file);
     if (group === undefined) continue;
@@ -134,27 +143,30 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
 
 function lossHistoryOf(state: Record<string, unknown>): StateSummary["lossHistory"] {
   for (const key of LOSS_HISTORY_KEYS) {
-    const v = state[key];
+    const v = ownValue(state, key);
+    const train = isObject(v) ? ownValue(v, "train") : undefined;
     if (Array.isArray(v)) return { key, length: v.length, stride: 1, validation: 0 };
-    if (isObject(v) && Array.isArray(v["train"])) {
-      const stride = typeof v["stride"] === "number" ? v["stride"] : 1;
-      return { key, length: v["train"].length, stride, validation: Array.isArray(v["validation"]) ? v["validation"].length : 0 };
+    if (isObject(v) && Array.isArray(train)) {
+      const stride = ownValue(v, "stride");
+      const validation = ownValue(v, "validation");
+      return { key, length: train.length, stride: typeof stride === "number" ? stride : 1, validation: Array.isArray(validation) ? validation.length : 0 };
     }
   }
   return null;
 }
 
+/** The value at a path of own properties (never a prototype's member). */
 function valueAt(state: Record<string, unknown>, keys: readonly string[]): unknown {
   let v: unknown = state;
-  for (const k of keys) v = isObject(v) ? v[k] : undefined;
+  for (const k of keys) v = isObject(v) ? ownValue(v, k) : undefined;
   return v;
 }
 
 export function summarizeState(state: CheckpointState): StateSummary {
   const s = state as Record<string, unknown>;
   const rngPath = RNG_PATHS.find((p) => valueAt(s, p) !== undefined && valueAt(s, p) !== null);
-  const cursorKey = CURSOR_KEYS.find((k) => isObject(s[k]));
-  const config = s["config"];
+  const cursorKey = CURSOR_KEYS.find((k) => isObject(ownValue(s, k)));
+  const config = ownValue(s, "config");
   return {
     step: state.step,
     epoch: state.epoch,
@@ -163,7 +175,7 @@ export function summarizeState(state: CheckpointState): StateSummary {
     rng: rngPath ? { key: rngPath.join(".") } : null,
     dataCursor: cursorKey ? { key: cursorKey } : null,
     configKeys: isObject(config) ? Object.keys(config) : null,
-    command: Array.isArray(s["command"]) || typeof s["command"] === "string",
+    command: Array.isArray(ownValue(s, "command")) || typeof ownValue(s, "command") === "string",
     keys: Object.keys(s),
     nbresume: state.nbresume,
     format: state.format,

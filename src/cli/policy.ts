@@ -5,8 +5,9 @@
  * store's default. The store itself keeps no policy on disk, so a run that wants `prune` to follow
  * its policy records it in state.
  */
-import { promises as fsp } from "node:fs";
 import * as path from "node:path";
+import { nodeFs, readSmallFile } from "../checkpoint/durable-fs.js";
+import { ownValue, parseJsonFile } from "../checkpoint/manifest.js";
 import { STATE_FILE } from "../checkpoint/naming.js";
 import { DEFAULT_RETENTION, type ResolvedRetentionPolicy, resolveRetentionPolicy } from "../checkpoint/retention.js";
 import { MAX_STATE_BYTES } from "../checkpoint/state-file.js";
@@ -55,16 +56,17 @@ async function readRecorded(checkpointPath: string): Promise<Recorded | undefine
   const file = path.join(checkpointPath, STATE_FILE);
   let state: unknown;
   try {
-    const stat = await fsp.stat(file);
-    if (stat.size > MAX_STATE_BYTES) return undefined;
-    state = JSON.parse(await fsp.readFile(file, "utf8"));
+    // As the store reads it: a regular file only (a FIFO or a symlink out of the run is not read).
+    state = parseJsonFile(await readSmallFile(nodeFs, file, MAX_STATE_BYTES), STATE_FILE);
   } catch {
     return undefined; // unreadable state: the deep check reports it; here it just records nothing
   }
   if (!isObject(state)) return undefined;
-  const config = isObject(state["config"]) ? state["config"] : {};
+  const own = (record: Record<string, unknown>, key: string): unknown => ownValue(record, key);
+  const configValue = own(state, "config");
+  const config = isObject(configValue) ? configValue : {};
   let keep: RetentionPolicy = {};
-  for (const candidate of [state["keep"], config["keep"]]) {
+  for (const candidate of [own(state, "keep"), own(config, "keep")]) {
     if (!isObject(candidate)) continue;
     try {
       resolveRetentionPolicy(candidate as RetentionPolicy);
@@ -74,8 +76,9 @@ async function readRecorded(checkpointPath: string): Promise<Recorded | undefine
       // not a valid policy: ignore it, as if unrecorded
     }
   }
-  const best = isObject(state["best"]) ? { name: state["best"]["metric"], mode: state["best"]["mode"] } : undefined;
-  const metric = [state["bestMetric"], config["bestMetric"], best].find(isBestMetric);
+  const bestValue = own(state, "best");
+  const best = isObject(bestValue) ? { name: own(bestValue, "metric"), mode: own(bestValue, "mode") } : undefined;
+  const metric = [own(state, "bestMetric"), own(config, "bestMetric"), best].find(isBestMetric);
   const bestMetric = metric ? { name: metric.name, mode: metric.mode } : undefined;
   if (Object.keys(keep).length === 0 && !bestMetric) return undefined;
   return { keep, bestMetric };

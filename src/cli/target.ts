@@ -5,7 +5,9 @@
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { LATEST_FILE, MANIFEST_FILE, parseCheckpointDirName } from "../checkpoint/naming.js";
+import { nodeFs } from "../checkpoint/durable-fs.js";
+import { readLatestPointer } from "../checkpoint/latest-pointer.js";
+import { MANIFEST_FILE, parseCheckpointDirName } from "../checkpoint/naming.js";
 import { type ParsedRef, candidatesFor, parseRef } from "../checkpoint/resolve.js";
 import { CheckpointStore } from "../checkpoint/store.js";
 import type { BestMetric, CheckpointInfo, CheckpointReader, LoadedCheckpoint, SkippedCheckpoint } from "../checkpoint/store.js";
@@ -20,10 +22,10 @@ async function statOf(target: string) {
   return fsp.stat(target).catch(() => undefined);
 }
 
-/** A checkpoint directory: its name is a checkpoint name, or it holds a manifest.json. */
+/** A checkpoint directory: its name is a checkpoint name, or it holds a manifest.json (a regular file). */
 export async function isCheckpointDir(dir: string): Promise<boolean> {
   if (parseCheckpointDirName(path.basename(dir))) return true;
-  return (await statOf(path.join(dir, MANIFEST_FILE)))?.isFile() === true;
+  return (await fsp.lstat(path.join(dir, MANIFEST_FILE)).catch(() => undefined))?.isFile() === true;
 }
 
 async function existingDir(arg: string, command: string): Promise<string> {
@@ -49,14 +51,10 @@ export async function openRoot(arg: string, command: string, bestMetric?: BestMe
   return CheckpointStore.open(dir, { readOnly: true, ...(bestMetric ? { bestMetric } : {}) });
 }
 
-/** The name the `latest` pointer holds, if it holds a checkpoint name. */
+/** The name the `latest` pointer holds, if it holds a checkpoint name (read as the store reads it). */
 export async function readLatestName(root: string): Promise<string | undefined> {
-  try {
-    const text = (await fsp.readFile(path.join(root, LATEST_FILE), "utf8")).trim();
-    return parseCheckpointDirName(text) ? text : undefined;
-  } catch {
-    return undefined;
-  }
+  const pointer = await readLatestPointer(nodeFs, root);
+  return "name" in pointer ? pointer.name : undefined;
 }
 
 export interface OpenedCheckpoint {

@@ -1,5 +1,6 @@
 /** `nbresume diff CKPT --config FILE`: what changed between a checkpoint's config and a JSON config file. */
 import { promises as fsp } from "node:fs";
+import { MAX_JSON_DEPTH, jsonDepth } from "../../checkpoint/json-depth.js";
 import { NbresumeError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { formatValue, plural } from "../format.js";
@@ -8,7 +9,10 @@ import { formatTable } from "../table.js";
 import { CHECKPOINT_OPTIONS, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
-/** The config file given with --config, parsed; a missing or malformed file is a usage error. */
+/**
+ * The config file given with --config, parsed; a missing or malformed file is a usage error. It may
+ * be a pipe (`--config <(…)`), so it is read as given, but nested no deeper than a checkpoint's state.
+ */
 async function readConfigFile(file: string): Promise<unknown> {
   let text: string;
   try {
@@ -16,6 +20,7 @@ async function readConfigFile(file: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(messages.configUnreadable(file, (error as NodeJS.ErrnoException).code ?? String(error)), "diff");
   }
+  if (jsonDepth(text) > MAX_JSON_DEPTH) throw new UsageError(messages.configTooDeep(file, MAX_JSON_DEPTH), "diff");
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {

@@ -1,4 +1,5 @@
 /** `nbresume list DIR`: the checkpoints grouped by kind, with the latest target and the current best marked. */
+import { ownValue } from "../../checkpoint/manifest.js";
 import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
 import { rankByMetric } from "../../checkpoint/retention.js";
 import type { CheckpointInfo, CheckpointKind } from "../../checkpoint/store.js";
@@ -39,7 +40,7 @@ export const listCommand: Command = {
       let best: CheckpointInfo | undefined;
       if (bestMetric) {
         const ranked = rankByMetric(
-          listing.checkpoints.map((c) => ({ c, name: c.name, step: c.step, created: c.created, metric: c.manifest?.metrics[bestMetric.name] })),
+          listing.checkpoints.map((c) => ({ c, name: c.name, step: c.step, created: c.created, metric: c.manifest ? (ownValue(c.manifest.metrics, bestMetric.name) as number | undefined) : undefined })),
           bestMetric.mode,
         );
         // The best is what resolve("best") would answer: the top-ranked one that is not known damaged.
