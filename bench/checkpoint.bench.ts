@@ -8,6 +8,11 @@
  *   verify      resolve("auto"): read and hash every byte (page cache)
  *   load        store.load(hit): safetensors reader into fresh typed arrays, hashing every byte
  * Targets: save ≥ 0.9 × raw write; load with verification ≥ 2 GB/s (page cache).
+ *
+ * saveScalingBench() (`--scaling`; the suite runs it after the rows above): the latency of a save (1 MiB, the default retention, so each
+ * save prunes one rolling checkpoint) beside 1, 100 and 2,000 existing epoch checkpoints, the
+ * three stores taking turns save by save. Target: with 2,000 within 2 × of with 1 (the retention
+ * plan once re-listed the whole directory: 11 ms at the 1st checkpoint, 657 ms at the 2,000th).
  * Raw and store runs alternate (and which goes first alternates too). Each is reported as the best
  * and the median of its repetitions: on a shared machine other processes only ever add time,
  * so the ratio of the bests is the fairest comparison; the medians show the spread.
@@ -18,8 +23,9 @@ import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { CheckpointStore, type ResolvedCheckpoint } from "../src/checkpoint/index.js";
+import { type DurableFs, nodeFs } from "../src/checkpoint/durable-fs.js";
 import type { TensorGroup } from "../src/tensor.js";
-import { type BenchRow, cliOption, isMain } from "./bench-row.js";
+import { type BenchRow, cliOption, isMain, median as medianOf, printRows } from "./bench-row.js";
 
 const MiB = 1024 * 1024;
 
@@ -105,6 +111,8 @@ export interface CheckpointBenchOptions {
   reps?: number;
   /** Checkpoint size in MiB (approximately; 256 by default, the issue's size). */
   mib?: number;
+  /** The save-latency-vs-count rows (saveScalingBench), run after the throughput rows; false: none. */
+  scaling?: SaveScalingOptions | false;
 }
 
 export async function checkpointBench(options: CheckpointBenchOptions = {}): Promise<BenchRow[]> {
@@ -188,13 +196,78 @@ export async function checkpointBench(options: CheckpointBenchOptions = {}): Pro
     row("raw_read", "raw read (page cache)", "rawRead"),
     row("verify", "resolve (hash every byte)", "verify", "rawRead"),
     row("load", "store.load (read + hash)", "load", "rawRead", "≥ 2 GB/s"),
+    ...(options.scaling === false ? [] : await saveScalingBench(options.scaling)),
   ];
 }
 
-if (isMain(import.meta.url)) {
+export interface SaveScalingOptions {
+  /** Existing checkpoints beside the timed saves. Default [1, 100, 2000]. */
+  counts?: number[];
+  /** Timed saves per count (after two warm-up saves). Default 15. */
+  reps?: number;
+}
+
+/** node:fs without fsync: only to fill a directory with thousands of checkpoints quickly. */
+const noSyncFs: DurableFs = {
+  ...nodeFs,
+  open: async (file, flags, mode) => {
+    const handle = await nodeFs.open(file, flags, mode);
+    return { write: (...a) => handle.write(...a), read: (...a) => handle.read(...a), stat: () => handle.stat(), close: () => handle.close(), sync: async () => undefined };
+  },
+};
+
+export async function saveScalingBench(options: SaveScalingOptions = {}): Promise<BenchRow[]> {
+  const counts = options.counts ?? [1, 100, 2000];
+  const reps = options.reps ?? 15;
+  const root = await mkdtemp(path.join(os.tmpdir(), "nbresume-bench-scaling-"));
+  const tensors = (seed: number): Record<string, TensorGroup> => {
+    const w = new Float32Array(256 * 1024);
+    w[0] = seed;
+    return { model: { w: { dtype: "float32", shape: [256, 1024], data: w } } };
+  };
+  const small = { model: { w: { dtype: "float32" as const, shape: [16], data: new Float32Array(16) } } };
+  const stores: { count: number; store: CheckpointStore; ms: number[] }[] = [];
+  try {
+    for (const count of counts) {
+      const dir = path.join(root, `with-${count}`);
+      const filler = await CheckpointStore.open(dir, { fs: noSyncFs, autoPrune: false });
+      for (let step = 1; step <= count; step++) await filler.save({ kind: "epoch", step, epoch: step, tensors: small });
+      await filler.close();
+      stores.push({ count, store: await CheckpointStore.open(dir), ms: [] });
+    }
+    let step = 1_000_000;
+    for (let rep = -2; rep < reps; rep++) {
+      step++;
+      // The stores take turns, so the machine's noise lands on each alike.
+      for (const s of rep % 2 === 0 ? stores : [...stores].reverse()) {
+        const t = await timed(() => s.store.save({ kind: "rolling", step, tensors: tensors(step) }));
+        if (rep >= 0) s.ms.push(t * 1000);
+      }
+    }
+  } finally {
+    for (const s of stores) await s.store.close();
+    await rm(root, { recursive: true, force: true });
+  }
+  const base = stores[0]!;
+  const rows: BenchRow[] = stores.map((s) => ({
+    bench: "checkpoint", id: `save_with_${s.count}`, name: `store.save (1 MiB) beside ${s.count.toLocaleString("en-US")} checkpoint${s.count === 1 ? "" : "s"}`,
+    count: s.count, reps, ms: medianOf(s.ms), bestMs: Math.min(...s.ms), ratioToFirst: medianOf(s.ms) / medianOf(base.ms),
+  }));
+  const last = stores.at(-1)!;
+  rows.push({
+    bench: "checkpoint", id: "save_scaling", name: `save latency beside ${last.count.toLocaleString("en-US")} vs ${base.count} checkpoint(s)`,
+    count: last.count, ms: medianOf(last.ms), referenceMs: medianOf(base.ms), ratio: medianOf(last.ms) / medianOf(base.ms), target: "≤ 2 × beside 1",
+  });
+  return rows;
+}
+
+if (isMain(import.meta.url) && process.argv.includes("--scaling")) {
+  const args = process.argv.slice(2);
+  printRows(await saveScalingBench({ reps: args.includes("--reps") ? Number(cliOption("--reps", args)) : 15 }), args.includes("--json"));
+} else if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const value = (name: string): number | undefined => (args.includes(name) ? Number(cliOption(name, args)) : undefined);
-  const rows = await checkpointBench({ reps: value("--reps") ?? 8, mib: value("--mib") ?? 256 });
+  const rows = await checkpointBench({ reps: value("--reps") ?? 8, mib: value("--mib") ?? 256, scaling: false });
   if (args.includes("--json")) {
     for (const r of rows) console.log(JSON.stringify(r));
   } else {

@@ -39,7 +39,7 @@ const MODULES: Module[] = [
   { bench: "transformer", file: "transformer.bench.ts", fn: "transformerBench", options: (q) => ({ quick: q }) },
   { bench: "resume", file: "resume.bench.ts", fn: "resumeBench", options: (q) => ({ quick: q }) },
   { bench: "render", file: "render.bench.ts", fn: "renderBench", options: (q) => ({ runs: q ? 0.2 : 1 }) },
-  { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 4, mib: 256 }) },
+  { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32, scaling: { counts: [1, 100, 500], reps: 4 } } : { reps: 4, mib: 256 }) },
   { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }) },
   { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }) },
 ];
@@ -161,6 +161,14 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
     id: "load_verify", figure: `store.load() + verify, ${mib.toFixed(0)} MiB (page cache)`, value: loadGBps, unit: "GB/s",
     reference: "raw read (page cache)", referenceValue: num(byId("checkpoint", "raw_read"), "bestGBps"), referenceUnit: "GB/s", ratio: num(load, "ratioBest"), ratioLabel: "× raw",
     target: "≥ 2 GB/s", met: loadGBps === null ? null : loadGBps >= 2, note: load ? `median ${num(load, "medianGBps")?.toFixed(2)} GB/s; fresh typed arrays for every tensor` : missing("checkpoint"),
+  }));
+  const scaling = byId("checkpoint", "save_scaling");
+  const scalingRatio = num(scaling, "ratio");
+  out.push(figure({
+    id: "save_scaling", figure: `store.save() latency beside ${num(scaling, "count")?.toLocaleString("en-US") ?? "2,000"} checkpoints`, value: num(scaling, "ms"), unit: "ms",
+    reference: "beside 1", referenceValue: num(scaling, "referenceMs"), referenceUnit: "ms", ratio: scalingRatio, ratioLabel: "× beside 1",
+    target: "≤ 2 × beside 1", met: scalingRatio === null ? null : scalingRatio <= 2,
+    note: scaling ? `median of ${num(byId("checkpoint", "save_with_1"), "reps")} saves of 1 MiB each, the stores taking turns; beside 100: ${num(byId("checkpoint", "save_with_100"), "ms")?.toFixed(1)} ms` : missing("checkpoint"),
   }));
   const verify = byId("checkpoint", "verify");
   out.push(figure({
