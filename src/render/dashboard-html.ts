@@ -1,6 +1,7 @@
 /**
  * One HTML block for the run's live notebook output: the progress text on top, then the loss
- * chart and the newest sample grid side by side (wrapping on narrow screens). The run sends it
+ * chart and the newest sample grid side by side (wrapping on narrow screens), or below them the
+ * newest preview that is not a picture (generated text). The run sends it
  * through one tslab display and replaces it on every refresh, so the cell keeps a single output
  * that updates in place. Pictures travel inline as data: URIs.
  */
@@ -11,6 +12,11 @@ export interface DashboardParts {
   readonly progressHtml?: string;
   readonly chart?: RenderedImage;
   readonly grid?: RenderedImage;
+  /**
+   * The newest preview when it is not a picture (generated text, audio players): its own HTML,
+   * from our renderers (escaped there), shown below the pictures.
+   */
+  readonly previewHtml?: string;
   /** The pixelRatio the chart was rendered with (2 → shown at half its pixel width). Default 1. */
   readonly chartPixelRatio?: number;
 }
@@ -41,5 +47,6 @@ export function dashboardHtml(parts: DashboardParts): string {
     pictures.length === 0
       ? ""
       : `<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-top:6px">${pictures.join("")}</div>`;
-  return `<div class="nbresume-dashboard">${parts.progressHtml ?? ""}${gallery}</div>`;
+  const preview = parts.previewHtml === undefined ? "" : `<div style="margin-top:6px;max-height:24em;overflow:auto">${parts.previewHtml}</div>`;
+  return `<div class="nbresume-dashboard">${parts.progressHtml ?? ""}${gallery}${preview}</div>`;
 }

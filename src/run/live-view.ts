@@ -7,6 +7,7 @@
 import type { BackgroundSaveStatus } from "../checkpoint/store.js";
 import { renderLossChart } from "../render/loss-chart.js";
 import type { RenderedImage } from "../render/mime-bundle.js";
+import type { RenderedPreview } from "../render/rendered-preview.js";
 import type { LossHistory } from "./loss-history.js";
 import { runMessages as msg } from "./messages.js";
 import type { ProgressContext } from "./progress-format.js";
@@ -37,6 +38,7 @@ export class LiveView {
   private readonly refreshMs: number;
   private tracker: ProgressTracker | undefined;
   private picture: RenderedImage | undefined;
+  private previewHtml: string | undefined;
   private chart: RenderedImage | undefined;
   private chartDirty = true;
   private lastChartAt = Number.NEGATIVE_INFINITY;
@@ -79,9 +81,16 @@ export class LiveView {
     this.chartDirty = true;
   }
 
-  /** The newest preview picture. */
-  show(picture: RenderedImage): void {
-    this.picture = picture;
+  /** The newest previews: the first picture among them, else the first one's HTML (generated text). */
+  show(previews: readonly RenderedPreview[]): void {
+    const picture = previews.find((p) => p.image !== undefined)?.image;
+    if (picture !== undefined) {
+      this.picture = picture;
+      this.previewHtml = undefined;
+      return;
+    }
+    const html = previews.find((p) => typeof p.bundle["text/html"] === "string")?.bundle["text/html"];
+    if (typeof html === "string") this.previewHtml = html;
   }
 
   setDiskNote(note: string): void {
@@ -119,6 +128,7 @@ export class LiveView {
         context: this.context(facts),
         ...(this.chart === undefined ? {} : { chart: this.chart }),
         ...(this.picture === undefined ? {} : { grid: this.picture }),
+        ...(this.previewHtml === undefined ? {} : { previewHtml: this.previewHtml }),
       },
       final,
     );

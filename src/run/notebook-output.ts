@@ -64,6 +64,7 @@ export class NotebookOutput implements RunOutput {
         progressHtml: formatProgressHtml(view.snapshot, context),
         ...(view.chart === undefined ? {} : { chart: view.chart }),
         ...(view.grid === undefined ? {} : { grid: view.grid }),
+        ...(view.previewHtml === undefined ? {} : { previewHtml: view.previewHtml }),
       }),
       "text/plain": formatProgressText(view.snapshot, context),
     };

@@ -4,8 +4,8 @@
  *
  *   on resume and at a fresh start   shown as outputs of their own, saved as preview-step-N.*
  *   beside each checkpoint           the newest picture in the live view, saved as samples-step-N.*
- *   at the end                       the last checkpoint's previews the live view cannot show
- *                                    (text, audio) as outputs of their own
+ *   at the end                       the last checkpoint's previews the live view does not show
+ *                                    as outputs of their own
  *
  * Each picture appears once: the live view starts without one and shows each checkpoint's.
  *
@@ -23,6 +23,11 @@ import type { GridStats } from "./run.js";
 
 function detail(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/** The preview a notebook's live view shows of these: the first with a picture, else the first with HTML (live-view.ts). */
+function liveShown(previews: readonly RenderedPreview[]): RenderedPreview | undefined {
+  return previews.find((p) => p.image !== undefined) ?? previews.find((p) => typeof p.bundle["text/html"] === "string");
 }
 
 export class PreviewPresenter {
@@ -112,14 +117,14 @@ export class PreviewPresenter {
     }
   }
 
-  /** The last checkpoint's previews that the live view does not show (text, audio), as outputs of their own. */
+  /** The last checkpoint's previews that the live view does not show (all of them in a terminal), as outputs of their own. */
   showLast(): void {
     if (this.lastPreviews === undefined || this.samplesFile === undefined) return;
-    for (const p of this.lastPreviews) if (p.image === undefined || !this.out.pictures) this.out.preview(p, this.samplesFile);
+    const live = this.out.pictures ? liveShown(this.lastPreviews) : undefined;
+    for (const p of this.lastPreviews) if (p !== live) this.out.preview(p, this.samplesFile);
   }
 
   private showPicture(previews: readonly RenderedPreview[]): void {
-    const image = previews.find((p) => p.image !== undefined)?.image;
-    if (image !== undefined) this.view.show(image);
+    this.view.show(previews);
   }
 }

@@ -15,6 +15,8 @@ export interface ProgressView {
   readonly context: ProgressContext;
   readonly chart?: RenderedImage;
   readonly grid?: RenderedImage;
+  /** The newest preview's HTML when it has no picture (generated text, audio). */
+  readonly previewHtml?: string;
 }
 
 export interface RunOutput {

@@ -1,4 +1,5 @@
 import { strict as assert } from "node:assert";
+import { renderTextPreview } from "../../src/render/text-preview.js";
 import { dashboardHtml, pngDataUri } from "../../src/render/dashboard-html.js";
 import { decodePng } from "../../src/render/image.js";
 import type { RenderedImage } from "../../src/render/mime-bundle.js";
@@ -23,5 +24,13 @@ describe("render/dashboard-html", () => {
 
   it("is just the progress block when there are no pictures yet", () => {
     assert.equal(dashboardHtml({ progressHtml: "<p>x</p>" }), '<div class="nbresume-dashboard"><p>x</p></div>');
+  });
+
+  it("shows the newest preview that is not a picture (generated text) below the pictures, in a scrolling box", () => {
+    const text = renderTextPreview({ samples: [{ prompt: "Alice", text: " <was> here" }], caption: "step 5" });
+    const html = dashboardHtml({ progressHtml: "<p>x</p>", previewHtml: text.bundle["text/html"] as string });
+    assert.ok(html.startsWith('<div class="nbresume-dashboard"><p>x</p><div style="margin-top:6px;max-height:24em;overflow:auto">'));
+    assert.ok(html.includes(text.bundle["text/html"] as string));
+    assert.doesNotMatch(html, /<was>/, "the text arrives escaped by its renderer");
   });
 });
