@@ -28,6 +28,12 @@ export interface PlotPreviewOptions {
 export const VEGALITE_MIME = "application/vnd.vegalite.v5+json";
 const SCHEMA_V5 = "https://vega.github.io/schema/vega-lite/v5.json";
 const WHERE = "renderPlotPreview";
+/**
+ * Specs up to this size also go inline (JupyterLab draws them interactively); a larger one (a
+ * decision boundary's grid: ~150 KB at 50×50) stays in its .vl.json file, so a notebook that shows
+ * a plot per checkpoint does not grow by megabytes. The PNG is always inline.
+ */
+export const MAX_INLINE_SPEC_BYTES = 64 * 1024;
 
 /** Draws a vega-lite spec as a preview: image/png, the spec, text/plain; files ".png" and ".vl.json". */
 export async function renderPlotPreview(options: PlotPreviewOptions): Promise<RenderedPreview> {
@@ -77,7 +83,7 @@ export async function renderPlotPreview(options: PlotPreviewOptions): Promise<Re
   const json = JSON.stringify(titled);
   const image: RenderedImage = { bundle: { "image/png": png, "text/plain": plain }, width, height };
   return {
-    bundle: { "image/png": png, [VEGALITE_MIME]: json, "text/plain": plain },
+    bundle: json.length <= MAX_INLINE_SPEC_BYTES ? { "image/png": png, [VEGALITE_MIME]: json, "text/plain": plain } : { "image/png": png, "text/plain": plain },
     files: [
       { suffix: ".png", bytes: png },
       { suffix: ".vl.json", bytes: new TextEncoder().encode(`${json}\n`) },

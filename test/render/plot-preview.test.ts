@@ -9,8 +9,8 @@ import { checkBundle } from "../../src/notebook/mime-bundle.js";
 import { decodePng } from "../../src/render/image.js";
 import type { VegaLiteSpec } from "../../src/render/loss-chart-spec.js";
 import { RenderErrorCode, renderMessages as msg } from "../../src/render/messages.js";
-import { renderPlotPreview, VEGALITE_MIME } from "../../src/render/plot-preview.js";
-import { predictionVsTargetSpec } from "../../src/render/plot-specs.js";
+import { MAX_INLINE_SPEC_BYTES, renderPlotPreview, VEGALITE_MIME } from "../../src/render/plot-preview.js";
+import { decisionBoundarySpec, predictionVsTargetSpec } from "../../src/render/plot-specs.js";
 import { countNear } from "./pixels.js";
 
 const BARS: VegaLiteSpec = {
@@ -93,5 +93,17 @@ describe("render/plot-preview", () => {
       renderPlotPreview({ spec: { mark: "no-such-mark", data: { values: [] } }, caption: "" }),
       (e: unknown) => isNbresumeError(e, RenderErrorCode.CHART_FAILED) && e.where === "renderPlotPreview" && e.message.startsWith("vega could not render the plot: "),
     );
+  });
+
+  it("keeps a large spec (a fine decision-boundary grid) in its .vl.json file only, not inline, so notebooks stay small", async () => {
+    const grid = Array.from({ length: 60 * 60 }, (_, i) => ({ x: (i % 60) / 60, y: Math.floor(i / 60) / 60, class: i % 60 < 30 ? "a" : "b" }));
+    const spec = decisionBoundarySpec({ grid, points: [{ x: 0.1, y: 0.1, label: "a" }] });
+    assert.ok(JSON.stringify(spec).length > MAX_INLINE_SPEC_BYTES);
+    const p = await renderPlotPreview({ spec, caption: "step 1" });
+    assert.deepEqual(Object.keys(p.bundle).sort(), ["image/png", "text/plain"]);
+    const file = p.files.find((f) => f.suffix === ".vl.json");
+    assert.ok(file !== undefined && file.bytes.byteLength > MAX_INLINE_SPEC_BYTES, "the whole spec is still saved");
+    const small = await renderPlotPreview({ spec: BARS, caption: "" });
+    assert.ok(VEGALITE_MIME in small.bundle, "a small spec still goes inline");
   });
 });
