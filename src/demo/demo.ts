@@ -5,9 +5,11 @@
  *
  * The same resumable() run a notebook cell uses, with terminal output: a one-line progress bar,
  * sample grids written as PNG files into DIR. Rerunning the command on the same DIR resumes.
- * Exit status: 0 when training finished (or had already), 130/143 after SIGINT/SIGTERM (the
- * process dies of the signal once the emergency checkpoint is committed), 1 on a run error,
- * 2 on a bad argument.
+ * Exit status: 0 when training finished (or had already), 130/143/129 after SIGINT/SIGTERM/SIGHUP
+ * (the process dies of the signal once the emergency checkpoint is committed; a second signal
+ * meanwhile only says "saving, press again to abort", a third aborts), 1 on a run error, 2 on a
+ * bad argument (only the command line and the options it makes: an error inside the run is never
+ * "a bad argument", whatever its class).
  */
 import { parseArgs } from "node:util";
 import { isNbresumeError } from "../errors.js";
@@ -104,8 +106,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const p = DEMO_PRESETS[args.preset];
+  let run;
   try {
-    const run = resumable({
+    run = resumable({
       dir: args.dir,
       name: `mnist-diffusion (${args.preset})`,
       model: ddpm({ unet: args.preset }),
@@ -123,16 +126,26 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
       output: "terminal",
       command: continueCommand(args),
     });
-    console.log(msg.header(args.preset, run.dir));
-    const result = await run.train();
-    return result.status === "interrupted" ? 130 : 0;
   } catch (error) {
+    // resumable() checks its options synchronously: TypeError/RangeError name the bad one.
     if (error instanceof TypeError || error instanceof RangeError) {
       console.error(msg.badArgument(error.message));
       return 2;
     }
-    console.error(msg.failed(isNbresumeError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error)));
+    console.error(msg.failed(describe(error)));
     return 1;
   }
+  try {
+    console.log(msg.header(args.preset, run.dir));
+    const result = await run.train();
+    return result.status === "interrupted" ? 130 : 0;
+  } catch (error) {
+    console.error(isNbresumeError(error) ? msg.failed(error.message) : msg.internalError(describe(error)));
+    return 1;
+  }
+}
+
+function describe(error: unknown): string {
+  return isNbresumeError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 

@@ -34,6 +34,9 @@ export const demoMessages = {
   failed(message: string): string {
     return `demo: ${message}`;
   },
+  internalError(detail: string): string {
+    return `demo: internal error (please report it): ${detail}`;
+  },
   header(preset: string, dir: string): string {
     return `MNIST diffusion demo (${preset} UNet) in ${dir}`;
   },

@@ -10,8 +10,9 @@
  *     // stopReason(signal): "SIGINT" | "SIGTERM" | "superseded" → commit an emergency checkpoint
  *   });
  *
- * - the first SIGINT/SIGTERM aborts the signal; the cell ends (as interrupted) only after the body
- *   has returned, so its last message is shown in the cell (see signal-hub.ts for why and how);
+ * - the first SIGINT/SIGTERM/SIGHUP aborts the signal; the cell ends (as interrupted) only after the
+ *   body has returned, so its last message is shown in the cell (see signal-hub.ts for why and how;
+ *   in a plain process a second signal only warns, a third aborts the emergency save);
  * - running the cell again while an old run with the same key is alive (a run started without
  *   await, or one the user forced out with a second interrupt) first aborts the old one with reason
  *   "superseded" and waits for it to return: never two writers on one checkpoint directory.
@@ -24,7 +25,7 @@ import { STOP_SIGNALS, signalHub, type SignalSubscriber, type StopSignal } from 
 
 export type { StopSignal } from "./signal-hub.js";
 
-/** Why a run was asked to stop: a signal, or a newer run with the same key. */
+/** Why a run was asked to stop: a signal (SIGHUP: the terminal went away), or a newer run with the same key. */
 export type StopReason = StopSignal | "superseded";
 
 export interface InterruptScope {
@@ -39,7 +40,7 @@ export interface InterruptScope {
 }
 
 export interface InterruptOptions {
-  /** Default ["SIGINT", "SIGTERM"]. */
+  /** Default ["SIGINT", "SIGTERM", "SIGHUP"]. */
   readonly signals?: readonly StopSignal[];
 }
 
@@ -52,7 +53,7 @@ export interface ExclusiveRunOptions extends InterruptOptions {
 export function stopReason(signal: AbortSignal): StopReason | undefined {
   if (!signal.aborted) return undefined;
   const r: unknown = signal.reason;
-  return r === "SIGINT" || r === "SIGTERM" || r === "superseded" ? r : undefined;
+  return r === "superseded" || (STOP_SIGNALS as readonly unknown[]).includes(r) ? (r as StopReason) : undefined;
 }
 
 function checkSignals(signals: readonly StopSignal[] | undefined): ReadonlySet<StopSignal> {
@@ -64,7 +65,7 @@ function checkSignals(signals: readonly StopSignal[] | undefined): ReadonlySet<S
 }
 
 /**
- * An AbortSignal that aborts on SIGINT or SIGTERM, for one run. Resolves once the listeners are
+ * An AbortSignal that aborts on SIGINT, SIGTERM or SIGHUP, for one run. Resolves once the listeners are
  * in place: they are added on a later turn of the event loop, never inside the synchronous part of
  * a tslab cell (where adding a SIGINT listener would make the next interrupt kill the kernel).
  */
@@ -122,7 +123,7 @@ async function waitForPrevious(previous: ActiveRun, key: string, timeoutMs: numb
 
 /**
  * Runs `body` as the only run for `key` in this process (use the checkpoint directory), with a
- * signal that aborts on SIGINT/SIGTERM (reason "SIGINT"/"SIGTERM") or when a newer run for the
+ * signal that aborts on SIGINT/SIGTERM/SIGHUP (reason: the signal's name) or when a newer run for the
  * same key starts (reason "superseded"). A previous run for the key is aborted and awaited first.
  */
 export async function runExclusive<T>(

@@ -1,5 +1,5 @@
 /**
- * The one owner of this process's SIGINT/SIGTERM listeners while nbresume runs are active.
+ * The one owner of this process's SIGINT/SIGTERM/SIGHUP listeners while nbresume runs are active.
  *
  * Why a hub instead of a plain process.on per run (all measured in a tslab kernel, see NOTEBOOK.md):
  * - tslab's own SIGINT listener ends the running cell at once ("Interrupted asynchronously"). Any
@@ -7,10 +7,14 @@
  *   notebook and nbconvert alike. So while a run is active the hub takes the other listeners off,
  *   and hands the signal on to them only after every run it stopped has ended: the cell then ends
  *   after "emergency checkpoint saved" is printed, and still ends as interrupted (so "Run all" stops).
- * - A second signal while runs are still stopping is handed on at once: the user's way out of a
- *   step that takes too long.
+ * - A second signal while runs are still stopping is handed on at once to the other listeners (in a
+ *   kernel, tslab ends the cell): the user's way out of a step that takes too long.
  * - With no other listener (a plain script or the CLI), handing on means re-raising the signal with
- *   the default action, so the process still dies of SIGINT/SIGTERM as the sender meant.
+ *   the default action, so the process still dies of SIGINT/SIGTERM/SIGHUP as the sender meant. A
+ *   second signal while the runs save their emergency checkpoints only says so on stderr ("saving —
+ *   press Ctrl-C again to abort"): two Ctrl-Cs 50 ms apart used to kill the demo at once, with no
+ *   checkpoint and no word. A third one aborts.
+ * - SIGHUP (the terminal went away) stops runs like SIGINT: save, then exit.
  * - Node's vm `breakOnSigint` (tslab runs every cell with it) removes all SIGINT listeners during
  *   the synchronous part of a cell and re-adds them afterwards; adding a SIGINT listener in that
  *   window leaves Node's watchdog "exit on SIGINT" handler installed, and the next interrupt kills
@@ -18,9 +22,17 @@
  */
 import { processWide } from "./process-wide.js";
 
-export type StopSignal = "SIGINT" | "SIGTERM";
+export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 
-export const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM"];
+export const STOP_SIGNALS: readonly StopSignal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** What a plain process prints on stderr when a stop signal comes again while runs are saving. */
+export const signalNotices = {
+  savingPressAgain(sig: StopSignal): string {
+    const again = sig === "SIGINT" ? "press Ctrl-C again" : `send ${sig} again`;
+    return `nbresume: ${sig} again — saving the emergency checkpoint; ${again} to abort without it.`;
+  },
+} as const;
 
 /** One active run's interest in signals. */
 export interface SignalSubscriber {
@@ -42,6 +54,8 @@ class SignalHub {
   private readonly attached = new Map<StopSignal, Attachment>();
   /** Per signal: subscribers it stopped that have not ended yet. */
   private readonly stopping = new Map<StopSignal, Set<SignalSubscriber>>();
+  /** Per signal: repeats seen while runs were stopping (a plain process says so once, then aborts). */
+  private readonly repeats = new Map<StopSignal, number>();
 
   subscribe(sub: SignalSubscriber): void {
     this.subscribers.add(sub);
@@ -53,7 +67,10 @@ class SignalHub {
     for (const sig of sub.signals) {
       const set = this.stopping.get(sig);
       const lastToStop = set !== undefined && set.delete(sub) && set.size === 0;
-      if (lastToStop) this.stopping.delete(sig);
+      if (lastToStop) {
+        this.stopping.delete(sig);
+        this.repeats.delete(sig);
+      }
       const foreign = this.attached.get(sig)?.foreign ?? [];
       // Foreign listeners go back on (or the default action returns) before the signal is handed on.
       const settled = this.reconcile(sig);
@@ -107,7 +124,15 @@ class SignalHub {
     const pending = this.stopping.get(sig);
     if (pending !== undefined && pending.size > 0) {
       // Runs are still stopping from an earlier signal: the user insists.
-      this.handOn(sig, this.attached.get(sig)?.foreign ?? [], true);
+      const foreign = this.attached.get(sig)?.foreign ?? [];
+      const repeat = (this.repeats.get(sig) ?? 0) + 1;
+      this.repeats.set(sig, repeat);
+      if (foreign.length === 0 && repeat === 1) {
+        // A plain process would die now, without its emergency checkpoint: say so, abort on the next one.
+        process.stderr.write(`${signalNotices.savingPressAgain(sig)}\n`);
+        return;
+      }
+      this.handOn(sig, foreign, true);
       return;
     }
     const targets = [...this.subscribers].filter((s) => s.signals.has(sig));

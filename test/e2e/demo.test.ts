@@ -1,17 +1,21 @@
 /**
  * The MNIST diffusion demo end to end, as a user runs it: the compiled entry (what `npm run demo`
- * runs) in child processes on one directory — resumed by a second run, stopped by real SIGINT and
- * SIGTERM, killed by SIGKILL while a background save is written — against an uninterrupted run of
+ * runs) in child processes on one directory — resumed by a second run, stopped by real SIGINT,
+ * SIGTERM and SIGHUP (and by two and three SIGINTs in a row), killed by SIGKILL while a background
+ * save is written, rerun on hostile and read-only directories — against an uninterrupted run of
  * the same configuration. Small settings (batch 4, 2 DDIM steps, 4 samples would be too few to
  * look at, but the pipeline is the same).
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, watch } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { messages as storeMessages } from "../../src/checkpoint/messages.js";
 import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { signalNotices } from "../../src/notebook/signal-hub.js";
+import { canMount, forgeManifest, makeCanary, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/helpers.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { decodePng } from "../../src/render/image.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";
@@ -188,6 +192,122 @@ describe("npm run demo (the compiled demo entry)", function () {
     assert.match(next, new RegExp(`^Resuming at step ${expected!.step.toLocaleString("en-US")} of `, "m"));
     assert.match(next, new RegExp(`Finished at step ${(expected!.step + 2).toLocaleString("en-US")} `));
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(".tmp-ckpt-")), [], "the rerun removed the half-written save");
+  });
+
+  it("saves its emergency checkpoint when two SIGINTs come 50 ms apart, saying \"saving, press again to abort\", and the rerun continues", async function () {
+    const dir = join(root, "double-SIGINT");
+    const running = demo(["--dir", dir, "--steps", "100000", ...small(1000)]);
+    await running.waitFor(/^Training 100,000 steps\.$/m);
+    await sleep(1000);
+    running.kill("SIGINT");
+    await sleep(50);
+    running.kill("SIGINT");
+    const r = await running.done;
+    assert.equal(r.signal, "SIGINT", `exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    assert.ok(r.stderr.includes(signalNotices.savingPressAgain("SIGINT")), r.stderr);
+    const stopped = /^interrupted at step (\d+) — emergency checkpoint saved — rerun the cell to resume$/m.exec(r.stdout);
+    assert.ok(stopped !== null, r.stdout);
+    const step = Number(stopped[1]);
+    assert.deepEqual(readdirSync(join(dir, ".lock")).filter((n) => /^\d+\.json$/.test(n)).map((n) => JSON.parse(readFileSync(join(dir, ".lock", n), "utf8")).released), [true], "the lock was released, not left stale");
+    const next = await finished(["--dir", dir, "--steps", String(step + 1), ...small(1000)]);
+    assert.match(next, new RegExp(`^Found ckpt-step-${String(step).padStart(8, "0")}-emergency: `, "m"));
+  });
+
+  it("gives up the emergency save on a third signal: dies of it at once, and the rerun still resumes", async function () {
+    const dir = join(root, "triple-SIGINT");
+    const running = demo(["--dir", dir, "--steps", "100000", ...small(1000)]);
+    await running.waitFor(/^Training 100,000 steps\.$/m);
+    await sleep(1000);
+    for (let i = 0; i < 3; i++) {
+      running.kill("SIGINT");
+      await sleep(10);
+    }
+    const r = await running.done;
+    assert.equal(r.signal, "SIGINT", `exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    assert.equal(r.stderr.split(signalNotices.savingPressAgain("SIGINT")).length - 1, 1, `said so once:\n${r.stderr}`);
+    // Whatever the abort left (the lock of a dead process is taken over), the next run resumes.
+    const next = await finished(["--dir", dir, "--steps", "2", ...small(1000)]);
+    assert.match(next, /Finished at step 2 /);
+  });
+
+  it("saves an emergency checkpoint on SIGHUP (the terminal went away) and dies of SIGHUP", async function () {
+    const dir = join(root, "SIGHUP");
+    const running = demo(["--dir", dir, "--steps", "100000", ...small(1000)]);
+    await running.waitFor(/^Training 100,000 steps\.$/m);
+    await sleep(1000);
+    running.kill("SIGHUP");
+    const r = await running.done;
+    assert.equal(r.signal, "SIGHUP", `exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    const stopped = /^interrupted at step (\d+) — emergency checkpoint saved — rerun the cell to resume$/m.exec(r.stdout);
+    assert.ok(stopped !== null, r.stdout);
+    const store = await CheckpointStore.open(dir, { readOnly: true });
+    try {
+      const hit = await store.resolve("auto");
+      assert.equal(hit?.name, `ckpt-step-${String(Number(stopped[1])).padStart(8, "0")}-emergency`);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("resumes when the checkpoint's config has keys named constructor and toString that this run lacks (not \"a bad argument\")", async function () {
+    const dir = join(root, "prototype-keys");
+    await finished(["--dir", dir, "--steps", "2", ...small()]);
+    const ckpt = join(dir, "ckpt-step-00000002-final");
+    const stateFile = join(ckpt, "state.json");
+    const state = JSON.parse(readFileSync(stateFile, "utf8")) as { config: Record<string, unknown> };
+    writeFileSync(stateFile, JSON.stringify({ ...state, config: { ...state.config, constructor: 1, toString: "x" } }, null, 1));
+    await forgeManifest(ckpt);
+    const r = await demo(["--dir", dir, "--steps", "3", ...small()]).done;
+    assert.equal(r.code, 0, `exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^constructor\s+1 → \(none\)/m, "shown as a removed setting");
+    assert.doesNotMatch(`${r.stdout}${r.stderr}`, /Function|bad argument|--help/);
+    assert.match(r.stdout, /Finished at step 3 /);
+  });
+
+  it("resumes past a hostile directory (symlinks to / and .., a FIFO as latest, a .tmp link out of the run) within a minute, touching nothing outside", async function () {
+    const dir = join(root, "hostile");
+    await finished(["--dir", dir, "--steps", "4", ...small()]);
+    const canary = await makeCanary("demo");
+    try {
+      symlinkSync("/", join(dir, "ckpt-step-00000009-rolling"));
+      symlinkSync("..", join(dir, "ckpt-step-00000004-final", "loop"));
+      renameSync(join(dir, "latest"), join(dir, "latest.old"));
+      execFileSync("mkfifo", [join(dir, "latest")]);
+      symlinkSync(canary.dir, join(dir, ".tmp-ckpt-step-00000005-rolling-1-ab"));
+      const t0 = Date.now();
+      const r = await demo(["--dir", dir, "--steps", "5", ...small()]).done;
+      assert.ok(Date.now() - t0 < 60_000, `took ${Date.now() - t0} ms`);
+      assert.equal(r.code, 0, `exit ${r.code}:\n${r.stdout}\n${r.stderr}`);
+      // The run says which checkpoints it passed over, and why (warnings go to stderr).
+      assert.ok(r.stderr.includes(storeMessages.checkpointSpecial("ckpt-step-00000009-rolling", "a symbolic link")), r.stderr);
+      assert.ok(r.stderr.includes(storeMessages.holdsSpecial("loop", "a symbolic link")), r.stderr);
+      assert.match(r.stdout, /^Found ckpt-step-00000002-rolling: /m, "the newest checkpoint that is not hostile");
+      assert.match(r.stdout, /Finished at step 5 /);
+      assert.ok(lstatSync(join(dir, "latest")).isFile(), "latest is a regular file again");
+      await canary.check();
+      assert.deepEqual(readdirSync(canary.dir), ["precious.txt"]);
+    } finally {
+      rmSync(canary.dir, { recursive: true, force: true });
+    }
+  });
+
+  it(`stops with a clear message on a read-only run directory (${canMount ? "a read-only tmpfs" : "mount not permitted here: read-only by permissions"}), no raw EROFS and no stack`, async function () {
+    const mountPoint = mkdtempSync(join(tmpdir(), "nbresume-demo-ro-"));
+    const dir = join(mountPoint, "run");
+    try {
+      if (canMount) mountTmpfs(mountPoint, 64 * 1024 * 1024);
+      await finished(["--dir", dir, "--steps", "2", ...small()]);
+      if (canMount) remountReadOnly(mountPoint);
+      else execFileSync("chmod", ["-R", "a-w", dir]);
+      const r = await demo(["--dir", dir, "--steps", "3", ...small()]).done;
+      assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+      assert.match(r.stderr, new RegExp(`^demo: Checkpoint directory ${escape(dir)} cannot be written: taking the writer lock in ${escape(join(dir, ".lock"))} failed with E`, "m"));
+      assert.doesNotMatch(r.stderr, /^\s+at /m);
+    } finally {
+      if (canMount) unmount(mountPoint);
+      else execFileSync("chmod", ["-R", "u+w", mountPoint]);
+      rmSync(mountPoint, { recursive: true, force: true });
+    }
   });
 
   it("rejects a bad argument with the usage hint and exit status 2", async function () {
