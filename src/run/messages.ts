@@ -185,8 +185,8 @@ export const runMessages = {
   gridSkipped(): string {
     return "no sample grid (the sampler was busy; the next checkpoint's is drawn)";
   },
-  diskUsage(dir: string, checkpoints: number, checkpointBytes: number, pictures: number, pictureBytes: number): string {
-    return `disk: ${displayPath(dir)} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(pictures, "picture")} (${formatBytes(pictureBytes)})`;
+  diskUsage(dir: string, checkpoints: number, checkpointBytes: number, previews: number, previewBytes: number): string {
+    return `disk: ${displayPath(dir)} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(previews, "preview file")} (${formatBytes(previewBytes)})`;
   },
   saveWarning(detail: string): string {
     return `Checkpoint warning: ${detail}`;
