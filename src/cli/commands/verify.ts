@@ -26,9 +26,11 @@ export const verifyCommand: Command = {
   positionals: { min: 1, max: 1 },
   description:
     "Reads and hashes every file of the checkpoint CKPT, or of every checkpoint in the root DIR (or only the\n" +
-    "one --ref names), and checks sizes, hashes, the manifest and state.json against each other. Prints\n" +
-    "every problem with its file and what was expected vs found. Exits 1 if any checkpoint fails, or if\n" +
-    "there is none to verify.",
+    "one --ref names), and checks sizes, hashes, each safetensors file's format, the manifest and state.json\n" +
+    "against each other. A checkpoint that is a symlink or holds anything but regular files fails (nothing is\n" +
+    "followed), and so does one whose metrics are not finite (the run had diverged; a rerun passes over it).\n" +
+    "Prints every problem with its file and what was expected vs found. Exits 1 if any checkpoint fails, or\n" +
+    "if there is none to verify.",
   options: CHECKPOINT_OPTIONS,
   json: true,
   examples: ["nbresume verify runs/mnist", "nbresume verify runs/mnist/ckpt-step-00012000-rolling", "nbresume verify runs/mnist --ref latest"],
