@@ -1,6 +1,6 @@
 /**
  * The checkpoint hash: xxHash64 (seed 0), written as "xxh64:<16 lowercase hex digits>".
- * This is the only file that imports @node-rs/xxhash (STYLE.md §4); it hashes at ~20 GB/s
+ * This is the only file that imports @node-rs/xxhash; it hashes at ~20 GB/s
  * here, so hashing while writing and verifying while reading never dominates the I/O.
  */
 import { Xxh64, xxh64 } from "@node-rs/xxhash";

@@ -1,6 +1,6 @@
 /**
  * Every user-facing message of the checkpoint store, and the error codes. Tests assert against
- * these same functions (STYLE.md §7), so wording can change in one place.
+ * these same functions, so wording can change in one place.
  */
 import type { CheckpointKind, CheckpointProblem } from "./store.js";
 

@@ -28,7 +28,7 @@
  * - flush() before relying on the newest checkpoint: at the end of a run, on interrupt (then
  *   save() the emergency checkpoint: synchronous), before exiting.
  *
- * On disk (see ARCHITECTURE.md): `DIR/ckpt-step-00012000-rolling/{model,optimizer,…}.safetensors,
+ * On disk: `DIR/ckpt-step-00012000-rolling/{model,optimizer,…}.safetensors,
  * state.json, manifest.json`, `DIR/latest`, `DIR/.lock/`, `DIR/.tmp-…` (uncommitted, removed on open).
  */
 import type { NbresumeError } from "../errors.js";

@@ -1,6 +1,6 @@
 /**
  * Every user-facing message of the CLI (errors, hints, notes). Tests assert against these same
- * functions (STYLE.md §7). Help texts live beside each command's flags in commands/*.ts.
+ * functions. Help texts live beside each command's flags in commands/*.ts.
  */
 
 /** Edit distance, for "did you mean": a typo is a letter or two away. */

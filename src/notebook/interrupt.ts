@@ -3,7 +3,7 @@
  *
  * A tslab kernel interrupt is a SIGINT. tslab then rejects the running cell, but an async loop
  * keeps running in the background and its output lands in later cells; only a loop that checks an
- * AbortSignal between steps really stops (measured, NOTEBOOK.md "Interrupts"). So:
+ * AbortSignal between steps really stops (measured in a tslab kernel). So:
  *
  *   await runExclusive(dir, async (signal) => {
  *     while (!signal.aborted) await step();   // check between steps

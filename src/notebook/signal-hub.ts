@@ -1,7 +1,7 @@
 /**
  * The one owner of this process's SIGINT/SIGTERM/SIGHUP listeners while nbresume runs are active.
  *
- * Why a hub instead of a plain process.on per run (all measured in a tslab kernel, see NOTEBOOK.md):
+ * Why a hub instead of a plain process.on per run (all measured in a tslab kernel):
  * - tslab's own SIGINT listener ends the running cell at once ("Interrupted asynchronously"). Any
  *   output sent after that (the emergency-checkpoint message) is dropped by JupyterLab, the classic
  *   notebook and nbconvert alike. So while a run is active the hub takes the other listeners off,

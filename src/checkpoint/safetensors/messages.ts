@@ -1,7 +1,7 @@
 /**
  * Every user-facing message of the safetensors reader and writer, and the error codes: one code
  * per way a file can be wrong (as the reference reader has one error variant per failure).
- * Tests assert against these same functions (STYLE.md §7).
+ * Tests assert against these same functions.
  */
 
 export const SafetensorsErrorCode = {
