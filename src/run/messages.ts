@@ -62,6 +62,14 @@ export const runMessages = {
   skippedCheckpoint(name: string, problem: string, using: string): string {
     return `Checkpoint ${name} is damaged (${problem}); falling back to ${using}.`;
   },
+  /** A checkpoint whose metrics are not finite: intact files, but resuming into it would diverge again. */
+  skippedDiverged(name: string, problem: string, using: string): string {
+    return `Checkpoint ${name} diverged (${problem}); not resuming into it: falling back to ${using}, the newest whose metrics are finite. Lower the learning rate or clip gradients (clipGradNorm) before training on.`;
+  },
+  /** The run directory cannot be written: the newest checkpoint is loaded and previewed, nothing is trained or saved. */
+  readOnlyRun(dir: string, detail: string): string {
+    return `${displayPath(dir)} cannot be written (${detail}): opened read-only — the newest checkpoint is shown, but this run cannot train or save. Make the directory writable (or copy it somewhere writable) and rerun to resume.`;
+  },
 
   // ── 2. verify + preview ────────────────────────────────────────────────────────────────────
   resolved(name: string, step: number, kind: string, epoch: number, loss: number | undefined): string {
@@ -193,6 +201,13 @@ export const runMessages = {
   },
   saveFailed(step: number, detail: string): string {
     return `Saving the checkpoint of step ${formatCount(step)} failed: ${detail}. Training continues; the previous checkpoints are intact.`;
+  },
+  /** The last step's checkpoint could not be committed, even when tried again. */
+  finalSaveFailed(step: number, attempts: number, detail: string): string {
+    return `The final checkpoint (step ${formatCount(step)}) could not be saved after ${plural(attempts, "attempt")}: ${detail.replace(/\.$/, "")}. Training is done but its end is not saved; free disk space or fix the directory, then rerun: it resumes from the newest committed checkpoint and trains to the end again.`;
+  },
+  finishedUnsaved(step: number, newest: string | undefined): string {
+    return `Finished at step ${formatCount(step)}, but the final checkpoint was NOT saved (see above)${newest === undefined ? "" : `; the newest committed checkpoint is ${newest}`}.`;
   },
   saveFailing(failures: number, detail: string): string {
     return `Stopped training: ${plural(failures, "checkpoint save")} in a row failed (last: ${detail}). Free disk space or fix the directory, then rerun to resume from the last committed checkpoint.`;

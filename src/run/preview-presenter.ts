@@ -97,8 +97,14 @@ export class PreviewPresenter {
   async showOnce(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<boolean> {
     const previews = await this.request(parameters, step, caption, onThisThread);
     if (previews === undefined || previews === "skipped") return false;
-    const files = await writePreviewFiles(this.dir, previewFileStem(step), previews);
-    this.previewFile = files[0];
+    let files: readonly (string | undefined)[] = [];
+    try {
+      files = await writePreviewFiles(this.dir, previewFileStem(step), previews);
+      this.previewFile = files[0];
+    } catch (error) {
+      // Shown anyway (a read-only directory, a full disk): the preview is for the user's eyes first.
+      this.out.warn(msg.pictureNotWritten(join(this.dir, previewFileStem(step)), detail(error)));
+    }
     previews.forEach((p, i) => this.out.preview(p, files[i]));
     return true;
   }

@@ -37,6 +37,7 @@
  * resumed any number of times ends bitwise where an uninterrupted one does.
  */
 import { availableParallelism } from "node:os";
+import { CheckpointErrorCode } from "../checkpoint/messages.js";
 import { CheckpointStore, type CheckpointKind, type LoadedCheckpoint, type Metrics, type SaveRequest } from "../checkpoint/store.js";
 import { diffConfigs } from "../checkpoint/config-diff.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
@@ -183,7 +184,13 @@ class Training {
     const overlap = this.previews.offThread && (this.samplerMode === "thread" || (this.samplerMode === "auto" && !hasCachedSession(key) && spareCores(o)));
     if (overlap) this.startSampler();
     // ── 1. Resolve ─────────────────────────────────────────────────────────────────────────────
-    const store = await CheckpointStore.open(o.dir, { ...o.checkpointStore, ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
+    let store: CheckpointStore;
+    try {
+      store = await CheckpointStore.open(o.dir, { ...o.checkpointStore, ...(o.keep === undefined ? {} : { keep: o.keep }), bestMetric: o.bestMetric });
+    } catch (error) {
+      if (!isNbresumeError(error, CheckpointErrorCode.DIR_NOT_WRITABLE)) throw error;
+      return this.readOnly(error);
+    }
     try {
       // Newest first, each candidate read once: the read's hashing is its verification.
       const loaded = await store.resolveAndLoad("auto");
@@ -193,7 +200,10 @@ class Training {
         const rows = configRows(this.config);
         this.out.table({ title: msg.configTitle(rows.length), columns: ["setting", "value"], rows, collapsed: true });
       } else {
-        for (const s of loaded.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, loaded.name));
+        for (const s of loaded.skipped) {
+          const diverged = s.problems.length > 0 && s.problems.every((p) => p.kind === "diverged");
+          this.out.warn(diverged ? msg.skippedDiverged(s.name, s.problem, loaded.name) : msg.skippedCheckpoint(s.name, s.problem, loaded.name));
+        }
       }
 
       // ── 2. Verify + preview ──────────────────────────────────────────────────────────────────
@@ -281,7 +291,7 @@ class Training {
     if (resumed !== undefined) {
       if (startStep >= o.steps) {
         this.out.info(msg.alreadyFinished(startStep, o.steps, name ?? ""));
-        return this.result("already-finished", session, startStep, undefined);
+        return this.result("already-finished", session.stepCount, startStep, undefined);
       }
       this.out.info(msg.resumed(startStep, o.steps, loader.epoch, loader.position));
     }
@@ -317,14 +327,41 @@ class Training {
     }
 
     await saves.settle();
-    this.view.status = "finished";
+    this.view.status = saves.finalUnsaved ? "finished (final checkpoint NOT saved)" : "finished";
     this.view.finishing();
     await this.refresh(session, loader, true);
     this.out.end();
     this.previews.showLast();
+    if (saves.finalUnsaved) {
+      this.out.warn(msg.finishedUnsaved(session.stepCount, saves.lastCheckpoint?.name));
+      return this.result("finished-unsaved", session.stepCount, startStep, undefined);
+    }
     this.out.info(msg.finished(session.stepCount, this.view.smoothedLoss(), saves.lastCheckpoint?.name ?? "(none)"));
     this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
-    return this.result("finished", session, startStep, undefined);
+    return this.result("finished", session.stepCount, startStep, undefined);
+  }
+
+  /**
+   * A run directory that cannot be written (a read-only mount, chattr +i): its newest checkpoint is
+   * loaded and previewed read-only, and the run says it cannot train or save. With no checkpoint
+   * to show, the store's own error stands.
+   */
+  private async readOnly(cause: NbresumeError): Promise<TrainResult> {
+    const o = this.o;
+    const reader = await CheckpointStore.open(o.dir, { readOnly: true, bestMetric: o.bestMetric });
+    try {
+      const loaded = await reader.resolveAndLoad("auto");
+      if (loaded === undefined) throw cause;
+      for (const s of loaded.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, loaded.name));
+      this.checkedState(loaded);
+      this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
+      this.resumedFrom = checkpointRecord(loaded);
+      this.out.warn(msg.readOnlyRun(o.dir, cause.message));
+      await this.preview(loaded.tensors["model"] ?? {}, loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind), true);
+      return this.result("read-only", loaded.step, loaded.step, undefined);
+    } finally {
+      await reader.close();
+    }
   }
 
   // ── 2. helpers ───────────────────────────────────────────────────────────────────────────────
@@ -518,13 +555,13 @@ class Training {
     this.out.end();
     if (reason === "superseded") this.out.info(msg.superseded(step));
     else this.out.info(alreadySaved ? msg.interruptedAlreadySaved(step) : msg.interrupted(step));
-    return this.result("interrupted", session, startStep, reason);
+    return this.result("interrupted", session.stepCount, startStep, reason);
   }
 
-  private result(status: TrainStatus, session: TrainingSession<Batch>, startStep: number, reason: RunStopReason | undefined): TrainResult {
+  private result(status: TrainStatus, step: number, startStep: number, reason: RunStopReason | undefined): TrainResult {
     const result: TrainResult = {
       status,
-      step: session.stepCount,
+      step,
       startStep,
       steps: this.o.steps,
       resumedFrom: this.resumedFrom,

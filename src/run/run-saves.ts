@@ -27,6 +27,8 @@ import type { CheckpointRecord, SaveStats } from "./run.js";
 
 /** A disk-usage line every this many saves (and with the final and emergency checkpoints). */
 const DISK_USAGE_EVERY = 5;
+/** Tries of the final checkpoint before the run says its end is not saved. */
+const FINAL_SAVE_ATTEMPTS = 3;
 
 function detail(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -69,6 +71,8 @@ export class RunSaves {
   lastCheckpoint: CheckpointRecord | undefined;
   /** The store's CHECKPOINT_SAVES_FAILING: the loop stops before the next step. */
   savesFailing: NbresumeError | undefined;
+  /** The final checkpoint could not be saved, even when tried again. */
+  finalUnsaved = false;
   /** Checkpoints committed by this train() (the disk-usage line comes every DISK_USAGE_EVERY). */
   private saves = 0;
   /** What follows each background save (its previews' files, then the work after its commit), in order; never rejects. */
@@ -113,11 +117,12 @@ export class RunSaves {
     if (!this.previews.offThread) await drawing;
     this.afterwards(async () => {
       const previews = await drawing;
-      const file = previews !== undefined && previews !== "skipped" ? await this.previews.besideCheckpoint(step, previews) : undefined;
       const lines = previews === "skipped" ? [...report, msg.gridSkipped()] : report;
       const settled = await outcome;
-      if (settled.ok) await this.committedInBackground(settled.saved, lines, file);
-      else this.failedInBackground(settled, step, kind, lines);
+      // Previews are saved beside checkpoints that exist: none for a save that failed.
+      if (!settled.ok) return this.failedInBackground(settled, step, kind, lines);
+      const file = previews !== undefined && previews !== "skipped" ? await this.previews.besideCheckpoint(step, previews) : undefined;
+      await this.committedInBackground(settled.saved, lines, file);
     });
     return true;
   }
@@ -131,18 +136,24 @@ export class RunSaves {
     const store = this.store;
     await this.source.prepare();
     const request = this.source.request(kind, evalMetrics);
-    let committed: SavedCheckpoint;
-    try {
-      committed = await this.reportingFailures(() => store.save(request), true);
-    } catch (error) {
-      if (isNbresumeError(error, CheckpointErrorCode.EXISTS)) return msg.alreadySaved(kind);
-      this.stats.failed++;
-      if (kind === "emergency") throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.dir, cause: error });
-      const { consecutiveFailures, maxFailedSaves } = store.backgroundStatus;
-      if (consecutiveFailures >= maxFailedSaves) {
-        throw new NbresumeError(RunErrorCode.SAVE_FAILING, msg.saveFailing(consecutiveFailures, detail(error)), { where: this.dir, cause: error });
+    let committed: SavedCheckpoint | undefined;
+    // The end of a run is what it is for: a final save that fails (a full disk for a moment, a
+    // slow network filesystem) is tried again before it is given up on.
+    const attempts = kind === "final" ? FINAL_SAVE_ATTEMPTS : 1;
+    let failure: unknown;
+    for (let attempt = 1; attempt <= attempts && committed === undefined; attempt++) {
+      try {
+        committed = await this.reportingFailures(() => store.save(request), true);
+      } catch (error) {
+        if (isNbresumeError(error, CheckpointErrorCode.EXISTS)) return msg.alreadySaved(kind);
+        this.stats.failed++;
+        if (kind === "emergency") throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.dir, cause: error });
+        failure = error;
       }
-      this.out.warn(msg.saveFailed(step, detail(error)));
+    }
+    if (committed === undefined) {
+      this.finalUnsaved = true;
+      this.out.warn(msg.finalSaveFailed(step, attempts, detail(failure)));
       return undefined;
     }
     this.stats.synchronous++;

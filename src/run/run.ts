@@ -112,7 +112,13 @@ export interface CheckpointRecord {
   readonly step: number;
 }
 
-export type TrainStatus = "finished" | "interrupted" | "already-finished";
+/**
+ * finished: trained to `steps`, final checkpoint committed · finished-unsaved: trained to `steps` but
+ * the final checkpoint could not be saved · interrupted: stopped between steps, emergency checkpoint
+ * saved · already-finished: the newest checkpoint was already at `steps` · read-only: the directory
+ * cannot be written, the newest checkpoint was only loaded and previewed.
+ */
+export type TrainStatus = "finished" | "finished-unsaved" | "interrupted" | "already-finished" | "read-only";
 
 /** Why a run stopped early: a signal, a newer run of the same dir, or the caller's AbortSignal. */
 export type RunStopReason = StopReason | "aborted";

@@ -168,6 +168,45 @@ describe("resumable(): checkpoints saved in the background", function () {
     assert.equal(again.status, "finished");
   });
 
+  it("tries the final checkpoint again when it fails; when it keeps failing says so plainly and returns finished-unsaved, naming no older checkpoint as final", async function () {
+    let finalTries = 0;
+    const failing = (times: number) => faultFs((op, target) => {
+      if (op !== "rename" || !/^\.tmp-ckpt-step-\d+-final-/.test(basename(target))) return undefined;
+      finalTries++;
+      return finalTries <= times ? errnoError("ENOSPC", op, target) : undefined;
+    });
+    const options: Partial<ResumableOptions> = { steps: 80, checkpointEvery: 40, evalEvery: false };
+    // Once: the retry commits it.
+    const once = new RecordingOutput();
+    const r1 = await (await mlpRun(join(root, "final-once"), { ...options, output: once, checkpointStore: { fs: failing(1) } })).train();
+    assert.equal(r1.status, "finished");
+    assert.equal(r1.checkpoint?.name, "ckpt-step-00000080-final");
+    assert.equal(finalTries, 2);
+    // Always: three tries, then the truth.
+    finalTries = 0;
+    const always = new RecordingOutput();
+    const dir = join(root, "final-never");
+    const r2 = await (await mlpRun(dir, { ...options, output: always, checkpointStore: { fs: failing(99) } })).train();
+    assert.equal(r2.status, "finished-unsaved");
+    assert.equal(finalTries, 3);
+    const warnings = always.texts("warn").join("\n");
+    assert.match(warnings, /The final checkpoint \(step 80\) could not be saved after 3 attempts: The disk filled up while saving the final checkpoint of step 80 .*[^.]\. Training is done but its end is not saved/);
+    assert.ok(always.texts("warn").includes(msg.finishedUnsaved(80, "ckpt-step-00000040-rolling")), warnings);
+    assert.doesNotMatch(always.texts("info").join("\n"), /^Finished at step/m, "never says it finished with a final checkpoint");
+    assert.doesNotMatch(warnings, /Training continues/);
+    assert.deepEqual((await checkpointsOn(dir)).map((c) => c.name), ["ckpt-step-00000040-rolling"]);
+    assert.ok(!existsSync(join(dir, "samples-step-00000080.png")), "no preview beside a checkpoint that was never saved");
+  });
+
+  it("writes no preview beside a background checkpoint whose save failed", async function () {
+    const fs = faultFs((op, target) => (op === "rename" && commitStep(target) === 40 ? errnoError("EIO", op, target) : undefined));
+    const dir = join(root, "no-grid");
+    const r = await (await mlpRun(dir, { steps: 120, checkpointEvery: 40, evalEvery: false, output: new RecordingOutput(), checkpointStore: { fs } })).train();
+    assert.equal(r.status, "finished");
+    assert.ok(!existsSync(join(dir, "samples-step-00000040.png")), "the failed save of step 40 has no preview");
+    assert.ok(existsSync(join(dir, "samples-step-00000080.png")), "the next one does");
+  });
+
   it("rejects bad checkpointStore options with a TypeError or RangeError naming the option, before anything touches the disk", async function () {
     const dir = join(root, "options");
     const cases: [unknown, ErrorConstructor, RegExp][] = [
