@@ -33,7 +33,7 @@ export function badRunKey(key: unknown): string {
 }
 
 export function badSignals(signals: unknown): string {
-  return `signals must be a non-empty list of "SIGINT" and/or "SIGTERM", got ${JSON.stringify(signals)}.`;
+  return `signals must be a non-empty list of "SIGINT", "SIGTERM" and/or "SIGHUP", got ${JSON.stringify(signals)}.`;
 }
 
 export function badTimeout(name: string, value: unknown): string {
