@@ -16,6 +16,7 @@ import { join } from "node:path";
 import type * as TS from "typescript";
 import { patchConverter, type ConverterModule } from "./converter-patch.js";
 import { kernelUsage } from "./messages.js";
+import { quietInterrupts } from "./quiet-interrupts.js";
 import { readTslab } from "./package-paths.js";
 
 interface KernelArgs {
@@ -54,6 +55,7 @@ function main(): void {
   const tslabRequire = createRequire(join(args.tslab, "package.json"));
   const ts = tslabRequire("@tslab/typescript-for-tslab") as typeof TS;
   patchConverter(tslabRequire("./dist/converter.js") as ConverterModule, ts);
+  quietInterrupts(console);
   const { startKernel } = tslabRequire("./dist/main.js") as TslabMain;
   startKernel({ configPath: args.configPath, enableFindLocal: false, jsKernel: false, globalVersion: readTslab(args.tslab).version });
 }

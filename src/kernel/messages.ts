@@ -32,3 +32,8 @@ export function kernelUsage(given: string): string {
   return `nbresume kernel: ${given}. Jupyter starts it as: node dist/kernel/main.js --tslab TSLAB_DIR --config-path CONNECTION_FILE ` +
     "(written by `nbresume kernel install`; run that again to repair the kernelspec).";
 }
+
+/** What an interrupted cell prints (instead of tslab's stack trace), on stderr. */
+export function interruptedCell(): string {
+  return "Interrupted (■): this cell stopped, and the cells after it will not run.";
+}
