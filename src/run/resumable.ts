@@ -47,6 +47,7 @@ import type { JsonObject } from "../engine/nn/json.js";
 import type { Model } from "../engine/nn/model.js";
 import { createGenerator } from "../engine/random/create-generator.js";
 import type { Generator } from "../engine/random/generator.js";
+import { modelFingerprint } from "../engine/session/model-discovery.js";
 import { createTrainingSession } from "../engine/session/onnx-training-session.js";
 import type { TrainingSession } from "../engine/session/training-session.js";
 import { runExclusive, stopReason } from "../notebook/interrupt.js";
@@ -88,9 +89,13 @@ export function resumable(options: ResumableOptions): Run {
   };
 }
 
-/** What a compiled session depends on; equal keys can share one (session-cache.ts). */
+/**
+ * What a compiled session depends on; equal keys can share one (session-cache.ts). The model's
+ * fingerprint is part of it: a cell rerun with changed model code under the same config must not
+ * train with the old compiled graph.
+ */
 function sessionKey(o: ResolvedOptions): string {
-  return JSON.stringify([o.model.config, o.optimizer.config, o.schedule.config, o.batchSize, o.seed, o.clipGradNorm ?? null, o.threads ?? null]);
+  return JSON.stringify([o.model.config, modelFingerprint(o.model, o.batchSize), o.optimizer.config, o.schedule.config, o.batchSize, o.seed, o.clipGradNorm ?? null, o.threads ?? null]);
 }
 
 /**

@@ -19,7 +19,6 @@ import { createParameterScope } from "../nn/graph-parameter-scope.js";
 import { initialParameters } from "../nn/initial-parameters.js";
 import type { JsonValue } from "../nn/json.js";
 import type { Feeds, InputSpecs, Model, ModelGraph } from "../nn/model.js";
-import { bindAsInputs } from "../nn/parameter-bindings.js";
 import { drawRandomInput, type RandomInputSpec } from "../nn/random-input.js";
 import type { ParameterSpec } from "../nn/parameter-scope.js";
 import type { Optimizer } from "../optim/optimizer.js";
@@ -31,6 +30,7 @@ import type { CompiledGraph } from "../runtime/runtime.js";
 import { bindToLayout, type GroupBuffers, type LayoutBinding } from "./layout-binding.js";
 import * as msg from "./messages.js";
 import { names, planLayout, type LayoutKind, type ParameterGroup } from "./parameter-layout.js";
+import { discoverModel } from "./model-discovery.js";
 import { buildStepGraph, checkLoss, declareInputs, type StepGraph } from "./step-graph.js";
 import type { Generator } from "../random/generator.js";
 import type { BoundGraph, StateDict, StepResult, TrainingSession, TrainingSessionOptions, TrainingState } from "./training-session.js";
@@ -50,7 +50,7 @@ export async function createTrainingSession<Batch>(options: OnnxSessionOptions<B
   const { model, batchSize } = options;
   if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new RangeError(`createTrainingSession: batchSize must be a positive integer, got ${batchSize}.`);
   if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0)) throw new RangeError(`createTrainingSession: clipGradNorm must be > 0, got ${options.clipGradNorm}.`);
-  const specs = discoverParameters(model, batchSize);
+  const { parameters: specs, fingerprint } = discoverModel(model, batchSize);
   const groups = planLayout(specs, options.layout ?? "flat");
   const inputs = model.inputs(batchSize);
   const step = buildStepGraph(model, { groups, inputs, optimizer: options.optimizer, clipGradNorm: options.clipGradNorm });
@@ -60,7 +60,7 @@ export async function createTrainingSession<Batch>(options: OnnxSessionOptions<B
   const params = packGroups(groups, initialParameters(specs, options.rng));
   const state: Buffers = new Map();
   for (const grp of groups) for (const slot of options.optimizer.slots) state.set(names.state(slot, grp.name), new Float32Array(grp.size));
-  return new OnnxTrainingSession({ ...options, compile }, specs, groups, inputs, { compiled, ...step }, params, state);
+  return new OnnxTrainingSession({ ...options, compile }, specs, fingerprint, groups, inputs, { compiled, ...step }, params, state);
 }
 
 /**
@@ -71,16 +71,6 @@ const compileStepGraph: GraphCompiler = (model, { threads }) => {
   const cacheDir = defaultGraphCacheDir();
   return compileGraph(model, { ...(threads === undefined ? {} : { threads }), ...(cacheDir === undefined ? {} : { cacheDir }) });
 };
-
-/** The model's parameters, by building its loss once on a scratch graph. */
-function discoverParameters<B>(model: Model<B>, batchSize: number): ParameterSpec[] {
-  const g = new GraphBuilder("discover");
-  const bound = createParameterScope(g, bindAsInputs(), { training: true });
-  model.loss(bound.scope, declareInputs(g, model.inputs(batchSize)));
-  const specs = [...bound.specs()];
-  if (specs.length === 0) throw new Error("Model.loss declared no parameters: there is nothing to train.");
-  return specs;
-}
 
 function packGroups(groups: readonly ParameterGroup[], values: TensorGroup): Buffers {
   const out: Buffers = new Map();
@@ -117,6 +107,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
   constructor(
     private readonly options: OnnxSessionOptions<Batch> & { readonly compile: GraphCompiler },
     readonly parameterSpecs: readonly ParameterSpec[],
+    readonly modelFingerprint: string,
     private readonly groups: readonly ParameterGroup[],
     private readonly inputSpecs: InputSpecs,
     private readonly stepGraph: CompiledStep,
@@ -134,9 +125,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     return this.steps;
   }
 
-  get modelFingerprint(): string {
-    return this.stepGraph.fingerprint;
-  }
+
 
   parameters(): TensorGroup {
     return this.views(this.params, (name) => name, (grp) => grp.name);

@@ -10,7 +10,6 @@
  */
 import { gradients } from "../autodiff/gradients.js";
 import { cast, concat, reshape } from "../graph/functional.js";
-import { graphFingerprint } from "../graph/fingerprint.js";
 import { GraphBuilder } from "../graph/graph-builder.js";
 import { product } from "../graph/shape.js";
 import type { Value } from "../graph/value.js";
@@ -36,8 +35,6 @@ export interface StepOutputs {
 
 export interface StepGraph {
   readonly graph: GraphBuilder;
-  /** graphFingerprint() of the model's loss (forward) nodes. */
-  readonly fingerprint: string;
   /** Random inputs the loss asked for (dropout masks…), drawn by the session each step in this order. */
   readonly randoms: readonly RandomInputSpec[];
   readonly layout: LayoutBinding;
@@ -64,11 +61,8 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
   const derived = Object.fromEntries(scalarNames.map((n) => [n, g.input(n, "float32", [])]));
 
   const bound = createParameterScope(g, layout.bind, { training: true });
-  const before = g.nodes.length;
   const { loss, metrics = {} } = model.loss(bound.scope, inputs);
   checkLoss(loss);
-  // What the model's loss computes, before gradients and the optimizer (a change of model code shows here).
-  const fingerprint = graphFingerprint(g.nodes.slice(before));
 
   // Gradients w.r.t. each parameter as the model sees it; a flat group's gradient is one Concat of
   // the flattened pieces, in layout order.
@@ -113,7 +107,7 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
     outputs.params[grp.name] = expose(g, u.param, names.newParam(grp.name));
     for (const slot of optimizer.slots) outputs.state[names.state(slot, grp.name)] = expose(g, u.state[slot]!, names.newState(slot, grp.name));
   });
-  return { graph: g, layout, outputs, scalarNames, randoms: bound.randoms(), fingerprint };
+  return { graph: g, layout, outputs, scalarNames, randoms: bound.randoms() };
 }
 
 export function checkLoss(loss: Value): void {
