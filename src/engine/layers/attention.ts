@@ -52,7 +52,8 @@ const mT = (v: Value): Value => transpose(v, [0, 1, 3, 2]);
  * rowsum(do ⊙ o) equals Softmax's rowsum(dP ⊙ P) (FlashAttention's identity) over [B, H, T, d]
  * instead of [B, H, T, T]: two passes over the scores fewer than the per-op chain rule. Every
  * transpose is of an operand's last two axes, which onnxruntime folds into its MatMul (FusedMatMul),
- * and so is the 1/√d scale (FusedMatMul's alpha).
+ * and so is the 1/√d scale (FusedMatMul's alpha). `mask` (broadcast to [B, H, T, T], e.g. causalMask)
+ * is added to the scores and gets no gradient: pass a constant or a fed input, not a learned value.
  */
 export function scaledDotProductAttention(q: Value, k: Value, v: Value, mask: Value | undefined): Value {
   const same = (a: Value): boolean => a.shape.length === 4 && a.shape.every((n, i) => n === q.shape[i]);
