@@ -1,6 +1,6 @@
 /**
  * One error class for data and I/O failures, with a stable `code` callers and tests can match.
- * Bad arguments at the API boundary throw TypeError/RangeError instead (STYLE.md §7).
+ * Bad arguments at the API boundary throw TypeError/RangeError instead (docs/CONTRIBUTING.md, "Messages and errors").
  * Message text lives in each layer's messages module, so tests assert against the same function.
  */
 export class NbresumeError extends Error {

@@ -1,5 +1,5 @@
 /**
- * Notebook output as MIME bundles (STYLE.md §9): renderers produce bytes or strings tagged with a
+ * Notebook output as MIME bundles (docs/CONTRIBUTING.md, "Notebook output is a MIME bundle"): renderers produce bytes or strings tagged with a
  * MIME type; a Display only sends them. One Display is one output that can be updated in place.
  *
  * createDisplay() picks the implementation: tslab's inside a tslab kernel, the terminal outside.

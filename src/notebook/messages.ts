@@ -1,6 +1,6 @@
 /**
  * Every user-facing message of the notebook layer, and its error codes. Tests assert against
- * these same functions (STYLE.md §7).
+ * these same functions (docs/CONTRIBUTING.md, "Messages and errors").
  */
 
 export const NotebookErrorCode = {

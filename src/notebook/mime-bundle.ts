@@ -1,4 +1,4 @@
-/** MIME bundles: what a Display sends (STYLE.md §9). */
+/** MIME bundles: what a Display sends (docs/CONTRIBUTING.md, "Notebook output is a MIME bundle"). */
 import * as msg from "./messages.js";
 
 /**

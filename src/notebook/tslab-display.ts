@@ -1,5 +1,5 @@
 /**
- * The one file that talks to tslab (STYLE.md §4). It never imports the `tslab` package: inside a
+ * The one file that talks to tslab (docs/CONTRIBUTING.md, "Native dependencies"). It never imports the `tslab` package: inside a
  * kernel it takes the kernel's own tslab instance through the require hook tslab puts on
  * globalThis.__tslab__ (another copy of tslab, e.g. one nested under nbresume, would not be wired
  * to the kernel and its display calls would fail with "Not ready").

@@ -1,6 +1,6 @@
 /**
  * PNG encode/decode, SVG rasterisation and compositing through sharp (libvips). The only file
- * that imports sharp (STYLE.md §4): renderers draw into RawImage buffers and call these.
+ * that imports sharp (docs/CONTRIBUTING.md, "Native dependencies"): renderers draw into RawImage buffers and call these.
  */
 import sharp from "sharp";
 import { NbresumeError } from "../errors.js";

@@ -1,6 +1,6 @@
 /**
  * Every user-facing message of the render layer, and its error codes. Tests assert against these
- * same functions (STYLE.md §7).
+ * same functions (docs/CONTRIBUTING.md, "Messages and errors").
  */
 import { formatLoss } from "../run/format.js";
 

@@ -1,6 +1,6 @@
 /**
  * What renderers return: data tagged with MIME types, the shape of a Jupyter display_data
- * message's `data` (STYLE.md §9). Renderers never display; the notebook module sends these.
+ * message's `data` (docs/CONTRIBUTING.md, "Notebook output is a MIME bundle"). Renderers never display; the notebook module sends these.
  */
 
 /** A PNG picture with its plain-text stand-in (what a terminal or a text-only client shows). */
