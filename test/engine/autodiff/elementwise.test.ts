@@ -14,7 +14,7 @@ function awayFromZero(n: number, seed: number, lo: number, hi: number, positive 
   return Float64Array.from({ length: n }, () => (lo + (hi - lo) * r.uniform()) * (positive || r.uniform() < 0.5 ? 1 : -1));
 }
 
-describe("autodiff part A: element-wise ops (central differences, float64, rtol 1e-6 unless stated)", () => {
+describe("autodiff: element-wise ops (central differences, float64, rtol 1e-6 unless stated)", () => {
   it("Pow by constant scalar exponents 2, 3, 0.5, −1.5, 1 and 0", async () => {
     for (const p of [2, 3, 0.5, -1.5, 1, 0]) {
       await checkGradients({

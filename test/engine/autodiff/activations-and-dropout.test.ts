@@ -26,7 +26,7 @@ async function runOnce(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<
   }
 }
 
-describe("autodiff part A: activations and Dropout (central differences)", () => {
+describe("autodiff: activations and Dropout (central differences)", () => {
   it("LeakyRelu with the default and a custom slope (float32: no double kernel; eps 1e-2, rtol 2e-2, atol 2e-3)", async () => {
     const r = testRandom(21);
     // Kept ≥ 0.1 away from the kink so x ± eps stays on one side.

@@ -22,7 +22,7 @@ const SLICES: [number[], number[], number[], number[] | undefined][] = [
   [[1], [4], [2], [1]], // empty
 ];
 
-describe("autodiff part A: shape ops (central differences, float64, rtol 1e-6)", () => {
+describe("autodiff: shape ops (central differences, float64, rtol 1e-6)", () => {
   it("Flatten at every axis", async () => {
     for (const axis of [0, 1, 2, -1]) {
       await checkGradients({ inputs: [{ name: "x", shape: [2, 3, 4] }], build: (g, [x]) => g.op("Flatten", [x!], { axis }) });
