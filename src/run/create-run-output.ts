@@ -25,7 +25,7 @@ export function createRunOutput(kind: OutputKind | RunOutput): RunOutput {
     case "notebook":
       return new NotebookOutput({ display: () => createDisplay({ kind: "tslab" }) });
     case "terminal":
-      return new TerminalOutput({ stream: process.stdout, errorStream: process.stderr });
+      return new TerminalOutput({ stream: process.stdout, errorStream: process.stderr, input: process.stdin });
     case "silent":
       return new SilentOutput();
   }

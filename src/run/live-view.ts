@@ -1,6 +1,8 @@
 /**
  * The run's live view: ONE display updated in place — progress (step, rate, smoothed loss, ETA),
- * status, notes, and in a notebook the loss chart and the newest preview picture. Redrawn at most
+ * status, notes (when the next checkpoint is due), and in a notebook the loss chart and the newest
+ * preview picture. The smoothed loss in the text is the chart's smoothed line at the same step:
+ * one number (smoothed-loss.ts). Redrawn at most
  * every second in a notebook (new pictures go over the wire each time), four times a second in a
  * terminal; the chart (vega → SVG → PNG, ~0.1 s) only after an evaluation or every 15 s.
  */
@@ -8,12 +10,12 @@ import type { BackgroundSaveStatus } from "../checkpoint/store.js";
 import { renderLossChart } from "../render/loss-chart.js";
 import type { RenderedImage } from "../render/mime-bundle.js";
 import type { RenderedPreview } from "../render/rendered-preview.js";
-import type { LossHistory } from "./loss-history.js";
 import { runMessages as msg } from "./messages.js";
 import type { ProgressContext } from "./progress-format.js";
 import { ProgressTracker } from "./progress.js";
 import type { RunOutput } from "./run-output.js";
 import type { CheckpointRecord } from "./run.js";
+import type { ChartData } from "./run-record.js";
 
 const REFRESH_MS_NOTEBOOK = 1000;
 const REFRESH_MS_TERMINAL = 250;
@@ -51,14 +53,19 @@ export class LiveView {
     private readonly out: RunOutput,
     private readonly name: string,
     private readonly steps: number,
-    private readonly history: () => LossHistory,
+    /** What the loss chart draws (run-record.ts). */
+    private readonly chartData: () => ChartData,
+    /** The run's one smoothed loss (smoothed-loss.ts): what the text shows, as the chart does. */
+    private readonly smoothed: () => number | undefined,
+    /** Notes of the moment (when the next checkpoint is due, early stopping's count). */
+    private readonly notes: () => readonly string[] = () => [],
   ) {
     this.refreshMs = out.pictures ? REFRESH_MS_NOTEBOOK : REFRESH_MS_TERMINAL;
   }
 
-  /** Training starts (or resumes) at `startStep`; `lossSeed` seeds the smoothed loss after a resume. */
-  begin(startStep: number, lossSeed: readonly number[]): void {
-    this.tracker = new ProgressTracker({ total: this.steps, startStep, startTimeMs: performance.now(), lossHistory: lossSeed });
+  /** Training starts (or resumes, or goes back after a roll-back) at `startStep`. */
+  begin(startStep: number): void {
+    this.tracker = new ProgressTracker({ total: this.steps, startStep, startTimeMs: performance.now() });
   }
 
   record(step: number, loss: number): void {
@@ -67,7 +74,7 @@ export class LiveView {
 
   /** The smoothed training loss: what the view, captions and results say the loss is. */
   smoothedLoss(): number | undefined {
-    return this.tracker?.snapshot(performance.now()).smoothedLoss;
+    return this.smoothed();
   }
 
   /** A new validation point: the chart is redrawn at the next refresh. */
@@ -110,10 +117,10 @@ export class LiveView {
     if (!final && now - this.lastRefreshAt < this.refreshMs) return;
     this.lastRefreshAt = now;
     if (this.out.pictures && (final || (this.chartDirty && now - this.lastChartAt >= CHART_EVERY_MS))) {
-      const { train, validation } = this.history().points();
-      if (train.length > 0) {
+      const data = this.chartData();
+      if (data.train.length > 0) {
         try {
-          this.chart = await renderLossChart({ train, validation, title: `${this.name} · loss` });
+          this.chart = await renderLossChart({ ...data, title: `${this.name} · loss` });
         } catch (error) {
           this.out.warn(msg.renderFailed("The loss chart", detail(error)));
         }
@@ -124,7 +131,7 @@ export class LiveView {
     const tracker = this.tracker ?? new ProgressTracker({ total: this.steps, startStep: step, startTimeMs: now });
     this.out.progress(
       {
-        snapshot: tracker.snapshot(performance.now()),
+        snapshot: { ...tracker.snapshot(performance.now()), smoothedLoss: this.smoothed() },
         context: this.context(facts),
         ...(this.chart === undefined ? {} : { chart: this.chart }),
         ...(this.picture === undefined ? {} : { grid: this.picture }),
@@ -135,7 +142,7 @@ export class LiveView {
   }
 
   private context(facts: LiveViewFacts): ProgressContext {
-    const notes = this.diskNote === undefined ? [] : [this.diskNote];
+    const notes = [...this.notes(), ...(this.diskNote === undefined ? [] : [this.diskNote])];
     const val = facts.validation?.["val_loss"];
     const saves = facts.saves;
     const failing = saves !== undefined && saves.consecutiveFailures > 0 ? saves : undefined;

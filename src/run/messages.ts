@@ -3,7 +3,7 @@
  * Tests assert against these same functions (STYLE.md §7), so wording changes in one place.
  */
 import { displayPath } from "./display-path.js";
-import { formatBytes, formatCount, formatLoss } from "./format.js";
+import { formatBytes, formatCount, formatDuration, formatLoss } from "./format.js";
 
 export const RunErrorCode = {
   /** The checkpoint's config differs from this run's in a way that makes resuming unsafe. */
@@ -18,6 +18,16 @@ export const RunErrorCode = {
   EMERGENCY_SAVE_FAILED: "RUN_EMERGENCY_SAVE_FAILED",
   /** The sampler thread could not start or died; sample grids are drawn on the training thread instead. */
   SAMPLER_STOPPED: "RUN_SAMPLER_STOPPED",
+  /** onExisting: "ask" could not ask (a notebook cell, or no terminal): the choice is shown, rerun with it. */
+  NEEDS_ANSWER: "RUN_NEEDS_ANSWER",
+  /** onExisting: "error": the directory holds another run's checkpoints. */
+  DIR_HAS_RUN: "RUN_DIR_HAS_RUN",
+  /** The checkpoint to resume fails validation (validate: "stop"), or none passes (validate: "fallback"). */
+  VALIDATION_FAILED: "RUN_VALIDATION_FAILED",
+  /** initFrom could not be read. */
+  INIT_FAILED: "RUN_INIT_FAILED",
+  /** initFrom's tensors do not fit the model (strict), or none does. */
+  INIT_MISMATCH: "RUN_INIT_MISMATCH",
 } as const;
 
 export type RunErrorCodeValue = (typeof RunErrorCode)[keyof typeof RunErrorCode];
@@ -35,6 +45,18 @@ function show(value: unknown): string {
 /** How one config change is judged. */
 export type ChangeSeverity = "unsafe" | "changes-training" | "harmless";
 
+/** What a resume restores besides the weights (the `load` option). */
+export type ResumePart = "optimizer" | "schedule" | "RNG" | "data order";
+
+function initReportParts(r: { missing: readonly string[]; unused: readonly string[]; mismatched: readonly { name: string; expected: string; found: string }[] }): string[] {
+  const names = (list: readonly string[]): string => (list.length > 6 ? `${list.slice(0, 6).join(", ")}, … (${list.length} in all)` : list.join(", "));
+  const parts: string[] = [];
+  if (r.missing.length > 0) parts.push(`not in the file: ${names(r.missing)}`);
+  if (r.mismatched.length > 0) parts.push(`wrong shape: ${names(r.mismatched.map((m) => `${m.name} (model ${m.expected}, file ${m.found})`))}`);
+  if (r.unused.length > 0) parts.push(`not in the model: ${names(r.unused)}`);
+  return parts;
+}
+
 export const runMessages = {
   // ── options (TypeError / RangeError at the API boundary) ───────────────────────────────────
   badOption(name: string, rule: string, value: unknown): string {
@@ -50,6 +72,12 @@ export const runMessages = {
   },
   batchTooLarge(batchSize: number, count: number, name: string): string {
     return `resumable: batchSize ${batchSize} is larger than the training set ${name} (${count} examples).`;
+  },
+  earlyStoppingNeedsEvaluation(): string {
+    return "resumable: earlyStopping watches a validation metric: pass held-out data (data: { train, test }) and keep evalEvery on.";
+  },
+  validateMetricNeedsData(): string {
+    return "resumable: validate.metric is measured on held-out data: pass data: { train, test } and keep evalEvery on.";
   },
 
   // ── 1. resolve ─────────────────────────────────────────────────────────────────────────────
@@ -69,6 +97,97 @@ export const runMessages = {
   /** The run directory cannot be written: the newest checkpoint is loaded and previewed, nothing is trained or saved. */
   readOnlyRun(dir: string, detail: string): string {
     return `${displayPath(dir)} cannot be written (${detail}): opened read-only — the newest checkpoint is shown, but this run cannot train or save. Make the directory writable (or copy it somewhere writable) and rerun to resume.`;
+  },
+
+  /** A checkpoint whose parameters hold NaN or ±Inf: resuming it would train nothing. */
+  skippedNonFinite(name: string, detail: string, using: string | undefined): string {
+    return `Checkpoint ${name} has parameters that are not finite (${detail}); not resuming into it${using === undefined ? "" : `: falling back to ${using}`}.`;
+  },
+  /** The resume preview found the model broken: shown above, then the next candidate. */
+  skippedValidation(name: string, reason: string): string {
+    return `Checkpoint ${name} fails validation: ${reason} (its preview is above). Falling back to the previous checkpoint that passes (validate: "fallback").`;
+  },
+  validationWarned(name: string, reason: string): string {
+    return `Checkpoint ${name} fails validation: ${reason}. Resuming it anyway (validate: "warn").`;
+  },
+  validationStopped(name: string, reason: string): string {
+    return `Not resuming ${name}: it fails validation (${reason}). Resume another checkpoint (resumeFrom: "step:N", "best-previous" or a path), or pass validate: "warn" to resume it anyway.`;
+  },
+  noneValidates(dir: string, tried: readonly { name: string; reason: string }[]): string {
+    return `No checkpoint in ${displayPath(dir)} passes validation (${tried.map((t) => `${t.name}: ${t.reason}`).join("; ")}). Start from scratch (resumeFrom: "none"), or pass validate: "warn" to resume the newest anyway.`;
+  },
+  metricOutOfBounds(name: string, value: number, bound: { min?: number; max?: number }): string {
+    const range = bound.min !== undefined && bound.max !== undefined ? `from ${formatLoss(bound.min)} to ${formatLoss(bound.max)}` : bound.max !== undefined ? `at most ${formatLoss(bound.max)}` : `at least ${formatLoss(bound.min ?? 0)}`;
+    return `${name} on held-out data is ${formatLoss(value)}, which should be ${range}`;
+  },
+  /** Going back to an older checkpoint than the newest: the newer ones are moved aside, never deleted. */
+  setAsideNewer(target: string, step: number, moved: number, bytes: number, folder: string): string {
+    return `Resuming ${target} (step ${formatCount(step)}), older than the newest: moved ${plural(moved, "newer checkpoint")} (${formatBytes(bytes)}) to ${displayPath(folder)} — not deleted (\`nbresume list ${displayPath(folder)}\` lists them) — so the run continues from step ${formatCount(step)} without mixing them up.`;
+  },
+  /** Starting over in a directory that holds checkpoints (onExisting: "fresh", resumeFrom: "none", a weights-only restart). */
+  setAsideAll(why: string, moved: number, bytes: number, folder: string): string {
+    return `${why}: moved ${plural(moved, "checkpoint")} (${formatBytes(bytes)}) and the run's record to ${displayPath(folder)} — not deleted — and starting over.`;
+  },
+  /** Rerunning a cell whose resumeFrom / onExisting already started the newest line: it continues. */
+  continuingLine(request: string, from: string | null, step: number, newest: string): string {
+    const start = from === null ? `from scratch` : `from ${from} (step ${formatCount(step)})`;
+    return `${request} started this run ${start}; its newest checkpoint is ${newest}: continuing it (change ${request.split(":")[0]} or the config to start again).`;
+  },
+  dirHasRun(dir: string, count: number, newest: string, changes: readonly string[]): string {
+    return (
+      `Not training in ${displayPath(dir)}: it holds ${plural(count, "checkpoint")} of another run (newest ${newest}; config changes: ${changes.join("; ")}) and onExisting is "error". ` +
+      `Use a new dir, or pass onExisting: "resume" to continue it, or "fresh" to move them aside and start over.`
+    );
+  },
+  askQuestion(dir: string, count: number, newest: string, step: number): string {
+    return `${displayPath(dir)} holds ${plural(count, "checkpoint")} (newest ${newest}, step ${formatCount(step)}). Resume from it? [Y/n] (n: move them to ${displayPath(dir)}/rolled-back-<time>/ and start over) `;
+  },
+  askTitle(dir: string, count: number, newest: string, step: number): string {
+    return `${displayPath(dir)} holds ${plural(count, "checkpoint")} (newest ${newest}, step ${formatCount(step)}): what should this run do?`;
+  },
+  askChoices(dir: string, step: number): [string, string][] {
+    return [
+      ['onExisting: "resume"', `continue from step ${formatCount(step)} (the config changes above apply)`],
+      ['onExisting: "fresh"', `move the checkpoints to ${displayPath(dir)}/rolled-back-<time>/ (not deleted) and start from step 0`],
+    ];
+  },
+  cannotAsk(where: "notebook" | "no-terminal"): string {
+    return where === "notebook"
+      ? `onExisting: "ask" cannot ask in a notebook cell: the tslab kernel has no input box for a running cell (it implements no stdin channel). Choose above, set onExisting to it in the cell, and rerun.`
+      : `onExisting: "ask" cannot ask: there is no terminal to answer in (stdin is not a TTY). Pass onExisting: "resume" or "fresh" (the demo: --on-existing resume|fresh).`;
+  },
+  freshChosen(): string {
+    return 'onExisting: "fresh"';
+  },
+  noneChosen(): string {
+    return 'resumeFrom: "none"';
+  },
+  restartChosen(name: string, step: number): string {
+    return `load: { schedule: false } (a new run from the weights of ${name}, step ${formatCount(step)})`;
+  },
+  initIgnored(path: string, name: string): string {
+    return `initFrom (${displayPath(path)}) is for a run that starts from scratch: resuming ${name} instead.`;
+  },
+  initMissing(file: string): string {
+    return `initFrom: ${displayPath(file)} does not exist. Give a .safetensors file, a checkpoint directory or an .onnx file.`;
+  },
+  initNoModelGroup(file: string, groups: readonly string[]): string {
+    return `initFrom: the checkpoint ${displayPath(file)} has no "model" tensors (it has: ${groups.join(", ") || "none"}).`;
+  },
+  initUnreadable(file: string, detail: string): string {
+    return `initFrom: ${displayPath(file)} could not be read as weights: ${detail}.`;
+  },
+  initMismatch(report: { source: string; loaded: readonly string[]; missing: readonly string[]; unused: readonly string[]; mismatched: readonly { name: string; expected: string; found: string }[] }): string {
+    const parts = initReportParts(report);
+    if (report.loaded.length === 0) return `initFrom: no tensor of ${displayPath(report.source)} fits the model's parameters (${parts.join("; ")}).`;
+    return `initFrom: ${displayPath(report.source)} does not fit the model exactly (${parts.join("; ")}). Pass initFrom: { path, strict: false } to load the ${plural(report.loaded.length, "tensor")} that fit.`;
+  },
+  warmStarted(report: { source: string; kind: string; loaded: readonly string[]; missing: readonly string[]; unused: readonly string[]; mismatched: readonly { name: string; expected: string; found: string }[] }): string {
+    const parts = initReportParts(report);
+    return `Initial weights from ${displayPath(report.source)} (${report.kind}): loaded ${plural(report.loaded.length, "parameter")}${parts.length === 0 ? "." : `; ${parts.join("; ")} (kept their fresh initial values).`}`;
+  },
+  warmCaption(source: string): string {
+    return `step 0 · initial weights from ${source}`;
   },
 
   // ── 2. verify + preview ────────────────────────────────────────────────────────────────────
@@ -115,9 +234,9 @@ export const runMessages = {
   dataCursorReset(detail: string, epoch: number): string {
     return `The data loader could not continue exactly where the checkpoint stopped (${detail}); restarting its order at epoch ${epoch}.`;
   },
-  previewCaption(step: number, loss: number | undefined, kind: string): string {
+  previewCaption(step: number, loss: number | undefined, kind: string, ema = false): string {
     const l = loss === undefined ? "" : ` · loss ${formatLoss(loss)}`;
-    return `step ${formatCount(step)}${l} · ${kind} checkpoint`;
+    return `step ${formatCount(step)}${l} · ${kind} checkpoint${ema ? " · EMA weights" : ""}`;
   },
   freshPreviewCaption(): string {
     return "step 0 · untrained model";
@@ -163,8 +282,21 @@ export const runMessages = {
   },
 
   // ── 3. resume ──────────────────────────────────────────────────────────────────────────────
-  resumed(step: number, total: number, epoch: number, position: number): string {
-    return `Resuming at step ${formatCount(step)} of ${formatCount(total)} (epoch ${epoch}, batch ${position}): optimizer, schedule, RNG and data order restored.`;
+  /** What a resume restored and, when `load` said so (or the optimizer changed), what it reset. */
+  resumed(step: number, total: number, epoch: number, position: number, reset: readonly ResumePart[] = []): string {
+    const all: ResumePart[] = ["optimizer", "schedule", "RNG", "data order"];
+    const restored = all.filter((p) => !reset.includes(p));
+    const list = (parts: readonly string[]): string => (parts.length <= 1 ? parts.join("") : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`);
+    const head = `Resuming at step ${formatCount(step)} of ${formatCount(total)} (epoch ${epoch}, batch ${position}): `;
+    if (reset.length === 0) return `${head}optimizer, schedule, RNG and data order restored.`;
+    const what: Record<ResumePart, string> = { optimizer: "optimizer reset (fresh moments)", schedule: "schedule restarted at step 0", RNG: "RNG reset (as a fresh run with this seed draws it)", "data order": "data order reset (epoch 0, batch 0)" };
+    return `${head}weights${restored.length === 0 ? "" : `, ${list(restored)}`} restored; ${list(reset.map((r) => what[r]))}.`;
+  },
+  emaStarted(name: string | undefined): string {
+    return name === undefined ? "ema: averaging the weights from step 0." : `ema: ${name} has no EMA weights: the average starts from its weights now.`;
+  },
+  alreadyStoppedEarly(step: number, name: string, metric: string, patience: number): string {
+    return `This run already stopped early: ${name} is at step ${formatCount(step)} (${metric} did not improve for ${plural(patience, "evaluation")}). Nothing to train; raise earlyStopping.patience (or drop earlyStopping) to continue it.`;
   },
   alreadyFinished(step: number, steps: number, name: string): string {
     return (
@@ -244,6 +376,66 @@ export const runMessages = {
     if (besideCheckpoints !== undefined) parts.push(`previews beside them (${besideCheckpoints})`);
     if (onResume !== undefined) parts.push(`the preview on resume (${onResume})`);
     return `Outputs in ${displayPath(dir)}: ${parts.join(", ")}.`;
+  },
+
+  earlyStopped(step: number, metric: string, patience: number, best: number | null, bestStep: number | null): string {
+    const b = best === null ? "" : ` on ${formatLoss(best)} (step ${formatCount(bestStep ?? 0)})`;
+    return `Stopped early at step ${formatCount(step)}: ${metric} did not improve${b} for ${plural(patience, "evaluation")} (earlyStopping).`;
+  },
+  earlyStoppingNote(metric: string, bad: number, patience: number): string {
+    return `early stopping: ${metric} not improved for ${bad}/${patience} evaluations`;
+  },
+  /** The divergence guard stopped the run (onNonFinite: "stop", or too many skips / roll-backs). */
+  diverged(step: number, detail: string, newest: string | undefined, why: "diverged" | "too-many-skips" | "too-many-rollbacks"): string {
+    const head =
+      why === "too-many-skips" ? `Stopped at step ${formatCount(step)}: ${detail}, and that was the ${formatCount(20)}th step in a row skipped`
+      : why === "too-many-rollbacks" ? `Stopped at step ${formatCount(step)}: ${detail} again after 3 roll-backs in a row`
+      : `Stopped at step ${formatCount(step)}: ${detail}`;
+    const ckpt = newest === undefined ? "there is no checkpoint yet" : `the newest checkpoint is ${newest}`;
+    return `${head} — not applied, nothing non-finite saved; ${ckpt}. Lower the learning rate or clip gradients (clipGradNorm), or pass onNonFinite: "skip-step" or "rollback", then rerun to resume.`;
+  },
+  nonFiniteDetail(what: "loss" | "gradient", value: number | undefined): string {
+    return what === "loss" ? `the loss is ${String(value)}` : `the gradient norm is ${String(value)}`;
+  },
+  skippedStep(detail: string): string {
+    return `skipped: ${detail} (onNonFinite: "skip-step")`;
+  },
+  rolledBackAfterDivergence(step: number, detail: string, name: string, toStep: number): string {
+    return `Step ${formatCount(step)}: ${detail} — rolled back to ${name} (step ${formatCount(toStep)}), with the data moved past the batch that diverged (onNonFinite: "rollback").`;
+  },
+  nonFiniteParameters(step: number, detail: string): string {
+    return `The parameters at step ${formatCount(step)} are not finite (${detail}): not saved.`;
+  },
+  metricsMissing(has: number, resumed: number): string {
+    return `metrics.jsonl has ${plural(has, "step")} but the run resumes at step ${formatCount(resumed)}: the steps it lacks (a run from before it was kept, or a file cut short) stay missing; new steps are appended.`;
+  },
+  metricsKeptAside(file: string): string {
+    return `A metrics.jsonl with no checkpoint left to go with it was kept as ${displayPath(file)}.`;
+  },
+  recordFailed(what: string, detail: string): string {
+    return `The run's record (${what}) could not be written (${detail}); training continues.`;
+  },
+  nextCheckpointNote(step: number | undefined, ms: number | undefined): string {
+    const at = step === undefined ? undefined : `step ${formatCount(step)}`;
+    const inTime = ms === undefined ? undefined : `in ${formatDuration(ms)}`;
+    return `next checkpoint: ${at !== undefined && inTime !== undefined ? `${at} or ${inTime}, whichever comes first` : (at ?? inTime ?? "at the end")}`;
+  },
+  stoppedBecause: {
+    finished(steps: number): string {
+      return `trained to step ${formatCount(steps)}`;
+    },
+    alreadyFinished(steps: number): string {
+      return `already at step ${formatCount(steps)}`;
+    },
+    interrupted(reason: string): string {
+      return `interrupted (${reason})`;
+    },
+    earlyStopping(metric: string, patience: number): string {
+      return `${metric} did not improve for ${plural(patience, "evaluation")}`;
+    },
+    readOnly(): string {
+      return "the run directory cannot be written";
+    },
   },
 
   // ── 6. interrupt ───────────────────────────────────────────────────────────────────────────

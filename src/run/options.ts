@@ -13,7 +13,7 @@ import type { Optimizer } from "../engine/optim/optimizer.js";
 import type { Schedule } from "../engine/optim/schedule.js";
 import type { Seed } from "../engine/random/generator.js";
 import { runMessages as msg } from "./messages.js";
-import type { OutputKind, ResumableOptions, RunStoreOptions } from "./run.js";
+import type { EarlyStoppingOptions, InitFrom, LoadParts, MetricBound, OutputKind, ResumableOptions, RunStoreOptions, ValidateAction } from "./run.js";
 import type { RunOutput } from "./run-output.js";
 
 export interface ResolvedOptions {
@@ -26,10 +26,14 @@ export interface ResolvedOptions {
   readonly steps: number;
   readonly batchSize: number;
   readonly seed: Seed;
-  readonly checkpointEvery: number;
+  /** A rolling checkpoint every this many steps (undefined: by time only). */
+  readonly checkpointEvery: number | undefined;
+  /** …and/or every this many minutes of training. */
+  readonly checkpointMinutes: number | undefined;
   readonly evalEvery: number | undefined;
   readonly evalBatches: number;
-  readonly epochCheckpoints: boolean;
+  /** An epoch checkpoint at the end of every N-th epoch; undefined: none. */
+  readonly epochEvery: number | undefined;
   readonly keep: RetentionPolicy | undefined;
   readonly bestMetric: BestMetric;
   /** undefined: no preview. The settings given override the model's previews' own (undefined: theirs). */
@@ -42,6 +46,16 @@ export interface ResolvedOptions {
   readonly name: string;
   readonly command: readonly string[] | undefined;
   readonly checkpointStore: RunStoreOptions;
+  readonly commandFlags: Readonly<Record<string, string>> | undefined;
+  readonly resumeFrom: string;
+  readonly load: Required<LoadParts>;
+  readonly initFrom: Required<InitFrom> | undefined;
+  readonly onExisting: "resume" | "fresh" | "ask" | "error";
+  readonly earlyStopping: Required<EarlyStoppingOptions> | undefined;
+  readonly onNonFinite: "stop" | "skip-step" | "rollback";
+  readonly validate: { readonly action: ValidateAction | "off"; readonly metric: MetricBound | undefined };
+  readonly ema: { readonly decay: number } | undefined;
+  readonly clock: () => number;
 }
 
 const OUTPUT_KINDS: readonly OutputKind[] = ["auto", "notebook", "terminal", "silent"];
@@ -106,16 +120,33 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   if (!(typeof seed === "string" || (typeof seed === "number" && Number.isSafeInteger(seed)))) {
     throw new TypeError(msg.badOption("seed", "an integer or a string", seed));
   }
-  const checkpointEvery = optionalPositiveInteger("checkpointEvery", o.checkpointEvery, Math.max(1, Math.min(500, Math.ceil(steps / 20))));
+  const defaultEvery = Math.max(1, Math.min(500, Math.ceil(steps / 20)));
+  let checkpointEvery: number | undefined;
+  let checkpointMinutes: number | undefined;
+  if (isObject(o.checkpointEvery)) {
+    const { steps: everySteps, minutes } = o.checkpointEvery;
+    if (everySteps === undefined && minutes === undefined) throw new TypeError(msg.badOption("checkpointEvery", "a positive integer or { steps?, minutes? } with at least one", o.checkpointEvery));
+    checkpointEvery = everySteps === undefined ? undefined : positiveInteger("checkpointEvery.steps", everySteps);
+    if (minutes !== undefined) {
+      if (typeof minutes !== "number") throw new TypeError(msg.badOption("checkpointEvery.minutes", "a number of minutes > 0", minutes));
+      if (!(minutes > 0) || !Number.isFinite(minutes)) throw new RangeError(msg.badOption("checkpointEvery.minutes", "a number of minutes > 0", minutes));
+      checkpointMinutes = minutes;
+    }
+  } else {
+    checkpointEvery = optionalPositiveInteger("checkpointEvery", o.checkpointEvery, defaultEvery);
+  }
 
   let evalEvery: number | undefined;
   if (o.evalEvery === false) evalEvery = undefined;
-  else if (o.evalEvery === undefined) evalEvery = test !== undefined && test.count >= batchSize ? checkpointEvery : undefined;
+  else if (o.evalEvery === undefined) evalEvery = test !== undefined && test.count >= batchSize ? (checkpointEvery ?? defaultEvery) : undefined;
   else evalEvery = positiveInteger("evalEvery", o.evalEvery);
   if (evalEvery !== undefined && (test === undefined || test.count < batchSize)) throw new RangeError(msg.evalNeedsTestData(batchSize, test?.count));
   const evalBatches = optionalPositiveInteger("evalBatches", o.evalBatches, 4);
 
-  if (o.epochCheckpoints !== undefined && typeof o.epochCheckpoints !== "boolean") throw new TypeError(msg.badOption("epochCheckpoints", "true or false", o.epochCheckpoints));
+  let epochEvery: number | undefined;
+  if (isObject(o.epochCheckpoints)) epochEvery = positiveInteger("epochCheckpoints.every", o.epochCheckpoints.every);
+  else if (o.epochCheckpoints !== undefined && typeof o.epochCheckpoints !== "boolean") throw new TypeError(msg.badOption("epochCheckpoints", "true, false or { every: N }", o.epochCheckpoints));
+  else if (o.epochCheckpoints === true) epochEvery = 1;
   if (o.keep !== undefined && !isObject(o.keep)) throw new TypeError(msg.badOption("keep", "{ rolling?, emergency?, best?, epoch? }", o.keep));
   resolveRetentionPolicy(o.keep as RetentionPolicy | undefined); // the store's own check, now rather than at train()
   let bestMetric: BestMetric = { name: "val_loss", mode: "min" };
@@ -166,8 +197,12 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   if (o.command !== undefined && !(Array.isArray(o.command) && o.command.every((a) => typeof a === "string"))) {
     throw new TypeError(msg.badOption("command", "an array of strings (argv)", o.command));
   }
+  if (o.commandFlags !== undefined && !(isObject(o.commandFlags) && Object.values(o.commandFlags).every((f) => typeof f === "string"))) {
+    throw new TypeError(msg.badOption("commandFlags", "{ option: \"--flag\" } (strings)", o.commandFlags));
+  }
   const checkpointStore = checkStoreOptions(o.checkpointStore);
   const dir = path.resolve(o.dir);
+  const control = resolveControl(o, bestMetric, test !== undefined && evalEvery !== undefined);
   return {
     dir,
     model,
@@ -181,7 +216,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     checkpointEvery,
     evalEvery,
     evalBatches,
-    epochCheckpoints: o.epochCheckpoints === true,
+    checkpointMinutes,
+    epochEvery,
     keep: o.keep as RetentionPolicy | undefined,
     bestMetric,
     preview,
@@ -193,6 +229,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     name: (o.name as string | undefined) ?? path.basename(dir),
     command: o.command as readonly string[] | undefined,
     checkpointStore,
+    commandFlags: o.commandFlags as Readonly<Record<string, string>> | undefined,
+    ...control,
   };
 }
 
@@ -210,4 +248,96 @@ function checkStoreOptions(value: unknown): RunStoreOptions {
   }
   if (fs !== undefined && !isObject(fs)) throw new TypeError(msg.badOption("checkpointStore.fs", "a DurableFs", fs));
   return value as RunStoreOptions;
+}
+
+const RESUME_WORDS = ["auto", "latest", "best", "best-previous", "none"];
+const ON_EXISTING = ["resume", "fresh", "ask", "error"] as const;
+const ON_NON_FINITE = ["stop", "skip-step", "rollback"] as const;
+const VALIDATE_ACTIONS: readonly ValidateAction[] = ["fallback", "warn", "stop"];
+
+function finiteNumber(name: string, value: unknown): number {
+  if (typeof value !== "number") throw new TypeError(msg.badOption(name, "a finite number", value));
+  if (!Number.isFinite(value)) throw new RangeError(msg.badOption(name, "a finite number", value));
+  return value;
+}
+
+function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
+  if (value === undefined) return fallback;
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) throw new TypeError(msg.badOption(name, allowed.map((a) => `"${a}"`).join(", "), value));
+  return value as T;
+}
+
+/** The options that control where a run starts, what it restores, and when it stops. */
+function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, evaluates: boolean): Pick<ResolvedOptions, "resumeFrom" | "load" | "initFrom" | "onExisting" | "earlyStopping" | "onNonFinite" | "validate" | "ema" | "clock"> {
+  const resumeFrom = o.resumeFrom ?? "auto";
+  if (typeof resumeFrom !== "string" || resumeFrom === "") throw new TypeError(msg.badOption("resumeFrom", '"auto", "latest", "best", "best-previous", "step:N", a checkpoint directory or "none"', resumeFrom));
+  if (resumeFrom.startsWith("step:") && !/^step:\d+$/.test(resumeFrom)) throw new RangeError(msg.badOption("resumeFrom", '"step:N" with N a step number', resumeFrom));
+  if (!RESUME_WORDS.includes(resumeFrom) && !resumeFrom.startsWith("step:") && !/[/\\]|^ckpt-step-/.test(resumeFrom)) {
+    throw new RangeError(msg.badOption("resumeFrom", '"auto", "latest", "best", "best-previous", "step:N", a checkpoint directory (a path) or "none"', resumeFrom));
+  }
+
+  const load: Required<LoadParts> = { optimizer: true, schedule: true, rng: true, data: true };
+  if (o.load !== undefined) {
+    if (!isObject(o.load)) throw new TypeError(msg.badOption("load", "{ optimizer?, schedule?, rng?, data? } (booleans)", o.load));
+    for (const [key, value] of Object.entries(o.load)) {
+      if (!(key in load)) throw new TypeError(msg.badOption("load", "{ optimizer?, schedule?, rng?, data? } (booleans)", o.load));
+      if (typeof value !== "boolean") throw new TypeError(msg.badOption(`load.${key}`, "true or false", value));
+      (load as Record<string, boolean>)[key] = value;
+    }
+  }
+
+  let initFrom: Required<InitFrom> | undefined;
+  if (typeof o.initFrom === "string" && o.initFrom !== "") initFrom = { path: path.resolve(o.initFrom), strict: true };
+  else if (isObject(o.initFrom) && typeof o.initFrom.path === "string" && o.initFrom.path !== "" && (o.initFrom.strict === undefined || typeof o.initFrom.strict === "boolean")) {
+    initFrom = { path: path.resolve(o.initFrom.path), strict: o.initFrom.strict !== false };
+  } else if (o.initFrom !== undefined) {
+    throw new TypeError(msg.badOption("initFrom", "a .safetensors file, a checkpoint directory or an .onnx file, or { path, strict?: boolean }", o.initFrom));
+  }
+
+  const onExisting = oneOf("onExisting", o.onExisting, ON_EXISTING, "resume");
+  const onNonFinite = oneOf("onNonFinite", o.onNonFinite, ON_NON_FINITE, "stop");
+
+  let earlyStopping: Required<EarlyStoppingOptions> | undefined;
+  if (o.earlyStopping !== undefined) {
+    const e = o.earlyStopping;
+    const rule = "{ patience, metric?, mode?, minDelta? }";
+    if (!isObject(e)) throw new TypeError(msg.badOption("earlyStopping", rule, e));
+    if (e.metric !== undefined && (typeof e.metric !== "string" || e.metric === "")) throw new TypeError(msg.badOption("earlyStopping.metric", "a metric name such as \"val_loss\"", e.metric));
+    const metric = (e.metric as string | undefined) ?? bestMetric.name;
+    const mode = oneOf("earlyStopping.mode", e.mode, ["min", "max"] as const, metric === bestMetric.name ? bestMetric.mode : "min");
+    const patience = positiveInteger("earlyStopping.patience", e.patience);
+    const minDelta = e.minDelta === undefined ? 0 : finiteNumber("earlyStopping.minDelta", e.minDelta);
+    if (minDelta < 0) throw new RangeError(msg.badOption("earlyStopping.minDelta", "a number ≥ 0", minDelta));
+    if (!evaluates) throw new RangeError(msg.earlyStoppingNeedsEvaluation());
+    earlyStopping = { metric, mode, patience, minDelta };
+  }
+
+  let validate: ResolvedOptions["validate"] = { action: "fallback", metric: undefined };
+  if (o.validate === false) validate = { action: "off", metric: undefined };
+  else if (typeof o.validate === "string") validate = { action: oneOf("validate", o.validate, VALIDATE_ACTIONS, "fallback"), metric: undefined };
+  else if (isObject(o.validate)) {
+    const action = oneOf("validate.action", o.validate.action, VALIDATE_ACTIONS, "fallback");
+    let metric: MetricBound | undefined;
+    const m = o.validate.metric;
+    if (m !== undefined) {
+      if (!isObject(m) || typeof m.name !== "string" || m.name === "" || (m.min === undefined && m.max === undefined)) {
+        throw new TypeError(msg.badOption("validate.metric", "{ name, min?, max? } with a bound", m));
+      }
+      if (!evaluates) throw new RangeError(msg.validateMetricNeedsData());
+      metric = { name: m.name, ...(m.min === undefined ? {} : { min: finiteNumber("validate.metric.min", m.min) }), ...(m.max === undefined ? {} : { max: finiteNumber("validate.metric.max", m.max) }) };
+    }
+    validate = { action, metric };
+  } else if (o.validate !== undefined) {
+    throw new TypeError(msg.badOption("validate", '"fallback", "warn", "stop", false or { action?, metric? }', o.validate));
+  }
+
+  let ema: ResolvedOptions["ema"];
+  if (o.ema !== undefined) {
+    if (!isObject(o.ema) || typeof o.ema.decay !== "number") throw new TypeError(msg.badOption("ema", "{ decay } with 0 < decay < 1, e.g. { decay: 0.999 }", o.ema));
+    if (!(o.ema.decay > 0 && o.ema.decay < 1)) throw new RangeError(msg.badOption("ema.decay", "a number between 0 and 1 (exclusive), e.g. 0.999", o.ema.decay));
+    ema = { decay: o.ema.decay };
+  }
+  if (o.clock !== undefined && typeof o.clock !== "function") throw new TypeError(msg.badOption("clock", "a function returning milliseconds", o.clock));
+  const clock = (o.clock as (() => number) | undefined) ?? (() => performance.now());
+  return { resumeFrom, load, initFrom, onExisting, earlyStopping, onNonFinite, validate, ema, clock };
 }

@@ -74,13 +74,18 @@ export class PreviewPresenter {
    * was busy, or undefined: no previewer, closed, or it failed (warned).
    */
   request(parameters: TensorGroup, step: number, caption: string, onThisThread = false): Promise<readonly RenderedPreview[] | "skipped" | undefined> {
+    return this.requestChecked(parameters, step, caption, onThisThread).then((r) => (r === undefined || r === "skipped" ? r : r.previews));
+  }
+
+  /** request(), with what the previews' numbers say is wrong with the model (preview-check.ts). */
+  private requestChecked(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<{ previews: readonly RenderedPreview[]; problems: readonly string[] } | "skipped" | undefined> {
     if (this.previewer === undefined) return Promise.resolve(undefined);
     return this.previewer.request(parameters, step, caption, { onThisThread }).then(
       (outcome) => {
         if ("previews" in outcome) {
           if (outcome.offThread) this.stats.offThread++;
           else this.stats.onTrainingThread++;
-          return outcome.previews;
+          return { previews: outcome.previews, problems: outcome.problems };
         }
         if (outcome.skipped === "superseded") this.stats.skipped++;
         else this.stats.dropped++;
@@ -93,10 +98,14 @@ export class PreviewPresenter {
     );
   }
 
-  /** What these parameters do, shown inline and saved as preview-step-N.* (resume, fresh start). Whether one was shown. */
-  async showOnce(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<boolean> {
-    const previews = await this.request(parameters, step, caption, onThisThread);
-    if (previews === undefined || previews === "skipped") return false;
+  /**
+   * What these parameters do, shown inline and saved as preview-step-N.* (resume, fresh start).
+   * Undefined when none was drawn; else what the previews' numbers say is wrong (empty: nothing).
+   */
+  async showOnce(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<readonly string[] | undefined> {
+    const drawn = await this.requestChecked(parameters, step, caption, onThisThread);
+    if (drawn === undefined || drawn === "skipped") return undefined;
+    const { previews } = drawn;
     let files: readonly (string | undefined)[] = [];
     try {
       files = await writePreviewFiles(this.dir, previewFileStem(step), previews);
@@ -106,7 +115,7 @@ export class PreviewPresenter {
       this.out.warn(msg.pictureNotWritten(join(this.dir, previewFileStem(step)), detail(error)));
     }
     previews.forEach((p, i) => this.out.preview(p, files[i]));
-    return true;
+    return drawn.problems;
   }
 
   /** Saves the previews beside their checkpoint and shows the newest picture live; returns the first file (a failure is only warned about). */

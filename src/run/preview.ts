@@ -8,9 +8,13 @@ import type { JsonObject } from "../engine/nn/json.js";
 import type { RenderedPreview } from "../render/rendered-preview.js";
 import type { TensorGroup } from "../tensor.js";
 
-/** The previews (in the model's order, and whether the heavy ones were drawn on the sampler thread), or why there are none this time. */
+/**
+ * The previews (in the model's order, and whether the heavy ones were drawn on the sampler thread),
+ * with what their numbers say is wrong with the model (non-finite values, degenerate samples: one
+ * line each, empty when nothing is), or why there are none this time.
+ */
 export type PreviewOutcome =
-  | { readonly previews: readonly RenderedPreview[]; readonly offThread: boolean }
+  | { readonly previews: readonly RenderedPreview[]; readonly offThread: boolean; readonly problems: readonly string[] }
   | { readonly skipped: "superseded" | "closed" };
 
 export interface PreviewRequestOptions {

@@ -6,35 +6,44 @@
  * ```
  *  train() ── runExclusive(dir): an older run of this dir in this process is stopped first
  *    │
- *    ├─ 1. resolve ─────── open dir (writer lock) → load the newest checkpoint that verifies (one
- *    │                      read, every byte hashed); damaged newer ones skipped, and said so
- *    │                      │ none: "starting from scratch" + config
+ *    ├─ 1. resolve ─────── open dir (writer lock) → where to start (resume-plan.ts): onExisting,
+ *    │                      resumeFrom (auto · latest · best · step:N · a path · none) → the first
+ *    │                      candidate that loads (one read, every byte hashed) with finite weights;
+ *    │                      damaged / diverged ones passed over, and said so
+ *    │                      │ none: "starting from scratch" + config (initFrom: warm start, 3.)
  *    ├─ 2. verify+preview ─ state checked → config diff (unsafe change: stop, say how to
- *    │                      override) → the model's previews from the checkpoint's weights (a
- *    │                      grid, text, a plot, audio: run-previews.ts) → inline + preview-step-N.*
+ *    │      + validate      override) → the model's previews from the checkpoint's weights (EMA
+ *    │                      ones if kept) → inline + preview-step-N.* → the validation gate: every
+ *    │                      sample finite, not degenerate, a metric within bounds; failing: shown,
+ *    │                      said why, the previous candidate tried (validate: fallback|warn|stop)
+ *    │                      → settled: newer checkpoints moved aside (rolled-back-<time>/)
  *    ├─ 3. resume ──────── training session (the previous run's, if it fits) → model graph
- *    │                      fingerprint checked → its state dict: step, optimizer, schedule, RNG
- *    │                      │ data cursor, loss history, best metric
- *    │                      │ already at `steps`: say so, stop
- *    ├─ 4. loop ─────────── step → progress (ONE display updated in place, live-view.ts; chart
- *    │        ▲             and preview picture re-rendered only now and then) → yield
- *    │        │
- *    ├─ 5. save ─────────── evalEvery: val metrics (evaluation.ts) │ the kind (checkpoint-schedule.ts)
- *    │        │             │ rolling / epoch / new best: in the background (run-saves.ts: state
- *    │        │             snapshotted, training goes on; previews drawn meanwhile) ┄┄ committed:
- *    │        │             samples-step-N.*, pruning, disk usage │ final: flush, then save
- *    │        └──────────── saves failing (the store's count): warn and go on │ too many: stop
+ *    │                      fingerprint checked → its state dict, part by part (load: optimizer,
+ *    │                      schedule, rng, data; restore.ts) → the run's book (run-book.ts: loss
+ *    │                      history, smoothed loss, best, early stopping, save clock, EMA, guard)
+ *    │                      → metrics.jsonl cut back to this step
+ *    │                      │ already at `steps`, or stopped early: say so, stop
+ *    ├─ 4. loop ─────────── step (a non-finite one never applied: divergence-guard.ts stops, skips
+ *    │        ▲             or rolls back) → EMA → metrics.jsonl line → progress (ONE display,
+ *    │        │             live-view.ts) → yield
+ *    ├─ 5. save ─────────── evalEvery: val metrics (evaluation.ts) → best, early stopping │ the kind
+ *    │        │             (checkpoint-schedule.ts: steps, minutes, epochs) │ metrics.jsonl fsync'd
+ *    │        │             → rolling / epoch / new best: in the background (run-saves.ts) ┄┄
+ *    │        │             committed: samples-step-N.*, loss.png, pruning │ final: flush, then save
+ *    │        └──────────── saves failing: warn and go on │ too many: stop │ early stop: final, stop
  *    └─ 6. interrupt ────── SIGINT / SIGTERM / a newer run: stop between steps → flush → emergency
  *                           checkpoint → "interrupted at step N — …" → the cell ends
+ *       every way out ───── summary.json (run-record.ts)
  * ```
  *
  * Every way out of train() (finished, interrupted, saves failing, an error) first waits for the
  * background save in flight and shows how it ended, so nothing is written after train() returns.
  *
  * Exactness: everything that decides the next step — parameters, optimizer moments, step count,
- * the training generator's state and the data cursor — is in each checkpoint; evaluation and
- * previews draw from their own generator forks and never touch it. So a run interrupted and
- * resumed any number of times ends bitwise where an uninterrupted one does.
+ * the training generator's state, the data cursor, and the run's book (early stopping's counter,
+ * the save clock, the EMA, the guard's counters) — is in each checkpoint; evaluation and previews
+ * draw from their own generator forks and never touch it. So a run interrupted and resumed any
+ * number of times ends bitwise where an uninterrupted one does.
  */
 import { availableParallelism } from "node:os";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
@@ -49,28 +58,33 @@ import { createGenerator } from "../engine/random/create-generator.js";
 import type { Generator } from "../engine/random/generator.js";
 import { modelFingerprint } from "../engine/session/model-discovery.js";
 import { createTrainingSession } from "../engine/session/onnx-training-session.js";
-import type { TrainingSession } from "../engine/session/training-session.js";
+import type { StepResult, TrainingSession } from "../engine/session/training-session.js";
 import { runExclusive, stopReason } from "../notebook/interrupt.js";
 import type { TensorGroup } from "../tensor.js";
-import { checkpointKindAfter } from "./checkpoint-schedule.js";
+import { checkpointKindAfter, nextCheckpointStep } from "./checkpoint-schedule.js";
 import { createRunOutput } from "./create-run-output.js";
+import type { GuardVerdict } from "./divergence-guard.js";
+import { EMA_GROUP } from "./ema.js";
 import { betterBest, evaluateHeldOut } from "./evaluation.js";
 import { LiveView } from "./live-view.js";
-import { LossHistory } from "./loss-history.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
+import { MetricsLog } from "./metrics-log.js";
+import { notebookRecord } from "./notebook-origin.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { PreviewPresenter } from "./preview-presenter.js";
+import { restoreSession } from "./restore.js";
+import { nonFiniteTensors, ResumePlanner, type Candidate, type Start } from "./resume-plan.js";
+import { RunBook } from "./run-book.js";
 import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config.js";
 import type { RunOutput } from "./run-output.js";
 import { createPreviewer } from "./run-previews.js";
+import { chartData, writeLossChart, writeSummary } from "./run-record.js";
 import { checkpointRecord, lossOf, RunSaves } from "./run-saves.js";
-import { parseRunState, RUN_STATE_VERSION, type BestSoFar, type RunState } from "./run-state.js";
+import { parseRunState, RUN_STATE_VERSION, type RunOrigin, type RunState } from "./run-state.js";
 import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
 import { checkinSession, checkoutSession, hasCachedSession } from "./session-cache.js";
 import { ModelGraphStore } from "./stored-graphs.js";
-
-/** Training losses that seed the smoothed loss after a resume. */
-const SMOOTHING_SEED = 100;
+import { readInitTensors, warmStart } from "./warm-start.js";
 
 /** A run of `options.model` on `options.data` in `options.dir`; see the pipeline above. Bad options throw TypeError/RangeError naming the option. */
 export function resumable(options: ResumableOptions): Run {
@@ -115,6 +129,13 @@ function detail(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+function isNonFiniteStep(error: unknown): error is NbresumeError {
+  return isNbresumeError(error, "ENGINE_NONFINITE_LOSS") || isNbresumeError(error, "ENGINE_NONFINITE_GRADIENT");
+}
+
+/** How the loop ended besides running to `steps`. */
+type LoopEnd = { readonly end: "early-stop" } | { readonly end: "diverged"; readonly step: number; readonly detail: string; readonly why: "diverged" | "too-many-skips" | "too-many-rollbacks" };
+
 /** One call of train(): the pipeline's state, from opening the store to closing it. */
 class Training {
   private readonly out: RunOutput;
@@ -125,13 +146,17 @@ class Training {
   /** The model's graphs without weights, stored beside the checkpoints (previews, export). */
   private readonly graphs: ModelGraphStore;
   private graphsBuilt = false;
-  private history = new LossHistory();
-  private best: BestSoFar | null = null;
-  private validation: Readonly<Record<string, number>> | null = null;
+  /** Set once the run knows where it starts (3.). */
+  private book: RunBook | undefined;
+  private metricsLog: MetricsLog | undefined;
   private resumedFrom: CheckpointRecord | undefined;
   /** Set once the store is open. */
   private saves: RunSaves | undefined;
+  private store: CheckpointStore | undefined;
+  private stoppedBecause = "";
+  private recordWarned = false;
   private readonly startedAt = performance.now();
+  private readonly startedIso = new Date().toISOString();
   private readonly timings: { -readonly [K in keyof TrainTimings]: TrainTimings[K] } = {
     resolved: Number.NaN, reusedSession: false, compiled: Number.NaN, loaded: undefined, previewed: undefined, previewOffThread: undefined,
     samplerReady: undefined, training: undefined, firstStep: undefined,
@@ -146,7 +171,7 @@ class Training {
     this.out = createRunOutput(o.output);
     this.root = createGenerator(o.seed);
     this.samplerMode = o.preview?.sampler ?? "main";
-    this.view = new LiveView(this.out, o.name, o.steps, () => this.history);
+    this.view = new LiveView(this.out, o.name, o.steps, () => chartData(this.metricsLog, this.requireBook().history), () => this.book?.smoothed.value, () => this.notes());
     this.graphs = new ModelGraphStore(o.dir, o.model as Model<never>);
     let previewer;
     if (o.preview !== undefined) {
@@ -172,11 +197,18 @@ class Training {
 
   async run(): Promise<TrainResult> {
     try {
-      return await this.pipeline();
+      const result = await this.pipeline();
+      if (result.status !== "read-only") await this.recordSummary(result);
+      return result;
     } finally {
       // Every way out: no sampler thread left behind (closed earlier on the usual ways out).
       await this.previews.close();
     }
+  }
+
+  private requireBook(): RunBook {
+    if (this.book === undefined) throw new Error("the run's book is read before the run knows where it starts");
+    return this.book;
   }
 
   private async pipeline(): Promise<TrainResult> {
@@ -196,73 +228,69 @@ class Training {
       if (!isNbresumeError(error, CheckpointErrorCode.DIR_NOT_WRITABLE)) throw error;
       return this.readOnly(error);
     }
+    this.store = store;
     try {
-      // Newest first, each candidate read once: the read's hashing is its verification.
-      const loaded = await store.resolveAndLoad("auto");
+      const planner = new ResumePlanner(store, o, this.config, this.out);
+      const start = await planner.first();
       this.timings.resolved = this.elapsed();
-      if (loaded === undefined) {
+      let candidate = start.kind === "checkpoint" ? start.candidate : undefined;
+      if (start.kind === "scratch") {
         this.out.info(msg.startingFromScratch(o.dir));
         const rows = configRows(this.config);
         this.out.table({ title: msg.configTitle(rows.length), columns: ["setting", "value"], rows, collapsed: true });
-      } else {
-        for (const s of loaded.skipped) {
-          const diverged = s.problems.length > 0 && s.problems.every((p) => p.kind === "diverged");
-          this.out.warn(diverged ? msg.skippedDiverged(s.name, s.problem, loaded.name) : msg.skippedCheckpoint(s.name, s.problem, loaded.name));
-        }
       }
 
-      // ── 2. Verify + preview ──────────────────────────────────────────────────────────────────
-      let resumed: { loaded: LoadedCheckpoint; saved: RunState } | undefined;
-      let preview: Promise<void> | undefined;
-      if (loaded !== undefined) {
-        const saved = this.checkedState(loaded);
-        this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
-        this.checkConfig(loaded, saved);
-        resumed = { loaded, saved };
-        this.resumedFrom = checkpointRecord(loaded);
-        this.timings.loaded = this.elapsed();
-        // From the checkpoint's own weights, before the training graph compiles: seen sooner. On
-        // the sampler thread it is drawn while this thread compiles the session (3.), and shown
-        // when it arrives, before the first resumed step.
-        preview = this.preview(loaded.tensors["model"] ?? {}, loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind), !overlap);
-        preview.catch(() => undefined); // awaited below; handled now, so a failure meanwhile is not "unhandled"
-        if (!overlap) await preview;
+      // ── 2. Verify + preview + validate; the session compiles meanwhile when the preview is drawn off this thread ──
+      let creating: Promise<TrainingSession<Batch>> | undefined;
+      const session = (): Promise<TrainingSession<Batch>> => (creating ??= this.createSession(key, candidate !== undefined));
+      let resumed: Candidate | undefined;
+      try {
+        if (candidate !== undefined && overlap) session().catch(() => undefined);
+        while (candidate !== undefined) {
+          this.announce(candidate);
+          const failure = await this.validate(candidate, overlap, session);
+          if (failure === undefined) break;
+          if (o.validate.action === "warn") {
+            this.out.warn(msg.validationWarned(candidate.loaded.name, failure));
+            break;
+          }
+          if (o.validate.action === "stop") throw new NbresumeError(RunErrorCode.VALIDATION_FAILED, msg.validationStopped(candidate.loaded.name, failure), { where: candidate.loaded.path });
+          this.out.warn(msg.skippedValidation(candidate.loaded.name, failure));
+          candidate = await planner.next(candidate, failure);
+        }
+        resumed = candidate;
+        if (resumed !== undefined) {
+          this.resumedFrom = checkpointRecord(resumed.loaded);
+          await planner.settle(resumed);
+        }
+      } catch (error) {
+        await creating?.then((s) => s.release(), () => undefined);
+        throw error;
       }
+      const origin = resumed === undefined ? start.origin : start.kind === "checkpoint" && start.candidate === resumed ? start.origin : planner.originOf(resumed);
+      const restart = start.kind === "checkpoint" && start.restart;
 
       // ── 3. Resume exactly: the session (reused from the previous run in this process when it
       // fits, see session-cache.ts), then its state dict and everything else.
-      const cached = resumed === undefined ? undefined : checkoutSession(key);
-      this.timings.reusedSession = cached !== undefined;
-      let session: TrainingSession<Batch>;
-      try {
-        session =
-          cached ??
-          (await createTrainingSession({
-            model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"),
-            ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
-            ...(o.threads === undefined ? {} : { threads: o.threads }),
-          }));
-      } catch (error) {
-        await preview?.catch(() => undefined);
-        throw error;
-      }
+      const trained = await session();
       this.timings.compiled = this.elapsed();
       const loader = new DataLoader(o.train, { batchSize: o.batchSize, generator: this.root.fork("data") });
       const saves = new RunSaves(this.out, o.dir, store, {
-        prepare: () => this.graphsReady(),
-        request: (kind, evalMetrics) => this.request(session, loader, kind, evalMetrics),
-        parameters: () => session.parameters(),
+        prepare: () => this.beforeSave(),
+        request: (kind, evalMetrics) => this.request(trained, loader, kind, evalMetrics),
+        parameters: () => this.previewParameters(trained),
+        get ema() {
+          return o.ema !== undefined;
+        },
+        committed: (step) => this.afterCommit(step),
       }, this.previews, this.view);
       saves.lastCheckpoint = this.resumedFrom;
       this.saves = saves;
       let reusable = false;
       try {
-        // The preview drawn meanwhile: shown before the resumed state is restored and the first step runs.
-        await preview;
-        // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
-        if (resumed === undefined) await this.preview(session.parameters(), 0, msg.freshPreviewCaption(), this.samplerMode !== "thread");
-        else this.checkFingerprint(session, resumed.loaded, resumed.saved);
-        const result = await this.train(saves, session, loader, resumed, loaded?.name);
+        if (resumed === undefined) await this.freshStart(trained);
+        else this.checkFingerprint(trained, resumed.loaded, resumed.saved);
+        const result = await this.train(saves, trained, loader, resumed, origin, restart);
         reusable = true;
         return result;
       } finally {
@@ -270,80 +298,31 @@ class Training {
         // wait for it), no save left in flight, and how each one ended shown.
         await this.previews.close();
         await saves.settle();
+        await this.metricsLog?.flush().catch(() => undefined);
         this.out.end();
-        if (reusable) await checkinSession(key, session);
-        else await session.release();
+        if (reusable) await checkinSession(key, trained);
+        else await trained.release();
       }
     } finally {
       this.saves = undefined;
+      this.store = undefined;
       await store.close();
     }
   }
 
-  private async train(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, resumed: { loaded: LoadedCheckpoint; saved: RunState } | undefined, name: string | undefined): Promise<TrainResult> {
+  private async createSession(key: string, resuming: boolean): Promise<TrainingSession<Batch>> {
     const o = this.o;
-
-    // ── 3. Resume exactly (continued) ──────────────────────────────────────────────────────────
-    if (resumed !== undefined) {
-      const { loaded, saved } = resumed;
-      this.loadWeights(session, loaded, saved);
-      this.restoreCursor(loader, saved);
-      this.history = LossHistory.fromJSON(saved.history) ?? new LossHistory();
-      this.best = saved.best;
-      this.validation = saved.validation;
-    }
-    const startStep = session.stepCount;
-    if (resumed !== undefined) {
-      if (startStep >= o.steps) {
-        this.out.info(msg.alreadyFinished(startStep, o.steps, name ?? ""));
-        return this.result("already-finished", session.stepCount, startStep, undefined);
-      }
-      this.out.info(msg.resumed(startStep, o.steps, loader.epoch, loader.position));
-    }
-    this.view.begin(startStep, this.history.recent(SMOOTHING_SEED));
-    this.timings.training = this.elapsed();
-    // Warm by the first checkpoint; its start overlaps the first steps, not the resume.
-    this.startSampler();
-
-    // ── 4. Loop with live progress (5. saves inside) ───────────────────────────────────────────
-    if (!this.signal.aborted) {
-      this.out.info(msg.training(startStep, o.steps));
-      this.view.status = "training";
-      await this.refresh(session, loader, false);
-    }
-    while (session.stepCount < o.steps && !this.signal.aborted && saves.savesFailing === undefined) {
-      const batch = loader.next();
-      const r = await session.step(batch);
-      this.timings.firstStep ??= this.elapsed();
-      this.history.record(r.step, r.loss);
-      this.view.record(r.step, r.loss);
-      await this.afterStep(saves, session, r.step, batch.epochEnded);
-      await this.refresh(session, loader, false);
-      await yieldToEventLoop();
-    }
-
-    // ── 5. Saves kept failing: stop as an interrupt does, then say why ───────────────────────────
-    if (saves.savesFailing !== undefined && session.stepCount < o.steps) return this.stopSavesFailing(saves, session, loader, saves.savesFailing);
-
-    // ── 6. Interrupt ───────────────────────────────────────────────────────────────────────────
-    if (this.signal.aborted) {
-      const reason: RunStopReason = this.callerSignal?.aborted === true ? "aborted" : (stopReason(this.signal) ?? "SIGINT");
-      return this.interrupted(saves, session, loader, reason, startStep);
-    }
-
-    await saves.settle();
-    this.view.status = saves.finalUnsaved ? "finished (final checkpoint NOT saved)" : "finished";
-    this.view.finishing();
-    await this.refresh(session, loader, true);
-    this.out.end();
-    this.previews.showLast();
-    if (saves.finalUnsaved) {
-      this.out.warn(msg.finishedUnsaved(session.stepCount, saves.lastCheckpoint?.name));
-      return this.result("finished-unsaved", session.stepCount, startStep, undefined);
-    }
-    this.out.info(msg.finished(session.stepCount, this.view.smoothedLoss(), saves.lastCheckpoint?.name ?? "(none)"));
-    this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
-    return this.result("finished", session.stepCount, startStep, undefined);
+    // A fresh start always compiles anew: its initial parameters come from drawing them at creation.
+    const cached = resuming ? checkoutSession(key) : undefined;
+    this.timings.reusedSession = cached !== undefined;
+    return (
+      cached ??
+      createTrainingSession({
+        model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"), gradNorm: true,
+        ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
+        ...(o.threads === undefined ? {} : { threads: o.threads }),
+      })
+    );
   }
 
   /**
@@ -362,7 +341,8 @@ class Training {
       this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
       this.resumedFrom = checkpointRecord(loaded);
       this.out.warn(msg.readOnlyRun(o.dir, cause.message));
-      await this.preview(loaded.tensors["model"] ?? {}, loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind), true);
+      await this.preview(this.weightsOf(loaded), loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind, this.hasEma(loaded)), true);
+      this.stoppedBecause = msg.stoppedBecause.readOnly();
       return this.result("read-only", loaded.step, loaded.step, undefined);
     } finally {
       await reader.close();
@@ -375,6 +355,45 @@ class Training {
     const parsed = parseRunState(loaded.state);
     if ("problem" in parsed) throw new NbresumeError(RunErrorCode.STATE_INVALID, msg.stateInvalid(loaded.name, parsed.problem), { where: loaded.path });
     return parsed.state;
+  }
+
+  /** "Found …", and the config compared with the checkpoint's (an unsafe change stops here). */
+  private announce(candidate: Candidate): void {
+    const { loaded, saved } = candidate;
+    this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
+    this.checkConfig(loaded, saved);
+    this.timings.loaded ??= this.elapsed();
+  }
+
+  private hasEma(loaded: LoadedCheckpoint): boolean {
+    return this.o.ema !== undefined && loaded.tensors[EMA_GROUP] !== undefined;
+  }
+
+  /** The weights a checkpoint's previews show: its EMA when the run keeps one, else the model's. */
+  private weightsOf(loaded: LoadedCheckpoint): TensorGroup {
+    return (this.hasEma(loaded) ? loaded.tensors[EMA_GROUP] : loaded.tensors["model"]) ?? {};
+  }
+
+  /**
+   * The validation gate: the candidate's previews drawn (from its own weights, before the training
+   * graph compiles; on the sampler thread while this thread compiles, when overlapping) and their
+   * numbers checked; then the metric bound on held-out data, if one is set. What is wrong, or
+   * undefined when it passes (or validate is false).
+   */
+  private async validate(candidate: Candidate, overlap: boolean, session: () => Promise<TrainingSession<Batch>>): Promise<string | undefined> {
+    const { loaded } = candidate;
+    const problems = await this.preview(this.weightsOf(loaded), loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind, this.hasEma(loaded)), !overlap);
+    if (this.o.validate.action === "off") return undefined;
+    if (problems !== undefined && problems.length > 0) return problems.join("; ");
+    const bound = this.o.validate.metric;
+    if (bound === undefined) return undefined;
+    const s = await session();
+    s.loadStateDict({ tensors: { model: loaded.tensors["model"] ?? {}, optimizer: s.stateDict().tensors.optimizer }, state: candidate.saved.training });
+    const metrics = await evaluateHeldOut(s, this.o.test!, this.o.batchSize, this.o.evalBatches, this.root.fork("eval"));
+    const value = metrics[bound.name];
+    if (value === undefined) return undefined;
+    const ok = Number.isFinite(value) && (bound.min === undefined || value >= bound.min) && (bound.max === undefined || value <= bound.max);
+    return ok ? undefined : msg.metricOutOfBounds(bound.name, value, bound);
   }
 
   /**
@@ -417,28 +436,14 @@ class Training {
     this.out.warn(msg.configChangeAllowed(unsafe.length));
   }
 
-  private loadWeights(session: TrainingSession<Batch>, loaded: LoadedCheckpoint, saved: RunState): void {
-    const tensors = (group: string): TensorGroup => loaded.tensors[group] ?? {};
-    const load = (optimizer: TensorGroup): void => session.loadStateDict({ tensors: { model: tensors("model"), optimizer }, state: saved.training });
-    try {
-      load(tensors("optimizer"));
-    } catch (error) {
-      if (!isNbresumeError(error, "ENGINE_STATE_MISMATCH")) throw error;
-      // An allowed optimizer change: keep the weights, start the new optimizer's state fresh.
-      if (this.o.allowConfigChange && error.where?.startsWith("optimizer/") === true) {
-        load(session.stateDict().tensors.optimizer);
-        return;
-      }
-      throw new NbresumeError(RunErrorCode.STATE_MISMATCH, msg.stateMismatch(loaded.name, error.message), { where: loaded.path, cause: error });
-    }
-  }
-
-  /** The model's previews of these parameters: shown inline and saved as preview-step-N.* (.png, .txt, .wav…). */
-  private async preview(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<void> {
+  /** The model's previews of these parameters: shown inline and saved as preview-step-N.* (.png, .txt, .wav…). What their numbers say is wrong (undefined: none drawn). */
+  private async preview(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<readonly string[] | undefined> {
     const offThread = !onThisThread && this.previews.offThread;
-    if (!(await this.previews.showOnce(parameters, step, caption, onThisThread))) return;
+    const problems = await this.previews.showOnce(parameters, step, caption, onThisThread);
+    if (problems === undefined) return undefined;
     this.timings.previewOffThread = offThread;
     this.timings.previewed = this.elapsed();
+    return problems;
   }
 
   private startSampler(): void {
@@ -448,16 +453,41 @@ class Training {
 
   // ── 3. helpers ───────────────────────────────────────────────────────────────────────────────
 
-  private restoreCursor(loader: DataLoader, saved: RunState): void {
-    try {
-      loader.restore(saved.data);
-    } catch (error) {
-      if (!this.o.allowConfigChange) throw error;
-      // Another dataset, batch size or seed (allowed): the old position means nothing here.
-      const epoch = typeof saved.data.epoch === "number" && Number.isSafeInteger(saved.data.epoch) && saved.data.epoch >= 0 ? saved.data.epoch : 0;
-      loader.restore({ ...loader.cursor(), epoch, position: 0 });
-      this.out.warn(msg.dataCursorReset(detail(error), epoch));
+  /** A fresh start: initial weights from initFrom, if given, then the preview of what they do. */
+  private async freshStart(session: TrainingSession<Batch>): Promise<void> {
+    const init = this.o.initFrom;
+    let caption = msg.freshPreviewCaption();
+    if (init !== undefined) {
+      const source = await readInitTensors(init.path);
+      const { parameters, report } = warmStart(session.parameters(), source.tensors, { file: init.path, kind: source.kind, strict: init.strict });
+      const dict = session.stateDict();
+      session.loadStateDict({ tensors: { model: parameters, optimizer: dict.tensors.optimizer }, state: dict.state });
+      this.out.info(msg.warmStarted(report));
+      caption = msg.warmCaption(init.path.split(/[\\/]/).pop() ?? init.path);
     }
+    // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
+    await this.preview(session.parameters(), 0, caption, this.samplerMode !== "thread");
+  }
+
+  /** Restores the session, the loader and the run's book from `resumed` (or starts them fresh); the step training starts at. */
+  private async restore(session: TrainingSession<Batch>, loader: DataLoader, resumed: Candidate | undefined, origin: RunOrigin, restart: boolean): Promise<{ startStep: number; reset: readonly string[] }> {
+    const o = this.o;
+    let reset: readonly string[] = [];
+    if (resumed === undefined) {
+      this.book = RunBook.fresh(o, origin);
+      this.book.startEma(o, session.parameters(), undefined, this.out);
+    } else {
+      if (o.initFrom !== undefined) this.out.info(msg.initIgnored(o.initFrom.path, resumed.loaded.name));
+      reset = restoreSession(session, loader, resumed, o, this.out, restart);
+      this.book = restart ? RunBook.fresh(o, origin) : RunBook.resumed(o, resumed.saved, origin);
+      this.book.startEma(o, session.parameters(), restart ? undefined : { name: resumed.loaded.name, tensors: resumed.loaded.tensors, saved: resumed.saved }, this.out);
+    }
+    const startStep = session.stepCount;
+    const opened = await MetricsLog.open(o.dir, startStep);
+    this.metricsLog = opened.log;
+    if (opened.note?.kind === "missing") this.out.warn(msg.metricsMissing(opened.note.has, opened.note.resumed));
+    if (opened.note?.kind === "kept-aside") this.out.info(msg.metricsKeptAside(opened.note.file));
+    return { startStep, reset };
   }
 
   // ── 4. helpers ───────────────────────────────────────────────────────────────────────────────
@@ -467,28 +497,165 @@ class Training {
   }
 
   private refresh(session: TrainingSession<Batch>, loader: DataLoader, final: boolean): Promise<void> {
-    return this.view.refresh(session.stepCount, { epoch: loader.epoch, validation: this.validation, lastCheckpoint: this.saves?.lastCheckpoint, saves: this.saves?.status() }, final);
+    return this.view.refresh(session.stepCount, { epoch: loader.epoch, validation: this.book?.validation ?? null, lastCheckpoint: this.saves?.lastCheckpoint, saves: this.saves?.status() }, final);
+  }
+
+  /** The live view's notes of the moment: when the next checkpoint is due, early stopping's count. */
+  private notes(): string[] {
+    const book = this.book;
+    const step = this.view.status === "training" ? this.saves?.lastCheckpoint?.step : undefined;
+    if (book === undefined || this.view.status !== "training") return [];
+    const o = this.o;
+    const at = o.checkpointEvery === undefined ? undefined : nextCheckpointStep(o, this.currentStep ?? step ?? 0);
+    const out = [msg.nextCheckpointNote(at, book.clock.remainingMs)];
+    const es = book.earlyStopping;
+    if (es !== undefined && es.current.bad > 0) out.push(msg.earlyStoppingNote(es.options.metric, es.current.bad, es.options.patience));
+    return out;
+  }
+
+  private currentStep: number | undefined;
+
+  // ── 3.–6. ──────────────────────────────────────────────────────────────────────────────────
+
+  private async train(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, resumed: Candidate | undefined, origin: RunOrigin, restart: boolean): Promise<TrainResult> {
+    const o = this.o;
+
+    // ── 3. Resume exactly (continued) ──────────────────────────────────────────────────────────
+    const { startStep, reset } = await this.restore(session, loader, resumed, origin, restart);
+    const book = this.requireBook();
+    if (resumed !== undefined) {
+      if (startStep >= o.steps) {
+        this.out.info(msg.alreadyFinished(startStep, o.steps, resumed.loaded.name));
+        this.stoppedBecause = msg.stoppedBecause.alreadyFinished(startStep);
+        return this.result("already-finished", session.stepCount, startStep, undefined);
+      }
+      if (book.earlyStopping?.alreadyStopped === true) {
+        const es = book.earlyStopping;
+        this.out.info(msg.alreadyStoppedEarly(startStep, resumed.loaded.name, es.options.metric, es.options.patience));
+        this.stoppedBecause = msg.stoppedBecause.earlyStopping(es.options.metric, es.options.patience);
+        return this.result("already-finished", session.stepCount, startStep, undefined);
+      }
+      this.out.info(msg.resumed(startStep, o.steps, loader.epoch, loader.position, reset as never[]));
+    }
+    this.view.begin(startStep);
+    book.clock.restart();
+    this.timings.training = this.elapsed();
+    // Warm by the first checkpoint; its start overlaps the first steps, not the resume.
+    this.startSampler();
+
+    // ── 4. Loop with live progress (5. saves inside) ───────────────────────────────────────────
+    if (!this.signal.aborted) {
+      this.out.info(msg.training(startStep, o.steps));
+      this.view.status = "training";
+      await this.refresh(session, loader, false);
+    }
+    let ended: LoopEnd | undefined;
+    while (ended === undefined && session.stepCount < o.steps && !this.signal.aborted && saves.savesFailing === undefined) {
+      const batch = loader.next();
+      let r: StepResult;
+      try {
+        r = await session.step(batch, { skipNonFinite: book.guard.skipsInSession });
+      } catch (error) {
+        if (!isNonFiniteStep(error)) throw error;
+        ended = { end: "diverged", step: session.stepCount + 1, detail: error.message.replace(/^Step \d+: /, "").replace(/\. The parameters.*$/, ""), why: "diverged" };
+        break;
+      }
+      this.timings.firstStep ??= this.elapsed();
+      const verdict: GuardVerdict = book.guard.afterStep(r);
+      if (verdict.action === "stop") {
+        ended = { end: "diverged", step: r.step, detail: msg.nonFiniteDetail(r.skipped ?? "loss", r.skipped === "gradient" ? r.metrics["grad_norm"] : r.loss), why: verdict.why };
+        break;
+      }
+      if (verdict.action === "rollback") {
+        if (!(await this.rollBackAfterDivergence(saves, session, loader, r))) {
+          ended = { end: "diverged", step: r.step, detail: msg.nonFiniteDetail(r.skipped ?? "loss", r.loss), why: "diverged" };
+          break;
+        }
+        continue;
+      }
+      this.currentStep = r.step;
+      book.recordStep(r.step, r.loss);
+      if (r.skipped === undefined) book.ema?.update(session.parameters());
+      book.clock.tick();
+      this.metricsLog?.record(r.step, { epoch: loader.epoch, loss: r.loss, smoothed: book.smoothed.value, lr: r.lr, gradNorm: r.metrics["grad_norm"], skipped: r.skipped });
+      this.view.record(r.step, r.loss);
+      if (r.skipped !== undefined) this.out.event(msg.stepReport(r.step, [msg.skippedStep(msg.nonFiniteDetail(r.skipped, r.skipped === "gradient" ? r.metrics["grad_norm"] : r.loss))]));
+      if ((await this.afterStep(saves, session, r.step, loader, batch.epochEnded)) === "early-stop") ended = { end: "early-stop" };
+      await this.refresh(session, loader, false);
+      await yieldToEventLoop();
+    }
+
+    if (ended?.end === "diverged") return this.diverged(saves, session, loader, ended, startStep);
+
+    // ── 5. Saves kept failing: stop as an interrupt does, then say why ───────────────────────────
+    if (saves.savesFailing !== undefined && session.stepCount < o.steps && ended === undefined) return this.stopSavesFailing(saves, session, loader, saves.savesFailing);
+
+    // ── 6. Interrupt ───────────────────────────────────────────────────────────────────────────
+    if (this.signal.aborted && ended === undefined && session.stepCount < o.steps) {
+      const reason: RunStopReason = this.callerSignal?.aborted === true ? "aborted" : (stopReason(this.signal) ?? "SIGINT");
+      return this.interrupted(saves, session, loader, reason, startStep);
+    }
+
+    await saves.settle();
+    const early = ended?.end === "early-stop";
+    this.view.status = saves.finalUnsaved ? "finished (final checkpoint NOT saved)" : early ? "stopped early" : "finished";
+    this.view.finishing();
+    await this.refresh(session, loader, true);
+    this.out.end();
+    this.previews.showLast();
+    if (saves.finalUnsaved) {
+      this.out.warn(msg.finishedUnsaved(session.stepCount, saves.lastCheckpoint?.name));
+      this.stoppedBecause = msg.stoppedBecause.finished(session.stepCount);
+      return this.result("finished-unsaved", session.stepCount, startStep, undefined);
+    }
+    if (early) {
+      const es = book.earlyStopping!;
+      this.out.info(msg.earlyStopped(session.stepCount, es.options.metric, es.options.patience, es.current.best, es.current.bestStep));
+      this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
+      this.stoppedBecause = msg.stoppedBecause.earlyStopping(es.options.metric, es.options.patience);
+      return this.result("stopped-early", session.stepCount, startStep, undefined);
+    }
+    this.out.info(msg.finished(session.stepCount, this.view.smoothedLoss(), saves.lastCheckpoint?.name ?? "(none)"));
+    this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
+    this.stoppedBecause = msg.stoppedBecause.finished(session.stepCount);
+    return this.result("finished", session.stepCount, startStep, undefined);
   }
 
   // ── 5. Save on the schedule ──────────────────────────────────────────────────────────────────
 
-  private async afterStep(saves: RunSaves, session: TrainingSession<Batch>, step: number, epochEnded: boolean): Promise<void> {
+  /** After each step: validation, early stopping, and the checkpoint the schedule asks for. "early-stop" when the run ends here. */
+  private async afterStep(saves: RunSaves, session: TrainingSession<Batch>, step: number, loader: DataLoader, epochEnded: boolean): Promise<"early-stop" | undefined> {
     const o = this.o;
+    const book = this.requireBook();
     const report: string[] = [];
     let metrics: Record<string, number> | undefined;
     let newBest = false;
+    let stop = false;
     if (o.evalEvery !== undefined && (step % o.evalEvery === 0 || step === o.steps)) {
       // The same fork every time: every evaluation sees the same noise, so values compare.
       metrics = await evaluateHeldOut(session, o.test!, o.batchSize, o.evalBatches, this.root.fork("eval"));
-      this.validation = metrics;
-      this.history.recordValidation(step, metrics["val_loss"] ?? Number.NaN);
+      book.validation = metrics;
+      book.history.recordValidation(step, metrics["val_loss"] ?? Number.NaN);
+      this.metricsLog?.validation(step, metrics);
       this.view.validated();
-      const best = betterBest(this.best, o.bestMetric, step, metrics);
-      if (best !== undefined) this.best = best;
+      const best = betterBest(book.best, o.bestMetric, step, metrics);
+      if (best !== undefined) book.best = best;
       newBest = best !== undefined;
       report.push(msg.evaluated(metrics, newBest ? o.bestMetric.name : undefined));
+      stop = book.earlyStopping?.observe(step, metrics) === "stop";
     }
-    const kind = checkpointKindAfter(o, step, epochEnded, newBest);
+    let kind = checkpointKindAfter({ steps: o.steps, checkpointEvery: o.checkpointEvery, epochEvery: o.epochEvery }, step, loader.epoch, epochEnded, newBest, book.clock.due);
+    if (stop) kind = "final";
+    if (kind !== undefined) {
+      book.clock.saved();
+      book.guard.checkpointed();
+      // Never saved: parameters that are not finite (the guard keeps non-finite steps out; an overflow is caught here).
+      const bad = nonFiniteTensors(session.parameters());
+      if (bad !== undefined) {
+        this.out.warn(msg.nonFiniteParameters(step, bad));
+        kind = undefined;
+      }
+    }
     if (kind === "final") {
       await saves.settle();
       // Training is over: this thread has the cores (the sampler thread's one is slower), unless told otherwise.
@@ -496,31 +663,108 @@ class Training {
       if (saved !== undefined) report.push(saved);
     } else if (kind !== undefined) {
       // Its step line ("… · saved rolling checkpoint → …") is shown once the save is committed.
-      if (await saves.background(step, kind, metrics, report)) return;
+      if (await saves.background(step, kind, metrics, report)) return stop ? "early-stop" : undefined;
     }
     if (report.length > 0) this.out.event(msg.stepReport(step, report));
     this.view.showDiskNote();
+    return stop ? "early-stop" : undefined;
+  }
+
+  /** Before a checkpoint is requested: the model's graphs stored, metrics.jsonl durable up to this step. */
+  private async beforeSave(): Promise<void> {
+    await this.graphsReady();
+    try {
+      await this.metricsLog?.flush();
+    } catch (error) {
+      this.warnRecord("metrics.jsonl", error);
+    }
+  }
+
+  /** After a checkpoint committed: loss.png beside it. */
+  private async afterCommit(_step: number): Promise<void> {
+    const book = this.book;
+    if (book === undefined) return;
+    try {
+      await writeLossChart(this.o.dir, chartData(this.metricsLog, book.history), `${this.o.name} · loss`);
+    } catch (error) {
+      this.warnRecord("loss.png", error);
+    }
+  }
+
+  private warnRecord(what: string, error: unknown): void {
+    if (this.recordWarned) return;
+    this.recordWarned = true;
+    this.out.warn(msg.recordFailed(what, detail(error)));
+  }
+
+  /** What previews draw at a checkpoint: the EMA weights when kept, else the session's. */
+  private previewParameters(session: TrainingSession<Batch>): TensorGroup {
+    const parameters = session.parameters();
+    const ema = this.book?.ema;
+    return ema === undefined ? parameters : ema.tensors(parameters);
   }
 
   /** The checkpoint of the session's current step. */
   private request(session: TrainingSession<Batch>, loader: DataLoader, kind: CheckpointKind, evalMetrics: Readonly<Record<string, number>> | undefined): SaveRequest & { metrics: Metrics } {
+    const book = this.requireBook();
     // The session's buffers, not copies: a step replaces its buffers and never writes into them
     // (and saveInBackground copies them before it returns anyway).
     const dict = session.stateDict();
+    const notebook = notebookRecord();
     const state: RunState = {
       run: RUN_STATE_VERSION,
       config: this.config,
       ...(this.o.command === undefined ? {} : { command: this.o.command }),
+      ...(this.o.commandFlags === undefined ? {} : { commandFlags: this.o.commandFlags }),
+      ...(notebook === undefined ? {} : { notebook }),
       training: dict.state,
       data: loader.cursor(),
-      history: this.history.toJSON(),
-      best: this.best,
-      validation: this.validation,
+      ...book.state(),
       model: { fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: this.previews.recorded as unknown as JsonObject[] },
     };
     const loss = this.view.smoothedLoss();
     const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };
-    return { kind, step: session.stepCount, epoch: loader.epoch, tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer }, state, metrics };
+    const tensors = { model: dict.tensors.model, optimizer: dict.tensors.optimizer, ...book.tensors(dict.tensors.model) };
+    return { kind, step: session.stepCount, epoch: loader.epoch, tensors, state, metrics };
+  }
+
+  /**
+   * onNonFinite "rollback": back to the newest checkpoint — weights, optimizer, step, generator,
+   * the run's book (the guard keeps counting) — with the data cursor where it is now, past the
+   * batch that diverged. False when there is no checkpoint to go back to.
+   */
+  private async rollBackAfterDivergence(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, r: StepResult): Promise<boolean> {
+    const store = this.store;
+    if (store === undefined) return false;
+    await saves.settle();
+    const loaded = await store.resolveAndLoad("auto");
+    if (loaded === undefined) return false;
+    const saved = this.checkedState(loaded);
+    const guard = this.requireBook().guard;
+    const past = loader.cursor();
+    restoreSession(session, loader, { loaded, saved }, { ...this.o, load: { optimizer: true, schedule: true, rng: true, data: true } }, this.out, false);
+    loader.restore(past);
+    const book = RunBook.resumed(this.o, saved, this.requireBook().origin);
+    book.startEma(this.o, session.parameters(), { name: loaded.name, tensors: loaded.tensors, saved }, this.out);
+    Object.assign(book, { guard });
+    this.book = book;
+    await this.metricsLog?.truncate(loaded.step);
+    this.view.begin(loaded.step);
+    this.currentStep = loaded.step;
+    this.out.warn(msg.rolledBackAfterDivergence(r.step, msg.nonFiniteDetail(r.skipped ?? "loss", r.loss), loaded.name, loaded.step));
+    return true;
+  }
+
+  /** The divergence guard stopped the run: nothing non-finite was applied or saved; say where to resume from. */
+  private async diverged(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, ended: Extract<LoopEnd, { end: "diverged" }>, startStep: number): Promise<TrainResult> {
+    await this.previews.close();
+    await saves.settle();
+    this.view.status = "diverged";
+    await this.refresh(session, loader, true);
+    this.out.end();
+    this.out.warn(msg.diverged(ended.step, ended.detail, saves.lastCheckpoint?.name, ended.why));
+    this.stoppedBecause = `${ended.detail} at step ${ended.step}`;
+    return this.result("diverged", session.stepCount, startStep, undefined);
   }
 
   /** Saves kept failing: stop as an interrupt does (emergency checkpoint if it can), then reject with the store's reason. */
@@ -560,7 +804,36 @@ class Training {
     this.out.end();
     if (reason === "superseded") this.out.info(msg.superseded(step));
     else this.out.info(alreadySaved ? msg.interruptedAlreadySaved(step) : msg.interrupted(step));
+    this.stoppedBecause = msg.stoppedBecause.interrupted(reason);
     return this.result("interrupted", session.stepCount, startStep, reason);
+  }
+
+  /** summary.json: how this train() ended (a failure to write it is only warned about). */
+  private async recordSummary(result: TrainResult): Promise<void> {
+    const book = this.book;
+    const es = book?.earlyStopping;
+    try {
+      await writeSummary(this.o.dir, {
+        status: result.status,
+        stoppedBecause: result.stoppedBecause,
+        step: result.step,
+        startStep: result.startStep,
+        steps: result.steps,
+        loss: result.loss ?? null,
+        validation: result.validation ?? null,
+        best: book?.best == null ? null : { metric: book.best.metric, value: book.best.value, step: book.best.step },
+        resumedFrom: result.resumedFrom ?? null,
+        checkpoint: result.checkpoint ?? null,
+        earlyStopping: es === undefined ? null : { metric: es.options.metric, best: es.current.best, bestStep: es.current.bestStep, evaluationsWithoutImprovement: es.current.bad },
+        skippedSteps: book?.guard.current.skipped ?? 0,
+        ema: book?.ema === undefined ? null : book.ema.toJSON(),
+        started: this.startedIso,
+        ended: new Date().toISOString(),
+        trainedSeconds: (book?.clock.totalMs ?? 0) / 1000,
+      });
+    } catch (error) {
+      this.warnRecord("summary.json", error);
+    }
   }
 
   private result(status: TrainStatus, step: number, startStep: number, reason: RunStopReason | undefined): TrainResult {
@@ -572,8 +845,9 @@ class Training {
       resumedFrom: this.resumedFrom,
       checkpoint: this.saves?.lastCheckpoint ?? this.resumedFrom,
       loss: this.view.smoothedLoss(),
-      validation: this.validation ?? undefined,
+      validation: this.book?.validation ?? undefined,
       stopReason: reason,
+      stoppedBecause: this.stoppedBecause,
       previewFile: this.previews.previewFile,
       samplesFile: this.previews.samplesFile,
       timings: { ...this.timings },
@@ -588,3 +862,5 @@ class Training {
     return result;
   }
 }
+
+export type { Start };

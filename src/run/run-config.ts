@@ -7,8 +7,9 @@
  *                     allowConfigChange is set
  *   changes-training  other optimizer.*, schedule.*, clipGradNorm, config.* (yours) — allowed and
  *                     shown: the run continues, differently from an uninterrupted one
- *   harmless          steps, checkpointEvery, evalEvery, keep, … — allowed and shown; and a
- *                     section the checkpoint does not record at all (an older version wrote it)
+ *   harmless          steps, checkpointEvery, evalEvery, keep, ema, earlyStopping, initFrom, … —
+ *                     allowed and shown; and a section the checkpoint does not record at all (an
+ *                     older version wrote it)
  *
  * `dataset` describes the data without holding it (datasetRecord: columns, info with the file's
  * hash, a split's parent and a hash of its rows), so another file, other columns or another split
@@ -36,14 +37,20 @@ export function runConfig(o: ResolvedOptions): JsonObject {
     schedule: o.schedule.config,
     clipGradNorm: o.clipGradNorm ?? null,
     steps: o.steps,
-    checkpointEvery: o.checkpointEvery,
+    checkpointEvery: o.checkpointEvery ?? null,
     evalEvery: o.evalEvery ?? null,
     evalBatches: o.evalBatches,
-    epochCheckpoints: o.epochCheckpoints,
+    epochCheckpoints: o.epochEvery === undefined ? false : o.epochEvery === 1 ? true : { every: o.epochEvery },
     bestMetric: { name: o.bestMetric.name, mode: o.bestMetric.mode },
     keep: { rolling: keep.rolling, emergency: keep.emergency, best: keep.best, epoch: keep.epoch === "all" ? "all" : { every: keep.epoch.every } },
     preview: o.preview === undefined ? null : { samples: o.preview.samples ?? null, samplerSteps: o.preview.samplerSteps ?? null, eta: o.preview.eta ?? null },
   };
+  // Recorded only when set, so a run without them keeps the config older checkpoints recorded.
+  if (o.checkpointMinutes !== undefined) config.checkpointMinutes = o.checkpointMinutes;
+  if (o.ema !== undefined) config.ema = { decay: o.ema.decay };
+  if (o.earlyStopping !== undefined) config.earlyStopping = { ...o.earlyStopping };
+  if (o.onNonFinite !== "stop") config.onNonFinite = o.onNonFinite;
+  if (o.initFrom !== undefined) config.initFrom = { path: o.initFrom.path, strict: o.initFrom.strict };
   if (o.userConfig !== undefined) config.config = o.userConfig;
   return config;
 }
@@ -104,4 +111,9 @@ export function configRows(config: JsonObject): [string, string][] {
   };
   walk(config, "");
   return rows;
+}
+
+/** Whether `changes` leave the run the same one: nothing but harmless settings (steps, saving, retention…) changed. */
+export function sameRun(changes: readonly JudgedChange[]): boolean {
+  return changes.every((c) => c.severity === "harmless");
 }

@@ -36,4 +36,10 @@ export interface RunOutput {
   progress(view: ProgressView, final?: boolean): void;
   /** The run is over: leave the live view as it is. */
   end(): void;
+  /**
+   * Asks a yes/no question (onExisting: "ask") and resolves to the answer, or to undefined when
+   * nobody can answer (no terminal). Outputs that cannot ask at all (a notebook cell: tslab has no
+   * stdin) leave it out, and the run shows the choice instead.
+   */
+  ask?(question: string): Promise<boolean | undefined>;
 }

@@ -25,6 +25,7 @@ import { RunErrorCode, runMessages as msg } from "./messages.js";
 import type { Previewer, PreviewOutcome, PreviewRequestOptions } from "./preview.js";
 import { BakedGraphs, graphKey, type GraphSource } from "./preview-graphs.js";
 import { renderCustomPreview } from "./previews/custom.js";
+import { nonFiniteResult } from "./previews/preview-check.js";
 import { previewKind, type PreparedPreview, type PreviewGraphNeed, type PreviewOverrides, type PreviewResult } from "./previews/preview-kind.js";
 import "./previews/register-all-previews.js";
 import type { SamplerInit } from "./sampler-protocol.js";
@@ -156,13 +157,20 @@ class RunPreviews implements Previewer {
     const computed = await this.computeHere(here, parameters, rngs, step, caption);
     here.forEach((e, i) => results.set(e.index, computed[i]!));
     if (this.closed) return { skipped: "closed" };
+    const problems: string[] = [];
+    for (const e of this.entries) {
+      const result = e.prepared === undefined ? undefined : results.get(e.index);
+      if (result === undefined) continue;
+      const problem = nonFiniteResult(e.spec.kind, result) ?? previewKind(e.prepared!.kind).check?.(e.prepared!, result);
+      if (problem !== undefined) problems.push(problem);
+    }
     const previews: RenderedPreview[] = [];
     for (const e of this.entries) {
       previews.push(e.prepared === undefined
         ? await this.custom(e, parameters, rngs[e.index]!, step, caption)
         : await previewKind(e.prepared.kind).render(e.prepared, results.get(e.index)!, caption));
     }
-    return { previews, offThread: computedOffThread };
+    return { previews, offThread: computedOffThread, problems };
   }
 
   async close(): Promise<void> {

@@ -57,12 +57,19 @@ type CommitOutcome = { ok: true; saved: SavedCheckpoint } | { ok: false; error: 
 
 /** What a save needs from the run: the checkpoint of the current step and its parameters. */
 export interface SaveSource {
-  /** Anything that must be on disk before a checkpoint refers to it (the model's stored graphs). */
+  /** Anything that must be on disk before a checkpoint refers to it (the model's stored graphs, metrics.jsonl up to this step). */
   prepare(): Promise<void>;
   /** The checkpoint of the session's current step. */
   request(kind: CheckpointKind, evalMetrics: Readonly<Record<string, number>> | undefined): SaveRequest & { metrics: Metrics };
-  /** The parameters the request holds (the session's current buffers: steps replace them, never write into them). */
+  /**
+   * The parameters the previews draw: the EMA's when the run keeps one, else the session's current
+   * buffers (steps replace them, never write into them; the EMA is updated only after the next step).
+   */
   parameters(): TensorGroup;
+  /** Whether parameters() are the EMA weights (said in the previews' captions). */
+  readonly ema: boolean;
+  /** After a checkpoint committed: the run's record beside it (loss.png). Never throws. */
+  committed(step: number): Promise<void>;
 }
 
 export class RunSaves {
@@ -113,7 +120,7 @@ export class RunSaves {
     );
     // The same parameters the snapshot holds (the step that replaces them has not run yet). Drawn
     // off this thread, they are copied now and training goes on meanwhile; else before the next step.
-    const drawing = this.previews.request(this.source.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind));
+    const drawing = this.previews.request(this.source.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind, this.source.ema));
     if (!this.previews.offThread) await drawing;
     this.afterwards(async () => {
       const previews = await drawing;
@@ -163,7 +170,7 @@ export class RunSaves {
 
     let file: string | undefined;
     if (kind !== "emergency") {
-      const previews = await this.previews.request(this.source.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind), previewsHere);
+      const previews = await this.previews.request(this.source.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind, this.source.ema), previewsHere);
       if (previews !== undefined && previews !== "skipped") file = await this.previews.besideCheckpoint(step, previews);
     }
     if (committed.pruned.length > 0) {
@@ -171,6 +178,7 @@ export class RunSaves {
       await pruneSampleGrids(this.dir, steps);
     }
     if (this.saves % DISK_USAGE_EVERY === 1 || kind === "final" || kind === "emergency") await this.diskUsage();
+    await this.source.committed(step);
     return msg.saved(kind, file === undefined ? undefined : basename(file));
   }
 
@@ -245,6 +253,7 @@ export class RunSaves {
     } catch (error) {
       this.out.warn(msg.afterSaveFailed(saved.name, detail(error)));
     }
+    await this.source.committed(saved.step);
     this.view.showDiskNote();
   }
 

@@ -1,14 +1,23 @@
 /**
  * What resumable() keeps in a checkpoint's state.json besides the store's own fields: the run's
  * config (compared on resume), the training session's JSON state (step, RNG, optimizer and
- * schedule configs), the data loader's cursor, the loss history and the best metric so far.
- * Read back from disk it is untrusted: parseRunState checks the parts the run relies on.
+ * schedule configs), the data loader's cursor, the loss history and the best metric so far — and
+ * everything else that decides what happens next, so a resumed run does what an uninterrupted one
+ * would: the smoothed loss, early stopping's counter, the time-based save clock, the weights EMA's
+ * update count, the divergence guard's roll-backs, and the line of training the checkpoint is on.
+ * Read back from disk it is untrusted: parseRunState checks the parts the run relies on, and an
+ * optional part that is malformed is dropped (the run then starts that part afresh).
  */
 import type { CheckpointState } from "../checkpoint/store.js";
 import type { DataLoaderCursor } from "../engine/data/batch.js";
 import type { JsonObject } from "../engine/nn/json.js";
 import type { TrainingState } from "../engine/session/training-session.js";
+import type { DivergenceJson } from "./divergence-guard.js";
+import type { EarlyStoppingState } from "./early-stopping.js";
+import type { WeightEmaJson } from "./ema.js";
 import type { LossHistoryJson } from "./loss-history.js";
+import type { SaveClockJson } from "./save-clock.js";
+import type { SmoothedLossJson } from "./smoothed-loss.js";
 
 export const RUN_STATE_VERSION = 1;
 
@@ -35,6 +44,40 @@ export interface RunState {
    * stored graphs (stored-graphs.ts) and its previews' settings. Absent in older checkpoints.
    */
   readonly model?: RunModelRecord;
+  /** The option → flag map of `command` (resume-command edits the command with it). */
+  readonly commandFlags?: Readonly<Record<string, string>>;
+  /** The notebook that ran it (a run from a notebook has no command line). */
+  readonly notebook?: NotebookRecord;
+  readonly origin?: RunOrigin;
+  /** The smoothed training loss's state (smoothed-loss.ts). */
+  readonly smoothing?: SmoothedLossJson;
+  readonly earlyStopping?: EarlyStoppingState;
+  /** Training time: since the last scheduled checkpoint (time-based saves) and in all. */
+  readonly clock?: SaveClockJson;
+  /** The weights EMA's settings and update count (its values are the "ema" tensor group). */
+  readonly ema?: WeightEmaJson;
+  readonly divergence?: DivergenceJson;
+}
+
+export interface NotebookRecord {
+  readonly path: string | null;
+  /** The cell's id, when the kernel says which cell runs. */
+  readonly cell: string | null;
+}
+
+/**
+ * What started the line of training a checkpoint is on: "new" (a start in an empty directory),
+ * "fresh" (onExisting: "fresh"), or "resumeFrom:<ref>" — and from which checkpoint. Resumes by
+ * "auto" carry it on; a rerun with the same request and config continues the line instead of
+ * starting it again.
+ */
+export interface RunOrigin {
+  readonly request: string;
+  /** The checkpoint it started from (a name in this directory, or a path), null for a start from scratch. */
+  readonly from: string | null;
+  readonly step: number;
+  /** ISO time it started. */
+  readonly at: string;
 }
 
 export interface RunModelRecord {
@@ -79,6 +122,23 @@ export function parseRunState(state: CheckpointState): { state: RunState } | { p
             previews: Array.isArray(state.model.previews) ? (state.model.previews.filter(isObject) as JsonObject[]) : [],
           } }
         : {}),
+      ...(isObject(state.commandFlags) && Object.values(state.commandFlags).every((v) => typeof v === "string") ? { commandFlags: state.commandFlags as Record<string, string> } : {}),
+      ...optional("notebook", state.notebook, (v) => isObject(v) && (typeof v.path === "string" || v.path === null) && (typeof v.cell === "string" || v.cell === null)),
+      ...optional("origin", state.origin, (v) => isObject(v) && typeof v.request === "string" && (typeof v.from === "string" || v.from === null) && typeof v.step === "number" && typeof v.at === "string"),
+      ...optional("smoothing", state.smoothing, (v) => isObject(v) && finite(v.raw) && finite(v.weight) && Number.isSafeInteger(v.count)),
+      ...optional("earlyStopping", state.earlyStopping, (v) => isObject(v) && (v.best === null || finite(v.best)) && (v.bestStep === null || Number.isSafeInteger(v.bestStep)) && Number.isSafeInteger(v.bad) && (v.stoppedAt === null || Number.isSafeInteger(v.stoppedAt))),
+      ...optional("clock", state.clock, (v) => isObject(v) && finite(v.sinceCheckpointMs) && finite(v.trainedMs)),
+      ...optional("ema", state.ema, (v) => isObject(v) && finite(v.decay) && Number.isSafeInteger(v.updates)),
+      ...optional("divergence", state.divergence, (v) => isObject(v) && Number.isSafeInteger(v.rollbacks) && Number.isSafeInteger(v.skipped) && Number.isSafeInteger(v.skippedInARow)),
     },
   };
+}
+
+function finite(v: unknown): v is number {
+  return typeof v === "number" && Number.isFinite(v);
+}
+
+/** `{ [key]: value }` when `valid(value)`, else nothing (a malformed optional part is started afresh). */
+function optional<K extends string>(key: K, value: unknown, valid: (v: Record<string, unknown>) => boolean): Partial<Record<K, never>> {
+  return isObject(value) && valid(value) ? ({ [key]: value } as Partial<Record<K, never>>) : {};
 }

@@ -66,14 +66,18 @@ export interface ResumableOptions {
   readonly batchSize: number;
   /** Seeds parameters, data order and all per-step randomness (default 0). */
   readonly seed?: Seed;
-  /** A rolling checkpoint every this many steps (default: about 20 per run, at most every 500 steps). */
-  readonly checkpointEvery?: number;
+  /**
+   * A rolling checkpoint every this many steps (default: about 20 per run, at most every 500 steps),
+   * or `{ steps?, minutes? }`: every N steps and/or every M minutes of training, whichever comes
+   * first (a notebook session that may be cut off wants "every 10 minutes").
+   */
+  readonly checkpointEvery?: number | CheckpointEvery;
   /** Validation every this many steps on `data.test` (default: checkpointEvery when there is test data); false: never. */
   readonly evalEvery?: number | false;
   /** Validation batches per evaluation, the first ones of data.test in order (default 4). */
   readonly evalBatches?: number;
-  /** Also commit an epoch checkpoint at the end of every epoch (default false). */
-  readonly epochCheckpoints?: boolean;
+  /** Also commit an epoch checkpoint at the end of every epoch (true), or of every N-th epoch ({ every: N }). Default false. */
+  readonly epochCheckpoints?: boolean | { readonly every: number };
   /** How many checkpoints of each kind to keep (the checkpoint store's retention policy). */
   readonly keep?: RetentionPolicy;
   /** What "best" ranks by (default val_loss, lower is better). */
@@ -94,8 +98,99 @@ export interface ResumableOptions {
   readonly name?: string;
   /** The command line that continues this run, recorded for `nbresume resume-command` (the demo passes its argv). */
   readonly command?: readonly string[];
+  /**
+   * The command's flag for each option it sets, e.g. { resumeFrom: "--resume-from", steps: "--steps",
+   * allowConfigChange: "--allow-config-change" }: `nbresume resume-command --ref/--set` edits the
+   * recorded command with them.
+   */
+  readonly commandFlags?: Readonly<Record<string, string>>;
   /** How checkpoints are written (the checkpoint store's options); not recorded in the config. */
   readonly checkpointStore?: RunStoreOptions;
+  /**
+   * Which checkpoint a run starts from (default "auto": the newest that verifies and passes the
+   * preview's validation). "latest", "best", "best-previous", "step:N", a checkpoint directory, or
+   * "none" (start from scratch). Resuming an older checkpoint than the newest moves the newer ones
+   * aside into `DIR/rolled-back-<time>/` (never deleted) and continues from there. Rerunning the
+   * same cell (same resumeFrom, same config) continues what it started instead of going back again.
+   */
+  readonly resumeFrom?: ResumeFrom;
+  /** What a resume restores besides the weights (each default true); weights only: `{ optimizer: false, schedule: false }`. */
+  readonly load?: LoadParts;
+  /**
+   * Initial weights for a run that starts from scratch: a .safetensors file, a checkpoint
+   * directory, or an .onnx file, matched to the model's parameters by name. `{ path, strict: false }`
+   * loads what matches and lists what did not; strict (default) refuses any mismatch.
+   */
+  readonly initFrom?: string | InitFrom;
+  /**
+   * When the directory already holds checkpoints: "resume" (default); "fresh": move them aside into
+   * `DIR/rolled-back-<time>/` and start over; "ask": ask (y/n in a terminal; a notebook cell shows the
+   * choice and stops); "error": refuse checkpoints of another run (a config that differs in more
+   * than steps and saving). A rerun of the same cell with the same config continues what it started.
+   */
+  readonly onExisting?: "resume" | "fresh" | "ask" | "error";
+  /** Stop when a validation metric stops improving; its counter and best value live in the checkpoint. */
+  readonly earlyStopping?: EarlyStoppingOptions;
+  /**
+   * A step whose loss or gradient norm is NaN or infinite: "stop" (default; nothing non-finite is
+   * applied or saved), "skip-step" (that batch is skipped; 20 in a row stop the run), or "rollback"
+   * (back to the newest checkpoint, past the batch that diverged; 3 in a row stop the run).
+   */
+  readonly onNonFinite?: "stop" | "skip-step" | "rollback";
+  /**
+   * The resume preview as a validation gate: every sample finite, not degenerate (constant or
+   * identical samples), and `metric` within its bound on held-out data when given. A checkpoint
+   * that fails: "fallback" (default: shown, said why, the previous one that passes is used), "warn",
+   * "stop" — or false to draw the preview without checking it.
+   */
+  readonly validate?: ValidateAction | false | { readonly action?: ValidateAction; readonly metric?: MetricBound };
+  /** Keep an exponential moving average of the weights (standard for diffusion): saved as the checkpoint's "ema" group, used by previews and export. */
+  readonly ema?: { readonly decay: number };
+  /** Milliseconds for time-based saves (default performance.now); tests inject one. */
+  readonly clock?: () => number;
+}
+
+export type ResumeFrom = "auto" | "latest" | "best" | "best-previous" | "none" | `step:${number}` | (string & {});
+
+export interface CheckpointEvery {
+  readonly steps?: number;
+  readonly minutes?: number;
+}
+
+export interface LoadParts {
+  /** Optimizer state (Adam's moments). False: starts fresh, as at step 0. */
+  readonly optimizer?: boolean;
+  /** The step count, and with it the learning-rate schedule. False: training restarts at step 0 from the loaded weights (a new run: the old checkpoints are moved aside). */
+  readonly schedule?: boolean;
+  /** The training generator (dropout masks, noise). False: as a fresh run with this seed draws it. */
+  readonly rng?: boolean;
+  /** The data order and position. False: from the start of epoch 0. */
+  readonly data?: boolean;
+}
+
+export interface InitFrom {
+  readonly path: string;
+  /** Default true: every parameter must be found with its shape, and every tensor used. */
+  readonly strict?: boolean;
+}
+
+export interface EarlyStoppingOptions {
+  /** A validation metric (default: bestMetric's name, val_loss). */
+  readonly metric?: string;
+  readonly mode?: "min" | "max";
+  /** Evaluations without improvement before the run stops. */
+  readonly patience: number;
+  /** How much better counts as better (default 0). */
+  readonly minDelta?: number;
+}
+
+export type ValidateAction = "fallback" | "warn" | "stop";
+
+/** A validation metric's bound: the checkpoint passes when `min ≤ value ≤ max`. */
+export interface MetricBound {
+  readonly name: string;
+  readonly min?: number;
+  readonly max?: number;
 }
 
 /**
@@ -116,9 +211,11 @@ export interface CheckpointRecord {
  * finished: trained to `steps`, final checkpoint committed · finished-unsaved: trained to `steps` but
  * the final checkpoint could not be saved · interrupted: stopped between steps, emergency checkpoint
  * saved · already-finished: the newest checkpoint was already at `steps` · read-only: the directory
- * cannot be written, the newest checkpoint was only loaded and previewed.
+ * cannot be written, the newest checkpoint was only loaded and previewed · stopped-early: early
+ * stopping ended the run (a final checkpoint of that step) · diverged: a non-finite loss or
+ * gradient stopped the run (nothing non-finite was applied or saved).
  */
-export type TrainStatus = "finished" | "finished-unsaved" | "interrupted" | "already-finished" | "read-only";
+export type TrainStatus = "finished" | "finished-unsaved" | "interrupted" | "already-finished" | "read-only" | "stopped-early" | "diverged";
 
 /** Why a run stopped early: a signal, a newer run of the same dir, or the caller's AbortSignal. */
 export type RunStopReason = StopReason | "aborted";
@@ -194,6 +291,8 @@ export interface TrainResult {
   readonly validation: Readonly<Record<string, number>> | undefined;
   /** Why it stopped early (status "interrupted"). */
   readonly stopReason: RunStopReason | undefined;
+  /** Why training ended, in a sentence ("trained to step 3,000", "val_loss did not improve for 5 evaluations", …). */
+  readonly stoppedBecause: string;
   /** The preview picture written on resume, and the newest sample grid, if any. */
   readonly previewFile: string | undefined;
   readonly samplesFile: string | undefined;

@@ -21,6 +21,8 @@ export interface TerminalOutputOptions {
   readonly plainIntervalMs?: number;
   /** The clock for that interval (default performance.now). */
   readonly now?: () => number;
+  /** Where answers come from (onExisting: "ask"); asked only when it is a TTY. */
+  readonly input?: NodeJS.ReadableStream & { readonly isTTY?: boolean };
 }
 
 export class TerminalOutput implements RunOutput {
@@ -34,6 +36,20 @@ export class TerminalOutput implements RunOutput {
     this.now = options.now ?? (() => performance.now());
     // Without a TTY the first line comes one interval in: a run that ends sooner prints only its final line.
     this.lastPlainAt = this.now();
+  }
+
+  /** A y/n question on the terminal; undefined without one (stdin not a TTY). Empty or "y…" is yes. */
+  async ask(question: string): Promise<boolean | undefined> {
+    const input = this.options.input;
+    if (input === undefined || input.isTTY !== true) return undefined;
+    const { createInterface } = await import("node:readline/promises");
+    const rl = createInterface({ input, output: this.options.stream as unknown as NodeJS.WritableStream });
+    try {
+      const answer = (await rl.question(question)).trim().toLowerCase();
+      return answer === "" || answer.startsWith("y");
+    } finally {
+      rl.close();
+    }
   }
 
   private get tty(): boolean {

@@ -15,7 +15,7 @@ import { decodePng } from "../../src/render/image.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import { resumable } from "../../src/run/resumable.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { assertSameModel, mlpRun, mnistOnce, RecordingOutput } from "./support.js";
+import { assertSameModel, mlpRun, mnistOnce, RecordingOutput, statSize } from "./support.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
@@ -250,7 +250,7 @@ describe("resumable(): the run in-process", function () {
     await assertSameModel(join(dir, "ckpt-step-00000120-final"), join(other, "ckpt-step-00000120-final"));
   });
 
-  it("falls back past a damaged newest checkpoint, says which file is wrong, and still ends where an undisturbed run ends", async function () {
+  it("falls back past a damaged newest checkpoint, says which file is wrong, moves it aside (never overwritten), and still ends where an undisturbed run ends", async function () {
     const whole = await (await mlpRun(join(root, "whole"))).train();
     const dir = join(root, "damaged");
     const first = await (await mlpRun(dir)).train();
@@ -268,7 +268,11 @@ describe("resumable(): the run in-process", function () {
     assert.equal(out.texts("warn")[0], msg.skippedCheckpoint("ckpt-step-00000120-final", problem, "ckpt-step-00000080-rolling"));
     assert.equal(r.startStep, 80);
     assert.equal(r.status, "finished");
-    assert.ok(out.texts("warn").some((w) => w.includes("Replaced the damaged checkpoint")), out.texts("warn").join("\n"));
+    // The damaged one is moved aside, never overwritten: the run's new final checkpoint takes its name.
+    const aside = readdirSync(dir).filter((n) => n.startsWith("rolled-back-"));
+    assert.equal(aside.length, 1);
+    assert.ok(out.texts("info").includes(msg.setAsideNewer("ckpt-step-00000080-rolling", 80, 1, statSize(join(dir, aside[0]!, "ckpt-step-00000120-final")), join(dir, aside[0]!))), out.texts("info").join("\n"));
+    assert.deepEqual(readFileSync(join(dir, aside[0]!, "ckpt-step-00000120-final", "model.safetensors")), bytes);
     await assertSameModel(whole.checkpoint!.path, r.checkpoint!.path);
   });
 

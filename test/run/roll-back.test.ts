@@ -58,6 +58,6 @@ describe("run/roll-back and the pictures beside checkpoints", function () {
     await (await mlpRun(dir, { steps: 100, checkpointEvery: 20, evalEvery: false, keep: { rolling: 1, best: 0 } })).train();
     const names = readdirSync(dir).sort();
     assert.deepEqual(names.filter((n) => n.startsWith("ckpt-")), ["ckpt-step-00000080-rolling", "ckpt-step-00000100-final"]);
-    assert.deepEqual(names.filter((n) => n.endsWith(".png")), ["preview-step-00000000.png", "samples-step-00000080.png", "samples-step-00000100.png"]);
+    assert.deepEqual(names.filter((n) => n.endsWith(".png")), ["loss.png", "preview-step-00000000.png", "samples-step-00000080.png", "samples-step-00000100.png"]);
   });
 });

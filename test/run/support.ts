@@ -3,7 +3,8 @@
  * MNIST classifier run (fast enough for many runs per test), and checkpoint tensor comparison.
  */
 import assert from "node:assert/strict";
-import { dirname } from "node:path";
+import { readdirSync, statSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { loadMnist } from "../../src/engine/data/mnist.js";
 import type { DatasetSplit } from "../../src/engine/data/dataset.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
@@ -113,4 +114,9 @@ export async function assertSameModel(a: string, b: string): Promise<void> {
     await ra.close();
     await rb.close();
   }
+}
+
+/** Bytes of a checkpoint directory's files (as the store's listing counts them). */
+export function statSize(dir: string): number {
+  return readdirSync(dir).reduce((sum, name) => sum + statSync(join(dir, name)).size, 0);
 }

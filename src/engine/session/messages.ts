@@ -48,6 +48,10 @@ export function nonFiniteLoss(step: number, loss: number): string {
   return `Step ${step}: the loss is ${loss}. The parameters were not updated with it; lower the learning rate or clip gradients (clipGradNorm).`;
 }
 
+export function nonFiniteGradient(step: number, norm: number): string {
+  return `Step ${step}: the gradient norm is ${norm}. The parameters were not updated with it; lower the learning rate or clip gradients (clipGradNorm).`;
+}
+
 export function exportWriteFailed(path: string, reason: string): string {
   return `Could not write the exported model to ${path}: ${reason}. Check that the directory exists and is writable.`;
 }

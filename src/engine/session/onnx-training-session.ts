@@ -33,7 +33,7 @@ import { names, planLayout, type LayoutKind, type ParameterGroup } from "./param
 import { discoverModel } from "./model-discovery.js";
 import { buildStepGraph, checkLoss, declareInputs, type StepGraph } from "./step-graph.js";
 import type { Generator } from "../random/generator.js";
-import type { BoundGraph, StateDict, StepResult, TrainingSession, TrainingSessionOptions, TrainingState } from "./training-session.js";
+import type { BoundGraph, StateDict, StepOptions, StepResult, TrainingSession, TrainingSessionOptions, TrainingState } from "./training-session.js";
 
 /** Compiles ONNX bytes (default: onnxruntime-node through runtime/ort-runtime.ts). */
 export type GraphCompiler = (model: Uint8Array, options: { threads?: number }) => Promise<CompiledGraph>;
@@ -53,7 +53,7 @@ export async function createTrainingSession<Batch>(options: OnnxSessionOptions<B
   const { parameters: specs, fingerprint } = discoverModel(model, batchSize);
   const groups = planLayout(specs, options.layout ?? "flat");
   const inputs = model.inputs(batchSize);
-  const step = buildStepGraph(model, { groups, inputs, optimizer: options.optimizer, clipGradNorm: options.clipGradNorm });
+  const step = buildStepGraph(model, { groups, inputs, optimizer: options.optimizer, clipGradNorm: options.clipGradNorm, gradNorm: options.gradNorm === true });
   const compile = options.compile ?? compileStepGraph;
   const compiled = await compile(serializeGraph(step.graph), { threads: options.threads });
 
@@ -131,11 +131,11 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     return this.views(this.params, (name) => name, (grp) => grp.name);
   }
 
-  async step(batch: Batch): Promise<StepResult> {
-    return this.stepWithFeeds(this.model.feeds(batch, this.rng));
+  async step(batch: Batch, options?: StepOptions): Promise<StepResult> {
+    return this.stepWithFeeds(this.model.feeds(batch, this.rng), options);
   }
 
-  async stepWithFeeds(feeds: Feeds): Promise<StepResult> {
+  async stepWithFeeds(feeds: Feeds, options: StepOptions = {}): Promise<StepResult> {
     const { compiled, layout, outputs, scalarNames, randoms } = this.stepGraph;
     const all: Record<string, Tensor> = {};
     checkFeeds(withRandoms(feeds, randoms, this.rng), withRandomSpecs(this.inputSpecs, randoms), all);
@@ -150,7 +150,17 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
 
     const out = await compiled.run(all);
     const loss = Number(out[outputs.loss]!.data[0]);
-    if (!Number.isFinite(loss)) throw new NbresumeError("ENGINE_NONFINITE_LOSS", msg.nonFiniteLoss(update, loss), { where: `step ${update}` });
+    const gradNorm = outputs.gradNorm === undefined ? undefined : Number(out[outputs.gradNorm]!.data[0]);
+    const nonFinite = !Number.isFinite(loss) ? "loss" : gradNorm !== undefined && !Number.isFinite(gradNorm) ? "gradient" : undefined;
+    if (nonFinite !== undefined) {
+      // Never applied: the buffers stay as they were.
+      if (options.skipNonFinite === true) {
+        this.steps = update;
+        return { step: update, loss, lr, metrics: gradNorm === undefined ? {} : { [names.gradNorm]: gradNorm }, skipped: nonFinite };
+      }
+      if (nonFinite === "loss") throw new NbresumeError("ENGINE_NONFINITE_LOSS", msg.nonFiniteLoss(update, loss), { where: `step ${update}` });
+      throw new NbresumeError("ENGINE_NONFINITE_GRADIENT", msg.nonFiniteGradient(update, gradNorm!), { where: `step ${update}` });
+    }
 
     const params: Buffers = new Map();
     const state: Buffers = new Map();
@@ -161,7 +171,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     this.steps = update;
     const metrics: Record<string, number> = {};
     for (const [m, name] of Object.entries(outputs.metrics)) metrics[m] = Number(out[name]!.data[0]);
-    if (outputs.gradNorm !== undefined) metrics[names.gradNorm] = Number(out[outputs.gradNorm]!.data[0]);
+    if (gradNorm !== undefined) metrics[names.gradNorm] = gradNorm;
     return { step: update, loss, lr, metrics };
   }
 

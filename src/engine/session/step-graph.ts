@@ -3,7 +3,7 @@
  *
  *   param/<group>, param:<name> (views), <slot>/<group>, batch inputs, lr, step, <optimizer scalars>
  *     → Model.loss → gradients → concat per group → [clip] → optimizer
- *     → loss, metrics, [grad_norm], new parameters, new optimizer state
+ *     → loss, metrics, [grad_norm: when clipping, or asked for], new parameters, new optimizer state
  *
  * Outputs keep the names of the values that compute them: renaming would add an Identity node, which
  * onnxruntime runs as a full copy (~30 µs per 0.8 MB output, measured).
@@ -17,7 +17,7 @@ import { createParameterScope } from "../nn/graph-parameter-scope.js";
 import type { InputSpecs, InputValues, Model } from "../nn/model.js";
 import type { RandomInputSpec } from "../nn/random-input.js";
 import type { Optimizer, UpdateEntry } from "../optim/optimizer.js";
-import { clipGradNorm } from "../optim/clip-grad-norm.js";
+import { clipGradNorm, globalNorm } from "../optim/clip-grad-norm.js";
 import { bindToLayout, type LayoutBinding } from "./layout-binding.js";
 import { notScalar } from "./messages.js";
 import { names, type ParameterGroup } from "./parameter-layout.js";
@@ -47,6 +47,8 @@ export interface StepGraphOptions {
   readonly inputs: InputSpecs;
   readonly optimizer: Optimizer;
   readonly clipGradNorm?: number;
+  /** Output the gradients' global L2 norm even without clipping (the run's divergence guard reads it). */
+  readonly gradNorm?: boolean;
 }
 
 export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): StepGraph {
@@ -85,6 +87,8 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
     const clipped = clipGradNorm(grads, options.clipGradNorm);
     grads = clipped.grads;
     gradNorm = expose(g, clipped.norm, names.gradNorm);
+  } else if (options.gradNorm === true) {
+    gradNorm = expose(g, globalNorm(grads), names.gradNorm);
   }
 
   const entries: UpdateEntry[] = groups.map((grp, i) => ({

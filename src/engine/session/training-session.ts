@@ -28,6 +28,20 @@ export interface TrainingSessionOptions<Batch> {
   readonly clipGradNorm?: number;
   /** onnxruntime intra-op threads (default 2). */
   readonly threads?: number;
+  /**
+   * Compute the gradients' global L2 norm every step (reported as metrics.grad_norm, and a step
+   * whose norm is not finite is refused like one whose loss is not). Always on with clipGradNorm.
+   */
+  readonly gradNorm?: boolean;
+}
+
+export interface StepOptions {
+  /**
+   * A step whose loss or gradient norm is not finite: false (default) throws ENGINE_NONFINITE_LOSS /
+   * ENGINE_NONFINITE_GRADIENT; true skips it — parameters and optimizer state stay as they were, the
+   * step count advances (the batch and its randomness are used up) and the result says `skipped`.
+   */
+  readonly skipNonFinite?: boolean;
 }
 
 export interface StepResult {
@@ -36,6 +50,8 @@ export interface StepResult {
   readonly loss: number;
   readonly lr: number;
   readonly metrics: Readonly<Record<string, number>>;
+  /** Set when the step was skipped (StepOptions.skipNonFinite): what was not finite. */
+  readonly skipped?: "loss" | "gradient";
 }
 
 /** JSON part of the state dict. */
@@ -81,10 +97,13 @@ export interface TrainingSession<Batch> {
   readonly modelFingerprint: string;
   /** The current parameters (the session's own buffers: read, don't write). */
   parameters(): TensorGroup;
-  /** One step: feeds from `model.feeds(batch, rng)`, lr from the schedule, then the fused graph. */
-  step(batch: Batch): Promise<StepResult>;
+  /**
+   * One step: feeds from `model.feeds(batch, rng)`, lr from the schedule, then the fused graph. A
+   * non-finite loss (or gradient norm, when computed) is never applied: it throws, or skips the step.
+   */
+  step(batch: Batch, options?: StepOptions): Promise<StepResult>;
   /** One step with ready feeds (the caller drew any randomness). */
-  stepWithFeeds(feeds: Feeds): Promise<StepResult>;
+  stepWithFeeds(feeds: Feeds, options?: StepOptions): Promise<StepResult>;
   /**
    * The session's tensors and JSON state, plus `extra` in state. The tensors are the current buffers,
    * not copies: a step replaces buffers and never writes into them, so a state dict stays valid.

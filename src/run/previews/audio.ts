@@ -9,6 +9,7 @@
  */
 import type { JsonObject } from "../../engine/nn/json.js";
 import { elementCount, type Tensor } from "../../tensor.js";
+import { degenerateSamples } from "./preview-check.js";
 import type { PreviewKind } from "./preview-kind.js";
 import { columnOf, takeRows } from "./rows.js";
 import { evenlySpacedRows, numberSetting, stringSetting } from "./settings.js";
@@ -75,5 +76,8 @@ export const audioKind: PreviewKind = {
       return { samples: data.slice(i * per, i * per + length), sampleRate, label: `sample ${i + 1}${channels > 1 ? ` (channel 1 of ${channels})` : ""}` };
     });
     return renderAudioPreview({ clips, caption });
+  },
+  check(_prepared, result) {
+    return degenerateSamples(KIND, "clips", result.tensors["audio"]);
   },
 };

@@ -12,6 +12,7 @@ import { sampleDdim } from "../../engine/diffusion/ddim-sampler.js";
 import { SAMPLE_EPS, SAMPLE_T, SAMPLE_X } from "../../engine/diffusion/ddpm-model.js";
 import { noiseSchedule, type NoiseScheduleConfig } from "../../engine/diffusion/noise-schedule.js";
 import type { JsonObject } from "../../engine/nn/json.js";
+import { degenerateSamples } from "./preview-check.js";
 import { SamplingStopped } from "./sampling-stopped.js";
 import type { PreviewKind, PreparedPreview } from "./preview-kind.js";
 import { numberArraySetting, numberSetting, objectSetting, stringSetting } from "./settings.js";
@@ -70,5 +71,8 @@ export const diffusionSamplesKind: PreviewKind = {
     const data = result.tensors["samples"]!.data as Float32Array;
     // The model works in [−1, 1] (x_0 = 2·pixels − 1).
     return gridPreview(await renderSampleGrid({ images: { dtype: "float32", shape, data }, range: [-1, 1], caption }), caption);
+  },
+  check(_prepared, result) {
+    return degenerateSamples(KIND, "samples", result.tensors["samples"]);
   },
 };

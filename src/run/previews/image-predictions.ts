@@ -11,6 +11,7 @@
 import type { JsonObject } from "../../engine/nn/json.js";
 import { elementCount } from "../../tensor.js";
 import type { PreviewKind } from "./preview-kind.js";
+import { degenerateSamples } from "./preview-check.js";
 import { columnOf, takeRows } from "./rows.js";
 import { evenlySpacedRows, numberArraySetting, numberSetting, stringSetting } from "./settings.js";
 
@@ -84,5 +85,8 @@ export const imagePredictionsKind: PreviewKind = {
     });
     const images = prepared.tensors["images"]!.data as Float32Array;
     return gridPreview(await renderSampleGrid({ images, n, height: height!, width: width!, range: [0, 1], labels, caption }), caption);
+  },
+  check(_prepared, result) {
+    return degenerateSamples(KIND, "rows of logits", result.tensors["logits"]);
   },
 };

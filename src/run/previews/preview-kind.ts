@@ -8,6 +8,8 @@
  *   compute  (any thread, onnxruntime only)   runs the model's graphs with the weights being
  *            previewed → numbers (samples, logits, generated ids, audio)
  *   render   (training thread)                numbers → a RenderedPreview (PNG, HTML, text, WAV)
+ *   check    (optional)                       numbers → what is wrong with the model, if anything
+ *            (the resume preview is a validation gate)
  *
  * Kinds are registered by register-all-previews.ts; a user may register one of their own
  * (registerPreviewKind) as they register a gradient. A miss throws naming the known kinds.
@@ -64,6 +66,12 @@ export interface PreviewKind {
   prepare(settings: JsonObject, model: Model<never>, data: Dataset | undefined, overrides: PreviewOverrides): PreparedPreview;
   compute(prepared: PreparedPreview, context: PreviewComputeContext): Promise<PreviewResult>;
   render(prepared: PreparedPreview, result: PreviewResult, caption: string): Promise<RenderedPreview>;
+  /**
+   * What is wrong with a result as a sign of a broken model (all samples constant or identical…),
+   * in one line, or undefined. Used when the resume preview validates a checkpoint; every result is
+   * checked for non-finite numbers besides (preview-check.ts).
+   */
+  check?(prepared: PreparedPreview, result: PreviewResult): string | undefined;
 }
 
 const registry = new Map<string, PreviewKind>();

@@ -1,0 +1,72 @@
+/**
+ * The run's record beside its checkpoints, besides metrics.jsonl (metrics-log.ts):
+ *
+ *   DIR/loss.png       the loss chart, redrawn at each checkpoint — the same chart the notebook's
+ *                      live view shows, from every step's loss when metrics.jsonl has them all
+ *   DIR/summary.json   how the last train() ended: status, steps, why it stopped, losses, best
+ *                      metric, checkpoints, time — written at the end of every train()
+ *
+ * Both are written atomically (a reader sees the old file or the new one) and, like previews,
+ * not fsync'd: each is redrawn from the checkpoints and metrics.jsonl the next time.
+ */
+import type { LossPoint } from "../render/loss-chart-spec.js";
+import type { LossHistory } from "./loss-history.js";
+import type { MetricsLog } from "./metrics-log.js";
+import { writeRunFile } from "./run-files.js";
+import type { CheckpointRecord, TrainStatus } from "./run.js";
+import { LOSS_SMOOTHING } from "./smoothed-loss.js";
+
+export const LOSS_CHART_FILE = "loss.png";
+export const SUMMARY_FILE = "summary.json";
+
+export interface ChartData {
+  readonly train: LossPoint[];
+  readonly validation: LossPoint[];
+  /** The chart's EMA weight: the run's one smoothed loss (smoothed-loss.ts). */
+  readonly smoothing: number;
+}
+
+/**
+ * What the loss chart draws: every step's loss when the record has them all from step 1 (then its
+ * smoothed line is bitwise the run's smoothed loss), else the checkpoint's compact history.
+ */
+export function chartData(log: MetricsLog | undefined, history: LossHistory): ChartData {
+  const { train, validation } = history.points();
+  const losses = log?.stepLosses();
+  if (losses === undefined) return { train, validation, smoothing: LOSS_SMOOTHING };
+  return { train: losses.map((loss, i) => ({ step: i + 1, loss })), validation, smoothing: LOSS_SMOOTHING };
+}
+
+/** Renders the loss chart to DIR/loss.png; returns the file. */
+export async function writeLossChart(dir: string, data: ChartData, title: string): Promise<string> {
+  const { renderLossChart } = await import("../render/loss-chart.js");
+  const chart = await renderLossChart({ ...data, title });
+  return writeRunFile(dir, LOSS_CHART_FILE, chart.bundle["image/png"]);
+}
+
+export interface RunSummary {
+  readonly status: TrainStatus;
+  /** Why training ended, in a sentence. */
+  readonly stoppedBecause: string;
+  readonly step: number;
+  readonly startStep: number;
+  readonly steps: number;
+  readonly loss: number | null;
+  readonly validation: Readonly<Record<string, number | null>> | null;
+  readonly best: { readonly metric: string; readonly value: number | null; readonly step: number } | null;
+  readonly resumedFrom: CheckpointRecord | null;
+  readonly checkpoint: CheckpointRecord | null;
+  readonly earlyStopping: { readonly metric: string; readonly best: number | null; readonly bestStep: number | null; readonly evaluationsWithoutImprovement: number } | null;
+  readonly skippedSteps: number;
+  readonly ema: { readonly decay: number; readonly updates: number } | null;
+  /** ISO times of this train(). */
+  readonly started: string;
+  readonly ended: string;
+  /** Training time of the whole run, over every train() (seconds). */
+  readonly trainedSeconds: number;
+}
+
+export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {
+  const text = JSON.stringify(summary, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v), 2);
+  return writeRunFile(dir, SUMMARY_FILE, new TextEncoder().encode(`${text}\n`));
+}

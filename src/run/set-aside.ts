@@ -1,0 +1,84 @@
+/**
+ * Moving checkpoints aside instead of deleting or overwriting them. Used when a run goes back to
+ * an older checkpoint than the newest (resumeFrom "best", "step:N", or past damaged or diverged
+ * ones) and when it starts over (onExisting "fresh", resumeFrom "none", load without schedule):
+ *
+ *   DIR/rolled-back-<time>/            the same layout as the run directory, so
+ *     ckpt-step-…/                     `nbresume list DIR/rolled-back-<time>` lists them and
+ *     samples-step-….png, latest       `resumeFrom: "DIR/rolled-back-<time>/ckpt-step-…"` resumes one
+ *     metrics.jsonl, loss.png, …       the record of that line of training, as it was
+ *
+ * The folder name is the one rollBack() uses: one kind of folder to look in and to delete. The
+ * run directory keeps the line the run continues on, so the store's listing, `latest` and the
+ * retention policy only ever see one line (nothing in the folder is pruned). Each move is one
+ * rename; the directory is fsync'd after them.
+ */
+import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
+import * as path from "node:path";
+import { fsyncDir, nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
+import { LATEST_FILE } from "../checkpoint/naming.js";
+import { compareNewestFirst } from "../checkpoint/retention.js";
+import type { CheckpointInfo } from "../checkpoint/store.js";
+import { METRICS_FILE } from "./metrics-log.js";
+import { listRunPictures } from "./run-files.js";
+import { LOSS_CHART_FILE, SUMMARY_FILE } from "./run-record.js";
+
+export const SET_ASIDE_PREFIX = "rolled-back-";
+
+export interface SetAside {
+  /** The folder they went to. */
+  readonly folder: string;
+  /** Checkpoint names moved, newest first. */
+  readonly moved: readonly string[];
+  readonly bytes: number;
+}
+
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+}
+
+async function newFolder(dir: string): Promise<string> {
+  const base = path.join(dir, `${SET_ASIDE_PREFIX}${stamp(new Date())}`);
+  for (let n = 1; ; n++) {
+    const folder = n === 1 ? base : `${base}-${n}`;
+    try {
+      await mkdir(folder);
+      return folder;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/**
+ * Moves `checkpoints` (and the sample grids of their steps) into a new DIR/rolled-back-<time>/.
+ * `all`: the whole run is set aside (a fresh start): every picture, `latest` and the run's record
+ * go too; otherwise the record is copied (the run directory's is cut back to the resumed step).
+ */
+export async function setAside(dir: string, checkpoints: readonly CheckpointInfo[], all: boolean): Promise<SetAside> {
+  const folder = await newFolder(dir);
+  const ordered = [...checkpoints].sort(compareNewestFirst);
+  for (const c of ordered) await rename(c.path, path.join(folder, c.name));
+  const steps = new Set(ordered.map((c) => c.step));
+  for (const p of await listRunPictures(dir)) {
+    if (all || (p.kind === "samples" && steps.has(p.step))) await rename(path.join(dir, p.name), path.join(folder, p.name));
+  }
+  const record = [METRICS_FILE, LOSS_CHART_FILE, SUMMARY_FILE];
+  const present = new Set(await readdir(dir));
+  for (const name of record) {
+    if (!present.has(name)) continue;
+    if (all) await rename(path.join(dir, name), path.join(folder, name));
+    else await copyFile(path.join(dir, name), path.join(folder, name));
+  }
+  if (all && present.has(LATEST_FILE)) await rm(path.join(dir, LATEST_FILE), { force: true });
+  const newest = ordered[0];
+  if (newest !== undefined) await replaceFileAtomically(nodeFs, path.join(folder, LATEST_FILE), new TextEncoder().encode(`${newest.name}\n`));
+  await fsyncDir(nodeFs, folder);
+  await fsyncDir(nodeFs, dir);
+  return { folder, moved: ordered.map((c) => c.name), bytes: ordered.reduce((s, c) => s + c.bytes, 0) };
+}
+
+/** Points DIR/latest at `name` (the checkpoint a branch continues from). */
+export async function pointLatestAt(dir: string, name: string): Promise<void> {
+  await replaceFileAtomically(nodeFs, path.join(dir, LATEST_FILE), new TextEncoder().encode(`${name}\n`));
+}
