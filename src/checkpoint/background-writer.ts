@@ -10,6 +10,7 @@
  * measures both.)
  */
 import type { Snapshot } from "./snapshot.js";
+import type { StorageSpec } from "./storage/storage.js";
 import type { SerializedError } from "./thread-errors.js";
 import type { BestMetric, CheckpointKind, Metrics, RetentionPolicy, SavedCheckpoint } from "./store.js";
 
@@ -35,11 +36,13 @@ export interface BackgroundWriter {
 /** What a writer thread needs to act as the store's committer: the store's options and its lock. */
 export interface WriterConfig {
   dir: string;
+  /** The same storage, opened again in the writer thread. */
+  storage: StorageSpec;
   keep: RetentionPolicy | undefined;
   bestMetric: BestMetric | undefined;
   diskMargin: number;
   autoPrune: boolean;
-  /** The token of the main thread's writer lock: the worker commits only while it is current. */
+  /** The token of the main thread's writer lease: the worker commits only while it is current. */
   lockToken: string;
 }
 

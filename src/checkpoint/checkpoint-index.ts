@@ -9,10 +9,8 @@
  * checkpoint replaced by hand under the same name keeps its old description until the store is
  * reopened; list() always reads afresh.
  */
-import * as path from "node:path";
-import type { DurableFs } from "./durable-fs.js";
 import { mapConcurrent } from "./map-concurrent.js";
-import { parseCheckpointDirName } from "./naming.js";
+import type { CheckpointStorage } from "./storage/storage.js";
 import type { CheckpointInfo } from "./store.js";
 
 const DESCRIBE_CONCURRENCY = 8;
@@ -23,9 +21,8 @@ export class CheckpointIndex {
   private readonly verified = new Map<string, boolean>();
 
   constructor(
-    private readonly fs: DurableFs,
-    private readonly dir: string,
-    private readonly describe: (dir: string) => Promise<CheckpointInfo | undefined>,
+    private readonly storage: CheckpointStorage,
+    private readonly describe: (location: string) => Promise<CheckpointInfo | undefined>,
   ) {}
 
   /** Start from a listing just made (open() lists anyway). */
@@ -35,11 +32,11 @@ export class CheckpointIndex {
 
   /** Every committed checkpoint now: gone names dropped, new names described. */
   async current(): Promise<CheckpointInfo[]> {
-    const names = (await this.fs.readdir(this.dir)).filter((name) => parseCheckpointDirName(name) !== undefined);
+    const names = await this.storage.listNames();
     const present = new Set(names);
     for (const name of this.entries.keys()) if (!present.has(name)) this.forget(name);
     const fresh = names.filter((name) => !this.entries.has(name));
-    const described = await mapConcurrent(fresh, DESCRIBE_CONCURRENCY, (name) => this.describe(path.join(this.dir, name)));
+    const described = await mapConcurrent(fresh, DESCRIBE_CONCURRENCY, (name) => this.describe(this.storage.checkpointLocation(name)));
     fresh.forEach((name, i) => {
       const info = described[i];
       if (info) this.entries.set(name, info);

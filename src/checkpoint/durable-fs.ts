@@ -47,6 +47,10 @@ export interface StatFsLike {
   bavail: number;
   /** Block size in bytes. */
   bsize: number;
+  /** Blocks in all (df's size), when known. */
+  blocks?: number;
+  /** Free blocks, the root-reserved ones included (df's used is blocks − bfree), when known. */
+  bfree?: number;
 }
 
 /** The file-system operations of the store, as fs/promises names them. */

@@ -10,19 +10,24 @@ import { type DurableFs, FileTooLargeError, NotRegularFileError, errnoCode, read
 import { messages } from "./messages.js";
 import { LATEST_FILE, parseCheckpointDirName } from "./naming.js";
 
-const MAX_LATEST_BYTES = 4096;
 const PRINTABLE = /^[\x20-\x7e]{0,80}$/;
+export const MAX_LATEST_BYTES = 4096;
 
 /** The checkpoint name `latest` holds, or a message fragment saying why it holds none. */
 export async function readLatestPointer(fs: DurableFs, dir: string): Promise<{ name: string } | { problem: string }> {
+  return readLatestWith(() => readSmallFile(fs, path.join(dir, LATEST_FILE), MAX_LATEST_BYTES));
+}
+
+/** The same, from any storage: `read` returns the pointer's bytes (at most MAX_LATEST_BYTES) or throws as durable-fs does. */
+export async function readLatestWith(read: () => Promise<Uint8Array>): Promise<{ name: string } | { problem: string }> {
   let raw: Uint8Array;
   try {
-    raw = await readSmallFile(fs, path.join(dir, LATEST_FILE), MAX_LATEST_BYTES);
+    raw = await read();
   } catch (error) {
     if (errnoCode(error) === "ENOENT") return { problem: messages.latestProblem("is missing") };
     if (error instanceof NotRegularFileError) return { problem: messages.latestProblem(messages.latestSpecial(error.kind)) };
     if (error instanceof FileTooLargeError) return { problem: messages.latestProblem(messages.latestNotName(undefined, error.size)) };
-    return { problem: messages.latestProblem(`is unreadable (${errnoCode(error) ?? String(error)})`) };
+    return { problem: messages.latestProblem(`is unreadable (${errnoCode(error) ?? (error instanceof Error ? error.message : String(error))})`) };
   }
   const text = new TextDecoder().decode(raw).trim();
   if (parseCheckpointDirName(text)) return { name: text };

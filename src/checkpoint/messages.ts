@@ -33,6 +33,14 @@ export const CheckpointErrorCode = {
   BACKGROUND_SAVE_FAILED: "CHECKPOINT_BACKGROUND_SAVE_FAILED",
   /** As BACKGROUND_SAVE_FAILED, and saves have now failed maxFailedSaves times in a row: stop training. */
   SAVES_FAILING: "CHECKPOINT_SAVES_FAILING",
+  /** A request to object storage kept failing (network, throttling, 5xx) after every retry. */
+  REMOTE_FAILED: "CHECKPOINT_REMOTE_FAILED",
+  /** Object storage refused the credentials or the permission (403). */
+  REMOTE_DENIED: "CHECKPOINT_REMOTE_DENIED",
+  /** A listing of object storage is far larger than any run nbresume writes: refused, not walked. */
+  REMOTE_LISTING_TOO_LARGE: "CHECKPOINT_REMOTE_LISTING_TOO_LARGE",
+  /** The mirror's uploads failed; the local checkpoints are intact and each upload is tried again. */
+  MIRROR_FAILED: "CHECKPOINT_MIRROR_FAILED",
 } as const;
 
 export type CheckpointErrorCodeValue = (typeof CheckpointErrorCode)[keyof typeof CheckpointErrorCode];
@@ -184,6 +192,66 @@ export const messages = {
   readOnly(dir: string, operation: string): string {
     return `The checkpoint store for ${dir} was opened read-only; ${operation} needs CheckpointStore.open(dir) without readOnly.`;
   },
+  remoteFailed(what: string, where: string, attempts: number, detail: string): string {
+    return (
+      `${what} ${where} failed after ${attempts} ${attempts === 1 ? "try" : "tries"}: ${sentence(detail)} ` +
+      `Nothing half-written is ever listed, and every committed checkpoint is intact. Check the network and the service ` +
+      `(endpoint: AWS_ENDPOINT_URL_S3), then try again.`
+    );
+  },
+  remoteDenied(what: string, where: string, detail: string): string {
+    return (
+      `${what} ${where} was refused: ${sentence(detail)} Check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID / ` +
+      `AWS_SECRET_ACCESS_KEY, ~/.aws/credentials) and that they may list, read and write this bucket and prefix.`
+    );
+  },
+  bucketMissing(url: string, detail: string): string {
+    return `The bucket of ${url} does not exist or cannot be seen with these credentials (${detail}). Create it, or check the name and the endpoint (AWS_ENDPOINT_URL_S3).`;
+  },
+  listingTooLarge(url: string, limit: number): string {
+    return (
+      `${url} holds more than ${limit} objects: not a run directory nbresume wrote (a run keeps a few objects per checkpoint), ` +
+      `so it is not listed further. Point the store at the prefix of one run (s3://bucket/runs/NAME).`
+    );
+  },
+  leaseHeld(url: string, holder: LockHolderView, expires: string): string {
+    return (
+      `${url} is leased by another writer: ${holderText(holder)}; the lease runs until ${expires} and is renewed while that writer runs. ` +
+      `Only one process may write checkpoints to a prefix: stop that process or use another prefix. A writer that died ` +
+      `without releasing it is taken over once the lease expires.`
+    );
+  },
+  leaseSameProcess(url: string, holder: LockHolderView): string {
+    return (
+      `${url} is already open for writing in this process (${holderText(holder)}). Only one writer per prefix: call close() on ` +
+      `the other CheckpointStore first (in a notebook, the store a previous cell opened), or open it with { readOnly: true } to only read.`
+    );
+  },
+  objectChanged(url: string): string {
+    return `${url} changed while it was being read (another writer replaced it); read it again.`;
+  },
+  mirrorUploadFailed(name: string, target: string, failures: number, detail: string): string {
+    return (
+      `Uploading ${name} to the mirror ${target} failed (${failures} in a row): ${sentence(detail)} ` +
+      `The local checkpoint is intact; the upload is tried again with the next checkpoint and when the store closes.`
+    );
+  },
+  mirrorBehind(target: string, names: readonly string[], detail: string): string {
+    return (
+      `The mirror ${target} is behind: ${names.join(", ")} ${names.length === 1 ? "was" : "were"} not uploaded (${detail}). ` +
+      `Every checkpoint is intact locally; reopening the store with the same mirror uploads ${names.length === 1 ? "it" : "them"}.`
+    );
+  },
+  mirrorPulled(name: string, target: string, skipped: readonly { name: string; problem: string }[]): string {
+    const passed = skipped.length === 0 ? "" : ` (passed over: ${skipped.map((s) => `${s.name}: ${s.problem}`).join("; ")})`;
+    return `Copied ${name} from the mirror ${target}, where it is the newest checkpoint that verifies${passed}.`;
+  },
+  copyFailed(name: string, from: string, to: string, detail: string): string {
+    return `Copying ${name} from ${from} to ${to} failed: ${sentence(detail)} Nothing half-copied is listed; every checkpoint in both places is as it was.`;
+  },
+  mirrorOnlyLocal(mirror: string, dir: string): string {
+    return `mirror: ${JSON.stringify(mirror)} mirrors a local directory to object storage, but the store is ${dir}; give a local dir and mirror: "s3://bucket/prefix".`;
+  },
   notFound(ref: string, dir: string, detail: string): string {
     return `No checkpoint matches "${ref}" in ${dir}: ${detail}.`;
   },
@@ -333,6 +401,7 @@ export const badArgument = {
   stateTooDeep: (limit: number) => `save: state nests more than ${limit} levels deep; a checkpoint's state.json is refused past that depth when read, so flatten it.`,
   ref: (ref: unknown) => `checkpoint ref must be a non-empty string, got ${JSON.stringify(ref)}.`,
   stepRef: (ref: string) => `"${ref}" is not a step ref: write step:N with N an integer ≥ 0.`,
+  refElsewhere: (ref: string, dir: string) => `"${ref}" is not a checkpoint this store can read (the store is ${dir}): open the store that holds it.`,
   target: () => "expected a checkpoint ref string or a CheckpointInfo with a path.",
   backgroundWriter: (value: unknown) => `backgroundWriter must be "worker" or "inline", got ${JSON.stringify(value)}.`,
   workerWithFs: () =>
@@ -345,6 +414,21 @@ function ordinal(n: number): string {
   return `${n}${s}`;
 }
 
+/**
+ * A metric value as every human output shows it: 4 significant digits, exponent form below 1e-3
+ * and from 1e4 ("1.74e-4"), never a raw float's 17 digits. The same form as run/format.ts
+ * formatLoss (the CLI tests compare the two).
+ */
+export function formatMetricValue(value: number): string {
+  if (Number.isNaN(value)) return "NaN";
+  if (!Number.isFinite(value)) return value > 0 ? "inf" : "-inf";
+  if (value === 0) return "0";
+  const abs = Math.abs(value);
+  if (abs >= 1e4 || abs < 1e-3) return value.toExponential(2).replace("e+", "e");
+  const text = value.toPrecision(4);
+  return text.includes(".") ? text.replace(/\.?0+$/, "") : text;
+}
+
 /** Why retention keeps or drops a checkpoint (one line each, shown by prune --dry-run). */
 export const retentionReason = {
   inPool: (pool: string, rank: number, size: number, keep: number) => `${pool}: ${ordinal(rank)} newest of ${size}, keep ${keep}`,
@@ -353,9 +437,9 @@ export const retentionReason = {
   everyEpoch: () => "epoch: every epoch checkpoint is kept",
   epochMultiple: (epoch: number, every: number) => `epoch: epoch ${epoch} is a multiple of ${every}`,
   epochNotMultiple: (epoch: number | undefined, every: number) => `epoch: epoch ${epoch ?? "unknown"} is not a multiple of ${every}`,
-  currentBest: (metric: string, value: number) => `protected: current best (${metric} = ${value})`,
-  inBest: (rank: number, mode: string, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${mode} ${metric} = ${value}, keep ${keep}`,
-  outOfBest: (rank: number, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${metric} = ${value}, policy keeps ${keep}`,
+  currentBest: (metric: string, value: number) => `protected: current best (${metric} = ${formatMetricValue(value)})`,
+  inBest: (rank: number, mode: string, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${mode} ${metric} = ${formatMetricValue(value)}, keep ${keep}`,
+  outOfBest: (rank: number, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${metric} = ${formatMetricValue(value)}, policy keeps ${keep}`,
   newestVerified: () => "protected: newest verified checkpoint",
   latest: () => "protected: named by latest",
   noPolicy: (kind: string) => `${kind}: no policy keeps it`,

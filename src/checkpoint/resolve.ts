@@ -10,11 +10,9 @@
  *   step:N         the checkpoints of step N (one per kind), newest first
  *   a path         that directory (or a checkpoint name inside the store), nothing else
  */
-import * as path from "node:path";
 import { ownValue } from "./manifest.js";
 import { compareNewestFirst, rankByMetric } from "./retention.js";
 import { badArgument, messages } from "./messages.js";
-import { parseCheckpointDirName } from "./naming.js";
 import type { BestMetric, CheckpointInfo } from "./store.js";
 
 export type ParsedRef =
@@ -26,8 +24,17 @@ export type ParsedRef =
 
 const STEP_REF = /^step:(\d+)$/;
 
-/** Parse a ref; TypeError for something that looks like a step ref but is not one. */
-export function parseRef(ref: string, storeDir: string): ParsedRef {
+/** Where path-like refs point: a checkpoint name means the one in this store (CheckpointStorage.resolveLocation). */
+export interface RefLocations {
+  readonly location: string;
+  resolveLocation(ref: string): string | undefined;
+}
+
+/**
+ * Parse a ref; TypeError for something that looks like a step ref but is not one, or a location
+ * the store's storage cannot read (an s3:// URL for a local store, another bucket).
+ */
+export function parseRef(ref: string, store: RefLocations): ParsedRef {
   if (typeof ref !== "string" || ref.length === 0) throw new TypeError(badArgument.ref(ref));
   if (ref === "auto") return { type: "auto" };
   if (ref === "latest") return { type: "latest" };
@@ -39,9 +46,9 @@ export function parseRef(ref: string, storeDir: string): ParsedRef {
     if (!Number.isSafeInteger(step)) throw new TypeError(badArgument.stepRef(ref));
     return { type: "step", step };
   }
-  // A bare checkpoint name means the one in this store; anything else is a path.
-  if (!ref.includes("/") && !ref.includes(path.sep) && parseCheckpointDirName(ref)) return { type: "path", path: path.join(storeDir, ref) };
-  return { type: "path", path: path.resolve(ref) };
+  const location = store.resolveLocation(ref);
+  if (location === undefined) throw new TypeError(badArgument.refElsewhere(ref, store.location));
+  return { type: "path", path: location };
 }
 
 export interface CandidateOrder {

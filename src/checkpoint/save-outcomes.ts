@@ -6,7 +6,7 @@
  */
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import { CheckpointErrorCode, messages } from "./messages.js";
-import type { BackgroundSaveStatus, CheckpointKind, SavedCheckpoint } from "./store.js";
+import type { BackgroundSaveStatus, CheckpointKind, MirrorStatus, SavedCheckpoint } from "./store.js";
 
 export const DEFAULT_MAX_FAILED_SAVES = 3;
 
@@ -36,6 +36,8 @@ export class SaveOutcomes {
     private readonly dir: string,
     readonly maxFailedSaves: number,
     private readonly writer: "worker" | "inline",
+    /** The mirror's uploads, when the store has one. */
+    private readonly mirror: () => MirrorStatus | undefined = () => undefined,
   ) {}
 
   started(which: Which): void {
@@ -77,6 +79,7 @@ export class SaveOutcomes {
   }
 
   status(): BackgroundSaveStatus {
+    const mirror = this.mirror();
     return {
       writer: this.writer,
       inFlight: this.inFlight === undefined ? undefined : { ...this.inFlight },
@@ -84,6 +87,7 @@ export class SaveOutcomes {
       consecutiveFailures: this.failures,
       maxFailedSaves: this.maxFailedSaves,
       lastCommitted: this.lastCommitted === undefined ? undefined : { ...this.lastCommitted },
+      ...(mirror === undefined ? {} : { mirror }),
     };
   }
 }

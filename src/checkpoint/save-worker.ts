@@ -27,9 +27,10 @@ try {
 }
 
 const committer = CheckpointStoreImpl.committerFor(workerData as WriterConfig, syncNodeFs);
+committer.catch(() => undefined); // reported with the first job
 
 port.on("message", (request: WriterRequest) => {
-  committer.commitPrepared(request.job).then(
+  committer.then((c) => c.commitPrepared(request.job)).then(
     (saved) => port.postMessage({ id: request.id, ok: true, saved } satisfies WriterReply),
     (error: unknown) => port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies WriterReply),
   );

@@ -28,13 +28,20 @@
  * - flush() before relying on the newest checkpoint: at the end of a run, on interrupt (then
  *   save() the emergency checkpoint: synchronous), before exiting.
  *
- * On disk: `DIR/ckpt-step-00012000-rolling/{model,optimizer,…}.safetensors,
- * state.json, manifest.json`, `DIR/latest`, `DIR/.lock/`, `DIR/.tmp-…` (uncommitted, removed on open).
+ * Where: DIR is a local directory (`DIR/ckpt-step-00012000-rolling/{model,optimizer,…}.safetensors,
+ * state.json, manifest.json`, `DIR/latest`, `DIR/.lock/`, `DIR/.tmp-…` uncommitted, removed on open)
+ * or `s3://bucket/prefix` (the same names as object keys; a checkpoint exists once its manifest
+ * does, and the manifest is written last): storage/storage.ts is the seam, storage/local and
+ * storage/s3 the two built in. With `mirror: "s3://…"` a local store uploads each committed
+ * checkpoint in the background, applies retention there too, and an empty local directory starts
+ * from the newest checkpoint in the bucket that verifies (mirror.ts).
  */
 import type { NbresumeError } from "../errors.js";
 import type { DType, TensorGroup } from "../tensor.js";
 import type { DurableFs } from "./durable-fs.js";
 import type { Manifest } from "./manifest.js";
+import type { S3Options } from "./storage/s3/s3-options.js";
+import type { BlobStore } from "./storage/storage.js";
 import { CheckpointStoreImpl } from "./checkpoint-store.js";
 
 export type CheckpointKind = "rolling" | "emergency" | "epoch" | "final";
@@ -87,6 +94,15 @@ export interface CheckpointStoreOptions {
   backgroundWriter?: "worker" | "inline";
   /** Saves failed in a row after which the failure is reported as CHECKPOINT_SAVES_FAILING (stop training). Default 3. */
   maxFailedSaves?: number;
+  /**
+   * A second copy on object storage (`s3://bucket/prefix`) of a local store: each committed
+   * checkpoint (and the blobs beside them) uploaded in the background, retention applied there too,
+   * and a local directory with no checkpoint newer than the bucket's starts from the newest one in
+   * the bucket that verifies. Writable local stores only. Progress and failures: backgroundStatus.mirror.
+   */
+  mirror?: string;
+  /** Settings for s3:// locations and mirrors, beside what the environment and AWS profiles say (S3Options). */
+  s3?: S3Options;
 }
 
 export interface SaveRequest {
@@ -164,9 +180,14 @@ export interface DiskUsage {
   dir: string;
   kinds: Record<CheckpointKind, KindTotal>;
   checkpoints: KindTotal;
-  /** Uncommitted `.tmp-…` leftovers (removed on the next writable open). */
+  /** Uncommitted leftovers of interrupted saves (`.tmp-…`; removed on the next writable open). */
   temp: KindTotal & { names: string[] };
+  /** Checkpoints set aside by a roll-back (`rolled-back-…/` folders, kept until deleted by hand). */
+  setAside: KindTotal & { names: string[] };
+  /** Checkpoints, leftovers and set-aside folders together. */
   total: KindTotal;
+  /** The filesystem the directory is on, as df counts it; undefined on object storage. */
+  filesystem: { size: number; used: number; available: number } | undefined;
 }
 
 export interface SkippedCheckpoint {
@@ -276,6 +297,24 @@ export interface BackgroundSave {
   committed: Promise<SavedCheckpoint>;
 }
 
+/** A mirror's uploads at a glance (backgroundStatus.mirror). */
+export interface MirrorStatus {
+  /** Where the copies go: s3://bucket/prefix. */
+  target: string;
+  /** The upload in flight, with its progress. */
+  uploading: { name: string; bytes: number; totalBytes: number; startedAt: string } | undefined;
+  /** Committed checkpoints not uploaded yet (the one in flight included). */
+  behind: number;
+  /** The newest checkpoint that reached the bucket. */
+  lastUploaded: { name: string; step: number; uploadedAt: string } | undefined;
+  /** Uploads failed in a row (each is tried again: the next commit, or close()). */
+  consecutiveFailures: number;
+  /** The last failure, one line (cleared by the next upload that succeeds). */
+  lastError: string | undefined;
+  /** The checkpoint copied down from the bucket when the store opened (the local directory had nothing as new), and what was passed over. */
+  pulled?: { name: string; skipped: { name: string; problem: string }[] };
+}
+
 /** Background saves at a glance (for a progress display). */
 export interface BackgroundSaveStatus {
   writer: "worker" | "inline";
@@ -287,6 +326,8 @@ export interface BackgroundSaveStatus {
   consecutiveFailures: number;
   maxFailedSaves: number;
   lastCommitted: { name: string; kind: CheckpointKind; step: number; committedAt: string } | undefined;
+  /** The mirror, when the store has one. */
+  mirror?: MirrorStatus;
 }
 
 /** What the caller's model holds: per group, each tensor's dtype and shape. */
@@ -329,12 +370,61 @@ export interface ResumeInfo {
 
 export type CheckpointTarget = CheckpointRef | CheckpointInfo;
 
+export interface TensorSummary {
+  name: string;
+  dtype: DType;
+  shape: number[];
+  elements: number;
+  bytes: number;
+}
+
+export interface GroupContents {
+  group: string;
+  file: string;
+  /** Tensors by name. Empty when the header could not be read. */
+  tensors: TensorSummary[];
+  elements: number;
+  /** Bytes of tensor data. */
+  tensorBytes: number;
+  metadata: Record<string, string>;
+}
+
+/** What a checkpoint holds, from its headers, state.json and manifest (no tensor data read). */
+export interface CheckpointContents {
+  manifest: Manifest | undefined;
+  groups: GroupContents[];
+  /** state.json as it is (not checked against the manifest: `problems` says what is wrong). */
+  state: CheckpointState | undefined;
+  /** Every part that could not be read, naming its file. */
+  problems: CheckpointProblem[];
+}
+
+/** A checkpoint's state.json, verified against its manifest (data files not read). */
+export interface CheckpointStateRecord {
+  name: string;
+  path: string;
+  step: number;
+  manifest: Manifest;
+  state: CheckpointState;
+}
+
 /** Everything that only reads: what a read-only open returns. */
 export interface CheckpointReader {
+  /** An absolute directory, or `s3://bucket/prefix`. */
   readonly dir: string;
   readonly readOnly: boolean;
+  /** Small files beside the checkpoints, by name (the model's graphs, previews): on any storage. */
+  readonly blobs: BlobStore;
   list(options?: ListOptions): Promise<CheckpointListing>;
   du(): Promise<DiskUsage>;
+  /** The name `latest` holds, or why it holds none (missing, not a checkpoint name, a symlink…). */
+  latest(): Promise<{ name: string } | { problem: string }>;
+  /**
+   * What the checkpoint a target names holds, read without tensor data (headers, state.json, the
+   * manifest); a ref takes its first candidate as it is (no verification: a damaged one is shown
+   * with its problems). Use resolve() first for the checkpoint a rerun would use.
+   */
+  contents(target: CheckpointTarget): Promise<CheckpointContents & { name: string; path: string }>;
   /**
    * The checkpoint a ref names, verified (every file's size and hash). auto/latest/best fall back
    * to the next candidate that verifies and report what they skipped; "auto" returns undefined when
@@ -360,9 +450,14 @@ export interface CheckpointReader {
   verify(target: CheckpointTarget): Promise<VerifyResult>;
   /** The retention plan; a read-only store always plans only. */
   prune(options?: PruneOptions): Promise<PruneResult>;
-  /** Compare the checkpoint's state.config with `config`. */
+  /**
+   * The checkpoint's state.json, verified against its manifest (a ref resolved as resolve() does;
+   * data files not read). What the run recorded there is the run's to interpret.
+   */
+  readState(target: CheckpointTarget): Promise<CheckpointStateRecord>;
+  /** Compare the checkpoint's state.config with `config` (readState + diffConfigs). */
   diffConfig(target: CheckpointTarget, config: unknown): Promise<ConfigDiff>;
-  /** The command and config that continue the run from this checkpoint. */
+  /** The command and config that continue the run from this checkpoint (readState + state.command). */
   resumeCommand(target: CheckpointTarget): Promise<ResumeInfo>;
   /**
    * Release the lock (writable stores) after pending saves finish, stop the background writer;
@@ -397,6 +492,13 @@ export interface CheckpointStore extends CheckpointReader {
   readonly backgroundStatus: BackgroundSaveStatus;
   /** The unreported background failure, if any (the same as backgroundStatus.pendingError). */
   readonly pendingError: NbresumeError | undefined;
+  /**
+   * Move committed checkpoints out of the listing into `folder` beside them (kept, not deleted:
+   * delete the folder to free the space, move one back to undo); returns the folder's location.
+   */
+  setAside(names: readonly string[], folder: string): Promise<string>;
+  /** Point `latest` at the checkpoint `name` (a roll-back's target). */
+  pointLatestAt(name: string): Promise<void>;
 }
 
 export interface CheckpointStoreFactory {

@@ -6,16 +6,16 @@
  * state.json is valid and agrees with the manifest, and the directory name agrees with the
  * manifest. Reports every problem, each naming its file.
  */
-import * as path from "node:path";
 import { isNbresumeError } from "../errors.js";
-import { scanCheckpointDir } from "./dir-scan.js";
-import { type DurableFs, type FileHandleLike, FileTooLargeError, NotRegularFileError, errnoCode, openRegularFile, readSmallFile } from "./durable-fs.js";
+import { type DurableFs, FileTooLargeError, NotRegularFileError, errnoCode } from "./durable-fs.js";
 import { createHash, hashBytes } from "./hash.js";
 import { MAX_MANIFEST_BYTES, type Manifest, parseManifest } from "./manifest.js";
 import { messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupOfFile, parseCheckpointDirName } from "./naming.js";
 import { parseHeader, readHeaderLength } from "./safetensors/index.js";
 import { MAX_STATE_BYTES, parseState, stateManifestMismatches } from "./state-file.js";
+import { LocalCheckpointFiles } from "./storage/local/local-files.js";
+import type { CheckpointFiles, OpenedFile } from "./storage/storage.js";
 import type { CheckpointProblem } from "./store.js";
 
 export const READ_CHUNK = 8 * 1024 * 1024;
@@ -36,16 +36,21 @@ function problemFromError(file: string, error: unknown): CheckpointProblem {
   return { file, kind: "unreadable", message: messages.fileUnreadable(file, code ?? (error as Error).message) };
 }
 
-/** Read and validate manifest.json of `dir` (no data files read). */
-export async function readManifest(fs: DurableFs, dir: string): Promise<ManifestRead> {
+/** Read and validate manifest.json of the checkpoint directory `dir` (no data files read). */
+export function readManifest(fs: DurableFs, dir: string): Promise<ManifestRead> {
+  return readManifestOf(new LocalCheckpointFiles(fs, dir));
+}
+
+/** Read and validate a checkpoint's manifest.json (no data files read). */
+export async function readManifestOf(files: CheckpointFiles): Promise<ManifestRead> {
   let manifest: Manifest;
   try {
-    manifest = parseManifest(await readSmallFile(fs, path.join(dir, MANIFEST_FILE), MAX_MANIFEST_BYTES));
+    manifest = parseManifest(await files.readSmall(MANIFEST_FILE, MAX_MANIFEST_BYTES));
   } catch (error) {
     return { manifest: undefined, problems: [problemFromError(MANIFEST_FILE, error)] };
   }
   const problems: CheckpointProblem[] = [];
-  const name = path.basename(dir);
+  const name = files.name;
   const parsed = parseCheckpointDirName(name);
   if (parsed) {
     // A directory renamed by hand must not pass for another step or kind.
@@ -56,7 +61,7 @@ export async function readManifest(fs: DurableFs, dir: string): Promise<Manifest
 }
 
 /** The file's safetensors header, validated against its size; `first` holds its first bytes. */
-async function checkFormat(handle: FileHandleLike, name: string, size: number, first: Uint8Array): Promise<CheckpointProblem | undefined> {
+async function checkFormat(handle: OpenedFile, name: string, size: number, first: Uint8Array): Promise<CheckpointProblem | undefined> {
   try {
     const n = readHeaderLength(first.subarray(0, Math.min(8, first.byteLength)), size, name);
     let prefix = first;
@@ -84,11 +89,12 @@ async function checkFormat(handle: FileHandleLike, name: string, size: number, f
  * `<group>.safetensors` file is also checked to be valid safetensors (from the bytes the hash
  * reads anyway: no extra I/O unless its header is larger than a chunk).
  */
-export async function checkDataFile(fs: DurableFs, file: string, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
-  let handle: FileHandleLike;
+export async function checkDataFile(files: CheckpointFiles, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
+  let handle: OpenedFile;
   let size: number;
   try {
-    ({ handle, stat: { size } } = await openRegularFile(fs, file));
+    handle = await files.open(name);
+    size = handle.size;
   } catch (error) {
     return problemFromError(name, error);
   }
@@ -152,24 +158,28 @@ export interface VerifyOptions {
   diverged?: boolean;
 }
 
-/** Verify every file of the checkpoint in `dir`. */
-export async function verifyCheckpointDir(fs: DurableFs, dir: string, options: VerifyOptions = {}): Promise<DeepCheck> {
-  const scan = (await scanCheckpointDir(fs, dir)) ?? { bytes: 0, problems: [] };
-  if (scan.problems.some((p) => p.kind === "special" && p.file === path.basename(dir))) {
+/** Verify every file of the checkpoint directory `dir`. */
+export function verifyCheckpointDir(fs: DurableFs, dir: string, options: VerifyOptions = {}): Promise<DeepCheck> {
+  return verifyCheckpoint(new LocalCheckpointFiles(fs, dir), options);
+}
+
+/** Verify every file of a checkpoint. */
+export async function verifyCheckpoint(files: CheckpointFiles, options: VerifyOptions = {}): Promise<DeepCheck> {
+  const scan = (await files.scan()) ?? { bytes: 0, problems: [] };
+  if (scan.problems.some((p) => p.kind === "special" && p.file === files.name)) {
     return { manifest: undefined, problems: scan.problems, bytes: 0 };
   }
-  const { manifest, problems } = await readManifest(fs, dir);
+  const { manifest, problems } = await readManifestOf(files);
   problems.push(...scan.problems);
   if (!manifest) return { manifest, problems, bytes: 0 };
   if (options.diverged === true) problems.push(...divergedProblems(manifest));
   let bytes = 0;
   let buffer: Uint8Array | undefined;
   for (const [name, entry] of Object.entries(manifest.files)) {
-    const file = path.join(dir, name);
     if (name === STATE_FILE) {
       let raw: Uint8Array;
       try {
-        raw = await readSmallFile(fs, file, MAX_STATE_BYTES);
+        raw = await files.readSmall(name, MAX_STATE_BYTES);
       } catch (error) {
         problems.push(problemFromError(name, error));
         continue;
@@ -192,7 +202,7 @@ export async function verifyCheckpointDir(fs: DurableFs, dir: string, options: V
       continue;
     }
     buffer ??= new Uint8Array(READ_CHUNK);
-    const problem = await checkDataFile(fs, file, name, entry, buffer);
+    const problem = await checkDataFile(files, name, entry, buffer);
     if (problem) problems.push(problem);
     else bytes += entry.bytes;
   }

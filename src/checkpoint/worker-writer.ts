@@ -4,33 +4,17 @@
  * worker keeps the process alive, so a script that ends right after saveInBackground() still
  * commits its checkpoint; when idle it does not hold the process open.
  */
-import { createRequire } from "node:module";
-import { pathToFileURL } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { NbresumeError } from "../errors.js";
 import type { BackgroundJob, BackgroundWriter, WriterConfig, WriterReply, WriterRequest } from "./background-writer.js";
 import { CheckpointErrorCode, messages } from "./messages.js";
 import type { SavedCheckpoint } from "./store.js";
 import { deserializeError } from "./thread-errors.js";
+import { startWorker } from "./worker-start.js";
 
 interface Waiting {
   resolve: (saved: SavedCheckpoint) => void;
   reject: (error: unknown) => void;
-}
-
-/** The worker from the compiled .js, or from the .ts source through tsx (tests, benchmarks). */
-function startWorker(config: WriterConfig): Worker {
-  const self = import.meta.url;
-  if (!self.endsWith(".ts")) return new Worker(new URL("./save-worker.js", self), { workerData: config });
-  // Hooks registered in the main thread do not reach workers in Node 20: register tsx there too.
-  // (createRequire, not import.meta.resolve: tsx may have compiled this very file to CommonJS, and
-  // then require conditions would pick tsx's CommonJS API; read the ESM entry from its exports.)
-  const require = createRequire(self);
-  const manifest = require("tsx/package.json") as { exports: Record<string, { import: { default: string } }> };
-  const api = new URL(manifest.exports["./esm/api"]!.import.default, pathToFileURL(require.resolve("tsx/package.json"))).href;
-  const script = new URL("./save-worker.ts", self).href;
-  const code = `import(${JSON.stringify(api)}).then((m) => { m.register(); return import(${JSON.stringify(script)}); });`;
-  return new Worker(code, { eval: true, workerData: config });
 }
 
 export class WorkerWriter implements BackgroundWriter {
@@ -52,7 +36,7 @@ export class WorkerWriter implements BackgroundWriter {
   }
 
   private start(): Worker {
-    const worker = startWorker(this.config);
+    const worker = startWorker(import.meta.url, "save-worker", this.config);
     worker.unref();
     worker.on("message", (reply: WriterReply) => {
       const w = this.waiting.get(reply.id);

@@ -163,6 +163,15 @@ export const messages = {
   resumeFrom(name: string, step: number): string {
     return `# resumes from ${name} (step ${step})`;
   },
+  rolledBackHint(): string {
+    return "rolled back: checkpoints a roll-back set aside (kept, not deleted); delete a folder to free its space, or move a checkpoint back to undo.";
+  },
+  filesystemLine(size: string, used: string, available: string, percent: number): string {
+    return `filesystem: ${size} size, ${used} used, ${available} available, ${percent}% used (as df counts: used / (used + available))`;
+  },
+  noFilesystem(): string {
+    return "filesystem: none (object storage: no free-space figure)";
+  },
   pruneDryRun(): string {
     return "Dry run: nothing was deleted. Run again with --yes to delete the checkpoints marked DELETE.";
   },

@@ -5,13 +5,9 @@
  * store's default. The store itself keeps no policy on disk, so a run that wants `prune` to follow
  * its policy records it in state.
  */
-import * as path from "node:path";
-import { nodeFs, readSmallFile } from "../checkpoint/durable-fs.js";
-import { ownValue, parseJsonFile } from "../checkpoint/manifest.js";
-import { STATE_FILE } from "../checkpoint/naming.js";
+import { ownValue } from "../checkpoint/manifest.js";
 import { DEFAULT_RETENTION, type ResolvedRetentionPolicy, resolveRetentionPolicy } from "../checkpoint/retention.js";
-import { MAX_STATE_BYTES } from "../checkpoint/state-file.js";
-import type { BestMetric, CheckpointInfo, RetentionPolicy } from "../checkpoint/store.js";
+import type { BestMetric, CheckpointInfo, CheckpointReader, RetentionPolicy } from "../checkpoint/store.js";
 
 export type SettingSource = "flag" | "run" | "default";
 
@@ -52,12 +48,11 @@ function isObject(v: unknown): v is Record<string, unknown> {
  * run's config records bestMetric); the run's `best` ({ metric, mode }) names the metric too.
  * Undefined when it records neither validly.
  */
-async function readRecorded(checkpointPath: string): Promise<Recorded | undefined> {
-  const file = path.join(checkpointPath, STATE_FILE);
+async function readRecorded(store: CheckpointReader, checkpoint: CheckpointInfo): Promise<Recorded | undefined> {
   let state: unknown;
   try {
-    // As the store reads it: a regular file only (a FIFO or a symlink out of the run is not read).
-    state = parseJsonFile(await readSmallFile(nodeFs, file, MAX_STATE_BYTES), STATE_FILE);
+    // Through the store, on any storage: verified against its manifest, never through a symlink or a FIFO.
+    state = (await store.readState(checkpoint)).state;
   } catch {
     return undefined; // unreadable state: the deep check reports it; here it just records nothing
   }
@@ -85,10 +80,10 @@ async function readRecorded(checkpointPath: string): Promise<Recorded | undefine
 }
 
 /** Flags first, then what the newest checkpoint recorded, then the store's defaults. */
-export async function effectivePolicy(checkpoints: readonly CheckpointInfo[], flags: PolicyFlags): Promise<EffectivePolicy> {
+export async function effectivePolicy(store: CheckpointReader, checkpoints: readonly CheckpointInfo[], flags: PolicyFlags): Promise<EffectivePolicy> {
   // Only the newest: an older checkpoint may record a policy the run has since changed.
   const newest = checkpoints.at(-1);
-  const recorded = newest ? await readRecorded(newest.path) : undefined;
+  const recorded = newest ? await readRecorded(store, newest) : undefined;
   const recordedIn = recorded ? newest?.name : undefined;
   const pick = <K extends "rolling" | "emergency" | "best">(key: K): [number, SettingSource] => {
     const flag = flags[key];

@@ -1,20 +1,26 @@
 /**
  * Turning a command's DIR or CKPT argument into an open read-only store and, for CKPT, the
- * checkpoint it names. CKPT is a checkpoint directory, or a checkpoint root plus a ref (--ref,
- * default "auto": the newest checkpoint, the one a rerun resumes from).
+ * checkpoint it names. DIR is a checkpoint root: a directory, or `s3://bucket/prefix` (configured
+ * as AWS tools are: AWS_PROFILE, AWS_REGION, AWS_ENDPOINT_URL_S3, …). CKPT is a checkpoint (a
+ * directory, or s3://bucket/prefix/ckpt-…), or a root plus a ref (--ref, default "auto").
+ *
+ * Every command resolves a ref the same way: the way a rerun does, verifying every file and
+ * falling back past damaged checkpoints, each one passed over reported with the same note
+ * (noteSkipped). A checkpoint named directly is taken as it is: inspect and verify show a damaged
+ * one with its problems, the others refuse it.
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { nodeFs } from "../checkpoint/durable-fs.js";
-import { readLatestPointer } from "../checkpoint/latest-pointer.js";
 import { MANIFEST_FILE, parseCheckpointDirName } from "../checkpoint/naming.js";
-import { type ParsedRef, candidatesFor, parseRef } from "../checkpoint/resolve.js";
+import { type ParsedRef, parseRef } from "../checkpoint/resolve.js";
+import { isUrlLocation, joinLocation, parentLocation } from "../checkpoint/storage/location.js";
 import { CheckpointStore } from "../checkpoint/store.js";
 import type { BestMetric, CheckpointInfo, CheckpointReader, LoadedCheckpoint, SkippedCheckpoint } from "../checkpoint/store.js";
 import { CheckpointErrorCode, messages as storeMessages } from "../checkpoint/messages.js";
 import { NbresumeError } from "../errors.js";
 import type { OptionSpec } from "./command.js";
 import { messages } from "./messages.js";
+import type { Output } from "./output.js";
 import { effectivePolicy } from "./policy.js";
 import { UsageError } from "./usage-error.js";
 
@@ -22,13 +28,19 @@ async function statOf(target: string) {
   return fsp.stat(target).catch(() => undefined);
 }
 
-/** A checkpoint directory: its name is a checkpoint name, or it holds a manifest.json (a regular file). */
+/**
+ * A checkpoint rather than a root: its name is a checkpoint name, or (a directory) it holds a
+ * manifest.json that is a regular file.
+ */
 export async function isCheckpointDir(dir: string): Promise<boolean> {
-  if (parseCheckpointDirName(path.basename(dir))) return true;
+  if (parseCheckpointDirName(path.basename(dir.replace(/\/+$/, "")))) return true;
+  if (isUrlLocation(dir)) return false;
   return (await fsp.lstat(path.join(dir, MANIFEST_FILE)).catch(() => undefined))?.isFile() === true;
 }
 
-async function existingDir(arg: string, command: string): Promise<string> {
+/** The argument as a location: an existing directory made absolute, or a URL as given. */
+async function existingLocation(arg: string, command: string): Promise<string> {
+  if (isUrlLocation(arg)) return arg.replace(/\/+$/, "");
   const abs = path.resolve(arg);
   const stat = await statOf(abs);
   if (!stat) throw new UsageError(messages.pathMissing(arg), command);
@@ -44,27 +56,37 @@ export function parseMetricOption(text: string | undefined, command: string): Be
   return { name: m[1] as string, mode: m[2] as "min" | "max" };
 }
 
-/** The checkpoint root DIR, opened read-only (no lock: safe beside a running training). */
-export async function openRoot(arg: string, command: string, bestMetric?: BestMetric): Promise<CheckpointReader> {
-  const dir = await existingDir(arg, command);
-  if (await isCheckpointDir(dir)) throw new UsageError(messages.checkpointNotRoot(arg, path.dirname(dir)), command);
-  return CheckpointStore.open(dir, { readOnly: true, ...(bestMetric ? { bestMetric } : {}) });
+/** Open read-only; a malformed URL (TypeError from the storage) is a usage error. */
+async function openReader(location: string, command: string, bestMetric: BestMetric | undefined): Promise<CheckpointReader> {
+  try {
+    return await CheckpointStore.open(location, { readOnly: true, ...(bestMetric ? { bestMetric } : {}) });
+  } catch (error) {
+    if (error instanceof TypeError) throw new UsageError(error.message, command);
+    throw error;
+  }
 }
 
-/** The name the `latest` pointer holds, if it holds a checkpoint name (read as the store reads it). */
-export async function readLatestName(root: string): Promise<string | undefined> {
-  const pointer = await readLatestPointer(nodeFs, root);
+/** The checkpoint root DIR, opened read-only (no lock: safe beside a running training). */
+export async function openRoot(arg: string, command: string, bestMetric?: BestMetric): Promise<CheckpointReader> {
+  const location = await existingLocation(arg, command);
+  if (await isCheckpointDir(location)) throw new UsageError(messages.checkpointNotRoot(arg, parentLocation(location)), command);
+  return openReader(location, command, bestMetric);
+}
+
+/** The name the `latest` pointer holds, if it holds a checkpoint name (read by the store, as it reads it). */
+export async function readLatestName(store: CheckpointReader): Promise<string | undefined> {
+  const pointer = await store.latest();
   return "name" in pointer ? pointer.name : undefined;
 }
 
 export interface OpenedCheckpoint {
   store: CheckpointReader;
-  /** The checkpoint directory. */
+  /** The checkpoint's location (a directory, or an s3:// URL). */
   path: string;
   name: string;
-  /** What the store lists for it (manifest summary, size); undefined for a directory outside any listing, and with `load` (`loaded` says more). */
+  /** What the store lists for it (manifest summary, size); undefined for a checkpoint outside any listing, and with `load` (`loaded` says more). */
   info: CheckpointInfo | undefined;
-  /** With `verified`: newer candidates that failed verification and were passed over. */
+  /** Candidates of the ref that failed verification and were passed over (noteSkipped prints them). */
   skipped: SkippedCheckpoint[];
   /** With `load`: the checkpoint's tensors and state, read once (that read verified it). */
   loaded?: LoadedCheckpoint;
@@ -75,61 +97,63 @@ export interface CheckpointArgs {
   ref: string | undefined;
   bestMetric: BestMetric | undefined;
   /**
-   * Resolve the way a rerun does: verify every file, fall back past damaged ones. Otherwise take
-   * the ref's first candidate as it is (inspect shows a damaged checkpoint too).
+   * For a checkpoint named directly (CKPT, or --ref NAME/path): verify it and refuse it if damaged.
+   * Otherwise it is taken as it is (inspect and verify show a damaged checkpoint too). A ref such as
+   * auto, latest, best or step:N is always resolved with verification and fallback.
    */
   verified: boolean;
-  /** With `verified`: load the checkpoint too, each candidate read once (its hashing the verification). */
+  /** Load the checkpoint too, each candidate read once (its hashing the verification). */
   load?: boolean;
   command: string;
 }
 
+/** The same note for every command: a candidate of the ref that was passed over, and which one is used. */
+export function noteSkipped(out: Output, target: OpenedCheckpoint): void {
+  for (const s of target.skipped) out.note(messages.skipped(s.name, s.problem, target.name));
+}
+
 export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoint> {
-  const dir = await existingDir(a.arg, a.command);
-  const given = await isCheckpointDir(dir);
+  const location = await existingLocation(a.arg, a.command);
+  const given = await isCheckpointDir(location);
   if (given && a.ref !== undefined) throw new UsageError(messages.refWithCheckpoint(a.arg), a.command);
-  const root = given ? path.dirname(dir) : dir;
-  const ref = given ? dir : a.ref ?? "auto";
+  const root = given ? parentLocation(location) : location;
+  const ref = given ? location : a.ref ?? "auto";
   let parsed: ParsedRef;
   try {
-    parsed = parseRef(ref, root);
+    // The ref's kind only (the store resolves where a path-like ref points).
+    parsed = parseRef(ref, { location: root, resolveLocation: (r) => r });
   } catch (error) {
     throw new UsageError(messages.badRef(ref, (error as Error).message), a.command);
   }
   let bestMetric = a.bestMetric;
   if (bestMetric === undefined && parsed.type === "best") {
     // No --metric: rank by the metric the run recorded, as `prune` and `list` do.
-    const reader = await CheckpointStore.open(root, { readOnly: true });
+    const reader = await openReader(root, a.command, undefined);
     try {
-      bestMetric = (await effectivePolicy((await reader.list()).checkpoints, {})).bestMetric;
+      bestMetric = (await effectivePolicy(reader, (await reader.list()).checkpoints, {})).bestMetric;
     } finally {
       await reader.close();
     }
   }
-  const store = await CheckpointStore.open(root, { readOnly: true, ...(bestMetric ? { bestMetric } : {}) });
+  const store = await openReader(root, a.command, bestMetric);
   try {
-    if (a.verified && a.load === true) {
+    const notFound = () => new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
+    if (parsed.type === "path" && !a.verified) {
+      const where = isUrlLocation(ref) ? ref.replace(/\/+$/, "") : !ref.includes("/") && parseCheckpointDirName(ref) ? joinLocation(root, ref) : path.resolve(ref);
+      const { checkpoints } = await store.list();
+      return { store, path: where, name: path.basename(where), info: checkpoints.find((c) => c.path === where), skipped: [] };
+    }
+    if (a.load === true) {
       const loaded = await store.resolveAndLoad(ref);
-      if (!loaded) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
+      if (!loaded) throw notFound();
       return { store, path: loaded.path, name: loaded.name, info: undefined, skipped: loaded.skipped, loaded };
     }
-    if (a.verified) {
-      const hit = await store.resolve(ref);
-      if (!hit) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
-      return { store, path: hit.path, name: hit.name, info: hit, skipped: hit.skipped };
-    }
-    const { checkpoints } = await store.list();
-    if (parsed.type === "path") {
-      const dirPath = parsed.path;
-      const info = checkpoints.find((c) => c.path === dirPath);
-      return { store, path: dirPath, name: path.basename(dirPath), info, skipped: [] };
-    }
-    const order = candidatesFor(parsed, checkpoints, { latest: await readLatestName(root), bestMetric });
-    const first = order.candidates[0];
-    if (!first) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, order.emptyReason), { where: root });
-    return { store, path: first.path, name: first.name, info: first, skipped: [] };
+    const hit = await store.resolve(ref);
+    if (!hit) throw notFound();
+    return { store, path: hit.path, name: hit.name, info: hit, skipped: hit.skipped };
   } catch (error) {
     await store.close();
+    if (error instanceof TypeError) throw new UsageError(messages.badRef(ref, error.message), a.command);
     throw error;
   }
 }

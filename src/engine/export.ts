@@ -6,7 +6,7 @@
  * The file is written atomically (temp file beside it → write → fsync → rename → fsync the
  * directory): a reader sees the previous file or the new one, never a partial one.
  */
-import { nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
+import { writeFileAtomically } from "../checkpoint/atomic-file.js";
 import { NbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
 import { GraphBuilder } from "./graph/graph-builder.js";
@@ -55,7 +55,7 @@ export function buildInferenceModel<B>(model: Model<B>, parameters: TensorGroup,
 export async function exportOnnx<B>(model: Model<B>, parameters: TensorGroup, path: string, options: ExportOptions): Promise<ExportedModel> {
   const exported = buildInferenceModel(model, parameters, options);
   try {
-    await replaceFileAtomically(nodeFs, path, exported.bytes);
+    await writeFileAtomically(path, exported.bytes);
   } catch (cause) {
     throw new NbresumeError("EXPORT_WRITE_FAILED", exportWriteFailed(path, (cause as Error).message), { where: path, cause });
   }

@@ -3,13 +3,10 @@
  * wrong, or `step:N`): every checkpoint newer than it is moved, one atomic rename each, into
  * `DIR/rolled-back-<time>/`, and `latest` is pointed at the target. The next train() resumes
  * from the target, and nothing is deleted: delete the folder to free the space, or move a
- * checkpoint back to undo. Holds the directory's writer lock while it works, so it never runs
- * beside a training run.
+ * checkpoint back to undo. Holds the directory's writer lock (or a bucket prefix's lease) while it
+ * works, so it never runs beside a training run; the store moves the checkpoints (on object
+ * storage: each copied, then out of the listing, then removed).
  */
-import { mkdir, rename } from "node:fs/promises";
-import * as path from "node:path";
-import { fsyncDir, nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
-import { LATEST_FILE } from "../checkpoint/naming.js";
 import { compareNewestFirst } from "../checkpoint/retention.js";
 import { CheckpointStore, type BestMetric, type CheckpointInfo, type CheckpointRef } from "../checkpoint/store.js";
 import { runMessages as msg } from "./messages.js";
@@ -44,13 +41,8 @@ export async function rollBack(dir: string, ref: CheckpointRef, options: RollBac
     const { checkpoints } = await store.list();
     const newer = checkpoints.filter((c) => c.name !== target.name && compareNewestFirst(c, target) < 0).sort(compareNewestFirst);
     let aside: string | undefined;
-    if (newer.length > 0) {
-      aside = path.join(store.dir, `rolled-back-${stamp(new Date())}`);
-      await mkdir(aside, { recursive: true });
-      for (const c of newer) await rename(c.path, path.join(aside, c.name));
-      await fsyncDir(nodeFs, store.dir);
-    }
-    await replaceFileAtomically(nodeFs, path.join(store.dir, LATEST_FILE), new TextEncoder().encode(`${target.name}\n`));
+    if (newer.length > 0) aside = await store.setAside(newer.map((c) => c.name), `rolled-back-${stamp(new Date())}`);
+    await store.pointLatestAt(target.name);
     const bytes = newer.reduce((sum, c) => sum + c.bytes, 0);
     return {
       target,

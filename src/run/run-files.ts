@@ -7,13 +7,15 @@
  *   DIR/samples-step-00001200.txt   … of a text preview (.md beside it), -0.wav for audio, and
  *   DIR/samples-step-00001200-1.png   the model's second preview, and so on
  *
- * Each is written atomically (temp file beside it → rename) but not fsync'd: a picture lost to a
- * power cut is redrawn on the next resume, and the fsyncs cost the preview 10–50 ms on a busy
- * disk. A temp file left by a crash starts with ".tmp-"; the checkpoint store removes it on open.
+ * They are blobs of the run's storage (storage.ts BlobStore): files in a directory, or objects under
+ * s3://bucket/prefix; while a writable store is open on DIR in this process they go through it, so
+ * a store with a mirror copies them to its bucket too. Each is written atomically (temp file beside
+ * it → rename; one PUT) but not fsync'd: a picture lost to a power cut is redrawn on the next
+ * resume, and the fsyncs cost the preview 10–50 ms on a busy disk. A temp file left by a crash
+ * starts with ".tmp-"; the checkpoint store removes it on open.
  */
-import { readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import * as path from "node:path";
-import { tempName } from "../checkpoint/durable-fs.js";
+import { withBlobsAt } from "../checkpoint/storage/blobs-at.js";
+import type { BlobStore } from "../checkpoint/storage/storage.js";
 import type { RenderedPreview } from "../render/rendered-preview.js";
 
 const PICTURE = /^(preview|samples)-step-(\d{8,})(?:-\d+)?(?:-\d+\.wav|-plot\.png|\.[a-z]+(?:\.json)?)$/;
@@ -36,36 +38,36 @@ export function samplesFileName(step: number): string {
   return `${samplesFileStem(step)}.png`;
 }
 
+/** The run's blobs: DIR's (a path or s3:// URL), or a store's own (CheckpointReader.blobs). */
+export type RunFilesAt = string | BlobStore;
+
+function withBlobs<T>(at: RunFilesAt, use: (blobs: BlobStore) => Promise<T>): Promise<T> {
+  return typeof at === "string" ? withBlobsAt(at, use) : use(at);
+}
+
 /**
  * Writes every file of these previews as DIR/<stem><suffix> (the model's second preview
  * <stem>-1<suffix>, …). Returns the first file of each preview, in order.
  */
-export async function writePreviewFiles(dir: string, stem: string, previews: readonly RenderedPreview[]): Promise<string[]> {
-  const first: string[] = [];
-  for (const [i, p] of previews.entries()) {
-    const base = i === 0 ? stem : `${stem}-${i}`;
-    let head: string | undefined;
-    for (const f of p.files) {
-      const file = await writeRunFile(dir, `${base}${f.suffix}`, f.bytes);
-      head ??= file;
+export async function writePreviewFiles(dir: RunFilesAt, stem: string, previews: readonly RenderedPreview[]): Promise<string[]> {
+  return withBlobs(dir, async (blobs) => {
+    const first: string[] = [];
+    for (const [i, p] of previews.entries()) {
+      const base = i === 0 ? stem : `${stem}-${i}`;
+      let head: string | undefined;
+      for (const f of p.files) {
+        const file = await blobs.put(`${base}${f.suffix}`, f.bytes);
+        head ??= file;
+      }
+      first.push(head ?? blobs.locate(base));
     }
-    first.push(head ?? path.join(dir, base));
-  }
-  return first;
+    return first;
+  });
 }
 
-/** Writes `bytes` to DIR/name atomically (readers see the old file or the new one); returns the path. */
-export async function writeRunFile(dir: string, name: string, bytes: Uint8Array): Promise<string> {
-  const file = path.join(dir, name);
-  const temp = path.join(dir, tempName(name));
-  try {
-    await writeFile(temp, bytes, { flag: "wx" });
-    await rename(temp, file);
-  } catch (error) {
-    await rm(temp, { force: true }).catch(() => undefined);
-    throw error;
-  }
-  return file;
+/** Writes `bytes` to DIR/name atomically (readers see the old file or the new one); returns its path (or URL). */
+export async function writeRunFile(dir: RunFilesAt, name: string, bytes: Uint8Array): Promise<string> {
+  return withBlobs(dir, (blobs) => blobs.put(name, bytes));
 }
 
 export interface RunPicture {
@@ -75,15 +77,13 @@ export interface RunPicture {
   readonly bytes: number;
 }
 
-/** The run's pictures, oldest step first. */
-export async function listRunPictures(dir: string): Promise<RunPicture[]> {
+/** The run's pictures, oldest step first (none when DIR cannot be listed). */
+export async function listRunPictures(dir: RunFilesAt): Promise<RunPicture[]> {
+  const blobs = await withBlobs(dir, (b) => b.list()).catch(() => []);
   const out: RunPicture[] = [];
-  for (const name of await readdir(dir).catch(() => [] as string[])) {
+  for (const { name, bytes } of blobs) {
     const m = PICTURE.exec(name);
-    if (!m) continue;
-    const size = await stat(path.join(dir, name)).then((s) => s.size, () => undefined);
-    if (size === undefined) continue;
-    out.push({ name, kind: m[1] as "preview" | "samples", step: Number(m[2]), bytes: size });
+    if (m) out.push({ name, kind: m[1] as "preview" | "samples", step: Number(m[2]), bytes });
   }
   return out.sort((a, b) => a.step - b.step || a.name.localeCompare(b.name));
 }
@@ -94,12 +94,14 @@ export async function listRunPictures(dir: string): Promise<RunPicture[]> {
  * Only grids of steps before `before` are candidates: a newer grid belongs to a save still being
  * written (background saves), not yet listed.
  */
-export async function pruneSampleGrids(dir: string, checkpointSteps: ReadonlySet<number>, before = Number.POSITIVE_INFINITY): Promise<string[]> {
-  const removed: string[] = [];
-  for (const p of await listRunPictures(dir)) {
-    if (p.kind !== "samples" || p.step >= before || checkpointSteps.has(p.step)) continue;
-    await rm(path.join(dir, p.name), { force: true });
-    removed.push(p.name);
-  }
-  return removed;
+export async function pruneSampleGrids(dir: RunFilesAt, checkpointSteps: ReadonlySet<number>, before = Number.POSITIVE_INFINITY): Promise<string[]> {
+  return withBlobs(dir, async (blobs) => {
+    const removed: string[] = [];
+    for (const p of await listRunPictures(blobs)) {
+      if (p.kind !== "samples" || p.step >= before || checkpointSteps.has(p.step)) continue;
+      await blobs.delete(p.name);
+      removed.push(p.name);
+    }
+    return removed;
+  });
 }

@@ -8,11 +8,12 @@
  * size, inputs, outputs, parameters, hash). With the checkpoint's weights that is the trained model
  * — `nbresume export`, `inspect` and previews work without the code that defined the model.
  * Files are written atomically and fsync'd before any checkpoint refers to them; retention never
- * removes them (they are small and shared by every checkpoint of the run).
+ * removes them (they are small and shared by every checkpoint of the run). They are blobs of the
+ * run's storage (a directory, or s3://bucket/prefix; a mirrored store copies them to its bucket).
  */
-import { mkdir } from "node:fs/promises";
-import * as path from "node:path";
-import { nodeFs, readSmallFile, replaceFileAtomically } from "../checkpoint/durable-fs.js";
+import { withBlobsAt } from "../checkpoint/storage/blobs-at.js";
+import { joinLocation } from "../checkpoint/storage/location.js";
+import type { BlobStore } from "../checkpoint/storage/storage.js";
 import { NbresumeError } from "../errors.js";
 import { buildModelGraph, sha256Hex, type ModelGraphRecord, type TensorSpecJson } from "../engine/model-graph.js";
 import type { Model } from "../engine/nn/model.js";
@@ -32,8 +33,13 @@ export const StoredGraphErrorCode = {
   DAMAGED: "RUN_GRAPH_DAMAGED",
 } as const;
 
+/** The blob name of a stored graph. */
+export function graphBlob(sha256: string): string {
+  return `${GRAPHS_DIR}/${sha256}.onnx`;
+}
+
 export function graphFile(root: string, sha256: string): string {
-  return path.join(root, GRAPHS_DIR, `${sha256}.onnx`);
+  return joinLocation(root, graphBlob(sha256));
 }
 
 /** The graphs of a run's model, built on first use and written to DIR/graphs/ in the background. */
@@ -89,13 +95,13 @@ export class ModelGraphStore {
   private persist(bytes: Uint8Array, sha: string): void {
     if (this.written.has(sha)) return;
     this.written.add(sha);
-    const file = graphFile(this.root, sha);
     this.pending = this.pending.then(async () => {
       try {
-        await mkdir(path.dirname(file), { recursive: true });
-        // Same name, same bytes: a file already there (an earlier run of this dir) is checked, not rewritten.
-        const present = await readSmallFile(nodeFs, file, MAX_GRAPH_BYTES).then((b) => sha256Hex(b) === sha, () => false);
-        if (!present) await replaceFileAtomically(nodeFs, file, bytes);
+        await withBlobsAt(this.root, async (blobs) => {
+          // Same name, same bytes: a file already there (an earlier run of this dir) is checked, not rewritten.
+          const present = await blobs.get(graphBlob(sha), MAX_GRAPH_BYTES).then((b) => sha256Hex(b) === sha, () => false);
+          if (!present) await blobs.put(graphBlob(sha), bytes, { durable: true });
+        });
         this.onDisk.add(sha);
       } catch (error) {
         this.written.delete(sha);
@@ -135,12 +141,14 @@ export function parseGraphRecords(value: unknown): ModelGraphRecord[] {
   return out;
 }
 
-/** A stored graph's bytes, checked against its record's hash. */
-export async function readStoredGraph(root: string, record: ModelGraphRecord): Promise<Uint8Array> {
-  const file = graphFile(root, record.sha256);
+/** A stored graph's bytes, checked against its record's hash: from the run's directory (or URL), or its store's blobs. */
+export async function readStoredGraph(root: string | BlobStore, record: ModelGraphRecord): Promise<Uint8Array> {
+  const file = typeof root === "string" ? graphFile(root, record.sha256) : root.locate(graphBlob(record.sha256));
   let bytes: Uint8Array;
   try {
-    bytes = await readSmallFile(nodeFs, file, MAX_GRAPH_BYTES);
+    bytes = typeof root === "string"
+      ? await withBlobsAt(root, (blobs) => blobs.get(graphBlob(record.sha256), MAX_GRAPH_BYTES))
+      : await root.get(graphBlob(record.sha256), MAX_GRAPH_BYTES);
   } catch (cause) {
     throw new NbresumeError(StoredGraphErrorCode.MISSING, `The model graph '${record.graph}' (batch ${record.batchSize}) that the checkpoint refers to cannot be read from ${file} (${(cause as Error).message}). The run's graphs/ directory was removed or moved: it belongs beside the checkpoints.`, { where: file, cause });
   }

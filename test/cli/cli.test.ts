@@ -287,8 +287,12 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.match(stdout, /rng state: present \(rng\) · data cursor: present \(dataCursor\)/);
       assert.match(stdout, /config keys: lr, model, seed/);
       assert.match(stdout, /versions: nbresume \d+\.\d+\.\d+ · format 1/);
-      assert.match(stdout, /verified: not checked/);
+      // Resolved as a rerun resolves it: every file hashed on the way.
+      assert.match(stdout, /verified: ok/);
       assert.match(stdout, /^  state\.json\s+[\d,]+\s+xxh64:[0-9a-f]{16}$/m);
+      // A checkpoint named directly is only read, not hashed.
+      const direct = await nbresume("inspect", path.join(run, name(55, "emergency")));
+      assert.match(direct.stdout, /verified: not checked/);
     });
 
     it("prints every field as one JSON document and checks hashes with --verify", async () => {
@@ -349,10 +353,10 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.doesNotMatch(all.stdout, /more \(--all/);
     });
 
-    it("still shows a damaged checkpoint, and exits 1 naming the unreadable file", async () => {
+    it("still shows a damaged checkpoint named directly, and exits 1 naming the unreadable file", async () => {
       const dir = await freshRun();
       await fsp.truncate(path.join(dir, name(55, "emergency"), "optimizer.safetensors"), 4);
-      const { code, stdout } = await nbresume("inspect", dir);
+      const { code, stdout } = await nbresume("inspect", path.join(dir, name(55, "emergency")));
       assert.equal(code, 1);
       assert.match(stdout, /verified: FAILED/);
       assert.match(stdout, /✗ optimizer\.safetensors: /);
@@ -548,14 +552,14 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
   });
 
   describe("du", () => {
-    it("reports bytes per kind, temp leftovers, the total and free space", async () => {
+    it("reports bytes per kind, temp leftovers, rolled-back folders, the total and the filesystem as df counts it", async () => {
       const dir = await freshRun();
       await fsp.mkdir(path.join(dir, ".tmp-ckpt-step-00000060-rolling-x"));
       await fsp.writeFile(path.join(dir, ".tmp-ckpt-step-00000060-rolling-x", "model.safetensors"), new Uint8Array(5000));
       const reader = await CheckpointStore.open(dir, { readOnly: true });
       const expected = await reader.du();
       await reader.close();
-      const { code, json } = await nbresumeJson<{ kinds: unknown; temp: { count: number; bytes: number; names: string[] }; total: { count: number; bytes: number }; filesystem: { available: number; size: number } }>("du", dir);
+      const { code, json } = await nbresumeJson<{ kinds: unknown; temp: { count: number; bytes: number; names: string[] }; total: { count: number; bytes: number }; filesystem: { available: number; size: number; used: number; usePercent: number } }>("du", dir);
       assert.equal(code, 0);
       assert.deepEqual(json.kinds, expected.kinds);
       assert.deepEqual(json.temp, { count: 1, bytes: 5000, names: [".tmp-ckpt-step-00000060-rolling-x"] });
@@ -566,7 +570,7 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.match(human.stdout, new RegExp(`^  rolling\\s+4\\s+${formatBytes(expected.kinds.rolling.bytes).replace(".", "\\.")}$`, "m"));
       assert.match(human.stdout, /^  temp leftovers\s+1\s+4\.88 KiB\s+\.tmp-ckpt-step-00000060-rolling-x$/m);
       assert.match(human.stdout, new RegExp(`^  total\\s+7\\s+${formatBytes(expected.total.bytes).replace(".", "\\.")}$`, "m"));
-      assert.match(human.stdout, /^filesystem: .+ available of .+ \(\d+% used\)$/m);
+      assert.match(human.stdout, /^filesystem: .+ size, .+ used, .+ available, \d+% used \(as df counts: used \/ \(used \+ available\)\)$/m);
     });
   });
 });

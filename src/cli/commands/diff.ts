@@ -6,7 +6,9 @@ import type { Command } from "../command.js";
 import { formatValue, plural } from "../format.js";
 import { CliErrorCode, messages } from "../messages.js";
 import { formatTable } from "../table.js";
-import { CHECKPOINT_OPTIONS, openCheckpoint, parseMetricOption } from "../target.js";
+import { diffConfigs } from "../../checkpoint/config-diff.js";
+import { ownValue } from "../../checkpoint/manifest.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
 /**
@@ -55,14 +57,14 @@ export const diffCommand: Command = {
       bestMetric: parseMetricOption(options["metric"] as string | undefined, "diff"), verified: true, command: "diff",
     });
     try {
-      for (const s of target.skipped) out.note(messages.skipped(s.name, s.problem, target.name));
-      // resumeCommand() reports state.config as stored (undefined when absent); diffConfig() alone
-      // would show a missing config as a change of the whole root.
-      const resume = await target.store.resumeCommand(target.path);
-      if (resume.config === undefined) {
+      noteSkipped(out, target);
+      // A missing config is said as such: diffed, it would read as a change of the whole root.
+      const { state } = await target.store.readState(target.path);
+      const recorded = ownValue(state, "config");
+      if (recorded === undefined) {
         throw new NbresumeError(CliErrorCode.NO_CONFIG, messages.noConfig(target.path), { where: target.path });
       }
-      const diff = await target.store.diffConfig(target.path, config);
+      const diff = diffConfigs(recorded, config);
       if (json) {
         out.json({ checkpoint: target.path, name: target.name, config: file, same: diff.same, added: diff.added, removed: diff.removed, changed: diff.changed });
         return diff.same ? 0 : 1;

@@ -1,12 +1,13 @@
 /** `nbresume export CKPT --out FILE.onnx`: the trained model as a standalone inference ONNX file. */
 import * as path from "node:path";
 import { promises as fsp } from "node:fs";
+import type { BlobStore } from "../../checkpoint/storage/storage.js";
 import { NbresumeError, isNbresumeError } from "../../errors.js";
 import { formatBytes } from "../../run/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
 import { CliErrorCode, messages } from "../messages.js";
-import { CHECKPOINT_OPTIONS, openCheckpoint, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 import type { TensorGroup } from "../../tensor.js";
 
@@ -52,7 +53,7 @@ function graphChoice(requested: string | undefined, names: readonly string[]): s
  * or not at this batch size for a model its config can rebuild.
  */
 async function exportStoredGraph(
-  checkpoint: string, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
+  checkpoint: string, blobs: BlobStore, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
   describe: (kind: string, graph: string) => string,
 ): Promise<Exported | undefined> {
   const model = isObject(state["model"]) ? state["model"] : undefined;
@@ -69,7 +70,7 @@ async function exportStoredGraph(
     throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoStoredBatch(graph, batchSize, records.filter((r) => r.graph === graph).map((r) => r.batchSize)), { where: checkpoint });
   }
   const kind = typeof config?.["kind"] === "string" ? config["kind"] : typeof config?.["name"] === "string" ? config["name"] : "model";
-  const bytes = await readStoredGraph(path.dirname(checkpoint), record);
+  const bytes = await readStoredGraph(blobs, record);
   const { bakeParameters, OnnxModelError } = await import("../../engine/graph/onnx-model.js");
   let baked: Uint8Array;
   try {
@@ -78,10 +79,10 @@ async function exportStoredGraph(
     if (error instanceof OnnxModelError) throw new NbresumeError(CliErrorCode.EXPORT_MISMATCH, messages.exportParameterMismatch(error.message), { where: checkpoint, cause: error });
     throw error;
   }
-  const { nodeFs, replaceFileAtomically } = await import("../../checkpoint/durable-fs.js");
+  const { writeFileAtomically } = await import("../../checkpoint/atomic-file.js");
   const { exportWriteFailed } = await import("../../engine/session/messages.js");
   try {
-    await replaceFileAtomically(nodeFs, outPath, baked);
+    await writeFileAtomically(outPath, baked);
   } catch (cause) {
     throw new NbresumeError("EXPORT_WRITE_FAILED", exportWriteFailed(outPath, (cause as Error).message), { where: outPath, cause });
   }
@@ -136,7 +137,8 @@ export const exportCommand: Command = {
     "checkpoints (graphs/<sha256>.onnx, listed in state.json \"model.graphs\"), so a model defined in a\n" +
     "notebook exports without its code; older checkpoints of built-in models are rebuilt from the model\n" +
     "config they recorded. The file is replaced atomically.\n" +
-    "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest that verifies).",
+    "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest that verifies);\n" +
+    "either may be on object storage (s3://bucket/prefix[/ckpt-…]).",
   options: [
     { name: "out", type: "string", value: "FILE.onnx", description: "where to write the ONNX model (required)" },
     { name: "graph", type: "string", value: "NAME", description: "which of the model's graphs to export (default predict)" },
@@ -158,13 +160,13 @@ export const exportCommand: Command = {
       bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"), verified: true, load: true, command: "export",
     });
     try {
-      for (const s of target.skipped) out.note(messages.skipped(s.name, s.problem, target.name));
+      noteSkipped(out, target);
       const ckpt = target.loaded!;
       const parameters = ckpt.tensors["model"];
       if (!parameters) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoParameters(target.path, Object.keys(ckpt.tensors)), { where: target.path });
       const describe = (kind: string, graph: string): string => `nbresume export of ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step})`;
       const exported =
-        (await exportStoredGraph(target.path, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe)) ??
+        (await exportStoredGraph(target.path, target.store.blobs, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe)) ??
         (await exportFromConfig(target.path, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe));
       const { kind, graph } = exported;
       const result = {

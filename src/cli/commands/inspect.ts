@@ -1,12 +1,13 @@
-/** `nbresume inspect CKPT`: tensors per group, a state summary and the manifest of one checkpoint. */
+/** `nbresume inspect CKPT`: tensors per group, the model it describes, a state summary and the manifest of one checkpoint. */
 import type { CheckpointProblem } from "../../checkpoint/store.js";
 import { formatBytes, formatCount } from "../../run/format.js";
 import { ageSeconds, formatAge } from "../age.js";
-import { readCheckpointContents, summarizeState } from "../checkpoint-contents.js";
+import { summarizeState } from "../checkpoint-contents.js";
 import type { Command } from "../command.js";
 import { formatMetrics, formatShape, plural } from "../format.js";
+import { describeModel, formatSpecs, graphStatusText } from "../model-summary.js";
 import { formatTable } from "../table.js";
-import { CHECKPOINT_OPTIONS, openCheckpoint, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 
 /** Tensors shown per group before "… N more" (all with --all). */
 const TENSORS_SHOWN = 20;
@@ -18,10 +19,14 @@ export const inspectCommand: Command = {
   positionals: { min: 1, max: 1 },
   description:
     "Shows what a checkpoint holds, reading only headers (no tensor data): each tensor group's tensors\n" +
-    "(name, dtype, shape, bytes; the first 20 per group unless --all), a summary of state.json (step,\n" +
+    "(name, dtype, shape, bytes; the first 20 per group unless --all), the model it describes (state.json\n" +
+    "\"model\": the stored graphs with their batch size, inputs and outputs, whether each graph file is there\n" +
+    "and its SHA-256 matches its name; the previews; the model's fingerprint), a summary of state.json (step,\n" +
     "epoch, metrics, loss history, RNG and data cursor, config keys, versions) and the manifest.\n" +
-    "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest).\n" +
-    "Exits 1 if a part of the checkpoint cannot be read (or, with --verify, fails verification).",
+    "CKPT is a checkpoint directory (or s3://bucket/prefix/ckpt-…), shown as it is, or a checkpoint root with\n" +
+    "--ref (default auto), resolved as every command and a rerun resolve it: a damaged candidate is reported and\n" +
+    "passed over. Exits 1 if a part of the checkpoint cannot be read (or, with --verify, fails verification), or a\n" +
+    "stored graph it lists is missing or damaged.",
   options: [
     { name: "all", type: "boolean", description: "list every tensor of every group" },
     { name: "verify", type: "boolean", description: "also hash every file (deep check)" },
@@ -36,14 +41,19 @@ export const inspectCommand: Command = {
       bestMetric: parseMetricOption(options["metric"] as string | undefined, "inspect"), verified: false, command: "inspect",
     });
     try {
-      const contents = await readCheckpointContents(target.path);
+      noteSkipped(out, target);
+      const contents = await target.store.contents(target.path);
       const deep = options["verify"] === true ? await target.store.verify(target.path) : undefined;
       const problems: CheckpointProblem[] = [...contents.problems];
       for (const p of deep?.problems ?? []) if (!problems.some((q) => q.message === p.message)) problems.push(p);
       const { manifest, state } = contents;
       const summary = state ? summarizeState(state) : undefined;
-      const verified = deep ? deep.ok : problems.length > 0 ? false : null;
-      const code = problems.length > 0 ? 1 : 0;
+      // A ref was resolved with every file hashed: that is a deep check too.
+      const resolved = target.info?.verified === true;
+      const verified = deep ? deep.ok : problems.length > 0 ? false : resolved ? true : null;
+      const model = await describeModel(state, target.store.blobs);
+      const graphsBad = (model?.graphs ?? []).some((g) => g.status.kind !== "ok");
+      const code = problems.length > 0 || graphsBad ? 1 : 0;
       const bytes = target.info?.bytes;
 
       if (json) {
@@ -63,6 +73,7 @@ export const inspectCommand: Command = {
             group: g.group, file: g.file, tensorCount: g.tensors.length, elements: g.elements, tensorBytes: g.tensorBytes,
             metadata: g.metadata, tensors: g.tensors,
           })),
+          model,
           state: summary ?? null,
           manifest: manifest ?? null,
         });
@@ -97,6 +108,22 @@ export const inspectCommand: Command = {
         if (shown.length < g.tensors.length) out.line(color.dim(`    … ${g.tensors.length - shown.length} more (--all shows every tensor)`));
         const meta = Object.entries(g.metadata);
         if (meta.length > 0) out.line(`    metadata: ${meta.map(([k, v]) => `${k}=${v}`).join(", ")}`);
+      }
+
+      out.line();
+      out.line(color.bold("Model (state.json \"model\")"));
+      if (model === null) out.line("  not recorded (a checkpoint written before runs stored their model, or not by resumable())");
+      else {
+        out.line(`  fingerprint: ${model.fingerprint ?? "(none)"}`);
+        if (model.graphs.length === 0) out.line("  stored graphs: none");
+        for (const g of model.graphs) {
+          const status = graphStatusText(g.status);
+          out.line(`  graph ${g.graph} · batch ${g.batchSize} · ${formatBytes(g.bytes)} · ${g.status.kind === "ok" ? color.ok(status) : color.bad(status)}`);
+          out.line(`    inputs: ${formatSpecs(g.inputs)}`);
+          out.line(`    outputs: ${formatSpecs(g.outputs)}`);
+          out.line(color.dim(`    file: ${g.file}`));
+        }
+        out.line(`  previews: ${model.previews.length === 0 ? "none" : model.previews.map((p) => `${p.kind}${Object.keys(p.settings).length > 0 ? ` (${Object.entries(p.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")})` : ""}`).join("; ")}`);
       }
 
       out.line();

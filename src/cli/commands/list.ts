@@ -35,8 +35,8 @@ export const listCommand: Command = {
     try {
       const deep = options["verify"] === true;
       const listing = await store.list({ verify: deep });
-      const { bestMetric } = await effectivePolicy(listing.checkpoints, { bestMetric: flagMetric });
-      const latest = await readLatestName(store.dir);
+      const { bestMetric } = await effectivePolicy(store, listing.checkpoints, { bestMetric: flagMetric });
+      const latest = await readLatestName(store);
       let best: CheckpointInfo | undefined;
       if (bestMetric) {
         const ranked = rankByMetric(

@@ -66,7 +66,7 @@ export const pruneCommand: Command = {
     let order: Map<string, number>;
     try {
       const { checkpoints } = await reader.list();
-      policy = await effectivePolicy(checkpoints, flags);
+      policy = await effectivePolicy(reader, checkpoints, flags);
       sizes = new Map(checkpoints.map((c) => [c.name, c.bytes]));
       order = new Map(checkpoints.map((c, i) => [c.name, i]));
     } finally {

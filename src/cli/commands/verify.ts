@@ -1,12 +1,13 @@
 /** `nbresume verify DIR|CKPT`: hash every file of one checkpoint or of all, and name each problem. */
 import * as path from "node:path";
-import type { CheckpointProblem } from "../../checkpoint/store.js";
+import { isUrlLocation } from "../../checkpoint/storage/location.js";
+import type { CheckpointProblem, SkippedCheckpoint } from "../../checkpoint/store.js";
 import { formatBytes } from "../../run/format.js";
 import type { Command } from "../command.js";
 import { plural } from "../format.js";
 import { messages } from "../messages.js";
 import { formatTable } from "../table.js";
-import { CHECKPOINT_OPTIONS, isCheckpointDir, openCheckpoint, openRoot, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, isCheckpointDir, noteSkipped, openCheckpoint, openRoot, parseMetricOption } from "../target.js";
 
 interface Checked {
   name: string;
@@ -29,8 +30,9 @@ export const verifyCommand: Command = {
     "one --ref names), and checks sizes, hashes, each safetensors file's format, the manifest and state.json\n" +
     "against each other. A checkpoint that is a symlink or holds anything but regular files fails (nothing is\n" +
     "followed), and so does one whose metrics are not finite (the run had diverged; a rerun passes over it).\n" +
-    "Prints every problem with its file and what was expected vs found. Exits 1 if any checkpoint fails, or\n" +
-    "if there is none to verify.",
+    "Prints every problem with its file and what was expected vs found. With --ref, the ref is resolved as every\n" +
+    "command and a rerun resolve it: a damaged candidate is reported and passed over, and the next one is verified.\n" +
+    "DIR may be s3://bucket/prefix. Exits 1 if any checkpoint fails (or was passed over), or if there is none to verify.",
   options: CHECKPOINT_OPTIONS,
   json: true,
   examples: ["nbresume verify runs/mnist", "nbresume verify runs/mnist/ckpt-step-00012000-rolling", "nbresume verify runs/mnist --ref latest"],
@@ -39,13 +41,16 @@ export const verifyCommand: Command = {
     const arg = positionals[0] as string;
     const ref = options["ref"] as string | undefined;
     const bestMetric = parseMetricOption(options["metric"] as string | undefined, "verify");
-    const single = ref !== undefined || (await isCheckpointDir(path.resolve(arg)));
+    const single = ref !== undefined || (await isCheckpointDir(isUrlLocation(arg) ? arg : path.resolve(arg)));
     const checked: Checked[] = [];
+    let skipped: SkippedCheckpoint[] = [];
     let dir: string;
     if (single) {
       const target = await openCheckpoint({ arg, ref, bestMetric, verified: false, command: "verify" });
       try {
         dir = target.store.dir;
+        skipped = target.skipped;
+        noteSkipped(out, target);
         const result = await target.store.verify(target.path);
         checked.push({
           name: result.name, path: result.path, kind: target.info?.kind ?? "?", step: target.info?.step ?? Number.NaN,
@@ -66,7 +71,7 @@ export const verifyCommand: Command = {
       }
     }
     const failed = checked.filter((c) => !c.ok);
-    const code = failed.length > 0 || checked.length === 0 ? 1 : 0;
+    const code = failed.length > 0 || checked.length === 0 || skipped.some((s) => s.problems.length > 0) ? 1 : 0;
 
     if (json) {
       out.json({
@@ -76,6 +81,7 @@ export const verifyCommand: Command = {
           name: c.name, path: c.path, kind: c.kind, step: Number.isNaN(c.step) ? null : c.step, ok: c.ok, bytes: c.bytes,
           problems: c.problems.map((p) => ({ file: p.file, kind: p.kind, message: p.message, expected: p.expected ?? null, actual: p.actual ?? null })),
         })),
+        skipped: skipped.map((s) => ({ name: s.name, path: s.path, problem: s.problem })),
       });
       return code;
     }
