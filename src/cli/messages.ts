@@ -258,4 +258,18 @@ export const messages = {
   kernelProblem(problem: string): string {
     return `problem: ${problem}; run \`npx nbresume kernel install\` again to repair it.`;
   },
+
+  // ── run ─────────────────────────────────────────────────────────────────────────────────────
+  runTokenNeedsServer(): string {
+    return "--token goes with --server URL (without --server, nbresume run starts a server of its own, with its own token).";
+  },
+  runNotSeconds(name: string, text: string): string {
+    return `--${name} must be a number of seconds ≥ 0, got '${text}'.`;
+  },
+  runNotANotebook(arg: string): string {
+    return `${arg} is not a notebook file (expected NOTEBOOK.ipynb first, then any key=value parameters).`;
+  },
+  runOutIsNotebook(out: string): string {
+    return `--out ${out} is the notebook itself; the executed notebook must go elsewhere (the default is NAME.executed.ipynb).`;
+  },
 } as const;

@@ -8,6 +8,7 @@ import { kernelCommand } from "./kernel.js";
 import { listCommand } from "./list.js";
 import { pruneCommand } from "./prune.js";
 import { resumeCommandCommand } from "./resume-command.js";
+import { runCommand } from "./run.js";
 import { verifyCommand } from "./verify.js";
 
 export const ALL_COMMANDS: readonly Command[] = [
@@ -20,4 +21,5 @@ export const ALL_COMMANDS: readonly Command[] = [
   duCommand,
   exportCommand,
   kernelCommand,
+  runCommand,
 ];

@@ -1,0 +1,251 @@
+/**
+ * The supervisor: runs a notebook on a Jupyter server and keeps it going through kernel crashes,
+ * so a training cell written with resumable() resumes from its newest checkpoint with nobody there.
+ *
+ *   1 read the notebook ─► inject --param after the "parameters" cell
+ *   2 server: start our own (127.0.0.1, random port and token) │ --server: check URL, token, kernel
+ *   3 attempt: a kernel (new session, or the one the server restarted) ─► ready
+ *   4   cells in order, outputs into the executed notebook and to the reporter
+ *         ok ─► next cell            error ─► stop, name the cell (exit 1): a bug, not a crash
+ *         stop request ─► interrupt (emergency checkpoint), wait, stop (exit 130/143)
+ *         kernel lost ─► 5
+ *   5 crash policy: give up (exit 3) │ restart: note where the training resumes ─► 3
+ *   6 write the executed notebook, shut the kernel down, stop our server
+ */
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { NbresumeError } from "../errors.js";
+import { CellOutputs } from "./cell-outputs.js";
+import { executeCell } from "./cell-executor.js";
+import { CrashPolicy } from "./crash-policy.js";
+import { ExecutedNotebook } from "./executed-notebook.js";
+import { KernelLostError, type IOPubMessage, type KernelLoss, type KernelSession } from "./jupyter.js";
+import { openKernelHost } from "./kernel-host.js";
+import { cellName, SupervisorExit, supervisorMessages as msg } from "./messages.js";
+import { cellHeadline, cellSource, notebookKernelName, readNotebook, type NotebookCell } from "./notebook-file.js";
+import { injectParameters, stringParameter } from "./parameters.js";
+import { parseProgress, type DisplayedProgress } from "./progress-text.js";
+import { silentReporter } from "./reporter.js";
+import { StopController, type StopSignal } from "./stop-signals.js";
+import { SUPERVISOR_DEFAULTS, type SupervisorOptions, type SupervisorResult, type TimelineEvent } from "./supervisor-options.js";
+import { TrainingProgress } from "./training-progress.js";
+
+/** NAME.executed.ipynb beside the notebook. */
+export function defaultOutPath(notebook: string): string {
+  const ext = extname(notebook);
+  return join(dirname(notebook), `${basename(notebook, ext)}.executed${ext === "" ? ".ipynb" : ext}`);
+}
+
+/** The live progress a display message shows, if it is a run's progress display. */
+function displayedProgress(message: IOPubMessage): DisplayedProgress | undefined {
+  if (message.msgType !== "update_display_data" && message.msgType !== "display_data") return undefined;
+  const data = message.content["data"];
+  const plain = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["text/plain"] : undefined;
+  return typeof plain === "string" ? parseProgress(plain) : undefined;
+}
+
+type Ending =
+  | { readonly status: "finished" }
+  | { readonly status: "cell-error"; readonly cell: number; readonly error: string }
+  | { readonly status: "gave-up"; readonly cell: number | undefined; readonly error: string }
+  | { readonly status: "stopped"; readonly signal: StopSignal };
+
+export async function superviseNotebook(options: SupervisorOptions): Promise<SupervisorResult> {
+  const startedAt = Date.now();
+  const notebookPath = resolve(options.notebook);
+  const out = resolve(options.out ?? defaultOutPath(notebookPath));
+  const reporter = options.reporter ?? silentReporter;
+  const stop = options.stop ?? new StopController();
+  const maxRestarts = options.maxRestarts ?? SUPERVISOR_DEFAULTS.maxRestarts;
+  const startTimeoutMs = options.startTimeoutMs ?? SUPERVISOR_DEFAULTS.startTimeoutMs;
+  const stopTimeoutMs = options.stopTimeoutMs ?? SUPERVISOR_DEFAULTS.stopTimeoutMs;
+  const silentTimeoutMs = options.silentTimeoutMs ?? SUPERVISOR_DEFAULTS.silentTimeoutMs;
+  const timeline: TimelineEvent[] = [];
+  const mark = (what: TimelineEvent["what"], cell?: number, at = Date.now(), pid?: number): void => {
+    const event: TimelineEvent = { at, what, ...(cell === undefined ? {} : { cell }), ...(pid === undefined ? {} : { pid }) };
+    timeline.push(event);
+    options.onTimeline?.(event);
+  };
+
+  // ── 1. the notebook and its parameters ──
+  const source = readNotebook(notebookPath);
+  const injection = injectParameters(source, options.parameters ?? [], notebookPath);
+  const kernelName = options.kernel ?? notebookKernelName(source) ?? SUPERVISOR_DEFAULTS.kernel;
+  const parameters = Object.fromEntries(injection.parameters.map((p) => [p.name, p.value]));
+  const executed = new ExecutedNotebook(injection.notebook, out, { kernel: kernelName, parameters });
+  const codeCells = executed.codeCells();
+  const cellAt = (index: number): NotebookCell => injection.notebook.cells[index] as NotebookCell;
+  const nameOf = (position: number): string => cellName(position, codeCells.length, cellHeadline(cellAt(codeCells[position] as number)));
+  if (injection.injectedCell !== undefined && injection.parametersCell !== undefined) {
+    reporter.event(msg.parametersInjected(injection.parameters.map((p) => p.name), injection.parametersCell + 1), "info");
+  }
+  let writeWarned = false;
+  const write = (force: boolean): void => {
+    try {
+      if (force) executed.write();
+      else executed.writeIfDue();
+    } catch (error) {
+      if (!writeWarned || force) reporter.event(msg.writeFailed(out, error instanceof Error ? error.message : String(error)), "warn");
+      writeWarned = true;
+    }
+  };
+
+  // ── 2. the server ──
+  const host = await openKernelHost({
+    notebookPath, kernelName, startTimeoutMs,
+    ...(options.server === undefined ? {} : { server: options.server }),
+    ...(options.env === undefined ? {} : { env: options.env }),
+    event: (text, level) => reporter.event(text, level),
+  });
+  const runDir = stringParameter(injection, "dir");
+  const progress = new TrainingProgress(runDir !== undefined && host.kernelCwd !== undefined ? resolve(host.kernelCwd, runDir) : undefined);
+  const policy = new CrashPolicy(maxRestarts);
+  let session: KernelSession | undefined;
+
+  const attempts = async (): Promise<Ending> => {
+    /** A kernel the server restarted by itself: reconnect to it instead of starting another. */
+    let revive: KernelSession | undefined;
+    /** The loss this attempt recovers from, until the training is seen running again. */
+    let recovering: { loss: KernelLoss; from: number | undefined } | undefined;
+    for (;;) {
+      if (stop.requested !== undefined) return { status: "stopped", signal: stop.requested };
+      const markAtStart = await progress.mark();
+      let loss: KernelLoss | undefined;
+      let where = msg.whileStarting();
+      let lostCell: number | undefined;
+      let lostOutputs: CellOutputs | undefined;
+
+      // ── 3. a ready kernel ──
+      try {
+        session = revive !== undefined ? await host.reconnect(revive) : await host.startSession();
+        revive = undefined;
+        const ready = await Promise.race([session.waitReady(startTimeoutMs).then(() => undefined), host.serverLost(), stop.graceful]);
+        if (typeof ready === "string") return { status: "stopped", signal: ready };
+        loss = ready;
+      } catch (error) {
+        if (error instanceof NbresumeError) throw error;
+        loss = error instanceof KernelLostError ? error.loss : { kind: "dead", at: Date.now(), detail: msg.lossNotReady(error instanceof Error ? error.message : String(error)) };
+      }
+
+      // ── 4. the cells, in order ──
+      if (loss === undefined && session !== undefined) {
+        const pid = host.kernelPid(session.kernelId);
+        mark("kernel-ready", undefined, Date.now(), pid);
+        reporter.event(msg.kernelStarted(kernelName, pid), "info");
+        for (const [position, index] of codeCells.entries()) {
+          if (stop.requested !== undefined) return { status: "stopped", signal: stop.requested };
+          const cell = cellAt(index);
+          reporter.cellStarted(position, codeCells.length, cellHeadline(cell));
+          mark("cell-started", index + 1);
+          const outputs = new CellOutputs();
+          executed.setCell(index, [], null);
+          const outcome = await executeCell({
+            kernel: session, code: cellSource(cell), outputs, stop, silentTimeoutMs, stopTimeoutMs,
+            serverLost: host.serverLost(),
+            onMessage: (message) => {
+              const shown = displayedProgress(message);
+              if (shown !== undefined) {
+                progress.see(shown);
+                if (recovering !== undefined) {
+                  mark("resumed", index + 1);
+                  reporter.event(msg.resumed(recovering.from ?? shown.resumedAt ?? shown.step, shown.total, Date.now() - recovering.loss.at), "info");
+                  recovering = undefined;
+                }
+              }
+              reporter.output(message, shown);
+              executed.setCell(index, outputs.list(), outputs.executionCount);
+              write(false);
+            },
+            onStopping: (signal) => reporter.event(msg.stopping(signal, stopTimeoutMs), "warn"),
+          });
+          reporter.cellEnded();
+          mark("cell-ended", index + 1);
+          executed.setCell(index, outputs.list(), outputs.executionCount);
+          if (outcome.kind === "ok") continue;
+          if (outcome.kind === "error") {
+            reporter.event(msg.cellFailed(nameOf(position)), "error");
+            reporter.event(msg.cellErrorText(outcome.text), "error");
+            return { status: "cell-error", cell: index + 1, error: outcome.text };
+          }
+          if (outcome.kind === "stopped") {
+            if (outcome.timedOut) reporter.event(msg.stopTimedOut(stopTimeoutMs), "warn");
+            return { status: "stopped", signal: outcome.signal };
+          }
+          loss = outcome.loss;
+          where = msg.duringCell(nameOf(position));
+          lostCell = index + 1;
+          lostOutputs = outputs;
+          break;
+        }
+        if (loss === undefined) return { status: "finished" };
+      }
+      if (loss === undefined) throw new Error("no kernel session and no loss"); // unreachable: startSession either returns or throws
+
+      // ── 5. a lost kernel: restart or give up ──
+      mark("kernel-lost", lostCell, loss.at);
+      reporter.event(msg.crashed(where, loss.detail, progress.latest?.step), "warn");
+      const decision = policy.record({ progressed: (await progress.mark()) > markAtStart });
+      const giveUp = decision.action === "give-up";
+      if (lostCell !== undefined && lostOutputs !== undefined) {
+        lostOutputs.stream("stderr", msg.crashNote(loss.detail, giveUp ? msg.crashNoteGiveUp() : msg.crashNoteRestart()));
+        executed.setCell(lostCell - 1, lostOutputs.list(), lostOutputs.executionCount);
+      }
+      if (giveUp) {
+        const text = decision.why === "max-restarts" ? msg.gaveUpMaxRestarts(policy.count, maxRestarts, where, loss.detail) : msg.gaveUpCrashLoop(where, loss.detail);
+        reporter.event(text, "error");
+        return { status: "gave-up", cell: lostCell, error: text };
+      }
+      const lostSession: KernelSession | undefined = session;
+      session = undefined;
+      if (loss.kind === "restarted" && lostSession !== undefined) revive = lostSession;
+      else if (loss.kind === "unreachable") {
+        lostSession?.dispose();
+        await host.recover();
+        await lostSession?.shutdown(10_000);
+      } else await lostSession?.shutdown(10_000);
+      const resumesFrom = await progress.newestCheckpoint();
+      executed.recordRestart({ at: new Date(loss.at).toISOString(), cell: lostCell ?? null, reason: loss.detail, resumedFrom: resumesFrom?.step ?? null, checkpoint: resumesFrom?.name ?? null });
+      write(true);
+      reporter.event(msg.restarting(policy.count, maxRestarts), "warn");
+      if (resumesFrom !== undefined) reporter.event(msg.resumesFrom(resumesFrom.step, resumesFrom.name), "info");
+      else if (progress.runDir !== undefined) reporter.event(msg.resumesFromScratch(progress.runDir), "info");
+      recovering = { loss, from: resumesFrom?.step };
+    }
+  };
+
+  // ── 6. the end: executed notebook, kernel, server ──
+  let ending: Ending;
+  const running = attempts();
+  running.catch(() => undefined); // a second Ctrl-C may leave it behind; its failure is not news then
+  try {
+    ending = await Promise.race([running, stop.immediate.then((signal): Ending => ({ status: "stopped", signal: stop.requested ?? signal }))]);
+  } catch (error) {
+    await session?.shutdown(5_000);
+    await host.close(10_000);
+    throw error;
+  }
+  const atOnce = stop.atOnce !== undefined;
+  if (atOnce) {
+    reporter.event(msg.stoppedAtOnce(stop.atOnce as StopSignal), "error");
+    await host.killKernels();
+  }
+  executed.finish(ending.status);
+  write(true);
+  await session?.shutdown(atOnce ? 2_000 : 10_000);
+  await host.close(atOnce ? 1_000 : 10_000);
+
+  const base = { out, restarts: executed.restartRecords, timeline };
+  switch (ending.status) {
+    case "finished":
+      reporter.event(msg.finished(codeCells.length, policy.count, out, Date.now() - startedAt), "info");
+      return { ...base, status: "finished", exitCode: SupervisorExit.FINISHED };
+    case "cell-error":
+      reporter.event(msg.executedAt(out), "info");
+      return { ...base, status: "cell-error", exitCode: SupervisorExit.FAILED, cell: ending.cell, error: ending.error };
+    case "gave-up":
+      reporter.event(msg.executedAt(out), "info");
+      return { ...base, status: "gave-up", exitCode: SupervisorExit.GAVE_UP, ...(ending.cell === undefined ? {} : { cell: ending.cell }), error: ending.error };
+    case "stopped":
+      reporter.event(msg.stopped(ending.signal, out), "warn");
+      return { ...base, status: "stopped", exitCode: ending.signal === "SIGINT" ? SupervisorExit.SIGINT : SupervisorExit.SIGTERM, signal: ending.signal };
+  }
+}
