@@ -3,7 +3,7 @@
  * flagship notebook (smoke size, 90 steps) with its kernel process SIGKILLed three times at random
  * moments of training, and with the supervisor's own Jupyter server SIGKILLed, each ends with the
  * same parameters, bit for bit, as a run nobody touched; a kernel that dies at once on every start
- * is given up on, by --max-restarts or as a crash loop.
+ * is given up on, by --max-restarts or as a crash loop, and so is one that hangs (--silent-timeout).
  */
 import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
@@ -137,7 +137,7 @@ describe("nbresume run keeps the flagship notebook going through crashes", funct
   });
 });
 
-describe("nbresume run gives up on a kernel that dies at once on every start", function () {
+describe("nbresume run gives up on a kernel that keeps failing", function () {
   this.timeout(120_000);
   let project: Project;
   let notebook: string;
@@ -154,7 +154,7 @@ describe("nbresume run gives up on a kernel that dies at once on every start", f
 
   const lossTexts = [msg.lossGone(), msg.lossDead(), msg.lossRestarted()];
 
-  it("after --max-restarts restarts, with the count in the message and exit code 3", async function () {
+  it("that dies at once on every start: after --max-restarts restarts, with the count in the message and exit code 3", async function () {
     const run = await SupervisedRun.run(project, [notebook, "--kernel", "dies", "--max-restarts", "1"]);
     assert.equal(run.exit.code, SupervisorExit.GAVE_UP, run.output);
     assert.ok(lossTexts.some((d) => run.stderr.includes(msg.gaveUpMaxRestarts(2, 1, msg.whileStarting(), d))), run.output);
@@ -162,10 +162,20 @@ describe("nbresume run gives up on a kernel that dies at once on every start", f
     assert.ok(!run.stdout.includes("never runs"));
   });
 
-  it("as a crash loop after two losses in a row without progress, well before the restart limit", async function () {
+  it("that dies at once on every start: as a crash loop after two losses in a row without progress, well before the restart limit", async function () {
     const run = await SupervisedRun.run(project, [notebook, "--kernel", "dies", "--max-restarts", "10"]);
     assert.equal(run.exit.code, SupervisorExit.GAVE_UP, run.output);
     assert.ok(lossTexts.some((d) => run.stderr.includes(msg.gaveUpCrashLoop(msg.whileStarting(), d))), run.output);
     assert.equal(run.stderr.split("\n").filter((l) => l.startsWith(msg.restarting(1, 10))).length, 1, "restarted once, then gave up");
+  });
+
+  it("treats a kernel that sends nothing for --silent-timeout as hung: interrupted, restarted, and given up on when it hangs again", async function () {
+    const silent = project.writeNotebook("silent.ipynb", notebookWithCells(['console.log("before")', "await new Promise(() => undefined);"]));
+    const run = await SupervisedRun.run(project, [silent, "--silent-timeout", "2", "--stop-timeout", "5"]);
+    assert.equal(run.exit.code, SupervisorExit.GAVE_UP, run.output);
+    const hung = run.stderr.split("\n").filter((l) => l.startsWith("Kernel lost during cell 2 of 2") && l.includes("(--silent-timeout)"));
+    assert.equal(hung.length, 2, run.output);
+    assert.equal(run.stdout.split("\n").filter((l) => l === "before").length, 2, "the notebook ran again from the top after the first hang");
+    assert.match(run.stderr, /^Giving up: the kernel was lost twice in a row without any training progress/m);
   });
 });
