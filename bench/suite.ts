@@ -38,6 +38,8 @@ const MODULES: Module[] = [
   // The char transformer (4 layers, d 128, context 128, batch 32), with TF.js wasm and PyTorch on the same model.
   { bench: "transformer", file: "transformer.bench.ts", fn: "transformerBench", options: (q) => ({ quick: q }) },
   { bench: "resume", file: "resume.bench.ts", fn: "resumeBench", options: (q) => ({ quick: q }) },
+  // nbresume run: a real Jupyter server and kernel, the demo's tiny UNet (needs dist/: npm run build).
+  { bench: "supervisor", file: "supervisor.bench.ts", fn: "supervisorBench", options: (q) => ({ quick: q }) },
   { bench: "render", file: "render.bench.ts", fn: "renderBench", options: (q) => ({ runs: q ? 0.2 : 1 }) },
   { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32, scaling: { counts: [1, 100, 500], reps: 4 } } : { reps: 4, mib: 256 }) },
   { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }) },
@@ -313,6 +315,16 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
       note: r ? [`${String(r.name.split(":")[0])} preset`, t.missed].filter(Boolean).join("; ") : missing("resume"),
     }));
   }
+
+  // Unattended rerun-to-resume (nbresume run): death → first resumed step, against a restart by hand.
+  const supervised = byId("supervisor", "supervised_resume");
+  const supervisedRatio = num(supervised, "ratio");
+  out.push(figure({
+    id: "supervised_resume", figure: "kernel death → first resumed step under nbresume run", value: num(supervised, "ms"), unit: "ms",
+    reference: "rerun after a plain kernel restart", referenceValue: num(supervised, "referenceMs"), referenceUnit: "ms",
+    ratio: supervisedRatio, ratioLabel: "× rerun (after kernel start)", target: "≤ 1.5 × rerun + kernel start", met: supervisedRatio === null ? null : supervisedRatio <= 1.5,
+    note: supervised ? `kernel start ${num(supervised, "kernelStartMs")?.toFixed(0)} ms; noticed ${num(byId("supervisor", "supervised_notice"), "ms")?.toFixed(0)} ms, restarted ${num(byId("supervisor", "supervised_restart"), "ms")?.toFixed(0)} ms, cells ${num(byId("supervisor", "supervised_cells"), "ms")?.toFixed(0)} ms, train() ${num(byId("supervisor", "supervised_train"), "ms")?.toFixed(0)} ms` : missing("supervisor"),
+  }));
 
   // Rendering.
   const grid = byId("render", "grid");
