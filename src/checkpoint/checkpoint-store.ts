@@ -132,7 +132,10 @@ export class CheckpointStoreImpl implements CheckpointStore {
       ({ storage, dir: root, readOnly, policy, bestMetric, margin, autoPrune, lease });
 
     if (readOnly) {
-      if (!(await storage.exists().catch(() => false))) {
+      if (!(await storage.exists().catch(async (error: unknown) => {
+        await storage.close();
+        throw error;
+      }))) {
         await storage.close();
         throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root), { where: root });
       }

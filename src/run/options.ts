@@ -236,9 +236,13 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
 
 function checkStoreOptions(value: unknown): RunStoreOptions {
   if (value === undefined) return {};
-  const rule = '{ backgroundWriter?: "worker" | "inline", maxFailedSaves?, diskMargin?, fs? }';
+  const rule = '{ backgroundWriter?: "worker" | "inline", maxFailedSaves?, diskMargin?, fs?, mirror?: "s3://bucket/prefix" }';
   if (!isObject(value)) throw new TypeError(msg.badOption("checkpointStore", rule, value));
-  const { backgroundWriter, maxFailedSaves, diskMargin, fs } = value;
+  const { backgroundWriter, maxFailedSaves, diskMargin, fs, mirror } = value;
+  // A second copy of the checkpoints in a bucket; the store checks the URL itself when it opens.
+  if (mirror !== undefined && (typeof mirror !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/./.test(mirror))) {
+    throw new TypeError(msg.badOption("checkpointStore.mirror", 'an object-storage URL such as "s3://bucket/runs/mnist"', mirror));
+  }
   if (backgroundWriter !== undefined && backgroundWriter !== "worker" && backgroundWriter !== "inline") {
     throw new TypeError(msg.badOption("checkpointStore.backgroundWriter", '"worker" or "inline"', backgroundWriter));
   }

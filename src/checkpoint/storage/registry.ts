@@ -1,13 +1,13 @@
 /**
  * Which storage a location opens: a directory path is the local filesystem; a URL's scheme picks
  * a registered storage ("s3" is built in). Register another with registerStorageScheme(); an
- * unknown scheme fails naming the known ones. A storage's code (and its SDK) loads only when a
- * location of its scheme is opened.
+ * unknown scheme fails naming the known ones. The S3 SDK loads only when an s3:// location is opened.
  */
 import type { DurableFs } from "../durable-fs.js";
 import { LOCAL_SCHEME, LocalStorage } from "./local/local-storage.js";
 import { locationScheme } from "./location.js";
 import type { S3Options } from "./s3/s3-options.js";
+import { S3Storage } from "./s3/s3-storage.js";
 import type { CheckpointStorage, StorageSpec } from "./storage.js";
 
 /** How to open storage: the local filesystem's operations, object storage's settings. */
@@ -59,6 +59,6 @@ export async function storageFromSpec(spec: StorageSpec, options: StorageOptions
 }
 
 registerStorageScheme("s3", {
-  open: async (location, options) => (await import("./s3/s3-storage.js")).S3Storage.open(location, options.s3 ?? {}),
-  fromSpec: async (spec) => (await import("./s3/s3-storage.js")).S3Storage.fromSpec(spec),
+  open: (location, options) => S3Storage.open(location, options.s3 ?? {}),
+  fromSpec: (spec) => S3Storage.fromSpec(spec),
 });

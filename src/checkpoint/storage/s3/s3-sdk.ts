@@ -2,7 +2,9 @@
  * The one file that imports @aws-sdk/client-s3: the S3 operations the storage uses, as plain
  * functions over plain data, each failure turned into an S3RequestError that says whether trying
  * again may help. Nothing else in nbresume depends on the SDK's types, and the SDK loads only when
- * an s3:// location is opened (registry.ts imports the storage lazily).
+ * an s3:// location is opened (a dynamic import of the package itself: a dynamic import of a
+ * module of ours would, under a CommonJS loader such as the tests', load a second copy of our
+ * error classes, and `instanceof` would fail across the two).
  *
  * The client makes one attempt per call (s3-retry.ts retries, with backoff, and knows which
  * failures are worth it), signs requests as AWS tools do (credentials from the environment, the
@@ -11,10 +13,6 @@
  * S3-compatible services reject or mis-store aws-chunked bodies.
  */
 import type { Readable } from "node:stream";
-import {
-  AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
-  GetObjectCommand, HeadBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
-} from "@aws-sdk/client-s3";
 import type { S3ClientSettings } from "./s3-config.js";
 
 /** A request that failed: the S3 error code (or the network error's), the HTTP status, and whether to try again. */
@@ -45,7 +43,7 @@ export function toRequestError(error: unknown, what: string): S3RequestError {
   // No HTTP status: the request or its response never completed (a dropped connection, a
   // truncated or garbled body): a transport fault, worth another try like a 5xx.
   const retryable = status === undefined ? !(error instanceof TypeError || error instanceof RangeError) || NETWORK.has(code)
-    : status >= 500 || status === 429 || THROTTLING.has(code);
+    : (status >= 500 && status !== 501 && code !== "NotImplemented") || status === 429 || THROTTLING.has(code);
   return new S3RequestError(`${what}: ${message}${status === undefined ? "" : ` (HTTP ${status}, ${code})`}`, code, status, retryable, { cause: error });
 }
 
@@ -85,7 +83,12 @@ export interface S3Api {
   put(key: string, body: Uint8Array, conditions?: { ifNoneMatch?: "*"; ifMatch?: string }): Promise<{ etag: string | undefined }>;
   /** `range`: [first, last] bytes, inclusive; `ifMatch`: the object must still be this version. */
   get(key: string, options?: { range?: [number, number | undefined]; ifMatch?: string }): Promise<ObjectBody>;
-  listPage(prefix: string, continuation: string | undefined): Promise<{ objects: ListedObject[]; next: string | undefined }>;
+  /**
+   * One page of the keys under `prefix` after `startAfter`; `next` is the key to start the next page
+   * after (the last one listed) while there are more. StartAfter rather than continuation tokens:
+   * every S3-compatible service takes it, and it cannot be a token the service fails to read back.
+   */
+  listPage(prefix: string, startAfter: string | undefined): Promise<{ objects: ListedObject[]; next: string | undefined }>;
   deleteMany(keys: readonly string[]): Promise<{ failed: { key: string; message: string }[] }>;
   copy(fromKey: string, toKey: string): Promise<void>;
   createMultipart(key: string): Promise<string>;
@@ -99,6 +102,12 @@ export interface S3Api {
 
 /** The client for `bucket` with these settings (s3-config.ts resolved them). */
 export async function createS3Api(bucket: string, settings: S3ClientSettings): Promise<S3Api> {
+  // The SDK's notice that its releases after January 2027 need Node 22: nothing a user of ours can act on (we support Node 20).
+  process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+  const {
+    AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
+    GetObjectCommand, HeadBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+  } = await import("@aws-sdk/client-s3");
   const base = {
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
     forcePathStyle: settings.forcePathStyle,
@@ -153,11 +162,14 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
         const total = /\/(\d+)$/.exec(out.ContentRange ?? "")?.[1];
         return { body: out.Body as Readable, size, objectSize: total === undefined ? size : Number(total), etag: out.ETag };
       }),
-    listPage: (prefix, continuation) =>
+    listPage: (prefix, startAfter) =>
       call(`LIST ${prefix}`, async () => {
-        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(continuation === undefined ? {} : { ContinuationToken: continuation }) }));
+        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(startAfter === undefined ? {} : { StartAfter: startAfter }) }));
         const objects = (out.Contents ?? []).map((o) => ({ key: o.Key as unknown as string, size: typeof o.Size === "number" ? o.Size : Number.NaN }));
-        return { objects, next: out.IsTruncated === true && typeof out.NextContinuationToken === "string" ? out.NextContinuationToken : undefined };
+        const last = objects.at(-1)?.key;
+        // A page that does not move past where it started would list the same keys forever.
+        const next = out.IsTruncated === true && typeof last === "string" && (startAfter === undefined || last > startAfter) ? last : undefined;
+        return { objects, next };
       }),
     deleteMany: (keys) =>
       call(`DELETE ${keys.length} objects`, async () => {
