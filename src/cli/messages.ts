@@ -33,6 +33,8 @@ export const CliErrorCode = {
   EXPORT_UNSUPPORTED: "CLI_EXPORT_UNSUPPORTED",
   /** The checkpoint's tensors do not fit the model its config rebuilds. */
   EXPORT_MISMATCH: "CLI_EXPORT_MISMATCH",
+  /** The run directory has no metrics.jsonl (nbresume log). */
+  NO_METRICS: "CLI_NO_METRICS",
 } as const;
 
 export const messages = {
@@ -162,6 +164,62 @@ export const messages = {
   },
   resumeFrom(name: string, step: number): string {
     return `# resumes from ${name} (step ${step})`;
+  },
+  // ── resume-command --ref/--set, log, rollback ──────────────────────────────────────────────
+  badSetting(text: string): string {
+    return `expected key=value with a dotted config key (steps=2000, optimizer.lr=0.001), got '${text}'.`;
+  },
+  noResumeFlag(checkpoint: string, newest: string | undefined, dir: string, ref: string): string {
+    return `note: the recorded command has no flag for resumeFrom, so it resumes ${newest === undefined ? "the newest checkpoint" : newest}, not ${checkpoint}. To resume ${checkpoint}: roll back first (nbresume rollback ${dir} --ref ${ref}), or pass resumeFrom: "${checkpoint}" where the run is defined.`;
+  },
+  noFlagFor(options: readonly string[]): string {
+    return `note: the recorded command has no flag for ${options.join(", ")}: change ${options.length === 1 ? "it" : "them"} where the run is defined.`;
+  },
+  changeLine(path: string, before: string, after: string, verdict: string): string {
+    return `# ${path}: ${before} → ${after} (${verdict})`;
+  },
+  verdictNote(verdict: string): string {
+    switch (verdict) {
+      case "needs override":
+        return "the checkpoint's weights still fit, but the run refuses this change unless allowConfigChange (its flag is added)";
+      case "unsafe":
+        return "the checkpoint's weights belong to another model: start a new run directory instead";
+      default:
+        return "the run resumes with it";
+    }
+  },
+  unsafeChanges(count: number): string {
+    return `${count} unsafe change${count === 1 ? "" : "s"}: the checkpoint's weights belong to another model. Start a new run directory for it.`;
+  },
+  notebookContinue(path: string, cell: string | null): string {
+    return `# run from the notebook ${path}${cell === null ? "" : ` (cell ${cell})`}: rerun its training cell in Jupyter, or run it headless with the command below`;
+  },
+  notebookParams(): string {
+    return "# key=value parameters take effect if the notebook's parameters cell defines them and the training cell uses them";
+  },
+  notebookUnknown(checkpoint: string): string {
+    return `${checkpoint} was written from a notebook whose path the kernel did not say: rerun the notebook's training cell (it resumes from here), or set NBRESUME_NOTEBOOK=path.ipynb in the kernel's environment so later checkpoints record it.`;
+  },
+  noMetrics(dir: string): string {
+    return `${dir} has no metrics.jsonl: runs record one since they keep their record on disk (an older run, or not a run directory).`;
+  },
+  logHeader(dir: string, steps: number, first: number | undefined, last: number | undefined, evaluations: number): string {
+    return steps === 0 ? `metrics.jsonl of ${dir}: no steps yet` : `metrics.jsonl of ${dir}: ${steps} steps (${first}–${last}), ${evaluations} evaluation${evaluations === 1 ? "" : "s"}`;
+  },
+  logTorn(): string {
+    return "note: the last line is incomplete (a crash mid-write); the next resume cuts it off.";
+  },
+  logSummary(status: string, because: string, step: number, steps: number): string {
+    return `last train(): ${status} at step ${step} of ${steps} — ${because} (summary.json)`;
+  },
+  exportBadWeights(given: string): string {
+    return `--weights must be ema or model, got '${given}'.`;
+  },
+  exportNoEma(checkpoint: string): string {
+    return `${checkpoint} has no EMA weights (no "ema" tensors: the run kept none). Export its model weights with --weights model.`;
+  },
+  logPlotted(file: string): string {
+    return `loss chart written to ${file}`;
   },
   rolledBackHint(): string {
     return "rolled back: checkpoints a roll-back set aside (kept, not deleted); delete a folder to free its space, or move a checkpoint back to undo.";

@@ -6,8 +6,10 @@ import { exportCommand } from "./export.js";
 import { inspectCommand } from "./inspect.js";
 import { kernelCommand } from "./kernel.js";
 import { listCommand } from "./list.js";
+import { logCommand } from "./log.js";
 import { pruneCommand } from "./prune.js";
 import { resumeCommandCommand } from "./resume-command.js";
+import { rollbackCommand } from "./rollback.js";
 import { runCommand } from "./run.js";
 import { verifyCommand } from "./verify.js";
 
@@ -18,6 +20,8 @@ export const ALL_COMMANDS: readonly Command[] = [
   pruneCommand,
   diffCommand,
   resumeCommandCommand,
+  rollbackCommand,
+  logCommand,
   duCommand,
   exportCommand,
   kernelCommand,

@@ -136,13 +136,15 @@ export const exportCommand: Command = {
     "training inputs, static shapes for --batch-size. The graph is the one the run stored beside its\n" +
     "checkpoints (graphs/<sha256>.onnx, listed in state.json \"model.graphs\"), so a model defined in a\n" +
     "notebook exports without its code; older checkpoints of built-in models are rebuilt from the model\n" +
-    "config they recorded. The file is replaced atomically.\n" +
+    "config they recorded. The file is replaced atomically. A run that keeps an EMA of its weights saves it as\n" +
+    "the checkpoint's \"ema\" tensors: those are exported when present (--weights model for the raw ones).\n" +
     "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest that verifies);\n" +
     "either may be on object storage (s3://bucket/prefix[/ckpt-…]).",
   options: [
     { name: "out", type: "string", value: "FILE.onnx", description: "where to write the ONNX model (required)" },
     { name: "graph", type: "string", value: "NAME", description: "which of the model's graphs to export (default predict)" },
     { name: "batch-size", type: "string", value: "N", description: "the exported graph's batch size (default 1)" },
+    { name: "weights", type: "string", value: "ema|model", description: "which weights: the EMA (default when the checkpoint has one) or the model's" },
     ...CHECKPOINT_OPTIONS,
   ],
   json: true,
@@ -155,6 +157,8 @@ export const exportCommand: Command = {
     if (!(await fsp.stat(path.dirname(outPath)).then((s) => s.isDirectory(), () => false))) throw new UsageError(messages.badOutPath(file), "export");
     const batchSize = countOption(options, "batch-size", "export") ?? 1;
     if (batchSize === 0) throw new UsageError(messages.notAPositiveCount("batch-size", "0"), "export");
+    const weights = options["weights"];
+    if (weights !== undefined && weights !== "ema" && weights !== "model") throw new UsageError(messages.exportBadWeights(String(weights)), "export");
     const target = await openCheckpoint({
       arg: positionals[0] as string, ref: options["ref"] as string | undefined,
       bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"), verified: true, load: true, command: "export",
@@ -162,8 +166,10 @@ export const exportCommand: Command = {
     try {
       noteSkipped(out, target);
       const ckpt = target.loaded!;
-      const parameters = ckpt.tensors["model"];
-      if (!parameters) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoParameters(target.path, Object.keys(ckpt.tensors)), { where: target.path });
+      // The EMA of the weights when the run kept one (what its previews showed), unless asked otherwise.
+      const group = weights ?? (ckpt.tensors["ema"] !== undefined ? "ema" : "model");
+      const parameters = ckpt.tensors[group];
+      if (!parameters) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, group === "ema" ? messages.exportNoEma(target.path) : messages.exportNoParameters(target.path, Object.keys(ckpt.tensors)), { where: target.path });
       const describe = (kind: string, graph: string): string => `nbresume export of ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step})`;
       const exported =
         (await exportStoredGraph(target.path, target.store.blobs, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe)) ??
@@ -171,13 +177,13 @@ export const exportCommand: Command = {
       const { kind, graph } = exported;
       const result = {
         checkpoint: target.path, name: target.name, step: ckpt.step, model: kind, graph, batchSize,
-        out: outPath, bytes: exported.bytes, inputs: exported.inputs, outputs: exported.outputs, from: exported.from,
+        out: outPath, bytes: exported.bytes, inputs: exported.inputs, outputs: exported.outputs, from: exported.from, weights: group,
       };
       if (json) {
         out.json(result);
         return 0;
       }
-      out.line(`Exported ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step}) to ${outPath}`);
+      out.line(`Exported ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step}${group === "ema" ? ", EMA weights" : ""}) to ${outPath}`);
       out.line(`  ${formatBytes(result.bytes)} · batch size ${batchSize} · inputs: ${result.inputs.join(", ")} · outputs: ${result.outputs.join(", ")}`);
       return 0;
     } finally {

@@ -1,0 +1,133 @@
+/**
+ * `nbresume log DIR [--json | --csv] [--plot FILE.png]`: the run's record, metrics.jsonl — one
+ * line per step (loss, smoothed loss, lr, gradient norm, time, validation metrics) — as a table
+ * of evenly spaced steps with the smoothed loss drawn as a line of bars, every line as one JSON
+ * document or as CSV, or the loss chart as a PNG; and how the last train() ended (summary.json).
+ */
+import { readFile } from "node:fs/promises";
+import * as path from "node:path";
+import { NbresumeError } from "../../errors.js";
+import { formatCount, formatLoss } from "../../run/format.js";
+import { METRICS_FILE, parseMetrics, type MetricsLine } from "../../run/metrics-log.js";
+import { SUMMARY_FILE } from "../../run/run-record.js";
+import { LOSS_SMOOTHING } from "../../run/smoothed-loss.js";
+import { countOption, stringOption } from "../args.js";
+import type { Command } from "../command.js";
+import { CliErrorCode, messages } from "../messages.js";
+import { formatTable } from "../table.js";
+import { openRoot } from "../target.js";
+import { UsageError } from "../usage-error.js";
+
+const BARS = "▁▂▃▄▅▆▇█";
+
+/** The values as a line of bars, `width` wide (each bar a bucket's mean). */
+export function sparkline(values: readonly number[], width: number): string {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length === 0) return "";
+  const n = Math.min(width, values.length);
+  const means: number[] = [];
+  for (let b = 0; b < n; b++) {
+    const bucket = values.slice(Math.floor((b * values.length) / n), Math.floor(((b + 1) * values.length) / n)).filter(Number.isFinite);
+    means.push(bucket.length === 0 ? Number.NaN : bucket.reduce((s, v) => s + v, 0) / bucket.length);
+  }
+  const lo = Math.min(...finite);
+  const hi = Math.max(...finite);
+  return means.map((m) => (Number.isFinite(m) ? BARS[hi === lo ? 0 : Math.min(7, Math.floor(((m - lo) / (hi - lo)) * 8))] : " ")).join("");
+}
+
+function csvCell(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  const text = typeof v === "string" ? v : JSON.stringify(v);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** Every column that appears, in the order it first appears. */
+function columnsOf(lines: readonly MetricsLine[]): string[] {
+  const seen = new Set<string>();
+  for (const l of lines) for (const k of Object.keys(l)) seen.add(k);
+  return [...seen];
+}
+
+function cell(v: unknown): string {
+  if (typeof v === "number") return Number.isInteger(v) ? formatCount(v) : formatLoss(v);
+  if (v === null) return "NaN";
+  return v === undefined ? "" : String(v);
+}
+
+export const logCommand: Command = {
+  name: "log",
+  summary: "the run's metrics.jsonl: a table of steps, the smoothed loss as bars, CSV, JSON or the chart",
+  args: "DIR",
+  positionals: { min: 1, max: 1 },
+  description:
+    "Reads DIR/metrics.jsonl, the record a run keeps beside its checkpoints (one line per step: loss, smoothed\n" +
+    "loss, learning rate, gradient norm, time, validation metrics on the steps that evaluated; never pruned),\n" +
+    "and DIR/summary.json (how the last train() ended). Prints --rows evenly spaced steps (default 12, the\n" +
+    "last one and every evaluation's best included) and the smoothed loss as a line of bars; --csv prints\n" +
+    "every line as CSV (a column per field), --json as one JSON document; --plot FILE.png draws the loss\n" +
+    "chart the run draws (loss.png) from every step. Exits 1 when DIR has no metrics.jsonl.",
+  options: [
+    { name: "csv", type: "boolean", description: "every line as CSV on stdout" },
+    { name: "rows", type: "string", value: "N", description: "steps shown in the table (default 12)" },
+    { name: "plot", type: "string", value: "FILE.png", description: "write the loss chart to FILE.png" },
+  ],
+  json: true,
+  examples: ["nbresume log runs/mnist", "nbresume log runs/mnist --csv > metrics.csv", "nbresume log runs/mnist --plot loss.png"],
+
+  async run({ positionals, options, json, out }) {
+    if (json && options["csv"] === true) throw new UsageError("--json and --csv are two formats: give one.", "log");
+    const rows = countOption(options, "rows", "log") ?? 12;
+    const store = await openRoot(positionals[0] as string, "log");
+    const dir = store.dir;
+    await store.close();
+    const bytes = await readFile(path.join(dir, METRICS_FILE)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === "ENOENT") throw new NbresumeError(CliErrorCode.NO_METRICS, messages.noMetrics(dir), { where: dir });
+      throw error;
+    });
+    const parsed = parseMetrics(bytes);
+    const lines = parsed.lines;
+    const summary = await readFile(path.join(dir, SUMMARY_FILE), "utf8").then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
+
+    const plot = stringOption(options, "plot");
+    if (plot !== undefined) {
+      const { renderLossChart } = await import("../../render/loss-chart.js");
+      const { writeFile } = await import("node:fs/promises");
+      const loss = (l: MetricsLine): number => (typeof l["loss"] === "number" ? l["loss"] : Number.NaN);
+      const chart = await renderLossChart({
+        train: lines.map((l) => ({ step: l["step"] as number, loss: loss(l) })),
+        validation: lines.filter((l) => "val_loss" in l).map((l) => ({ step: l["step"] as number, loss: typeof l["val_loss"] === "number" ? l["val_loss"] : Number.NaN })),
+        smoothing: LOSS_SMOOTHING,
+        title: `${path.basename(dir)} · loss`,
+      });
+      await writeFile(path.resolve(plot), chart.bundle["image/png"]);
+      out.note(messages.logPlotted(path.resolve(plot)));
+    }
+
+    if (json) {
+      out.json({ dir, steps: lines.length, torn: parsed.torn, lines, summary: summary ?? null });
+      return 0;
+    }
+    if (options["csv"] === true) {
+      const columns = columnsOf(lines);
+      out.line(columns.join(","));
+      out.lines(lines.map((l) => columns.map((c) => csvCell(l[c])).join(",")));
+      return 0;
+    }
+
+    const evaluations = lines.filter((l) => Object.keys(l).some((k) => k.startsWith("val_")));
+    out.line(out.color.bold(messages.logHeader(dir, lines.length, lines[0]?.["step"] as number | undefined, lines.at(-1)?.["step"] as number | undefined, evaluations.length)));
+    if (parsed.torn) out.note(messages.logTorn());
+    if (lines.length > 0) {
+      const n = Math.min(rows, lines.length);
+      const picked = new Set<number>();
+      for (let i = 0; i < n; i++) picked.add(Math.round((i * (lines.length - 1)) / Math.max(1, n - 1)));
+      const shown = [...picked].sort((a, b) => a - b).map((i) => lines[i]!);
+      const columns = columnsOf(shown).filter((c) => c !== "time");
+      out.lines(formatTable(columns.map((c) => ({ header: c.toUpperCase(), align: c === "skipped" ? "left" : "right" })), shown.map((l) => columns.map((c) => cell(l[c])))));
+      const smoothed = lines.map((l) => (typeof l["smoothed_loss"] === "number" ? l["smoothed_loss"] : typeof l["loss"] === "number" ? l["loss"] : Number.NaN));
+      out.line(`smoothed loss  ${sparkline(smoothed, 60)}  ${formatLoss(smoothed[0] ?? Number.NaN)} → ${formatLoss(smoothed.at(-1) ?? Number.NaN)}`);
+    }
+    if (summary !== undefined) out.line(messages.logSummary(String(summary["status"]), String(summary["stoppedBecause"]), Number(summary["step"]), Number(summary["steps"])));
+    return 0;
+  },
+};
