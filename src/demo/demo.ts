@@ -245,8 +245,9 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
   try {
     console.log(msg.header(args.preset, run.dir));
     const result = await run.train();
-    // A diverged run did not train to the end: a failure for scripts that chain the demo.
-    return result.status === "interrupted" ? 130 : result.status === "diverged" ? 1 : 0;
+    // A diverged run, and one in a directory it cannot write (it only showed the newest checkpoint),
+    // did not train to the end: a failure for scripts that chain the demo.
+    return result.status === "interrupted" ? 130 : result.status === "diverged" || result.status === "read-only" ? 1 : 0;
   } catch (error) {
     console.error(isNbresumeError(error) ? msg.failed(error.message) : msg.internalError(describe(error)));
     // --on-existing ask without a terminal to answer in: a usage matter, like a bad flag.

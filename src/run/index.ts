@@ -1,12 +1,17 @@
 /**
  * The run's public surface: resumable() and what it takes and returns, the outputs it can show
- * itself through, the checkpoint tables and roll-back for notebooks, and the formatting helpers.
+ * itself through, the run's record on disk (metrics.jsonl, loss.png, summary.json), the checkpoint
+ * tables and roll-back for notebooks, and the formatting helpers.
  */
 export { resumable } from "./resumable.js";
 export type {
-  CheckpointRecord, GridStats, OutputKind, PreviewOptions, ResumableOptions, Run, RunData, RunStopReason, RunStoreOptions, SaveStats, TrainOptions, TrainResult,
-  TrainStatus, TrainTimings,
+  CheckpointEvery, CheckpointRecord, EarlyStoppingOptions, GridStats, InitFrom, LoadParts, MetricBound, OutputKind, PreviewOptions, ResumableOptions, ResumeFrom, Run,
+  RunData, RunStopReason, RunStoreOptions, SaveStats, TrainOptions, TrainResult, TrainStatus, TrainTimings, ValidateAction,
 } from "./run.js";
+export { METRICS_FILE, parseMetrics, readMetricsLog, type MetricsLine, type ParsedMetrics } from "./metrics-log.js";
+export { LOSS_CHART_FILE, SUMMARY_FILE, type RunSummary } from "./run-record.js";
+export { LOSS_SMOOTHING } from "./smoothed-loss.js";
+export { CELL_SYMBOL } from "./notebook-origin.js";
 export type { ProgressView, RunOutput } from "./run-output.js";
 export { NotebookOutput, type NotebookOutputOptions } from "./notebook-output.js";
 export { TerminalOutput, type TerminalOutputOptions } from "./terminal-output.js";

@@ -20,13 +20,12 @@
  */
 import * as path from "node:path";
 import { diffConfigs } from "../checkpoint/config-diff.js";
-import { nodeFs, readSmallFile } from "../checkpoint/durable-fs.js";
+import { nodeFs } from "../checkpoint/durable-fs.js";
 import { readLatestPointer } from "../checkpoint/latest-pointer.js";
 import { CheckpointErrorCode, messages as storeMessages, summarizeProblems } from "../checkpoint/messages.js";
-import { parseCheckpointDirName, STATE_FILE } from "../checkpoint/naming.js";
+import { parseCheckpointDirName } from "../checkpoint/naming.js";
 import { candidatesFor, type ParsedRef } from "../checkpoint/resolve.js";
 import { compareNewestFirst } from "../checkpoint/retention.js";
-import { MAX_STATE_BYTES, parseState } from "../checkpoint/state-file.js";
 import type { CheckpointInfo, CheckpointStore, LoadedCheckpoint } from "../checkpoint/store.js";
 import { divergedProblems } from "../checkpoint/verify.js";
 import type { JsonObject } from "../engine/nn/json.js";
@@ -68,10 +67,10 @@ export function nonFiniteTensors(group: TensorGroup | undefined): string | undef
   return undefined;
 }
 
-/** The run state a checkpoint's state.json holds (read alone, not verified: only to decide what to try), or undefined. */
-async function peekState(info: CheckpointInfo): Promise<RunState | undefined> {
+/** The run state a checkpoint's state.json holds (verified against its manifest; the data files are not read), or undefined. */
+async function peekState(store: CheckpointStore, info: CheckpointInfo): Promise<RunState | undefined> {
   try {
-    const parsed = parseRunState(parseState(await readSmallFile(nodeFs, path.join(info.path, STATE_FILE), MAX_STATE_BYTES)));
+    const parsed = parseRunState((await store.readState(info)).state);
     return "state" in parsed ? parsed.state : undefined;
   } catch {
     return undefined;
@@ -124,7 +123,7 @@ export class ResumePlanner {
       return { kind: "scratch", origin: { request: this.request("resume") ?? "new", from: null, step: 0, at } };
     }
 
-    const head = await peekState(newest);
+    const head = await peekState(this.store, newest);
     const changes = head === undefined ? undefined : judgeConfigDiff(diffConfigs(head.config, this.config), head.config);
     const same = changes !== undefined && sameRun(changes);
     let decision: "resume" | "fresh" = "resume";

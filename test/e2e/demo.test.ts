@@ -20,6 +20,9 @@ import { runMessages as msg } from "../../src/run/messages.js";
 import { decodePng } from "../../src/render/image.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";
 import { assertSameModel } from "../run/support.js";
+import { parseMetrics } from "../../src/run/metrics-log.js";
+
+const CLI_ENTRY = join(REPO_ROOT, "dist", "cli", "main.js");
 
 const ENTRY = join(REPO_ROOT, "dist", "demo", "main.js");
 /** The tiny preset at batch 4 with 2 DDIM steps per grid: seconds per run. */
@@ -192,6 +195,41 @@ describe("npm run demo (the compiled demo entry)", function () {
     assert.match(next, new RegExp(`^Resuming at step ${expected!.step.toLocaleString("en-US")} of `, "m"));
     assert.match(next, new RegExp(`Finished at step ${(expected!.step + 2).toLocaleString("en-US")} `));
     assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(".tmp-ckpt-")), [], "the rerun removed the half-written save");
+    // metrics.jsonl through every kill and rerun: each step exactly once, in order.
+    assert.deepEqual(parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines.map((l) => l["step"]), Array.from({ length: expected!.step + 2 }, (_, i) => i + 1));
+  });
+
+  it("resumes the checkpoint `nbresume resume-command --ref` names, with the flag the demo recorded; the newer ones are moved aside and the run ends bitwise where it ended before", async function () {
+    const dir = join(root, "resume-ref");
+    await finished(["--dir", dir, "--steps", "6", "--ema", "0.9", ...small()]);
+    const printed = execFileSync(process.execPath, [CLI_ENTRY, "resume-command", dir, "--ref", "step:2", "--json"], { encoding: "utf8" });
+    const argv = (JSON.parse(printed) as { argv: string[] }).argv;
+    assert.deepEqual(argv.slice(0, 4), ["npm", "run", "demo", "--"]);
+    assert.deepEqual(argv.slice(-2), ["--resume-from", join(dir, "ckpt-step-00000002-rolling")]);
+    const out = await finished(argv.slice(4));
+    assert.match(out, /^Found ckpt-step-00000002-rolling: step 2 /m);
+    assert.match(out, /^Resuming ckpt-step-00000002-rolling \(step 2\), older than the newest: moved 2 newer checkpoints /m);
+    const aside = readdirSync(dir).find((n) => n.startsWith("rolled-back-"))!;
+    await assertSameModel(join(dir, aside, "ckpt-step-00000006-final"), join(dir, "ckpt-step-00000006-final"));
+    // The log of the run: every step once, and the EMA kept beside the weights.
+    const log = execFileSync(process.execPath, [CLI_ENTRY, "log", dir, "--json"], { encoding: "utf8" });
+    assert.deepEqual((JSON.parse(log) as { lines: { step: number }[] }).lines.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+    const store = await CheckpointStore.open(dir, { readOnly: true });
+    try {
+      assert.ok((await store.load("step:6")).tensors["ema"] !== undefined);
+    } finally {
+      await store.close();
+    }
+  });
+
+  it("starts over with --on-existing fresh (the old checkpoints moved aside) and stops with exit 1 when --lr drives it to NaN", async function () {
+    const dir = join(root, "fresh-and-nan");
+    await finished(["--dir", dir, "--steps", "2", ...small()]);
+    const r = await demo(["--dir", dir, "--steps", "40", "--on-existing", "fresh", "--lr", "1e12", ...small()]).done;
+    assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
+    assert.match(r.stdout, /^onExisting: "fresh": moved 1 checkpoint /m);
+    assert.match(r.stderr, /Stopped at step \d+: the (loss|gradient norm) is (NaN|Infinity|-Infinity) — not applied, nothing non-finite saved/);
+    assert.equal(readdirSync(dir).filter((n) => n.startsWith("rolled-back-")).length, 1);
   });
 
   it("saves its emergency checkpoint when two SIGINTs come 50 ms apart, saying \"saving, press again to abort\", and the rerun continues", async function () {
@@ -298,7 +336,7 @@ describe("npm run demo (the compiled demo entry)", function () {
     }
   });
 
-  it(`stops with a clear message on a read-only run directory (${canMount ? "a read-only tmpfs" : "mount not permitted here: read-only by permissions"}), no raw EROFS and no stack`, async function () {
+  it(`shows the newest checkpoint of a read-only run directory (${canMount ? "a read-only tmpfs" : "mount not permitted here: read-only by permissions"}), says it cannot train there, exits 1, no stack`, async function () {
     const mountPoint = mkdtempSync(join(tmpdir(), "nbresume-demo-ro-"));
     const dir = join(mountPoint, "run");
     try {
@@ -308,7 +346,9 @@ describe("npm run demo (the compiled demo entry)", function () {
       else execFileSync("chmod", ["-R", "a-w", dir]);
       const r = await demo(["--dir", dir, "--steps", "3", ...small()]).done;
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
-      assert.match(r.stderr, new RegExp(`^demo: Checkpoint directory ${escape(dir)} cannot be written: taking the writer lock in ${escape(join(dir, ".lock"))} failed with E`, "m"));
+      assert.match(r.stdout, /^Found ckpt-step-00000002-final: step 2 /m);
+      assert.match(r.stderr, new RegExp(`^warning: ${escape(dir)} cannot be written \\(Checkpoint directory ${escape(dir)} cannot be written: taking the writer lock in ${escape(join(dir, ".lock"))} failed with E`, "m"));
+      assert.match(r.stderr, /opened read-only — the newest checkpoint is shown, but this run cannot train or save/);
       assert.doesNotMatch(r.stderr, /^\s+at /m);
     } finally {
       if (canMount) unmount(mountPoint);
@@ -322,6 +362,19 @@ describe("npm run demo (the compiled demo entry)", function () {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--steps must be a positive integer, got "zero"/);
     assert.match(r.stderr, /npm run demo -- --help/);
+    for (const [args, said] of [[["--load", "weights,moments"], /--load must be all, weights, or a comma list/], [["--on-existing", "maybe"], /--on-existing must be one of resume, fresh, ask, error/], [["--ema", "1"], /--ema must be a number between 0 and 1/]] as const) {
+      const bad = await demo([...args]).done;
+      assert.equal(bad.code, 2, args.join(" "));
+      assert.match(bad.stderr, said);
+    }
+  });
+
+  it("exits 2 when --on-existing ask has no terminal to ask in, saying what to pass instead", async function () {
+    const dir = join(root, "ask");
+    await finished(["--dir", dir, "--steps", "2", ...small()]);
+    const r = await demo(["--dir", dir, "--steps", "3", "--on-existing", "ask", ...small()]).done;
+    assert.equal(r.code, 2, `${r.stdout}\n${r.stderr}`);
+    assert.ok(r.stderr.includes(msg.cannotAsk("no-terminal")), r.stderr);
   });
 });
 

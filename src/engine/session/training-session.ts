@@ -31,6 +31,8 @@ export interface TrainingSessionOptions<Batch> {
   /**
    * Compute the gradients' global L2 norm every step (reported as metrics.grad_norm, and a step
    * whose norm is not finite is refused like one whose loss is not). Always on with clipGradNorm.
+   * One ReduceSumSquare per parameter group: no difference measurable beside the step's noise on
+   * the demo's UNets (2 cores).
    */
   readonly gradNorm?: boolean;
 }
