@@ -241,6 +241,10 @@ export const supervisorMessages = {
     return `could not write the executed notebook ${out}: ${detail}.`;
   },
 
+  strayError(detail: string): string {
+    return `An error nobody waited for (the Jupyter client's, most likely) was ignored, so the run goes on: ${detail}. Run with --debug to report it.`;
+  },
+
   // ── terminal rendering of cell outputs ─────────────────────────────────────────────────────
   displayNote(kind: string, caption: string): string {
     return `[${kind}]${caption === "" ? "" : ` ${caption}`}`;

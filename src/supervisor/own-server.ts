@@ -82,6 +82,7 @@ export class OwnServer {
     readonly runtimeDir: string,
     private readonly proc: ChildProcess,
     private readonly output: { text: string },
+    private readonly dog: ChildProcess | undefined,
   ) {
     this.exited = new Promise((resolve) => {
       if (proc.exitCode !== null || proc.signalCode !== null) resolve({ code: proc.exitCode, signal: proc.signalCode });
@@ -119,6 +120,7 @@ export class OwnServer {
    */
   async stop(graceMs: number): Promise<void> {
     this.stopping = true;
+    this.dog?.kill("SIGKILL");
     const group = (sig: NodeJS.Signals): void => {
       try {
         process.kill(-this.pid, sig);
@@ -137,6 +139,20 @@ export class OwnServer {
     await stopProcesses(this.kernelPids(), graceMs);
     rmSync(this.runtimeDir, { recursive: true, force: true });
   }
+}
+
+/**
+ * A process that stops the server's process group when this process ends, however it ends (a
+ * SIGKILL too): it waits for the end of a pipe only this process holds. The server runs in a group
+ * of its own, so nothing else would stop it, and it would keep its kernel training for nobody.
+ */
+function watchdog(serverPid: number | undefined): ChildProcess | undefined {
+  if (serverPid === undefined || process.platform === "win32") return undefined;
+  const dog = spawn("/bin/sh", ["-c", `cat >/dev/null; kill -TERM -${serverPid} 2>/dev/null`], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  dog.on("error", () => undefined); // no /bin/sh: no watchdog, the server is stopped as usual on exit
+  dog.unref();
+  (dog.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
+  return dog;
 }
 
 async function launch(jupyter: string, options: OwnServerOptions, runtimeDir: string): Promise<OwnServer | { failed: string }> {
@@ -169,12 +185,15 @@ async function launch(jupyter: string, options: OwnServerOptions, runtimeDir: st
   proc.stdout?.on("data", keep);
   proc.stderr?.on("data", keep);
   const spawnError = new Promise<Error>((resolve) => proc.once("error", resolve));
-  const server = new OwnServer(`http://127.0.0.1:${port}/`, token, runtimeDir, proc, output);
+  const server = new OwnServer(`http://127.0.0.1:${port}/`, token, runtimeDir, proc, output, watchdog(proc.pid));
   const deadline = Date.now() + options.startTimeoutMs;
   for (;;) {
     const early = await Promise.race([spawnError, server.exited.then(() => "exited" as const), sleep(100).then(() => undefined)]);
-    if (early instanceof Error) return { failed: `${jupyter}: ${early.message}` };
-    if (early === "exited") return { failed: `${jupyter} server exited with ${proc.exitCode ?? proc.signalCode}:\n${output.text.trim().split("\n").slice(-6).join("\n")}` };
+    if (early instanceof Error || early === "exited") {
+      await server.stop(1_000);
+      if (early instanceof Error) return { failed: `${jupyter}: ${early.message}` };
+      return { failed: `${jupyter} server exited with ${proc.exitCode ?? proc.signalCode}:\n${output.text.trim().split("\n").slice(-6).join("\n")}` };
+    }
     try {
       const response = await fetch(`${server.baseUrl}api/status`, { headers: { Authorization: `token ${token}` }, signal: AbortSignal.timeout(5_000) });
       if (response.ok) return server;

@@ -20,7 +20,7 @@ import { CrashPolicy } from "./crash-policy.js";
 import { ExecutedNotebook } from "./executed-notebook.js";
 import { KernelLostError, type IOPubMessage, type KernelLoss, type KernelSession } from "./jupyter.js";
 import { openKernelHost } from "./kernel-host.js";
-import { cellName, SupervisorExit, supervisorMessages as msg } from "./messages.js";
+import { cellName, SupervisorErrorCode, SupervisorExit, supervisorMessages as msg } from "./messages.js";
 import { cellHeadline, cellSource, notebookKernelName, readNotebook, type NotebookCell } from "./notebook-file.js";
 import { injectParameters, stringParameter } from "./parameters.js";
 import { parseProgress, type DisplayedProgress } from "./progress-text.js";
@@ -41,6 +41,12 @@ function displayedProgress(message: IOPubMessage): DisplayedProgress | undefined
   const data = message.content["data"];
   const plain = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["text/plain"] : undefined;
   return typeof plain === "string" ? parseProgress(plain) : undefined;
+}
+
+/** A kernel that did not become ready, as a loss. */
+function lossOf(error: unknown): KernelLoss {
+  if (error instanceof KernelLostError) return error.loss;
+  return { kind: "dead", at: Date.now(), detail: msg.lossNotReady(error instanceof Error ? error.message : String(error)) };
 }
 
 type Ending =
@@ -118,12 +124,15 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
       try {
         session = revive !== undefined ? await host.reconnect(revive) : await host.startSession();
         revive = undefined;
-        const ready = await Promise.race([session.waitReady(startTimeoutMs).then(() => undefined), host.serverLost(), stop.graceful]);
+        // Never rejects: whatever wins the race, a later failure of the others is no one's news.
+        const readiness = session.waitReady(startTimeoutMs).then(() => undefined, (error: unknown) => lossOf(error));
+        const ready = await Promise.race([readiness, host.serverLost(), stop.graceful]);
         if (typeof ready === "string") return { status: "stopped", signal: ready };
         loss = ready;
       } catch (error) {
-        if (error instanceof NbresumeError) throw error;
-        loss = error instanceof KernelLostError ? error.loss : { kind: "dead", at: Date.now(), detail: msg.lossNotReady(error instanceof Error ? error.message : String(error)) };
+        // A server that stopped answering as the session started is recovered like any other loss.
+        if (error instanceof NbresumeError && error.code !== SupervisorErrorCode.SERVER_UNREACHABLE) throw error;
+        loss = error instanceof NbresumeError ? { kind: "unreachable", at: Date.now(), detail: msg.lossUnreachable() } : lossOf(error);
       }
 
       // ── 4. the cells, in order ──

@@ -80,6 +80,20 @@ describe("nbresume run stops", function () {
     assert.ok(executed.cells.some((c) => outputsText(c).includes("interrupted at step")), "the interrupted cell's output is in the notebook");
   });
 
+  it("takes its own server and kernel with it when it is itself SIGKILLed", async function () {
+    const run = SupervisedRun.start(project, [FLAGSHIP, "--param", "dir=runs/killed-supervisor", "--out", "killed-supervisor.ipynb"]);
+    await run.until("training", () => /^Training \d+ steps\.$/m.test(run.stdout));
+    const server = run.serverPid();
+    const kernels = run.kernelPids();
+    assert.ok(server !== undefined && kernels.length === 1, run.output);
+    run.signal("SIGKILL");
+    await run.finish();
+    const deadline = Date.now() + 30_000;
+    while ([server, ...kernels].some(isRunning) && Date.now() < deadline) await sleep(100);
+    assert.ok(!isRunning(server), "the server stopped");
+    assert.ok(!kernels.some(isRunning), "the kernel stopped");
+  });
+
   it("at once on a second SIGINT: the kernel is killed, the notebook written, exit 130", async function () {
     const run = SupervisedRun.start(project, [FLAGSHIP, "--param", "dir=runs/int", "--out", "int.ipynb"], { NBRESUME_SMOKE: "" });
     await run.until("training", () => /^Training 3,000 steps\.$/m.test(run.stdout));

@@ -6,6 +6,7 @@
  * the terminal itself) and listens for SIGINT/SIGTERM while it runs.
  */
 import { resolve } from "node:path";
+import { supervisorMessages as msg } from "../../supervisor/messages.js";
 import { parseParameter, type Parameter } from "../../supervisor/parameters.js";
 import { listenForStopSignals, StopController } from "../../supervisor/stop-signals.js";
 import { SUPERVISOR_DEFAULTS } from "../../supervisor/supervisor-options.js";
@@ -97,10 +98,17 @@ export const runCommand: Command = {
     const stop = new StopController();
     const reporter = new TerminalReporter({ stdout: process.stdout, stderr: process.stderr });
     const unlisten = listenForStopSignals(stop, () => undefined);
+    // A guardian that runs all night must not die of a promise some library dropped: say so, go on.
+    const stray = (reason: unknown): void => {
+      reporter.event(msg.strayError(reason instanceof Error ? reason.message : String(reason)), "warn");
+      if (options["debug"] === true && reason instanceof Error && reason.stack !== undefined) reporter.event(reason.stack, "warn");
+    };
+    process.on("unhandledRejection", stray);
     try {
       const result = await superviseNotebook({ ...settings, stop, reporter });
       return result.exitCode;
     } finally {
+      process.off("unhandledRejection", stray);
       unlisten();
     }
   },
