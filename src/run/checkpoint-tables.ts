@@ -50,6 +50,8 @@ export function diskUsageTable(du: DiskUsage, extra: readonly { readonly label: 
     .filter(([, t]) => t.count > 0)
     .map(([kind, t]) => [`${kind} checkpoints`, formatCount(t.count), formatBytes(t.bytes)]);
   if (du.temp.count > 0) rows.push(["uncommitted (.tmp-…)", formatCount(du.temp.count), formatBytes(du.temp.bytes)]);
+  // Checkpoints a roll-back, a branch or a fresh start moved aside (kept until deleted by hand).
+  if (du.setAside.count > 0) rows.push([`set aside (${du.setAside.names.join(", ")})`, formatCount(du.setAside.count), formatBytes(du.setAside.bytes)]);
   for (const e of extra) rows.push([e.label, formatCount(e.count), formatBytes(e.bytes)]);
   const total = du.total.bytes + extra.reduce((s, e) => s + e.bytes, 0);
   const count = du.total.count + extra.reduce((s, e) => s + e.count, 0);

@@ -89,7 +89,7 @@ describe("the notebooks in notebooks/, executed headless", function () {
     const images = await pngs(nb);
     assert.ok(images.some((p) => p.caption.startsWith("16 training digits") && p.width >= 300), images.map((p) => p.caption).join("\n"));
     assert.ok(images.some((p) => p.caption.startsWith("step 0 · untrained model")));
-    assert.ok(images.some((p) => /^step 6 · loss [\d.]+ · final checkpoint/.test(p.caption)));
+    assert.ok(images.some((p) => /^step 6 · loss [\d.]+ · final checkpoint · EMA weights/.test(p.caption)), "the grids draw the EMA weights");
     const html = dashboards(nb);
     assert.ok(html.some((h) => (h.match(/data:image\/png;base64,/g) ?? []).length === 2), "chart and grid in the live display");
     const train = streamText(cellWith(nb, "await run.train({ signal"), "stdout");
@@ -111,6 +111,20 @@ describe("the notebooks in notebooks/, executed headless", function () {
     assert.match(streamText(cellWith(nb, "wider.train()"), "stdout"), /Not resuming .*\(model\.hidden\[0\]: 64 → 128/);
     assert.match(streamText(cellWith(nb, "rollBack("), "stdout"), /^(Rolled back to|ckpt-step-\d{8}-\w+ \(step \d+\) is already the newest)/m);
     assert.match(streamText(cellWith(nb, "output: \"silent\""), "stdout"), /^resumed at step \d+, now at 40 \(finished\)$/m);
+    // Where a run starts: from the best checkpoint, from weights only, over again; and the run's record.
+    assert.match(streamText(cellWith(nb, "constantLr(5e-2)"), "stdout"), /^went on to step 60 at lr 0\.05: val_loss [\d.]+$/m);
+    const best = streamText(cellWith(nb, 'resumeFrom: "best"'), "stdout");
+    assert.match(best, /^Found ckpt-step-\d{8}-\w+: step \d+ /m);
+    assert.match(best, /^started from ckpt-step-\d{8}-\w+ \(step \d+\), now at step 60$/m);
+    const weights = streamText(cellWith(nb, "load: { optimizer: false, schedule: false }"), "stdout");
+    assert.match(weights, /^load: \{ schedule: false \} \(a new run from the weights of ckpt-step-\d{8}-\w+, step 60\): moved \d+ checkpoints? \(.+\) and the run's record to .*rolled-back-\d{8}T\d{6}Z(-\d+)? — not deleted — and starting over\.$/m);
+    assert.match(weights, /^Resuming at step 0 of 40 \(epoch 0, batch \d+\): weights, RNG and data order restored; optimizer reset \(fresh moments\) and schedule restarted at step 0\.$/m);
+    assert.match(weights, /^a new run from those weights: step 0 → 40$/m);
+    const fresh = streamText(cellWith(nb, 'onExisting: "fresh"'), "stdout");
+    assert.match(fresh, /^onExisting: "fresh": moved \d+ checkpoints? /m);
+    assert.match(fresh, /^from scratch: step 0 → 40 \(finished\)$/m);
+    assert.match(streamText(cellWith(nb, "readMetricsLog("), "stdout"), /^metrics\.jsonl: 40 steps; the last: \{"step":40,/m);
+    assert.ok(tables.some((t) => /^Disk usage of /.test(t) && /set aside \(rolled-back-/.test(t)), "the set-aside folders are counted");
   });
 
   /** Every output of the notebook with `mime`, as text. */
