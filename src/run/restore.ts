@@ -5,6 +5,7 @@
  * is what a fresh run of this config would have — zero optimizer moments, step 0, the generator
  * as drawn after the initial parameters, the data order from its start — whether the session is
  * new or reused from the previous run in this process. Returns what was reset, for the message.
+ * And the divergence guard's roll-back to the newest checkpoint.
  */
 import type { Batch } from "../engine/data/batch.js";
 import type { DataLoader } from "../engine/data/data-loader.js";
@@ -16,7 +17,10 @@ import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Tensor, TensorGroup } from "../tensor.js";
 import { RunErrorCode, runMessages as msg, type ResumePart } from "./messages.js";
 import type { ResolvedOptions } from "./options.js";
+import type { CheckpointStore, LoadedCheckpoint } from "../checkpoint/store.js";
+import { checkedState } from "./resume-gate.js";
 import type { Candidate } from "./resume-plan.js";
+import { RunBook } from "./run-book.js";
 import type { RunOutput } from "./run-output.js";
 import type { RunState } from "./run-state.js";
 
@@ -83,4 +87,23 @@ function restoreCursor(loader: DataLoader, saved: RunState, o: ResolvedOptions, 
     loader.restore({ ...loader.cursor(), epoch, position: 0 });
     out.warn(msg.dataCursorReset(detail(error), epoch));
   }
+}
+
+/**
+ * onNonFinite "rollback": the session, loader and book back to the newest checkpoint of `store` —
+ * weights, optimizer, step, generator, the book's state — with the data cursor where it is now,
+ * past the batch that diverged (replaying it would diverge again), and the divergence guard's
+ * counters kept (the roll-back counts). Undefined when there is no checkpoint to go back to.
+ */
+export async function rollBackTo(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, book: RunBook, o: ResolvedOptions, out: RunOutput): Promise<{ loaded: LoadedCheckpoint; book: RunBook } | undefined> {
+  const loaded = await store.resolveAndLoad("auto");
+  if (loaded === undefined) return undefined;
+  const saved = checkedState(loaded);
+  const past = loader.cursor();
+  restoreSession(session, loader, { loaded, saved }, { ...o, load: { optimizer: true, schedule: true, rng: true, data: true } }, out, false);
+  loader.restore(past);
+  const back = RunBook.resumed(o, saved, book.origin);
+  back.startEma(o, session.parameters(), { name: loaded.name, tensors: loaded.tensors, saved }, out);
+  back.guard = book.guard;
+  return { loaded, book: back };
 }

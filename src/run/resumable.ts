@@ -47,8 +47,7 @@
  */
 import { availableParallelism } from "node:os";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
-import { CheckpointStore, type CheckpointKind, type LoadedCheckpoint, type Metrics, type SaveRequest } from "../checkpoint/store.js";
-import { diffConfigs } from "../checkpoint/config-diff.js";
+import { CheckpointStore, type CheckpointKind, type Metrics, type SaveRequest } from "../checkpoint/store.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
 import { DataLoader } from "../engine/data/data-loader.js";
@@ -64,27 +63,27 @@ import type { TensorGroup } from "../tensor.js";
 import { checkpointKindAfter, nextCheckpointStep } from "./checkpoint-schedule.js";
 import { createRunOutput } from "./create-run-output.js";
 import type { GuardVerdict } from "./divergence-guard.js";
-import { EMA_GROUP } from "./ema.js";
 import { betterBest, evaluateHeldOut } from "./evaluation.js";
 import { LiveView } from "./live-view.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
 import { MetricsLog } from "./metrics-log.js";
-import { notebookRecord } from "./notebook-origin.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { PreviewPresenter } from "./preview-presenter.js";
-import { restoreSession } from "./restore.js";
+import { restoreSession, rollBackTo } from "./restore.js";
+import { endDiverged, endFinished, endInterrupted, endSavesFailing, type Ending, type EndingContext } from "./run-endings.js";
+import { checkConfig, checkedState, checkFingerprint, previewWeights, resumeCaption, validateCandidate } from "./resume-gate.js";
 import { nonFiniteTensors, ResumePlanner, type Candidate, type Start } from "./resume-plan.js";
 import { RunBook } from "./run-book.js";
-import { changeRows, configRows, judgeConfigDiff, runConfig } from "./run-config.js";
+import { configRows, runConfig } from "./run-config.js";
 import type { RunOutput } from "./run-output.js";
 import { createPreviewer } from "./run-previews.js";
-import { chartData, writeLossChart, writeSummary } from "./run-record.js";
+import { chartData, summaryOf, writeLossChart, writeSummary } from "./run-record.js";
 import { checkpointRecord, lossOf, RunSaves } from "./run-saves.js";
-import { parseRunState, RUN_STATE_VERSION, type RunOrigin, type RunState } from "./run-state.js";
+import type { RunOrigin } from "./run-state.js";
 import type { CheckpointRecord, ResumableOptions, Run, RunStopReason, TrainOptions, TrainResult, TrainStatus, TrainTimings } from "./run.js";
 import { checkinSession, checkoutSession, hasCachedSession } from "./session-cache.js";
 import { ModelGraphStore } from "./stored-graphs.js";
-import { readInitTensors, warmStart } from "./warm-start.js";
+import { initSession } from "./warm-start.js";
 
 /** A run of `options.model` on `options.data` in `options.dir`; see the pipeline above. Bad options throw TypeError/RangeError naming the option. */
 export function resumable(options: ResumableOptions): Run {
@@ -248,7 +247,7 @@ class Training {
         if (candidate !== undefined && overlap) session().catch(() => undefined);
         while (candidate !== undefined) {
           this.announce(candidate);
-          const failure = await this.validate(candidate, overlap, session);
+          const failure = await validateCandidate({ o, preview: (p, step, caption, here) => this.preview(p, step, caption, here), session, evalRng: () => this.root.fork("eval") }, candidate, !overlap);
           if (failure === undefined) break;
           if (o.validate.action === "warn") {
             this.out.warn(msg.validationWarned(candidate.loaded.name, failure));
@@ -289,7 +288,7 @@ class Training {
       let reusable = false;
       try {
         if (resumed === undefined) await this.freshStart(trained);
-        else this.checkFingerprint(trained, resumed.loaded, resumed.saved);
+        else checkFingerprint(o, this.out, trained, resumed.loaded, resumed.saved);
         const result = await this.train(saves, trained, loader, resumed, origin, restart);
         reusable = true;
         return result;
@@ -337,11 +336,11 @@ class Training {
       const loaded = await reader.resolveAndLoad("auto");
       if (loaded === undefined) throw cause;
       for (const s of loaded.skipped) this.out.warn(msg.skippedCheckpoint(s.name, s.problem, loaded.name));
-      this.checkedState(loaded);
+      checkedState(loaded);
       this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
       this.resumedFrom = checkpointRecord(loaded);
       this.out.warn(msg.readOnlyRun(o.dir, cause.message));
-      await this.preview(this.weightsOf(loaded), loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind, this.hasEma(loaded)), true);
+      await this.preview(previewWeights(o, loaded), loaded.step, resumeCaption(o, loaded), true);
       this.stoppedBecause = msg.stoppedBecause.readOnly();
       return this.result("read-only", loaded.step, loaded.step, undefined);
     } finally {
@@ -351,49 +350,12 @@ class Training {
 
   // ── 2. helpers ───────────────────────────────────────────────────────────────────────────────
 
-  private checkedState(loaded: LoadedCheckpoint): RunState {
-    const parsed = parseRunState(loaded.state);
-    if ("problem" in parsed) throw new NbresumeError(RunErrorCode.STATE_INVALID, msg.stateInvalid(loaded.name, parsed.problem), { where: loaded.path });
-    return parsed.state;
-  }
-
   /** "Found …", and the config compared with the checkpoint's (an unsafe change stops here). */
   private announce(candidate: Candidate): void {
     const { loaded, saved } = candidate;
     this.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
-    this.checkConfig(loaded, saved);
+    checkConfig(this.o, this.config, this.out, loaded, saved);
     this.timings.loaded ??= this.elapsed();
-  }
-
-  private hasEma(loaded: LoadedCheckpoint): boolean {
-    return this.o.ema !== undefined && loaded.tensors[EMA_GROUP] !== undefined;
-  }
-
-  /** The weights a checkpoint's previews show: its EMA when the run keeps one, else the model's. */
-  private weightsOf(loaded: LoadedCheckpoint): TensorGroup {
-    return (this.hasEma(loaded) ? loaded.tensors[EMA_GROUP] : loaded.tensors["model"]) ?? {};
-  }
-
-  /**
-   * The validation gate: the candidate's previews drawn (from its own weights, before the training
-   * graph compiles; on the sampler thread while this thread compiles, when overlapping) and their
-   * numbers checked; then the metric bound on held-out data, if one is set. What is wrong, or
-   * undefined when it passes (or validate is false).
-   */
-  private async validate(candidate: Candidate, overlap: boolean, session: () => Promise<TrainingSession<Batch>>): Promise<string | undefined> {
-    const { loaded } = candidate;
-    const problems = await this.preview(this.weightsOf(loaded), loaded.step, msg.previewCaption(loaded.step, lossOf(loaded.metrics), loaded.kind, this.hasEma(loaded)), !overlap);
-    if (this.o.validate.action === "off") return undefined;
-    if (problems !== undefined && problems.length > 0) return problems.join("; ");
-    const bound = this.o.validate.metric;
-    if (bound === undefined) return undefined;
-    const s = await session();
-    s.loadStateDict({ tensors: { model: loaded.tensors["model"] ?? {}, optimizer: s.stateDict().tensors.optimizer }, state: candidate.saved.training });
-    const metrics = await evaluateHeldOut(s, this.o.test!, this.o.batchSize, this.o.evalBatches, this.root.fork("eval"));
-    const value = metrics[bound.name];
-    if (value === undefined) return undefined;
-    const ok = Number.isFinite(value) && (bound.min === undefined || value >= bound.min) && (bound.max === undefined || value <= bound.max);
-    return ok ? undefined : msg.metricOutOfBounds(bound.name, value, bound);
   }
 
   /**
@@ -411,29 +373,6 @@ class Training {
     } catch (error) {
       this.out.warn(msg.graphsNotStored(this.o.dir, detail(error)));
     }
-  }
-
-  /** The model's code against the checkpoint's: a changed loss graph is a changed model, like a changed config. */
-  private checkFingerprint(session: TrainingSession<Batch>, loaded: LoadedCheckpoint, saved: RunState): void {
-    const before = saved.model?.fingerprint;
-    if (before === undefined || before === session.modelFingerprint) return;
-    if (!this.o.allowConfigChange) {
-      throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.modelGraphChanged(this.o.dir, loaded.name, before, session.modelFingerprint), { where: loaded.path });
-    }
-    this.out.warn(msg.modelGraphChangeAllowed(loaded.name));
-  }
-
-  private checkConfig(loaded: LoadedCheckpoint, saved: RunState): void {
-    const diff = diffConfigs(saved.config, this.config);
-    if (diff.same) return;
-    const changes = judgeConfigDiff(diff, saved.config);
-    this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, msg.severityLabel) });
-    const unsafe = changes.filter((c) => c.severity === "unsafe");
-    if (unsafe.length === 0) return;
-    if (!this.o.allowConfigChange) {
-      throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.unsafeConfigChange(this.o.dir, loaded.name, unsafe), { where: loaded.path });
-    }
-    this.out.warn(msg.configChangeAllowed(unsafe.length));
   }
 
   /** The model's previews of these parameters: shown inline and saved as preview-step-N.* (.png, .txt, .wav…). What their numbers say is wrong (undefined: none drawn). */
@@ -458,11 +397,7 @@ class Training {
     const init = this.o.initFrom;
     let caption = msg.freshPreviewCaption();
     if (init !== undefined) {
-      const source = await readInitTensors(init.path);
-      const { parameters, report } = warmStart(session.parameters(), source.tensors, { file: init.path, kind: source.kind, strict: init.strict });
-      const dict = session.stateDict();
-      session.loadStateDict({ tensors: { model: parameters, optimizer: dict.tensors.optimizer }, state: dict.state });
-      this.out.info(msg.warmStarted(report));
+      this.out.info(msg.warmStarted(await initSession(session, init)));
       caption = msg.warmCaption(init.path.split(/[\\/]/).pop() ?? init.path);
     }
     // A fresh start's preview: what the initial parameters do (noise, or chance-level guesses).
@@ -503,17 +438,16 @@ class Training {
   /** The live view's notes of the moment: when the next checkpoint is due, early stopping's count. */
   private notes(): string[] {
     const book = this.book;
-    const step = this.view.status === "training" ? this.saves?.lastCheckpoint?.step : undefined;
     if (book === undefined || this.view.status !== "training") return [];
-    const o = this.o;
-    const at = o.checkpointEvery === undefined ? undefined : nextCheckpointStep(o, this.currentStep ?? step ?? 0);
-    const out = [msg.nextCheckpointNote(at, book.clock.remainingMs)];
+    const at = this.o.checkpointEvery === undefined ? undefined : nextCheckpointStep(this.o, this.currentStep);
+    const notes = [msg.nextCheckpointNote(at, book.clock.remainingMs)];
     const es = book.earlyStopping;
-    if (es !== undefined && es.current.bad > 0) out.push(msg.earlyStoppingNote(es.options.metric, es.current.bad, es.options.patience));
-    return out;
+    if (es !== undefined && es.current.bad > 0) notes.push(msg.earlyStoppingNote(es.options.metric, es.current.bad, es.options.patience));
+    return notes;
   }
 
-  private currentStep: number | undefined;
+  /** The step the session is at, for the live view's notes (set when training starts and after each step). */
+  private currentStep = 0;
 
   // ── 3.–6. ──────────────────────────────────────────────────────────────────────────────────
 
@@ -538,6 +472,7 @@ class Training {
       this.out.info(msg.resumed(startStep, o.steps, loader.epoch, loader.position, reset as never[]));
     }
     this.view.begin(startStep);
+    this.currentStep = startStep;
     book.clock.restart();
     this.timings.training = this.elapsed();
     // Warm by the first checkpoint; its start overlaps the first steps, not the resume.
@@ -585,40 +520,29 @@ class Training {
       await yieldToEventLoop();
     }
 
-    if (ended?.end === "diverged") return this.diverged(saves, session, loader, ended, startStep);
-
-    // ── 5. Saves kept failing: stop as an interrupt does, then say why ───────────────────────────
-    if (saves.savesFailing !== undefined && session.stepCount < o.steps && ended === undefined) return this.stopSavesFailing(saves, session, loader, saves.savesFailing);
-
-    // ── 6. Interrupt ───────────────────────────────────────────────────────────────────────────
-    if (this.signal.aborted && ended === undefined && session.stepCount < o.steps) {
+    const ending = this.ending(saves, session, loader);
+    let end: Ending;
+    if (ended?.end === "diverged") {
+      end = await endDiverged(ending, ended.step, ended.detail, ended.why);
+    } else if (saves.savesFailing !== undefined && session.stepCount < o.steps && ended === undefined) {
+      // ── 5. Saves kept failing: stop as an interrupt does, then say why ─────────────────────────
+      return endSavesFailing(ending, session.stepCount, saves.savesFailing);
+    } else if (this.signal.aborted && ended === undefined && session.stepCount < o.steps) {
+      // ── 6. Interrupt ─────────────────────────────────────────────────────────────────────────
       const reason: RunStopReason = this.callerSignal?.aborted === true ? "aborted" : (stopReason(this.signal) ?? "SIGINT");
-      return this.interrupted(saves, session, loader, reason, startStep);
+      end = await endInterrupted(ending, session.stepCount, reason);
+      this.stoppedBecause = end.stoppedBecause;
+      return this.result(end.status, session.stepCount, startStep, reason);
+    } else {
+      end = await endFinished(ending, session.stepCount, this.view.smoothedLoss(), ended?.end === "early-stop" ? book.earlyStopping : undefined);
     }
+    this.stoppedBecause = end.stoppedBecause;
+    return this.result(end.status, session.stepCount, startStep, undefined);
+  }
 
-    await saves.settle();
-    const early = ended?.end === "early-stop";
-    this.view.status = saves.finalUnsaved ? "finished (final checkpoint NOT saved)" : early ? "stopped early" : "finished";
-    this.view.finishing();
-    await this.refresh(session, loader, true);
-    this.out.end();
-    this.previews.showLast();
-    if (saves.finalUnsaved) {
-      this.out.warn(msg.finishedUnsaved(session.stepCount, saves.lastCheckpoint?.name));
-      this.stoppedBecause = msg.stoppedBecause.finished(session.stepCount);
-      return this.result("finished-unsaved", session.stepCount, startStep, undefined);
-    }
-    if (early) {
-      const es = book.earlyStopping!;
-      this.out.info(msg.earlyStopped(session.stepCount, es.options.metric, es.options.patience, es.current.best, es.current.bestStep));
-      this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
-      this.stoppedBecause = msg.stoppedBecause.earlyStopping(es.options.metric, es.options.patience);
-      return this.result("stopped-early", session.stepCount, startStep, undefined);
-    }
-    this.out.info(msg.finished(session.stepCount, this.view.smoothedLoss(), saves.lastCheckpoint?.name ?? "(none)"));
-    this.out.info(msg.outputsAt(o.dir, this.previews.samplesFile === undefined ? undefined : "samples-step-*", this.previews.previewFile === undefined ? undefined : "preview-step-*"));
-    this.stoppedBecause = msg.stoppedBecause.finished(session.stepCount);
-    return this.result("finished", session.stepCount, startStep, undefined);
+  /** What the run's endings need (run-endings.ts). */
+  private ending(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader): EndingContext {
+    return { dir: this.o.dir, out: this.out, view: this.view, previews: this.previews, saves, refresh: () => this.refresh(session, loader, true) };
   }
 
   // ── 5. Save on the schedule ──────────────────────────────────────────────────────────────────
@@ -710,18 +634,9 @@ class Training {
     // The session's buffers, not copies: a step replaces its buffers and never writes into them
     // (and saveInBackground copies them before it returns anyway).
     const dict = session.stateDict();
-    const notebook = notebookRecord();
-    const state: RunState = {
-      run: RUN_STATE_VERSION,
-      config: this.config,
-      ...(this.o.command === undefined ? {} : { command: this.o.command }),
-      ...(this.o.commandFlags === undefined ? {} : { commandFlags: this.o.commandFlags }),
-      ...(notebook === undefined ? {} : { notebook }),
-      training: dict.state,
-      data: loader.cursor(),
-      ...book.state(),
-      model: { fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: this.previews.recorded as unknown as JsonObject[] },
-    };
+    const state = book.runState(this.o, this.config, dict.state, loader.cursor(), {
+      fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: this.previews.recorded as unknown as JsonObject[],
+    });
     const loss = this.view.smoothedLoss();
     const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };
     const tensors = { model: dict.tensors.model, optimizer: dict.tensors.optimizer, ...book.tensors(dict.tensors.model) };
@@ -729,108 +644,27 @@ class Training {
   }
 
   /**
-   * onNonFinite "rollback": back to the newest checkpoint — weights, optimizer, step, generator,
-   * the run's book (the guard keeps counting) — with the data cursor where it is now, past the
-   * batch that diverged. False when there is no checkpoint to go back to.
+   * onNonFinite "rollback": back to the newest checkpoint, past the batch that diverged
+   * (restore.ts), with metrics.jsonl and the live view back at its step. False when there is no
+   * checkpoint to go back to.
    */
   private async rollBackAfterDivergence(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, r: StepResult): Promise<boolean> {
-    const store = this.store;
-    if (store === undefined) return false;
+    if (this.store === undefined) return false;
     await saves.settle();
-    const loaded = await store.resolveAndLoad("auto");
-    if (loaded === undefined) return false;
-    const saved = this.checkedState(loaded);
-    const guard = this.requireBook().guard;
-    const past = loader.cursor();
-    restoreSession(session, loader, { loaded, saved }, { ...this.o, load: { optimizer: true, schedule: true, rng: true, data: true } }, this.out, false);
-    loader.restore(past);
-    const book = RunBook.resumed(this.o, saved, this.requireBook().origin);
-    book.startEma(this.o, session.parameters(), { name: loaded.name, tensors: loaded.tensors, saved }, this.out);
-    Object.assign(book, { guard });
-    this.book = book;
-    await this.metricsLog?.truncate(loaded.step);
-    this.view.begin(loaded.step);
-    this.currentStep = loaded.step;
-    this.out.warn(msg.rolledBackAfterDivergence(r.step, msg.nonFiniteDetail(r.skipped ?? "loss", r.loss), loaded.name, loaded.step));
+    const back = await rollBackTo(this.store, session, loader, this.requireBook(), this.o, this.out);
+    if (back === undefined) return false;
+    this.book = back.book;
+    await this.metricsLog?.truncate(back.loaded.step);
+    this.view.begin(back.loaded.step);
+    this.currentStep = back.loaded.step;
+    this.out.warn(msg.rolledBackAfterDivergence(r.step, msg.nonFiniteDetail(r.skipped ?? "loss", r.loss), back.loaded.name, back.loaded.step));
     return true;
-  }
-
-  /** The divergence guard stopped the run: nothing non-finite was applied or saved; say where to resume from. */
-  private async diverged(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, ended: Extract<LoopEnd, { end: "diverged" }>, startStep: number): Promise<TrainResult> {
-    await this.previews.close();
-    await saves.settle();
-    this.view.status = "diverged";
-    await this.refresh(session, loader, true);
-    this.out.end();
-    this.out.warn(msg.diverged(ended.step, ended.detail, saves.lastCheckpoint?.name, ended.why));
-    this.stoppedBecause = `${ended.detail} at step ${ended.step}`;
-    return this.result("diverged", session.stepCount, startStep, undefined);
-  }
-
-  /** Saves kept failing: stop as an interrupt does (emergency checkpoint if it can), then reject with the store's reason. */
-  private async stopSavesFailing(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, reason: NbresumeError): Promise<never> {
-    await this.previews.close();
-    await saves.settle();
-    const step = session.stepCount;
-    let emergency = false;
-    if (saves.newestStep() !== step) {
-      try {
-        emergency = (await saves.now(step, "emergency", undefined, true)) !== undefined;
-      } catch (error) {
-        this.out.warn(detail(error));
-      }
-    }
-    this.view.showDiskNote();
-    this.view.status = msg.stoppedStatus();
-    await this.refresh(session, loader, true);
-    this.out.end();
-    this.out.info(msg.stoppedSavesFailing(step, saves.lastCheckpoint?.name, emergency));
-    throw new NbresumeError(RunErrorCode.SAVE_FAILING, reason.message, { where: this.o.dir, cause: reason });
-  }
-
-  // ── 6. Interrupt ─────────────────────────────────────────────────────────────────────────────
-
-  private async interrupted(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, reason: RunStopReason, startStep: number): Promise<TrainResult> {
-    // A preview still being drawn is dropped (the user is waiting), then the background save in
-    // flight: if it committed this very step, that is the checkpoint.
-    await this.previews.close();
-    await saves.settle();
-    const step = session.stepCount;
-    const alreadySaved = saves.newestStep() === step;
-    if (!alreadySaved) await saves.now(step, "emergency", undefined, true);
-    this.view.showDiskNote();
-    this.view.status = "interrupted";
-    await this.refresh(session, loader, true);
-    this.out.end();
-    if (reason === "superseded") this.out.info(msg.superseded(step));
-    else this.out.info(alreadySaved ? msg.interruptedAlreadySaved(step) : msg.interrupted(step));
-    this.stoppedBecause = msg.stoppedBecause.interrupted(reason);
-    return this.result("interrupted", session.stepCount, startStep, reason);
   }
 
   /** summary.json: how this train() ended (a failure to write it is only warned about). */
   private async recordSummary(result: TrainResult): Promise<void> {
-    const book = this.book;
-    const es = book?.earlyStopping;
     try {
-      await writeSummary(this.o.dir, {
-        status: result.status,
-        stoppedBecause: result.stoppedBecause,
-        step: result.step,
-        startStep: result.startStep,
-        steps: result.steps,
-        loss: result.loss ?? null,
-        validation: result.validation ?? null,
-        best: book?.best == null ? null : { metric: book.best.metric, value: book.best.value, step: book.best.step },
-        resumedFrom: result.resumedFrom ?? null,
-        checkpoint: result.checkpoint ?? null,
-        earlyStopping: es === undefined ? null : { metric: es.options.metric, best: es.current.best, bestStep: es.current.bestStep, evaluationsWithoutImprovement: es.current.bad },
-        skippedSteps: book?.guard.current.skipped ?? 0,
-        ema: book?.ema === undefined ? null : book.ema.toJSON(),
-        started: this.startedIso,
-        ended: new Date().toISOString(),
-        trainedSeconds: (book?.clock.totalMs ?? 0) / 1000,
-      });
+      await writeSummary(this.o.dir, summaryOf(result, this.book, this.startedIso));
     } catch (error) {
       this.warnRecord("summary.json", error);
     }

@@ -11,8 +11,12 @@
  *   guard          the divergence guard's counters (divergence-guard.ts)
  *   origin         the line of training the run is on (resume-plan.ts)
  *
- * Pure state and arithmetic; the pipeline (resumable.ts) decides when each changes.
+ * Pure state and arithmetic, and the run state a checkpoint records; the pipeline (resumable.ts)
+ * decides when each changes.
  */
+import type { DataLoaderCursor } from "../engine/data/batch.js";
+import type { JsonObject } from "../engine/nn/json.js";
+import type { TrainingState } from "../engine/session/training-session.js";
 import type { TensorGroup } from "../tensor.js";
 import { DivergenceGuard } from "./divergence-guard.js";
 import { EarlyStopping } from "./early-stopping.js";
@@ -21,7 +25,8 @@ import { LossHistory } from "./loss-history.js";
 import { runMessages as msg } from "./messages.js";
 import type { ResolvedOptions } from "./options.js";
 import type { RunOutput } from "./run-output.js";
-import type { BestSoFar, RunOrigin, RunState } from "./run-state.js";
+import { notebookRecord } from "./notebook-origin.js";
+import { RUN_STATE_VERSION, type BestSoFar, type RunModelRecord, type RunOrigin, type RunState } from "./run-state.js";
 import { SaveClock } from "./save-clock.js";
 import { SmoothedLoss } from "./smoothed-loss.js";
 
@@ -38,7 +43,8 @@ export class RunBook {
     readonly smoothed: SmoothedLoss,
     readonly earlyStopping: EarlyStopping | undefined,
     readonly clock: SaveClock,
-    readonly guard: DivergenceGuard,
+    /** The divergence guard (kept across a roll-back: the roll-back counts). */
+    public guard: DivergenceGuard,
     public origin: RunOrigin,
   ) {}
 
@@ -93,6 +99,22 @@ export class RunBook {
   /** The tensor groups the book adds to a checkpoint ("ema"), shaped like the model's parameters. */
   tensors(parameters: TensorGroup): Record<string, TensorGroup> {
     return this.ema === undefined ? {} : { [EMA_GROUP]: this.ema.tensors(parameters) };
+  }
+
+  /** A checkpoint's whole run state: the run's config and command, the session's and loader's state, the model's record, and the book's. */
+  runState(o: ResolvedOptions, config: JsonObject, training: TrainingState, data: DataLoaderCursor, model: RunModelRecord): RunState {
+    const notebook = notebookRecord();
+    return {
+      run: RUN_STATE_VERSION,
+      config,
+      ...(o.command === undefined ? {} : { command: o.command }),
+      ...(o.commandFlags === undefined ? {} : { commandFlags: o.commandFlags }),
+      ...(notebook === undefined ? {} : { notebook }),
+      training,
+      data,
+      ...this.state(),
+      model,
+    };
   }
 
   state(): BookState {

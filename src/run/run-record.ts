@@ -13,7 +13,8 @@ import type { LossPoint } from "../render/loss-chart-spec.js";
 import type { LossHistory } from "./loss-history.js";
 import type { MetricsLog } from "./metrics-log.js";
 import { writeRunFile } from "./run-files.js";
-import type { CheckpointRecord, TrainStatus } from "./run.js";
+import type { CheckpointRecord, TrainResult, TrainStatus } from "./run.js";
+import type { RunBook } from "./run-book.js";
 import { LOSS_SMOOTHING } from "./smoothed-loss.js";
 
 export const LOSS_CHART_FILE = "loss.png";
@@ -64,6 +65,29 @@ export interface RunSummary {
   readonly ended: string;
   /** Training time of the whole run, over every train() (seconds). */
   readonly trainedSeconds: number;
+}
+
+/** The summary of a train() that ended with `result`, from the run's book (undefined: it never got that far). */
+export function summaryOf(result: TrainResult, book: RunBook | undefined, started: string): RunSummary {
+  const es = book?.earlyStopping;
+  return {
+    status: result.status,
+    stoppedBecause: result.stoppedBecause,
+    step: result.step,
+    startStep: result.startStep,
+    steps: result.steps,
+    loss: result.loss ?? null,
+    validation: result.validation ?? null,
+    best: book?.best == null ? null : { metric: book.best.metric, value: book.best.value, step: book.best.step },
+    resumedFrom: result.resumedFrom ?? null,
+    checkpoint: result.checkpoint ?? null,
+    earlyStopping: es === undefined ? null : { metric: es.options.metric, best: es.current.best, bestStep: es.current.bestStep, evaluationsWithoutImprovement: es.current.bad },
+    skippedSteps: book?.guard.current.skipped ?? 0,
+    ema: book?.ema === undefined ? null : book.ema.toJSON(),
+    started,
+    ended: new Date().toISOString(),
+    trainedSeconds: (book?.clock.totalMs ?? 0) / 1000,
+  };
 }
 
 export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {

@@ -13,6 +13,8 @@
 import { readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointStore } from "../checkpoint/store.js";
+import type { Batch } from "../engine/data/batch.js";
+import type { TrainingSession } from "../engine/session/training-session.js";
 import { parseSafetensors } from "../checkpoint/safetensors/index.js";
 import { fieldString, nestedFields, ProtoFormatError, readFields, readVarint, WIRE, type ProtoField } from "../engine/graph/proto-reader.js";
 import { G, M } from "../engine/graph/serialize.js";
@@ -162,4 +164,13 @@ function tensorProto(bytes: Uint8Array, f: ProtoField): { name: string; tensor: 
     throw new RangeError(`the initializer '${name}' has no data`);
   }
   return { name, tensor: { dtype: "float32", shape: dims, data } };
+}
+
+/** Loads `init`'s weights into a fresh session (its optimizer state and step unchanged); what was loaded and what not. */
+export async function initSession(session: TrainingSession<Batch>, init: { readonly path: string; readonly strict: boolean }): Promise<WarmStartReport> {
+  const source = await readInitTensors(init.path);
+  const { parameters, report } = warmStart(session.parameters(), source.tensors, { file: init.path, kind: source.kind, strict: init.strict });
+  const dict = session.stateDict();
+  session.loadStateDict({ tensors: { model: parameters, optimizer: dict.tensors.optimizer }, state: dict.state });
+  return report;
 }
