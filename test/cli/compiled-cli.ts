@@ -53,6 +53,11 @@ export function nbresume(...args: string[]): Promise<CliResult> {
   return exec(process.execPath, [CLI_ENTRY, ...args]);
 }
 
+/** The same with more environment (AWS_* for a bucket). */
+export function nbresumeIn(env: Readonly<Record<string, string>>, ...args: string[]): Promise<CliResult> {
+  return exec(process.execPath, [CLI_ENTRY, ...args], { env: { ...process.env, ...env } });
+}
+
 /** Run it and parse stdout as the one JSON document --json promises. */
 export async function nbresumeJson<T = Record<string, unknown>>(...args: string[]): Promise<{ code: number; json: T; stderr: string }> {
   const result = await nbresume(...args, "--json");

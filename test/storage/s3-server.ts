@@ -35,6 +35,8 @@ export interface TestS3 {
 export async function startS3(): Promise<TestS3> {
   // The SDK's notice that releases after January 2027 need Node 22 (we support Node 20).
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
+  // Never ask an instance-metadata address for credentials: the tests talk to 127.0.0.1 only.
+  process.env["AWS_EC2_METADATA_DISABLED"] = "true";
   const directory = await makeTempDir("s3rver");
   const child = spawn(process.execPath, ["--openssl-legacy-provider", MAIN, directory], { stdio: ["ignore", "pipe", "inherit"] });
   let out = "";
@@ -80,5 +82,6 @@ export function awsEnv(s3: { endpoint: string }): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
     AWS_REGION: "us-east-1",
     AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: "true",
+    AWS_EC2_METADATA_DISABLED: "true",
   };
 }

@@ -9,4 +9,8 @@ const S3rver = require("s3rver");
 const server = new S3rver({ address: "127.0.0.1", port: 0, silent: true, directory: process.argv[2], vhostBuckets: false });
 const { port } = await server.run();
 process.stdout.write(`${port}\n`);
-process.on("SIGTERM", () => server.close().then(() => process.exit(0)));
+// Keep-alive connections would hold close() open: exit once it is asked to stop.
+process.on("SIGTERM", () => {
+  setTimeout(() => process.exit(0), 200).unref();
+  server.close().then(() => process.exit(0), () => process.exit(0));
+});

@@ -189,7 +189,7 @@ export class S3Lease implements WriterLease {
       if (current.record?.token !== this.token) return "recorded"; // taken over: leave theirs alone
       const body = new TextEncoder().encode(`${JSON.stringify({ ...current.record, released: true })}\n`);
       const conditions = this.conditional && current.etag !== undefined ? { ifMatch: current.etag } : {};
-      await this.api.put(this.key, body, conditions);
+      await withRetries({ ...this.policy, maxAttempts: Math.min(3, this.policy.maxAttempts) }, "releasing the writer lease of", this.url, () => this.api.put(this.key, body, conditions));
       return "recorded";
     } catch {
       return "failed"; // it expires on its own

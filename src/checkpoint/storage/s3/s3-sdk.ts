@@ -42,8 +42,9 @@ export function toRequestError(error: unknown, what: string): S3RequestError {
   const message = typeof e?.message === "string" && e.message !== "" ? e.message : code;
   // No HTTP status: the request or its response never completed (a dropped connection, a
   // truncated or garbled body): a transport fault, worth another try like a 5xx.
+  // A 2xx with an error: the answer was cut short or garbled on the way (a truncated listing).
   const retryable = status === undefined ? !(error instanceof TypeError || error instanceof RangeError) || NETWORK.has(code)
-    : (status >= 500 && status !== 501 && code !== "NotImplemented") || status === 429 || THROTTLING.has(code);
+    : status < 300 || (status >= 500 && status !== 501 && code !== "NotImplemented") || status === 429 || THROTTLING.has(code);
   return new S3RequestError(`${what}: ${message}${status === undefined ? "" : ` (HTTP ${status}, ${code})`}`, code, status, retryable, { cause: error });
 }
 
@@ -94,6 +95,8 @@ export interface S3Api {
   createMultipart(key: string): Promise<string>;
   uploadPart(key: string, uploadId: string, partNumber: number, body: Uint8Array): Promise<string>;
   completeMultipart(key: string, uploadId: string, parts: readonly { partNumber: number; etag: string }[]): Promise<void>;
+  /** The object's size, or undefined when there is none. */
+  head(key: string): Promise<number | undefined>;
   abortMultipart(key: string, uploadId: string): Promise<void>;
   listMultipart(prefix: string): Promise<{ key: string; uploadId: string }[]>;
   headBucket(): Promise<void>;
@@ -106,7 +109,7 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   const {
     AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
-    GetObjectCommand, HeadBucketCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+    GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
   } = await import("@aws-sdk/client-s3");
   const base = {
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
@@ -198,6 +201,16 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
         await client.send(new CompleteMultipartUploadCommand({
           Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
         }));
+      }),
+    head: (key) =>
+      call(`HEAD ${key}`, async () => {
+        try {
+          const out = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+          return out.ContentLength ?? 0;
+        } catch (error) {
+          if (isNotFound(toRequestError(error, `HEAD ${key}`))) return undefined;
+          throw error;
+        }
       }),
     abortMultipart: (key, uploadId) =>
       call(`ABORT UPLOAD ${key}`, async () => {

@@ -147,7 +147,17 @@ export class S3FileSink implements FileSink {
     if (this.failure !== undefined) throw this.failure;
     const uploadId = this.uploadId!;
     const parts = [...this.parts].sort((a, b) => a.partNumber - b.partNumber);
-    await withRetries(this.settings, "completing the upload of", this.url, () => this.api.completeMultipart(this.key, uploadId, parts));
+    let tried = false;
+    await withRetries(this.settings, "completing the upload of", this.url, async () => {
+      try {
+        await this.api.completeMultipart(this.key, uploadId, parts);
+      } catch (error) {
+        // A try whose answer was lost completed it: the retry finds no such upload, and the object is there.
+        if (tried && (error as { code?: unknown }).code === "NoSuchUpload" && (await this.api.head(this.key)) === this.bytes) return;
+        tried = true;
+        throw error;
+      }
+    });
     this.completed = true;
   }
 
