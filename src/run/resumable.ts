@@ -259,8 +259,8 @@ class Training {
         }
         resumed = candidate;
         if (resumed !== undefined) {
-          this.resumedFrom = checkpointRecord(resumed.loaded);
-          await planner.settle(resumed);
+          const at = await planner.settle(resumed);
+          this.resumedFrom = { ...checkpointRecord(resumed.loaded), path: at };
         }
       } catch (error) {
         await creating?.then((s) => s.release(), () => undefined);

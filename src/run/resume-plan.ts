@@ -170,23 +170,25 @@ export class ResumePlanner {
 
   /**
    * The run settled on `candidate`: checkpoints newer than it are moved aside (or, for a
-   * weights-only restart, all of them), and `latest` names it.
+   * weights-only restart, all of them, itself included), and `latest` names it. Returns where the
+   * candidate is now.
    */
-  async settle(candidate: Candidate): Promise<void> {
+  async settle(candidate: Candidate): Promise<string> {
     const dir = this.store.dir;
     const loaded = candidate.loaded;
     const inside = path.dirname(loaded.path) === dir;
     if (this.restart) {
       const moved = await setAside(dir, this.listing, true);
       if (moved.moved.length > 0) this.out.info(msg.setAsideAll(msg.restartChosen(loaded.name, loaded.step), moved.moved.length, moved.bytes, moved.folder));
-      return;
+      return inside && moved.moved.includes(loaded.name) ? path.join(moved.folder, loaded.name) : loaded.path;
     }
     const self = { step: loaded.step, created: loaded.created, name: loaded.name };
     const newer = this.listing.filter((c) => (inside ? c.name !== loaded.name && compareNewestFirst(c, self) < 0 : c.step >= loaded.step));
-    if (newer.length === 0) return;
+    if (newer.length === 0) return loaded.path;
     const moved = await setAside(dir, newer, false);
     if (inside) await pointLatestAt(dir, loaded.name);
     this.out.info(msg.setAsideNewer(loaded.name, loaded.step, moved.moved.length, moved.bytes, moved.folder));
+    return loaded.path;
   }
 
   /** "fresh", "resumeFrom:<ref>" (with "+restart" for a weights-only restart), or undefined for a plain resume. */

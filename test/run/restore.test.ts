@@ -40,13 +40,13 @@ describe("resumable(): what a resume restores (load)", function () {
   });
 
   /** A run stopped at step 40, then resumed with `load`: its result and what it said. */
-  async function resumedWith(name: string, load: LoadParts): Promise<{ out: RecordingOutput; final: string; dir: string; start: number }> {
+  async function resumedWith(name: string, load: LoadParts): Promise<{ out: RecordingOutput; final: string; dir: string; start: number; from: string | undefined }> {
     const dir = join(root, name);
     await (await mlpRun(dir, { steps: 40 })).train();
     const out = new RecordingOutput();
     const r = await (await mlpRun(dir, { load, output: out })).train();
     assert.equal(r.status, "finished");
-    return { out, final: r.checkpoint!.path, dir, start: r.startStep };
+    return { out, final: r.checkpoint!.path, dir, start: r.startStep, from: r.resumedFrom?.path };
   }
 
   it("restores everything by default and says so; the result is bitwise the uninterrupted run's", async function () {
@@ -79,13 +79,14 @@ describe("resumable(): what a resume restores (load)", function () {
   });
 
   it("weights only ({ optimizer: false, schedule: false }) starts a new run at step 0 from the checkpoint's weights, moving the old checkpoints aside; with rng and data reset too it is exactly a warm start (initFrom) from them", async function () {
-    const { out, final, dir, start } = await resumedWith("weights", { optimizer: false, schedule: false, rng: false, data: false });
+    const { out, final, dir, start, from } = await resumedWith("weights", { optimizer: false, schedule: false, rng: false, data: false });
     assert.equal(start, 0);
     const folder = readdirSync(dir).find((n) => n.startsWith("rolled-back-"));
     assert.ok(folder !== undefined);
     assert.ok(out.texts("info").some((t) => t.startsWith(`${msg.restartChosen("ckpt-step-00000040-final", 40)}: moved 1 checkpoint`)), out.texts("info").join("\n"));
     assert.ok(out.texts("info").includes(msg.resumed(0, 120, 0, 0, ["optimizer", "schedule", "RNG", "data order"])), out.texts("info").join("\n"));
 
+    assert.equal(from, join(dir, folder, "ckpt-step-00000040-final"), "resumedFrom says where the checkpoint is now");
     const warm = await (await mlpRun(join(root, "warm"), { initFrom: join(dir, folder, "ckpt-step-00000040-final") })).train();
     await assertSameModel(final, warm.checkpoint!.path);
   });
