@@ -77,9 +77,12 @@ export async function executeCell(options: ExecuteCellOptions): Promise<CellOutc
       if (Date.now() - lastMessageAt >= options.silentTimeoutMs) resolve("silent");
     }, Math.min(1_000, Math.max(10, options.silentTimeoutMs / 4)));
   });
+  // The stop timeout keeps the process alive while it runs (nothing else may), and is cancelled after.
+  const timeouts = new AbortController();
   const interruptThenWait = async (): Promise<CellOutcome | "timeout"> => {
     await kernel.interrupt().catch(() => undefined);
-    return Promise.race([settled, serverLost, sleep(options.stopTimeoutMs, undefined, { ref: false }).then(() => "timeout" as const)]);
+    const timeout = sleep(options.stopTimeoutMs, "timeout" as const, { signal: timeouts.signal }).catch(() => "timeout" as const);
+    return Promise.race([settled, serverLost, timeout]);
   };
 
   try {
@@ -101,5 +104,6 @@ export async function executeCell(options: ExecuteCellOptions): Promise<CellOutc
     return first;
   } finally {
     clearInterval(watchdog);
+    timeouts.abort();
   }
 }

@@ -321,7 +321,7 @@ class ServicesKernelSession implements KernelSession {
       if (error instanceof KernelLostError) throw error;
       // services cancels the request's future when the kernel restarts under it, a moment before
       // (or after) the status that says so: wait for the loss to be known, or find out.
-      const loss = await Promise.race([this.lost, sleep(2000, undefined, { ref: false }).then(() => undefined)]);
+      const loss = await Promise.race([this.lost, sleep(2000).then(() => undefined)]);
       if (loss !== undefined) throw new KernelLostError(loss);
       const state = await this.client.kernelState(this.kernelId);
       const kind: KernelLossKind = state === "unreachable" ? "unreachable" : state === "gone" ? "dead" : "restarted";

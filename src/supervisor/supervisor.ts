@@ -13,6 +13,7 @@
  *   6 write the executed notebook, shut the kernel down, stop our server
  */
 import { basename, dirname, extname, join, resolve } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { NbresumeError } from "../errors.js";
 import { CellOutputs } from "./cell-outputs.js";
 import { executeCell } from "./cell-executor.js";
@@ -190,6 +191,8 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
       if (loss === undefined) throw new Error("no kernel session and no loss"); // unreachable: startSession either returns or throws
 
       // ── 5. a lost kernel: restart or give up ──
+      // A server that stops answering may be our own server gone: its exit says more, if it comes.
+      if (loss.kind === "unreachable") loss = await Promise.race([host.serverLost(), sleep(1_000).then(() => loss as KernelLoss)]);
       mark("kernel-lost", lostCell, loss.at);
       reporter.event(msg.crashed(where, loss.detail, progress.latest?.step), "warn");
       const decision = policy.record({ progressed: (await progress.mark()) > markAtStart });
