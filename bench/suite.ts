@@ -44,6 +44,8 @@ const MODULES: Module[] = [
   { bench: "checkpoint", file: "checkpoint.bench.ts", fn: "checkpointBench", options: (q) => (q ? { reps: 1, mib: 32, scaling: { counts: [1, 100, 500], reps: 4 } } : { reps: 4, mib: 256 }) },
   { bench: "async-save", file: "async-save.bench.ts", fn: "asyncSaveBench", options: (q) => (q ? { presets: ["tiny"], rounds: 2, inlineRounds: 0, largeMiB: 32 } : { presets: ["tiny", "small"], rounds: 9, inlineRounds: 0, largeMiB: 256 }) },
   { bench: "memory", file: "memory.bench.ts", fn: "memoryBench", options: (q) => ({ mib: q ? 32 : 256 }) },
+  // The store on object storage: a local S3 server (s3rver) against the plain AWS SDK.
+  { bench: "s3", file: "s3.bench.ts", fn: "s3Bench", options: (q) => (q ? { reps: 1, mib: 32 } : { reps: 3, mib: 256 }) },
 ];
 
 interface ModuleResult {
@@ -177,6 +179,17 @@ export function figures(results: readonly ModuleResult[], quick: boolean): Figur
     id: "verify", figure: "resolve(): hash every byte", value: num(verify, "bestGBps"), unit: "GB/s", reference: "raw read (page cache)",
     referenceValue: num(byId("checkpoint", "raw_read"), "bestGBps"), referenceUnit: "GB/s", ratio: num(verify, "ratioBest"), ratioLabel: "× raw", note: verify ? "" : missing("checkpoint"),
   }));
+
+  // The store on S3-compatible object storage, against the plain SDK on the same bytes.
+  for (const [id, what, base] of [["save", "store.save() to s3://", "plain SDK multipart upload"], ["load", "store.load() + verify from s3://", "plain SDK download"]] as const) {
+    const row = byId("s3", id);
+    const ratio = num(row, "ratioBest");
+    out.push(figure({
+      id: `s3_${id}`, figure: `${what}, ${((num(row, "bytes") ?? 0) / 1048576).toFixed(0)} MiB (local S3 server)`, value: num(row, "bestGBps"), unit: "GB/s",
+      reference: base, referenceValue: num(byId("s3", id === "save" ? "raw_upload" : "raw_download"), "bestGBps"), referenceUnit: "GB/s", ratio, ratioLabel: "× plain SDK",
+      target: "≥ 0.9 × plain SDK", met: ratio === null ? null : ratio >= 0.9, note: row ? `best of ${row.reps}; median ratio ${num(row, "ratioMedian")?.toFixed(2)}` : missing("s3"),
+    }));
+  }
 
   // Async save stall, per demo preset (tiny: the demo's default).
   for (const preset of ["tiny", "small"] as const) {

@@ -14,7 +14,7 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 /** Every figure the issues set a target for (and their references), as the runner names them. */
 const FIGURES = [
-  "save_throughput", "load_verify", "save_scaling", "verify", "async_stall_tiny", "async_stall_tiny_window", "async_stall_large",
+  "save_throughput", "load_verify", "save_scaling", "verify", "s3_save", "s3_load", "async_stall_tiny", "async_stall_tiny_window", "async_stall_large",
   "peak_rss_save", "peak_rss_background", "peak_rss_load", "mlp_step", "mlp_vs_tfjs", "unet_step", "unet_vs_tfjs",
   "transformer_step", "transformer_vs_tfjs",
   "resume_same_kernel", "resume_restart", "resume_restart_first", "resume_restart_process", "supervised_resume", "grid_render", "chart_render",
@@ -48,7 +48,7 @@ describe("benchmark suite runner (npm run bench)", function () {
     for (const key of ["cpu", "node", "onnxruntime", "loadavg", "loadavgEnd"]) assert.ok(typeof machine[key] === "string" && (machine[key] as string).length > 0, `machine.${key}`);
 
     const modules = lines.filter((l) => l.kind === "module");
-    assert.deepEqual(modules.map((m) => m.bench).sort(), ["async-save", "checkpoint", "engine", "memory", "render", "resume", "supervisor", "transformer", "unet"]);
+    assert.deepEqual(modules.map((m) => m.bench).sort(), ["async-save", "checkpoint", "engine", "memory", "render", "resume", "s3", "supervisor", "transformer", "unet"]);
     for (const m of modules) {
       assert.equal(m.error, undefined, `bench ${m.bench} failed: ${String(m.error)}`);
       assert.ok((m.rows as number) > 0, `bench ${m.bench} returned rows`);
