@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store.js";
 import { compileGraph } from "../../src/engine/runtime/ort-runtime.js";
+import type { Tensor } from "../../src/tensor.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";
 import { assertBitwiseEqual } from "../support/bitwise-equal.js";
 import { createPackedProject, userEnv, type PackedProject } from "../support/packed-project.js";
@@ -151,7 +152,10 @@ describe("your own model in your own project: defined with the public API, kille
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       let killedAt: number | undefined;
       const poll = setInterval(() => {
-        const committed = existsSync(root) ? readdirSync(root).map((n) => /^ckpt-step-(\d{8})-/.exec(n)).filter((m) => m !== null).map((m) => Number(m[1])) : [];
+        const committed = existsSync(root) ? readdirSync(root).flatMap((n) => {
+          const m = /^ckpt-step-(\d{8})-/.exec(n);
+          return m === null ? [] : [Number(m[1])];
+        }) : [];
         const step = Math.max(-1, ...committed);
         if (step >= after && killedAt === undefined) {
           killedAt = step;
@@ -181,10 +185,10 @@ describe("your own model in your own project: defined with the public API, kille
       const b = await newest(join(p().dir, `runs/${kind}-killed`));
       assert.equal(a.step, steps);
       assert.equal(b.step, steps);
-      assertBitwiseEqual(b.tensors["model"]!, a.tensors["model"]!);
-      assertBitwiseEqual(b.tensors["optimizer"]!, a.tensors["optimizer"]!);
-      const sa = a.state as { training: { rng: unknown }; data: unknown };
-      const sb = b.state as { training: { rng: unknown }; data: unknown };
+      assertBitwiseEqual(b.tensors["model"]!, a.tensors["model"]!, "parameters");
+      assertBitwiseEqual(b.tensors["optimizer"]!, a.tensors["optimizer"]!, "optimizer moments");
+      const sa = a.state as unknown as { training: { rng: unknown }; data: unknown };
+      const sb = b.state as unknown as { training: { rng: unknown }; data: unknown };
       assert.deepEqual(sb.training.rng, sa.training.rng, "the generator's state");
       assert.deepEqual(sb.data, sa.data, "the data cursor");
       // The checkpoint describes its own model: stored graphs and previews are recorded.
@@ -205,9 +209,9 @@ describe("your own model in your own project: defined with the public API, kille
       const onnx = readFileSync(join(p().dir, `${kind}.onnx`));
       const compiled = await compileGraph(onnx, { threads: 1 });
       try {
-        const feeds = kind === "spiral"
-          ? { x: { dtype: "float32" as const, shape: [1, 2], data: Float32Array.from([0.3, -0.7]) } }
-          : { ids: { dtype: "int64" as const, shape: [1, 16], data: new BigInt64Array(16).map((_, i) => BigInt(i % 3)) } };
+        const feeds: Record<string, Tensor> = kind === "spiral"
+          ? { x: { dtype: "float32", shape: [1, 2], data: Float32Array.from([0.3, -0.7]) } }
+          : { ids: { dtype: "int64", shape: [1, 16], data: new BigInt64Array(16).map((_, i) => BigInt(i % 3)) } };
         assert.deepEqual(compiled.inputNames, Object.keys(feeds));
         const out = Object.values(await compiled.run(feeds))[0]!;
         const got = Array.from(out.data as Float32Array);

@@ -89,11 +89,11 @@ describe("defineModel: a model of your own, with the guarantees of a built-in on
     const resumed = await session(99); // another seed: everything must come from the state dict
     resumed.loadStateDict({ tensors, state: dict });
     for (let i = 5; i < 12; i++) await resumed.step(pointsBatch(32, i));
-    assertBitwiseEqual(resumed.parameters(), straight.parameters());
+    assertBitwiseEqual(resumed.parameters(), straight.parameters(), "resumed vs straight");
     // Not a vacuous check: without dropout masks in the state the runs would differ.
     const noMask = await session(11, pointsModel(0));
     for (let i = 0; i < 12; i++) await noMask.step(pointsBatch(32, i));
-    assert.throws(() => assertBitwiseEqual(noMask.parameters(), straight.parameters()));
+    assert.throws(() => assertBitwiseEqual(noMask.parameters(), straight.parameters(), "no dropout vs dropout"));
   });
 
   it("declares dropout's mask as a random input of the training graph only", () => {
