@@ -101,6 +101,11 @@ function procInfo(pid: number): { start: string; zombie: boolean } | undefined {
   }
 }
 
+/** This process's Linux start time (clock ticks since boot), to tell it from a later process with its pid. */
+export function ownProcStart(): string | undefined {
+  return procInfo(process.pid)?.start;
+}
+
 function describeSelf(token: string): LockHolder {
   const info = procInfo(process.pid);
   return {

@@ -21,7 +21,7 @@ import * as os from "node:os";
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NbresumeError } from "../../../errors.js";
-import { isHolderAlive } from "../../lock.js";
+import { isHolderAlive, ownProcStart } from "../../lock.js";
 import { CheckpointErrorCode, messages } from "../../messages.js";
 import type { WriterLease } from "../storage.js";
 import { readSmallObject } from "./s3-reader.js";
@@ -42,6 +42,8 @@ export interface LeaseRecord {
   token: string;
   /** ISO time the lease ends unless renewed. */
   expires: string;
+  /** Linux process start time: a later process with the same pid is not the holder. */
+  procStart?: string;
   released?: boolean;
 }
 
@@ -53,7 +55,8 @@ function parseLease(bytes: Uint8Array): LeaseRecord | undefined {
     const v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Partial<LeaseRecord>;
     const ok = typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && typeof v.hostname === "string" && typeof v.started === "string" &&
       Array.isArray(v.argv) && v.argv.every((a) => typeof a === "string") && typeof v.token === "string" && typeof v.expires === "string" &&
-      !Number.isNaN(Date.parse(v.expires)) && (v.released === undefined || typeof v.released === "boolean");
+      !Number.isNaN(Date.parse(v.expires)) && (v.released === undefined || typeof v.released === "boolean") &&
+      (v.procStart === undefined || typeof v.procStart === "string");
     return ok ? (v as LeaseRecord) : undefined;
   } catch {
     return undefined;
@@ -95,9 +98,10 @@ export class S3Lease implements WriterLease {
   }
 
   private record(): LeaseRecord {
+    const procStart = ownProcStart();
     return {
       pid: process.pid, hostname: os.hostname(), started: new Date().toISOString(), argv: [...process.argv], token: this.token,
-      expires: new Date(Date.now() + this.seconds * 1000).toISOString(),
+      expires: new Date(Date.now() + this.seconds * 1000).toISOString(), ...(procStart === undefined ? {} : { procStart }),
     };
   }
 
