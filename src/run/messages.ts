@@ -128,6 +128,10 @@ export const runMessages = {
   setAsideAll(why: string, moved: number, bytes: number, folder: string): string {
     return `${why}: moved ${plural(moved, "checkpoint")} (${formatBytes(bytes)}) and the run's record to ${displayPath(folder)} — not deleted — and starting over.`;
   },
+  /** Starting over in a bucket: its checkpoints move; pictures and metrics.jsonl have no folder to go to there. */
+  setAsideAllInBucket(why: string, moved: number, bytes: number, folder: string): string {
+    return `${why}: moved ${plural(moved, "checkpoint")} (${formatBytes(bytes)}) to ${folder} — not deleted (\`nbresume list ${folder}\` lists them) — and starting over. In a bucket the run's pictures stay in the prefix and the old metrics.jsonl is kept beside it as metrics-before-<time>.jsonl.`;
+  },
   /** Rerunning a cell whose resumeFrom / onExisting already started the newest line: it continues. */
   continuingLine(request: string, from: string | null, step: number, newest: string): string {
     const start = from === null ? `from scratch` : `from ${from} (step ${formatCount(step)})`;
@@ -324,6 +328,13 @@ export const runMessages = {
   /** In a step line: this checkpoint's grid was not drawn, a newer checkpoint's replaced it while the sampler was busy. */
   gridSkipped(): string {
     return "no sample grid (the sampler was busy; the next checkpoint's is drawn)";
+  },
+  /** The live view's line about a mirror's uploads (checkpointStore.mirror). */
+  mirrorNote(target: string, uploading: { name: string; bytes: number; totalBytes: number } | undefined, behind: number, lastUploaded: string | undefined, failures: number, lastError: string | undefined): string {
+    if (failures > 0) return `mirror ${target}: ${plural(failures, "upload")} failed in a row (${lastError ?? "no detail"}); tried again with the next checkpoint`;
+    if (uploading !== undefined) return `mirror ${target}: uploading ${uploading.name} (${formatBytes(uploading.bytes)} of ${formatBytes(uploading.totalBytes)})${behind > 1 ? `, ${behind - 1} more queued` : ""}`;
+    if (behind > 0) return `mirror ${target}: ${plural(behind, "checkpoint")} waiting to upload`;
+    return lastUploaded === undefined ? `mirror ${target}: nothing uploaded yet` : `mirror ${target}: up to date (${lastUploaded})`;
   },
   diskUsage(dir: string, checkpoints: number, checkpointBytes: number, previews: number, previewBytes: number): string {
     return `disk: ${displayPath(dir)} holds ${plural(checkpoints, "checkpoint")} (${formatBytes(checkpointBytes)}) and ${plural(previews, "preview file")} (${formatBytes(previewBytes)})`;
