@@ -1,12 +1,12 @@
 /**
  * The run's live view: ONE display updated in place — progress (step, rate, smoothed loss, ETA),
- * status, notes (when the next checkpoint is due), and in a notebook the loss chart and the newest
+ * status, notes (when the next checkpoint is due; a mirror's uploads), and in a notebook the loss chart and the newest
  * preview picture. The smoothed loss in the text is the chart's smoothed line at the same step:
  * one number (smoothed-loss.ts). Redrawn at most
  * every second in a notebook (new pictures go over the wire each time), four times a second in a
  * terminal; the chart (vega → SVG → PNG, ~0.1 s) only after an evaluation or every 15 s.
  */
-import type { BackgroundSaveStatus } from "../checkpoint/store.js";
+import type { BackgroundSaveStatus, MirrorStatus } from "../checkpoint/store.js";
 import { renderLossChart } from "../render/loss-chart.js";
 import type { RenderedImage } from "../render/mime-bundle.js";
 import type { RenderedPreview } from "../render/rendered-preview.js";
@@ -28,6 +28,11 @@ export interface LiveViewFacts {
   readonly validation: Readonly<Record<string, number>> | null;
   readonly lastCheckpoint: CheckpointRecord | undefined;
   readonly saves: BackgroundSaveStatus | undefined;
+}
+
+/** One line on a mirror's uploads: failing, in flight, behind, or up to date. */
+export function mirrorLine(m: MirrorStatus): string {
+  return msg.mirrorNote(m.target, m.uploading, m.behind, m.lastUploaded?.name, m.consecutiveFailures, m.lastError);
 }
 
 function detail(error: unknown): string {
@@ -142,9 +147,10 @@ export class LiveView {
   }
 
   private context(facts: LiveViewFacts): ProgressContext {
-    const notes = [...this.notes(), ...(this.diskNote === undefined ? [] : [this.diskNote])];
-    const val = facts.validation?.["val_loss"];
     const saves = facts.saves;
+    const mirror = saves?.mirror === undefined ? [] : [mirrorLine(saves.mirror)];
+    const notes = [...this.notes(), ...mirror, ...(this.diskNote === undefined ? [] : [this.diskNote])];
+    const val = facts.validation?.["val_loss"];
     const failing = saves !== undefined && saves.consecutiveFailures > 0 ? saves : undefined;
     return {
       title: this.name,

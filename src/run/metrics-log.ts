@@ -10,12 +10,11 @@
  * checkpoint's step. On resume it is truncated back to the resumed step (cleanly: a line torn by a
  * crash goes too), so a rerun never writes a step twice or leaves one out. Never pruned: it
  * outlives the checkpoints it was written beside. A fresh start in a directory whose checkpoints
- * are gone keeps the old file as metrics-before-<time>.jsonl.
+ * are gone keeps the old file as metrics-before-<time>.jsonl. DIR may be s3://bucket/prefix: the
+ * file is then an object of the run's storage, written whole (metrics-file.ts).
  */
-import { open, readFile, rename, stat } from "node:fs/promises";
-import * as path from "node:path";
-import { fsyncDir, nodeFs } from "../checkpoint/durable-fs.js";
 import type { JsonValue } from "../engine/nn/json.js";
+import { metricsFileAt, type MetricsFile } from "./metrics-file.js";
 
 export const METRICS_FILE = "metrics.jsonl";
 
@@ -80,7 +79,7 @@ export class MetricsLog {
   private readonly losses: number[];
 
   private constructor(
-    readonly file: string,
+    private readonly store: MetricsFile,
     last: number,
     losses: number[] | undefined,
   ) {
@@ -92,31 +91,31 @@ export class MetricsLog {
   /** Whether `losses` holds every step from step 1 (the chart draws from it then). */
   complete: boolean;
 
+  /** Its path, or URL in a bucket. */
+  get file(): string {
+    return this.store.location;
+  }
+
   /**
    * Opens DIR/metrics.jsonl for a run that starts at `step` (0: from scratch): lines after `step`
    * (and a torn last line) are cut off, durably, before the first new line is written.
    */
   static async open(dir: string, step: number): Promise<OpenedMetrics> {
-    const file = path.join(dir, METRICS_FILE);
-    const bytes = await readFile(file).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") return undefined;
-      throw error;
-    });
+    const file = metricsFileAt(dir, METRICS_FILE);
+    const bytes = await file.read();
     if (bytes === undefined || bytes.length === 0) {
       return { log: new MetricsLog(file, step, step === 0 ? [] : undefined), losses: step === 0 ? [] : undefined, note: step === 0 ? undefined : { kind: "missing", has: 0, resumed: step } };
     }
     if (step === 0) {
       // An older run's record with no checkpoint left to go with it: kept, not overwritten.
-      const aside = path.join(dir, `metrics-before-${stamp(new Date())}.jsonl`);
-      await rename(file, aside);
-      await fsyncDir(nodeFs, dir);
+      const aside = await file.keepAs(`metrics-before-${stamp(new Date())}.jsonl`);
       return { log: new MetricsLog(file, 0, []), losses: [], note: { kind: "kept-aside", file: aside } };
     }
     const parsed = parseMetrics(bytes);
     let keep = 0;
     while (keep < parsed.lines.length && (parsed.lines[keep]!.step as number) <= step) keep++;
     const end = keep === 0 ? 0 : parsed.ends[keep - 1]!;
-    if (end < bytes.length) await truncateDurably(file, end);
+    if (end < bytes.length) await file.truncate(end);
     const kept = parsed.lines.slice(0, keep);
     const complete = kept.length === step && kept.every((l, i) => l.step === i + 1);
     const losses = complete ? kept.map((l) => (typeof l.loss === "number" ? l.loss : Number.NaN)) : undefined;
@@ -154,15 +153,7 @@ export class MetricsLog {
   async flush(): Promise<void> {
     if (this.pending.length === 0) return;
     const text = this.pending.map((l) => `${JSON.stringify(l)}\n`).join("");
-    const created = !(await stat(this.file).then(() => true, () => false));
-    const handle = await open(this.file, "a");
-    try {
-      await handle.write(text);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    if (created) await fsyncDir(nodeFs, path.dirname(this.file));
+    await this.store.append(text);
     this.pending = [];
   }
 
@@ -170,13 +161,13 @@ export class MetricsLog {
   async truncate(step: number): Promise<void> {
     this.pending = this.pending.filter((l) => (l["step"] as number) <= step);
     if (this.complete) this.losses.length = Math.min(this.losses.length, step);
-    const bytes = await readFile(this.file).catch(() => undefined);
+    const bytes = await this.store.read().catch(() => undefined);
     if (bytes !== undefined) {
       const parsed = parseMetrics(bytes);
       let keep = 0;
       while (keep < parsed.lines.length && (parsed.lines[keep]!.step as number) <= step) keep++;
       const end = keep === 0 ? 0 : parsed.ends[keep - 1]!;
-      if (end < bytes.length) await truncateDurably(this.file, end);
+      if (end < bytes.length) await this.store.truncate(end);
     }
     this.last = Math.min(this.last, step);
   }
@@ -187,18 +178,10 @@ export class MetricsLog {
   }
 }
 
-async function truncateDurably(file: string, length: number): Promise<void> {
-  const handle = await open(file, "r+");
-  try {
-    await handle.truncate(length);
-    await handle.sync();
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Reads a run's metrics.jsonl (the `nbresume log` command, notebooks). */
+/** Reads a run's metrics.jsonl (notebooks): DIR a directory or s3://bucket/prefix; `code: "ENOENT"` when there is none. */
 export async function readMetricsLog(dir: string): Promise<ParsedMetrics> {
-  const bytes = await readFile(path.join(dir, METRICS_FILE));
+  const file = metricsFileAt(dir, METRICS_FILE);
+  const bytes = await file.read();
+  if (bytes === undefined) throw Object.assign(new Error(`${file.location} does not exist: the run has not recorded a step yet.`), { code: "ENOENT" });
   return parseMetrics(bytes);
 }

@@ -4,6 +4,7 @@
  */
 import * as path from "node:path";
 import { resolveRetentionPolicy } from "../checkpoint/retention.js";
+import { baseName, isUrlLocation, normalizeLocation } from "../checkpoint/storage/location.js";
 import type { BestMetric, RetentionPolicy } from "../checkpoint/store.js";
 import type { Batch } from "../engine/data/batch.js";
 import type { Dataset } from "../engine/data/dataset.js";
@@ -91,8 +92,9 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   const o = options as unknown as Record<string, unknown>;
 
   if (typeof o.dir !== "string" || o.dir.length === 0) {
-    throw new TypeError(o.dir === undefined ? msg.missingOption("dir", 'dir: "runs/mnist"') : msg.badOption("dir", "a non-empty path", o.dir));
+    throw new TypeError(o.dir === undefined ? msg.missingOption("dir", 'dir: "runs/mnist"') : msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', o.dir));
   }
+  if (isUrlLocation(o.dir) && !/^[a-z][a-z0-9+.-]*:\/\/[^/]+\/?/.test(o.dir)) throw new TypeError(msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', o.dir));
   const model = o.model as Model<Batch> | undefined;
   if (!isObject(model) || !isObject(model.config) || typeof model.loss !== "function" || typeof model.feeds !== "function") {
     throw new TypeError(model === undefined ? msg.missingOption("model", 'model: ddpm({ unet: "tiny" })') : msg.badOption("model", "a Model such as ddpm({ … }) or mlpClassifier({ … })", model));
@@ -201,7 +203,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     throw new TypeError(msg.badOption("commandFlags", "{ option: \"--flag\" } (strings)", o.commandFlags));
   }
   const checkpointStore = checkStoreOptions(o.checkpointStore);
-  const dir = path.resolve(o.dir);
+  // A directory is made absolute; an object-storage URL (s3://bucket/prefix) is kept as given.
+  const dir = normalizeLocation(o.dir);
   const control = resolveControl(o, bestMetric, test !== undefined && evalEvery !== undefined);
   return {
     dir,
@@ -226,7 +229,7 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     clipGradNorm,
     threads,
     output: output as OutputKind | RunOutput,
-    name: (o.name as string | undefined) ?? path.basename(dir),
+    name: (o.name as string | undefined) ?? baseName(dir),
     command: o.command as readonly string[] | undefined,
     checkpointStore,
     commandFlags: o.commandFlags as Readonly<Record<string, string>> | undefined,
@@ -236,9 +239,11 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
 
 function checkStoreOptions(value: unknown): RunStoreOptions {
   if (value === undefined) return {};
-  const rule = '{ backgroundWriter?: "worker" | "inline", maxFailedSaves?, diskMargin?, fs?, mirror?: "s3://bucket/prefix" }';
+  const rule = '{ backgroundWriter?: "worker" | "inline", maxFailedSaves?, diskMargin?, fs?, mirror?: "s3://bucket/prefix", s3?: S3Options }';
   if (!isObject(value)) throw new TypeError(msg.badOption("checkpointStore", rule, value));
-  const { backgroundWriter, maxFailedSaves, diskMargin, fs, mirror } = value;
+  const { backgroundWriter, maxFailedSaves, diskMargin, fs, mirror, s3 } = value;
+  // Endpoint, region, credentials… of s3:// locations: the storage checks each setting when it opens.
+  if (s3 !== undefined && !isObject(s3)) throw new TypeError(msg.badOption("checkpointStore.s3", "S3Options ({ endpoint?, region?, credentials?, forcePathStyle?, … })", s3));
   // A second copy of the checkpoints in a bucket; the store checks the URL itself when it opens.
   if (mirror !== undefined && (typeof mirror !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/./.test(mirror))) {
     throw new TypeError(msg.badOption("checkpointStore.mirror", 'an object-storage URL such as "s3://bucket/runs/mnist"', mirror));

@@ -20,12 +20,11 @@
  */
 import * as path from "node:path";
 import { diffConfigs } from "../checkpoint/config-diff.js";
-import { nodeFs } from "../checkpoint/durable-fs.js";
-import { readLatestPointer } from "../checkpoint/latest-pointer.js";
 import { CheckpointErrorCode, messages as storeMessages, summarizeProblems } from "../checkpoint/messages.js";
 import { parseCheckpointDirName } from "../checkpoint/naming.js";
 import { candidatesFor, type ParsedRef } from "../checkpoint/resolve.js";
 import { compareNewestFirst } from "../checkpoint/retention.js";
+import { isUrlLocation, joinLocation, normalizeLocation, parentLocation } from "../checkpoint/storage/location.js";
 import type { CheckpointInfo, CheckpointStore, LoadedCheckpoint } from "../checkpoint/store.js";
 import { divergedProblems } from "../checkpoint/verify.js";
 import type { JsonObject } from "../engine/nn/json.js";
@@ -36,7 +35,7 @@ import type { ResolvedOptions } from "./options.js";
 import { changeRows, judgeConfigDiff, sameRun, type JudgedChange } from "./run-config.js";
 import type { RunOutput } from "./run-output.js";
 import { parseRunState, type RunOrigin, type RunState } from "./run-state.js";
-import { pointLatestAt, setAside } from "./set-aside.js";
+import { setAside, type SetAside } from "./set-aside.js";
 
 /** A checkpoint read and checked (files verified, state parsed, parameters finite), not yet validated. */
 export interface Candidate {
@@ -79,14 +78,22 @@ async function peekState(store: CheckpointStore, info: CheckpointInfo): Promise<
 
 const SCRATCH_REQUESTS = new Set(["fresh", "resumeFrom:none"]);
 
-/** resumeFrom as the store's ref kinds; "none" is handled before. A bare checkpoint name is the one in `dir`. */
+/**
+ * resumeFrom as the store's ref kinds; "none" is handled before. A bare checkpoint name is the one
+ * in `dir` (a directory or s3://bucket/prefix); a URL is taken as written, a path made absolute.
+ */
 function classify(ref: string, dir: string): ParsedRef {
   if (ref === "auto" || ref === "latest") return { type: ref };
   if (ref === "best" || ref === "best-previous") return { type: "best", rank: ref === "best" ? 1 : 2 };
   const step = /^step:(\d+)$/.exec(ref);
   if (step !== null) return { type: "step", step: Number(step[1]) };
-  if (!ref.includes("/") && !ref.includes(path.sep) && parseCheckpointDirName(ref) !== undefined) return { type: "path", path: path.join(dir, ref) };
-  return { type: "path", path: path.resolve(ref) };
+  if (!ref.includes("/") && !ref.includes(path.sep) && parseCheckpointDirName(ref) !== undefined) return { type: "path", path: joinLocation(dir, ref) };
+  return { type: "path", path: isUrlLocation(ref) ? normalizeLocation(ref) : path.resolve(ref) };
+}
+
+/** What starting over said: in a bucket, the pictures and the record stay in the prefix. */
+function setAsideAllMessage(why: string, moved: SetAside): string {
+  return moved.recordMoved ? msg.setAsideAll(why, moved.moved.length, moved.bytes, moved.folder) : msg.setAsideAllInBucket(why, moved.moved.length, moved.bytes, moved.folder);
 }
 
 export class ResumePlanner {
@@ -141,15 +148,15 @@ export class ResumePlanner {
       this.out.info(msg.continuingLine(request.replace(/^resumeFrom:/, "resumeFrom: "), head.origin.from, head.origin.step, newest.name));
     }
     if (!continuing && request !== undefined && SCRATCH_REQUESTS.has(request)) {
-      const moved = await setAside(this.store.dir, this.listing, true);
-      this.out.info(msg.setAsideAll(request === "fresh" ? msg.freshChosen() : msg.noneChosen(), moved.moved.length, moved.bytes, moved.folder));
+      const moved = await setAside(this.store, this.listing, true);
+      this.out.info(setAsideAllMessage(request === "fresh" ? msg.freshChosen() : msg.noneChosen(), moved));
       return { kind: "scratch", origin: { request, from: null, step: 0, at } };
     }
     this.ref = continuing ? "auto" : o.resumeFrom;
     this.restart = !continuing && !o.load.schedule;
     const parsed = classify(this.ref, this.store.dir);
     if (parsed.type === "path") return this.fromPath(parsed.path, at, request);
-    const latest = parsed.type === "latest" ? await readLatestPointer(nodeFs, this.store.dir).then((p) => ("name" in p ? p.name : undefined)) : undefined;
+    const latest = parsed.type === "latest" ? await this.store.latest().then((p) => ("name" in p ? p.name : undefined)) : undefined;
     this.order = candidatesFor(parsed, this.listing, { latest, bestMetric: o.bestMetric }).candidates;
     this.passOverDiverged = parsed.type !== "step";
     if (this.order.length === 0) await this.store.resolve(this.ref); // throws CHECKPOINT_NOT_FOUND, naming the ref and why
@@ -176,17 +183,17 @@ export class ResumePlanner {
   async settle(candidate: Candidate): Promise<string> {
     const dir = this.store.dir;
     const loaded = candidate.loaded;
-    const inside = path.dirname(loaded.path) === dir;
+    const inside = parentLocation(loaded.path) === dir;
     if (this.restart) {
-      const moved = await setAside(dir, this.listing, true);
-      if (moved.moved.length > 0) this.out.info(msg.setAsideAll(msg.restartChosen(loaded.name, loaded.step), moved.moved.length, moved.bytes, moved.folder));
-      return inside && moved.moved.includes(loaded.name) ? path.join(moved.folder, loaded.name) : loaded.path;
+      const moved = await setAside(this.store, this.listing, true);
+      if (moved.moved.length > 0) this.out.info(setAsideAllMessage(msg.restartChosen(loaded.name, loaded.step), moved));
+      return inside && moved.moved.includes(loaded.name) ? joinLocation(moved.folder, loaded.name) : loaded.path;
     }
     const self = { step: loaded.step, created: loaded.created, name: loaded.name };
     const newer = this.listing.filter((c) => (inside ? c.name !== loaded.name && compareNewestFirst(c, self) < 0 : c.step >= loaded.step));
     if (newer.length === 0) return loaded.path;
-    const moved = await setAside(dir, newer, false);
-    if (inside) await pointLatestAt(dir, loaded.name);
+    const moved = await setAside(this.store, newer, false);
+    if (inside) await this.store.pointLatestAt(loaded.name);
     this.out.info(msg.setAsideNewer(loaded.name, loaded.step, moved.moved.length, moved.bytes, moved.folder));
     return loaded.path;
   }

@@ -52,7 +52,12 @@ export interface PreviewOptions {
 export type OutputKind = "auto" | "notebook" | "terminal" | "silent";
 
 export interface ResumableOptions {
-  /** The run's directory: checkpoints, sample grids and previews. One run (and one writer) per directory. */
+  /**
+   * The run's directory: checkpoints, sample grids and previews. One run (and one writer) per
+   * directory. Or a bucket, `s3://bucket/prefix` (configured as AWS tools are: AWS_PROFILE,
+   * AWS_REGION, AWS_ENDPOINT_URL_S3…, or checkpointStore.s3): everything the run writes is an
+   * object there, and a rerun anywhere resumes from it.
+   */
   readonly dir: string;
   /** What to train, e.g. `ddpm({ unet: "tiny" })` or `mlpClassifier({ … })`. */
   readonly model: Model<Batch>;
@@ -196,9 +201,13 @@ export interface MetricBound {
 /**
  * The checkpoint store's settings a run passes on. Rolling, epoch and best checkpoints are saved
  * in the background (the store snapshots the state and training goes on while it is written);
- * final and emergency checkpoints synchronously.
+ * final and emergency checkpoints synchronously. `mirror: "s3://bucket/prefix"` keeps a second copy
+ * of a local run's checkpoints in a bucket; `s3` sets the endpoint, region, credentials… of s3://
+ * locations (a `dir` or a mirror) beside what the AWS_* environment and profiles say. The run's
+ * pictures, metrics.jsonl and summary.json are written with the store's own storage while it is
+ * open; summary.json, written after it closes, reaches a bucket configured by the environment.
  */
-export type RunStoreOptions = Pick<CheckpointStoreOptions, "backgroundWriter" | "maxFailedSaves" | "diskMargin" | "fs">;
+export type RunStoreOptions = Pick<CheckpointStoreOptions, "backgroundWriter" | "maxFailedSaves" | "diskMargin" | "fs" | "mirror" | "s3">;
 
 export interface CheckpointRecord {
   readonly name: string;
@@ -302,7 +311,7 @@ export interface TrainResult {
 }
 
 export interface Run {
-  /** The run's directory, absolute. */
+  /** The run's directory, absolute (or its s3:// URL). */
   readonly dir: string;
   /** The configuration recorded in checkpoints and compared on resume. */
   readonly config: JsonObject;

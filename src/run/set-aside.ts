@@ -12,13 +12,20 @@
  * run directory keeps the line the run continues on, so the store's listing, `latest` and the
  * retention policy only ever see one line (nothing in the folder is pruned). Each move is one
  * rename; the directory is fsync'd after them.
+ *
+ * A run in a bucket (s3://bucket/prefix): the store moves the checkpoints (each copied under
+ * PREFIX/rolled-back-<time>/, then out of the listing, then removed). Pictures and the run's
+ * record are blobs, which have no folder to go to there: they stay in the prefix (a fresh start
+ * keeps the old metrics.jsonl as metrics-before-<time>.jsonl, metrics-log.ts), and `recordMoved`
+ * says so.
  */
 import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { fsyncDir, nodeFs, replaceFileAtomically } from "../checkpoint/durable-fs.js";
 import { LATEST_FILE } from "../checkpoint/naming.js";
 import { compareNewestFirst } from "../checkpoint/retention.js";
-import type { CheckpointInfo } from "../checkpoint/store.js";
+import { isUrlLocation } from "../checkpoint/storage/location.js";
+import type { CheckpointInfo, CheckpointStore } from "../checkpoint/store.js";
 import { METRICS_FILE } from "./metrics-log.js";
 import { listRunPictures } from "./run-files.js";
 import { LOSS_CHART_FILE, SUMMARY_FILE } from "./run-record.js";
@@ -31,6 +38,8 @@ export interface SetAside {
   /** Checkpoint names moved, newest first. */
   readonly moved: readonly string[];
   readonly bytes: number;
+  /** Whether the pictures and the run's record went (or were copied) with them: false in a bucket. */
+  readonly recordMoved: boolean;
 }
 
 function stamp(date: Date): string {
@@ -50,14 +59,31 @@ async function newFolder(dir: string): Promise<string> {
   }
 }
 
+/** A folder name no set-aside folder of the bucket run has yet. */
+async function newBucketFolder(store: CheckpointStore): Promise<string> {
+  const taken = new Set((await store.du()).setAside.names);
+  const base = `${SET_ASIDE_PREFIX}${stamp(new Date())}`;
+  for (let n = 1; ; n++) {
+    const folder = n === 1 ? base : `${base}-${n}`;
+    if (!taken.has(folder)) return folder;
+  }
+}
+
 /**
  * Moves `checkpoints` (and the sample grids of their steps) into a new DIR/rolled-back-<time>/.
  * `all`: the whole run is set aside (a fresh start): every picture, `latest` and the run's record
  * go too; otherwise the record is copied (the run directory's is cut back to the resumed step).
+ * In a bucket only the checkpoints move (see the top of this file).
  */
-export async function setAside(dir: string, checkpoints: readonly CheckpointInfo[], all: boolean): Promise<SetAside> {
-  const folder = await newFolder(dir);
+export async function setAside(store: CheckpointStore, checkpoints: readonly CheckpointInfo[], all: boolean): Promise<SetAside> {
+  const dir = store.dir;
   const ordered = [...checkpoints].sort(compareNewestFirst);
+  const bytes = ordered.reduce((s, c) => s + c.bytes, 0);
+  if (isUrlLocation(dir)) {
+    const folder = ordered.length === 0 ? undefined : await store.setAside(ordered.map((c) => c.name), await newBucketFolder(store));
+    return { folder: folder ?? dir, moved: ordered.map((c) => c.name), bytes, recordMoved: false };
+  }
+  const folder = await newFolder(dir);
   for (const c of ordered) await rename(c.path, path.join(folder, c.name));
   const steps = new Set(ordered.map((c) => c.step));
   for (const p of await listRunPictures(dir)) {
@@ -75,10 +101,5 @@ export async function setAside(dir: string, checkpoints: readonly CheckpointInfo
   if (newest !== undefined) await replaceFileAtomically(nodeFs, path.join(folder, LATEST_FILE), new TextEncoder().encode(`${newest.name}\n`));
   await fsyncDir(nodeFs, folder);
   await fsyncDir(nodeFs, dir);
-  return { folder, moved: ordered.map((c) => c.name), bytes: ordered.reduce((s, c) => s + c.bytes, 0) };
-}
-
-/** Points DIR/latest at `name` (the checkpoint a branch continues from). */
-export async function pointLatestAt(dir: string, name: string): Promise<void> {
-  await replaceFileAtomically(nodeFs, path.join(dir, LATEST_FILE), new TextEncoder().encode(`${name}\n`));
+  return { folder, moved: ordered.map((c) => c.name), bytes, recordMoved: true };
 }

@@ -3,11 +3,13 @@
  * line per step (loss, smoothed loss, lr, gradient norm, time, validation metrics) — as a table
  * of evenly spaced steps with the smoothed loss drawn as a line of bars, every line as one JSON
  * document or as CSV, or the loss chart as a PNG; and how the last train() ended (summary.json).
+ * DIR may be s3://bucket/prefix: both files are read as blobs of the run's storage.
  */
-import { readFile } from "node:fs/promises";
 import * as path from "node:path";
+import { baseName } from "../../checkpoint/storage/location.js";
+import type { BlobStore } from "../../checkpoint/storage/storage.js";
 import { NbresumeError } from "../../errors.js";
-import { formatCount, formatLoss } from "../../run/format.js";
+import { formatCount, formatLoss } from "../../shared/format.js";
 import { METRICS_FILE, parseMetrics, type MetricsLine } from "../../run/metrics-log.js";
 import { SUMMARY_FILE } from "../../run/run-record.js";
 import { LOSS_SMOOTHING } from "../../run/smoothed-loss.js";
@@ -19,6 +21,23 @@ import { openRoot } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
 const BARS = "▁▂▃▄▅▆▇█";
+/** metrics.jsonl is read whole: ~150 bytes a step, so this is millions of steps. */
+const MAX_METRICS_BYTES = 1024 * 1024 * 1024;
+const MAX_SUMMARY_BYTES = 16 * 1024 * 1024;
+
+function isMissing(error: unknown): boolean {
+  return (error as { code?: unknown } | undefined)?.code === "ENOENT";
+}
+
+/** The run's metrics.jsonl and summary.json (undefined when it has none, or it cannot be parsed). */
+async function readRecord(blobs: BlobStore, dir: string): Promise<{ bytes: Uint8Array; summary: Record<string, unknown> | undefined }> {
+  const bytes = await blobs.get(METRICS_FILE, MAX_METRICS_BYTES).catch((error: unknown) => {
+    if (isMissing(error)) throw new NbresumeError(CliErrorCode.NO_METRICS, messages.noMetrics(dir), { where: dir });
+    throw error;
+  });
+  const summary = await blobs.get(SUMMARY_FILE, MAX_SUMMARY_BYTES).then((b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>, () => undefined);
+  return { bytes, summary };
+}
 
 /** The values as a line of bars, `width` wide (each bar a bucket's mean). */
 export function sparkline(values: readonly number[], width: number): string {
@@ -79,14 +98,15 @@ export const logCommand: Command = {
     const rows = countOption(options, "rows", "log") ?? 12;
     const store = await openRoot(positionals[0] as string, "log");
     const dir = store.dir;
-    await store.close();
-    const bytes = await readFile(path.join(dir, METRICS_FILE)).catch((error: NodeJS.ErrnoException) => {
-      if (error.code === "ENOENT") throw new NbresumeError(CliErrorCode.NO_METRICS, messages.noMetrics(dir), { where: dir });
-      throw error;
-    });
+    let record: Awaited<ReturnType<typeof readRecord>>;
+    try {
+      record = await readRecord(store.blobs, dir);
+    } finally {
+      await store.close();
+    }
+    const { bytes, summary } = record;
     const parsed = parseMetrics(bytes);
     const lines = parsed.lines;
-    const summary = await readFile(path.join(dir, SUMMARY_FILE), "utf8").then((t) => JSON.parse(t) as Record<string, unknown>, () => undefined);
 
     const plot = stringOption(options, "plot");
     if (plot !== undefined) {
@@ -97,7 +117,7 @@ export const logCommand: Command = {
         train: lines.map((l) => ({ step: l["step"] as number, loss: loss(l) })),
         validation: lines.filter((l) => "val_loss" in l).map((l) => ({ step: l["step"] as number, loss: typeof l["val_loss"] === "number" ? l["val_loss"] : Number.NaN })),
         smoothing: LOSS_SMOOTHING,
-        title: `${path.basename(dir)} · loss`,
+        title: `${baseName(dir)} · loss`,
       });
       await writeFile(path.resolve(plot), chart.bundle["image/png"]);
       out.note(messages.logPlotted(path.resolve(plot)));
