@@ -1,5 +1,5 @@
-/** Short text forms of values in human output (sizes and durations come from src/run/format.ts). */
-import { formatLoss } from "../run/format.js";
+/** Short text forms of values in human output (sizes and durations come from src/shared/format.ts). */
+import { formatLoss } from "../shared/format.js";
 
 /** "val_loss=0.4102 acc=0.93"; "-" when there are none. */
 export function formatMetrics(metrics: Readonly<Record<string, number>>): string {

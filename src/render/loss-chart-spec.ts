@@ -3,7 +3,7 @@
  * (dark), validation loss (points and line). Pure data: no vega import, so a notebook can also
  * send the spec itself (application/vnd.vegalite.v5+json) for an interactive chart.
  */
-import { formatCount, formatLoss } from "../run/format.js";
+import { formatCount, formatLoss } from "../shared/format.js";
 import { emaSeries } from "./ema.js";
 import { renderMessages } from "./messages.js";
 

@@ -2,7 +2,7 @@
  * Every user-facing message of the render layer, and its error codes. Tests assert against these
  * same functions (docs/CONTRIBUTING.md, "Messages and errors").
  */
-import { formatLoss } from "../run/format.js";
+import { formatLoss } from "../shared/format.js";
 
 export const RenderErrorCode = {
   /** sharp/libvips could not encode or rasterise an image. */

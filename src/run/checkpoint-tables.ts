@@ -6,7 +6,7 @@ import type {
   CheckpointListing, ConfigDiff, DiskUsage, LoadedCheckpoint, PruneResult, VerifyResult,
 } from "../checkpoint/store.js";
 import { displayPath } from "./display-path.js";
-import { formatBytes, formatCount, formatLoss } from "./format.js";
+import { formatBytes, formatCount, formatLoss } from "../shared/format.js";
 import { tableBundle, type TableBundle } from "./table.js";
 
 function json(value: unknown): string {

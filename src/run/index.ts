@@ -20,7 +20,7 @@ export { tableBundle, type Table, type TableBundle } from "./table.js";
 export { listRunPictures, type RunPicture } from "./run-files.js";
 export { ProgressTracker, type ProgressOptions, type ProgressSnapshot } from "./progress.js";
 export { formatProgressLine, progressBundle, type ProgressContext } from "./progress-format.js";
-export { formatBytes, formatCount, formatDuration, formatLoss, formatRate } from "./format.js";
+export { formatBytes, formatCount, formatDuration, formatLoss, formatRate } from "../shared/format.js";
 export { show } from "./show.js";
 export { rollBack, type RollBackOptions, type RollBackResult } from "./roll-back.js";
 export { checkpointsTable, configDiffTable, diskUsageTable, inspectTable, pruneTable, verifyTable } from "./checkpoint-tables.js";

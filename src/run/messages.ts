@@ -3,7 +3,7 @@
  * Tests assert against these same functions (STYLE.md §7), so wording changes in one place.
  */
 import { displayPath } from "./display-path.js";
-import { formatBytes, formatCount, formatDuration, formatLoss } from "./format.js";
+import { formatBytes, formatCount, formatDuration, formatLoss } from "../shared/format.js";
 
 export const RunErrorCode = {
   /** The checkpoint's config differs from this run's in a way that makes resuming unsafe. */

@@ -3,7 +3,7 @@
  * notebook display above the loss chart and sample grid. Pure functions of their inputs.
  */
 import type { TextBundle } from "../render/mime-bundle.js";
-import { formatCount, formatDuration, formatLoss, formatPercent, formatRate } from "./format.js";
+import { formatCount, formatDuration, formatLoss, formatPercent, formatRate } from "../shared/format.js";
 import type { ProgressSnapshot } from "./progress.js";
 import { progressMessages } from "./progress-messages.js";
 

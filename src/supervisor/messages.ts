@@ -2,7 +2,7 @@
  * Every user-facing message of the supervisor (`nbresume run`), and its error codes. Tests assert
  * against these same functions, so wording changes in one place.
  */
-import { formatCount, formatDuration } from "../run/format.js";
+import { formatCount, formatDuration } from "../shared/format.js";
 
 export const SupervisorErrorCode = {
   /** The notebook file cannot be read. */

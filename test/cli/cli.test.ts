@@ -6,7 +6,7 @@ import { CheckpointErrorCode, messages as storeMessages } from "../../src/checkp
 import { quoteCommand } from "../../src/checkpoint/shell-quote.js";
 import { ALL_COMMANDS } from "../../src/cli/commands/all-commands.js";
 import { CliErrorCode, messages } from "../../src/cli/messages.js";
-import { formatBytes } from "../../src/run/format.js";
+import { formatBytes } from "../../src/shared/format.js";
 import { CLI_ENTRY, ROOT, ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
 import { makeTempDir, patterned, removeDir, smallGroups } from "../checkpoint/helpers.js";
 import { DEFAULT_RETENTION } from "../../src/checkpoint/retention.js";

@@ -11,7 +11,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { messages as cliMessages } from "../../src/cli/messages.js";
-import { formatLoss } from "../../src/run/format.js";
+import { formatLoss } from "../../src/shared/format.js";
 import { rollBack } from "../../src/run/roll-back.js";
 import type { RunStoreOptions } from "../../src/run/run.js";
 import { makeTempDir, removeDir, smallGroups } from "../checkpoint/helpers.js";

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store.js";
 import { emaSeries } from "../../src/render/ema.js";
 import { LOSS_CHART_SERIES } from "../../src/render/loss-chart-spec.js";
-import { formatLoss } from "../../src/run/format.js";
+import { formatLoss } from "../../src/shared/format.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
 import { LOSS_SMOOTHING } from "../../src/run/smoothed-loss.js";
 import { mlpRun, RecordingOutput } from "./support.js";

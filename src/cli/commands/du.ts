@@ -3,7 +3,7 @@
  * the total, and the filesystem's figures as df shows them (object storage has none).
  */
 import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
-import { formatBytes } from "../../run/format.js";
+import { formatBytes } from "../../shared/format.js";
 import type { Command } from "../command.js";
 import { messages } from "../messages.js";
 import { formatTable } from "../table.js";

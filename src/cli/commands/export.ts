@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { promises as fsp } from "node:fs";
 import type { BlobStore } from "../../checkpoint/storage/storage.js";
 import { NbresumeError, isNbresumeError } from "../../errors.js";
-import { formatBytes } from "../../run/format.js";
+import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
 import { CliErrorCode, messages } from "../messages.js";

@@ -1,6 +1,6 @@
 /** `nbresume inspect CKPT`: tensors per group, the model it describes, a state summary and the manifest of one checkpoint. */
 import type { CheckpointProblem } from "../../checkpoint/store.js";
-import { formatBytes, formatCount } from "../../run/format.js";
+import { formatBytes, formatCount } from "../../shared/format.js";
 import { ageSeconds, formatAge } from "../age.js";
 import { summarizeState } from "../checkpoint-contents.js";
 import type { Command } from "../command.js";

@@ -3,7 +3,7 @@ import { ownValue } from "../../checkpoint/manifest.js";
 import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
 import { rankByMetric } from "../../checkpoint/retention.js";
 import type { CheckpointInfo, CheckpointKind } from "../../checkpoint/store.js";
-import { formatBytes } from "../../run/format.js";
+import { formatBytes } from "../../shared/format.js";
 import { ageSeconds, formatAge } from "../age.js";
 import type { Command } from "../command.js";
 import { formatMetrics, plural } from "../format.js";

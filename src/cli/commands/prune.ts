@@ -1,7 +1,7 @@
 /** `nbresume prune DIR`: the retention plan with its reasons; deletes only with --yes. */
 import { CheckpointStore } from "../../checkpoint/store.js";
 import type { PlannedCheckpoint, RetentionPlan } from "../../checkpoint/store.js";
-import { formatBytes } from "../../run/format.js";
+import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
 import { plural } from "../format.js";

@@ -5,7 +5,7 @@
  * refuses while a run of DIR trains.
  */
 import { rollBack } from "../../run/roll-back.js";
-import { formatBytes } from "../../run/format.js";
+import { formatBytes } from "../../shared/format.js";
 import { stringOption } from "../args.js";
 import type { Command } from "../command.js";
 import { messages } from "../messages.js";

@@ -2,7 +2,7 @@
 import * as path from "node:path";
 import { isUrlLocation } from "../../checkpoint/storage/location.js";
 import type { CheckpointProblem, SkippedCheckpoint } from "../../checkpoint/store.js";
-import { formatBytes } from "../../run/format.js";
+import { formatBytes } from "../../shared/format.js";
 import type { Command } from "../command.js";
 import { plural } from "../format.js";
 import { messages } from "../messages.js";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
-import { formatBytes, formatCount, formatDuration, formatLoss, formatPercent, formatRate } from "../../src/run/format.js";
+import { formatBytes, formatCount, formatDuration, formatLoss, formatPercent, formatRate } from "../../src/shared/format.js";
 
-describe("run/format", () => {
+describe("shared/format", () => {
   it("formats bytes in binary units with 3 significant digits", () => {
     assert.equal(formatBytes(0), "0 B");
     assert.equal(formatBytes(512), "512 B");
