@@ -17,7 +17,7 @@ import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { CheckpointStore } from "../../src/checkpoint/store.js";
 import type { MirrorStatus } from "../../src/checkpoint/store.js";
 import { runCli } from "../../src/cli/cli.js";
-import { formatBytes } from "../../src/run/format.js";
+import { formatBytes } from "../../src/shared/format.js";
 import { mirrorLine } from "../../src/run/live-view.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { parseMetrics, readMetricsLog } from "../../src/run/metrics-log.js";
