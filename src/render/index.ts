@@ -29,7 +29,7 @@ export {
 } from "./loss-chart-spec.js";
 export { renderLossChart, lossChartVegaLiteBundle, type LossChartOptions, type LossChartResult } from "./loss-chart.js";
 export { dashboardHtml, pngDataUri, type DashboardParts } from "./dashboard-html.js";
-export { Ema, emaSeries } from "./ema.js";
+export { Ema, emaSeries } from "../shared/ema.js";
 export { RenderErrorCode, type RenderErrorCodeValue } from "./messages.js";
 // Previews: every kind returns a RenderedPreview (bundle, files, image, summary).
 export type { RenderedPreview, PreviewFile } from "./rendered-preview.js";

@@ -4,7 +4,7 @@
  * send the spec itself (application/vnd.vegalite.v5+json) for an interactive chart.
  */
 import { formatCount, formatLoss } from "../shared/format.js";
-import { emaSeries } from "./ema.js";
+import { emaSeries } from "../shared/ema.js";
 import { renderMessages } from "./messages.js";
 
 export interface LossPoint {

@@ -112,10 +112,6 @@ export const renderMessages = {
     return `${wrong} of ${labelled} predictions wrong (marked in red)`;
   },
 
-  emaBadBeta(value: unknown): string {
-    return `Ema: beta (the smoothing weight) must be a number in [0, 1), got ${String(value)}.`;
-  },
-
   // Loss chart
   chartBadPoint(series: string, index: number, point: unknown): string {
     return (

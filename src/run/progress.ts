@@ -4,7 +4,7 @@
  * numbers in tests), so nothing here reads a clock. progress-format.ts turns a snapshot into a
  * terminal line, HTML or markdown.
  */
-import { Ema } from "../render/ema.js";
+import { Ema } from "../shared/ema.js";
 import { progressMessages } from "./progress-messages.js";
 
 export interface ProgressOptions {

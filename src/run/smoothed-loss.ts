@@ -2,7 +2,7 @@
  * The run's one smoothed training loss: what the live text, the loss chart's dark line, the resume
  * line, the preview captions, metrics.jsonl and TrainResult.loss all call "the loss". It is the
  * bias-corrected EMA with β = 0.98 (about 50 steps) of every step's loss from step 1, non-finite
- * losses left out — computed with exactly the arithmetic of render/ema.ts's Ema, so the chart,
+ * losses left out — computed with exactly the arithmetic of shared/ema.ts's Ema, so the chart,
  * given every step's loss with `smoothing: LOSS_SMOOTHING`, draws the same bits. Its state is in
  * each checkpoint, so a resumed run continues the same number, not a re-seeded one.
  */

@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { emaSeries } from "../../src/render/ema.js";
+import { emaSeries } from "../../src/shared/ema.js";
 import { autoSmoothing, buildLossChartSpec, LOSS_CHART_SERIES as S, type LossPoint } from "../../src/render/loss-chart-spec.js";
 import { renderMessages } from "../../src/render/messages.js";
 

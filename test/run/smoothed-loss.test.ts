@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store.js";
-import { emaSeries } from "../../src/render/ema.js";
+import { emaSeries } from "../../src/shared/ema.js";
 import { LOSS_CHART_SERIES } from "../../src/render/loss-chart-spec.js";
 import { formatLoss } from "../../src/shared/format.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";

@@ -3,7 +3,7 @@
  * raw EMA starts at 0 and is divided by 1 − β^t, so the first values are not pulled toward 0.
  * Shared by the loss chart's smoothed line and the progress display's smoothed loss.
  */
-import { renderMessages } from "./messages.js";
+import { sharedMessages } from "./messages.js";
 
 export class Ema {
   private raw = 0;
@@ -12,7 +12,7 @@ export class Ema {
 
   /** `beta` in [0, 1): the weight of the past; 0 means no smoothing. */
   constructor(readonly beta: number) {
-    if (!(beta >= 0 && beta < 1)) throw new RangeError(renderMessages.emaBadBeta(beta));
+    if (!(beta >= 0 && beta < 1)) throw new RangeError(sharedMessages.emaBadBeta(beta));
   }
 
   /** Folds in one value; non-finite values are ignored (a NaN loss must not poison the average). */

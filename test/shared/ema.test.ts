@@ -1,8 +1,8 @@
 import { strict as assert } from "node:assert";
-import { Ema, emaSeries } from "../../src/render/ema.js";
-import { renderMessages } from "../../src/render/messages.js";
+import { Ema, emaSeries } from "../../src/shared/ema.js";
+import { sharedMessages } from "../../src/shared/messages.js";
 
-describe("render/ema", () => {
+describe("shared/ema", () => {
   it("is bias-corrected: the first value is returned unchanged, not pulled toward 0", () => {
     const ema = new Ema(0.9);
     assert.equal(ema.value, undefined);
@@ -35,7 +35,7 @@ describe("render/ema", () => {
   });
 
   it("rejects β outside [0, 1)", () => {
-    assert.throws(() => new Ema(1), (e: unknown) => e instanceof RangeError && e.message === renderMessages.emaBadBeta(1));
+    assert.throws(() => new Ema(1), (e: unknown) => e instanceof RangeError && e.message === sharedMessages.emaBadBeta(1));
     assert.throws(() => new Ema(-0.1), RangeError);
   });
 });
