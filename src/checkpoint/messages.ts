@@ -416,7 +416,7 @@ function ordinal(n: number): string {
 
 /**
  * A metric value as every human output shows it: 4 significant digits, exponent form below 1e-3
- * and from 1e4 ("1.74e-4"), never a raw float's 17 digits. The same form as run/format.ts
+ * and from 1e4 ("1.74e-4"), never a raw float's 17 digits. The same form as shared/format.ts
  * formatLoss (the CLI tests compare the two).
  */
 export function formatMetricValue(value: number): string {
