@@ -20,7 +20,7 @@
 import { NbresumeError } from "../errors.js";
 import * as msg from "./messages.js";
 import { NotebookErrorCode } from "./messages.js";
-import { processWide } from "./process-wide.js";
+import { processWide } from "../shared/process-wide.js";
 import { STOP_SIGNALS, signalHub, type SignalSubscriber, type StopSignal } from "./signal-hub.js";
 
 export type { StopSignal } from "./signal-hub.js";

@@ -20,7 +20,7 @@
  *   window leaves Node's watchdog "exit on SIGINT" handler installed, and the next interrupt kills
  *   the kernel. So listeners are only ever added or removed outside that window.
  */
-import { processWide } from "./process-wide.js";
+import { processWide } from "../shared/process-wide.js";
 
 export type StopSignal = "SIGINT" | "SIGTERM" | "SIGHUP";
 

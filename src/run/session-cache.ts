@@ -14,7 +14,7 @@
  */
 import type { Batch } from "../engine/data/batch.js";
 import type { TrainingSession } from "../engine/session/training-session.js";
-import { processWide } from "../notebook/process-wide.js";
+import { processWide } from "../shared/process-wide.js";
 
 interface Cached {
   readonly key: string;
