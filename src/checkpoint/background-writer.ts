@@ -11,7 +11,7 @@
  */
 import type { Snapshot } from "./snapshot.js";
 import type { StorageSpec } from "./storage/storage.js";
-import type { SerializedError } from "./thread-errors.js";
+import type { SerializedError } from "../shared/thread-errors.js";
 import type { BestMetric, CheckpointKind, Metrics, RetentionPolicy, SavedCheckpoint } from "./store.js";
 
 /** A validated save whose tensors are already copied: plain data, so it can cross threads. */

@@ -1,6 +1,6 @@
 /** What the mirror's main side (mirror.ts) and its thread (mirror-worker.ts) say to each other: plain data. */
 import type { StorageSpec } from "./storage/storage.js";
-import type { SerializedError } from "./thread-errors.js";
+import type { SerializedError } from "../shared/thread-errors.js";
 import type { BestMetric, RetentionPolicy } from "./store.js";
 
 export interface MirrorWorkerData {

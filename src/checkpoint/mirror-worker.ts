@@ -15,7 +15,7 @@ import type { StoreContext } from "./store-context.js";
 import { storageFromSpec } from "./storage/registry.js";
 import type { CheckpointStorage } from "./storage/storage.js";
 import { syncNodeFs } from "./sync-fs.js";
-import { serializeError } from "./thread-errors.js";
+import { serializeError } from "../shared/thread-errors.js";
 import { parseCheckpointDirName } from "./naming.js";
 import { isNbresumeError } from "../errors.js";
 import { CheckpointErrorCode } from "./messages.js";

@@ -30,7 +30,7 @@ import type { S3Options } from "./storage/s3/s3-options.js";
 import type { BlobInfo, BlobStore, CheckpointStorage, WriterLease } from "./storage/storage.js";
 import type { StoreContext } from "./store-context.js";
 import type { BestMetric, CheckpointInfo, MirrorStatus, RetentionPolicy, SavedCheckpoint } from "./store.js";
-import { deserializeError } from "./thread-errors.js";
+import { deserializeError } from "../shared/thread-errors.js";
 import { divergedProblems, verifyCheckpoint } from "./verify.js";
 import { startWorker } from "./worker-start.js";
 

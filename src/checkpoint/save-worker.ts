@@ -9,7 +9,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import type { WriterConfig, WriterReply, WriterRequest } from "./background-writer.js";
 import { CheckpointStoreImpl } from "./checkpoint-store.js";
 import { syncNodeFs } from "./sync-fs.js";
-import { serializeError } from "./thread-errors.js";
+import { serializeError } from "../shared/thread-errors.js";
 
 /** Nice value of the writer thread: training threads come first when cores are short. */
 const WRITER_NICE = 10;

@@ -9,7 +9,7 @@ import { NbresumeError } from "../errors.js";
 import type { BackgroundJob, BackgroundWriter, WriterConfig, WriterReply, WriterRequest } from "./background-writer.js";
 import { CheckpointErrorCode, messages } from "./messages.js";
 import type { SavedCheckpoint } from "./store.js";
-import { deserializeError } from "./thread-errors.js";
+import { deserializeError } from "../shared/thread-errors.js";
 import { startWorker } from "./worker-start.js";
 
 interface Waiting {

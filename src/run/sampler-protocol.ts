@@ -3,7 +3,7 @@
  * typed arrays and SharedArrayBuffers only (functions and classes cannot cross threads).
  */
 import type { Snapshot } from "../checkpoint/snapshot.js";
-import type { SerializedError } from "../checkpoint/thread-errors.js";
+import type { SerializedError } from "../shared/thread-errors.js";
 import type { GeneratorState } from "../engine/random/generator.js";
 import type { GraphSource } from "./preview-graphs.js";
 import type { PreparedPreview, PreviewResult } from "./previews/preview-kind.js";

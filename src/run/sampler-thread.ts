@@ -15,7 +15,7 @@
  * ("terminate called after throwing an instance of 'Napi::Error'", seen here).
  */
 import type { Worker } from "node:worker_threads";
-import { deserializeError } from "../checkpoint/thread-errors.js";
+import { deserializeError } from "../shared/thread-errors.js";
 import { NbresumeError } from "../errors.js";
 import type { Snapshot } from "../checkpoint/snapshot.js";
 import type { GeneratorState } from "../engine/random/generator.js";

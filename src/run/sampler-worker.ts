@@ -7,7 +7,7 @@
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { snapshotTensors } from "../checkpoint/snapshot.js";
-import { serializeError } from "../checkpoint/thread-errors.js";
+import { serializeError } from "../shared/thread-errors.js";
 import { generatorFromState } from "../engine/random/create-generator.js";
 import type { Tensor } from "../tensor.js";
 import { BakedGraphs, type GraphSource } from "./preview-graphs.js";

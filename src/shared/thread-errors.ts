@@ -1,7 +1,8 @@
 /**
- * Errors crossing from the background writer thread. Structured clone keeps an Error's message
- * but not its class or its `code`/`where`, which callers match on, so they travel as plain data
- * and are rebuilt as the same kinds of error (NbresumeError with its code, fs errors with errno).
+ * Errors crossing from a worker thread (the background writer, the mirror, the sampler).
+ * Structured clone keeps an Error's message but not its class or its `code`/`where`, which callers
+ * match on, so they travel as plain data and are rebuilt as the same kinds of error (NbresumeError
+ * with its code, fs errors with errno).
  */
 import { NbresumeError } from "../errors.js";
 
