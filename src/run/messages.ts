@@ -420,6 +420,11 @@ export const runMessages = {
   metricsMissing(has: number, resumed: number): string {
     return `metrics.jsonl has ${plural(has, "step")} but the run resumes at step ${formatCount(resumed)}: the steps it lacks (a run from before it was kept, or a file cut short) stay missing; new steps are appended.`;
   },
+  /** A mirrored run whose directory had nothing as new as the bucket (a new machine): what the store copied down. */
+  pulledFromMirror(name: string, target: string, skipped: readonly { name: string; problem: string }[]): string {
+    const passed = skipped.length === 0 ? "" : ` (passed over ${skipped.map((s) => `${s.name}: ${s.problem}`).join("; ")})`;
+    return `Copied ${name} down from the mirror ${target}: the directory had no checkpoint as new${passed}.`;
+  },
   metricsKeptAside(file: string): string {
     return `A metrics.jsonl with no checkpoint left to go with it was kept as ${displayPath(file)}.`;
   },
