@@ -11,7 +11,7 @@ import { hashBytes, isHashString } from "./hash.js";
 import { MAX_JSON_DEPTH, jsonDepth } from "./json-depth.js";
 import { CheckpointErrorCode, invalidContent, messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupOfFile, isCheckpointKind } from "./naming.js";
-import { setOwn } from "./safetensors/own-record.js";
+import { setOwn } from "../shared/own-record.js";
 import type { CheckpointKind, Metrics } from "./store.js";
 
 export const FORMAT_VERSION = 1;

@@ -17,7 +17,7 @@ import { CheckpointErrorCode, badArgument, messages, summarizeProblems } from ".
 import { LATEST_FILE, STATE_FILE, groupOfFile } from "./naming.js";
 import { type ParsedRef, candidatesFor, parseRef } from "./resolve.js";
 import { fileByteSource, readSafetensors } from "./safetensors/index.js";
-import { setOwn } from "./safetensors/own-record.js";
+import { setOwn } from "../shared/own-record.js";
 import { MAX_STATE_BYTES, parseState, stateManifestMismatches } from "./state-file.js";
 import { RefusedBeforeAllocating, corrupt, notFound, refused } from "./store-errors.js";
 import type { StoreContext } from "./store-context.js";

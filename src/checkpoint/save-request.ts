@@ -6,7 +6,7 @@ import type { TensorGroup } from "../tensor.js";
 import { NBRESUME_VERSION } from "./library-version.js";
 import { badArgument } from "./messages.js";
 import { CHECKPOINT_KINDS, isCheckpointKind, isValidGroupName } from "./naming.js";
-import { setOwn } from "./safetensors/own-record.js";
+import { setOwn } from "../shared/own-record.js";
 import { serializeState } from "./state-file.js";
 import type { BestMetric, CheckpointKind, Metrics, SaveRequest } from "./store.js";
 

@@ -9,7 +9,7 @@
  * during a save, the extra memory is that copy plus the writer's small buffers. close() drops it.
  */
 import { BYTES_PER_ELEMENT, type DType, type Tensor, type TensorData, type TensorGroup, viewAs } from "../tensor.js";
-import { setOwn } from "./safetensors/own-record.js";
+import { setOwn } from "../shared/own-record.js";
 
 /** One tensor's place in the snapshot buffer. */
 export interface SnapshotEntry {

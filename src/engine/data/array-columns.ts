@@ -7,7 +7,7 @@ import { NbresumeError } from "../../errors.js";
 import type { Column } from "./dataset.js";
 import { DataErrorCode, dataMessages as msg } from "./messages.js";
 import type { ArrayColumn } from "./npy-array.js";
-import { setOwn } from "./own-record.js";
+import { setOwn } from "../../shared/own-record.js";
 
 export function arrayColumns(file: string, arrays: readonly (readonly [string, ArrayColumn])[], what: string): { count: number; columns: Record<string, Column> } {
   if (arrays.length === 0) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(file, what), { where: file });

@@ -15,7 +15,7 @@ import type { Generator } from "../random/generator.js";
 import type { Batch, DataLoaderCursor, DataLoaderOptions } from "./batch.js";
 import { checkDataset, rowLength } from "./check-dataset.js";
 import { parseCursor } from "./cursor.js";
-import { setOwn } from "./own-record.js";
+import { setOwn } from "../../shared/own-record.js";
 import type { ColumnDType, Dataset } from "./dataset.js";
 import { DataErrorCode, dataMessages as msg } from "./messages.js";
 

@@ -18,7 +18,7 @@ import { ColumnBuilder, ValueProblem, type ValueProblemCode } from "./column-bui
 import type { Column, ColumnDType, Dataset } from "./dataset.js";
 import { dataMessages as msg } from "./messages.js";
 import { checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
-import { setOwn } from "./own-record.js";
+import { setOwn } from "../../shared/own-record.js";
 
 export interface ArrayColumnInput {
   readonly dtype: ColumnDType;

@@ -21,7 +21,7 @@ import { sourceInfo, streamTextFile } from "./data-file.js";
 import type { Column, ColumnDType, Dataset } from "./dataset.js";
 import { isColumnDType } from "./check-dataset.js";
 import { DataErrorCode, dataMessages as msg } from "./messages.js";
-import { setOwn } from "./own-record.js";
+import { setOwn } from "../../shared/own-record.js";
 import { showCell, valueError } from "./value-error.js";
 import { checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
 

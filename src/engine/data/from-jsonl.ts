@@ -23,7 +23,7 @@ import { sourceInfo, streamTextFile } from "./data-file.js";
 import type { Column, ColumnDType, Dataset } from "./dataset.js";
 import { DataErrorCode, type DataPlace, dataMessages as msg } from "./messages.js";
 import { checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
-import { hasOwn, setOwn } from "./own-record.js";
+import { hasOwn, setOwn } from "../../shared/own-record.js";
 import { TextLines } from "./text-lines.js";
 import { valueError } from "./value-error.js";
 

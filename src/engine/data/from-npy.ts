@@ -21,7 +21,7 @@ import { DataErrorCode, dataMessages as msg } from "./messages.js";
 import { npyColumn } from "./npy-array.js";
 import { NPY_PREFIX_BYTES, parseNpyHeader } from "./npy-header.js";
 import { checkJsonInfo, checkName } from "./options-check.js";
-import { setOwn } from "./own-record.js";
+import { setOwn } from "../../shared/own-record.js";
 
 export interface FromNpyOptions {
   /** The column's name (default: the file's name without ".npy"). */

@@ -9,7 +9,7 @@ import { allocate, type TensorData } from "../../tensor.js";
 import { checkDataset, rowLength } from "./check-dataset.js";
 import type { Column, Dataset } from "./dataset.js";
 import { dataMessages as msg } from "./messages.js";
-import { setOwn } from "./own-record.js";
+import { setOwn } from "../../shared/own-record.js";
 
 /**
  * The examples `rows` of `dataset` (row indices, repeats allowed), named `name` (default
