@@ -79,7 +79,7 @@ class LocalMetricsFile implements MetricsFile {
 class BlobMetricsFile implements MetricsFile {
   readonly location: string;
   /** What the object holds (as last read or written). */
-  private bytes = new Uint8Array(0);
+  private bytes: Uint8Array = new Uint8Array(0);
 
   constructor(
     private readonly dir: string,

@@ -117,6 +117,9 @@ export class ResumePlanner {
   /** Decides how the run starts; for a checkpoint, the first candidate (the caller validates it). */
   async first(): Promise<Start> {
     const o = this.o;
+    // A mirrored run on a new machine: the store copied the bucket's newest checkpoint down when it opened.
+    const mirror = this.store.backgroundStatus.mirror;
+    if (mirror?.pulled !== undefined) this.out.info(msg.pulledFromMirror(mirror.pulled.name, mirror.target, mirror.pulled.skipped));
     this.listing = (await this.store.list()).checkpoints;
     const newest = [...this.listing].sort(compareNewestFirst)[0];
     const at = new Date().toISOString();

@@ -208,7 +208,7 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.equal(doc.summary?.status, "finished");
   });
 
-  it("shows a mirrored run's uploads in one line of the live view", async () => {
+  it("shows a mirrored run's uploads in one line of the live view, and what a rerun copied down from the bucket", async () => {
     const local = await makeTempDir("s3-run-mirrored");
     scratch.push(local);
     const mirror = `s3://${BUCKET}/runs/mirrored`;
@@ -218,6 +218,12 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     const lines = out.views.flatMap((v) => v.context.notes ?? []).filter((n) => n.startsWith(`mirror ${mirror}: `));
     assert.ok(lines.length > 0, out.views.map((v) => (v.context.notes ?? []).join(" | ")).join("\n"));
     assert.ok((await keys("runs/mirrored")).includes(`${name(20, "final")}/manifest.json`));
+    // A new machine: the rerun says what it copied down from the bucket.
+    await fsp.rm(path.join(local, "run"), { recursive: true, force: true });
+    const again = new RecordingOutput();
+    const resumed = await (await mlpRun(path.join(local, "run"), { ...S3_RUN_OPTIONS, steps: 30, output: again, checkpointStore: { mirror } })).train();
+    assert.equal(resumed.resumedFrom?.name, name(20, "final"));
+    assert.ok(again.texts("info").includes(msg.pulledFromMirror(name(20, "final"), mirror, [])), again.texts("info").join("\n"));
   });
 
   it("says in one line whether a mirror is failing, uploading, behind or up to date", () => {
