@@ -2,7 +2,13 @@
  * Every user-facing message of the checkpoint store, and the error codes. Tests assert against
  * these same functions, so wording can change in one place.
  */
+import { CHECKPOINT_KINDS } from "./naming.js";
 import type { CheckpointKind, CheckpointProblem } from "./store.js";
+
+/** "a, b, c or d" */
+function orList(items: readonly string[]): string {
+  return items.length < 2 ? items.join("") : `${items.slice(0, -1).join(", ")} or ${items[items.length - 1]}`;
+}
 
 export const CheckpointErrorCode = {
   /** Another writer holds the directory's lock. */
@@ -360,7 +366,7 @@ export const invalidContent = {
   unsupportedFormat: (format: unknown, supported: number) =>
     `format ${JSON.stringify(format)} is not supported (this nbresume reads format ${supported}; a newer nbresume may read it)`,
   notVersion: () => "nbresume must be a version string",
-  badKind: (kind: unknown) => `kind ${JSON.stringify(kind)} is not rolling, emergency, epoch or final`,
+  badKind: (kind: unknown) => `kind ${JSON.stringify(kind)} is not ${orList(CHECKPOINT_KINDS)}`,
   notCount: (field: string, value: unknown) => `${field} ${JSON.stringify(value)} is not an integer ≥ 0`,
   missing: (field: string) => `${field} is missing`,
   metricsNotObject: () => "metrics must be an object of numbers",

@@ -3,9 +3,10 @@
  * everything starting with ".tmp-" is an uncommitted write; `latest` names a committed
  * checkpoint; `.lock/` holds the writer lock.
  */
-import type { CheckpointKind } from "./store.js";
 
-export const CHECKPOINT_KINDS: readonly CheckpointKind[] = ["rolling", "emergency", "epoch", "final"];
+/** The kinds of checkpoint, in listing order: the one spelling the type, the names and the messages derive from. */
+export const CHECKPOINT_KINDS = ["rolling", "emergency", "epoch", "final"] as const;
+export type CheckpointKind = (typeof CHECKPOINT_KINDS)[number];
 
 export const MANIFEST_FILE = "manifest.json";
 export const STATE_FILE = "state.json";
@@ -15,7 +16,7 @@ export const TEMP_PREFIX = ".tmp-";
 export const SAFETENSORS_SUFFIX = ".safetensors";
 
 const STEP_DIGITS = 8;
-const CHECKPOINT_NAME = /^ckpt-step-(\d{8,})-(rolling|emergency|epoch|final)$/;
+const CHECKPOINT_NAME = new RegExp(`^ckpt-step-(\\d{${STEP_DIGITS},})-(${CHECKPOINT_KINDS.join("|")})$`);
 /** Tensor group names become file names: keep them portable and unambiguous. */
 const GROUP_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/;
 

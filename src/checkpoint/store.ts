@@ -43,8 +43,10 @@ import type { Manifest } from "./manifest.js";
 import type { S3Options } from "./storage/s3/s3-options.js";
 import type { BlobStore } from "./storage/storage.js";
 import { CheckpointStoreImpl } from "./checkpoint-store.js";
+import type { CheckpointKind } from "./naming.js";
 
-export type CheckpointKind = "rolling" | "emergency" | "epoch" | "final";
+/** One of CHECKPOINT_KINDS (naming.ts spells them once). */
+export type { CheckpointKind };
 
 /**
  * Which checkpoint: "auto" (newest verified of any kind), "latest" (what the `latest` pointer
