@@ -11,7 +11,7 @@ import type { CheckpointIndex } from "./checkpoint-index.js";
 import { checkpointDirName } from "./naming.js";
 import type { ValidRequest } from "./save-request.js";
 import type { SaveOutcomes } from "./save-outcomes.js";
-import { SnapshotBuffer } from "./snapshot.js";
+import { SnapshotBuffer } from "../shared/snapshot.js";
 import type { BackgroundSave, BackgroundSaveStatus, SavedCheckpoint } from "./store.js";
 
 export class SaveQueue {

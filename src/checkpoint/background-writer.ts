@@ -9,7 +9,7 @@
  * commit proceeds at disk speed whatever the training loop does. (bench/async-save.bench.ts
  * measures both.)
  */
-import type { Snapshot } from "./snapshot.js";
+import type { Snapshot } from "../shared/snapshot.js";
 import type { StorageSpec } from "./storage/storage.js";
 import type { SerializedError } from "../shared/thread-errors.js";
 import type { BestMetric, CheckpointKind, Metrics, RetentionPolicy, SavedCheckpoint } from "./store.js";

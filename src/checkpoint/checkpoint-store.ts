@@ -34,7 +34,7 @@ import { resumeInfo } from "./run-questions.js";
 import { checkTensorGroup } from "./safetensors/index.js";
 import { DEFAULT_MAX_FAILED_SAVES, SaveOutcomes } from "./save-outcomes.js";
 import { prepareSave, validateBestMetric } from "./save-request.js";
-import { snapshotTensors } from "./snapshot.js";
+import { snapshotTensors } from "../shared/snapshot.js";
 import { openError } from "./store-errors.js";
 import type { StoreContext } from "./store-context.js";
 import { registerOpenBlobs } from "./storage/blobs-at.js";

@@ -12,7 +12,7 @@
  * If the thread cannot start or dies, its previews are computed here instead (said once);
  * `sampler: "main"` computes everything here from the start.
  */
-import { SnapshotBuffer, snapshotTensors } from "../checkpoint/snapshot.js";
+import { SnapshotBuffer, snapshotTensors } from "../shared/snapshot.js";
 import type { Dataset } from "../engine/data/dataset.js";
 import type { Model } from "../engine/nn/model.js";
 import type { PreviewSpec } from "../engine/nn/preview-spec.js";

@@ -2,7 +2,7 @@
  * What crosses between the run's thread and the sampler thread (sampler-worker.ts): plain data,
  * typed arrays and SharedArrayBuffers only (functions and classes cannot cross threads).
  */
-import type { Snapshot } from "../checkpoint/snapshot.js";
+import type { Snapshot } from "../shared/snapshot.js";
 import type { SerializedError } from "../shared/thread-errors.js";
 import type { GeneratorState } from "../engine/random/generator.js";
 import type { GraphSource } from "./preview-graphs.js";

@@ -17,7 +17,7 @@
 import type { Worker } from "node:worker_threads";
 import { deserializeError } from "../shared/thread-errors.js";
 import { NbresumeError } from "../errors.js";
-import type { Snapshot } from "../checkpoint/snapshot.js";
+import type { Snapshot } from "../shared/snapshot.js";
 import type { GeneratorState } from "../engine/random/generator.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
 import type { PreviewResult } from "./previews/preview-kind.js";

@@ -6,7 +6,7 @@
  * builder, no model code: the graphs came as bytes) and computes; the run's thread renders.
  */
 import { parentPort, workerData } from "node:worker_threads";
-import { snapshotTensors } from "../checkpoint/snapshot.js";
+import { snapshotTensors } from "../shared/snapshot.js";
 import { serializeError } from "../shared/thread-errors.js";
 import { generatorFromState } from "../engine/random/create-generator.js";
 import type { Tensor } from "../tensor.js";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { Worker } from "node:worker_threads";
-import { SnapshotBuffer } from "../../src/checkpoint/snapshot.js";
+import { SnapshotBuffer } from "../../src/shared/snapshot.js";
 import type { Batch } from "../../src/engine/data/batch.js";
 import { DataLoader } from "../../src/engine/data/data-loader.js";
 import { ddpm } from "../../src/engine/diffusion/ddpm-model.js";

@@ -1,6 +1,7 @@
 /**
  * The snapshot a background save writes: a copy of every tensor's bytes, taken before
  * saveInBackground() returns, so the caller's next training step can change its tensors freely.
+ * The run's sampler thread gets the weights it previews the same way.
  *
  * All tensors go into one SharedArrayBuffer (the background writer thread reads it without a
  * second copy), kept for the next save: fresh memory costs ~6× the copy itself here (256 MiB:
@@ -9,7 +10,7 @@
  * during a save, the extra memory is that copy plus the writer's small buffers. close() drops it.
  */
 import { BYTES_PER_ELEMENT, type DType, type Tensor, type TensorData, type TensorGroup, viewAs } from "../tensor.js";
-import { setOwn } from "../shared/own-record.js";
+import { setOwn } from "./own-record.js";
 
 /** One tensor's place in the snapshot buffer. */
 export interface SnapshotEntry {
