@@ -1,6 +1,8 @@
 /**
  * The command-line grammar, small on purpose: `--flag`, `--name value`, `--name=value`, `-h`, and
- * `--` to end options. Every mistake is a UsageError whose message says what to type instead.
+ * `--` to end options. An option is given once, unless its spec is made with repeatable()
+ * (`--param a=1 --param b=2`): optionValues() reads all of its values in order. Every mistake is a
+ * UsageError whose message says what to type instead.
  */
 import type { OptionSpec } from "./command.js";
 import { messages } from "./messages.js";
@@ -8,8 +10,30 @@ import { UsageError } from "./usage-error.js";
 
 export interface ParsedArgs {
   positionals: string[];
+  /** Each option's value; for a repeatable option, its last (optionValues() gives them all). */
   options: Record<string, string | boolean | undefined>;
 }
+
+/** A string option that may be given more than once. */
+export interface RepeatableOptionSpec extends OptionSpec {
+  readonly type: "string";
+  readonly repeatable: true;
+}
+
+/** The spec of a string option that may be given more than once, each value kept, in order. */
+export function repeatable(spec: OptionSpec & { readonly type: "string" }): RepeatableOptionSpec {
+  return { ...spec, repeatable: true };
+}
+
+export function isRepeatable(spec: OptionSpec): spec is RepeatableOptionSpec {
+  return spec.type === "string" && (spec as Partial<RepeatableOptionSpec>).repeatable === true;
+}
+
+/**
+ * Every value of each repeatable option, by the options record parseArgs() returned. Kept beside
+ * the record (not in it) because commands receive the record as it is, typed one value per name.
+ */
+const REPEATED = new WeakMap<object, Map<string, string[]>>();
 
 const SHORT: Readonly<Record<string, string>> = { h: "help" };
 
@@ -17,6 +41,7 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
   const byName = new Map(specs.map((s) => [s.name, s]));
   const positionals: string[] = [];
   const options: Record<string, string | boolean | undefined> = {};
+  const repeated = new Map<string, string[]>();
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") {
@@ -54,10 +79,28 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       value = next;
       i++;
     }
-    if (options[name] !== undefined) throw new UsageError(messages.optionRepeated(name), command);
+    if (isRepeatable(spec)) {
+      const values = repeated.get(name) ?? [];
+      values.push(value);
+      repeated.set(name, values);
+    } else if (options[name] !== undefined) {
+      throw new UsageError(messages.optionRepeated(name), command);
+    }
     options[name] = value;
   }
+  REPEATED.set(options, repeated);
   return { positionals, options };
+}
+
+/**
+ * Every value given for an option, in order: all of a repeatable option's, else its one value (or
+ * none). Works on any record; values beyond the record's own come only from parseArgs().
+ */
+export function optionValues(options: ParsedArgs["options"], name: string): string[] {
+  const all = REPEATED.get(options)?.get(name);
+  if (all !== undefined) return [...all];
+  const raw = options[name];
+  return typeof raw === "string" ? [raw] : [];
 }
 
 /** A whole number ≥ 0 from an option, or a UsageError naming the option. */

@@ -330,4 +330,8 @@ export const messages = {
   runOutIsNotebook(out: string): string {
     return `--out ${out} is the notebook itself; the executed notebook must go elsewhere (the default is NAME.executed.ipynb).`;
   },
+  /** A parameter with no '=' (`--param steps`, `--param steps 500`). */
+  runParamNotKeyValue(text: string): string {
+    return `--param ${text === "" ? "''" : text}: a parameter is key=value (--param ${text === "" ? "NAME" : text}=VALUE); one --param per parameter: --param steps=500 --param dir=runs/long.`;
+  },
 } as const;

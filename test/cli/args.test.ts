@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { countOption, parseArgs } from "../../src/cli/args.js";
+import { countOption, isRepeatable, optionValues, parseArgs, repeatable } from "../../src/cli/args.js";
 import type { OptionSpec } from "../../src/cli/command.js";
 import { messages } from "../../src/cli/messages.js";
 import { UsageError } from "../../src/cli/usage-error.js";
@@ -26,6 +26,20 @@ describe("CLI argument parser", () => {
     fails(["--keep-rolling", "1", "--keep-rolling", "2"], messages.optionRepeated("keep-rolling"));
     fails(["--yes=no"], messages.flagTakesNoValue("yes"));
     fails(["-x"], messages.unknownOption("-x", "prune", ["yes", "keep-rolling", "help"]));
+  });
+
+  it("keeps every value of a repeatable option in order, in any of its spellings, and its last as the option's value", () => {
+    const specs = [...SPECS, repeatable({ name: "param", type: "string", value: "key=value", description: "" })];
+    assert.ok(isRepeatable(specs.at(-1)!) && !isRepeatable(SPECS[1]!));
+    const parsed = parseArgs(["nb.ipynb", "--param", "a=1", "--yes", "--param=b=2", "--param", "a=3", "c=4"], specs, "run");
+    assert.deepEqual(optionValues(parsed.options, "param"), ["a=1", "b=2", "a=3"]);
+    assert.deepEqual(parsed.positionals, ["nb.ipynb", "c=4"]);
+    assert.equal(parsed.options["param"], "a=3");
+    assert.deepEqual(optionValues(parseArgs(["nb.ipynb"], specs, "run").options, "param"), []);
+    // An option given once reads the same way, repeatable or not.
+    assert.deepEqual(optionValues(parseArgs(["--keep-rolling", "3"], specs, "prune").options, "keep-rolling"), ["3"]);
+    // Still a value each time: a repeated --param followed by a flag is a missing value.
+    assert.throws(() => parseArgs(["--param", "a=1", "--param", "--yes"], specs, "run"), { message: messages.optionNeedsValue("param", "key=value") });
   });
 
   it("suggests the option a typo was meant to be", () => {

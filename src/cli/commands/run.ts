@@ -11,7 +11,7 @@ import { parseParameter, type Parameter } from "../../supervisor/parameters.js";
 import { listenForStopSignals, StopController } from "../../supervisor/stop-signals.js";
 import { SUPERVISOR_DEFAULTS } from "../../supervisor/supervisor-options.js";
 import { TerminalReporter } from "../../supervisor/terminal-reporter.js";
-import { countOption, stringOption } from "../args.js";
+import { countOption, optionValues, repeatable, stringOption } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
 import { messages } from "../messages.js";
 import { UsageError } from "../usage-error.js";
@@ -24,9 +24,11 @@ function secondsOption(options: CommandContext["options"], name: string, fallbac
   return Math.round(seconds * 1000);
 }
 
+/** Every --param (repeatable), then the key=value arguments after the notebook, in that order (a later value of a name wins). */
 function parameters(options: CommandContext["options"], extra: readonly string[]): Parameter[] {
-  const texts = [...(typeof options["param"] === "string" ? [options["param"]] : []), ...extra];
+  const texts = [...optionValues(options, "param"), ...extra];
   return texts.map((text) => {
+    if (!text.includes("=")) throw new UsageError(messages.runParamNotKeyValue(text), "run");
     try {
       return parseParameter(text);
     } catch (error) {
@@ -48,9 +50,9 @@ export const runCommand: Command = {
     "runs again from the top: a resumable() training cell continues from its newest checkpoint, and the step it\n" +
     "resumes from is reported. It gives up after --max-restarts restarts, or after two crashes in a row with no\n" +
     "training progress. A cell that raises an error stops the run (a bug, not a crash: no restart).\n" +
-    "--param key=value (and further key=value arguments) are injected, as papermill does, in a cell after the\n" +
-    "code cell tagged \"parameters\" (key = value;), so one notebook serves short and long runs; values that read\n" +
-    "as JSON (500, 1e-3, true) are those values, others strings.\n" +
+    "--param key=value (one per parameter; key=value arguments after NOTEBOOK too) are injected, as papermill does,\n" +
+    "in a cell after the code cell tagged \"parameters\" (key = value;), so one notebook serves short and long runs;\n" +
+    "values that read as JSON (500, 1e-3, true) are those values, others strings.\n" +
     "Ctrl-C (SIGINT) or SIGTERM interrupts the kernel (the training commits an emergency checkpoint), waits for\n" +
     "the cell, saves the executed notebook, shuts the kernel down; a second Ctrl-C stops at once.\n" +
     "Exit codes: 0 finished, 1 a cell raised an error (or the server could not be used), 2 bad usage,\n" +
@@ -61,7 +63,7 @@ export const runCommand: Command = {
     { name: "kernel", type: "string", value: "NAME", description: "the kernel (default: the notebook's, else nbresume)" },
     { name: "max-restarts", type: "string", value: "N", description: `kernel restarts allowed over the run (default ${SUPERVISOR_DEFAULTS.maxRestarts})` },
     { name: "out", type: "string", value: "FILE", description: "the executed notebook (default: NAME.executed.ipynb beside it)" },
-    { name: "param", type: "string", value: "key=value", description: "a parameter; more follow as key=value arguments" },
+    repeatable({ name: "param", type: "string", value: "key=value", description: "a parameter (key=value arguments after NOTEBOOK are parameters too)" }),
     { name: "start-timeout", type: "string", value: "SEC", description: `a kernel not ready within SEC failed to start (default ${SUPERVISOR_DEFAULTS.startTimeoutMs / 1000})` },
     { name: "silent-timeout", type: "string", value: "SEC", description: `a cell silent for SEC means a hung kernel: restart it; 0 never (default ${SUPERVISOR_DEFAULTS.silentTimeoutMs / 1000})` },
     { name: "stop-timeout", type: "string", value: "SEC", description: `after Ctrl-C, how long the cell gets to end (default ${SUPERVISOR_DEFAULTS.stopTimeoutMs / 1000})` },
@@ -69,7 +71,7 @@ export const runCommand: Command = {
   json: false,
   examples: [
     "nbresume run notebooks/mnist-diffusion.ipynb --param steps=20000",
-    "nbresume run train.ipynb --param steps=500 dir=runs/short --out runs/short.ipynb",
+    "nbresume run train.ipynb --param steps=500 --param dir=runs/short --out runs/short.ipynb",
     "nbresume run train.ipynb --server http://127.0.0.1:8888/ --token \"$TOKEN\" --max-restarts 20",
   ],
 
