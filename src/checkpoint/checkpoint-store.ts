@@ -18,7 +18,7 @@ import { SaveQueue } from "./background-queue.js";
 import { CheckpointIndex } from "./checkpoint-index.js";
 import { CommitPipeline } from "./commit-pipeline.js";
 import { readCheckpointContents } from "./contents.js";
-import { diffConfigs } from "./config-diff.js";
+import { diffConfigs } from "../shared/config-diff.js";
 import { DEFAULT_DISK_MARGIN } from "./disk-space.js";
 import type { DurableFs } from "./durable-fs.js";
 import { nodeFs } from "./durable-fs.js";

@@ -37,6 +37,7 @@
  * from the newest checkpoint in the bucket that verifies (mirror.ts).
  */
 import type { NbresumeError } from "../errors.js";
+import type { ConfigDiff } from "../shared/config-diff.js";
 import type { DType, TensorGroup } from "../tensor.js";
 import type { DurableFs } from "./durable-fs.js";
 import type { Manifest } from "./manifest.js";
@@ -349,15 +350,7 @@ export interface ListOptions {
   verify?: boolean;
 }
 
-export type ConfigPath = string;
-
-/** How a checkpoint's `state.config` differs from a given config (paths like "optimizer.lr", "layers[2]"). */
-export interface ConfigDiff {
-  same: boolean;
-  added: { path: ConfigPath; value: unknown }[];
-  removed: { path: ConfigPath; value: unknown }[];
-  changed: { path: ConfigPath; old: unknown; new: unknown }[];
-}
+export type { ConfigDiff, ConfigPath } from "../shared/config-diff.js";
 
 export interface ResumeInfo {
   checkpoint: string;

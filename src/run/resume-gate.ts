@@ -11,7 +11,7 @@
  * The gate answers what is wrong, in one line, or undefined; the pipeline decides what follows
  * (validate: fallback | warn | stop).
  */
-import { diffConfigs } from "../checkpoint/config-diff.js";
+import { diffConfigs } from "../shared/config-diff.js";
 import type { LoadedCheckpoint } from "../checkpoint/store.js";
 import type { Batch } from "../engine/data/batch.js";
 import type { JsonObject } from "../engine/nn/json.js";

@@ -19,7 +19,7 @@
  * (the line's origin, in every checkpoint's state) continues the line instead of starting it again.
  */
 import * as path from "node:path";
-import { diffConfigs } from "../checkpoint/config-diff.js";
+import { diffConfigs } from "../shared/config-diff.js";
 import { CheckpointErrorCode, messages as storeMessages, summarizeProblems } from "../checkpoint/messages.js";
 import { parseCheckpointDirName } from "../checkpoint/naming.js";
 import { candidatesFor, type ParsedRef } from "../checkpoint/resolve.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { diffConfigs } from "../../src/checkpoint/config-diff.js";
+import { diffConfigs } from "../../src/shared/config-diff.js";
 import { configRows, judgeConfigDiff, severityOf } from "../../src/run/run-config.js";
 
 describe("run/run-config: judging config changes on resume", function () {

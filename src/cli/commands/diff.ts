@@ -6,7 +6,7 @@ import type { Command } from "../command.js";
 import { formatValue, plural } from "../format.js";
 import { CliErrorCode, messages } from "../messages.js";
 import { formatTable } from "../table.js";
-import { diffConfigs } from "../../checkpoint/config-diff.js";
+import { diffConfigs } from "../../shared/config-diff.js";
 import { ownValue } from "../../checkpoint/manifest.js";
 import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";

@@ -6,7 +6,7 @@
  * line: it is continued by rerunning its cell, or headless with `nbresume run NOTEBOOK`.
  */
 import * as path from "node:path";
-import { diffConfigs } from "../../checkpoint/config-diff.js";
+import { diffConfigs } from "../../shared/config-diff.js";
 import { quoteCommand } from "../../checkpoint/shell-quote.js";
 import type { JsonObject, JsonValue } from "../../engine/nn/json.js";
 import { NbresumeError } from "../../errors.js";

@@ -6,7 +6,15 @@
  * or `toString` is an ordinary key, never Object.prototype's function), and the walk keeps its own
  * stack, so a config nested deeper than the call stack is diffed, not a RangeError.
  */
-import type { ConfigDiff } from "./store.js";
+export type ConfigPath = string;
+
+/** How a checkpoint's `state.config` differs from a given config (paths like "optimizer.lr", "layers[2]"). */
+export interface ConfigDiff {
+  same: boolean;
+  added: { path: ConfigPath; value: unknown }[];
+  removed: { path: ConfigPath; value: unknown }[];
+  changed: { path: ConfigPath; old: unknown; new: unknown }[];
+}
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 

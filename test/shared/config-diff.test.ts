@@ -1,5 +1,5 @@
 import { strict as assert } from "node:assert";
-import { diffConfigs } from "../../src/checkpoint/config-diff.js";
+import { diffConfigs } from "../../src/shared/config-diff.js";
 
 /** As a config comes back from state.json: JSON.parse makes `__proto__` an own key too. */
 const parsed = (text: string): unknown => JSON.parse(text);
