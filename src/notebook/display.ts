@@ -2,18 +2,12 @@
  * Notebook output as MIME bundles (docs/CONTRIBUTING.md, "Notebook output is a MIME bundle"): renderers produce bytes or strings tagged with a
  * MIME type; a Display only sends them. One Display is one output that can be updated in place.
  *
- * createDisplay() picks the implementation: tslab's inside a tslab kernel, the terminal outside.
- * tslab is never imported here: inside a kernel the kernel's own tslab instance is used (see
- * tslab-display.ts), so plain Node scripts and tests load this module without tslab.
+ * This file is the contract (types only); create-display.ts picks the implementation: tslab's
+ * inside a tslab kernel (tslab-display.ts), the terminal outside (terminal-display.ts), or none.
  */
-import { NbresumeError } from "../errors.js";
 import type { DisplayMetadata, MimeBundle } from "./mime-bundle.js";
 export type { DisplayMetadata, MimeBundle } from "./mime-bundle.js";
-import * as msg from "./messages.js";
-import { NotebookErrorCode } from "./messages.js";
-import { NullDisplay } from "./null-display.js";
-import { TerminalDisplay, type TextSink } from "./terminal-display.js";
-import { inTslabKernel, TslabDisplay } from "./tslab-display.js";
+import type { TextSink } from "./terminal-display.js";
 
 export interface Display {
   /** Adds this output (display_data). Calling it again adds another copy with the same identity. */
@@ -29,21 +23,4 @@ export interface DisplayOptions {
   readonly kind?: DisplayKind;
   /** Where the terminal display writes; default process.stdout. */
   readonly stream?: TextSink;
-}
-
-export function createDisplay(options: DisplayOptions = {}): Display {
-  const kind = options.kind ?? "auto";
-  switch (kind) {
-    case "auto":
-      return inTslabKernel() ? new TslabDisplay() : new TerminalDisplay(options.stream ?? process.stdout);
-    case "tslab":
-      if (!inTslabKernel()) throw new NbresumeError(NotebookErrorCode.NOT_IN_KERNEL, msg.notInKernel());
-      return new TslabDisplay();
-    case "terminal":
-      return new TerminalDisplay(options.stream ?? process.stdout);
-    case "none":
-      return new NullDisplay();
-    default:
-      throw new TypeError(msg.badDisplayKind(kind));
-  }
 }

@@ -1,5 +1,6 @@
 /** The notebook layer's public surface: displays and cooperative interrupts. tslab stays behind tslab-display.ts. */
-export { createDisplay, type Display, type DisplayKind, type DisplayOptions } from "./display.js";
+export { createDisplay } from "./create-display.js";
+export type { Display, DisplayKind, DisplayOptions } from "./display.js";
 export { checkBundle, type DisplayMetadata, type MimeBundle } from "./mime-bundle.js";
 export { inTslabKernel } from "./tslab-display.js";
 export {

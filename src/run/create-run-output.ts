@@ -1,5 +1,5 @@
 /** Picks the run's output: the notebook display inside a tslab kernel, the terminal elsewhere. */
-import { createDisplay } from "../notebook/display.js";
+import { createDisplay } from "../notebook/create-display.js";
 import { inTslabKernel } from "../notebook/tslab-display.js";
 import { NotebookOutput } from "./notebook-output.js";
 import type { OutputKind } from "./run.js";

@@ -2,7 +2,7 @@
  * One-off output for notebook cells and scripts: a table bundle, a rendered picture or any MIME
  * bundle, shown as its own output (a new display in a kernel, text in a terminal).
  */
-import { createDisplay } from "../notebook/display.js";
+import { createDisplay } from "../notebook/create-display.js";
 import type { MimeBundle } from "../notebook/mime-bundle.js";
 import type { RenderedImage } from "../render/mime-bundle.js";
 

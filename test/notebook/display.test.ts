@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { isNbresumeError } from "../../src/errors.js";
-import { createDisplay } from "../../src/notebook/display.js";
+import { createDisplay } from "../../src/notebook/create-display.js";
 import * as msg from "../../src/notebook/messages.js";
 import { NotebookErrorCode } from "../../src/notebook/messages.js";
 import { checkBundle } from "../../src/notebook/mime-bundle.js";
