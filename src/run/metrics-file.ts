@@ -4,7 +4,9 @@
  * per checkpoint, whatever the file's length). Object storage (a run in s3://bucket/prefix) has no
  * append: the file is a blob of the run's storage, kept in memory and written whole, in one PUT,
  * each time (atomic: a reader sees the old lines or the new; ~150 bytes a step, so a 100,000-step
- * run re-sends ~15 MB per checkpoint).
+ * run re-sends ~15 MB per checkpoint). A directory whose store mirrors to a bucket sends the whole
+ * file through the store's blobs after each append too, so the record reaches the bucket with the
+ * checkpoints and a new machine copies it down with them (mirror-record.ts).
  */
 import { open, readFile, rename, stat } from "node:fs/promises";
 import * as path from "node:path";
@@ -26,6 +28,15 @@ export interface MetricsFile {
   truncate(length: number): Promise<void>;
   /** Renamed to `name` beside it (kept, not overwritten); returns where it went. */
   keepAs(name: string): Promise<string>;
+}
+
+/** Run directories whose open store has a mirror (the resume planner says so at each train()). */
+const mirrored = new Set<string>();
+
+/** Whether the store open on `dir` mirrors to a bucket: then metrics.jsonl is sent there after each change. */
+export function setMirrored(dir: string, on: boolean): void {
+  if (on) mirrored.add(dir);
+  else mirrored.delete(dir);
 }
 
 function isMissing(error: unknown): boolean {
@@ -55,6 +66,7 @@ class LocalMetricsFile implements MetricsFile {
       await handle.close();
     }
     if (created) await fsyncDir(nodeFs, this.dir);
+    await this.mirror();
   }
 
   async truncate(length: number): Promise<void> {
@@ -65,6 +77,7 @@ class LocalMetricsFile implements MetricsFile {
     } finally {
       await handle.close();
     }
+    await this.mirror();
   }
 
   async keepAs(name: string): Promise<string> {
@@ -72,6 +85,13 @@ class LocalMetricsFile implements MetricsFile {
     await rename(this.location, aside);
     await fsyncDir(nodeFs, this.dir);
     return aside;
+  }
+
+  /** The whole file through the open store's blobs (mirrored ones: written in place, queued for the bucket). */
+  private async mirror(): Promise<void> {
+    if (!mirrored.has(this.dir)) return;
+    const bytes = await readFile(this.location);
+    await withBlobsAt(this.dir, (blobs) => blobs.put(path.basename(this.location), bytes, { durable: true }));
   }
 }
 

@@ -31,6 +31,8 @@ import type { JsonObject } from "../engine/nn/json.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
+import { setMirrored } from "./metrics-file.js";
+import { pullRunRecord } from "./mirror-record.js";
 import type { ResolvedOptions } from "./options.js";
 import { changeRows, judgeConfigDiff, sameRun, type JudgedChange } from "./run-config.js";
 import type { RunOutput } from "./run-output.js";
@@ -117,9 +119,14 @@ export class ResumePlanner {
   /** Decides how the run starts; for a checkpoint, the first candidate (the caller validates it). */
   async first(): Promise<Start> {
     const o = this.o;
-    // A mirrored run on a new machine: the store copied the bucket's newest checkpoint down when it opened.
+    // A mirrored run on a new machine: the store copied the bucket's newest checkpoint down when it
+    // opened; its record comes down too, and goes up with each change (metrics-file.ts).
     const mirror = this.store.backgroundStatus.mirror;
-    if (mirror?.pulled !== undefined) this.out.info(msg.pulledFromMirror(mirror.pulled.name, mirror.target, mirror.pulled.skipped));
+    setMirrored(this.store.dir, mirror !== undefined);
+    if (mirror?.pulled !== undefined) {
+      this.out.info(msg.pulledFromMirror(mirror.pulled.name, mirror.target, mirror.pulled.skipped));
+      await pullRunRecord(this.store, mirror.target, o.checkpointStore.s3);
+    }
     this.listing = (await this.store.list()).checkpoints;
     const newest = [...this.listing].sort(compareNewestFirst)[0];
     const at = new Date().toISOString();

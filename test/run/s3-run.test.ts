@@ -208,7 +208,7 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.equal(doc.summary?.status, "finished");
   });
 
-  it("shows a mirrored run's uploads in one line of the live view, and what a rerun copied down from the bucket", async () => {
+  it("shows a mirrored run's uploads in one line of the live view; a rerun on a new machine says what it copied down, its record included", async () => {
     const local = await makeTempDir("s3-run-mirrored");
     scratch.push(local);
     const mirror = `s3://${BUCKET}/runs/mirrored`;
@@ -224,6 +224,11 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     const resumed = await (await mlpRun(path.join(local, "run"), { ...S3_RUN_OPTIONS, steps: 30, output: again, checkpointStore: { mirror } })).train();
     assert.equal(resumed.resumedFrom?.name, name(20, "final"));
     assert.ok(again.texts("info").includes(msg.pulledFromMirror(name(20, "final"), mirror, [])), again.texts("info").join("\n"));
+    // The run's record came down with it and went on: every step once, in the directory and in the bucket.
+    assert.deepEqual(again.texts("warn"), []);
+    const steps = Array.from({ length: 30 }, (_, i) => i + 1);
+    assert.deepEqual((await readMetricsLog(path.join(local, "run"))).lines.map((l) => l["step"]), steps);
+    assert.deepEqual(parseMetrics(await object("runs/mirrored/metrics.jsonl")).lines.map((l) => l["step"]), steps);
   });
 
   it("says in one line whether a mirror is failing, uploading, behind or up to date", () => {
