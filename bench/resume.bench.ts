@@ -37,7 +37,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { CheckpointStore } from "../src/checkpoint/store.js";
+import { CheckpointStore } from "../src/checkpoint/store-factory.js";
 import { DEMO_PRESETS } from "../src/demo/presets.js";
 import { loadMnist } from "../src/engine/data/mnist.js";
 import { sampleDdim } from "../src/engine/diffusion/ddim-sampler.js";

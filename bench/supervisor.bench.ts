@@ -25,7 +25,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
-import { CheckpointStore } from "../src/checkpoint/store.js";
+import { CheckpointStore } from "../src/checkpoint/store-factory.js";
 import { CellOutputs } from "../src/supervisor/cell-outputs.js";
 import type { JupyterClient, KernelSession } from "../src/supervisor/jupyter.js";
 import { connectJupyter } from "../src/supervisor/jupyter-services.js";

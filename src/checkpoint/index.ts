@@ -1,5 +1,6 @@
 /** The checkpoint store's public API. */
 export * from "./store.js";
+export { CheckpointStore } from "./store-factory.js";
 export { CheckpointErrorCode } from "./messages.js";
 export type { CheckpointErrorCodeValue } from "./messages.js";
 export type { Manifest, ManifestFileEntry } from "./manifest.js";

@@ -1,5 +1,6 @@
 /**
- * The checkpoint store: the interface (types + contracts). checkpoint-store.ts implements it.
+ * The checkpoint store: the interface (types + contracts). checkpoint-store.ts implements it;
+ * store-factory.ts exports `CheckpointStore.open`, the factory, bound to that implementation.
  *
  * ```
  * save:    check space → .tmp-… dir → write + hash + fsync each file → state.json → manifest.json
@@ -43,7 +44,6 @@ import type { DurableFs } from "./durable-fs.js";
 import type { Manifest } from "./manifest.js";
 import type { S3Options } from "./storage/s3/s3-options.js";
 import type { BlobStore } from "./storage/storage.js";
-import { CheckpointStoreImpl } from "./checkpoint-store.js";
 import type { CheckpointKind } from "./naming.js";
 
 /** One of CHECKPOINT_KINDS (naming.ts spells them once). */
@@ -508,5 +508,3 @@ export interface CheckpointStoreFactory {
    */
   open(dir: string, options?: CheckpointStoreOptions): Promise<CheckpointStore>;
 }
-
-export const CheckpointStore: CheckpointStoreFactory = CheckpointStoreImpl;

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { MANIFEST_FILE, parseCheckpointDirName } from "../checkpoint/naming.js";
 import { type ParsedRef, parseRef } from "../checkpoint/resolve.js";
 import { isUrlLocation, joinLocation, parentLocation } from "../checkpoint/storage/location.js";
-import { CheckpointStore } from "../checkpoint/store.js";
+import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { BestMetric, CheckpointInfo, CheckpointReader, LoadedCheckpoint, SkippedCheckpoint } from "../checkpoint/store.js";
 import { CheckpointErrorCode, messages as storeMessages } from "../checkpoint/messages.js";
 import { NbresumeError } from "../errors.js";

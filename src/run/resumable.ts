@@ -47,7 +47,8 @@
  */
 import { availableParallelism } from "node:os";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
-import { CheckpointStore, type CheckpointKind, type Metrics, type SaveRequest } from "../checkpoint/store.js";
+import { CheckpointStore } from "../checkpoint/store-factory.js";
+import type { CheckpointKind, Metrics, SaveRequest } from "../checkpoint/store.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
 import { DataLoader } from "../engine/data/data-loader.js";

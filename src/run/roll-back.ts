@@ -8,7 +8,8 @@
  * storage: each copied, then out of the listing, then removed).
  */
 import { compareNewestFirst } from "../checkpoint/retention.js";
-import { CheckpointStore, type BestMetric, type CheckpointInfo, type CheckpointRef } from "../checkpoint/store.js";
+import { CheckpointStore } from "../checkpoint/store-factory.js";
+import type { BestMetric, CheckpointInfo, CheckpointRef } from "../checkpoint/store.js";
 import { runMessages as msg } from "./messages.js";
 
 export interface RollBackOptions {

@@ -12,7 +12,7 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
-import { CheckpointStore } from "../checkpoint/store.js";
+import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { Batch } from "../engine/data/batch.js";
 import type { TrainingSession } from "../engine/session/training-session.js";
 import { parseSafetensors } from "../checkpoint/safetensors/index.js";

@@ -5,7 +5,8 @@
  * showed. The directory is known when the notebook names it as its `dir` parameter and the kernel
  * runs on this machine; without it, the displayed step stands in.
  */
-import { CheckpointStore, type CheckpointReader } from "../checkpoint/store.js";
+import { CheckpointStore } from "../checkpoint/store-factory.js";
+import type { CheckpointReader } from "../checkpoint/store.js";
 import type { DisplayedProgress } from "./progress-text.js";
 
 export interface CheckpointMark {

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { messages as storeMessages } from "../../src/checkpoint/messages.js";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { signalNotices } from "../../src/notebook/signal-hub.js";
 import { canMount, forgeManifest, makeCanary, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/helpers.js";
 import { runMessages as msg } from "../../src/run/messages.js";

@@ -12,7 +12,7 @@ import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { compileGraph } from "../../src/engine/runtime/ort-runtime.js";
 import type { Tensor } from "../../src/tensor.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";

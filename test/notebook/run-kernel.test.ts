@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { interruptedCell } from "../../src/kernel/messages.js";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { decodePng } from "../../src/render/image.js";
 import { assertSameModel, mlpRun, RecordingOutput } from "../run/support.js";

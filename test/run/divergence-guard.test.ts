@@ -10,7 +10,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import type { Dataset } from "../../src/engine/data/dataset.js";
 import { fromArrays } from "../../src/engine/data/from-arrays.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";

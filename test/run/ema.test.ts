@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";
 import type { TensorGroup } from "../../src/tensor.js";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { fromArrays } from "../../src/engine/data/from-arrays.js";
 import { relu, tanh } from "../../src/engine/graph/functional.js";
 import type { Value } from "../../src/engine/graph/value.js";

@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { ddpm } from "../../src/engine/diffusion/ddpm-model.js";
 import { adamw } from "../../src/engine/optim/adamw.js";

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CheckpointErrorCode } from "../../src/checkpoint/messages.js";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { rollBack } from "../../src/run/roll-back.js";

@@ -14,7 +14,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import type { MirrorStatus } from "../../src/checkpoint/store.js";
 import { runCli } from "../../src/cli/cli.js";
 import { formatBytes } from "../../src/shared/format.js";

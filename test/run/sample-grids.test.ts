@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { ddpm } from "../../src/engine/diffusion/ddpm-model.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { emaSeries } from "../../src/shared/ema.js";
 import { LOSS_CHART_SERIES } from "../../src/render/loss-chart-spec.js";
 import { formatLoss } from "../../src/shared/format.js";

@@ -10,7 +10,7 @@ import type { DatasetSplit } from "../../src/engine/data/dataset.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { cosineWithWarmup } from "../../src/engine/optim/schedules.js";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import type { RenderedPreview } from "../../src/render/rendered-preview.js";
 import type { RenderedImage } from "../../src/render/mime-bundle.js";
 import { resumable } from "../../src/run/resumable.js";

@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { writeSafetensors } from "../../src/checkpoint/safetensors/index.js";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { exportOnnx } from "../../src/engine/export.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";

@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { pidsWithArgument } from "../../src/supervisor/kernel-processes.js";
 import type { Notebook } from "../../src/supervisor/notebook-file.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";

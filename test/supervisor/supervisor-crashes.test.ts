@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { supervisorMessages as msg, SupervisorExit } from "../../src/supervisor/messages.js";
 import { cellSource, joinText, type Notebook } from "../../src/supervisor/notebook-file.js";
 import { assertBitwiseEqual } from "../support/bitwise-equal.js";

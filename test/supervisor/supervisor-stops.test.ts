@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { copyFileSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { CheckpointStore } from "../../src/checkpoint/store.js";
+import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages } from "../../src/run/messages.js";
 import { isRunning } from "../../src/supervisor/kernel-processes.js";
 import { cellName, supervisorMessages as msg, SupervisorExit } from "../../src/supervisor/messages.js";

@@ -1,5 +1,5 @@
 /** `nbresume prune DIR`: the retention plan with its reasons; deletes only with --yes. */
-import { CheckpointStore } from "../../checkpoint/store.js";
+import { CheckpointStore } from "../../checkpoint/store-factory.js";
 import type { PlannedCheckpoint, RetentionPlan } from "../../checkpoint/store.js";
 import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
