@@ -6,7 +6,7 @@
  * Best effort: a record that cannot be read from the bucket leaves the run to say which steps its
  * record lacks, as for any run whose metrics.jsonl is missing.
  */
-import { CheckpointStore } from "../checkpoint/store.js";
+import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { S3Options } from "../checkpoint/storage/s3/s3-options.js";
 import { METRICS_FILE } from "./metrics-log.js";
 import { LOSS_CHART_FILE } from "./run-record.js";
