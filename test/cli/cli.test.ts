@@ -5,6 +5,7 @@ import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { CheckpointErrorCode, messages as storeMessages } from "../../src/checkpoint/messages.js";
 import { quoteCommand } from "../../src/checkpoint/shell-quote.js";
 import { ALL_COMMANDS } from "../../src/cli/commands/all-commands.js";
+import { TAGLINE } from "../../src/cli/help.js";
 import { CliErrorCode, messages } from "../../src/cli/messages.js";
 import { formatBytes } from "../../src/shared/format.js";
 import { CLI_ENTRY, ROOT, ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
@@ -96,10 +97,11 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(first, "#!/usr/bin/env node");
     });
 
-    it("lists every command in --help and exits 0", async () => {
+    it("says what nbresume is in --help's first line, lists every registered command and exits 0", async () => {
       const { code, stdout } = await nbresume("--help");
       assert.equal(code, 0);
-      for (const command of ["list", "verify", "inspect", "prune", "diff", "resume-command", "du", "export"]) {
+      assert.equal(stdout.split("\n")[0], TAGLINE);
+      for (const command of ALL_COMMANDS.map((c) => c.name)) {
         assert.match(stdout, new RegExp(`^  ${command} `, "m"), `--help lists ${command}`);
       }
     });
