@@ -172,6 +172,10 @@ export const runMessages = {
   initIgnored(path: string, name: string): string {
     return `initFrom (${displayPath(path)}) is for a run that starts from scratch: resuming ${name} instead.`;
   },
+  /** initFrom reads local files only: a checkpoint in a bucket is resumed with dir/resumeFrom, or copied down first. */
+  initFromUrl(url: string): string {
+    return `initFrom: ${url} is in object storage, and initFrom reads local files only. Copy it to a directory first (\`aws s3 cp --recursive ${url} ckpt/\`) and give that, or resume the run it belongs to with dir: "${url.replace(/\/[^/]*$/, "")}".`;
+  },
   initMissing(file: string): string {
     return `initFrom: ${displayPath(file)} does not exist. Give a .safetensors file, a checkpoint directory or an .onnx file.`;
   },
