@@ -296,6 +296,8 @@ function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, eval
   }
 
   let initFrom: Required<InitFrom> | undefined;
+  const initPath = typeof o.initFrom === "string" ? o.initFrom : isObject(o.initFrom) && typeof o.initFrom.path === "string" ? o.initFrom.path : undefined;
+  if (initPath !== undefined && isUrlLocation(initPath)) throw new TypeError(msg.initFromUrl(initPath));
   if (typeof o.initFrom === "string" && o.initFrom !== "") initFrom = { path: path.resolve(o.initFrom), strict: true };
   else if (isObject(o.initFrom) && typeof o.initFrom.path === "string" && o.initFrom.path !== "" && (o.initFrom.strict === undefined || typeof o.initFrom.strict === "boolean")) {
     initFrom = { path: path.resolve(o.initFrom.path), strict: o.initFrom.strict !== false };

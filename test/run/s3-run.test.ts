@@ -231,6 +231,13 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.deepEqual(parseMetrics(await object("runs/mirrored/metrics.jsonl")).lines.map((l) => l["step"]), steps);
   });
 
+  it("refuses at resumable() an initFrom in a bucket (local files only) and a dir URL with no bucket, saying what to do", async () => {
+    const url = `s3://${BUCKET}/runs/trained/${name(30, "final")}`;
+    await assert.rejects(mlpRun(path.join("/tmp", "never-created"), { initFrom: url }), (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url));
+    await assert.rejects(mlpRun(path.join("/tmp", "never-created"), { initFrom: { path: url, strict: false } }), (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url));
+    await assert.rejects(mlpRun("s3://"), (e: unknown) => e instanceof TypeError && e.message === msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', "s3://"));
+  });
+
   it("says in one line whether a mirror is failing, uploading, behind or up to date", () => {
     const base: MirrorStatus = { target: "s3://b/run", uploading: undefined, behind: 0, lastUploaded: undefined, consecutiveFailures: 0, lastError: undefined };
     assert.equal(mirrorLine(base), "mirror s3://b/run: nothing uploaded yet");
