@@ -17,6 +17,7 @@
  * resolution of the window estimate: on a loaded machine it is far coarser than the stall itself.
  * Target: async stall ≤ 10% of the synchronous save's stall of the same state.
  */
+import "../src/engine/register-builtins.js";
 import { readFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import * as os from "node:os";

@@ -8,6 +8,7 @@
  * Reported: for each graph the best of three block medians (load from other processes on a shared
  * machine only ever adds time).
  */
+import "../src/engine/register-builtins.js";
 import { gradients } from "../src/engine/autodiff/gradients.js";
 import { GraphBuilder } from "../src/engine/graph/graph-builder.js";
 import { serializeGraph } from "../src/engine/graph/serialize.js";

@@ -12,6 +12,7 @@
  * shared (2 cores), so ratios use the best rounds, which are the least disturbed by other jobs.
  * With --json every row is printed as one JSON object per line; --quick is a smoke run (few rounds).
  */
+import "../src/engine/register-builtins.js";
 import { execFile } from "node:child_process";
 import { constants, PerformanceObserver } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";

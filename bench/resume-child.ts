@@ -7,6 +7,7 @@
  *   node --import tsx bench/resume-child.ts train DIR STEPS PRESET [--dist]   → TrainTimings
  *   node --import tsx bench/resume-child.ts reference DIR PRESET               → ReferenceTimes
  */
+import "../src/engine/register-builtins.js";
 import { loadMnist } from "../src/engine/data/mnist.js";
 import { isUNetPreset } from "../src/engine/models/unet.js";
 import { demoRunOptions, referencePass } from "./resume.bench.js";

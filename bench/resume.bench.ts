@@ -31,6 +31,7 @@
  * Each figure is the median over rounds (after one warm-up round); breakdowns are medians per
  * phase. Targets (issue 4): ≤ 1.5 s and ≤ 1.3× the reference.
  */
+import "../src/engine/register-builtins.js";
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";

@@ -18,6 +18,7 @@
  * TF.js's steps take seconds, so it runs one step in each of the first three rounds only.
  * The step row also gives the share of the step spent inside onnxruntime's run().
  */
+import "../src/engine/register-builtins.js";
 import { execFile } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { charTransformer, textWindows, type CharTransformerConfig, type TokenBatch } from "./char-transformer-model.js";

@@ -17,6 +17,7 @@
  * machine does not inflate: with --threads 1 it is the work itself, comparable with TF.js's wasm
  * backend (one thread).
  */
+import "../src/engine/register-builtins.js";
 import { sampleDdim } from "../src/engine/diffusion/ddim-sampler.js";
 import { ddpm, type DiffusionBatch } from "../src/engine/diffusion/ddpm-model.js";
 import { sampleDdpm } from "../src/engine/diffusion/ddpm-sampler.js";

@@ -1,3 +1,8 @@
+/**
+ * `nbresume`: runs, the checkpoint store, data, built-in models, optimizers and previews. Importing
+ * it registers the engine's built-in ops and gradients first (engine/register-builtins.ts).
+ */
+import "./engine/register-builtins.js";
 export * from "./tensor.js";
 export * from "./errors.js";
 export * from "./checkpoint/index.js";

@@ -10,6 +10,9 @@
  * randomness comes from scope.random, drawn from the run's generator), a config and graph
  * fingerprint, ONNX export, previews drawn without its code.
  */
+// The built-in ops and gradients, registered before any of the user's own (registerOp, registerGradient below).
+import "./engine/register-builtins.js";
+
 // Declaring a model.
 export { defineModel, type ModelDeclaration, type GraphDeclaration, type ExampleSpec, type InputsDeclaration } from "./engine/nn/define-model.js";
 export { columnFeeds } from "./engine/nn/column-feeds.js";

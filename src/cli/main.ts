@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** The `nbresume` executable (package.json "bin"): runs one command and exits with its code. */
+import "../engine/register-builtins.js";
 import { runCli } from "./cli.js";
 
 // `nbresume list DIR | head` closes the pipe early: that is not an error worth a stack trace.

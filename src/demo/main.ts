@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** Entry of `npm run demo` (compiled: dist/demo/main.js); see demo.ts. */
+import "../engine/register-builtins.js";
 import { runDemo } from "./demo.js";
 
 // After SIGHUP the terminal is gone: writing progress to it fails (EIO, EPIPE). That must not

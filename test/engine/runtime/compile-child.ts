@@ -3,6 +3,7 @@
  * script, in a child (which prints the losses of two steps as JSON; the compile goes through the
  * graph cache in $NBRESUME_CACHE_DIR, the session's default).
  */
+import "../../../src/engine/register-builtins.js";
 import { ddpm } from "../../../src/engine/diffusion/ddpm-model.js";
 import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
