@@ -18,19 +18,17 @@ import { SaveQueue } from "./background-queue.js";
 import { CheckpointIndex } from "./checkpoint-index.js";
 import { CommitPipeline } from "./commit-pipeline.js";
 import { readCheckpointContents } from "./contents.js";
-import { diffConfigs } from "../shared/config-diff.js";
 import { DEFAULT_DISK_MARGIN } from "./disk-space.js";
 import type { DurableFs } from "./durable-fs.js";
 import { nodeFs } from "./durable-fs.js";
 import { Listing } from "./listing.js";
-import { ownValue } from "./manifest.js";
 import { CheckpointErrorCode, badArgument, messages } from "./messages.js";
 import { Mirror } from "./mirror.js";
 import { LOCK_DIR } from "./naming.js";
 import { Pruner } from "./pruning.js";
 import { compareNewestFirst, resolveRetentionPolicy } from "./retention.js";
 import { Reading } from "./reading.js";
-import { resumeInfo } from "./run-questions.js";
+import { configDiff, resumeInfo } from "./run-questions.js";
 import { checkTensorGroup } from "./safetensors/index.js";
 import { DEFAULT_MAX_FAILED_SAVES, SaveOutcomes } from "./save-outcomes.js";
 import { prepareSave, validateBestMetric } from "./save-request.js";
@@ -340,8 +338,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
   }
 
   async diffConfig(target: CheckpointTarget, config: unknown): Promise<ConfigDiff> {
-    const { state } = await this.readState(target);
-    return diffConfigs(ownValue(state, "config"), config);
+    return configDiff(await this.readState(target), config);
   }
 
   async resumeCommand(target: CheckpointTarget): Promise<ResumeInfo> {

@@ -1,15 +1,22 @@
 /**
  * Questions about the run a checkpoint belongs to, answered from its state.json: the command line
- * that continues it (state.command, quoted for a POSIX shell) and its config. The store reads and
- * verifies the state (readState); what the run recorded there is the run's to interpret.
+ * that continues it (state.command, quoted for a POSIX shell) and how its config differs from a
+ * given one. The store reads and verifies the state (readState); the run's fields are read as
+ * every reader reads them (recorded-run.ts).
  */
-import { ownValue } from "./manifest.js";
+import { diffConfigs } from "../shared/config-diff.js";
+import { readRecordedRun } from "./recorded-run.js";
 import { quoteCommand } from "./shell-quote.js";
-import type { CheckpointStateRecord, ResumeInfo } from "./store.js";
+import type { CheckpointStateRecord, ConfigDiff, ResumeInfo } from "./store.js";
 
 export function resumeInfo(record: CheckpointStateRecord): ResumeInfo {
-  const raw = ownValue(record.state, "command");
-  const argv = Array.isArray(raw) && raw.every((a) => typeof a === "string") ? (raw as string[]) : undefined;
-  const command = argv ? quoteCommand(argv) : typeof raw === "string" ? raw : undefined;
-  return { checkpoint: record.path, step: record.step, argv, command, config: ownValue(record.state, "config") };
+  const { command: recorded, config } = readRecordedRun(record.state);
+  const argv = Array.isArray(recorded) ? [...recorded] : undefined;
+  const command = argv ? quoteCommand(argv) : typeof recorded === "string" ? recorded : undefined;
+  return { checkpoint: record.path, step: record.step, argv, command, config };
+}
+
+/** What changed from the checkpoint's state.config to `config`. */
+export function configDiff(record: CheckpointStateRecord, config: unknown): ConfigDiff {
+  return diffConfigs(readRecordedRun(record.state).config, config);
 }

@@ -5,6 +5,7 @@
  * recorded in its state is interpreted here.
  */
 import { ownValue } from "../checkpoint/manifest.js";
+import { readRecordedRun } from "../checkpoint/recorded-run.js";
 import type { CheckpointState } from "../checkpoint/store.js";
 
 export type { CheckpointContents, GroupContents, TensorSummary } from "../checkpoint/store.js";
@@ -66,7 +67,7 @@ export function summarizeState(state: CheckpointState): StateSummary {
   const s = state as Record<string, unknown>;
   const rngPath = RNG_PATHS.find((p) => valueAt(s, p) !== undefined && valueAt(s, p) !== null);
   const cursorKey = CURSOR_KEYS.find((k) => isObject(ownValue(s, k)));
-  const config = ownValue(s, "config");
+  const { configObject, command } = readRecordedRun(s);
   return {
     step: state.step,
     epoch: state.epoch,
@@ -74,8 +75,8 @@ export function summarizeState(state: CheckpointState): StateSummary {
     lossHistory: lossHistoryOf(s),
     rng: rngPath ? { key: rngPath.join(".") } : null,
     dataCursor: cursorKey ? { key: cursorKey } : null,
-    configKeys: isObject(config) ? Object.keys(config) : null,
-    command: Array.isArray(ownValue(s, "command")) || typeof ownValue(s, "command") === "string",
+    configKeys: configObject ? Object.keys(configObject) : null,
+    command: command !== undefined,
     keys: Object.keys(s),
     nbresume: state.nbresume,
     format: state.format,

@@ -1,11 +1,12 @@
 /**
  * The model a checkpoint describes, for `inspect`: state.json "model" as the run writes it
  * ({ fingerprint, graphs: [{ graph, batchSize, sha256, bytes, inputs, outputs, parameters }],
- * previews: [{ kind, settings }] }), read as untrusted JSON, and each stored graph checked where
+ * previews: [{ kind, settings }] }), read as every reader reads it (recorded-run.ts), and each stored graph checked where
  * the run keeps it (graphs/<sha256>.onnx beside the checkpoints, on any storage): present, its
  * SHA-256 its name, and a valid ONNX model.
  */
 import { ownValue } from "../checkpoint/manifest.js";
+import { readRecordedRun } from "../checkpoint/recorded-run.js";
 import type { BlobStore } from "../checkpoint/storage/storage.js";
 import type { CheckpointState } from "../checkpoint/store.js";
 import { describeOnnxModel } from "../engine/graph/onnx-model.js";
@@ -63,23 +64,21 @@ async function check(blobs: BlobStore, sha256: string): Promise<GraphStatus> {
 
 /** The model section of a checkpoint's state; null when the state records none. */
 export async function describeModel(state: CheckpointState | undefined, blobs: BlobStore): Promise<ModelSummary | null> {
-  const model = state === undefined ? undefined : ownValue(state, "model");
-  if (!isObject(model)) return null;
-  const fingerprint = ownValue(model, "fingerprint");
+  const model = state === undefined ? undefined : readRecordedRun(state).model;
+  if (model === undefined) return null;
   const graphs: StoredGraphSummary[] = [];
-  for (const r of parseGraphRecords(ownValue(model, "graphs"))) {
+  for (const r of parseGraphRecords(model.graphs)) {
     graphs.push({
       graph: r.graph, batchSize: r.batchSize, sha256: r.sha256, bytes: r.bytes, inputs: { ...r.inputs }, outputs: { ...r.outputs },
       parameters: r.parameters.length, file: blobs.locate(graphBlob(r.sha256)), status: await check(blobs, r.sha256),
     });
   }
-  const rawPreviews = ownValue(model, "previews");
-  const previews = (Array.isArray(rawPreviews) ? rawPreviews : []).flatMap((p) => {
-    if (!isObject(p) || typeof ownValue(p, "kind") !== "string") return [];
+  const previews = model.previews.flatMap((p) => {
+    if (typeof ownValue(p, "kind") !== "string") return [];
     const settings = ownValue(p, "settings");
     return [{ kind: ownValue(p, "kind") as string, settings: isObject(settings) ? { ...settings } : {} }];
   });
-  return { fingerprint: typeof fingerprint === "string" ? fingerprint : null, graphs, previews };
+  return { fingerprint: model.fingerprint ?? null, graphs, previews };
 }
 
 /** "x float32 [1, 784] · y int64 [1]". */

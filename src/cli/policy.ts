@@ -5,7 +5,8 @@
  * store's default. The store itself keeps no policy on disk, so a run that wants `prune` to follow
  * its policy records it in state.
  */
-import { ownValue } from "../checkpoint/manifest.js";
+import { isPlainObject } from "../checkpoint/manifest.js";
+import { readRecordedRun } from "../checkpoint/recorded-run.js";
 import { DEFAULT_RETENTION, type ResolvedRetentionPolicy, resolveRetentionPolicy } from "../checkpoint/retention.js";
 import type { BestMetric, CheckpointInfo, CheckpointReader, RetentionPolicy } from "../checkpoint/store.js";
 
@@ -34,19 +35,10 @@ interface Recorded {
   bestMetric: BestMetric | undefined;
 }
 
-function isBestMetric(v: unknown): v is BestMetric {
-  const m = v as Partial<BestMetric> | null;
-  return typeof v === "object" && m !== null && typeof m.name === "string" && m.name.length > 0 && (m.mode === "min" || m.mode === "max");
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /**
  * `keep` / `bestMetric` from a checkpoint's state.json, at the top level or in `config` (where the
- * run's config records bestMetric); the run's `best` ({ metric, mode }) names the metric too.
- * Undefined when it records neither validly.
+ * run's config records bestMetric); the run's `best` ({ metric, mode }) names the metric too — as
+ * readRecordedRun reads them for every reader. Undefined when it records neither validly.
  */
 async function readRecorded(store: CheckpointReader, checkpoint: CheckpointInfo): Promise<Recorded | undefined> {
   let state: unknown;
@@ -56,25 +48,8 @@ async function readRecorded(store: CheckpointReader, checkpoint: CheckpointInfo)
   } catch {
     return undefined; // unreadable state: the deep check reports it; here it just records nothing
   }
-  if (!isObject(state)) return undefined;
-  const own = (record: Record<string, unknown>, key: string): unknown => ownValue(record, key);
-  const configValue = own(state, "config");
-  const config = isObject(configValue) ? configValue : {};
-  let keep: RetentionPolicy = {};
-  for (const candidate of [own(state, "keep"), own(config, "keep")]) {
-    if (!isObject(candidate)) continue;
-    try {
-      resolveRetentionPolicy(candidate as RetentionPolicy);
-      keep = candidate as RetentionPolicy;
-      break;
-    } catch {
-      // not a valid policy: ignore it, as if unrecorded
-    }
-  }
-  const bestValue = own(state, "best");
-  const best = isObject(bestValue) ? { name: own(bestValue, "metric"), mode: own(bestValue, "mode") } : undefined;
-  const metric = [own(state, "bestMetric"), own(config, "bestMetric"), best].find(isBestMetric);
-  const bestMetric = metric ? { name: metric.name, mode: metric.mode } : undefined;
+  if (!isPlainObject(state)) return undefined;
+  const { keep = {}, bestMetric } = readRecordedRun(state);
   if (Object.keys(keep).length === 0 && !bestMetric) return undefined;
   return { keep, bestMetric };
 }

@@ -6,8 +6,11 @@
  * would: the smoothed loss, early stopping's counter, the time-based save clock, the weights EMA's
  * update count, the divergence guard's roll-backs, and the line of training the checkpoint is on.
  * Read back from disk it is untrusted: parseRunState checks the parts the run relies on, and an
- * optional part that is malformed is dropped (the run then starts that part afresh).
+ * optional part that is malformed is dropped (the run then starts that part afresh). The fields
+ * other readers need too (config, command, notebook, model, best) are read by the checkpoint
+ * layer's readRecordedRun, so the run and the CLI agree on what a checkpoint says.
  */
+import { readRecordedRun, type RecordedBest } from "../checkpoint/recorded-run.js";
 import type { CheckpointState } from "../checkpoint/store.js";
 import type { DataLoaderCursor } from "../engine/data/batch.js";
 import type { JsonObject } from "../engine/nn/json.js";
@@ -21,12 +24,8 @@ import type { SmoothedLossJson } from "./smoothed-loss.js";
 
 export const RUN_STATE_VERSION = 1;
 
-export interface BestSoFar {
-  readonly metric: string;
-  readonly mode: "min" | "max";
-  readonly value: number;
-  readonly step: number;
-}
+/** The best metric so far: the shape every reader of a checkpoint knows (recorded-run.ts). */
+export type BestSoFar = RecordedBest;
 
 export interface RunState {
   readonly run: typeof RUN_STATE_VERSION;
@@ -93,37 +92,31 @@ function isObject(v: unknown): v is Record<string, unknown> {
 /** The run state inside a loaded checkpoint's state, or a one-line reason why it is not one. */
 export function parseRunState(state: CheckpointState): { state: RunState } | { problem: string } {
   if (state.run !== RUN_STATE_VERSION) return { problem: `"run" is ${JSON.stringify(state.run)}, expected ${RUN_STATE_VERSION}` };
-  if (!isObject(state.config)) return { problem: '"config" is missing' };
+  // The fields other readers share (config, command, model, best, …) are read as they read them.
+  const recorded = readRecordedRun(state);
+  if (recorded.configObject === undefined) return { problem: '"config" is missing' };
   const training = state.training;
   if (!isObject(training) || typeof training.step !== "number" || !("rng" in training)) return { problem: '"training" (the session state) is missing or incomplete' };
   if (training.step !== state.step) return { problem: `"training.step" is ${String(training.step)} but the checkpoint's step is ${state.step}` };
   if (!isObject(state.data)) return { problem: '"data" (the data loader cursor) is missing' };
-  const best = state.best;
-  const validBest =
-    best === null ||
-    best === undefined ||
-    (isObject(best) && typeof best.metric === "string" && (best.mode === "min" || best.mode === "max") && typeof best.step === "number" && (typeof best.value === "number" || best.value === null));
-  if (!validBest) return { problem: '"best" is malformed' };
+  const { best, model, command, commandFlags, notebook } = recorded;
+  if (best === "malformed") return { problem: '"best" is malformed' };
   const validation = isObject(state.validation) && Object.values(state.validation).every((v) => typeof v === "number" || v === null) ? (state.validation as Record<string, number>) : null;
   return {
     state: {
       run: RUN_STATE_VERSION,
-      config: state.config as JsonObject,
-      ...(Array.isArray(state.command) ? { command: state.command as string[] } : {}),
+      config: recorded.configObject as JsonObject,
+      ...(Array.isArray(command) ? { command } : {}),
       training: training as unknown as TrainingState,
       data: state.data as unknown as DataLoaderCursor,
       history: state.history as LossHistoryJson,
-      best: best === undefined || best === null ? null : { ...(best as unknown as BestSoFar), value: (best as { value: number | null }).value ?? Number.NaN },
+      best,
       validation,
-      ...(isObject(state.model) && typeof state.model.fingerprint === "string"
-        ? { model: {
-            fingerprint: state.model.fingerprint,
-            graphs: Array.isArray(state.model.graphs) ? (state.model.graphs.filter(isObject) as JsonObject[]) : [],
-            previews: Array.isArray(state.model.previews) ? (state.model.previews.filter(isObject) as JsonObject[]) : [],
-          } }
+      ...(model?.fingerprint !== undefined
+        ? { model: { fingerprint: model.fingerprint, graphs: model.graphs as JsonObject[], previews: model.previews as JsonObject[] } }
         : {}),
-      ...(isObject(state.commandFlags) && Object.values(state.commandFlags).every((v) => typeof v === "string") ? { commandFlags: state.commandFlags as Record<string, string> } : {}),
-      ...optional("notebook", state.notebook, (v) => isObject(v) && (typeof v.path === "string" || v.path === null) && (typeof v.cell === "string" || v.cell === null)),
+      ...(commandFlags === undefined ? {} : { commandFlags }),
+      ...(notebook === undefined ? {} : { notebook }),
       ...optional("origin", state.origin, (v) => isObject(v) && typeof v.request === "string" && (typeof v.from === "string" || v.from === null) && typeof v.step === "number" && typeof v.at === "string"),
       ...optional("smoothing", state.smoothing, (v) => isObject(v) && finite(v.raw) && finite(v.weight) && Number.isSafeInteger(v.count)),
       ...optional("earlyStopping", state.earlyStopping, (v) => isObject(v) && (v.best === null || finite(v.best)) && (v.bestStep === null || Number.isSafeInteger(v.bestStep)) && Number.isSafeInteger(v.bad) && (v.stoppedAt === null || Number.isSafeInteger(v.stoppedAt))),

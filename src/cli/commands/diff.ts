@@ -7,7 +7,7 @@ import { formatValue, plural } from "../format.js";
 import { CliErrorCode, messages } from "../messages.js";
 import { formatTable } from "../table.js";
 import { diffConfigs } from "../../shared/config-diff.js";
-import { ownValue } from "../../checkpoint/manifest.js";
+import { readRecordedRun } from "../../checkpoint/recorded-run.js";
 import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
@@ -60,7 +60,7 @@ export const diffCommand: Command = {
       noteSkipped(out, target);
       // A missing config is said as such: diffed, it would read as a change of the whole root.
       const { state } = await target.store.readState(target.path);
-      const recorded = ownValue(state, "config");
+      const recorded = readRecordedRun(state).config;
       if (recorded === undefined) {
         throw new NbresumeError(CliErrorCode.NO_CONFIG, messages.noConfig(target.path), { where: target.path });
       }

@@ -1,6 +1,7 @@
 /** `nbresume export CKPT --out FILE.onnx`: the trained model as a standalone inference ONNX file. */
 import * as path from "node:path";
 import { promises as fsp } from "node:fs";
+import { readRecordedRun } from "../../checkpoint/recorded-run.js";
 import type { BlobStore } from "../../checkpoint/storage/storage.js";
 import { NbresumeError, isNbresumeError } from "../../errors.js";
 import { formatBytes } from "../../shared/format.js";
@@ -10,23 +11,6 @@ import { CliErrorCode, messages } from "../messages.js";
 import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 import type { TensorGroup } from "../../tensor.js";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-/**
- * The model config a checkpoint recorded: the training session's (state.training.model as the run
- * saves it, or state.model as a bare stateDict().state), else the run config's state.config.model.
- */
-function recordedModelConfig(state: Record<string, unknown>): Record<string, unknown> | undefined {
-  const training = isObject(state["training"]) ? state["training"]["model"] : undefined;
-  const config = isObject(state["config"]) ? state["config"]["model"] : undefined;
-  for (const candidate of [training, state["model"], config]) {
-    if (isObject(candidate) && typeof candidate["kind"] === "string") return candidate;
-  }
-  return undefined;
-}
 
 interface Exported {
   readonly kind: string;
@@ -56,13 +40,12 @@ async function exportStoredGraph(
   checkpoint: string, blobs: BlobStore, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
   describe: (kind: string, graph: string) => string,
 ): Promise<Exported | undefined> {
-  const model = isObject(state["model"]) ? state["model"] : undefined;
+  const { model, modelConfig: config } = readRecordedRun(state);
   const { parseGraphRecords, readStoredGraph } = await import("../../run/stored-graphs.js");
-  const records = parseGraphRecords(model?.["graphs"]);
+  const records = parseGraphRecords(model?.graphs);
   if (records.length === 0) return undefined;
   const graph = graphChoice(requested, [...new Set(records.map((r) => r.graph))]);
   const record = records.find((r) => r.graph === graph && r.batchSize === batchSize);
-  const config = recordedModelConfig(state);
   if (record === undefined) {
     const { registeredModelKinds } = await import("../../engine/models/model-registry.js");
     await import("../../engine/models/register-all-models.js");
@@ -94,7 +77,7 @@ async function exportFromConfig(
   checkpoint: string, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
   describe: (kind: string, graph: string) => string,
 ): Promise<Exported> {
-  const config = recordedModelConfig(state);
+  const config = readRecordedRun(state).modelConfig;
   if (!config) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoModelConfig(checkpoint), { where: checkpoint });
   // The engine (graph builder, models, ONNX serializer) loads only for this command.
   await import("../../engine/models/register-all-models.js");

@@ -7,6 +7,7 @@
  */
 import * as path from "node:path";
 import { diffConfigs } from "../../shared/config-diff.js";
+import { readRecordedRun } from "../../checkpoint/recorded-run.js";
 import { quoteCommand } from "../../checkpoint/shell-quote.js";
 import type { JsonObject, JsonValue } from "../../engine/nn/json.js";
 import { NbresumeError } from "../../errors.js";
@@ -17,10 +18,6 @@ import type { Command } from "../command.js";
 import { CliErrorCode, messages } from "../messages.js";
 import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
 
 function short(value: unknown): string {
   if (value === undefined) return "(none)";
@@ -68,11 +65,11 @@ export const resumeCommandCommand: Command = {
     try {
       noteSkipped(out, target);
       const record = await target.store.readState(target.path);
-      const state = record.state as Record<string, unknown>;
-      const config = isObject(state["config"]) ? (state["config"] as JsonObject) : {};
-      const argv = Array.isArray(state["command"]) && state["command"].every((a) => typeof a === "string") ? (state["command"] as string[]) : undefined;
-      const flags = isObject(state["commandFlags"]) ? (Object.fromEntries(Object.entries(state["commandFlags"]).filter(([, v]) => typeof v === "string")) as Record<string, string>) : {};
-      const notebook = isObject(state["notebook"]) ? { path: typeof state["notebook"]["path"] === "string" ? state["notebook"]["path"] : null, cell: typeof state["notebook"]["cell"] === "string" ? state["notebook"]["cell"] : null } : undefined;
+      const recorded = readRecordedRun(record.state);
+      const config = (recorded.configObject ?? {}) as JsonObject;
+      const argv = Array.isArray(recorded.command) ? [...recorded.command] : undefined;
+      const flags = recorded.commandFlags ?? {};
+      const notebook = recorded.notebook;
 
       // Which checkpoint the plain command resumes: the newest that verifies. Another one needs the flag.
       const auto = await target.store.resolve("auto").catch(() => undefined);
