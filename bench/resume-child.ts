@@ -13,6 +13,7 @@ import { isUNetPreset } from "../src/engine/models/unet.js";
 import { demoRunOptions, referencePass } from "./resume.bench.js";
 
 type RunModule = typeof import("../src/run/index.js");
+const DIST_BUILTINS = "../dist/engine/register-builtins.js";
 
 const [mode, dir, ...rest] = process.argv.slice(2);
 const preset = mode === "train" ? rest[1] : rest[0];
@@ -24,7 +25,10 @@ if (mode === "reference") {
   console.log(JSON.stringify(await referencePass(dir, preset)));
 } else {
   const steps = Number(rest[0]);
-  const { resumable } = (await import(rest.includes("--dist") ? "../dist/run/index.js" : "../src/run/index.js")) as RunModule;
+  const dist = rest.includes("--dist");
+  // The built package has registries of its own: its graph builder finds the built-in ops there.
+  if (dist) await import(DIST_BUILTINS);
+  const { resumable } = (await import(dist ? "../dist/run/index.js" : "../src/run/index.js")) as RunModule;
   const data = await loadMnist();
   const result = await resumable(demoRunOptions(preset, dir, data, steps)).train();
   if (result.startStep !== steps - 1) throw new Error(`did not resume: ${result.status} from step ${result.startStep}`);

@@ -68,6 +68,7 @@ export interface ResumeBenchOptions {
 }
 
 type RunModule = typeof import("../src/run/index.js");
+const DIST_BUILTINS = "../dist/engine/register-builtins.js";
 
 /** The demo's run as the bench resumes it: the preset's settings, the preview's DDIM, no output. */
 export function demoRunOptions(preset: UNetPreset, dir: string, data: ResumableOptions["data"], steps: number, sampler: "auto" | "thread" = "auto"): ResumableOptions {
@@ -116,6 +117,8 @@ export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<Bench
   const preset = bench.preset ?? "tiny";
   const rounds = bench.rounds ?? (bench.quick === true ? 1 : 7);
   const from = bench.dist === true ? "../dist/run/index.js" : "../src/run/index.js";
+  // The built package has registries of its own: its graph builder finds the built-in ops there.
+  if (bench.dist === true) await import(DIST_BUILTINS);
   const { resumable, releaseCachedSession } = (await import(from)) as RunModule;
   const rows: BenchRow[] = [];
   const report = (id: string, name: string, ms: number, note?: string): void => {

@@ -6,6 +6,7 @@
  *
  *   node --import tsx s3-run-child.ts s3://bucket/prefix STEPS     (AWS_* configure the bucket)
  */
+import "../../src/engine/register-builtins.js";
 import type { Schedule } from "../../src/engine/optim/schedule.js";
 import { cosineWithWarmup } from "../../src/engine/optim/schedules.js";
 import { S3_RUN_OPTIONS } from "./s3-run-options.js";

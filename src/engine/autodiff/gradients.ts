@@ -9,7 +9,6 @@ import type { AttributeValue, Node, Value } from "../graph/value.js";
 import { compositeGradient } from "./composite-gradient.js";
 import { getGradient, type GradientContext } from "./gradient-registry.js";
 import { gradientMismatch, gradientMissing } from "./gradients/messages.js";
-import "./gradients/register-all-gradients.js";
 
 const FLOAT = new Set(["float32", "float64", "float16", "bfloat16"]);
 

@@ -11,7 +11,6 @@ import { tensor as makeTensor, type DType, type Tensor, type TypedArrayOf } from
 import { getOpSchema, type InferenceContext } from "./op-schema.js";
 import { formatShape } from "./shape.js";
 import type { AttributeValue, Attributes, Node, Shape, Value, ValueType } from "./value.js";
-import "./ops/register-all-ops.js";
 
 class ValueImpl implements Value {
   constructor(
