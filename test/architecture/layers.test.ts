@@ -100,18 +100,18 @@ describe("architecture: layers", () => {
       `type H = import("./h.js").H;`,
       `async function later(): Promise<unknown> { return import("../i.js"); }`,
     ].join("\n");
-    const found = importsOf("run/x.ts", text).map((i) => [i.specifier, i.target, i.typeOnly, i.line]);
+    const found = importsOf("run/x.ts", text).map((i) => [i.specifier, i.target, i.typeOnly, i.sideEffectOnly, i.line]);
     assert.deepEqual(found, [
-      ["./a.js", "run/a.ts", false, 1],
-      ["../b.js", "b.ts", true, 2],
-      ["./c.js", "run/c.ts", true, 3],
-      ["./e.js", "run/e.ts", false, 4],
-      ["./side-effect.js", "run/side-effect.ts", false, 5],
-      ["./f.js", "run/f.ts", false, 6],
-      ["./g.js", "run/g.ts", true, 7],
-      ["node:fs", undefined, false, 8],
-      ["./h.js", "run/h.ts", true, 9],
-      ["../i.js", "i.ts", false, 10],
+      ["./a.js", "run/a.ts", false, false, 1],
+      ["../b.js", "b.ts", true, false, 2],
+      ["./c.js", "run/c.ts", true, false, 3],
+      ["./e.js", "run/e.ts", false, false, 4],
+      ["./side-effect.js", "run/side-effect.ts", false, true, 5],
+      ["./f.js", "run/f.ts", false, false, 6],
+      ["./g.js", "run/g.ts", true, false, 7],
+      ["node:fs", undefined, false, false, 8],
+      ["./h.js", "run/h.ts", true, false, 9],
+      ["../i.js", "i.ts", false, false, 10],
     ]);
   });
 

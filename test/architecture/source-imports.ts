@@ -20,6 +20,8 @@ export interface SourceImport {
   readonly target: string | undefined;
   /** Erased at run time: `import type`, `export type … from`, or every named binding marked `type`. */
   readonly typeOnly: boolean;
+  /** `import "./x.js"`: loaded only for what evaluating it does (registering, patching). */
+  readonly sideEffectOnly: boolean;
   /** 1-based line of the import. */
   readonly line: number;
 }
@@ -51,7 +53,8 @@ export function importsOf(from: string, text: string): SourceImport[] {
   const found: SourceImport[] = [];
   const add = (node: ts.Node, specifier: string, typeOnly: boolean): void => {
     const line = file.getLineAndCharacterOfPosition(node.getStart(file)).line + 1;
-    found.push({ from, specifier, target: targetOf(from, specifier), typeOnly, line });
+    const sideEffectOnly = ts.isImportDeclaration(node) && node.importClause === undefined;
+    found.push({ from, specifier, target: targetOf(from, specifier), typeOnly, sideEffectOnly, line });
   };
   const visit = (node: ts.Node): void => {
     if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {

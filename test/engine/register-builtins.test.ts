@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { REPO_ROOT, SRC, importsOf } from "../architecture/source-imports.js";
+import { REPO_ROOT, SRC, allSourceImports, importsOf } from "../architecture/source-imports.js";
 
 const run = promisify(execFile);
 
@@ -45,6 +45,14 @@ describe("engine/register-builtins", () => {
   it("is imported by the package entries: nbresume and nbresume/nn register the same ops and gradients", async () => {
     assert.deepEqual(await registeredAfter("index.ts"), builtins);
     assert.deepEqual(await registeredAfter("nn.ts"), builtins);
+  });
+
+  it("holds the engine's only imports for side effects (with register-all-ops.ts, which it imports)", () => {
+    const allowed = new Set(["engine/register-builtins.ts", "engine/graph/ops/register-all-ops.ts"]);
+    const others = allSourceImports()
+      .filter((i) => i.from.startsWith("engine/") && i.sideEffectOnly && !allowed.has(i.from))
+      .map((i) => `src/${i.from}:${i.line} imports "${i.specifier}" for its side effects`);
+    assert.deepEqual(others, []);
   });
 
   it("is imported by the programs that build graphs without the package entry (the CLI's and the demo's main)", () => {
