@@ -12,7 +12,7 @@ import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { checkpointDirName } from "../../src/checkpoint/naming.js";
 import { FixtureChild } from "./child.js";
-import { makeTempDir, removeDir } from "./helpers.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 const KILLS = Number(process.env.ASYNC_KILLS ?? 12);
 

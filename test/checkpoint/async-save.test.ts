@@ -17,7 +17,9 @@ import { badArgument, messages } from "../../src/checkpoint/messages.js";
 import { checkpointDirName, parseCheckpointDirName } from "../../src/checkpoint/naming.js";
 import { NbresumeError, isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
-import { errnoError, faultFs, makeTempDir, patterned, removeDir } from "./helpers.js";
+import { errnoError, faultFs } from "./fault-fs.js";
+import { patterned } from "./patterned-tensors.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 const WRITERS = ["worker", "inline"] as const;
 

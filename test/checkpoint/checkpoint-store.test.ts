@@ -8,7 +8,9 @@ import { badArgument, messages, retentionReason } from "../../src/checkpoint/mes
 import { isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
 import { type RetentionCandidate, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
-import { faultFs, makeTempDir, patterned, removeDir, smallGroups } from "./helpers.js";
+import { faultFs } from "./fault-fs.js";
+import { patterned, smallGroups } from "./patterned-tensors.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 import { referenceKeep } from "./retention-reference.js";
 
 const bits16 = (values: number[]) => new Uint16Array(values);

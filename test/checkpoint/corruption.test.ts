@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { CheckpointErrorCode, CheckpointStore, type CheckpointStore as Store } from "../../src/checkpoint/index.js";
 import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
-import { makeTempDir, removeDir, smallGroups } from "./helpers.js";
+import { smallGroups } from "./patterned-tensors.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 type Damage = "flip a byte in" | "truncate" | "delete";
 const FILES = ["model.safetensors", "optimizer.safetensors", "state.json", "manifest.json"] as const;

@@ -15,7 +15,7 @@ import { checkpointDirName } from "../../src/checkpoint/naming.js";
 import { planRetention, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";
 import { type ChildEvent, FixtureChild } from "./child.js";
 import { CRASH_STORE_OPTIONS, epochAt, kindAt, valLossAt } from "./fixtures/crash-plan.js";
-import { makeTempDir, removeDir } from "./helpers.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 const KILLS = Number(process.env.SOAK_KILLS ?? 200);
 

@@ -7,7 +7,10 @@ import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
 import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { type FsOp, canMount, errnoError, faultFs, makeTempDir, mountTmpfs, patterned, removeDir, unmount } from "./helpers.js";
+import { type FsOp, errnoError, faultFs } from "./fault-fs.js";
+import { patterned } from "./patterned-tensors.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
+import { canMount, mountTmpfs, unmount } from "./tmpfs.js";
 
 const TMPFS_BYTES = 8 * 1024 * 1024;
 

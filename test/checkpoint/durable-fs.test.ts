@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { readFile, readdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { readSmallFile, replaceFileAtomically, FileTooLargeError } from "../../src/checkpoint/durable-fs.js";
-import { errnoError, faultFs, makeTempDir, removeDir } from "./helpers.js";
+import { errnoError, faultFs } from "./fault-fs.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 describe("durable fs", () => {
   let dir: string;

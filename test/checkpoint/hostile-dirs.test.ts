@@ -16,7 +16,10 @@ import { parseManifest, serializeManifest } from "../../src/checkpoint/manifest.
 import { invalidContent, messages } from "../../src/checkpoint/messages.js";
 import type { CheckpointProblem, ExpectedTensors } from "../../src/checkpoint/store.js";
 import { isNbresumeError } from "../../src/errors.js";
-import { forgeManifest, makeCanary, makeTempDir, patterned, removeDir, smallGroups, within } from "./helpers.js";
+import { forgeManifest } from "./forge-manifest.js";
+import { patterned, smallGroups } from "./patterned-tensors.js";
+import { makeCanary, makeTempDir, removeDir } from "./temp-dirs.js";
+import { within } from "../support/within.js";
 
 /** Every call on a hostile directory finishes well within this (they take milliseconds when right). */
 const BOUND_MS = 10_000;

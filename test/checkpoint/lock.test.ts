@@ -8,7 +8,7 @@ import { readLockState } from "../../src/checkpoint/lock.js";
 import { CheckpointErrorCode, messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { FixtureChild } from "./child.js";
-import { makeTempDir, removeDir } from "./helpers.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 async function holderOf(dir: string) {
   const state = await readLockState(nodeFs, dir);

@@ -8,7 +8,9 @@ import { strict as assert } from "node:assert";
 import { cp, readFile, readdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
-import { faultFs, makeTempDir, patterned, removeDir } from "./helpers.js";
+import { faultFs } from "./fault-fs.js";
+import { patterned } from "./patterned-tensors.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
 
 const name = (step: number, kind = "rolling"): string => `ckpt-step-${String(step).padStart(8, "0")}-${kind}`;
 const tiny = (seed: number) => ({ model: { w: patterned(seed, [16]) } });

@@ -12,7 +12,10 @@ import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
 import { readLockState } from "../../src/checkpoint/lock.js";
 import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
-import { canMount, errnoError, faultFs, makeTempDir, mountTmpfs, remountReadOnly, removeDir, smallGroups, unmount } from "./helpers.js";
+import { errnoError, faultFs } from "./fault-fs.js";
+import { smallGroups } from "./patterned-tensors.js";
+import { makeTempDir, removeDir } from "./temp-dirs.js";
+import { canMount, mountTmpfs, remountReadOnly, unmount } from "./tmpfs.js";
 
 const TMPFS_BYTES = 8 * 1024 * 1024;
 const where = canMount ? "on a real tmpfs" : "with the errors injected through the fs (mount is not permitted here)";

@@ -9,7 +9,8 @@ import { TAGLINE } from "../../src/cli/help.js";
 import { CliErrorCode, messages } from "../../src/cli/messages.js";
 import { formatBytes } from "../../src/shared/format.js";
 import { CLI_ENTRY, ROOT, ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
-import { makeTempDir, patterned, removeDir, smallGroups } from "../checkpoint/helpers.js";
+import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
+import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { DEFAULT_RETENTION } from "../../src/checkpoint/retention.js";
 import { mlpRun } from "../run/support.js";
 

@@ -11,7 +11,8 @@ import { createGenerator } from "../../src/engine/random/index.js";
 import { compileGraph } from "../../src/engine/runtime/ort-runtime.js";
 import { createTrainingSession } from "../../src/engine/session/onnx-training-session.js";
 import { tensor } from "../../src/tensor.js";
-import { makeTempDir, removeDir, smallGroups } from "../checkpoint/helpers.js";
+import { smallGroups } from "../checkpoint/patterned-tensors.js";
+import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
 
 describe("nbresume export (the compiled CLI in a child process)", function () {

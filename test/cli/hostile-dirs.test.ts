@@ -13,7 +13,10 @@ import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { messages as storeMessages } from "../../src/checkpoint/messages.js";
 import { messages } from "../../src/cli/messages.js";
-import { canMount, forgeManifest, makeCanary, makeTempDir, mountTmpfs, remountReadOnly, removeDir, smallGroups, unmount } from "../checkpoint/helpers.js";
+import { forgeManifest } from "../checkpoint/forge-manifest.js";
+import { smallGroups } from "../checkpoint/patterned-tensors.js";
+import { makeCanary, makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
+import { canMount, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/tmpfs.js";
 import { CLI_ENTRY, ROOT, ensureBuilt } from "./compiled-cli.js";
 
 /** Each command finishes within this; they take well under a second when right. */

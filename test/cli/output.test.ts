@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { Writable } from "node:stream";
 import { runCli } from "../../src/cli/cli.js";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
-import { makeTempDir, removeDir, smallGroups } from "../checkpoint/helpers.js";
+import { smallGroups } from "../checkpoint/patterned-tensors.js";
+import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 
 /** A stdout that says it is (or is not) a terminal and keeps what is written. */
 function sink(isTTY: boolean): Writable & { isTTY: boolean; text: () => string } {

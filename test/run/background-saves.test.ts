@@ -16,7 +16,7 @@ import { messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { errnoError, faultFs } from "../checkpoint/helpers.js";
+import { errnoError, faultFs } from "../checkpoint/fault-fs.js";
 import { assertSameModel, mlpRun, RecordingOutput } from "./support.js";
 
 /** The commit rename of a checkpoint's temp directory (`.tmp-ckpt-step-00000040-rolling-…`): its step. */

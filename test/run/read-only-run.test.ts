@@ -6,7 +6,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
-import { canMount, makeTempDir, mountTmpfs, remountReadOnly, removeDir, unmount } from "../checkpoint/helpers.js";
+import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
+import { canMount, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/tmpfs.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { mlpRun, RecordingOutput } from "./support.js";
 

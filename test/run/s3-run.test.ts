@@ -22,7 +22,7 @@ import { mirrorLine } from "../../src/run/live-view.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { parseMetrics, readMetricsLog } from "../../src/run/metrics-log.js";
 import type { RunStoreOptions } from "../../src/run/run.js";
-import { makeTempDir, removeDir } from "../checkpoint/helpers.js";
+import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { awsEnv, startS3, type TestS3 } from "../storage/s3-server.js";
 import { S3_RUN_OPTIONS } from "./s3-run-options.js";
 import { RecordingOutput, assertSameModel, mlpRun } from "./support.js";

@@ -9,7 +9,7 @@ import { strict as assert } from "node:assert";
 import { CheckpointStore, isNbresumeError } from "../../src/index.js";
 import { CheckpointErrorCode } from "../../src/checkpoint/messages.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { patterned, smallGroups } from "../checkpoint/helpers.js";
+import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
 import { startFaultProxy, type Fault, type FaultProxy } from "./fault-proxy.js";
 import { startS3, type TestS3 } from "./s3-server.js";
 

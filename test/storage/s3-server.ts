@@ -12,7 +12,7 @@ import { once } from "node:events";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { S3Client, CreateBucketCommand } from "@aws-sdk/client-s3";
-import { makeTempDir, removeDir } from "../checkpoint/helpers.js";
+import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import type { S3Options } from "../../src/checkpoint/storage/s3/s3-options.js";
 
 const MAIN = path.join(path.dirname(fileURLToPath(import.meta.url)), "s3rver-main.mjs");

@@ -10,7 +10,7 @@ import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-s
 import { CheckpointStore, isNbresumeError } from "../../src/index.js";
 import { CheckpointErrorCode, messages } from "../../src/checkpoint/messages.js";
 import { MAX_SCAN_ENTRIES } from "../../src/checkpoint/dir-scan.js";
-import { patterned, smallGroups } from "../checkpoint/helpers.js";
+import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
 import { startS3, type TestS3 } from "./s3-server.js";
 import { startFaultProxy, type FaultProxy } from "./fault-proxy.js";
 import type { TensorGroup } from "../../src/tensor.js";
