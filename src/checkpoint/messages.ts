@@ -341,6 +341,19 @@ export const messages = {
       `(auto, latest and best resolution pass over it; name it, e.g. step:N, to use it anyway)`
     );
   },
+  /** One tensor's share of NaN/Inf values, for parametersNotFinite(). */
+  nonFiniteTensor(tensor: string, bad: number, count: number): string {
+    return `${tensor}: ${bad} of ${count} values`;
+  },
+  /** Float tensors holding NaN or infinite values: intact bytes, unusable numbers. */
+  parametersNotFinite(tensors: readonly string[]): string {
+    const more = tensors.length - 3;
+    const shown = more > 0 ? [...tensors.slice(0, 3), `${more} more tensor${more === 1 ? "" : "s"}`] : tensors;
+    return (
+      `NaN or infinite values (${shown.join("; ")}): training had diverged when this checkpoint was saved ` +
+      `(the bytes are intact, the numbers are not: resume from an older checkpoint)`
+    );
+  },
   stateMismatch(field: string, inState: unknown, inManifest: unknown): string {
     return `state.json: ${field} is ${JSON.stringify(inState)} but the manifest says ${JSON.stringify(inManifest)}`;
   },

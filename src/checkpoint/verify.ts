@@ -5,13 +5,18 @@
  * the file's size: the hash only says the bytes are the ones written, not that they are readable),
  * state.json is valid and agrees with the manifest, and the directory name agrees with the
  * manifest. Reports every problem, each naming its file.
+ *
+ * Intact files can still hold a diverged run: non-finite metrics are a "diverged" problem here;
+ * NaN or infinite tensor values are judged by nonFiniteValues() on tensors already read (a note
+ * for the CLI, not a verification failure: a store may hold such values on purpose).
  */
 import { isNbresumeError } from "../errors.js";
+import type { DType, Tensor, TensorGroup } from "../tensor.js";
 import { type DurableFs, FileTooLargeError, NotRegularFileError, errnoCode } from "./durable-fs.js";
 import { createHash, hashBytes } from "./hash.js";
 import { MAX_MANIFEST_BYTES, type Manifest, parseManifest } from "./manifest.js";
 import { messages } from "./messages.js";
-import { MANIFEST_FILE, STATE_FILE, groupOfFile, parseCheckpointDirName } from "./naming.js";
+import { MANIFEST_FILE, STATE_FILE, groupFileName, groupOfFile, parseCheckpointDirName } from "./naming.js";
 import { parseHeader, readHeaderLength } from "./safetensors/index.js";
 import { MAX_STATE_BYTES, parseState, stateManifestMismatches } from "./state-file.js";
 import { LocalCheckpointFiles } from "./storage/local/local-files.js";
@@ -151,6 +156,44 @@ export function nonFiniteMetrics(metrics: Readonly<Record<string, number>>): str
 export function divergedProblems(manifest: Manifest | undefined): CheckpointProblem[] {
   const bad = manifest ? nonFiniteMetrics(manifest.metrics) : [];
   return bad.length === 0 ? [] : [{ file: MANIFEST_FILE, kind: "diverged", message: messages.fileInvalid(MANIFEST_FILE, messages.diverged(bad)) }];
+}
+
+/** The exponent bits of a float16 and a bfloat16 word: all set exactly when it is NaN or ±Inf. */
+const EXPONENT_OF: Readonly<Partial<Record<DType, number>>> = { float16: 0x7c00, bfloat16: 0x7f80 };
+
+/** How many of a tensor's values are NaN or infinite (0 for integer and bool tensors). */
+function countNonFinite(t: Tensor): number {
+  let bad = 0;
+  if (t.dtype === "float32" || t.dtype === "float64") {
+    const data = t.data as Float32Array | Float64Array;
+    for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i]!)) bad++;
+    return bad;
+  }
+  const exponent = EXPONENT_OF[t.dtype];
+  if (exponent === undefined) return 0;
+  // float16 and bfloat16 travel as raw 16-bit words.
+  const words = t.data as Uint16Array;
+  for (let i = 0; i < words.length; i++) if ((words[i]! & exponent) === exponent) bad++;
+  return bad;
+}
+
+/**
+ * The "diverged" notes of tensors read from a checkpoint: per group file, its float tensors that
+ * hold NaN or infinite values and how many (empty when every value is finite). The files were
+ * intact; the training that wrote them was not.
+ */
+export function nonFiniteValues(groups: Readonly<Record<string, TensorGroup>>): CheckpointProblem[] {
+  const notes: CheckpointProblem[] = [];
+  for (const [group, tensors] of Object.entries(groups)) {
+    const found: string[] = [];
+    for (const [name, t] of Object.entries(tensors)) {
+      const bad = countNonFinite(t);
+      if (bad > 0) found.push(messages.nonFiniteTensor(name, bad, t.data.length));
+    }
+    const file = groupFileName(group);
+    if (found.length > 0) notes.push({ file, kind: "diverged", message: messages.fileInvalid(file, messages.parametersNotFinite(found)) });
+  }
+  return notes;
 }
 
 export interface VerifyOptions {

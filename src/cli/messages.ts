@@ -153,6 +153,14 @@ export const messages = {
   nothingToVerify(dir: string): string {
     return `No checkpoints to verify in ${dir}.`;
   },
+  /** verify's last line when some checkpoints are intact but hold non-finite numbers. */
+  verifyDiverged(diverged: number, checked: number): string {
+    return `${diverged} of ${checked} checkpoint${checked === 1 ? "" : "s"} diverged: files intact, numbers NaN or infinite (the run had diverged when they were saved: resume from an older one).`;
+  },
+  /** An intact checkpoint whose tensors could not be read back to judge their values. */
+  valuesUnchecked(reason: string): string {
+    return `note: files intact; tensor values not checked for NaN/Inf (${reason})`;
+  },
   skipped(name: string, problem: string, used: string): string {
     return `note: ${name} is damaged (${problem}); using ${used} instead.`;
   },
@@ -223,6 +231,11 @@ export const messages = {
   },
   rolledBackHint(): string {
     return "rolled back: checkpoints a roll-back set aside (kept, not deleted); delete a folder to free its space, or move a checkpoint back to undo.";
+  },
+  /** list's last line when DIR holds rolled-back-… folders (a roll-back's, or a fresh start's). */
+  listSetAside(count: number, size: string, names: readonly string[], remove: string): string {
+    const which = count === 1 ? names[0] ?? "a rolled-back-… folder" : `${count} rolled-back-… folders`;
+    return `Set aside: ${which}, ${size} — checkpoints a roll-back or a fresh start moved out of the run (not listed above, never pruned); to free the space: ${remove}`;
   },
   filesystemLine(size: string, used: string, available: string, percent: number): string {
     return `filesystem: ${size} size, ${used} used, ${available} available, ${percent}% used (as df counts: used / (used + available))`;

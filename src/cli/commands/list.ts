@@ -1,8 +1,15 @@
-/** `nbresume list DIR`: the checkpoints grouped by kind, with the latest target and the current best marked. */
+/**
+ * `nbresume list DIR`: the checkpoints grouped by kind, with the latest target and the current best
+ * marked; with --verify, each one ok, FAILED (damaged) or diverged (intact, non-finite numbers).
+ * Ends with one line on the rolled-back-… folders a roll-back or a fresh start left in DIR (not
+ * listed, never pruned): that they exist, their size, how to remove them.
+ */
 import { ownValue } from "../../checkpoint/manifest.js";
 import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
 import { rankByMetric } from "../../checkpoint/retention.js";
-import type { CheckpointInfo, CheckpointKind } from "../../checkpoint/store.js";
+import { quoteArg } from "../../checkpoint/shell-quote.js";
+import { isUrlLocation } from "../../checkpoint/storage/location.js";
+import type { CheckpointInfo, CheckpointKind, DiskUsage } from "../../checkpoint/store.js";
 import { formatBytes } from "../../shared/format.js";
 import { ageSeconds, formatAge } from "../age.js";
 import type { Command } from "../command.js";
@@ -11,6 +18,15 @@ import { messages } from "../messages.js";
 import { effectivePolicy } from "../policy.js";
 import { formatTable } from "../table.js";
 import { openRoot, parseMetricOption, readLatestName } from "../target.js";
+import { verifyStatus, withValueNotes } from "./verify.js";
+
+/** The set-aside line: how many rolled-back-… folders DIR holds, their size, and the command that removes them. */
+function setAsideLine(dir: string, aside: DiskUsage["setAside"]): string {
+  const remove = isUrlLocation(dir)
+    ? `aws s3 rm --recursive ${dir.replace(/\/+$/, "")}/${aside.names.length === 1 ? aside.names[0] : "<folder>"}/`
+    : `rm -r ${quoteArg(dir)}/rolled-back-*`;
+  return messages.listSetAside(aside.count, formatBytes(aside.bytes), aside.names, remove);
+}
 
 export const listCommand: Command = {
   name: "list",
@@ -21,7 +37,10 @@ export const listCommand: Command = {
     "Lists the committed checkpoints in DIR grouped by kind (rolling, emergency, epoch, final), oldest first,\n" +
     "with totals per kind and overall. Sizes and metrics come from each manifest; files are hashed only\n" +
     "with --verify. The checkpoint `latest` names and the current best (by --metric, or the metric the run\n" +
-    "recorded) are marked. Exits 1 if a checkpoint is found damaged.",
+    "recorded) are marked. With --verify, a checkpoint whose files are intact but whose metrics or tensor values\n" +
+    "are NaN or infinite is marked diverged. A last line says what rolled-back-… folders (set aside by a\n" +
+    "roll-back or a fresh start) DIR holds, their size and how to remove them. Exits 1 if a checkpoint is found\n" +
+    "damaged or diverged.",
   options: [
     { name: "verify", type: "boolean", description: "hash every file of every checkpoint (deep check)" },
     { name: "metric", type: "string", value: "NAME:min|max", description: "the metric that ranks the best checkpoint" },
@@ -34,7 +53,15 @@ export const listCommand: Command = {
     const store = await openRoot(positionals[0] as string, "list");
     try {
       const deep = options["verify"] === true;
-      const listing = await store.list({ verify: deep });
+      const [listing, { setAside }] = await Promise.all([store.list({ verify: deep }), store.du()]);
+      if (deep) {
+        // The tensor values of the intact ones, judged as verify judges them (NaN/Inf: diverged).
+        for (const c of listing.checkpoints) {
+          if (c.verified !== true) continue;
+          const { problems } = await withValueNotes(store, c.path, []);
+          if (problems.length > 0) Object.assign(c, { verified: false, problems });
+        }
+      }
       const { bestMetric } = await effectivePolicy(store, listing.checkpoints, { bestMetric: flagMetric });
       const latest = await readLatestName(store);
       let best: CheckpointInfo | undefined;
@@ -57,11 +84,12 @@ export const listCommand: Command = {
           checkpoints: listing.checkpoints.map((c) => ({
             name: c.name, path: c.path, kind: c.kind, step: c.step, epoch: c.epoch ?? null, metrics: c.metrics,
             created: c.created ?? null, ageSeconds: ageSeconds(c.created, now), bytes: c.bytes, groups: c.groups,
-            verified: c.verified ?? null, problems: c.problems ?? [],
+            verified: c.verified ?? null, diverged: c.verified === false && verifyStatus(c.problems ?? []) === "diverged", problems: c.problems ?? [],
             latest: c.name === latest, best: c === best,
           })),
           totals: listing.totals,
           total: listing.total,
+          setAside,
         });
         return damaged.length > 0 ? 1 : 0;
       }
@@ -70,13 +98,15 @@ export const listCommand: Command = {
       out.line(color.bold(`Checkpoints in ${listing.dir}`));
       if (listing.checkpoints.length === 0) {
         out.line(messages.noCheckpoints(listing.dir));
+        if (setAside.count > 0) out.line(setAsideLine(listing.dir, setAside));
         return 0;
       }
       const latestListed = latest !== undefined && listing.checkpoints.some((c) => c.name === latest);
       const marks = [`latest → ${latest === undefined ? "(none)" : latestListed ? latest : `${latest} (${messages.latestMissing()})`}`];
       marks.push(bestMetric ? `best by ${bestMetric.name} (${bestMetric.mode}) → ${best?.name ?? "(none has it)"}` : "best: no metric (pass --metric NAME:min|max)");
       out.line(marks.join(" · "));
-      const verifiedText = (c: CheckpointInfo): string => (c.verified === undefined ? "not checked" : c.verified ? "ok" : "FAILED");
+      const isDiverged = (c: CheckpointInfo): boolean => c.verified === false && verifyStatus(c.problems ?? []) === "diverged";
+      const verifiedText = (c: CheckpointInfo): string => (c.verified === undefined ? "not checked" : c.verified ? "ok" : isDiverged(c) ? "diverged" : "FAILED");
       // One table over every kind, so the columns line up from group to group.
       const ordered = CHECKPOINT_KINDS.flatMap((kind) => listing.checkpoints.filter((c) => c.kind === kind));
       const [header, ...lines] = formatTable(
@@ -86,7 +116,13 @@ export const listCommand: Command = {
           c.name, String(c.step), c.epoch === undefined ? "?" : String(c.epoch), formatMetrics(c.metrics), formatBytes(c.bytes),
           formatAge(c.created, now), verifiedText(c), [c.name === latest ? "latest" : "", c === best ? "best" : ""].filter(Boolean).join(", "),
         ]),
-        { style: (text, row, col) => (col !== 6 ? text : ordered[row]?.verified === false ? color.bad(text) : ordered[row]?.verified ? color.ok(text) : color.dim(text)) },
+        {
+          style: (text, row, col) => {
+            const c = ordered[row];
+            if (col !== 6 || c === undefined) return text;
+            return c.verified === false ? (isDiverged(c) ? color.warn(text) : color.bad(text)) : c.verified ? color.ok(text) : color.dim(text);
+          },
+        },
       );
       for (const kind of CHECKPOINT_KINDS) {
         const total = listing.totals[kind as CheckpointKind];
@@ -97,14 +133,19 @@ export const listCommand: Command = {
         ordered.forEach((c, i) => {
           if (c.kind !== kind) return;
           out.line(lines[i]);
-          for (const p of c.problems ?? []) out.line(color.bad(`    ✗ ${p.message}`));
+          for (const p of c.problems ?? []) out.line((p.kind === "diverged" ? color.warn : color.bad)(`    ✗ ${p.message}`));
         });
       }
       out.line();
       const perKind = CHECKPOINT_KINDS.filter((k) => listing.totals[k].count > 0).map((k) => `${k} ${listing.totals[k].count}`).join(" · ");
       out.line(`Total: ${plural(listing.total.count, "checkpoint")}, ${formatBytes(listing.total.bytes)} (${perKind})`);
+      if (setAside.count > 0) out.line(setAsideLine(listing.dir, setAside));
+      const diverged = damaged.filter(isDiverged);
       if (!deep) out.line(color.dim("Files not hashed: run with --verify for a deep check."));
-      else if (damaged.length > 0) out.line(color.bad(`${plural(damaged.length, "checkpoint")} failed verification.`));
+      else {
+        if (damaged.length > diverged.length) out.line(color.bad(`${plural(damaged.length - diverged.length, "checkpoint")} failed verification.`));
+        if (diverged.length > 0) out.line(color.warn(messages.verifyDiverged(diverged.length, listing.checkpoints.length)));
+      }
       return damaged.length > 0 ? 1 : 0;
     } finally {
       await store.close();
