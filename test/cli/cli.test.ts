@@ -12,7 +12,7 @@ import { CLI_ENTRY, ROOT, ensureBuilt, nbresume, nbresumeJson } from "./compiled
 import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { DEFAULT_RETENTION } from "../../src/checkpoint/retention.js";
-import { mlpRun } from "../run/support.js";
+import { mlpRun } from "../run/mlp-run.js";
 
 const CONFIG = { lr: 0.001, model: { width: 64, layers: [1, 2, 3] }, seed: 7 };
 const COMMAND = ["node", "train.js", "--dir", "runs/my run", "--lr", "0.001"];

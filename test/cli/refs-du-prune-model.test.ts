@@ -16,7 +16,7 @@ import { rollBack } from "../../src/run/roll-back.js";
 import type { RunStoreOptions } from "../../src/run/run.js";
 import { smallGroups } from "../checkpoint/patterned-tensors.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
-import { mlpRun } from "../run/support.js";
+import { mlpRun } from "../run/mlp-run.js";
 import { awsEnv, startS3, type TestS3 } from "../storage/s3-server.js";
 import { ensureBuilt, nbresume, nbresumeIn, nbresumeJson } from "./compiled-cli.js";
 

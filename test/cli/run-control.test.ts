@@ -14,7 +14,7 @@ import { CliErrorCode, messages } from "../../src/cli/messages.js";
 import { decodePng } from "../../src/render/image.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { mlpRun } from "../run/support.js";
+import { mlpRun } from "../run/mlp-run.js";
 import { ensureBuilt, nbresume, nbresumeJson } from "./compiled-cli.js";
 
 const COMMAND = ["node", "train.js", "--dir", "runs/x", "--steps", "120"];

@@ -21,7 +21,7 @@ import { canMount, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/tm
 import { runMessages as msg } from "../../src/run/messages.js";
 import { decodePng } from "../../src/render/image.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";
-import { assertSameModel } from "../run/support.js";
+import { assertSameModel } from "../run/same-model.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
 
 const CLI_ENTRY = join(REPO_ROOT, "dist", "cli", "main.js");

@@ -15,7 +15,9 @@ import { interruptedCell } from "../../src/kernel/messages.js";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { decodePng } from "../../src/render/image.js";
-import { assertSameModel, mlpRun, RecordingOutput } from "../run/support.js";
+import { mlpRun } from "../run/mlp-run.js";
+import { RecordingOutput } from "../run/recording-output.js";
+import { assertSameModel } from "../run/same-model.js";
 import { ExecuteFailed, isAlive, NOTEBOOKS_DIR, REPO_ROOT, startJupyterServer, type DisplayOutput, type ExecuteResult, type JupyterServer, type KernelHandle } from "../support/jupyter-server.js";
 
 /** Longer than any test waits: the run is interrupted long before; the rerun sets the real end. */

@@ -17,7 +17,9 @@ import { isNbresumeError } from "../../src/errors.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";
 import { errnoError, faultFs } from "../checkpoint/fault-fs.js";
-import { assertSameModel, mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 /** The commit rename of a checkpoint's temp directory (`.tmp-ckpt-step-00000040-rolling-…`): its step. */
 function commitStep(target: string): number | undefined {

@@ -18,7 +18,9 @@ import { runMessages as msg } from "../../src/run/messages.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
 import { nonFiniteTensors } from "../../src/run/resume-plan.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { assertSameModel, mlpRun, mnistOnce, RecordingOutput } from "./support.js";
+import { mlpRun, mnistOnce } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 /** The first 2,000 training images, the 500th made NaN. */
 async function poisoned(): Promise<{ train: Dataset; test: Dataset }> {

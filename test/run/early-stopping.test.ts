@@ -12,7 +12,9 @@ import { join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { assertSameModel, mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 async function stateOf(path: string): Promise<Record<string, unknown>> {
   const store = await CheckpointStore.open(join(path, ".."), { readOnly: true });

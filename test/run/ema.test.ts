@@ -11,7 +11,8 @@ import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
 
 async function groups(path: string): Promise<{ tensors: Record<string, TensorGroup>; state: Record<string, unknown> }> {
   const store = await CheckpointStore.open(join(path, ".."), { readOnly: true });

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { decodePng } from "../../src/render/image.js";
 import { MetricsLog, parseMetrics } from "../../src/run/metrics-log.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { mlpRun } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
 
 function lines(dir: string): Record<string, unknown>[] {
   return parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines as Record<string, unknown>[];

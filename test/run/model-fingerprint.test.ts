@@ -23,7 +23,7 @@ import { isNbresumeError } from "../../src/errors.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import { resumable } from "../../src/run/resumable.js";
 import { parseGraphRecords } from "../../src/run/stored-graphs.js";
-import { RecordingOutput } from "./support.js";
+import { RecordingOutput } from "./recording-output.js";
 
 const data = fromArrays("wave", {
   x: { dtype: "float32", shape: [1], data: Float32Array.from({ length: 256 }, (_, i) => i / 128 - 1) },

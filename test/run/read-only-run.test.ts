@@ -9,7 +9,8 @@ import path from "node:path";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { canMount, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/tmpfs.js";
 import { runMessages as msg } from "../../src/run/messages.js";
-import { mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
 
 describe("resumable() on a read-only run directory", function () {
   this.timeout(120_000);

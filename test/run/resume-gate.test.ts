@@ -18,7 +18,8 @@ import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import { resumable } from "../../src/run/resumable.js";
 import type { ResumableOptions } from "../../src/run/run.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { mlpRun, mnistOnce, RecordingOutput } from "./support.js";
+import { mlpRun, mnistOnce } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
 
 const RESERVED = new Set(["format", "nbresume", "kind", "step", "epoch", "metrics"]);
 

@@ -13,7 +13,10 @@ import { isNbresumeError } from "../../src/errors.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
-import { assertSameModel, mlpRun, RecordingOutput, statSize } from "./support.js";
+import { statSize } from "./checkpoint-size.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 const VAL_LOSS = { name: "val_loss", mode: "min" } as const;
 

@@ -7,7 +7,8 @@ import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { rollBack } from "../../src/run/roll-back.js";
-import { mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
 
 describe("run/roll-back and the pictures beside checkpoints", function () {
   this.timeout(60_000);

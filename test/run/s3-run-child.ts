@@ -10,7 +10,7 @@ import "../../src/engine/register-builtins.js";
 import type { Schedule } from "../../src/engine/optim/schedule.js";
 import { cosineWithWarmup } from "../../src/engine/optim/schedules.js";
 import { S3_RUN_OPTIONS } from "./s3-run-options.js";
-import { mlpRun } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
 
 const [dir, steps] = process.argv.slice(2);
 if (dir === undefined || steps === undefined) throw new Error("usage: s3-run-child.ts s3://bucket/prefix STEPS");

@@ -25,7 +25,9 @@ import type { RunStoreOptions } from "../../src/run/run.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { awsEnv, startS3, type TestS3 } from "../storage/s3-server.js";
 import { S3_RUN_OPTIONS } from "./s3-run-options.js";
-import { RecordingOutput, assertSameModel, mlpRun } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 const CHILD = path.join(path.dirname(fileURLToPath(import.meta.url)), "s3-run-child.ts");
 const BUCKET = "run-bucket";

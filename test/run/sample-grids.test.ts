@@ -19,7 +19,9 @@ import { resumable } from "../../src/run/resumable.js";
 import type { PreviewOptions, ResumableOptions } from "../../src/run/run.js";
 import { liveSamplerThreads } from "../../src/run/sampler-thread.js";
 import { releaseCachedSession } from "../../src/run/session-cache.js";
-import { assertSameModel, mnistOnce, RecordingOutput } from "./support.js";
+import { mnistOnce } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 async function diffusionRun(dir: string, steps: number, preview: PreviewOptions, overrides: Partial<ResumableOptions> = {}): Promise<ResumableOptions> {
   return {

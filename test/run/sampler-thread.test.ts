@@ -27,7 +27,7 @@ import { createPreviewer, type PreviewSettings } from "../../src/run/run-preview
 import type { SamplerInit } from "../../src/run/sampler-protocol.js";
 import { SamplerThread, type DrawOutcome } from "../../src/run/sampler-thread.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { mnistOnce } from "./support.js";
+import { mnistOnce } from "./mlp-run.js";
 
 const model = ddpm({ unet: "tiny" });
 /** The demo's preview: 16 samples, 20 DDIM steps, η = 1 (noise drawn at every step). */

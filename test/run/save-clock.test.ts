@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";
-import { mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
 
 /** One second per call (the save clock reads it twice before the first step, then once per step); aborts `controller` after `stopAfter` steps. */
 function secondsClock(controller?: AbortController, stopAfter?: number): () => number {

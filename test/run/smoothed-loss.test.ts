@@ -13,7 +13,8 @@ import { LOSS_CHART_SERIES } from "../../src/render/loss-chart-spec.js";
 import { formatLoss } from "../../src/shared/format.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
 import { LOSS_SMOOTHING } from "../../src/run/smoothed-loss.js";
-import { mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
 
 describe("resumable(): one smoothed loss everywhere", function () {
   this.timeout(120_000);

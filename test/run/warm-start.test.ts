@@ -16,7 +16,9 @@ import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import type { TensorGroup } from "../../src/tensor.js";
-import { assertSameModel, mlpRun, RecordingOutput } from "./support.js";
+import { mlpRun } from "./mlp-run.js";
+import { RecordingOutput } from "./recording-output.js";
+import { assertSameModel } from "./same-model.js";
 
 async function modelOf(path: string): Promise<TensorGroup> {
   const store = await CheckpointStore.open(join(path, ".."), { readOnly: true });

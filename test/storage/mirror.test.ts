@@ -13,7 +13,8 @@ import { CheckpointErrorCode } from "../../src/checkpoint/messages.js";
 import type { RunStoreOptions } from "../../src/run/run.js";
 import { smallGroups } from "../checkpoint/patterned-tensors.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
-import { assertSameModel, mlpRun } from "../run/support.js";
+import { mlpRun } from "../run/mlp-run.js";
+import { assertSameModel } from "../run/same-model.js";
 import { awsEnv, startS3, type TestS3 } from "./s3-server.js";
 import { startFaultProxy } from "./fault-proxy.js";
 

@@ -6,7 +6,7 @@
 import { strict as assert } from "node:assert";
 import { parseSafetensors, safetensorsLayout, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
-import { CollectingSink } from "./support.js";
+import { CollectingSink } from "./collecting-sink.js";
 
 async function written(tensors: TensorGroup, metadata?: Record<string, string>): Promise<Buffer> {
   const sink = new CollectingSink();

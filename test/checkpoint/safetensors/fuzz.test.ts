@@ -12,7 +12,8 @@ import {
 } from "../../../src/checkpoint/safetensors/index.js";
 import { NbresumeError } from "../../../src/errors.js";
 import { DTYPES, type DType, type TensorGroup, allocate, tensorBytes } from "../../../src/tensor.js";
-import { CollectingSink, assertSameTensors } from "./support.js";
+import { CollectingSink } from "./collecting-sink.js";
+import { assertSameTensors } from "./same-tensors.js";
 
 const WHERE = "fuzz.safetensors";
 

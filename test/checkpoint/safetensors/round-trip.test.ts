@@ -10,7 +10,8 @@ import {
   fileByteSource, memoryByteSource, parseSafetensors, readSafetensors, writeSafetensors,
 } from "../../../src/checkpoint/safetensors/index.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
-import { CollectingSink, assertSameTensors } from "./support.js";
+import { CollectingSink } from "./collecting-sink.js";
+import { assertSameTensors } from "./same-tensors.js";
 
 async function toBytes(tensors: TensorGroup, metadata?: Record<string, string>): Promise<Uint8Array> {
   const sink = new CollectingSink();

@@ -10,7 +10,8 @@ import {
 import { READ_CHUNK_BYTES, SMALL_TENSOR_BYTES } from "../../../src/checkpoint/safetensors/reader.js";
 import { WRITE_CHUNK_BYTES } from "../../../src/checkpoint/safetensors/writer.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
-import { CollectingSink, assertSameTensors } from "./support.js";
+import { CollectingSink } from "./collecting-sink.js";
+import { assertSameTensors } from "./same-tensors.js";
 
 function bigGroup(): TensorGroup {
   // 40 MiB of float32: more than two write chunks, and not a multiple of one.

@@ -6,7 +6,7 @@ import { strict as assert } from "node:assert";
 import { safetensorsLayout, safetensorsMessage as msg, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { MAX_HEADER_BYTES } from "../../../src/checkpoint/safetensors/header.js";
 import { DTYPES, type Tensor, type TensorGroup, tensor } from "../../../src/tensor.js";
-import { CollectingSink } from "./support.js";
+import { CollectingSink } from "./collecting-sink.js";
 
 /** Both entry points refuse `tensors` with `kind` and `message`; nothing reaches the sink. */
 async function refuses(tensors: unknown, kind: typeof TypeError | typeof RangeError, message: string, metadata?: unknown): Promise<void> {

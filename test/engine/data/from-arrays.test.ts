@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { fromArrays } from "../../../src/engine/data/from-arrays.js";
 import { dataMessages as msg } from "../../../src/engine/data/messages.js";
-import { layout, values } from "./support.js";
+import { layout, values } from "./dataset-contents.js";
 
 describe("fromArrays: a dataset from arrays in memory", () => {
   it("uses typed arrays of the column's dtype as they are and converts plain arrays exactly", () => {

@@ -3,7 +3,9 @@ import { basename } from "node:path";
 import { CsvRecords } from "../../../src/engine/data/csv-records.js";
 import { fromCsv } from "../../../src/engine/data/from-csv.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
-import { layout, rejectsWith, useTempDir, values } from "./support.js";
+import { useTempDir } from "./data-files.js";
+import { layout, values } from "./dataset-contents.js";
+import { rejectsWith } from "./rejects-with.js";
 
 /** Every record of `text` fed in chunks of `size` characters. */
 function records(text: string, size: number, delimiter = ","): [string[], number][] {

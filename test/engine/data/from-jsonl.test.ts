@@ -1,7 +1,9 @@
 import { strict as assert } from "node:assert";
 import { fromJsonl } from "../../../src/engine/data/from-jsonl.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
-import { layout, rejectsWith, useTempDir, values } from "./support.js";
+import { useTempDir } from "./data-files.js";
+import { layout, values } from "./dataset-contents.js";
+import { rejectsWith } from "./rejects-with.js";
 
 const lines = (...objects: unknown[]): string => objects.map((o) => JSON.stringify(o)).join("\n") + "\n";
 

@@ -5,7 +5,9 @@ import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/mes
 import { parseNpy } from "../../../src/engine/data/npy-array.js";
 import { MAX_NPY_HEADER_BYTES } from "../../../src/engine/data/npy-header.js";
 import { npyBytes } from "./npy-builder.js";
-import { FIXTURES, layout, rejectsWith, useTempDir, values } from "./support.js";
+import { FIXTURES, useTempDir } from "./data-files.js";
+import { layout, values } from "./dataset-contents.js";
+import { rejectsWith } from "./rejects-with.js";
 
 const fixture = (name: string): string => join(FIXTURES, name);
 

@@ -5,7 +5,9 @@ import { fromNpz, parseNpz } from "../../../src/engine/data/from-npz.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
 import { MAX_ZIP_ENTRIES } from "../../../src/engine/data/zip-archive.js";
 import { npyBytes } from "./npy-builder.js";
-import { FIXTURES, layout, rejectsWith, useTempDir, values } from "./support.js";
+import { FIXTURES, useTempDir } from "./data-files.js";
+import { layout, values } from "./dataset-contents.js";
+import { rejectsWith } from "./rejects-with.js";
 import { type ZipEntryInput, zipBytes } from "./zip-builder.js";
 
 const fixture = (name: string): string => join(FIXTURES, name);

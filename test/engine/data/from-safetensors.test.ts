@@ -3,7 +3,9 @@ import { fromSafetensors } from "../../../src/engine/data/from-safetensors.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
 import { SafetensorsErrorCode, safetensorsMessage, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
-import { layout, rejectsWith, useTempDir, values } from "./support.js";
+import { useTempDir } from "./data-files.js";
+import { layout, values } from "./dataset-contents.js";
+import { rejectsWith } from "./rejects-with.js";
 
 /** The bytes writeSafetensors produces for `tensors`. */
 async function safetensorsBytes(tensors: TensorGroup, metadata?: Record<string, string>): Promise<Uint8Array> {

@@ -3,7 +3,9 @@ import { fromTextCorpus } from "../../../src/engine/data/from-text-corpus.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
 import { textTokenizer } from "../../../src/engine/data/text-tokenizer.js";
 import { isNbresumeError } from "../../../src/errors.js";
-import { layout, rejectsWith, useTempDir } from "./support.js";
+import { useTempDir } from "./data-files.js";
+import { layout } from "./dataset-contents.js";
+import { rejectsWith } from "./rejects-with.js";
 
 /** Window w of a column, as numbers. */
 function window(column: BigInt64Array, w: number, context: number): number[] {

@@ -17,7 +17,7 @@ import { DataErrorCode } from "../../../src/engine/data/messages.js";
 import { parseNpy } from "../../../src/engine/data/npy-array.js";
 import { NbresumeError } from "../../../src/errors.js";
 import { npyBytes } from "./npy-builder.js";
-import { FIXTURES } from "./support.js";
+import { FIXTURES } from "./data-files.js";
 import { zipBytes } from "./zip-builder.js";
 
 const CODES = new Set<string>(Object.values(DataErrorCode));

@@ -5,7 +5,7 @@ import { fromArrays } from "../../../src/engine/data/from-arrays.js";
 import { dataMessages as msg } from "../../../src/engine/data/messages.js";
 import { splitDataset } from "../../../src/engine/data/split-dataset.js";
 import { subset } from "../../../src/engine/data/subset.js";
-import { values } from "./support.js";
+import { values } from "./dataset-contents.js";
 
 /** n examples whose columns encode their row: x = [row, −row] (float32), id = row (int64), tag = row % 256. */
 function numbered(n: number): Dataset {

@@ -6,7 +6,8 @@ import { createParameterScope } from "../../../src/engine/nn/graph-parameter-sco
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import type { Tensor } from "../../../src/tensor.js";
 import { checkGradients, testRandom } from "../../support/gradient-check.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 /** Nonlinear, float32: step 1e-2, |a − n| ≤ 2e-3 + 2e-2·max(|a|, |n|), every element of every input. */
 const NONLINEAR = { eps: 1e-2, rtol: 2e-2, atol: 2e-3, samples: 1e9 } as const;

@@ -7,7 +7,8 @@ import * as msg from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import type { ParameterScope } from "../../../src/engine/nn/parameter-scope.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 const SMALL: CausalLanguageModelOptions = { vocab: 5, context: 6, dim: 8, layers: 2, heads: 2, hidden: 16 };
 const lm = (options: Partial<CausalLanguageModelOptions> = {}) => (s: ParameterScope, [ids]: readonly Value[]) => causalLanguageModel(s, ids!, { ...SMALL, ...options });

@@ -4,7 +4,8 @@ import { embedding } from "../../../src/engine/layers/embedding.js";
 import * as msg from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 describe("layers: embedding", () => {
   it("declares a [num, dim] table initialised N(0, 1) and looks up rows by id, for any id shape", async () => {

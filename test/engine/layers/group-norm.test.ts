@@ -5,7 +5,8 @@ import * as msg from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import { testRandom } from "../../support/gradient-check.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 /**
  * Normalisation is nonlinear; in float32 a step of 1e-2 balances truncation (~1e-5) against the

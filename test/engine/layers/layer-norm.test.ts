@@ -5,7 +5,8 @@ import * as msg from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import { testRandom } from "../../support/gradient-check.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 /** Nonlinear, float32: step 1e-2, |a − n| ≤ 1e-3 + 1e-2·max(|a|, |n|), every element (see group-norm.test.ts). */
 const NONLINEAR = { eps: 1e-2, rtol: 1e-2, atol: 1e-3, samples: 1e9 } as const;

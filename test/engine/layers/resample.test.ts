@@ -1,7 +1,8 @@
 import { strict as assert } from "node:assert";
 import { downsample } from "../../../src/engine/layers/downsample.js";
 import { upsample } from "../../../src/engine/layers/upsample.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 /** Both layers are linear (conv; nearest repeat + conv): step 0.25, |a − n| ≤ 1e-3 + 1e-3·max(|a|, |n|), every element. */
 const LINEAR = { eps: 0.25, rtol: 1e-3, atol: 1e-3, samples: 1e9 } as const;

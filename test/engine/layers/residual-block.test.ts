@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { residualBlock } from "../../../src/engine/layers/residual-block.js";
-import { checkLayerGradients, layerParameters } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
 
 /** Nonlinear, float32: step 1e-2, |a − n| ≤ 2e-3 + 2e-2·max(|a|, |n|), every element of every input. */
 const NONLINEAR = { eps: 1e-2, rtol: 2e-2, atol: 2e-3, samples: 1e9 } as const;

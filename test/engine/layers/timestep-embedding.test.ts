@@ -2,7 +2,8 @@ import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { sinusoidalEmbedding, sinusoidalFrequencies, timestepEmbedding } from "../../../src/engine/layers/timestep-embedding.js";
 import * as msg from "../../../src/engine/layers/messages.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 const NONLINEAR = { eps: 1e-2, rtol: 1e-2, atol: 1e-3, samples: 1e9 } as const;
 

@@ -4,7 +4,8 @@ import * as msg from "../../../src/engine/layers/messages.js";
 import { tokenPositionEmbedding } from "../../../src/engine/layers/token-position-embedding.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 const embed = (vocab: number, context: number, dim: number) => (s: Parameters<typeof tokenPositionEmbedding>[0], [ids]: readonly import("../../../src/engine/graph/value.js").Value[]) =>
   tokenPositionEmbedding(s.child("embed"), ids!, { vocab, context, dim });

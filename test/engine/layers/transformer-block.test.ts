@@ -7,7 +7,8 @@ import { layerNorm } from "../../../src/engine/layers/layer-norm.js";
 import { transformerBlock } from "../../../src/engine/layers/transformer-block.js";
 import type { ParameterScope } from "../../../src/engine/nn/parameter-scope.js";
 import { testRandom } from "../../support/gradient-check.js";
-import { checkLayerGradients, layerParameters, runLayer } from "./layer-check.js";
+import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
+import { runLayer } from "./run-layer.js";
 
 /** Nonlinear, float32: step 1e-2, |a − n| ≤ 2e-3 + 2e-2·max(|a|, |n|), every element of every input. */
 const NONLINEAR = { eps: 1e-2, rtol: 2e-2, atol: 2e-3, samples: 1e9 } as const;

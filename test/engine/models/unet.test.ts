@@ -3,7 +3,8 @@ import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { unet, UNET_PRESETS, validateUNetConfig, type UNetConfig } from "../../../src/engine/models/unet.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
-import { checkLayerGradients, layerParameters, runLayer } from "../layers/layer-check.js";
+import { checkLayerGradients, layerParameters } from "../layers/layer-gradients.js";
+import { runLayer } from "../layers/run-layer.js";
 
 const parameterCount = (config: UNetConfig): number =>
   layerParameters([{ name: "x", shape: [1, config.imageChannels, config.imageSize, config.imageSize] }, { name: "t", shape: [1], dtype: "int64" }],

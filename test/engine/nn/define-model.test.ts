@@ -18,7 +18,7 @@ import { declareInputs } from "../../../src/engine/session/step-graph.js";
 import type { TrainingSession } from "../../../src/engine/session/training-session.js";
 import type { Tensor } from "../../../src/tensor.js";
 import { assertBitwiseEqual } from "../../support/bitwise-equal.js";
-import { checkLayerGradients } from "../layers/layer-check.js";
+import { checkLayerGradients } from "../layers/layer-gradients.js";
 
 /** Three classes of points on a plane, separable by angle: a batch of `n` rows in column form. */
 function pointsBatch(n: number, seed: number): Batch {

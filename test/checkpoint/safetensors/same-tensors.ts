@@ -1,24 +1,6 @@
-/**
- * Test helpers for the safetensors tests: a sink that keeps what it is given, and a byte-exact
- * comparison of tensor groups (bytes, not values, so NaN payloads and -0 count).
- */
+/** Byte-exact comparison of tensor groups: bytes, not values, so NaN payloads and -0 count. */
 import { strict as assert } from "node:assert";
-import type { ByteSink } from "../../../src/checkpoint/safetensors/safetensors.js";
 import { type TensorGroup, tensorBytes } from "../../../src/tensor.js";
-
-/** Keeps every chunk it is given (by reference), so tests can check they are views. */
-export class CollectingSink implements ByteSink {
-  readonly chunks: Uint8Array[] = [];
-
-  write(chunk: Uint8Array): Promise<void> {
-    this.chunks.push(chunk);
-    return Promise.resolve();
-  }
-
-  bytes(): Uint8Array {
-    return Buffer.concat(this.chunks);
-  }
-}
 
 export function assertSameTensors(actual: TensorGroup, expected: TensorGroup): void {
   assert.deepEqual(Object.keys(actual).sort(), Object.keys(expected).sort());
