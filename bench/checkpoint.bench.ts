@@ -109,7 +109,7 @@ function median(xs: number[]): number {
 export interface CheckpointBenchOptions {
   /** Timed repetitions (after one warm-up). Default 8. */
   reps?: number;
-  /** Checkpoint size in MiB (approximately; 256 by default, the size). */
+  /** Checkpoint size in MiB (approximately; 256 by default, the size the target is set for). */
   mib?: number;
   /** The save-latency-vs-count rows (saveScalingBench), run after the throughput rows; false: none. */
   scaling?: SaveScalingOptions | false;

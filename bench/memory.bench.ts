@@ -11,7 +11,7 @@
  *               writer thread (its isolate; from source, also tsx compiling the store's modules)
  *   load        store.load() in a process holding nothing else: the loaded tensors themselves
  *               (1 × state) plus the reader's small buffers, no whole-file buffer
- * Target (issue 5): peak extra memory during a save ≤ one copy of the state + a small constant.
+ * Target: peak extra memory during a save ≤ one copy of the state + a small constant.
  */
 import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";

@@ -29,7 +29,7 @@
  * compiled dist/ (`--dist` runs train() from there: `npm run build` first), ~150 ms from the
  * sources through tsx (the default, what tests and the suite run).
  * Each figure is the median over rounds (after one warm-up round); breakdowns are medians per
- * phase. Targets (issue 4): ≤ 1.5 s and ≤ 1.3× the reference.
+ * phase. Targets: ≤ 1.5 s and ≤ 1.3× the reference.
  */
 import "../src/engine/register-builtins.js";
 import { execFile } from "node:child_process";

@@ -1,6 +1,6 @@
 /**
  * The benchmark suite: `npm run bench [-- --json] [-- --quick]`. One command, one run: every
- * figure the issues set a target for, next to its reference measured on this machine in the same
+ * figure with a target, next to its reference measured on this machine in the same
  * run, as a table (or, with --json, one JSON object per line: the machine, then each figure, then
  * every module's detailed rows).
  *
@@ -138,7 +138,7 @@ function allOf(parts: readonly (readonly [string, boolean | null])[]): { target:
   return { target: parts.map(([t]) => t).join(" and "), met, missed };
 }
 
-/** The table: the issues' figures, each from the rows that measure it. */
+/** The table: the figures with a target, each from the rows that measure it. */
 export function figures(results: readonly ModuleResult[], quick: boolean): Figure[] {
   const rows = results.flatMap((r) => r.rows);
   const find = (bench: string, test: (r: BenchRow) => boolean): BenchRow | undefined => rows.find((r) => r.bench === bench && test(r));

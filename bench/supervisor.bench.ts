@@ -2,7 +2,7 @@
  * `nbresume run`'s own overhead: the time from a kernel's death to the first resumed training
  * step under the supervisor, against what the same recovery costs by hand in the same run — a
  * plain kernel restart (Kernel → Restart: restart request → kernel answers) and a rerun of the
- * notebook's cells in it (first cell sent → first resumed step). Target (issue 14): supervised
+ * notebook's cells in it (first cell sent → first resumed step). Target: supervised
  * ≤ 1.5 × the rerun + the kernel's start time.
  *
  *   node --import tsx bench/supervisor.bench.ts [--json] [--rounds N] [--quick]

@@ -55,8 +55,8 @@ async function runOnce(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<
   }
 }
 
-describe("autodiff part C: trigonometric functions, activations, Clip and the piecewise-constant ops", () => {
-  it("registers a gradient for every op of part C", () => {
+describe("gradients of the trigonometric functions, the smooth activations, Clip and the piecewise-constant ops", () => {
+  it("registers a gradient for each of these ops", () => {
     const registered = new Set(registeredGradients());
     assert.deepEqual(OPS.filter((op) => !registered.has(op)), []);
   });
