@@ -11,8 +11,8 @@
 import { open, readFile, rename, stat } from "node:fs/promises";
 import * as path from "node:path";
 import { fsyncDir, nodeFs } from "../checkpoint/durable-fs.js";
-import { withBlobsAt } from "../checkpoint/storage/blobs-at.js";
 import { isUrlLocation, joinLocation } from "../checkpoint/storage/location.js";
+import { withRunBlobs } from "./run-files.js";
 
 /** A metrics.jsonl larger than this is refused when read from object storage (whole, into memory). */
 const MAX_BLOB_BYTES = 512 * 1024 * 1024;
@@ -91,11 +91,11 @@ class LocalMetricsFile implements MetricsFile {
   private async mirror(): Promise<void> {
     if (!mirrored.has(this.dir)) return;
     const bytes = await readFile(this.location);
-    await withBlobsAt(this.dir, (blobs) => blobs.put(path.basename(this.location), bytes, { durable: true }));
+    await withRunBlobs(this.dir, (blobs) => blobs.put(path.basename(this.location), bytes, { durable: true }));
   }
 }
 
-/** A blob of the run's storage (through the open store's blobs while there is one: blobs-at.ts). */
+/** A blob of the run's storage (through the open store's blobs while there is one: run-files.ts). */
 class BlobMetricsFile implements MetricsFile {
   readonly location: string;
   /** What the object holds (as last read or written). */
@@ -109,7 +109,7 @@ class BlobMetricsFile implements MetricsFile {
   }
 
   async read(): Promise<Uint8Array | undefined> {
-    const bytes = await withBlobsAt(this.dir, (blobs) => blobs.get(this.name, MAX_BLOB_BYTES)).catch((error: unknown) => {
+    const bytes = await withRunBlobs(this.dir, (blobs) => blobs.get(this.name, MAX_BLOB_BYTES)).catch((error: unknown) => {
       if (isMissing(error)) return undefined;
       throw error;
     });
@@ -131,7 +131,7 @@ class BlobMetricsFile implements MetricsFile {
 
   async keepAs(name: string): Promise<string> {
     const bytes = (await this.read()) ?? new Uint8Array(0);
-    const where = await withBlobsAt(this.dir, async (blobs) => {
+    const where = await withRunBlobs(this.dir, async (blobs) => {
       const at = await blobs.put(name, bytes, { durable: true });
       await blobs.delete(this.name);
       return at;
@@ -141,7 +141,7 @@ class BlobMetricsFile implements MetricsFile {
   }
 
   private async write(bytes: Uint8Array): Promise<void> {
-    await withBlobsAt(this.dir, (blobs) => blobs.put(this.name, bytes, { durable: true }));
+    await withRunBlobs(this.dir, (blobs) => blobs.put(this.name, bytes, { durable: true }));
     this.bytes = bytes;
   }
 }

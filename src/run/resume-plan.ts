@@ -33,6 +33,7 @@ import type { TensorGroup } from "../tensor.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
 import { setMirrored } from "./metrics-file.js";
 import { pullRunRecord } from "./mirror-record.js";
+import { rememberRunSettings } from "./run-files.js";
 import type { ResolvedOptions } from "./options.js";
 import { changeRows, judgeConfigDiff, sameRun, type JudgedChange } from "./run-config.js";
 import type { RunOutput } from "./run-output.js";
@@ -123,6 +124,7 @@ export class ResumePlanner {
     // opened; its record comes down too, and goes up with each change (metrics-file.ts).
     const mirror = this.store.backgroundStatus.mirror;
     setMirrored(this.store.dir, mirror !== undefined);
+    rememberRunSettings(this.store.dir, o.checkpointStore.s3);
     if (mirror?.pulled !== undefined) {
       this.out.info(msg.pulledFromMirror(mirror.pulled.name, mirror.target, mirror.pulled.skipped));
       await pullRunRecord(this.store, mirror.target, o.checkpointStore.s3);

@@ -15,6 +15,9 @@
  * starts with ".tmp-"; the checkpoint store removes it on open.
  */
 import { withBlobsAt } from "../checkpoint/storage/blobs-at.js";
+import { isUrlLocation, normalizeLocation } from "../checkpoint/storage/location.js";
+import { openStorage } from "../checkpoint/storage/registry.js";
+import type { S3Options } from "../checkpoint/storage/s3/s3-options.js";
 import type { BlobStore } from "../checkpoint/storage/storage.js";
 import type { RenderedPreview } from "../render/rendered-preview.js";
 
@@ -41,9 +44,38 @@ export function samplesFileName(step: number): string {
 /** The run's blobs: DIR's (a path or s3:// URL), or a store's own (CheckpointReader.blobs). */
 export type RunFilesAt = string | BlobStore;
 
-function withBlobs<T>(at: RunFilesAt, use: (blobs: BlobStore) => Promise<T>): Promise<T> {
-  return typeof at === "string" ? withBlobsAt(at, use) : use(at);
+/**
+ * The settings (checkpointStore.s3) of runs in a bucket, by location: the record written after the
+ * store closed (summary.json) reaches the same bucket the store did, not only one the AWS_*
+ * environment configures. The resume planner sets them at each train().
+ */
+const bucketSettings = new Map<string, S3Options>();
+
+/** The s3 settings a run in `dir` (s3://…) was given, or none. */
+export function rememberRunSettings(dir: string, s3: S3Options | undefined): void {
+  if (!isUrlLocation(dir)) return;
+  if (s3 === undefined) bucketSettings.delete(normalizeLocation(dir));
+  else bucketSettings.set(normalizeLocation(dir), s3);
 }
+
+/**
+ * Run `use` with the run's blobs: the open store's (blobs-at.ts), or the location's own storage. A
+ * bucket with settings of its own opens its storage with them (a store in a bucket has no mirror,
+ * so its blobs are the same objects).
+ */
+export async function withRunBlobs<T>(at: RunFilesAt, use: (blobs: BlobStore) => Promise<T>): Promise<T> {
+  if (typeof at !== "string") return use(at);
+  const s3 = isUrlLocation(at) ? bucketSettings.get(normalizeLocation(at)) : undefined;
+  if (s3 === undefined) return withBlobsAt(at, use);
+  const storage = await openStorage(at, { s3 });
+  try {
+    return await use(storage.blobs);
+  } finally {
+    await storage.close();
+  }
+}
+
+const withBlobs = withRunBlobs;
 
 /**
  * Writes every file of these previews as DIR/<stem><suffix> (the model's second preview

@@ -203,9 +203,8 @@ export interface MetricBound {
  * in the background (the store snapshots the state and training goes on while it is written);
  * final and emergency checkpoints synchronously. `mirror: "s3://bucket/prefix"` keeps a second copy
  * of a local run's checkpoints in a bucket; `s3` sets the endpoint, region, credentials… of s3://
- * locations (a `dir` or a mirror) beside what the AWS_* environment and profiles say. The run's
- * pictures, metrics.jsonl and summary.json are written with the store's own storage while it is
- * open; summary.json, written after it closes, reaches a bucket configured by the environment.
+ * locations (a `dir` or a mirror) beside what the AWS_* environment and profiles say; the run's
+ * pictures and record (metrics.jsonl, loss.png, summary.json) reach the same bucket its checkpoints do.
  */
 export type RunStoreOptions = Pick<CheckpointStoreOptions, "backgroundWriter" | "maxFailedSaves" | "diskMargin" | "fs" | "mirror" | "s3">;
 

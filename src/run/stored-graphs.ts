@@ -11,7 +11,7 @@
  * removes them (they are small and shared by every checkpoint of the run). They are blobs of the
  * run's storage (a directory, or s3://bucket/prefix; a mirrored store copies them to its bucket).
  */
-import { withBlobsAt } from "../checkpoint/storage/blobs-at.js";
+import { withRunBlobs } from "./run-files.js";
 import { joinLocation } from "../checkpoint/storage/location.js";
 import type { BlobStore } from "../checkpoint/storage/storage.js";
 import { NbresumeError } from "../errors.js";
@@ -97,7 +97,7 @@ export class ModelGraphStore {
     this.written.add(sha);
     this.pending = this.pending.then(async () => {
       try {
-        await withBlobsAt(this.root, async (blobs) => {
+        await withRunBlobs(this.root, async (blobs) => {
           // Same name, same bytes: a file already there (an earlier run of this dir) is checked, not rewritten.
           const present = await blobs.get(graphBlob(sha), MAX_GRAPH_BYTES).then((b) => sha256Hex(b) === sha, () => false);
           if (!present) await blobs.put(graphBlob(sha), bytes, { durable: true });
@@ -147,7 +147,7 @@ export async function readStoredGraph(root: string | BlobStore, record: ModelGra
   let bytes: Uint8Array;
   try {
     bytes = typeof root === "string"
-      ? await withBlobsAt(root, (blobs) => blobs.get(graphBlob(record.sha256), MAX_GRAPH_BYTES))
+      ? await withRunBlobs(root, (blobs) => blobs.get(graphBlob(record.sha256), MAX_GRAPH_BYTES))
       : await root.get(graphBlob(record.sha256), MAX_GRAPH_BYTES);
   } catch (cause) {
     throw new NbresumeError(StoredGraphErrorCode.MISSING, `The model graph '${record.graph}' (batch ${record.batchSize}) that the checkpoint refers to cannot be read from ${file} (${(cause as Error).message}). The run's graphs/ directory was removed or moved: it belongs beside the checkpoints.`, { where: file, cause });

@@ -233,6 +233,22 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.deepEqual(parseMetrics(await object("runs/mirrored/metrics.jsonl")).lines.map((l) => l["step"]), steps);
   });
 
+  it("writes everything, summary.json included, to a bucket configured only by checkpointStore.s3 (no AWS_* environment)", async () => {
+    const url = `s3://${BUCKET}/runs/configured`;
+    const env = awsEnv(s3);
+    for (const key of Object.keys(env)) delete process.env[key];
+    const out = new RecordingOutput();
+    try {
+      const result = await (await mlpRun(url, { ...S3_RUN_OPTIONS, steps: 20, output: out, checkpointStore: { s3: s3.options() } })).train();
+      assert.equal(result.status, "finished");
+    } finally {
+      Object.assign(process.env, env);
+    }
+    assert.deepEqual(out.texts("warn"), []);
+    const stored = await keys("runs/configured");
+    for (const key of [`${name(20, "final")}/manifest.json`, "metrics.jsonl", "loss.png", "summary.json"]) assert.ok(stored.includes(key), `${key} is not in the bucket: ${stored.join(", ")}`);
+  });
+
   it("refuses at resumable() an initFrom in a bucket (local files only) and a dir URL with no bucket, saying what to do", async () => {
     const url = `s3://${BUCKET}/runs/trained/${name(30, "final")}`;
     await assert.rejects(mlpRun(path.join("/tmp", "never-created"), { initFrom: url }), (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url));
