@@ -203,8 +203,9 @@ export interface MetricBound {
  * in the background (the store snapshots the state and training goes on while it is written);
  * final and emergency checkpoints synchronously. `mirror: "s3://bucket/prefix"` keeps a second copy
  * of a local run's checkpoints in a bucket; `s3` sets the endpoint, region, credentials… of s3://
- * locations (a `dir` or a mirror) beside what the AWS_* environment and profiles say; the run's
- * pictures and record (metrics.jsonl, loss.png, summary.json) reach the same bucket its checkpoints do.
+ * locations (a `dir` or a mirror) beside what the AWS_* environment and profiles say. A run in a
+ * bucket writes its pictures and record (metrics.jsonl, loss.png, summary.json) there; a mirror gets
+ * the pictures, metrics.jsonl and loss.png (summary.json, written once the store has closed, stays local).
  */
 export type RunStoreOptions = Pick<CheckpointStoreOptions, "backgroundWriter" | "maxFailedSaves" | "diskMargin" | "fs" | "mirror" | "s3">;
 
