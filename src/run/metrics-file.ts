@@ -87,11 +87,19 @@ class LocalMetricsFile implements MetricsFile {
     return aside;
   }
 
-  /** The whole file through the open store's blobs (mirrored ones: written in place, queued for the bucket). */
+  /**
+   * The whole file through the open store's blobs (mirrored ones: written in place, queued for the
+   * bucket). Never throws: the append it follows is done and durable, and throwing would have the
+   * caller append the same lines again; the bucket's copy catches up with the next change.
+   */
   private async mirror(): Promise<void> {
     if (!mirrored.has(this.dir)) return;
-    const bytes = await readFile(this.location);
-    await withRunBlobs(this.dir, (blobs) => blobs.put(path.basename(this.location), bytes, { durable: true }));
+    try {
+      const bytes = await readFile(this.location);
+      await withRunBlobs(this.dir, (blobs) => blobs.put(path.basename(this.location), bytes, { durable: true }));
+    } catch {
+      // See above.
+    }
   }
 }
 
