@@ -106,12 +106,12 @@ describe("a run whose dir is s3://bucket/prefix", function () {
 
   it("resumes from the bucket after the process training it is SIGKILLed, and ends bitwise where an uninterrupted run ends", async () => {
     const url = `s3://${BUCKET}/runs/killed`;
-    const steps = 60;
+    const steps = 80;
     const child = spawn(process.execPath, ["--import", "tsx", CHILD, url, String(steps)], { env: { ...process.env }, stdio: ["ignore", "pipe", "pipe"] });
     let stderr = "";
     child.stderr.setEncoding("utf8").on("data", (t: string) => (stderr += t));
     const exited = once(child, "exit");
-    // Killed once a checkpoint of step 20 is in the bucket, long before step 60 (25 ms a step).
+    // Killed once a checkpoint of step 20 is in the bucket, at least 1.5 s before step 80 (25 ms a step).
     for (let i = 0; ; i++) {
       if (child.exitCode !== null) assert.fail(`the child ended before it was killed: ${stderr}`);
       if ((await keys("runs/killed")).includes(`${name(20)}/manifest.json`)) break;
