@@ -130,7 +130,7 @@ export const runMessages = {
   },
   /** Starting over in a bucket: its checkpoints move; pictures and metrics.jsonl have no folder to go to there. */
   setAsideAllInBucket(why: string, moved: number, bytes: number, folder: string): string {
-    return `${why}: moved ${plural(moved, "checkpoint")} (${formatBytes(bytes)}) to ${folder} — not deleted (\`nbresume list ${folder}\` lists them) — and starting over. In a bucket the run's pictures stay in the prefix and the old metrics.jsonl is kept beside it as metrics-before-<time>.jsonl.`;
+    return `${why}: moved ${plural(moved, "checkpoint")} (${formatBytes(bytes)}) to ${folder} — not deleted (\`nbresume list ${folder}\` lists them) — and starting over. In a bucket the old pictures are not moved (the new run's replace them, and prune the rest as it saves) and the old metrics.jsonl is kept as metrics-before-<time>.jsonl.`;
   },
   /** Rerunning a cell whose resumeFrom / onExisting already started the newest line: it continues. */
   continuingLine(request: string, from: string | null, step: number, newest: string): string {
