@@ -15,9 +15,10 @@
  *
  * A run in a bucket (s3://bucket/prefix): the store moves the checkpoints (each copied under
  * PREFIX/rolled-back-<time>/, then out of the listing, then removed). Pictures and the run's
- * record are blobs, which have no folder to go to there: they stay in the prefix (a fresh start
- * keeps the old metrics.jsonl as metrics-before-<time>.jsonl, metrics-log.ts), and `recordMoved`
- * says so.
+ * record are blobs, which have no folder to go to there: they are not moved (the new line's
+ * pictures replace the old ones and prune the rest as it saves; a fresh start keeps the old
+ * metrics.jsonl as metrics-before-<time>.jsonl, metrics-log.ts), and `recordMoved` says so. The
+ * bucket's `latest` keeps naming a checkpoint set aside until the new line's first save.
  */
 import { copyFile, mkdir, readdir, rename, rm } from "node:fs/promises";
 import * as path from "node:path";
