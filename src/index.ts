@@ -41,3 +41,7 @@ export { createTrainingSession } from "./engine/session/onnx-training-session.js
 export type { StateDict, StepResult, TrainingSession, TrainingSessionOptions } from "./engine/session/training-session.js";
 export type { Model } from "./engine/nn/model.js";
 export { exportOnnx, type ExportOptions } from "./engine/export.js";
+// The engine's error codes (NbresumeError.code), as every layer exports its own.
+export { EngineErrorCode, type EngineErrorCodeValue } from "./engine/messages.js";
+export { ModelErrorCode } from "./engine/models/messages.js";
+export { RandomErrorCode } from "./engine/random/index.js";

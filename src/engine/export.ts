@@ -8,13 +8,14 @@
  */
 import { writeFileAtomically } from "../checkpoint/atomic-file.js";
 import { NbresumeError } from "../errors.js";
+import { EngineErrorCode, engineMessages } from "./messages.js";
 import type { TensorGroup } from "../tensor.js";
 import { GraphBuilder } from "./graph/graph-builder.js";
 import { serializeGraph } from "./graph/serialize.js";
 import { createParameterScope } from "./nn/graph-parameter-scope.js";
 import type { Model } from "./nn/model.js";
 import { bindAsInitializers } from "./nn/parameter-bindings.js";
-import { exportWriteFailed, unknownGraph } from "./session/messages.js";
+import { sessionMessages } from "./session/messages.js";
 import { declareInputs } from "./session/step-graph.js";
 
 export interface ExportOptions {
@@ -36,9 +37,9 @@ export interface ExportedModel {
 export function buildInferenceModel<B>(model: Model<B>, parameters: TensorGroup, options: ExportOptions): ExportedModel {
   const name = options.graph ?? "predict";
   const def = model.graphs?.[name];
-  if (def === undefined) throw new RangeError(unknownGraph(name, Object.keys(model.graphs ?? {})));
+  if (def === undefined) throw new RangeError(sessionMessages.unknownGraph(name, Object.keys(model.graphs ?? {})));
   if (!Number.isSafeInteger(options.batchSize) || options.batchSize <= 0) {
-    throw new RangeError(`export: batchSize must be a positive integer, got ${options.batchSize}.`);
+    throw new RangeError(engineMessages.badExportBatchSize(options.batchSize));
   }
   const g = new GraphBuilder(name);
   const inputs = declareInputs(g, def.inputs(options.batchSize));
@@ -57,7 +58,7 @@ export async function exportOnnx<B>(model: Model<B>, parameters: TensorGroup, pa
   try {
     await writeFileAtomically(path, exported.bytes);
   } catch (cause) {
-    throw new NbresumeError("EXPORT_WRITE_FAILED", exportWriteFailed(path, (cause as Error).message), { where: path, cause });
+    throw new NbresumeError(EngineErrorCode.EXPORT_WRITE_FAILED, engineMessages.exportWriteFailed(path, (cause as Error).message), { where: path, cause });
   }
   return exported;
 }

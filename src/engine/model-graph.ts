@@ -6,13 +6,14 @@
  * sampler thread work for a model defined in a notebook cell after the cell's code is gone.
  */
 import { createHash } from "node:crypto";
+import { engineMessages } from "./messages.js";
 import type { DType } from "../tensor.js";
 import { GraphBuilder } from "./graph/graph-builder.js";
 import { serializeGraph } from "./graph/serialize.js";
 import { createParameterScope } from "./nn/graph-parameter-scope.js";
 import type { Model } from "./nn/model.js";
 import { bindAsInputs } from "./nn/parameter-bindings.js";
-import { unknownGraph } from "./session/messages.js";
+import { sessionMessages } from "./session/messages.js";
 import { declareInputs } from "./session/step-graph.js";
 
 export interface TensorSpecJson {
@@ -46,8 +47,8 @@ export function sha256Hex(bytes: Uint8Array): string {
 /** `model.graphs[name]` at `batchSize`, built with `training = false`, parameters as inputs. */
 export function buildModelGraph<B>(model: Model<B>, name: string, batchSize: number): BuiltModelGraph {
   const def = model.graphs?.[name];
-  if (def === undefined) throw new RangeError(unknownGraph(name, Object.keys(model.graphs ?? {})));
-  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new RangeError(`buildModelGraph: batchSize must be a positive integer, got ${batchSize}.`);
+  if (def === undefined) throw new RangeError(sessionMessages.unknownGraph(name, Object.keys(model.graphs ?? {})));
+  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new RangeError(engineMessages.badGraphBatchSize(batchSize));
   const g = new GraphBuilder(name);
   const specs = def.inputs(batchSize);
   const inputs = declareInputs(g, specs);

@@ -49,6 +49,7 @@ import { availableParallelism } from "node:os";
 import { CheckpointErrorCode } from "../checkpoint/messages.js";
 import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { CheckpointKind, Metrics, SaveRequest } from "../checkpoint/store.js";
+import { EngineErrorCode } from "../engine/messages.js";
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
 import { DataLoader } from "../engine/data/data-loader.js";
@@ -130,7 +131,7 @@ function detail(error: unknown): string {
 }
 
 function isNonFiniteStep(error: unknown): error is NbresumeError {
-  return isNbresumeError(error, "ENGINE_NONFINITE_LOSS") || isNbresumeError(error, "ENGINE_NONFINITE_GRADIENT");
+  return isNbresumeError(error, EngineErrorCode.NONFINITE_LOSS) || isNbresumeError(error, EngineErrorCode.NONFINITE_GRADIENT);
 }
 
 /** How the loop ended besides running to `steps`. */

@@ -6,13 +6,14 @@ import { join } from "node:path";
 import { ModelProtoSchema } from "onnx-buf";
 import type { Batch } from "../../src/engine/data/batch.js";
 import { buildInferenceModel, exportOnnx } from "../../src/engine/export.js";
+import { EngineErrorCode, engineMessages } from "../../src/engine/messages.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../src/engine/random/index.js";
 import { compileGraph } from "../../src/engine/runtime/ort-runtime.js";
-import * as nnMsg from "../../src/engine/nn/messages.js";
-import * as msg from "../../src/engine/session/messages.js";
+import { nnMessages as nnMsg } from "../../src/engine/nn/messages.js";
+import { sessionMessages as msg } from "../../src/engine/session/messages.js";
 import { createTrainingSession } from "../../src/engine/session/onnx-training-session.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { tensor } from "../../src/tensor.js";
@@ -111,7 +112,7 @@ describe("export: a standalone inference ONNX file", () => {
     const params = { "fc0.weight": { dtype: "float32" as const, shape: [6, 5], data: new Float32Array(30) }, "fc0.bias": { dtype: "float32" as const, shape: [5], data: new Float32Array(5) },
       "out.weight": { dtype: "float32" as const, shape: [5, 3], data: new Float32Array(15) }, "out.bias": { dtype: "float32" as const, shape: [3], data: new Float32Array(3) } };
     const path = join(dir, "missing", "m.onnx");
-    await assert.rejects(exportOnnx(model, params, path, { batchSize: 1 }), (e: unknown) => isNbresumeError(e, "EXPORT_WRITE_FAILED") && e.where === path && e.message.startsWith(msg.exportWriteFailed(path, "").slice(0, 40)));
+    await assert.rejects(exportOnnx(model, params, path, { batchSize: 1 }), (e: unknown) => isNbresumeError(e, EngineErrorCode.EXPORT_WRITE_FAILED) && e.where === path && e.message.startsWith(engineMessages.exportWriteFailed(path, "").slice(0, 40)));
   });
 
   it("refuses an unknown graph, a missing parameter and a parameter of the wrong shape, writing nothing", async () => {

@@ -63,11 +63,11 @@ async function exportStoredGraph(
     throw error;
   }
   const { writeFileAtomically } = await import("../../checkpoint/atomic-file.js");
-  const { exportWriteFailed } = await import("../../engine/session/messages.js");
+  const { EngineErrorCode, engineMessages } = await import("../../engine/messages.js");
   try {
     await writeFileAtomically(outPath, baked);
   } catch (cause) {
-    throw new NbresumeError("EXPORT_WRITE_FAILED", exportWriteFailed(outPath, (cause as Error).message), { where: outPath, cause });
+    throw new NbresumeError(EngineErrorCode.EXPORT_WRITE_FAILED, engineMessages.exportWriteFailed(outPath, (cause as Error).message), { where: outPath, cause });
   }
   return { kind, graph, bytes: baked.byteLength, inputs: Object.keys(record.inputs), outputs: Object.keys(record.outputs), from: "stored graph" };
 }

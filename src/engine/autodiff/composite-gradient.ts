@@ -22,7 +22,7 @@
  * dtype and shape (undefined where `needs[i]` is false), built from values the forward pass made
  * or from new ops. Verify it with checkGradients (gradient-check.ts) before training.
  */
-import { compositeNotFunction, compositeNotSingleOutput, compositeTwice, compositeWrongGraph } from "./gradients/messages.js";
+import { autodiffMessages } from "./messages.js";
 import type { Node, Value } from "../graph/value.js";
 
 export interface CompositeGradient {
@@ -40,11 +40,11 @@ const composites = new WeakMap<Node, CompositeGradient>();
 /** Gives `output` (a single-output node's value) the composite gradient `def`; returns `output`. */
 export function defineCompositeGradient(output: Value, def: CompositeGradient): Value {
   const node = output.producer;
-  if (node === undefined || node.outputs.length !== 1) throw new Error(compositeNotSingleOutput(output.name));
-  if (typeof def?.gradient !== "function") throw new TypeError(compositeNotFunction(output.name));
-  if (composites.has(node)) throw new Error(compositeTwice(output.name));
+  if (node === undefined || node.outputs.length !== 1) throw new Error(autodiffMessages.compositeNotSingleOutput(output.name));
+  if (typeof def?.gradient !== "function") throw new TypeError(autodiffMessages.compositeNotFunction(output.name));
+  if (composites.has(node)) throw new Error(autodiffMessages.compositeTwice(output.name));
   for (const v of def.inputs) {
-    if (v.graph !== output.graph) throw new Error(compositeWrongGraph(v.name));
+    if (v.graph !== output.graph) throw new Error(autodiffMessages.compositeWrongGraph(v.name));
   }
   composites.set(node, def);
   return output;

@@ -17,6 +17,7 @@
  * worst element (input, position, both values) and whose `result` holds every failing one.
  */
 import { isNbresumeError } from "../../errors.js";
+import { EngineErrorCode } from "../messages.js";
 import type { DType, Tensor } from "../../tensor.js";
 import { mul, sumAll } from "../graph/functional.js";
 import { GraphBuilder } from "../graph/graph-builder.js";
@@ -26,7 +27,7 @@ import type { CompiledGraph } from "../runtime/runtime.js";
 import { compileGraph } from "../runtime/ort-runtime.js";
 import { checkRandom } from "./check-random.js";
 import { gradients } from "./gradients.js";
-import { badGradientCheck, gradientCheckFailed, gradientCheckNoKernel, type CheckedElement } from "./gradients/messages.js";
+import { type CheckedElement, autodiffMessages } from "./messages.js";
 
 type FloatDType = "float32" | "float64";
 
@@ -102,19 +103,19 @@ function positionOf(index: number, shape: readonly number[]): number[] {
 }
 
 function validate(check: GradientCheck, dtype: FloatDType): void {
-  if (check.inputs.length === 0) throw new TypeError(badGradientCheck("give at least one input"));
-  if (dtype !== "float32" && dtype !== "float64") throw new TypeError(badGradientCheck(`dtype must be "float32" or "float64", got ${String(dtype)}`));
+  if (check.inputs.length === 0) throw new TypeError(autodiffMessages.badGradientCheck("give at least one input"));
+  if (dtype !== "float32" && dtype !== "float64") throw new TypeError(autodiffMessages.badGradientCheck(`dtype must be "float32" or "float64", got ${String(dtype)}`));
   const names = new Set<string>();
   for (const input of check.inputs) {
-    if (input.name === PROJECTION || names.has(input.name)) throw new TypeError(badGradientCheck(`input name '${input.name}' is used twice or reserved`));
+    if (input.name === PROJECTION || names.has(input.name)) throw new TypeError(autodiffMessages.badGradientCheck(`input name '${input.name}' is used twice or reserved`));
     names.add(input.name);
     const n = input.shape.reduce((a, b) => a * b, 1);
     if (input.data !== undefined && input.data.length !== n) {
-      throw new RangeError(badGradientCheck(`input '${input.name}' has ${input.data.length} values for shape [${input.shape.join(", ")}] (${n} elements)`));
+      throw new RangeError(autodiffMessages.badGradientCheck(`input '${input.name}' has ${input.data.length} values for shape [${input.shape.join(", ")}] (${n} elements)`));
     }
   }
   for (const [name, v] of [["eps", check.eps], ["rtol", check.rtol], ["atol", check.atol]] as const) {
-    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(badGradientCheck(`${name} must be a finite number ≥ 0, got ${v}`));
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(autodiffMessages.badGradientCheck(`${name} must be a finite number ≥ 0, got ${v}`));
   }
 }
 
@@ -122,7 +123,7 @@ async function compile(g: GraphBuilder, dtype: FloatDType): Promise<CompiledGrap
   try {
     return await compileGraph(serializeGraph(g), { threads: 1 });
   } catch (e) {
-    if (dtype === "float64" && isNbresumeError(e, "ENGINE_COMPILE_FAILED")) throw new Error(gradientCheckNoKernel(dtype, e.message), { cause: e });
+    if (dtype === "float64" && isNbresumeError(e, EngineErrorCode.COMPILE_FAILED)) throw new Error(autodiffMessages.gradientCheckNoKernel(dtype, e.message), { cause: e });
     throw e;
   }
 }
@@ -143,13 +144,13 @@ export async function checkGradients(check: GradientCheck): Promise<GradientChec
   const g = new GraphBuilder("gradcheck");
   const values = check.inputs.map((i) => g.input(i.name, i.dtype ?? dtype, i.shape));
   const y = check.build(g, values);
-  if (y?.graph !== g) throw new TypeError(badGradientCheck("build must return a value of the graph it is given"));
-  if (y.dtype !== "float32" && y.dtype !== "float64") throw new TypeError(badGradientCheck(`build returned a ${y.dtype} value; only float32 and float64 outputs can be checked`));
+  if (y?.graph !== g) throw new TypeError(autodiffMessages.badGradientCheck("build must return a value of the graph it is given"));
+  if (y.dtype !== "float32" && y.dtype !== "float64") throw new TypeError(autodiffMessages.badGradientCheck(`build returned a ${y.dtype} value; only float32 and float64 outputs can be checked`));
   const proj = g.input(PROJECTION, y.dtype, y.shape);
   const loss = sumAll(mul(y, proj));
   const diff = check.inputs.map((input, k) => ({ input, value: values[k]! }))
     .filter(({ input, value }) => input.differentiable !== false && (value.dtype === "float32" || value.dtype === "float64"));
-  if (diff.length === 0) throw new TypeError(badGradientCheck("no input is differentiated (give a float32 or float64 input not marked differentiable: false)"));
+  if (diff.length === 0) throw new TypeError(autodiffMessages.badGradientCheck("no input is differentiated (give a float32 or float64 input not marked differentiable: false)"));
   const grads = gradients(loss, diff.map((d) => d.value));
   g.output(loss, "loss");
   grads.forEach((gr, k) => g.output(gr, `grad_${diff[k]!.input.name}`));
@@ -200,10 +201,10 @@ export async function checkGradients(check: GradientCheck): Promise<GradientChec
         checked++;
       }
     }
-    if (worst === undefined) throw new RangeError(badGradientCheck("every differentiated input is empty: there is nothing to compare"));
+    if (worst === undefined) throw new RangeError(autodiffMessages.badGradientCheck("every differentiated input is empty: there is nothing to compare"));
     failures.sort((p, q) => q.excess - p.excess);
     const result: GradientCheckResult = { worst, checked, failures };
-    if (failures.length > 0) throw new GradientCheckError(gradientCheckFailed(failures, checked, { dtype, eps, rtol, atol }), result);
+    if (failures.length > 0) throw new GradientCheckError(autodiffMessages.gradientCheckFailed(failures, checked, { dtype, eps, rtol, atol }), result);
     return result;
   } finally {
     await graph.release();

@@ -17,7 +17,7 @@
  */
 import type { GraphBuilder } from "../graph/graph-builder.js";
 import type { AttributeValue, Node, Value } from "../graph/value.js";
-import { badGradientDefinition, gradientAlreadyRegistered, gradientNotRegistered, noGradient } from "./gradients/messages.js";
+import { autodiffMessages } from "./messages.js";
 
 /** What a gradient function gets for one node being differentiated. */
 export interface GradientContext {
@@ -66,21 +66,21 @@ const registry = new Map<string, GradientFn>();
  * one needs it).
  */
 export function registerGradient(def: GradientDefinition, options: RegisterGradientOptions = {}): void {
-  if (typeof def?.opType !== "string" || def.opType.length === 0) throw new TypeError(badGradientDefinition("opType must be a non-empty string"));
-  if (typeof def.gradient !== "function") throw new TypeError(badGradientDefinition(`the gradient for '${def.opType}' must be a function`));
-  if (registry.has(def.opType) && options.replace !== true) throw new Error(gradientAlreadyRegistered(def.opType));
+  if (typeof def?.opType !== "string" || def.opType.length === 0) throw new TypeError(autodiffMessages.badGradientDefinition("opType must be a non-empty string"));
+  if (typeof def.gradient !== "function") throw new TypeError(autodiffMessages.badGradientDefinition(`the gradient for '${def.opType}' must be a function`));
+  if (registry.has(def.opType) && options.replace !== true) throw new Error(autodiffMessages.gradientAlreadyRegistered(def.opType));
   registry.set(def.opType, def.gradient);
 }
 
 /** Removes the gradient registered for `opType`; throws naming the op when there is none. */
 export function unregisterGradient(opType: string): void {
-  if (!registry.delete(opType)) throw new Error(gradientNotRegistered(opType));
+  if (!registry.delete(opType)) throw new Error(autodiffMessages.gradientNotRegistered(opType));
 }
 
 /** The gradient registered for `opType`; throws naming the op, and how to register one, on a miss. */
 export function getGradient(opType: string): GradientFn {
   const fn = registry.get(opType);
-  if (fn === undefined) throw new Error(noGradient(opType));
+  if (fn === undefined) throw new Error(autodiffMessages.noGradient(opType));
   return fn;
 }
 

@@ -8,7 +8,7 @@ import { zeros } from "../graph/functional.js";
 import type { AttributeValue, Node, Value } from "../graph/value.js";
 import { compositeGradient } from "./composite-gradient.js";
 import { getGradient, type GradientContext } from "./gradient-registry.js";
-import { gradientMismatch, gradientMissing } from "./gradients/messages.js";
+import { autodiffMessages } from "./messages.js";
 
 const FLOAT = new Set(["float32", "float64", "float16", "bfloat16"]);
 
@@ -82,10 +82,10 @@ export function gradients(loss: Value, wrt: readonly Value[], options: Gradients
       const grad = grads[i];
       if (input === undefined || !needs[i]) return;
       if (grad === undefined) {
-        throw new Error(gradientMissing(what, node.opType, node.id, i, input.name));
+        throw new Error(autodiffMessages.gradientMissing(what, node.opType, node.id, i, input.name));
       }
       if (!sameShape(grad.shape, input.shape) || grad.dtype !== input.dtype) {
-        throw new Error(gradientMismatch(what, node.opType, i, `${grad.dtype}${formatShape(grad.shape)}`, `${input.dtype}${formatShape(input.shape)}`));
+        throw new Error(autodiffMessages.gradientMismatch(what, node.opType, i, `${grad.dtype}${formatShape(grad.shape)}`, `${input.dtype}${formatShape(input.shape)}`));
       }
       accumulate(input, grad);
     });

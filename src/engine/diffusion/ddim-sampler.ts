@@ -15,7 +15,7 @@ import { tensor, type Tensor } from "../../tensor.js";
 import type { Generator } from "../random/generator.js";
 import type { DiffusionSpec } from "./ddpm-model.js";
 import type { Denoiser, SamplerOptions } from "./denoiser.js";
-import * as msg from "./messages.js";
+import { diffusionMessages as msg } from "./messages.js";
 import { predictNoise, startingNoise } from "./predict-noise.js";
 
 export interface DdimOptions extends SamplerOptions {

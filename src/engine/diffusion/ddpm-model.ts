@@ -23,14 +23,14 @@ import { type Tensor, tensor } from "../../tensor.js";
 import { add, gather, mseLoss, mul, reshape, shift, scale } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { objectField } from "../models/config-fields.js";
-import { badField } from "../models/messages.js";
+import { modelMessages } from "../models/messages.js";
 import type { ModelDefinition } from "../models/model-registry.js";
 import type { UNetConfig, UNetPreset } from "../models/unet.js";
 import { UNET_PRESETS, isUNetPreset, unet, validateUNetConfig } from "../models/unet.js";
 import type { Feeds, InputSpecs, Model } from "../nn/model.js";
 import type { NoiseSchedule, NoiseScheduleConfig } from "./noise-schedule.js";
 import { noiseSchedule } from "./noise-schedule.js";
-import * as msg from "./messages.js";
+import { diffusionMessages as msg } from "./messages.js";
 
 /** Names of the "sample" graph's inputs and output. */
 export const SAMPLE_GRAPH = "sample";
@@ -132,7 +132,7 @@ export const ddpmDefinition: ModelDefinition = {
   kind: DDPM,
   fromConfig(c) {
     const unetConfig = objectField(c, "unet");
-    if (!Array.isArray(unetConfig["widths"])) throw new TypeError(badField("unet.widths", "an array", unetConfig["widths"]));
+    if (!Array.isArray(unetConfig["widths"])) throw new TypeError(modelMessages.badField("unet.widths", "an array", unetConfig["widths"]));
     const schedule = c["schedule"] === undefined ? undefined : (objectField(c, "schedule") as unknown as NoiseScheduleConfig);
     return ddpm({ unet: unetConfig as unknown as UNetConfig, ...(schedule ? { schedule } : {}) });
   },

@@ -1,30 +1,27 @@
 /** User-facing messages of the diffusion models and samplers (tests assert against these functions). */
 import { formatShape } from "../graph/shape.js";
 
-export function unknownPreset(name: string, known: readonly string[]): string {
-  return `ddpm: unknown UNet preset '${name}' (known: ${known.join(", ")}); pass one of those or a full UNet config.`;
-}
-
-export function badBatch(imageShape: readonly number[], images: unknown): string {
-  const pixels = imageShape.reduce((a, b) => a * b, 1);
-  const got = images instanceof Float32Array ? `${images.length} values` : images === null ? "null" : typeof images === "object" ? (images as object).constructor.name : typeof images;
-  return `ddpm: a batch's images must be a Float32Array of n × ${pixels} values (n ≥ 1 images of ${imageShape.join("×")}, in [0, 1]), got ${got}.`;
-}
-
-export function badSamplerSteps(sampler: string, steps: unknown, max: number): string {
-  return `${sampler}: steps must be an integer in [1, ${max}] (the schedule's T), got ${String(steps)}.`;
-}
-
-export function badEta(eta: unknown): string {
-  return `sampleDdim: eta must be a number in [0, 1] (0: deterministic DDIM, 1: DDPM-like noise), got ${String(eta)}.`;
-}
-
-export function badInitialNoise(expected: number, got: number): string {
-  return `sampler: initialNoise must hold ${expected} values (batch × image size), got ${got}.`;
-}
-
-export function badDenoiserOutput(name: string, expected: readonly number[], got: { dtype: string; shape: readonly number[] } | undefined): string {
-  return got === undefined
-    ? `sampler: the denoiser returned no '${name}' output; pass the model's "sample" graph (session.graph("sample", n)).`
-    : `sampler: the denoiser's '${name}' output is ${got.dtype}${formatShape(got.shape)}, expected float32${formatShape(expected)}.`;
-}
+export const diffusionMessages = {
+  unknownPreset(name: string, known: readonly string[]): string {
+    return `ddpm: unknown UNet preset '${name}' (known: ${known.join(", ")}); pass one of those or a full UNet config.`;
+  },
+  badBatch(imageShape: readonly number[], images: unknown): string {
+    const pixels = imageShape.reduce((a, b) => a * b, 1);
+    const got = images instanceof Float32Array ? `${images.length} values` : images === null ? "null" : typeof images === "object" ? (images as object).constructor.name : typeof images;
+    return `ddpm: a batch's images must be a Float32Array of n × ${pixels} values (n ≥ 1 images of ${imageShape.join("×")}, in [0, 1]), got ${got}.`;
+  },
+  badSamplerSteps(sampler: string, steps: unknown, max: number): string {
+    return `${sampler}: steps must be an integer in [1, ${max}] (the schedule's T), got ${String(steps)}.`;
+  },
+  badEta(eta: unknown): string {
+    return `sampleDdim: eta must be a number in [0, 1] (0: deterministic DDIM, 1: DDPM-like noise), got ${String(eta)}.`;
+  },
+  badInitialNoise(expected: number, got: number): string {
+    return `sampler: initialNoise must hold ${expected} values (batch × image size), got ${got}.`;
+  },
+  badDenoiserOutput(name: string, expected: readonly number[], got: { dtype: string; shape: readonly number[] } | undefined): string {
+    return got === undefined
+      ? `sampler: the denoiser returned no '${name}' output; pass the model's "sample" graph (session.graph("sample", n)).`
+      : `sampler: the denoiser's '${name}' output is ${got.dtype}${formatShape(got.shape)}, expected float32${formatShape(expected)}.`;
+  },
+};

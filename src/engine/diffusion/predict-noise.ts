@@ -2,7 +2,7 @@
 import { sameShape } from "../graph/shape.js";
 import { SAMPLE_EPS, SAMPLE_T, SAMPLE_X } from "./ddpm-model.js";
 import type { Denoiser } from "./denoiser.js";
-import * as msg from "./messages.js";
+import { diffusionMessages as msg } from "./messages.js";
 
 export async function predictNoise(denoiser: Denoiser, x: Float32Array, t: number, shape: readonly number[]): Promise<Float32Array> {
   const n = shape[0]!;

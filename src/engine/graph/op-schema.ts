@@ -14,7 +14,7 @@
  * contents of constant inputs, via `constantInts`). onnxruntime checks the op itself when the graph
  * is compiled.
  */
-import { badOpSchema, opAlreadyRegistered, opNotRegistered, opNotToUnregister } from "./messages.js";
+import { graphMessages } from "./messages.js";
 import type { Attributes, Value, ValueType } from "./value.js";
 
 export type AttributeKind = "int" | "float" | "string" | "ints" | "floats" | "strings" | "tensor" | "dtype";
@@ -61,22 +61,22 @@ const schemas = new Map<string, OpSchema>();
  * follow from its inputs. Refuses a second schema for the same op type unless `options.replace`.
  */
 export function registerOp(schema: OpSchema, options: RegisterOpOptions = {}): void {
-  if (typeof schema?.opType !== "string" || schema.opType.length === 0) throw new TypeError(badOpSchema("opType must be a non-empty string"));
-  if (typeof schema.attributes !== "object" || schema.attributes === null) throw new TypeError(badOpSchema(`attributes of '${schema.opType}' must be an object (use {} for none)`));
-  if (typeof schema.infer !== "function") throw new TypeError(badOpSchema(`infer of '${schema.opType}' must be a function`));
-  if (schemas.has(schema.opType) && options.replace !== true) throw new Error(opAlreadyRegistered(schema.opType));
+  if (typeof schema?.opType !== "string" || schema.opType.length === 0) throw new TypeError(graphMessages.badOpSchema("opType must be a non-empty string"));
+  if (typeof schema.attributes !== "object" || schema.attributes === null) throw new TypeError(graphMessages.badOpSchema(`attributes of '${schema.opType}' must be an object (use {} for none)`));
+  if (typeof schema.infer !== "function") throw new TypeError(graphMessages.badOpSchema(`infer of '${schema.opType}' must be a function`));
+  if (schemas.has(schema.opType) && options.replace !== true) throw new Error(graphMessages.opAlreadyRegistered(schema.opType));
   schemas.set(schema.opType, schema);
 }
 
 /** Removes the schema registered for `opType`; throws naming the op when there is none. */
 export function unregisterOp(opType: string): void {
-  if (!schemas.delete(opType)) throw new Error(opNotToUnregister(opType));
+  if (!schemas.delete(opType)) throw new Error(graphMessages.opNotToUnregister(opType));
 }
 
 /** The schema of `opType`; throws naming the op, and how to register it, on a miss. */
 export function getOpSchema(opType: string): OpSchema {
   const s = schemas.get(opType);
-  if (s === undefined) throw new Error(opNotRegistered(opType));
+  if (s === undefined) throw new Error(graphMessages.opNotRegistered(opType));
   return s;
 }
 

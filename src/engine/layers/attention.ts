@@ -22,7 +22,7 @@ import { add, matmul, mul, reduceSum, reshape, scale, softmax, split, sub, trans
 import type { Value } from "../graph/value.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 import { linear } from "./linear.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface MultiHeadSelfAttentionOptions {
   /** Number of heads; must divide the model width D. */

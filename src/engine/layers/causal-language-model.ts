@@ -15,7 +15,7 @@ import type { ParameterScope } from "../nn/parameter-scope.js";
 import type { FeedForwardActivation } from "./feed-forward.js";
 import { layerNorm } from "./layer-norm.js";
 import { linear } from "./linear.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 import { tokenPositionEmbedding } from "./token-position-embedding.js";
 import { transformerBlock } from "./transformer-block.js";
 

@@ -13,7 +13,7 @@ import type { Value } from "../graph/value.js";
 import type { Initializer } from "../nn/initializer.js";
 import { torchDefault } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 /** A size for both spatial axes, or [height, width]. */
 export type Pair = number | readonly [number, number];

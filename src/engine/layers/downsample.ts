@@ -5,7 +5,7 @@
 import type { Value } from "../graph/value.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 import { conv2d } from "./conv2d.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export function downsample(scope: ParameterScope, x: Value, outChannels = x.shape[1]!): Value {
   if (x.shape.length !== 4) throw new RangeError(msg.badRank("downsample", scope.path, "[N, C, H, W]", x.shape));

@@ -12,7 +12,7 @@ import type { Value } from "../graph/value.js";
 import type { Initializer } from "../nn/initializer.js";
 import { normal } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface EmbeddingOptions {
   readonly init?: Initializer;

@@ -14,7 +14,7 @@ import { product } from "../graph/shape.js";
 import type { Value } from "../graph/value.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 import { linear } from "./linear.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export type FeedForwardActivation = "gelu" | "gelu-tanh" | "relu";
 

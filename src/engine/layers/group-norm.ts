@@ -15,7 +15,7 @@ import { groupNormComposite } from "../autodiff/composites/group-norm.js";
 import type { Value } from "../graph/value.js";
 import { ones, zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface GroupNormOptions {
   /** Added to the variance (default 1e-5). */

@@ -12,7 +12,7 @@ import { layerNorm as layerNormalization } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { ones, zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface LayerNormOptions {
   /** How many trailing axes to normalise over (default 1). */

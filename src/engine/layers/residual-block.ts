@@ -16,7 +16,7 @@ import type { ParameterScope } from "../nn/parameter-scope.js";
 import { conv2d } from "./conv2d.js";
 import { groupNorm } from "./group-norm.js";
 import { linear } from "./linear.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface ResidualBlockOptions {
   /** GroupNorm groups; must divide C_in and C_out. */

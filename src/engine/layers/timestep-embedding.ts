@@ -18,7 +18,7 @@ import { siluComposite as silu } from "../autodiff/composites/silu.js";
 import type { Value } from "../graph/value.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 import { linear } from "./linear.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 /** The dim/2 frequencies f_k = maxPeriod^(−k / (dim/2)), in float64. */
 export function sinusoidalFrequencies(dim: number, maxPeriod = 10000): Float64Array {

@@ -16,7 +16,7 @@ import type { Initializer } from "../nn/initializer.js";
 import { normal } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
 import { embedding } from "./embedding.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface TokenPositionEmbeddingOptions {
   /** Number of distinct token ids. */

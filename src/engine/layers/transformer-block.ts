@@ -16,7 +16,7 @@ import type { ParameterScope } from "../nn/parameter-scope.js";
 import { multiHeadSelfAttention } from "./attention.js";
 import { feedForward, type FeedForwardActivation } from "./feed-forward.js";
 import { layerNorm } from "./layer-norm.js";
-import * as msg from "./messages.js";
+import { layerMessages as msg } from "./messages.js";
 
 export interface TransformerBlockOptions {
   readonly heads: number;

@@ -5,21 +5,20 @@ export const ModelErrorCode = {
   UNKNOWN_KIND: "MODEL_UNKNOWN_KIND",
 } as const;
 
-export function unknownKind(kind: string, known: readonly string[]): string {
-  return (
-    `No model of kind "${kind}" is registered (known: ${known.length > 0 ? known.join(", ") : "none"}). ` +
-    `Add its ModelDefinition to src/engine/models/register-all-models.ts, and import that file before rebuilding models from configs.`
-  );
-}
-
-export function alreadyRegistered(kind: string): string {
-  return `A model of kind "${kind}" is already registered.`;
-}
-
-export function noKind(kind: unknown): string {
-  return `A model config's "kind" must be a non-empty string, got ${JSON.stringify(kind)}.`;
-}
-
-export function badField(name: string, expected: string, got: unknown): string {
-  return `"${name}" must be ${expected}, got ${JSON.stringify(got)}.`;
-}
+export const modelMessages = {
+  unknownKind(kind: string, known: readonly string[]): string {
+    return (
+      `No model of kind "${kind}" is registered (known: ${known.length > 0 ? known.join(", ") : "none"}). ` +
+      `Add its ModelDefinition to src/engine/models/register-all-models.ts, and import that file before rebuilding models from configs.`
+    );
+  },
+  alreadyRegistered(kind: string): string {
+    return `A model of kind "${kind}" is already registered.`;
+  },
+  noKind(kind: unknown): string {
+    return `A model config's "kind" must be a non-empty string, got ${JSON.stringify(kind)}.`;
+  },
+  badField(name: string, expected: string, got: unknown): string {
+    return `"${name}" must be ${expected}, got ${JSON.stringify(got)}.`;
+  },
+};

@@ -7,7 +7,7 @@
 import { NbresumeError } from "../../errors.js";
 import type { Model } from "../nn/model.js";
 import type { RecordedConfig } from "./config-fields.js";
-import { ModelErrorCode, alreadyRegistered, noKind, unknownKind } from "./messages.js";
+import { ModelErrorCode, modelMessages } from "./messages.js";
 
 export interface ModelDefinition {
   /** The `kind` the model's `config` records. */
@@ -22,7 +22,7 @@ export interface ModelDefinition {
 const registry = new Map<string, ModelDefinition>();
 
 export function registerModel(def: ModelDefinition): void {
-  if (registry.has(def.kind)) throw new Error(alreadyRegistered(def.kind));
+  if (registry.has(def.kind)) throw new Error(modelMessages.alreadyRegistered(def.kind));
   registry.set(def.kind, def);
 }
 
@@ -33,13 +33,13 @@ export function registeredModelKinds(): string[] {
 /** The definition for `kind`; NbresumeError MODEL_UNKNOWN_KIND naming the known kinds on a miss. */
 export function modelDefinition(kind: string): ModelDefinition {
   const def = registry.get(kind);
-  if (def === undefined) throw new NbresumeError(ModelErrorCode.UNKNOWN_KIND, unknownKind(kind, registeredModelKinds()), { where: kind });
+  if (def === undefined) throw new NbresumeError(ModelErrorCode.UNKNOWN_KIND, modelMessages.unknownKind(kind, registeredModelKinds()), { where: kind });
   return def;
 }
 
 /** Rebuilds the model a recorded config (with its `kind`) describes. */
 export function modelFromConfig(config: RecordedConfig): Model<never> {
   const kind = config["kind"];
-  if (typeof kind !== "string" || kind === "") throw new TypeError(noKind(kind));
+  if (typeof kind !== "string" || kind === "") throw new TypeError(modelMessages.noKind(kind));
   return modelDefinition(kind).fromConfig(config);
 }

@@ -6,7 +6,7 @@ import type { GraphBuilder } from "../graph/graph-builder.js";
 import { sameShape } from "../graph/shape.js";
 import type { Shape, Value } from "../graph/value.js";
 import type { Initializer } from "./initializer.js";
-import { badBinding, badName, badShape, shapeChanged } from "./messages.js";
+import { nnMessages } from "./messages.js";
 import type { ParameterOptions, ParameterScope, ParameterSpec } from "./parameter-scope.js";
 import { checkDistribution, RANDOM_INPUT_PREFIX, type RandomDistribution, type RandomInputSpec } from "./random-input.js";
 
@@ -57,13 +57,13 @@ class GraphParameterScope implements ParameterScope {
   param(name: string, shape: Shape, init: Initializer, options: ParameterOptions = {}): Value {
     checkSegment("param", name, this.path);
     for (const d of shape) {
-      if (!Number.isInteger(d) || d <= 0) throw new RangeError(badShape(this.qualify(name), shape));
+      if (!Number.isInteger(d) || d <= 0) throw new RangeError(nnMessages.badShape(this.qualify(name), shape));
     }
     const full = this.qualify(name);
     const seen = this.root.values.get(full);
     if (seen !== undefined) {
       if (!sameShape(seen.shape, shape)) {
-        throw new RangeError(shapeChanged(full, seen.shape, shape));
+        throw new RangeError(nnMessages.shapeChanged(full, seen.shape, shape));
       }
       return seen;
     }
@@ -76,7 +76,7 @@ class GraphParameterScope implements ParameterScope {
     });
     const value = this.root.bind(spec, this.root.graph);
     if (value.dtype !== "float32" || !sameShape(value.shape, shape)) {
-      throw new Error(badBinding(full, value, shape));
+      throw new Error(nnMessages.badBinding(full, value, shape));
     }
     this.root.specs.push(spec);
     this.root.values.set(full, value);
@@ -86,12 +86,12 @@ class GraphParameterScope implements ParameterScope {
   random(name: string, shape: Shape, distribution: RandomDistribution): Value {
     checkSegment("random", name, this.path);
     for (const d of shape) {
-      if (!Number.isInteger(d) || d <= 0) throw new RangeError(badShape(this.qualify(name), shape));
+      if (!Number.isInteger(d) || d <= 0) throw new RangeError(nnMessages.badShape(this.qualify(name), shape));
     }
     const full = RANDOM_INPUT_PREFIX + this.qualify(name);
     const seen = this.root.randoms.get(full);
     if (seen !== undefined) {
-      if (!sameShape(seen.spec.shape, shape)) throw new RangeError(shapeChanged(full, seen.spec.shape, shape));
+      if (!sameShape(seen.spec.shape, shape)) throw new RangeError(nnMessages.shapeChanged(full, seen.spec.shape, shape));
       return seen.value;
     }
     checkDistribution(`scope.random('${full}')`, distribution);
@@ -108,7 +108,7 @@ class GraphParameterScope implements ParameterScope {
 
 function checkSegment(what: string, name: string, path: string): void {
   if (!SEGMENT.test(name)) {
-    throw new TypeError(badName(what, name, path));
+    throw new TypeError(nnMessages.badName(what, name, path));
   }
 }
 

@@ -2,7 +2,7 @@
 import type { TensorGroup } from "../../tensor.js";
 import { sameShape } from "../graph/shape.js";
 import type { ParameterBinding } from "./graph-parameter-scope.js";
-import { missingValue, valueMismatch } from "./messages.js";
+import { nnMessages } from "./messages.js";
 
 /** Each parameter becomes a float32 graph input called `<prefix><name>`. */
 export function bindAsInputs(prefix = ""): ParameterBinding {
@@ -13,8 +13,8 @@ export function bindAsInputs(prefix = ""): ParameterBinding {
 export function bindAsInitializers(values: TensorGroup): ParameterBinding {
   return (spec, graph) => {
     const t = values[spec.name];
-    if (t === undefined) throw new RangeError(missingValue(spec.name, Object.keys(values)));
-    if (t.dtype !== spec.dtype || !sameShape(t.shape, spec.shape)) throw new RangeError(valueMismatch(spec.name, spec.shape, t));
+    if (t === undefined) throw new RangeError(nnMessages.missingValue(spec.name, Object.keys(values)));
+    if (t.dtype !== spec.dtype || !sameShape(t.shape, spec.shape)) throw new RangeError(nnMessages.valueMismatch(spec.name, spec.shape, t));
     return graph.initializer(spec.name, t);
   };
 }

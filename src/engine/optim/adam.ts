@@ -10,6 +10,7 @@
 import { add, div, mul, sqrt, sub } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { checkFinite, checkNonNegative, checkPositive, checkStep, checkUnitInterval } from "./hyperparameters.js";
+import { optimMessages as msg } from "./messages.js";
 import type { Optimizer, UpdatedEntry } from "./optimizer.js";
 
 export interface AdamOptions {
@@ -34,7 +35,7 @@ export function adamFamily(name: string, options: AdamOptions, decoupled: boolea
     slots: ["m", "v"],
     scalars(lr, step) {
       checkFinite(name, "lr", lr);
-      if (checkStep(name, step) < 1) throw new RangeError(`${name}: the first update is step 1, got ${step}.`);
+      if (checkStep(name, step) < 1) throw new RangeError(msg.firstStepIsOne(name, step));
       const bc1 = 1 - beta1 ** step;
       const sqrtBc2 = Math.sqrt(1 - beta2 ** step);
       const s: Record<string, number> = { adam_alpha: (lr * sqrtBc2) / bc1, adam_eps: eps * sqrtBc2 };

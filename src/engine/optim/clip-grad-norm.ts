@@ -7,6 +7,7 @@
 import { div, mul, sqrt } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { checkPositive } from "./hyperparameters.js";
+import { optimMessages as msg } from "./messages.js";
 
 export function clipGradNorm(grads: readonly Value[], maxNorm: number): { grads: Value[]; norm: Value } {
   checkPositive("clipGradNorm", "maxNorm", maxNorm);
@@ -18,7 +19,7 @@ export function clipGradNorm(grads: readonly Value[], maxNorm: number): { grads:
 
 /** ‖(g₁, g₂, …)‖₂ over every gradient: NaN or Inf as soon as one element is. */
 export function globalNorm(grads: readonly Value[]): Value {
-  if (grads.length === 0) throw new RangeError("clipGradNorm: no gradients given.");
+  if (grads.length === 0) throw new RangeError(msg.noGradients());
   const g = grads[0]!.graph;
   const squares = grads.map((x) => g.op("ReduceSumSquare", [x], { keepdims: 0 }));
   const total = squares.length === 1 ? squares[0]! : g.op("Sum", squares);

@@ -2,6 +2,7 @@
  * Learning-rate schedules (pure functions of the completed-step count, see schedule.ts).
  */
 import { checkNonNegative, checkPositive, checkStep } from "./hyperparameters.js";
+import { optimMessages as msg } from "./messages.js";
 import type { Schedule } from "./schedule.js";
 
 export function constantLr(lr: number): Schedule {
@@ -38,7 +39,7 @@ export function cosineWithWarmup(options: CosineOptions): Schedule {
   checkStep("cosineWithWarmup", warmupSteps);
   checkPositive("cosineWithWarmup", "totalSteps", totalSteps);
   if (!Number.isSafeInteger(totalSteps) || totalSteps <= warmupSteps) {
-    throw new RangeError(`cosineWithWarmup: totalSteps must be an integer > warmupSteps (${warmupSteps}), got ${totalSteps}.`);
+    throw new RangeError(msg.totalStepsTooFew(warmupSteps, totalSteps));
   }
   return {
     config: { name: "cosine", lr, warmupSteps, totalSteps, minLr },

@@ -10,6 +10,7 @@
 import { add, mul, sub } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { checkNonNegative, checkUnitInterval } from "./hyperparameters.js";
+import { optimMessages as msg } from "./messages.js";
 import type { Optimizer, UpdatedEntry } from "./optimizer.js";
 
 export interface SgdOptions {
@@ -22,7 +23,7 @@ export function sgd(options: SgdOptions = {}): Optimizer {
   const momentum = checkUnitInterval("sgd", "momentum", options.momentum ?? 0);
   const weightDecay = checkNonNegative("sgd", "weightDecay", options.weightDecay ?? 0);
   const nesterov = options.nesterov ?? false;
-  if (nesterov && momentum === 0) throw new RangeError("sgd: nesterov needs a momentum > 0.");
+  if (nesterov && momentum === 0) throw new RangeError(msg.nesterovWithoutMomentum());
   return {
     config: { name: "sgd", momentum, nesterov, weightDecay },
     slots: momentum > 0 ? ["momentum"] : [],

@@ -2,14 +2,14 @@
  * Making generators: from a seed at the start of a run, from a saved state on resume.
  */
 import type { Generator, Seed } from "./generator.js";
-import { badSeed } from "./messages.js";
+import { randomMessages } from "./messages.js";
 import { rootKey } from "./splitmix64.js";
 import { Xoshiro128StarStar } from "./xoshiro128ss.js";
 
 /** A generator for `seed` (a safe integer or a string); the same seed gives the same stream everywhere. */
 export function createGenerator(seed: Seed): Generator {
   if (!(typeof seed === "string" || (typeof seed === "number" && Number.isSafeInteger(seed)))) {
-    throw new TypeError(badSeed(seed));
+    throw new TypeError(randomMessages.badSeed(seed));
   }
   return Xoshiro128StarStar.fromKey(rootKey(seed));
 }

@@ -4,12 +4,12 @@
  */
 import { NbresumeError } from "../../errors.js";
 import type { GeneratorState } from "./generator.js";
-import { invalidState, RandomErrorCode } from "./messages.js";
+import { RandomErrorCode, randomMessages } from "./messages.js";
 
 const KEY_PATTERN = /^[0-9a-f]{16}$/;
 
 function fail(field: string, expected: string, got: unknown): never {
-  throw new NbresumeError(RandomErrorCode.STATE_INVALID, invalidState(field, expected, got), { where: field });
+  throw new NbresumeError(RandomErrorCode.STATE_INVALID, randomMessages.invalidState(field, expected, got), { where: field });
 }
 
 function isUint32(v: unknown): v is number {

@@ -13,9 +13,7 @@
  */
 import type { Generator, GeneratorState, MutableArrayLike } from "./generator.js";
 import { parseGeneratorState } from "./generator-state.js";
-import {
-  badFillTarget, badForkLabel, badIntBound, badNormalParams, badProbability, badUniformRange,
-} from "./messages.js";
+import { randomMessages } from "./messages.js";
 import { childKey, hexToKey, keyToHex, stateFromKey } from "./splitmix64.js";
 
 const TWO_POW_32 = 4294967296;
@@ -149,7 +147,7 @@ export class Xoshiro128StarStar implements Generator {
 
   int(maxExclusive: number): number {
     if (!Number.isInteger(maxExclusive) || maxExclusive < 1 || maxExclusive > TWO_POW_32) {
-      throw new RangeError(badIntBound(maxExclusive));
+      throw new RangeError(randomMessages.badIntBound(maxExclusive));
     }
     if (maxExclusive === TWO_POW_32) return this.nextUint32();
     // Reject the top 2^32 mod n outputs so every residue is equally likely.
@@ -171,8 +169,8 @@ export class Xoshiro128StarStar implements Generator {
   }
 
   fillUniform(out: Float32Array, lo = 0, hi = 1): Float32Array {
-    if (!(out instanceof Float32Array)) throw new TypeError(badFillTarget("fillUniform", out));
-    if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) throw new RangeError(badUniformRange(lo, hi));
+    if (!(out instanceof Float32Array)) throw new TypeError(randomMessages.badFillTarget("fillUniform", out));
+    if (!Number.isFinite(lo) || !Number.isFinite(hi) || lo > hi) throw new RangeError(randomMessages.badUniformRange(lo, hi));
     const scale = (hi - lo) * INV_TWO_POW_24;
     for (let start = 0; start < out.length; start += CHUNK) {
       const count = Math.min(CHUNK, out.length - start);
@@ -183,8 +181,8 @@ export class Xoshiro128StarStar implements Generator {
   }
 
   fillNormal(out: Float32Array, mean = 0, std = 1): Float32Array {
-    if (!(out instanceof Float32Array)) throw new TypeError(badFillTarget("fillNormal", out));
-    if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) throw new RangeError(badNormalParams(mean, std));
+    if (!(out instanceof Float32Array)) throw new TypeError(randomMessages.badFillTarget("fillNormal", out));
+    if (!Number.isFinite(mean) || !Number.isFinite(std) || std < 0) throw new RangeError(randomMessages.badNormalParams(mean, std));
     const n = out.length;
     let i = 0;
     if (n > 0 && this.#hasSpare) {
@@ -206,8 +204,8 @@ export class Xoshiro128StarStar implements Generator {
   }
 
   fillBernoulli<A extends Float32Array | Uint8Array>(out: A, p: number): A {
-    if (!(out instanceof Float32Array || out instanceof Uint8Array)) throw new TypeError(badFillTarget("fillBernoulli", out));
-    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(badProbability(p));
+    if (!(out instanceof Float32Array || out instanceof Uint8Array)) throw new TypeError(randomMessages.badFillTarget("fillBernoulli", out));
+    if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(randomMessages.badProbability(p));
     const threshold = p * TWO_POW_32;
     for (let start = 0; start < out.length; start += CHUNK) {
       const count = Math.min(CHUNK, out.length - start);
@@ -228,7 +226,7 @@ export class Xoshiro128StarStar implements Generator {
   }
 
   fork(label: string): Generator {
-    if (typeof label !== "string") throw new TypeError(badForkLabel(label));
+    if (typeof label !== "string") throw new TypeError(randomMessages.badForkLabel(label));
     return Xoshiro128StarStar.fromKey(childKey(this.#key, label));
   }
 

@@ -1,6 +1,8 @@
 /** The CompiledGraph interface on onnxruntime-node: the only file that imports it. */
 import * as ort from "onnxruntime-node";
 import { NbresumeError } from "../../errors.js";
+import { EngineErrorCode } from "../messages.js";
+import { runtimeMessages } from "./messages.js";
 import { isDType, type DType, type Tensor, type TypedArrayOf } from "../../tensor.js";
 import { GraphCache } from "./graph-cache.js";
 import type { CompiledGraph, SessionOptions } from "./runtime.js";
@@ -44,7 +46,7 @@ async function createSession(model: Uint8Array, options: ort.InferenceSession.Se
   try {
     return await ort.InferenceSession.create(model, options);
   } catch (e) {
-    throw new NbresumeError("ENGINE_COMPILE_FAILED", `onnxruntime could not compile the graph: ${(e as Error).message}`, { cause: e });
+    throw new NbresumeError(EngineErrorCode.COMPILE_FAILED, runtimeMessages.compileFailed((e as Error).message), { cause: e });
   }
 }
 
@@ -68,7 +70,7 @@ class OrtGraph implements CompiledGraph {
     try {
       result = fetches === undefined ? await this.session.run(ortFeeds) : await this.session.run(ortFeeds, fetches as string[]);
     } catch (e) {
-      throw new NbresumeError("ENGINE_RUN_FAILED", `onnxruntime failed to run the graph: ${(e as Error).message}`, { cause: e });
+      throw new NbresumeError(EngineErrorCode.RUN_FAILED, runtimeMessages.runFailed((e as Error).message), { cause: e });
     }
     const out: Record<string, Tensor> = {};
     for (const [name, t] of Object.entries(result)) out[name] = fromOrt(name, t);
@@ -82,6 +84,6 @@ class OrtGraph implements CompiledGraph {
 
 function fromOrt(name: string, t: ort.Tensor): Tensor {
   const dtype = t.type === "uint16" ? "bfloat16" : t.type;
-  if (!isDType(dtype)) throw new NbresumeError("ENGINE_OUTPUT_DTYPE", `Output '${name}' has dtype ${t.type}, which nbresume does not handle.`);
+  if (!isDType(dtype)) throw new NbresumeError(EngineErrorCode.OUTPUT_DTYPE, runtimeMessages.outputDtype(name, t.type));
   return { dtype, shape: [...t.dims], data: t.data as TypedArrayOf[typeof dtype] };
 }

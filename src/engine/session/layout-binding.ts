@@ -9,7 +9,7 @@ import type { GraphBuilder } from "../graph/graph-builder.js";
 import { sameShape } from "../graph/shape.js";
 import type { Value } from "../graph/value.js";
 import type { ParameterBinding } from "../nn/graph-parameter-scope.js";
-import { unknownParameter } from "./messages.js";
+import { sessionMessages } from "./messages.js";
 import { names, type LayoutMember, type ParameterGroup } from "./parameter-layout.js";
 
 /** Group buffers by group name. */
@@ -32,7 +32,7 @@ export function bindToLayout(graph: GraphBuilder, groups: readonly ParameterGrou
     inputs,
     bind: (spec) => {
       const at = where.get(spec.name);
-      if (at === undefined) throw new Error(unknownParameter(spec.name, graphName));
+      if (at === undefined) throw new Error(sessionMessages.unknownParameter(spec.name, graphName));
       const group = groups[at.group]!;
       // A group holding just this parameter (per-tensor layout) is the parameter itself.
       if (group.members.length === 1 && sameShape(group.shape, spec.shape)) return inputs[at.group]!;

@@ -10,6 +10,7 @@
  */
 import { graphFingerprint } from "../graph/fingerprint.js";
 import { GraphBuilder } from "../graph/graph-builder.js";
+import { sessionMessages } from "./messages.js";
 import { createParameterScope } from "../nn/graph-parameter-scope.js";
 import type { Model } from "../nn/model.js";
 import { bindAsInputs } from "../nn/parameter-bindings.js";
@@ -32,7 +33,7 @@ export function discoverModel<B>(model: Model<B>, batchSize: number): ModelDisco
   const bound = createParameterScope(g, bindAsInputs(), { training: true });
   model.loss(bound.scope, declareInputs(g, model.inputs(batchSize)));
   const parameters = [...bound.specs()];
-  if (parameters.length === 0) throw new Error("Model.loss declared no parameters: there is nothing to train.");
+  if (parameters.length === 0) throw new Error(sessionMessages.noParameters());
   const result: ModelDiscovery = { parameters, fingerprint: graphFingerprint(g.nodes) };
   if (byBatch === undefined) {
     byBatch = new Map();

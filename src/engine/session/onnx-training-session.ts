@@ -10,6 +10,7 @@
  * anything handed out (parameters(), stateDict()) stays valid and unchanged.
  */
 import { NbresumeError } from "../../errors.js";
+import { EngineErrorCode } from "../messages.js";
 import { tensor, type Tensor, type TensorGroup } from "../../tensor.js";
 import { GraphBuilder } from "../graph/graph-builder.js";
 import { serializeGraph } from "../graph/serialize.js";
@@ -28,7 +29,7 @@ import { defaultGraphCacheDir } from "../runtime/graph-cache.js";
 import { compileGraph } from "../runtime/ort-runtime.js";
 import type { CompiledGraph } from "../runtime/runtime.js";
 import { bindToLayout, type GroupBuffers, type LayoutBinding } from "./layout-binding.js";
-import * as msg from "./messages.js";
+import { sessionMessages as msg } from "./messages.js";
 import { names, planLayout, type LayoutKind, type ParameterGroup } from "./parameter-layout.js";
 import { discoverModel } from "./model-discovery.js";
 import { buildStepGraph, checkLoss, declareInputs, type StepGraph } from "./step-graph.js";
@@ -48,8 +49,8 @@ type Buffers = Map<string, Float32Array>;
 
 export async function createTrainingSession<Batch>(options: OnnxSessionOptions<Batch>): Promise<TrainingSession<Batch>> {
   const { model, batchSize } = options;
-  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new RangeError(`createTrainingSession: batchSize must be a positive integer, got ${batchSize}.`);
-  if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0)) throw new RangeError(`createTrainingSession: clipGradNorm must be > 0, got ${options.clipGradNorm}.`);
+  if (!Number.isSafeInteger(batchSize) || batchSize <= 0) throw new RangeError(msg.badSessionBatchSize(batchSize));
+  if (options.clipGradNorm !== undefined && !(options.clipGradNorm > 0)) throw new RangeError(msg.badClipGradNorm(options.clipGradNorm));
   const { parameters: specs, fingerprint } = discoverModel(model, batchSize);
   const groups = planLayout(specs, options.layout ?? "flat");
   const inputs = model.inputs(batchSize);
@@ -158,8 +159,8 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
         this.steps = update;
         return { step: update, loss, lr, metrics: gradNorm === undefined ? {} : { [names.gradNorm]: gradNorm }, skipped: nonFinite };
       }
-      if (nonFinite === "loss") throw new NbresumeError("ENGINE_NONFINITE_LOSS", msg.nonFiniteLoss(update, loss), { where: `step ${update}` });
-      throw new NbresumeError("ENGINE_NONFINITE_GRADIENT", msg.nonFiniteGradient(update, gradNorm!), { where: `step ${update}` });
+      if (nonFinite === "loss") throw new NbresumeError(EngineErrorCode.NONFINITE_LOSS, msg.nonFiniteLoss(update, loss), { where: `step ${update}` });
+      throw new NbresumeError(EngineErrorCode.NONFINITE_GRADIENT, msg.nonFiniteGradient(update, gradNorm!), { where: `step ${update}` });
     }
 
     const params: Buffers = new Map();
@@ -193,7 +194,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
 
   loadStateDict(dict: StateDict): void {
     const step = dict.state.step;
-    if (!Number.isSafeInteger(step) || step < 0) throw new NbresumeError("ENGINE_STATE_INVALID", msg.badStep(step), { where: "state.step" });
+    if (!Number.isSafeInteger(step) || step < 0) throw new NbresumeError(EngineErrorCode.STATE_INVALID, msg.badStep(step), { where: "state.step" });
     const model = dict.tensors.model;
     const optimizer = dict.tensors.optimizer;
     checkGroup("model", model, new Map(this.parameterSpecs.map((s) => [s.name, s.shape])));
@@ -215,7 +216,7 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
   graph(name: string, batchSize: number): Promise<BoundGraph> {
     const def = this.model.graphs?.[name];
     if (def === undefined) return Promise.reject(new Error(msg.unknownGraph(name, Object.keys(this.model.graphs ?? {}))));
-    if (!Number.isSafeInteger(batchSize) || batchSize <= 0) return Promise.reject(new RangeError(`graph('${name}'): batchSize must be a positive integer, got ${batchSize}.`));
+    if (!Number.isSafeInteger(batchSize) || batchSize <= 0) return Promise.reject(new RangeError(msg.badGraphBatchSize(name, batchSize)));
     const key = `${name}@${batchSize}`;
     let bound = this.graphs.get(key);
     if (bound === undefined) {
@@ -350,13 +351,13 @@ function checkGroup(group: string, given: TensorGroup, expected: ReadonlyMap<str
   for (const [name, shape] of expected) {
     const t = given[name];
     const want = { dtype: "float32", shape };
-    if (t === undefined) throw new NbresumeError("ENGINE_STATE_MISMATCH", msg.missingTensor(group, name, want), { where: `${group}/${name}` });
+    if (t === undefined) throw new NbresumeError(EngineErrorCode.STATE_MISMATCH, msg.missingTensor(group, name, want), { where: `${group}/${name}` });
     if (t.dtype !== "float32" || !sameShape(t.shape, shape) || t.data.length !== product(shape)) {
-      throw new NbresumeError("ENGINE_STATE_MISMATCH", msg.tensorMismatch(group, name, want, t), { where: `${group}/${name}` });
+      throw new NbresumeError(EngineErrorCode.STATE_MISMATCH, msg.tensorMismatch(group, name, want, t), { where: `${group}/${name}` });
     }
   }
   for (const name of Object.keys(given)) {
-    if (!expected.has(name)) throw new NbresumeError("ENGINE_STATE_MISMATCH", msg.unexpectedTensor(group, name, [...expected.keys()]), { where: `${group}/${name}` });
+    if (!expected.has(name)) throw new NbresumeError(EngineErrorCode.STATE_MISMATCH, msg.unexpectedTensor(group, name, [...expected.keys()]), { where: `${group}/${name}` });
   }
 }
 

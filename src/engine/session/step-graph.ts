@@ -19,7 +19,7 @@ import type { RandomInputSpec } from "../nn/random-input.js";
 import type { Optimizer, UpdateEntry } from "../optim/optimizer.js";
 import { clipGradNorm, globalNorm } from "../optim/clip-grad-norm.js";
 import { bindToLayout, type LayoutBinding } from "./layout-binding.js";
-import { notScalar } from "./messages.js";
+import { sessionMessages } from "./messages.js";
 import { names, type ParameterGroup } from "./parameter-layout.js";
 
 /** ONNX output names of a step graph's results. */
@@ -71,7 +71,7 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
   const values = bound.values();
   const wrt = groups.map((grp) => grp.members.map((m) => {
     const v = values.get(m.spec.name);
-    if (v === undefined) throw new Error(`Parameter '${m.spec.name}' was declared when the model was first built but not this time: Model.loss must build the same graph every time.`);
+    if (v === undefined) throw new Error(sessionMessages.parameterNotRebuilt(m.spec.name));
     return v;
   }));
   const flatGrads = gradients(loss, wrt.flat());
@@ -99,7 +99,7 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
   const outputs = {
     loss: expose(g, loss, names.loss),
     metrics: Object.fromEntries(Object.entries(metrics).map(([name, m]) => {
-      if (m.shape.length !== 0) throw new RangeError(notScalar(`Model.loss: metric '${name}'`, m.shape));
+      if (m.shape.length !== 0) throw new RangeError(sessionMessages.notScalar(`Model.loss: metric '${name}'`, m.shape));
       return [name, expose(g, cast(m, "float32"), names.metric(name))];
     })),
     gradNorm,
@@ -115,8 +115,8 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
 }
 
 export function checkLoss(loss: Value): void {
-  if (loss.shape.length !== 0) throw new RangeError(notScalar("Model.loss: the loss", loss.shape));
-  if (loss.dtype !== "float32") throw new TypeError(`Model.loss: the loss must be float32, got ${loss.dtype}.`);
+  if (loss.shape.length !== 0) throw new RangeError(sessionMessages.notScalar("Model.loss: the loss", loss.shape));
+  if (loss.dtype !== "float32") throw new TypeError(sessionMessages.lossNotFloat32(loss.dtype));
 }
 
 export function declareInputs(g: GraphBuilder, specs: InputSpecs): InputValues {

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
-import { missingOutput } from "../../../src/engine/autodiff/gradients/messages.js";
+import { autodiffMessages } from "../../../src/engine/autodiff/messages.js";
 import { gelu, leakyRelu, mul, sigmoid, silu, sumAll, tanh } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { serializeGraph } from "../../../src/engine/graph/serialize.js";
@@ -141,7 +141,7 @@ describe("autodiff: activations and Dropout (central differences)", () => {
     const x = g.input("x", "float32", [4]);
     const [y] = g.opMulti("Dropout", [x, g.scalar(0.1), g.constant(TRUE)], {}, 1) as [Value];
     assert.throws(() => gradients(sumAll(y), [x]), {
-      message: missingOutput("Dropout", y.producer!.id, "mask", "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count)."),
+      message: autodiffMessages.missingOutput("Dropout", y.producer!.id, "mask", "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count)."),
     });
   });
 });

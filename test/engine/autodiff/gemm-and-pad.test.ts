@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
-import { unsupportedGradient } from "../../../src/engine/autodiff/gradients/messages.js";
+import { autodiffMessages } from "../../../src/engine/autodiff/messages.js";
 import { gemm, sumAll } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import type { Value } from "../../../src/engine/graph/value.js";
@@ -68,6 +68,6 @@ describe("autodiff: Pad, constant mode (float64 central differences, rtol 1e-6, 
     const x = g.input("x", "float64", [2, 4]);
     const y = padOp(x, [0, 1, 0, 1], undefined, undefined, "reflect");
     assert.throws(() => gradients(sumAll(y), [x]),
-      { message: unsupportedGradient("Pad", y.producer!.id, "mode 'reflect'", "Only constant-mode padding is differentiable here.") });
+      { message: autodiffMessages.unsupportedGradient("Pad", y.producer!.id, "mode 'reflect'", "Only constant-mode padding is differentiable here.") });
   });
 });

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
-import { resizeNotRepeating } from "../../../src/engine/autodiff/gradients/messages.js";
+import { autodiffMessages } from "../../../src/engine/autodiff/messages.js";
 import { sumAll, upsampleNearest, upsampleNearest2x } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { serializeGraph } from "../../../src/engine/graph/serialize.js";
@@ -71,7 +71,7 @@ describe("autodiff: Resize without a gradient", () => {
       const g = new GraphBuilder();
       const x = g.input("x", "float32", [1, 1, 4, 4]);
       const y = resize(x, scales, attrs);
-      assert.throws(() => gradients(sumAll(y), [x]), { message: resizeNotRepeating(y.producer!.id, what) });
+      assert.throws(() => gradients(sumAll(y), [x]), { message: autodiffMessages.resizeNotRepeating(y.producer!.id, what) });
     });
   }
 });

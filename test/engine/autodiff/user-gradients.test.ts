@@ -3,12 +3,10 @@ import { defineCompositeGradient } from "../../../src/engine/autodiff/composite-
 import { checkGradients, GradientCheckError } from "../../../src/engine/autodiff/gradient-check.js";
 import { getGradient, registerGradient, registeredGradients, unregisterGradient, type GradientFn } from "../../../src/engine/autodiff/gradient-registry.js";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
-import {
-  badGradientDefinition, gradientAlreadyRegistered, gradientCheckFailed, gradientMismatch, gradientNotRegistered, noGradient,
-} from "../../../src/engine/autodiff/gradients/messages.js";
+import { autodiffMessages } from "../../../src/engine/autodiff/messages.js";
 import { abs, add, cos, greater, log, mul, neg, scalarLike, scale, shift, sin, softplus, sumAll, tanh, where, zeros } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
-import { opAlreadyRegistered, opNotRegistered, opNotToUnregister } from "../../../src/engine/graph/messages.js";
+import { graphMessages } from "../../../src/engine/graph/messages.js";
 import { getOpSchema, registerOp, registeredOps, unregisterOp, type OpSchema } from "../../../src/engine/graph/op-schema.js";
 import type { Value } from "../../../src/engine/graph/value.js";
 import { testRandom } from "../../support/gradient-check.js";
@@ -56,11 +54,11 @@ describe("autodiff: gradients users register themselves", () => {
     const g = new GraphBuilder();
     const x = g.input("x", "float64", [3]);
     assert.ok(!registeredOps().includes("Shrink") && !registeredGradients().includes("Shrink"), "Shrink must be new to the builder and to autodiff");
-    assert.throws(() => g.op("Shrink", [x]), { message: opNotRegistered("Shrink") });
+    assert.throws(() => g.op("Shrink", [x]), { message: graphMessages.opNotRegistered("Shrink") });
     registerOp(SHRINK_SCHEMA);
     try {
       const y = g.op("Shrink", [x], { lambd: 0.3 });
-      assert.throws(() => gradients(sumAll(y), [x]), { message: noGradient("Shrink") });
+      assert.throws(() => gradients(sumAll(y), [x]), { message: autodiffMessages.noGradient("Shrink") });
       registerGradient({ opType: "Shrink", gradient: shrinkGradient });
       try {
         // float32: onnxruntime accepts double Shrink but computes it in float precision (measured:
@@ -84,21 +82,21 @@ describe("autodiff: gradients users register themselves", () => {
   });
 
   it("says, when an op has no gradient, which op it is, that registerGradient from nbresume/nn adds one and how to check it", () => {
-    const message = noGradient("Shrink");
+    const message = autodiffMessages.noGradient("Shrink");
     for (const part of ["Op 'Shrink' has no gradient registered", `registerGradient({ opType: "Shrink", gradient })`, `"nbresume/nn"`, "checkGradients", "defineCompositeGradient"]) {
       assert.ok(message.includes(part), `${JSON.stringify(message)} should mention ${part}`);
     }
     assert.ok(!message.includes("src/"), "a user cannot add files under src/");
-    assert.ok(opNotRegistered("Shrink").includes("registerOp") && !opNotRegistered("Shrink").includes("src/"));
+    assert.ok(graphMessages.opNotRegistered("Shrink").includes("registerOp") && !graphMessages.opNotRegistered("Shrink").includes("src/"));
   });
 
   it("refuses a second gradient or schema for an op type, naming it and the replace option", () => {
     const gradient: GradientFn = () => [];
     const schema: OpSchema = { opType: "Sin", attributes: {}, infer: () => [] };
-    assert.throws(() => registerGradient({ opType: "Sin", gradient }), { message: gradientAlreadyRegistered("Sin") });
-    assert.ok(gradientAlreadyRegistered("Sin").includes("{ replace: true }"));
-    assert.throws(() => registerOp(schema), { message: opAlreadyRegistered("Sin") });
-    assert.ok(opAlreadyRegistered("Sin").includes("{ replace: true }"));
+    assert.throws(() => registerGradient({ opType: "Sin", gradient }), { message: autodiffMessages.gradientAlreadyRegistered("Sin") });
+    assert.ok(autodiffMessages.gradientAlreadyRegistered("Sin").includes("{ replace: true }"));
+    assert.throws(() => registerOp(schema), { message: graphMessages.opAlreadyRegistered("Sin") });
+    assert.ok(graphMessages.opAlreadyRegistered("Sin").includes("{ replace: true }"));
     // The refused registrations changed nothing.
     assert.notEqual(getGradient("Sin"), gradient);
     assert.notEqual(getOpSchema("Sin"), schema);
@@ -136,7 +134,7 @@ describe("autodiff: gradients users register themselves", () => {
     assert.equal(worst.input, "x");
     assert.deepEqual(worst.position, [Math.floor(worst.index / 4), worst.index % 4]);
     assert.ok(result.failures.every((f) => f.analytic * f.numeric < 0), "only the flipped elements fail");
-    assert.equal(error.message, gradientCheckFailed(result.failures, 12, { dtype: "float64", eps: 1e-6, rtol: 1e-6, atol: 1e-8 }));
+    assert.equal(error.message, autodiffMessages.gradientCheckFailed(result.failures, 12, { dtype: "float64", eps: 1e-6, rtol: 1e-6, atol: 1e-8 }));
     assert.ok(error.message.includes(`Worst: input 'x'[${worst.position.join(", ")}] (flat index ${worst.index}): analytic ${worst.analytic}, numeric ${worst.numeric}`), error.message);
   });
 
@@ -144,7 +142,7 @@ describe("autodiff: gradients users register themselves", () => {
     await withSinGradient((ctx) => [sumAll(ctx.dyOrZeros(0))], async () => {
       const g = new GraphBuilder();
       const x = g.input("x", "float64", [3, 4]);
-      assert.throws(() => gradients(sumAll(sin(x)), [x]), { message: gradientMismatch("gradient of", "Sin", 0, "float64[]", "float64[3, 4]") });
+      assert.throws(() => gradients(sumAll(sin(x)), [x]), { message: autodiffMessages.gradientMismatch("gradient of", "Sin", 0, "float64[]", "float64[3, 4]") });
     });
   });
 
@@ -181,9 +179,9 @@ describe("autodiff: gradients users register themselves", () => {
   });
 
   it("refuses to unregister what is not registered and a definition that is not one, naming the op", () => {
-    assert.throws(() => unregisterGradient("Shrink"), { message: gradientNotRegistered("Shrink") });
-    assert.throws(() => unregisterOp("Shrink"), { message: opNotToUnregister("Shrink") });
-    assert.throws(() => registerGradient({ opType: "", gradient: () => [] }), { name: "TypeError", message: badGradientDefinition("opType must be a non-empty string") });
+    assert.throws(() => unregisterGradient("Shrink"), { message: autodiffMessages.gradientNotRegistered("Shrink") });
+    assert.throws(() => unregisterOp("Shrink"), { message: graphMessages.opNotToUnregister("Shrink") });
+    assert.throws(() => registerGradient({ opType: "", gradient: () => [] }), { name: "TypeError", message: autodiffMessages.badGradientDefinition("opType must be a non-empty string") });
     assert.throws(() => registerGradient({ opType: "Shrink", gradient: "x" as unknown as GradientFn }), TypeError);
     assert.ok(!registeredGradients().includes("Shrink"));
   });

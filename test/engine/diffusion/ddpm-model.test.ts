@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { ddpm, SAMPLE_EPS, SAMPLE_GRAPH } from "../../../src/engine/diffusion/ddpm-model.js";
-import * as msg from "../../../src/engine/diffusion/messages.js";
+import { diffusionMessages as msg } from "../../../src/engine/diffusion/messages.js";
 import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";

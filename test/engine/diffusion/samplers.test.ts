@@ -3,7 +3,7 @@ import { ddimTimesteps, sampleDdim } from "../../../src/engine/diffusion/ddim-sa
 import { ddpm, SAMPLE_EPS, SAMPLE_GRAPH, SAMPLE_T, SAMPLE_X, type DiffusionSpec } from "../../../src/engine/diffusion/ddpm-model.js";
 import { sampleDdpm } from "../../../src/engine/diffusion/ddpm-sampler.js";
 import type { Denoiser } from "../../../src/engine/diffusion/denoiser.js";
-import * as msg from "../../../src/engine/diffusion/messages.js";
+import { diffusionMessages as msg } from "../../../src/engine/diffusion/messages.js";
 import { noiseSchedule, type NoiseSchedule } from "../../../src/engine/diffusion/noise-schedule.js";
 import { buildInferenceModel } from "../../../src/engine/export.js";
 import type { Feeds } from "../../../src/engine/nn/model.js";

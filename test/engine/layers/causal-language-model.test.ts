@@ -3,7 +3,7 @@ import { reshape } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import type { Value } from "../../../src/engine/graph/value.js";
 import { causalLanguageModel, type CausalLanguageModelOptions } from "../../../src/engine/layers/causal-language-model.js";
-import * as msg from "../../../src/engine/layers/messages.js";
+import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import type { ParameterScope } from "../../../src/engine/nn/parameter-scope.js";

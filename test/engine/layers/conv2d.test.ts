@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { conv2d } from "../../../src/engine/layers/conv2d.js";
-import * as msg from "../../../src/engine/layers/messages.js";
+import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import { testRandom } from "../../support/gradient-check.js";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { embedding } from "../../../src/engine/layers/embedding.js";
-import * as msg from "../../../src/engine/layers/messages.js";
+import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import { checkLayerGradients, layerParameters } from "./layer-gradients.js";

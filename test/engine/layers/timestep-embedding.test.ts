@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { sinusoidalEmbedding, sinusoidalFrequencies, timestepEmbedding } from "../../../src/engine/layers/timestep-embedding.js";
-import * as msg from "../../../src/engine/layers/messages.js";
+import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
 import { runLayer } from "./run-layer.js";
 

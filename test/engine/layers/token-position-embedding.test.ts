@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
-import * as msg from "../../../src/engine/layers/messages.js";
+import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { tokenPositionEmbedding } from "../../../src/engine/layers/token-position-embedding.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";

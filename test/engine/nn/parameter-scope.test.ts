@@ -3,7 +3,7 @@ import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
 import { initialParameters } from "../../../src/engine/nn/initial-parameters.js";
 import { ones, zeros, normal } from "../../../src/engine/nn/initializers.js";
-import * as msg from "../../../src/engine/nn/messages.js";
+import { nnMessages as msg } from "../../../src/engine/nn/messages.js";
 import { bindAsInitializers, bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import type { ParameterScope } from "../../../src/engine/nn/parameter-scope.js";
 import { createGenerator } from "../../../src/engine/random/index.js";

@@ -1,6 +1,6 @@
 import { strict as assert } from "node:assert";
 import { createGenerator } from "../../../src/engine/random/index.js";
-import { badFillTarget, badNormalParams, badProbability, badUniformRange } from "../../../src/engine/random/messages.js";
+import { randomMessages } from "../../../src/engine/random/messages.js";
 
 /** Standard normal CDF via erf (Abramowitz–Stegun 7.1.26, |error| < 1.5e-7: ample for a KS bound of ~4e-3). */
 function normalCdf(z: number): number {
@@ -97,9 +97,9 @@ describe("random generator distributions", () => {
 
     it("rejects a non-finite mean, a negative std and a target that is not a Float32Array", () => {
       const g = createGenerator(1);
-      assert.throws(() => g.fillNormal(new Float32Array(1), Number.NaN, 1), (e: unknown) => e instanceof RangeError && e.message === badNormalParams(Number.NaN, 1));
-      assert.throws(() => g.fillNormal(new Float32Array(1), 0, -1), (e: unknown) => e instanceof RangeError && e.message === badNormalParams(0, -1));
-      assert.throws(() => g.fillNormal(new Float64Array(1) as never), (e: unknown) => e instanceof TypeError && e.message === badFillTarget("fillNormal", new Float64Array(1)));
+      assert.throws(() => g.fillNormal(new Float32Array(1), Number.NaN, 1), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badNormalParams(Number.NaN, 1));
+      assert.throws(() => g.fillNormal(new Float32Array(1), 0, -1), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badNormalParams(0, -1));
+      assert.throws(() => g.fillNormal(new Float64Array(1) as never), (e: unknown) => e instanceof TypeError && e.message === randomMessages.badFillTarget("fillNormal", new Float64Array(1)));
     });
   });
 
@@ -121,8 +121,8 @@ describe("random generator distributions", () => {
 
     it("rejects lo > hi and non-finite bounds with a RangeError", () => {
       const g = createGenerator(1);
-      assert.throws(() => g.fillUniform(new Float32Array(1), 1, 0), (e: unknown) => e instanceof RangeError && e.message === badUniformRange(1, 0));
-      assert.throws(() => g.fillUniform(new Float32Array(1), 0, Infinity), (e: unknown) => e instanceof RangeError && e.message === badUniformRange(0, Infinity));
+      assert.throws(() => g.fillUniform(new Float32Array(1), 1, 0), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badUniformRange(1, 0));
+      assert.throws(() => g.fillUniform(new Float32Array(1), 0, Infinity), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badUniformRange(0, Infinity));
     });
   });
 
@@ -140,7 +140,7 @@ describe("random generator distributions", () => {
 
     it("rejects p outside [0, 1]", () => {
       for (const p of [-0.1, 1.5, Number.NaN]) {
-        assert.throws(() => createGenerator(1).fillBernoulli(new Uint8Array(1), p), (e: unknown) => e instanceof RangeError && e.message === badProbability(p));
+        assert.throws(() => createGenerator(1).fillBernoulli(new Uint8Array(1), p), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badProbability(p));
       }
     });
   });

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { isNbresumeError } from "../../../src/errors.js";
 import { createGenerator, generatorFromState, RandomErrorCode } from "../../../src/engine/random/index.js";
 import type { Generator } from "../../../src/engine/random/index.js";
-import { badForkLabel, badIntBound, badSeed, invalidState } from "../../../src/engine/random/messages.js";
+import { randomMessages } from "../../../src/engine/random/messages.js";
 
 /*
  * Expected values below were computed once by test/engine/random/reference/xoshiro128ss-reference.c,
@@ -117,7 +117,7 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
 
     it("rejects seeds that are not safe integers or strings with a TypeError", () => {
       for (const bad of [1.5, Number.NaN, 2 ** 53, Infinity, undefined, null, {}, 1n]) {
-        assert.throws(() => createGenerator(bad as never), (e: unknown) => e instanceof TypeError && e.message === badSeed(bad));
+        assert.throws(() => createGenerator(bad as never), (e: unknown) => e instanceof TypeError && e.message === randomMessages.badSeed(bad));
       }
     });
   });
@@ -180,7 +180,7 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
       it(`refuses a state with ${what}, naming the field (NbresumeError ${RandomErrorCode.STATE_INVALID})`, () => {
         const bad = corrupt(valid());
         const check = (e: unknown) =>
-          isNbresumeError(e, RandomErrorCode.STATE_INVALID) && e.message === invalidState(field, expected, got) && e.where === field;
+          isNbresumeError(e, RandomErrorCode.STATE_INVALID) && e.message === randomMessages.invalidState(field, expected, got) && e.where === field;
         assert.throws(() => generatorFromState(bad), check);
         const g = createGenerator(11);
         const before = g.state();
@@ -243,7 +243,7 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
     });
 
     it("rejects a label that is not a string with a TypeError", () => {
-      assert.throws(() => createGenerator(1).fork(3 as never), (e: unknown) => e instanceof TypeError && e.message === badForkLabel(3));
+      assert.throws(() => createGenerator(1).fork(3 as never), (e: unknown) => e instanceof TypeError && e.message === randomMessages.badForkLabel(3));
     });
   });
 
@@ -275,7 +275,7 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
     it("rejects bounds outside [1, 2^32] and non-integers with a RangeError", () => {
       const g = createGenerator(1);
       for (const bad of [0, -1, 2.5, 2 ** 32 + 1, Number.NaN, Infinity]) {
-        assert.throws(() => g.int(bad), (e: unknown) => e instanceof RangeError && e.message === badIntBound(bad));
+        assert.throws(() => g.int(bad), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badIntBound(bad));
       }
     });
   });

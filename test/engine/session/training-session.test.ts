@@ -1,11 +1,12 @@
 import { strict as assert } from "node:assert";
 import type { Batch } from "../../../src/engine/data/batch.js";
+import { EngineErrorCode } from "../../../src/engine/messages.js";
 import { mlpClassifier } from "../../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../../src/engine/optim/adamw.js";
 import { constantLr, linearWarmup } from "../../../src/engine/optim/schedules.js";
 import { sgd } from "../../../src/engine/optim/sgd.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
-import * as msg from "../../../src/engine/session/messages.js";
+import { sessionMessages as msg } from "../../../src/engine/session/messages.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
 import type { StateDict, TrainingSession } from "../../../src/engine/session/training-session.js";
 import { isNbresumeError } from "../../../src/errors.js";
@@ -159,7 +160,7 @@ describe("TrainingSession: one fused step graph", () => {
     const good = copyDict(s.stateDict());
     const before = snapshot(s.parameters());
     const expectError = (dict: StateDict, message: string): void => {
-      assert.throws(() => s.loadStateDict(dict), (e: unknown) => isNbresumeError(e, "ENGINE_STATE_MISMATCH") && e.message === message);
+      assert.throws(() => s.loadStateDict(dict), (e: unknown) => isNbresumeError(e, EngineErrorCode.STATE_MISMATCH) && e.message === message);
     };
     const { ["fc.bias"]: _bias, ...withoutBias } = good.tensors.model;
     expectError({ ...good, tensors: { ...good.tensors, model: withoutBias } }, msg.missingTensor("model", "fc.bias", { dtype: "float32", shape: [OUT] }));
@@ -171,7 +172,7 @@ describe("TrainingSession: one fused step graph", () => {
     const retyped = { dtype: "float64" as const, shape: [OUT], data: new Float64Array(OUT) };
     expectError({ ...good, tensors: { ...good.tensors, optimizer: { ...good.tensors.optimizer, "v.fc.bias": retyped } } },
       msg.tensorMismatch("optimizer", "v.fc.bias", { dtype: "float32", shape: [OUT] }, retyped));
-    assert.throws(() => s.loadStateDict({ ...good, state: { ...good.state, step: -1 } }), (e: unknown) => isNbresumeError(e, "ENGINE_STATE_INVALID") && e.message === msg.badStep(-1));
+    assert.throws(() => s.loadStateDict({ ...good, state: { ...good.state, step: -1 } }), (e: unknown) => isNbresumeError(e, EngineErrorCode.STATE_INVALID) && e.message === msg.badStep(-1));
     assert.throws(() => s.loadStateDict({ ...good, state: { ...good.state, rng: { algorithm: "other" } } }), (e: unknown) => isNbresumeError(e, "RNG_STATE_INVALID"));
     assertBitwiseEqual(s.parameters(), before, "parameters after failed loads");
     assert.equal(s.stepCount, 1);
@@ -242,7 +243,7 @@ describe("TrainingSession: one fused step graph", () => {
     const bad = randomBatch(IN, OUT, B, 1);
     bad.y[0] = Number.POSITIVE_INFINITY;
     const before = snapshot(s.parameters());
-    await assert.rejects(s.step(bad), (e: unknown) => isNbresumeError(e, "ENGINE_NONFINITE_LOSS") && e.message === msg.nonFiniteLoss(1, Number.POSITIVE_INFINITY));
+    await assert.rejects(s.step(bad), (e: unknown) => isNbresumeError(e, EngineErrorCode.NONFINITE_LOSS) && e.message === msg.nonFiniteLoss(1, Number.POSITIVE_INFINITY));
     assertBitwiseEqual(s.parameters(), before, "parameters");
     assert.equal(s.stepCount, 0);
   });

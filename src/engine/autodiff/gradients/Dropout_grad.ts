@@ -1,7 +1,7 @@
 import { cast, div, mul, scalarLike, sub, where } from "../../graph/functional.js";
 import type { Value } from "../../graph/value.js";
 import type { GradientDefinition } from "../gradient-registry.js";
-import { missingOutput } from "./messages.js";
+import { autodiffMessages } from "../messages.js";
 
 /** A constant's single value, or undefined when it is not a known scalar. */
 function knownScalar(v: Value | undefined): number | undefined {
@@ -26,7 +26,7 @@ export const dropoutGrad: GradientDefinition = {
     if (training === 0) return [dy, undefined, undefined];
     const mask = ctx.node.outputs[1];
     if (mask === undefined) {
-      throw new Error(missingOutput("Dropout", ctx.node.id, "mask",
+      throw new Error(autodiffMessages.missingOutput("Dropout", ctx.node.id, "mask",
         "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count)."));
     }
     const ratioInput = ctx.node.inputs[1];

@@ -1,7 +1,7 @@
 import { reshape, zeros } from "../../graph/functional.js";
 import { product } from "../../graph/shape.js";
 import type { GradientDefinition } from "../gradient-registry.js";
-import { unsupportedGradient } from "./messages.js";
+import { autodiffMessages } from "../messages.js";
 
 /**
  * Y, I = MaxPool(X): each output's gradient goes to the one input element it was taken from. The
@@ -17,7 +17,7 @@ export const maxPoolGrad: GradientDefinition = {
   gradient: (ctx) => {
     const x = ctx.input(0);
     if (ctx.attr("storage_order", 0) !== 0) {
-      throw new Error(unsupportedGradient("MaxPool", ctx.node.id, "storage_order=1 (column-major indices)",
+      throw new Error(autodiffMessages.unsupportedGradient("MaxPool", ctx.node.id, "storage_order=1 (column-major indices)",
         "Leave storage_order at its default 0."));
     }
     const indices = ctx.node.outputs[1] ?? ctx.graph.opMulti("MaxPool", [x], ctx.node.attributes)[1]!;

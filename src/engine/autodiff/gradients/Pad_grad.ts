@@ -1,7 +1,7 @@
 import { pad, reshape, slice, sub, sumAll } from "../../graph/functional.js";
 import { normalizeAxis } from "../../graph/shape.js";
 import type { GradientContext, GradientDefinition } from "../gradient-registry.js";
-import { unsupportedGradient } from "./messages.js";
+import { autodiffMessages } from "../messages.js";
 
 function constantInts(ctx: GradientContext, i: number): number[] | undefined {
   const v = ctx.node.inputs[i];
@@ -19,7 +19,7 @@ export const padGrad: GradientDefinition = {
   gradient: (ctx) => {
     const mode = ctx.attr("mode", "constant");
     if (mode !== "constant") {
-      throw new Error(unsupportedGradient("Pad", ctx.node.id, `mode '${mode}'`, "Only constant-mode padding is differentiable here."));
+      throw new Error(autodiffMessages.unsupportedGradient("Pad", ctx.node.id, `mode '${mode}'`, "Only constant-mode padding is differentiable here."));
     }
     const x = ctx.input(0);
     const y = ctx.output(0);

@@ -2,7 +2,7 @@ import { cast, mul, pow, scalarLike, scale, sub, zeros } from "../../graph/funct
 import type { Value } from "../../graph/value.js";
 import type { GradientDefinition } from "../gradient-registry.js";
 import { unbroadcast } from "../unbroadcast.js";
-import { exponentNeedsGradient } from "./messages.js";
+import { autodiffMessages } from "../messages.js";
 
 /** The exponent as a number when it is a known scalar (float32/64 or int) constant. */
 function scalarExponent(p: Value): number | undefined {
@@ -20,7 +20,7 @@ export const powGrad: GradientDefinition = {
   gradient: (ctx) => {
     const x = ctx.input(0);
     const p = ctx.input(1);
-    if (ctx.needs(1)) throw new Error(exponentNeedsGradient(ctx.node.id, p.name));
+    if (ctx.needs(1)) throw new Error(autodiffMessages.exponentNeedsGradient(ctx.node.id, p.name));
     const dy = ctx.dyOrZeros(0);
     const c = scalarExponent(p);
     let dx: Value;

@@ -2,7 +2,7 @@ import { reduceSum, reshape } from "../../graph/functional.js";
 import { normalizeAxis } from "../../graph/shape.js";
 import { tensor } from "../../../tensor.js";
 import type { GradientContext, GradientDefinition } from "../gradient-registry.js";
-import { resizeNotRepeating } from "./messages.js";
+import { autodiffMessages } from "../messages.js";
 
 /** The input index nearest-neighbour Resize reads for output index `out` along one axis (ONNX spec). */
 function sourceIndex(out: number, inLength: number, outLength: number, scale: number, coordinates: string, rounding: string): number | undefined {
@@ -33,7 +33,7 @@ function repeatFactors(ctx: GradientContext): number[] {
   const x = ctx.input(0);
   const y = ctx.output(0);
   const fail = (what: string): never => {
-    throw new Error(resizeNotRepeating(ctx.node.id, what));
+    throw new Error(autodiffMessages.resizeNotRepeating(ctx.node.id, what));
   };
   const mode = ctx.attr("mode", "nearest");
   if (mode !== "nearest") fail(`mode '${mode}'`);

@@ -4,7 +4,7 @@ import type { Value } from "../../graph/value.js";
 import { tensor } from "../../../tensor.js";
 import type { GradientContext, GradientDefinition } from "../gradient-registry.js";
 import { logSoftmaxBackward } from "./LogSoftmax_grad.js";
-import { missingOutput } from "./messages.js";
+import { autodiffMessages } from "../messages.js";
 
 /**
  * One-hot of the labels along axis 1, as Equal against a class-index constant: OneHot has no double
@@ -50,7 +50,7 @@ export const softmaxCrossEntropyLossGrad: GradientDefinition = {
     const scores = ctx.input(0);
     const logProb = ctx.node.outputs[1];
     if (logProb === undefined) {
-      throw new Error(missingOutput("SoftmaxCrossEntropyLoss", ctx.node.id, "log_prob",
+      throw new Error(autodiffMessages.missingOutput("SoftmaxCrossEntropyLoss", ctx.node.id, "log_prob",
         "Create the node with both outputs (GraphBuilder.op/opMulti without an output count) so its gradient can reuse the probabilities."));
     }
     const labels = cast(ctx.input(1), "int64");
