@@ -4,21 +4,18 @@
  * (`--param a=1 --param b=2`): optionValues() reads all of its values in order. Every mistake is a
  * UsageError whose message says what to type instead.
  */
-import type { OptionSpec } from "./command.js";
+import type { OptionSpec, OptionValue } from "./command.js";
 import { messages } from "./messages.js";
 import { UsageError } from "./usage-error.js";
 
 export interface ParsedArgs {
   positionals: string[];
-  /** Each option's value; for a repeatable option, its last (optionValues() gives them all). */
-  options: Record<string, string | boolean | undefined>;
+  /** Each option's value; a repeatable option's is every value given, in order. */
+  options: Record<string, OptionValue>;
 }
 
 /** A string option that may be given more than once. */
-export interface RepeatableOptionSpec extends OptionSpec {
-  readonly type: "string";
-  readonly repeatable: true;
-}
+export type RepeatableOptionSpec = OptionSpec & { readonly type: "string"; readonly repeatable: true };
 
 /** The spec of a string option that may be given more than once, each value kept, in order. */
 export function repeatable(spec: OptionSpec & { readonly type: "string" }): RepeatableOptionSpec {
@@ -26,22 +23,15 @@ export function repeatable(spec: OptionSpec & { readonly type: "string" }): Repe
 }
 
 export function isRepeatable(spec: OptionSpec): spec is RepeatableOptionSpec {
-  return spec.type === "string" && (spec as Partial<RepeatableOptionSpec>).repeatable === true;
+  return spec.type === "string" && spec.repeatable === true;
 }
-
-/**
- * Every value of each repeatable option, by the options record parseArgs() returned. Kept beside
- * the record (not in it) because commands receive the record as it is, typed one value per name.
- */
-const REPEATED = new WeakMap<object, Map<string, string[]>>();
 
 const SHORT: Readonly<Record<string, string>> = { h: "help" };
 
 export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[], command: string): ParsedArgs {
   const byName = new Map(specs.map((s) => [s.name, s]));
   const positionals: string[] = [];
-  const options: Record<string, string | boolean | undefined> = {};
-  const repeated = new Map<string, string[]>();
+  const options: Record<string, OptionValue> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] as string;
     if (arg === "--") {
@@ -80,31 +70,25 @@ export function parseArgs(argv: readonly string[], specs: readonly OptionSpec[],
       i++;
     }
     if (isRepeatable(spec)) {
-      const values = repeated.get(name) ?? [];
-      values.push(value);
-      repeated.set(name, values);
-    } else if (options[name] !== undefined) {
-      throw new UsageError(messages.optionRepeated(name), command);
+      const given = options[name];
+      options[name] = [...(Array.isArray(given) ? (given as readonly string[]) : []), value];
+      continue;
     }
+    if (options[name] !== undefined) throw new UsageError(messages.optionRepeated(name), command);
     options[name] = value;
   }
-  REPEATED.set(options, repeated);
   return { positionals, options };
 }
 
-/**
- * Every value given for an option, in order: all of a repeatable option's, else its one value (or
- * none). Works on any record; values beyond the record's own come only from parseArgs().
- */
-export function optionValues(options: ParsedArgs["options"], name: string): string[] {
-  const all = REPEATED.get(options)?.get(name);
-  if (all !== undefined) return [...all];
+/** Every value given for an option, in order: all of a repeatable option's, else its one value (or none). */
+export function optionValues(options: Readonly<Record<string, OptionValue>>, name: string): string[] {
   const raw = options[name];
+  if (Array.isArray(raw)) return [...(raw as readonly string[])];
   return typeof raw === "string" ? [raw] : [];
 }
 
 /** A whole number ≥ 0 from an option, or a UsageError naming the option. */
-export function countOption(options: ParsedArgs["options"], name: string, command: string): number | undefined {
+export function countOption(options: Readonly<Record<string, OptionValue>>, name: string, command: string): number | undefined {
   const raw = options[name];
   if (raw === undefined) return undefined;
   const text = String(raw);
@@ -113,7 +97,7 @@ export function countOption(options: ParsedArgs["options"], name: string, comman
   return n;
 }
 
-export function stringOption(options: ParsedArgs["options"], name: string): string | undefined {
+export function stringOption(options: Readonly<Record<string, OptionValue>>, name: string): string | undefined {
   const raw = options[name];
   return typeof raw === "string" ? raw : undefined;
 }

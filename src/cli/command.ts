@@ -11,7 +11,12 @@ export interface OptionSpec {
   /** Placeholder shown in help for a string option: "N", "FILE". */
   readonly value?: string;
   readonly description: string;
+  /** A string option that may be given more than once; its value is then every value, in order. */
+  readonly repeatable?: boolean;
 }
+
+/** One option's parsed value: a flag, a string, a repeatable option's values, or absent. */
+export type OptionValue = string | boolean | readonly string[] | undefined;
 
 export interface CommandSpec {
   readonly name: string;
@@ -33,8 +38,8 @@ export interface CommandSpec {
 /** The parsed command line a command runs with. */
 export interface CommandContext {
   readonly positionals: readonly string[];
-  /** Option values by long name (booleans for flags, strings for values; absent when not given). */
-  readonly options: Readonly<Record<string, string | boolean | undefined>>;
+  /** Option values by long name (booleans for flags, strings for values, a repeatable option's values; absent when not given). */
+  readonly options: Readonly<Record<string, OptionValue>>;
   readonly json: boolean;
   readonly out: Output;
   /** "Now" for ages, fixed once per invocation. */
