@@ -198,9 +198,7 @@ class Training {
 
   async run(): Promise<TrainResult> {
     try {
-      const result = await this.pipeline();
-      if (result.status !== "read-only") await this.recordSummary(result);
-      return result;
+      return await this.pipeline();
     } finally {
       // Every way out: no sampler thread left behind (closed earlier on the usual ways out).
       await this.previews.close();
@@ -288,12 +286,12 @@ class Training {
       saves.lastCheckpoint = this.resumedFrom;
       this.saves = saves;
       let reusable = false;
+      let result: TrainResult;
       try {
         if (resumed === undefined) await this.freshStart(trained);
         else checkFingerprint(o, this.out, trained, resumed.loaded, resumed.saved);
-        const result = await this.train(saves, trained, loader, resumed, origin, restart);
+        result = await this.train(saves, trained, loader, resumed, origin, restart);
         reusable = true;
-        return result;
       } finally {
         // Whatever ended the run: no preview still being drawn (an error or interrupt does not
         // wait for it), no save left in flight, and how each one ended shown.
@@ -304,6 +302,9 @@ class Training {
         if (reusable) await checkinSession(key, trained);
         else await trained.release();
       }
+      // While the store is open: a mirrored store copies summary.json to its bucket too.
+      await this.recordSummary(result);
+      return result;
     } finally {
       this.saves = undefined;
       this.store = undefined;

@@ -205,7 +205,7 @@ export interface MetricBound {
  * of a local run's checkpoints in a bucket; `s3` sets the endpoint, region, credentials… of s3://
  * locations (a `dir` or a mirror) beside what the AWS_* environment and profiles say. A run in a
  * bucket writes its pictures and record (metrics.jsonl, loss.png, summary.json) there; a mirror gets
- * the pictures, metrics.jsonl and loss.png (summary.json, written once the store has closed, stays local).
+ * the pictures, metrics.jsonl, loss.png and summary.json.
  */
 export type RunStoreOptions = Pick<CheckpointStoreOptions, "backgroundWriter" | "maxFailedSaves" | "diskMargin" | "fs" | "mirror" | "s3">;
 

@@ -220,6 +220,8 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     const lines = out.views.flatMap((v) => v.context.notes ?? []).filter((n) => n.startsWith(`mirror ${mirror}: `));
     assert.ok(lines.length > 0, out.views.map((v) => (v.context.notes ?? []).join(" | ")).join("\n"));
     assert.ok((await keys("runs/mirrored")).includes(`${name(20, "final")}/manifest.json`));
+    // summary.json is written while the store is open, so the mirror has it too.
+    assert.equal(JSON.parse(new TextDecoder().decode(await object("runs/mirrored/summary.json"))).status, "finished");
     // A new machine: the rerun says what it copied down from the bucket.
     await fsp.rm(path.join(local, "run"), { recursive: true, force: true });
     const again = new RecordingOutput();
