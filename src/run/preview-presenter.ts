@@ -11,7 +11,7 @@
  *
  * A preview that cannot be drawn is warned about and training goes on: a preview is not the run.
  */
-import { join } from "node:path";
+import { joinLocation } from "../checkpoint/storage/location.js";
 import type { RenderedPreview } from "../render/rendered-preview.js";
 import type { TensorGroup } from "../tensor.js";
 import type { LiveView } from "./live-view.js";
@@ -112,7 +112,7 @@ export class PreviewPresenter {
       this.previewFile = files[0];
     } catch (error) {
       // Shown anyway (a read-only directory, a full disk): the preview is for the user's eyes first.
-      this.out.warn(msg.pictureNotWritten(join(this.dir, previewFileStem(step)), detail(error)));
+      this.out.warn(msg.pictureNotWritten(joinLocation(this.dir, previewFileStem(step)), detail(error)));
     }
     previews.forEach((p, i) => this.out.preview(p, files[i]));
     return drawn.problems;
@@ -127,7 +127,7 @@ export class PreviewPresenter {
       this.lastPreviews = previews;
       return file;
     } catch (error) {
-      this.out.warn(msg.pictureNotWritten(join(this.dir, samplesFileStem(step)), detail(error)));
+      this.out.warn(msg.pictureNotWritten(joinLocation(this.dir, samplesFileStem(step)), detail(error)));
       return undefined;
     }
   }
