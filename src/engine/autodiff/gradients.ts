@@ -20,11 +20,11 @@ export interface GradientsOptions {
 export function gradients(loss: Value, wrt: readonly Value[], options: GradientsOptions = {}): Value[] {
   const g = loss.graph;
   if (options.seed === undefined && loss.shape.length !== 0) {
-    throw new RangeError(`gradients: the loss must be a scalar, got ${loss.name} ${formatShape(loss.shape)}; pass a seed for non-scalar outputs.`);
+    throw new RangeError(autodiffMessages.lossNotScalar(loss.name, loss.shape));
   }
   for (const w of wrt) {
-    if (w.graph !== g) throw new Error(`gradients: ${w.name} belongs to another graph.`);
-    if (!FLOAT.has(w.dtype)) throw new TypeError(`gradients: ${w.name} is ${w.dtype}; only floating-point values have gradients.`);
+    if (w.graph !== g) throw new Error(autodiffMessages.wrtOtherGraph(w.name));
+    if (!FLOAT.has(w.dtype)) throw new TypeError(autodiffMessages.wrtNotFloat(w.name, w.dtype));
   }
 
   // Values that depend on some wrt (forward), among floating-point ones.
@@ -101,12 +101,12 @@ function context(node: Node, dy: (Value | undefined)[], needs: boolean[]): Gradi
     dy,
     input(i) {
       const v = node.inputs[i];
-      if (v === undefined) throw new Error(`${node.opType}: input ${i} was omitted.`);
+      if (v === undefined) throw new Error(autodiffMessages.inputOmitted(node.opType, i));
       return v;
     },
     output(i) {
       const v = node.outputs[i];
-      if (v === undefined) throw new Error(`${node.opType}: output ${i} does not exist.`);
+      if (v === undefined) throw new Error(autodiffMessages.noSuchOutput(node.opType, i));
       return v;
     },
     attr<T extends AttributeValue>(name: string, fallback: T): T {

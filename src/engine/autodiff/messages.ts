@@ -1,4 +1,5 @@
 /** User-facing text of errors thrown by the gradient registry, the op gradients and the finite-difference check; tests assert against these same functions. */
+import { formatShape } from "../graph/shape.js";
 
 /** Where users get the public gradient functions from. */
 const ENTRY = `"nbresume/nn"`;
@@ -23,6 +24,24 @@ function describeElement(e: CheckedElement): string {
 }
 
 export const autodiffMessages = {
+  lossNotScalar(loss: string, shape: readonly number[]): string {
+    return `gradients: the loss must be a scalar, got ${loss} ${formatShape(shape)}; pass a seed for non-scalar outputs.`;
+  },
+  wrtOtherGraph(value: string): string {
+    return `gradients: ${value} belongs to another graph.`;
+  },
+  wrtNotFloat(value: string, dtype: string): string {
+    return `gradients: ${value} is ${dtype}; only floating-point values have gradients.`;
+  },
+  inputOmitted(opType: string, input: number): string {
+    return `${opType}: input ${input} was omitted.`;
+  },
+  noSuchOutput(opType: string, output: number): string {
+    return `${opType}: output ${output} does not exist.`;
+  },
+  cannotShift(shifts: readonly number[], size: readonly number[], extent: readonly number[]): string {
+    return `shifted: a shift of [${shifts.join(", ")}] cannot size [${size.join(", ")}] to [${extent.join(", ")}].`;
+  },
   gradientAlreadyRegistered(opType: string): string {
     return `A gradient for '${opType}' is already registered. ` +
       `To replace it (for example when re-running the notebook cell that registers it), pass { replace: true }: ` +

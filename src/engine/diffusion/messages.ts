@@ -2,6 +2,15 @@
 import { formatShape } from "../graph/shape.js";
 
 export const diffusionMessages = {
+  badScheduleSteps(steps: number): string {
+    return `noiseSchedule: steps must be an integer ≥ 2, got ${steps}.`;
+  },
+  badLinearBetas(start: number, end: number): string {
+    return `noiseSchedule: need 0 < betaStart ≤ betaEnd < 1, got ${start} and ${end}.`;
+  },
+  badScheduleKind(kind: unknown): string {
+    return `noiseSchedule: kind must be "linear" or "cosine", got ${JSON.stringify(kind)}.`;
+  },
   unknownPreset(name: string, known: readonly string[]): string {
     return `ddpm: unknown UNet preset '${name}' (known: ${known.join(", ")}); pass one of those or a full UNet config.`;
   },

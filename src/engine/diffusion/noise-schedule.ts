@@ -9,6 +9,7 @@
  * - "cosine": ᾱ_t = f(t + 1)/f(0), f(u) = cos²(((u/T + s)/(1 + s))·π/2), s = 0.008, β clipped to
  *   0.999 (Nichol & Dhariwal 2021). It adds noise more gently at small t, which suits 28×28 images.
  */
+import { diffusionMessages as msg } from "./messages.js";
 import type { JsonObject } from "../nn/json.js";
 
 export type BetaScheduleKind = "linear" | "cosine";
@@ -37,13 +38,13 @@ export interface NoiseSchedule {
 
 export function noiseSchedule(config: NoiseScheduleConfig): NoiseSchedule {
   const steps = config.steps ?? 1000;
-  if (!Number.isSafeInteger(steps) || steps < 2) throw new RangeError(`noiseSchedule: steps must be an integer ≥ 2, got ${steps}.`);
+  if (!Number.isSafeInteger(steps) || steps < 2) throw new RangeError(msg.badScheduleSteps(steps));
   const betas = new Float64Array(steps);
   let json: JsonObject;
   if (config.kind === "linear") {
     const start = config.betaStart ?? 1e-4;
     const end = config.betaEnd ?? 0.02;
-    if (!(start > 0 && end >= start && end < 1)) throw new RangeError(`noiseSchedule: need 0 < betaStart ≤ betaEnd < 1, got ${start} and ${end}.`);
+    if (!(start > 0 && end >= start && end < 1)) throw new RangeError(msg.badLinearBetas(start, end));
     for (let t = 0; t < steps; t++) betas[t] = start + ((end - start) * t) / (steps - 1);
     json = { kind: "linear", steps, betaStart: start, betaEnd: end };
   } else if (config.kind === "cosine") {
@@ -52,7 +53,7 @@ export function noiseSchedule(config: NoiseScheduleConfig): NoiseSchedule {
     for (let t = 0; t < steps; t++) betas[t] = Math.min(1 - f(t + 1) / f(t), 0.999);
     json = { kind: "cosine", steps };
   } else {
-    throw new RangeError(`noiseSchedule: kind must be "linear" or "cosine", got ${JSON.stringify((config as { kind: unknown }).kind)}.`);
+    throw new RangeError(msg.badScheduleKind((config as { kind: unknown }).kind));
   }
   const alphas = betas.map((b) => 1 - b);
   const alphaBars = new Float64Array(steps);

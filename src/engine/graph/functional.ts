@@ -2,6 +2,7 @@
  * Thin typed wrappers over GraphBuilder.op for the ops layers and gradients use most. Each takes
  * Values and adds nodes to their graph; shapes are static, so reshape targets and axes are numbers.
  */
+import { graphMessages as msg } from "./messages.js";
 import type { DType } from "../../tensor.js";
 import type { Shape, Value } from "./value.js";
 
@@ -11,7 +12,7 @@ type FloatDType = "float32" | "float64";
 export function scalarLike(like: Value, value: number): Value {
   const dtype = like.dtype;
   if (dtype === "float32" || dtype === "float64" || dtype === "int32" || dtype === "int64") return like.graph.scalar(value, dtype);
-  throw new TypeError(`scalarLike: unsupported dtype ${dtype}.`);
+  throw new TypeError(msg.scalarLikeDtype(dtype));
 }
 
 export const add = (a: Value, b: Value): Value => a.graph.op("Add", [a, b]);
@@ -208,8 +209,8 @@ export const globalAvgPool = (x: Value): Value => x.graph.op("GlobalAveragePool"
  * float32 only (onnxruntime has no float64 Resize).
  */
 export function upsampleNearest(x: Value, factor: number): Value {
-  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(`upsampleNearest: factor must be a whole number ≥ 1, got ${factor}.`);
-  if (x.shape.length < 3) throw new RangeError(`upsampleNearest: expected [N, C, …spatial], got rank ${x.shape.length}.`);
+  if (!Number.isInteger(factor) || factor < 1) throw new RangeError(msg.upsampleFactor(factor));
+  if (x.shape.length < 3) throw new RangeError(msg.upsampleRank(x.shape.length));
   if (factor === 1) return x;
   const scales = x.shape.map((_, i) => (i < 2 ? 1 : factor));
   const s = x.graph.constant({ dtype: "float32", shape: [scales.length], data: Float32Array.from(scales) });
@@ -318,9 +319,9 @@ export const swish = silu;
 /** Clamps a to [min, max]; either bound may be left out. The gradient passes where min < a < max. */
 export function clip(a: Value, min?: number, max?: number): Value {
   for (const [name, bound] of [["min", min], ["max", max]] as const) {
-    if (bound !== undefined && (typeof bound !== "number" || Number.isNaN(bound))) throw new RangeError(`clip: ${name} must be a number, got ${String(bound)}.`);
+    if (bound !== undefined && (typeof bound !== "number" || Number.isNaN(bound))) throw new RangeError(msg.clipBound(name, bound));
   }
-  if (min !== undefined && max !== undefined && min > max) throw new RangeError(`clip: min ${min} is greater than max ${max}.`);
+  if (min !== undefined && max !== undefined && min > max) throw new RangeError(msg.clipBounds(min, max));
   const lo = min === undefined ? undefined : scalarLike(a, min);
   const hi = max === undefined ? undefined : scalarLike(a, max);
   return a.graph.op("Clip", hi === undefined ? (lo === undefined ? [a] : [a, lo]) : [a, lo, hi]);

@@ -7,6 +7,7 @@
  *   const w = g.input("w", "float32", [784, 10]);
  *   g.output(g.op("MatMul", [x, w]), "logits");
  */
+import { graphMessages as msg } from "./messages.js";
 import { tensor as makeTensor, type DType, type Tensor, type TypedArrayOf } from "../../tensor.js";
 import { getOpSchema, type InferenceContext } from "./op-schema.js";
 import { formatShape } from "./shape.js";
@@ -129,12 +130,12 @@ export class GraphBuilder {
     const schema = getOpSchema(opType);
     for (const [i, v] of inputs.entries()) {
       if (v !== undefined && v.graph !== this) {
-        throw new Error(`${opType}: input ${i} (${v.name}) belongs to graph '${v.graph.name}', not '${this.name}'.`);
+        throw new Error(msg.wrongGraph(opType, i, v.name, v.graph.name, this.name));
       }
     }
     for (const key of Object.keys(attributes)) {
       if (!(key in schema.attributes)) {
-        throw new TypeError(`${opType}: unknown attribute '${key}' (known: ${Object.keys(schema.attributes).join(", ") || "none"}).`);
+        throw new TypeError(msg.unknownAttribute(opType, key, Object.keys(schema.attributes)));
       }
     }
     const sharedKey = SHARED_OPS.has(opType) && outputs === undefined
@@ -159,7 +160,7 @@ export class GraphBuilder {
 
   /** Marks `value` as a graph output called `name` (an Identity is added when the name differs). */
   output(value: Value, name: string): void {
-    if (this.outputList.some((o) => o.name === name)) throw new Error(`Graph '${this.name}' already has an output '${name}'.`);
+    if (this.outputList.some((o) => o.name === name)) throw new Error(msg.duplicateOutput(this.name, name));
     let v = value;
     if (v.name !== name || v.kind !== "intermediate" || this.outputList.some((o) => o.value === v)) {
       this.claim(name);
@@ -185,7 +186,7 @@ export class GraphBuilder {
 
   private newValue(name: string | undefined, dtype: DType, shape: Shape, producer: Node | undefined, constant: Tensor | undefined, kind: Value["kind"]): ValueImpl {
     for (const d of shape) {
-      if (!Number.isInteger(d) || d < 0) throw new RangeError(`Invalid dimension ${d} in shape ${formatShape(shape)}.`);
+      if (!Number.isInteger(d) || d < 0) throw new RangeError(msg.invalidDimension(d, formatShape(shape)));
     }
     const id = this.values.length;
     const v = new ValueImpl(this, id, name ?? `t${id}`, dtype, [...shape], producer, constant, kind);
@@ -194,9 +195,9 @@ export class GraphBuilder {
   }
 
   private claim(name: string): void {
-    if (name.length === 0) throw new TypeError("Graph value names must be non-empty.");
+    if (name.length === 0) throw new TypeError(msg.emptyValueName());
     if (this.names.has(name) || /^t\d+$/.test(name)) {
-      throw new Error(`Graph '${this.name}' already has a value named '${name}' (names t<number> are reserved).`);
+      throw new Error(msg.duplicateValueName(this.name, name));
     }
     this.names.add(name);
   }
@@ -211,7 +212,7 @@ export class GraphBuilder {
 function inferenceContext(opType: string, inputs: readonly (Value | undefined)[], attributes: Attributes): InferenceContext {
   const fail = (problem: string): never => {
     const shapes = inputs.map((v) => (v === undefined ? "(omitted)" : `${v.dtype}${formatShape(v.shape)}`)).join(", ");
-    throw new Error(`${opType}: ${problem} (inputs: ${shapes}).`);
+    throw new Error(msg.inferenceFailed(opType, problem, shapes));
   };
   return {
     opType,

@@ -12,6 +12,7 @@
  * The bytes come from disk: proto-reader.ts bounds-checks every length; a model that is not what
  * it claims throws OnnxModelError (a RangeError naming what is wrong).
  */
+import { graphMessages as msg } from "./messages.js";
 import { DTYPES, elementCount, type DType, type Tensor, type TensorGroup } from "../../tensor.js";
 import { ProtoFormatError, fieldString, nestedFields, readFields, WIRE, type ProtoField } from "./proto-reader.js";
 import { ProtoWriter } from "./proto-writer.js";
@@ -52,14 +53,14 @@ function guarded<T>(what: string, read: () => T): T {
   try {
     return read();
   } catch (error) {
-    if (error instanceof ProtoFormatError) throw new OnnxModelError(`${what} is not a valid ONNX model: ${error.message}.`);
+    if (error instanceof ProtoFormatError) throw new OnnxModelError(msg.notOnnxModel(what, error.message));
     throw error;
   }
 }
 
 function only(fields: readonly ProtoField[], field: number, what: string): ProtoField {
   const found = fields.filter((f) => f.field === field);
-  if (found.length !== 1) throw new OnnxModelError(`${what}: expected exactly one, found ${found.length}.`);
+  if (found.length !== 1) throw new OnnxModelError(msg.notExactlyOne(what, found.length));
   return found[0]!;
 }
 
@@ -85,7 +86,7 @@ function valueInfo(bytes: Uint8Array, f: ProtoField): OnnxValueInfo {
       }
     }
   }
-  if (dtype === undefined) throw new OnnxModelError(`the value '${name}' has no tensor type nbresume knows.`);
+  if (dtype === undefined) throw new OnnxModelError(msg.unknownTensorType(name));
   return { name, dtype, shape };
 }
 
@@ -153,11 +154,11 @@ export function bakeParameters(bytes: Uint8Array, parameters: readonly string[],
     }
     const tensors: [string, Tensor][] = parameters.map((name) => {
       const input = found.get(name);
-      if (input === undefined) throw new OnnxModelError(`${what} has no input for the parameter '${name}'.`);
+      if (input === undefined) throw new OnnxModelError(msg.noParameterInput(what, name));
       const t = values[name];
-      if (t === undefined) throw new OnnxModelError(`${what} needs the parameter '${name}', which the weights do not have.`);
+      if (t === undefined) throw new OnnxModelError(msg.parameterNotInWeights(what, name));
       if (t.dtype !== input.dtype || !sameDims(input.shape, t.shape) || t.data.length !== elementCount(t.shape)) {
-        throw new OnnxModelError(`${what}: the parameter '${name}' is ${input.dtype}[${input.shape.join(", ")}] in the graph but ${t.dtype}[${t.shape.join(", ")}] in the weights.`);
+        throw new OnnxModelError(msg.parameterMismatch(what, name, input, t));
       }
       return [name, t];
     });

@@ -8,6 +8,7 @@
  * remain, varints are at most ten bytes, and wire types 3/4 (groups, not used by ONNX) and 6/7 are
  * refused. A failure throws ProtoFormatError naming the byte offset.
  */
+import { graphMessages as msg } from "./messages.js";
 
 export const WIRE = { varint: 0, fixed64: 1, length: 2, fixed32: 5 } as const;
 
@@ -17,7 +18,7 @@ export class ProtoFormatError extends Error {
     readonly offset: number,
     problem: string,
   ) {
-    super(`${problem} at byte ${offset}`);
+    super(msg.protobufAt(problem, offset));
   }
 }
 
@@ -38,13 +39,13 @@ export function readVarint(bytes: Uint8Array, pos: number, end: number): [number
   let value = 0;
   let scale = 1;
   for (let i = 0; i < 10; i++) {
-    if (pos >= end) throw new ProtoFormatError(pos, "a varint runs past the end of its message");
+    if (pos >= end) throw new ProtoFormatError(pos, msg.varintPastEnd());
     const b = bytes[pos++]!;
     value += (b & 0x7f) * scale;
     if ((b & 0x80) === 0) return [value, pos];
     scale *= 128;
   }
-  throw new ProtoFormatError(pos, "a varint is longer than ten bytes");
+  throw new ProtoFormatError(pos, msg.varintTooLong());
 }
 
 /** The fields of the message in bytes[start, end), in order. */
@@ -56,7 +57,7 @@ export function readFields(bytes: Uint8Array, start = 0, end = bytes.byteLength)
     const [tag, afterTag] = readVarint(bytes, pos, end);
     const field = Math.floor(tag / 8);
     const wire = tag % 8;
-    if (field < 1 || field > 0x1fffffff) throw new ProtoFormatError(at, `field number ${field} is out of range`);
+    if (field < 1 || field > 0x1fffffff) throw new ProtoFormatError(at, msg.fieldNumberRange(field));
     pos = afterTag;
     let payload = pos;
     let value = 0;
@@ -73,14 +74,14 @@ export function readFields(bytes: Uint8Array, start = 0, end = bytes.byteLength)
       case WIRE.length: {
         const [length, afterLength] = readVarint(bytes, pos, end);
         payload = afterLength;
-        if (length > end - afterLength) throw new ProtoFormatError(at, `field ${field} claims ${length} bytes but ${end - afterLength} remain`);
+        if (length > end - afterLength) throw new ProtoFormatError(at, msg.fieldLength(field, length, end - afterLength));
         pos = afterLength + length;
         break;
       }
       default:
-        throw new ProtoFormatError(at, `field ${field} has wire type ${wire}, which ONNX never uses`);
+        throw new ProtoFormatError(at, msg.wireType(field, wire));
     }
-    if (pos > end) throw new ProtoFormatError(at, `field ${field} runs past the end of its message`);
+    if (pos > end) throw new ProtoFormatError(at, msg.fieldPastEnd(field));
     fields.push({ field, wire, start: at, end: pos, payload, value });
   }
   return fields;
@@ -90,16 +91,16 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /** A length-delimited field's payload as UTF-8 text. */
 export function fieldString(bytes: Uint8Array, f: ProtoField): string {
-  if (f.wire !== WIRE.length) throw new ProtoFormatError(f.start, `field ${f.field} should be a string`);
+  if (f.wire !== WIRE.length) throw new ProtoFormatError(f.start, msg.fieldNotString(f.field));
   try {
     return utf8.decode(bytes.subarray(f.payload, f.end));
   } catch {
-    throw new ProtoFormatError(f.payload, `field ${f.field} is not valid UTF-8`);
+    throw new ProtoFormatError(f.payload, msg.fieldNotUtf8(f.field));
   }
 }
 
 /** The fields of a length-delimited field's payload (a nested message). */
 export function nestedFields(bytes: Uint8Array, f: ProtoField): ProtoField[] {
-  if (f.wire !== WIRE.length) throw new ProtoFormatError(f.start, `field ${f.field} should be a message`);
+  if (f.wire !== WIRE.length) throw new ProtoFormatError(f.start, msg.fieldNotMessage(f.field));
   return readFields(bytes, f.payload, f.end);
 }

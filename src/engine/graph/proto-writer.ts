@@ -7,6 +7,7 @@
  * Nested messages are written in place: `begin()` marks where the body starts, `end()` measures it
  * and inserts the field's tag and length in front, moving the body along (a few bytes per level).
  */
+import { graphMessages as msg } from "./messages.js";
 
 const WIRE_VARINT = 0;
 const WIRE_FIXED32 = 5;
@@ -100,7 +101,7 @@ export class ProtoWriter {
 
   private varint(value: number): void {
     // A guard, not validation (callers check their values): a non-integer would loop or corrupt.
-    if (!Number.isSafeInteger(value)) throw new RangeError(`ProtoWriter: ${value} is not an integer protobuf can hold exactly.`);
+    if (!Number.isSafeInteger(value)) throw new RangeError(msg.notProtobufInteger(value));
     this.reserve(10);
     if (value < 0) {
       // int32/int64 negatives take ten bytes: the 64-bit two's complement, seven bits at a time.

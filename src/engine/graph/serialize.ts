@@ -2,6 +2,7 @@
  * GraphBuilder → ONNX ModelProto bytes (opset 21, IR 10), written with proto-writer.ts.
  * Only nodes the outputs depend on are written; every declared input is kept so feeds stay stable.
  */
+import { graphMessages as msg } from "./messages.js";
 import type { DType, Tensor } from "../../tensor.js";
 import type { GraphBuilder } from "./graph-builder.js";
 import { getOpSchema } from "./op-schema.js";
@@ -133,7 +134,7 @@ function writeNode(w: ProtoWriter, n: Node): void {
 
 function writeAttribute(w: ProtoWriter, opType: string, name: string, kind: string, value: AttributeValue): void {
   const bad = (): never => {
-    throw new TypeError(`${opType}: attribute '${name}' should be ${kind}, got ${JSON.stringify(value)}.`);
+    throw new TypeError(msg.badAttributeValue(opType, name, kind, value));
   };
   const start = w.begin();
   w.string(A.name, name);

@@ -1,4 +1,5 @@
 /** Shape arithmetic shared by schemas and gradients. */
+import { graphMessages as msg } from "./messages.js";
 import type { Shape } from "./value.js";
 
 /** Numpy-style multidirectional broadcast; undefined when the shapes are incompatible. */
@@ -34,7 +35,7 @@ export function broadcastAxes(from: Shape, out: Shape): number[] {
 export function normalizeAxis(axis: number, rank: number): number {
   const a = axis < 0 ? axis + rank : axis;
   if (!Number.isInteger(a) || a < 0 || a >= Math.max(rank, 1)) {
-    throw new RangeError(`axis ${axis} is out of range for rank ${rank}.`);
+    throw new RangeError(msg.axisOutOfRange(axis, rank));
   }
   return a;
 }

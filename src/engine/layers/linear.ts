@@ -8,6 +8,7 @@
  */
 import { add, matmul } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
+import { layerMessages as msg } from "./messages.js";
 import type { Initializer } from "../nn/initializer.js";
 import { torchDefault } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
@@ -20,8 +21,8 @@ export interface LinearOptions {
 }
 
 export function linear(scope: ParameterScope, x: Value, outFeatures: number, options: LinearOptions = {}): Value {
-  if (!Number.isInteger(outFeatures) || outFeatures <= 0) throw new RangeError(`linear '${scope.path}': outFeatures must be a positive integer, got ${outFeatures}.`);
-  if (x.shape.length === 0) throw new RangeError(`linear '${scope.path}': the input must have at least one axis, got a scalar.`);
+  if (!Number.isInteger(outFeatures) || outFeatures <= 0) throw new RangeError(msg.notPositiveInteger("linear", scope.path, "outFeatures", outFeatures));
+  if (x.shape.length === 0) throw new RangeError(msg.scalarInput("linear", scope.path));
   const inFeatures = x.shape[x.shape.length - 1]!;
   const w = scope.param("weight", [inFeatures, outFeatures], options.weightInit ?? torchDefault(inFeatures));
   const y = matmul(x, w);

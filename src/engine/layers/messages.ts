@@ -4,6 +4,12 @@ import { formatShape } from "../graph/shape.js";
 type Shape = readonly number[];
 
 export const layerMessages = {
+  scalarInput(layer: string, path: string): string {
+    return `${layer} '${path}': the input must have at least one axis, got a scalar.`;
+  },
+  badMaxPeriod(got: number): string {
+    return `sinusoidalEmbedding: maxPeriod must be > 1, got ${got}.`;
+  },
   notPositiveInteger(layer: string, path: string, what: string, got: unknown): string {
     return `${layer} '${path}': ${what} must be a positive integer, got ${String(got)}.`;
   },

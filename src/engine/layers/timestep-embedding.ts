@@ -23,7 +23,7 @@ import { layerMessages as msg } from "./messages.js";
 /** The dim/2 frequencies f_k = maxPeriod^(−k / (dim/2)), in float64. */
 export function sinusoidalFrequencies(dim: number, maxPeriod = 10000): Float64Array {
   if (!Number.isSafeInteger(dim) || dim < 2 || dim % 2 !== 0) throw new RangeError(msg.oddEmbeddingDim(dim));
-  if (!(maxPeriod > 1)) throw new RangeError(`sinusoidalEmbedding: maxPeriod must be > 1, got ${maxPeriod}.`);
+  if (!(maxPeriod > 1)) throw new RangeError(msg.badMaxPeriod(maxPeriod));
   const half = dim / 2;
   return Float64Array.from({ length: half }, (_, k) => Math.exp((-Math.log(maxPeriod) * k) / half));
 }

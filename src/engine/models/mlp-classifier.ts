@@ -11,6 +11,7 @@
  * DataLoader's, with columns `images` (float32 [n, inputSize]) and `labels` ([n] class indices:
  * uint8, int32 or int64; fed as the int64 that SoftmaxCrossEntropyLoss takes).
  */
+import { modelMessages as msg } from "./messages.js";
 import type { Tensor } from "../../tensor.js";
 import type { Batch } from "../data/batch.js";
 import { cast, mul, reduceMean, relu } from "../graph/functional.js";
@@ -35,9 +36,9 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
   const { inputSize, hidden, classes } = config;
   const dropout = config.dropout ?? 0;
   for (const [what, n] of [["inputSize", inputSize], ["classes", classes], ...hidden.map((h, i) => [`hidden[${i}]`, h] as const)] as const) {
-    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(`mlpClassifier: ${what} must be a positive integer, got ${n}.`);
+    if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(msg.notPositiveInteger("mlpClassifier", what, n));
   }
-  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(`mlpClassifier: dropout must be in [0, 1), got ${dropout}.`);
+  if (!(dropout >= 0 && dropout < 1)) throw new RangeError(msg.badDropout("mlpClassifier", dropout));
   const maskName = (i: number): string => `dropout/${i}`;
 
   const forward = (scope: ParameterScope, images: Value, masks: readonly Value[]): Value => {
@@ -100,7 +101,7 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
 function batchColumn(batch: Batch, name: string): Tensor {
   const column = Object.prototype.hasOwnProperty.call(batch.columns, name) ? batch.columns[name] : undefined;
   if (column === undefined) {
-    throw new RangeError(`mlpClassifier: the batch has no "${name}" column (it has ${Object.keys(batch.columns).join(", ") || "none"}); the dataset needs columns "images" (float32) and "labels" (class indices).`);
+    throw new RangeError(msg.noBatchColumn("mlpClassifier", name, Object.keys(batch.columns)));
   }
   return column;
 }
@@ -110,7 +111,7 @@ function int64Labels(labels: Tensor): BigInt64Array {
   const data = labels.data;
   if (data instanceof BigInt64Array) return data;
   if (data instanceof Uint8Array || data instanceof Int32Array) return BigInt64Array.from(data, (l) => BigInt(l));
-  throw new RangeError(`mlpClassifier: the batch's "labels" column is ${labels.dtype}; class indices must be uint8, int32 or int64.`);
+  throw new RangeError(msg.labelsNotIndices("mlpClassifier", labels.dtype));
 }
 
 /** Rebuilds the classifier from the config it recorded (for the model registry). */

@@ -34,6 +34,7 @@ import { groupNorm } from "../layers/group-norm.js";
 import { residualBlock } from "../layers/residual-block.js";
 import { timestepEmbedding } from "../layers/timestep-embedding.js";
 import { upsample } from "../layers/upsample.js";
+import { modelMessages as msg } from "./messages.js";
 import type { JsonObject } from "../nn/json.js";
 import { zeros } from "../nn/initializers.js";
 import type { ParameterScope } from "../nn/parameter-scope.js";
@@ -68,23 +69,23 @@ export function isUNetPreset(name: unknown): name is UNetPreset {
 export function validateUNetConfig(config: UNetConfig): JsonObject {
   const where = "UNet config";
   const positive = (what: string, v: unknown): void => {
-    if (!Number.isSafeInteger(v) || (v as number) <= 0) throw new RangeError(`${where}: ${what} must be a positive integer, got ${String(v)}.`);
+    if (!Number.isSafeInteger(v) || (v as number) <= 0) throw new RangeError(msg.notPositiveInteger(where, what, v));
   };
   positive("imageSize", config.imageSize);
   positive("imageChannels", config.imageChannels);
   positive("groups", config.groups);
   positive("embeddingHidden", config.embeddingHidden);
   if (!Number.isSafeInteger(config.embeddingDim) || config.embeddingDim < 2 || config.embeddingDim % 2 !== 0) {
-    throw new RangeError(`${where}: embeddingDim must be an even integer ≥ 2, got ${config.embeddingDim}.`);
+    throw new RangeError(msg.oddEmbeddingDim(where, config.embeddingDim));
   }
-  if (!Array.isArray(config.widths) || config.widths.length === 0) throw new RangeError(`${where}: widths must list at least one level's channels.`);
+  if (!Array.isArray(config.widths) || config.widths.length === 0) throw new RangeError(msg.noWidths(where));
   config.widths.forEach((w, i) => {
     positive(`widths[${i}]`, w);
-    if (w % config.groups !== 0) throw new RangeError(`${where}: widths[${i}] = ${w} is not divisible by groups ${config.groups}.`);
+    if (w % config.groups !== 0) throw new RangeError(msg.widthNotDivisible(where, i, w, config.groups));
   });
   const factor = 2 ** (config.widths.length - 1);
   if (config.imageSize % factor !== 0) {
-    throw new RangeError(`${where}: imageSize ${config.imageSize} is not divisible by 2^(levels−1) = ${factor}; use fewer levels or another size.`);
+    throw new RangeError(msg.imageSizeNotDivisible(where, config.imageSize, factor));
   }
   return {
     imageSize: config.imageSize, imageChannels: config.imageChannels, widths: [...config.widths],
@@ -98,9 +99,9 @@ export function unet(scope: ParameterScope, x: Value, t: Value, config: UNetConf
   const { widths, groups, imageSize, imageChannels } = config;
   const n = x.shape[0]!;
   if (x.shape.length !== 4 || x.shape[1] !== imageChannels || x.shape[2] !== imageSize || x.shape[3] !== imageSize) {
-    throw new RangeError(`unet '${scope.path}': expected x of shape [N, ${imageChannels}, ${imageSize}, ${imageSize}], got [${x.shape.join(", ")}].`);
+    throw new RangeError(msg.unetInputShape(scope.path, "x", `[N, ${imageChannels}, ${imageSize}, ${imageSize}]`, x.shape));
   }
-  if (t.shape.length !== 1 || t.shape[0] !== n) throw new RangeError(`unet '${scope.path}': expected t of shape [${n}], got [${t.shape.join(", ")}].`);
+  if (t.shape.length !== 1 || t.shape[0] !== n) throw new RangeError(msg.unetInputShape(scope.path, "t", `[${n}]`, t.shape));
 
   const emb = timestepEmbedding(scope.child("time"), t, config.embeddingDim, config.embeddingHidden);
   let h = conv2d(scope.child("conv_in"), x, widths[0]!, { kernel: 3, padding: 1 });

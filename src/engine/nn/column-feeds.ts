@@ -4,9 +4,9 @@
  * the int64 that SoftmaxCrossEntropyLoss and Gather take, int32 to int64 or float32); anything else
  * is refused naming the input, the column and what to do.
  */
+import { nnMessages as msg } from "./messages.js";
 import { allocate, type DType, type Tensor } from "../../tensor.js";
 import type { Batch } from "../data/batch.js";
-import { formatShape } from "../graph/shape.js";
 import type { Feeds, InputSpecs } from "./model.js";
 
 const LOSSLESS: Readonly<Record<string, readonly DType[]>> = {
@@ -28,7 +28,7 @@ function convert(t: Tensor, to: DType, input: string): Tensor {
     for (let i = 0; i < s.length; i++) {
       const v = s[i]!;
       if (to === "int32" && (v > 2147483647n || v < -2147483648n)) {
-        throw new RangeError(`Input '${input}' is int32 but its column holds ${v} (row ${Math.floor(i / Math.max(1, s.length / t.shape[0]!))}), beyond int32: declare the input int64.`);
+        throw new RangeError(msg.beyondInt32(input, v, Math.floor(i / Math.max(1, s.length / t.shape[0]!))));
       }
       o[i] = Number(v);
     }
@@ -45,23 +45,17 @@ export function columnFeeds(batch: Batch, specs: InputSpecs, model: string): Fee
   for (const [name, spec] of Object.entries(specs)) {
     const column = columns[name];
     if (column === undefined) {
-      throw new RangeError(
-        `Model '${model}': input '${name}' has no batch column of that name (columns: ${Object.keys(columns).join(", ") || "none"}). ` +
-          "Name the dataset column after the input, or give the model a feeds(batch, rng) function.",
-      );
+      throw new RangeError(msg.noColumnForInput(model, name, Object.keys(columns)));
     }
     if (column.shape.length !== spec.shape.length || column.shape.some((d, i) => d !== spec.shape[i])) {
-      throw new RangeError(`Model '${model}': input '${name}' is ${spec.dtype}${formatShape(spec.shape)} but the batch column is ${column.dtype}${formatShape(column.shape)}.`);
+      throw new RangeError(msg.columnShape(model, name, spec, column));
     }
     if (column.dtype === spec.dtype) {
       feeds[name] = column;
     } else if ((LOSSLESS[column.dtype] ?? []).includes(spec.dtype)) {
       feeds[name] = convert(column, spec.dtype, name);
     } else {
-      throw new TypeError(
-        `Model '${model}': input '${name}' is ${spec.dtype} but its batch column is ${column.dtype}, which does not convert without loss. ` +
-          `Store the column as ${spec.dtype}, or give the model a feeds(batch, rng) function.`,
-      );
+      throw new TypeError(msg.lossyColumn(model, name, spec.dtype, column.dtype));
     }
   }
   return feeds;

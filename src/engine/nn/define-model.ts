@@ -20,6 +20,7 @@
  * and other randomness come from `scope.random` (drawn from the run's generator), never from the
  * graph's own RNG.
  */
+import { nnMessages as msg } from "./messages.js";
 import type { DType } from "../../tensor.js";
 import type { Value } from "../graph/value.js";
 import { columnFeeds } from "./column-feeds.js";
@@ -69,7 +70,7 @@ function isValue(v: unknown): v is Value {
 
 function bad(model: string, field: string, expected: string, got: unknown): TypeError {
   const shown = typeof got === "function" ? "a function" : got === undefined ? "undefined" : JSON.stringify(got)?.slice(0, 60) ?? String(got);
-  return new TypeError(`defineModel('${model}'): ${field} must be ${expected}, got ${shown}.`);
+  return new TypeError(msg.badDeclaration(model, field, expected, shown));
 }
 
 /** Per-example or per-batch input declarations as a function of the batch size, checked. */
@@ -112,10 +113,10 @@ function previewsOf(model: string, decl: unknown): readonly PreviewSpec[] {
 
 /** A Model from its declaration; every field is checked now, with errors naming it. */
 export function defineModel<B = Batch>(declaration: ModelDeclaration<B>): Model<B> {
-  if (!isObject(declaration)) throw new TypeError("defineModel: expected { name, inputs, loss, … }.");
+  if (!isObject(declaration)) throw new TypeError(msg.notADeclaration());
   const d = declaration as unknown as Record<string, unknown>;
   const name = d.name;
-  if (typeof name !== "string" || name.trim() === "") throw new TypeError(`defineModel: name must be a non-empty string, got ${JSON.stringify(name)}.`);
+  if (typeof name !== "string" || name.trim() === "") throw new TypeError(msg.badModelName(name));
   const config = d.config ?? {};
   if (!isObject(config)) throw bad(name, "config", "a plain object of JSON values", config);
   try {
@@ -124,7 +125,7 @@ export function defineModel<B = Batch>(declaration: ModelDeclaration<B>): Model<
     throw bad(name, "config", "a plain object of JSON values", "(not JSON-serialisable)");
   }
   if (Object.hasOwn(config, "name") || Object.hasOwn(config, "kind")) {
-    throw new TypeError(`defineModel('${name}'): config may not have its own "name" or "kind" (the model's name is recorded as config.name).`);
+    throw new TypeError(msg.configNameOrKind(name));
   }
   if (typeof d.loss !== "function") throw bad(name, "loss", "a function (scope, inputs) => loss or { loss, metrics }", d.loss);
   if (d.feeds !== undefined && typeof d.feeds !== "function") throw bad(name, "feeds", "a function (batch, rng) => feeds", d.feeds);

@@ -3,13 +3,14 @@
  * their own weight layouts (Linear keeps [in, out] so the forward is one MatMul).
  */
 import type { Initializer } from "./initializer.js";
+import { nnMessages as msg } from "./messages.js";
 
 function make(kind: string, args: Record<string, number>, fill: Initializer["fill"]): Initializer {
   return Object.freeze({ kind, args: Object.freeze({ ...args }), fill });
 }
 
 function positive(what: string, v: number): number {
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${what} must be a positive number, got ${v}.`);
+  if (!Number.isFinite(v) || v <= 0) throw new RangeError(msg.notPositive(what, v));
   return v;
 }
 
@@ -18,7 +19,7 @@ export const zeros = (): Initializer => make("zeros", {}, (out) => { out.fill(0)
 export const ones = (): Initializer => make("ones", {}, (out) => { out.fill(1); });
 
 export function constant(value: number): Initializer {
-  if (!Number.isFinite(value)) throw new RangeError(`constant initialiser: value must be finite, got ${value}.`);
+  if (!Number.isFinite(value)) throw new RangeError(msg.constantNotFinite(value));
   return make("constant", { value }, (out) => { out.fill(value); });
 }
 

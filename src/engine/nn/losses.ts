@@ -3,18 +3,18 @@
  * returns a float32 scalar (a mean over the batch), what Model.loss returns. (mseLoss is in functional.ts.)
  */
 import { abs, add, cast, exp, log, meanAll, mul, neg, reduceMean, relu, reshape, scalarLike, sub } from "../graph/functional.js";
-import { formatShape } from "../graph/shape.js";
 import type { Value } from "../graph/value.js";
+import { nnMessages as msg } from "./messages.js";
 
 function flatten2d(logits: Value, labels: Value, what: string): [Value, Value] {
   const rank = logits.shape.length;
-  if (rank < 2) throw new RangeError(`${what}: logits must be [N, classes] or [N, …, classes], got ${formatShape(logits.shape)}.`);
+  if (rank < 2) throw new RangeError(msg.badLogitsRank(what, logits.shape));
   const classes = logits.shape[rank - 1]!;
   const rows = logits.shape.slice(0, -1);
   if (labels.shape.length !== rows.length || labels.shape.some((d, i) => d !== rows[i])) {
-    throw new RangeError(`${what}: labels ${formatShape(labels.shape)} must have the logits' shape without the class axis, ${formatShape(rows)}.`);
+    throw new RangeError(msg.labelsShape(what, labels.shape, rows));
   }
-  if (labels.dtype !== "int64" && labels.dtype !== "int32") throw new TypeError(`${what}: labels must be int64 or int32 class indices, got ${labels.dtype}.`);
+  if (labels.dtype !== "int64" && labels.dtype !== "int32") throw new TypeError(msg.labelsDtype(what, labels.dtype));
   const n = rows.reduce((a, b) => a * b, 1);
   return [reshape(logits, [n, classes]), reshape(cast(labels, "int64"), [n])];
 }

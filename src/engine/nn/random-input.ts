@@ -5,6 +5,7 @@
  * each step, after `Model.feeds`, the session draws every declared input in declaration order, so
  * a resumed run draws exactly what the uninterrupted one did.
  */
+import { nnMessages as msg } from "./messages.js";
 import { elementCount, type Tensor } from "../../tensor.js";
 import type { Generator } from "../random/generator.js";
 
@@ -32,7 +33,7 @@ export const RANDOM_INPUT_PREFIX = "random:";
 /** Throws RangeError unless `d` is a distribution this module can draw. */
 export function checkDistribution(where: string, d: RandomDistribution): void {
   const bad = (what: string): never => {
-    throw new RangeError(`${where}: ${what}.`);
+    throw new RangeError(msg.badDistribution(where, what));
   };
   if (typeof d !== "object" || d === null) bad("the distribution must be bernoulli(p), normalNoise() or uniformNoise()");
   if (d.kind === "bernoulli") {

@@ -6,6 +6,7 @@ import {
   prelu, round, selu, sign, silu, sin, sinh, softplus, softsign, sumAll, swish, tan, thresholdedRelu,
 } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
+import { graphMessages } from "../../../src/engine/graph/messages.js";
 import { serializeGraph } from "../../../src/engine/graph/serialize.js";
 import type { Value } from "../../../src/engine/graph/value.js";
 import { compileGraph } from "../../../src/engine/runtime/ort-runtime.js";
@@ -172,7 +173,7 @@ describe("gradients of the trigonometric functions, the smooth activations, Clip
       const x = g.input("x", "float32", [3]);
       assert.throws(() => g.op("Clip", [x, g.input("lo", "float32", [2])]), /Clip: min must be a scalar, got shape \[2\]/);
       assert.throws(() => g.op("Clip", [x, undefined, g.scalar(1, "float64")]), /Clip: max is float64, expected float32 like x/);
-      assert.throws(() => clip(x, 1, -1), { name: "RangeError", message: "clip: min 1 is greater than max -1." });
+      assert.throws(() => clip(x, 1, -1), { name: "RangeError", message: graphMessages.clipBounds(1, -1) });
       assert.throws(() => clip(x, Number.NaN), RangeError);
     });
   });

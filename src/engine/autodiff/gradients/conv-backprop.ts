@@ -6,6 +6,7 @@
  */
 import { concat, gemm, matmul, reduceSum, reshape, slice, transpose } from "../../graph/functional.js";
 import { product } from "../../graph/shape.js";
+import { autodiffMessages } from "../messages.js";
 import { tensor } from "../../../tensor.js";
 import type { Value } from "../../graph/value.js";
 import type { GradientContext } from "../gradient-registry.js";
@@ -162,7 +163,7 @@ function shifted(v: Value, shifts: readonly number[], extent: readonly number[],
     hot = fallback.tap;
     attributes = { pads: fallback.geo.pads, dilations: fallback.geo.dilations, group: channels };
   } else {
-    throw new Error(`shifted: a shift of [${shifts.join(", ")}] cannot size [${size.join(", ")}] to [${extent.join(", ")}].`);
+    throw new Error(autodiffMessages.cannotShift(shifts, size, extent));
   }
   const taps = product(kernel);
   const at = hot.reduce((a, k, i) => a * kernel[i]! + k, 0);

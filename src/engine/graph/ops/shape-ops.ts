@@ -1,4 +1,5 @@
 /** Ops that move or select elements: reshapes, transposes, concatenation, slicing, padding. */
+import { graphMessages } from "../messages.js";
 import { registerOp } from "../op-schema.js";
 import { formatShape, normalizeAxis, product } from "../shape.js";
 
@@ -96,7 +97,7 @@ export function sliceAxes(shape: readonly number[], starts: readonly number[], e
     const axis = normalizeAxis(a0, shape.length);
     const dim = shape[axis]!;
     const step = steps?.[i] ?? 1;
-    if (step === 0) throw new RangeError(`Slice: step 0 on axis ${axis}.`);
+    if (step === 0) throw new RangeError(graphMessages.sliceStepZero(axis));
     const clamp = (v: number, lo: number, hi: number): number => Math.min(Math.max(v < 0 ? v + dim : v, lo), hi);
     const start = step > 0 ? clamp(starts[i]!, 0, dim) : clamp(starts[i]!, 0, dim - 1);
     const end = step > 0 ? clamp(ends[i]!, 0, dim) : clamp(ends[i]!, -1, dim - 1);
