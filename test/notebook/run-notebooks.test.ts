@@ -98,7 +98,7 @@ describe("the notebooks in notebooks/, executed headless", function () {
     assert.match(rerun, /^Found ckpt-step-\d{8}-(final|emergency): step \d+ /m);
   });
 
-  it("checkpoints.ipynb: lists, inspects, verifies, diffs, rolls back, prunes and measures, all as tables", async function () {
+  it("checkpoints.ipynb: lists, inspects, verifies, diffs, rolls back, prunes and measures, all as tables; a run mirrored to a bucket resumes from it", async function () {
     const nb = await execute("checkpoints.ipynb");
     const tables = nb.cells.flatMap((c) => (c.outputs ?? []).map((o) => text(o.data?.["text/plain"])).filter((t) => t !== ""));
     const titles = tables.map((t) => t.split("\n")[0] ?? "");
@@ -125,6 +125,13 @@ describe("the notebooks in notebooks/, executed headless", function () {
     assert.match(fresh, /^from scratch: step 0 → 40 \(finished\)$/m);
     assert.match(streamText(cellWith(nb, "readMetricsLog("), "stdout"), /^metrics\.jsonl: 40 steps; the last: \{"step":40,/m);
     assert.ok(tables.some((t) => /^Disk usage of /.test(t) && /set aside \(rolled-back-/.test(t)), "the set-aside folders are counted");
+    // A run mirrored to a bucket (a local S3 server): uploaded, listed there, and resumed from it once the directory is gone.
+    assert.match(streamText(cellWith(nb, "checkpointStore: { mirror: bucketUrl }"), "stdout"), /^trained to step 20 in runs\/mirrored, every checkpoint uploaded to s3:\/\/nbresume-demo\/runs\/mirrored$/m);
+    assert.ok(titles.includes("Checkpoints in s3://nbresume-demo/runs/mirrored"), titles.join("\n"));
+    const fromBucket = streamText(cellWith(nb, "rmSync(mirrored.dir"), "stdout");
+    assert.match(fromBucket, /^Copied ckpt-step-00000020-final down from the mirror s3:\/\/nbresume-demo\/runs\/mirrored: /m);
+    assert.match(fromBucket, /^the directory was gone: resumed from the bucket's ckpt-step-00000020-final \(step 20\), now at step 40$/m);
+    assert.ok(dashboards(nb).some((h) => h.includes("mirror s3://nbresume-demo/runs/mirrored: ")), "the live view shows the mirror's uploads");
   });
 
   /** Every output of the notebook with `mime`, as text. */
