@@ -133,7 +133,9 @@ export interface CheckpointProblem {
   /**
    * "special": a symlink, FIFO, socket or device where a checkpoint directory or file belongs, or
    * inside a checkpoint (never followed or opened). "diverged": a metric is not finite (reported by
-   * verify(), list({ verify: true }) and the resolution of auto/latest/best; the files are intact).
+   * verify(), list({ verify: true }) and the resolution of auto/latest/best), or a tensor holds
+   * NaN/Inf (verify.ts nonFiniteValues(), which `nbresume verify` and `list --verify` apply); the
+   * files are intact.
    */
   kind: "missing" | "size" | "hash" | "invalid" | "mismatch" | "unreadable" | "special" | "diverged";
   /** One line saying what is wrong, with expected vs actual where it applies. */
