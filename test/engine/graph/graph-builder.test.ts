@@ -1,6 +1,8 @@
 import { strict as assert } from "node:assert";
-import { add, cast, reshape, transpose } from "../../../src/engine/graph/functional.js";
+import { add, cast, matmul, reshape, transpose } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
+import { graphMessages } from "../../../src/engine/graph/messages.js";
+import { opMessages } from "../../../src/engine/graph/ops/messages.js";
 
 describe("graph builder: data-movement ops asked for twice are built once", () => {
   it("returns the first Reshape / Transpose / Cast for the same input and attributes", () => {
@@ -44,5 +46,15 @@ describe("graph builder: data-movement ops asked for twice are built once", () =
     const [first, second] = g.outputs;
     assert.notEqual(first!.value, second!.value, "each output name is its own value");
     assert.equal(g.nodes.filter((n) => n.opType === "Reshape").length, 1);
+  });
+});
+
+describe("graph builder: an op whose inputs do not fit says so when it is added", () => {
+  it("names the op, what its shape inference found and every input's type", () => {
+    const g = new GraphBuilder("g");
+    const a = g.input("a", "float32", [2, 3]);
+    const b = g.input("b", "float32", [4, 5]);
+    assert.throws(() => matmul(a, b), { message: graphMessages.inferenceFailed("MatMul", opMessages.innerDimensions(3, 4), "float32[2, 3], float32[4, 5]") });
+    assert.throws(() => reshape(a, [4, 2]), { message: graphMessages.inferenceFailed("Reshape", opMessages.reshapeSize([2, 3], [4, 2]), "float32[2, 3], int64[2]") });
   });
 });

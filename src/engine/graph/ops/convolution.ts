@@ -1,6 +1,7 @@
 /** Conv, ConvTranspose, pooling and Resize over N×C×spatial tensors (explicit pads only, no auto_pad). */
+import { opMessages as msg } from "./messages.js";
 import { registerOp, type InferenceContext } from "../op-schema.js";
-import { formatShape, normalizeAxis } from "../shape.js";
+import { normalizeAxis } from "../shape.js";
 
 interface Window {
   kernel: number[];
@@ -13,7 +14,7 @@ function window(ctx: InferenceContext, kernel: number[]): Window {
   const n = kernel.length;
   const ones = new Array<number>(n).fill(1);
   const autoPad = ctx.attr<string>("auto_pad", "NOTSET");
-  if (autoPad !== "NOTSET") ctx.fail(`auto_pad='${autoPad}' is not supported; give explicit pads`);
+  if (autoPad !== "NOTSET") ctx.fail(msg.autoPadUnsupported(autoPad));
   const w = {
     kernel,
     strides: [...ctx.attr<readonly number[]>("strides", ones)],
@@ -21,7 +22,7 @@ function window(ctx: InferenceContext, kernel: number[]): Window {
     pads: [...ctx.attr<readonly number[]>("pads", new Array<number>(2 * n).fill(0))],
   };
   if (w.strides.length !== n || w.dilations.length !== n || w.pads.length !== 2 * n) {
-    ctx.fail(`strides/dilations need ${n} values and pads ${2 * n} for a ${n}-D window`);
+    ctx.fail(msg.windowAttributes(n));
   }
   return w;
 }
@@ -29,7 +30,7 @@ function window(ctx: InferenceContext, kernel: number[]): Window {
 function convolvedSize(ctx: InferenceContext, input: number, w: Window, i: number, ceil = false): number {
   const span = w.dilations[i]! * (w.kernel[i]! - 1) + 1;
   const padded = input + w.pads[i]! + w.pads[i + w.kernel.length]!;
-  if (padded < span) ctx.fail(`window of ${span} is larger than the padded input ${padded} on spatial axis ${i}`);
+  if (padded < span) ctx.fail(msg.windowTooLarge(span, padded, i));
   const steps = (padded - span) / w.strides[i]!;
   if (!ceil) return Math.floor(steps) + 1;
   // ceil_mode drops a last window that would start in the end padding (ONNX spec, onnxruntime's
@@ -46,11 +47,11 @@ registerOp({
     const x = ctx.input(0);
     const wt = ctx.input(1);
     const group = ctx.attr("group", 1);
-    if (x.shape.length < 3 || wt.shape.length !== x.shape.length) ctx.fail("X must be N×C×spatial and W M×C/group×kernel of the same rank");
-    if (wt.shape[1]! * group !== x.shape[1]) ctx.fail(`W has ${wt.shape[1]} input channels per group × ${group} groups, X has ${x.shape[1]} channels`);
-    if (wt.shape[0]! % group !== 0) ctx.fail(`output channels ${wt.shape[0]} are not divisible by group ${group}`);
+    if (x.shape.length < 3 || wt.shape.length !== x.shape.length) ctx.fail(msg.convRanks());
+    if (wt.shape[1]! * group !== x.shape[1]) ctx.fail(msg.convChannels(wt.shape[1], group, x.shape[1]));
+    if (wt.shape[0]! % group !== 0) ctx.fail(msg.convGroups(wt.shape[0], group));
     const b = ctx.inputs[2];
-    if (b !== undefined && (b.shape.length !== 1 || b.shape[0] !== wt.shape[0])) ctx.fail(`B must be [${wt.shape[0]}], got ${formatShape(b.shape)}`);
+    if (b !== undefined && (b.shape.length !== 1 || b.shape[0] !== wt.shape[0])) ctx.fail(msg.convBias(wt.shape[0], b.shape));
     const w = window(ctx, wt.shape.slice(2));
     const spatial = x.shape.slice(2).map((d, i) => convolvedSize(ctx, d, w, i));
     return [{ dtype: x.dtype, shape: [x.shape[0]!, wt.shape[0]!, ...spatial] }];
@@ -64,9 +65,9 @@ registerOp({
     const x = ctx.input(0);
     const wt = ctx.input(1);
     const group = ctx.attr("group", 1);
-    if (x.shape.length < 3 || wt.shape.length !== x.shape.length) ctx.fail("X must be N×C×spatial and W C×M/group×kernel of the same rank");
-    if (wt.shape[0] !== x.shape[1]) ctx.fail(`W has ${wt.shape[0]} input channels, X has ${x.shape[1]}`);
-    if (ctx.attributes["output_shape"] !== undefined) ctx.fail("output_shape is not supported; give pads and output_padding");
+    if (x.shape.length < 3 || wt.shape.length !== x.shape.length) ctx.fail(msg.convTransposeRanks());
+    if (wt.shape[0] !== x.shape[1]) ctx.fail(msg.convTransposeChannels(wt.shape[0], x.shape[1]));
+    if (ctx.attributes["output_shape"] !== undefined) ctx.fail(msg.outputShapeUnsupported());
     const w = window(ctx, wt.shape.slice(2));
     const n = w.kernel.length;
     const outPad = ctx.attr<readonly number[]>("output_padding", new Array<number>(n).fill(0));
@@ -111,15 +112,15 @@ registerOp({
     const axes = given.length > 0 ? given.map((a) => normalizeAxis(a, x.shape.length)) : x.shape.map((_, i) => i);
     const shape = [...x.shape];
     if (ctx.inputs[3] !== undefined) {
-      if (ctx.attr("keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.fail("only keep_aspect_ratio_policy 'stretch' is supported");
+      if (ctx.attr("keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.fail(msg.aspectPolicyUnsupported());
       const sizes = ctx.constantInts(3);
-      if (sizes.length !== axes.length) ctx.fail(`sizes has ${sizes.length} values for ${axes.length} axes`);
+      if (sizes.length !== axes.length) ctx.fail(msg.sizesPerAxis(sizes.length, axes.length));
       axes.forEach((a, i) => { shape[a] = sizes[i]!; });
       return [{ dtype: x.dtype, shape }];
     }
     const scales = ctx.input(2).constant;
-    if (scales === undefined) return ctx.fail("scales must be a constant");
-    if (scales.data.length !== axes.length) ctx.fail(`scales has ${scales.data.length} values for ${axes.length} axes`);
+    if (scales === undefined) return ctx.fail(msg.scalesNotConstant());
+    if (scales.data.length !== axes.length) ctx.fail(msg.scalesPerAxis(scales.data.length, axes.length));
     axes.forEach((a, i) => { shape[a] = Math.floor(x.shape[a]! * Number(scales.data[i])); });
     return [{ dtype: x.dtype, shape }];
   },

@@ -1,6 +1,7 @@
 /** Element-wise ops: unary ones keep their input's type; binary ones broadcast numpy-style. */
+import { opMessages as msg } from "./messages.js";
 import { registerOp, type AttributeKind, type InferenceContext } from "../op-schema.js";
-import { broadcastShapes, formatShape } from "../shape.js";
+import { broadcastShapes } from "../shape.js";
 import type { ValueType } from "../value.js";
 
 const UNARY: Record<string, Record<string, AttributeKind>> = {
@@ -30,14 +31,14 @@ for (const [opType, attributes] of Object.entries(UNARY)) {
 function broadcastAll(ctx: InferenceContext): number[] {
   const shapes = ctx.inputs.map((v, i) => (v ?? ctx.input(i)).shape);
   const out = broadcastShapes(...shapes);
-  if (out === undefined) ctx.fail(`shapes ${shapes.map(formatShape).join(" and ")} do not broadcast`);
+  if (out === undefined) ctx.fail(msg.noBroadcast(shapes));
   return out!;
 }
 
 function sameDType(ctx: InferenceContext): void {
   const d = ctx.input(0).dtype;
   for (let i = 1; i < ctx.inputs.length; i++) {
-    if (ctx.input(i).dtype !== d) ctx.fail(`input ${i} is ${ctx.input(i).dtype}, expected ${d} like input 0`);
+    if (ctx.input(i).dtype !== d) ctx.fail(msg.inputDtype(i, ctx.input(i).dtype, d));
   }
 }
 
@@ -56,8 +57,8 @@ registerOp({
   opType: "Where",
   attributes: {},
   infer: (ctx) => {
-    if (ctx.input(0).dtype !== "bool") ctx.fail("the condition must be bool");
-    if (ctx.input(1).dtype !== ctx.input(2).dtype) ctx.fail("both branches must have the same dtype");
+    if (ctx.input(0).dtype !== "bool") ctx.fail(msg.conditionNotBool());
+    if (ctx.input(1).dtype !== ctx.input(2).dtype) ctx.fail(msg.branchDtypes());
     return [{ dtype: ctx.input(1).dtype, shape: broadcastAll(ctx) }];
   },
 });
@@ -68,12 +69,12 @@ registerOp({
   attributes: {},
   infer: (ctx) => {
     const x = ctx.input(0);
-    if (ctx.inputs.length > 3) ctx.fail(`takes at most 3 inputs (x, min, max), got ${ctx.inputs.length}`);
+    if (ctx.inputs.length > 3) ctx.fail(msg.clipInputs(ctx.inputs.length));
     for (const [i, name] of [[1, "min"], [2, "max"]] as const) {
       const bound = ctx.inputs[i];
       if (bound === undefined) continue;
-      if (bound.dtype !== x.dtype) ctx.fail(`${name} is ${bound.dtype}, expected ${x.dtype} like x`);
-      if (bound.shape.reduce((a, b) => a * b, 1) !== 1 || bound.shape.length > 1) ctx.fail(`${name} must be a scalar, got shape ${formatShape(bound.shape)}`);
+      if (bound.dtype !== x.dtype) ctx.fail(msg.clipBoundDtype(name, bound.dtype, x.dtype));
+      if (bound.shape.reduce((a, b) => a * b, 1) !== 1 || bound.shape.length > 1) ctx.fail(msg.clipBoundShape(name, bound.shape));
     }
     return [{ dtype: x.dtype, shape: x.shape }];
   },
@@ -88,7 +89,7 @@ registerOp({
     const x = ctx.input(0);
     const out = broadcastShapes(x.shape, ctx.input(1).shape);
     if (out === undefined || out.length !== x.shape.length || out.some((d, i) => d !== x.shape[i])) {
-      ctx.fail(`the slope's shape ${formatShape(ctx.input(1).shape)} must broadcast to x's ${formatShape(x.shape)}`);
+      ctx.fail(msg.slopeShape(ctx.input(1).shape, x.shape));
     }
     return [{ dtype: x.dtype, shape: x.shape }];
   },

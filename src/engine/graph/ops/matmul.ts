@@ -1,6 +1,7 @@
 /** MatMul (numpy semantics, batch dims broadcast) and Gemm. */
+import { opMessages as msg } from "./messages.js";
 import { registerOp } from "../op-schema.js";
-import { broadcastShapes, formatShape } from "../shape.js";
+import { broadcastShapes } from "../shape.js";
 
 registerOp({
   opType: "MatMul",
@@ -8,15 +9,15 @@ registerOp({
   infer: (ctx) => {
     const a = ctx.input(0);
     const b = ctx.input(1);
-    if (a.dtype !== b.dtype) ctx.fail("both inputs must have the same dtype");
-    if (a.shape.length === 0 || b.shape.length === 0) ctx.fail("scalars cannot be multiplied with MatMul");
+    if (a.dtype !== b.dtype) ctx.fail(msg.sameDtype());
+    if (a.shape.length === 0 || b.shape.length === 0) ctx.fail(msg.matmulScalars());
     const as = a.shape.length === 1 ? [1, a.shape[0]!] : [...a.shape];
     const bs = b.shape.length === 1 ? [b.shape[0]!, 1] : [...b.shape];
     const k1 = as[as.length - 1]!;
     const k2 = bs[bs.length - 2]!;
-    if (k1 !== k2) ctx.fail(`inner dimensions ${k1} and ${k2} differ`);
+    if (k1 !== k2) ctx.fail(msg.innerDimensions(k1, k2));
     const batch = broadcastShapes(as.slice(0, -2), bs.slice(0, -2));
-    if (batch === undefined) ctx.fail(`batch dimensions of ${formatShape(a.shape)} and ${formatShape(b.shape)} do not broadcast`);
+    if (batch === undefined) ctx.fail(msg.batchNoBroadcast(a.shape, b.shape));
     const out = [...batch!];
     if (a.shape.length > 1) out.push(as[as.length - 2]!);
     if (b.shape.length > 1) out.push(bs[bs.length - 1]!);
@@ -30,12 +31,12 @@ registerOp({
   infer: (ctx) => {
     const a = ctx.input(0);
     const b = ctx.input(1);
-    if (a.shape.length !== 2 || b.shape.length !== 2) ctx.fail("A and B must be 2-D");
+    if (a.shape.length !== 2 || b.shape.length !== 2) ctx.fail(msg.gemmRanks());
     const [m, ka] = ctx.attr("transA", 0) ? [a.shape[1]!, a.shape[0]!] : [a.shape[0]!, a.shape[1]!];
     const [kb, n] = ctx.attr("transB", 0) ? [b.shape[1]!, b.shape[0]!] : [b.shape[0]!, b.shape[1]!];
-    if (ka !== kb) ctx.fail(`inner dimensions ${ka} and ${kb} differ`);
+    if (ka !== kb) ctx.fail(msg.innerDimensions(ka, kb));
     const c = ctx.inputs[2];
-    if (c !== undefined && broadcastShapes(c.shape, [m, n]) === undefined) ctx.fail(`C ${formatShape(c.shape)} does not broadcast to [${m}, ${n}]`);
+    if (c !== undefined && broadcastShapes(c.shape, [m, n]) === undefined) ctx.fail(msg.gemmBias(c.shape, m, n));
     return [{ dtype: a.dtype, shape: [m, n] }];
   },
 });
@@ -46,20 +47,20 @@ registerOp({
   infer: (ctx) => {
     const eq = ctx.requiredAttr<string>("equation").replace(/\s+/g, "");
     const [lhs, rhs] = eq.split("->");
-    if (rhs === undefined || lhs === undefined || eq.includes(".")) ctx.fail(`equation '${eq}' must be explicit ('ab,bc->ac') without ellipsis`);
+    if (rhs === undefined || lhs === undefined || eq.includes(".")) ctx.fail(msg.einsumImplicit(eq));
     const terms = lhs!.split(",");
-    if (terms.length !== ctx.inputs.length) ctx.fail(`equation has ${terms.length} operands, node has ${ctx.inputs.length} inputs`);
+    if (terms.length !== ctx.inputs.length) ctx.fail(msg.einsumOperands(terms.length, ctx.inputs.length));
     const sizes = new Map<string, number>();
     terms.forEach((term, i) => {
       const shape = ctx.input(i).shape;
-      if (term.length !== shape.length) ctx.fail(`operand ${i} '${term}' has rank ${term.length}, input has ${formatShape(shape)}`);
+      if (term.length !== shape.length) ctx.fail(msg.einsumRank(i, term, shape));
       [...term].forEach((letter, j) => {
         const d = shape[j]!;
         const seen = sizes.get(letter);
-        if (seen !== undefined && seen !== d && seen !== 1 && d !== 1) ctx.fail(`index '${letter}' is ${seen} in one operand and ${d} in another`);
+        if (seen !== undefined && seen !== d && seen !== 1 && d !== 1) ctx.fail(msg.einsumIndexSizes(letter, seen, d));
         sizes.set(letter, Math.max(seen ?? 1, d));
       });
     });
-    return [{ dtype: ctx.input(0).dtype, shape: [...rhs!].map((l) => sizes.get(l) ?? ctx.fail(`output index '${l}' is not in any operand`)) }];
+    return [{ dtype: ctx.input(0).dtype, shape: [...rhs!].map((l) => sizes.get(l) ?? ctx.fail(msg.einsumOutputIndex(l))) }];
   },
 });

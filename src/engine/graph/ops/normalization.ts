@@ -1,6 +1,7 @@
 /** Softmax family, normalisation layers and the classification loss. */
+import { opMessages as msg } from "./messages.js";
 import { registerOp, type InferenceContext } from "../op-schema.js";
-import { broadcastShapes, formatShape, normalizeAxis } from "../shape.js";
+import { broadcastShapes, normalizeAxis } from "../shape.js";
 
 for (const opType of ["Softmax", "LogSoftmax"]) {
   registerOp({ opType, attributes: { axis: "int" }, infer: (ctx) => [{ dtype: ctx.input(0).dtype, shape: ctx.input(0).shape }] });
@@ -16,7 +17,7 @@ registerOp({
     for (const i of [1, 2]) {
       const v = ctx.inputs[i];
       if (v !== undefined && broadcastShapes(v.shape, normalized)?.every((d, j) => d === normalized[j]) !== true) {
-        ctx.fail(`${i === 1 ? "scale" : "bias"} ${formatShape(v.shape)} does not broadcast to the normalised shape ${formatShape(normalized)}`);
+        ctx.fail(msg.normParameterBroadcast(i === 1 ? "scale" : "bias", v.shape, normalized));
       }
     }
     const stats = x.shape.map((d, i) => (i < axis ? d : 1));
@@ -28,7 +29,7 @@ registerOp({
 function perChannel(ctx: InferenceContext, channels: number): void {
   for (const i of [1, 2]) {
     const v = ctx.input(i);
-    if (v.shape.length !== 1 || v.shape[0] !== channels) ctx.fail(`${i === 1 ? "scale" : "bias"} must be [${channels}], got ${formatShape(v.shape)}`);
+    if (v.shape.length !== 1 || v.shape[0] !== channels) ctx.fail(msg.normParameterShape(i === 1 ? "scale" : "bias", channels, v.shape));
   }
 }
 
@@ -38,7 +39,7 @@ registerOp({
   infer: (ctx) => {
     const x = ctx.input(0);
     const groups = ctx.requiredAttr<number>("num_groups");
-    if (x.shape.length < 2 || x.shape[1]! % groups !== 0) ctx.fail(`channels ${x.shape[1]} are not divisible by num_groups ${groups}`);
+    if (x.shape.length < 2 || x.shape[1]! % groups !== 0) ctx.fail(msg.groupsNotDivisor(x.shape[1], groups));
     // Opset 21 takes per-channel scale and bias (opset 18's per-group [num_groups] was a spec bug).
     perChannel(ctx, x.shape[1]!);
     return [{ dtype: x.dtype, shape: x.shape }];
@@ -60,12 +61,12 @@ registerOp({
   infer: (ctx) => {
     const scores = ctx.input(0);
     const labels = ctx.input(1);
-    if (scores.shape.length < 2) ctx.fail("scores must be N×C[×d…]");
+    if (scores.shape.length < 2) ctx.fail(msg.scoresRank());
     const expected = [scores.shape[0]!, ...scores.shape.slice(2)];
     if (labels.shape.length !== expected.length || labels.shape.some((d, i) => d !== expected[i])) {
-      ctx.fail(`labels must have shape ${formatShape(expected)}`);
+      ctx.fail(msg.labelsShape(expected));
     }
-    if (labels.dtype !== "int64" && labels.dtype !== "int32") ctx.fail("labels must be int32 or int64");
+    if (labels.dtype !== "int64" && labels.dtype !== "int32") ctx.fail(msg.labelsDtype());
     const reduction = ctx.attr("reduction", "mean");
     const loss = reduction === "none" ? expected : [];
     return [{ dtype: scores.dtype, shape: loss }, { dtype: scores.dtype, shape: scores.shape }];

@@ -1,20 +1,21 @@
 /** Ops that move or select elements: reshapes, transposes, concatenation, slicing, padding. */
 import { graphMessages } from "../messages.js";
+import { opMessages as msg } from "./messages.js";
 import { registerOp } from "../op-schema.js";
-import { formatShape, normalizeAxis, product } from "../shape.js";
+import { normalizeAxis, product } from "../shape.js";
 
 registerOp({
   opType: "Reshape",
   attributes: { allowzero: "int" },
   infer: (ctx) => {
     const x = ctx.input(0);
-    const target = ctx.constantInts(1).map((d, i) => (d === 0 && !ctx.attr("allowzero", 0) ? x.shape[i] ?? ctx.fail("0 copies a missing dimension") : d));
+    const target = ctx.constantInts(1).map((d, i) => (d === 0 && !ctx.attr("allowzero", 0) ? x.shape[i] ?? ctx.fail(msg.reshapeZero()) : d));
     const known = product(target.filter((d) => d !== -1));
     const holes = target.filter((d) => d === -1).length;
-    if (holes > 1) ctx.fail("at most one -1 is allowed");
+    if (holes > 1) ctx.fail(msg.reshapeHoles());
     const total = product(x.shape);
     const shape = target.map((d) => (d === -1 ? total / known : d));
-    if (product(shape) !== total || !shape.every(Number.isInteger)) ctx.fail(`cannot reshape ${formatShape(x.shape)} to ${formatShape(target)}`);
+    if (product(shape) !== total || !shape.every(Number.isInteger)) ctx.fail(msg.reshapeSize(x.shape, target));
     return [{ dtype: x.dtype, shape }];
   },
 });
@@ -36,8 +37,8 @@ registerOp({
   infer: (ctx) => {
     const x = ctx.input(0);
     const perm = ctx.attr<readonly number[]>("perm", x.shape.map((_, i) => x.shape.length - 1 - i));
-    if (perm.length !== x.shape.length || new Set(perm).size !== perm.length) ctx.fail(`perm [${perm.join(", ")}] is not a permutation of the axes`);
-    return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p] ?? ctx.fail(`perm names axis ${p}`)) }];
+    if (perm.length !== x.shape.length || new Set(perm).size !== perm.length) ctx.fail(msg.notPermutation(perm));
+    return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p] ?? ctx.fail(msg.permAxis(p))) }];
   },
 });
 
@@ -52,7 +53,7 @@ registerOp({
     ctx.inputs.forEach((_, i) => {
       const v = ctx.input(i);
       if (v.shape.length !== first.shape.length || v.shape.some((d, j) => j !== axis && d !== first.shape[j])) {
-        ctx.fail(`input ${i} ${formatShape(v.shape)} does not match ${formatShape(first.shape)} off axis ${axis}`);
+        ctx.fail(msg.concatShapes(i, v.shape, first.shape, axis));
       }
       shape[axis]! += v.shape[axis]!;
     });
@@ -74,7 +75,7 @@ registerOp({
       const chunk = Math.ceil(size / n);
       parts = Array.from({ length: n }, (_, i) => Math.min(chunk, size - chunk * i));
     }
-    if (parts.reduce((a, b) => a + b, 0) !== size) ctx.fail(`split sizes [${parts.join(", ")}] do not add up to ${size}`);
+    if (parts.reduce((a, b) => a + b, 0) !== size) ctx.fail(msg.splitSizes(parts, size));
     return parts.map((p) => ({ dtype: x.dtype, shape: x.shape.map((d, i) => (i === axis ? p : d)) }));
   },
 });
@@ -115,9 +116,9 @@ registerOp({
     const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3) : undefined;
     const steps = ctx.inputs[4] !== undefined ? ctx.constantInts(4) : undefined;
     if (ends.length !== starts.length || (axes !== undefined && axes.length !== starts.length) || (steps !== undefined && steps.length !== starts.length)) {
-      ctx.fail("starts, ends, axes and steps must have the same length");
+      ctx.fail(msg.sliceLengths());
     }
-    if (steps?.includes(0)) ctx.fail("slice step 0");
+    if (steps?.includes(0)) ctx.fail(msg.sliceStepZero());
     const shape = [...x.shape];
     for (const s of sliceAxes(x.shape, starts, ends, axes, steps)) shape[s.axis] = s.count;
     return [{ dtype: x.dtype, shape }];
@@ -130,7 +131,7 @@ registerOp({
   infer: (ctx) => {
     const x = ctx.input(0);
     const axes = ctx.inputs[1] !== undefined ? ctx.constantInts(1).map((a) => normalizeAxis(a, x.shape.length)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
-    for (const a of axes) if (x.shape[a] !== 1) ctx.fail(`axis ${a} has size ${x.shape[a]}, not 1`);
+    for (const a of axes) if (x.shape[a] !== 1) ctx.fail(msg.squeezeAxis(a, x.shape[a]));
     return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }];
   },
 });
@@ -160,7 +161,7 @@ registerOp({
     for (let i = 0; i < rank; i++) {
       const a = x.shape[i - (rank - x.shape.length)] ?? 1;
       const b = target[i - (rank - target.length)] ?? 1;
-      if (a !== b && a !== 1 && b !== 1) ctx.fail(`cannot expand ${formatShape(x.shape)} to ${formatShape(target)}`);
+      if (a !== b && a !== 1 && b !== 1) ctx.fail(msg.expandShape(x.shape, target));
       shape.push(a === 1 ? b : a);
     }
     return [{ dtype: x.dtype, shape }];
@@ -173,7 +174,7 @@ registerOp({
   infer: (ctx) => {
     const x = ctx.input(0);
     const reps = ctx.constantInts(1);
-    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => d * (reps[i] ?? ctx.fail("repeats must match the rank"))) }];
+    return [{ dtype: x.dtype, shape: x.shape.map((d, i) => d * (reps[i] ?? ctx.fail(msg.repeatsRank()))) }];
   },
 });
 
@@ -185,7 +186,7 @@ registerOp({
     const pads = ctx.constantInts(1);
     const n = x.shape.length;
     const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3).map((a) => normalizeAxis(a, n)) : x.shape.map((_, i) => i);
-    if (pads.length !== 2 * axes.length) ctx.fail(`pads needs ${2 * axes.length} values`);
+    if (pads.length !== 2 * axes.length) ctx.fail(msg.padsLength(2 * axes.length));
     const shape = [...x.shape];
     axes.forEach((a, i) => { shape[a] = shape[a]! + pads[i]! + pads[i + axes.length]!; });
     return [{ dtype: x.dtype, shape }];
