@@ -30,9 +30,9 @@ export interface LiveViewFacts {
   readonly saves: BackgroundSaveStatus | undefined;
 }
 
-/** One line on a mirror's uploads: failing, in flight, behind, or up to date. */
-export function mirrorLine(m: MirrorStatus): string {
-  return msg.mirrorNote(m.target, m.uploading, m.behind, m.lastUploaded?.name, m.consecutiveFailures, m.lastError);
+/** One line on a mirror's uploads: failing, in flight, behind, or up to date (`ending`: training is over). */
+export function mirrorLine(m: MirrorStatus, ending = false): string {
+  return msg.mirrorNote(m.target, m.uploading, m.behind, m.lastUploaded?.name, m.consecutiveFailures, m.lastError, ending);
 }
 
 function detail(error: unknown): string {
@@ -148,7 +148,9 @@ export class LiveView {
 
   private context(facts: LiveViewFacts): ProgressContext {
     const saves = facts.saves;
-    const mirror = saves?.mirror === undefined ? [] : [mirrorLine(saves.mirror)];
+    // The last view stays on screen while the store's close waits for the uploads: it says so.
+    const ending = this.status !== "starting" && this.status !== "training";
+    const mirror = saves?.mirror === undefined ? [] : [mirrorLine(saves.mirror, ending)];
     const notes = [...this.notes(), ...mirror, ...(this.diskNote === undefined ? [] : [this.diskNote])];
     const val = facts.validation?.["val_loss"];
     const failing = saves !== undefined && saves.consecutiveFailures > 0 ? saves : undefined;

@@ -334,10 +334,12 @@ export const runMessages = {
     return "no sample grid (the sampler was busy; the next checkpoint's is drawn)";
   },
   /** The live view's line about a mirror's uploads (checkpointStore.mirror). */
-  mirrorNote(target: string, uploading: { name: string; bytes: number; totalBytes: number } | undefined, behind: number, lastUploaded: string | undefined, failures: number, lastError: string | undefined): string {
-    if (failures > 0) return `mirror ${target}: ${plural(failures, "upload")} failed in a row (${lastError ?? "no detail"}); tried again with the next checkpoint`;
-    if (uploading !== undefined) return `mirror ${target}: uploading ${uploading.name} (${formatBytes(uploading.bytes)} of ${formatBytes(uploading.totalBytes)})${behind > 1 ? `, ${behind - 1} more queued` : ""}`;
-    if (behind > 0) return `mirror ${target}: ${plural(behind, "checkpoint")} waiting to upload`;
+  /** `ending`: training is over, and train() returns once what is still uploading is in the bucket. */
+  mirrorNote(target: string, uploading: { name: string; bytes: number; totalBytes: number } | undefined, behind: number, lastUploaded: string | undefined, failures: number, lastError: string | undefined, ending = false): string {
+    if (failures > 0) return `mirror ${target}: ${plural(failures, "upload")} failed in a row (${lastError ?? "no detail"}); ${ending ? "tried again as the store closes" : "tried again with the next checkpoint"}`;
+    const wait = ending ? "; train() returns once it is in the bucket" : "";
+    if (uploading !== undefined) return `mirror ${target}: uploading ${uploading.name} (${formatBytes(uploading.bytes)} of ${formatBytes(uploading.totalBytes)})${behind > 1 ? `, ${behind - 1} more queued` : ""}${wait}`;
+    if (behind > 0) return `mirror ${target}: ${plural(behind, "checkpoint")} waiting to upload${wait}`;
     return lastUploaded === undefined ? `mirror ${target}: nothing uploaded yet` : `mirror ${target}: up to date (${lastUploaded})`;
   },
   diskUsage(dir: string, checkpoints: number, checkpointBytes: number, previews: number, previewBytes: number): string {
@@ -427,7 +429,7 @@ export const runMessages = {
   /** A mirrored run whose directory had nothing as new as the bucket (a new machine): what the store copied down. */
   pulledFromMirror(name: string, target: string, skipped: readonly { name: string; problem: string }[]): string {
     const passed = skipped.length === 0 ? "" : ` (passed over ${skipped.map((s) => `${s.name}: ${s.problem}`).join("; ")})`;
-    return `Copied ${name} down from the mirror ${target}: the directory had no checkpoint as new${passed}.`;
+    return `Copied ${name} down from the mirror ${target}: newer than anything in the directory${passed}.`;
   },
   metricsKeptAside(file: string): string {
     return `A metrics.jsonl with no checkpoint left to go with it was kept as ${displayPath(file)}.`;

@@ -264,5 +264,8 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.equal(mirrorLine({ ...base, lastUploaded: { name: name(40), step: 40, uploadedAt: "" } }), `mirror s3://b/run: up to date (${name(40)})`);
     assert.equal(mirrorLine({ ...base, behind: 2, uploading: { name: name(60), bytes: 1024, totalBytes: 4096, startedAt: "" } }), `mirror s3://b/run: uploading ${name(60)} (${formatBytes(1024)} of ${formatBytes(4096)}), 1 more queued`);
     assert.equal(mirrorLine({ ...base, behind: 1, consecutiveFailures: 2, lastError: "503 SlowDown" }), "mirror s3://b/run: 2 uploads failed in a row (503 SlowDown); tried again with the next checkpoint");
+    // Once training is over the last view stays on screen while close() waits for the uploads.
+    assert.equal(mirrorLine({ ...base, behind: 1, uploading: { name: name(60), bytes: 4096, totalBytes: 4096, startedAt: "" } }, true), `mirror s3://b/run: uploading ${name(60)} (${formatBytes(4096)} of ${formatBytes(4096)}); train() returns once it is in the bucket`);
+    assert.equal(mirrorLine({ ...base, lastUploaded: { name: name(40), step: 40, uploadedAt: "" } }, true), `mirror s3://b/run: up to date (${name(40)})`);
   });
 });
