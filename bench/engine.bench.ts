@@ -79,7 +79,7 @@ interface Timing {
 interface Contender {
   readonly name: string;
   readonly iterations: number;
-  run(): Promise<unknown> | unknown;
+  run(): unknown; // a promise is awaited
 }
 
 /**
@@ -183,7 +183,7 @@ async function mlpContenders(name: string, batches: Batch[], options: { optimize
       iterations: 100,
       run: async () => {
         const before = clock.ms;
-        await predict.run({ images: { dtype: "float32", shape: [BATCH, MLP.inputSize], data: batches[j++ % batches.length]!.columns["images"]!.data as Float32Array } });
+        await predict.run({ images: { dtype: "float32", shape: [BATCH, MLP.inputSize], data: batches[j++ % batches.length]!.columns["images"]!.data } });
         clock.ms = before; // forward runs are not part of the step's share
       },
     },
@@ -232,7 +232,7 @@ async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender
       decay(auto);
       const loss = autoOptimizer.minimize(() => {
         const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, auto.w1), auto.b1)), auto.w2), auto.b2);
-        return tf.losses.softmaxCrossEntropy(y, logits) as ReturnType<typeof tf.scalar>;
+        return tf.losses.softmaxCrossEntropy(y, logits);
       }, true, [auto.w1, auto.b1, auto.w2, auto.b2]);
       loss!.dataSync();
       loss!.dispose();

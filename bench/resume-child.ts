@@ -10,9 +10,10 @@
 import "../src/engine/register-builtins.js";
 import { loadMnist } from "../src/engine/data/mnist.js";
 import { isUNetPreset } from "../src/engine/models/unet.js";
+import type * as runModule from "../src/run/index.js";
 import { demoRunOptions, referencePass } from "./resume.bench.js";
 
-type RunModule = typeof import("../src/run/index.js");
+type RunModule = typeof runModule;
 const DIST_BUILTINS = "../dist/engine/register-builtins.js";
 
 const [mode, dir, ...rest] = process.argv.slice(2);

@@ -51,6 +51,7 @@ import { createGenerator } from "../src/engine/random/index.js";
 import { compileGraph } from "../src/engine/runtime/ort-runtime.js";
 import { renderSampleGrid } from "../src/render/sample-grid.js";
 import type { ResumableOptions, TrainTimings } from "../src/run/run.js";
+import type * as runModule from "../src/run/index.js";
 import { type BenchRow, cliOption, isMain, median, printRows } from "./bench-row.js";
 
 const execFileAsync = promisify(execFile);
@@ -67,7 +68,7 @@ export interface ResumeBenchOptions {
   readonly dist?: boolean;
 }
 
-type RunModule = typeof import("../src/run/index.js");
+type RunModule = typeof runModule;
 const DIST_BUILTINS = "../dist/engine/register-builtins.js";
 
 /** The demo's run as the bench resumes it: the preset's settings, the preview's DDIM, no output. */

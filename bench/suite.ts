@@ -80,8 +80,8 @@ function slug(text: string): string {
 
 /** Rows as this suite reads them: every row has `bench` and `id`. */
 function normalise(bench: string, raw: Record<string, unknown>): BenchRow {
-  const name = typeof raw.name === "string" ? raw.name : String(raw.id ?? "row");
-  return { ...(raw as object), bench, id: typeof raw.id === "string" ? raw.id : slug(name), name } as BenchRow;
+  const name = typeof raw.name === "string" ? raw.name : typeof raw.id === "string" || typeof raw.id === "number" ? String(raw.id) : "row";
+  return { ...(raw as object), bench, id: typeof raw.id === "string" ? raw.id : slug(name), name };
 }
 
 function runChild(file: string, args: string[]): Promise<BenchRow[]> {

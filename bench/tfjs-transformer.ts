@@ -10,11 +10,12 @@
  * several times faster than its own gradients do: the stricter baseline. tfjs itself is set up by
  * bench/tfjs-wasm.ts.
  */
+import type * as tfc from "@tensorflow/tfjs-core";
 import type { CharTransformerConfig } from "./char-transformer-model.js";
 import { tfjsWasm } from "./tfjs-wasm.js";
 
-type T = import("@tensorflow/tfjs-core").Tensor;
-type Var = import("@tensorflow/tfjs-core").Variable;
+type T = tfc.Tensor;
+type Var = tfc.Variable;
 
 export interface TfjsTransformer {
   /** One training step (forward, backward, AdamW) on a fixed random batch; returns its loss. */
@@ -53,13 +54,13 @@ export async function tfjsTransformer(config: CharTransformerConfig, batch: numb
   // transposeA, which its wasm BatchMatMul runs ~30× slower than a plain product (a [128, 4096]ᵀ
   // weight gradient: 400 ms against 14 ms for the forward's product of the same size, measured).
   const lastTwo = (x: T): T => tf.transpose(x, [...Array(x.rank - 2).keys(), x.rank - 1, x.rank - 2]);
-  const mm = tf.customGrad((a, b, save) => {
-    (save as import("@tensorflow/tfjs-core").GradSaveFunc)([a as T, b as T]);
+  const mm = tf.customGrad<T>((a, b, save) => {
+    (save as tfc.GradSaveFunc)([a as T, b as T]);
     return {
       value: tf.matMul(a as T, b as T),
-      gradFunc: (dy, saved) => [tf.matMul(dy as T, lastTwo(saved[1]!)), tf.matMul(lastTwo(saved[0]!), dy as T)],
+      gradFunc: (dy, saved) => [tf.matMul(dy, lastTwo(saved[1]!)), tf.matMul(lastTwo(saved[0]!), dy)],
     };
-  }) as (a: T, b: T) => T;
+  });
   const linear = (x: T, p: { w: Var; b: Var }): T => tf.add(mm(x, p.w), p.b);
   const layerNorm = (x: T, p: { g: Var; b: Var }): T => {
     const { mean, variance } = tf.moments(x, [1], true);
@@ -81,13 +82,13 @@ export async function tfjsTransformer(config: CharTransformerConfig, batch: numb
   const ids = tf.cast(tf.floor(tf.randomUniform([batch * Tn], 0, V)), "int32");
   const targets = tf.oneHot(tf.cast(tf.floor(tf.randomUniform([batch * Tn], 0, V)), "int32"), V);
   const inputs = tf.oneHot(ids, V);
-  const loss = (): import("@tensorflow/tfjs-core").Scalar => {
+  const loss = (): tfc.Scalar => {
     let h = tf.add(mm(inputs, token), tf.tile(position, [batch, 1]));
     for (const p of blocks) {
       h = tf.add(h, attention(layerNorm(h, p.ln1), p));
       h = tf.add(h, linear(gelu(linear(layerNorm(h, p.ln2), p.fc1)), p.fc2));
     }
-    return tf.losses.softmaxCrossEntropy(targets, linear(layerNorm(h, lnF), head)) as import("@tensorflow/tfjs-core").Scalar;
+    return tf.losses.softmaxCrossEntropy(targets, linear(layerNorm(h, lnF), head));
   };
   const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
   return {

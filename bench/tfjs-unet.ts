@@ -7,11 +7,12 @@
  * padding (TF's stride-2 'same' pads 0/1 where ONNX pads 1/1: the same work). tfjs itself is set up
  * by bench/tfjs-wasm.ts.
  */
+import type * as tfc from "@tensorflow/tfjs-core";
 import type { UNetConfig } from "../src/engine/models/unet.js";
 import { tfjsWasm } from "./tfjs-wasm.js";
 
-type T = import("@tensorflow/tfjs-core").Tensor;
-type Var = import("@tensorflow/tfjs-core").Variable;
+type T = tfc.Tensor;
+type Var = tfc.Variable;
 
 export interface TfjsUNet {
   /** One training step (forward, backward, AdamW) on a fixed random batch; resolves when done. */
@@ -59,8 +60,8 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
   vars.push(...norms);
 
   const silu = (x: T): T => tf.mul(x, tf.sigmoid(x));
-  const conv = (x: T, p: { w: Var; b: Var }, stride = 1): T => tf.add(tf.conv2d(x as import("@tensorflow/tfjs-core").Tensor4D, p.w as unknown as import("@tensorflow/tfjs-core").Tensor4D, stride, "same"), p.b);
-  const dense = (x: T, p: { w: Var; b: Var }): T => tf.add(tf.matMul(x as import("@tensorflow/tfjs-core").Tensor2D, p.w as unknown as import("@tensorflow/tfjs-core").Tensor2D), p.b);
+  const conv = (x: T, p: { w: Var; b: Var }, stride = 1): T => tf.add(tf.conv2d(x as tfc.Tensor4D, p.w as unknown as tfc.Tensor4D, stride, "same"), p.b);
+  const dense = (x: T, p: { w: Var; b: Var }): T => tf.add(tf.matMul(x as tfc.Tensor2D, p.w as unknown as tfc.Tensor2D), p.b);
   const groupNorm = (x: T, p: { g: Var; b: Var }): T => {
     const [n, h, w, c] = x.shape as [number, number, number, number];
     const xr = tf.reshape(x, [n, h, w, groups, c / groups]);
@@ -70,7 +71,7 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
   };
   const resBlock = (x: T, emb: T, p: ReturnType<typeof block>, cout: number): T => {
     let h = conv(silu(groupNorm(x, p.n1)), p.c1);
-    h = tf.add(h, tf.reshape(dense(silu(emb), p.e), [x.shape[0]!, 1, 1, cout]));
+    h = tf.add(h, tf.reshape(dense(silu(emb), p.e), [x.shape[0], 1, 1, cout]));
     h = conv(silu(groupNorm(h, p.n2)), p.c2);
     return tf.add(h, p.skip === undefined ? x : conv(x, p.skip));
   };
@@ -88,7 +89,7 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
     h = resBlock(h, emb, mid, widths[levels - 1]!);
     for (let i = levels - 1; i >= 0; i--) {
       h = resBlock(tf.concat([h, skips[i]!], 3), emb, up[i]!, widths[i]!);
-      if (i > 0) h = conv(tf.image.resizeNearestNeighbor(h as import("@tensorflow/tfjs-core").Tensor4D, [h.shape[1]! * 2, h.shape[2]! * 2]), resizes[i - 1]!);
+      if (i > 0) h = conv(tf.image.resizeNearestNeighbor(h as tfc.Tensor4D, [h.shape[1]! * 2, h.shape[2]! * 2]), resizes[i - 1]!);
     }
     return conv(silu(groupNorm(h, normOut)), convOut);
   };
@@ -100,7 +101,7 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
   const a = tf.reshape(tf.randomUniform([batch], 0, 1), [batch, 1, 1, 1]);
   const b = tf.sqrt(tf.sub(1, tf.square(a)));
   const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
-  const loss = (): import("@tensorflow/tfjs-core").Scalar => tf.mean(tf.square(tf.sub(unet(tf.add(tf.mul(a, x0), tf.mul(b, noise)), t), noise))) as import("@tensorflow/tfjs-core").Scalar;
+  const loss = (): tfc.Scalar => tf.mean(tf.square(tf.sub(unet(tf.add(tf.mul(a, x0), tf.mul(b, noise)), t), noise)));
   return {
     step() {
       tf.tidy(() => { for (const v of decayed) v.assign(tf.mul(v, 1 - lr * weightDecay)); });

@@ -11,13 +11,14 @@
  *   dilated by s. (Its Conv3DBackpropFilterV2 on depth-1 views would be copy-free, but it is wrong
  *   for strides > 1 in tfjs-backend-wasm 4.22: checked against the cpu backend.)
  */
+import type * as tfc from "@tensorflow/tfjs-core";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { pathToFileURL } from "node:url";
 
-type Tf = typeof import("@tensorflow/tfjs-core");
+type Tf = typeof tfc;
 
 let ready: Promise<Tf> | undefined;
 
@@ -27,7 +28,7 @@ export function tfjsWasm(): Promise<Tf> {
     const require = createRequire(import.meta.url);
     const tf = await import("@tensorflow/tfjs-core");
     const wasm = await import("@tensorflow/tfjs-backend-wasm");
-    const { build } = (await import("esbuild")) as typeof import("esbuild");
+    const { build } = await import("esbuild");
     const entry = join(dirname(require.resolve("@tensorflow/tfjs-core/package.json")), "dist", "register_all_gradients.js");
     const out = await build({ entryPoints: [entry], bundle: true, format: "esm", platform: "node", write: false, logLevel: "silent" });
     const dir = await mkdtemp(join(tmpdir(), "nbresume-bench-tfjs-"));
@@ -47,10 +48,10 @@ export function tfjsWasm(): Promise<Tf> {
   return ready;
 }
 
-type TensorInfo = import("@tensorflow/tfjs-core").TensorInfo;
+type TensorInfo = tfc.TensorInfo;
 
 function registerConv2DBackpropFilter(tf: Tf): void {
-  const kernel = (name: string) => tf.getKernel(name, "wasm")!.kernelFunc;
+  const kernel = (name: string) => tf.getKernel(name, "wasm").kernelFunc;
   tf.registerKernel({
     kernelName: "Conv2DBackpropFilter",
     backendName: "wasm",
@@ -76,8 +77,8 @@ function registerConv2DBackpropFilter(tf: Tf): void {
       const dyt = run("Transpose", { x: dy }, { perm: [1, 2, 0, 3] });
       const dw = run("Conv2D", { x: xt, filter: dyt }, { strides: 1, pad: "valid", dataFormat: "NHWC", dilations: [info.strideHeight, info.strideWidth] });
       temporaries.pop();
-      const result = kernel("Transpose")({ inputs: { x: dw }, backend, attrs: { perm: [1, 2, 0, 3] } as never }) as TensorInfo;
-      for (const t of [...temporaries, dw]) (backend as import("@tensorflow/tfjs-core").KernelBackend).disposeData(t.dataId);
+      const result = kernel("Transpose")({ inputs: { x: dw }, backend, attrs: { perm: [1, 2, 0, 3] } }) as TensorInfo;
+      for (const t of [...temporaries, dw]) (backend as tfc.KernelBackend).disposeData(t.dataId);
       return result;
     },
   });

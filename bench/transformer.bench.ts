@@ -55,7 +55,7 @@ interface Contender {
   readonly iterations: number;
   /** Rounds it takes part in (default all): TF.js's seconds-long steps need fewer. */
   readonly rounds?: number;
-  run(): Promise<unknown> | unknown;
+  run(): unknown; // a promise is awaited
 }
 
 interface Timing {

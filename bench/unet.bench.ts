@@ -150,7 +150,7 @@ if (isMain(import.meta.url)) {
   if (presets !== undefined && !presets.every(isUNetPreset)) throw new TypeError(`--presets must list tiny and/or small, got ${presets.join(",")}`);
   const rows = await unetBench({
     quick: args.includes("--quick"),
-    presets: presets as UNetPreset[] | undefined,
+    presets: presets,
     batches: value("--batches")?.split(",").map(Number),
     threads: value("--threads") === undefined ? undefined : Number(value("--threads")),
     tfjs: args.includes("--no-tfjs") ? false : undefined,

@@ -227,7 +227,7 @@ export class FileTooLargeError extends Error {
 /** The errno code of an fs error ("ENOENT", "ENOSPC", …), if it has one. */
 export function errnoCode(error: unknown): string | undefined {
   if (typeof error === "object" && error !== null && "code" in error) {
-    const code = (error as { code: unknown }).code;
+    const code = error.code;
     return typeof code === "string" ? code : undefined;
   }
   return undefined;

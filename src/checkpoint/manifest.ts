@@ -123,7 +123,7 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   for (const key of MANIFEST_KEYS) {
     if (!Object.prototype.hasOwnProperty.call(value, key)) throw invalid(file, invalidContent.missingField(key));
   }
-  const v = value as Record<(typeof MANIFEST_KEYS)[number], unknown>;
+  const v = value;
   if (v.format !== FORMAT_VERSION) {
     throw invalid(file, invalidContent.unsupportedFormat(v.format, FORMAT_VERSION));
   }

@@ -218,7 +218,7 @@ export class Mirror {
     if (job.op === "upload") this.uploadNames.set(id, job.name);
     worker.ref();
     this.waiting.set(id, { resolve: () => undefined });
-    worker.postMessage({ ...job, id } as MirrorJob);
+    worker.postMessage({ ...job, id });
   }
 
   private start(): Worker {

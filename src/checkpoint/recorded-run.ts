@@ -83,8 +83,8 @@ function keepOf(candidates: readonly unknown[]): RetentionPolicy | undefined {
   for (const candidate of candidates) {
     if (!isPlainObject(candidate)) continue;
     try {
-      resolveRetentionPolicy(candidate as RetentionPolicy);
-      return candidate as RetentionPolicy;
+      resolveRetentionPolicy(candidate);
+      return candidate;
     } catch {
       // not a valid policy: as if unrecorded
     }
@@ -105,7 +105,7 @@ function modelOf(value: unknown): RecordedModel | undefined {
 
 function commandOf(value: unknown): readonly string[] | string | undefined {
   if (typeof value === "string") return value;
-  return Array.isArray(value) && value.every((a) => typeof a === "string") ? (value as string[]) : undefined;
+  return Array.isArray(value) && value.every((a) => typeof a === "string") ? (value) : undefined;
 }
 
 function commandFlagsOf(value: unknown): Record<string, string> | undefined {

@@ -11,7 +11,7 @@ import type { CheckpointStateRecord, ConfigDiff, ResumeInfo } from "./store.js";
 
 export function resumeInfo(record: CheckpointStateRecord): ResumeInfo {
   const { command: recorded, config } = readRecordedRun(record.state);
-  const argv = Array.isArray(recorded) ? [...recorded] : undefined;
+  const argv = recorded === undefined || typeof recorded === "string" ? undefined : [...recorded];
   const command = argv ? quoteCommand(argv) : typeof recorded === "string" ? recorded : undefined;
   return { checkpoint: record.path, step: record.step, argv, command, config };
 }

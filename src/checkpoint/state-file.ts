@@ -37,7 +37,7 @@ export function serializeState(header: StateHeader, callerState: object | undefi
     format: FORMAT_VERSION, nbresume: header.nbresume, kind: header.kind, step: header.step,
     epoch: header.epoch, metrics: header.metrics,
   };
-  const caller = (callerState ?? {}) as Record<string, unknown>;
+  const caller = (callerState ?? {});
   for (const key of RESERVED_STATE_KEYS) {
     if (Object.prototype.hasOwnProperty.call(caller, key) && !sameJson(caller[key], ours[key])) {
       throw new TypeError(badArgument.stateConflict(key, caller[key], ours[key], RESERVED_STATE_KEYS));

@@ -43,6 +43,7 @@ function errorChain(error: unknown): string[] {
   const lines: string[] = [];
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the end of a cause chain can be anything thrown; String() is how it shows
     lines.push(current instanceof Error ? current.stack ?? String(current) : String(current));
     current = current instanceof Error ? current.cause : undefined;
     if (current !== undefined) lines.push("caused by:");

@@ -4,12 +4,13 @@
  */
 import type { Writable } from "node:stream";
 
+/** Plain functions (not methods): callers pick one and call it unbound. */
 export interface Colors {
-  ok(text: string): string;
-  bad(text: string): string;
-  warn(text: string): string;
-  dim(text: string): string;
-  bold(text: string): string;
+  ok: (text: string) => string;
+  bad: (text: string) => string;
+  warn: (text: string) => string;
+  dim: (text: string) => string;
+  bold: (text: string) => string;
 }
 
 const plain: Colors = { ok: (t) => t, bad: (t) => t, warn: (t) => t, dim: (t) => t, bold: (t) => t };

@@ -79,7 +79,7 @@ function loadParts(value: string | undefined): LoadParts | undefined {
   if (value === undefined || value === "all") return undefined;
   const named = value === "weights" ? [] : value.split(",").map((p) => p.trim());
   if (!named.every((p) => (LOAD_PARTS as readonly string[]).includes(p))) throw new UsageError(msg.badLoad(value));
-  return Object.fromEntries(LOAD_PARTS.map((p) => [p, named.includes(p)])) as LoadParts;
+  return Object.fromEntries(LOAD_PARTS.map((p) => [p, named.includes(p)]));
 }
 
 export function parseDemoArgs(argv: readonly string[]): DemoArgs | "help" {

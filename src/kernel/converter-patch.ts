@@ -13,13 +13,13 @@ interface ConvertResult {
 }
 
 interface Converter {
-  convert(prevDecl: string, src: string): ConvertResult;
+  convert: (prevDecl: string, src: string) => ConvertResult; // a closure: called unbound
   [key: string]: unknown;
 }
 
 /** The shape of tslab's dist/converter.js that we touch. */
 export interface ConverterModule {
-  createConverter(options?: unknown): Converter;
+  createConverter: (options?: unknown) => Converter; // a plain function: called unbound
 }
 
 const PATCHED = Symbol.for("nbresume.converterPatched");

@@ -41,7 +41,7 @@ function parseKernelArgs(argv: readonly string[]): KernelArgs {
 }
 
 interface TslabMain {
-  startKernel(options: { configPath: string; enableFindLocal: boolean; jsKernel: boolean; globalVersion: string }): void;
+  startKernel: (options: { configPath: string; enableFindLocal: boolean; jsKernel: boolean; globalVersion: string }) => void;
 }
 
 function main(): void {

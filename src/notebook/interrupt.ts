@@ -58,7 +58,8 @@ export function stopReason(signal: AbortSignal): StopReason | undefined {
 
 function checkSignals(signals: readonly StopSignal[] | undefined): ReadonlySet<StopSignal> {
   const list = signals ?? STOP_SIGNALS;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((s) => STOP_SIGNALS.includes(s))) {
+  const given: unknown = list; // unknown: Array.isArray would make list any[]
+  if (!Array.isArray(given) || list.length === 0 || !list.every((s) => STOP_SIGNALS.includes(s))) {
     throw new TypeError(msg.badSignals(signals));
   }
   return new Set(list);

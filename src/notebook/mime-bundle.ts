@@ -16,7 +16,7 @@ export const BINARY_MIME_TYPES: ReadonlySet<string> = new Set(["image/png", "ima
 function describe(v: unknown): string {
   if (v === null) return "null";
   if (v instanceof Uint8Array) return `a Uint8Array (${v.byteLength} bytes)`;
-  if (typeof v === "object") return `a ${(v as object).constructor?.name ?? "object"}`;
+  if (typeof v === "object") return `a ${v.constructor?.name ?? "object"}`;
   return `a ${typeof v}`;
 }
 

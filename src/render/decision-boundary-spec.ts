@@ -92,10 +92,11 @@ function gridKindOf(cell: DecisionGridCell | undefined): GridKind {
 /** Builds the decision-boundary plot as a vega-lite spec. */
 export function decisionBoundarySpec(options: DecisionBoundaryOptions): VegaLiteSpec {
   const { grid, points } = options;
-  if (!Array.isArray(grid)) throw new TypeError(renderMessages.previewBadOption(WHERE, "grid", grid, "an array of { x, y, class } or { x, y, probability }"));
-  if (!Array.isArray(points)) throw new TypeError(renderMessages.previewBadOption(WHERE, "points", points, "an array of { x, y, label }"));
+  const given: { readonly grid: unknown; readonly points: unknown; readonly classes?: unknown } = options; // unknown: Array.isArray would make them any[]
+  if (!Array.isArray(given.grid)) throw new TypeError(renderMessages.previewBadOption(WHERE, "grid", grid, "an array of { x, y, class } or { x, y, probability }"));
+  if (!Array.isArray(given.points)) throw new TypeError(renderMessages.previewBadOption(WHERE, "points", points, "an array of { x, y, label }"));
   if (grid.length > DECISION_BOUNDARY_DEFAULTS.maxCells) throw new RangeError(renderMessages.plotTooManyCells(grid.length, DECISION_BOUNDARY_DEFAULTS.maxCells));
-  if (options.classes !== undefined && (!Array.isArray(options.classes) || options.classes.some((c) => typeof c !== "string"))) {
+  if (options.classes !== undefined && (!Array.isArray(given.classes) || options.classes.some((c) => typeof c !== "string"))) {
     throw new TypeError(renderMessages.previewBadOption(WHERE, "classes", options.classes, "an array of class names (strings)"));
   }
   const width = options.width ?? DECISION_BOUNDARY_DEFAULTS.width;

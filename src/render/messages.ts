@@ -309,7 +309,8 @@ function describeValue(value: unknown): string {
     return `a ${value.constructor.name} of length ${value.length}`;
   }
   if (Array.isArray(value)) return `an array of length ${value.length}`;
-  if (typeof value === "object") return `a ${(value as object).constructor?.name ?? "object"}`;
+  if (typeof value === "object") return `a ${value.constructor?.name ?? "object"}`;
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- objects are described above: only primitives get here
   return String(value);
 }
 

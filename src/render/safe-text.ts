@@ -15,6 +15,7 @@ export interface VisibleText {
 // C0 controls but tab and line feed, DEL, C1 controls, lone surrogates, and the bidirectional
 // embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069).
 const INVISIBLE =
+  // eslint-disable-next-line no-control-regex -- the invisible and control characters are what it finds
   /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /**

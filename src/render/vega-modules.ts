@@ -5,13 +5,15 @@
  * `import { resumable } from "nbresume"` should not pay until a chart is drawn. So: a dynamic
  * import inside a function, cached.
  */
+import type * as vega from "vega";
+import type * as vegaLite from "vega-lite";
 import { NbresumeError } from "../errors.js";
 import { RenderErrorCode, renderMessages } from "./messages.js";
 import { isBoldWeight, sansTextWidth } from "./text-metrics.js";
 
 export interface VegaModules {
-  readonly vega: typeof import("vega");
-  readonly vegaLite: typeof import("vega-lite");
+  readonly vega: typeof vega;
+  readonly vegaLite: typeof vegaLite;
 }
 
 let loading: Promise<VegaModules> | undefined;
@@ -47,6 +49,7 @@ function useFontMetrics(vega: object): void {
   const metrics = (vega as { textMetrics?: TextMetrics }).textMetrics;
   if (metrics === undefined || metrics.width !== metrics.estimateWidth) return;
   metrics.width = (item, text) => {
+    // eslint-disable-next-line @typescript-eslint/no-base-to-string -- vega measures a string or a number
     const value = text === null || text === undefined ? "" : String(text).trim();
     const size = item.fontSize === null || item.fontSize === undefined ? 11 : Number(item.fontSize) || 0;
     return sansTextWidth(value, size, isBoldWeight(item.fontWeight));

@@ -170,7 +170,7 @@ function checkChannels(channels: unknown): readonly Float32Array[] {
 
 function describe(v: unknown): string {
   if (v === null) return "null";
-  if (typeof v === "object") return `a ${(v as object).constructor?.name ?? "object"}`;
+  if (typeof v === "object") return `a ${v.constructor?.name ?? "object"}`;
   return `a ${typeof v}`;
 }
 

@@ -150,7 +150,7 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   else if (o.epochCheckpoints !== undefined && typeof o.epochCheckpoints !== "boolean") throw new TypeError(msg.badOption("epochCheckpoints", "true, false or { every: N }", o.epochCheckpoints));
   else if (o.epochCheckpoints === true) epochEvery = 1;
   if (o.keep !== undefined && !isObject(o.keep)) throw new TypeError(msg.badOption("keep", "{ rolling?, emergency?, best?, epoch? }", o.keep));
-  resolveRetentionPolicy(o.keep as RetentionPolicy | undefined); // the store's own check, now rather than at train()
+  resolveRetentionPolicy(o.keep); // the store's own check, now rather than at train()
   let bestMetric: BestMetric = { name: "val_loss", mode: "min" };
   if (o.bestMetric !== undefined) {
     const b = o.bestMetric as Partial<BestMetric>;
@@ -221,7 +221,7 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     evalBatches,
     checkpointMinutes,
     epochEvery,
-    keep: o.keep as RetentionPolicy | undefined,
+    keep: o.keep,
     bestMetric,
     preview,
     userConfig: o.config as JsonObject | undefined,
@@ -229,8 +229,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     clipGradNorm,
     threads,
     output: output as OutputKind | RunOutput,
-    name: (o.name as string | undefined) ?? baseName(dir),
-    command: o.command as readonly string[] | undefined,
+    name: (o.name) ?? baseName(dir),
+    command: o.command,
     checkpointStore,
     commandFlags: o.commandFlags as Readonly<Record<string, string>> | undefined,
     ...control,
@@ -256,7 +256,7 @@ function checkStoreOptions(value: unknown): RunStoreOptions {
     throw new RangeError(msg.badOption("checkpointStore.diskMargin", "an integer ≥ 0 (bytes)", diskMargin));
   }
   if (fs !== undefined && !isObject(fs)) throw new TypeError(msg.badOption("checkpointStore.fs", "a DurableFs", fs));
-  return value as RunStoreOptions;
+  return value;
 }
 
 const RESUME_WORDS = ["auto", "latest", "best", "best-previous", "none"];
@@ -314,7 +314,7 @@ function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, eval
     const rule = "{ patience, metric?, mode?, minDelta? }";
     if (!isObject(e)) throw new TypeError(msg.badOption("earlyStopping", rule, e));
     if (e.metric !== undefined && (typeof e.metric !== "string" || e.metric === "")) throw new TypeError(msg.badOption("earlyStopping.metric", "a metric name such as \"val_loss\"", e.metric));
-    const metric = (e.metric as string | undefined) ?? bestMetric.name;
+    const metric = (e.metric) ?? bestMetric.name;
     const mode = oneOf("earlyStopping.mode", e.mode, ["min", "max"] as const, metric === bestMetric.name ? bestMetric.mode : "min");
     const patience = positiveInteger("earlyStopping.patience", e.patience);
     const minDelta = e.minDelta === undefined ? 0 : finiteNumber("earlyStopping.minDelta", e.minDelta);

@@ -54,7 +54,6 @@ import { NbresumeError, isNbresumeError } from "../errors.js";
 import type { Batch } from "../engine/data/batch.js";
 import { DataLoader } from "../engine/data/data-loader.js";
 import type { JsonObject } from "../engine/nn/json.js";
-import type { Model } from "../engine/nn/model.js";
 import { createGenerator } from "../engine/random/create-generator.js";
 import type { Generator } from "../engine/random/generator.js";
 import { modelFingerprint } from "../engine/session/model-discovery.js";
@@ -173,10 +172,10 @@ class Training {
     this.root = createGenerator(o.seed);
     this.samplerMode = o.preview?.sampler ?? "main";
     this.view = new LiveView(this.out, o.name, o.steps, () => chartData(this.metricsLog, this.requireBook().history), () => this.book?.smoothed.value, () => this.notes());
-    this.graphs = new ModelGraphStore(o.dir, o.model as Model<never>);
+    this.graphs = new ModelGraphStore(o.dir, o.model);
     let previewer;
     if (o.preview !== undefined) {
-      const chosen = createPreviewer(o.model as Model<never>, {
+      const chosen = createPreviewer(o.model, {
         overrides: {
           ...(o.preview.samples === undefined ? {} : { samples: o.preview.samples }),
           ...(o.preview.samplerSteps === undefined ? {} : { samplerSteps: o.preview.samplerSteps }),
@@ -638,7 +637,7 @@ class Training {
     // (and saveInBackground copies them before it returns anyway).
     const dict = session.stateDict();
     const state = book.runState(this.o, this.config, dict.state, loader.cursor(), {
-      fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: this.previews.recorded as unknown as JsonObject[],
+      fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: this.previews.recorded,
     });
     const loss = this.view.smoothedLoss();
     const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };

@@ -41,7 +41,7 @@ export function checkConfig(o: ResolvedOptions, config: JsonObject, out: RunOutp
   const diff = diffConfigs(saved.config, config);
   if (diff.same) return;
   const changes = judgeConfigDiff(diff, saved.config);
-  out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, msg.severityLabel) });
+  out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, (s) => msg.severityLabel(s)) });
   const unsafe = changes.filter((c) => c.severity === "unsafe");
   if (unsafe.length === 0) return;
   if (!o.allowConfigChange) throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.unsafeConfigChange(o.dir, loaded.name, unsafe), { where: loaded.path });

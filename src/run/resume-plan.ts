@@ -148,7 +148,7 @@ export class ResumePlanner {
     let decision: "resume" | "fresh" = "resume";
     if (o.onExisting === "fresh") decision = "fresh";
     else if (o.onExisting === "error" && !same) {
-      const shown = changes === undefined ? ["(its state.json cannot be read)"] : changeRows(changes.filter((c) => c.severity !== "harmless"), msg.severityLabel).map(([p, d]) => `${p}: ${d}`);
+      const shown = changes === undefined ? ["(its state.json cannot be read)"] : changeRows(changes.filter((c) => c.severity !== "harmless"), (s) => msg.severityLabel(s)).map(([p, d]) => `${p}: ${d}`);
       throw new NbresumeError(RunErrorCode.DIR_HAS_RUN, msg.dirHasRun(this.store.dir, this.listing.length, newest.name, shown), { where: this.store.dir });
     } else if (o.onExisting === "ask") decision = await this.ask(newest, same, changes);
 
@@ -294,7 +294,7 @@ export class ResumePlanner {
       throw new NbresumeError(RunErrorCode.NEEDS_ANSWER, msg.cannotAsk("no-terminal"), { where: dir });
     }
     if (same) return "resume";
-    if (changes !== undefined && changes.length > 0) this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, msg.severityLabel) });
+    if (changes !== undefined && changes.length > 0) this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, (s) => msg.severityLabel(s)) });
     this.out.table({ title: msg.askTitle(dir, this.listing.length, newest.name, newest.step), columns: ["rerun with", "what it does"], rows: msg.askChoices(dir, newest.step) });
     throw new NbresumeError(RunErrorCode.NEEDS_ANSWER, msg.cannotAsk("notebook"), { where: dir });
   }

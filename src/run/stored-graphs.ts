@@ -48,7 +48,7 @@ export class ModelGraphStore {
   private readonly written = new Set<string>();
   private readonly onDisk = new Set<string>();
   private pending: Promise<void> = Promise.resolve();
-  private failure: unknown;
+  private failure: { error: unknown } | undefined; // boxed: anything can be thrown, even undefined
 
   constructor(
     private readonly root: string,
@@ -77,7 +77,7 @@ export class ModelGraphStore {
     if (this.failure !== undefined) {
       const f = this.failure;
       this.failure = undefined;
-      throw f;
+      throw f.error;
     }
   }
 
@@ -105,7 +105,7 @@ export class ModelGraphStore {
         this.onDisk.add(sha);
       } catch (error) {
         this.written.delete(sha);
-        this.failure ??= error;
+        this.failure ??= { error };
       }
     });
   }
@@ -136,7 +136,7 @@ export function parseGraphRecords(value: unknown): ModelGraphRecord[] {
     const outputs = specs(r["outputs"]);
     if (typeof graph !== "string" || !Number.isSafeInteger(batchSize) || (batchSize as number) < 1 || typeof sha256 !== "string" || !SHA256.test(sha256)) continue;
     if (!Number.isSafeInteger(bytes) || !Array.isArray(parameters) || !parameters.every((p) => typeof p === "string") || inputs === undefined || outputs === undefined) continue;
-    out.push({ graph, batchSize: batchSize as number, sha256, bytes: bytes as number, inputs, outputs, parameters: parameters as string[] });
+    out.push({ graph, batchSize: batchSize as number, sha256, bytes: bytes as number, inputs, outputs, parameters: parameters });
   }
   return out;
 }

@@ -95,7 +95,7 @@ export function snapshotTensors(snapshot: Snapshot): Record<string, TensorGroup>
   for (const { group, entries } of snapshot.layout.groups) {
     const tensors: TensorGroup = {};
     for (const e of entries) {
-      setOwn<Tensor>(tensors, e.name, { dtype: e.dtype, shape: e.shape, data: viewAs(e.dtype, snapshot.buffer, e.offset, e.length) } as Tensor);
+      setOwn<Tensor>(tensors, e.name, { dtype: e.dtype, shape: e.shape, data: viewAs(e.dtype, snapshot.buffer, e.offset, e.length) });
     }
     setOwn<TensorGroup>(out, group, tensors);
   }

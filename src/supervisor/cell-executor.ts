@@ -34,6 +34,7 @@ export interface ExecuteCellOptions {
   readonly onStopping: (signal: StopSignal) => void;
 }
 
+// eslint-disable-next-line no-control-regex -- matches ANSI escape sequences, which start with ESC
 const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
 
 /** The error as the kernel showed it: the traceback, else ename/evalue, else (tslab) the cell's stderr, else its last stdout lines. */

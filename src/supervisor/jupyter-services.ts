@@ -142,7 +142,7 @@ class ServicesClient implements JupyterClient {
     }
     if (!response.ok) return undefined;
     const model = asRecord(await response.json().catch(() => undefined));
-    return { type: String(model.type ?? "file"), size: typeof model.size === "number" ? model.size : undefined };
+    return { type: typeof model.type === "string" ? model.type : "file", size: typeof model.size === "number" ? model.size : undefined };
   }
 
   async startSession(path: string, kernelName: string): Promise<KernelSession> {

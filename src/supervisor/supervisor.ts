@@ -237,7 +237,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
   }
   const atOnce = stop.atOnce !== undefined;
   if (atOnce) {
-    reporter.event(msg.stoppedAtOnce(stop.atOnce as StopSignal), "error");
+    reporter.event(msg.stoppedAtOnce(stop.atOnce), "error");
     await host.killKernels();
   }
   executed.finish(ending.status);

@@ -32,7 +32,7 @@ function record(value: unknown): Record<string, unknown> {
 function describe(data: Record<string, unknown>): string {
   const mimes = Object.keys(data);
   const kind = mimes.find((m) => m.startsWith("image/")) ?? mimes.find((m) => m !== "text/plain") ?? "text/plain";
-  const plain = typeof data["text/plain"] === "string" ? (data["text/plain"] as string) : "";
+  const plain = typeof data["text/plain"] === "string" ? (data["text/plain"]) : "";
   return msg.displayNote(kind, plain.split("\n")[0]?.trim() ?? "");
 }
 
@@ -89,12 +89,12 @@ export class TerminalReporter implements SupervisorReporter {
         return;
       case "execute_result": {
         const data = record(c["data"]);
-        this.line(this.options.stdout, typeof data["text/plain"] === "string" ? (data["text/plain"] as string) : describe(data));
+        this.line(this.options.stdout, typeof data["text/plain"] === "string" ? (data["text/plain"]) : describe(data));
         return;
       }
       case "error": {
         const traceback = Array.isArray(c["traceback"]) ? c["traceback"].map(String).join("\n") : "";
-        this.line(this.options.stderr, traceback !== "" ? traceback : `${String(c["ename"] ?? "")}: ${String(c["evalue"] ?? "")}`);
+        this.line(this.options.stderr, traceback !== "" ? traceback : `${typeof c["ename"] === "string" ? c["ename"] : ""}: ${typeof c["evalue"] === "string" ? c["evalue"] : ""}`);
         return;
       }
       default:

@@ -45,13 +45,16 @@ describe("benchmark suite runner (npm run bench)", function () {
     const machine = lines.find((l) => l.kind === "machine");
     assert.ok(machine, "a machine line first");
     for (const key of ["nproc", "memoryGiB"]) assert.ok(finite(machine[key]), `machine.${key}`);
-    for (const key of ["cpu", "node", "onnxruntime", "loadavg", "loadavgEnd"]) assert.ok(typeof machine[key] === "string" && (machine[key] as string).length > 0, `machine.${key}`);
+    for (const key of ["cpu", "node", "onnxruntime", "loadavg", "loadavgEnd"]) {
+      const value = machine[key];
+      assert.ok(typeof value === "string" && value.length > 0, `machine.${key}`);
+    }
 
     const modules = lines.filter((l) => l.kind === "module");
     assert.deepEqual(modules.map((m) => m.bench).sort(), ["async-save", "checkpoint", "engine", "memory", "render", "resume", "s3", "supervisor", "transformer", "unet"]);
     for (const m of modules) {
-      assert.equal(m.error, undefined, `bench ${m.bench} failed: ${String(m.error)}`);
-      assert.ok((m.rows as number) > 0, `bench ${m.bench} returned rows`);
+      assert.equal(m.error, undefined, `bench ${String(m.bench)} failed: ${String(m.error)}`);
+      assert.ok((m.rows as number) > 0, `bench ${String(m.bench)} returned rows`);
     }
     assert.ok(lines.filter((l) => l.kind === "row").every((r) => typeof r.bench === "string" && typeof r.id === "string" && typeof r.name === "string"));
 

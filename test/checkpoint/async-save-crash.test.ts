@@ -48,7 +48,7 @@ describe("background save crash safety (SIGKILL while a save is in flight)", fun
         assert.equal(ready.resumed, lastOnDisk ?? null, `${context}: resumed from the newest committed checkpoint`);
 
         // Kill while the n-th save of this child is in flight, at a random point of its commit.
-        const start = (ready.resumed as number | null) ?? 0;
+        const start = (ready.resumed) ?? 0;
         const target = start + 1 + (k % 3);
         await child.next((e) => e.event === "snapshot" && e.step === target);
         await sleep(Math.random() * saveMs * (k % 2 === 0 ? 0.3 : 1.2));

@@ -89,7 +89,7 @@ describe("checkpoint store", () => {
       assert.ok(Number.isNaN(loaded.metrics.diverged), "a non-finite metric comes back as NaN");
       assert.deepEqual({ rng: loaded.state.rng, cursor: loaded.state.cursor, history: loaded.state.history, note: loaded.state.note, config: loaded.state.config }, state);
       assert.equal(loaded.state.format, 1);
-      assert.equal(loaded.state.nbresume, JSON.parse(await readFile("package.json", "utf8")).version);
+      assert.equal(loaded.state.nbresume, (JSON.parse(await readFile("package.json", "utf8")) as { version: string }).version);
       assert.equal(loaded.state.step, 12);
       assert.equal(loaded.manifest.kind, "rolling");
     });
@@ -99,7 +99,7 @@ describe("checkpoint store", () => {
       const saved = await store.save({ kind: "epoch", step: 3, epoch: 2, tensors: smallGroups(1), state: { a: 1 }, metrics: { val_loss: 0.5 } });
       const files = (await readdir(saved.path)).sort();
       assert.deepEqual(files, ["manifest.json", "model.safetensors", "optimizer.safetensors", "state.json"]);
-      const manifest = JSON.parse(await readFile(path.join(saved.path, "manifest.json"), "utf8"));
+      const manifest = JSON.parse(await readFile(path.join(saved.path, "manifest.json"), "utf8")) as { kind: string; step: number; epoch: number; metrics: unknown; created: string; files: Record<string, { hash: string }> };
       assert.deepEqual(Object.keys(manifest), ["format", "nbresume", "kind", "step", "epoch", "metrics", "created", "files", "checksum"]);
       assert.equal(manifest.kind, "epoch");
       assert.equal(manifest.step, 3);
@@ -108,8 +108,9 @@ describe("checkpoint store", () => {
       assert.ok(!Number.isNaN(Date.parse(manifest.created)));
       for (const name of ["model.safetensors", "optimizer.safetensors", "state.json"]) {
         const bytes = await readFile(path.join(saved.path, name));
-        assert.deepEqual(manifest.files[name], { bytes: bytes.byteLength, hash: hashBytes(bytes) }, name);
-        assert.match(manifest.files[name].hash, /^xxh64:[0-9a-f]{16}$/);
+        const entry = manifest.files[name];
+        assert.deepEqual(entry, { bytes: bytes.byteLength, hash: hashBytes(bytes) }, name);
+        assert.match(entry.hash, /^xxh64:[0-9a-f]{16}$/);
       }
       assert.equal((await readFile(path.join(dir, "latest"), "utf8")).trim(), "ckpt-step-00000003-epoch");
     });

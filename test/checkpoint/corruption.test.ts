@@ -98,7 +98,7 @@ describe("checkpoint corruption", () => {
   it("detects state.json that disagrees with its manifest even when its hash was updated", async () => {
     // Both files rewritten consistently by hand, e.g. copied from another checkpoint.
     const ckpt = path.join(dir, "ckpt-step-00000200-rolling");
-    const state = JSON.parse(await readFile(path.join(ckpt, "state.json"), "utf8"));
+    const state = JSON.parse(await readFile(path.join(ckpt, "state.json"), "utf8")) as { step: number };
     state.step = 201;
     const bytes = Buffer.from(`${JSON.stringify(state)}\n`);
     await writeFile(path.join(ckpt, "state.json"), bytes);

@@ -172,7 +172,7 @@ describe("checkpoint crash safety (SIGKILL at random moments)", function () {
           lastCommittedOnDisk = hit?.step;
           if (inFlightCommitted) {
             lastCommitted = inFlight?.step as number;
-            committed.set(inFlightName as string, lastCommitted);
+            committed.set(inFlightName, lastCommitted);
           }
           const latest = await readFile(path.join(dir, "latest"), "utf8").catch(() => undefined);
           if (latest !== undefined) assert.ok(present.has(latest.trim()), `${context(k)}: latest names ${latest.trim()}, which is not a checkpoint`);

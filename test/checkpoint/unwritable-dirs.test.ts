@@ -66,7 +66,7 @@ describe(`a read-only run directory (${where})`, () => {
     try {
       const loaded = await reader.resolveAndLoad("auto");
       assert.equal(loaded?.step, 2);
-      assert.equal((await reader.verify(loaded!.path)).ok, true);
+      assert.equal((await reader.verify(loaded.path)).ok, true);
       assert.deepEqual((await reader.prune()).deleted, []);
     } finally {
       await reader.close();

@@ -120,7 +120,7 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(stdout, "");
       const lines = stderr.trim().split("\n");
       assert.equal(lines[0], `nbresume: ${messages.unknownCommand("lst", ALL_COMMANDS.map((c) => c.name))}`);
-      assert.match(lines[0] as string, /Did you mean 'list'( or '\w+')?\?/);
+      assert.match(lines[0], /Did you mean 'list'( or '\w+')?\?/);
       assert.equal(lines[1], "usage: nbresume COMMAND [ARGS] [options]");
     });
 
@@ -171,6 +171,7 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
     it("groups checkpoints by kind with step, epoch, metrics, size, age and 'not checked', marks latest and best, and totals", async () => {
       const { code, stdout } = await nbresume("list", run, "--metric", "val_loss:min");
       assert.equal(code, 0);
+      // eslint-disable-next-line no-control-regex -- looks for ANSI escape sequences, which start with ESC
       assert.doesNotMatch(stdout, /\x1b\[/, "no colour when stdout is not a terminal");
       const rolling = stdout.indexOf("rolling — 4 checkpoints");
       const emergency = stdout.indexOf("emergency — 1 checkpoint,");
@@ -283,17 +284,17 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const { code, stdout } = await nbresume("inspect", run);
       assert.equal(code, 0);
       assert.match(stdout, new RegExp(`^Checkpoint ${path.join(run, name(55, "emergency"))}$`, "m"));
-      assert.match(stdout, /^  model \(model\.safetensors\) — 2 tensors, 2,080 values, 8\.13 KiB$/m);
-      assert.match(stdout, /^    w\s+float32\s+\[64, 32\]\s+8\.00 KiB$/m);
-      assert.match(stdout, /^    b\s+float32\s+\[32\]\s+128 B$/m);
-      assert.match(stdout, /^    m\.w\s+float32\s+\[64, 32\]\s+8\.00 KiB$/m);
+      assert.match(stdout, /^ {2}model \(model\.safetensors\) — 2 tensors, 2,080 values, 8\.13 KiB$/m);
+      assert.match(stdout, /^ {4}w\s+float32\s+\[64, 32\]\s+8\.00 KiB$/m);
+      assert.match(stdout, /^ {4}b\s+float32\s+\[32\]\s+128 B$/m);
+      assert.match(stdout, /^ {4}m\.w\s+float32\s+\[64, 32\]\s+8\.00 KiB$/m);
       assert.match(stdout, /loss history: 55 values \(lossHistory\)/);
       assert.match(stdout, /rng state: present \(rng\) · data cursor: present \(dataCursor\)/);
       assert.match(stdout, /config keys: lr, model, seed/);
       assert.match(stdout, /versions: nbresume \d+\.\d+\.\d+ · format 1/);
       // Resolved as a rerun resolves it: every file hashed on the way.
       assert.match(stdout, /verified: ok/);
-      assert.match(stdout, /^  state\.json\s+[\d,]+\s+xxh64:[0-9a-f]{16}$/m);
+      assert.match(stdout, /^ {2}state\.json\s+[\d,]+\s+xxh64:[0-9a-f]{16}$/m);
       // A checkpoint named directly is only read, not hashed.
       const direct = await nbresume("inspect", path.join(run, name(55, "emergency")));
       assert.match(direct.stdout, /verified: not checked/);
@@ -364,7 +365,7 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(code, 1);
       assert.match(stdout, /verified: FAILED/);
       assert.match(stdout, /✗ optimizer\.safetensors: /);
-      assert.match(stdout, /^  model \(model\.safetensors\) — 2 tensors/m);
+      assert.match(stdout, /^ {2}model \(model\.safetensors\) — 2 tensors/m);
     });
   });
 
@@ -469,10 +470,10 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       await fsp.writeFile(file, JSON.stringify({ ...CONFIG, lr: 0.002, model: { width: 64, layers: [1, 2] }, batch: 32, seed: undefined }));
       const { code, stdout } = await nbresume("diff", run, "--config", file);
       assert.equal(code, 1);
-      assert.match(stdout, /^  changed\s+lr\s+0\.001 → 0\.002$/m);
-      assert.match(stdout, /^  removed\s+model\.layers\[2\]\s+3$/m);
-      assert.match(stdout, /^  removed\s+seed\s+7$/m);
-      assert.match(stdout, /^  added\s+batch\s+32$/m);
+      assert.match(stdout, /^ {2}changed\s+lr\s+0\.001 → 0\.002$/m);
+      assert.match(stdout, /^ {2}removed\s+model\.layers\[2\]\s+3$/m);
+      assert.match(stdout, /^ {2}removed\s+seed\s+7$/m);
+      assert.match(stdout, /^ {2}added\s+batch\s+32$/m);
       const { json } = await nbresumeJson<{ same: boolean; changed: unknown[]; name: string }>("diff", run, "--config", file);
       assert.equal(json.same, false);
       assert.equal(json.name, name(55, "emergency"));
@@ -572,7 +573,7 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const human = await nbresume("du", dir);
       assert.equal(human.code, 0);
       assert.match(human.stdout, new RegExp(`^  rolling\\s+4\\s+${formatBytes(expected.kinds.rolling.bytes).replace(".", "\\.")}$`, "m"));
-      assert.match(human.stdout, /^  temp leftovers\s+1\s+4\.88 KiB\s+\.tmp-ckpt-step-00000060-rolling-x$/m);
+      assert.match(human.stdout, /^ {2}temp leftovers\s+1\s+4\.88 KiB\s+\.tmp-ckpt-step-00000060-rolling-x$/m);
       assert.match(human.stdout, new RegExp(`^  total\\s+7\\s+${formatBytes(expected.total.bytes).replace(".", "\\.")}$`, "m"));
       assert.match(human.stdout, /^filesystem: .+ size, .+ used, .+ available, \d+% used \(as df counts: used \/ \(used \+ available\)\)$/m);
     });

@@ -25,7 +25,8 @@ function exec(file: string, args: readonly string[], options: { cwd?: string; en
   return new Promise((resolve, reject) => {
     execFile(file, args, { cwd: options.cwd ?? ROOT, env: options.env ?? process.env, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : undefined) : 0;
-      if (code === undefined) reject(error as Error);
+      // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- an ExecFileException is an Error; its Omit<> type hides that
+      if (code === undefined) reject(error);
       else resolve({ code, stdout, stderr });
     });
   });

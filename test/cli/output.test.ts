@@ -35,8 +35,10 @@ describe("CLI output colour", () => {
       assert.equal(await runCli(["verify", dir], { stdout, stderr: sink(false), env }), 0);
       return stdout.text();
     };
+    /* eslint-disable no-control-regex -- these look for ANSI escape sequences, which start with ESC */
     assert.match(await run(true, {}), /\x1b\[32mok\s*\x1b\[39m/);
     assert.doesNotMatch(await run(true, { NO_COLOR: "1" }), /\x1b\[/);
     assert.doesNotMatch(await run(false, {}), /\x1b\[/);
+    /* eslint-enable no-control-regex */
   });
 });

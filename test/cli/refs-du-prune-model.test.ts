@@ -13,7 +13,6 @@ import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { messages as cliMessages } from "../../src/cli/messages.js";
 import { formatLoss } from "../../src/shared/format.js";
 import { rollBack } from "../../src/run/roll-back.js";
-import type { RunStoreOptions } from "../../src/run/run.js";
 import { smallGroups } from "../checkpoint/patterned-tensors.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { mlpRun } from "../run/mlp-run.js";
@@ -96,7 +95,7 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
     assert.equal(json.setAside.bytes, rolled.bytes);
     assert.equal(json.total.bytes, before.total.bytes, "moving checkpoints aside frees nothing: the total still counts them");
     // df -P: Used, Available and Capacity (Use%) of the same filesystem.
-    const [, used, available, capacity] = /\s(\d+)\s+(\d+)\s+(\d+)%/.exec(execFileSync("df", ["-P", "-B1", dir], { encoding: "utf8" }).split("\n")[1]!)!.map(Number) as number[];
+    const [, used, available, capacity] = /\s(\d+)\s+(\d+)\s+(\d+)%/.exec(execFileSync("df", ["-P", "-B1", dir], { encoding: "utf8" }).split("\n")[1]!)!.map(Number);
     assert.ok(Math.abs(json.filesystem.usePercent - capacity!) <= 1, `du says ${json.filesystem.usePercent}%, df says ${capacity}%`);
     assert.ok(Math.abs(json.filesystem.used - used!) < 64 * 1024 * 1024 && Math.abs(json.filesystem.available - available!) < 64 * 1024 * 1024);
     const human = await nbresume("du", dir);
@@ -134,8 +133,8 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
     assert.ok(json.model.previews.length > 0);
     const human = await nbresume("inspect", dir);
     assert.match(human.stdout, /^Model \(state\.json "model"\)$/m);
-    assert.match(human.stdout, /^  graph predict · batch 1 · .+ · verified \(SHA-256 matches its name, \d+ nodes\)$/m);
-    assert.match(human.stdout, /^    inputs: \S+ float32 \[1, 784\]/m);
+    assert.match(human.stdout, /^ {2}graph predict · batch 1 · .+ · verified \(SHA-256 matches its name, \d+ nodes\)$/m);
+    assert.match(human.stdout, /^ {4}inputs: \S+ float32 \[1, 784\]/m);
     // A graph file changed or gone: said so, and the exit code says a part is wrong.
     await flipByte(predict.file, 10);
     const damaged = await nbresume("inspect", dir);
@@ -159,7 +158,7 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
       try {
         const dir = await makeTempDir("cli-bucket-run");
         scratch.push(dir);
-        await (await mlpRun(path.join(dir, "run"), { steps: 80, checkpointStore: { mirror: url } as RunStoreOptions })).train();
+        await (await mlpRun(path.join(dir, "run"), { steps: 80, checkpointStore: { mirror: url } })).train();
       } finally {
         for (const [k, v] of Object.entries(saved)) {
           if (v === undefined) delete process.env[k];

@@ -51,7 +51,7 @@ describe("nbresume log, rollback, resume-command --ref/--set, export --weights (
     assert.equal(rows.length, 121);
     assert.equal(rows[0], "step,epoch,loss,smoothed_loss,lr,grad_norm,time,val_loss,val_accuracy");
     assert.equal(rows[40]!.split(",")[0], "40");
-    assert.equal(rows[40]!.split(",")[7], String(lines[39]!["val_loss"]));
+    assert.equal(rows[40]!.split(",")[7], String(lines[39]!["val_loss"] as number));
 
     const { code, json } = await nbresumeJson<{ steps: number; lines: unknown[]; summary: { status: string } }>("log", dir);
     assert.equal(code, 0);

@@ -147,7 +147,7 @@ describe("verify and list report a checkpoint with NaN/Inf values as diverged, n
       const f16 = new Uint16Array([0x7bff, 0xfbff, 0x0001, 0x7c00, 0xfc00, 0x7e00, 0x3c00]); // max, -max, subnormal, +Inf, -Inf, NaN, 1
       const bf16 = new Uint16Array([0x7f7f, 0xff7f, 0x0001, 0x7f80, 0xff80, 0x7fc0, 0x3f80]); // the same in bfloat16
       const ints = new Int32Array([-1, -1, 0x7fffffff]); // bytes 0xff everywhere: not floats
-      const t = <D extends Tensor["dtype"]>(dtype: D, data: Tensor<D>["data"]): Tensor => ({ dtype, shape: [data.length], data }) as Tensor;
+      const t = <D extends Tensor["dtype"]>(dtype: D, data: Tensor<D>["data"]): Tensor => ({ dtype, shape: [data.length], data });
       const tensors: Record<string, TensorGroup> = {
         model: { f32: t("float32", f32), f64: t("float64", f64), f16: t("float16", f16), bf16: t("bfloat16", bf16), ints: t("int32", ints) },
         optimizer: { clean: t("float32", new Float32Array([1, 2, 3])), bits: t("int64", new BigInt64Array([-1n])) },

@@ -251,7 +251,7 @@ describe("npm run demo (the compiled demo entry)", function () {
       const stopped = /^interrupted at step (\d+) — emergency checkpoint saved — rerun the cell to resume$/m.exec(r.stdout);
       assert.ok(stopped !== null, `no emergency checkpoint:\n${r.stdout}\n${r.stderr}`);
       const generations = readdirSync(join(dir, ".lock")).filter((n) => /^\d+\.json$/.test(n));
-      assert.deepEqual(generations.map((n) => JSON.parse(readFileSync(join(dir, ".lock", n), "utf8")).released), [true], "the lock was released, not left stale");
+      assert.deepEqual(generations.map((n) => (JSON.parse(readFileSync(join(dir, ".lock", n), "utf8")) as { released: unknown }).released), [true], "the lock was released, not left stale");
       if (r.stderr.includes(signalNotices.savingPressAgain("SIGINT"))) saw = { dir, step: Number(stopped[1]) };
     }
     assert.ok(saw !== undefined, "in 3 tries the second SIGINT never came while the emergency checkpoint was being saved");

@@ -49,7 +49,9 @@ class Cells {
     assert.equal(r.output === undefined, false, `tslab did not convert ${JSON.stringify(src)}: ${JSON.stringify(r.diagnostics)}`);
     this.outputs.push(r.output as string);
     this.prevDecl = r.declOutput ?? this.prevDecl;
-    new Function("exports", "require", r.output as string)(this.exports, createRequire(import.meta.url));
+    // eslint-disable-next-line @typescript-eslint/no-implied-eval -- runs the converted cell the way tslab's kernel does
+    const cell = new Function("exports", "require", r.output as string) as (exports: typeof this.exports, require: NodeJS.Require) => void;
+    cell(this.exports, createRequire(import.meta.url));
     return this.exports;
   }
 

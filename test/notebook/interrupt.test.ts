@@ -129,7 +129,7 @@ describe("exclusive runs in one process", function () {
     process.on("SIGTERM", foreign);
     const sigintBefore = process.rawListeners("SIGINT");
     try {
-      let during: Function[] = [];
+      let during: ReturnType<typeof process.rawListeners> = [];
       await runExclusive("listeners", async () => {
         during = process.rawListeners("SIGTERM");
       });

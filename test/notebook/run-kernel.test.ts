@@ -73,7 +73,7 @@ async function pngImages(r: ExecuteResult): Promise<{ caption: string; width: nu
     const png = d.data["image/png"];
     if (typeof png !== "string") continue;
     const decoded = await decodePng(Buffer.from(png, "base64"));
-    out.push({ caption: String(d.data["text/plain"] ?? ""), width: decoded.width });
+    out.push({ caption: typeof d.data["text/plain"] === "string" ? d.data["text/plain"] : "", width: decoded.width });
   }
   return out;
 }
@@ -131,7 +131,9 @@ describe("the training cell in a real Jupyter kernel", function () {
       const live = new Set(first.updates.map((u) => u.displayId));
       assert.equal(live.size, 1, "one live display");
       assert.ok(first.displays.some((d) => live.has(d.displayId)), "the live display is shown once, then updated");
-      assert.match(String(first.updates.at(-1)?.data["text/html"] ?? ""), /<progress /);
+      const html = first.updates.at(-1)?.data["text/html"];
+      assert.ok(typeof html === "string", "the live display is HTML");
+      assert.match(html, /<progress /);
 
       const emergency = `ckpt-step-${String(step).padStart(8, "0")}-emergency`;
       const reader = await CheckpointStore.open(dir, { readOnly: true });

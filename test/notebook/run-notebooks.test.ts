@@ -14,7 +14,7 @@ import { executeNotebook, streamText, type NotebookCell, type NotebookJson } fro
 import { createUserProject, type UserProject } from "../support/user-project.js";
 
 function text(value: unknown): string {
-  return Array.isArray(value) ? value.join("") : String(value ?? "");
+  return Array.isArray(value) ? value.join("") : typeof value === "string" ? value : "";
 }
 
 function source(cell: NotebookCell): string {

@@ -22,7 +22,7 @@ describe("render/grid-preview", () => {
     assert.deepEqual([preview.image?.width, preview.image?.height], [grid.width, grid.height]);
     assert.equal(preview.image?.bundle["text/plain"], preview.bundle["text/plain"]);
     assert.equal(preview.summary, msg.gridDescription(16, 28, 28));
-    const decoded = await decodePng(preview.bundle["image/png"] as Uint8Array);
+    const decoded = await decodePng(preview.bundle["image/png"]);
     assert.deepEqual([decoded.width, decoded.height], [grid.width, grid.height]);
   });
 

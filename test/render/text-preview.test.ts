@@ -35,6 +35,7 @@ function tagNames(html: string): Set<string> {
   return new Set([...html.matchAll(/<\/?([a-zA-Z][\w-]*)/g)].map((m) => m[1]!.toLowerCase()));
 }
 
+// eslint-disable-next-line no-control-regex -- the invisible and control characters are what it finds
 const INVISIBLE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
 describe("render/text-preview", () => {

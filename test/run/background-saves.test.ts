@@ -219,7 +219,7 @@ describe("resumable(): checkpoints saved in the background", function () {
       [{ fs: "node:fs" }, TypeError, /checkpointStore\.fs must be a DurableFs/],
     ];
     for (const [checkpointStore, type, pattern] of cases) {
-      await assert.rejects(mlpRun(dir, { checkpointStore } as Partial<ResumableOptions>), (e: unknown) => e instanceof type && pattern.test((e as Error).message), JSON.stringify(checkpointStore));
+      await assert.rejects(mlpRun(dir, { checkpointStore } as Partial<ResumableOptions>), (e: unknown) => e instanceof type && pattern.test(e.message), JSON.stringify(checkpointStore));
     }
     assert.equal(existsSync(dir), false);
   });

@@ -33,7 +33,7 @@ async function poisoned(): Promise<{ train: Dataset; test: Dataset }> {
 }
 
 function metricLines(dir: string): Record<string, unknown>[] {
-  return parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines as Record<string, unknown>[];
+  return parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines;
 }
 
 async function allFinite(dir: string): Promise<void> {

@@ -56,7 +56,7 @@ describe("resumable(): early stopping", function () {
     assert.ok(r.step < 5000 && r.step % 7 === 0, `stopped at ${r.step}`);
     assert.equal(r.checkpoint?.kind, "final");
     assert.equal(r.checkpoint?.step, r.step);
-    const state = (await stateOf(r.checkpoint!.path))["earlyStopping"] as { best: number; bestStep: number; bad: number; stoppedAt: number };
+    const state = (await stateOf(r.checkpoint.path))["earlyStopping"] as { best: number; bestStep: number; bad: number; stoppedAt: number };
     assert.equal(state.bad, 3);
     assert.equal(state.stoppedAt, r.step);
     assert.equal(state.bestStep, r.step - 3 * 7);

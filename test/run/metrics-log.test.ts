@@ -13,7 +13,7 @@ import type { ResumableOptions } from "../../src/run/run.js";
 import { mlpRun } from "./mlp-run.js";
 
 function lines(dir: string): Record<string, unknown>[] {
-  return parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines as Record<string, unknown>[];
+  return parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines;
 }
 
 function steps(dir: string): number[] {
@@ -96,7 +96,7 @@ describe("resumable(): the run's record (metrics.jsonl, loss.png, summary.json)"
     assert.equal(summary["loss"], r.loss);
     assert.deepEqual(summary["checkpoint"], { ...r.checkpoint });
     assert.equal((summary["best"] as { metric: string }).metric, "val_loss");
-    assert.ok(typeof summary["trainedSeconds"] === "number" && (summary["trainedSeconds"] as number) > 0);
+    assert.ok(typeof summary["trainedSeconds"] === "number" && (summary["trainedSeconds"]) > 0);
     assert.ok(existsSync(join(dir, "metrics.jsonl")));
   });
 });

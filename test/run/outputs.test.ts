@@ -92,6 +92,7 @@ describe("run outputs", function () {
     const parts = sink.text.split("\r");
     assert.ok(parts.length >= 4, JSON.stringify(sink.text));
     assert.ok(sink.text.startsWith("\rstep 10/100 "), JSON.stringify(sink.text));
+    // eslint-disable-next-line no-control-regex -- matches the ANSI erase-line sequence, which starts with ESC
     assert.match(sink.text, /\rstep 20\/100 [^\n]*\x1b\[K\r\x1b\[Ksaved rolling checkpoint\n\rstep 20\/100 [^\n]*\x1b\[K\n$/);
     for (const line of sink.text.split(/[\r\n]/)) assert.ok(line.replace("\x1b[K", "").length <= 59, `longer than the terminal: ${line}`);
   });

@@ -120,7 +120,7 @@ describe("resumable(): the run in-process", function () {
     assert.equal(out.texts("info").at(-1), msg.interrupted(k));
     const store = await CheckpointStore.open(dir, { readOnly: true });
     try {
-      const check = await store.verify(first.checkpoint!.path);
+      const check = await store.verify(first.checkpoint.path);
       assert.equal(check.ok, true, summarizeProblems(check.problems));
     } finally {
       await store.close();
@@ -322,7 +322,7 @@ describe("resumable(): the run in-process", function () {
       [{ bestMetric: { name: "val_loss", mode: "lowest" } }, TypeError, /bestMetric must be/],
     ];
     for (const [change, type, pattern] of cases) {
-      assert.throws(() => resumable({ ...base, ...change } as ResumableOptions), (e: unknown) => e instanceof type && pattern.test((e as Error).message), `options changed: ${Object.keys(change).join(", ")} → ${pattern}`);
+      assert.throws(() => resumable({ ...base, ...change } as ResumableOptions), (e: unknown) => e instanceof type && pattern.test(e.message), `options changed: ${Object.keys(change).join(", ")} → ${pattern}`);
     }
     assert.equal(existsSync(base.dir), false, "validation happens before anything touches the disk");
   });

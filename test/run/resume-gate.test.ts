@@ -14,7 +14,7 @@ import { isNbresumeError } from "../../src/errors.js";
 import { ddpm } from "../../src/engine/diffusion/ddpm-model.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
-import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
+import { RunErrorCode } from "../../src/run/messages.js";
 import { resumable } from "../../src/run/resumable.js";
 import type { ResumableOptions } from "../../src/run/run.js";
 import type { TensorGroup } from "../../src/tensor.js";

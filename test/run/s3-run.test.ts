@@ -98,7 +98,7 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.ok(stored.some((k) => /^graphs\/[0-9a-f]{64}\.onnx$/.test(k)), stored.join(", "));
     const metrics = parseMetrics(await object("runs/trained/metrics.jsonl"));
     assert.deepEqual(metrics.lines.map((l) => l["step"]), Array.from({ length: 30 }, (_, i) => i + 1));
-    assert.equal(JSON.parse(new TextDecoder().decode(await object("runs/trained/summary.json"))).status, "finished");
+    assert.equal((JSON.parse(new TextDecoder().decode(await object("runs/trained/summary.json"))) as { status: unknown }).status, "finished");
     assert.deepEqual((await readMetricsLog(url)).lines.length, 30, "readMetricsLog reads the bucket's file");
     // Nothing was written under a local path made of the URL (path.resolve("s3://…") is ./s3:/…).
     assert.equal(existsSync(path.resolve("s3:")), false);
@@ -221,7 +221,7 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.ok(lines.length > 0, out.views.map((v) => (v.context.notes ?? []).join(" | ")).join("\n"));
     assert.ok((await keys("runs/mirrored")).includes(`${name(20, "final")}/manifest.json`));
     // summary.json is written while the store is open, so the mirror has it too.
-    assert.equal(JSON.parse(new TextDecoder().decode(await object("runs/mirrored/summary.json"))).status, "finished");
+    assert.equal((JSON.parse(new TextDecoder().decode(await object("runs/mirrored/summary.json"))) as { status: unknown }).status, "finished");
     // A new machine: the rerun says what it copied down from the bucket.
     await fsp.rm(path.join(local, "run"), { recursive: true, force: true });
     const again = new RecordingOutput();

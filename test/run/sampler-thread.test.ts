@@ -11,7 +11,6 @@ import type { Batch } from "../../src/engine/data/batch.js";
 import { DataLoader } from "../../src/engine/data/data-loader.js";
 import { ddpm } from "../../src/engine/diffusion/ddpm-model.js";
 import { buildModelGraph } from "../../src/engine/model-graph.js";
-import type { Model } from "../../src/engine/nn/model.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
 import { createGenerator, generatorFromState } from "../../src/engine/random/index.js";
@@ -31,7 +30,7 @@ import { mnistOnce } from "./mlp-run.js";
 
 const model = ddpm({ unet: "tiny" });
 /** The demo's preview: 16 samples, 20 DDIM steps, η = 1 (noise drawn at every step). */
-const prepared: PreparedPreview = diffusionSamplesKind.prepare(model.previews![0]!.settings, model as Model<never>, undefined, { samples: 16, samplerSteps: 20, eta: 1 });
+const prepared: PreparedPreview = diffusionSamplesKind.prepare(model.previews![0]!.settings, model, undefined, { samples: 16, samplerSteps: 20, eta: 1 });
 const built = buildModelGraph(model, "sample", 16);
 const source: GraphSource = { bytes: built.bytes, parameters: built.record.parameters };
 
@@ -126,7 +125,7 @@ describe("run/sampler-thread: previews computed on a thread of their own", funct
 
   it("close() ends a preview in flight as skipped without waiting for it, and its thread exits", async function () {
     // 1,000 DDIM steps: seconds on one onnxruntime thread, so it is surely still being computed.
-    const long = diffusionSamplesKind.prepare(model.previews![0]!.settings, model as Model<never>, undefined, { samples: 16, samplerSteps: 1000, eta: 1 });
+    const long = diffusionSamplesKind.prepare(model.previews![0]!.settings, model, undefined, { samples: 16, samplerSteps: 1000, eta: 1 });
     const t = thread({ previews: [long] });
     const snapshot = new SnapshotBuffer().take([["model", weights]]);
     const drawing = t.draw(snapshot, [rng]);
@@ -149,8 +148,8 @@ describe("run/sampler-thread: previews computed on a thread of their own", funct
       },
       startSampler: () => new Worker("throw new Error('no sampler here')", { eval: true }),
     });
-    const failing = createPreviewer(model as Model<never>, settings("thread"));
-    const main = createPreviewer(model as Model<never>, settings("main"));
+    const failing = createPreviewer(model, settings("thread"));
+    const main = createPreviewer(model, settings("main"));
     assert.ok(!("reason" in failing) && !("reason" in main));
     try {
       failing.start();

@@ -36,6 +36,7 @@ describe("the terminal reporter", function () {
     r.cellEnded();
     const frames = out.text.split("\r\x1b[K");
     assert.ok(frames.some((f) => f.startsWith("saved\n")), JSON.stringify(out.text));
+    // eslint-disable-next-line no-control-regex -- matches the ANSI erase-line sequence, which starts with ESC
     assert.match(out.text, /\r\x1b\[K▕[█ ▏▎▍▌▋▊▉]+▏ step 20 \/ 100 \(20%\)/);
     assert.ok(frames.every((f) => f.split("\n").every((line) => [...line].length < 60)), "the bar fits the terminal");
     assert.ok(out.text.endsWith("\n"), "the cell's end leaves the last bar on its own line");

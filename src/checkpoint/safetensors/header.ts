@@ -93,16 +93,16 @@ function checkEntry(name: string, raw: unknown, where: string): Checked {
   const [begin, end] = offsets as [number, number];
   // Folded left with a check at each step, as the reference's checked_mul does.
   let count = 1;
-  for (const d of shape as number[]) {
+  for (const d of shape) {
     count *= d;
-    if (!Number.isSafeInteger(count)) throw fail(Code.SIZE_OVERFLOW, msg.sizeOverflow(where, name, shape as number[]), where);
+    if (!Number.isSafeInteger(count)) throw fail(Code.SIZE_OVERFLOW, msg.sizeOverflow(where, name, shape), where);
   }
   const bytes = count * ELEMENT_BYTES[dtype];
-  if (!Number.isSafeInteger(bytes)) throw fail(Code.SIZE_OVERFLOW, msg.sizeOverflow(where, name, shape as number[]), where);
+  if (!Number.isSafeInteger(bytes)) throw fail(Code.SIZE_OVERFLOW, msg.sizeOverflow(where, name, shape), where);
   if (end - begin !== bytes) {
-    throw fail(Code.SIZE_MISMATCH, msg.sizeMismatch(where, name, dtype, shape as number[], bytes, end - begin), where);
+    throw fail(Code.SIZE_MISMATCH, msg.sizeMismatch(where, name, dtype, shape, bytes, end - begin), where);
   }
-  return { entry: { name, dtype, shape: [...(shape as number[])], begin, end }, begin, end };
+  return { entry: { name, dtype, shape: [...(shape)], begin, end }, begin, end };
 }
 
 /**

@@ -37,7 +37,7 @@ function allocateFor(entry: HeaderEntry, where: string): TensorData {
 }
 
 function toTensor(entry: HeaderEntry, data: TensorData): Tensor {
-  return { dtype: DTYPE_OF[entry.dtype], shape: entry.shape, data } as Tensor;
+  return { dtype: DTYPE_OF[entry.dtype], shape: entry.shape, data };
 }
 
 async function readInto(source: ByteSource, into: Uint8Array, position: number, where: string): Promise<void> {

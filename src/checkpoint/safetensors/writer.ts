@@ -108,7 +108,7 @@ function checkMetadata(metadata: unknown): [string, string][] {
   if (typeof metadata !== "object" || metadata === null || Array.isArray(metadata)) {
     throw new TypeError(msg.badMetadata(`got ${describe(metadata)}`));
   }
-  const pairs = Object.entries(metadata);
+  const pairs = Object.entries(metadata as Record<string, unknown>);
   for (const [key, value] of pairs) {
     if (typeof value !== "string") {
       throw new TypeError(msg.badMetadata(`${JSON.stringify(key)} is ${describe(value)}`));
@@ -117,7 +117,7 @@ function checkMetadata(metadata: unknown): [string, string][] {
       throw new TypeError(msg.badMetadata(`${JSON.stringify(key)} contains a lone UTF-16 surrogate, which UTF-8 cannot encode`));
     }
   }
-  return pairs;
+  return pairs as [string, string][];
 }
 
 /**

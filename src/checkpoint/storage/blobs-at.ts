@@ -10,7 +10,7 @@ import type { BlobStore } from "./storage.js";
 function registry(): Map<string, BlobStore> {
   const key = Symbol.for("nbresume.checkpoint.openBlobs");
   const holder = globalThis as { [k: symbol]: Map<string, BlobStore> | undefined };
-  return (holder[key] ??= new Map());
+  return (holder[key] ??= new Map<string, BlobStore>());
 }
 
 /** A writable store's blobs, found by its location until the returned function is called (at close). */

@@ -94,7 +94,7 @@ async function exportFromConfig(
     }
     // The model's own argument checks; anything else is ours.
     if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
-    throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportBadModelConfig(checkpoint, (error as Error).message), { where: checkpoint, cause: error });
+    throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportBadModelConfig(checkpoint, error.message), { where: checkpoint, cause: error });
   }
   const graph = graphChoice(requested, Object.keys(model.graphs ?? {}));
   try {

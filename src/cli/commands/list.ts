@@ -9,7 +9,7 @@ import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
 import { rankByMetric } from "../../checkpoint/retention.js";
 import { quoteArg } from "../../checkpoint/shell-quote.js";
 import { isUrlLocation } from "../../checkpoint/storage/location.js";
-import type { CheckpointInfo, CheckpointKind, DiskUsage } from "../../checkpoint/store.js";
+import type { CheckpointInfo, DiskUsage } from "../../checkpoint/store.js";
 import { formatBytes } from "../../shared/format.js";
 import { ageSeconds, formatAge } from "../age.js";
 import type { Command } from "../command.js";
@@ -125,7 +125,7 @@ export const listCommand: Command = {
         },
       );
       for (const kind of CHECKPOINT_KINDS) {
-        const total = listing.totals[kind as CheckpointKind];
+        const total = listing.totals[kind];
         if (total.count === 0) continue;
         out.line();
         out.line(color.bold(`${kind} — ${plural(total.count, "checkpoint")}, ${formatBytes(total.bytes)}`));

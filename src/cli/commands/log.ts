@@ -70,7 +70,7 @@ function columnsOf(lines: readonly MetricsLine[]): string[] {
 function cell(v: unknown): string {
   if (typeof v === "number") return Number.isInteger(v) ? formatCount(v) : formatLoss(v);
   if (v === null) return "NaN";
-  return v === undefined ? "" : String(v);
+  return v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
 }
 
 export const logCommand: Command = {

@@ -67,7 +67,7 @@ export const resumeCommandCommand: Command = {
       const record = await target.store.readState(target.path);
       const recorded = readRecordedRun(record.state);
       const config = (recorded.configObject ?? {}) as JsonObject;
-      const argv = Array.isArray(recorded.command) ? [...recorded.command] : undefined;
+      const argv = recorded.command === undefined || typeof recorded.command === "string" ? undefined : [...recorded.command];
       const flags = recorded.commandFlags ?? {};
       const notebook = recorded.notebook;
 

@@ -166,11 +166,11 @@ export async function checkGradients(check: GradientCheck): Promise<GradientChec
         for (let i = 0; i < arr.length; i++) arr[i] = rng.normal() * (input.scale ?? 1);
         data = arr;
       }
-      feeds[input.name] = { dtype: v.dtype, shape: v.shape, data } as Tensor;
+      feeds[input.name] = { dtype: v.dtype, shape: v.shape, data };
     }
     const r = floatArray(y.dtype, y.shape.reduce((a, b) => a * b, 1));
     for (let i = 0; i < r.length; i++) r[i] = rng.normal();
-    feeds[PROJECTION] = { dtype: y.dtype, shape: y.shape, data: r } as Tensor;
+    feeds[PROJECTION] = { dtype: y.dtype, shape: y.shape, data: r };
 
     const base = await graph.run(feeds);
     let worst: GradientCheckElement | undefined;

@@ -118,5 +118,5 @@ function context(node: Node, dy: (Value | undefined)[], needs: boolean[]): Gradi
     needs(i) {
       return needs[i] ?? false;
     },
-  } as GradientContext;
+  };
 }

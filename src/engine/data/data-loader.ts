@@ -105,7 +105,7 @@ export class DataLoader {
     this.#columns.forEach((plan, k) => {
       const out = arrays[k]!;
       copyRows(plan.source, out, indices, plan.per);
-      setOwn(columns, plan.name, { dtype: plan.dtype, shape: [size, ...plan.shape], data: out } as Tensor);
+      setOwn(columns, plan.name, { dtype: plan.dtype, shape: [size, ...plan.shape], data: out });
     });
     const epochEnded = position + 1 === this.batchesPerEpoch;
     this.#epoch = epochEnded ? epoch + 1 : epoch;

@@ -85,7 +85,7 @@ export function fromArrays(name: string, columns: Readonly<Record<string, ArrayC
     } else if (n !== count) {
       throw new RangeError(msg.badArrayColumn(key, `has ${n} examples, but column ${JSON.stringify(first)} has ${count}`));
     }
-    setOwn(out, key, { dtype: input.dtype, shape: [...shape], data: values } as Column);
+    setOwn(out, key, { dtype: input.dtype, shape: [...shape], data: values });
   }
   return { name: datasetName, count: count!, columns: out, info: extra };
 }

@@ -144,11 +144,11 @@ function csvColumns(file: string, options: FromCsvOptions): { push(text: string)
       if (header) {
         const names = fields.map((f) => f.trim());
         widthFrom = "the header (line 1)";
-        plans = plan(file, specs ?? defaultSpecs(file, names, true), names, width, allowNaN);
+        plans = plan(file, specs ?? defaultSpecs(file, names), names, width, allowNaN);
         return;
       }
       widthFrom = `the first row (line ${line})`;
-      plans = plan(file, specs ?? defaultSpecs(file, fields.map((_, i) => String(i)), false), undefined, width, allowNaN);
+      plans = plan(file, specs ?? defaultSpecs(file, fields.map((_, i) => String(i))), undefined, width, allowNaN);
     }
     if (fields.length !== width) {
       throw new NbresumeError(DataErrorCode.CSV_RAGGED, msg.csvRagged(file, line, fields.length, width, widthFrom), { where: file });
@@ -173,7 +173,7 @@ function csvColumns(file: string, options: FromCsvOptions): { push(text: string)
       if (plans === undefined) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(file, "the file is empty"), { where: file });
       if (count === 0) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(file, "no data rows after the header"), { where: file });
       const columns: Record<string, Column> = {};
-      for (const p of plans) setOwn(columns, p.name, { dtype: p.dtype, shape: p.shape, data: p.builder.finish() } as Column);
+      for (const p of plans) setOwn(columns, p.name, { dtype: p.dtype, shape: p.shape, data: p.builder.finish() });
       return { count, columns };
     },
   };
@@ -203,7 +203,7 @@ export function parseCsvText(text: string, file: string, options: FromCsvOptions
 }
 
 /** One float32 column per field, named by the header (or the index); a duplicate name is ambiguous. */
-function defaultSpecs(file: string, names: readonly string[], header: boolean): Record<string, CsvColumn> {
+function defaultSpecs(file: string, names: readonly string[]): Record<string, CsvColumn> {
   const specs: Record<string, CsvColumn> = {};
   names.forEach((given, i) => {
     const n = given === "" ? String(i) : given; // an unnamed field (a pandas index) is named by its index

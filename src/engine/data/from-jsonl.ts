@@ -92,7 +92,7 @@ function shapeOf(value: unknown, at: DataPlace, path: string, dtype: ColumnDType
 }
 
 function showJsonValue(v: unknown): string {
-  return v === null ? "null" : typeof v === "string" ? JSON.stringify(v) : String(v);
+  return typeof v === "number" || typeof v === "boolean" ? String(v) : JSON.stringify(v);
 }
 
 /**
@@ -167,7 +167,7 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
     }
     const object = record as Record<string, unknown>;
     if (plans === undefined) {
-      const chosen = specs ?? Object.fromEntries(Object.keys(object).map((k) => [k, {} as JsonlColumn]));
+      const chosen = specs ?? Object.fromEntries(Object.keys(object).map((k): [string, JsonlColumn] => [k, {}]));
       plans = Object.entries(chosen).map(([column, spec]) => {
         const dtype = spec.dtype ?? "float32";
         return {
@@ -195,6 +195,6 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
   if (plans === undefined || count === 0) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(path, "no JSON lines"), { where: path });
   if (plans.length === 0) throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(path, "the first line's object has no fields"), { where: path });
   const columns: Record<string, Column> = {};
-  for (const p of plans) setOwn(columns, p.name, { dtype: p.dtype, shape: p.shape!, data: p.builder.finish() } as Column);
+  for (const p of plans) setOwn(columns, p.name, { dtype: p.dtype, shape: p.shape!, data: p.builder.finish() });
   return { name, count, columns, info: { source: sourceInfo(source), ...extra } };
 }

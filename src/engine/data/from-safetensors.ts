@@ -22,7 +22,7 @@ import { type DType, tensorBytes } from "../../tensor.js";
 import type { JsonObject } from "../nn/json.js";
 import { arrayColumns } from "./array-columns.js";
 import { sourceInfo, unreadable } from "./data-file.js";
-import type { Column, Dataset } from "./dataset.js";
+import type { Dataset } from "./dataset.js";
 import { convertElements, type ElementType } from "./element-conversion.js";
 import { DataErrorCode, dataMessages as msg } from "./messages.js";
 import type { ArrayColumn } from "./npy-array.js";
@@ -85,7 +85,7 @@ export async function fromSafetensors(path: string, options: FromSafetensorsOpti
         { where: path },
       );
     }
-    arrays.push([column, { count: t.shape[0]!, column: { dtype: converted.dtype, shape: t.shape.slice(1), data: converted.data } as Column }]);
+    arrays.push([column, { count: t.shape[0]!, column: { dtype: converted.dtype, shape: t.shape.slice(1), data: converted.data } }]);
   }
   const { count, columns } = arrayColumns(path, arrays, "it holds no tensors");
   const info: Record<string, JsonObject> = { source: sourceInfo({ format: "safetensors", file: basename(path), bytes: size, hash: hash.digest() }) };

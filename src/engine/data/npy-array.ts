@@ -72,7 +72,7 @@ export function npyColumn(header: NpyHeader, raw: Uint8Array, file: string, name
     );
   }
   const data = header.fortranOrder ? fortranToC(converted.data, shape) : converted.data;
-  return { count: shape[0]!, column: { dtype: converted.dtype, shape: shape.slice(1), data } as Column };
+  return { count: shape[0]!, column: { dtype: converted.dtype, shape: shape.slice(1), data } };
 }
 
 /** Parses a whole .npy file held in memory (an .npz entry, a test) into a column. */

@@ -20,7 +20,7 @@ function isJson(value: unknown, depth: number): boolean {
   if (typeof value === "number") return Number.isFinite(value);
   if (Array.isArray(value)) return value.every((v) => isJson(v, depth + 1));
   if (typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.values(value as object).every((v) => isJson(v, depth + 1));
+    return Object.values(value).every((v) => isJson(v, depth + 1));
   }
   return false;
 }
@@ -39,9 +39,10 @@ export function checkShapeOption(who: string, option: string, shape: unknown, va
   if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d >= 1)) {
     throw new TypeError(msg.badOption(who, option, "an array of positive integers ([] for one value)", shape));
   }
-  const product = shape.reduce((a: number, b: number) => a * b, 1);
+  const dims = shape as number[];
+  const product = dims.reduce((a, b) => a * b, 1);
   if (values !== undefined && product !== values) {
-    throw new RangeError(msg.badOption(who, option, `a shape of ${values} value${values === 1 ? "" : "s"} (one per field it reads)`, `[${shape.join(", ")}]`));
+    throw new RangeError(msg.badOption(who, option, `a shape of ${values} value${values === 1 ? "" : "s"} (one per field it reads)`, `[${dims.join(", ")}]`));
   }
-  return shape as number[];
+  return dims;
 }

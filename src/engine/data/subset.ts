@@ -33,7 +33,7 @@ export function subset(dataset: Dataset, rows: Int32Array | readonly number[], h
     const per = rowLength(c.shape);
     const out = allocate(c.dtype, picked.length * per);
     copyRows(c.data, out, picked, per);
-    setOwn(columns, key, { dtype: c.dtype, shape: [...c.shape], data: out } as Column);
+    setOwn(columns, key, { dtype: c.dtype, shape: [...c.shape], data: out });
   }
   const parent = dataset.rows;
   const result: Dataset = {

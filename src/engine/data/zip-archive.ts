@@ -166,7 +166,7 @@ function checkName(name: string, file: string, seen: Set<string>): void {
   const bad = (problem: string): never => {
     throw fail(DataErrorCode.ZIP_ENTRY_NAME, msg.zipEntryName(file, name, problem), file);
   };
-  // eslint-disable-next-line no-control-regex
+  // eslint-disable-next-line no-control-regex -- a control character in a member name is what it rejects
   if (/[\u0000-\u001f\u007f]/.test(name)) bad("holds a control character");
   if (name.includes("/") || name.includes("\\")) bad("is a path (it holds a slash): a directory, or a name that could escape one");
   if (name === "." || name === ".." || name.startsWith("..")) bad("starts with \"..\"");

@@ -107,7 +107,7 @@ export class GraphBuilder {
   /** A scalar (shape []) or, with `shape`, a filled constant. */
   scalar(value: number, dtype: "float32" | "float64" | "int32" | "int64" = "float32", shape: Shape = []): Value {
     const n = shape.reduce((a, b) => a * b, 1);
-    const data = dtype === "int64" ? new BigInt64Array(n).fill(BigInt(value)) : makeTensor(dtype, shape).data.fill(value as never);
+    const data = dtype === "int64" ? new BigInt64Array(n).fill(BigInt(value)) : makeTensor(dtype, shape).data.fill(value);
     return this.constant(makeTensor(dtype, shape, data as TypedArrayOf[typeof dtype]));
   }
 

@@ -15,7 +15,7 @@ export function numberField(config: RecordedConfig, name: string): number {
 export function numberArrayField(config: RecordedConfig, name: string): number[] {
   const v = config[name];
   if (!Array.isArray(v) || !v.every((x) => typeof x === "number")) throw new TypeError(modelMessages.badField(name, "an array of numbers", v));
-  return v as number[];
+  return v;
 }
 
 export function objectField(config: RecordedConfig, name: string): Record<string, unknown> {

@@ -78,7 +78,8 @@ export function validateUNetConfig(config: UNetConfig): JsonObject {
   if (!Number.isSafeInteger(config.embeddingDim) || config.embeddingDim < 2 || config.embeddingDim % 2 !== 0) {
     throw new RangeError(msg.oddEmbeddingDim(where, config.embeddingDim));
   }
-  if (!Array.isArray(config.widths) || config.widths.length === 0) throw new RangeError(msg.noWidths(where));
+  const widths: unknown = config.widths; // unknown: Array.isArray would make config.widths any[]
+  if (!Array.isArray(widths) || widths.length === 0) throw new RangeError(msg.noWidths(where));
   config.widths.forEach((w, i) => {
     positive(`widths[${i}]`, w);
     if (w % config.groups !== 0) throw new RangeError(msg.widthNotDivisible(where, i, w, config.groups));
@@ -115,7 +116,7 @@ export function unet(scope: ParameterScope, x: Value, t: Value, config: UNetConf
   h = residualBlock(scope.child("mid"), h, emb, widths[levels - 1]!, { groups });
   for (let i = levels - 1; i >= 0; i--) {
     h = residualBlock(scope.child(`up${i}`), concat([h, skips[i]!], 1), emb, widths[i]!, { groups });
-    if (i > 0) h = upsample(scope.child(`up${i}_resize`), h, widths[i - 1]!);
+    if (i > 0) h = upsample(scope.child(`up${i}_resize`), h, widths[i - 1]);
   }
   // Zero-initialised like the blocks' last convs: the untrained model predicts ε̂ = 0 (loss 1).
   return conv2d(scope.child("conv_out"), silu(groupNorm(scope.child("norm_out"), h, groups)), imageChannels, { kernel: 3, padding: 1, weightInit: zeros(), biasInit: zeros() });

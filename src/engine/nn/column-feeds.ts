@@ -35,7 +35,7 @@ function convert(t: Tensor, to: DType, input: string): Tensor {
   } else {
     (out as Float32Array).set(src as ArrayLike<number>);
   }
-  return { dtype: to, shape: t.shape, data: out } as Tensor;
+  return { dtype: to, shape: t.shape, data: out };
 }
 
 /** Feeds for `specs` from the batch's columns of the same names. */

@@ -69,6 +69,7 @@ function isValue(v: unknown): v is Value {
 }
 
 function bad(model: string, field: string, expected: string, got: unknown): TypeError {
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON.stringify cannot write (a symbol) gets to String()
   const shown = typeof got === "function" ? "a function" : got === undefined ? "undefined" : JSON.stringify(got)?.slice(0, 60) ?? String(got);
   return new TypeError(msg.badDeclaration(model, field, expected, shown));
 }
@@ -96,7 +97,7 @@ function graphOf(model: string, name: string, decl: unknown): ModelGraph {
       const out = build(scope, values);
       if (isValue(out)) return { output: out };
       if (!isObject(out) || !Object.values(out).every(isValue)) throw bad(model, `graphs.${name}.build()`, "return a Value or { name: Value }", out);
-      return out as Readonly<Record<string, Value>>;
+      return out;
     },
   };
 }
@@ -131,7 +132,7 @@ export function defineModel<B = Batch>(declaration: ModelDeclaration<B>): Model<
   if (d.feeds !== undefined && typeof d.feeds !== "function") throw bad(name, "feeds", "a function (batch, rng) => feeds", d.feeds);
   if (d.graphs !== undefined && !isObject(d.graphs)) throw bad(name, "graphs", "{ name: { inputs, build } }", d.graphs);
   const inputs = inputsOf(name, "inputs", d.inputs);
-  const graphs = Object.fromEntries(Object.entries((d.graphs ?? {}) as Record<string, unknown>).map(([g, decl]) => [g, graphOf(name, g, decl)]));
+  const graphs = Object.fromEntries(Object.entries((d.graphs ?? {})).map(([g, decl]) => [g, graphOf(name, g, decl)]));
   const previews = previewsOf(name, d.previews);
   const loss = d.loss as ModelDeclaration<B>["loss"];
   const feeds = d.feeds as ModelDeclaration<B>["feeds"];

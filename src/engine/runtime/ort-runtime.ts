@@ -64,7 +64,7 @@ class OrtGraph implements CompiledGraph {
     const ortFeeds: Record<string, ort.Tensor> = {};
     for (const [name, t] of Object.entries(feeds)) {
       // Wrapping a typed array costs nothing: onnxruntime-node reads it in place.
-      ortFeeds[name] = new ort.Tensor(ORT_TYPE[t.dtype], t.data as ort.Tensor.DataType, t.shape as number[]);
+      ortFeeds[name] = new ort.Tensor(ORT_TYPE[t.dtype], t.data as ort.Tensor.DataType, t.shape);
     }
     let result: ort.InferenceSession.ReturnType;
     try {

@@ -58,7 +58,7 @@ export const audioKind: PreviewKind = {
     const out = await context.run(s["graph"] as string, n, feeds);
     const audio = out[s["output"] as string];
     if (audio === undefined || audio.dtype !== "float32" || audio.shape[0] !== n || audio.shape.length < 2 || audio.shape.length > 3) {
-      throw new Error(`Preview '${KIND}': graph '${String(s["graph"])}' output '${String(s["output"])}' should be float32 [${n}, samples] or [${n}, channels, samples], got ${audio === undefined ? "nothing" : `${audio.dtype}[${audio.shape.join(", ")}]`}.`);
+      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, samples] or [${n}, channels, samples], got ${audio === undefined ? "nothing" : `${audio.dtype}[${audio.shape.join(", ")}]`}.`);
     }
     return { tensors: { audio }, json: {} };
   },

@@ -63,7 +63,7 @@ export const decisionBoundaryKind: PreviewKind = {
     const out = await context.run(s["graph"] as string, n, { [s["input"] as string]: prepared.tensors["grid"]! });
     const scores = out[s["output"] as string];
     if (scores === undefined || scores.dtype !== "float32" || scores.shape.length !== 2 || scores.shape[0] !== n) {
-      throw new Error(`Preview '${KIND}': graph '${String(s["graph"])}' output '${String(s["output"])}' should be float32 [${n}, classes], got ${scores === undefined ? "nothing" : `${scores.dtype}[${scores.shape.join(", ")}]`}.`);
+      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, classes], got ${scores === undefined ? "nothing" : `${scores.dtype}[${scores.shape.join(", ")}]`}.`);
     }
     const classes = scores.shape[1]!;
     const data = scores.data as Float32Array;

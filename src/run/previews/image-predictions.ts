@@ -19,7 +19,7 @@ const KIND = "image-predictions";
 
 /** [height, width] of one image: the dataset's info.imageShape, the column's last two dims, or a square. */
 function defaultImageShape(columnShape: readonly number[], info: unknown): number[] | undefined {
-  if (Array.isArray(info) && info.length === 2 && info.every((d) => typeof d === "number")) return info as number[];
+  if (Array.isArray(info) && info.length === 2 && info.every((d) => typeof d === "number")) return info;
   if (columnShape.length >= 2) return columnShape.slice(-2);
   const side = Math.round(Math.sqrt(columnShape[0] ?? 0));
   return columnShape.length === 1 && side * side === columnShape[0] ? [side, side] : undefined;
@@ -59,7 +59,7 @@ export const imagePredictionsKind: PreviewKind = {
     const out = await context.run(s["graph"] as string, s["samples"] as number, { [s["input"] as string]: images });
     const logits = out[s["output"] as string];
     if (logits === undefined || logits.dtype !== "float32" || logits.shape.length !== 2 || logits.shape[0] !== s["samples"]) {
-      throw new Error(`Preview '${KIND}': graph '${String(s["graph"])}' output '${String(s["output"])}' should be float32 [${String(s["samples"])}, classes], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`);
+      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${s["samples"] as number}, classes], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`);
     }
     return { tensors: { logits }, json: {} };
   },

@@ -33,9 +33,9 @@ export const regressionPlotKind: PreviewKind = {
     const s = prepared.settings;
     const out = await context.run(s["graph"] as string, s["samples"] as number, { [s["input"] as string]: prepared.tensors["x"]! });
     const prediction = out[s["output"] as string];
-    if (prediction === undefined) throw new Error(`Preview '${KIND}': graph '${String(s["graph"])}' has no output '${String(s["output"])}' (outputs: ${Object.keys(out).join(", ")}).`);
+    if (prediction === undefined) throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' has no output '${s["output"] as string}' (outputs: ${Object.keys(out).join(", ")}).`);
     if (prediction.data.length !== prepared.tensors["target"]!.data.length) {
-      throw new Error(`Preview '${KIND}': output '${String(s["output"])}' has ${prediction.data.length} values for ${prepared.tensors["target"]!.data.length} targets (shape [${prediction.shape.join(", ")}] vs the column's [${prepared.tensors["target"]!.shape.join(", ")}]).`);
+      throw new Error(`Preview '${KIND}': output '${s["output"] as string}' has ${prediction.data.length} values for ${prepared.tensors["target"]!.data.length} targets (shape [${prediction.shape.join(", ")}] vs the column's [${prepared.tensors["target"]!.shape.join(", ")}]).`);
     }
     return { tensors: { prediction }, json: {} };
   },

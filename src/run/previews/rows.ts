@@ -15,7 +15,7 @@ export function takeRows(c: Dataset["columns"][string], rows: ArrayLike<number>)
     const row = rows[i]!;
     (out as Float32Array).set((c.data as Float32Array).subarray(row * per, (row + 1) * per), i * per);
   }
-  return { dtype: c.dtype, shape: [rows.length, ...c.shape], data: out } as Tensor;
+  return { dtype: c.dtype, shape: [rows.length, ...c.shape], data: out };
 }
 
 /** A tensor's elements as numbers (int64 through Number). */

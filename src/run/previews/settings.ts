@@ -43,7 +43,7 @@ export function stringArraySetting(kind: string, settings: JsonObject, name: str
   const v = own(settings, name);
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) fail(kind, name, "an array of strings", v);
-  return [...(v as string[])];
+  return [...(v)];
 }
 
 export function objectSetting(kind: string, settings: JsonObject, name: string): JsonObject {

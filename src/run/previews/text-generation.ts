@@ -12,7 +12,6 @@
  * per token): drawn on the sampler thread.
  */
 import type { JsonObject } from "../../engine/nn/json.js";
-import type { Tensor } from "../../tensor.js";
 import type { PreviewKind } from "./preview-kind.js";
 import { SamplingStopped } from "./sampling-stopped.js";
 import { evenlySpacedRows, numberSetting, stringSetting } from "./settings.js";
@@ -81,9 +80,9 @@ export const textGenerationKind: PreviewKind = {
     for (let step = 0; step < length; step++) {
       if (context.stopped()) throw new SamplingStopped(`stopped after ${step} of ${length} tokens`);
       const out = await context.run(s["graph"] as string, n, { [s["input"] as string]: { dtype: "int64", shape: [n, T], data: window } });
-      const logits = out[s["output"] as string] as Tensor | undefined;
+      const logits = out[s["output"] as string];
       if (logits === undefined || logits.dtype !== "float32" || logits.shape[0] !== n || (logits.shape.length !== 2 && logits.shape.length !== 3)) {
-        throw new Error(`Preview '${KIND}': graph '${String(s["graph"])}' output '${String(s["output"])}' should be float32 [${n}, vocab] or [${n}, ${T}, vocab], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`);
+        throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, vocab] or [${n}, ${T}, vocab], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`);
       }
       const vocab = logits.shape[logits.shape.length - 1]!;
       const data = logits.data as Float32Array;

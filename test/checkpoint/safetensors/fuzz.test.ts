@@ -106,7 +106,7 @@ const tensorArb = fc
     const data = allocate(dtype, count);
     return fc.uint8Array({ minLength: data.byteLength, maxLength: data.byteLength }).map((bytes) => {
       new Uint8Array(data.buffer).set(bytes);
-      return { dtype, shape, data } as TensorGroup[string];
+      return { dtype, shape, data };
     });
   });
 

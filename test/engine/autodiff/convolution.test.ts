@@ -26,7 +26,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 3, 8, 7] }, { name: "w", shape: [4, 3, 3, 2] }, { name: "b", shape: [4] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { strides: [2, 2], pads: [0, 1, 2, 0], dilations: [2, 1] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { strides: [2, 2], pads: [0, 1, 2, 0], dilations: [2, 1] }),
     });
   });
 
@@ -42,7 +42,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 3, 5, 5] }, { name: "w", shape: [6, 1, 3, 3] }, { name: "b", shape: [6] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { group: 3, pads: [1, 1, 1, 1] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { group: 3, pads: [1, 1, 1, 1] }),
     });
   });
 
@@ -50,7 +50,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 4, 7, 8] }, { name: "w", shape: [6, 2, 2, 3] }, { name: "b", shape: [6] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { group: 2, strides: [2, 3], dilations: [2, 1], pads: [1, 0, 0, 2] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { group: 2, strides: [2, 3], dilations: [2, 1], pads: [1, 0, 0, 2] }),
     });
   });
 
@@ -58,7 +58,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 4, 7, 6] }, { name: "w", shape: [4, 2, 3, 2] }, { name: "b", shape: [4] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { group: 2, dilations: [2, 1], pads: [2, 0, 1, 1] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { group: 2, dilations: [2, 1], pads: [2, 0, 1, 1] }),
     });
   });
 
@@ -74,7 +74,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 4, 11] }, { name: "w", shape: [2, 2, 3] }, { name: "b", shape: [2] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { group: 2, strides: [2], dilations: [2], pads: [1, 0] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { group: 2, strides: [2], dilations: [2], pads: [1, 0] }),
     });
   });
 
@@ -91,7 +91,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 16, 5, 4] }, { name: "w", shape: [3, 16, 3, 3] }, { name: "b", shape: [3] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { pads: [1, 1, 1, 1] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { pads: [1, 1, 1, 1] }),
     });
   });
 
@@ -115,7 +115,7 @@ describe("autodiff: Conv (float32 central differences, rtol 1e-3, atol 1e-3, all
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 17, 7] }, { name: "w", shape: [3, 17, 3] }, { name: "b", shape: [3] }],
-      build: (_g, [x, w, b]) => conv(x!, w!, b!, { dilations: [2], pads: [2, 0] }),
+      build: (_g, [x, w, b]) => conv(x!, w!, b, { dilations: [2], pads: [2, 0] }),
     });
   });
 
@@ -133,7 +133,7 @@ describe("autodiff: ConvTranspose (float32 central differences, rtol 1e-3, atol 
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [2, 3, 4, 3] }, { name: "w", shape: [3, 2, 3, 3] }, { name: "b", shape: [2] }],
-      build: (_g, [x, w, b]) => convTranspose(x!, w!, b!, { strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] }),
+      build: (_g, [x, w, b]) => convTranspose(x!, w!, b, { strides: [2, 2], pads: [1, 0, 1, 1], output_padding: [1, 0] }),
     });
   });
 
@@ -149,7 +149,7 @@ describe("autodiff: ConvTranspose (float32 central differences, rtol 1e-3, atol 
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [1, 4, 3, 4] }, { name: "w", shape: [4, 3, 2, 2] }, { name: "b", shape: [6] }],
-      build: (_g, [x, w, b]) => convTranspose(x!, w!, b!, { group: 2, strides: [3, 2], dilations: [2, 1], output_padding: [2, 1] }),
+      build: (_g, [x, w, b]) => convTranspose(x!, w!, b, { group: 2, strides: [3, 2], dilations: [2, 1], output_padding: [2, 1] }),
     });
   });
 

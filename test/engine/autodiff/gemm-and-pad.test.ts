@@ -17,7 +17,7 @@ describe("autodiff: Gemm (float64 central differences, rtol 1e-6, all elements)"
           await checkGradients({
             ...ALL,
             inputs: [{ name: "a", shape: transA ? [k, m] : [m, k] }, { name: "b", shape: transB ? [n, k] : [k, n] }, { name: "c", shape: cShape }],
-            build: (_g, [a, b, c]) => gemm(a!, b!, c!, { alpha: 0.7, beta: 1.3, transA, transB }),
+            build: (_g, [a, b, c]) => gemm(a!, b!, c, { alpha: 0.7, beta: 1.3, transA, transB }),
           });
         }
       });

@@ -22,7 +22,7 @@ describe("autodiff: LayerNormalization (float32 central differences, rtol 1e-2, 
     await checkGradients({
       ...F32,
       inputs: [{ name: "x", shape: [3, 6] }, { name: "gamma", shape: [6] }, { name: "beta", shape: [6] }],
-      build: (_g, [x, gamma, beta]) => layerNorm(x!, gamma!, beta!),
+      build: (_g, [x, gamma, beta]) => layerNorm(x!, gamma!, beta),
     });
   });
 
@@ -117,9 +117,9 @@ describe("groupNorm", () => {
       try {
         const as = (a: Float64Array): Float32Array | Float64Array => (dtype === "float32" ? Float32Array.from(a) : a);
         const feeds: Record<string, Tensor> = {
-          x: { dtype, shape: [n, c, h, w], data: as(x) } as Tensor,
-          gamma: { dtype, shape: [c], data: as(gamma) } as Tensor,
-          beta: { dtype, shape: [c], data: as(beta) } as Tensor,
+          x: { dtype, shape: [n, c, h, w], data: as(x) },
+          gamma: { dtype, shape: [c], data: as(gamma) },
+          beta: { dtype, shape: [c], data: as(beta) },
         };
         const out = await graph.run(feeds);
         for (const name of ["built", "op"]) {

@@ -332,7 +332,7 @@ describe("DataLoader over a multi-column dataset (float32 [3], int64 [2], uint8 
     const cases: [string, () => Dataset, string][] = [
       ["a column of the wrong length", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Uint8Array(102) } } }),
         'column "tag" has 102 values, expected count × 1 = 103 (shape [] per example)'],
-      ["data of another type than the dtype", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Int32Array(103) as unknown as Uint8Array } } }),
+      ["data of another type than the dtype", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Int32Array(103) } } }),
         'column "tag" is uint8 but its data is not a Uint8Array'],
       ["an unknown dtype", () => ({ ...base, columns: { y: { dtype: "float64", shape: [], data: new Float64Array(103) } as never } }),
         'column "y" has dtype "float64", expected one of float32, int32, int64, uint8'],

@@ -2,6 +2,7 @@ import { strict as assert } from "node:assert";
 import { fromTextCorpus } from "../../../src/engine/data/from-text-corpus.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
 import { textTokenizer } from "../../../src/engine/data/text-tokenizer.js";
+import type { JsonObject } from "../../../src/engine/nn/json.js";
 import { isNbresumeError } from "../../../src/errors.js";
 import { useTempDir } from "./data-files.js";
 import { layout } from "./dataset-contents.js";
@@ -54,7 +55,7 @@ describe("fromTextCorpus: text as next-token windows", () => {
       assert.deepEqual(window(input, w, 4), ids.slice(2 * w, 2 * w + 4));
       assert.deepEqual(window(target, w, 4), ids.slice(2 * w + 1, 2 * w + 5));
     }
-    const tok = textTokenizer(JSON.parse(JSON.stringify(d.info)));
+    const tok = textTokenizer(JSON.parse(JSON.stringify(d.info)) as JsonObject);
     assert.equal(tok.vocabSize, vocab.length);
     assert.equal(tok.decode(input.subarray(0, 4)), chars.slice(0, 4).join(""));
     assert.equal(tok.decode(tok.encode("🙂abc\n")), "🙂abc\n");

@@ -65,7 +65,7 @@ function mutations(tokens: readonly (readonly number[])[]): fc.Arbitrary<Mutatio
     fc.record({ kind: fc.constant("delete" as const), at, length: fc.integer({ min: 1, max: 16 }) }),
     fc.record({ kind: fc.constant("truncate" as const), at }),
     fc.record({ kind: fc.constant("duplicate" as const), at, length: fc.integer({ min: 1, max: 32 }) }),
-  ) as fc.Arbitrary<Mutation>;
+  );
   return fc.array(mutation, { minLength: 1, maxLength: 4 });
 }
 

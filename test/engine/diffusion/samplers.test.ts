@@ -125,7 +125,7 @@ describe("diffusion: samplers", () => {
     let session: TrainingSession<unknown>;
     let denoiser: BoundGraph;
     before(async () => {
-      session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(1e-3), batchSize: 2, rng: createGenerator(1) }) as TrainingSession<unknown>;
+      session = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(1e-3), batchSize: 2, rng: createGenerator(1) });
       perturbZeroParameters(session, 11);
       denoiser = await session.graph("sample", 2);
     });

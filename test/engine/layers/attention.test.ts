@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
+import type { Value } from "../../../src/engine/graph/value.js";
 import { causalMask, MASKED_SCORE, multiHeadSelfAttention, scaledDotProductAttention } from "../../../src/engine/layers/attention.js";
 import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
@@ -55,7 +56,7 @@ function referenceAttention(x: Tensor<"float32">, p: Readonly<Record<string, Flo
   return out;
 }
 
-const attention = (heads: number, causal?: boolean) => (s: Parameters<typeof multiHeadSelfAttention>[0], [x]: readonly import("../../../src/engine/graph/value.js").Value[]) =>
+const attention = (heads: number, causal?: boolean) => (s: Parameters<typeof multiHeadSelfAttention>[0], [x]: readonly Value[]) =>
   multiHeadSelfAttention(s.child("attn"), x!, causal === undefined ? { heads } : { heads, causal });
 
 describe("layers: multiHeadSelfAttention", () => {

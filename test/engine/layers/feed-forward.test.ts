@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
+import type { Value } from "../../../src/engine/graph/value.js";
 import { feedForward, type FeedForwardActivation } from "../../../src/engine/layers/feed-forward.js";
 import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
@@ -34,7 +35,7 @@ const ACTIVATION: Record<FeedForwardActivation, (x: number) => number> = {
   relu: (x) => Math.max(0, x),
 };
 
-const mlp = (hidden: number, activation?: FeedForwardActivation) => (s: Parameters<typeof feedForward>[0], [x]: readonly import("../../../src/engine/graph/value.js").Value[]) =>
+const mlp = (hidden: number, activation?: FeedForwardActivation) => (s: Parameters<typeof feedForward>[0], [x]: readonly Value[]) =>
   feedForward(s.child("mlp"), x!, activation === undefined ? { hidden } : { hidden, activation });
 
 describe("layers: feedForward", () => {

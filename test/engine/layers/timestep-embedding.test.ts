@@ -29,7 +29,7 @@ describe("layers: sinusoidal timestep embedding", () => {
     // The float32 argument t·f carries up to ~6e-5 of rounding at t = 999.
     assert.ok(worst <= 1e-4, `worst error ${worst}`);
     // t = 0: sin 0 = 0, cos 0 = 1, exactly.
-    assert.deepEqual(Array.from(run.output.subarray(0, dim)), [...Array(dim / 2).fill(0), ...Array(dim / 2).fill(1)]);
+    assert.deepEqual(Array.from(run.output.subarray(0, dim)), [...new Array<number>(dim / 2).fill(0), ...new Array<number>(dim / 2).fill(1)]);
   });
 
   it("takes float32 timesteps too", async () => {

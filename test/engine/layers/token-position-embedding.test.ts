@@ -1,5 +1,6 @@
 import { strict as assert } from "node:assert";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
+import type { Value } from "../../../src/engine/graph/value.js";
 import { layerMessages as msg } from "../../../src/engine/layers/messages.js";
 import { tokenPositionEmbedding } from "../../../src/engine/layers/token-position-embedding.js";
 import { createParameterScope } from "../../../src/engine/nn/graph-parameter-scope.js";
@@ -7,7 +8,7 @@ import { bindAsInputs } from "../../../src/engine/nn/parameter-bindings.js";
 import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
 import { runLayer } from "./run-layer.js";
 
-const embed = (vocab: number, context: number, dim: number) => (s: Parameters<typeof tokenPositionEmbedding>[0], [ids]: readonly import("../../../src/engine/graph/value.js").Value[]) =>
+const embed = (vocab: number, context: number, dim: number) => (s: Parameters<typeof tokenPositionEmbedding>[0], [ids]: readonly Value[]) =>
   tokenPositionEmbedding(s.child("embed"), ids!, { vocab, context, dim });
 
 describe("layers: tokenPositionEmbedding", () => {

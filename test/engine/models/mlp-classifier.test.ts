@@ -33,8 +33,8 @@ describe("MLP classifier", () => {
       dtype: "float32",
       eps: 1e-2,
       inputs: [
-        { name: "images", shape: [4, 6], data: b.columns["images"]!.data as Float32Array, differentiable: false },
-        { name: "labels", shape: [4], dtype: "int64", data: b.columns["labels"]!.data as BigInt64Array },
+        { name: "images", shape: [4, 6], data: b.columns["images"]!.data, differentiable: false },
+        { name: "labels", shape: [4], dtype: "int64", data: b.columns["labels"]!.data },
         ...Object.entries(shapes).map(([name, shape]) => ({ name, shape, scale: 0.7 })),
       ],
       build: (g, values) => {
@@ -91,7 +91,7 @@ describe("MLP classifier", () => {
       }
       assert.ok(last < first / 4, `training loss fell from ${first} to ${last}`);
       const predict = await session.graph("predict", test.count);
-      const logits = (await predict.run({ images: { dtype: "float32", shape: [test.count, 784], data: test.columns["images"]!.data as Float32Array } }))["logits"]!.data as Float32Array;
+      const logits = (await predict.run({ images: { dtype: "float32", shape: [test.count, 784], data: test.columns["images"]!.data } }))["logits"]!.data as Float32Array;
       let correct = 0;
       for (let i = 0; i < test.count; i++) {
         let best = 0;

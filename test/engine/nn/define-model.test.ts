@@ -15,7 +15,7 @@ import { constantLr } from "../../../src/engine/optim/schedules.js";
 import { createGenerator } from "../../../src/engine/random/index.js";
 import { createTrainingSession } from "../../../src/engine/session/onnx-training-session.js";
 import { declareInputs } from "../../../src/engine/session/step-graph.js";
-import type { TrainingSession } from "../../../src/engine/session/training-session.js";
+import type { StateDict, TrainingSession } from "../../../src/engine/session/training-session.js";
 import type { Tensor } from "../../../src/tensor.js";
 import { assertBitwiseEqual } from "../../support/bitwise-equal.js";
 import { checkLayerGradients } from "../layers/layer-gradients.js";
@@ -84,7 +84,7 @@ describe("defineModel: a model of your own, with the guarantees of a built-in on
     for (let i = 0; i < 12; i++) await straight.step(pointsBatch(32, i));
     const first = await session(11);
     for (let i = 0; i < 5; i++) await first.step(pointsBatch(32, i));
-    const dict = JSON.parse(JSON.stringify(first.stateDict().state));
+    const dict = JSON.parse(JSON.stringify(first.stateDict().state)) as StateDict["state"];
     const tensors = first.stateDict().tensors;
     const resumed = await session(99); // another seed: everything must come from the state dict
     resumed.loadStateDict({ tensors, state: dict });
@@ -111,7 +111,7 @@ describe("defineModel: a model of your own, with the guarantees of a built-in on
     const batch = pointsBatch(6, 5);
     const result = await checkLayerGradients({
       inputs: [
-        { name: "x", shape: [6, 2], data: batch.columns["x"]!.data as Float32Array, differentiable: false },
+        { name: "x", shape: [6, 2], data: batch.columns["x"]!.data, differentiable: false },
         { name: "label", shape: [6], dtype: "int64", data: BigInt64Array.from(batch.columns["label"]!.data as Uint8Array, BigInt) },
       ],
       layer: (scope, [x, label]) => model.loss(scope, { x: x!, label: label! }).loss,

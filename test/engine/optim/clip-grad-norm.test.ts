@@ -14,7 +14,7 @@ async function clip(grads: Float32Array[], maxNorm: number): Promise<{ grads: Fl
   out.grads.forEach((v, i) => g.output(v, `c${i}`));
   g.output(out.norm, "norm");
   const compiled = await compileGraph(serializeGraph(g));
-  const feeds: Record<string, Tensor> = Object.fromEntries(grads.map((x, i) => [`g${i}`, { dtype: "float32", shape: [x.length], data: x } as Tensor]));
+  const feeds: Record<string, Tensor> = Object.fromEntries(grads.map((x, i) => [`g${i}`, { dtype: "float32", shape: [x.length], data: x }]));
   const r = await compiled.run(feeds);
   await compiled.release();
   return { grads: grads.map((_, i) => r[`c${i}`]!.data as Float32Array), norm: r["norm"]!.data[0] as number };

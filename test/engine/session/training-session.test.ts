@@ -23,7 +23,7 @@ function snapshot(group: TensorGroup): TensorGroup {
 }
 
 function copyDict(d: StateDict): StateDict {
-  return { tensors: { model: snapshot(d.tensors.model), optimizer: snapshot(d.tensors.optimizer) }, state: JSON.parse(JSON.stringify(d.state)) };
+  return { tensors: { model: snapshot(d.tensors.model), optimizer: snapshot(d.tensors.optimizer) }, state: JSON.parse(JSON.stringify(d.state)) as StateDict["state"] };
 }
 
 /** A synthetic classification batch in the DataLoader's format. */
@@ -49,7 +49,7 @@ async function regressionSession(options: { layout?: "flat" | "per-tensor"; opti
 
 describe("TrainingSession: one fused step graph", () => {
   const sessions: TrainingSession<unknown>[] = [];
-  const track = <T>(s: TrainingSession<T>): TrainingSession<T> => { sessions.push(s as TrainingSession<unknown>); return s; };
+  const track = <T>(s: TrainingSession<T>): TrainingSession<T> => { sessions.push(s); return s; };
   afterEach(async () => { for (const s of sessions.splice(0)) await s.release(); });
 
   it("takes one SGD step equal to p − lr·∂L/∂p computed by hand (MSE of a linear layer, |diff| ≤ 1e-6)", async () => {

@@ -5,7 +5,7 @@
  */
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/;
 const MAX_PREFIX = 512;
-// eslint-disable-next-line no-control-regex
+// eslint-disable-next-line no-control-regex -- control characters are among the characters it rejects in a key
 const BAD_CHARS = /[\u0000-\u001f\u007f\\]/;
 
 export interface S3Location {

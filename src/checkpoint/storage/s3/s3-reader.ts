@@ -46,7 +46,7 @@ class BodyCursor {
           this.done = true;
           break;
         }
-        chunk = next.value instanceof Uint8Array ? next.value : new Uint8Array(next.value as ArrayBuffer);
+        chunk = next.value instanceof Uint8Array ? next.value : new Uint8Array(next.value);
       }
       const take = Math.min(chunk.byteLength, into.byteLength - filled);
       into.set(chunk.subarray(0, take), filled);

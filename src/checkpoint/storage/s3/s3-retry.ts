@@ -9,7 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { NbresumeError } from "../../../errors.js";
 import { FileTooLargeError } from "../../durable-fs.js";
 import { CheckpointErrorCode, messages } from "../../messages.js";
-import { S3RequestError, toRequestError } from "./s3-sdk.js";
+import { type S3RequestError, toRequestError } from "./s3-sdk.js";
 
 const MAX_DELAY_MS = 20_000;
 

@@ -59,7 +59,7 @@ export class S3FileSink implements FileSink {
   private partNumber = 0;
   private readonly parts: { partNumber: number; etag: string }[] = [];
   private readonly inFlight = new Set<Promise<void>>();
-  private failure: unknown;
+  private failure: { error: unknown } | undefined; // boxed: anything can be thrown, even undefined
   private completed = false;
   private ended = false;
 
@@ -73,7 +73,7 @@ export class S3FileSink implements FileSink {
   ) {}
 
   async write(chunk: Uint8Array): Promise<void> {
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     this.hash.update(chunk);
     this.bytes += chunk.byteLength;
     let at = 0;
@@ -101,13 +101,13 @@ export class S3FileSink implements FileSink {
     while (this.inFlight.size >= this.settings.partConcurrency) await Promise.race(this.inFlight);
     if (this.failure !== undefined) {
       this.pool.give(buffer);
-      throw this.failure;
+      throw this.failure.error;
     }
     const upload = withRetries(this.settings, `uploading part ${partNumber} of`, this.url, () => this.api.uploadPart(this.key, uploadId, partNumber, buffer.subarray(0, length)))
       .then((etag) => {
         this.parts.push({ partNumber, etag });
       }, (error: unknown) => {
-        this.failure ??= error;
+        this.failure ??= { error };
       })
       .finally(() => {
         this.pool.give(buffer);
@@ -118,7 +118,7 @@ export class S3FileSink implements FileSink {
 
   async end(): Promise<EndedFile> {
     this.ended = true;
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     const hash = this.hash.digest();
     const bytes = this.bytes;
     let durable: Promise<void>;
@@ -144,7 +144,7 @@ export class S3FileSink implements FileSink {
 
   private async finish(): Promise<void> {
     while (this.inFlight.size > 0) await Promise.race(this.inFlight);
-    if (this.failure !== undefined) throw this.failure;
+    if (this.failure !== undefined) throw this.failure.error;
     const uploadId = this.uploadId!;
     const parts = [...this.parts].sort((a, b) => a.partNumber - b.partNumber);
     let tried = false;
@@ -165,7 +165,7 @@ export class S3FileSink implements FileSink {
   async abort(): Promise<void> {
     if (this.ended) return;
     this.ended = true;
-    this.failure ??= new Error("aborted");
+    this.failure ??= { error: new Error("aborted") };
     if (this.part !== undefined) this.pool.give(this.part);
     this.part = undefined;
   }

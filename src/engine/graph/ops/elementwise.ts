@@ -32,7 +32,7 @@ function broadcastAll(ctx: InferenceContext): number[] {
   const shapes = ctx.inputs.map((v, i) => (v ?? ctx.input(i)).shape);
   const out = broadcastShapes(...shapes);
   if (out === undefined) ctx.fail(msg.noBroadcast(shapes));
-  return out!;
+  return out;
 }
 
 function sameDType(ctx: InferenceContext): void {
