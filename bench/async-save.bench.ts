@@ -92,7 +92,11 @@ interface Window {
 async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset): Promise<BenchRow[]> {
   const batch = DEMO_BATCH[preset];
   const session: TrainingSession<DiffusionBatch> = await createTrainingSession({
-    model: ddpm({ unet: preset }), optimizer: adamw({}), schedule: constantLr(1e-3), batchSize: batch, rng: createGenerator(1),
+    model: ddpm({ unet: preset }),
+    optimizer: adamw({}),
+    schedule: constantLr(1e-3),
+    batchSize: batch,
+    rng: createGenerator(1),
   });
   const data = images(batch, 4);
   let i = 0;
@@ -111,7 +115,13 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
   const request = (): SaveRequest => {
     const dict = session.stateDict({ cursor: saveStep });
     // As the run does: the session's own buffers (a step replaces them; saveInBackground copies anyway).
-    return { kind: "rolling", step: ++saveStep, tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer }, state: { training: dict.state }, metrics: { loss: 0.1 } };
+    return {
+      kind: "rolling",
+      step: ++saveStep,
+      tensors: { model: dict.tensors.model, optimizer: dict.tensors.optimizer },
+      state: { training: dict.state },
+      metrics: { loss: 0.1 },
+    };
   };
   let stateBytes = 0;
   for (const g of Object.values(request().tensors)) for (const t of Object.values(g)) stateBytes += t.data.byteLength;
@@ -158,8 +168,10 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
   const calls: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const commitSteps: Record<Mode, number[]> = { baseline: [], sync: [], worker: [], inline: [] };
   const parts: Record<Mode, { waited: number[]; snapshot: number[]; runQueue: number[] }> = {
-    baseline: { waited: [], snapshot: [], runQueue: [] }, sync: { waited: [], snapshot: [], runQueue: [] },
-    worker: { waited: [], snapshot: [], runQueue: [] }, inline: { waited: [], snapshot: [], runQueue: [] },
+    baseline: { waited: [], snapshot: [], runQueue: [] },
+    sync: { waited: [], snapshot: [], runQueue: [] },
+    worker: { waited: [], snapshot: [], runQueue: [] },
+    inline: { waited: [], snapshot: [], runQueue: [] },
   };
   const baselineSteps: number[] = [];
   for (let r = 0; r < o.rounds; r++) {
@@ -193,10 +205,23 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
   const sync = median(stalls.sync);
   const label = `UNet ${preset} (demo${preset === "tiny" ? " default" : ""}, batch ${batch}), ${(stateBytes / MiB).toFixed(1)} MiB state`;
   const rows: BenchRow[] = [
-    { bench: "async-save", id: `${preset}_step`, name: `${label}: training step`, ms: stepMedian, jitterMs: jitter, note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps` },
     {
-      bench: "async-save", id: `${preset}_sync_stall`, name: `${label}: sync save() stall`, ms: sync, bestMs: Math.min(...stalls.sync), rounds: stalls.sync.length,
-      callRunQueueMs: median(parts.sync.runQueue), note: "the whole commit, every fsync included",
+      bench: "async-save",
+      id: `${preset}_step`,
+      name: `${label}: training step`,
+      ms: stepMedian,
+      jitterMs: jitter,
+      note: `median (and median absolute deviation) of ${baselineSteps.length} baseline steps`,
+    },
+    {
+      bench: "async-save",
+      id: `${preset}_sync_stall`,
+      name: `${label}: sync save() stall`,
+      ms: sync,
+      bestMs: Math.min(...stalls.sync),
+      rounds: stalls.sync.length,
+      callRunQueueMs: median(parts.sync.runQueue),
+      note: "the whole commit, every fsync included",
     },
   ];
   for (const mode of ["worker", "inline"] as const) {
@@ -205,12 +230,23 @@ async function unetStall(o: Required<AsyncSaveBenchOptions>, preset: UNetPreset)
     const call = median(calls[mode]);
     const firstCall = first[mode]?.callMs ?? Number.NaN;
     rows.push({
-      bench: "async-save", id: `${preset}_${mode}_stall`, name: `${label}: saveInBackground (${mode}) stall`, ms: call, bestMs: Math.min(...calls[mode]),
-      ratioToSync: call / sync, bestRatioToSync: Math.min(...calls[mode]) / Math.min(...stalls.sync), ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
+      bench: "async-save",
+      id: `${preset}_${mode}_stall`,
+      name: `${label}: saveInBackground (${mode}) stall`,
+      ms: call,
+      bestMs: Math.min(...calls[mode]),
+      ratioToSync: call / sync,
+      bestRatioToSync: Math.min(...calls[mode]) / Math.min(...stalls.sync),
+      ...(mode === "worker" ? { target: "≤ 0.10 × sync" } : {}),
       callRunQueueMs: median(parts[mode].runQueue),
-      windowStallMs: windowStall, windowRatioToSync: windowStall / sync, jitterMs: jitter,
-      waitedMs: median(parts[mode].waited), snapshotMs: median(parts[mode].snapshot),
-      commitSteps: median(commitSteps[mode]), firstCallMs: firstCall, rounds: stalls[mode].length,
+      windowStallMs: windowStall,
+      windowRatioToSync: windowStall / sync,
+      jitterMs: jitter,
+      waitedMs: median(parts[mode].waited),
+      snapshotMs: median(parts[mode].snapshot),
+      commitSteps: median(commitSteps[mode]),
+      firstCallMs: firstCall,
+      rounds: stalls[mode].length,
       note: `blocking call; window estimate ${windowStall.toFixed(1)} ms (step jitter ±${jitter.toFixed(1)} ms); committed within ${median(commitSteps[mode])} step(s); first save's call ${firstCall.toFixed(1)} ms (starts the writer, allocates the snapshot buffer)`,
     });
   }
@@ -226,7 +262,10 @@ async function largeStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[
   for (let k = 0; k < 16; k++) {
     const a = new Float32Array(per);
     const b = new Float32Array(per);
-    for (let j = 0; j < per; j += 1024) { a[j] = k + j; b[j] = -k - j; }
+    for (let j = 0; j < per; j += 1024) {
+      a[j] = k + j;
+      b[j] = -k - j;
+    }
     model[`w${k}`] = { dtype: "float32", shape: [per], data: a };
     optimizer[`m${k}`] = { dtype: "float32", shape: [per], data: b };
   }
@@ -247,7 +286,11 @@ async function largeStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[
       const tCall = performance.now() - t0;
       await bg.committed;
       const tCommit = performance.now() - t0;
-      if (r > 0) { sync.push(tSync); call.push(tCall); commit.push(tCommit); } // rep 0 allocates the snapshot buffer
+      if (r > 0) {
+        sync.push(tSync);
+        call.push(tCall);
+        commit.push(tCommit);
+      } // rep 0 allocates the snapshot buffer
     }
   } finally {
     await store.close();
@@ -258,16 +301,26 @@ async function largeStall(o: Required<AsyncSaveBenchOptions>): Promise<BenchRow[
   return [
     { bench: "async-save", id: "large_sync_save", name: `${o.largeMiB} MiB state: sync save() blocks`, ms: s },
     {
-      bench: "async-save", id: "large_background_call", name: `${o.largeMiB} MiB state: saveInBackground() blocks`, ms: c, ratioToSync: c / s,
-      target: "≤ 0.10 × sync", commitMs: median(commit), note: `the snapshot copy; the worker commits in ${median(commit).toFixed(0)} ms meanwhile`,
+      bench: "async-save",
+      id: "large_background_call",
+      name: `${o.largeMiB} MiB state: saveInBackground() blocks`,
+      ms: c,
+      ratioToSync: c / s,
+      target: "≤ 0.10 × sync",
+      commitMs: median(commit),
+      note: `the snapshot copy; the worker commits in ${median(commit).toFixed(0)} ms meanwhile`,
     },
   ];
 }
 
 export async function asyncSaveBench(options: AsyncSaveBenchOptions = {}): Promise<BenchRow[]> {
   const o: Required<AsyncSaveBenchOptions> = {
-    presets: options.presets ?? ["tiny", "small"], rounds: options.rounds ?? 7, window: options.window ?? 3,
-    large: options.large ?? true, largeMiB: options.largeMiB ?? 256, inlineRounds: options.inlineRounds ?? 2,
+    presets: options.presets ?? ["tiny", "small"],
+    rounds: options.rounds ?? 7,
+    window: options.window ?? 3,
+    large: options.large ?? true,
+    largeMiB: options.largeMiB ?? 256,
+    inlineRounds: options.inlineRounds ?? 2,
   };
   const rows: BenchRow[] = [];
   for (const preset of o.presets) rows.push(...(await unetStall(o, preset)));
@@ -282,7 +335,10 @@ if (isMain(import.meta.url)) {
   const presets = (value("--presets") ?? (quick ? "tiny" : "tiny,small")).split(",");
   if (!presets.every(isUNetPreset)) throw new TypeError(`--presets must be tiny and/or small, got ${presets.join(",")}`);
   const rows = await asyncSaveBench({
-    presets, rounds: Number(value("--rounds") ?? (quick ? 2 : 7)), largeMiB: quick ? 64 : 256, inlineRounds: Number(value("--inline-rounds") ?? (quick ? 0 : 2)),
+    presets,
+    rounds: Number(value("--rounds") ?? (quick ? 2 : 7)),
+    largeMiB: quick ? 64 : 256,
+    inlineRounds: Number(value("--inline-rounds") ?? (quick ? 0 : 2)),
   });
   printRows(rows, args.includes("--json"));
 }

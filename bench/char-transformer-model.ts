@@ -77,11 +77,12 @@ export function charCodec(text: string): CharCodec {
   const index = new Map(chars.map((c, i) => [c, i]));
   return {
     chars,
-    encode: (s) => BigInt64Array.from(s, (c) => {
-      const i = index.get(c);
-      if (i === undefined) throw new RangeError(`charCodec: '${c}' is not in the vocabulary of ${chars.length} characters.`);
-      return BigInt(i);
-    }),
+    encode: (s) =>
+      BigInt64Array.from(s, (c) => {
+        const i = index.get(c);
+        if (i === undefined) throw new RangeError(`charCodec: '${c}' is not in the vocabulary of ${chars.length} characters.`);
+        return BigInt(i);
+      }),
     decode: (ids) => Array.from(ids, (i) => chars[Number(i)] ?? "\uFFFD").join(""),
   };
 }

@@ -51,7 +51,8 @@ function makeGroups(scale = 1): { groups: Record<string, TensorGroup>; bytes: nu
   };
   const rows = Math.max(1, Math.round(1024 * scale));
   for (let i = 0; i < 24; i++) model[`block${i}.weight`] = { dtype: "float32", shape: [rows, 1024], data: fill(rows * 1024, i) };
-  for (let i = 0; i < 32; i++) model[`block${i}.proj`] = { dtype: "float32", shape: [Math.max(1, rows >> 1), 512], data: fill(Math.max(1, rows >> 1) * 512, i) };
+  for (let i = 0; i < 32; i++)
+    model[`block${i}.proj`] = { dtype: "float32", shape: [Math.max(1, rows >> 1), 512], data: fill(Math.max(1, rows >> 1) * 512, i) };
   for (let i = 0; i < 64; i++) model[`block${i}.bias`] = { dtype: "float32", shape: [1024], data: fill(1024, i) };
   optimizer["exp_avg"] = { dtype: "float32", shape: [16, rows, 1024], data: fill(16 * rows * 1024, 1) };
   optimizer["exp_avg_sq"] = { dtype: "float32", shape: [16, rows, 1024], data: fill(16 * rows * 1024, 2) };
@@ -212,7 +213,13 @@ const noSyncFs: DurableFs = {
   ...nodeFs,
   open: async (file, flags, mode) => {
     const handle = await nodeFs.open(file, flags, mode);
-    return { write: (...a) => handle.write(...a), read: (...a) => handle.read(...a), stat: () => handle.stat(), close: () => handle.close(), sync: async () => undefined };
+    return {
+      write: (...a) => handle.write(...a),
+      read: (...a) => handle.read(...a),
+      stat: () => handle.stat(),
+      close: () => handle.close(),
+      sync: async () => undefined,
+    };
   },
 };
 
@@ -250,13 +257,25 @@ export async function saveScalingBench(options: SaveScalingOptions = {}): Promis
   }
   const base = stores[0]!;
   const rows: BenchRow[] = stores.map((s) => ({
-    bench: "checkpoint", id: `save_with_${s.count}`, name: `store.save (1 MiB) beside ${s.count.toLocaleString("en-US")} checkpoint${s.count === 1 ? "" : "s"}`,
-    count: s.count, reps, ms: medianOf(s.ms), bestMs: Math.min(...s.ms), ratioToFirst: medianOf(s.ms) / medianOf(base.ms),
+    bench: "checkpoint",
+    id: `save_with_${s.count}`,
+    name: `store.save (1 MiB) beside ${s.count.toLocaleString("en-US")} checkpoint${s.count === 1 ? "" : "s"}`,
+    count: s.count,
+    reps,
+    ms: medianOf(s.ms),
+    bestMs: Math.min(...s.ms),
+    ratioToFirst: medianOf(s.ms) / medianOf(base.ms),
   }));
   const last = stores.at(-1)!;
   rows.push({
-    bench: "checkpoint", id: "save_scaling", name: `save latency beside ${last.count.toLocaleString("en-US")} vs ${base.count} checkpoint(s)`,
-    count: last.count, ms: medianOf(last.ms), referenceMs: medianOf(base.ms), ratio: medianOf(last.ms) / medianOf(base.ms), target: "≤ 2 × beside 1",
+    bench: "checkpoint",
+    id: "save_scaling",
+    name: `save latency beside ${last.count.toLocaleString("en-US")} vs ${base.count} checkpoint(s)`,
+    count: last.count,
+    ms: medianOf(last.ms),
+    referenceMs: medianOf(base.ms),
+    ratio: medianOf(last.ms) / medianOf(base.ms),
+    target: "≤ 2 × beside 1",
   });
   return rows;
 }
@@ -277,7 +296,9 @@ if (isMain(import.meta.url) && process.argv.includes("--scaling")) {
       const n = (k: string): number => Number(r[k]);
       const ratio = r.ratioBest !== undefined ? `   ${n("ratioBest").toFixed(2)} (${n("ratioMedian").toFixed(2)}) × raw` : "";
       const target = r.target ? `   target ${r.target}` : "";
-      console.log(`  ${r.name.padEnd(27)} ${n("bestMs").toFixed(0).padStart(5)} (${n("medianMs").toFixed(0).padStart(5)}) ms  ${n("bestGBps").toFixed(2).padStart(5)} (${n("medianGBps").toFixed(2).padStart(5)}) GB/s${ratio}${target}`);
+      console.log(
+        `  ${r.name.padEnd(27)} ${n("bestMs").toFixed(0).padStart(5)} (${n("medianMs").toFixed(0).padStart(5)}) ms  ${n("bestGBps").toFixed(2).padStart(5)} (${n("medianGBps").toFixed(2).padStart(5)}) GB/s${ratio}${target}`,
+      );
     }
   }
 }

@@ -40,7 +40,10 @@ function graphs(n: number): Record<string, GraphBuilder> {
   forward.output(layer(forward, n).y, "y");
   const out: Record<string, GraphBuilder> = { forward };
   for (const [name, pick, withForward] of [
-    ["backward", [0, 1, 2], false], ["dX only", [0], false], ["dW only", [1], false], ["step", [0, 1, 2], true],
+    ["backward", [0, 1, 2], false],
+    ["dX only", [0], false],
+    ["dW only", [1], false],
+    ["step", [0, 1, 2], true],
   ] as const) {
     const g = new GraphBuilder(name);
     const l = layer(g, n);
@@ -54,7 +57,10 @@ function graphs(n: number): Record<string, GraphBuilder> {
 
 const args = process.argv.slice(2);
 const threads = Number(args.find((a) => a.startsWith("--threads="))?.slice("--threads=".length) ?? 2);
-const batches = args.filter((a) => !a.startsWith("--")).map(Number).filter((v) => v > 0);
+const batches = args
+  .filter((a) => !a.startsWith("--"))
+  .map(Number)
+  .filter((v) => v > 0);
 for (const n of batches.length > 0 ? batches : [16, 64]) {
   const feeds = { x: filled([n, C, S, S]), w: filled([C, C, 3, 3]), b: filled([C]), dy: filled([n, C, S, S]) };
   const compiled: [string, CompiledGraph][] = [];

@@ -42,10 +42,21 @@ interface Row extends BenchRow {
   readonly p10Ms?: number;
 }
 
-type Figures = { readonly ms: number; readonly bestMs?: number; readonly cpuMs?: number; readonly p10Ms?: number; readonly note?: string; readonly [figure: string]: string | number | undefined };
+type Figures = {
+  readonly ms: number;
+  readonly bestMs?: number;
+  readonly cpuMs?: number;
+  readonly p10Ms?: number;
+  readonly note?: string;
+  readonly [figure: string]: string | number | undefined;
+};
 
 function row(name: string, figures: Figures): Row {
-  const id = name.trim().toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  const id = name
+    .trim()
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
   return { ...figures, bench: "engine", id, name };
 }
 
@@ -106,11 +117,13 @@ async function race(contenders: readonly Contender[], options: { rounds: number;
       cpu.get(c.name)!.push((used.user + used.system) / 1000 / n);
     }
   }
-  return new Map([...means].map(([name, m]) => {
-    const sorted = [...single.get(name)!].sort((a, b) => a - b);
-    const p10 = sorted[Math.floor(sorted.length / 10)]!;
-    return [name, { ms: median(m), best: Math.min(...m), cpuBest: Math.min(...cpu.get(name)!), p10, rounds: m }];
-  }));
+  return new Map(
+    [...means].map(([name, m]) => {
+      const sorted = [...single.get(name)!].sort((a, b) => a - b);
+      const p10 = sorted[Math.floor(sorted.length / 10)]!;
+      return [name, { ms: median(m), best: Math.min(...m), cpuBest: Math.min(...cpu.get(name)!), p10, rounds: m }];
+    }),
+  );
 }
 
 function median(xs: readonly number[]): number {
@@ -133,7 +146,11 @@ function randomBatches(count: number): Batch[] {
   return Array.from({ length: count }, (_, i) => ({
     columns: {
       images: tensor("float32", [BATCH, MLP.inputSize], rng.fillUniform(new Float32Array(BATCH * MLP.inputSize), 0, 1)),
-      labels: tensor("int64", [BATCH], BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(MLP.classes)))),
+      labels: tensor(
+        "int64",
+        [BATCH],
+        BigInt64Array.from({ length: BATCH }, () => BigInt(rng.int(MLP.classes))),
+      ),
     },
     indices: new Int32Array(BATCH),
     size: BATCH,
@@ -188,7 +205,10 @@ async function mlpContenders(name: string, batches: Batch[], options: { optimize
       },
     },
     runShare: () => clock.ms / stepMs,
-    resetClock: () => { clock.ms = 0; stepMs = 0; },
+    resetClock: () => {
+      clock.ms = 0;
+      stepMs = 0;
+    },
     release: () => session.release(),
   };
 }
@@ -230,10 +250,14 @@ async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender
     run: () => {
       const { x, y } = data[i++ % data.length]!;
       decay(auto);
-      const loss = autoOptimizer.minimize(() => {
-        const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, auto.w1), auto.b1)), auto.w2), auto.b2);
-        return tf.losses.softmaxCrossEntropy(y, logits);
-      }, true, [auto.w1, auto.b1, auto.w2, auto.b2]);
+      const loss = autoOptimizer.minimize(
+        () => {
+          const logits = tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(x, auto.w1), auto.b1)), auto.w2), auto.b2);
+          return tf.losses.softmaxCrossEntropy(y, logits);
+        },
+        true,
+        [auto.w1, auto.b1, auto.w2, auto.b2],
+      );
       loss!.dataSync();
       loss!.dispose();
     },
@@ -257,7 +281,12 @@ async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender
         const dz = tf.mul(tf.matMul(dlogits, manual.w2, false, true), tf.step(z));
         return {
           loss,
-          grads: { "manual/w1": tf.matMul(x, dz, true, false), "manual/b1": tf.sum(dz, 0), "manual/w2": tf.matMul(h, dlogits, true, false), "manual/b2": tf.sum(dlogits, 0) },
+          grads: {
+            "manual/w1": tf.matMul(x, dz, true, false),
+            "manual/b1": tf.sum(dz, 0),
+            "manual/w2": tf.matMul(h, dlogits, true, false),
+            "manual/b2": tf.sum(dlogits, 0),
+          },
         };
       });
       decay(manual);
@@ -266,7 +295,12 @@ async function tfjsContenders(batches: Batch[]): Promise<{ contenders: Contender
       tf.dispose([loss, ...Object.values(grads)]);
     },
   };
-  return { contenders: [minimize, handWritten], release: () => { for (const t of data) tf.dispose([t.x, t.y]); } };
+  return {
+    contenders: [minimize, handWritten],
+    release: () => {
+      for (const t of data) tf.dispose([t.x, t.y]);
+    },
+  };
 }
 
 export interface MlpBenchOptions {
@@ -289,7 +323,10 @@ export async function mlpBench(options: MlpBenchOptions = {}): Promise<Row[]> {
   if (process.execArgv.includes(HEAP_FLAG)) return measureMlp(options);
   const args = [HEAP_FLAG, "--import", "tsx", fileURLToPath(import.meta.url), "--json", ...(options.quick === true ? ["--quick"] : [])];
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 16 << 20 });
-  const rows = stdout.split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Row);
+  const rows = stdout
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .map((l) => JSON.parse(l) as Row);
   rows.push(await defaultHeapStep(options.quick ?? false));
   return rows;
 }
@@ -304,7 +341,10 @@ async function defaultHeapStep(quick: boolean): Promise<Row> {
   const share = gc.stop();
   await s.release();
   return row("step AdamW, flat, 1 thread, V8 default heap", {
-    ms: t.ms, bestMs: t.best, p10Ms: t.p10, gcShare: share,
+    ms: t.ms,
+    bestMs: t.best,
+    p10Ms: t.p10,
+    gcShare: share,
     note: `GC ${(100 * share).toFixed(0)}% of the time (figures above run with ${HEAP_FLAG})`,
   });
 }
@@ -330,7 +370,9 @@ function gcClock(): { stop(): number } {
 
 async function measureMlp(options: MlpBenchOptions): Promise<Row[]> {
   const rows: Row[] = [];
-  const report = (r: Row): void => { rows.push(r); };
+  const report = (r: Row): void => {
+    rows.push(r);
+  };
   const quick = options.quick ?? false;
   const scale = quick ? 0.1 : 1;
   const batches = randomBatches(16);
@@ -354,31 +396,70 @@ async function measureMlp(options: MlpBenchOptions): Promise<Row[]> {
     const step = get(`${v.name} step`);
     const forward = get(`${v.name} forward`);
     const share = sessions[k]!.runShare();
-    report(row(`step ${v.name}`, { ms: step.ms, bestMs: step.best, cpuMs: step.cpuBest, p10Ms: step.p10, forwardMs: forward.ms, forwardBestMs: forward.best, forwardP10Ms: forward.p10,
-      stepOverForward: step.best / forward.best, ortRunShare: share,
-      note: `${(step.best / forward.best).toFixed(2)}× forward (best ${forward.best.toFixed(3)} ms); onnxruntime run() ${(100 * share).toFixed(1)}%, JS ${(100 * (1 - share)).toFixed(1)}%`,
-    }));
+    report(
+      row(`step ${v.name}`, {
+        ms: step.ms,
+        bestMs: step.best,
+        cpuMs: step.cpuBest,
+        p10Ms: step.p10,
+        forwardMs: forward.ms,
+        forwardBestMs: forward.best,
+        forwardP10Ms: forward.p10,
+        stepOverForward: step.best / forward.best,
+        ortRunShare: share,
+        note: `${(step.best / forward.best).toFixed(2)}× forward (best ${forward.best.toFixed(3)} ms); onnxruntime run() ${(100 * share).toFixed(1)}%, JS ${(100 * (1 - share)).toFixed(1)}%`,
+      }),
+    );
   });
   const adamVariants = variants.slice(0, 3).map((v) => ({ name: v.name, step: get(`${v.name} step`) }));
   const fastest = adamVariants.reduce((a, b) => (b.step.best < a.step.best ? b : a));
   const tf = get("tfjs minimize");
   const tfManual = get("tfjs manual");
-  report(row("TF.js wasm step, minimize() (autodiff)", { ms: tf.ms, bestMs: tf.best, cpuMs: tf.cpuBest, p10Ms: tf.p10, note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})` }));
-  report(row("TF.js wasm step, hand-written backward", { ms: tfManual.ms, bestMs: tfManual.best, cpuMs: tfManual.cpuBest, p10Ms: tfManual.p10, note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step` }));
+  report(
+    row("TF.js wasm step, minimize() (autodiff)", {
+      ms: tf.ms,
+      bestMs: tf.best,
+      cpuMs: tf.cpuBest,
+      p10Ms: tf.p10,
+      note: `${(tf.best / fastest.step.best).toFixed(1)}× our fastest AdamW step (${fastest.name})`,
+    }),
+  );
+  report(
+    row("TF.js wasm step, hand-written backward", {
+      ms: tfManual.ms,
+      bestMs: tfManual.best,
+      cpuMs: tfManual.cpuBest,
+      p10Ms: tfManual.p10,
+      note: `${(tfManual.best / fastest.step.best).toFixed(1)}× our fastest AdamW step`,
+    }),
+  );
   const forward = Math.min(...variants.map((v) => get(`${v.name} forward`).best));
   const sgdStep = get(`${variants[3]!.name} step`).best;
   const adamStep = get(`${variants[0]!.name} step`).best;
-  report(row("summary (best rounds)", { ms: fastest.step.best,
-    target: 1.5, gcShare, heapFlag: HEAP_FLAG, stepOverForward: fastest.step.best / forward, tfjsOverStep: tf.best / fastest.step.best, adamwOverSgdMs: adamStep - sgdStep,
-    tfjsManualOverStep: tfManual.best / fastest.step.best,
-    note: `AdamW step ${fastest.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(fastest.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tf.best / fastest.step.best).toFixed(1)}× slower (hand-written: ${(tfManual.best / fastest.step.best).toFixed(1)}×; target ≥ 15); AdamW vs SGD +${(adamStep - sgdStep).toFixed(3)} ms`,
-  }));
+  report(
+    row("summary (best rounds)", {
+      ms: fastest.step.best,
+      target: 1.5,
+      gcShare,
+      heapFlag: HEAP_FLAG,
+      stepOverForward: fastest.step.best / forward,
+      tfjsOverStep: tf.best / fastest.step.best,
+      adamwOverSgdMs: adamStep - sgdStep,
+      tfjsManualOverStep: tfManual.best / fastest.step.best,
+      note: `AdamW step ${fastest.step.best.toFixed(3)} ms (target ≤ 1.5) = ${(fastest.step.best / forward).toFixed(2)}× forward ${forward.toFixed(3)} ms (target ≤ 3.5); TF.js wasm ${(tf.best / fastest.step.best).toFixed(1)}× slower (hand-written: ${(tfManual.best / fastest.step.best).toFixed(1)}×; target ≥ 15); AdamW vs SGD +${(adamStep - sgdStep).toFixed(3)} ms`,
+    }),
+  );
   const p10Step = Math.min(...adamVariants.map((v) => v.step.p10));
   const p10Forward = Math.min(...variants.map((v) => get(`${v.name} forward`).p10));
-  report(row("summary (p10 of single iterations)", { ms: p10Step,
-    stepOverForward: p10Step / p10Forward, tfjsOverStep: tf.p10 / p10Step, tfjsManualOverStep: tfManual.p10 / p10Step,
-    note: `AdamW step ${p10Step.toFixed(3)} ms = ${(p10Step / p10Forward).toFixed(2)}× forward ${p10Forward.toFixed(3)} ms; TF.js wasm ${(tf.p10 / p10Step).toFixed(1)}× (hand-written ${(tfManual.p10 / p10Step).toFixed(1)}×); SGD step ${get(`${variants[3]!.name} step`).p10.toFixed(3)} ms`,
-  }));
+  report(
+    row("summary (p10 of single iterations)", {
+      ms: p10Step,
+      stepOverForward: p10Step / p10Forward,
+      tfjsOverStep: tf.p10 / p10Step,
+      tfjsManualOverStep: tfManual.p10 / p10Step,
+      note: `AdamW step ${p10Step.toFixed(3)} ms = ${(p10Step / p10Forward).toFixed(2)}× forward ${p10Forward.toFixed(3)} ms; TF.js wasm ${(tf.p10 / p10Step).toFixed(1)}× (hand-written ${(tfManual.p10 / p10Step).toFixed(1)}×); SGD step ${get(`${variants[3]!.name} step`).p10.toFixed(3)} ms`,
+    }),
+  );
   tfjs.release();
   for (const s of sessions) await s.release();
   return rows;

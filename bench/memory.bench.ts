@@ -111,15 +111,26 @@ export async function memoryBench(options: { mib?: number } = {}): Promise<Bench
   const rows: BenchRow[] = [];
   try {
     for (const mode of MODES) {
-      const out = execFileSync(process.execPath, ["--import", "tsx", self, "--child", mode, dir, String(bytes)], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
-      const line = out.trim().split("\n").filter((l) => l.startsWith("{")).pop();
+      const out = execFileSync(process.execPath, ["--import", "tsx", self, "--child", mode, dir, String(bytes)], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const line = out
+        .trim()
+        .split("\n")
+        .filter((l) => l.startsWith("{"))
+        .pop();
       if (line === undefined) throw new Error(`memory child ${mode} printed no result: ${out}`);
       const r = JSON.parse(line) as ChildResult;
       const extra = r.peakRss - r.beforeRss;
       const what = { save: "store.save()", background: "store.saveInBackground() → committed", load: "store.load()" }[mode];
       rows.push({
-        bench: "memory", id: `peak_${mode}`, name: `peak extra RSS, ${what}, ${(r.stateBytes / MiB).toFixed(0)} MiB state`,
-        extraMiB: extra / MiB, ratioToState: extra / r.stateBytes, stateMiB: r.stateBytes / MiB,
+        bench: "memory",
+        id: `peak_${mode}`,
+        name: `peak extra RSS, ${what}, ${(r.stateBytes / MiB).toFixed(0)} MiB state`,
+        extraMiB: extra / MiB,
+        ratioToState: extra / r.stateBytes,
+        stateMiB: r.stateBytes / MiB,
         ...(mode === "load" ? { target: "≈ 1 × state (the tensors) + small" } : { target: "≤ 1 × state + small" }),
         note: r.peakReset ? "VmHWM reset before the operation" : "VmHWM could not be reset: includes allocating the state",
       });

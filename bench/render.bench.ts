@@ -81,7 +81,7 @@ export async function renderBench(options: { runs?: number } = {}): Promise<Benc
 
   // ── loss chart ───────────────────────────────────────────────────────────────
   let seed = 7;
-  const rnd = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
   const train: LossPoint[] = Array.from({ length: 3000 }, (_, i) => ({
     step: i + 1,
     loss: 0.03 + 2.3 * Math.exp(-i / 300) + 0.02 * rnd(),

@@ -72,7 +72,13 @@ type RunModule = typeof runModule;
 const DIST_BUILTINS = "../dist/engine/register-builtins.js";
 
 /** The demo's run as the bench resumes it: the preset's settings, the preview's DDIM, no output. */
-export function demoRunOptions(preset: UNetPreset, dir: string, data: ResumableOptions["data"], steps: number, sampler: "auto" | "thread" = "auto"): ResumableOptions {
+export function demoRunOptions(
+  preset: UNetPreset,
+  dir: string,
+  data: ResumableOptions["data"],
+  steps: number,
+  sampler: "auto" | "thread" = "auto",
+): ResumableOptions {
   const p = DEMO_PRESETS[preset];
   return {
     dir,
@@ -151,7 +157,8 @@ export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<Bench
         process.env["NBRESUME_CACHE_DIR"] = cacheDir;
         step++;
         const result = await resumable(options(step, sampler)).train();
-        if (result.startStep !== step - 1 || result.timings.training === undefined) throw new Error(`round ${r} did not resume (${result.status} from ${result.startStep})`);
+        if (result.startStep !== step - 1 || result.timings.training === undefined)
+          throw new Error(`round ${r} did not resume (${result.status} from ${result.startStep})`);
         if (result.timings.reusedSession === fresh) throw new Error(`round ${r}: the session was ${fresh ? "reused" : "compiled"} unexpectedly`);
         if (emptyGraphCache) rmSync(cacheDir, { recursive: true, force: true });
         return result.timings;
@@ -177,7 +184,10 @@ export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<Bench
     const freshReferences: ReferenceTimes[] = [];
     const child = async (args: string[]): Promise<unknown> => {
       const script = fileURLToPath(new URL("./resume-child.ts", import.meta.url));
-      const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", script, ...args], { env: { ...process.env, NBRESUME_CACHE_DIR: graphCache }, maxBuffer: 1 << 20 });
+      const { stdout } = await execFileAsync(process.execPath, ["--import", "tsx", script, ...args], {
+        env: { ...process.env, NBRESUME_CACHE_DIR: graphCache },
+        maxBuffer: 1 << 20,
+      });
       return JSON.parse(stdout.trim().split("\n").pop()!);
     };
     for (let r = 0; r < rounds; r++) {
@@ -197,22 +207,68 @@ export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<Bench
       const total = phase((t) => t.training!);
       const ratio = total / reference;
       const offThread = runs.filter((t) => t.previewOffThread === true).length;
-      report(id, `${preset}: ${label} → first resumed step`, total, `target ≤ 1500 ms: ${total <= 1500 ? "met" : "MISSED"}; ${ratio.toFixed(2)}× reference (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "MISSED"})`);
-      report(`${id}_resolve`, "  open + resolve and load (one read, every byte hashed)", phase((t) => t.resolved));
-      report(`${id}_load`, "  state and config check", phase((t) => t.loaded! - t.resolved));
+      report(
+        id,
+        `${preset}: ${label} → first resumed step`,
+        total,
+        `target ≤ 1500 ms: ${total <= 1500 ? "met" : "MISSED"}; ${ratio.toFixed(2)}× reference (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "MISSED"})`,
+      );
+      report(
+        `${id}_resolve`,
+        "  open + resolve and load (one read, every byte hashed)",
+        phase((t) => t.resolved),
+      );
+      report(
+        `${id}_load`,
+        "  state and config check",
+        phase((t) => t.loaded! - t.resolved),
+      );
       const session = `training session (${runs[0]?.reusedSession === true ? "reused" : "compiled"})`;
       if (offThread > 0) {
         // Overlapped: both phases start when the checkpoint is loaded; the later one ends the wait.
-        report(`${id}_sampler_ready`, "  (sampler thread ready, since train() began)", phase((t) => t.samplerReady ?? Number.NaN));
-        report(`${id}_preview`, `  ∥ preview on the sampler thread: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`, phase((t) => t.previewed! - t.loaded!), `from load to shown; off-thread in ${offThread} of ${runs.length} runs`);
-        report(`${id}_session`, `  ∥ ${session} on this thread`, phase((t) => t.compiled - t.loaded!));
-        report(`${id}_restore`, "  state dict, data cursor, loss history", phase((t) => t.training! - Math.max(t.compiled, t.previewed!)));
+        report(
+          `${id}_sampler_ready`,
+          "  (sampler thread ready, since train() began)",
+          phase((t) => t.samplerReady ?? Number.NaN),
+        );
+        report(
+          `${id}_preview`,
+          `  ∥ preview on the sampler thread: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`,
+          phase((t) => t.previewed! - t.loaded!),
+          `from load to shown; off-thread in ${offThread} of ${runs.length} runs`,
+        );
+        report(
+          `${id}_session`,
+          `  ∥ ${session} on this thread`,
+          phase((t) => t.compiled - t.loaded!),
+        );
+        report(
+          `${id}_restore`,
+          "  state dict, data cursor, loss history",
+          phase((t) => t.training! - Math.max(t.compiled, t.previewed!)),
+        );
       } else {
-        report(`${id}_preview`, `  preview: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`, phase((t) => t.previewed! - t.loaded!));
-        report(`${id}_session`, `  ${session}`, phase((t) => t.compiled - t.previewed!));
-        report(`${id}_restore`, "  state dict, data cursor, loss history", phase((t) => t.training! - t.compiled));
+        report(
+          `${id}_preview`,
+          `  preview: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`,
+          phase((t) => t.previewed! - t.loaded!),
+        );
+        report(
+          `${id}_session`,
+          `  ${session}`,
+          phase((t) => t.compiled - t.previewed!),
+        );
+        report(
+          `${id}_restore`,
+          "  state dict, data cursor, loss history",
+          phase((t) => t.training! - t.compiled),
+        );
       }
-      report(`${id}_first_step`, "  (then the first step itself)", phase((t) => t.firstStep! - t.training!));
+      report(
+        `${id}_first_step`,
+        "  (then the first step itself)",
+        phase((t) => t.firstStep! - t.training!),
+      );
     };
     breakdown("resume_same_kernel", "rerun in the same kernel", warm);
     breakdown("resume_restart", "rerun after a kernel restart", cold);
@@ -222,11 +278,32 @@ export async function resumeBench(bench: ResumeBenchOptions = {}): Promise<Bench
       const total = median(freshRuns.map((t) => t.training!));
       const ratio = total / freshReference;
       const phase = (f: (t: TrainTimings) => number): number => median(freshRuns.map(f));
-      report("resume_restart_process", `${preset}: rerun in a fresh process (a real kernel restart) → first resumed step`, total, `target ≤ 1500 ms: ${total <= 1500 ? "met" : "MISSED"}; ${ratio.toFixed(2)}× the reference in a fresh process (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "MISSED"})`);
-      report("resume_restart_process_resolve", "  open + resolve and load (one read, every byte hashed)", phase((t) => t.resolved));
-      report("resume_restart_process_preview", `  preview: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`, phase((t) => t.previewed! - t.loaded!));
-      report("resume_restart_process_session", "  training session (compiled)", phase((t) => t.compiled - t.previewed!));
-      report("resume_restart_process_restore", "  state dict, data cursor, loss history", phase((t) => t.training! - t.compiled));
+      report(
+        "resume_restart_process",
+        `${preset}: rerun in a fresh process (a real kernel restart) → first resumed step`,
+        total,
+        `target ≤ 1500 ms: ${total <= 1500 ? "met" : "MISSED"}; ${ratio.toFixed(2)}× the reference in a fresh process (target ≤ 1.3: ${ratio <= 1.3 ? "met" : "MISSED"})`,
+      );
+      report(
+        "resume_restart_process_resolve",
+        "  open + resolve and load (one read, every byte hashed)",
+        phase((t) => t.resolved),
+      );
+      report(
+        "resume_restart_process_preview",
+        `  preview: ${SAMPLES} DDIM-${SAMPLER_STEPS} samples, grid PNG, saved`,
+        phase((t) => t.previewed! - t.loaded!),
+      );
+      report(
+        "resume_restart_process_session",
+        "  training session (compiled)",
+        phase((t) => t.compiled - t.previewed!),
+      );
+      report(
+        "resume_restart_process_restore",
+        "  state dict, data cursor, loss history",
+        phase((t) => t.training! - t.compiled),
+      );
       report("reference_process", `reference in a fresh process: load + compile sampler + ${SAMPLES} samples`, freshReference);
     }
     breakdown("resume_restart_overlap", 'restart, preview on the sampler thread beside the compile (sampler: "thread")', coldThread);

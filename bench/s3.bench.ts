@@ -32,7 +32,10 @@ function makeGroups(mib: number): { groups: Record<string, TensorGroup>; bytes: 
   const half = (mib * MiB) / 2 / 4;
   const model: TensorGroup = {};
   for (let i = 0; i < 16; i++) model[`block${i}.weight`] = { dtype: "float32", shape: [half / 16], data: fill(half / 16, i) };
-  const optimizer: TensorGroup = { exp_avg: { dtype: "float32", shape: [half / 2], data: fill(half / 2, 1) }, exp_avg_sq: { dtype: "float32", shape: [half / 2], data: fill(half / 2, 2) } };
+  const optimizer: TensorGroup = {
+    exp_avg: { dtype: "float32", shape: [half / 2], data: fill(half / 2, 1) },
+    exp_avg_sq: { dtype: "float32", shape: [half / 2], data: fill(half / 2, 2) },
+  };
   return { groups: { model, optimizer }, bytes: mib * MiB };
 }
 
@@ -56,7 +59,9 @@ async function rawUpload(client: S3Client, bucket: string, key: string, bytes: U
     while (next * PART < bytes.byteLength) {
       const n = next++;
       const body = bytes.subarray(n * PART, Math.min((n + 1) * PART, bytes.byteLength));
-      const { ETag } = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n + 1, Body: body, ContentLength: body.byteLength }));
+      const { ETag } = await client.send(
+        new UploadPartCommand({ Bucket: bucket, Key: key, UploadId, PartNumber: n + 1, Body: body, ContentLength: body.byteLength }),
+      );
       parts.push({ PartNumber: n + 1, ETag: ETag! });
     }
   };
@@ -103,14 +108,20 @@ export async function s3Bench(options: S3BenchOptions = {}): Promise<BenchRow[]>
       try {
         const rawFirst = rep % 2 === 0;
         // One object after the other, as the store writes a checkpoint's files.
-        const doRawUp = async () => times.rawUpload.push(await timed(async () => {
-          for (const r of raw) await rawUpload(client, "bench", `raw-${rep}/${r.name}`, r.bytes);
-        }));
+        const doRawUp = async () =>
+          times.rawUpload.push(
+            await timed(async () => {
+              for (const r of raw) await rawUpload(client, "bench", `raw-${rep}/${r.name}`, r.bytes);
+            }),
+          );
         const doSave = async () => times.save.push(await timed(() => store.save({ kind: "rolling", step: 1, tensors: groups })));
         // Into fresh memory, as a download of a checkpoint into memory is (a load allocates its tensors too).
-        const doRawDown = async () => times.rawDownload.push(await timed(async () => {
-          for (const r of raw) await rawDownload(client, "bench", `raw-${rep}/${r.name}`, new Uint8Array(r.bytes.byteLength));
-        }));
+        const doRawDown = async () =>
+          times.rawDownload.push(
+            await timed(async () => {
+              for (const r of raw) await rawDownload(client, "bench", `raw-${rep}/${r.name}`, new Uint8Array(r.bytes.byteLength));
+            }),
+          );
         const doLoad = async () => times.load.push(await timed(() => store.load("auto")));
         for (const step of rawFirst ? [doRawUp, doSave, doRawDown, doLoad] : [doSave, doRawUp, doLoad, doRawDown]) await step();
       } finally {
@@ -122,13 +133,21 @@ export async function s3Bench(options: S3BenchOptions = {}): Promise<BenchRow[]>
   }
   const gbps = (s: number): number => bytes / s / 1e9;
   const row = (id: string, name: string, key: keyof typeof times, base?: keyof typeof times, target?: string): BenchRow => ({
-    bench: "s3", id, name, bytes, reps,
-    bestMs: Math.min(...times[key]) * 1000, medianMs: medianOf(times[key]) * 1000,
-    bestGBps: gbps(Math.min(...times[key])), medianGBps: gbps(medianOf(times[key])),
-    ...(base === undefined ? {} : {
-      ratioBest: Math.min(...times[base]) / Math.min(...times[key]),
-      ratioMedian: medianOf(times[base]) / medianOf(times[key]),
-    }),
+    bench: "s3",
+    id,
+    name,
+    bytes,
+    reps,
+    bestMs: Math.min(...times[key]) * 1000,
+    medianMs: medianOf(times[key]) * 1000,
+    bestGBps: gbps(Math.min(...times[key])),
+    medianGBps: gbps(medianOf(times[key])),
+    ...(base === undefined
+      ? {}
+      : {
+          ratioBest: Math.min(...times[base]) / Math.min(...times[key]),
+          ratioMedian: medianOf(times[base]) / medianOf(times[key]),
+        }),
     ...(target === undefined ? {} : { target }),
   });
   return [

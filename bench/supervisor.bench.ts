@@ -46,14 +46,20 @@ export interface SupervisorBenchOptions {
 
 /** The bench's notebook: the demo model, a parameters cell, and a training cell that reports when its first step began. */
 function benchNotebook(): Notebook {
-  const code = (source: string, tags?: string[]) => ({ cell_type: "code", metadata: tags === undefined ? {} : { tags }, source, outputs: [], execution_count: null });
+  const code = (source: string, tags?: string[]) => ({
+    cell_type: "code",
+    metadata: tags === undefined ? {} : { tags },
+    source,
+    outputs: [],
+    execution_count: null,
+  });
   return {
     cells: [
       code('import { resumable, mnist, ddpm, adamw, linearWarmup } from "nbresume";'),
       code('let steps = 1000000;\nlet dir = "runs/bench";\nlet stopAfterMs = 4000;', ["parameters"]),
       code("const digits = await mnist();"),
       code(
-        "const run = resumable({ dir, model: ddpm({ unet: \"tiny\" }), data: digits, optimizer: adamw(), schedule: linearWarmup(2e-3, 100),\n" +
+        'const run = resumable({ dir, model: ddpm({ unet: "tiny" }), data: digits, optimizer: adamw(), schedule: linearWarmup(2e-3, 100),\n' +
           "  clipGradNorm: 1, steps, batchSize: 32, checkpointEvery: 10, evalBatches: 2, preview: { samples: 16, samplerSteps: 20, eta: 1 } });",
       ),
       code(
@@ -74,7 +80,10 @@ interface BenchLine {
 }
 
 function benchLine(stdout: string): BenchLine {
-  const line = stdout.split("\n").reverse().find((l) => l.startsWith("BENCH "));
+  const line = stdout
+    .split("\n")
+    .reverse()
+    .find((l) => l.startsWith("BENCH "));
   if (line === undefined) throw new Error(`the training cell printed no BENCH line:\n${stdout}`);
   return JSON.parse(line.slice(6)) as BenchLine;
 }
@@ -155,7 +164,10 @@ class PlainRestarts {
   /** Restart (timed until the kernel answers), rerun every cell (timed until the first resumed step). */
   async round(): Promise<PlainRound> {
     const t0 = Date.now();
-    const response = await fetch(`${this.server.baseUrl}api/kernels/${this.session.kernelId}/restart`, { method: "POST", headers: { Authorization: `token ${this.server.token}` } });
+    const response = await fetch(`${this.server.baseUrl}api/kernels/${this.session.kernelId}/restart`, {
+      method: "POST",
+      headers: { Authorization: `token ${this.server.token}` },
+    });
     if (!response.ok) throw new Error(`restart: HTTP ${response.status}`);
     this.session = await this.client.reconnect(this.session);
     await this.session.waitReady(120_000);
@@ -211,10 +223,16 @@ async function supervisedRound(project: { dir: string; env: NodeJS.ProcessEnv },
     },
   });
   await killer;
-  if (result.status !== "finished" || result.restarts.length !== 1 || killedAt === undefined) throw new Error(`round ${round}: ${result.status}, ${result.restarts.length} restarts`);
+  if (result.status !== "finished" || result.restarts.length !== 1 || killedAt === undefined)
+    throw new Error(`round ${round}: ${result.status}, ${result.restarts.length} restarts`);
   const executed = JSON.parse(readFileSync(result.out, "utf8")) as Notebook;
   const cell = executed.cells[trainingCell - 1];
-  const line = benchLine((cell?.outputs ?? []).filter((o) => o["name"] === "stdout").map((o) => joinText(o["text"])).join(""));
+  const line = benchLine(
+    (cell?.outputs ?? [])
+      .filter((o) => o["name"] === "stdout")
+      .map((o) => joinText(o["text"]))
+      .join(""),
+  );
   const first = line.started + line.training;
   const at = (what: TimelineEvent["what"], cell?: number): number => {
     const e = events.find((x) => x.what === what && x.at >= (killedAt as number) - 1 && (cell === undefined || x.cell === cell));
@@ -224,7 +242,14 @@ async function supervisedRound(project: { dir: string; env: NodeJS.ProcessEnv },
   const lost = events.find((x) => x.what === "kernel-lost")?.at ?? Number.NaN;
   const ready = at("kernel-ready");
   const trainStart = at("cell-started", trainingCell);
-  return { total: first - killedAt, notice: lost - killedAt, restart: ready - lost, cells: trainStart - ready, trainCell: line.started - trainStart, train: line.training };
+  return {
+    total: first - killedAt,
+    notice: lost - killedAt,
+    restart: ready - lost,
+    cells: trainStart - ready,
+    trainCell: line.started - trainStart,
+    train: line.training,
+  };
 }
 
 export async function supervisorBench(options: SupervisorBenchOptions = {}): Promise<BenchRow[]> {
@@ -253,18 +278,45 @@ export async function supervisorBench(options: SupervisorBenchOptions = {}): Pro
     const kernelStart = m(plain, (p) => p.kernelStart);
     const ratio = (total - kernelStart) / rerun;
     report("supervised_resume", "kernel SIGKILLed → first resumed step under nbresume run", total, {
-      referenceMs: rerun, kernelStartMs: kernelStart, ratio,
-      note: `(value − kernel start) ÷ rerun = ${ratio.toFixed(2)} (target ≤ 1.5: ${ratio <= 1.5 ? "met" : "MISSED"}); median of ${rounds}: ` +
+      referenceMs: rerun,
+      kernelStartMs: kernelStart,
+      ratio,
+      note:
+        `(value − kernel start) ÷ rerun = ${ratio.toFixed(2)} (target ≤ 1.5: ${ratio <= 1.5 ? "met" : "MISSED"}); median of ${rounds}: ` +
         `${supervised.map((x) => x.total.toFixed(0)).join(", ")} ms supervised; ${plain.map((x) => `${x.kernelStart.toFixed(0)} + ${x.rerun.toFixed(0)}`).join(", ")} ms by hand`,
     });
-    report("supervised_notice", "  death noticed (the server's restarter polls every 0.5 s)", m(supervised, (s) => s.notice));
-    report("supervised_restart", "  kernel restarted by the server, answering", m(supervised, (s) => s.restart));
-    report("supervised_cells", "  cells before the training cell (imports, MNIST, resumable())", m(supervised, (s) => s.cells));
-    report("supervised_train_cell", "  training cell sent → train() called (tslab compiles the cell)", m(supervised, (s) => s.trainCell));
-    report("supervised_train", "  train() → first resumed step (resolve, preview, session)", m(supervised, (s) => s.train));
+    report(
+      "supervised_notice",
+      "  death noticed (the server's restarter polls every 0.5 s)",
+      m(supervised, (s) => s.notice),
+    );
+    report(
+      "supervised_restart",
+      "  kernel restarted by the server, answering",
+      m(supervised, (s) => s.restart),
+    );
+    report(
+      "supervised_cells",
+      "  cells before the training cell (imports, MNIST, resumable())",
+      m(supervised, (s) => s.cells),
+    );
+    report(
+      "supervised_train_cell",
+      "  training cell sent → train() called (tslab compiles the cell)",
+      m(supervised, (s) => s.trainCell),
+    );
+    report(
+      "supervised_train",
+      "  train() → first resumed step (resolve, preview, session)",
+      m(supervised, (s) => s.train),
+    );
     report("plain_kernel_start", "reference: plain kernel restart → kernel answers", kernelStart);
     report("plain_rerun", "reference: rerun every cell after it → first resumed step", rerun);
-    report("plain_train", "  of which train() → first resumed step", m(plain, (p) => p.train));
+    report(
+      "plain_train",
+      "  of which train() → first resumed step",
+      m(plain, (p) => p.train),
+    );
     return rows;
   } finally {
     await reference?.close();

@@ -46,7 +46,14 @@ export async function tfjsTransformer(config: CharTransformerConfig, batch: numb
   const norm = () => ({ g: variable(tf.ones([D]), false), b: variable(tf.zeros([D]), false) });
   const token = variable(tf.randomNormal([V, D], 0, 0.02), true);
   const position = variable(tf.randomNormal([Tn, D], 0, 0.02), true);
-  const blocks = Array.from({ length: L }, () => ({ ln1: norm(), qkv: dense(D, 3 * D), out: dense(D, D), ln2: norm(), fc1: dense(D, hidden), fc2: dense(hidden, D) }));
+  const blocks = Array.from({ length: L }, () => ({
+    ln1: norm(),
+    qkv: dense(D, 3 * D),
+    out: dense(D, D),
+    ln2: norm(),
+    fc1: dense(D, hidden),
+    fc2: dense(hidden, D),
+  }));
   const lnF = norm();
   const head = dense(D, V);
 
@@ -93,7 +100,9 @@ export async function tfjsTransformer(config: CharTransformerConfig, batch: numb
   const optimizer = tf.train.adam(lr, 0.9, 0.999, 1e-8);
   return {
     step() {
-      tf.tidy(() => { for (const v of decayed) v.assign(tf.mul(v, 1 - lr * weightDecay)); });
+      tf.tidy(() => {
+        for (const v of decayed) v.assign(tf.mul(v, 1 - lr * weightDecay));
+      });
       const l = optimizer.minimize(loss, true, vars)!;
       const value = l.dataSync()[0]!;
       l.dispose();

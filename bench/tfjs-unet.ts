@@ -41,9 +41,17 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
   const denseP = (cin: number, cout: number) => ({ w: param([cin, cout], 1 / Math.sqrt(cin), true), b: param([cout], 1 / Math.sqrt(cin), false) });
   const normP = (c: number) => ({ g: tf.variable(tf.ones([c]), true, `p${id++}`), b: tf.variable(tf.zeros([c]), true, `p${id++}`) });
   const norms: Var[] = [];
-  const norm = (c: number) => { const p = normP(c); norms.push(p.g, p.b); return p; };
+  const norm = (c: number) => {
+    const p = normP(c);
+    norms.push(p.g, p.b);
+    return p;
+  };
   const block = (cin: number, cout: number) => ({
-    n1: norm(cin), c1: convP(cin, cout, 3), e: denseP(embeddingHidden, cout), n2: norm(cout), c2: convP(cout, cout, 3, true),
+    n1: norm(cin),
+    c1: convP(cin, cout, 3),
+    e: denseP(embeddingHidden, cout),
+    n2: norm(cout),
+    c2: convP(cout, cout, 3, true),
     skip: cin === cout ? undefined : convP(cin, cout, 1),
   });
 
@@ -75,7 +83,10 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
     h = conv(silu(groupNorm(h, p.n2)), p.c2);
     return tf.add(h, p.skip === undefined ? x : conv(x, p.skip));
   };
-  const freqs = tf.tensor2d(Array.from({ length: embeddingDim / 2 }, (_, k) => Math.exp((-Math.log(10000) * k) / (embeddingDim / 2))), [1, embeddingDim / 2]);
+  const freqs = tf.tensor2d(
+    Array.from({ length: embeddingDim / 2 }, (_, k) => Math.exp((-Math.log(10000) * k) / (embeddingDim / 2))),
+    [1, embeddingDim / 2],
+  );
   const unet = (x: T, t: T): T => {
     const args = tf.mul(tf.reshape(t, [batch, 1]), freqs);
     const emb = dense(silu(dense(tf.concat([tf.sin(args), tf.cos(args)], 1), time.fc1)), time.fc2);
@@ -104,7 +115,9 @@ export async function tfjsUNet(config: UNetConfig, batch: number, lr = 1e-3, wei
   const loss = (): tfc.Scalar => tf.mean(tf.square(tf.sub(unet(tf.add(tf.mul(a, x0), tf.mul(b, noise)), t), noise)));
   return {
     step() {
-      tf.tidy(() => { for (const v of decayed) v.assign(tf.mul(v, 1 - lr * weightDecay)); });
+      tf.tidy(() => {
+        for (const v of decayed) v.assign(tf.mul(v, 1 - lr * weightDecay));
+      });
       const l = optimizer.minimize(loss, true, vars);
       l!.dataSync();
       l!.dispose();

@@ -58,7 +58,10 @@ function registerConv2DBackpropFilter(tf: Tf): void {
     kernelFunc: ({ inputs, backend, attrs }) => {
       const { x, dy } = inputs as { x: TensorInfo; dy: TensorInfo };
       const { strides, pad, filterShape, dimRoundingMode } = attrs as unknown as {
-        strides: number | [number, number]; pad: "same" | "valid" | number; filterShape: [number, number, number, number]; dimRoundingMode?: "floor" | "round" | "ceil";
+        strides: number | [number, number];
+        pad: "same" | "valid" | number;
+        filterShape: [number, number, number, number];
+        dimRoundingMode?: "floor" | "round" | "ceil";
       };
       const info = tf.backend_util.computeConv2DInfo(x.shape as [number, number, number, number], filterShape, strides, 1, pad, dimRoundingMode);
       const { top, bottom, left, right } = info.padInfo;
@@ -68,7 +71,19 @@ function registerConv2DBackpropFilter(tf: Tf): void {
         temporaries.push(out);
         return out;
       };
-      let xp = run("PadV2", { x }, { paddings: [[0, 0], [top, bottom], [left, right], [0, 0]], constantValue: 0 });
+      let xp = run(
+        "PadV2",
+        { x },
+        {
+          paddings: [
+            [0, 0],
+            [top, bottom],
+            [left, right],
+            [0, 0],
+          ],
+          constantValue: 0,
+        },
+      );
       // Rows/columns the windows never reach (a stride that does not divide the padded size).
       const needH = (info.outHeight - 1) * info.strideHeight + info.filterHeight;
       const needW = (info.outWidth - 1) * info.strideWidth + info.filterWidth;

@@ -81,11 +81,13 @@ async function race(contenders: readonly Contender[], rounds: number): Promise<M
       cpu.get(c.name)!.push((used.user + used.system) / 1000 / c.iterations);
     }
   }
-  return new Map(contenders.map((c) => {
-    const w = wall.get(c.name)!;
-    const best = w.indexOf(Math.min(...w));
-    return [c.name, { ms: w[best]!, medianMs: median(w), cpuMs: cpu.get(c.name)![best]! }];
-  }));
+  return new Map(
+    contenders.map((c) => {
+      const w = wall.get(c.name)!;
+      const best = w.indexOf(Math.min(...w));
+      return [c.name, { ms: w[best]!, medianMs: median(w), cpuMs: cpu.get(c.name)![best]! }];
+    }),
+  );
 }
 
 interface TorchResult {
@@ -126,8 +128,13 @@ export async function transformerBench(options: TransformerBenchOptions = {}): P
 
   const clock = { ms: 0 };
   const session = await createTrainingSession({
-    model: charTransformer(config), optimizer: adamw({ weightDecay: 0.01 }), schedule: constantLr(1e-3),
-    batchSize: batch, rng: createGenerator(1), threads, compile: timedCompiler(clock),
+    model: charTransformer(config),
+    optimizer: adamw({ weightDecay: 0.01 }),
+    schedule: constantLr(1e-3),
+    batchSize: batch,
+    rng: createGenerator(1),
+    threads,
+    compile: timedCompiler(clock),
   });
   const parameters = session.parameterSpecs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
   const data = createGenerator("bench-text");
@@ -139,7 +146,8 @@ export async function transformerBench(options: TransformerBenchOptions = {}): P
   let stepWall = 0;
   const contenders: Contender[] = [
     {
-      name: "step", iterations,
+      name: "step",
+      iterations,
       run: async () => {
         const [c0, t0] = [clock.ms, performance.now()];
         await session.step(batches[i++ % batches.length]!);
@@ -151,7 +159,11 @@ export async function transformerBench(options: TransformerBenchOptions = {}): P
   ];
   const tf = options.tfjs === false ? undefined : await tfjsTransformer(config, batch);
   const tfRounds = Math.min(rounds, 3);
-  if (tf !== undefined) contenders.push({ name: "tfjs step", iterations: 1, rounds: tfRounds, run: () => tf.step() }, { name: "tfjs forward", iterations: 1, rounds: tfRounds, run: () => tf.forward() });
+  if (tf !== undefined)
+    contenders.push(
+      { name: "tfjs step", iterations: 1, rounds: tfRounds, run: () => tf.step() },
+      { name: "tfjs forward", iterations: 1, rounds: tfRounds, run: () => tf.forward() },
+    );
 
   for (const c of contenders) for (let w = 0; w < (c.rounds === undefined ? 2 : 1); w++) await c.run();
   [inStep, stepWall] = [0, 0];
@@ -164,16 +176,29 @@ export async function transformerBench(options: TransformerBenchOptions = {}): P
   const push = (id: string, name: string, timing: Timing, note: string, extra: Record<string, number | string> = {}): void => {
     rows.push({ bench: "transformer", id, name, ms: timing.ms, medianMs: timing.medianMs, cpuMs: timing.cpuMs, ...extra, note });
   };
-  push("forward", "char transformer: forward (loss graph, no backward)", forward,
-    `${label}; ${parameters.toLocaleString("en")} parameters; ${threads} onnxruntime thread(s)`, { parameters, threads });
-  push("step", "char transformer: training step (AdamW)", step,
-    `${(step.ms / forward.ms).toFixed(2)}× forward (cpu ${(step.cpuMs / forward.cpuMs).toFixed(2)}×); ${(100 * inStep / stepWall).toFixed(0)}% inside onnxruntime run()`,
-    { stepOverForward: step.ms / forward.ms, ortRunShare: inStep / stepWall });
+  push(
+    "forward",
+    "char transformer: forward (loss graph, no backward)",
+    forward,
+    `${label}; ${parameters.toLocaleString("en")} parameters; ${threads} onnxruntime thread(s)`,
+    { parameters, threads },
+  );
+  push(
+    "step",
+    "char transformer: training step (AdamW)",
+    step,
+    `${(step.ms / forward.ms).toFixed(2)}× forward (cpu ${(step.cpuMs / forward.cpuMs).toFixed(2)}×); ${((100 * inStep) / stepWall).toFixed(0)}% inside onnxruntime run()`,
+    { stepOverForward: step.ms / forward.ms, ortRunShare: inStep / stepWall },
+  );
   if (tf !== undefined) {
     const [tfStep, tfForward] = [t.get("tfjs step")!, t.get("tfjs forward")!];
-    push("tfjs_step", "char transformer: TF.js wasm training step", tfStep,
+    push(
+      "tfjs_step",
+      "char transformer: TF.js wasm training step",
+      tfStep,
       `${(tfStep.ms / step.ms).toFixed(1)}× our step (cpu ${(tfStep.cpuMs / step.cpuMs).toFixed(1)}×); its forward ${tfForward.ms.toFixed(0)} ms = ${(tfForward.ms / forward.ms).toFixed(1)}× ours; one wasm thread`,
-      { overOurStep: tfStep.ms / step.ms, cpuOverOurStep: tfStep.cpuMs / step.cpuMs, forwardMs: tfForward.ms });
+      { overOurStep: tfStep.ms / step.ms, cpuOverOurStep: tfStep.cpuMs / step.cpuMs, forwardMs: tfForward.ms },
+    );
   }
   if (options.torch !== false) {
     const torch = await torchReference(config, batch, threads, rounds, iterations);
@@ -181,8 +206,15 @@ export async function transformerBench(options: TransformerBenchOptions = {}): P
       rows.push({ bench: "transformer", id: "torch_step", name: "char transformer: PyTorch CPU training step", skipped: true, note: `skipped: ${torch}` });
     } else {
       rows.push({
-        bench: "transformer", id: "torch_step", name: "char transformer: PyTorch CPU training step", ms: torch.stepMs, forwardMs: torch.forwardMs,
-        stepOverForward: torch.stepMs / torch.forwardMs, ourStepOverTorch: step.ms / torch.stepMs, torch: torch.torch, blas: torch.blas,
+        bench: "transformer",
+        id: "torch_step",
+        name: "char transformer: PyTorch CPU training step",
+        ms: torch.stepMs,
+        forwardMs: torch.forwardMs,
+        stepOverForward: torch.stepMs / torch.forwardMs,
+        ourStepOverTorch: step.ms / torch.stepMs,
+        torch: torch.torch,
+        blas: torch.blas,
         note: `PyTorch ${torch.torch}, ${torch.threads} thread(s), BLAS ${torch.blas}: ${(torch.stepMs / torch.forwardMs).toFixed(2)}× its forward ${torch.forwardMs.toFixed(0)} ms; our step ${(step.ms / torch.stepMs).toFixed(2)}× its (run after ours, not interleaved)`,
       });
     }
@@ -194,8 +226,11 @@ if (isMain(import.meta.url)) {
   const args = process.argv.slice(2);
   const value = (name: string): number | undefined => (cliOption(name, args) === undefined ? undefined : Number(cliOption(name, args)));
   const rows = await transformerBench({
-    quick: args.includes("--quick"), threads: value("--threads"), rounds: value("--rounds"),
-    tfjs: !args.includes("--no-tfjs"), torch: !args.includes("--no-torch"),
+    quick: args.includes("--quick"),
+    threads: value("--threads"),
+    rounds: value("--rounds"),
+    tfjs: !args.includes("--no-tfjs"),
+    torch: !args.includes("--no-torch"),
   });
   printRows(rows, args.includes("--json"));
 }

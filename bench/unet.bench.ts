@@ -74,7 +74,10 @@ function imageBatches(n: number, count: number): DiffusionBatch[] {
 }
 
 function slug(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "");
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, "_")
+    .replace(/^_|_$/g, "");
 }
 
 export async function unetBench(options: UNetBenchOptions = {}): Promise<BenchRow[]> {
@@ -93,16 +96,31 @@ export async function unetBench(options: UNetBenchOptions = {}): Promise<BenchRo
     for (const n of batches) {
       const clock = { ms: 0 };
       const t0 = performance.now();
-      const session = await createTrainingSession({ model, optimizer: adamw({}), schedule: constantLr(1e-3), batchSize: n, rng: createGenerator(1), compile: timedCompiler(clock), threads });
+      const session = await createTrainingSession({
+        model,
+        optimizer: adamw({}),
+        schedule: constantLr(1e-3),
+        batchSize: n,
+        rng: createGenerator(1),
+        compile: timedCompiler(clock),
+        threads,
+      });
       const created = performance.now() - t0;
       const params = session.parameterSpecs.reduce((a, s) => a + s.shape.reduce((x, y) => x * y, 1), 0);
       const data = imageBatches(n, 4);
-      const runs = quick ? { warmup: 1, rounds: 2, iterations: 2 } : n >= 64 ? { warmup: 3, rounds: 5, iterations: 4 } : { warmup: 3, rounds: 5, iterations: 8 };
+      const runs = quick
+        ? { warmup: 1, rounds: 2, iterations: 2 }
+        : n >= 64
+          ? { warmup: 3, rounds: 5, iterations: 4 }
+          : { warmup: 3, rounds: 5, iterations: 8 };
       let i = 0;
       let wall = 0;
       const total = runs.rounds * runs.iterations;
       const step = await time(async () => {
-        if (i === runs.warmup) { clock.ms = 0; wall = performance.now(); }
+        if (i === runs.warmup) {
+          clock.ms = 0;
+          wall = performance.now();
+        }
         await session.step(data[i++ % data.length]!);
         if (i === runs.warmup + total) wall = performance.now() - wall;
       }, runs);
@@ -112,19 +130,30 @@ export async function unetBench(options: UNetBenchOptions = {}): Promise<BenchRo
       const t = { dtype: "int64" as const, shape: [n], data: new BigInt64Array(n).fill(500n) };
       const forward = await time(() => denoiser.run({ x, t }), runs);
       await session.release();
-      row(`${preset} batch ${n}: forward (sample graph)`, forward, `${params.toLocaleString("en")} parameters; session created in ${created.toFixed(0)} ms; ${threads} thread(s)`, { parameters: params });
-      row(`${preset} batch ${n}: training step (DDPM, AdamW)`, step,
+      row(
+        `${preset} batch ${n}: forward (sample graph)`,
+        forward,
+        `${params.toLocaleString("en")} parameters; session created in ${created.toFixed(0)} ms; ${threads} thread(s)`,
+        { parameters: params },
+      );
+      row(
+        `${preset} batch ${n}: training step (DDPM, AdamW)`,
+        step,
         `${(step.ms / forward.ms).toFixed(2)}× forward (cpu: ${(step.cpuMs / forward.cpuMs).toFixed(2)}×); ${(100 * runShare).toFixed(0)}% inside onnxruntime run()`,
-        { stepOverForward: step.ms / forward.ms, ortRunShare: runShare });
+        { stepOverForward: step.ms / forward.ms, ortRunShare: runShare },
+      );
       if (withTfjs) {
         const tf = await tfjsUNet(model.unet, n);
         const tfRuns = { warmup: 1, rounds: 3, iterations: 1 };
         const tfStep = await time(async () => tf.step(), tfRuns);
         const tfForward = await time(async () => tf.forward(), tfRuns);
         tf.release();
-        row(`${preset} batch ${n}: TF.js wasm training step`, tfStep,
+        row(
+          `${preset} batch ${n}: TF.js wasm training step`,
+          tfStep,
           `${(tfStep.ms / step.ms).toFixed(1)}× our step (cpu: ${(tfStep.cpuMs / step.cpuMs).toFixed(1)}×); its forward ${tfForward.ms.toFixed(1)} ms (cpu ${tfForward.cpuMs.toFixed(1)} ms)`,
-          { overOurStep: tfStep.ms / step.ms, cpuOverOurStep: tfStep.cpuMs / step.cpuMs });
+          { overOurStep: tfStep.ms / step.ms, cpuOverOurStep: tfStep.cpuMs / step.cpuMs },
+        );
       }
     }
 

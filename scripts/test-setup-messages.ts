@@ -16,8 +16,10 @@ export function aptCommand(packages: readonly string[], sudo: boolean): string {
 }
 
 export function badMode(value: string): string {
-  return `test setup: ${SETUP_ENV}=${value} is not one of ${SETUP_MODES.join(", ")} ` +
-    `(install: install what is missing, the default; check: only check; off: skip the check).`;
+  return (
+    `test setup: ${SETUP_ENV}=${value} is not one of ${SETUP_MODES.join(", ")} ` +
+    `(install: install what is missing, the default; check: only check; off: skip the check).`
+  );
 }
 
 export function skipped(): string {
@@ -29,8 +31,10 @@ export function allFound(found: readonly string[], jupyter: string): string {
 }
 
 export function installing(packages: readonly string[], sudo: boolean): string {
-  return `test setup: installing the Debian packages the tests need: ${packages.join(" ")} ` +
-    `(apt-get install${sudo ? " with sudo" : " as root"}; set ${SETUP_ENV}=check or off to prevent this).`;
+  return (
+    `test setup: installing the Debian packages the tests need: ${packages.join(" ")} ` +
+    `(apt-get install${sudo ? " with sudo" : " as root"}; set ${SETUP_ENV}=check or off to prevent this).`
+  );
 }
 
 export function installed(packages: readonly string[]): string {

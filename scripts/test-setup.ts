@@ -34,13 +34,15 @@ export interface Requirement {
 /** scripts/test-packages.txt: `package  kind:name` per line, # comments. */
 export function readRequirements(file = PACKAGES_FILE): Requirement[] {
   const requirements: Requirement[] = [];
-  readFileSync(file, "utf8").split("\n").forEach((raw, i) => {
-    const line = raw.replace(/#.*/, "").trim();
-    if (line === "") return;
-    const m = /^(\S+)\s+(jupyter|font):(\S+)$/.exec(line);
-    if (m === null) throw new Error(`${file}:${i + 1}: expected "package  jupyter:NAME" or "package  font:FILE", got "${line}"`);
-    requirements.push({ package: m[1] as string, kind: m[2] as "jupyter" | "font", name: m[3] as string });
-  });
+  readFileSync(file, "utf8")
+    .split("\n")
+    .forEach((raw, i) => {
+      const line = raw.replace(/#.*/, "").trim();
+      if (line === "") return;
+      const m = /^(\S+)\s+(jupyter|font):(\S+)$/.exec(line);
+      if (m === null) throw new Error(`${file}:${i + 1}: expected "package  jupyter:NAME" or "package  font:FILE", got "${line}"`);
+      requirements.push({ package: m[1] as string, kind: m[2] as "jupyter" | "font", name: m[3] as string });
+    });
   return requirements;
 }
 
@@ -153,7 +155,8 @@ export function runSetup(env: NodeJS.ProcessEnv, out: (line: string) => void, er
   }
   const packages = unique(first.missing.map((r) => r.package));
   const root = process.getuid?.() === 0;
-  const conda = (which("conda", env) !== undefined || (env.CONDA_EXE !== undefined && existsSync(env.CONDA_EXE))) && existsSync(join(REPO_ROOT, "environment.yml"));
+  const conda =
+    (which("conda", env) !== undefined || (env.CONDA_EXE !== undefined && existsSync(env.CONDA_EXE))) && existsSync(join(REPO_ROOT, "environment.yml"));
   const stop = (missing: readonly Requirement[], reason: string): number => {
     err(msg.missing(unique(missing.map(describe)), unique(missing.map((r) => r.package)), { conda, sudo: !root, reason }));
     return 1;
@@ -190,5 +193,9 @@ export function runSetup(env: NodeJS.ProcessEnv, out: (line: string) => void, er
 }
 
 if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.exitCode = runSetup(process.env, (line) => console.log(line), (line) => console.error(line));
+  process.exitCode = runSetup(
+    process.env,
+    (line) => console.log(line),
+    (line) => console.error(line),
+  );
 }

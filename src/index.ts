@@ -11,17 +11,68 @@ export * from "./run/index.js";
 export * from "./render/index.js";
 // The engine's user-facing pieces: data, models, samplers, optimizers, schedules, randomness, sessions.
 export {
-  loadMnist, loadMnist as mnist, DataLoader, fromArrays, fromCsv, fromJsonl, fromNpy, fromNpz, fromSafetensors, fromTextCorpus, textTokenizer,
-  splitDataset, subset, datasetRecord, DataErrorCode, COLUMN_DTYPES,
-  type Batch, type Column, type ColumnDType, type Columns, type Dataset, type DatasetRows, type DatasetSplit, type TrainValidationSplit,
-  type DataLoaderCursor, type DataLoaderOptions, type LoadMnistOptions, type ArrayColumnInput, type CsvColumn, type FromCsvOptions,
-  type FromJsonlOptions, type JsonlColumn, type FromNpyOptions, type FromNpzOptions, type FromSafetensorsOptions, type FromTextCorpusOptions,
-  type TextSource, type TextTokenizer, type TokenizerKind, type SplitOptions,
+  loadMnist,
+  loadMnist as mnist,
+  DataLoader,
+  fromArrays,
+  fromCsv,
+  fromJsonl,
+  fromNpy,
+  fromNpz,
+  fromSafetensors,
+  fromTextCorpus,
+  textTokenizer,
+  splitDataset,
+  subset,
+  datasetRecord,
+  DataErrorCode,
+  COLUMN_DTYPES,
+  type Batch,
+  type Column,
+  type ColumnDType,
+  type Columns,
+  type Dataset,
+  type DatasetRows,
+  type DatasetSplit,
+  type TrainValidationSplit,
+  type DataLoaderCursor,
+  type DataLoaderOptions,
+  type LoadMnistOptions,
+  type ArrayColumnInput,
+  type CsvColumn,
+  type FromCsvOptions,
+  type FromJsonlOptions,
+  type JsonlColumn,
+  type FromNpyOptions,
+  type FromNpzOptions,
+  type FromSafetensorsOptions,
+  type FromTextCorpusOptions,
+  type TextSource,
+  type TextTokenizer,
+  type TokenizerKind,
+  type SplitOptions,
 } from "./engine/data/index.js";
 // Models of your own: "nbresume/nn" has the whole model-building API; the declaration is here too.
 export { defineModel, type ModelDeclaration, type GraphDeclaration, type ExampleSpec } from "./engine/nn/define-model.js";
-export { samplesPreview, predictionsPreview, textPreview, regressionPreview, decisionBoundaryPreview, audioPreview, customPreview } from "./run/previews/builders.js";
-export { registerPreviewKind, registeredPreviewKinds, type PreviewKind, type PreparedPreview, type PreviewComputeContext, type PreviewResult, type PreviewOverrides, type PreviewGraphNeed } from "./run/previews/preview-kind.js";
+export {
+  samplesPreview,
+  predictionsPreview,
+  textPreview,
+  regressionPreview,
+  decisionBoundaryPreview,
+  audioPreview,
+  customPreview,
+} from "./run/previews/builders.js";
+export {
+  registerPreviewKind,
+  registeredPreviewKinds,
+  type PreviewKind,
+  type PreparedPreview,
+  type PreviewComputeContext,
+  type PreviewResult,
+  type PreviewOverrides,
+  type PreviewGraphNeed,
+} from "./run/previews/preview-kind.js";
 export type { PreviewSpec, PreviewContext, CustomPreviewResult } from "./engine/nn/preview-spec.js";
 export { buildModelGraph, type ModelGraphRecord } from "./engine/model-graph.js";
 export { bakeParameters, describeOnnxModel, OnnxModelError, type OnnxModelInfo, type OnnxValueInfo } from "./engine/graph/onnx-model.js";

@@ -46,13 +46,45 @@ export { causalLanguageModel, type CausalLanguageModelOptions } from "./engine/l
 export { sinusoidalEmbedding, timestepEmbedding } from "./engine/layers/timestep-embedding.js";
 
 // Previews a model declares (data: the run stores them and draws them without the model's code).
-export { samplesPreview, predictionsPreview, textPreview, regressionPreview, decisionBoundaryPreview, audioPreview, customPreview } from "./run/previews/builders.js";
+export {
+  samplesPreview,
+  predictionsPreview,
+  textPreview,
+  regressionPreview,
+  decisionBoundaryPreview,
+  audioPreview,
+  customPreview,
+} from "./run/previews/builders.js";
 export type { PreviewSpec, PreviewContext, CustomPreviewResult, CustomPreviewFn } from "./engine/nn/preview-spec.js";
 
 // Ops and gradients the engine does not know yet: register them, then check them.
-export { registerGradient, unregisterGradient, getGradient, registeredGradients, type GradientContext, type GradientFn, type GradientDefinition, type RegisterGradientOptions } from "./engine/autodiff/gradient-registry.js";
-export { registerOp, unregisterOp, registeredOps, type OpSchema, type InferenceContext, type AttributeKind, type RegisterOpOptions } from "./engine/graph/op-schema.js";
+export {
+  registerGradient,
+  unregisterGradient,
+  getGradient,
+  registeredGradients,
+  type GradientContext,
+  type GradientFn,
+  type GradientDefinition,
+  type RegisterGradientOptions,
+} from "./engine/autodiff/gradient-registry.js";
+export {
+  registerOp,
+  unregisterOp,
+  registeredOps,
+  type OpSchema,
+  type InferenceContext,
+  type AttributeKind,
+  type RegisterOpOptions,
+} from "./engine/graph/op-schema.js";
 export { defineCompositeGradient, type CompositeGradient } from "./engine/autodiff/composite-gradient.js";
-export { checkGradients, GradientCheckError, type GradientCheck, type CheckedInput, type GradientCheckResult, type GradientCheckElement } from "./engine/autodiff/gradient-check.js";
+export {
+  checkGradients,
+  GradientCheckError,
+  type GradientCheck,
+  type CheckedInput,
+  type GradientCheckResult,
+  type GradientCheckElement,
+} from "./engine/autodiff/gradient-check.js";
 export { gradients } from "./engine/autodiff/gradients.js";
 export { GraphBuilder } from "./engine/graph/graph-builder.js";

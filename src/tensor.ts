@@ -5,21 +5,9 @@
  */
 
 /** Element types, named as onnxruntime names them. float16/bfloat16 travel as raw 16-bit words. */
-export type DType =
-  | "float64"
-  | "float32"
-  | "float16"
-  | "bfloat16"
-  | "int64"
-  | "int32"
-  | "int16"
-  | "int8"
-  | "uint8"
-  | "bool";
+export type DType = "float64" | "float32" | "float16" | "bfloat16" | "int64" | "int32" | "int16" | "int8" | "uint8" | "bool";
 
-export const DTYPES: readonly DType[] = [
-  "float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool",
-];
+export const DTYPES: readonly DType[] = ["float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool"];
 
 export interface TypedArrayOf {
   float64: Float64Array;
@@ -47,15 +35,30 @@ export interface Tensor<D extends DType = DType> {
 export type TensorGroup = Record<string, Tensor>;
 
 export const BYTES_PER_ELEMENT: Readonly<Record<DType, number>> = {
-  float64: 8, float32: 4, float16: 2, bfloat16: 2, int64: 8,
-  int32: 4, int16: 2, int8: 1, uint8: 1, bool: 1,
+  float64: 8,
+  float32: 4,
+  float16: 2,
+  bfloat16: 2,
+  int64: 8,
+  int32: 4,
+  int16: 2,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
 };
 
 type TypedArrayConstructor = new (buffer: ArrayBufferLike, byteOffset: number, length: number) => TensorData;
 
 const CONSTRUCTORS: Readonly<Record<DType, TypedArrayConstructor & { new (length: number): TensorData }>> = {
-  float64: Float64Array, float32: Float32Array, float16: Uint16Array, bfloat16: Uint16Array,
-  int64: BigInt64Array, int32: Int32Array, int16: Int16Array, int8: Int8Array, uint8: Uint8Array,
+  float64: Float64Array,
+  float32: Float32Array,
+  float16: Uint16Array,
+  bfloat16: Uint16Array,
+  int64: BigInt64Array,
+  int32: Int32Array,
+  int16: Int16Array,
+  int8: Int8Array,
+  uint8: Uint8Array,
   bool: Uint8Array,
 };
 

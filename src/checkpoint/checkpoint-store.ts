@@ -40,9 +40,28 @@ import { joinLocation } from "./storage/location.js";
 import { type StorageOptions, openStorage, storageFromSpec } from "./storage/registry.js";
 import type { BlobStore, CheckpointStorage, WriterLease } from "./storage/storage.js";
 import type {
-  BackgroundSave, BackgroundSaveStatus, CheckpointContents, CheckpointInfo, CheckpointListing, CheckpointReader, CheckpointStateRecord, CheckpointStore,
-  CheckpointStoreOptions, CheckpointTarget, ConfigDiff, DiskUsage, ListOptions, LoadOptions, LoadedCheckpoint, PruneOptions,
-  PruneResult, ResolvedCheckpoint, ResumeInfo, SaveRequest, SavedCheckpoint, VerifyResult,
+  BackgroundSave,
+  BackgroundSaveStatus,
+  CheckpointContents,
+  CheckpointInfo,
+  CheckpointListing,
+  CheckpointReader,
+  CheckpointStateRecord,
+  CheckpointStore,
+  CheckpointStoreOptions,
+  CheckpointTarget,
+  ConfigDiff,
+  DiskUsage,
+  ListOptions,
+  LoadOptions,
+  LoadedCheckpoint,
+  PruneOptions,
+  PruneResult,
+  ResolvedCheckpoint,
+  ResumeInfo,
+  SaveRequest,
+  SavedCheckpoint,
+  VerifyResult,
 } from "./store.js";
 import { WorkerWriter } from "./worker-writer.js";
 
@@ -66,7 +85,7 @@ function validateBackgroundOptions(options: CheckpointStoreOptions): { writer: "
 }
 
 function storageOptions(options: CheckpointStoreOptions, fs?: DurableFs): StorageOptions {
-  return { ...(fs ?? options.fs ? { fs: fs ?? options.fs } : {}), ...(options.s3 ? { s3: options.s3 } : {}) };
+  return { ...((fs ?? options.fs) ? { fs: fs ?? options.fs } : {}), ...(options.s3 ? { s3: options.s3 } : {}) };
 }
 
 export class CheckpointStoreImpl implements CheckpointStore {
@@ -93,7 +112,12 @@ export class CheckpointStoreImpl implements CheckpointStore {
     this.reading = new Reading(ctx, this.listing);
     this.pruner = new Pruner(ctx, this.listing, this.index);
     this.pipeline = new CommitPipeline(ctx, this.listing, this.index, this.pruner);
-    this.saves = new SaveQueue(this.outcomes, this.index, () => this.makeWriter(), (saved) => this.mirror?.committed(saved));
+    this.saves = new SaveQueue(
+      this.outcomes,
+      this.index,
+      () => this.makeWriter(),
+      (saved) => this.mirror?.committed(saved),
+    );
   }
 
   get dir(): string {
@@ -126,14 +150,24 @@ export class CheckpointStoreImpl implements CheckpointStore {
     Mirror.checkOption(options.mirror, dir, readOnly);
     const storage = await openStorage(dir, storageOptions(options));
     const root = storage.location;
-    const context = (lease: WriterLease | undefined, autoPrune: boolean): StoreContext =>
-      ({ storage, dir: root, readOnly, policy, bestMetric, margin, autoPrune, lease });
+    const context = (lease: WriterLease | undefined, autoPrune: boolean): StoreContext => ({
+      storage,
+      dir: root,
+      readOnly,
+      policy,
+      bestMetric,
+      margin,
+      autoPrune,
+      lease,
+    });
 
     if (readOnly) {
-      if (!(await storage.exists().catch(async (error: unknown) => {
-        await storage.close();
-        throw error;
-      }))) {
+      if (
+        !(await storage.exists().catch(async (error: unknown) => {
+          await storage.close();
+          throw error;
+        }))
+      ) {
         await storage.close();
         throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root), { where: root });
       }
@@ -158,7 +192,11 @@ export class CheckpointStoreImpl implements CheckpointStore {
     try {
       await storage.removeLeftovers();
       if (options.mirror !== undefined) {
-        store.mirror = await Mirror.open(options.mirror, { storage, lease, policy, bestMetric }, { ...(options.keep ? { keep: options.keep } : {}), ...(options.s3 ? { s3: options.s3 } : {}) });
+        store.mirror = await Mirror.open(
+          options.mirror,
+          { storage, lease, policy, bestMetric },
+          { ...(options.keep ? { keep: options.keep } : {}), ...(options.s3 ? { s3: options.s3 } : {}) },
+        );
       }
       const { checkpoints } = await store.list();
       store.index.seed(checkpoints);
@@ -181,8 +219,14 @@ export class CheckpointStoreImpl implements CheckpointStore {
   static async committerFor(config: WriterConfig, fs: DurableFs): Promise<CheckpointStoreImpl> {
     const storage = await storageFromSpec(config.storage, { fs });
     const ctx: StoreContext = {
-      storage, dir: config.dir, readOnly: false, policy: resolveRetentionPolicy(config.keep), bestMetric: config.bestMetric,
-      margin: config.diskMargin, autoPrune: config.autoPrune, lease: storage.leaseFor(config.lockToken),
+      storage,
+      dir: config.dir,
+      readOnly: false,
+      policy: resolveRetentionPolicy(config.keep),
+      bestMetric: config.bestMetric,
+      margin: config.diskMargin,
+      autoPrune: config.autoPrune,
+      lease: storage.leaseFor(config.lockToken),
     };
     return new CheckpointStoreImpl(ctx, { writer: "inline", maxFailedSaves: DEFAULT_MAX_FAILED_SAVES, config: undefined });
   }
@@ -258,7 +302,8 @@ export class CheckpointStoreImpl implements CheckpointStore {
     return this.saves.exclusive(async () => {
       const { checkpoints } = await this.list();
       for (const name of names) {
-        if (!checkpoints.some((c) => c.name === name)) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(name, this.dir, messages.noCheckpoints()), { where: this.dir });
+        if (!checkpoints.some((c) => c.name === name))
+          throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.notFound(name, this.dir, messages.noCheckpoints()), { where: this.dir });
       }
       const location = await this.ctx.storage.moveAside(names, folder);
       for (const name of names) this.index.forget(name);

@@ -130,8 +130,16 @@ export class CommitPipeline {
     }
     const bytes = Object.values(manifest.files).reduce((sum, f) => sum + f.bytes, 0) + serializeManifest(manifest).byteLength;
     const info: CheckpointInfo = {
-      name, path: location, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch, metrics: manifest.metrics,
-      created: manifest.created, bytes, groups: manifestGroups(manifest), manifest,
+      name,
+      path: location,
+      kind: manifest.kind,
+      step: manifest.step,
+      epoch: manifest.epoch,
+      metrics: manifest.metrics,
+      created: manifest.created,
+      bytes,
+      groups: manifestGroups(manifest),
+      manifest,
     };
     this.index.committed(info);
     let pruned: string[] = [];

@@ -14,7 +14,11 @@ import type { CheckpointContents, CheckpointProblem, CheckpointState, GroupConte
 import { readManifestOf } from "./verify.js";
 import { BYTES_PER_ELEMENT } from "../tensor.js";
 
-async function readFully(handle: { read(b: Uint8Array, o: number, l: number, p: number): Promise<{ bytesRead: number }> }, into: Uint8Array, position: number): Promise<number> {
+async function readFully(
+  handle: { read(b: Uint8Array, o: number, l: number, p: number): Promise<{ bytesRead: number }> },
+  into: Uint8Array,
+  position: number,
+): Promise<number> {
   let done = 0;
   while (done < into.byteLength) {
     const { bytesRead } = await handle.read(into, done, into.byteLength - done, position + done);
@@ -42,7 +46,9 @@ async function readGroup(files: CheckpointFiles, file: string, group: string): P
       })
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     return {
-      group, file, tensors,
+      group,
+      file,
+      tensors,
       elements: tensors.reduce((s, t) => s + t.elements, 0),
       tensorBytes: tensors.reduce((s, t) => s + t.bytes, 0),
       metadata: { ...header.metadata },

@@ -33,10 +33,6 @@ export async function ensureFreeSpace(fs: DurableFs, dir: string, fileSizes: rea
   const checkpointBytes = bytesOnDisk(fileSizes, blockSize);
   const needed = checkpointBytes + margin;
   if (needed > available) {
-    throw new NbresumeError(
-      CheckpointErrorCode.DISK_FULL,
-      messages.diskFull(dir, needed, checkpointBytes, margin, available),
-      { where: dir },
-    );
+    throw new NbresumeError(CheckpointErrorCode.DISK_FULL, messages.diskFull(dir, needed, checkpointBytes, margin, available), { where: dir });
   }
 }

@@ -161,7 +161,10 @@ export function kindOf(stat: StatLike): SpecialKind | undefined {
 export class NotRegularFileError extends Error {
   override readonly name = "NotRegularFileError";
   readonly code = "ENOTREG";
-  constructor(readonly file: string, readonly kind: SpecialKind) {
+  constructor(
+    readonly file: string,
+    readonly kind: SpecialKind,
+  ) {
     super(`${file} is ${kind}, not a regular file`);
   }
 }
@@ -191,7 +194,10 @@ export async function openRegularFile(fs: DurableFs, file: string): Promise<{ ha
   }
   if (!stat.isFile()) {
     await handle.close().catch(() => undefined);
-    const kind = await fs.lstat(file).then((s) => kindOf(s) ?? "a socket or device", () => "a socket or device" as const);
+    const kind = await fs.lstat(file).then(
+      (s) => kindOf(s) ?? "a socket or device",
+      () => "a socket or device" as const,
+    );
     throw new NotRegularFileError(file, kind);
   }
   return { handle, stat };
@@ -219,7 +225,11 @@ export async function readSmallFile(fs: DurableFs, file: string, maxBytes: numbe
 /** Raised by readSmallFile; callers turn it into their own message. */
 export class FileTooLargeError extends Error {
   override readonly name = "FileTooLargeError";
-  constructor(readonly file: string, readonly size: number, readonly maxBytes: number) {
+  constructor(
+    readonly file: string,
+    readonly size: number,
+    readonly maxBytes: number,
+  ) {
     super(`${file} is ${size} bytes, more than the ${maxBytes} allowed`);
   }
 }

@@ -37,7 +37,10 @@ export class HashingFileWriter implements ByteSink {
   private inFlight: Promise<void> | undefined;
   private closed = false;
 
-  private constructor(private readonly handle: FileHandleLike, readonly file: string) {}
+  private constructor(
+    private readonly handle: FileHandleLike,
+    readonly file: string,
+  ) {}
 
   /** Create `file`, which must not exist. */
   static async create(fs: DurableFs, file: string): Promise<HashingFileWriter> {

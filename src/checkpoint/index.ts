@@ -8,6 +8,17 @@ export type { DurableFs, FileHandleLike, StatLike, StatFsLike } from "./durable-
 export { diffConfigs } from "../shared/config-diff.js";
 // The storage seam: where checkpoints live (a directory, s3://bucket/prefix, or a scheme of your own).
 export { registerStorageScheme, registeredStorageSchemes, type StorageScheme, type StorageOptions } from "./storage/registry.js";
-export type { CheckpointStorage, CheckpointFiles, StagedCheckpoint, FileSink, OpenedFile, WriterLease, BlobStore, BlobInfo, StorageSpec, FilesystemUsage } from "./storage/storage.js";
+export type {
+  CheckpointStorage,
+  CheckpointFiles,
+  StagedCheckpoint,
+  FileSink,
+  OpenedFile,
+  WriterLease,
+  BlobStore,
+  BlobInfo,
+  StorageSpec,
+  FilesystemUsage,
+} from "./storage/storage.js";
 export type { S3Options } from "./storage/s3/s3-options.js";
 export { writeFileAtomically } from "./atomic-file.js";

@@ -109,7 +109,11 @@ export class Listing {
     const aside = await storage.setAside(SET_ASIDE_PREFIX);
     const setAside = { count: aside.names.length, bytes: aside.bytes, names: aside.names };
     return {
-      dir: this.ctx.dir, kinds: totals, checkpoints: total, temp, setAside,
+      dir: this.ctx.dir,
+      kinds: totals,
+      checkpoints: total,
+      temp,
+      setAside,
       total: { count: total.count + temp.count + setAside.count, bytes: total.bytes + temp.bytes + setAside.bytes },
       filesystem: await storage.filesystem().catch(() => undefined),
     };

@@ -148,10 +148,15 @@ function parseHolder(bytes: Uint8Array, file: string): LockHolder {
   }
   const v = value as Partial<Record<keyof LockHolder, unknown>>;
   const ok =
-    typeof value === "object" && value !== null &&
-    Number.isSafeInteger(v.pid) && (v.pid as number) > 0 &&
-    typeof v.hostname === "string" && typeof v.started === "string" && typeof v.token === "string" &&
-    Array.isArray(v.argv) && v.argv.every((a) => typeof a === "string") &&
+    typeof value === "object" &&
+    value !== null &&
+    Number.isSafeInteger(v.pid) &&
+    (v.pid as number) > 0 &&
+    typeof v.hostname === "string" &&
+    typeof v.started === "string" &&
+    typeof v.token === "string" &&
+    Array.isArray(v.argv) &&
+    v.argv.every((a) => typeof a === "string") &&
     (v.procStart === undefined || typeof v.procStart === "string") &&
     (v.released === undefined || typeof v.released === "boolean");
   if (!ok) {

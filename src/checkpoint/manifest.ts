@@ -43,8 +43,14 @@ const MANIFEST_KEYS = ["format", "nbresume", "kind", "step", "epoch", "metrics",
 
 function canonicalBody(m: Manifest): string {
   const body: Manifest = {
-    format: m.format, nbresume: m.nbresume, kind: m.kind, step: m.step, epoch: m.epoch,
-    metrics: m.metrics, created: m.created, files: m.files,
+    format: m.format,
+    nbresume: m.nbresume,
+    kind: m.kind,
+    step: m.step,
+    epoch: m.epoch,
+    metrics: m.metrics,
+    created: m.created,
+    files: m.files,
   };
   // JSON.stringify writes non-finite metrics as null; parseManifest reads null back as NaN.
   return JSON.stringify(body, null, 2);
@@ -152,8 +158,14 @@ export function parseManifest(bytes: Uint8Array): Manifest {
   if (typeof v.checksum !== "string" || !isHashString(v.checksum)) throw invalid(file, invalidContent.badChecksumField());
 
   const manifest: Manifest = {
-    format: v.format, nbresume: v.nbresume, kind: v.kind, step: v.step, epoch: v.epoch,
-    metrics, created: v.created, files,
+    format: v.format,
+    nbresume: v.nbresume,
+    kind: v.kind,
+    step: v.step,
+    epoch: v.epoch,
+    metrics,
+    created: v.created,
+    files,
   };
   const actual = hashBytes(canonicalBody(manifest));
   if (actual !== v.checksum) throw invalid(file, invalidContent.checksumMismatch(v.checksum, actual));

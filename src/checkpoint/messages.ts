@@ -286,9 +286,7 @@ export const messages = {
     return "no best metric is configured (open the store with bestMetric: { name, mode })";
   },
   noBestCandidate(metric: string, rank: number): string {
-    return rank === 1
-      ? `no checkpoint has the metric "${metric}"`
-      : `fewer than ${rank} checkpoints have the metric "${metric}"`;
+    return rank === 1 ? `no checkpoint has the metric "${metric}"` : `fewer than ${rank} checkpoints have the metric "${metric}"`;
   },
   latestProblem(detail: string): string {
     return `the latest pointer ${detail}`;
@@ -417,19 +415,19 @@ export const badArgument = {
     `save: state.${key} is ${JSON.stringify(inState)} but the checkpoint's ${key} is ${JSON.stringify(actual)}; ` +
     `the store writes ${reserved.join(", ")} itself — drop them from state or make them agree.`,
   stateNotJson: (detail: string) => `save: state is not JSON-serializable (${detail}); store bigints as strings.`,
-  stateTooDeep: (limit: number) => `save: state nests more than ${limit} levels deep; a checkpoint's state.json is refused past that depth when read, so flatten it.`,
+  stateTooDeep: (limit: number) =>
+    `save: state nests more than ${limit} levels deep; a checkpoint's state.json is refused past that depth when read, so flatten it.`,
   ref: (ref: unknown) => `checkpoint ref must be a non-empty string, got ${JSON.stringify(ref)}.`,
   stepRef: (ref: string) => `"${ref}" is not a step ref: write step:N with N an integer ≥ 0.`,
   refElsewhere: (ref: string, dir: string) => `"${ref}" is not a checkpoint this store can read (the store is ${dir}): open the store that holds it.`,
   target: () => "expected a checkpoint ref string or a CheckpointInfo with a path.",
   backgroundWriter: (value: unknown) => `backgroundWriter must be "worker" or "inline", got ${JSON.stringify(value)}.`,
-  workerWithFs: () =>
-    'backgroundWriter "worker" cannot use a custom fs (functions cannot cross to a worker thread): use "inline" with `fs`, or drop `fs`.',
+  workerWithFs: () => 'backgroundWriter "worker" cannot use a custom fs (functions cannot cross to a worker thread): use "inline" with `fs`, or drop `fs`.',
   maxFailedSaves: (value: unknown) => `maxFailedSaves must be an integer ≥ 1, got ${String(value)}.`,
 } as const;
 
 function ordinal(n: number): string {
-  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : ({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th";
+  const s = n % 100 >= 11 && n % 100 <= 13 ? "th" : (({ 1: "st", 2: "nd", 3: "rd" } as Record<number, string>)[n % 10] ?? "th");
   return `${n}${s}`;
 }
 
@@ -457,8 +455,10 @@ export const retentionReason = {
   epochMultiple: (epoch: number, every: number) => `epoch: epoch ${epoch} is a multiple of ${every}`,
   epochNotMultiple: (epoch: number | undefined, every: number) => `epoch: epoch ${epoch ?? "unknown"} is not a multiple of ${every}`,
   currentBest: (metric: string, value: number) => `protected: current best (${metric} = ${formatMetricValue(value)})`,
-  inBest: (rank: number, mode: string, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${mode} ${metric} = ${formatMetricValue(value)}, keep ${keep}`,
-  outOfBest: (rank: number, metric: string, value: number, keep: number) => `best: ${ordinal(rank)} by ${metric} = ${formatMetricValue(value)}, policy keeps ${keep}`,
+  inBest: (rank: number, mode: string, metric: string, value: number, keep: number) =>
+    `best: ${ordinal(rank)} by ${mode} ${metric} = ${formatMetricValue(value)}, keep ${keep}`,
+  outOfBest: (rank: number, metric: string, value: number, keep: number) =>
+    `best: ${ordinal(rank)} by ${metric} = ${formatMetricValue(value)}, policy keeps ${keep}`,
   newestVerified: () => "protected: newest verified checkpoint",
   latest: () => "protected: named by latest",
   noPolicy: (kind: string) => `${kind}: no policy keeps it`,

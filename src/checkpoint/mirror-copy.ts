@@ -27,7 +27,9 @@ export async function readManifestBytes(storage: CheckpointStorage, name: string
 }
 
 export async function copyCheckpoint(
-  from: CheckpointStorage, to: CheckpointStorage, name: string,
+  from: CheckpointStorage,
+  to: CheckpointStorage,
+  name: string,
   options: { assertHeld: () => Promise<void>; progress?: CopyProgress },
 ): Promise<Manifest> {
   const source = from.files(from.checkpointLocation(name));
@@ -59,7 +61,9 @@ export async function copyCheckpoint(
       let ended: EndedFile;
       try {
         if (handle.size !== entry.bytes) {
-          throw corrupt(source.location, [{ file, kind: "size", message: messages.fileSize(file, entry.bytes, handle.size), expected: entry.bytes, actual: handle.size }]);
+          throw corrupt(source.location, [
+            { file, kind: "size", message: messages.fileSize(file, entry.bytes, handle.size), expected: entry.bytes, actual: handle.size },
+          ]);
         }
         const sink = await staged.createFile(file);
         try {
@@ -68,7 +72,8 @@ export async function copyCheckpoint(
             const buffer = buffers[turn]!;
             const want = Math.min(buffer.byteLength, entry.bytes - at);
             const { bytesRead } = await handle.read(buffer, 0, want, at);
-            if (bytesRead === 0) throw corrupt(source.location, [{ file, kind: "size", message: messages.fileSize(file, entry.bytes, at), expected: entry.bytes, actual: at }]);
+            if (bytesRead === 0)
+              throw corrupt(source.location, [{ file, kind: "size", message: messages.fileSize(file, entry.bytes, at), expected: entry.bytes, actual: at }]);
             await sink.write(buffer.subarray(0, bytesRead));
             at += bytesRead;
             copied += bytesRead;
@@ -83,7 +88,9 @@ export async function copyCheckpoint(
       }
       durable.push(ended.durable);
       if (ended.hash !== entry.hash) {
-        throw corrupt(source.location, [{ file, kind: "hash", message: messages.fileHash(file, entry.hash, ended.hash), expected: entry.hash, actual: ended.hash }]);
+        throw corrupt(source.location, [
+          { file, kind: "hash", message: messages.fileHash(file, entry.hash, ended.hash), expected: entry.hash, actual: ended.hash },
+        ]);
       }
     }
     for (const d of durable) await d;
@@ -95,6 +102,10 @@ export async function copyCheckpoint(
     await Promise.allSettled(durable);
     await staged.abort();
     if (error instanceof NbresumeError || error instanceof TypeError || error instanceof RangeError) throw error;
-    throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.copyFailed(name, from.location, to.location, error instanceof Error ? error.message : String(error)), { where: staged.current, cause: error });
+    throw new NbresumeError(
+      CheckpointErrorCode.WRITE_FAILED,
+      messages.copyFailed(name, from.location, to.location, error instanceof Error ? error.message : String(error)),
+      { where: staged.current, cause: error },
+    );
   }
 }

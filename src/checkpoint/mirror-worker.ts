@@ -36,8 +36,14 @@ async function open(): Promise<Sides> {
   const remote = await storageFromSpec(data.remote);
   const lease = remote.leaseFor(data.leaseToken);
   const ctx: StoreContext = {
-    storage: remote, dir: remote.location, readOnly: false, policy: resolveRetentionPolicy(data.keep), bestMetric: data.bestMetric,
-    margin: 0, autoPrune: true, lease,
+    storage: remote,
+    dir: remote.location,
+    readOnly: false,
+    policy: resolveRetentionPolicy(data.keep),
+    bestMetric: data.bestMetric,
+    margin: 0,
+    autoPrune: true,
+    lease,
   };
   const listing = new Listing(ctx);
   const index = new CheckpointIndex(remote, (location) => listing.describe(location));

@@ -52,7 +52,10 @@ export interface MirrorOptions {
 
 /** Blobs written locally and queued for the bucket; read from the local copy. */
 class MirroredBlobs implements BlobStore {
-  constructor(private readonly local: BlobStore, private readonly mirror: Mirror) {}
+  constructor(
+    private readonly local: BlobStore,
+    private readonly mirror: Mirror,
+  ) {}
 
   get location(): string {
     return this.local.location;
@@ -113,7 +116,8 @@ export class Mirror {
       throw new TypeError(`mirror must be an object-storage URL like "s3://bucket/prefix", got ${JSON.stringify(mirror)}.`);
     }
     if (isUrlLocation(dir)) throw new TypeError(messages.mirrorOnlyLocal(mirror, dir));
-    if (readOnly) throw new TypeError(`mirror: a read-only store copies nothing; open ${dir} without readOnly to mirror it, or open ${mirror} itself to read the copy.`);
+    if (readOnly)
+      throw new TypeError(`mirror: a read-only store copies nothing; open ${dir} without readOnly to mirror it, or open ${mirror} itself to read the copy.`);
   }
 
   /** Take the bucket's lease, copy down a newer checkpoint if the bucket has one (see the top of this file). */
@@ -134,12 +138,23 @@ export class Mirror {
   }
 
   private context(storage: CheckpointStorage, lease: WriterLease | undefined): StoreContext {
-    return { storage, dir: storage.location, readOnly: true, policy: this.source.policy, bestMetric: this.source.bestMetric, margin: 0, autoPrune: false, lease };
+    return {
+      storage,
+      dir: storage.location,
+      readOnly: true,
+      policy: this.source.policy,
+      bestMetric: this.source.bestMetric,
+      margin: 0,
+      autoPrune: false,
+      lease,
+    };
   }
 
   /** A new machine, or a local directory behind the bucket: start from the bucket's newest checkpoint that verifies. */
   private async pullIfNewer(): Promise<void> {
-    const local = (await new Listing(this.context(this.source.storage, undefined)).list()).checkpoints.filter((c) => c.manifest && (c.problems ?? []).length === 0);
+    const local = (await new Listing(this.context(this.source.storage, undefined)).list()).checkpoints.filter(
+      (c) => c.manifest && (c.problems ?? []).length === 0,
+    );
     const localNewest = [...local].sort(compareNewestFirst)[0];
     const remote = (await new Listing(this.context(this.remote, undefined)).list()).checkpoints.sort(compareNewestFirst);
     const skipped: { name: string; problem: string }[] = [];
@@ -223,7 +238,11 @@ export class Mirror {
 
   private start(): Worker {
     const data: MirrorWorkerData = {
-      local: this.source.storage.spec, remote: this.remote.spec, leaseToken: this.lease.token, keep: this.keep, bestMetric: this.source.bestMetric,
+      local: this.source.storage.spec,
+      remote: this.remote.spec,
+      leaseToken: this.lease.token,
+      keep: this.keep,
+      bestMetric: this.source.bestMetric,
     };
     const worker = startWorker(import.meta.url, "mirror-worker", data);
     worker.unref();
@@ -236,7 +255,12 @@ export class Mirror {
 
   private onReply(reply: MirrorReply): void {
     if (reply.type === "progress") {
-      this.uploading = { name: reply.name, bytes: reply.copied, totalBytes: reply.total, startedAt: this.uploading?.name === reply.name ? this.uploading.startedAt : new Date().toISOString() };
+      this.uploading = {
+        name: reply.name,
+        bytes: reply.copied,
+        totalBytes: reply.total,
+        startedAt: this.uploading?.name === reply.name ? this.uploading.startedAt : new Date().toISOString(),
+      };
       return;
     }
     const waiting = this.waiting.get(reply.id);
@@ -305,7 +329,9 @@ export class Mirror {
       await this.remote.close();
     }
     if (this.failures > 0 || this.behind.size > 0) {
-      throw new NbresumeError(CheckpointErrorCode.MIRROR_FAILED, messages.mirrorBehind(this.target, [...this.behind], this.lastError ?? "not uploaded"), { where: this.target });
+      throw new NbresumeError(CheckpointErrorCode.MIRROR_FAILED, messages.mirrorBehind(this.target, [...this.behind], this.lastError ?? "not uploaded"), {
+        where: this.target,
+      });
     }
   }
 }

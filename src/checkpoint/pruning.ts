@@ -34,12 +34,20 @@ export class Pruner {
     const metric = this.ctx.bestMetric;
     return planRetention({
       checkpoints: checkpoints.map((c) => ({
-        name: c.name, path: c.path, kind: c.kind, step: c.step, epoch: c.epoch, created: c.created,
+        name: c.name,
+        path: c.path,
+        kind: c.kind,
+        step: c.step,
+        epoch: c.epoch,
+        created: c.created,
         metric: metric && c.manifest ? (ownValue(c.manifest.metrics, metric.name) as number | undefined) : undefined,
       })),
       policy: this.ctx.policy,
       bestMetric: metric,
-      latest: await this.listing.readLatest().then((l) => l.name, () => undefined),
+      latest: await this.listing.readLatest().then(
+        (l) => l.name,
+        () => undefined,
+      ),
       newestVerified,
     });
   }

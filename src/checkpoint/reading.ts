@@ -24,8 +24,16 @@ import type { StoreContext } from "./store-context.js";
 import { joinLocation } from "./storage/location.js";
 import type { CheckpointFiles, OpenedFile } from "./storage/storage.js";
 import type {
-  CheckpointInfo, CheckpointProblem, CheckpointState, CheckpointTarget, ExpectedTensors, LoadOptions, LoadedCheckpoint,
-  ResolvedCheckpoint, SkippedCheckpoint, VerifyResult,
+  CheckpointInfo,
+  CheckpointProblem,
+  CheckpointState,
+  CheckpointTarget,
+  ExpectedTensors,
+  LoadOptions,
+  LoadedCheckpoint,
+  ResolvedCheckpoint,
+  SkippedCheckpoint,
+  VerifyResult,
 } from "./store.js";
 import { READ_CHUNK, checkDataFile, divergedProblems, readManifestOf, verifyCheckpoint } from "./verify.js";
 
@@ -150,7 +158,13 @@ export class Reading {
       return hit.path;
     }
     const { checkpoints } = await this.listing.list();
-    const latest = parsed.type === "latest" ? await this.listing.readLatest().then((l) => l.name, () => undefined) : undefined;
+    const latest =
+      parsed.type === "latest"
+        ? await this.listing.readLatest().then(
+            (l) => l.name,
+            () => undefined,
+          )
+        : undefined;
     const order = candidatesFor(parsed, checkpoints, { latest, bestMetric: this.ctx.bestMetric });
     const first = order.candidates[0];
     if (!first) throw notFound(target, this.ctx.dir, order.emptyReason);
@@ -180,7 +194,10 @@ export class Reading {
    * A candidate loaded, or everything wrong with it as verify() reports it; undefined if it vanished.
    * The load's own hashing is the verification: a good checkpoint is read once.
    */
-  private async tryLoad(location: string, expect: ExpectedTensors | undefined): Promise<{ value: LoadedCheckpoint } | { problems: CheckpointProblem[] } | undefined> {
+  private async tryLoad(
+    location: string,
+    expect: ExpectedTensors | undefined,
+  ): Promise<{ value: LoadedCheckpoint } | { problems: CheckpointProblem[] } | undefined> {
     try {
       return { value: await this.loadAt(location, expect) };
     } catch (error) {
@@ -190,7 +207,9 @@ export class Reading {
       // Damaged: the full report (every bad file, not only the first one the load met).
       const check = await this.listing.deepCheck(location);
       if (!check) return undefined;
-      return { problems: check.problems.length > 0 ? check.problems : [{ file: inside(location, error.where ?? location), kind: "invalid", message: error.message }] };
+      return {
+        problems: check.problems.length > 0 ? check.problems : [{ file: inside(location, error.where ?? location), kind: "invalid", message: error.message }],
+      };
     }
   }
 
@@ -217,8 +236,18 @@ export class Reading {
       setOwn(metadata, group, { ...file.metadata });
     }
     return {
-      name: files.name, path: location, kind: manifest.kind, step: manifest.step, epoch: manifest.epoch,
-      metrics: manifest.metrics, created: manifest.created, tensors, metadata, state, manifest, skipped: [],
+      name: files.name,
+      path: location,
+      kind: manifest.kind,
+      step: manifest.step,
+      epoch: manifest.epoch,
+      metrics: manifest.metrics,
+      created: manifest.created,
+      tensors,
+      metadata,
+      state,
+      manifest,
+      skipped: [],
     };
   }
 
@@ -251,7 +280,10 @@ export class Reading {
 
   /** Read one safetensors file, hashing every byte as the reader pulls it. */
   private async readGroup(
-    files: CheckpointFiles, fileName: string, entry: ManifestFileEntry, expected: ExpectedTensors[string] | undefined,
+    files: CheckpointFiles,
+    fileName: string,
+    entry: ManifestFileEntry,
+    expected: ExpectedTensors[string] | undefined,
   ): Promise<{ tensors: TensorGroup; metadata: Readonly<Record<string, string>> }> {
     const location = files.location;
     const where = joinLocation(location, fileName);
@@ -261,15 +293,19 @@ export class Reading {
     } catch (error) {
       const code = errnoCode(error);
       const problem: CheckpointProblem =
-        code === "ENOENT" ? { file: fileName, kind: "missing", message: messages.fileMissing(fileName) }
-        : error instanceof NotRegularFileError ? { file: fileName, kind: "special", message: messages.fileSpecial(fileName, error.kind) }
-        : { file: fileName, kind: "unreadable", message: messages.fileUnreadable(fileName, code ?? String(error)) };
+        code === "ENOENT"
+          ? { file: fileName, kind: "missing", message: messages.fileMissing(fileName) }
+          : error instanceof NotRegularFileError
+            ? { file: fileName, kind: "special", message: messages.fileSpecial(fileName, error.kind) }
+            : { file: fileName, kind: "unreadable", message: messages.fileUnreadable(fileName, code ?? String(error)) };
       throw corrupt(location, [problem], error);
     }
     try {
       const { size } = handle;
       if (size !== entry.bytes) {
-        throw corrupt(location, [{ file: fileName, kind: "size", message: messages.fileSize(fileName, entry.bytes, size), expected: entry.bytes, actual: size }]);
+        throw corrupt(location, [
+          { file: fileName, kind: "size", message: messages.fileSize(fileName, entry.bytes, size), expected: entry.bytes, actual: size },
+        ]);
       }
       const hash = createHash();
       let seen = 0;
@@ -319,17 +355,33 @@ export class Reading {
     } catch (error) {
       const code = errnoCode(error);
       const problem: CheckpointProblem =
-        code === "ENOENT" ? { file: STATE_FILE, kind: "missing", message: messages.fileMissing(STATE_FILE) }
-        : error instanceof NotRegularFileError ? { file: STATE_FILE, kind: "special", message: messages.fileSpecial(STATE_FILE, error.kind) }
-        : { file: STATE_FILE, kind: "unreadable", message: messages.fileUnreadable(STATE_FILE, code ?? String(error)) };
+        code === "ENOENT"
+          ? { file: STATE_FILE, kind: "missing", message: messages.fileMissing(STATE_FILE) }
+          : error instanceof NotRegularFileError
+            ? { file: STATE_FILE, kind: "special", message: messages.fileSpecial(STATE_FILE, error.kind) }
+            : { file: STATE_FILE, kind: "unreadable", message: messages.fileUnreadable(STATE_FILE, code ?? String(error)) };
       return { state: undefined, problems: [problem] };
     }
     if (raw.byteLength !== entry.bytes) {
-      return { state: undefined, problems: [{ file: STATE_FILE, kind: "size", message: messages.fileSize(STATE_FILE, entry.bytes, raw.byteLength), expected: entry.bytes, actual: raw.byteLength }] };
+      return {
+        state: undefined,
+        problems: [
+          {
+            file: STATE_FILE,
+            kind: "size",
+            message: messages.fileSize(STATE_FILE, entry.bytes, raw.byteLength),
+            expected: entry.bytes,
+            actual: raw.byteLength,
+          },
+        ],
+      };
     }
     const actual = hashBytes(raw);
     if (actual !== entry.hash) {
-      return { state: undefined, problems: [{ file: STATE_FILE, kind: "hash", message: messages.fileHash(STATE_FILE, entry.hash, actual), expected: entry.hash, actual }] };
+      return {
+        state: undefined,
+        problems: [{ file: STATE_FILE, kind: "hash", message: messages.fileHash(STATE_FILE, entry.hash, actual), expected: entry.hash, actual }],
+      };
     }
     let state: CheckpointState;
     try {

@@ -105,7 +105,7 @@ function modelOf(value: unknown): RecordedModel | undefined {
 
 function commandOf(value: unknown): readonly string[] | string | undefined {
   if (typeof value === "string") return value;
-  return Array.isArray(value) && value.every((a) => typeof a === "string") ? (value) : undefined;
+  return Array.isArray(value) && value.every((a) => typeof a === "string") ? value : undefined;
 }
 
 function commandFlagsOf(value: unknown): Record<string, string> | undefined {
@@ -125,11 +125,17 @@ export function readRecordedRun(state: Readonly<Record<string, unknown>>): Recor
   const config = ownValue(state, "config");
   const configObject = isPlainObject(config) ? config : undefined;
   const training = ownValue(state, "training");
-  const modelConfig = [isPlainObject(training) ? ownValue(training, "model") : undefined, ownValue(state, "model"), configObject ? ownValue(configObject, "model") : undefined].find(
-    (c): c is Record<string, unknown> => isPlainObject(c) && typeof ownValue(c, "kind") === "string",
-  );
+  const modelConfig = [
+    isPlainObject(training) ? ownValue(training, "model") : undefined,
+    ownValue(state, "model"),
+    configObject ? ownValue(configObject, "model") : undefined,
+  ].find((c): c is Record<string, unknown> => isPlainObject(c) && typeof ownValue(c, "kind") === "string");
   const best = bestOf(ownValue(state, "best"));
-  const metric = [ownValue(state, "bestMetric"), configObject ? ownValue(configObject, "bestMetric") : undefined, best === null || best === MALFORMED ? undefined : { name: best.metric, mode: best.mode }].find(isBestMetric);
+  const metric = [
+    ownValue(state, "bestMetric"),
+    configObject ? ownValue(configObject, "bestMetric") : undefined,
+    best === null || best === MALFORMED ? undefined : { name: best.metric, mode: best.mode },
+  ].find(isBestMetric);
   return {
     config,
     configObject,

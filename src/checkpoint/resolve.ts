@@ -15,12 +15,7 @@ import { compareNewestFirst, rankByMetric } from "./retention.js";
 import { badArgument, messages } from "./messages.js";
 import type { BestMetric, CheckpointInfo } from "./store.js";
 
-export type ParsedRef =
-  | { type: "auto" }
-  | { type: "latest" }
-  | { type: "best"; rank: 1 | 2 }
-  | { type: "step"; step: number }
-  | { type: "path"; path: string };
+export type ParsedRef = { type: "auto" } | { type: "latest" } | { type: "best"; rank: 1 | 2 } | { type: "step"; step: number } | { type: "path"; path: string };
 
 const STEP_REF = /^step:(\d+)$/;
 

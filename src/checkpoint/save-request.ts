@@ -60,9 +60,6 @@ export function validateSaveRequest(req: SaveRequest): ValidRequest {
 /** Validate, and serialize the state now. */
 export function prepareSave(request: SaveRequest): { req: ValidRequest; stateBytes: Uint8Array } {
   const req = validateSaveRequest(request);
-  const stateBytes = serializeState(
-    { kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, nbresume: NBRESUME_VERSION },
-    request.state,
-  );
+  const stateBytes = serializeState({ kind: req.kind, step: req.step, epoch: req.epoch, metrics: req.metrics, nbresume: NBRESUME_VERSION }, request.state);
   return { req, stateBytes };
 }

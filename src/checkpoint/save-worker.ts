@@ -30,8 +30,10 @@ const committer = CheckpointStoreImpl.committerFor(workerData as WriterConfig, s
 committer.catch(() => undefined); // reported with the first job
 
 port.on("message", (request: WriterRequest) => {
-  committer.then((c) => c.commitPrepared(request.job)).then(
-    (saved) => port.postMessage({ id: request.id, ok: true, saved } satisfies WriterReply),
-    (error: unknown) => port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies WriterReply),
-  );
+  committer
+    .then((c) => c.commitPrepared(request.job))
+    .then(
+      (saved) => port.postMessage({ id: request.id, ok: true, saved } satisfies WriterReply),
+      (error: unknown) => port.postMessage({ id: request.id, ok: false, error: serializeError(error) } satisfies WriterReply),
+    );
 });

@@ -34,10 +34,14 @@ export function serializeState(header: StateHeader, callerState: object | undefi
     throw new TypeError(badArgument.state(Object.prototype.toString.call(callerState)));
   }
   const ours: Record<(typeof RESERVED_STATE_KEYS)[number], unknown> = {
-    format: FORMAT_VERSION, nbresume: header.nbresume, kind: header.kind, step: header.step,
-    epoch: header.epoch, metrics: header.metrics,
+    format: FORMAT_VERSION,
+    nbresume: header.nbresume,
+    kind: header.kind,
+    step: header.step,
+    epoch: header.epoch,
+    metrics: header.metrics,
   };
-  const caller = (callerState ?? {});
+  const caller = callerState ?? {};
   for (const key of RESERVED_STATE_KEYS) {
     if (Object.prototype.hasOwnProperty.call(caller, key) && !sameJson(caller[key], ours[key])) {
       throw new TypeError(badArgument.stateConflict(key, caller[key], ours[key], RESERVED_STATE_KEYS));

@@ -94,7 +94,12 @@ async function checkFormat(handle: OpenedFile, name: string, size: number, first
  * `<group>.safetensors` file is also checked to be valid safetensors (from the bytes the hash
  * reads anyway: no extra I/O unless its header is larger than a chunk).
  */
-export async function checkDataFile(files: CheckpointFiles, name: string, expected: { bytes: number; hash: string }, buffer: Uint8Array): Promise<CheckpointProblem | undefined> {
+export async function checkDataFile(
+  files: CheckpointFiles,
+  name: string,
+  expected: { bytes: number; hash: string },
+  buffer: Uint8Array,
+): Promise<CheckpointProblem | undefined> {
   let handle: OpenedFile;
   let size: number;
   try {
@@ -149,7 +154,9 @@ export interface DeepCheck {
 
 /** Metrics that are not finite, as "loss = NaN" (empty when all are finite). */
 export function nonFiniteMetrics(metrics: Readonly<Record<string, number>>): string[] {
-  return Object.entries(metrics).filter(([, v]) => !Number.isFinite(v)).map(([k, v]) => `${k} = ${v}`);
+  return Object.entries(metrics)
+    .filter(([, v]) => !Number.isFinite(v))
+    .map(([k, v]) => `${k} = ${v}`);
 }
 
 /** The "diverged" problem of a manifest whose metrics are not all finite, if they are not. */
@@ -229,7 +236,13 @@ export async function verifyCheckpoint(files: CheckpointFiles, options: VerifyOp
       }
       bytes += raw.byteLength;
       if (raw.byteLength !== entry.bytes) {
-        problems.push({ file: name, kind: "size", message: messages.fileSize(name, entry.bytes, raw.byteLength), expected: entry.bytes, actual: raw.byteLength });
+        problems.push({
+          file: name,
+          kind: "size",
+          message: messages.fileSize(name, entry.bytes, raw.byteLength),
+          expected: entry.bytes,
+          actual: raw.byteLength,
+        });
         continue;
       }
       const actual = hashBytes(raw);

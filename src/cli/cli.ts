@@ -44,7 +44,7 @@ function errorChain(error: unknown): string[] {
   let current: unknown = error;
   for (let depth = 0; current !== undefined && depth < 8; depth++) {
     // eslint-disable-next-line @typescript-eslint/no-base-to-string -- the end of a cause chain can be anything thrown; String() is how it shows
-    lines.push(current instanceof Error ? current.stack ?? String(current) : String(current));
+    lines.push(current instanceof Error ? (current.stack ?? String(current)) : String(current));
     current = current instanceof Error ? current.cause : undefined;
     if (current !== undefined) lines.push("caused by:");
   }
@@ -72,7 +72,16 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
   const name = helpFor ?? first;
   const command = findCommand(name);
   if (!command) {
-    return usageFailure(out, new UsageError(messages.unknownCommand(name, ALL_COMMANDS.map((c) => c.name)), undefined));
+    return usageFailure(
+      out,
+      new UsageError(
+        messages.unknownCommand(
+          name,
+          ALL_COMMANDS.map((c) => c.name),
+        ),
+        undefined,
+      ),
+    );
   }
   if (helpFor !== undefined) {
     out.lines(commandHelp(command));

@@ -16,7 +16,7 @@ export function formatShape(shape: readonly number[]): string {
 /** A JSON value on one line, cut to `max` characters with "…". */
 export function formatValue(value: unknown, max = 60): string {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON.stringify cannot write (a function, a symbol) gets to String()
-  const text = value === undefined ? "(absent)" : JSON.stringify(value) ?? String(value);
+  const text = value === undefined ? "(absent)" : (JSON.stringify(value) ?? String(value));
   return [...text].length > max ? `${[...text].slice(0, max - 1).join("")}…` : text;
 }
 

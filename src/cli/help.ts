@@ -10,10 +10,7 @@ export const TAGLINE = "nbresume: train models in notebooks without losing progr
 export function commonOptions(spec: CommandSpec): OptionSpec[] {
   const common: OptionSpec[] = [];
   if (spec.json) common.push({ name: "json", type: "boolean", description: "print one JSON document instead of text" });
-  common.push(
-    { name: "debug", type: "boolean", description: "show stack traces of errors" },
-    { name: "help", type: "boolean", description: "show this help" },
-  );
+  common.push({ name: "debug", type: "boolean", description: "show stack traces of errors" }, { name: "help", type: "boolean", description: "show this help" });
   return common;
 }
 

@@ -212,7 +212,9 @@ export const messages = {
     return `${dir} has no metrics.jsonl: runs record one since they keep their record on disk (an older run, or not a run directory).`;
   },
   logHeader(dir: string, steps: number, first: number | undefined, last: number | undefined, evaluations: number): string {
-    return steps === 0 ? `metrics.jsonl of ${dir}: no steps yet` : `metrics.jsonl of ${dir}: ${steps} steps (${first}–${last}), ${evaluations} evaluation${evaluations === 1 ? "" : "s"}`;
+    return steps === 0
+      ? `metrics.jsonl of ${dir}: no steps yet`
+      : `metrics.jsonl of ${dir}: ${steps} steps (${first}–${last}), ${evaluations} evaluation${evaluations === 1 ? "" : "s"}`;
   },
   logTorn(): string {
     return "note: the last line is incomplete (a crash mid-write); the next resume cuts it off.";
@@ -234,7 +236,7 @@ export const messages = {
   },
   /** list's last line when DIR holds rolled-back-… folders (a roll-back's, or a fresh start's). */
   listSetAside(count: number, size: string, names: readonly string[], remove: string): string {
-    const which = count === 1 ? names[0] ?? "a rolled-back-… folder" : `${count} rolled-back-… folders`;
+    const which = count === 1 ? (names[0] ?? "a rolled-back-… folder") : `${count} rolled-back-… folders`;
     return `Set aside: ${which}, ${size} — checkpoints a roll-back or a fresh start moved out of the run (not listed above, never pruned); to free the space: ${remove}`;
   },
   filesystemLine(size: string, used: string, available: string, percent: number): string {

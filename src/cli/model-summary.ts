@@ -69,8 +69,15 @@ export async function describeModel(state: CheckpointState | undefined, blobs: B
   const graphs: StoredGraphSummary[] = [];
   for (const r of parseGraphRecords(model.graphs)) {
     graphs.push({
-      graph: r.graph, batchSize: r.batchSize, sha256: r.sha256, bytes: r.bytes, inputs: { ...r.inputs }, outputs: { ...r.outputs },
-      parameters: r.parameters.length, file: blobs.locate(graphBlob(r.sha256)), status: await check(blobs, r.sha256),
+      graph: r.graph,
+      batchSize: r.batchSize,
+      sha256: r.sha256,
+      bytes: r.bytes,
+      inputs: { ...r.inputs },
+      outputs: { ...r.outputs },
+      parameters: r.parameters.length,
+      file: blobs.locate(graphBlob(r.sha256)),
+      status: await check(blobs, r.sha256),
     });
   }
   const previews = model.previews.flatMap((p) => {

@@ -76,7 +76,10 @@ export async function effectivePolicy(store: CheckpointReader, checkpoints: read
     keep: resolveRetentionPolicy({ rolling, emergency, best, epoch: epoch ?? DEFAULT_RETENTION.epoch }),
     bestMetric,
     sources: {
-      rolling: rollingSource, emergency: emergencySource, best: bestSource, epoch: flags.epochEvery !== undefined ? "flag" : epoch !== undefined ? "run" : "default",
+      rolling: rollingSource,
+      emergency: emergencySource,
+      best: bestSource,
+      epoch: flags.epochEvery !== undefined ? "flag" : epoch !== undefined ? "run" : "default",
       bestMetric: flags.bestMetric ? "flag" : recorded?.bestMetric ? "run" : "default",
     },
     recordedIn,

@@ -35,5 +35,11 @@ export function formatTable(columns: readonly Column[], rows: readonly (readonly
     });
     return (indent + parts.join("  ")).trimEnd();
   };
-  return [render(columns.map((c) => c.header), -1), ...rows.map((r, i) => render(r, i))];
+  return [
+    render(
+      columns.map((c) => c.header),
+      -1,
+    ),
+    ...rows.map((r, i) => render(r, i)),
+  ];
 }

@@ -117,7 +117,7 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
   const given = await isCheckpointDir(location);
   if (given && a.ref !== undefined) throw new UsageError(messages.refWithCheckpoint(a.arg), a.command);
   const root = given ? parentLocation(location) : location;
-  const ref = given ? location : a.ref ?? "auto";
+  const ref = given ? location : (a.ref ?? "auto");
   let parsed: ParsedRef;
   try {
     // The ref's kind only (the store resolves where a path-like ref points).
@@ -139,7 +139,11 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
   try {
     const notFound = () => new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
     if (parsed.type === "path" && !a.verified) {
-      const where = isUrlLocation(ref) ? ref.replace(/\/+$/, "") : !ref.includes("/") && parseCheckpointDirName(ref) ? joinLocation(root, ref) : path.resolve(ref);
+      const where = isUrlLocation(ref)
+        ? ref.replace(/\/+$/, "")
+        : !ref.includes("/") && parseCheckpointDirName(ref)
+          ? joinLocation(root, ref)
+          : path.resolve(ref);
       const { checkpoints } = await store.list();
       return { store, path: where, name: path.basename(where), info: checkpoints.find((c) => c.path === where), skipped: [] };
     }

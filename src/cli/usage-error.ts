@@ -6,7 +6,10 @@ export class UsageError extends Error {
   override readonly name = "UsageError";
 
   /** `command`: whose usage to show (undefined: the top-level usage). */
-  constructor(message: string, readonly command: string | undefined) {
+  constructor(
+    message: string,
+    readonly command: string | undefined,
+  ) {
     super(message);
   }
 }

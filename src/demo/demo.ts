@@ -163,9 +163,26 @@ function ema(value: string | undefined): number | undefined {
  */
 function continueCommand(a: DemoArgs): string[] {
   return [
-    "npm", "run", "demo", "--", "--dir", a.dir, "--steps", String(a.steps), "--preset", a.preset,
-    "--checkpoint-every", String(a.checkpointEvery), "--batch-size", String(a.batchSize),
-    "--eval-every", String(a.evalEvery), "--sampler-steps", String(a.samplerSteps), "--seed", String(a.seed),
+    "npm",
+    "run",
+    "demo",
+    "--",
+    "--dir",
+    a.dir,
+    "--steps",
+    String(a.steps),
+    "--preset",
+    a.preset,
+    "--checkpoint-every",
+    String(a.checkpointEvery),
+    "--batch-size",
+    String(a.batchSize),
+    "--eval-every",
+    String(a.evalEvery),
+    "--sampler-steps",
+    String(a.samplerSteps),
+    "--seed",
+    String(a.seed),
     ...(a.lr === undefined ? [] : ["--lr", String(a.lr)]),
     ...(a.checkpointMinutes === undefined ? [] : ["--checkpoint-minutes", String(a.checkpointMinutes)]),
     ...(a.epochCheckpoints === undefined ? [] : ["--epoch-checkpoints", String(a.epochCheckpoints)]),
@@ -178,9 +195,18 @@ function continueCommand(a: DemoArgs): string[] {
 
 /** The flag of each option the demo's command takes (resume-command edits the recorded command with them). */
 const COMMAND_FLAGS: Readonly<Record<string, string>> = {
-  resumeFrom: "--resume-from", steps: "--steps", checkpointEvery: "--checkpoint-every", batchSize: "--batch-size", evalEvery: "--eval-every",
-  seed: "--seed", checkpointMinutes: "--checkpoint-minutes", allowConfigChange: "--allow-config-change", onExisting: "--on-existing",
-  onNonFinite: "--on-non-finite", validate: "--validate", initFrom: "--init-from",
+  resumeFrom: "--resume-from",
+  steps: "--steps",
+  checkpointEvery: "--checkpoint-every",
+  batchSize: "--batch-size",
+  evalEvery: "--eval-every",
+  seed: "--seed",
+  checkpointMinutes: "--checkpoint-minutes",
+  allowConfigChange: "--allow-config-change",
+  onExisting: "--on-existing",
+  onNonFinite: "--on-non-finite",
+  validate: "--validate",
+  initFrom: "--init-from",
 };
 
 /** resumable()'s options for the demo's arguments. */
@@ -258,4 +284,3 @@ export async function runDemo(argv: readonly string[]): Promise<number> {
 function describe(error: unknown): string {
   return isNbresumeError(error) ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
-

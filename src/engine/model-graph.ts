@@ -59,7 +59,9 @@ export function buildModelGraph<B>(model: Model<B>, name: string, batchSize: num
     g.output(v, out);
     outputSpecs[out] = { dtype: v.dtype, shape: [...v.shape] };
   }
-  const bytes = serializeGraph(g, { docString: `nbresume model graph '${name}' (batch ${batchSize}); parameters are inputs: bake a checkpoint's weights in to run it` });
+  const bytes = serializeGraph(g, {
+    docString: `nbresume model graph '${name}' (batch ${batchSize}); parameters are inputs: bake a checkpoint's weights in to run it`,
+  });
   return {
     bytes,
     record: {

@@ -25,7 +25,8 @@ export interface KernelSpec {
 }
 
 /** Where to install: Jupyter's own three choices (`jupyter kernelspec install --user|--prefix`, a JUPYTER_PATH entry). */
-export type KernelLocation = { readonly kind: "user" } | { readonly kind: "prefix"; readonly dir: string } | { readonly kind: "jupyter-path"; readonly dir: string };
+export type KernelLocation =
+  { readonly kind: "user" } | { readonly kind: "prefix"; readonly dir: string } | { readonly kind: "jupyter-path"; readonly dir: string };
 
 /** Jupyter's per-user data dir, as `jupyter --data-dir` computes it. */
 export function userDataDir(env: NodeJS.ProcessEnv = process.env, platform: NodeJS.Platform = process.platform): string {
@@ -131,7 +132,16 @@ export function kernelStatus(dirs: readonly string[], packageRoot = PACKAGE_ROOT
     const spec = readSpec(file);
     const problems: string[] = [];
     if (spec === undefined || !isOurs(spec)) {
-      found.push({ dir, file, node: undefined, entry: undefined, tslab: undefined, packageRoot: undefined, current: false, problems: [spec === undefined ? "kernel.json is not valid JSON" : "not written by nbresume"] });
+      found.push({
+        dir,
+        file,
+        node: undefined,
+        entry: undefined,
+        tslab: undefined,
+        packageRoot: undefined,
+        current: false,
+        problems: [spec === undefined ? "kernel.json is not valid JSON" : "not written by nbresume"],
+      });
       continue;
     }
     const [node, entry] = spec.argv;
@@ -148,7 +158,7 @@ export function kernelStatus(dirs: readonly string[], packageRoot = PACKAGE_ROOT
   return found;
 }
 
-function readSpec(file: string): Partial<KernelSpec> & { argv: string[] } | undefined {
+function readSpec(file: string): (Partial<KernelSpec> & { argv: string[] }) | undefined {
   let text: string;
   try {
     text = readFileSync(file, "utf8");

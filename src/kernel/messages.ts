@@ -15,8 +15,10 @@ export const KernelErrorCode = {
 } as const;
 
 export function tslabMissing(packageRoot: string, detail: string): string {
-  return `cannot find tslab from ${packageRoot} (${detail}); the kernel runs tslab, a dependency of nbresume: ` +
-    "run `npm install` in your project, then install the kernel again.";
+  return (
+    `cannot find tslab from ${packageRoot} (${detail}); the kernel runs tslab, a dependency of nbresume: ` +
+    "run `npm install` in your project, then install the kernel again."
+  );
 }
 
 export function notBuilt(entry: string): string {
@@ -24,13 +26,17 @@ export function notBuilt(entry: string): string {
 }
 
 export function notOurs(file: string): string {
-  return `${file} is a kernelspec nbresume did not write (no nbresume entry in its argv or metadata); ` +
-    "left as is. Remove it yourself (`jupyter kernelspec remove nbresume`) if you mean to replace it.";
+  return (
+    `${file} is a kernelspec nbresume did not write (no nbresume entry in its argv or metadata); ` +
+    "left as is. Remove it yourself (`jupyter kernelspec remove nbresume`) if you mean to replace it."
+  );
 }
 
 export function kernelUsage(given: string): string {
-  return `nbresume kernel: ${given}. Jupyter starts it as: node dist/kernel/main.js --tslab TSLAB_DIR --config-path CONNECTION_FILE ` +
-    "(written by `nbresume kernel install`; run that again to repair the kernelspec).";
+  return (
+    `nbresume kernel: ${given}. Jupyter starts it as: node dist/kernel/main.js --tslab TSLAB_DIR --config-path CONNECTION_FILE ` +
+    "(written by `nbresume kernel install`; run that again to repair the kernelspec)."
+  );
 }
 
 /** What an interrupted cell prints (instead of tslab's stack trace), on stderr. */

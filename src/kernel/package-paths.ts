@@ -36,7 +36,11 @@ export function findTslab(packageRoot = PACKAGE_ROOT): TslabInstall {
   try {
     manifest = createRequire(join(packageRoot, "package.json")).resolve("tslab/package.json");
   } catch (error) {
-    throw new NbresumeError(KernelErrorCode.TSLAB_MISSING, tslabMissing(packageRoot, error instanceof Error ? error.message.split("\n")[0] ?? "" : String(error)), { where: packageRoot, cause: error });
+    throw new NbresumeError(
+      KernelErrorCode.TSLAB_MISSING,
+      tslabMissing(packageRoot, error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)),
+      { where: packageRoot, cause: error },
+    );
   }
   return readTslab(dirname(manifest));
 }

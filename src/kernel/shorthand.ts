@@ -28,7 +28,8 @@ export function declaredNames(ts: typeof TS, prevDecl: string): Set<string> {
   };
   for (const statement of file.statements) {
     if (ts.isVariableStatement(statement)) for (const d of statement.declarationList.declarations) addBinding(d.name);
-    else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name) names.add(statement.name.text);
+    else if ((ts.isFunctionDeclaration(statement) || ts.isClassDeclaration(statement) || ts.isEnumDeclaration(statement)) && statement.name)
+      names.add(statement.name.text);
     else if (ts.isModuleDeclaration(statement) && ts.isIdentifier(statement.name)) names.add(statement.name.text);
     else if (ts.isImportEqualsDeclaration(statement)) names.add(statement.name.text);
     else if (ts.isImportDeclaration(statement) && statement.importClause) {

@@ -127,11 +127,7 @@ async function waitForPrevious(previous: ActiveRun, key: string, timeoutMs: numb
  * signal that aborts on SIGINT/SIGTERM/SIGHUP (reason: the signal's name) or when a newer run for the
  * same key starts (reason "superseded"). A previous run for the key is aborted and awaited first.
  */
-export async function runExclusive<T>(
-  key: string,
-  body: (signal: AbortSignal) => Promise<T>,
-  options: ExclusiveRunOptions = {},
-): Promise<T> {
+export async function runExclusive<T>(key: string, body: (signal: AbortSignal) => Promise<T>, options: ExclusiveRunOptions = {}): Promise<T> {
   if (typeof key !== "string" || key.length === 0) throw new TypeError(msg.badRunKey(key));
   if (typeof body !== "function") throw new TypeError("runExclusive(key, body): body must be an async function (signal) => ….");
   const timeoutMs = options.previousRunTimeoutMs ?? 60_000;

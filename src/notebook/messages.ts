@@ -15,13 +15,17 @@ export const NotebookErrorCode = {
 export type NotebookErrorCodeValue = (typeof NotebookErrorCode)[keyof typeof NotebookErrorCode];
 
 export function notInKernel(): string {
-  return "createDisplay({ kind: \"tslab\" }) needs a tslab Jupyter kernel, and this process is not one; " +
-    "use kind \"auto\" (terminal output outside a kernel) or run the code in the \"TypeScript (nbresume)\" kernel.";
+  return (
+    'createDisplay({ kind: "tslab" }) needs a tslab Jupyter kernel, and this process is not one; ' +
+    'use kind "auto" (terminal output outside a kernel) or run the code in the "TypeScript (nbresume)" kernel.'
+  );
 }
 
 export function runStillActive(key: string, waitedMs: number): string {
-  return `the previous run for ${key} was asked to stop but is still running after ${(waitedMs / 1000).toFixed(1)} s; ` +
-    "wait for it to finish its current step, or restart the kernel, then run the cell again.";
+  return (
+    `the previous run for ${key} was asked to stop but is still running after ${(waitedMs / 1000).toFixed(1)} s; ` +
+    "wait for it to finish its current step, or restart the kernel, then run the cell again."
+  );
 }
 
 export function runSuperseded(key: string): string {
@@ -45,8 +49,10 @@ export function badDisplayKind(kind: unknown): string {
 }
 
 export function tslabInternalsMissing(where: string): string {
-  return `tslab at ${where} has no jupyter.lastWriteDisplayData (nbresume is tested with tslab 1.0.x); ` +
-    "outputs fall back to one MIME type per message: install tslab@1.0 for full MIME bundles.";
+  return (
+    `tslab at ${where} has no jupyter.lastWriteDisplayData (nbresume is tested with tslab 1.0.x); ` +
+    "outputs fall back to one MIME type per message: install tslab@1.0 for full MIME bundles."
+  );
 }
 
 export function badBundle(detail: string): string {

@@ -36,4 +36,3 @@ export function checkBundle(bundle: unknown): asserts bundle is MimeBundle {
     }
   }
 }
-

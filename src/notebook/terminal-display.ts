@@ -13,9 +13,7 @@ export interface TextSink {
 export function bundleText(bundle: MimeBundle): string {
   const plain = bundle["text/plain"] ?? bundle["text/markdown"];
   if (typeof plain === "string") return plain;
-  return msg.bundleSummary(
-    Object.entries(bundle).map(([mime, v]) => ({ mime, size: v instanceof Uint8Array ? v.byteLength : Buffer.byteLength(v) })),
-  );
+  return msg.bundleSummary(Object.entries(bundle).map(([mime, v]) => ({ mime, size: v instanceof Uint8Array ? v.byteLength : Buffer.byteLength(v) })));
 }
 
 /**

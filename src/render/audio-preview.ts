@@ -57,7 +57,8 @@ export async function renderAudioPreview(options: AudioPreviewOptions): Promise<
   const { clips, caption } = options;
   if (typeof caption !== "string") throw new TypeError(renderMessages.previewBadOption(WHERE, "caption", caption, "a string"));
   const maxSeconds = options.maxSeconds ?? AUDIO_PREVIEW_DEFAULTS.maxSeconds;
-  if (!(maxSeconds > 0 && maxSeconds <= 3600)) throw new RangeError(renderMessages.previewBadOption(WHERE, "maxSeconds", maxSeconds, "a number of seconds in (0, 3600]"));
+  if (!(maxSeconds > 0 && maxSeconds <= 3600))
+    throw new RangeError(renderMessages.previewBadOption(WHERE, "maxSeconds", maxSeconds, "a number of seconds in (0, 3600]"));
   const maxInlineBytes = options.maxInlineBytes ?? AUDIO_PREVIEW_DEFAULTS.maxInlineBytes;
   if (!Number.isInteger(maxInlineBytes) || maxInlineBytes < 0) {
     throw new RangeError(renderMessages.previewBadOption(WHERE, "maxInlineBytes", maxInlineBytes, "a whole number of bytes"));
@@ -67,14 +68,24 @@ export async function renderAudioPreview(options: AudioPreviewOptions): Promise<
   let inlineBytes = 0;
   const prepared: PreparedClip[] = clips.map((clip: AudioClip, i) => {
     if (typeof clip !== "object" || clip === null || !(clip.samples instanceof Float32Array)) {
-      throw new TypeError(renderMessages.audioBadClip(i, `must be { samples: Float32Array, sampleRate, label? }, got samples ${String(clip?.samples?.constructor?.name ?? clip?.samples)}`));
+      throw new TypeError(
+        renderMessages.audioBadClip(
+          i,
+          `must be { samples: Float32Array, sampleRate, label? }, got samples ${String(clip?.samples?.constructor?.name ?? clip?.samples)}`,
+        ),
+      );
     }
     const { samples, sampleRate } = clip;
     if (!Number.isInteger(sampleRate) || sampleRate < 1 || sampleRate > WAV_LIMITS.maxSampleRate) {
-      throw new RangeError(renderMessages.audioBadClip(i, `sampleRate must be an integer number of Hz from 1 to ${WAV_LIMITS.maxSampleRate}, got ${String(sampleRate)}`));
+      throw new RangeError(
+        renderMessages.audioBadClip(i, `sampleRate must be an integer number of Hz from 1 to ${WAV_LIMITS.maxSampleRate}, got ${String(sampleRate)}`),
+      );
     }
-    if (clip.label !== undefined && typeof clip.label !== "string") throw new TypeError(renderMessages.audioBadClip(i, `label must be a string, got ${typeof clip.label}`));
-    const label = visibleText(clip.label ?? `clip ${i + 1}`).text.replace(/\s+/g, " ").trim();
+    if (clip.label !== undefined && typeof clip.label !== "string")
+      throw new TypeError(renderMessages.audioBadClip(i, `label must be a string, got ${typeof clip.label}`));
+    const label = visibleText(clip.label ?? `clip ${i + 1}`)
+      .text.replace(/\s+/g, " ")
+      .trim();
     const wav = encodeWav({ channels: samples, sampleRate });
     const seconds = samples.length / sampleRate;
     const keep = Math.min(samples.length, Math.floor(maxSeconds * sampleRate));
@@ -93,7 +104,10 @@ export async function renderAudioPreview(options: AudioPreviewOptions): Promise<
 
   // 2. Text, HTML and files.
   const head = visibleText(caption).text.replace(/\s+/g, " ").trim();
-  const summary = renderMessages.audioSummary(prepared.length, prepared.reduce((s, c) => s + c.seconds, 0));
+  const summary = renderMessages.audioSummary(
+    prepared.length,
+    prepared.reduce((s, c) => s + c.seconds, 0),
+  );
   const line = (c: PreparedClip): string => [renderMessages.audioClipLine(c.label, c.seconds, c.sampleRate), ...c.notes].join(" · ");
   const plain = [...(head === "" ? [] : [head]), summary, ...prepared.map(line)].join("\n");
   const html = audioHtml(head, summary, prepared, line);

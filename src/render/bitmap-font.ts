@@ -21,7 +21,10 @@ export interface BitmapFont {
 function decode(table: Readonly<Record<string, string>>): Map<string, Uint8Array> {
   const glyphs = new Map<string, Uint8Array>();
   for (const [char, hex] of Object.entries(table)) {
-    glyphs.set(char, Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16)));
+    glyphs.set(
+      char,
+      Uint8Array.from(hex.match(/../g) ?? [], (h) => parseInt(h, 16)),
+    );
   }
   return glyphs;
 }
@@ -55,7 +58,12 @@ export function fitText(font: BitmapFont, text: string, maxWidth: number, scale 
   const fits = Math.floor(maxWidth / (font.cellWidth * scale));
   if (chars.length <= fits) return text;
   if (fits <= 0) return "";
-  return chars.slice(0, fits - 1).join("").trimEnd() + ELLIPSIS;
+  return (
+    chars
+      .slice(0, fits - 1)
+      .join("")
+      .trimEnd() + ELLIPSIS
+  );
 }
 
 /**

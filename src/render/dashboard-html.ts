@@ -44,9 +44,7 @@ export function dashboardHtml(parts: DashboardParts): string {
   if (parts.chart !== undefined) pictures.push(`<div>${img(parts.chart, parts.chartPixelRatio ?? 1)}</div>`);
   if (parts.grid !== undefined) pictures.push(`<div>${img(parts.grid, 1)}</div>`);
   const gallery =
-    pictures.length === 0
-      ? ""
-      : `<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-top:6px">${pictures.join("")}</div>`;
+    pictures.length === 0 ? "" : `<div style="display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start;margin-top:6px">${pictures.join("")}</div>`;
   const preview = parts.previewHtml === undefined ? "" : `<div style="margin-top:6px;max-height:24em;overflow:auto">${parts.previewHtml}</div>`;
   return `<div class="nbresume-dashboard">${parts.progressHtml ?? ""}${gallery}${preview}</div>`;
 }

@@ -93,9 +93,11 @@ function gridKindOf(cell: DecisionGridCell | undefined): GridKind {
 export function decisionBoundarySpec(options: DecisionBoundaryOptions): VegaLiteSpec {
   const { grid, points } = options;
   const given: { readonly grid: unknown; readonly points: unknown; readonly classes?: unknown } = options; // unknown: Array.isArray would make them any[]
-  if (!Array.isArray(given.grid)) throw new TypeError(renderMessages.previewBadOption(WHERE, "grid", grid, "an array of { x, y, class } or { x, y, probability }"));
+  if (!Array.isArray(given.grid))
+    throw new TypeError(renderMessages.previewBadOption(WHERE, "grid", grid, "an array of { x, y, class } or { x, y, probability }"));
   if (!Array.isArray(given.points)) throw new TypeError(renderMessages.previewBadOption(WHERE, "points", points, "an array of { x, y, label }"));
-  if (grid.length > DECISION_BOUNDARY_DEFAULTS.maxCells) throw new RangeError(renderMessages.plotTooManyCells(grid.length, DECISION_BOUNDARY_DEFAULTS.maxCells));
+  if (grid.length > DECISION_BOUNDARY_DEFAULTS.maxCells)
+    throw new RangeError(renderMessages.plotTooManyCells(grid.length, DECISION_BOUNDARY_DEFAULTS.maxCells));
   if (options.classes !== undefined && (!Array.isArray(given.classes) || options.classes.some((c) => typeof c !== "string"))) {
     throw new TypeError(renderMessages.previewBadOption(WHERE, "classes", options.classes, "an array of class names (strings)"));
   }
@@ -194,7 +196,16 @@ export function decisionBoundarySpec(options: DecisionBoundaryOptions): VegaLite
     layers.push({
       data: { values: drawn },
       // Opaque (vega-lite's default for points is 0.7): a point must not take on the region's color.
-      mark: { type: "point", shape: "circle", filled: true, opacity: 1, size: drawn.length > 500 ? 18 : 44, stroke: PLOT_COLORS.pointStroke, strokeWidth: 0.8, clip: true },
+      mark: {
+        type: "point",
+        shape: "circle",
+        filled: true,
+        opacity: 1,
+        size: drawn.length > 500 ? 18 : 44,
+        stroke: PLOT_COLORS.pointStroke,
+        strokeWidth: 0.8,
+        clip: true,
+      },
       encoding: {
         x: { ...x, field: "x" },
         y: { ...y, field: "y" },
@@ -203,7 +214,8 @@ export function decisionBoundarySpec(options: DecisionBoundaryOptions): VegaLite
     });
   }
   if (layers.length === 0) layers.push(emptyLayer());
-  const shading = kind === "probability" ? renderMessages.plotShadingProbability(classes[1]!) : kind === "class+probability" ? renderMessages.plotShadingConfidence() : "";
+  const shading =
+    kind === "probability" ? renderMessages.plotShadingProbability(classes[1]!) : kind === "class+probability" ? renderMessages.plotShadingConfidence() : "";
   return {
     ...plotFrame({ width, height, title: options.title ?? "", subtitle: [shading, ...notes], meta: { summary, notes } }),
     layer: layers,

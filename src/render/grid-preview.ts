@@ -16,7 +16,9 @@ import { visibleText } from "./safe-text.js";
 export function gridPreview(result: RenderedImage, caption: string): RenderedPreview {
   const png = result?.bundle?.["image/png"];
   if (!(png instanceof Uint8Array)) {
-    throw new TypeError(renderMessages.previewBadOption("gridPreview", "result", result, "a rendered image ({ bundle: { \"image/png\": Uint8Array, … }, width, height })"));
+    throw new TypeError(
+      renderMessages.previewBadOption("gridPreview", "result", result, 'a rendered image ({ bundle: { "image/png": Uint8Array, … }, width, height })'),
+    );
   }
   if (typeof caption !== "string") throw new TypeError(renderMessages.previewBadOption("gridPreview", "caption", caption, "a string"));
   const own = result.bundle["text/plain"] ?? "";

@@ -5,20 +5,16 @@
 import sharp from "sharp";
 import { NbresumeError } from "../errors.js";
 import { RenderErrorCode, renderMessages } from "./messages.js";
-import type {
-  CompositeCanvas,
-  CompositeLayer,
-  EncodedPng,
-  EncodePngOptions,
-  RawImage,
-  SvgToPngOptions,
-} from "./raw-image.js";
+import type { CompositeCanvas, CompositeLayer, EncodedPng, EncodePngOptions, RawImage, SvgToPngOptions } from "./raw-image.js";
 
 /** libvips' PNG limit is far larger; this keeps a bad argument from allocating gigabytes. */
 const MAX_SIDE = 32767;
 
 function checkSize(where: string, width: number, height: number): void {
-  for (const [name, value] of [["width", width], ["height", height]] as const) {
+  for (const [name, value] of [
+    ["width", width],
+    ["height", height],
+  ] as const) {
     if (!Number.isInteger(value) || value < 1 || value > MAX_SIDE) {
       throw new RangeError(renderMessages.badDimension(where, name, value, MAX_SIDE));
     }
@@ -122,9 +118,7 @@ export async function svgToPng(svg: string, options: SvgToPngOptions = {}): Prom
     }
     let pipeline = sharp(input, { density }).flatten({ background: "#ffffff" });
     if (options.width !== undefined) pipeline = pipeline.resize({ width: options.width });
-    const { data, info } = await pipeline
-      .png({ compressionLevel: 6, adaptiveFiltering: false })
-      .toBuffer({ resolveWithObject: true });
+    const { data, info } = await pipeline.png({ compressionLevel: 6, adaptiveFiltering: false }).toBuffer({ resolveWithObject: true });
     return { png: asBytes(data), width: info.width, height: info.height };
   } catch (cause) {
     throw new NbresumeError(RenderErrorCode.ENCODE_FAILED, renderMessages.encodeFailed("SVG", cause), {

@@ -56,7 +56,15 @@ export function lineSpec(options: LineSpecOptions): VegaLiteSpec {
   let total = 0;
   series.forEach((s: LineSeries, i) => {
     if (typeof s !== "object" || s === null || typeof s.name !== "string" || !isNumbers(s.y) || (s.x !== undefined && !isNumbers(s.x))) {
-      throw new TypeError(renderMessages.plotBadPoint(WHERE, "series", i, s === null || typeof s !== "object" ? s : { name: s.name }, "{ name: string, y: number[], x?: number[] }"));
+      throw new TypeError(
+        renderMessages.plotBadPoint(
+          WHERE,
+          "series",
+          i,
+          s === null || typeof s !== "object" ? s : { name: s.name },
+          "{ name: string, y: number[], x?: number[] }",
+        ),
+      );
     }
     if (names.has(s.name)) throw new RangeError(renderMessages.plotDuplicateSeries(s.name));
     names.add(s.name);

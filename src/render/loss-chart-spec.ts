@@ -92,7 +92,7 @@ function stride(steps: number[], losses: number[], maxPoints: number): LossPoint
   const out: LossPoint[] = [];
   for (let i = 0; i < steps.length; i += k) out.push({ step: steps[i] ?? 0, loss: losses[i] ?? 0 });
   const last = steps.length - 1;
-  if (last >= 0 && (last % k) !== 0) out.push({ step: steps[last] ?? 0, loss: losses[last] ?? 0 });
+  if (last >= 0 && last % k !== 0) out.push({ step: steps[last] ?? 0, loss: losses[last] ?? 0 });
   return out;
 }
 
@@ -143,8 +143,7 @@ function spanAround(values: readonly number[], around: (v: number) => [number, n
   return around(first);
 }
 
-const rows = (points: readonly LossPoint[], series: string): JsonValue[] =>
-  points.map((p) => ({ step: p.step, loss: p.loss, series }));
+const rows = (points: readonly LossPoint[], series: string): JsonValue[] => points.map((p) => ({ step: p.step, loss: p.loss, series }));
 
 /** Builds the vega-lite spec for a loss chart (see renderLossChart for the PNG). */
 export function buildLossChartSpec(options: LossChartSpecOptions): LossChartSpec {
@@ -208,11 +207,12 @@ export function buildLossChartSpec(options: LossChartSpecOptions): LossChartSpec
   if (validation.losses.length > 0) {
     present.push(S.validation.name);
     colors.push(S.validation.color);
-    lineLayer(
-      stride(validation.steps, validation.losses, maxPoints),
-      S.validation.name,
-      { type: "line", strokeWidth: 1.75, clip: true, point: { filled: true, size: 30 } },
-    );
+    lineLayer(stride(validation.steps, validation.losses, maxPoints), S.validation.name, {
+      type: "line",
+      strokeWidth: 1.75,
+      clip: true,
+      point: { filled: true, size: 30 },
+    });
   }
 
   const lastTrain = train.losses.length - 1;

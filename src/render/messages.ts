@@ -80,10 +80,7 @@ export const renderMessages = {
     );
   },
   gridBadTensorShape(shape: readonly number[]): string {
-    return (
-      `renderSampleGrid: a tensor of images must have shape [N, H, W] or [N, C, H, W] with C = 1 or 3, ` +
-      `got [${shape.join(", ")}].`
-    );
+    return `renderSampleGrid: a tensor of images must have shape [N, H, W] or [N, C, H, W] with C = 1 or 3, ` + `got [${shape.join(", ")}].`;
   },
   gridTensorDisagrees(name: string, given: number, actual: number, shape: readonly number[]): string {
     return `renderSampleGrid: ${name} is ${given} but the images tensor of shape [${shape.join(", ")}] has ${actual}. Leave ${name} out or make them agree.`;
@@ -114,10 +111,7 @@ export const renderMessages = {
 
   // Loss chart
   chartBadPoint(series: string, index: number, point: unknown): string {
-    return (
-      `renderLossChart: ${series}[${index}] must be { step: number, loss: number } with a finite step, ` +
-      `got ${JSON.stringify(point)}.`
-    );
+    return `renderLossChart: ${series}[${index}] must be { step: number, loss: number } with a finite step, ` + `got ${JSON.stringify(point)}.`;
   },
   chartBadOption(name: string, value: unknown, rule: string): string {
     return `renderLossChart: ${name} must be ${rule}, got ${String(value)}.`;
@@ -135,10 +129,7 @@ export const renderMessages = {
     return `${head}loss chart, ${plural(trainPoints, "training point")}${last}${validation}`;
   },
   chartLoadFailed(cause: unknown): string {
-    return (
-      `Could not load vega/vega-lite to draw the loss chart: ${detail(cause)}. ` +
-      `They are dependencies of nbresume; reinstall them with npm install.`
-    );
+    return `Could not load vega/vega-lite to draw the loss chart: ${detail(cause)}. ` + `They are dependencies of nbresume; reinstall them with npm install.`;
   },
   chartRenderFailed(cause: unknown): string {
     return `vega could not render the loss chart: ${detail(cause)}.`;

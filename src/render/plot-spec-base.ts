@@ -9,9 +9,7 @@ import { renderMessages } from "./messages.js";
 import type { Rgb } from "./raw-image.js";
 
 /** Tableau 10: distinct, print-safe, the palette readers already know from matplotlib. */
-export const PLOT_PALETTE = [
-  "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
-] as const;
+export const PLOT_PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"] as const;
 
 export const PLOT_COLORS = {
   /** Scatter points of a prediction-vs-target plot. */
@@ -125,7 +123,13 @@ export function mixColors(from: string, to: string, t: number): string {
   const a = hexToRgb(from);
   const b = hexToRgb(to);
   const k = Math.min(1, Math.max(0, t));
-  return `#${a.map((c, i) => Math.round(c + ((b[i] ?? c) - c) * k).toString(16).padStart(2, "0")).join("")}`;
+  return `#${a
+    .map((c, i) =>
+      Math.round(c + ((b[i] ?? c) - c) * k)
+        .toString(16)
+        .padStart(2, "0"),
+    )
+    .join("")}`;
 }
 
 export function hexToRgb(color: string): Rgb {

@@ -2,7 +2,13 @@
  * The plot spec builders, in one place to import from: each one lives in its own file and turns
  * a model's outputs into a vega-lite spec for renderPlotPreview.
  */
-export { predictionVsTargetSpec, fitStatistics, PREDICTION_VS_TARGET_DEFAULTS, type TargetPrediction, type PredictionVsTargetOptions } from "./prediction-vs-target-spec.js";
+export {
+  predictionVsTargetSpec,
+  fitStatistics,
+  PREDICTION_VS_TARGET_DEFAULTS,
+  type TargetPrediction,
+  type PredictionVsTargetOptions,
+} from "./prediction-vs-target-spec.js";
 export {
   decisionBoundarySpec,
   classColors,

@@ -58,7 +58,10 @@ export function predictionVsTargetSpec(points: readonly TargetPrediction[], opti
   const summary = renderMessages.plotPredictionSummary(fit === undefined ? renderMessages.plotEmpty() : fitLine);
 
   // One domain for both axes, so the y = x line runs corner to corner at 45°.
-  const domain = paddedDomain(finite.flatMap((p) => [p.target, p.prediction]), 0.04);
+  const domain = paddedDomain(
+    finite.flatMap((p) => [p.target, p.prediction]),
+    0.04,
+  );
   const x = linearAxis("target", options.targetTitle ?? "target", domain);
   const y = linearAxis("prediction", options.predictionTitle ?? "prediction", domain);
   const size = drawn.length > 1000 ? 10 : drawn.length > 200 ? 20 : 32;

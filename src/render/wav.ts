@@ -222,7 +222,7 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): De
   // 2. The chunks: each header and body inside the RIFF chunk; one fmt and one data.
   let fmt: Chunk | undefined;
   let data: Chunk | undefined;
-  for (let offset = 12; offset < declared; ) {
+  for (let offset = 12; offset < declared;) {
     if (declared - offset < 8) fail(RenderErrorCode.WAV_TRUNCATED, msg.wavTruncated("chunk header", offset, 8, declared - offset));
     const id = fourcc(bytes, offset);
     const size = view.getUint32(offset + 4, true);
@@ -274,7 +274,10 @@ export function decodeWav(bytes: Uint8Array, options: DecodeWavOptions = {}): De
   if (!supported.includes(bits)) fail(RenderErrorCode.WAV_UNSUPPORTED, msg.wavUnsupported(`${bits}-bit ${encoding === "pcm" ? "PCM" : "float"}`));
   const bytesPerSample = bits / 8;
   if (blockAlign !== channelCount * bytesPerSample) {
-    fail(RenderErrorCode.WAV_BAD_FORMAT, msg.wavBadFormat("block align", blockAlign, `${channelCount} channels of ${bits} bits need ${channelCount * bytesPerSample}`));
+    fail(
+      RenderErrorCode.WAV_BAD_FORMAT,
+      msg.wavBadFormat("block align", blockAlign, `${channelCount} channels of ${bits} bits need ${channelCount * bytesPerSample}`),
+    );
   }
   if (byteRate !== sampleRate * blockAlign) {
     fail(RenderErrorCode.WAV_BAD_FORMAT, msg.wavBadFormat("byte rate", byteRate, `${sampleRate} Hz × ${blockAlign} bytes is ${sampleRate * blockAlign}`));

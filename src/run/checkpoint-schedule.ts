@@ -14,7 +14,14 @@ export interface CheckpointSchedule {
 }
 
 /** `epoch`: the loader's epoch after the step (the one an epoch checkpoint records). */
-export function checkpointKindAfter(schedule: CheckpointSchedule, step: number, epoch: number, epochEnded: boolean, newBest: boolean, timeDue: boolean): CheckpointKind | undefined {
+export function checkpointKindAfter(
+  schedule: CheckpointSchedule,
+  step: number,
+  epoch: number,
+  epochEnded: boolean,
+  newBest: boolean,
+  timeDue: boolean,
+): CheckpointKind | undefined {
   if (step === schedule.steps) return "final";
   if (epochEnded && schedule.epochEvery !== undefined && epoch % schedule.epochEvery === 0) return "epoch";
   if ((schedule.checkpointEvery !== undefined && step % schedule.checkpointEvery === 0) || newBest || timeDue) return "rolling";

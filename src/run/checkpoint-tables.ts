@@ -2,9 +2,7 @@
  * The checkpoint store's answers as tables for a notebook (HTML, markdown and plain text in one
  * bundle): `show(checkpointsTable(await store.list({ verify: true })))`.
  */
-import type {
-  CheckpointListing, ConfigDiff, DiskUsage, LoadedCheckpoint, PruneResult, VerifyResult,
-} from "../checkpoint/store.js";
+import type { CheckpointListing, ConfigDiff, DiskUsage, LoadedCheckpoint, PruneResult, VerifyResult } from "../checkpoint/store.js";
 import { displayPath } from "./display-path.js";
 import { formatBytes, formatCount, formatLoss } from "../shared/format.js";
 import { tableBundle, type TableBundle } from "./table.js";
@@ -94,7 +92,9 @@ export function inspectTable(loaded: LoadedCheckpoint): TableBundle {
       rows.push([group, name, t.dtype, `[${t.shape.join(", ")}]`, formatCount(t.data.length)]);
     }
   }
-  const metrics = Object.entries(loaded.metrics).map(([k, v]) => `${k} ${formatLoss(v)}`).join(" · ");
+  const metrics = Object.entries(loaded.metrics)
+    .map(([k, v]) => `${k} ${formatLoss(v)}`)
+    .join(" · ");
   return tableBundle({
     title: `${loaded.name}: ${loaded.kind} · step ${formatCount(loaded.step)} · epoch ${loaded.epoch}${metrics === "" ? "" : ` · ${metrics}`} · written ${when(loaded.created)} by nbresume ${loaded.state.nbresume}`,
     columns: ["group", "tensor", "dtype", "shape", "values"],

@@ -67,7 +67,11 @@ function argText(value: JsonValue): string {
  * already has it, appended otherwise) and `--flag` alone for a boolean true; the options that have
  * no flag are returned, to be said.
  */
-export function editCommand(argv: readonly string[], flags: Readonly<Record<string, string>>, edits: readonly { option: string; value: JsonValue }[]): { argv: string[]; unflagged: string[] } {
+export function editCommand(
+  argv: readonly string[],
+  flags: Readonly<Record<string, string>>,
+  edits: readonly { option: string; value: JsonValue }[],
+): { argv: string[]; unflagged: string[] } {
   const out = [...argv];
   const unflagged: string[] = [];
   for (const { option, value } of edits) {

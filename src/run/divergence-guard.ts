@@ -27,7 +27,11 @@ export interface DivergenceJson {
   readonly skippedInARow: number;
 }
 
-export type GuardVerdict = { readonly action: "go-on" } | { readonly action: "skipped" } | { readonly action: "rollback" } | { readonly action: "stop"; readonly why: "diverged" | "too-many-skips" | "too-many-rollbacks" };
+export type GuardVerdict =
+  | { readonly action: "go-on" }
+  | { readonly action: "skipped" }
+  | { readonly action: "rollback" }
+  | { readonly action: "stop"; readonly why: "diverged" | "too-many-skips" | "too-many-rollbacks" };
 
 export class DivergenceGuard {
   private state: DivergenceJson;

@@ -12,7 +12,13 @@ import type { TrainingSession } from "../engine/session/training-session.js";
 import type { BestSoFar } from "./run-state.js";
 
 /** val_loss and val_<metric> averaged over `batches` held-out batches. */
-export async function evaluateHeldOut(session: TrainingSession<Batch>, test: Dataset, batchSize: number, batches: number, rng: Generator): Promise<Record<string, number>> {
+export async function evaluateHeldOut(
+  session: TrainingSession<Batch>,
+  test: Dataset,
+  batchSize: number,
+  batches: number,
+  rng: Generator,
+): Promise<Record<string, number>> {
   const loader = new DataLoader(test, { batchSize, shuffle: false });
   const n = Math.min(batches, loader.batchesPerEpoch);
   let loss = 0;

@@ -5,8 +5,27 @@
  */
 export { resumable } from "./resumable.js";
 export type {
-  CheckpointEvery, CheckpointRecord, EarlyStoppingOptions, GridStats, InitFrom, LoadParts, MetricBound, OutputKind, PreviewOptions, ResumableOptions, ResumeFrom, Run,
-  RunData, RunStopReason, RunStoreOptions, SaveStats, TrainOptions, TrainResult, TrainStatus, TrainTimings, ValidateAction,
+  CheckpointEvery,
+  CheckpointRecord,
+  EarlyStoppingOptions,
+  GridStats,
+  InitFrom,
+  LoadParts,
+  MetricBound,
+  OutputKind,
+  PreviewOptions,
+  ResumableOptions,
+  ResumeFrom,
+  Run,
+  RunData,
+  RunStopReason,
+  RunStoreOptions,
+  SaveStats,
+  TrainOptions,
+  TrainResult,
+  TrainStatus,
+  TrainTimings,
+  ValidateAction,
 } from "./run.js";
 export { METRICS_FILE, parseMetrics, readMetricsLog, type MetricsLine, type ParsedMetrics } from "./metrics-log.js";
 export { LOSS_CHART_FILE, SUMMARY_FILE, type RunSummary } from "./run-record.js";

@@ -119,7 +119,8 @@ export class LossHistory {
     h.validation = validation;
     const pending = v.pending as { sum?: unknown; count?: unknown; step?: unknown; steps?: unknown } | null | undefined;
     if (pending !== null && pending !== undefined) {
-      if (typeof pending.sum !== "number" || typeof pending.count !== "number" || typeof pending.step !== "number" || typeof pending.steps !== "number") return undefined;
+      if (typeof pending.sum !== "number" || typeof pending.count !== "number" || typeof pending.step !== "number" || typeof pending.steps !== "number")
+        return undefined;
       h.pendingSum = pending.sum;
       h.pendingCount = pending.count;
       h.pendingStep = pending.step;

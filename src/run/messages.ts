@@ -48,7 +48,11 @@ export type ChangeSeverity = "unsafe" | "changes-training" | "harmless";
 /** What a resume restores besides the weights (the `load` option). */
 export type ResumePart = "optimizer" | "schedule" | "RNG" | "data order";
 
-function initReportParts(r: { missing: readonly string[]; unused: readonly string[]; mismatched: readonly { name: string; expected: string; found: string }[] }): string[] {
+function initReportParts(r: {
+  missing: readonly string[];
+  unused: readonly string[];
+  mismatched: readonly { name: string; expected: string; found: string }[];
+}): string[] {
   const names = (list: readonly string[]): string => (list.length > 6 ? `${list.slice(0, 6).join(", ")}, … (${list.length} in all)` : list.join(", "));
   const parts: string[] = [];
   if (r.missing.length > 0) parts.push(`not in the file: ${names(r.missing)}`);
@@ -117,7 +121,12 @@ export const runMessages = {
     return `No checkpoint in ${displayPath(dir)} passes validation (${tried.map((t) => `${t.name}: ${t.reason}`).join("; ")}). Start from scratch (resumeFrom: "none"), or pass validate: "warn" to resume the newest anyway.`;
   },
   metricOutOfBounds(name: string, value: number, bound: { min?: number; max?: number }): string {
-    const range = bound.min !== undefined && bound.max !== undefined ? `from ${formatLoss(bound.min)} to ${formatLoss(bound.max)}` : bound.max !== undefined ? `at most ${formatLoss(bound.max)}` : `at least ${formatLoss(bound.min ?? 0)}`;
+    const range =
+      bound.min !== undefined && bound.max !== undefined
+        ? `from ${formatLoss(bound.min)} to ${formatLoss(bound.max)}`
+        : bound.max !== undefined
+          ? `at most ${formatLoss(bound.max)}`
+          : `at least ${formatLoss(bound.min ?? 0)}`;
     return `${name} on held-out data is ${formatLoss(value)}, which should be ${range}`;
   },
   /** Going back to an older checkpoint than the newest: the newer ones are moved aside, never deleted. */
@@ -185,12 +194,25 @@ export const runMessages = {
   initUnreadable(file: string, detail: string): string {
     return `initFrom: ${displayPath(file)} could not be read as weights: ${detail}.`;
   },
-  initMismatch(report: { source: string; loaded: readonly string[]; missing: readonly string[]; unused: readonly string[]; mismatched: readonly { name: string; expected: string; found: string }[] }): string {
+  initMismatch(report: {
+    source: string;
+    loaded: readonly string[];
+    missing: readonly string[];
+    unused: readonly string[];
+    mismatched: readonly { name: string; expected: string; found: string }[];
+  }): string {
     const parts = initReportParts(report);
     if (report.loaded.length === 0) return `initFrom: no tensor of ${displayPath(report.source)} fits the model's parameters (${parts.join("; ")}).`;
     return `initFrom: ${displayPath(report.source)} does not fit the model exactly (${parts.join("; ")}). Pass initFrom: { path, strict: false } to load the ${plural(report.loaded.length, "tensor")} that fit.`;
   },
-  warmStarted(report: { source: string; kind: string; loaded: readonly string[]; missing: readonly string[]; unused: readonly string[]; mismatched: readonly { name: string; expected: string; found: string }[] }): string {
+  warmStarted(report: {
+    source: string;
+    kind: string;
+    loaded: readonly string[];
+    missing: readonly string[];
+    unused: readonly string[];
+    mismatched: readonly { name: string; expected: string; found: string }[];
+  }): string {
     const parts = initReportParts(report);
     return `Initial weights from ${displayPath(report.source)} (${report.kind}): loaded ${plural(report.loaded.length, "parameter")}${parts.length === 0 ? "." : `; ${parts.join("; ")} (kept their fresh initial values).`}`;
   },
@@ -234,10 +256,7 @@ export const runMessages = {
     );
   },
   stateMismatch(checkpoint: string, detail: string): string {
-    return (
-      `The tensors of ${checkpoint} do not fit this model (${detail}). ` +
-      `The architecture changed: use a new dir for the new model.`
-    );
+    return `The tensors of ${checkpoint} do not fit this model (${detail}). ` + `The architecture changed: use a new dir for the new model.`;
   },
   dataCursorReset(detail: string, epoch: number): string {
     return `The data loader could not continue exactly where the checkpoint stopped (${detail}); restarting its order at epoch ${epoch}.`;
@@ -297,7 +316,12 @@ export const runMessages = {
     const list = (parts: readonly string[]): string => (parts.length <= 1 ? parts.join("") : `${parts.slice(0, -1).join(", ")} and ${parts[parts.length - 1]}`);
     const head = `Resuming at step ${formatCount(step)} of ${formatCount(total)} (epoch ${epoch}, batch ${position}): `;
     if (reset.length === 0) return `${head}optimizer, schedule, RNG and data order restored.`;
-    const what: Record<ResumePart, string> = { optimizer: "optimizer reset (fresh moments)", schedule: "schedule restarted at step 0", RNG: "RNG reset (as a fresh run with this seed draws it)", "data order": "data order reset (epoch 0, batch 0)" };
+    const what: Record<ResumePart, string> = {
+      optimizer: "optimizer reset (fresh moments)",
+      schedule: "schedule restarted at step 0",
+      RNG: "RNG reset (as a fresh run with this seed draws it)",
+      "data order": "data order reset (epoch 0, batch 0)",
+    };
     return `${head}weights${restored.length === 0 ? "" : `, ${list(restored)}`} restored; ${list(reset.map((r) => what[r]))}.`;
   },
   emaStarted(name: string | undefined): string {
@@ -335,10 +359,20 @@ export const runMessages = {
   },
   /** The live view's line about a mirror's uploads (checkpointStore.mirror). */
   /** `ending`: training is over, and train() returns once what is still uploading is in the bucket. */
-  mirrorNote(target: string, uploading: { name: string; bytes: number; totalBytes: number } | undefined, behind: number, lastUploaded: string | undefined, failures: number, lastError: string | undefined, ending = false): string {
-    if (failures > 0) return `mirror ${target}: ${plural(failures, "upload")} failed in a row (${lastError ?? "no detail"}); ${ending ? "tried again as the store closes" : "tried again with the next checkpoint"}`;
+  mirrorNote(
+    target: string,
+    uploading: { name: string; bytes: number; totalBytes: number } | undefined,
+    behind: number,
+    lastUploaded: string | undefined,
+    failures: number,
+    lastError: string | undefined,
+    ending = false,
+  ): string {
+    if (failures > 0)
+      return `mirror ${target}: ${plural(failures, "upload")} failed in a row (${lastError ?? "no detail"}); ${ending ? "tried again as the store closes" : "tried again with the next checkpoint"}`;
     const wait = ending ? "; train() returns once it is in the bucket" : "";
-    if (uploading !== undefined) return `mirror ${target}: uploading ${uploading.name} (${formatBytes(uploading.bytes)} of ${formatBytes(uploading.totalBytes)})${behind > 1 ? `, ${behind - 1} more queued` : ""}${wait}`;
+    if (uploading !== undefined)
+      return `mirror ${target}: uploading ${uploading.name} (${formatBytes(uploading.bytes)} of ${formatBytes(uploading.totalBytes)})${behind > 1 ? `, ${behind - 1} more queued` : ""}${wait}`;
     if (behind > 0) return `mirror ${target}: ${plural(behind, "checkpoint")} waiting to upload${wait}`;
     return lastUploaded === undefined ? `mirror ${target}: nothing uploaded yet` : `mirror ${target}: up to date (${lastUploaded})`;
   },
@@ -405,9 +439,11 @@ export const runMessages = {
   /** The divergence guard stopped the run (onNonFinite: "stop", or too many skips / roll-backs). */
   diverged(step: number, detail: string, newest: string | undefined, why: "diverged" | "too-many-skips" | "too-many-rollbacks"): string {
     const head =
-      why === "too-many-skips" ? `Stopped at step ${formatCount(step)}: ${detail}, and that was the ${formatCount(20)}th step in a row skipped`
-      : why === "too-many-rollbacks" ? `Stopped at step ${formatCount(step)}: ${detail} again after 3 roll-backs in a row`
-      : `Stopped at step ${formatCount(step)}: ${detail}`;
+      why === "too-many-skips"
+        ? `Stopped at step ${formatCount(step)}: ${detail}, and that was the ${formatCount(20)}th step in a row skipped`
+        : why === "too-many-rollbacks"
+          ? `Stopped at step ${formatCount(step)}: ${detail} again after 3 roll-backs in a row`
+          : `Stopped at step ${formatCount(step)}: ${detail}`;
     const ckpt = newest === undefined ? "there is no checkpoint yet" : `the newest checkpoint is ${newest}`;
     return `${head} — not applied, nothing non-finite saved; ${ckpt}. Lower the learning rate or clip gradients (clipGradNorm), or pass onNonFinite: "skip-step" or "rollback", then rerun to resume.`;
   },
@@ -474,7 +510,8 @@ export const runMessages = {
     return "stopped: checkpoint saves failing";
   },
   stoppedSavesFailing(step: number, checkpoint: string | undefined, emergency: boolean): string {
-    const resume = checkpoint === undefined ? "no checkpoint to resume from yet" : `${emergency ? "emergency checkpoint saved" : "newest checkpoint"}: ${checkpoint}`;
+    const resume =
+      checkpoint === undefined ? "no checkpoint to resume from yet" : `${emergency ? "emergency checkpoint saved" : "newest checkpoint"}: ${checkpoint}`;
     return `stopped at step ${step} — checkpoint saves keep failing — ${resume} — fix the cause, then rerun to resume`;
   },
   emergencySaveFailed(step: number, detail: string): string {

@@ -57,7 +57,10 @@ class LocalMetricsFile implements MetricsFile {
   }
 
   async append(text: string): Promise<void> {
-    const created = !(await stat(this.location).then(() => true, () => false));
+    const created = !(await stat(this.location).then(
+      () => true,
+      () => false,
+    ));
     const handle = await open(this.location, "a");
     try {
       await handle.write(text);

@@ -25,7 +25,10 @@ function json(v: number): number | null {
 }
 
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 /** The lines of a metrics.jsonl, parsed; stops at the first torn or malformed line. */
@@ -51,7 +54,8 @@ export function parseMetrics(bytes: Uint8Array): ParsedMetrics {
     } catch {
       return { lines, ends, torn: true };
     }
-    if (typeof value !== "object" || value === null || Array.isArray(value) || !Number.isSafeInteger((value as { step?: unknown }).step)) return { lines, ends, torn: true };
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Number.isSafeInteger((value as { step?: unknown }).step))
+      return { lines, ends, torn: true };
     lines.push(value as MetricsLine);
     ends.push(nl + 1);
     start = nl + 1;
@@ -68,9 +72,7 @@ export interface OpenedMetrics {
   readonly note: MetricsNote | undefined;
 }
 
-export type MetricsNote =
-  | { readonly kind: "missing"; readonly has: number; readonly resumed: number }
-  | { readonly kind: "kept-aside"; readonly file: string };
+export type MetricsNote = { readonly kind: "missing"; readonly has: number; readonly resumed: number } | { readonly kind: "kept-aside"; readonly file: string };
 
 export class MetricsLog {
   private pending: Record<string, JsonValue>[] = [];
@@ -104,7 +106,11 @@ export class MetricsLog {
     const file = metricsFileAt(dir, METRICS_FILE);
     const bytes = await file.read();
     if (bytes === undefined || bytes.length === 0) {
-      return { log: new MetricsLog(file, step, step === 0 ? [] : undefined), losses: step === 0 ? [] : undefined, note: step === 0 ? undefined : { kind: "missing", has: 0, resumed: step } };
+      return {
+        log: new MetricsLog(file, step, step === 0 ? [] : undefined),
+        losses: step === 0 ? [] : undefined,
+        note: step === 0 ? undefined : { kind: "missing", has: 0, resumed: step },
+      };
     }
     if (step === 0) {
       // An older run's record with no checkpoint left to go with it: kept, not overwritten.
@@ -124,7 +130,10 @@ export class MetricsLog {
   }
 
   /** One step's line (buffered until the next flush). */
-  record(step: number, fields: { epoch: number; loss: number; smoothed: number | undefined; lr: number; gradNorm: number | undefined; skipped: string | undefined }): void {
+  record(
+    step: number,
+    fields: { epoch: number; loss: number; smoothed: number | undefined; lr: number; gradNorm: number | undefined; skipped: string | undefined },
+  ): void {
     const line: Record<string, JsonValue> = { step, epoch: fields.epoch, loss: json(fields.loss) };
     if (fields.smoothed !== undefined) line["smoothed_loss"] = json(fields.smoothed);
     line["lr"] = json(fields.lr);

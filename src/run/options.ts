@@ -38,7 +38,8 @@ export interface ResolvedOptions {
   readonly keep: RetentionPolicy | undefined;
   readonly bestMetric: BestMetric;
   /** undefined: no preview. The settings given override the model's previews' own (undefined: theirs). */
-  readonly preview: { readonly samples?: number; readonly samplerSteps?: number; readonly eta?: number; readonly sampler: "auto" | "thread" | "main" } | undefined;
+  readonly preview:
+    { readonly samples?: number; readonly samplerSteps?: number; readonly eta?: number; readonly sampler: "auto" | "thread" | "main" } | undefined;
   readonly userConfig: JsonObject | undefined;
   readonly allowConfigChange: boolean;
   readonly clipGradNorm: number | undefined;
@@ -92,25 +93,42 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   const o = options as unknown as Record<string, unknown>;
 
   if (typeof o.dir !== "string" || o.dir.length === 0) {
-    throw new TypeError(o.dir === undefined ? msg.missingOption("dir", 'dir: "runs/mnist"') : msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', o.dir));
+    throw new TypeError(
+      o.dir === undefined ? msg.missingOption("dir", 'dir: "runs/mnist"') : msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', o.dir),
+    );
   }
-  if (isUrlLocation(o.dir) && !/^[a-z][a-z0-9+.-]*:\/\/[^/]+\/?/.test(o.dir)) throw new TypeError(msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', o.dir));
+  if (isUrlLocation(o.dir) && !/^[a-z][a-z0-9+.-]*:\/\/[^/]+\/?/.test(o.dir))
+    throw new TypeError(msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', o.dir));
   const model = o.model as Model<Batch> | undefined;
   if (!isObject(model) || !isObject(model.config) || typeof model.loss !== "function" || typeof model.feeds !== "function") {
-    throw new TypeError(model === undefined ? msg.missingOption("model", 'model: ddpm({ unet: "tiny" })') : msg.badOption("model", "a Model such as ddpm({ … }) or mlpClassifier({ … })", model));
+    throw new TypeError(
+      model === undefined
+        ? msg.missingOption("model", 'model: ddpm({ unet: "tiny" })')
+        : msg.badOption("model", "a Model such as ddpm({ … }) or mlpClassifier({ … })", model),
+    );
   }
-  if (!isObject(o.data)) throw new TypeError(o.data === undefined ? msg.missingOption("data", "data: await mnist()") : msg.badOption("data", "{ train, test? } or { train, validation? }", o.data));
+  if (!isObject(o.data))
+    throw new TypeError(
+      o.data === undefined ? msg.missingOption("data", "data: await mnist()") : msg.badOption("data", "{ train, test? } or { train, validation? }", o.data),
+    );
   const train = checkDataset("data.train", o.data.train);
-  if (o.data.test !== undefined && o.data.validation !== undefined) throw new TypeError(msg.badOption("data", "{ train, test? } or { train, validation? } (one held-out set)", "both test and validation"));
+  if (o.data.test !== undefined && o.data.validation !== undefined)
+    throw new TypeError(msg.badOption("data", "{ train, test? } or { train, validation? } (one held-out set)", "both test and validation"));
   const heldOut = o.data.test ?? o.data.validation;
   const test = heldOut === undefined ? undefined : checkDataset(o.data.test !== undefined ? "data.test" : "data.validation", heldOut);
   const optimizer = o.optimizer as Optimizer | undefined;
   if (!isObject(optimizer) || typeof optimizer.update !== "function" || !Array.isArray(optimizer.slots)) {
-    throw new TypeError(optimizer === undefined ? msg.missingOption("optimizer", "optimizer: adamw()") : msg.badOption("optimizer", "an Optimizer such as adamw()", optimizer));
+    throw new TypeError(
+      optimizer === undefined ? msg.missingOption("optimizer", "optimizer: adamw()") : msg.badOption("optimizer", "an Optimizer such as adamw()", optimizer),
+    );
   }
   const schedule = o.schedule as Schedule | undefined;
   if (!isObject(schedule) || typeof schedule.lr !== "function") {
-    throw new TypeError(schedule === undefined ? msg.missingOption("schedule", "schedule: constantLr(1e-3)") : msg.badOption("schedule", "a Schedule such as constantLr(1e-3)", schedule));
+    throw new TypeError(
+      schedule === undefined
+        ? msg.missingOption("schedule", "schedule: constantLr(1e-3)")
+        : msg.badOption("schedule", "a Schedule such as constantLr(1e-3)", schedule),
+    );
   }
   if (o.steps === undefined) throw new TypeError(msg.missingOption("steps", "steps: 2000"));
   const steps = positiveInteger("steps", o.steps);
@@ -127,7 +145,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   let checkpointMinutes: number | undefined;
   if (isObject(o.checkpointEvery)) {
     const { steps: everySteps, minutes } = o.checkpointEvery;
-    if (everySteps === undefined && minutes === undefined) throw new TypeError(msg.badOption("checkpointEvery", "a positive integer or { steps?, minutes? } with at least one", o.checkpointEvery));
+    if (everySteps === undefined && minutes === undefined)
+      throw new TypeError(msg.badOption("checkpointEvery", "a positive integer or { steps?, minutes? } with at least one", o.checkpointEvery));
     checkpointEvery = everySteps === undefined ? undefined : positiveInteger("checkpointEvery.steps", everySteps);
     if (minutes !== undefined) {
       if (typeof minutes !== "number") throw new TypeError(msg.badOption("checkpointEvery.minutes", "a number of minutes > 0", minutes));
@@ -147,7 +166,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
 
   let epochEvery: number | undefined;
   if (isObject(o.epochCheckpoints)) epochEvery = positiveInteger("epochCheckpoints.every", o.epochCheckpoints.every);
-  else if (o.epochCheckpoints !== undefined && typeof o.epochCheckpoints !== "boolean") throw new TypeError(msg.badOption("epochCheckpoints", "true, false or { every: N }", o.epochCheckpoints));
+  else if (o.epochCheckpoints !== undefined && typeof o.epochCheckpoints !== "boolean")
+    throw new TypeError(msg.badOption("epochCheckpoints", "true, false or { every: N }", o.epochCheckpoints));
   else if (o.epochCheckpoints === true) epochEvery = 1;
   if (o.keep !== undefined && !isObject(o.keep)) throw new TypeError(msg.badOption("keep", "{ rolling?, emergency?, best?, epoch? }", o.keep));
   resolveRetentionPolicy(o.keep); // the store's own check, now rather than at train()
@@ -168,11 +188,18 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     const samples = o.preview.samples === undefined ? undefined : positiveInteger("preview.samples", o.preview.samples);
     if (samples !== undefined && samples > 256) throw new RangeError(msg.badOption("preview.samples", "an integer from 1 to 256", samples));
     const eta = o.preview.eta;
-    if (eta !== undefined && (typeof eta !== "number" || !(eta >= 0 && eta <= 1))) throw new RangeError(msg.badOption("preview.eta", "a number from 0 to 1", eta));
+    if (eta !== undefined && (typeof eta !== "number" || !(eta >= 0 && eta <= 1)))
+      throw new RangeError(msg.badOption("preview.eta", "a number from 0 to 1", eta));
     const sampler = o.preview.sampler ?? "auto";
-    if (sampler !== "auto" && sampler !== "thread" && sampler !== "main") throw new TypeError(msg.badOption("preview.sampler", '"auto", "thread" or "main"', sampler));
+    if (sampler !== "auto" && sampler !== "thread" && sampler !== "main")
+      throw new TypeError(msg.badOption("preview.sampler", '"auto", "thread" or "main"', sampler));
     const samplerSteps = o.preview.samplerSteps === undefined ? undefined : positiveInteger("preview.samplerSteps", o.preview.samplerSteps);
-    preview = { ...(samples === undefined ? {} : { samples }), ...(samplerSteps === undefined ? {} : { samplerSteps }), ...(eta === undefined ? {} : { eta }), sampler };
+    preview = {
+      ...(samples === undefined ? {} : { samples }),
+      ...(samplerSteps === undefined ? {} : { samplerSteps }),
+      ...(eta === undefined ? {} : { eta }),
+      sampler,
+    };
   }
 
   if (o.config !== undefined && !isObject(o.config)) throw new TypeError(msg.badOption("config", "a plain object of JSON values", o.config));
@@ -183,7 +210,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
       throw new TypeError(msg.badOption("config", "a plain object of JSON values", "(not JSON-serialisable)"));
     }
   }
-  if (o.allowConfigChange !== undefined && typeof o.allowConfigChange !== "boolean") throw new TypeError(msg.badOption("allowConfigChange", "true or false", o.allowConfigChange));
+  if (o.allowConfigChange !== undefined && typeof o.allowConfigChange !== "boolean")
+    throw new TypeError(msg.badOption("allowConfigChange", "true or false", o.allowConfigChange));
   let clipGradNorm: number | undefined;
   if (o.clipGradNorm !== undefined) {
     if (typeof o.clipGradNorm !== "number") throw new TypeError(msg.badOption("clipGradNorm", "a number > 0", o.clipGradNorm));
@@ -200,7 +228,7 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     throw new TypeError(msg.badOption("command", "an array of strings (argv)", o.command));
   }
   if (o.commandFlags !== undefined && !(isObject(o.commandFlags) && Object.values(o.commandFlags).every((f) => typeof f === "string"))) {
-    throw new TypeError(msg.badOption("commandFlags", "{ option: \"--flag\" } (strings)", o.commandFlags));
+    throw new TypeError(msg.badOption("commandFlags", '{ option: "--flag" } (strings)', o.commandFlags));
   }
   const checkpointStore = checkStoreOptions(o.checkpointStore);
   // A directory is made absolute; an object-storage URL (s3://bucket/prefix) is kept as given.
@@ -229,7 +257,7 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
     clipGradNorm,
     threads,
     output: output as OutputKind | RunOutput,
-    name: (o.name) ?? baseName(dir),
+    name: o.name ?? baseName(dir),
     command: o.command,
     checkpointStore,
     commandFlags: o.commandFlags as Readonly<Record<string, string>> | undefined,
@@ -243,7 +271,8 @@ function checkStoreOptions(value: unknown): RunStoreOptions {
   if (!isObject(value)) throw new TypeError(msg.badOption("checkpointStore", rule, value));
   const { backgroundWriter, maxFailedSaves, diskMargin, fs, mirror, s3 } = value;
   // Endpoint, region, credentials… of s3:// locations: the storage checks each setting when it opens.
-  if (s3 !== undefined && !isObject(s3)) throw new TypeError(msg.badOption("checkpointStore.s3", "S3Options ({ endpoint?, region?, credentials?, forcePathStyle?, … })", s3));
+  if (s3 !== undefined && !isObject(s3))
+    throw new TypeError(msg.badOption("checkpointStore.s3", "S3Options ({ endpoint?, region?, credentials?, forcePathStyle?, … })", s3));
   // A second copy of the checkpoints in a bucket; the store checks the URL itself when it opens.
   if (mirror !== undefined && (typeof mirror !== "string" || !/^[a-z][a-z0-9+.-]*:\/\/./.test(mirror))) {
     throw new TypeError(msg.badOption("checkpointStore.mirror", 'an object-storage URL such as "s3://bucket/runs/mnist"', mirror));
@@ -272,17 +301,26 @@ function finiteNumber(name: string, value: unknown): number {
 
 function oneOf<T extends string>(name: string, value: unknown, allowed: readonly T[], fallback: T): T {
   if (value === undefined) return fallback;
-  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value)) throw new TypeError(msg.badOption(name, allowed.map((a) => `"${a}"`).join(", "), value));
+  if (typeof value !== "string" || !(allowed as readonly string[]).includes(value))
+    throw new TypeError(msg.badOption(name, allowed.map((a) => `"${a}"`).join(", "), value));
   return value as T;
 }
 
 /** The options that control where a run starts, what it restores, and when it stops. */
-function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, evaluates: boolean): Pick<ResolvedOptions, "resumeFrom" | "load" | "initFrom" | "onExisting" | "earlyStopping" | "onNonFinite" | "validate" | "ema" | "clock"> {
+function resolveControl(
+  o: Record<string, unknown>,
+  bestMetric: BestMetric,
+  evaluates: boolean,
+): Pick<ResolvedOptions, "resumeFrom" | "load" | "initFrom" | "onExisting" | "earlyStopping" | "onNonFinite" | "validate" | "ema" | "clock"> {
   const resumeFrom = o.resumeFrom ?? "auto";
-  if (typeof resumeFrom !== "string" || resumeFrom === "") throw new TypeError(msg.badOption("resumeFrom", '"auto", "latest", "best", "best-previous", "step:N", a checkpoint directory or "none"', resumeFrom));
-  if (resumeFrom.startsWith("step:") && !/^step:\d+$/.test(resumeFrom)) throw new RangeError(msg.badOption("resumeFrom", '"step:N" with N a step number', resumeFrom));
+  if (typeof resumeFrom !== "string" || resumeFrom === "")
+    throw new TypeError(msg.badOption("resumeFrom", '"auto", "latest", "best", "best-previous", "step:N", a checkpoint directory or "none"', resumeFrom));
+  if (resumeFrom.startsWith("step:") && !/^step:\d+$/.test(resumeFrom))
+    throw new RangeError(msg.badOption("resumeFrom", '"step:N" with N a step number', resumeFrom));
   if (!RESUME_WORDS.includes(resumeFrom) && !resumeFrom.startsWith("step:") && !/[/\\]|^ckpt-step-/.test(resumeFrom)) {
-    throw new RangeError(msg.badOption("resumeFrom", '"auto", "latest", "best", "best-previous", "step:N", a checkpoint directory (a path) or "none"', resumeFrom));
+    throw new RangeError(
+      msg.badOption("resumeFrom", '"auto", "latest", "best", "best-previous", "step:N", a checkpoint directory (a path) or "none"', resumeFrom),
+    );
   }
 
   const load: Required<LoadParts> = { optimizer: true, schedule: true, rng: true, data: true };
@@ -299,7 +337,12 @@ function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, eval
   const initPath = typeof o.initFrom === "string" ? o.initFrom : isObject(o.initFrom) && typeof o.initFrom.path === "string" ? o.initFrom.path : undefined;
   if (initPath !== undefined && isUrlLocation(initPath)) throw new TypeError(msg.initFromUrl(initPath));
   if (typeof o.initFrom === "string" && o.initFrom !== "") initFrom = { path: path.resolve(o.initFrom), strict: true };
-  else if (isObject(o.initFrom) && typeof o.initFrom.path === "string" && o.initFrom.path !== "" && (o.initFrom.strict === undefined || typeof o.initFrom.strict === "boolean")) {
+  else if (
+    isObject(o.initFrom) &&
+    typeof o.initFrom.path === "string" &&
+    o.initFrom.path !== "" &&
+    (o.initFrom.strict === undefined || typeof o.initFrom.strict === "boolean")
+  ) {
     initFrom = { path: path.resolve(o.initFrom.path), strict: o.initFrom.strict !== false };
   } else if (o.initFrom !== undefined) {
     throw new TypeError(msg.badOption("initFrom", "a .safetensors file, a checkpoint directory or an .onnx file, or { path, strict?: boolean }", o.initFrom));
@@ -313,8 +356,9 @@ function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, eval
     const e = o.earlyStopping;
     const rule = "{ patience, metric?, mode?, minDelta? }";
     if (!isObject(e)) throw new TypeError(msg.badOption("earlyStopping", rule, e));
-    if (e.metric !== undefined && (typeof e.metric !== "string" || e.metric === "")) throw new TypeError(msg.badOption("earlyStopping.metric", "a metric name such as \"val_loss\"", e.metric));
-    const metric = (e.metric) ?? bestMetric.name;
+    if (e.metric !== undefined && (typeof e.metric !== "string" || e.metric === ""))
+      throw new TypeError(msg.badOption("earlyStopping.metric", 'a metric name such as "val_loss"', e.metric));
+    const metric = e.metric ?? bestMetric.name;
     const mode = oneOf("earlyStopping.mode", e.mode, ["min", "max"] as const, metric === bestMetric.name ? bestMetric.mode : "min");
     const patience = positiveInteger("earlyStopping.patience", e.patience);
     const minDelta = e.minDelta === undefined ? 0 : finiteNumber("earlyStopping.minDelta", e.minDelta);
@@ -335,7 +379,11 @@ function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, eval
         throw new TypeError(msg.badOption("validate.metric", "{ name, min?, max? } with a bound", m));
       }
       if (!evaluates) throw new RangeError(msg.validateMetricNeedsData());
-      metric = { name: m.name, ...(m.min === undefined ? {} : { min: finiteNumber("validate.metric.min", m.min) }), ...(m.max === undefined ? {} : { max: finiteNumber("validate.metric.max", m.max) }) };
+      metric = {
+        name: m.name,
+        ...(m.min === undefined ? {} : { min: finiteNumber("validate.metric.min", m.min) }),
+        ...(m.max === undefined ? {} : { max: finiteNumber("validate.metric.max", m.max) }),
+      };
     }
     validate = { action, metric };
   } else if (o.validate !== undefined) {
@@ -344,8 +392,10 @@ function resolveControl(o: Record<string, unknown>, bestMetric: BestMetric, eval
 
   let ema: ResolvedOptions["ema"];
   if (o.ema !== undefined) {
-    if (!isObject(o.ema) || typeof o.ema.decay !== "number") throw new TypeError(msg.badOption("ema", "{ decay } with 0 < decay < 1, e.g. { decay: 0.999 }", o.ema));
-    if (!(o.ema.decay > 0 && o.ema.decay < 1)) throw new RangeError(msg.badOption("ema.decay", "a number between 0 and 1 (exclusive), e.g. 0.999", o.ema.decay));
+    if (!isObject(o.ema) || typeof o.ema.decay !== "number")
+      throw new TypeError(msg.badOption("ema", "{ decay } with 0 < decay < 1, e.g. { decay: 0.999 }", o.ema));
+    if (!(o.ema.decay > 0 && o.ema.decay < 1))
+      throw new RangeError(msg.badOption("ema.decay", "a number between 0 and 1 (exclusive), e.g. 0.999", o.ema.decay));
     ema = { decay: o.ema.decay };
   }
   if (o.clock !== undefined && typeof o.clock !== "function") throw new TypeError(msg.badOption("clock", "a function returning milliseconds", o.clock));

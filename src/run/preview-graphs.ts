@@ -39,7 +39,10 @@ export class BakedGraphs {
     let compiled = this.compiled.get(key);
     if (compiled === undefined) {
       const source = this.sources.get(key);
-      if (source === undefined) throw new RangeError(`The preview asked for graph '${graph}' at batch size ${batchSize}, which the run did not prepare (prepared: ${[...this.sources.keys()].join(", ") || "none"}).`);
+      if (source === undefined)
+        throw new RangeError(
+          `The preview asked for graph '${graph}' at batch size ${batchSize}, which the run did not prepare (prepared: ${[...this.sources.keys()].join(", ") || "none"}).`,
+        );
       const baked = bakeParameters(source.bytes, source.parameters, this.weights, { what: `graph '${graph}'` });
       compiled = compileGraph(baked, this.threads === undefined ? {} : { threads: this.threads });
       this.compiled.set(key, compiled);

@@ -78,7 +78,12 @@ export class PreviewPresenter {
   }
 
   /** request(), with what the previews' numbers say is wrong with the model (preview-check.ts). */
-  private requestChecked(parameters: TensorGroup, step: number, caption: string, onThisThread: boolean): Promise<{ previews: readonly RenderedPreview[]; problems: readonly string[] } | "skipped" | undefined> {
+  private requestChecked(
+    parameters: TensorGroup,
+    step: number,
+    caption: string,
+    onThisThread: boolean,
+  ): Promise<{ previews: readonly RenderedPreview[]; problems: readonly string[] } | "skipped" | undefined> {
     if (this.previewer === undefined) return Promise.resolve(undefined);
     return this.previewer.request(parameters, step, caption, { onThisThread }).then(
       (outcome) => {

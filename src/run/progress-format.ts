@@ -83,7 +83,10 @@ export function formatProgressLine(s: ProgressSnapshot, options: ProgressLineOpt
   tail.push([formatDuration(s.elapsedMs), 1]);
 
   const compose = (minPriority: number, barWidth: number): string => {
-    const before = head.filter(([, p]) => p >= minPriority).map(([t]) => `${t} `).join("");
+    const before = head
+      .filter(([, p]) => p >= minPriority)
+      .map(([t]) => `${t} `)
+      .join("");
     const [pct, ...rest] = tail.filter(([, p]) => p >= minPriority).map(([t]) => t);
     const bar = barWidth > 0 ? ` ${options.ascii ? "[" : "▕"}${progressBar(s.fraction, barWidth, options.ascii)}${options.ascii ? "]" : "▏"}` : "";
     const after = [pct === undefined ? "" : ` ${pct}`, ...rest.map((t) => ` · ${t}`)].join("");
@@ -152,20 +155,12 @@ export function formatProgressHtml(s: ProgressSnapshot, context: ProgressContext
   const line = (html: string, style = ""): string => `<div${style ? ` style="${style}"` : ""}>${html}</div>`;
   const rows: string[] = [];
   if (p.heading !== undefined) rows.push(line(`<b>${escapeHtml(p.heading)}</b>`));
-  rows.push(
-    line(
-      `<progress value="${s.fraction.toFixed(4)}" max="1" style="width:16em;vertical-align:middle"></progress> ` +
-        escapeHtml(p.position),
-    ),
-  );
+  rows.push(line(`<progress value="${s.fraction.toFixed(4)}" max="1" style="width:16em;vertical-align:middle"></progress> ` + escapeHtml(p.position)));
   rows.push(line(escapeHtml(p.timing)));
   if (p.losses !== undefined) rows.push(line(escapeHtml(p.losses)));
   for (const w of p.warnings) rows.push(line(escapeHtml(w), "color:#c00000"));
   for (const n of p.notes) rows.push(line(escapeHtml(n), "color:#666666"));
-  return (
-    `<div class="nbresume-progress" style="font-family:var(--jp-code-font-family,monospace);` +
-    `font-size:12px;line-height:1.6">${rows.join("")}</div>`
-  );
+  return `<div class="nbresume-progress" style="font-family:var(--jp-code-font-family,monospace);` + `font-size:12px;line-height:1.6">${rows.join("")}</div>`;
 }
 
 function escapeMarkdown(text: string): string {
@@ -189,9 +184,7 @@ export function formatProgressMarkdown(s: ProgressSnapshot, context: ProgressCon
 /** Plain multi-line text with the same content (the text/plain of the notebook display). */
 export function formatProgressText(s: ProgressSnapshot, context: ProgressContext = {}): string {
   const p = parts(s, context);
-  return [p.heading, p.position, p.timing, p.losses, ...p.warnings, ...p.notes]
-    .filter((l): l is string => l !== undefined)
-    .join("\n");
+  return [p.heading, p.position, p.timing, p.losses, ...p.warnings, ...p.notes].filter((l): l is string => l !== undefined).join("\n");
 }
 
 /** text/plain + text/html + text/markdown of one progress display. */

@@ -42,7 +42,14 @@ function detail(error: unknown): string {
 }
 
 /** Loads `candidate` into `session` and `loader` as `o.load` says; returns the parts reset. */
-export function restoreSession(session: TrainingSession<Batch>, loader: DataLoader, candidate: Candidate, o: ResolvedOptions, out: RunOutput, restart: boolean): ResumePart[] {
+export function restoreSession(
+  session: TrainingSession<Batch>,
+  loader: DataLoader,
+  candidate: Candidate,
+  o: ResolvedOptions,
+  out: RunOutput,
+  restart: boolean,
+): ResumePart[] {
   const { loaded, saved } = candidate;
   const parts = { ...o.load, schedule: o.load.schedule && !restart };
   const reset: ResumePart[] = [];
@@ -95,7 +102,14 @@ function restoreCursor(loader: DataLoader, saved: RunState, o: ResolvedOptions, 
  * past the batch that diverged (replaying it would diverge again), and the divergence guard's
  * counters kept (the roll-back counts). Undefined when there is no checkpoint to go back to.
  */
-export async function rollBackTo(store: CheckpointStore, session: TrainingSession<Batch>, loader: DataLoader, book: RunBook, o: ResolvedOptions, out: RunOutput): Promise<{ loaded: LoadedCheckpoint; book: RunBook } | undefined> {
+export async function rollBackTo(
+  store: CheckpointStore,
+  session: TrainingSession<Batch>,
+  loader: DataLoader,
+  book: RunBook,
+  o: ResolvedOptions,
+  out: RunOutput,
+): Promise<{ loaded: LoadedCheckpoint; book: RunBook } | undefined> {
   const loaded = await store.resolveAndLoad("auto");
   if (loaded === undefined) return undefined;
   const saved = checkedState(loaded);

@@ -109,7 +109,16 @@ export function resumable(options: ResumableOptions): Run {
  * train with the old compiled graph.
  */
 function sessionKey(o: ResolvedOptions): string {
-  return JSON.stringify([o.model.config, modelFingerprint(o.model, o.batchSize), o.optimizer.config, o.schedule.config, o.batchSize, o.seed, o.clipGradNorm ?? null, o.threads ?? null]);
+  return JSON.stringify([
+    o.model.config,
+    modelFingerprint(o.model, o.batchSize),
+    o.optimizer.config,
+    o.schedule.config,
+    o.batchSize,
+    o.seed,
+    o.clipGradNorm ?? null,
+    o.threads ?? null,
+  ]);
 }
 
 /**
@@ -134,7 +143,9 @@ function isNonFiniteStep(error: unknown): error is NbresumeError {
 }
 
 /** How the loop ended besides running to `steps`. */
-type LoopEnd = { readonly end: "early-stop" } | { readonly end: "diverged"; readonly step: number; readonly detail: string; readonly why: "diverged" | "too-many-skips" | "too-many-rollbacks" };
+type LoopEnd =
+  | { readonly end: "early-stop" }
+  | { readonly end: "diverged"; readonly step: number; readonly detail: string; readonly why: "diverged" | "too-many-skips" | "too-many-rollbacks" };
 
 /** One call of train(): the pipeline's state, from opening the store to closing it. */
 class Training {
@@ -158,8 +169,15 @@ class Training {
   private readonly startedAt = performance.now();
   private readonly startedIso = new Date().toISOString();
   private readonly timings: { -readonly [K in keyof TrainTimings]: TrainTimings[K] } = {
-    resolved: Number.NaN, reusedSession: false, compiled: Number.NaN, loaded: undefined, previewed: undefined, previewOffThread: undefined,
-    samplerReady: undefined, training: undefined, firstStep: undefined,
+    resolved: Number.NaN,
+    reusedSession: false,
+    compiled: Number.NaN,
+    loaded: undefined,
+    previewed: undefined,
+    previewOffThread: undefined,
+    samplerReady: undefined,
+    training: undefined,
+    firstStep: undefined,
   };
 
   constructor(
@@ -171,7 +189,14 @@ class Training {
     this.out = createRunOutput(o.output);
     this.root = createGenerator(o.seed);
     this.samplerMode = o.preview?.sampler ?? "main";
-    this.view = new LiveView(this.out, o.name, o.steps, () => chartData(this.metricsLog, this.requireBook().history), () => this.book?.smoothed.value, () => this.notes());
+    this.view = new LiveView(
+      this.out,
+      o.name,
+      o.steps,
+      () => chartData(this.metricsLog, this.requireBook().history),
+      () => this.book?.smoothed.value,
+      () => this.notes(),
+    );
     this.graphs = new ModelGraphStore(o.dir, o.model);
     let previewer;
     if (o.preview !== undefined) {
@@ -246,13 +271,18 @@ class Training {
         if (candidate !== undefined && overlap) session().catch(() => undefined);
         while (candidate !== undefined) {
           this.announce(candidate);
-          const failure = await validateCandidate({ o, preview: (p, step, caption, here) => this.preview(p, step, caption, here), session, evalRng: () => this.root.fork("eval") }, candidate, !overlap);
+          const failure = await validateCandidate(
+            { o, preview: (p, step, caption, here) => this.preview(p, step, caption, here), session, evalRng: () => this.root.fork("eval") },
+            candidate,
+            !overlap,
+          );
           if (failure === undefined) break;
           if (o.validate.action === "warn") {
             this.out.warn(msg.validationWarned(candidate.loaded.name, failure));
             break;
           }
-          if (o.validate.action === "stop") throw new NbresumeError(RunErrorCode.VALIDATION_FAILED, msg.validationStopped(candidate.loaded.name, failure), { where: candidate.loaded.path });
+          if (o.validate.action === "stop")
+            throw new NbresumeError(RunErrorCode.VALIDATION_FAILED, msg.validationStopped(candidate.loaded.name, failure), { where: candidate.loaded.path });
           this.out.warn(msg.skippedValidation(candidate.loaded.name, failure));
           candidate = await planner.next(candidate, failure);
         }
@@ -262,10 +292,14 @@ class Training {
           this.resumedFrom = { ...checkpointRecord(resumed.loaded), path: at };
         }
       } catch (error) {
-        await creating?.then((s) => s.release(), () => undefined);
+        await creating?.then(
+          (s) => s.release(),
+          () => undefined,
+        );
         throw error;
       }
-      const origin = resumed === undefined ? start.origin : start.kind === "checkpoint" && start.candidate === resumed ? start.origin : planner.originOf(resumed);
+      const origin =
+        resumed === undefined ? start.origin : start.kind === "checkpoint" && start.candidate === resumed ? start.origin : planner.originOf(resumed);
       const restart = start.kind === "checkpoint" && start.restart;
 
       // ── 3. Resume exactly: the session (reused from the previous run in this process when it
@@ -273,15 +307,22 @@ class Training {
       const trained = await session();
       this.timings.compiled = this.elapsed();
       const loader = new DataLoader(o.train, { batchSize: o.batchSize, generator: this.root.fork("data") });
-      const saves = new RunSaves(this.out, o.dir, store, {
-        prepare: () => this.beforeSave(),
-        request: (kind, evalMetrics) => this.request(trained, loader, kind, evalMetrics),
-        parameters: () => this.previewParameters(trained),
-        get ema() {
-          return o.ema !== undefined;
+      const saves = new RunSaves(
+        this.out,
+        o.dir,
+        store,
+        {
+          prepare: () => this.beforeSave(),
+          request: (kind, evalMetrics) => this.request(trained, loader, kind, evalMetrics),
+          parameters: () => this.previewParameters(trained),
+          get ema() {
+            return o.ema !== undefined;
+          },
+          committed: (step) => this.afterCommit(step),
         },
-        committed: (step) => this.afterCommit(step),
-      }, this.previews, this.view);
+        this.previews,
+        this.view,
+      );
       saves.lastCheckpoint = this.resumedFrom;
       this.saves = saves;
       let reusable = false;
@@ -319,7 +360,12 @@ class Training {
     return (
       cached ??
       createTrainingSession({
-        model: o.model, optimizer: o.optimizer, schedule: o.schedule, batchSize: o.batchSize, rng: this.root.fork("train"), gradNorm: true,
+        model: o.model,
+        optimizer: o.optimizer,
+        schedule: o.schedule,
+        batchSize: o.batchSize,
+        rng: this.root.fork("train"),
+        gradNorm: true,
         ...(o.clipGradNorm === undefined ? {} : { clipGradNorm: o.clipGradNorm }),
         ...(o.threads === undefined ? {} : { threads: o.threads }),
       })
@@ -407,7 +453,13 @@ class Training {
   }
 
   /** Restores the session, the loader and the run's book from `resumed` (or starts them fresh); the step training starts at. */
-  private async restore(session: TrainingSession<Batch>, loader: DataLoader, resumed: Candidate | undefined, origin: RunOrigin, restart: boolean): Promise<{ startStep: number; reset: readonly string[] }> {
+  private async restore(
+    session: TrainingSession<Batch>,
+    loader: DataLoader,
+    resumed: Candidate | undefined,
+    origin: RunOrigin,
+    restart: boolean,
+  ): Promise<{ startStep: number; reset: readonly string[] }> {
     const o = this.o;
     let reset: readonly string[] = [];
     if (resumed === undefined) {
@@ -417,7 +469,12 @@ class Training {
       if (o.initFrom !== undefined) this.out.info(msg.initIgnored(o.initFrom.path, resumed.loaded.name));
       reset = restoreSession(session, loader, resumed, o, this.out, restart);
       this.book = restart ? RunBook.fresh(o, origin) : RunBook.resumed(o, resumed.saved, origin);
-      this.book.startEma(o, session.parameters(), restart ? undefined : { name: resumed.loaded.name, tensors: resumed.loaded.tensors, saved: resumed.saved }, this.out);
+      this.book.startEma(
+        o,
+        session.parameters(),
+        restart ? undefined : { name: resumed.loaded.name, tensors: resumed.loaded.tensors, saved: resumed.saved },
+        this.out,
+      );
     }
     const startStep = session.stepCount;
     const opened = await MetricsLog.open(o.dir, startStep);
@@ -434,7 +491,11 @@ class Training {
   }
 
   private refresh(session: TrainingSession<Batch>, loader: DataLoader, final: boolean): Promise<void> {
-    return this.view.refresh(session.stepCount, { epoch: loader.epoch, validation: this.book?.validation ?? null, lastCheckpoint: this.saves?.lastCheckpoint, saves: this.saves?.status() }, final);
+    return this.view.refresh(
+      session.stepCount,
+      { epoch: loader.epoch, validation: this.book?.validation ?? null, lastCheckpoint: this.saves?.lastCheckpoint, saves: this.saves?.status() },
+      final,
+    );
   }
 
   /** The live view's notes of the moment: when the next checkpoint is due, early stopping's count. */
@@ -453,7 +514,14 @@ class Training {
 
   // ── 3.–6. ──────────────────────────────────────────────────────────────────────────────────
 
-  private async train(saves: RunSaves, session: TrainingSession<Batch>, loader: DataLoader, resumed: Candidate | undefined, origin: RunOrigin, restart: boolean): Promise<TrainResult> {
+  private async train(
+    saves: RunSaves,
+    session: TrainingSession<Batch>,
+    loader: DataLoader,
+    resumed: Candidate | undefined,
+    origin: RunOrigin,
+    restart: boolean,
+  ): Promise<TrainResult> {
     const o = this.o;
 
     // ── 3. Resume exactly (continued) ──────────────────────────────────────────────────────────
@@ -494,13 +562,23 @@ class Training {
         r = await session.step(batch, { skipNonFinite: book.guard.skipsInSession });
       } catch (error) {
         if (!isNonFiniteStep(error)) throw error;
-        ended = { end: "diverged", step: session.stepCount + 1, detail: error.message.replace(/^Step \d+: /, "").replace(/\. The parameters.*$/, ""), why: "diverged" };
+        ended = {
+          end: "diverged",
+          step: session.stepCount + 1,
+          detail: error.message.replace(/^Step \d+: /, "").replace(/\. The parameters.*$/, ""),
+          why: "diverged",
+        };
         break;
       }
       this.timings.firstStep ??= this.elapsed();
       const verdict: GuardVerdict = book.guard.afterStep(r);
       if (verdict.action === "stop") {
-        ended = { end: "diverged", step: r.step, detail: msg.nonFiniteDetail(r.skipped ?? "loss", r.skipped === "gradient" ? r.metrics["grad_norm"] : r.loss), why: verdict.why };
+        ended = {
+          end: "diverged",
+          step: r.step,
+          detail: msg.nonFiniteDetail(r.skipped ?? "loss", r.skipped === "gradient" ? r.metrics["grad_norm"] : r.loss),
+          why: verdict.why,
+        };
         break;
       }
       if (verdict.action === "rollback") {
@@ -514,9 +592,17 @@ class Training {
       book.recordStep(r.step, r.loss);
       if (r.skipped === undefined) book.ema?.update(session.parameters());
       book.clock.tick();
-      this.metricsLog?.record(r.step, { epoch: loader.epoch, loss: r.loss, smoothed: book.smoothed.value, lr: r.lr, gradNorm: r.metrics["grad_norm"], skipped: r.skipped });
+      this.metricsLog?.record(r.step, {
+        epoch: loader.epoch,
+        loss: r.loss,
+        smoothed: book.smoothed.value,
+        lr: r.lr,
+        gradNorm: r.metrics["grad_norm"],
+        skipped: r.skipped,
+      });
       this.view.record(r.step, r.loss);
-      if (r.skipped !== undefined) this.out.event(msg.stepReport(r.step, [msg.skippedStep(msg.nonFiniteDetail(r.skipped, r.skipped === "gradient" ? r.metrics["grad_norm"] : r.loss))]));
+      if (r.skipped !== undefined)
+        this.out.event(msg.stepReport(r.step, [msg.skippedStep(msg.nonFiniteDetail(r.skipped, r.skipped === "gradient" ? r.metrics["grad_norm"] : r.loss))]));
       if ((await this.afterStep(saves, session, r.step, loader, batch.epochEnded)) === "early-stop") ended = { end: "early-stop" };
       await this.refresh(session, loader, false);
       await yieldToEventLoop();
@@ -550,7 +636,13 @@ class Training {
   // ── 5. Save on the schedule ──────────────────────────────────────────────────────────────────
 
   /** After each step: validation, early stopping, and the checkpoint the schedule asks for. "early-stop" when the run ends here. */
-  private async afterStep(saves: RunSaves, session: TrainingSession<Batch>, step: number, loader: DataLoader, epochEnded: boolean): Promise<"early-stop" | undefined> {
+  private async afterStep(
+    saves: RunSaves,
+    session: TrainingSession<Batch>,
+    step: number,
+    loader: DataLoader,
+    epochEnded: boolean,
+  ): Promise<"early-stop" | undefined> {
     const o = this.o;
     const book = this.requireBook();
     const report: string[] = [];
@@ -570,7 +662,14 @@ class Training {
       report.push(msg.evaluated(metrics, newBest ? o.bestMetric.name : undefined));
       stop = book.earlyStopping?.observe(step, metrics) === "stop";
     }
-    let kind = checkpointKindAfter({ steps: o.steps, checkpointEvery: o.checkpointEvery, epochEvery: o.epochEvery }, step, loader.epoch, epochEnded, newBest, book.clock.due);
+    let kind = checkpointKindAfter(
+      { steps: o.steps, checkpointEvery: o.checkpointEvery, epochEvery: o.epochEvery },
+      step,
+      loader.epoch,
+      epochEnded,
+      newBest,
+      book.clock.due,
+    );
     if (stop) kind = "final";
     if (kind !== undefined) {
       book.clock.saved();
@@ -631,13 +730,20 @@ class Training {
   }
 
   /** The checkpoint of the session's current step. */
-  private request(session: TrainingSession<Batch>, loader: DataLoader, kind: CheckpointKind, evalMetrics: Readonly<Record<string, number>> | undefined): SaveRequest & { metrics: Metrics } {
+  private request(
+    session: TrainingSession<Batch>,
+    loader: DataLoader,
+    kind: CheckpointKind,
+    evalMetrics: Readonly<Record<string, number>> | undefined,
+  ): SaveRequest & { metrics: Metrics } {
     const book = this.requireBook();
     // The session's buffers, not copies: a step replaces its buffers and never writes into them
     // (and saveInBackground copies them before it returns anyway).
     const dict = session.stateDict();
     const state = book.runState(this.o, this.config, dict.state, loader.cursor(), {
-      fingerprint: session.modelFingerprint, graphs: this.graphs.records() as unknown as JsonObject[], previews: this.previews.recorded,
+      fingerprint: session.modelFingerprint,
+      graphs: this.graphs.records() as unknown as JsonObject[],
+      previews: this.previews.recorded,
     });
     const loss = this.view.smoothedLoss();
     const metrics: Metrics = { ...(loss === undefined ? {} : { loss }), ...(evalMetrics ?? {}) };

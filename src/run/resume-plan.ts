@@ -96,7 +96,9 @@ function classify(ref: string, dir: string): ParsedRef {
 
 /** What starting over said: in a bucket, the pictures and the record stay in the prefix. */
 function setAsideAllMessage(why: string, moved: SetAside): string {
-  return moved.recordMoved ? msg.setAsideAll(why, moved.moved.length, moved.bytes, moved.folder) : msg.setAsideAllInBucket(why, moved.moved.length, moved.bytes, moved.folder);
+  return moved.recordMoved
+    ? msg.setAsideAll(why, moved.moved.length, moved.bytes, moved.folder)
+    : msg.setAsideAllInBucket(why, moved.moved.length, moved.bytes, moved.folder);
 }
 
 export class ResumePlanner {
@@ -148,7 +150,13 @@ export class ResumePlanner {
     let decision: "resume" | "fresh" = "resume";
     if (o.onExisting === "fresh") decision = "fresh";
     else if (o.onExisting === "error" && !same) {
-      const shown = changes === undefined ? ["(its state.json cannot be read)"] : changeRows(changes.filter((c) => c.severity !== "harmless"), (s) => msg.severityLabel(s)).map(([p, d]) => `${p}: ${d}`);
+      const shown =
+        changes === undefined
+          ? ["(its state.json cannot be read)"]
+          : changeRows(
+              changes.filter((c) => c.severity !== "harmless"),
+              (s) => msg.severityLabel(s),
+            ).map(([p, d]) => `${p}: ${d}`);
       throw new NbresumeError(RunErrorCode.DIR_HAS_RUN, msg.dirHasRun(this.store.dir, this.listing.length, newest.name, shown), { where: this.store.dir });
     } else if (o.onExisting === "ask") decision = await this.ask(newest, same, changes);
 
@@ -230,7 +238,8 @@ export class ResumePlanner {
     const loaded = await this.store.load(dir);
     const candidate = this.checked(loaded);
     const problem = nonFiniteTensors(loaded.tensors["model"]);
-    if (problem !== undefined) throw new NbresumeError(RunErrorCode.VALIDATION_FAILED, msg.skippedNonFinite(loaded.name, problem, undefined), { where: loaded.path });
+    if (problem !== undefined)
+      throw new NbresumeError(RunErrorCode.VALIDATION_FAILED, msg.skippedNonFinite(loaded.name, problem, undefined), { where: loaded.path });
     this.restart = !this.o.load.schedule;
     return { kind: "checkpoint", candidate, origin: this.originFor(candidate, request, at), restart: this.restart };
   }
@@ -250,7 +259,12 @@ export class ResumePlanner {
       const diverged = this.passOverDiverged ? divergedProblems(c.manifest) : [];
       if (special.length > 0 || diverged.length > 0) {
         const problem = summarizeProblems(special.length > 0 ? special : diverged);
-        this.skipped.push({ name: c.name, problem, say: (using) => (special.length > 0 ? msg.skippedCheckpoint(c.name, problem, using ?? "(none)") : msg.skippedDiverged(c.name, problem, using ?? "(none)")) });
+        this.skipped.push({
+          name: c.name,
+          problem,
+          say: (using) =>
+            special.length > 0 ? msg.skippedCheckpoint(c.name, problem, using ?? "(none)") : msg.skippedDiverged(c.name, problem, using ?? "(none)"),
+        });
         continue;
       }
       let loaded: LoadedCheckpoint;
@@ -294,8 +308,13 @@ export class ResumePlanner {
       throw new NbresumeError(RunErrorCode.NEEDS_ANSWER, msg.cannotAsk("no-terminal"), { where: dir });
     }
     if (same) return "resume";
-    if (changes !== undefined && changes.length > 0) this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, (s) => msg.severityLabel(s)) });
-    this.out.table({ title: msg.askTitle(dir, this.listing.length, newest.name, newest.step), columns: ["rerun with", "what it does"], rows: msg.askChoices(dir, newest.step) });
+    if (changes !== undefined && changes.length > 0)
+      this.out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, (s) => msg.severityLabel(s)) });
+    this.out.table({
+      title: msg.askTitle(dir, this.listing.length, newest.name, newest.step),
+      columns: ["rerun with", "what it does"],
+      rows: msg.askChoices(dir, newest.step),
+    });
     throw new NbresumeError(RunErrorCode.NEEDS_ANSWER, msg.cannotAsk("notebook"), { where: dir });
   }
 }

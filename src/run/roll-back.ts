@@ -30,11 +30,15 @@ export interface RollBackResult {
 }
 
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 export async function rollBack(dir: string, ref: CheckpointRef, options: RollBackOptions = {}): Promise<RollBackResult> {
-  if (typeof ref !== "string" || ref.length === 0) throw new TypeError(msg.badOption("rollBack ref", 'a checkpoint ref such as "best-previous" or "step:400"', ref));
+  if (typeof ref !== "string" || ref.length === 0)
+    throw new TypeError(msg.badOption("rollBack ref", 'a checkpoint ref such as "best-previous" or "step:400"', ref));
   const store = await CheckpointStore.open(dir, { bestMetric: options.bestMetric ?? { name: "val_loss", mode: "min" }, autoPrune: false });
   try {
     const target = await store.resolve(ref);
@@ -42,7 +46,11 @@ export async function rollBack(dir: string, ref: CheckpointRef, options: RollBac
     const { checkpoints } = await store.list();
     const newer = checkpoints.filter((c) => c.name !== target.name && compareNewestFirst(c, target) < 0).sort(compareNewestFirst);
     let aside: string | undefined;
-    if (newer.length > 0) aside = await store.setAside(newer.map((c) => c.name), `rolled-back-${stamp(new Date())}`);
+    if (newer.length > 0)
+      aside = await store.setAside(
+        newer.map((c) => c.name),
+        `rolled-back-${stamp(new Date())}`,
+      );
     await store.pointLatestAt(target.name);
     const bytes = newer.reduce((sum, c) => sum + c.bytes, 0);
     return {

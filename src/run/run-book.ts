@@ -64,7 +64,8 @@ export class RunBook {
   static resumed(o: ResolvedOptions, saved: RunState, origin: RunOrigin): RunBook {
     const history = LossHistory.fromJSON(saved.history) ?? new LossHistory();
     // A checkpoint from before the smoothed loss was kept: the same EMA over the losses it recorded.
-    const smoothed = saved.smoothing !== undefined ? SmoothedLoss.fromJSON(saved.smoothing) : SmoothedLoss.fromLosses(history.points().train.map((p) => p.loss));
+    const smoothed =
+      saved.smoothing !== undefined ? SmoothedLoss.fromJSON(saved.smoothing) : SmoothedLoss.fromLosses(history.points().train.map((p) => p.loss));
     const book = new RunBook(
       history,
       smoothed,
@@ -82,10 +83,16 @@ export class RunBook {
    * The weights EMA (ema option): from the checkpoint's "ema" group when it has a matching one,
    * else starting from `parameters` now (said, when resuming).
    */
-  startEma(o: ResolvedOptions, parameters: TensorGroup, checkpoint: { name: string; tensors: Record<string, TensorGroup>; saved: RunState } | undefined, out: RunOutput): void {
+  startEma(
+    o: ResolvedOptions,
+    parameters: TensorGroup,
+    checkpoint: { name: string; tensors: Record<string, TensorGroup>; saved: RunState } | undefined,
+    out: RunOutput,
+  ): void {
     if (o.ema === undefined) return;
     const group = checkpoint?.tensors[EMA_GROUP];
-    const restored = group === undefined || checkpoint === undefined ? undefined : WeightEma.restore(o.ema.decay, group, checkpoint.saved.ema?.updates ?? 0, parameters);
+    const restored =
+      group === undefined || checkpoint === undefined ? undefined : WeightEma.restore(o.ema.decay, group, checkpoint.saved.ema?.updates ?? 0, parameters);
     if (restored === undefined && checkpoint !== undefined) out.info(msg.emaStarted(checkpoint.name));
     this.ema = restored ?? WeightEma.start(o.ema.decay, parameters);
   }

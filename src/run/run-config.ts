@@ -68,7 +68,8 @@ function first(path: string): string {
 
 export function severityOf(path: string): ChangeSeverity {
   const head = first(path);
-  if (head === "model" || head === "data" || head === "dataset" || head === "batchSize" || head === "seed" || path === "optimizer.name" || path === "(root)") return "unsafe";
+  if (head === "model" || head === "data" || head === "dataset" || head === "batchSize" || head === "seed" || path === "optimizer.name" || path === "(root)")
+    return "unsafe";
   if (head === "optimizer" || head === "schedule" || head === "clipGradNorm" || head === "config") return "changes-training";
   return "harmless";
 }

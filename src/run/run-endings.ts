@@ -41,7 +41,11 @@ function detail(error: unknown): string {
 }
 
 function outputsAt(ctx: EndingContext): string {
-  return msg.outputsAt(ctx.dir, ctx.previews.samplesFile === undefined ? undefined : "samples-step-*", ctx.previews.previewFile === undefined ? undefined : "preview-step-*");
+  return msg.outputsAt(
+    ctx.dir,
+    ctx.previews.samplesFile === undefined ? undefined : "samples-step-*",
+    ctx.previews.previewFile === undefined ? undefined : "preview-step-*",
+  );
 }
 
 /** Trained to `steps`, or early stopping ended the run (its final checkpoint is saved). */

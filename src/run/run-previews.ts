@@ -139,7 +139,10 @@ class RunPreviews implements Previewer {
       try {
         let out: Awaited<ReturnType<SamplerThread["draw"]>>;
         try {
-          out = await thread.draw(weights, this.heavy.map((e) => rngs[e.index]!));
+          out = await thread.draw(
+            weights,
+            this.heavy.map((e) => rngs[e.index]!),
+          );
           computedOffThread = true;
         } catch (error) {
           if (!isNbresumeError(error, RunErrorCode.SAMPLER_STOPPED)) throw error;
@@ -166,9 +169,11 @@ class RunPreviews implements Previewer {
     }
     const previews: RenderedPreview[] = [];
     for (const e of this.entries) {
-      previews.push(e.prepared === undefined
-        ? await this.custom(e, parameters, rngs[e.index]!, step, caption)
-        : await previewKind(e.prepared.kind).render(e.prepared, results.get(e.index)!, caption));
+      previews.push(
+        e.prepared === undefined
+          ? await this.custom(e, parameters, rngs[e.index]!, step, caption)
+          : await previewKind(e.prepared.kind).render(e.prepared, results.get(e.index)!, caption),
+      );
     }
     return { previews, offThread: computedOffThread, problems };
   }
@@ -197,7 +202,13 @@ class RunPreviews implements Previewer {
     return map;
   }
 
-  private async computeHere(entries: readonly Entry[], weights: TensorGroup, rngs: readonly GeneratorState[], _step: number, _caption: string): Promise<PreviewResult[]> {
+  private async computeHere(
+    entries: readonly Entry[],
+    weights: TensorGroup,
+    rngs: readonly GeneratorState[],
+    _step: number,
+    _caption: string,
+  ): Promise<PreviewResult[]> {
     if (entries.length === 0) return [];
     const graphs = new BakedGraphs(this.sourcesFor(entries), weights, this.settings.threads);
     try {

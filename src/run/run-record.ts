@@ -57,7 +57,12 @@ export interface RunSummary {
   readonly best: { readonly metric: string; readonly value: number | null; readonly step: number } | null;
   readonly resumedFrom: CheckpointRecord | null;
   readonly checkpoint: CheckpointRecord | null;
-  readonly earlyStopping: { readonly metric: string; readonly best: number | null; readonly bestStep: number | null; readonly evaluationsWithoutImprovement: number } | null;
+  readonly earlyStopping: {
+    readonly metric: string;
+    readonly best: number | null;
+    readonly bestStep: number | null;
+    readonly evaluationsWithoutImprovement: number;
+  } | null;
   readonly skippedSteps: number;
   readonly ema: { readonly decay: number; readonly updates: number } | null;
   /** ISO times of this train(). */
@@ -81,7 +86,10 @@ export function summaryOf(result: TrainResult, book: RunBook | undefined, starte
     best: book?.best == null ? null : { metric: book.best.metric, value: book.best.value, step: book.best.step },
     resumedFrom: result.resumedFrom ?? null,
     checkpoint: result.checkpoint ?? null,
-    earlyStopping: es === undefined ? null : { metric: es.options.metric, best: es.current.best, bestStep: es.current.bestStep, evaluationsWithoutImprovement: es.current.bad },
+    earlyStopping:
+      es === undefined
+        ? null
+        : { metric: es.options.metric, best: es.current.best, bestStep: es.current.bestStep, evaluationsWithoutImprovement: es.current.bad },
     skippedSteps: book?.guard.current.skipped ?? 0,
     ema: book?.ema === undefined ? null : book.ema.toJSON(),
     started,

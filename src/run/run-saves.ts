@@ -139,7 +139,12 @@ export class RunSaves {
    * beside a final one. Returns what to report, or undefined when a failed final save was only
    * warned about. `previewsHere`: draw them on this thread (training is over: it has the cores).
    */
-  async now(step: number, kind: "final" | "emergency", evalMetrics: Readonly<Record<string, number>> | undefined, previewsHere: boolean): Promise<string | undefined> {
+  async now(
+    step: number,
+    kind: "final" | "emergency",
+    evalMetrics: Readonly<Record<string, number>> | undefined,
+    previewsHere: boolean,
+  ): Promise<string | undefined> {
     const store = this.store;
     await this.source.prepare();
     const request = this.source.request(kind, evalMetrics);
@@ -154,7 +159,8 @@ export class RunSaves {
       } catch (error) {
         if (isNbresumeError(error, CheckpointErrorCode.EXISTS)) return msg.alreadySaved(kind);
         this.stats.failed++;
-        if (kind === "emergency") throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.dir, cause: error });
+        if (kind === "emergency")
+          throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.dir, cause: error });
         failure = error;
       }
     }
@@ -170,7 +176,12 @@ export class RunSaves {
 
     let file: string | undefined;
     if (kind !== "emergency") {
-      const previews = await this.previews.request(this.source.parameters(), step, msg.previewCaption(step, lossOf(request.metrics), kind, this.source.ema), previewsHere);
+      const previews = await this.previews.request(
+        this.source.parameters(),
+        step,
+        msg.previewCaption(step, lossOf(request.metrics), kind, this.source.ema),
+        previewsHere,
+      );
       if (previews !== undefined && previews !== "skipped") file = await this.previews.besideCheckpoint(step, previews);
     }
     if (committed.pruned.length > 0) {
@@ -272,6 +283,14 @@ export class RunSaves {
   private async diskUsage(): Promise<void> {
     const du = await this.store.du();
     const pictures = await listRunPictures(this.dir);
-    this.view.setDiskNote(msg.diskUsage(this.dir, du.checkpoints.count, du.checkpoints.bytes, pictures.length, pictures.reduce((s, p) => s + p.bytes, 0)));
+    this.view.setDiskNote(
+      msg.diskUsage(
+        this.dir,
+        du.checkpoints.count,
+        du.checkpoints.bytes,
+        pictures.length,
+        pictures.reduce((s, p) => s + p.bytes, 0),
+      ),
+    );
   }
 }

@@ -96,12 +96,16 @@ export function parseRunState(state: CheckpointState): { state: RunState } | { p
   const recorded = readRecordedRun(state);
   if (recorded.configObject === undefined) return { problem: '"config" is missing' };
   const training = state.training;
-  if (!isObject(training) || typeof training.step !== "number" || !("rng" in training)) return { problem: '"training" (the session state) is missing or incomplete' };
+  if (!isObject(training) || typeof training.step !== "number" || !("rng" in training))
+    return { problem: '"training" (the session state) is missing or incomplete' };
   if (training.step !== state.step) return { problem: `"training.step" is ${String(training.step)} but the checkpoint's step is ${state.step}` };
   if (!isObject(state.data)) return { problem: '"data" (the data loader cursor) is missing' };
   const { best, model, command, commandFlags, notebook } = recorded;
   if (best === "malformed") return { problem: '"best" is malformed' };
-  const validation = isObject(state.validation) && Object.values(state.validation).every((v) => typeof v === "number" || v === null) ? (state.validation as Record<string, number>) : null;
+  const validation =
+    isObject(state.validation) && Object.values(state.validation).every((v) => typeof v === "number" || v === null)
+      ? (state.validation as Record<string, number>)
+      : null;
   return {
     state: {
       run: RUN_STATE_VERSION,
@@ -117,12 +121,34 @@ export function parseRunState(state: CheckpointState): { state: RunState } | { p
         : {}),
       ...(commandFlags === undefined ? {} : { commandFlags }),
       ...(notebook === undefined ? {} : { notebook }),
-      ...optional("origin", state.origin, (v) => isObject(v) && typeof v.request === "string" && (typeof v.from === "string" || v.from === null) && typeof v.step === "number" && typeof v.at === "string"),
+      ...optional(
+        "origin",
+        state.origin,
+        (v) =>
+          isObject(v) &&
+          typeof v.request === "string" &&
+          (typeof v.from === "string" || v.from === null) &&
+          typeof v.step === "number" &&
+          typeof v.at === "string",
+      ),
       ...optional("smoothing", state.smoothing, (v) => isObject(v) && finite(v.raw) && finite(v.weight) && Number.isSafeInteger(v.count)),
-      ...optional("earlyStopping", state.earlyStopping, (v) => isObject(v) && (v.best === null || finite(v.best)) && (v.bestStep === null || Number.isSafeInteger(v.bestStep)) && Number.isSafeInteger(v.bad) && (v.stoppedAt === null || Number.isSafeInteger(v.stoppedAt))),
+      ...optional(
+        "earlyStopping",
+        state.earlyStopping,
+        (v) =>
+          isObject(v) &&
+          (v.best === null || finite(v.best)) &&
+          (v.bestStep === null || Number.isSafeInteger(v.bestStep)) &&
+          Number.isSafeInteger(v.bad) &&
+          (v.stoppedAt === null || Number.isSafeInteger(v.stoppedAt)),
+      ),
       ...optional("clock", state.clock, (v) => isObject(v) && finite(v.sinceCheckpointMs) && finite(v.trainedMs)),
       ...optional("ema", state.ema, (v) => isObject(v) && finite(v.decay) && Number.isSafeInteger(v.updates)),
-      ...optional("divergence", state.divergence, (v) => isObject(v) && Number.isSafeInteger(v.rollbacks) && Number.isSafeInteger(v.skipped) && Number.isSafeInteger(v.skippedInARow)),
+      ...optional(
+        "divergence",
+        state.divergence,
+        (v) => isObject(v) && Number.isSafeInteger(v.rollbacks) && Number.isSafeInteger(v.skipped) && Number.isSafeInteger(v.skippedInARow),
+      ),
     },
   };
 }

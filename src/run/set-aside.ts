@@ -44,7 +44,10 @@ export interface SetAside {
 }
 
 function stamp(date: Date): string {
-  return date.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+  return date
+    .toISOString()
+    .replace(/[-:]/g, "")
+    .replace(/\.\d+Z$/, "Z");
 }
 
 async function newFolder(dir: string): Promise<string> {
@@ -81,7 +84,13 @@ export async function setAside(store: CheckpointStore, checkpoints: readonly Che
   const ordered = [...checkpoints].sort(compareNewestFirst);
   const bytes = ordered.reduce((s, c) => s + c.bytes, 0);
   if (isUrlLocation(dir)) {
-    const folder = ordered.length === 0 ? undefined : await store.setAside(ordered.map((c) => c.name), await newBucketFolder(store));
+    const folder =
+      ordered.length === 0
+        ? undefined
+        : await store.setAside(
+            ordered.map((c) => c.name),
+            await newBucketFolder(store),
+          );
     return { folder: folder ?? dir, moved: ordered.map((c) => c.name), bytes, recordMoved: false };
   }
   const folder = await newFolder(dir);

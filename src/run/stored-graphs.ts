@@ -99,7 +99,10 @@ export class ModelGraphStore {
       try {
         await withRunBlobs(this.root, async (blobs) => {
           // Same name, same bytes: a file already there (an earlier run of this dir) is checked, not rewritten.
-          const present = await blobs.get(graphBlob(sha), MAX_GRAPH_BYTES).then((b) => sha256Hex(b) === sha, () => false);
+          const present = await blobs.get(graphBlob(sha), MAX_GRAPH_BYTES).then(
+            (b) => sha256Hex(b) === sha,
+            () => false,
+          );
           if (!present) await blobs.put(graphBlob(sha), bytes, { durable: true });
         });
         this.onDisk.add(sha);
@@ -119,7 +122,8 @@ function specs(v: unknown): Record<string, TensorSpecJson> | undefined {
   if (!isObject(v)) return undefined;
   const out: Record<string, TensorSpecJson> = {};
   for (const [k, s] of Object.entries(v)) {
-    if (!isObject(s) || !isDType(s["dtype"]) || !Array.isArray(s["shape"]) || !s["shape"].every((d) => Number.isSafeInteger(d) && (d as number) >= 0)) return undefined;
+    if (!isObject(s) || !isDType(s["dtype"]) || !Array.isArray(s["shape"]) || !s["shape"].every((d) => Number.isSafeInteger(d) && (d as number) >= 0))
+      return undefined;
     out[k] = { dtype: s["dtype"], shape: s["shape"] as number[] };
   }
   return out;
@@ -134,8 +138,16 @@ export function parseGraphRecords(value: unknown): ModelGraphRecord[] {
     const { graph, batchSize, sha256, bytes, parameters } = r;
     const inputs = specs(r["inputs"]);
     const outputs = specs(r["outputs"]);
-    if (typeof graph !== "string" || !Number.isSafeInteger(batchSize) || (batchSize as number) < 1 || typeof sha256 !== "string" || !SHA256.test(sha256)) continue;
-    if (!Number.isSafeInteger(bytes) || !Array.isArray(parameters) || !parameters.every((p) => typeof p === "string") || inputs === undefined || outputs === undefined) continue;
+    if (typeof graph !== "string" || !Number.isSafeInteger(batchSize) || (batchSize as number) < 1 || typeof sha256 !== "string" || !SHA256.test(sha256))
+      continue;
+    if (
+      !Number.isSafeInteger(bytes) ||
+      !Array.isArray(parameters) ||
+      !parameters.every((p) => typeof p === "string") ||
+      inputs === undefined ||
+      outputs === undefined
+    )
+      continue;
     out.push({ graph, batchSize: batchSize as number, sha256, bytes: bytes as number, inputs, outputs, parameters: parameters });
   }
   return out;
@@ -146,14 +158,23 @@ export async function readStoredGraph(root: string | BlobStore, record: ModelGra
   const file = typeof root === "string" ? graphFile(root, record.sha256) : root.locate(graphBlob(record.sha256));
   let bytes: Uint8Array;
   try {
-    bytes = typeof root === "string"
-      ? await withRunBlobs(root, (blobs) => blobs.get(graphBlob(record.sha256), MAX_GRAPH_BYTES))
-      : await root.get(graphBlob(record.sha256), MAX_GRAPH_BYTES);
+    bytes =
+      typeof root === "string"
+        ? await withRunBlobs(root, (blobs) => blobs.get(graphBlob(record.sha256), MAX_GRAPH_BYTES))
+        : await root.get(graphBlob(record.sha256), MAX_GRAPH_BYTES);
   } catch (cause) {
-    throw new NbresumeError(StoredGraphErrorCode.MISSING, `The model graph '${record.graph}' (batch ${record.batchSize}) that the checkpoint refers to cannot be read from ${file} (${(cause as Error).message}). The run's graphs/ directory was removed or moved: it belongs beside the checkpoints.`, { where: file, cause });
+    throw new NbresumeError(
+      StoredGraphErrorCode.MISSING,
+      `The model graph '${record.graph}' (batch ${record.batchSize}) that the checkpoint refers to cannot be read from ${file} (${(cause as Error).message}). The run's graphs/ directory was removed or moved: it belongs beside the checkpoints.`,
+      { where: file, cause },
+    );
   }
   if (sha256Hex(bytes) !== record.sha256) {
-    throw new NbresumeError(StoredGraphErrorCode.DAMAGED, `The stored model graph ${file} is damaged: its bytes do not hash to its name. Export from another run, or from the model's code with exportOnnx().`, { where: file });
+    throw new NbresumeError(
+      StoredGraphErrorCode.DAMAGED,
+      `The stored model graph ${file} is damaged: its bytes do not hash to its name. Export from another run, or from the model's code with exportOnnx().`,
+      { where: file },
+    );
   }
   return bytes;
 }

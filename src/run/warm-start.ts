@@ -62,7 +62,10 @@ export async function readInitTensors(file: string): Promise<{ tensors: TensorGr
     return { tensors: parseSafetensors(bytes, file).tensors, kind: "safetensors" };
   } catch (error) {
     if (error instanceof NbresumeError) throw error;
-    throw new NbresumeError(RunErrorCode.INIT_FAILED, msg.initUnreadable(file, error instanceof Error ? error.message : String(error)), { where: file, cause: error });
+    throw new NbresumeError(RunErrorCode.INIT_FAILED, msg.initUnreadable(file, error instanceof Error ? error.message : String(error)), {
+      where: file,
+      cause: error,
+    });
   }
 }
 
@@ -70,7 +73,11 @@ export async function readInitTensors(file: string): Promise<{ tensors: TensorGr
  * `current` (the fresh parameters) with every parameter the source has, by name, replaced. Strict:
  * any missing, unused or mismatched tensor throws RUN_INIT_MISMATCH listing them all.
  */
-export function warmStart(current: TensorGroup, source: TensorGroup, options: { file: string; kind: InitSourceKind; strict: boolean }): { parameters: TensorGroup; report: WarmStartReport } {
+export function warmStart(
+  current: TensorGroup,
+  source: TensorGroup,
+  options: { file: string; kind: InitSourceKind; strict: boolean },
+): { parameters: TensorGroup; report: WarmStartReport } {
   const parameters: Record<string, Tensor> = {};
   const loaded: string[] = [];
   const missing: string[] = [];
@@ -133,11 +140,12 @@ function tensorProto(bytes: Uint8Array, f: ProtoField): { name: string; tensor: 
   for (const x of nestedFields(bytes, f)) {
     if (x.field === T.dims) {
       if (x.wire === WIRE.varint) dims.push(x.value);
-      else for (let pos = x.payload; pos < x.end; ) {
-        const [v, next] = readVarint(bytes, pos, x.end);
-        dims.push(v);
-        pos = next;
-      }
+      else
+        for (let pos = x.payload; pos < x.end;) {
+          const [v, next] = readVarint(bytes, pos, x.end);
+          dims.push(v);
+          pos = next;
+        }
     } else if (x.field === T.dataType && x.wire === WIRE.varint) dataType = x.value;
     else if (x.field === T.name) name = fieldString(bytes, x);
     else if (x.field === T.rawData && x.wire === WIRE.length) raw = bytes.subarray(x.payload, x.end);

@@ -33,9 +33,7 @@ function same(a: unknown, b: unknown): boolean {
   return Object.is(a, b) || (typeof a === "number" && typeof b === "number" && a === b);
 }
 
-type Task =
-  | { compare: true; a: unknown; b: unknown; at: string }
-  | { compare: false; list: "added" | "removed"; path: string; value: unknown };
+type Task = { compare: true; a: unknown; b: unknown; at: string } | { compare: false; list: "added" | "removed"; path: string; value: unknown };
 
 /** What changed from `old` (the checkpoint's config) to `current` (the one about to be used). */
 export function diffConfigs(old: unknown, current: unknown): ConfigDiff {
@@ -56,7 +54,11 @@ export function diffConfigs(old: unknown, current: unknown): ConfigDiff {
     if (isObject(a) && isObject(b)) {
       const tasks: Task[] = [];
       for (const key of Object.keys(a)) {
-        tasks.push(hasOwn(b, key) ? { compare: true, a: a[key], b: b[key], at: child(at, key) } : { compare: false, list: "removed", path: child(at, key), value: a[key] });
+        tasks.push(
+          hasOwn(b, key)
+            ? { compare: true, a: a[key], b: b[key], at: child(at, key) }
+            : { compare: false, list: "removed", path: child(at, key), value: a[key] },
+        );
       }
       for (const key of Object.keys(b)) if (!hasOwn(a, key)) tasks.push({ compare: false, list: "added", path: child(at, key), value: b[key] });
       pushAll(tasks);

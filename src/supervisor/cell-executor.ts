@@ -74,9 +74,12 @@ export async function executeCell(options: ExecuteCellOptions): Promise<CellOutc
   let watchdog: NodeJS.Timeout | undefined;
   const silent = new Promise<"silent">((resolve) => {
     if (options.silentTimeoutMs <= 0) return;
-    watchdog = setInterval(() => {
-      if (Date.now() - lastMessageAt >= options.silentTimeoutMs) resolve("silent");
-    }, Math.min(1_000, Math.max(10, options.silentTimeoutMs / 4)));
+    watchdog = setInterval(
+      () => {
+        if (Date.now() - lastMessageAt >= options.silentTimeoutMs) resolve("silent");
+      },
+      Math.min(1_000, Math.max(10, options.silentTimeoutMs / 4)),
+    );
   });
   // The stop timeout keeps the process alive while it runs (nothing else may), and is cancelled after.
   const timeouts = new AbortController();

@@ -15,7 +15,17 @@ import { KernelConnection, ServerConnection, type Kernel, type KernelMessage } f
 import { basename } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NbresumeError } from "../errors.js";
-import { KernelLostError, type ExecuteReply, type IOPubMessage, type JupyterClient, type JupyterClientOptions, type KernelLoss, type KernelLossKind, type KernelSession, type ServerFile } from "./jupyter.js";
+import {
+  KernelLostError,
+  type ExecuteReply,
+  type IOPubMessage,
+  type JupyterClient,
+  type JupyterClientOptions,
+  type KernelLoss,
+  type KernelLossKind,
+  type KernelSession,
+  type ServerFile,
+} from "./jupyter.js";
 import { SupervisorErrorCode, supervisorMessages as msg } from "./messages.js";
 
 const DEFAULT_POLL_MS = 1000;
@@ -31,10 +41,12 @@ let restoreConsole: (() => void) | undefined;
 function muteServicesChatter(): () => void {
   if (muted++ === 0) {
     const { debug, warn } = console;
-    const filter = (original: (...args: unknown[]) => void) => (...args: unknown[]): void => {
-      if (typeof args[0] === "string" && SERVICES_CHATTER.test(args[0])) return;
-      original.apply(console, args);
-    };
+    const filter =
+      (original: (...args: unknown[]) => void) =>
+      (...args: unknown[]): void => {
+        if (typeof args[0] === "string" && SERVICES_CHATTER.test(args[0])) return;
+        original.apply(console, args);
+      };
     console.debug = filter(debug);
     console.warn = filter(warn);
     restoreConsole = () => {
@@ -102,7 +114,10 @@ class ServicesClient implements JupyterClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, { headers: { Authorization: `token ${this.token}` }, signal: AbortSignal.timeout(30_000) });
     } catch (error) {
-      throw new NbresumeError(SupervisorErrorCode.SERVER_UNREACHABLE, msg.serverUnreachable(this.baseUrl, detail(error)), { where: this.baseUrl, cause: error });
+      throw new NbresumeError(SupervisorErrorCode.SERVER_UNREACHABLE, msg.serverUnreachable(this.baseUrl, detail(error)), {
+        where: this.baseUrl,
+        cause: error,
+      });
     }
     if (response.status === 401 || response.status === 403) {
       throw new NbresumeError(SupervisorErrorCode.SERVER_AUTH_FAILED, msg.serverAuthFailed(this.baseUrl, response.status), { where: this.baseUrl });
@@ -148,12 +163,19 @@ class ServicesClient implements JupyterClient {
   async startSession(path: string, kernelName: string): Promise<KernelSession> {
     let response: Response;
     try {
-      response = await this.request("api/sessions", {
-        method: "POST",
-        body: JSON.stringify({ path, name: basename(path), type: "notebook", kernel: { name: kernelName } }),
-      }, 120_000);
+      response = await this.request(
+        "api/sessions",
+        {
+          method: "POST",
+          body: JSON.stringify({ path, name: basename(path), type: "notebook", kernel: { name: kernelName } }),
+        },
+        120_000,
+      );
     } catch (error) {
-      throw new NbresumeError(SupervisorErrorCode.SERVER_UNREACHABLE, msg.serverUnreachable(this.baseUrl, detail(error)), { where: this.baseUrl, cause: error });
+      throw new NbresumeError(SupervisorErrorCode.SERVER_UNREACHABLE, msg.serverUnreachable(this.baseUrl, detail(error)), {
+        where: this.baseUrl,
+        cause: error,
+      });
     }
     const model = asRecord(await response.json().catch(() => undefined));
     const kernel = asRecord(model.kernel);

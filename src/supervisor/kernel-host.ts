@@ -64,7 +64,12 @@ class OwnHost implements KernelHost {
   ) {}
 
   static async open(options: KernelHostOptions): Promise<OwnHost> {
-    const server = await startOwnServer({ rootDir: dirname(options.notebookPath), kernelName: options.kernelName, startTimeoutMs: options.startTimeoutMs, ...(options.env === undefined ? {} : { env: options.env }) });
+    const server = await startOwnServer({
+      rootDir: dirname(options.notebookPath),
+      kernelName: options.kernelName,
+      startTimeoutMs: options.startTimeoutMs,
+      ...(options.env === undefined ? {} : { env: options.env }),
+    });
     const client = connectJupyter({ baseUrl: server.baseUrl, token: server.token });
     try {
       await checkKernel(client, options.kernelName, true);
@@ -108,7 +113,12 @@ class OwnHost implements KernelHost {
     this.options.event(msg.restartingServer(), "warn");
     this.client.dispose();
     await this.server.stop(10_000);
-    this.server = await startOwnServer({ rootDir: dirname(this.options.notebookPath), kernelName: this.options.kernelName, startTimeoutMs: this.options.startTimeoutMs, ...(this.options.env === undefined ? {} : { env: this.options.env }) });
+    this.server = await startOwnServer({
+      rootDir: dirname(this.options.notebookPath),
+      kernelName: this.options.kernelName,
+      startTimeoutMs: this.options.startTimeoutMs,
+      ...(this.options.env === undefined ? {} : { env: this.options.env }),
+    });
     this.client = connectJupyter({ baseUrl: this.server.baseUrl, token: this.server.token });
     this.options.event(msg.ownServerRestarted(this.server.baseUrl), "info");
   }
@@ -198,7 +208,11 @@ class ExternalHost implements KernelHost {
         return;
       } catch (error) {
         if (error instanceof NbresumeError && error.code !== SupervisorErrorCode.SERVER_UNREACHABLE) throw error;
-        if (Date.now() > deadline) throw new NbresumeError(SupervisorErrorCode.SERVER_LOST, msg.serverGone(this.client.baseUrl, this.options.startTimeoutMs), { where: this.client.baseUrl, cause: error });
+        if (Date.now() > deadline)
+          throw new NbresumeError(SupervisorErrorCode.SERVER_LOST, msg.serverGone(this.client.baseUrl, this.options.startTimeoutMs), {
+            where: this.client.baseUrl,
+            cause: error,
+          });
         await sleep(1_000);
       }
     }

@@ -20,7 +20,12 @@ export function pidsWithArgument(part: string): number[] {
   for (const entry of entries) {
     if (!/^\d+$/.test(entry) || Number(entry) === process.pid) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0").some((arg) => arg.includes(part))) pids.push(Number(entry));
+      if (
+        readFileSync(`/proc/${entry}/cmdline`, "utf8")
+          .split("\0")
+          .some((arg) => arg.includes(part))
+      )
+        pids.push(Number(entry));
     } catch {
       // exited meanwhile
     }

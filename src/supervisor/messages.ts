@@ -97,7 +97,10 @@ export const supervisorMessages = {
   },
   kernelNotInstalled(name: string, url: string, available: readonly string[], own: boolean): string {
     const has = `(it has: ${available.length === 0 ? "none" : available.join(", ")})`;
-    const install = name === "nbresume" ? `Install it${own ? "" : " where that server runs"} with \`npx nbresume kernel install\`, or pass --kernel NAME.` : "Pass --kernel NAME.";
+    const install =
+      name === "nbresume"
+        ? `Install it${own ? "" : " where that server runs"} with \`npx nbresume kernel install\`, or pass --kernel NAME.`
+        : "Pass --kernel NAME.";
     return `${own ? "Jupyter here" : `The server at ${url}`} has no kernel '${name}' ${has}. ${install}`;
   },
   sessionFailed(path: string, kernel: string, reason: string): string {

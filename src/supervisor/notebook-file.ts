@@ -49,7 +49,11 @@ export function cellTags(cell: NotebookCell): string[] {
 
 /** The first non-empty line of a cell, shortened: how messages name a cell. */
 export function cellHeadline(cell: NotebookCell, width = 60): string {
-  const line = cellSource(cell).split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "(empty)";
+  const line =
+    cellSource(cell)
+      .split("\n")
+      .map((l) => l.trim())
+      .find((l) => l !== "") ?? "(empty)";
   return line.length > width ? `${line.slice(0, width - 1)}…` : line;
 }
 
@@ -66,19 +70,22 @@ export function parseNotebook(text: string, path: string): Notebook {
   try {
     parsed = JSON.parse(text);
   } catch (error) {
-    throw new NbresumeError(SupervisorErrorCode.NOTEBOOK_INVALID, msg.notebookNotJson(path, error instanceof Error ? error.message : String(error)), { where: path });
+    throw new NbresumeError(SupervisorErrorCode.NOTEBOOK_INVALID, msg.notebookNotJson(path, error instanceof Error ? error.message : String(error)), {
+      where: path,
+    });
   }
   const invalid = (what: string): NbresumeError => new NbresumeError(SupervisorErrorCode.NOTEBOOK_INVALID, msg.notebookInvalid(path, what), { where: path });
   if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw invalid("the file is not a JSON object");
   const nb = parsed as Record<string, unknown>;
   if (nb["nbformat"] !== 4) throw invalid(`nbformat is ${JSON.stringify(nb["nbformat"])}, expected 4 (save it with JupyterLab or nbconvert to upgrade it)`);
-  if (!Array.isArray(nb["cells"])) throw invalid("it has no \"cells\" list");
+  if (!Array.isArray(nb["cells"])) throw invalid('it has no "cells" list');
   (nb["cells"] as unknown[]).forEach((cell, i) => {
     if (typeof cell !== "object" || cell === null) throw invalid(`cell ${i + 1} is not an object`);
     const c = cell as Record<string, unknown>;
     if (typeof c["cell_type"] !== "string") throw invalid(`cell ${i + 1} has no cell_type`);
     const source = c["source"];
-    if (typeof source !== "string" && !(Array.isArray(source) && source.every((s) => typeof s === "string"))) throw invalid(`cell ${i + 1}'s source is not text`);
+    if (typeof source !== "string" && !(Array.isArray(source) && source.every((s) => typeof s === "string")))
+      throw invalid(`cell ${i + 1}'s source is not text`);
   });
   const metadata = typeof nb["metadata"] === "object" && nb["metadata"] !== null ? nb["metadata"] : {};
   return { ...nb, metadata, nbformat: 4, nbformat_minor: typeof nb["nbformat_minor"] === "number" ? nb["nbformat_minor"] : 5 } as unknown as Notebook;

@@ -83,13 +83,21 @@ export function injectParameters(source: Notebook, given: readonly Parameter[], 
   const parametersCell = at < 0 ? undefined : at;
   if (parameters.length === 0) return { notebook: { ...source, cells }, parametersCell, injectedCell: undefined, parameters };
   if (parametersCell === undefined) {
-    throw new NbresumeError(SupervisorErrorCode.NO_PARAMETERS_CELL, msg.noParametersCell(path, parameters.map((p) => p.name)), { where: path });
+    throw new NbresumeError(
+      SupervisorErrorCode.NO_PARAMETERS_CELL,
+      msg.noParametersCell(
+        path,
+        parameters.map((p) => p.name),
+      ),
+      { where: path },
+    );
   }
   const declared = declarations(cellSource(cells[parametersCell] as NotebookCell));
   for (const p of parameters) {
     const how = declared.get(p.name);
     if (how === "const") throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterIsConst(p.name, parametersCell + 1), { where: path });
-    if (how === undefined) throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterNotDeclared(p.name, parametersCell + 1, [...declared.keys()]), { where: path });
+    if (how === undefined)
+      throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterNotDeclared(p.name, parametersCell + 1, [...declared.keys()]), { where: path });
   }
   const withIds = cells.some((c) => typeof c.id === "string");
   const out = [...cells.slice(0, parametersCell + 1), injectedCell(parameters, withIds), ...cells.slice(parametersCell + 1)];
@@ -105,7 +113,10 @@ export function stringParameter(injection: Injection, name: string): string | un
   if (given !== undefined) return typeof given.value === "string" ? given.value : undefined;
   if (injection.parametersCell === undefined) return undefined;
   const source = cellSource(injection.notebook.cells[injection.parametersCell] as NotebookCell);
-  const re = new RegExp(`(?:^|[;\\n])\\s*(?:let|var|const)\\s+${name.replace(/\$/g, "\\$")}\\s*(?::\\s*string\\s*)?=\\s*("(?:[^"\\\\\\n]|\\\\.)*"|'(?:[^'\\\\\\n]|\\\\.)*')\\s*(?:;|$)`, "m");
+  const re = new RegExp(
+    `(?:^|[;\\n])\\s*(?:let|var|const)\\s+${name.replace(/\$/g, "\\$")}\\s*(?::\\s*string\\s*)?=\\s*("(?:[^"\\\\\\n]|\\\\.)*"|'(?:[^'\\\\\\n]|\\\\.)*')\\s*(?:;|$)`,
+    "m",
+  );
   const literal = re.exec(source)?.[1];
   if (literal === undefined) return undefined;
   try {

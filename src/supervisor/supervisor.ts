@@ -83,7 +83,13 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
   const cellAt = (index: number): NotebookCell => injection.notebook.cells[index] as NotebookCell;
   const nameOf = (position: number): string => cellName(position, codeCells.length, cellHeadline(cellAt(codeCells[position] as number)));
   if (injection.injectedCell !== undefined && injection.parametersCell !== undefined) {
-    reporter.event(msg.parametersInjected(injection.parameters.map((p) => p.name), injection.parametersCell + 1), "info");
+    reporter.event(
+      msg.parametersInjected(
+        injection.parameters.map((p) => p.name),
+        injection.parametersCell + 1,
+      ),
+      "info",
+    );
   }
   let writeWarned = false;
   const write = (force: boolean): void => {
@@ -98,7 +104,9 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
 
   // ── 2. the server ──
   const host = await openKernelHost({
-    notebookPath, kernelName, startTimeoutMs,
+    notebookPath,
+    kernelName,
+    startTimeoutMs,
     ...(options.server === undefined ? {} : { server: options.server }),
     ...(options.env === undefined ? {} : { env: options.env }),
     event: (text, level) => reporter.event(text, level),
@@ -126,7 +134,10 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
         session = revive !== undefined ? await host.reconnect(revive) : await host.startSession();
         revive = undefined;
         // Never rejects: whatever wins the race, a later failure of the others is no one's news.
-        const readiness = session.waitReady(startTimeoutMs).then(() => undefined, (error: unknown) => lossOf(error));
+        const readiness = session.waitReady(startTimeoutMs).then(
+          () => undefined,
+          (error: unknown) => lossOf(error),
+        );
         const ready = await Promise.race([readiness, host.serverLost(), stop.graceful]);
         if (typeof ready === "string") return { status: "stopped", signal: ready };
         loss = ready;
@@ -149,7 +160,12 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
           const outputs = new CellOutputs();
           executed.setCell(index, [], null);
           const outcome = await executeCell({
-            kernel: session, code: cellSource(cell), outputs, stop, silentTimeoutMs, stopTimeoutMs,
+            kernel: session,
+            code: cellSource(cell),
+            outputs,
+            stop,
+            silentTimeoutMs,
+            stopTimeoutMs,
             serverLost: host.serverLost(),
             onMessage: (message) => {
               const shown = displayedProgress(message);
@@ -202,7 +218,8 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
         executed.setCell(lostCell - 1, lostOutputs.list(), lostOutputs.executionCount);
       }
       if (giveUp) {
-        const text = decision.why === "max-restarts" ? msg.gaveUpMaxRestarts(policy.count, maxRestarts, where, loss.detail) : msg.gaveUpCrashLoop(where, loss.detail);
+        const text =
+          decision.why === "max-restarts" ? msg.gaveUpMaxRestarts(policy.count, maxRestarts, where, loss.detail) : msg.gaveUpCrashLoop(where, loss.detail);
         reporter.event(text, "error");
         return { status: "gave-up", cell: lostCell, error: text };
       }
@@ -215,7 +232,13 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
         await lostSession?.shutdown(10_000);
       } else await lostSession?.shutdown(10_000);
       const resumesFrom = await progress.newestCheckpoint();
-      executed.recordRestart({ at: new Date(loss.at).toISOString(), cell: lostCell ?? null, reason: loss.detail, resumedFrom: resumesFrom?.step ?? null, checkpoint: resumesFrom?.name ?? null });
+      executed.recordRestart({
+        at: new Date(loss.at).toISOString(),
+        cell: lostCell ?? null,
+        reason: loss.detail,
+        resumedFrom: resumesFrom?.step ?? null,
+        checkpoint: resumesFrom?.name ?? null,
+      });
       write(true);
       reporter.event(msg.restarting(policy.count, maxRestarts), "warn");
       if (resumesFrom !== undefined) reporter.event(msg.resumesFrom(resumesFrom.step, resumesFrom.name), "info");

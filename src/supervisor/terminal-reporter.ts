@@ -32,7 +32,7 @@ function record(value: unknown): Record<string, unknown> {
 function describe(data: Record<string, unknown>): string {
   const mimes = Object.keys(data);
   const kind = mimes.find((m) => m.startsWith("image/")) ?? mimes.find((m) => m !== "text/plain") ?? "text/plain";
-  const plain = typeof data["text/plain"] === "string" ? (data["text/plain"]) : "";
+  const plain = typeof data["text/plain"] === "string" ? data["text/plain"] : "";
   return msg.displayNote(kind, plain.split("\n")[0]?.trim() ?? "");
 }
 
@@ -65,7 +65,13 @@ export class TerminalReporter implements SupervisorReporter {
   }
 
   event(text: string, level: "info" | "warn" | "error"): void {
-    const paint = !this.color ? (t: string) => t : level === "error" ? (t: string) => `\x1b[31m${t}\x1b[39m` : level === "warn" ? (t: string) => `\x1b[33m${t}\x1b[39m` : (t: string) => `\x1b[1m${t}\x1b[22m`;
+    const paint = !this.color
+      ? (t: string) => t
+      : level === "error"
+        ? (t: string) => `\x1b[31m${t}\x1b[39m`
+        : level === "warn"
+          ? (t: string) => `\x1b[33m${t}\x1b[39m`
+          : (t: string) => `\x1b[1m${t}\x1b[22m`;
     this.line(this.options.stderr, paint(text));
   }
 
@@ -89,12 +95,15 @@ export class TerminalReporter implements SupervisorReporter {
         return;
       case "execute_result": {
         const data = record(c["data"]);
-        this.line(this.options.stdout, typeof data["text/plain"] === "string" ? (data["text/plain"]) : describe(data));
+        this.line(this.options.stdout, typeof data["text/plain"] === "string" ? data["text/plain"] : describe(data));
         return;
       }
       case "error": {
         const traceback = Array.isArray(c["traceback"]) ? c["traceback"].map(String).join("\n") : "";
-        this.line(this.options.stderr, traceback !== "" ? traceback : `${typeof c["ename"] === "string" ? c["ename"] : ""}: ${typeof c["evalue"] === "string" ? c["evalue"] : ""}`);
+        this.line(
+          this.options.stderr,
+          traceback !== "" ? traceback : `${typeof c["ename"] === "string" ? c["ename"] : ""}: ${typeof c["evalue"] === "string" ? c["evalue"] : ""}`,
+        );
         return;
       }
       default:

@@ -116,14 +116,18 @@ describe("architecture: layers", () => {
   });
 
   it("places every file under src/ in a known layer, and every relative import names a file that exists", () => {
-    const unplaced = sourceFiles().filter((f) => layerOf(f) === undefined).map((f) => `src/${f}`);
+    const unplaced = sourceFiles()
+      .filter((f) => layerOf(f) === undefined)
+      .map((f) => `src/${f}`);
     assertNone(unplaced, "files in no layer (add the folder to RANK in this test, and to docs/ARCHITECTURE.md)");
     const dangling = imports.filter((i) => i.target !== undefined && !existsSync(join(SRC, i.target))).map(describeImport);
     assertNone(dangling, "imports of files that do not exist");
   });
 
   it("the bottom (tensor.ts, errors.ts, shared/) imports no layer", () => {
-    const violations = crossings(imports).filter((c) => c.from === "bottom" && c.to !== "bottom").map((c) => `${describeImport(c.imp)} (${c.to})`);
+    const violations = crossings(imports)
+      .filter((c) => c.from === "bottom" && c.to !== "bottom")
+      .map((c) => `${describeImport(c.imp)} (${c.to})`);
     assertNone(violations, "the bottom must not depend on a layer");
   });
 
@@ -146,9 +150,7 @@ describe("architecture: layers", () => {
     const missing = CONTRACT_FILES.filter((f) => !existsSync(join(SRC, f)));
     assertNone(missing, "contract files listed in this test that no longer exist");
     const contracts = new Set(CONTRACT_FILES);
-    const violations = imports
-      .filter((i) => contracts.has(i.from) && i.target !== undefined && !i.typeOnly)
-      .map(describeImport);
+    const violations = imports.filter((i) => contracts.has(i.from) && i.target !== undefined && !i.typeOnly).map(describeImport);
     assertNone(violations, "value imports in contract files (move the code that needs them out, e.g. a factory)");
   });
 

@@ -14,10 +14,31 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..")
 
 /** Every figure the issues set a target for (and their references), as the runner names them. */
 const FIGURES = [
-  "save_throughput", "load_verify", "save_scaling", "verify", "s3_save", "s3_load", "async_stall_tiny", "async_stall_tiny_window", "async_stall_large",
-  "peak_rss_save", "peak_rss_background", "peak_rss_load", "mlp_step", "mlp_vs_tfjs", "unet_step", "unet_vs_tfjs",
-  "transformer_step", "transformer_vs_tfjs",
-  "resume_same_kernel", "resume_restart", "resume_restart_first", "resume_restart_process", "supervised_resume", "grid_render", "chart_render",
+  "save_throughput",
+  "load_verify",
+  "save_scaling",
+  "verify",
+  "s3_save",
+  "s3_load",
+  "async_stall_tiny",
+  "async_stall_tiny_window",
+  "async_stall_large",
+  "peak_rss_save",
+  "peak_rss_background",
+  "peak_rss_load",
+  "mlp_step",
+  "mlp_vs_tfjs",
+  "unet_step",
+  "unet_vs_tfjs",
+  "transformer_step",
+  "transformer_vs_tfjs",
+  "resume_same_kernel",
+  "resume_restart",
+  "resume_restart_first",
+  "resume_restart_process",
+  "supervised_resume",
+  "grid_render",
+  "chart_render",
 ];
 
 function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
@@ -40,7 +61,10 @@ describe("benchmark suite runner (npm run bench)", function () {
   it("runs every bench module in --quick --json mode and prints every figure with its value, reference and ratio as numbers", async () => {
     const { code, stdout, stderr } = await run(["--quick", "--json"]);
     assert.equal(code, 0, `exit code ${code}; stderr:\n${stderr.slice(-3000)}`);
-    const lines = stdout.trim().split("\n").map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = stdout
+      .trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
 
     const machine = lines.find((l) => l.kind === "machine");
     assert.ok(machine, "a machine line first");
@@ -51,7 +75,18 @@ describe("benchmark suite runner (npm run bench)", function () {
     }
 
     const modules = lines.filter((l) => l.kind === "module");
-    assert.deepEqual(modules.map((m) => m.bench).sort(), ["async-save", "checkpoint", "engine", "memory", "render", "resume", "s3", "supervisor", "transformer", "unet"]);
+    assert.deepEqual(modules.map((m) => m.bench).sort(), [
+      "async-save",
+      "checkpoint",
+      "engine",
+      "memory",
+      "render",
+      "resume",
+      "s3",
+      "supervisor",
+      "transformer",
+      "unet",
+    ]);
     for (const m of modules) {
       assert.equal(m.error, undefined, `bench ${String(m.bench)} failed: ${String(m.error)}`);
       assert.ok((m.rows as number) > 0, `bench ${String(m.bench)} returned rows`);
@@ -59,7 +94,11 @@ describe("benchmark suite runner (npm run bench)", function () {
     assert.ok(lines.filter((l) => l.kind === "row").every((r) => typeof r.bench === "string" && typeof r.id === "string" && typeof r.name === "string"));
 
     const figures = lines.filter((l) => l.kind === "figure") as unknown as Figure[];
-    assert.deepEqual(figures.map((f) => f.id).filter((id) => FIGURES.includes(id)), FIGURES, "every figure, in table order");
+    assert.deepEqual(
+      figures.map((f) => f.id).filter((id) => FIGURES.includes(id)),
+      FIGURES,
+      "every figure, in table order",
+    );
     for (const f of figures) {
       assert.ok(finite(f.value), `${f.id}: value is a number (${f.note})`);
       if (f.reference !== "") assert.ok(finite(f.referenceValue), `${f.id}: reference "${f.reference}" is a number`);

@@ -48,12 +48,16 @@ describe("background save crash safety (SIGKILL while a save is in flight)", fun
         assert.equal(ready.resumed, lastOnDisk ?? null, `${context}: resumed from the newest committed checkpoint`);
 
         // Kill while the n-th save of this child is in flight, at a random point of its commit.
-        const start = (ready.resumed) ?? 0;
+        const start = ready.resumed ?? 0;
         const target = start + 1 + (k % 3);
         await child.next((e) => e.event === "snapshot" && e.step === target);
         await sleep(Math.random() * saveMs * (k % 2 === 0 ? 0.3 : 1.2));
         await child.kill();
-        assert.equal(child.events.find((e) => e.event === "failed"), undefined, `${context}: ${child.errorOutput}`);
+        assert.equal(
+          child.events.find((e) => e.event === "failed"),
+          undefined,
+          `${context}: ${child.errorOutput}`,
+        );
         stats.kills++;
 
         let last: { event: string; [k: string]: unknown } | undefined;
@@ -72,7 +76,11 @@ describe("background save crash safety (SIGKILL while a save is in flight)", fun
         if ((await readdir(dir)).some((n) => n.startsWith(".tmp-"))) stats.tempLeftBehind++;
         const store = await CheckpointStore.open(dir, { keep: { rolling: 10_000 } });
         try {
-          assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), [], `${context}: no temp directory after reopen`);
+          assert.deepEqual(
+            (await readdir(dir)).filter((n) => n.startsWith(".tmp-")),
+            [],
+            `${context}: no temp directory after reopen`,
+          );
           const listing = await store.list({ verify: true });
           for (const c of listing.checkpoints) assert.equal(c.verified, true, `${context}: ${c.name} verifies (${JSON.stringify(c.problems)})`);
           const present = new Set(listing.checkpoints.map((c) => c.step));

@@ -9,9 +9,7 @@ import { strict as assert } from "node:assert";
 import { existsSync } from "node:fs";
 import { readFile, readdir, rm } from "node:fs/promises";
 import * as path from "node:path";
-import {
-  type BackgroundSave, CheckpointErrorCode, CheckpointStore, type CheckpointStoreOptions, type SavedCheckpoint,
-} from "../../src/checkpoint/index.js";
+import { type BackgroundSave, CheckpointErrorCode, CheckpointStore, type CheckpointStoreOptions, type SavedCheckpoint } from "../../src/checkpoint/index.js";
 import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
 import { badArgument, messages } from "../../src/checkpoint/messages.js";
 import { checkpointDirName, parseCheckpointDirName } from "../../src/checkpoint/naming.js";
@@ -143,7 +141,15 @@ describe("background saves", () => {
         const store = await open({ backgroundWriter: writer });
         const groups = mixedGroups(3);
         const expected = copyGroups(groups);
-        const bg = await store.saveInBackground({ kind: "rolling", step: 5, epoch: 1, tensors: groups, state: { cursor: 5 }, metrics: { loss: 0.5 }, metadata: { model: { arch: "test" } } });
+        const bg = await store.saveInBackground({
+          kind: "rolling",
+          step: 5,
+          epoch: 1,
+          tensors: groups,
+          state: { cursor: 5 },
+          metrics: { loss: 0.5 },
+          metadata: { model: { arch: "test" } },
+        });
         overwrite(groups); // the next training step, while the commit runs
         assert.equal(bg.name, "ckpt-step-00000005-rolling");
         assert.ok(bg.bytes >= 8 * 1024 * 1024 + 512 * 1024);
@@ -190,7 +196,10 @@ describe("background saves", () => {
         const saved = await store.save({ kind: "emergency", step: 2, tensors: small(2) });
         assert.equal(committedFirst, true, "the background save committed before the synchronous one");
         assert.equal(saved.verified, true);
-        assert.deepEqual((await store.list()).checkpoints.map((c) => c.name), [checkpointDirName(1, "rolling"), checkpointDirName(2, "emergency")]);
+        assert.deepEqual(
+          (await store.list()).checkpoints.map((c) => c.name),
+          [checkpointDirName(1, "rolling"), checkpointDirName(2, "emergency")],
+        );
       });
 
       it("close() waits for the save in flight, which is then committed and verifies", async () => {
@@ -213,7 +222,9 @@ describe("background saves", () => {
     it("leaves latest on the previous checkpoint until the background commit is durable (inline, the commit held at its rename)", async () => {
       const gated = gatedFs();
       const store = await open({ fs: gated.fs });
-      await (await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })).committed;
+      await (
+        await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })
+      ).committed;
       const gate = gated.arm();
       const bg = await store.saveInBackground({ kind: "rolling", step: 2, tensors: small(2) });
       let settled = false;
@@ -221,7 +232,11 @@ describe("background saves", () => {
       await gate.reached; // every file written and fsync'd, the rename not yet done
       assert.equal((await readFile(path.join(dir, "latest"), "utf8")).trim(), checkpointDirName(1, "rolling"));
       assert.equal(existsSync(path.join(dir, checkpointDirName(2, "rolling"))), false);
-      assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [1], "the uncommitted save is not listed");
+      assert.deepEqual(
+        (await store.list()).checkpoints.map((c) => c.step),
+        [1],
+        "the uncommitted save is not listed",
+      );
       assert.equal((await store.resolve("auto"))?.step, 1);
       assert.equal(settled, false);
       assert.equal(store.backgroundStatus.inFlight?.step, 2);
@@ -234,7 +249,9 @@ describe("background saves", () => {
       const store = await open();
       const reader = await CheckpointStore.open(dir, { readOnly: true });
       opened.push(reader as CheckpointStore);
-      await (await store.saveInBackground({ kind: "rolling", step: 1, tensors: mixedGroups(1) })).committed;
+      await (
+        await store.saveInBackground({ kind: "rolling", step: 1, tensors: mixedGroups(1) })
+      ).committed;
       let polls = 0;
       for (let step = 2; step <= 4; step++) {
         const bg = await store.saveInBackground({ kind: "rolling", step, tensors: mixedGroups(step) });
@@ -256,7 +273,9 @@ describe("background saves", () => {
     it("reports a failed background save on the next saveInBackground(), which saves nothing; the one after saves", async () => {
       const { fs, failSteps } = failingCommits();
       const store = await open({ fs });
-      await (await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })).committed;
+      await (
+        await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })
+      ).committed;
       failSteps.add(2);
       const bg = await store.saveInBackground({ kind: "rolling", step: 2, tensors: small(2) });
       const original = await rejection(bg.committed);
@@ -271,13 +290,24 @@ describe("background saves", () => {
       const next = await rejection(store.saveInBackground({ kind: "rolling", step: 3, tensors: small(3) }));
       assert.equal(next, pending, "the next call rejects with the failure");
       assert.equal(store.pendingError, undefined, "reported once");
-      assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [1], "neither step 2 nor 3 was saved; step 1 intact");
-      assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), [], "the failed save left nothing behind");
+      assert.deepEqual(
+        (await store.list()).checkpoints.map((c) => c.step),
+        [1],
+        "neither step 2 nor 3 was saved; step 1 intact",
+      );
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.startsWith(".tmp-")),
+        [],
+        "the failed save left nothing behind",
+      );
 
       const again = await store.saveInBackground({ kind: "rolling", step: 3, tensors: small(3) });
       await again.committed;
       assert.equal(store.backgroundStatus.consecutiveFailures, 0);
-      assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [1, 3]);
+      assert.deepEqual(
+        (await store.list()).checkpoints.map((c) => c.step),
+        [1, 3],
+      );
     });
 
     it("reports a failed background save on flush(), and on a synchronous save(), once each", async () => {
@@ -298,7 +328,10 @@ describe("background saves", () => {
       await store.flush();
       const emergency = await store.save({ kind: "emergency", step: 3, tensors: small(3) });
       assert.equal(emergency.verified, true);
-      assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [3]);
+      assert.deepEqual(
+        (await store.list()).checkpoints.map((c) => c.step),
+        [3],
+      );
     });
 
     it("rejects close() with an unreported failure, after releasing the lock", async () => {
@@ -328,7 +361,9 @@ describe("background saves", () => {
       }
       assert.deepEqual(codes, [CheckpointErrorCode.BACKGROUND_SAVE_FAILED, CheckpointErrorCode.BACKGROUND_SAVE_FAILED, CheckpointErrorCode.SAVES_FAILING]);
       assert.equal(store.backgroundStatus.consecutiveFailures, 3);
-      await (await store.saveInBackground({ kind: "rolling", step: 4, tensors: small(4) })).committed;
+      await (
+        await store.saveInBackground({ kind: "rolling", step: 4, tensors: small(4) })
+      ).committed;
       assert.equal(store.backgroundStatus.consecutiveFailures, 0);
       failSteps.add(5);
       await store.saveInBackground({ kind: "rolling", step: 5, tensors: small(5) });
@@ -350,13 +385,18 @@ describe("background saves", () => {
 
     it("does not commit when the writer lock was taken away meanwhile (checked in the worker thread)", async () => {
       const store = await open();
-      await (await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })).committed;
+      await (
+        await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })
+      ).committed;
       for (const name of await readdir(path.join(dir, ".lock"))) await rm(path.join(dir, ".lock", name));
       const bg = await store.saveInBackground({ kind: "rolling", step: 2, tensors: small(2) });
       const original = await rejection(bg.committed);
       assert.ok(isNbresumeError(original, CheckpointErrorCode.LOCK_LOST), String(original));
       assert.ok(isNbresumeError(await rejection(store.flush()), CheckpointErrorCode.BACKGROUND_SAVE_FAILED));
-      assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith("ckpt-") || n.startsWith(".tmp-")), [checkpointDirName(1, "rolling")]);
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.startsWith("ckpt-") || n.startsWith(".tmp-")),
+        [checkpointDirName(1, "rolling")],
+      );
     });
   });
 
@@ -366,17 +406,26 @@ describe("background saves", () => {
       const bad = { model: { w: { dtype: "float32", shape: [3], data: new Float32Array(2) } } } as Record<string, TensorGroup>;
       assert.throws(() => store.saveInBackground({ kind: "rolling", step: 1, tensors: bad }), RangeError);
       assert.throws(() => store.saveInBackground({ kind: "nightly" as "rolling", step: 1, tensors: small(1) }), TypeError);
-      assert.throws(() => store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1), metadata: { model: { n: 1 as unknown as string } } }), TypeError);
+      assert.throws(
+        () => store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1), metadata: { model: { n: 1 as unknown as string } } }),
+        TypeError,
+      );
       assert.equal(store.backgroundStatus.inFlight, undefined);
       const reader = await CheckpointStore.open(dir, { readOnly: true });
-      assert.throws(() => (reader as CheckpointStore).saveInBackground({ kind: "rolling", step: 1, tensors: small(1) }), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.READ_ONLY));
+      assert.throws(
+        () => (reader as CheckpointStore).saveInBackground({ kind: "rolling", step: 1, tensors: small(1) }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.READ_ONLY),
+      );
       await reader.close();
     });
 
     it("refuses a worker writer with a custom fs, an unknown writer and a bad maxFailedSaves", async () => {
       const fs = faultFs(() => undefined);
       await assert.rejects(CheckpointStore.open(dir, { fs, backgroundWriter: "worker" }), { name: "TypeError", message: badArgument.workerWithFs() });
-      await assert.rejects(CheckpointStore.open(dir, { backgroundWriter: "thread" as "worker" }), { name: "TypeError", message: badArgument.backgroundWriter("thread") });
+      await assert.rejects(CheckpointStore.open(dir, { backgroundWriter: "thread" as "worker" }), {
+        name: "TypeError",
+        message: badArgument.backgroundWriter("thread"),
+      });
       await assert.rejects(CheckpointStore.open(dir, { maxFailedSaves: 0 }), { name: "RangeError", message: badArgument.maxFailedSaves(0) });
       const store = await open({ fs });
       assert.equal(store.backgroundStatus.writer, "inline", "a custom fs gets the inline writer");
@@ -386,7 +435,10 @@ describe("background saves", () => {
       const store = await open();
       const bg: BackgroundSave = await store.saveInBackground({ kind: "rolling", step: 1, tensors: mixedGroups(1) });
       const closing = store.close();
-      assert.throws(() => store.saveInBackground({ kind: "rolling", step: 2, tensors: small(2) }), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CLOSED));
+      assert.throws(
+        () => store.saveInBackground({ kind: "rolling", step: 2, tensors: small(2) }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CLOSED),
+      );
       await closing;
       const saved: SavedCheckpoint = await bg.committed;
       assert.equal(saved.step, 1);

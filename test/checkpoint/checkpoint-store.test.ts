@@ -39,7 +39,11 @@ function assertSameGroup(actual: TensorGroup | undefined, expected: TensorGroup)
     assert.equal(got.dtype, t.dtype, `${name} dtype`);
     assert.deepEqual([...got.shape], [...t.shape], `${name} shape`);
     assert.equal(got.data.constructor, t.data.constructor, `${name} array type`);
-    assert.deepEqual(new Uint8Array(got.data.buffer, got.data.byteOffset, got.data.byteLength), new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), `${name} bytes`);
+    assert.deepEqual(
+      new Uint8Array(got.data.buffer, got.data.byteOffset, got.data.byteLength),
+      new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength),
+      `${name} bytes`,
+    );
   }
 }
 
@@ -75,7 +79,14 @@ describe("checkpoint store", () => {
       const optimizer = { step: { dtype: "int64", shape: [], data: new BigInt64Array([7n]) } } satisfies TensorGroup;
       const nothing = {} satisfies TensorGroup;
       const state = { rng: { s: ["123", "456"] }, cursor: 17, history: [0.5, 0.25], note: "Schritt über Grenzen ✓", config: { lr: 0.001 } };
-      const saved = await store.save({ kind: "rolling", step: 12, epoch: 1, tensors: { model, optimizer, "ema-0.999": nothing }, state, metrics: { loss: 0.25, diverged: Number.NaN } });
+      const saved = await store.save({
+        kind: "rolling",
+        step: 12,
+        epoch: 1,
+        tensors: { model, optimizer, "ema-0.999": nothing },
+        state,
+        metrics: { loss: 0.25, diverged: Number.NaN },
+      });
       assert.equal(saved.name, "ckpt-step-00000012-rolling");
       assert.deepEqual(saved.groups.sort(), ["ema-0.999", "model", "optimizer"]);
 
@@ -87,7 +98,10 @@ describe("checkpoint store", () => {
       assert.equal(loaded.epoch, 1);
       assert.equal(loaded.metrics.loss, 0.25);
       assert.ok(Number.isNaN(loaded.metrics.diverged), "a non-finite metric comes back as NaN");
-      assert.deepEqual({ rng: loaded.state.rng, cursor: loaded.state.cursor, history: loaded.state.history, note: loaded.state.note, config: loaded.state.config }, state);
+      assert.deepEqual(
+        { rng: loaded.state.rng, cursor: loaded.state.cursor, history: loaded.state.history, note: loaded.state.note, config: loaded.state.config },
+        state,
+      );
       assert.equal(loaded.state.format, 1);
       assert.equal(loaded.state.nbresume, (JSON.parse(await readFile("package.json", "utf8")) as { version: string }).version);
       assert.equal(loaded.state.step, 12);
@@ -99,7 +113,14 @@ describe("checkpoint store", () => {
       const saved = await store.save({ kind: "epoch", step: 3, epoch: 2, tensors: smallGroups(1), state: { a: 1 }, metrics: { val_loss: 0.5 } });
       const files = (await readdir(saved.path)).sort();
       assert.deepEqual(files, ["manifest.json", "model.safetensors", "optimizer.safetensors", "state.json"]);
-      const manifest = JSON.parse(await readFile(path.join(saved.path, "manifest.json"), "utf8")) as { kind: string; step: number; epoch: number; metrics: unknown; created: string; files: Record<string, { hash: string }> };
+      const manifest = JSON.parse(await readFile(path.join(saved.path, "manifest.json"), "utf8")) as {
+        kind: string;
+        step: number;
+        epoch: number;
+        metrics: unknown;
+        created: string;
+        files: Record<string, { hash: string }>;
+      };
       assert.deepEqual(Object.keys(manifest), ["format", "nbresume", "kind", "step", "epoch", "metrics", "created", "files", "checksum"]);
       assert.equal(manifest.kind, "epoch");
       assert.equal(manifest.step, 3);
@@ -119,22 +140,39 @@ describe("checkpoint store", () => {
       const store = await open();
       const first = await store.save({ kind: "rolling", step: 5, tensors: smallGroups(1) });
       const before = await readFile(path.join(first.path, "manifest.json"));
-      await assert.rejects(store.save({ kind: "rolling", step: 5, tensors: smallGroups(2) }), (e: unknown) =>
-        isNbresumeError(e, CheckpointErrorCode.EXISTS) && e.message === messages.exists(first.path, 5, "rolling"));
+      await assert.rejects(
+        store.save({ kind: "rolling", step: 5, tensors: smallGroups(2) }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.EXISTS) && e.message === messages.exists(first.path, 5, "rolling"),
+      );
       assert.deepEqual(await readFile(path.join(first.path, "manifest.json")), before);
       await store.save({ kind: "emergency", step: 5, tensors: smallGroups(2) }); // another kind at the same step is fine
-      assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), []);
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.startsWith(".tmp-")),
+        [],
+      );
     });
 
     it("rejects bad arguments with TypeError/RangeError before touching the disk", async () => {
       const store = await open();
       await assert.rejects(async () => store.save({ kind: "daily" as "rolling", step: 1, tensors: {} }), TypeError);
       await assert.rejects(async () => store.save({ kind: "rolling", step: -1, tensors: {} }), RangeError);
-      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: { "../evil": {} } }), { name: "TypeError", message: badArgument.groupName("../evil") });
-      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: { model: { w: { dtype: "float32", shape: [3], data: new Float32Array(2) } } } }), RangeError);
-      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: {}, state: { step: 2 } }), { name: "TypeError", message: badArgument.stateConflict("step", 2, 1, ["format", "nbresume", "kind", "step", "epoch", "metrics"]) });
+      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: { "../evil": {} } }), {
+        name: "TypeError",
+        message: badArgument.groupName("../evil"),
+      });
+      await assert.rejects(
+        async () => store.save({ kind: "rolling", step: 1, tensors: { model: { w: { dtype: "float32", shape: [3], data: new Float32Array(2) } } } }),
+        RangeError,
+      );
+      await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: {}, state: { step: 2 } }), {
+        name: "TypeError",
+        message: badArgument.stateConflict("step", 2, 1, ["format", "nbresume", "kind", "step", "epoch", "metrics"]),
+      });
       await assert.rejects(async () => store.save({ kind: "rolling", step: 1, tensors: {}, state: { big: 1n } }), /not JSON-serializable/);
-      assert.deepEqual((await readdir(dir)).filter((n) => !n.startsWith(".lock")), []);
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => !n.startsWith(".lock")),
+        [],
+      );
     });
 
     it("detects a byte changed after resolve while load reads the file", async () => {
@@ -186,7 +224,9 @@ describe("checkpoint store", () => {
       }
       await assert.rejects(store.resolve(path.join(dir, "ckpt-step-00000001-rolling")), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND));
       await assert.rejects(store.load("auto"), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND));
-      await assert.rejects(store.resolveAndLoad(path.join(dir, "ckpt-step-00000001-rolling")), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND));
+      await assert.rejects(store.resolveAndLoad(path.join(dir, "ckpt-step-00000001-rolling")), (e: unknown) =>
+        isNbresumeError(e, CheckpointErrorCode.NOT_FOUND),
+      );
     });
 
     it("resolves auto, latest, best, best-previous, step:N, a path and a bare name", async () => {
@@ -228,7 +268,10 @@ describe("checkpoint store", () => {
     it("says best needs a best metric when none is configured", async () => {
       const store = await open();
       await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1), metrics: { val_loss: 1 } });
-      await assert.rejects(store.resolve("best"), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND) && e.message === messages.notFound("best", dir, messages.noBestMetric()));
+      await assert.rejects(
+        store.resolve("best"),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.NOT_FOUND) && e.message === messages.notFound("best", dir, messages.noBestMetric()),
+      );
     });
 
     it("falls back from a latest pointer that names nothing, saying so", async () => {
@@ -250,7 +293,10 @@ describe("checkpoint store", () => {
       await store.save({ kind: "final", step: 3, tensors: smallGroups(3) });
       await writeFile(path.join(dir, ".tmp-ckpt-step-00000004-rolling-1-abcd"), "partial");
       const listing = await store.list({ verify: true });
-      assert.deepEqual(listing.checkpoints.map((c) => c.name), [a.name, b.name, "ckpt-step-00000003-final"]);
+      assert.deepEqual(
+        listing.checkpoints.map((c) => c.name),
+        [a.name, b.name, "ckpt-step-00000003-final"],
+      );
       assert.ok(listing.checkpoints.every((c) => c.verified === true));
       assert.equal(listing.checkpoints[0]?.bytes, a.bytes);
       assert.deepEqual(listing.checkpoints[1]?.epoch, 1);
@@ -272,13 +318,19 @@ describe("checkpoint store", () => {
       // A reader whose fs lets the writer's prune rename step 2 away the moment it opens step 2's model file.
       const racingReader = () => {
         if (!existsSync(doomed)) renameSync(aside, doomed); // put back after the previous race
-        return open({ readOnly: true, fs: faultFs((op, target) => {
-          if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, aside);
-          return undefined;
-        }) });
+        return open({
+          readOnly: true,
+          fs: faultFs((op, target) => {
+            if (op === "open" && target === path.join(doomed, "model.safetensors")) renameSync(doomed, aside);
+            return undefined;
+          }),
+        });
       };
       const listing = await (await racingReader()).list({ verify: true });
-      assert.deepEqual(listing.checkpoints.map((c) => [c.step, c.verified]), [[1, true]]);
+      assert.deepEqual(
+        listing.checkpoints.map((c) => [c.step, c.verified]),
+        [[1, true]],
+      );
       const hit = await (await racingReader()).resolve("auto");
       assert.equal(hit?.step, 1);
       assert.deepEqual(hit?.skipped, [], "a vanished checkpoint is not damage");
@@ -318,9 +370,15 @@ describe("checkpoint store", () => {
       const lenient = await CheckpointStore.open(dir, { readOnly: true, keep: { rolling: 1 } });
       const dry = await lenient.prune();
       assert.equal(dry.dryRun, true, "a read-only store only plans");
-      assert.deepEqual(dry.delete.map((d) => d.step), [4, 2]);
+      assert.deepEqual(
+        dry.delete.map((d) => d.step),
+        [4, 2],
+      );
       assert.deepEqual(dry.delete[0]?.reasons, [retentionReason.outOfPool("rolling", 2, 1)]);
-      assert.deepEqual((await store.list()).checkpoints.map((c) => c.step), [2, 4, 5]);
+      assert.deepEqual(
+        (await store.list()).checkpoints.map((c) => c.step),
+        [2, 4, 5],
+      );
     });
 
     it("keeps exactly what the policies promise through a long random sequence of real saves", async () => {
@@ -352,7 +410,10 @@ describe("checkpoint store", () => {
       const diff = await store.diffConfig("auto", { lr: 0.002, model: { width: 64, layers: [1, 2] }, batch: 32 });
       assert.equal(diff.same, false);
       assert.deepEqual(diff.changed, [{ path: "lr", old: 0.001, new: 0.002 }]);
-      assert.deepEqual(diff.removed, [{ path: "model.layers[2]", value: 3 }, { path: "seed", value: 1 }]);
+      assert.deepEqual(diff.removed, [
+        { path: "model.layers[2]", value: 3 },
+        { path: "seed", value: 1 },
+      ]);
       assert.deepEqual(diff.added, [{ path: "batch", value: 32 }]);
       assert.equal((await store.diffConfig("step:9", config)).same, true);
       const resume = await store.resumeCommand("latest");
@@ -365,10 +426,15 @@ describe("checkpoint store", () => {
     it("refuses writes on a read-only store and any call after close", async () => {
       await (await open()).save({ kind: "rolling", step: 1, tensors: {} });
       const reader = await CheckpointStore.open(dir, { readOnly: true });
-      await assert.rejects(async () => (reader as unknown as { save: (r: object) => Promise<unknown> }).save({ kind: "rolling", step: 2, tensors: {} }), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.READ_ONLY));
+      await assert.rejects(
+        async () => (reader as unknown as { save: (r: object) => Promise<unknown> }).save({ kind: "rolling", step: 2, tensors: {} }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.READ_ONLY),
+      );
       await reader.close();
       await assert.rejects(reader.list(), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CLOSED));
-      await assert.rejects(CheckpointStore.open(path.join(dir, "nope"), { readOnly: true }), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.DIR_MISSING));
+      await assert.rejects(CheckpointStore.open(path.join(dir, "nope"), { readOnly: true }), (e: unknown) =>
+        isNbresumeError(e, CheckpointErrorCode.DIR_MISSING),
+      );
     });
   });
 });

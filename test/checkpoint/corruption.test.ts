@@ -82,7 +82,13 @@ describe("checkpoint corruption", () => {
         assert.equal(verdict.ok, false);
         assert.equal(verdict.problems[0]?.file, file);
         const listed = (await store.list({ verify: true })).checkpoints;
-        assert.deepEqual(listed.map((c) => [c.step, c.verified]), [[100, true], [200, false]]);
+        assert.deepEqual(
+          listed.map((c) => [c.step, c.verified]),
+          [
+            [100, true],
+            [200, false],
+          ],
+        );
       });
     }
   }
@@ -122,7 +128,10 @@ describe("checkpoint corruption", () => {
     assert.equal(hit?.step, 200);
     assert.deepEqual(hit?.skipped, []);
     assert.equal((await store.load(hit ?? "auto")).state.cursor, 201);
-    assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), []);
+    assert.deepEqual(
+      (await readdir(dir)).filter((n) => n.startsWith(".tmp-")),
+      [],
+    );
   });
 
   it("refuses to guess when every checkpoint is damaged, naming each", async () => {
@@ -144,6 +153,9 @@ describe("checkpoint corruption", () => {
     await damage(path.join(newest, "optimizer.safetensors"), "truncate");
     const resumed = await store.resolveAndLoad("auto");
     assert.equal(resumed?.step, 100);
-    assert.deepEqual(resumed?.skipped[0]?.problems.map((p) => [p.file, p.kind]).sort(), [["model.safetensors", "hash"], ["optimizer.safetensors", "size"]]);
+    assert.deepEqual(resumed?.skipped[0]?.problems.map((p) => [p.file, p.kind]).sort(), [
+      ["model.safetensors", "hash"],
+      ["optimizer.safetensors", "size"],
+    ]);
   });
 });

@@ -151,14 +151,21 @@ describe("checkpoint crash safety (SIGKILL at random moments)", function () {
               const step = committed.get(name) ?? (inFlight?.step as number);
               return { name, path: name, kind: kindAt(step), step, epoch: epochAt(step), created: undefined, metric: valLossAt(step) };
             });
-            const plan = planRetention({ checkpoints: candidates, policy, bestMetric: CRASH_STORE_OPTIONS.bestMetric, latest: inFlightName, newestVerified: inFlightName });
+            const plan = planRetention({
+              checkpoints: candidates,
+              policy,
+              bestMetric: CRASH_STORE_OPTIONS.bestMetric,
+              latest: inFlightName,
+              newestVerified: inFlightName,
+            });
             const allowed = new Set(plan.delete.map((d) => d.name));
             for (const name of missing) assert.ok(allowed.has(name), `${context(k)}: ${name} was lost, not pruned by policy`);
             for (const name of missing) prunedReported.add(name);
           }
           // The newest commit is never pruned (the in-flight one, if it got committed).
           const newestCommitted = inFlightCommitted ? inFlightName : [...committed].find(([, step]) => step === lastCommitted)?.[0];
-          if (newestCommitted !== undefined) assert.ok(present.has(newestCommitted), `${context(k)}: the newest committed checkpoint ${newestCommitted} is missing`);
+          if (newestCommitted !== undefined)
+            assert.ok(present.has(newestCommitted), `${context(k)}: the newest committed checkpoint ${newestCommitted} is missing`);
 
           const newest = Math.max(-1, ...listing.checkpoints.map((c) => c.step));
           const hit = await reader.resolve("auto");
@@ -167,7 +174,10 @@ describe("checkpoint crash safety (SIGKILL at random moments)", function () {
           } else {
             assert.equal(hit?.step, newest, `${context(k)}: auto answers the newest checkpoint`);
             assert.deepEqual(hit?.skipped, [], `${context(k)}: nothing to skip`);
-            assert.ok(newest === lastCommitted || (inFlightCommitted && newest === inFlight?.step), `${context(k)}: newest ${newest} is the last commit ${lastCommitted} or the in-flight save`);
+            assert.ok(
+              newest === lastCommitted || (inFlightCommitted && newest === inFlight?.step),
+              `${context(k)}: newest ${newest} is the last commit ${lastCommitted} or the in-flight save`,
+            );
           }
           lastCommittedOnDisk = hit?.step;
           if (inFlightCommitted) {

@@ -88,9 +88,16 @@ describe(`checkpoint store on a full disk (${where})`, () => {
 
       const listing = await store.list({ verify: true });
       assert.equal(listing.checkpoints.length, step - 1, "every earlier checkpoint is still there");
-      assert.ok(listing.checkpoints.every((c) => c.verified), "and verifies");
+      assert.ok(
+        listing.checkpoints.every((c) => c.verified),
+        "and verifies",
+      );
       assert.equal((await store.resolve("auto"))?.step, step - 1);
-      assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), [], "no temp dir left");
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.startsWith(".tmp-")),
+        [],
+        "no temp dir left",
+      );
     } finally {
       await store.close();
     }
@@ -111,7 +118,11 @@ describe(`checkpoint store on a full disk (${where})`, () => {
       const file = failure.where ?? "";
       assert.equal(failure.message, messages.diskFullDuringWrite(dir, `the rolling checkpoint of step ${step}`, path.relative(dir, file)));
       assert.equal((failure.cause as { code?: string }).code, "ENOSPC");
-      assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-")), [], "the partial checkpoint was removed");
+      assert.deepEqual(
+        (await readdir(dir)).filter((n) => n.startsWith(".tmp-")),
+        [],
+        "the partial checkpoint was removed",
+      );
       const listing = await store.list({ verify: true });
       assert.equal(listing.checkpoints.length, step - 1);
       assert.ok(listing.checkpoints.every((c) => c.verified));
@@ -159,7 +170,10 @@ describe("checkpoint store with a failing rename, write, fsync or close (injecte
           return true;
         });
         armed = false;
-        assert.deepEqual((await readdir(dir)).filter((n) => n.startsWith(".tmp-") || n.startsWith("ckpt-")), ["ckpt-step-00000001-rolling"]);
+        assert.deepEqual(
+          (await readdir(dir)).filter((n) => n.startsWith(".tmp-") || n.startsWith("ckpt-")),
+          ["ckpt-step-00000001-rolling"],
+        );
         assert.equal((await readFile(path.join(dir, "latest"), "utf8")).trim(), "ckpt-step-00000001-rolling");
         const hit = await store.resolve("auto");
         assert.equal(hit?.step, 1);
@@ -182,8 +196,12 @@ describe("checkpoint store with a failing rename, write, fsync or close (injecte
     });
     const store = await CheckpointStore.open(dir, { fs });
     armed = true;
-    await assert.rejects(store.save({ kind: "rolling", step: 1, tensors: groups(1) }), (e: unknown) =>
-      isNbresumeError(e, CheckpointErrorCode.WRITE_FAILED) && e.message === messages.writeFailed(dir, "the rolling checkpoint of step 1", "ckpt-step-00000001-rolling", "EIO", false));
+    await assert.rejects(
+      store.save({ kind: "rolling", step: 1, tensors: groups(1) }),
+      (e: unknown) =>
+        isNbresumeError(e, CheckpointErrorCode.WRITE_FAILED) &&
+        e.message === messages.writeFailed(dir, "the rolling checkpoint of step 1", "ckpt-step-00000001-rolling", "EIO", false),
+    );
     armed = false;
     assert.equal((await readdir(dir)).filter((n) => n.startsWith(".tmp-ckpt")).length, 1);
     assert.deepEqual((await store.list()).checkpoints, []);
@@ -199,11 +217,18 @@ describe("checkpoint store with a failing rename, write, fsync or close (injecte
     const store = await CheckpointStore.open(dir, { fs });
     try {
       armed = true;
-      await assert.rejects(store.save({ kind: "rolling", step: 1, tensors: groups(1) }), (e: unknown) =>
-        isNbresumeError(e, CheckpointErrorCode.WRITE_FAILED) && e.message === messages.commitNotDurable(path.join(dir, "ckpt-step-00000001-rolling"), "EIO"));
+      await assert.rejects(
+        store.save({ kind: "rolling", step: 1, tensors: groups(1) }),
+        (e: unknown) =>
+          isNbresumeError(e, CheckpointErrorCode.WRITE_FAILED) && e.message === messages.commitNotDurable(path.join(dir, "ckpt-step-00000001-rolling"), "EIO"),
+      );
       armed = false;
       const listing = await store.list({ verify: true });
-      assert.deepEqual(listing.checkpoints.map((c) => [c.step, c.verified]), [[1, true]], "complete, not partial");
+      assert.deepEqual(
+        listing.checkpoints.map((c) => [c.step, c.verified]),
+        [[1, true]],
+        "complete, not partial",
+      );
     } finally {
       await store.close();
     }

@@ -23,7 +23,16 @@ describe("durable fs", () => {
     const ops = fs.calls.map((c) => `${c.op} ${path.basename(c.target)}`);
     const temp = fs.calls.find((c) => c.op === "open")?.target ?? "";
     assert.match(path.basename(temp), /^\.tmp-latest-\d+-[0-9a-f]{8}$/);
-    assert.deepEqual(ops, [`open ${path.basename(temp)}`, `write ${path.basename(temp)}`, `sync ${path.basename(temp)}`, `close ${path.basename(temp)}`, `rename ${path.basename(temp)}`, `open ${path.basename(dir)}`, `sync ${path.basename(dir)}`, `close ${path.basename(dir)}`]);
+    assert.deepEqual(ops, [
+      `open ${path.basename(temp)}`,
+      `write ${path.basename(temp)}`,
+      `sync ${path.basename(temp)}`,
+      `close ${path.basename(temp)}`,
+      `rename ${path.basename(temp)}`,
+      `open ${path.basename(dir)}`,
+      `sync ${path.basename(dir)}`,
+      `close ${path.basename(dir)}`,
+    ]);
   });
 
   for (const op of ["write", "sync", "rename"] as const) {
@@ -39,6 +48,13 @@ describe("durable fs", () => {
 
   it("refuses to read a small file that is larger than allowed, before reading it", async () => {
     await writeFile(path.join(dir, "big"), Buffer.alloc(5000));
-    await assert.rejects(readSmallFile(faultFs(() => undefined), path.join(dir, "big"), 4096), FileTooLargeError);
+    await assert.rejects(
+      readSmallFile(
+        faultFs(() => undefined),
+        path.join(dir, "big"),
+        4096,
+      ),
+      FileTooLargeError,
+    );
   });
 });

@@ -176,10 +176,16 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
           const listed = verified.checkpoints.find((c) => c.name === h.skipped!.name);
           assert.ok(listed, `${h.skipped.name} is listed, as a damaged one is`);
           assert.equal(listed.verified, false);
-          assert.ok((listed.problems ?? []).some((p) => h.skipped!.problem.test(p.message)), JSON.stringify(listed.problems));
+          assert.ok(
+            (listed.problems ?? []).some((p) => h.skipped!.problem.test(p.message)),
+            JSON.stringify(listed.problems),
+          );
           const check = await within(BOUND_MS, "verify()", reader.verify(listed.path));
           assert.equal(check.ok, false);
-          assert.ok(check.problems.some((p) => h.skipped!.problem.test(p.message)), JSON.stringify(check.problems));
+          assert.ok(
+            check.problems.some((p) => h.skipped!.problem.test(p.message)),
+            JSON.stringify(check.problems),
+          );
         }
         for (const ref of ["auto", "latest"] as const) {
           const hit = await within(BOUND_MS, `resolve(${ref})`, reader.resolve(ref));
@@ -283,7 +289,10 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
       const loaded = await within(BOUND_MS, "resolveAndLoad(auto)", store.resolveAndLoad("auto"));
       assert.equal(loaded?.step, 1);
       assert.equal(loaded?.skipped[0]?.problem, messages.fileInvalid("state.json", invalidContent.tooDeep(MAX_JSON_DEPTH)));
-      await assert.rejects(store.diffConfig("step:2", { lr: 1 }), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message.includes("nested more than"));
+      await assert.rejects(
+        store.diffConfig("step:2", { lr: 1 }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message.includes("nested more than"),
+      );
     } finally {
       await store.close();
     }
@@ -294,7 +303,10 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
     try {
       let deep: unknown = 1;
       for (let i = 0; i <= MAX_JSON_DEPTH; i++) deep = [deep];
-      await assert.rejects(async () => store.save({ kind: "rolling", step: 3, tensors: smallGroups(3), state: { deep } }), { name: "TypeError", message: /nests more than 256 levels/ });
+      await assert.rejects(async () => store.save({ kind: "rolling", step: 3, tensors: smallGroups(3), state: { deep } }), {
+        name: "TypeError",
+        message: /nests more than 256 levels/,
+      });
     } finally {
       await store.close();
     }
@@ -337,9 +349,14 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
       const store = await CheckpointStore.open(dir);
       try {
         const t0 = performance.now();
-        const { value: loaded, growth } = await peakRssGrowth(() => within(BOUND_MS, "resolveAndLoad(auto, expect)", store.resolveAndLoad("auto", { expect: EXPECTED })));
+        const { value: loaded, growth } = await peakRssGrowth(() =>
+          within(BOUND_MS, "resolveAndLoad(auto, expect)", store.resolveAndLoad("auto", { expect: EXPECTED })),
+        );
         assert.equal(loaded?.step, 1);
-        assert.equal(loaded?.skipped[0]?.problem, messages.unexpectedTensors("model.safetensors", `tensor "w" is float32 [${n}], the model expects float32 [64, 32]`));
+        assert.equal(
+          loaded?.skipped[0]?.problem,
+          messages.unexpectedTensors("model.safetensors", `tensor "w" is float32 [${n}], the model expects float32 [64, 32]`),
+        );
         assert.ok(performance.now() - t0 < 2000, `took ${(performance.now() - t0).toFixed(0)} ms`);
         assert.ok(growth < 200 * MiB, `RSS grew ${(growth / MiB).toFixed(0)} MiB`);
       } finally {
@@ -371,7 +388,10 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
     try {
       const loaded = await within(BOUND_MS, "resolveAndLoad(auto)", store.resolveAndLoad("auto"));
       assert.equal(loaded?.step, 1);
-      assert.match(loaded?.skipped[0]?.problem ?? "", /^model\.safetensors: loading the checkpoint needs [\d.]+ MiB of memory, only [\d.]+ MiB is available \(refused before allocating\)$/);
+      assert.match(
+        loaded?.skipped[0]?.problem ?? "",
+        /^model\.safetensors: loading the checkpoint needs [\d.]+ MiB of memory, only [\d.]+ MiB is available \(refused before allocating\)$/,
+      );
     } finally {
       await store.close();
     }
@@ -387,7 +407,10 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
     try {
       const result = await reader.verify(name(2));
       assert.equal(result.ok, false);
-      assert.deepEqual(result.problems.map((p: CheckpointProblem) => [p.file, p.kind]), [["model.safetensors", "invalid"]]);
+      assert.deepEqual(
+        result.problems.map((p: CheckpointProblem) => [p.file, p.kind]),
+        [["model.safetensors", "invalid"]],
+      );
       assert.match(result.problems[0]?.message ?? "", /^model\.safetensors: the header length field says \d+ bytes, but the file has only/);
       // The load rejects it as well, and falls back.
       assert.equal((await reader.resolveAndLoad("auto"))?.step, 1);
@@ -405,7 +428,9 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
         await store.save({ kind: "rolling", step: 3, tensors: smallGroups(3), metrics: { loss: Number.NaN, val_loss: 1e30 } });
         const check = await store.verify(name(3));
         assert.equal(check.ok, false);
-        assert.deepEqual(check.problems, [{ file: "manifest.json", kind: "diverged", message: messages.fileInvalid("manifest.json", messages.diverged(["loss = NaN"])) }]);
+        assert.deepEqual(check.problems, [
+          { file: "manifest.json", kind: "diverged", message: messages.fileInvalid("manifest.json", messages.diverged(["loss = NaN"])) },
+        ]);
         for (const ref of ["auto", "latest"] as const) {
           const loaded = await store.resolveAndLoad(ref);
           assert.equal(loaded?.step, 2, ref);
@@ -469,7 +494,11 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
       const metrics = JSON.parse('{"__proto__": 0.5, "constructor": 0.25, "toString": 1}') as Record<string, number>;
       const saved = await store.save({ kind: "rolling", step: 3, tensors: { model: { w: patterned(3, [4]) } }, metrics });
       const loaded = await store.load(saved);
-      assert.deepEqual(Object.entries(loaded.metrics).sort(), [["__proto__", 0.5], ["constructor", 0.25], ["toString", 1]]);
+      assert.deepEqual(Object.entries(loaded.metrics).sort(), [
+        ["__proto__", 0.5],
+        ["constructor", 0.25],
+        ["toString", 1],
+      ]);
       assert.equal((await store.verify(saved)).ok, true);
     } finally {
       await store.close();
@@ -483,7 +512,10 @@ describe("a hostile run directory: nothing followed out of it, nothing but regul
     const reader = await CheckpointStore.open(dir, { readOnly: true });
     try {
       const listed = (await reader.list()).checkpoints.find((c) => c.step === 2);
-      assert.deepEqual(listed?.problems?.map((p) => p.message), [messages.tooManyEntries(4096)]);
+      assert.deepEqual(
+        listed?.problems?.map((p) => p.message),
+        [messages.tooManyEntries(4096)],
+      );
     } finally {
       await reader.close();
     }

@@ -19,7 +19,10 @@ async function holderOf(dir: string) {
 /** Write a lock generation by hand, as a process that is gone (or elsewhere) would have left it. */
 async function plantLock(dir: string, holder: Record<string, unknown>): Promise<void> {
   await mkdir(path.join(dir, ".lock"), { recursive: true });
-  await writeFile(path.join(dir, ".lock", "7.json"), `${JSON.stringify({ started: "2020-01-01T00:00:00.000Z", argv: ["node", "train.js"], token: "planted", ...holder })}\n`);
+  await writeFile(
+    path.join(dir, ".lock", "7.json"),
+    `${JSON.stringify({ started: "2020-01-01T00:00:00.000Z", argv: ["node", "train.js"], token: "planted", ...holder })}\n`,
+  );
 }
 
 function procStart(pid: number): Promise<string> {

@@ -28,12 +28,15 @@ function forged(body: Record<string, unknown>): Uint8Array {
 }
 
 function rejects(bytes: Uint8Array, detail: string | RegExp): void {
-  assert.throws(() => parseManifest(bytes), (e: unknown) => {
-    assert.ok(isNbresumeError(e, CheckpointErrorCode.CORRUPT), String(e));
-    if (typeof detail === "string") assert.equal(e.message, messages.fileInvalid("manifest.json", detail));
-    else assert.match(e.message, detail);
-    return true;
-  });
+  assert.throws(
+    () => parseManifest(bytes),
+    (e: unknown) => {
+      assert.ok(isNbresumeError(e, CheckpointErrorCode.CORRUPT), String(e));
+      if (typeof detail === "string") assert.equal(e.message, messages.fileInvalid("manifest.json", detail));
+      else assert.match(e.message, detail);
+      return true;
+    },
+  );
 }
 
 describe("manifest.json", () => {
@@ -59,7 +62,10 @@ describe("manifest.json", () => {
     rejects(forged({ ...base, files: { ...good.files, "sub/x.safetensors": { bytes: 1, hash } } }), invalidContent.badFileName("sub/x.safetensors"));
     rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 1, hash, mode: 7 } } }), invalidContent.badFileEntry("model.safetensors"));
     rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: -5, hash } } }), invalidContent.badFileEntry("model.safetensors"));
-    rejects(forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 5, hash: "crc32:1234" } } }), invalidContent.badFileEntry("model.safetensors"));
+    rejects(
+      forged({ ...base, files: { ...good.files, "model.safetensors": { bytes: 5, hash: "crc32:1234" } } }),
+      invalidContent.badFileEntry("model.safetensors"),
+    );
     rejects(forged({ ...base, files: { "model.safetensors": { bytes: 5, hash } } }), invalidContent.noStateFile());
   });
 
@@ -70,7 +76,10 @@ describe("manifest.json", () => {
     rejects(new Uint8Array(2 * 1024 * 1024).fill(0x20), invalidContent.tooLarge(2 * 1024 * 1024, 1024 * 1024));
     const text = new TextDecoder().decode(serializeManifest(good));
     rejects(new TextEncoder().encode(text.replace('"step": 1200', '"step":  1200')), invalidContent.notCanonical());
-    rejects(new TextEncoder().encode(text.replace('"step": 1200', '"step": 1201')), /checksum xxh64:[0-9a-f]{16} expected, xxh64:[0-9a-f]{16} found \(the manifest changed\)/);
+    rejects(
+      new TextEncoder().encode(text.replace('"step": 1200', '"step": 1201')),
+      /checksum xxh64:[0-9a-f]{16} expected, xxh64:[0-9a-f]{16} found \(the manifest changed\)/,
+    );
   });
 
   it("detects any single changed byte, and only ever throws CHECKPOINT_CORRUPT", () => {
@@ -79,7 +88,10 @@ describe("manifest.json", () => {
       fc.property(fc.nat({ max: bytes.length - 1 }), fc.integer({ min: 1, max: 255 }), (at, xor) => {
         const mutated = bytes.slice();
         mutated[at] = (mutated[at] as number) ^ xor;
-        assert.throws(() => parseManifest(mutated), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT));
+        assert.throws(
+          () => parseManifest(mutated),
+          (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT),
+        );
       }),
       { numRuns: 3000 },
     );
@@ -89,7 +101,10 @@ describe("manifest.json", () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const bytes = new TextEncoder().encode(JSON.stringify(value));
-        assert.throws(() => parseManifest(bytes), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT));
+        assert.throws(
+          () => parseManifest(bytes),
+          (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT),
+        );
       }),
       { numRuns: 2000 },
     );
@@ -107,12 +122,17 @@ describe("state.json", () => {
 
   it("lets the caller repeat a store field only with the same value", () => {
     assert.doesNotThrow(() => serializeState(header, { step: 5 }));
-    assert.throws(() => serializeState(header, { epoch: 2 }), { name: "TypeError", message: badArgument.stateConflict("epoch", 2, 0, ["format", "nbresume", "kind", "step", "epoch", "metrics"]) });
+    assert.throws(() => serializeState(header, { epoch: 2 }), {
+      name: "TypeError",
+      message: badArgument.stateConflict("epoch", 2, 0, ["format", "nbresume", "kind", "step", "epoch", "metrics"]),
+    });
     assert.throws(() => serializeState(header, []), TypeError);
   });
 
   it("rejects a state file without the store's fields", () => {
-    assert.throws(() => parseState(new TextEncoder().encode('{"format":1,"nbresume":"0.1.0","kind":"rolling","epoch":0,"metrics":{}}')), (e: unknown) =>
-      isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message === messages.fileInvalid("state.json", invalidContent.missing("step")));
+    assert.throws(
+      () => parseState(new TextEncoder().encode('{"format":1,"nbresume":"0.1.0","kind":"rolling","epoch":0,"metrics":{}}')),
+      (e: unknown) => isNbresumeError(e, CheckpointErrorCode.CORRUPT) && e.message === messages.fileInvalid("state.json", invalidContent.missing("step")),
+    );
   });
 });

@@ -11,7 +11,7 @@ export function patterned(seed: number, shape: readonly number[]): Tensor<"float
 
 export function smallGroups(seed: number): Record<string, TensorGroup> {
   return {
-    model: { "w": patterned(seed, [64, 32]), "b": patterned(seed + 0.5, [32]) },
+    model: { w: patterned(seed, [64, 32]), b: patterned(seed + 0.5, [32]) },
     optimizer: { "m.w": patterned(seed * 2, [64, 32]), "v.w": patterned(seed * 3, [64, 32]) },
   };
 }

@@ -34,7 +34,15 @@ describe("readRecordedRun: the run's fields of a checkpoint's state.json, read o
   });
 
   it("reads a field of the wrong shape as not recorded, and a malformed best as malformed", () => {
-    const r = readRecordedRun({ config: 5, command: ["a", 1], commandFlags: { a: "--a", b: 2 }, notebook: { path: 3 }, model: [], keep: { rolling: -1 }, best: { metric: "x" } });
+    const r = readRecordedRun({
+      config: 5,
+      command: ["a", 1],
+      commandFlags: { a: "--a", b: 2 },
+      notebook: { path: 3 },
+      model: [],
+      keep: { rolling: -1 },
+      best: { metric: "x" },
+    });
     assert.equal(r.config, 5, "the store diffs whatever config was recorded");
     assert.equal(r.configObject, undefined);
     assert.equal(r.command, undefined);

@@ -13,10 +13,16 @@ export function referenceKeep(
   newestVerified: string | undefined,
 ): Set<string> {
   const newerFirst = (a: RetentionCandidate, b: RetentionCandidate): number =>
-    b.step - a.step || ((b.created ?? "") > (a.created ?? "") ? 1 : (b.created ?? "") < (a.created ?? "") ? -1 : 0) || (b.name > a.name ? 1 : b.name < a.name ? -1 : 0);
+    b.step - a.step ||
+    ((b.created ?? "") > (a.created ?? "") ? 1 : (b.created ?? "") < (a.created ?? "") ? -1 : 0) ||
+    (b.name > a.name ? 1 : b.name < a.name ? -1 : 0);
   const keep = new Set<string>();
   for (const kind of ["rolling", "emergency"] as const) {
-    all.filter((c) => c.kind === kind).sort(newerFirst).slice(0, policy[kind]).forEach((c) => keep.add(c.name));
+    all
+      .filter((c) => c.kind === kind)
+      .sort(newerFirst)
+      .slice(0, policy[kind])
+      .forEach((c) => keep.add(c.name));
   }
   for (const c of all) {
     if (c.kind === "final") keep.add(c.name);

@@ -8,12 +8,19 @@ import { referenceKeep } from "./retention-reference.js";
 
 const kindArb = fc.constantFrom<CheckpointKind>("rolling", "rolling", "rolling", "emergency", "epoch", "final");
 // Few distinct values so ties happen; NaN and missing metrics are never ranked.
-const metricArb = fc.oneof(fc.integer({ min: 0, max: 6 }).map((n) => n / 4), fc.constant(Number.NaN), fc.constant(undefined));
+const metricArb = fc.oneof(
+  fc.integer({ min: 0, max: 6 }).map((n) => n / 4),
+  fc.constant(Number.NaN),
+  fc.constant(undefined),
+);
 const policyArb = fc.record({
   rolling: fc.integer({ min: 0, max: 6 }),
   emergency: fc.integer({ min: 0, max: 4 }),
   best: fc.integer({ min: 0, max: 4 }),
-  epoch: fc.oneof(fc.constant<"all">("all"), fc.integer({ min: 1, max: 4 }).map((every) => ({ every }))),
+  epoch: fc.oneof(
+    fc.constant<"all">("all"),
+    fc.integer({ min: 1, max: 4 }).map((every) => ({ every })),
+  ),
 });
 const bestArb = fc.option(fc.record({ name: fc.constant("val_loss"), mode: fc.constantFrom<"min" | "max">("min", "max") }), { nil: undefined });
 
@@ -59,7 +66,10 @@ describe("checkpoint retention planning", () => {
   it("never deletes the newest verified checkpoint, the current best or what latest names, for any set", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ step: fc.integer({ min: 0, max: 40 }), kind: kindArb, metric: metricArb, epoch: fc.integer({ min: 0, max: 9 }) }), { maxLength: 60, size: "max" }),
+        fc.array(fc.record({ step: fc.integer({ min: 0, max: 40 }), kind: kindArb, metric: metricArb, epoch: fc.integer({ min: 0, max: 9 }) }), {
+          maxLength: 60,
+          size: "max",
+        }),
         policyArb,
         bestArb,
         fc.nat(),
@@ -114,9 +124,15 @@ describe("checkpoint retention planning", () => {
       candidate(3, 4, "rolling", 0.9, 0),
     ];
     const plan = planRetention({ checkpoints: cps, policy, bestMetric: { name: "val_loss", mode: "min" }, latest: undefined, newestVerified: undefined });
-    assert.deepEqual(plan.keep.map((k) => k.step), [4, 3, 2]);
+    assert.deepEqual(
+      plan.keep.map((k) => k.step),
+      [4, 3, 2],
+    );
     assert.ok(plan.keep.find((k) => k.step === 2)?.reasons.includes(retentionReason.currentBest("val_loss", 0.3)));
-    assert.deepEqual(plan.delete.map((k) => k.step), [1]);
+    assert.deepEqual(
+      plan.delete.map((k) => k.step),
+      [1],
+    );
   });
 
   it("rejects a malformed policy with the field named", () => {

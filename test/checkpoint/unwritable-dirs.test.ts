@@ -118,7 +118,9 @@ describe(`a disk that fills up at open and close (${where})`, () => {
     await rm(filler, { force: true });
   }
   const diskFs = (): DurableFs =>
-    canMount ? nodeFs : faultFs((op, target) => (full && (op === "write" || (op === "link" && target.includes(".lock"))) ? errnoError("ENOSPC", op, target) : undefined));
+    canMount
+      ? nodeFs
+      : faultFs((op, target) => (full && (op === "write" || (op === "link" && target.includes(".lock"))) ? errnoError("ENOSPC", op, target) : undefined));
 
   it("closes a writable store on a full disk without a raw ENOSPC, and the directory is free again in this process", async () => {
     await twoCheckpoints(dir);
@@ -149,7 +151,11 @@ describe(`a disk that fills up at open and close (${where})`, () => {
       assert.ok(e.message.includes("Free space or prune"), e.message);
       return true;
     });
-    assert.deepEqual((await readdir(path.join(dir, ".lock"))).filter((n) => n.startsWith(".tmp-")), [], "no half-written lock file left");
+    assert.deepEqual(
+      (await readdir(path.join(dir, ".lock"))).filter((n) => n.startsWith(".tmp-")),
+      [],
+      "no half-written lock file left",
+    );
   });
 });
 
@@ -164,7 +170,11 @@ describe("a lock release that cannot touch the disk at all (injected)", () => {
 
   it("is recorded in memory, so a new open in the same process takes the lock over instead of failing CHECKPOINT_LOCKED", async () => {
     let broken = false;
-    const fs = faultFs((op, target) => (broken && target.includes(`${path.sep}.lock${path.sep}`) && (op === "open" || op === "link" || op === "unlink") ? errnoError("EIO", op, target) : undefined));
+    const fs = faultFs((op, target) =>
+      broken && target.includes(`${path.sep}.lock${path.sep}`) && (op === "open" || op === "link" || op === "unlink")
+        ? errnoError("EIO", op, target)
+        : undefined,
+    );
     const store = await CheckpointStore.open(dir, { fs });
     await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
     broken = true;

@@ -19,7 +19,10 @@ describe("CLI argument parser", () => {
 
   it("throws a UsageError for the command on an unknown option, a missing value, a repeated option or a value for a flag", () => {
     const fails = (argv: string[], message: string) =>
-      assert.throws(() => parseArgs(argv, SPECS, "prune"), (e: unknown) => e instanceof UsageError && e.command === "prune" && e.message === message);
+      assert.throws(
+        () => parseArgs(argv, SPECS, "prune"),
+        (e: unknown) => e instanceof UsageError && e.command === "prune" && e.message === message,
+      );
     fails(["--keep-rolls", "3"], messages.unknownOption("--keep-rolls", "prune", ["yes", "keep-rolling", "help"]));
     fails(["--keep-rolling"], messages.optionNeedsValue("keep-rolling", "N"));
     fails(["--keep-rolling", "--yes"], messages.optionNeedsValue("keep-rolling", "N"));

@@ -35,11 +35,18 @@ async function makeRun(dir: string, state: Record<string, unknown> = {}): Promis
   try {
     for (const s of SAVES) {
       await store.save({
-        kind: s.kind, step: s.step, epoch: s.epoch, tensors: smallGroups(s.step),
+        kind: s.kind,
+        step: s.step,
+        epoch: s.epoch,
+        tensors: smallGroups(s.step),
         metrics: s.val_loss === undefined ? {} : { val_loss: s.val_loss },
         state: {
-          config: CONFIG, command: COMMAND, lossHistory: Array.from({ length: s.step }, (_, i) => 1 / (i + 1)),
-          rng: { seed: 1, draws: s.step }, dataCursor: { epoch: s.epoch, position: s.step * 8 }, ...state,
+          config: CONFIG,
+          command: COMMAND,
+          lossHistory: Array.from({ length: s.step }, (_, i) => 1 / (i + 1)),
+          rng: { seed: 1, draws: s.step },
+          dataCursor: { epoch: s.epoch, position: s.step * 8 },
+          ...state,
         },
       });
     }
@@ -111,7 +118,8 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const { code, stdout } = await nbresume("prune", "--help");
       assert.equal(code, 0);
       assert.match(stdout, /^usage: nbresume prune DIR \[options\]/);
-      for (const flag of ["--yes", "--keep-rolling N", "--keep-emergency N", "--keep-best K", "--metric NAME:min|max", "--json"]) assert.ok(stdout.includes(flag), flag);
+      for (const flag of ["--yes", "--keep-rolling N", "--keep-emergency N", "--keep-best K", "--metric NAME:min|max", "--json"])
+        assert.ok(stdout.includes(flag), flag);
     });
 
     it("exits 2 with a one-line hint and the usage on an unknown command", async () => {
@@ -119,7 +127,13 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(code, 2);
       assert.equal(stdout, "");
       const lines = stderr.trim().split("\n");
-      assert.equal(lines[0], `nbresume: ${messages.unknownCommand("lst", ALL_COMMANDS.map((c) => c.name))}`);
+      assert.equal(
+        lines[0],
+        `nbresume: ${messages.unknownCommand(
+          "lst",
+          ALL_COMMANDS.map((c) => c.name),
+        )}`,
+      );
       assert.match(lines[0], /Did you mean 'list'( or '\w+')?\?/);
       assert.equal(lines[1], "usage: nbresume COMMAND [ARGS] [options]");
     });
@@ -163,7 +177,9 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.match(debug.stderr, /^\s+at /m);
       const json = await nbresumeJson("inspect", run, "--ref", "step:999");
       assert.equal(json.code, 1);
-      assert.deepEqual(json.json, { error: { code: CheckpointErrorCode.NOT_FOUND, message: storeMessages.notFound("step:999", run, storeMessages.noStep(999)), where: run } });
+      assert.deepEqual(json.json, {
+        error: { code: CheckpointErrorCode.NOT_FOUND, message: storeMessages.notFound("step:999", run, storeMessages.noStep(999)), where: run },
+      });
     });
   });
 
@@ -183,31 +199,61 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.match(row(30, "epoch"), /val_loss=0\.3 .*not checked\s+best$/);
       assert.match(row(55, "emergency"), /\s55\s+1\s+-\s+.*not checked\s+latest$/);
       const listing = await (await CheckpointStore.open(run, { readOnly: true })).list();
-      assert.match(stdout, new RegExp(`^Total: 6 checkpoints, ${formatBytes(listing.total.bytes).replace(".", "\\.")} \\(rolling 4 · emergency 1 · epoch 1\\)$`, "m"));
+      assert.match(
+        stdout,
+        new RegExp(`^Total: 6 checkpoints, ${formatBytes(listing.total.bytes).replace(".", "\\.")} \\(rolling 4 · emergency 1 · epoch 1\\)$`, "m"),
+      );
       // Every column lines up: the SIZE column ends at the same place on every row.
-      const ends = stdout.split("\n").filter((l) => l.startsWith("  ckpt-")).map((l) => l.indexOf(" KiB"));
+      const ends = stdout
+        .split("\n")
+        .filter((l) => l.startsWith("  ckpt-"))
+        .map((l) => l.indexOf(" KiB"));
       assert.equal(ends.length, 6);
       assert.equal(new Set(ends).size, 1, stdout);
     });
 
     it("prints one JSON document with stable fields; --verify checks every file", async () => {
       const { code, json } = await nbresumeJson<{
-        dir: string; deepChecked: boolean; latest: string; best: { metric: string; mode: string; name: string };
-        checkpoints: { name: string; kind: string; step: number; epoch: number; metrics: Record<string, number>; bytes: number; ageSeconds: number; verified: boolean | null; latest: boolean; best: boolean }[];
-        totals: Record<string, { count: number; bytes: number }>; total: { count: number; bytes: number };
+        dir: string;
+        deepChecked: boolean;
+        latest: string;
+        best: { metric: string; mode: string; name: string };
+        checkpoints: {
+          name: string;
+          kind: string;
+          step: number;
+          epoch: number;
+          metrics: Record<string, number>;
+          bytes: number;
+          ageSeconds: number;
+          verified: boolean | null;
+          latest: boolean;
+          best: boolean;
+        }[];
+        totals: Record<string, { count: number; bytes: number }>;
+        total: { count: number; bytes: number };
       }>("list", run, "--verify", "--metric", "val_loss:min");
       assert.equal(code, 0);
       assert.equal(json.dir, run);
       assert.equal(json.deepChecked, true);
       assert.equal(json.latest, name(55, "emergency"));
       assert.deepEqual(json.best, { metric: "val_loss", mode: "min", name: name(30, "epoch") });
-      assert.deepEqual(json.checkpoints.map((c) => [c.step, c.kind, c.epoch, c.verified]), SAVES.map((s) => [s.step, s.kind, s.epoch, true]));
+      assert.deepEqual(
+        json.checkpoints.map((c) => [c.step, c.kind, c.epoch, c.verified]),
+        SAVES.map((s) => [s.step, s.kind, s.epoch, true]),
+      );
       assert.deepEqual(json.checkpoints.find((c) => c.step === 40)?.metrics, { val_loss: 0.4 });
-      assert.deepEqual(json.checkpoints.filter((c) => c.latest || c.best).map((c) => c.name), [name(30, "epoch"), name(55, "emergency")]);
+      assert.deepEqual(
+        json.checkpoints.filter((c) => c.latest || c.best).map((c) => c.name),
+        [name(30, "epoch"), name(55, "emergency")],
+      );
       assert.ok(json.checkpoints.every((c) => c.ageSeconds >= 0 && c.ageSeconds < 600));
       assert.deepEqual(json.totals["rolling"]?.count, 4);
       assert.equal(json.total.count, 6);
-      assert.equal(json.total.bytes, json.checkpoints.reduce((s, c) => s + c.bytes, 0));
+      assert.equal(
+        json.total.bytes,
+        json.checkpoints.reduce((s, c) => s + c.bytes, 0),
+      );
       const unchecked = await nbresumeJson<{ checkpoints: { verified: null }[] }>("list", run);
       assert.ok(unchecked.json.checkpoints.every((c) => c.verified === null));
     });
@@ -246,10 +292,16 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const expectedBytes = (await manifestOf(truncated)).files["model.safetensors"]?.bytes as number;
       await fsp.truncate(path.join(truncated, "model.safetensors"), 100);
 
-      const { code, json } = await nbresumeJson<{ ok: boolean; checkpoints: { name: string; ok: boolean; problems: { file: string; kind: string; message: string; expected: unknown; actual: unknown }[] }[] }>("verify", dir);
+      const { code, json } = await nbresumeJson<{
+        ok: boolean;
+        checkpoints: { name: string; ok: boolean; problems: { file: string; kind: string; message: string; expected: unknown; actual: unknown }[] }[];
+      }>("verify", dir);
       assert.equal(code, 1);
       assert.equal(json.ok, false);
-      assert.deepEqual(json.checkpoints.filter((c) => !c.ok).map((c) => c.name), [name(10, "rolling"), name(40, "rolling")]);
+      assert.deepEqual(
+        json.checkpoints.filter((c) => !c.ok).map((c) => c.name),
+        [name(10, "rolling"), name(40, "rolling")],
+      );
       const hash = json.checkpoints.find((c) => c.name === name(40, "rolling"))?.problems[0];
       assert.equal(hash?.file, "optimizer.safetensors");
       assert.equal(hash?.kind, "hash");
@@ -303,15 +355,41 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
     it("prints every field as one JSON document and checks hashes with --verify", async () => {
       const ckpt = path.join(run, name(30, "epoch"));
       const { code, json } = await nbresumeJson<{
-        name: string; kind: string; step: number; epoch: number; metrics: Record<string, number>; verified: boolean;
+        name: string;
+        kind: string;
+        step: number;
+        epoch: number;
+        metrics: Record<string, number>;
+        verified: boolean;
         groups: { group: string; tensorCount: number; tensorBytes: number; tensors: { name: string; dtype: string; shape: number[]; bytes: number }[] }[];
-        state: { step: number; lossHistory: { length: number }; rng: object | null; dataCursor: object | null; configKeys: string[]; command: boolean; nbresume: string; format: number };
+        state: {
+          step: number;
+          lossHistory: { length: number };
+          rng: object | null;
+          dataCursor: object | null;
+          configKeys: string[];
+          command: boolean;
+          nbresume: string;
+          format: number;
+        };
         manifest: { files: Record<string, { bytes: number; hash: string }> };
       }>("inspect", ckpt, "--verify");
       assert.equal(code, 0);
-      assert.deepEqual([json.name, json.kind, json.step, json.epoch, json.metrics, json.verified], [name(30, "epoch"), "epoch", 30, 1, { val_loss: 0.3 }, true]);
-      assert.deepEqual(json.groups.map((g) => [g.group, g.tensorCount]), [["model", 2], ["optimizer", 2]]);
-      assert.deepEqual(json.groups[0]?.tensors.find((t) => t.name === "w"), { name: "w", dtype: "float32", shape: [64, 32], elements: 2048, bytes: 8192 });
+      assert.deepEqual(
+        [json.name, json.kind, json.step, json.epoch, json.metrics, json.verified],
+        [name(30, "epoch"), "epoch", 30, 1, { val_loss: 0.3 }, true],
+      );
+      assert.deepEqual(
+        json.groups.map((g) => [g.group, g.tensorCount]),
+        [
+          ["model", 2],
+          ["optimizer", 2],
+        ],
+      );
+      assert.deepEqual(
+        json.groups[0]?.tensors.find((t) => t.name === "w"),
+        { name: "w", dtype: "float32", shape: [64, 32], elements: 2048, bytes: 8192 },
+      );
       assert.equal(json.state.lossHistory.length, 30);
       assert.ok(json.state.rng && json.state.dataCursor && json.state.command);
       assert.deepEqual(json.state.configKeys, ["lr", "model", "seed"]);
@@ -322,13 +400,30 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const dir = await makeTempDir("cli-runstate");
       scratch.push(dir);
       const store = await CheckpointStore.open(dir);
-      for (const [step, val] of [[8, 0.6], [16, 0.7]] as const) {
+      for (const [step, val] of [
+        [8, 0.6],
+        [16, 0.7],
+      ] as const) {
         await store.save({
-          kind: "rolling", step, tensors: smallGroups(step), metrics: { loss: 0.5, val_loss: val },
+          kind: "rolling",
+          step,
+          tensors: smallGroups(step),
+          metrics: { loss: 0.5, val_loss: val },
           state: {
-            run: 1, config: { model: { kind: "mlp-classifier" }, bestMetric: { name: "val_loss", mode: "min" } },
-            training: { step, model: { kind: "mlp-classifier" }, rng: { key: "x" } }, data: { version: 1, epoch: 0, position: step },
-            history: { version: 1, stride: 4, train: [[4, 1], [8, 0.5]], validation: [[8, 0.6]], pending: null },
+            run: 1,
+            config: { model: { kind: "mlp-classifier" }, bestMetric: { name: "val_loss", mode: "min" } },
+            training: { step, model: { kind: "mlp-classifier" }, rng: { key: "x" } },
+            data: { version: 1, epoch: 0, position: step },
+            history: {
+              version: 1,
+              stride: 4,
+              train: [
+                [4, 1],
+                [8, 0.5],
+              ],
+              validation: [[8, 0.6]],
+              pending: null,
+            },
             best: { metric: "val_loss", mode: "min", value: 0.6, step: 8 },
           },
         });
@@ -376,7 +471,10 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const { code, stdout } = await nbresume("prune", dir, "--keep-rolling", "2", "--metric", "val_loss:min", "--keep-best", "1");
       assert.equal(code, 0);
       assert.match(stdout, /dry run/);
-      assert.match(stdout, /policy: rolling 2 \(flag\) · emergency 5 \(store default\) · best 1 \(flag\) by val_loss min \(flag\) · epoch all \(store default\)/);
+      assert.match(
+        stdout,
+        /policy: rolling 2 \(flag\) · emergency 5 \(store default\) · best 1 \(flag\) by val_loss min \(flag\) · epoch all \(store default\)/,
+      );
       assert.match(stdout, new RegExp(`^  DELETE\\s+${name(10, "rolling")}\\s+rolling\\s+10\\s+.* rolling: 4th newest, policy keeps 2`, "m"));
       assert.match(stdout, new RegExp(`^  DELETE\\s+${name(20, "rolling")}\\s`, "m"));
       assert.match(stdout, new RegExp(`^  keep\\s+${name(30, "epoch")}\\s+.*protected: current best`, "m"));
@@ -388,7 +486,11 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
     it("--yes deletes exactly the checkpoints the dry run planned", async () => {
       const dir = await freshRun();
       const flags = ["--keep-rolling", "1", "--keep-emergency", "0", "--metric", "val_loss:min", "--keep-best", "2"];
-      const plan = await nbresumeJson<{ dryRun: boolean; delete: { name: string; reasons: string[] }[]; keep: { name: string }[]; deleted: string[] }>("prune", dir, ...flags);
+      const plan = await nbresumeJson<{ dryRun: boolean; delete: { name: string; reasons: string[] }[]; keep: { name: string }[]; deleted: string[] }>(
+        "prune",
+        dir,
+        ...flags,
+      );
       assert.equal(plan.code, 0);
       assert.equal(plan.json.dryRun, true);
       assert.deepEqual(plan.json.deleted, []);
@@ -401,20 +503,29 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(done.json.dryRun, false);
       assert.deepEqual([...done.json.deleted].sort(), planned);
       assert.ok(done.json.bytesFreed > 0);
-      assert.deepEqual(await checkpointNames(dir), before.filter((n) => !planned.includes(n)));
+      assert.deepEqual(
+        await checkpointNames(dir),
+        before.filter((n) => !planned.includes(n)),
+      );
       assert.ok(!(await fsp.readdir(dir)).some((n) => n.startsWith(".tmp-")), "no leftovers");
     });
 
     it("follows the policy the run recorded in state.json when no flag overrides it", async () => {
       const dir = await freshRun({ keep: { rolling: 1, best: 1 }, bestMetric: { name: "val_loss", mode: "min" } });
-      const { code, json } = await nbresumeJson<{ policy: { rolling: number; best: number; bestMetric: object; sources: Record<string, string>; recordedIn: string }; delete: { name: string }[] }>("prune", dir);
+      const { code, json } = await nbresumeJson<{
+        policy: { rolling: number; best: number; bestMetric: object; sources: Record<string, string>; recordedIn: string };
+        delete: { name: string }[];
+      }>("prune", dir);
       assert.equal(code, 0);
       assert.deepEqual([json.policy.rolling, json.policy.best, json.policy.bestMetric], [1, 1, { name: "val_loss", mode: "min" }]);
       assert.deepEqual(json.policy.sources, { rolling: "run", emergency: "default", best: "run", epoch: "default", bestMetric: "run" });
       assert.equal(json.policy.recordedIn, name(55, "emergency"));
       assert.deepEqual(json.delete.map((d) => d.name).sort(), [name(10, "rolling"), name(20, "rolling"), name(40, "rolling")]);
       const flagged = await nbresumeJson<{ delete: { name: string }[] }>("prune", dir, "--keep-rolling", "3");
-      assert.deepEqual(flagged.json.delete.map((d) => d.name), [name(10, "rolling")]);
+      assert.deepEqual(
+        flagged.json.delete.map((d) => d.name),
+        [name(10, "rolling")],
+      );
       const defaults = await nbresume("prune", run);
       assert.ok(defaults.stdout.includes(messages.defaultPolicy()));
     });
@@ -428,17 +539,30 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const result = await (await mlpRun(dir, { steps: 120, checkpointEvery: 10, evalEvery: false, preview: false, keep })).train();
       assert.equal(result.status, "finished");
       const rolling = (await checkpointNames(dir)).filter((n) => n.endsWith("-rolling"));
-      assert.deepEqual(rolling, [40, 50, 60, 70, 80, 90, 100, 110].map((s) => name(s, "rolling")), "the run pruned to its own policy");
+      assert.deepEqual(
+        rolling,
+        [40, 50, 60, 70, 80, 90, 100, 110].map((s) => name(s, "rolling")),
+        "the run pruned to its own policy",
+      );
 
-      const { code, json } = await nbresumeJson<{ policy: { rolling: number; emergency: number; best: number; epoch: unknown; sources: Record<string, string>; recordedIn: string }; delete: { name: string }[] }>("prune", dir);
+      const { code, json } = await nbresumeJson<{
+        policy: { rolling: number; emergency: number; best: number; epoch: unknown; sources: Record<string, string>; recordedIn: string };
+        delete: { name: string }[];
+      }>("prune", dir);
       assert.equal(code, 0);
-      assert.deepEqual([json.policy.rolling, json.policy.emergency, json.policy.best, json.policy.epoch], [keep.rolling, keep.emergency, keep.best, keep.epoch]);
+      assert.deepEqual(
+        [json.policy.rolling, json.policy.emergency, json.policy.best, json.policy.epoch],
+        [keep.rolling, keep.emergency, keep.best, keep.epoch],
+      );
       assert.deepEqual(json.policy.sources, { rolling: "run", emergency: "run", best: "run", epoch: "run", bestMetric: "run" });
       assert.equal(json.policy.recordedIn, name(120, "final"));
       assert.deepEqual(json.delete, []);
       // The store's default would have dropped the three oldest.
       const byDefault = await nbresumeJson<{ delete: { name: string }[] }>("prune", dir, "--keep-rolling", String(DEFAULT_RETENTION.rolling));
-      assert.deepEqual(byDefault.json.delete.map((d) => d.name).sort(), [40, 50, 60].map((s) => name(s, "rolling")));
+      assert.deepEqual(
+        byDefault.json.delete.map((d) => d.name).sort(),
+        [40, 50, 60].map((s) => name(s, "rolling")),
+      );
     });
 
     it("--yes fails with exit 1 naming the holder while a writer holds the directory", async () => {
@@ -504,7 +628,9 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       await store.close();
       const none = await nbresumeJson("diff", dir, "--config", bad.replace("-bad", "-same"));
       assert.equal(none.code, 1);
-      assert.deepEqual(none.json, { error: { code: CliErrorCode.NO_CONFIG, message: messages.noConfig(path.join(dir, name(1, "rolling"))), where: path.join(dir, name(1, "rolling")) } });
+      assert.deepEqual(none.json, {
+        error: { code: CliErrorCode.NO_CONFIG, message: messages.noConfig(path.join(dir, name(1, "rolling"))), where: path.join(dir, name(1, "rolling")) },
+      });
     });
   });
 
@@ -516,7 +642,14 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(stdout, "node train.js --dir 'runs/my run' --lr 0.001\n");
       assert.equal(stderr, `${messages.resumeFrom(name(55, "emergency"), 55)}\n`);
       const { json } = await nbresumeJson<Record<string, unknown>>("resume-command", run, "--ref", "best", "--metric", "val_loss:min");
-      assert.deepEqual(json, { checkpoint: path.join(run, name(30, "epoch")), name: name(30, "epoch"), step: 30, command: quoteCommand(COMMAND), argv: COMMAND, config: CONFIG });
+      assert.deepEqual(json, {
+        checkpoint: path.join(run, name(30, "epoch")),
+        name: name(30, "epoch"),
+        step: 30,
+        command: quoteCommand(COMMAND),
+        argv: COMMAND,
+        config: CONFIG,
+      });
     });
 
     it("ranks --ref best and best-previous by the metric the run recorded when --metric is not given", async () => {
@@ -536,7 +669,10 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const { code, stdout, stderr } = await nbresume("resume-command", dir);
       assert.equal(code, 0);
       assert.equal(stdout, `${quoteCommand(COMMAND)}\n`);
-      assert.match(stderr, new RegExp(`^note: ${name(55, "emergency")} is damaged \\(model\\.safetensors: hash .*\\); using ${name(50, "rolling")} instead\\.$`, "m"));
+      assert.match(
+        stderr,
+        new RegExp(`^note: ${name(55, "emergency")} is damaged \\(model\\.safetensors: hash .*\\); using ${name(50, "rolling")} instead\\.$`, "m"),
+      );
       assert.ok(stderr.includes(messages.resumeFrom(name(50, "rolling"), 50)));
     });
 
@@ -564,7 +700,12 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       const reader = await CheckpointStore.open(dir, { readOnly: true });
       const expected = await reader.du();
       await reader.close();
-      const { code, json } = await nbresumeJson<{ kinds: unknown; temp: { count: number; bytes: number; names: string[] }; total: { count: number; bytes: number }; filesystem: { available: number; size: number; used: number; usePercent: number } }>("du", dir);
+      const { code, json } = await nbresumeJson<{
+        kinds: unknown;
+        temp: { count: number; bytes: number; names: string[] };
+        total: { count: number; bytes: number };
+        filesystem: { available: number; size: number; used: number; usePercent: number };
+      }>("du", dir);
       assert.equal(code, 0);
       assert.deepEqual(json.kinds, expected.kinds);
       assert.deepEqual(json.temp, { count: 1, bytes: 5000, names: [".tmp-ckpt-step-00000060-rolling-x"] });

@@ -34,12 +34,18 @@ function exec(file: string, args: readonly string[], options: { cwd?: string; en
 
 /** Compile src/ into dist/ unless dist/cli/main.js is newer than every source file. */
 export async function ensureBuilt(): Promise<void> {
-  const built = await fsp.stat(CLI_ENTRY).then((s) => s.mtimeMs, () => 0);
+  const built = await fsp.stat(CLI_ENTRY).then(
+    (s) => s.mtimeMs,
+    () => 0,
+  );
   if (built > (await newestSourceMtime(path.join(ROOT, "src")))) return;
   const started = Date.now();
   const result = await exec(process.execPath, [path.join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", "tsconfig.json"]);
   // tsc emits even when some other file in the tree has a type error; the type-check is its own step.
-  const emitted = await fsp.stat(CLI_ENTRY).then((s) => s.mtimeMs >= started - 1000, () => false);
+  const emitted = await fsp.stat(CLI_ENTRY).then(
+    (s) => s.mtimeMs >= started - 1000,
+    () => false,
+  );
   if (!emitted) throw new Error(`tsc did not emit ${CLI_ENTRY} (exit ${result.code}):\n${result.stdout}${result.stderr}`);
 }
 

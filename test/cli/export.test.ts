@@ -36,7 +36,14 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
     try {
       for (let i = 0; i < 5; i++) {
         const labels = BigInt64Array.from({ length: 4 }, () => BigInt(rng.int(3)));
-        await session.step({ columns: { images: tensor("float32", [4, 12], rng.fillUniform(new Float32Array(48), 0, 1)), labels: tensor("int64", [4], labels) }, indices: new Int32Array(4), size: 4, epoch: 0, position: 0, epochEnded: false });
+        await session.step({
+          columns: { images: tensor("float32", [4, 12], rng.fillUniform(new Float32Array(48), 0, 1)), labels: tensor("int64", [4], labels) },
+          indices: new Int32Array(4),
+          size: 4,
+          epoch: 0,
+          position: 0,
+          epochEnded: false,
+        });
       }
       const dict = session.stateDict();
       const runDir = path.join(dir, "run");
@@ -45,11 +52,21 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
       await store.close();
 
       const out = path.join(dir, "mlp.onnx");
-      const { code, json, stderr } = await nbresumeJson<{ model: string; graph: string; step: number; batchSize: number; inputs: string[]; outputs: string[]; bytes: number; out: string }>(
-        "export", runDir, "--out", out, "--batch-size", "4",
-      );
+      const { code, json, stderr } = await nbresumeJson<{
+        model: string;
+        graph: string;
+        step: number;
+        batchSize: number;
+        inputs: string[];
+        outputs: string[];
+        bytes: number;
+        out: string;
+      }>("export", runDir, "--out", out, "--batch-size", "4");
       assert.equal(code, 0, stderr);
-      assert.deepEqual([json.model, json.graph, json.step, json.batchSize, json.inputs, json.outputs, json.out], ["mlp-classifier", "predict", 5, 4, ["images"], ["logits"], out]);
+      assert.deepEqual(
+        [json.model, json.graph, json.step, json.batchSize, json.inputs, json.outputs, json.out],
+        ["mlp-classifier", "predict", 5, 4, ["images"], ["logits"], out],
+      );
       assert.equal(json.bytes, (await fsp.stat(out)).size);
 
       const images = { dtype: "float32" as const, shape: [4, 12], data: rng.fillUniform(new Float32Array(48), 0, 1) };
@@ -73,7 +90,14 @@ describe("nbresume export (the compiled CLI in a child process)", function () {
       await store.save({ kind: "final", step: 0, tensors: dict.tensors, state: { run: 1, config: { model: model.config }, training: dict.state } });
       await store.close();
       const out = path.join(dir, "denoiser.onnx");
-      const { code, json, stderr } = await nbresumeJson<{ model: string; graph: string; inputs: string[]; outputs: string[] }>("export", dir, "--out", out, "--batch-size", "2");
+      const { code, json, stderr } = await nbresumeJson<{ model: string; graph: string; inputs: string[]; outputs: string[] }>(
+        "export",
+        dir,
+        "--out",
+        out,
+        "--batch-size",
+        "2",
+      );
       assert.equal(code, 0, stderr);
       assert.deepEqual([json.model, json.graph, json.inputs, json.outputs], ["ddpm", SAMPLE_GRAPH, [SAMPLE_X, SAMPLE_T], [SAMPLE_EPS]]);
 

@@ -47,7 +47,11 @@ describe("nbresume --help and the README's CLI list and layout", () => {
     const lines = stdout.split("\n");
     assert.equal(lines[0], TAGLINE);
     assert.ok(TAGLINE.length <= 110 && !TAGLINE.includes("\n"), "one terminal line");
-    for (const command of ["run", "kernel", "log", "rollback"]) assert.ok(ALL_COMMANDS.some((c) => c.name === command), `${command} is registered`);
+    for (const command of ["run", "kernel", "log", "rollback"])
+      assert.ok(
+        ALL_COMMANDS.some((c) => c.name === command),
+        `${command} is registered`,
+      );
     for (const command of ALL_COMMANDS) {
       const line = lines.find((l) => l.startsWith(`  ${command.name} ${command.args} `));
       assert.ok(line, `--help lists ${command.name}:\n${stdout}`);
@@ -73,7 +77,9 @@ describe("nbresume --help and the README's CLI list and layout", () => {
 
   it("README's Layout names every folder in src/, the supervisor, the run and kernel commands and the signal files", () => {
     const block = readmeBlock("## Layout");
-    const folders = readdirSync(path.join(ROOT, "src"), { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    const folders = readdirSync(path.join(ROOT, "src"), { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
     assert.ok(folders.includes("supervisor"));
     for (const folder of folders) assert.match(block, new RegExp(`^src/${folder}/ `, "m"), `Layout lists src/${folder}/`);
     for (const file of ["run.ts", "kernel.ts", "all-commands.ts", "signal-hub.ts", "interrupt.ts"]) assert.ok(block.includes(file), `Layout names ${file}`);

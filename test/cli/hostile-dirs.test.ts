@@ -34,13 +34,20 @@ interface Result {
 function nbresume(args: readonly string[]): Promise<Result> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    execFile(process.execPath, [CLI_ENTRY, ...args], { cwd: ROOT, timeout: BOUND_MS, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
-      if (error && typeof error.code !== "number") {
-        reject(new Error(`nbresume ${args.join(" ")} did not finish within ${BOUND_MS} ms (${Date.now() - started} ms, ${String(error.signal ?? error.message)})`));
-        return;
-      }
-      resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [CLI_ENTRY, ...args],
+      { cwd: ROOT, timeout: BOUND_MS, killSignal: "SIGKILL", maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        if (error && typeof error.code !== "number") {
+          reject(
+            new Error(`nbresume ${args.join(" ")} did not finish within ${BOUND_MS} ms (${Date.now() - started} ms, ${String(error.signal ?? error.message)})`),
+          );
+          return;
+        }
+        resolve({ code: error ? (error.code as number) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -98,7 +105,12 @@ const SETUPS: Setup[] = [
   },
   { what: "a FIFO as latest", make: (dir) => replaceWithFifo(path.join(dir, "latest")), damaged: false, resumes: name(2) },
   { what: "a FIFO as the newest manifest.json", make: (dir) => replaceWithFifo(path.join(dir, name(2), "manifest.json")), damaged: true, resumes: name(1) },
-  { what: "a FIFO as the newest model.safetensors", make: (dir) => replaceWithFifo(path.join(dir, name(2), "model.safetensors")), damaged: true, resumes: name(1) },
+  {
+    what: "a FIFO as the newest model.safetensors",
+    make: (dir) => replaceWithFifo(path.join(dir, name(2), "model.safetensors")),
+    damaged: true,
+    resumes: name(1),
+  },
   { what: "a FIFO as the newest state.json", make: (dir) => replaceWithFifo(path.join(dir, name(2), "state.json")), damaged: true, resumes: name(1) },
   {
     what: "latest as a symlink to a file outside the run",
@@ -163,9 +175,19 @@ describe("nbresume CLI on hostile run directories (the compiled entry)", functio
   /** Every command the CLI has that reads a run directory, as a user would type it. */
   function commands(dir: string): string[][] {
     return [
-      ["list", dir], ["list", dir, "--verify"], ["list", dir, "--json"], ["verify", dir], ["verify", dir, "--ref", "latest"],
-      ["inspect", dir], ["inspect", dir, "--ref", "latest", "--verify"], ["prune", dir], ["prune", dir, "--yes"],
-      ["diff", dir, "--config", configFile], ["resume-command", dir], ["resume-command", dir, "--ref", "latest"], ["du", dir],
+      ["list", dir],
+      ["list", dir, "--verify"],
+      ["list", dir, "--json"],
+      ["verify", dir],
+      ["verify", dir, "--ref", "latest"],
+      ["inspect", dir],
+      ["inspect", dir, "--ref", "latest", "--verify"],
+      ["prune", dir],
+      ["prune", dir, "--yes"],
+      ["diff", dir, "--config", configFile],
+      ["resume-command", dir],
+      ["resume-command", dir, "--ref", "latest"],
+      ["du", dir],
       ["export", dir, "--out", path.join(scratch, "model.onnx")],
     ];
   }
@@ -257,7 +279,13 @@ describe("nbresume CLI on hostile run directories (the compiled entry)", functio
       assert.equal(r.code, 1, r.stderr);
       assert.ok(r.stderr.startsWith(`error: Checkpoint directory ${dir} cannot be written: taking the writer lock in ${dir}/.lock failed with E`), r.stderr);
       assert.ok(r.stderr.includes(`hint: ${messages.hintFor("CHECKPOINT_DIR_NOT_WRITABLE")!}`), r.stderr);
-      for (const args of [["list", dir], ["verify", dir], ["resume-command", dir], ["prune", dir], ["du", dir]]) {
+      for (const args of [
+        ["list", dir],
+        ["verify", dir],
+        ["resume-command", dir],
+        ["prune", dir],
+        ["du", dir],
+      ]) {
         const ok = await nbresume(args);
         assert.equal(ok.code, 0, `${args.join(" ")}: ${ok.stderr}`);
       }
@@ -286,13 +314,21 @@ describe("nbresume CLI on hostile run directories (the compiled entry)", functio
     const dir = await makeTempDir("cli-proto-keys");
     try {
       const store = await CheckpointStore.open(dir);
-      await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1), state: { config: JSON.parse('{"lr": 1, "constructor": 2, "toString": "x"}') as object, command: COMMAND } });
+      await store.save({
+        kind: "rolling",
+        step: 1,
+        tensors: smallGroups(1),
+        state: { config: JSON.parse('{"lr": 1, "constructor": 2, "toString": "x"}') as object, command: COMMAND },
+      });
       await store.close();
       const r = await nbresume(["diff", dir, "--config", configFile, "--json"]);
       assert.equal(r.code, 1, r.stderr);
       const json = JSON.parse(r.stdout) as { changed: unknown[]; removed: { path: string; value: unknown }[] };
       assert.deepEqual(json.changed, []);
-      assert.deepEqual(json.removed, [{ path: "constructor", value: 2 }, { path: "toString", value: "x" }]);
+      assert.deepEqual(json.removed, [
+        { path: "constructor", value: 2 },
+        { path: "toString", value: "x" },
+      ]);
       const human = await nbresume(["diff", dir, "--config", configFile]);
       assert.doesNotMatch(human.stdout, /Function/);
     } finally {

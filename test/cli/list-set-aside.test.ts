@@ -74,7 +74,14 @@ describe("nbresume list: the rolled-back-… folders a roll-back or a fresh star
     const remove = `rm -r '${dir}'/rolled-back-*`;
     assert.equal(line, messages.listSetAside(1, formatBytes(rolled.bytes), [folder], remove));
     assert.ok(line.includes(folder) && line.includes(formatBytes(rolled.bytes)), line);
-    assert.doesNotMatch(stdout.split("\n").filter((l) => l.includes("ckpt-step-00000040")).join("\n"), /\S/, "the checkpoints in it are not listed as the run's");
+    assert.doesNotMatch(
+      stdout
+        .split("\n")
+        .filter((l) => l.includes("ckpt-step-00000040"))
+        .join("\n"),
+      /\S/,
+      "the checkpoints in it are not listed as the run's",
+    );
     const { setAside } = JSON.parse((await cli("list", dir, "--json")).stdout) as SetAsideJson;
     assert.deepEqual(setAside, { count: 1, bytes: rolled.bytes, names: [folder] });
   });
@@ -92,9 +99,16 @@ describe("nbresume list: the rolled-back-… folders a roll-back or a fresh star
 
     const before = (JSON.parse((await cli("list", dir, "--json")).stdout) as { checkpoints: { name: string }[] }).checkpoints.map((c) => c.name);
     execFileSync("sh", ["-c", removeCommand(line)]);
-    assert.deepEqual((await fsp.readdir(dir)).filter((n) => n.startsWith("rolled-back-")), []);
+    assert.deepEqual(
+      (await fsp.readdir(dir)).filter((n) => n.startsWith("rolled-back-")),
+      [],
+    );
     const after = await cli("list", dir);
     assert.doesNotMatch(after.stdout, /Set aside/);
-    assert.deepEqual((JSON.parse((await cli("list", dir, "--json")).stdout) as { checkpoints: { name: string }[] }).checkpoints.map((c) => c.name), before, "the run's checkpoints stay");
+    assert.deepEqual(
+      (JSON.parse((await cli("list", dir, "--json")).stdout) as { checkpoints: { name: string }[] }).checkpoints.map((c) => c.name),
+      before,
+      "the run's checkpoints stay",
+    );
   });
 });

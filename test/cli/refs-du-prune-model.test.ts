@@ -68,7 +68,12 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
     };
     const notes = Object.entries(runs).map(([command, r]) => [command, r.stderr.split("\n").find((l) => l.startsWith("note: "))]);
     const expected = notes[0]![1]!;
-    assert.match(expected, new RegExp(`^note: ${newest} is damaged \\(model\\.safetensors: hash xxh64:[0-9a-f]{16} expected, xxh64:[0-9a-f]{16} found .*\\); using ${next} instead\\.$`));
+    assert.match(
+      expected,
+      new RegExp(
+        `^note: ${newest} is damaged \\(model\\.safetensors: hash xxh64:[0-9a-f]{16} expected, xxh64:[0-9a-f]{16} found .*\\); using ${next} instead\\.$`,
+      ),
+    );
     for (const [command, note] of notes) assert.equal(note, expected, `${command} says it the same way`);
     assert.match(runs.inspect.stdout, new RegExp(`^Checkpoint ${path.join(dir, next)}$`, "m"));
     assert.match(runs.inspect.stdout, /verified: ok/);
@@ -89,18 +94,28 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
     const before = (await nbresumeJson<{ total: { count: number; bytes: number } }>("du", dir)).json;
     const rolled = await rollBack(dir, "step:40");
     assert.ok(rolled.moved.length > 0);
-    const { code, json } = await nbresumeJson<{ setAside: { count: number; bytes: number; names: string[] }; total: { count: number; bytes: number }; checkpoints: { bytes: number }; filesystem: { size: number; used: number; available: number; usePercent: number } }>("du", dir);
+    const { code, json } = await nbresumeJson<{
+      setAside: { count: number; bytes: number; names: string[] };
+      total: { count: number; bytes: number };
+      checkpoints: { bytes: number };
+      filesystem: { size: number; used: number; available: number; usePercent: number };
+    }>("du", dir);
     assert.equal(code, 0);
     assert.deepEqual(json.setAside.names, [path.basename(rolled.aside!)]);
     assert.equal(json.setAside.bytes, rolled.bytes);
     assert.equal(json.total.bytes, before.total.bytes, "moving checkpoints aside frees nothing: the total still counts them");
     // df -P: Used, Available and Capacity (Use%) of the same filesystem.
-    const [, used, available, capacity] = /\s(\d+)\s+(\d+)\s+(\d+)%/.exec(execFileSync("df", ["-P", "-B1", dir], { encoding: "utf8" }).split("\n")[1]!)!.map(Number);
+    const [, used, available, capacity] = /\s(\d+)\s+(\d+)\s+(\d+)%/
+      .exec(execFileSync("df", ["-P", "-B1", dir], { encoding: "utf8" }).split("\n")[1]!)!
+      .map(Number);
     assert.ok(Math.abs(json.filesystem.usePercent - capacity!) <= 1, `du says ${json.filesystem.usePercent}%, df says ${capacity}%`);
     assert.ok(Math.abs(json.filesystem.used - used!) < 64 * 1024 * 1024 && Math.abs(json.filesystem.available - available!) < 64 * 1024 * 1024);
     const human = await nbresume("du", dir);
     assert.match(human.stdout, new RegExp(`^  rolled back\\s+1\\s+\\S+ \\S+\\s+${path.basename(rolled.aside!)}$`, "m"));
-    assert.match(human.stdout, new RegExp(`^filesystem: .+ used, .+ available, ${json.filesystem.usePercent}% used \\(as df counts: used / \\(used \\+ available\\)\\)$`, "m"));
+    assert.match(
+      human.stdout,
+      new RegExp(`^filesystem: .+ used, .+ available, ${json.filesystem.usePercent}% used \\(as df counts: used / \\(used \\+ available\\)\\)$`, "m"),
+    );
   });
 
   it("prints metric values in prune's reasons as the rest of the output does", async () => {
@@ -108,8 +123,20 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
     scratch.push(dir);
     const value = 0.0001737585819986028;
     const store = await CheckpointStore.open(dir, { bestMetric: { name: "val_loss", mode: "min" } });
-    await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1), metrics: { val_loss: value }, state: { bestMetric: { name: "val_loss", mode: "min" } } });
-    await store.save({ kind: "rolling", step: 2, tensors: smallGroups(2), metrics: { val_loss: 0.25 }, state: { bestMetric: { name: "val_loss", mode: "min" } } });
+    await store.save({
+      kind: "rolling",
+      step: 1,
+      tensors: smallGroups(1),
+      metrics: { val_loss: value },
+      state: { bestMetric: { name: "val_loss", mode: "min" } },
+    });
+    await store.save({
+      kind: "rolling",
+      step: 2,
+      tensors: smallGroups(2),
+      metrics: { val_loss: 0.25 },
+      state: { bestMetric: { name: "val_loss", mode: "min" } },
+    });
     await store.close();
     const { code, stdout } = await nbresume("prune", dir);
     assert.equal(code, 0);
@@ -122,7 +149,21 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
 
   it("shows the model a checkpoint describes: its stored graphs (checked against their names), previews and fingerprint", async () => {
     const dir = await copyOfRun();
-    const { code, json } = await nbresumeJson<{ model: { fingerprint: string; graphs: { graph: string; batchSize: number; sha256: string; inputs: Record<string, { shape: number[] }>; outputs: Record<string, unknown>; file: string; status: { kind: string } }[]; previews: { kind: string }[] } }>("inspect", dir);
+    const { code, json } = await nbresumeJson<{
+      model: {
+        fingerprint: string;
+        graphs: {
+          graph: string;
+          batchSize: number;
+          sha256: string;
+          inputs: Record<string, { shape: number[] }>;
+          outputs: Record<string, unknown>;
+          file: string;
+          status: { kind: string };
+        }[];
+        previews: { kind: string }[];
+      };
+    }>("inspect", dir);
     assert.equal(code, 0);
     assert.match(json.model.fingerprint, /\S/);
     const predict = json.model.graphs.find((g) => g.graph === "predict" && g.batchSize === 1);

@@ -93,7 +93,10 @@ describe("nbresume log, rollback, resume-command --ref/--set, export --weights (
 
     const unsafe = await nbresumeJson<{ changes: { path: string; verdict: string }[] }>("resume-command", dir, "--set", "model.hidden=[64]");
     assert.equal(unsafe.code, 1);
-    assert.deepEqual(unsafe.json.changes.map((c) => [c.path, c.verdict]), [["model.hidden[0]", "unsafe"]]);
+    assert.deepEqual(
+      unsafe.json.changes.map((c) => [c.path, c.verdict]),
+      [["model.hidden[0]", "unsafe"]],
+    );
     const said = await nbresume("resume-command", dir, "--set", "model.hidden=[64]");
     assert.match(said.stderr, new RegExp(messages.noFlagFor(["model.hidden"]).replace(/[.()]/g, "\\$&")));
     assert.match(said.stderr, new RegExp(messages.unsafeChanges(1).replace(/[.()]/g, "\\$&")));
@@ -124,7 +127,11 @@ describe("nbresume log, rollback, resume-command --ref/--set, export --weights (
     assert.equal(r.stdout.trim(), "nbresume run notebooks/train.ipynb");
     assert.ok(r.stderr.includes(messages.notebookContinue("notebooks/train.ipynb", null)), r.stderr);
     const withRef = await nbresume("resume-command", nb, "--ref", "step:40", "--set", "steps=160");
-    assert.equal(withRef.stdout.trim(), quoteCommand(["nbresume", "run", "notebooks/train.ipynb", `resumeFrom=${path.join(nb, "ckpt-step-00000040-rolling")}`, "steps=160"]), withRef.stderr);
+    assert.equal(
+      withRef.stdout.trim(),
+      quoteCommand(["nbresume", "run", "notebooks/train.ipynb", `resumeFrom=${path.join(nb, "ckpt-step-00000040-rolling")}`, "steps=160"]),
+      withRef.stderr,
+    );
     assert.ok(withRef.stderr.includes(messages.notebookParams()), withRef.stderr);
   });
 
@@ -137,7 +144,10 @@ describe("nbresume log, rollback, resume-command --ref/--set, export --weights (
     assert.deepEqual(r.json.moved, ["ckpt-step-00000120-final", "ckpt-step-00000080-rolling"]);
     assert.ok(existsSync(path.join(r.json.aside, "ckpt-step-00000080-rolling")));
     assert.equal(readFileSync(path.join(rb, "latest"), "utf8").trim(), "ckpt-step-00000040-rolling");
-    assert.deepEqual(readdirSync(rb).filter((n) => n.startsWith("ckpt-")), ["ckpt-step-00000040-rolling"]);
+    assert.deepEqual(
+      readdirSync(rb).filter((n) => n.startsWith("ckpt-")),
+      ["ckpt-step-00000040-rolling"],
+    );
     const missing = await nbresume("rollback", rb);
     assert.equal(missing.code, 2);
     assert.match(missing.stderr, /--ref/);

@@ -35,7 +35,10 @@ describe("nbresume run --param, given once per parameter", function () {
   });
 
   it("refuses a --param without '=' as bad usage (exit 2), saying to write key=value, one --param each, before starting anything", async function () {
-    for (const args of [["--param", "steps", "500"], ["--param", "steps=500", "--param", "dir"]]) {
+    for (const args of [
+      ["--param", "steps", "500"],
+      ["--param", "steps=500", "--param", "dir"],
+    ]) {
       const bad = args.at(-1) === "500" ? "steps" : "dir";
       const run = await SupervisedRun.run(project, [notebook, ...args]);
       assert.equal(run.exit.code, 2, run.output);

@@ -6,13 +6,12 @@ describe("CLI text layout", () => {
   it("aligns columns (numbers to the right), counts '→' and '…' as one column, and leaves no trailing spaces", () => {
     const lines = formatTable(
       [{ header: "NAME" }, { header: "SIZE", align: "right" }, { header: "NOTE" }],
-      [["a", "1.5 KiB", "x → y"], ["longer…", "12 B", ""]],
+      [
+        ["a", "1.5 KiB", "x → y"],
+        ["longer…", "12 B", ""],
+      ],
     );
-    assert.deepEqual(lines, [
-      "  NAME        SIZE  NOTE",
-      "  a        1.5 KiB  x → y",
-      "  longer…     12 B",
-    ]);
+    assert.deepEqual(lines, ["  NAME        SIZE  NOTE", "  a        1.5 KiB  x → y", "  longer…     12 B"]);
   });
 
   it("styles cells after padding so colour codes do not shift columns", () => {

@@ -90,7 +90,10 @@ describe("verify and list report a checkpoint with NaN/Inf values as diverged, n
     try {
       assert.deepEqual((await store.verify(path.join(dir, diverged))).problems, [], "every file's size, hash and format are right");
       const notes = nonFiniteValues((await store.load(path.join(dir, diverged))).tensors);
-      assert.deepEqual(notes.map((p) => [p.file, p.kind, p.message]), [["model.safetensors", "diverged", expected]]);
+      assert.deepEqual(
+        notes.map((p) => [p.file, p.kind, p.message]),
+        [["model.safetensors", "diverged", expected]],
+      );
       const older = (await store.list()).checkpoints.filter((c) => c.name !== diverged);
       assert.ok(older.length > 0);
       for (const c of older) assert.deepEqual(nonFiniteValues((await store.load(c.path)).tensors), [], `${c.name} is finite`);
@@ -113,7 +116,10 @@ describe("verify and list report a checkpoint with NaN/Inf values as diverged, n
     const one = await cli("verify", path.join(dir, diverged), "--json");
     const json = JSON.parse(one.stdout) as VerifyJson;
     assert.equal(one.code, 1);
-    assert.deepEqual(json.checkpoints.map((c) => [c.name, c.ok, c.status, c.problems.map((p) => p.kind)]), [[diverged, false, "diverged", ["diverged"]]]);
+    assert.deepEqual(
+      json.checkpoints.map((c) => [c.name, c.ok, c.status, c.problems.map((p) => p.kind)]),
+      [[diverged, false, "diverged", ["diverged"]]],
+    );
   });
 
   it("nbresume list --verify marks it diverged in the VERIFIED column and the JSON", async () => {
@@ -121,7 +127,9 @@ describe("verify and list report a checkpoint with NaN/Inf values as diverged, n
     assert.equal(code, 1);
     assert.match(stdout.split("\n").find((l) => l.trimStart().startsWith(diverged)) ?? "", /\sdiverged(\s|$)/, stdout);
     assert.doesNotMatch(stdout, /FAILED|failed verification/);
-    const listed = JSON.parse((await cli("list", dir, "--verify", "--json")).stdout) as { checkpoints: { name: string; verified: boolean; diverged: boolean }[] };
+    const listed = JSON.parse((await cli("list", dir, "--verify", "--json")).stdout) as {
+      checkpoints: { name: string; verified: boolean; diverged: boolean }[];
+    };
     for (const c of listed.checkpoints) assert.deepEqual([c.verified, c.diverged], c.name === diverged ? [false, true] : [true, false], c.name);
   });
 
@@ -156,16 +164,29 @@ describe("verify and list report a checkpoint with NaN/Inf values as diverged, n
       await store.save({ kind: "rolling", step: 1, tensors });
       const loaded = (await store.load(path.join(root, "dtypes", name(1)))).tensors;
       const notes = nonFiniteValues(loaded);
-      assert.deepEqual(notes.map((p) => p.file).sort(), ["ema-0.999.safetensors", "model.safetensors"], "the optimizer's finite floats and integers are not counted");
+      assert.deepEqual(
+        notes.map((p) => p.file).sort(),
+        ["ema-0.999.safetensors", "model.safetensors"],
+        "the optimizer's finite floats and integers are not counted",
+      );
       assert.match(notes.find((p) => p.file === "model.safetensors")!.message, /; 1 more tensor\): training had diverged/, "three named, the fourth counted");
       assert.doesNotMatch(notes.find((p) => p.file === "model.safetensors")!.message, /ints:/);
       // Every count, one tensor at a time (the message shows three and how many more).
       for (const [k, n] of Object.entries({ f32: 2, f64: 3, f16: 3, bf16: 3 })) {
         const one = nonFiniteValues({ model: { [k]: loaded["model"]![k]! } });
-        assert.equal(one[0]?.message, storeMessages.fileInvalid("model.safetensors", storeMessages.parametersNotFinite([storeMessages.nonFiniteTensor(k, n, loaded["model"]![k]!.data.length)])));
+        assert.equal(
+          one[0]?.message,
+          storeMessages.fileInvalid(
+            "model.safetensors",
+            storeMessages.parametersNotFinite([storeMessages.nonFiniteTensor(k, n, loaded["model"]![k]!.data.length)]),
+          ),
+        );
       }
       assert.deepEqual(nonFiniteValues({ model: { ints: loaded["model"]!["ints"]! } }), []);
-      assert.equal(notes.find((p) => p.file === "ema-0.999.safetensors")?.message, storeMessages.fileInvalid("ema-0.999.safetensors", storeMessages.parametersNotFinite([storeMessages.nonFiniteTensor("w", 1, 2)])));
+      assert.equal(
+        notes.find((p) => p.file === "ema-0.999.safetensors")?.message,
+        storeMessages.fileInvalid("ema-0.999.safetensors", storeMessages.parametersNotFinite([storeMessages.nonFiniteTensor("w", 1, 2)])),
+      );
     } finally {
       await store.close();
     }

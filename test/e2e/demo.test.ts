@@ -8,7 +8,20 @@
  */
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, watch, writeFileSync } from "node:fs";
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  watch,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -100,7 +113,8 @@ describe("npm run demo (the compiled demo entry)", function () {
     await assertSameModel(join(whole, "ckpt-step-00000006-final"), join(dir, "ckpt-step-00000006-final"));
 
     const names = readdirSync(dir);
-    for (const n of ["preview-step-00000000.png", "preview-step-00000003.png", "samples-step-00000002.png", "samples-step-00000006.png"]) assert.ok(names.includes(n), `${n} missing: ${names.join(", ")}`);
+    for (const n of ["preview-step-00000000.png", "preview-step-00000003.png", "samples-step-00000002.png", "samples-step-00000006.png"])
+      assert.ok(names.includes(n), `${n} missing: ${names.join(", ")}`);
     const grid = await decodePng(readFileSync(join(dir, "samples-step-00000006.png")));
     assert.ok(grid.width >= 300 && grid.height >= 300, `${grid.width}×${grid.height}: a 4×4 grid of 84 px digits`);
   });
@@ -166,7 +180,12 @@ describe("npm run demo (the compiled demo entry)", function () {
       const r = await running.done;
       assert.equal(r.signal, "SIGKILL", `${r.stdout}\n${r.stderr}`);
       if (expected === undefined) assert.match(r.stdout, new RegExp(`^${escape(msg.startingFromScratch(dir))}$`, "m"));
-      else assert.match(r.stdout, new RegExp(`^Found ${expected.name}: step ${expected.step.toLocaleString("en-US")} `, "m"), "resumed from the checkpoint the previous kill left newest");
+      else
+        assert.match(
+          r.stdout,
+          new RegExp(`^Found ${expected.name}: step ${expected.step.toLocaleString("en-US")} `, "m"),
+          "resumed from the checkpoint the previous kill left newest",
+        );
       const step = Number(/^\.tmp-ckpt-step-(\d+)-/.exec(name)![1]);
       // Still there: the save was mid-way (not renamed into place) when the process died.
       if (readdirSync(dir).includes(name)) landedMidSave = name;
@@ -196,9 +215,16 @@ describe("npm run demo (the compiled demo entry)", function () {
     assert.match(next, new RegExp(`^Found ${expected!.name}: step ${expected!.step.toLocaleString("en-US")} `, "m"));
     assert.match(next, new RegExp(`^Resuming at step ${expected!.step.toLocaleString("en-US")} of `, "m"));
     assert.match(next, new RegExp(`Finished at step ${(expected!.step + 2).toLocaleString("en-US")} `));
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(".tmp-ckpt-")), [], "the rerun removed the half-written save");
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith(".tmp-ckpt-")),
+      [],
+      "the rerun removed the half-written save",
+    );
     // metrics.jsonl through every kill and rerun: each step exactly once, in order.
-    assert.deepEqual(parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines.map((l) => l["step"]), Array.from({ length: expected!.step + 2 }, (_, i) => i + 1));
+    assert.deepEqual(
+      parseMetrics(readFileSync(join(dir, "metrics.jsonl"))).lines.map((l) => l["step"]),
+      Array.from({ length: expected!.step + 2 }, (_, i) => i + 1),
+    );
   });
 
   it("resumes the checkpoint `nbresume resume-command --ref` names, with the flag the demo recorded; the newer ones are moved aside and the run ends bitwise where it ended before", async function () {
@@ -215,7 +241,10 @@ describe("npm run demo (the compiled demo entry)", function () {
     await assertSameModel(join(dir, aside, "ckpt-step-00000006-final"), join(dir, "ckpt-step-00000006-final"));
     // The log of the run: every step once, and the EMA kept beside the weights.
     const log = execFileSync(process.execPath, [CLI_ENTRY, "log", dir, "--json"], { encoding: "utf8" });
-    assert.deepEqual((JSON.parse(log) as { lines: { step: number }[] }).lines.map((l) => l.step), [1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      (JSON.parse(log) as { lines: { step: number }[] }).lines.map((l) => l.step),
+      [1, 2, 3, 4, 5, 6],
+    );
     const store = await CheckpointStore.open(dir, { readOnly: true });
     try {
       assert.ok((await store.load("step:6")).tensors["ema"] !== undefined);
@@ -234,7 +263,7 @@ describe("npm run demo (the compiled demo entry)", function () {
     assert.equal(readdirSync(dir).filter((n) => n.startsWith("rolled-back-")).length, 1);
   });
 
-  it("saves its emergency checkpoint when two SIGINTs come 50 ms apart, saying \"saving, press again to abort\", and the rerun continues", async function () {
+  it('saves its emergency checkpoint when two SIGINTs come 50 ms apart, saying "saving, press again to abort", and the rerun continues', async function () {
     // Batch 64: a step takes long enough that both signals land before the run has stopped (a
     // second signal after the stop finished has nothing to warn about: then the pair is sent again).
     let saw: { dir: string; step: number } | undefined;
@@ -251,7 +280,11 @@ describe("npm run demo (the compiled demo entry)", function () {
       const stopped = /^interrupted at step (\d+) — emergency checkpoint saved — rerun the cell to resume$/m.exec(r.stdout);
       assert.ok(stopped !== null, `no emergency checkpoint:\n${r.stdout}\n${r.stderr}`);
       const generations = readdirSync(join(dir, ".lock")).filter((n) => /^\d+\.json$/.test(n));
-      assert.deepEqual(generations.map((n) => (JSON.parse(readFileSync(join(dir, ".lock", n), "utf8")) as { released: unknown }).released), [true], "the lock was released, not left stale");
+      assert.deepEqual(
+        generations.map((n) => (JSON.parse(readFileSync(join(dir, ".lock", n), "utf8")) as { released: unknown }).released),
+        [true],
+        "the lock was released, not left stale",
+      );
       if (r.stderr.includes(signalNotices.savingPressAgain("SIGINT"))) saw = { dir, step: Number(stopped[1]) };
     }
     assert.ok(saw !== undefined, "in 3 tries the second SIGINT never came while the emergency checkpoint was being saved");
@@ -296,7 +329,7 @@ describe("npm run demo (the compiled demo entry)", function () {
     }
   });
 
-  it("resumes when the checkpoint's config has keys named constructor and toString that this run lacks (not \"a bad argument\")", async function () {
+  it('resumes when the checkpoint\'s config has keys named constructor and toString that this run lacks (not "a bad argument")', async function () {
     const dir = join(root, "prototype-keys");
     await finished(["--dir", dir, "--steps", "2", ...small()]);
     const ckpt = join(dir, "ckpt-step-00000002-final");
@@ -349,7 +382,13 @@ describe("npm run demo (the compiled demo entry)", function () {
       const r = await demo(["--dir", dir, "--steps", "3", ...small()]).done;
       assert.equal(r.code, 1, `${r.stdout}\n${r.stderr}`);
       assert.match(r.stdout, /^Found ckpt-step-00000002-final: step 2 /m);
-      assert.match(r.stderr, new RegExp(`^warning: ${escape(dir)} cannot be written \\(Checkpoint directory ${escape(dir)} cannot be written: taking the writer lock in ${escape(join(dir, ".lock"))} failed with E`, "m"));
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `^warning: ${escape(dir)} cannot be written \\(Checkpoint directory ${escape(dir)} cannot be written: taking the writer lock in ${escape(join(dir, ".lock"))} failed with E`,
+          "m",
+        ),
+      );
       assert.match(r.stderr, /opened read-only — the newest checkpoint is shown, but this run cannot train or save/);
       assert.doesNotMatch(r.stderr, /^\s+at /m);
     } finally {
@@ -364,7 +403,11 @@ describe("npm run demo (the compiled demo entry)", function () {
     assert.equal(r.code, 2);
     assert.match(r.stderr, /--steps must be a positive integer, got "zero"/);
     assert.match(r.stderr, /npm run demo -- --help/);
-    for (const [args, said] of [[["--load", "weights,moments"], /--load must be all, weights, or a comma list/], [["--on-existing", "maybe"], /--on-existing must be one of resume, fresh, ask, error/], [["--ema", "1"], /--ema must be a number between 0 and 1/]] as const) {
+    for (const [args, said] of [
+      [["--load", "weights,moments"], /--load must be all, weights, or a comma list/],
+      [["--on-existing", "maybe"], /--on-existing must be one of resume, fresh, ask, error/],
+      [["--ema", "1"], /--ema must be a number between 0 and 1/],
+    ] as const) {
       const bad = await demo([...args]).done;
       assert.equal(bad.code, 2, args.join(" "));
       assert.match(bad.stderr, said);

@@ -22,14 +22,27 @@ function batch(n: number, features: number, seed: number): Batch {
   const rng = createGenerator(seed);
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(4)));
   const images = rng.fillUniform(new Float32Array(n * features), 0, 1);
-  labels.forEach((l, i) => { images[i * features + Number(l)] = 2; });
-  return { columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) }, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
+  labels.forEach((l, i) => {
+    images[i * features + Number(l)] = 2;
+  });
+  return {
+    columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) },
+    indices: new Int32Array(n),
+    size: n,
+    epoch: 0,
+    position: 0,
+    epochEnded: false,
+  };
 }
 
 describe("export: a standalone inference ONNX file", () => {
   let dir: string;
-  beforeEach(async () => { dir = await mkdtemp(join(tmpdir(), "nbresume-export-")); });
-  afterEach(async () => { await rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), "nbresume-export-"));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it("runs in a fresh InferenceSession and matches the training graph's forward (|diff| ≤ 1e-5)", async () => {
     const model = mlpClassifier({ inputSize: 20, hidden: [32, 16], classes: 4, dropout: 0.1 });
@@ -87,7 +100,10 @@ describe("export: a standalone inference ONNX file", () => {
         assert.deepEqual(new Float32Array(t.rawData.slice().buffer), want.data);
       }
       assert.ok(!proto.graph!.initializer.some((t) => /^(m|v)\./.test(t.name)), "no optimizer state");
-      assert.deepEqual(proto.graph!.input.map((i) => i.name), ["images"]);
+      assert.deepEqual(
+        proto.graph!.input.map((i) => i.name),
+        ["images"],
+      );
     } finally {
       await session.release();
     }
@@ -109,10 +125,20 @@ describe("export: a standalone inference ONNX file", () => {
 
   it("fails with EXPORT_WRITE_FAILED naming the path when the directory does not exist", async () => {
     const model = mlpClassifier({ inputSize: 6, hidden: [5], classes: 3 });
-    const params = { "fc0.weight": { dtype: "float32" as const, shape: [6, 5], data: new Float32Array(30) }, "fc0.bias": { dtype: "float32" as const, shape: [5], data: new Float32Array(5) },
-      "out.weight": { dtype: "float32" as const, shape: [5, 3], data: new Float32Array(15) }, "out.bias": { dtype: "float32" as const, shape: [3], data: new Float32Array(3) } };
+    const params = {
+      "fc0.weight": { dtype: "float32" as const, shape: [6, 5], data: new Float32Array(30) },
+      "fc0.bias": { dtype: "float32" as const, shape: [5], data: new Float32Array(5) },
+      "out.weight": { dtype: "float32" as const, shape: [5, 3], data: new Float32Array(15) },
+      "out.bias": { dtype: "float32" as const, shape: [3], data: new Float32Array(3) },
+    };
     const path = join(dir, "missing", "m.onnx");
-    await assert.rejects(exportOnnx(model, params, path, { batchSize: 1 }), (e: unknown) => isNbresumeError(e, EngineErrorCode.EXPORT_WRITE_FAILED) && e.where === path && e.message.startsWith(engineMessages.exportWriteFailed(path, "").slice(0, 40)));
+    await assert.rejects(
+      exportOnnx(model, params, path, { batchSize: 1 }),
+      (e: unknown) =>
+        isNbresumeError(e, EngineErrorCode.EXPORT_WRITE_FAILED) &&
+        e.where === path &&
+        e.message.startsWith(engineMessages.exportWriteFailed(path, "").slice(0, 40)),
+    );
   });
 
   it("refuses an unknown graph, a missing parameter and a parameter of the wrong shape, writing nothing", async () => {

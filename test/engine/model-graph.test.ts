@@ -41,7 +41,10 @@ describe("stored model graphs: a graph without weights, baked with a checkpoint'
     assert.deepEqual(built.record.outputs, { logits: { dtype: "float32", shape: [4, 3] } });
     assert.deepEqual(built.record.parameters, ["fc0.weight", "fc0.bias", "out.weight", "out.bias"]);
     const info = describeOnnxModel(built.bytes);
-    assert.deepEqual(info.inputs.map((i) => i.name), ["images", ...built.record.parameters]);
+    assert.deepEqual(
+      info.inputs.map((i) => i.name),
+      ["images", ...built.record.parameters],
+    );
     assert.deepEqual(info.outputs, [{ name: "logits", dtype: "float32", shape: [4, 3] }]);
     assert.deepEqual(info.initializers, []);
   });
@@ -56,7 +59,10 @@ describe("stored model graphs: a graph without weights, baked with a checkpoint'
     const built = buildModelGraph(model, "predict", 4);
     const baked = bakeParameters(built.bytes, built.record.parameters, weights);
     const info = describeOnnxModel(baked);
-    assert.deepEqual(info.inputs.map((i) => i.name), ["images"]);
+    assert.deepEqual(
+      info.inputs.map((i) => i.name),
+      ["images"],
+    );
     assert.deepEqual([...info.initializers].sort(), [...built.record.parameters].sort());
     const direct = buildInferenceModel(model, weights, { graph: "predict", batchSize: 4 }).bytes;
     const a = await run(baked, { images });
@@ -68,15 +74,27 @@ describe("stored model graphs: a graph without weights, baked with a checkpoint'
     const weights = parameters();
     const built = buildModelGraph(model, "predict", 4);
     const wrong = { ...weights, "out.bias": { dtype: "float32", shape: [4], data: new Float32Array(4) } as Tensor };
-    assert.throws(() => bakeParameters(built.bytes, built.record.parameters, wrong), (e: unknown) => e instanceof OnnxModelError && /'out\.bias' is float32\[3\] in the graph but float32\[4\]/.test(e.message));
+    assert.throws(
+      () => bakeParameters(built.bytes, built.record.parameters, wrong),
+      (e: unknown) => e instanceof OnnxModelError && /'out\.bias' is float32\[3\] in the graph but float32\[4\]/.test(e.message),
+    );
     const { ["fc0.bias"]: _gone, ...missing } = weights;
-    assert.throws(() => bakeParameters(built.bytes, built.record.parameters, missing), (e: unknown) => e instanceof OnnxModelError && /'fc0\.bias', which the weights do not have/.test(e.message));
-    assert.throws(() => bakeParameters(built.bytes, ["nope"], weights), (e: unknown) => e instanceof OnnxModelError && /no input for the parameter 'nope'/.test(e.message));
+    assert.throws(
+      () => bakeParameters(built.bytes, built.record.parameters, missing),
+      (e: unknown) => e instanceof OnnxModelError && /'fc0\.bias', which the weights do not have/.test(e.message),
+    );
+    assert.throws(
+      () => bakeParameters(built.bytes, ["nope"], weights),
+      (e: unknown) => e instanceof OnnxModelError && /no input for the parameter 'nope'/.test(e.message),
+    );
   });
 
   it("treats the bytes as untrusted: truncated or mutated models throw OnnxModelError or describe something, nothing else", () => {
     const built = buildModelGraph(model, "predict", 4);
-    assert.throws(() => describeOnnxModel(built.bytes.subarray(0, built.bytes.byteLength - 7), "graph 'predict'"), (e: unknown) => e instanceof OnnxModelError && /graph 'predict' is not a valid ONNX model/.test(e.message));
+    assert.throws(
+      () => describeOnnxModel(built.bytes.subarray(0, built.bytes.byteLength - 7), "graph 'predict'"),
+      (e: unknown) => e instanceof OnnxModelError && /graph 'predict' is not a valid ONNX model/.test(e.message),
+    );
     let seed = 42;
     const next = (): number => (seed = (seed * 1103515245 + 12345) % 2147483648);
     for (let i = 0; i < 3000; i++) {

@@ -39,7 +39,10 @@ describe("engine/register-builtins", () => {
   });
 
   it("is the only way ops get registered: importing the graph builder and autodiff registers nothing", async () => {
-    assert.deepEqual(await registeredAfter("engine/graph/graph-builder.ts", "engine/graph/functional.ts", "engine/autodiff/gradients.ts"), { ops: [], gradients: [] });
+    assert.deepEqual(await registeredAfter("engine/graph/graph-builder.ts", "engine/graph/functional.ts", "engine/autodiff/gradients.ts"), {
+      ops: [],
+      gradients: [],
+    });
   });
 
   it("is imported by the package entries: nbresume and nbresume/nn register the same ops and gradients", async () => {

@@ -56,7 +56,10 @@ describe("nbresume packed and installed into a user's own project", function () 
     assert.doesNotMatch(out, /Downloading|nuget|ECONNREFUSED/i);
     const bin = readdirSync(ortBin(p()));
     assert.ok(bin.includes("onnxruntime_binding.node"), bin.join(", "));
-    assert.deepEqual(bin.filter((f) => /providers_(cuda|tensorrt|shared)/.test(f)), []);
+    assert.deepEqual(
+      bin.filter((f) => /providers_(cuda|tensorrt|shared)/.test(f)),
+      [],
+    );
     assert.ok(!existsSync(join(p().dir, ".npmrc")));
     assert.ok(existsSync(join(p().dir, "node_modules", "nbresume", "dist", "kernel", "main.js")));
     assert.ok(!existsSync(join(p().dir, "node_modules", "nbresume", "node_modules", "nbresume")), "no self-link inside an installed package");
@@ -66,7 +69,10 @@ describe("nbresume packed and installed into a user's own project", function () 
     const r = await p().run("npm ci --prefer-offline --no-audit --no-fund");
     assert.equal(r.status, 0, r.stderr);
     assertNoWarnings(r.stdout + r.stderr, "npm ci");
-    assert.deepEqual(readdirSync(ortBin(p())).filter((f) => /providers_/.test(f)), []);
+    assert.deepEqual(
+      readdirSync(ortBin(p())).filter((f) => /providers_/.test(f)),
+      [],
+    );
   });
 
   it("`npx nbresume kernel install` wrote a kernelspec that runs this project's nbresume and tslab by absolute path", async function () {
@@ -87,7 +93,14 @@ describe("nbresume packed and installed into a user's own project", function () 
     assert.ok(result !== undefined, text);
     assert.deepEqual(JSON.parse(result), { status: "finished", step: 6 });
     const resolved = /NBRESUME (\S+)/.exec(text)?.[1] ?? "";
-    assert.equal(realpathSync(resolved), realpathSync(join(p().dir, "node_modules", "nbresume", "dist", "index.js")), "the installed package, not this checkout");
-    assert.ok(readdirSync(join(p().dir, "runs", "packed")).some((n) => n.startsWith("ckpt-step-00000006")), "the final checkpoint is on disk");
+    assert.equal(
+      realpathSync(resolved),
+      realpathSync(join(p().dir, "node_modules", "nbresume", "dist", "index.js")),
+      "the installed package, not this checkout",
+    );
+    assert.ok(
+      readdirSync(join(p().dir, "runs", "packed")).some((n) => n.startsWith("ckpt-step-00000006")),
+      "the final checkpoint is on disk",
+    );
   });
 });

@@ -152,10 +152,12 @@ describe("your own model in your own project: defined with the public API, kille
       child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
       let killedAt: number | undefined;
       const poll = setInterval(() => {
-        const committed = existsSync(root) ? readdirSync(root).flatMap((n) => {
-          const m = /^ckpt-step-(\d{8})-/.exec(n);
-          return m === null ? [] : [Number(m[1])];
-        }) : [];
+        const committed = existsSync(root)
+          ? readdirSync(root).flatMap((n) => {
+              const m = /^ckpt-step-(\d{8})-/.exec(n);
+              return m === null ? [] : [Number(m[1])];
+            })
+          : [];
         const step = Math.max(-1, ...committed);
         if (step >= after && killedAt === undefined) {
           killedAt = step;
@@ -170,7 +172,10 @@ describe("your own model in your own project: defined with the public API, kille
     });
   }
 
-  for (const [kind, steps, killAfter, graph] of [["spiral", 120, 30, "predict"], ["lm", 60, 20, "next"]] as const) {
+  for (const [kind, steps, killAfter, graph] of [
+    ["spiral", 120, 30, "predict"],
+    ["lm", 60, 20, "next"],
+  ] as const) {
     it(`${kind}: SIGKILLed mid-run, then resumed in a new process, ends bitwise equal to an uninterrupted run`, async function () {
       const straight = await train(kind, `runs/${kind}-straight`, steps);
       assert.deepEqual(straight, { status: "finished", step: steps, startStep: 0 });
@@ -193,7 +198,10 @@ describe("your own model in your own project: defined with the public API, kille
       assert.deepEqual(sb.data, sa.data, "the data cursor");
       // The checkpoint describes its own model: stored graphs and previews are recorded.
       const model = (a.state as { model?: { graphs: { graph: string }[]; previews: { kind: string }[] } }).model;
-      assert.ok(model?.graphs.some((g) => g.graph === graph), JSON.stringify(model));
+      assert.ok(
+        model?.graphs.some((g) => g.graph === graph),
+        JSON.stringify(model),
+      );
     });
 
     it(`${kind}: nbresume export in a fresh process (no user code) writes ONNX that plain onnxruntime runs, computing what the training graph computes`, async function () {
@@ -209,14 +217,16 @@ describe("your own model in your own project: defined with the public API, kille
       const onnx = readFileSync(join(p().dir, `${kind}.onnx`));
       const compiled = await compileGraph(onnx, { threads: 1 });
       try {
-        const feeds: Record<string, Tensor> = kind === "spiral"
-          ? { x: { dtype: "float32", shape: [1, 2], data: Float32Array.from([0.3, -0.7]) } }
-          : { ids: { dtype: "int64", shape: [1, 16], data: new BigInt64Array(16).map((_, i) => BigInt(i % 3)) } };
+        const feeds: Record<string, Tensor> =
+          kind === "spiral"
+            ? { x: { dtype: "float32", shape: [1, 2], data: Float32Array.from([0.3, -0.7]) } }
+            : { ids: { dtype: "int64", shape: [1, 16], data: new BigInt64Array(16).map((_, i) => BigInt(i % 3)) } };
         assert.deepEqual(compiled.inputNames, Object.keys(feeds));
         const out = Object.values(await compiled.run(feeds))[0]!;
         const got = Array.from(out.data as Float32Array);
         assert.equal(got.length, expected.length);
-        for (let i = 0; i < got.length; i++) assert.ok(Math.abs(got[i]! - expected[i]!) <= 1e-5 * Math.max(1, Math.abs(expected[i]!)), `output ${i}: ${got[i]} vs ${expected[i]}`);
+        for (let i = 0; i < got.length; i++)
+          assert.ok(Math.abs(got[i]! - expected[i]!) <= 1e-5 * Math.max(1, Math.abs(expected[i]!)), `output ${i}: ${got[i]} vs ${expected[i]}`);
       } finally {
         await compiled.release();
       }

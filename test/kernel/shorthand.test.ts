@@ -76,7 +76,10 @@ describe("shorthand properties of earlier cells' names (tslab converter patch)",
   it("tslab 1.0.22 alone leaves them bare, so the cell throws ReferenceError (the upstream cause)", function () {
     const c = cells(false);
     c.run("const model = { n: 1 };");
-    assert.throws(() => c.run("const o = { model };"), (e: unknown) => e instanceof ReferenceError && /model is not defined/.test(e.message));
+    assert.throws(
+      () => c.run("const o = { model };"),
+      (e: unknown) => e instanceof ReferenceError && /model is not defined/.test(e.message),
+    );
   });
 
   it("reads the earlier cell's value through a shorthand property", function () {
@@ -90,7 +93,9 @@ describe("shorthand properties of earlier cells' names (tslab converter patch)",
 
   it("covers imports, functions, classes, enums and destructured names of earlier cells", function () {
     const c = cells();
-    c.run("import * as path from 'node:path'; import { join } from 'node:path'; function f() { return 1; } class K {} enum E { A } const { a, b: [bb] } = { a: 1, b: [2] };");
+    c.run(
+      "import * as path from 'node:path'; import { join } from 'node:path'; function f() { return 1; } class K {} enum E { A } const { a, b: [bb] } = { a: 1, b: [2] };",
+    );
     const exports = c.run("const o = { path, join, f, K, E, a, bb };");
     const o = exports.o as Record<string, unknown>;
     assert.equal(typeof (o.path as { join?: unknown }).join, "function");
@@ -103,7 +108,9 @@ describe("shorthand properties of earlier cells' names (tslab converter patch)",
   it("keeps the shorthand of a parameter, a local and a redeclared name, which already resolve in the cell", function () {
     const c = cells();
     c.run("const model = 1; const data = 2;");
-    const exports = c.run("function g(model: number) { const data = model * 10; return { model, data }; }\nconst model = 5;\nconst h = { model };\nconst r = g(7);");
+    const exports = c.run(
+      "function g(model: number) { const data = model * 10; return { model, data }; }\nconst model = 5;\nconst h = { model };\nconst r = g(7);",
+    );
     assert.deepEqual(exports.r, { model: 7, data: 70 });
     assert.deepEqual(exports.h, { model: 5 });
     assert.match(c.outputs[1] ?? "", /return \{ model, data \}/);
@@ -124,7 +131,10 @@ describe("shorthand properties of earlier cells' names (tslab converter patch)",
   });
 
   it("reads value names from tslab's declarations, not type-only ones", function () {
-    const names = declaredNames(ts, "import { join } from 'path';\nimport * as fs from 'fs';\ndeclare const model = 1;\ndeclare let a: number, bb: number;\ndeclare function f(): void;\ndeclare class K {\n}\ndeclare enum E {\n    x = 0\n}\ninterface I {\n}\ntype T = 1;\n");
+    const names = declaredNames(
+      ts,
+      "import { join } from 'path';\nimport * as fs from 'fs';\ndeclare const model = 1;\ndeclare let a: number, bb: number;\ndeclare function f(): void;\ndeclare class K {\n}\ndeclare enum E {\n    x = 0\n}\ninterface I {\n}\ntype T = 1;\n",
+    );
     assert.deepEqual([...names].sort(), ["E", "K", "a", "bb", "f", "fs", "join", "model"]);
   });
 });

@@ -44,7 +44,13 @@ describe("displays outside a kernel", function () {
   it("shows which MIME types a bundle without text carried", function () {
     const out = sink(false);
     createDisplay({ kind: "terminal", stream: out }).show({ "image/png": PNG, "text/html": "<b>x</b>" });
-    assert.equal(out.text, `${msg.bundleSummary([{ mime: "image/png", size: 8 }, { mime: "text/html", size: 8 }])}\n`);
+    assert.equal(
+      out.text,
+      `${msg.bundleSummary([
+        { mime: "image/png", size: 8 },
+        { mime: "text/html", size: 8 },
+      ])}\n`,
+    );
     assert.equal(out.text, "[image/png, 8 bytes] [text/html, 8 bytes]\n");
   });
 

@@ -234,11 +234,17 @@ describe("exclusive runs in one process", function () {
   });
 
   it("rejects bad arguments with TypeError/RangeError", async function () {
-    await assert.rejects(runExclusive("", async () => undefined), { name: "TypeError", message: msg.badRunKey("") });
-    await assert.rejects(runExclusive("k", async () => undefined, { previousRunTimeoutMs: -1 }), {
-      name: "RangeError",
-      message: msg.badTimeout("previousRunTimeoutMs", -1),
-    });
+    await assert.rejects(
+      runExclusive("", async () => undefined),
+      { name: "TypeError", message: msg.badRunKey("") },
+    );
+    await assert.rejects(
+      runExclusive("k", async () => undefined, { previousRunTimeoutMs: -1 }),
+      {
+        name: "RangeError",
+        message: msg.badTimeout("previousRunTimeoutMs", -1),
+      },
+    );
     await assert.rejects(interruptSignal({ signals: ["SIGUSR1" as "SIGINT"] }), { name: "TypeError", message: msg.badSignals(["SIGUSR1"]) });
     await assert.rejects(interruptSignal({ signals: [] }), { name: "TypeError" });
   });

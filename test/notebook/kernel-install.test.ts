@@ -99,9 +99,15 @@ describe("nbresume kernel install | uninstall | status", function () {
     assert.equal(ok.status, 0, ok.stderr);
     assert.ok(ok.stdout.startsWith(messages.kernelFound(join(tmp, "kernels", "nbresume", "kernel.json"), true)));
     assert.match(ok.stdout, /tslab +\S+node_modules\/tslab \(1\.0\.\d+\)/);
-    const json = JSON.parse(nbresume(["kernel", "status", "--json", "--jupyter-path", tmp]).stdout) as { ok: boolean; kernels: { current: boolean; problems: string[] }[] };
+    const json = JSON.parse(nbresume(["kernel", "status", "--json", "--jupyter-path", tmp]).stdout) as {
+      ok: boolean;
+      kernels: { current: boolean; problems: string[] }[];
+    };
     assert.equal(json.ok, true);
-    assert.deepEqual(json.kernels.map((k) => [k.current, k.problems]), [[true, []]]);
+    assert.deepEqual(
+      json.kernels.map((k) => [k.current, k.problems]),
+      [[true, []]],
+    );
 
     const empty = join(tmp, "empty");
     const none = nbresume(["kernel", "status", "--jupyter-path", empty]);
@@ -200,15 +206,17 @@ describe("nbresume kernel install | uninstall | status", function () {
         const kernel = await server.startKernel();
         const first = await kernel.execute("const model = { n: 2 }; const data = [1, 2, 3];");
         assert.equal(first.status, "ok", first.stderr);
-        const second = await kernel.execute([
-          "const take = (o: { model: { n: number }; data: number[] }) => o.model.n * o.data.length;",
-          "console.log('product', take({ model, data }));",
-          "function local(model: number) { return { model }; }",
-          "console.log('local', JSON.stringify(local(7)));",
-        ].join("\n"));
+        const second = await kernel.execute(
+          [
+            "const take = (o: { model: { n: number }; data: number[] }) => o.model.n * o.data.length;",
+            "console.log('product', take({ model, data }));",
+            "function local(model: number) { return { model }; }",
+            "console.log('local', JSON.stringify(local(7)));",
+          ].join("\n"),
+        );
         assert.equal(second.status, "ok", second.stderr);
         assert.equal(second.stderr, "");
-        assert.equal(second.stdout, "product 6\nlocal {\"model\":7}\n");
+        assert.equal(second.stdout, 'product 6\nlocal {"model":7}\n');
       } finally {
         await server.close();
       }

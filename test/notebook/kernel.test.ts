@@ -8,7 +8,16 @@ import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { ExecuteFailed, isAlive, NOTEBOOKS_DIR, REPO_ROOT, startJupyterServer, type ExecuteResult, type JupyterServer, type KernelHandle } from "../support/jupyter-server.js";
+import {
+  ExecuteFailed,
+  isAlive,
+  NOTEBOOKS_DIR,
+  REPO_ROOT,
+  startJupyterServer,
+  type ExecuteResult,
+  type JupyterServer,
+  type KernelHandle,
+} from "../support/jupyter-server.js";
 
 /** A real 2×1 PNG (red, blue), so the bytes that travel are an image, not a placeholder. */
 const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwPCfAQAK/AL+5sSyewAAAABJRU5ErkJggg==";
@@ -144,12 +153,18 @@ single.update({ "text/html": "<b>b</b>", "text/plain": "b" });`);
       await kernel.waitForStream((t) => t.includes("A tick 3"), since);
       const r = await kernel.execute(`await ${loop("B", "5")};`);
       assertOk(r, "the rerun cell");
-      const lines = kernel.streamTextSince(since).split("\n").filter((l) => l !== "");
+      const lines = kernel
+        .streamTextSince(since)
+        .split("\n")
+        .filter((l) => l !== "");
       const aStopped = lines.indexOf("A stopped superseded");
       const bFirst = lines.indexOf("B tick 0");
       assert.ok(aStopped >= 0, `the old run was not told it was superseded:\n${lines.join("\n")}`);
       assert.ok(bFirst > aStopped, `the new run started before the old one returned:\n${lines.join("\n")}`);
-      assert.ok(lines.slice(aStopped + 1).every((l) => !l.startsWith("A ")), `the old run wrote after it stopped:\n${lines.join("\n")}`);
+      assert.ok(
+        lines.slice(aStopped + 1).every((l) => !l.startsWith("A ")),
+        `the old run wrote after it stopped:\n${lines.join("\n")}`,
+      );
       assert.equal(lines.at(-1), "B stopped done");
       assert.match(r.stdout, /^A stopped superseded\nB tick 0\n/, "the old run's goodbye and the new run land in the rerun cell, in that order");
     } finally {

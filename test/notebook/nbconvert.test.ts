@@ -54,7 +54,10 @@ describe("notebooks executed headless with nbconvert and the nbresume kernel", f
     const source = `import { tensor } from "nbresume";\nconst n: number = tensor("float32", [1]);`;
     writeFileSync(nb, JSON.stringify(notebookWithCells([source, `console.log("after")`])));
     // tslab leaves ename/evalue empty, so nbclient's message names the cell but not the error.
-    await assert.rejects(executeNotebook(nb, { jupyter }), (e: unknown) => e instanceof NotebookExecutionFailed && /CellExecutionError/.test(e.log) && e.log.includes(source));
+    await assert.rejects(
+      executeNotebook(nb, { jupyter }),
+      (e: unknown) => e instanceof NotebookExecutionFailed && /CellExecutionError/.test(e.log) && e.log.includes(source),
+    );
     const executed = await executeNotebook(nb, { jupyter, allowErrors: true });
     assert.match(streamText(executed.cells[0] ?? { cell_type: "code", source: "" }, "stderr"), /Type 'Tensor<"float32">' is not assignable to type 'number'/);
   });

@@ -57,7 +57,9 @@ function startTrainer(dir: string, abortAt?: number): Trainer {
 async function emergencyCheckpoints(dir: string): Promise<{ step: number; name: string }[]> {
   const store = await CheckpointStore.open(dir, { readOnly: true });
   try {
-    return (await store.list({ verify: true })).checkpoints.filter((c) => c.kind === "emergency" && c.verified === true).map((c) => ({ step: c.step, name: c.name }));
+    return (await store.list({ verify: true })).checkpoints
+      .filter((c) => c.kind === "emergency" && c.verified === true)
+      .map((c) => ({ step: c.step, name: c.name }));
   } finally {
     await store.close();
   }
@@ -92,13 +94,17 @@ describe("train({ signal }) with the caller's own AbortSignal, in a plain Node p
       assert.equal(ended.status, "interrupted", output);
       assert.equal(ended.stoppedBecause, runMessages.stoppedBecause.interrupted(sig));
       assert.ok(ended.step >= 5 && ended.step < 5000, output);
-      assert.deepEqual((await emergencyCheckpoints(dir)).map((c) => c.step), [ended.step], "one emergency checkpoint, at the step it stopped, that verifies");
+      assert.deepEqual(
+        (await emergencyCheckpoints(dir)).map((c) => c.step),
+        [ended.step],
+        "one emergency checkpoint, at the step it stopped, that verifies",
+      );
       assert.equal(ended.checkpoint?.name, (await emergencyCheckpoints(dir))[0]?.name);
       assert.match(child.stdout(), new RegExp(`^train\\(\\) returned: interrupted at step ${ended.step}$`, "m"), output);
     });
   }
 
-  it("when the caller aborts its own signal: the same emergency checkpoint, reason \"aborted\", and the process lives on", async function () {
+  it('when the caller aborts its own signal: the same emergency checkpoint, reason "aborted", and the process lives on', async function () {
     const dir = join(root, "aborted");
     const child = startTrainer(dir, 5);
     const { code, signal } = await child.exited;
@@ -107,7 +113,10 @@ describe("train({ signal }) with the caller's own AbortSignal, in a plain Node p
     const ended = summary(dir);
     assert.equal(ended.status, "interrupted", output);
     assert.equal(ended.stoppedBecause, runMessages.stoppedBecause.interrupted("aborted"));
-    assert.deepEqual((await emergencyCheckpoints(dir)).map((c) => c.step), [ended.step]);
+    assert.deepEqual(
+      (await emergencyCheckpoints(dir)).map((c) => c.step),
+      [ended.step],
+    );
     assert.match(child.stdout(), new RegExp(`^train\\(\\) returned: interrupted at step ${ended.step}$`, "m"), output);
   });
 });

@@ -18,7 +18,17 @@ import { decodePng } from "../../src/render/image.js";
 import { mlpRun } from "../run/mlp-run.js";
 import { RecordingOutput } from "../run/recording-output.js";
 import { assertSameModel } from "../run/same-model.js";
-import { ExecuteFailed, isAlive, NOTEBOOKS_DIR, REPO_ROOT, startJupyterServer, type DisplayOutput, type ExecuteResult, type JupyterServer, type KernelHandle } from "../support/jupyter-server.js";
+import {
+  ExecuteFailed,
+  isAlive,
+  NOTEBOOKS_DIR,
+  REPO_ROOT,
+  startJupyterServer,
+  type DisplayOutput,
+  type ExecuteResult,
+  type JupyterServer,
+  type KernelHandle,
+} from "../support/jupyter-server.js";
 
 /** Longer than any test waits: the run is interrupted long before; the rerun sets the real end. */
 const UNTIL_INTERRUPTED = 10_000_000;
@@ -93,7 +103,10 @@ describe("the training cell in a real Jupyter kernel", function () {
 
   before(async function () {
     const dist = join(REPO_ROOT, "dist", "run", "resumable.js");
-    assert.ok(statSync(dist).mtimeMs >= statSync(join(REPO_ROOT, "src", "run", "resumable.ts")).mtimeMs, "dist/ is older than src/run: run `npm run build` (npm test does)");
+    assert.ok(
+      statSync(dist).mtimeMs >= statSync(join(REPO_ROOT, "src", "run", "resumable.ts")).mtimeMs,
+      "dist/ is older than src/run: run `npm run build` (npm test does)",
+    );
     root = mkdtempSync(join(tmpdir(), "nbresume-run-kernel-"));
     server = await startJupyterServer({ rootDir: NOTEBOOKS_DIR });
   });
@@ -130,7 +143,10 @@ describe("the training cell in a real Jupyter kernel", function () {
       assert.ok(first.updates.length >= 1, "the live progress is one display updated in place");
       const live = new Set(first.updates.map((u) => u.displayId));
       assert.equal(live.size, 1, "one live display");
-      assert.ok(first.displays.some((d) => live.has(d.displayId)), "the live display is shown once, then updated");
+      assert.ok(
+        first.displays.some((d) => live.has(d.displayId)),
+        "the live display is shown once, then updated",
+      );
       const html = first.updates.at(-1)?.data["text/html"];
       assert.ok(typeof html === "string", "the live display is HTML");
       assert.match(html, /<progress /);
@@ -146,7 +162,10 @@ describe("the training cell in a real Jupyter kernel", function () {
       const later = await kernel.execute(`await new Promise((r) => setTimeout(r, 1500)); console.log("later cell");`);
       assertOk(later, "a later cell");
       assert.equal(later.stdout, "later cell\n");
-      assert.deepEqual(kernel.log.filter((m) => m.at >= quiet && (m.msgType === "update_display_data" || m.msgType === "display_data")), []);
+      assert.deepEqual(
+        kernel.log.filter((m) => m.at >= quiet && (m.msgType === "update_display_data" || m.msgType === "display_data")),
+        [],
+      );
       assert.equal(snapshotDir(dir), before, "the run directory did not change after the interrupt");
 
       // Restart the kernel and rerun the cells, now with an end in sight (a harmless change): it
@@ -157,7 +176,10 @@ describe("the training cell in a real Jupyter kernel", function () {
       assertOk(await kernel.execute(setupCell(dir, end, 100_000, false)), "the setup cell after the restart");
       const second = await kernel.execute("await run.train();", { timeoutMs: 180_000 });
       assertOk(second, "the rerun training cell");
-      assert.match(second.stdout, new RegExp(`^Found ${emergency}: step ${step.toLocaleString("en-US")} · epoch \\d+ · loss [\\d.]+ · emergency checkpoint, verified\\.$`, "m"));
+      assert.match(
+        second.stdout,
+        new RegExp(`^Found ${emergency}: step ${step.toLocaleString("en-US")} · epoch \\d+ · loss [\\d.]+ · emergency checkpoint, verified\\.$`, "m"),
+      );
       assert.match(second.stdout, new RegExp(`^Resuming at step ${step.toLocaleString("en-US")} of ${endText} `, "m"));
       const resumedPreview = (await pngImages(second))[0];
       assert.match(resumedPreview?.caption ?? "", new RegExp(`^step ${step.toLocaleString("en-US")} · loss [\\d.]+ · emergency checkpoint`));
@@ -165,7 +187,9 @@ describe("the training cell in a real Jupyter kernel", function () {
       assert.match(second.stdout, new RegExp(`^Finished at step ${endText} `, "m"));
 
       // The same configuration without interruption, in this process: bitwise the same parameters.
-      const whole = await (await mlpRun(join(root, "whole"), { steps: end, checkpointEvery: 100_000, evalEvery: false, output: new RecordingOutput() })).train();
+      const whole = await (
+        await mlpRun(join(root, "whole"), { steps: end, checkpointEvery: 100_000, evalEvery: false, output: new RecordingOutput() })
+      ).train();
       assert.equal(whole.status, "finished");
       await assertSameModel(whole.checkpoint!.path, join(dir, `ckpt-step-${String(end).padStart(8, "0")}-final`));
     } finally {

@@ -46,8 +46,14 @@ describe("render/audio-preview", () => {
       preview.bundle["text/plain"],
       ["step 2,000", msg.audioSummary(2, 0.75), msg.audioClipLine("the cat sat", 0.5, 16_000), msg.audioClipLine("clip 2", 0.25, 22_050)].join("\n"),
     );
-    assert.deepEqual(preview.files.map((f) => f.suffix), ["-0.wav", "-1.wav"]);
-    assert.deepEqual(preview.files.map((f) => decodeWav(f.bytes).frames), [8000, 5513]);
+    assert.deepEqual(
+      preview.files.map((f) => f.suffix),
+      ["-0.wav", "-1.wav"],
+    );
+    assert.deepEqual(
+      preview.files.map((f) => decodeWav(f.bytes).frames),
+      [8000, 5513],
+    );
 
     assert.ok(preview.image !== undefined, "a waveform picture for the live view");
     const picture = await decodePng(preview.image.bundle["image/png"], { channels: 3 });
@@ -59,7 +65,10 @@ describe("render/audio-preview", () => {
 
   it("saves a single clip as .wav and draws no waveform when asked not to", async () => {
     const preview = await renderAudioPreview({ clips: [{ samples: tone(0.1, 8000), sampleRate: 8000 }], caption: "", waveform: false });
-    assert.deepEqual(preview.files.map((f) => f.suffix), [".wav"]);
+    assert.deepEqual(
+      preview.files.map((f) => f.suffix),
+      [".wav"],
+    );
     assert.equal(preview.image, undefined);
     assert.equal(preview.bundle["text/plain"], [msg.audioSummary(1, 0.1), msg.audioClipLine("clip 1", 0.1, 8000)].join("\n"));
   });
@@ -113,7 +122,12 @@ describe("render/audio-preview", () => {
       name: "TypeError",
       message: msg.audioBadClip(0, "must be { samples: Float32Array, sampleRate, label? }, got samples Float64Array"),
     });
-    await assert.rejects(renderAudioPreview({ clips: [{ samples: new Float32Array(4), sampleRate: 0 }], caption: "" }), { name: "RangeError", message: /clips\[0\] sampleRate must be/ });
-    await assert.rejects(renderAudioPreview({ clips: [{ samples: new Float32Array(4), sampleRate: 8000 }], caption: "", maxSeconds: 0 }), { name: "RangeError" });
+    await assert.rejects(renderAudioPreview({ clips: [{ samples: new Float32Array(4), sampleRate: 0 }], caption: "" }), {
+      name: "RangeError",
+      message: /clips\[0\] sampleRate must be/,
+    });
+    await assert.rejects(renderAudioPreview({ clips: [{ samples: new Float32Array(4), sampleRate: 8000 }], caption: "", maxSeconds: 0 }), {
+      name: "RangeError",
+    });
   });
 });

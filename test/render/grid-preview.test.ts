@@ -17,7 +17,10 @@ describe("render/grid-preview", () => {
     assert.deepEqual(Object.keys(preview.bundle).sort(), ["image/png", "text/plain"]);
     assert.equal(preview.bundle["image/png"], grid.bundle["image/png"], "the same bytes, not a re-encode");
     assert.equal(preview.bundle["text/plain"], `step 500 · loss 0.031\n${msg.gridDescription(16, 28, 28)}`);
-    assert.deepEqual(preview.files.map((f) => f.suffix), [".png"]);
+    assert.deepEqual(
+      preview.files.map((f) => f.suffix),
+      [".png"],
+    );
     assert.equal(preview.files[0]!.bytes, grid.bundle["image/png"]);
     assert.deepEqual([preview.image?.width, preview.image?.height], [grid.width, grid.height]);
     assert.equal(preview.image?.bundle["text/plain"], preview.bundle["text/plain"]);

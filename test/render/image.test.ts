@@ -46,9 +46,7 @@ describe("render/image (sharp codec)", () => {
   });
 
   it("rasterises SVG at the requested width, crisp and on white", async () => {
-    const svg =
-      '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">' +
-      '<rect x="0" y="0" width="50" height="50" fill="#ff0000"/></svg>';
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="100" height="50">' + '<rect x="0" y="0" width="50" height="50" fill="#ff0000"/></svg>';
     const { png, width, height } = await svgToPng(svg, { width: 300 });
     assert.equal(width, 300);
     assert.equal(height, 150);

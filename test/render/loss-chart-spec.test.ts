@@ -29,14 +29,32 @@ const decay = (n: number, from = 2, to = 0.5): LossPoint[] =>
 describe("render/loss-chart-spec", () => {
   it("contains the raw train series, its smoothed line and the validation series, with a legend for each", () => {
     const train = decay(50);
-    const validation = [{ step: 100, loss: 1.5 }, { step: 500, loss: 0.7 }];
+    const validation = [
+      { step: 100, loss: 1.5 },
+      { step: 500, loss: 0.7 },
+    ];
     const { spec, smoothing } = buildLossChartSpec({ train, validation });
     assert.equal(spec["$schema"], "https://vega.github.io/schema/vega-lite/v6.json");
     assert.equal(layers(spec).length, 3);
-    assert.deepEqual(series(spec, S.train.name).map((r) => [r.step, r.loss]), train.map((p) => [p.step, p.loss]));
-    assert.deepEqual(series(spec, S.validation.name).map((r) => [r.step, r.loss]), [[100, 1.5], [500, 0.7]]);
-    const smoothed = emaSeries(train.map((p) => p.loss), smoothing);
-    assert.deepEqual(series(spec, S.smoothed.name).map((r) => r.loss), smoothed);
+    assert.deepEqual(
+      series(spec, S.train.name).map((r) => [r.step, r.loss]),
+      train.map((p) => [p.step, p.loss]),
+    );
+    assert.deepEqual(
+      series(spec, S.validation.name).map((r) => [r.step, r.loss]),
+      [
+        [100, 1.5],
+        [500, 0.7],
+      ],
+    );
+    const smoothed = emaSeries(
+      train.map((p) => p.loss),
+      smoothing,
+    );
+    assert.deepEqual(
+      series(spec, S.smoothed.name).map((r) => r.loss),
+      smoothed,
+    );
     const color = (spec["encoding"] as { color: { scale: { domain: string[]; range: string[] } } }).color;
     assert.deepEqual(color.scale.domain, [S.train.name, S.smoothed.name, S.validation.name]);
     assert.deepEqual(color.scale.range, [S.train.color, S.smoothed.color, S.validation.color]);
@@ -47,27 +65,57 @@ describe("render/loss-chart-spec", () => {
     const train = decay(20);
     const { spec, smoothing } = buildLossChartSpec({ train, smoothing: 0.5 });
     assert.equal(smoothing, 0.5);
-    assert.deepEqual(series(spec, S.smoothed.name).map((r) => r.loss), emaSeries(train.map((p) => p.loss), 0.5));
+    assert.deepEqual(
+      series(spec, S.smoothed.name).map((r) => r.loss),
+      emaSeries(
+        train.map((p) => p.loss),
+        0.5,
+      ),
+    );
   });
 
   it("picks a log y scale when the losses span more than two decades, linear otherwise", () => {
     const y = (spec: Record<string, unknown>): unknown =>
       (layers(spec)[0] as unknown as { encoding: { y: { scale: { type: string } } } }).encoding.y.scale.type;
-    const wide = buildLossChartSpec({ train: [{ step: 1, loss: 5 }, { step: 2, loss: 0.04 }] });
+    const wide = buildLossChartSpec({
+      train: [
+        { step: 1, loss: 5 },
+        { step: 2, loss: 0.04 },
+      ],
+    });
     assert.equal(wide.yScale, "log");
     assert.equal(y(wide.spec), "log");
-    const narrow = buildLossChartSpec({ train: [{ step: 1, loss: 5 }, { step: 2, loss: 0.06 }] });
+    const narrow = buildLossChartSpec({
+      train: [
+        { step: 1, loss: 5 },
+        { step: 2, loss: 0.06 },
+      ],
+    });
     assert.equal(narrow.yScale, "linear");
     assert.equal(y(narrow.spec), "linear");
-    const negative = buildLossChartSpec({ train: [{ step: 1, loss: 5 }, { step: 2, loss: -1 }, { step: 3, loss: 0.001 }] });
+    const negative = buildLossChartSpec({
+      train: [
+        { step: 1, loss: 5 },
+        { step: 2, loss: -1 },
+        { step: 3, loss: 0.001 },
+      ],
+    });
     assert.equal(negative.yScale, "linear", "a log scale cannot show losses ≤ 0");
     assert.equal(buildLossChartSpec({ train: decay(5), yScale: "log" }).yScale, "log");
   });
 
   it("leaves out NaN and infinite losses and says so in the text", () => {
-    const train = [{ step: 1, loss: 1 }, { step: 2, loss: NaN }, { step: 3, loss: Infinity }, { step: 4, loss: 0.5 }];
+    const train = [
+      { step: 1, loss: 1 },
+      { step: 2, loss: NaN },
+      { step: 3, loss: Infinity },
+      { step: 4, loss: 0.5 },
+    ];
     const { spec, summary } = buildLossChartSpec({ train });
-    assert.deepEqual(series(spec, S.train.name).map((r) => r.step), [1, 4]);
+    assert.deepEqual(
+      series(spec, S.train.name).map((r) => r.step),
+      [1, 4],
+    );
     assert.ok(summary.includes(renderMessages.chartNonFinite("train", 2)), summary);
     assert.ok(JSON.stringify(spec).includes(renderMessages.chartNonFinite("train", 2)), "the note is in the chart's subtitle");
   });
@@ -77,7 +125,10 @@ describe("render/loss-chart-spec", () => {
     const { spec } = buildLossChartSpec({ train, maxPoints: 400 });
     const raw = series(spec, S.train.name);
     assert.ok(raw.length <= 400, `${raw.length} points`);
-    assert.ok(raw.some((r) => r.step === 12_345 && r.loss === 9), "the spike survives");
+    assert.ok(
+      raw.some((r) => r.step === 12_345 && r.loss === 9),
+      "the spike survives",
+    );
     const smooth = series(spec, S.smoothed.name);
     assert.ok(smooth.length <= 401);
     assert.equal(smooth[smooth.length - 1]?.step, 19_999, "the smoothed line reaches the last step");
@@ -85,8 +136,18 @@ describe("render/loss-chart-spec", () => {
   });
 
   it("sorts points given out of step order before smoothing", () => {
-    const { spec } = buildLossChartSpec({ train: [{ step: 3, loss: 3 }, { step: 1, loss: 1 }, { step: 2, loss: 2 }], smoothing: 0 });
-    assert.deepEqual(series(spec, S.smoothed.name).map((r) => r.loss), [1, 2, 3]);
+    const { spec } = buildLossChartSpec({
+      train: [
+        { step: 3, loss: 3 },
+        { step: 1, loss: 1 },
+        { step: 2, loss: 2 },
+      ],
+      smoothing: 0,
+    });
+    assert.deepEqual(
+      series(spec, S.smoothed.name).map((r) => r.loss),
+      [1, 2, 3],
+    );
   });
 
   it("draws a 'no loss recorded yet' chart instead of failing when there is nothing to plot", () => {

@@ -13,7 +13,7 @@ const run = promisify(execFile);
 /** A noisy decaying loss, deterministic. */
 function lossCurve(n: number, from: number, to: number, seed = 1): LossPoint[] {
   let s = seed;
-  const rnd = (): number => ((s = (s * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const rnd = (): number => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
   return Array.from({ length: n }, (_, i) => ({ step: i + 1, loss: to + (from - to) * Math.exp(-i / (n / 6)) + 0.05 * to * rnd() }));
 }
 

@@ -16,7 +16,13 @@ import { countNear } from "./pixels.js";
 const BARS: VegaLiteSpec = {
   $schema: "https://vega.github.io/schema/vega-lite/v6.json",
   title: "accuracy per class",
-  data: { values: [{ c: "a", v: 0.9 }, { c: "b", v: 0.4 }, { c: "c", v: 0.7 }] },
+  data: {
+    values: [
+      { c: "a", v: 0.9 },
+      { c: "b", v: 0.4 },
+      { c: "c", v: 0.7 },
+    ],
+  },
   mark: { type: "bar", color: "#d62728" },
   encoding: { x: { field: "c", type: "nominal" }, y: { field: "v", type: "quantitative" } },
 };
@@ -38,7 +44,10 @@ describe("render/plot-preview", () => {
     assert.deepEqual(spec["title"], { text: "step 300", subtitle: ["accuracy per class"] }, "the caption titles it; the spec's own title moves under it");
     assert.deepEqual(spec["data"], BARS["data"]);
 
-    assert.deepEqual(preview.files.map((f) => f.suffix), [".png", ".vl.json"]);
+    assert.deepEqual(
+      preview.files.map((f) => f.suffix),
+      [".png", ".vl.json"],
+    );
     assert.equal(preview.files[0]!.bytes, png);
     assert.equal(new TextDecoder().decode(preview.files[1]!.bytes), `${preview.bundle[VEGALITE_MIME] as string}\n`);
     assert.equal(preview.bundle["text/plain"], `step 300\n${msg.plotDescription()}`);
@@ -47,7 +56,14 @@ describe("render/plot-preview", () => {
 
   it("leaves NaN and Infinity in a user's spec out of the drawing, as null in the JSON, and says so", async () => {
     const spec: VegaLiteSpec = {
-      data: { values: [{ x: 1, y: 1 }, { x: 2, y: Number.NaN }, { x: Number.POSITIVE_INFINITY, y: 3 }, { x: 4, y: 4 }] },
+      data: {
+        values: [
+          { x: 1, y: 1 },
+          { x: 2, y: Number.NaN },
+          { x: Number.POSITIVE_INFINITY, y: 3 },
+          { x: 4, y: 4 },
+        ],
+      },
       mark: "point",
       encoding: { x: { field: "x", type: "quantitative" }, y: { field: "y", type: "quantitative" } },
     };
@@ -55,12 +71,24 @@ describe("render/plot-preview", () => {
     assert.ok((preview.bundle["text/plain"] as string).includes(msg.plotNonFinite(2, "value")));
     assert.ok(preview.summary.includes(msg.plotNonFinite(2, "value")));
     const json = JSON.parse(preview.bundle[VEGALITE_MIME] as string) as { data: { values: unknown[] } };
-    assert.deepEqual(json.data.values, [{ x: 1, y: 1 }, { x: 2, y: null }, { x: null, y: 3 }, { x: 4, y: 4 }]);
+    assert.deepEqual(json.data.values, [
+      { x: 1, y: 1 },
+      { x: 2, y: null },
+      { x: null, y: 3 },
+      { x: 4, y: 4 },
+    ]);
     await decodePng(preview.bundle["image/png"] as Uint8Array);
   });
 
   it("carries a builder's summary and notes into the text and summary, and sizes the picture to width × height", async () => {
-    const spec = predictionVsTargetSpec([{ target: 0, prediction: 0.1 }, { target: 1, prediction: 0.9 }, { target: NaN, prediction: 0 }], { title: "val" });
+    const spec = predictionVsTargetSpec(
+      [
+        { target: 0, prediction: 0.1 },
+        { target: 1, prediction: 0.9 },
+        { target: NaN, prediction: 0 },
+      ],
+      { title: "val" },
+    );
     const preview = await renderPlotPreview({ spec, caption: "val", width: 300, height: 240 });
     assert.deepEqual([preview.image?.width, preview.image?.height], [300, 240]);
     const image = await decodePng(preview.bundle["image/png"] as Uint8Array);
@@ -82,7 +110,10 @@ describe("render/plot-preview", () => {
     await assert.rejects(renderPlotPreview({ spec: null as unknown as VegaLiteSpec, caption: "" }), { name: "TypeError", message: msg.plotBadSpec(null) });
     await assert.rejects(renderPlotPreview({ spec: [] as unknown as VegaLiteSpec, caption: "" }), { name: "TypeError" });
     await assert.rejects(renderPlotPreview({ spec: BARS, caption: 5 as unknown as string }), { name: "TypeError", message: /caption must be a string/ });
-    await assert.rejects(renderPlotPreview({ spec: BARS, caption: "", width: 10 }), { name: "RangeError", message: /width must be an integer number of pixels from 40/ });
+    await assert.rejects(renderPlotPreview({ spec: BARS, caption: "", width: 10 }), {
+      name: "RangeError",
+      message: /width must be an integer number of pixels from 40/,
+    });
     const cyclic: Record<string, unknown> = { mark: "point" };
     cyclic["self"] = cyclic;
     await assert.rejects(renderPlotPreview({ spec: cyclic as VegaLiteSpec, caption: "" }), { name: "TypeError" });
@@ -91,7 +122,8 @@ describe("render/plot-preview", () => {
   it("reports a spec vega cannot draw as CHART_FAILED naming renderPlotPreview", async () => {
     await assert.rejects(
       renderPlotPreview({ spec: { mark: "no-such-mark", data: { values: [] } }, caption: "" }),
-      (e: unknown) => isNbresumeError(e, RenderErrorCode.CHART_FAILED) && e.where === "renderPlotPreview" && e.message.startsWith("vega could not render the plot: "),
+      (e: unknown) =>
+        isNbresumeError(e, RenderErrorCode.CHART_FAILED) && e.where === "renderPlotPreview" && e.message.startsWith("vega could not render the plot: "),
     );
   });
 

@@ -103,7 +103,10 @@ describe("render/plot-specs: decision boundary", () => {
     assert.ok(neg.length > 0.15 * image.width * image.height && pos.length > 0.05 * image.width * image.height);
     assert.ok(Math.max(...neg.map((p) => p.x)) < Math.min(...pos.map((p) => p.x)) + 1, "P = 0 on the left, P = 1 on the right");
     const posBottom = Math.min(...pos.map((p) => p.y));
-    assert.ok(white.some((p) => p.x > Math.min(...pos.map((q) => q.x)) + 5 && p.y < posBottom - 5), "P = 0.5 (top right) is white");
+    assert.ok(
+      white.some((p) => p.x > Math.min(...pos.map((q) => q.x)) + 5 && p.y < posBottom - 5),
+      "P = 0.5 (top right) is white",
+    );
     assert.deepEqual(plotMeta(spec).notes, []);
   });
 
@@ -131,22 +134,48 @@ describe("render/plot-specs: decision boundary", () => {
       classes: ["cat", "dog"],
     });
     const cells = layerValues(spec, 0);
-    assert.deepEqual(cells.map((c) => c["fill"]), [classColors(1).region, classColors(0).region]);
-    assert.deepEqual(cells.map((c) => [c["x0"], c["x1"]]), [[-0.5, 0.5], [0.5, 1.5]], "cells reach halfway to their neighbours");
+    assert.deepEqual(
+      cells.map((c) => c["fill"]),
+      [classColors(1).region, classColors(0).region],
+    );
+    assert.deepEqual(
+      cells.map((c) => [c["x0"], c["x1"]]),
+      [
+        [-0.5, 0.5],
+        [0.5, 1.5],
+      ],
+      "cells reach halfway to their neighbours",
+    );
     assert.deepEqual(layerValues(spec, 1), [{ x: 0, y: 0, label: "cat" }]);
     assert.deepEqual(plotMeta(spec).notes, [msg.plotNonFinite(1, "grid cell"), msg.plotNonFinite(1, "point")]);
     assert.equal(plotMeta(spec).summary, msg.plotDecisionSummary(2, 1, 2));
     // Without names, labels sort (numbers numerically), so a class keeps its color between checkpoints.
     const unnamed = decisionBoundarySpec({ grid: [10, 2, 1].map((c, i) => ({ x: i, y: 0, class: c })), points: [] });
-    assert.deepEqual(layerValues(unnamed, 0).map((c) => c["fill"]), [2, 1, 0].map((i) => classColors(i).region));
+    assert.deepEqual(
+      layerValues(unnamed, 0).map((c) => c["fill"]),
+      [2, 1, 0].map((i) => classColors(i).region),
+    );
   });
 
   it("refuses grids that mix cell kinds, probabilities outside [0, 1] and more cells than it draws quickly", () => {
-    assert.throws(() => decisionBoundarySpec({ grid: [{ x: 0, y: 0, class: "a" }, { x: 1, y: 0, probability: 0.3 }], points: [] }), {
-      name: "TypeError",
-      message: msg.plotMixedGrid(),
+    assert.throws(
+      () =>
+        decisionBoundarySpec({
+          grid: [
+            { x: 0, y: 0, class: "a" },
+            { x: 1, y: 0, probability: 0.3 },
+          ],
+          points: [],
+        }),
+      {
+        name: "TypeError",
+        message: msg.plotMixedGrid(),
+      },
+    );
+    assert.throws(() => decisionBoundarySpec({ grid: [{ x: 0, y: 0, probability: 1.5 }], points: [] }), {
+      name: "RangeError",
+      message: msg.plotProbabilityRange(0, 1.5),
     });
-    assert.throws(() => decisionBoundarySpec({ grid: [{ x: 0, y: 0, probability: 1.5 }], points: [] }), { name: "RangeError", message: msg.plotProbabilityRange(0, 1.5) });
     const big = Array.from({ length: 40_001 }, (_, i) => ({ x: i, y: 0, class: "a" }));
     assert.throws(() => decisionBoundarySpec({ grid: big, points: [] }), { name: "RangeError", message: msg.plotTooManyCells(40_001, 40_000) });
     assert.throws(() => decisionBoundarySpec({ grid: [], points: [{ x: 0, y: 0 } as never] }), { name: "TypeError", message: /points\[0\] must be/ });
@@ -200,7 +229,10 @@ describe("render/plot-specs: prediction vs target", () => {
       { target: NaN, prediction: 1 },
       { target: 1, prediction: -Infinity },
     ]);
-    assert.deepEqual(layerValues(spec, 1), [{ target: 0, prediction: 1 }, { target: 2, prediction: 1 }]);
+    assert.deepEqual(layerValues(spec, 1), [
+      { target: 0, prediction: 1 },
+      { target: 2, prediction: 1 },
+    ]);
     const meta = plotMeta(spec);
     assert.deepEqual(meta.notes, [msg.plotNonFinite(2, "point")]);
     assert.equal(meta.summary, msg.plotPredictionSummary(msg.plotFit(2, 1, 0)));
@@ -233,10 +265,19 @@ describe("render/plot-specs: lines", () => {
     const target = Float32Array.from({ length: n }, (_, i) => Math.sin(i / 300) * (i === 31_337 ? 3 : 1));
     const predicted = new Float32Array(n).fill(-0.5);
     predicted[10] = NaN;
-    const spec = lineSpec({ series: [{ name: "target", y: target }, { name: "predicted", y: predicted }], xTitle: "sample" });
+    const spec = lineSpec({
+      series: [
+        { name: "target", y: target },
+        { name: "predicted", y: predicted },
+      ],
+      xTitle: "sample",
+    });
     const rows = layerValues(spec, 0);
     assert.ok(rows.length <= 2000, `${rows.length} rows`);
-    assert.ok(rows.some((r) => r["series"] === "target" && r["y"] === Math.fround(3 * Math.sin(31_337 / 300))), "the one spike survives thinning");
+    assert.ok(
+      rows.some((r) => r["series"] === "target" && r["y"] === Math.fround(3 * Math.sin(31_337 / 300))),
+      "the one spike survives thinning",
+    );
     assert.deepEqual(plotMeta(spec).notes, [msg.plotNonFinite(1, "point")]);
     const image = await picture(spec);
     // Thin antialiased lines: count by hue. PLOT_PALETTE[0] is blue, [1] orange.
@@ -251,9 +292,22 @@ describe("render/plot-specs: lines", () => {
 
   it("takes x values when given, and refuses mismatched lengths and duplicate names", () => {
     const spec = lineSpec({ series: [{ name: "a", x: [0, 0.5, 1], y: [1, 2, 3] }] });
-    assert.deepEqual(layerValues(spec, 0), [{ x: 0, y: 1, series: "a" }, { x: 0.5, y: 2, series: "a" }, { x: 1, y: 3, series: "a" }]);
+    assert.deepEqual(layerValues(spec, 0), [
+      { x: 0, y: 1, series: "a" },
+      { x: 0.5, y: 2, series: "a" },
+      { x: 1, y: 3, series: "a" },
+    ]);
     assert.throws(() => lineSpec({ series: [{ name: "a", x: [0], y: [1, 2] }] }), { name: "RangeError", message: msg.plotSeriesMismatch("a", 1, 2) });
-    assert.throws(() => lineSpec({ series: [{ name: "a", y: [1] }, { name: "a", y: [2] }] }), { name: "RangeError", message: msg.plotDuplicateSeries("a") });
+    assert.throws(
+      () =>
+        lineSpec({
+          series: [
+            { name: "a", y: [1] },
+            { name: "a", y: [2] },
+          ],
+        }),
+      { name: "RangeError", message: msg.plotDuplicateSeries("a") },
+    );
     assert.throws(() => lineSpec({ series: [] }), { name: "TypeError" });
   });
 });

@@ -10,7 +10,15 @@ import { statSync } from "node:fs";
 import { join } from "node:path";
 import { decodePng } from "../../src/render/image.js";
 import { decodeWav } from "../../src/render/wav.js";
-import { NOTEBOOKS_DIR, REPO_ROOT, startJupyterServer, type DisplayOutput, type ExecuteResult, type JupyterServer, type KernelHandle } from "../support/jupyter-server.js";
+import {
+  NOTEBOOKS_DIR,
+  REPO_ROOT,
+  startJupyterServer,
+  type DisplayOutput,
+  type ExecuteResult,
+  type JupyterServer,
+  type KernelHandle,
+} from "../support/jupyter-server.js";
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
@@ -99,7 +107,13 @@ show(await renderAudioPreview({ clips: [{ samples: tone(440), sampleRate: 8000, 
     const html = String(shown.data["text/html"]);
     assert.ok(html.includes("<audio") && html.includes("data:audio/wav;base64,"));
     const wavs = [...html.matchAll(/src="data:audio\/wav;base64,([A-Za-z0-9+/=]+)"/g)].map((m) => decodeWav(new Uint8Array(Buffer.from(m[1]!, "base64"))));
-    assert.deepEqual(wavs.map((w) => [w.sampleRate, w.frames]), [[8000, 4000], [8000, 4000]]);
+    assert.deepEqual(
+      wavs.map((w) => [w.sampleRate, w.frames]),
+      [
+        [8000, 4000],
+        [8000, 4000],
+      ],
+    );
     assert.match(String(shown.data["text/plain"]), /^audio at step 30\n2 audio clips/);
   });
 

@@ -4,13 +4,7 @@ import { decodePng } from "../../src/render/image.js";
 import { renderMessages } from "../../src/render/messages.js";
 import { predictionLabel } from "../../src/render/prediction-label.js";
 import type { RawImage } from "../../src/render/raw-image.js";
-import {
-  layoutSampleGrid,
-  renderSampleGrid,
-  SAMPLE_GRID_COLORS as C,
-  SAMPLE_GRID_METRICS as M,
-  type SampleGridResult,
-} from "../../src/render/sample-grid.js";
+import { layoutSampleGrid, renderSampleGrid, SAMPLE_GRID_COLORS as C, SAMPLE_GRID_METRICS as M, type SampleGridResult } from "../../src/render/sample-grid.js";
 import { tensor } from "../../src/tensor.js";
 import { mnistDigits } from "./mnist-digits.js";
 import { countColor, pixelAt } from "./pixels.js";
@@ -57,7 +51,7 @@ describe("render/sample-grid", () => {
     }
     const last = layout.cells[9]?.image;
     assert.ok(last !== undefined);
-    assert.equal(last.x, 2 + (1 * (56 + 2)));
+    assert.equal(last.x, 2 + 1 * (56 + 2));
     assert.equal(last.y, 2 + 2 * (56 + 2));
     assert.deepEqual(pixelAt(img, last.x + 5, last.y + 5), [0, 0, 0]);
   });
@@ -70,7 +64,13 @@ describe("render/sample-grid", () => {
     layout.cells.forEach((cell, i) => {
       const v = expected[i] ?? -1;
       // Every pixel of the 15×12 cell, corners included.
-      for (const [x, y] of [[0, 0], [14, 0], [0, 11], [14, 11], [7, 6]] as const) {
+      for (const [x, y] of [
+        [0, 0],
+        [14, 0],
+        [0, 11],
+        [14, 11],
+        [7, 6],
+      ] as const) {
         assert.deepEqual(pixelAt(img, cell.image.x + x, cell.image.y + y), [v, v, v], `cell ${i} at (${x}, ${y})`);
       }
       assert.deepEqual(pixelAt(img, cell.image.x - 1, cell.image.y + 3), [...C.border], `frame left of cell ${i}`);
@@ -85,7 +85,7 @@ describe("render/sample-grid", () => {
     const { x, y } = layoutSampleGrid({ n: 1, height: 2, width: 2, scale: 4 }).cells[0]?.image ?? { x: -1, y: -1 };
     for (let dy = 0; dy < 8; dy++) {
       for (let dx = 0; dx < 8; dx++) {
-        const white = (dx < 4) === (dy < 4);
+        const white = dx < 4 === dy < 4;
         const v = white ? 255 : 0;
         assert.deepEqual(pixelAt(img, x + dx, y + dy), [v, v, v], `(${dx}, ${dy})`);
       }

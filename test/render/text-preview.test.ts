@@ -52,11 +52,16 @@ describe("render/text-preview", () => {
     assert.ok(plain.includes(`[2 · temperature 0.6]\nprompt │ Prompt 1:\n  text │ ${"x".repeat(199)}1`), plain);
 
     const markdown = preview.bundle["text/markdown"] as string;
-    assert.deepEqual(fencedBlocks(markdown), samples.flatMap((s) => [s.prompt, s.text]));
+    assert.deepEqual(
+      fencedBlocks(markdown),
+      samples.flatMap((s) => [s.prompt, s.text]),
+    );
     assert.ok(markdown.includes("prompt:\n\n```text\nPrompt 0:\n```\n\ngenerated:\n\n```text\n"));
 
     const html = preview.bundle["text/html"] as string;
-    assert.ok(html.includes('<span class="prompt" title="prompt" style="color:#6a6a6a;background:#eef1f5;border-radius:2px">Prompt 3:</span><span class="generated"'));
+    assert.ok(
+      html.includes('<span class="prompt" title="prompt" style="color:#6a6a6a;background:#eef1f5;border-radius:2px">Prompt 3:</span><span class="generated"'),
+    );
     assert.ok(html.includes(msg.textPromptLegend()));
   });
 
@@ -100,7 +105,10 @@ describe("render/text-preview", () => {
     const texts = ["```", "````js\ncode\n````", "ends with ``", "`````````` ten", "``` \n```"];
     const preview = renderTextPreview({ samples: texts.map((text) => ({ text, prompt: "```" })), caption: "`a` ``b``" });
     const markdown = preview.bundle["text/markdown"] as string;
-    assert.deepEqual(fencedBlocks(markdown), texts.flatMap((text) => ["```", text]));
+    assert.deepEqual(
+      fencedBlocks(markdown),
+      texts.flatMap((text) => ["```", text]),
+    );
     assert.ok(markdown.startsWith("**\\`a\\` \\`\\`b\\`\\`**"));
   });
 
@@ -123,7 +131,10 @@ describe("render/text-preview", () => {
 
   it("saves the same text as .txt and .md in UTF-8", () => {
     const preview = renderTextPreview({ samples: [{ prompt: "Été", text: " — naïve 日本" }], caption: "c" });
-    assert.deepEqual(preview.files.map((f) => f.suffix), [".txt", ".md"]);
+    assert.deepEqual(
+      preview.files.map((f) => f.suffix),
+      [".txt", ".md"],
+    );
     assert.equal(utf8.decode(preview.files[0]!.bytes), `${preview.bundle["text/plain"] as string}\n`);
     assert.equal(utf8.decode(preview.files[1]!.bytes), `${preview.bundle["text/markdown"] as string}\n`);
     assert.equal(preview.image, undefined);
@@ -131,12 +142,21 @@ describe("render/text-preview", () => {
 
   it("refuses no samples, a non-string text, prompt or caption, and a bad maxChars", () => {
     assert.throws(() => renderTextPreview({ samples: [], caption: "" }), { name: "TypeError", message: msg.textNoSamples() });
-    assert.throws(() => renderTextPreview({ samples: [{ text: 3 as unknown as string }], caption: "" }), { name: "TypeError", message: msg.textBadSample(0, "text", 3) });
+    assert.throws(() => renderTextPreview({ samples: [{ text: 3 as unknown as string }], caption: "" }), {
+      name: "TypeError",
+      message: msg.textBadSample(0, "text", 3),
+    });
     assert.throws(() => renderTextPreview({ samples: [{ text: "a" }, { text: "b", prompt: null as unknown as string }], caption: "" }), {
       name: "TypeError",
       message: msg.textBadSample(1, "prompt", null),
     });
-    assert.throws(() => renderTextPreview({ samples: [{ text: "a" }], caption: undefined as unknown as string }), { name: "TypeError", message: /caption must be a string/ });
-    assert.throws(() => renderTextPreview({ samples: [{ text: "a" }], caption: "", maxChars: 0 }), { name: "RangeError", message: /maxChars must be an integer from 1/ });
+    assert.throws(() => renderTextPreview({ samples: [{ text: "a" }], caption: undefined as unknown as string }), {
+      name: "TypeError",
+      message: /caption must be a string/,
+    });
+    assert.throws(() => renderTextPreview({ samples: [{ text: "a" }], caption: "", maxChars: 0 }), {
+      name: "RangeError",
+      message: /maxChars must be an integer from 1/,
+    });
   });
 });

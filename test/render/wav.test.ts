@@ -96,7 +96,10 @@ describe("render/wav: writing", () => {
     const tag = (o: number): string => Buffer.from(wav.bytes.subarray(o, o + 4)).toString("latin1");
     assert.deepEqual([tag(0), v.getUint32(4, true), tag(8), tag(12), v.getUint32(16, true)], ["RIFF", wav.bytes.length - 8, "WAVE", "fmt ", 16]);
     // format 1 (PCM), 2 channels, 8000 Hz, 32000 bytes/s, 4-byte frames, 16 bits
-    assert.deepEqual([v.getUint16(20, true), v.getUint16(22, true), v.getUint32(24, true), v.getUint32(28, true), v.getUint16(32, true), v.getUint16(34, true)], [1, 2, 8000, 32000, 4, 16]);
+    assert.deepEqual(
+      [v.getUint16(20, true), v.getUint16(22, true), v.getUint32(24, true), v.getUint32(28, true), v.getUint16(32, true), v.getUint16(34, true)],
+      [1, 2, 8000, 32000, 4, 16],
+    );
     assert.deepEqual([tag(36), v.getUint32(40, true)], ["data", 12]);
   });
 
@@ -159,7 +162,10 @@ describe("render/wav: writing", () => {
     assert.throws(() => encodeWav({ channels: [], sampleRate: 8000 }), { name: "RangeError", message: msg.wavBadChannels("got 0 channels") });
     assert.throws(() => encodeWav({ channels: new Float32Array(1), sampleRate: 0 }), { name: "RangeError", message: /sampleRate must be an integer/ });
     assert.throws(() => encodeWav({ channels: new Float32Array(1), sampleRate: 44_100.5 }), { name: "RangeError" });
-    assert.throws(() => encodeWav({ channels: new Float32Array(1), sampleRate: 8000, bitDepth: 24 as 16 }), { name: "RangeError", message: /bitDepth must be 16 or 32/ });
+    assert.throws(() => encodeWav({ channels: new Float32Array(1), sampleRate: 8000, bitDepth: 24 as 16 }), {
+      name: "RangeError",
+      message: /bitDepth must be 16 or 32/,
+    });
   });
 });
 
@@ -239,16 +245,31 @@ describe("render/wav: reading untrusted bytes", () => {
     rejects(riff(chunk("fmt ", fmtBody().slice(0, 14)), data), Code.WAV_BAD_FORMAT, msg.wavBadFormat("chunk size", 14, "a fmt chunk has at least 16 bytes"));
     rejects(riff(chunk("fmt ", fmtBody({ blockAlign: 4 })), data), Code.WAV_BAD_FORMAT, msg.wavBadFormat("block align", 4, "1 channels of 16 bits need 2"));
     rejects(riff(chunk("fmt ", fmtBody({ byteRate: 1 })), data), Code.WAV_BAD_FORMAT, msg.wavBadFormat("byte rate", 1, "8000 Hz × 2 bytes is 16000"));
-    rejects(riff(chunk("fmt ", fmtBody({ channels: 0, blockAlign: 2 })), data), Code.WAV_BAD_FORMAT, msg.wavBadFormat("channels", 0, "a file needs at least one"));
+    rejects(
+      riff(chunk("fmt ", fmtBody({ channels: 0, blockAlign: 2 })), data),
+      Code.WAV_BAD_FORMAT,
+      msg.wavBadFormat("channels", 0, "a file needs at least one"),
+    );
     rejects(riff(chunk("fmt ", fmtBody({ rate: 0, byteRate: 0 })), data), Code.WAV_BAD_FORMAT, msg.wavBadFormat("sample rate", 0, "it must be positive"));
     rejects(riff(chunk("fmt ", fmtBody({ code: 0xfffe })), data), Code.WAV_BAD_FORMAT, msg.wavBadFormat("chunk size", 16, "WAVE_FORMAT_EXTENSIBLE needs 40"));
   });
 
   it("caps channels, sample rate and frames, with limits a caller can raise", () => {
-    rejects(riff(chunk("fmt ", fmtBody({ channels: 200 })), chunk("data", new Array<number>(400).fill(0))), Code.WAV_TOO_LARGE, msg.wavTooLarge("the channel count", 200, 64));
-    rejects(riff(chunk("fmt ", fmtBody({ rate: 4_000_000 })), data), Code.WAV_TOO_LARGE, msg.wavTooLarge("the sample rate", 4_000_000, WAV_LIMITS.maxSampleRate));
+    rejects(
+      riff(chunk("fmt ", fmtBody({ channels: 200 })), chunk("data", new Array<number>(400).fill(0))),
+      Code.WAV_TOO_LARGE,
+      msg.wavTooLarge("the channel count", 200, 64),
+    );
+    rejects(
+      riff(chunk("fmt ", fmtBody({ rate: 4_000_000 })), data),
+      Code.WAV_TOO_LARGE,
+      msg.wavTooLarge("the sample rate", 4_000_000, WAV_LIMITS.maxSampleRate),
+    );
     const long = encodeWav({ channels: signal(100), sampleRate: 8000 }).bytes;
-    assert.throws(() => decodeWav(long, { maxFrames: 99 }), (e: unknown) => isNbresumeError(e, Code.WAV_TOO_LARGE) && e.message === msg.wavTooLarge("the frame count", 100, 99));
+    assert.throws(
+      () => decodeWav(long, { maxFrames: 99 }),
+      (e: unknown) => isNbresumeError(e, Code.WAV_TOO_LARGE) && e.message === msg.wavTooLarge("the frame count", 100, 99),
+    );
     assert.equal(decodeWav(long, { maxFrames: 100 }).frames, 100);
     assert.throws(() => decodeWav(long, { maxFrames: 0 }), { name: "RangeError" });
   });
@@ -273,12 +294,18 @@ describe("render/wav: reader under fuzzing (fast-check)", () => {
   ];
 
   it("refuses random byte strings, with and without a RIFF/WAVE prefix, with WAV errors only (2,000 runs)", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), (b) => check(b)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 80 }), (b) => check(b)),
+      { numRuns: 1000 },
+    );
     const prefixed = fc.uint8Array({ maxLength: 80 }).map((tail) => {
       const out = Uint8Array.from([...ascii("RIFF"), ...u32(tail.length + 4), ...ascii("WAVE"), ...tail]);
       return out;
     });
-    fc.assert(fc.property(prefixed, (b) => check(b)), { numRuns: 1000 });
+    fc.assert(
+      fc.property(prefixed, (b) => check(b)),
+      { numRuns: 1000 },
+    );
   });
 
   it("handles valid files with random bytes overwritten, cut or appended (3,000 runs)", () => {

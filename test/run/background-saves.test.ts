@@ -85,21 +85,32 @@ describe("resumable(): checkpoints saved in the background", function () {
     const dir = join(root, "held");
     const during: { step: number; committed: boolean; lastCheckpoint: number | undefined }[] = [];
     const out = new RecordingOutput(false, (view) => {
-      if (holding) during.push({ step: view.snapshot.step, committed: existsSync(join(dir, "ckpt-step-00003000-rolling")), lastCheckpoint: view.context.lastCheckpoint?.step });
+      if (holding)
+        during.push({
+          step: view.snapshot.step,
+          committed: existsSync(join(dir, "ckpt-step-00003000-rolling")),
+          lastCheckpoint: view.context.lastCheckpoint?.step,
+        });
     });
     const r = await (await mlpRun(dir, { steps: 9000, checkpointEvery: 3000, evalEvery: false, output: out, checkpointStore: { fs } })).train();
     assert.equal(r.status, "finished");
-    assert.ok(during.length >= 2 && during.at(-1)!.step > during[0]!.step && during[0]!.step > 3000, `training went on during the hold: ${JSON.stringify(during)}`);
+    assert.ok(
+      during.length >= 2 && during.at(-1)!.step > during[0]!.step && during[0]!.step > 3000,
+      `training went on during the hold: ${JSON.stringify(during)}`,
+    );
     for (const d of during) {
       assert.equal(d.committed, false);
       assert.equal(d.lastCheckpoint, undefined, "the live view names no checkpoint before it is committed");
     }
     assert.deepEqual({ ...r.saves, backgroundCallMs: 0 }, { background: 2, synchronous: 1, failed: 0, backgroundCallMs: 0 });
-    assert.deepEqual(out.texts("event").filter((t) => t.includes("saved")), [
-      msg.stepReport(3000, [msg.saved("rolling", "samples-step-00003000.png")]),
-      msg.stepReport(6000, [msg.saved("rolling", "samples-step-00006000.png")]),
-      msg.stepReport(9000, [msg.saved("final", "samples-step-00009000.png")]),
-    ]);
+    assert.deepEqual(
+      out.texts("event").filter((t) => t.includes("saved")),
+      [
+        msg.stepReport(3000, [msg.saved("rolling", "samples-step-00003000.png")]),
+        msg.stepReport(6000, [msg.saved("rolling", "samples-step-00006000.png")]),
+        msg.stepReport(9000, [msg.saved("final", "samples-step-00009000.png")]),
+      ],
+    );
     assert.equal(out.views.at(-1)?.context.lastCheckpoint?.step, 9000);
   });
 
@@ -125,7 +136,11 @@ describe("resumable(): checkpoints saved in the background", function () {
       { name: "ckpt-step-00000120-rolling", verified: true },
       { name: "ckpt-step-00000160-final", verified: true },
     ]);
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(".tmp-")), [], "the failed save left nothing behind");
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith(".tmp-")),
+      [],
+      "the failed save left nothing behind",
+    );
     const whole = await (await mlpRun(join(root, "whole"), options)).train();
     await assertSameModel(whole.checkpoint!.path, r.checkpoint!.path);
   });
@@ -158,13 +173,22 @@ describe("resumable(): checkpoints saved in the background", function () {
     assert.ok(step > 160 && step <= 200, `stopped at ${step}`);
     assert.equal(out.texts("info").at(-1), msg.stoppedSavesFailing(step, "ckpt-step-00000040-rolling", false));
     const [emergencyHead] = msg.emergencySaveFailed(step, "\u0000").split("\u0000");
-    assert.ok(warnings.some((w) => w.startsWith(emergencyHead!)), `the emergency checkpoint was tried: ${warnings.join("\n")}`);
+    assert.ok(
+      warnings.some((w) => w.startsWith(emergencyHead!)),
+      `the emergency checkpoint was tried: ${warnings.join("\n")}`,
+    );
     const last = out.views.at(-1);
     assert.equal(last?.context.status, msg.stoppedStatus());
-    assert.ok(last?.context.warnings?.some((w) => /^\d+ checkpoint saves in a row failed/.test(w)), "the live view shows the failing saves");
+    assert.ok(
+      last?.context.warnings?.some((w) => /^\d+ checkpoint saves in a row failed/.test(w)),
+      "the live view shows the failing saves",
+    );
 
     assert.deepEqual(await checkpointsOn(dir), [{ name: "ckpt-step-00000040-rolling", verified: true }]);
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith(".tmp-")), []);
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith(".tmp-")),
+      [],
+    );
     const again = await (await mlpRun(dir, { ...options, steps: 80, output: new RecordingOutput() })).train();
     assert.equal(again.startStep, 40);
     assert.equal(again.status, "finished");
@@ -172,11 +196,12 @@ describe("resumable(): checkpoints saved in the background", function () {
 
   it("tries the final checkpoint again when it fails; when it keeps failing says so plainly and returns finished-unsaved, naming no older checkpoint as final", async function () {
     let finalTries = 0;
-    const failing = (times: number) => faultFs((op, target) => {
-      if (op !== "rename" || !/^\.tmp-ckpt-step-\d+-final-/.test(basename(target))) return undefined;
-      finalTries++;
-      return finalTries <= times ? errnoError("ENOSPC", op, target) : undefined;
-    });
+    const failing = (times: number) =>
+      faultFs((op, target) => {
+        if (op !== "rename" || !/^\.tmp-ckpt-step-\d+-final-/.test(basename(target))) return undefined;
+        finalTries++;
+        return finalTries <= times ? errnoError("ENOSPC", op, target) : undefined;
+      });
     const options: Partial<ResumableOptions> = { steps: 80, checkpointEvery: 40, evalEvery: false };
     // Once: the retry commits it.
     const once = new RecordingOutput();
@@ -192,11 +217,17 @@ describe("resumable(): checkpoints saved in the background", function () {
     assert.equal(r2.status, "finished-unsaved");
     assert.equal(finalTries, 3);
     const warnings = always.texts("warn").join("\n");
-    assert.match(warnings, /The final checkpoint \(step 80\) could not be saved after 3 attempts: The disk filled up while saving the final checkpoint of step 80 .*[^.]\. Training is done but its end is not saved/);
+    assert.match(
+      warnings,
+      /The final checkpoint \(step 80\) could not be saved after 3 attempts: The disk filled up while saving the final checkpoint of step 80 .*[^.]\. Training is done but its end is not saved/,
+    );
     assert.ok(always.texts("warn").includes(msg.finishedUnsaved(80, "ckpt-step-00000040-rolling")), warnings);
     assert.doesNotMatch(always.texts("info").join("\n"), /^Finished at step/m, "never says it finished with a final checkpoint");
     assert.doesNotMatch(warnings, /Training continues/);
-    assert.deepEqual((await checkpointsOn(dir)).map((c) => c.name), ["ckpt-step-00000040-rolling"]);
+    assert.deepEqual(
+      (await checkpointsOn(dir)).map((c) => c.name),
+      ["ckpt-step-00000040-rolling"],
+    );
     assert.ok(!existsSync(join(dir, "samples-step-00000080.png")), "no preview beside a checkpoint that was never saved");
   });
 
@@ -219,7 +250,11 @@ describe("resumable(): checkpoints saved in the background", function () {
       [{ fs: "node:fs" }, TypeError, /checkpointStore\.fs must be a DurableFs/],
     ];
     for (const [checkpointStore, type, pattern] of cases) {
-      await assert.rejects(mlpRun(dir, { checkpointStore } as Partial<ResumableOptions>), (e: unknown) => e instanceof type && pattern.test(e.message), JSON.stringify(checkpointStore));
+      await assert.rejects(
+        mlpRun(dir, { checkpointStore } as Partial<ResumableOptions>),
+        (e: unknown) => e instanceof type && pattern.test(e.message),
+        JSON.stringify(checkpointStore),
+      );
     }
     assert.equal(existsSync(dir), false);
   });
@@ -228,8 +263,19 @@ describe("resumable(): checkpoints saved in the background", function () {
     const dir = join(root, "full");
     const out = new RecordingOutput();
     await assert.rejects(
-      (await mlpRun(dir, { steps: 5000, checkpointEvery: 10, evalEvery: false, output: out, checkpointStore: { diskMargin: Number.MAX_SAFE_INTEGER, maxFailedSaves: 2 } })).train(),
-      (e: unknown) => isNbresumeError(e, RunErrorCode.SAVE_FAILING) && isNbresumeError(e.cause, CheckpointErrorCode.SAVES_FAILING) && isNbresumeError(e.cause.cause, CheckpointErrorCode.DISK_FULL),
+      (
+        await mlpRun(dir, {
+          steps: 5000,
+          checkpointEvery: 10,
+          evalEvery: false,
+          output: out,
+          checkpointStore: { diskMargin: Number.MAX_SAFE_INTEGER, maxFailedSaves: 2 },
+        })
+      ).train(),
+      (e: unknown) =>
+        isNbresumeError(e, RunErrorCode.SAVE_FAILING) &&
+        isNbresumeError(e.cause, CheckpointErrorCode.SAVES_FAILING) &&
+        isNbresumeError(e.cause.cause, CheckpointErrorCode.DISK_FULL),
     );
     const stopped = /^stopped at step (\d+) — /.exec(out.texts("info").at(-1) ?? "");
     assert.ok(stopped !== null && Number(stopped[1]) >= 20 && Number(stopped[1]) <= 30, out.texts("info").join("\n"));

@@ -29,7 +29,14 @@ async function poisoned(): Promise<{ train: Dataset; test: Dataset }> {
   const images = (train.columns["images"]!.data as Float32Array).slice(0, n * 784);
   images.fill(Number.NaN, 499 * 784, 500 * 784);
   const labels = (train.columns["labels"]!.data as Uint8Array).slice(0, n);
-  return { train: fromArrays("poisoned", { images: { dtype: "float32", shape: [784], data: images }, labels: { dtype: "uint8", data: labels } }, { classes: 10, imageShape: [28, 28] }), test };
+  return {
+    train: fromArrays(
+      "poisoned",
+      { images: { dtype: "float32", shape: [784], data: images }, labels: { dtype: "uint8", data: labels } },
+      { classes: 10, imageShape: [28, 28] },
+    ),
+    test,
+  };
 }
 
 function metricLines(dir: string): Record<string, unknown>[] {
@@ -67,7 +74,12 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
     assert.equal(r.status, "diverged");
     assert.ok(r.step < 120);
     const warning = out.texts("warn").at(-1) ?? "";
-    assert.match(warning, new RegExp(`^Stopped at step ${r.step + 1}: the (loss|gradient norm) is (NaN|Infinity|-Infinity) — not applied, nothing non-finite saved; the newest checkpoint is ckpt-step-\\d{8}-rolling\\. Lower the learning rate`));
+    assert.match(
+      warning,
+      new RegExp(
+        `^Stopped at step ${r.step + 1}: the (loss|gradient norm) is (NaN|Infinity|-Infinity) — not applied, nothing non-finite saved; the newest checkpoint is ckpt-step-\\d{8}-rolling\\. Lower the learning rate`,
+      ),
+    );
     assert.match(r.stoppedBecause, /^the (loss|gradient norm) is \S+ at step \d+$/);
     await allFinite(dir);
     // The rerun resumes the newest checkpoint whose previews pass validation: the last steps before
@@ -75,7 +87,9 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
     const rerun = new RecordingOutput();
     const again = await (await mlpRun(dir, { schedule: constantLr(1e6), checkpointEvery: 1, evalEvery: false, output: rerun })).train();
     assert.ok(again.startStep <= r.checkpoint!.step && again.startStep > 0);
-    const passedOver = rerun.texts("warn").filter((w) => / fails validation: the 'image-predictions' preview's logits hold \d+ of \d+ values that are not finite/.test(w));
+    const passedOver = rerun
+      .texts("warn")
+      .filter((w) => / fails validation: the 'image-predictions' preview's logits hold \d+ of \d+ values that are not finite/.test(w));
     assert.equal(passedOver.length, r.checkpoint!.step - again.startStep, rerun.texts("warn").join("\n"));
   });
 
@@ -87,7 +101,10 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
     assert.equal(whole.status, "finished");
     const skipped = metricLines(join(root, "skip-whole")).filter((l) => l["skipped"] === "loss");
     assert.ok(skipped.length >= 1, "the poisoned image came up");
-    assert.ok(out.texts("event").some((e) => e === msg.stepReport(skipped[0]!["step"] as number, [msg.skippedStep(msg.nonFiniteDetail("loss", Number.NaN))])), out.texts("event").join("\n"));
+    assert.ok(
+      out.texts("event").some((e) => e === msg.stepReport(skipped[0]!["step"] as number, [msg.skippedStep(msg.nonFiniteDetail("loss", Number.NaN))])),
+      out.texts("event").join("\n"),
+    );
     const summary = JSON.parse(readFileSync(join(root, "skip-whole", "summary.json"), "utf8")) as { skippedSteps: number };
     assert.equal(summary.skippedSteps, skipped.length);
     await allFinite(join(root, "skip-whole"));
@@ -102,17 +119,28 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
     const data = await poisoned();
     const dir = join(root, "rollback");
     const out = new RecordingOutput();
-    const r = await (await mlpRun(dir, { data, steps: 160, checkpointEvery: 10, evalEvery: false, onNonFinite: "rollback", preview: false, output: out })).train();
+    const r = await (
+      await mlpRun(dir, { data, steps: 160, checkpointEvery: 10, evalEvery: false, onNonFinite: "rollback", preview: false, output: out })
+    ).train();
     assert.equal(r.status, "finished");
-    const rolled = out.texts("warn").filter((w) => /^Step \d+: the loss is NaN — rolled back to ckpt-step-\d{8}-rolling \(step \d+\), with the data moved past the batch that diverged/.test(w));
+    const rolled = out
+      .texts("warn")
+      .filter((w) =>
+        /^Step \d+: the loss is NaN — rolled back to ckpt-step-\d{8}-rolling \(step \d+\), with the data moved past the batch that diverged/.test(w),
+      );
     assert.ok(rolled.length >= 1, out.texts("warn").join("\n"));
-    assert.deepEqual(metricLines(dir).map((l) => l["step"]), Array.from({ length: 160 }, (_, i) => i + 1));
+    assert.deepEqual(
+      metricLines(dir).map((l) => l["step"]),
+      Array.from({ length: 160 }, (_, i) => i + 1),
+    );
     await allFinite(dir);
   });
 
   it('"stop" (the default) ends the run at the batch whose loss is NaN, without applying it', async function () {
     const data = await poisoned();
-    const skipping = await (await mlpRun(join(root, "find"), { data, steps: 160, checkpointEvery: 1000, evalEvery: false, onNonFinite: "skip-step", preview: false })).train();
+    const skipping = await (
+      await mlpRun(join(root, "find"), { data, steps: 160, checkpointEvery: 1000, evalEvery: false, onNonFinite: "skip-step", preview: false })
+    ).train();
     assert.equal(skipping.status, "finished");
     const bad = metricLines(join(root, "find")).find((l) => l["skipped"] !== undefined)!["step"] as number;
     const r = await (await mlpRun(join(root, "stop"), { data, steps: 160, checkpointEvery: 1000, evalEvery: false, preview: false })).train();
@@ -132,11 +160,26 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
     const reserved = new Set(["format", "nbresume", "kind", "step", "epoch", "metrics"]);
     const state = Object.fromEntries(Object.entries(loaded.state).filter(([k]) => !reserved.has(k)));
     const step = good.step + 1;
-    await store.save({ kind: "rolling", step, tensors: loaded.tensors, state: { ...state, training: { ...(state["training"] as object), step } }, metrics: { loss: 1e-3 } });
+    await store.save({
+      kind: "rolling",
+      step,
+      tensors: loaded.tensors,
+      state: { ...state, training: { ...(state["training"] as object), step } },
+      metrics: { loss: 1e-3 },
+    });
     await store.close();
     const out = new RecordingOutput();
     const r = await (await mlpRun(dir, { steps: 60, evalEvery: false, preview: false, output: out })).train();
     assert.equal(r.resumedFrom?.name, good.name);
-    assert.ok(out.texts("warn").some((w) => w.startsWith(`Checkpoint ckpt-step-${String(step).padStart(8, "0")}-rolling has parameters that are not finite (${Object.keys(model)[0]}: 1 of `) && w.endsWith(`falling back to ${good.name}.`)), out.texts("warn").join("\n"));
+    assert.ok(
+      out
+        .texts("warn")
+        .some(
+          (w) =>
+            w.startsWith(`Checkpoint ckpt-step-${String(step).padStart(8, "0")}-rolling has parameters that are not finite (${Object.keys(model)[0]}: 1 of `) &&
+            w.endsWith(`falling back to ${good.name}.`),
+        ),
+      out.texts("warn").join("\n"),
+    );
   });
 });

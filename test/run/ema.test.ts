@@ -25,7 +25,14 @@ async function groups(path: string): Promise<{ tensors: Record<string, TensorGro
 }
 
 function sameBits(a: TensorGroup, b: TensorGroup): boolean {
-  return Object.keys(a).length === Object.keys(b).length && Object.entries(a).every(([name, t]) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(Buffer.from(b[name]!.data.buffer, b[name]!.data.byteOffset, b[name]!.data.byteLength)));
+  return (
+    Object.keys(a).length === Object.keys(b).length &&
+    Object.entries(a).every(([name, t]) =>
+      Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength).equals(
+        Buffer.from(b[name]!.data.buffer, b[name]!.data.byteOffset, b[name]!.data.byteLength),
+      ),
+    )
+  );
 }
 
 describe("resumable(): weights EMA", function () {
@@ -48,7 +55,10 @@ describe("resumable(): weights EMA", function () {
     assert.deepEqual(Object.keys(w.tensors).sort(), ["ema", "model", "optimizer"]);
     assert.deepEqual(w.state["ema"], { decay: 0.99, updates: 120 });
     assert.ok(!sameBits(w.tensors["ema"]!, w.tensors["model"]!), "the average is not the last weights");
-    assert.ok(out.shown.some((s) => s.kind === "image" && s.text.startsWith("step 120 · loss") && s.text.includes("final checkpoint · EMA weights")), out.shown.map((s) => s.text).join("\n"));
+    assert.ok(
+      out.shown.some((s) => s.kind === "image" && s.text.startsWith("step 120 · loss") && s.text.includes("final checkpoint · EMA weights")),
+      out.shown.map((s) => s.text).join("\n"),
+    );
 
     const dir = join(root, "resumed");
     await (await mlpRun(dir, { ...options, steps: 50 })).train();

@@ -38,9 +38,18 @@ describe("run/loss-history", function () {
     h.record(1, Number.NaN);
     h.record(2, 0.5);
     const json = JSON.parse(JSON.stringify(h.toJSON())) as { train: unknown };
-    assert.deepEqual(json.train, [[1, null], [2, 0.5]]);
+    assert.deepEqual(json.train, [
+      [1, null],
+      [2, 0.5],
+    ]);
     assert.ok(Number.isNaN(LossHistory.fromJSON(json)!.points().train[0]!.loss));
-    for (const bad of [null, {}, { version: 2, stride: 1, train: [], validation: [] }, { version: 1, stride: 0, train: [], validation: [] }, { version: 1, stride: 1, train: [["x", 1]], validation: [] }]) {
+    for (const bad of [
+      null,
+      {},
+      { version: 2, stride: 1, train: [], validation: [] },
+      { version: 1, stride: 0, train: [], validation: [] },
+      { version: 1, stride: 1, train: [["x", 1]], validation: [] },
+    ]) {
       assert.equal(LossHistory.fromJSON(bad), undefined, JSON.stringify(bad));
     }
   });

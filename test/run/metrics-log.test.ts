@@ -52,11 +52,20 @@ describe("resumable(): the run's record (metrics.jsonl, loss.png, summary.json)"
     assert.deepEqual(steps(dir), ONE_TO(55), "flushed with the emergency checkpoint");
     await (await mlpRun(dir, options)).train();
     const all = lines(dir);
-    assert.deepEqual(all.map((l) => l["step"]), ONE_TO(120));
+    assert.deepEqual(
+      all.map((l) => l["step"]),
+      ONE_TO(120),
+    );
     const line40 = all[39]!;
     assert.deepEqual(Object.keys(line40), ["step", "epoch", "loss", "smoothed_loss", "lr", "grad_norm", "time", "val_loss", "val_accuracy"]);
     assert.ok(all.every((l) => typeof l["loss"] === "number" && typeof l["lr"] === "number" && !Number.isNaN(Date.parse(l["time"] as string))));
-    assert.equal(all.filter((l) => "val_loss" in l).map((l) => l["step"]).join(","), "40,80,120");
+    assert.equal(
+      all
+        .filter((l) => "val_loss" in l)
+        .map((l) => l["step"])
+        .join(","),
+      "40,80,120",
+    );
 
     const whole = join(root, "whole");
     await (await mlpRun(whole, options)).train();
@@ -96,7 +105,7 @@ describe("resumable(): the run's record (metrics.jsonl, loss.png, summary.json)"
     assert.equal(summary["loss"], r.loss);
     assert.deepEqual(summary["checkpoint"], { ...r.checkpoint });
     assert.equal((summary["best"] as { metric: string }).metric, "val_loss");
-    assert.ok(typeof summary["trainedSeconds"] === "number" && (summary["trainedSeconds"]) > 0);
+    assert.ok(typeof summary["trainedSeconds"] === "number" && summary["trainedSeconds"] > 0);
     assert.ok(existsSync(join(dir, "metrics.jsonl")));
   });
 });

@@ -43,7 +43,18 @@ function regression(activation: (v: Value) => Value) {
 }
 
 function run(dir: string, activation: (v: Value) => Value, steps: number, out: RecordingOutput, allowConfigChange = false) {
-  return resumable({ dir, model: regression(activation), data: { train: data }, optimizer: adamw(), schedule: constantLr(1e-2), steps, batchSize: 16, checkpointEvery: 10, output: out, allowConfigChange });
+  return resumable({
+    dir,
+    model: regression(activation),
+    data: { train: data },
+    optimizer: adamw(),
+    schedule: constantLr(1e-2),
+    steps,
+    batchSize: 16,
+    checkpointEvery: 10,
+    output: out,
+    allowConfigChange,
+  });
 }
 
 describe("resumable(): a model is its code as well as its config", function () {
@@ -62,17 +73,28 @@ describe("resumable(): a model is its code as well as its config", function () {
     const model = (ckpt!.state as { model?: { fingerprint: string; graphs: unknown } }).model;
     assert.match(model?.fingerprint ?? "", /^[0-9a-f]{64}$/);
     const records = parseGraphRecords(model?.graphs);
-    assert.deepEqual(records.map((r) => [r.graph, r.batchSize]), [["predict", 1]]);
+    assert.deepEqual(
+      records.map((r) => [r.graph, r.batchSize]),
+      [["predict", 1]],
+    );
     const file = join(dir, "graphs", `${records[0]!.sha256}.onnx`);
     assert.ok(existsSync(file));
     assert.equal(sha256Hex(readFileSync(file)), records[0]!.sha256);
-    assert.ok(out.texts("info").some((t) => t === msg.noPreview(msg.noPreviewForModel())), "a model without previews trains and says so");
+    assert.ok(
+      out.texts("info").some((t) => t === msg.noPreview(msg.noPreviewForModel())),
+      "a model without previews trains and says so",
+    );
   });
 
   it("refuses to resume when the loss graph changed under the same config, naming the checkpoint and the override", async function () {
     const dir = join(root, "changed");
     assert.equal((await run(dir, relu, 20, new RecordingOutput()).train()).status, "finished");
-    const error = await run(dir, tanh, 40, new RecordingOutput()).train().then(() => assert.fail("resumed a changed model"), (e: unknown) => e);
+    const error = await run(dir, tanh, 40, new RecordingOutput())
+      .train()
+      .then(
+        () => assert.fail("resumed a changed model"),
+        (e: unknown) => e,
+      );
     assert.ok(isNbresumeError(error, RunErrorCode.CONFIG_CHANGED), String(error));
     assert.match(error.message, /^The model's code changed since ckpt-step-00000020-final was saved: its loss graph computes something else now/);
     assert.match(error.message, /allowConfigChange: true/);

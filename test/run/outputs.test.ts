@@ -119,17 +119,36 @@ describe("run outputs", function () {
     );
     // A picture is only named; text is the preview itself, printed (its first line names the file).
     assert.match(lines[3]!, /→ \/runs\/x\/samples-step-00000005-1\.txt$/);
-    assert.ok(lines.some((l) => l.includes("once upon a time")), sink.text);
+    assert.ok(
+      lines.some((l) => l.includes("once upon a time")),
+      sink.text,
+    );
   });
 
   it("tables: the same rows as HTML, markdown and aligned text; settings grouped in a few lines for a terminal", function () {
-    const table = { title: "T", columns: ["name", "size"], rows: [["a<b", "1"], ["long name", "1,024"]], numeric: [1] };
+    const table = {
+      title: "T",
+      columns: ["name", "size"],
+      rows: [
+        ["a<b", "1"],
+        ["long name", "1,024"],
+      ],
+      numeric: [1],
+    };
     const bundle = tableBundle(table);
     assert.match(bundle["text/html"], /<td style="text-align:left[^"]*">a&#60;b<\/td><td style="text-align:right[^"]*">1<\/td>/);
     assert.equal(bundle["text/markdown"], "**T**\n\n| name | size |\n|:---|---:|\n| a\\<b | 1 |\n| long name | 1,024 |");
     assert.equal(tableText(table), "T\nname        size\na<b            1\nlong name  1,024");
     assert.equal(
-      settingsText({ title: "Run configuration", columns: ["setting", "value"], rows: [["model.kind", '"ddpm"'], ["model.unet.widths", "[16,32]"], ["steps", "10"]] }),
+      settingsText({
+        title: "Run configuration",
+        columns: ["setting", "value"],
+        rows: [
+          ["model.kind", '"ddpm"'],
+          ["model.unet.widths", "[16,32]"],
+          ["steps", "10"],
+        ],
+      }),
       'Run configuration\n  model  kind="ddpm" unet.widths=[16,32]\n  steps  10',
     );
   });

@@ -65,15 +65,21 @@ describe("run/progress-format", () => {
       done: fc.boolean(),
     });
     fc.assert(
-      fc.property(arbitrarySnapshot, fc.integer({ min: 20, max: 200 }), fc.boolean(), fc.option(fc.string({ maxLength: 30 }), { nil: undefined }), (r, width, ascii, status) => {
-        const s = snapshot({
-          ...r,
-          fraction: r.total === 0 ? 1 : Math.min(1, r.step / r.total),
-          etaMs: r.stepsPerSecond === undefined ? undefined : (Math.max(0, r.total - r.step) / r.stepsPerSecond) * 1000,
-        });
-        const line = formatProgressLine(s, { width, ascii, ...(status === undefined ? {} : { status }), epoch: 12 });
-        return [...line].length <= width - 1 && !line.includes("\n");
-      }),
+      fc.property(
+        arbitrarySnapshot,
+        fc.integer({ min: 20, max: 200 }),
+        fc.boolean(),
+        fc.option(fc.string({ maxLength: 30 }), { nil: undefined }),
+        (r, width, ascii, status) => {
+          const s = snapshot({
+            ...r,
+            fraction: r.total === 0 ? 1 : Math.min(1, r.step / r.total),
+            etaMs: r.stepsPerSecond === undefined ? undefined : (Math.max(0, r.total - r.step) / r.stepsPerSecond) * 1000,
+          });
+          const line = formatProgressLine(s, { width, ascii, ...(status === undefined ? {} : { status }), epoch: 12 });
+          return [...line].length <= width - 1 && !line.includes("\n");
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -134,6 +140,9 @@ describe("run/progress-format", () => {
   });
 
   it("rejects a width below 20 columns", () => {
-    assert.throws(() => formatProgressLine(snapshot(), { width: 10 }), (e: unknown) => e instanceof RangeError && e.message === progressMessages.badWidth(10));
+    assert.throws(
+      () => formatProgressLine(snapshot(), { width: 10 }),
+      (e: unknown) => e instanceof RangeError && e.message === progressMessages.badWidth(10),
+    );
   });
 });

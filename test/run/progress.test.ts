@@ -89,8 +89,14 @@ describe("run/progress", () => {
 
   it("rejects steps or times that go backwards, and bad options", () => {
     const t = new ProgressTracker({ total: 10, startStep: 3, startTimeMs: 50 });
-    assert.throws(() => t.record(2, 60), (e: unknown) => e instanceof RangeError && e.message === progressMessages.stepBackwards(2, 3));
-    assert.throws(() => t.record(4, 40), (e: unknown) => e instanceof RangeError && e.message === progressMessages.timeBackwards(40, 50));
+    assert.throws(
+      () => t.record(2, 60),
+      (e: unknown) => e instanceof RangeError && e.message === progressMessages.stepBackwards(2, 3),
+    );
+    assert.throws(
+      () => t.record(4, 40),
+      (e: unknown) => e instanceof RangeError && e.message === progressMessages.timeBackwards(40, 50),
+    );
     assert.throws(() => new ProgressTracker({ total: -1, startTimeMs: 0 }), RangeError);
     assert.throws(() => new ProgressTracker({ total: 1, startTimeMs: 0, smoothing: 1 }), RangeError);
   });

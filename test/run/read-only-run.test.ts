@@ -31,20 +31,34 @@ describe("resumable() on a read-only run directory", function () {
     await removeDir(mountPoint);
   });
 
-  it(canMount ? "loads and previews the newest checkpoint, says it cannot train or save, and returns read-only (a real read-only tmpfs)" : "is checked on a real read-only tmpfs (needs root and mount)", async function () {
-    if (!canMount) this.skip();
-    const before = readdirSync(dir).sort();
-    const out = new RecordingOutput();
-    const r = await (await mlpRun(dir, { steps: 80, checkpointEvery: 20, evalEvery: false, output: out })).train();
-    assert.equal(r.status, "read-only");
-    assert.equal(r.step, 40);
-    assert.equal(r.resumedFrom?.name, "ckpt-step-00000040-final");
-    assert.ok(out.texts("info").some((t) => t.startsWith("Found ckpt-step-00000040-final: step 40")), out.texts("info").join("\n"));
-    const warning = out.texts("warn").find((w) => w.includes("cannot be written"));
-    assert.ok(warning !== undefined && /opened read-only — the newest checkpoint is shown, but this run cannot train or save/.test(warning), out.texts("warn").join("\n"));
-    assert.equal(warning, msg.readOnlyRun(dir, warning.slice(warning.indexOf("(") + 1, warning.indexOf("): opened"))));
-    assert.ok(out.shown.some((s) => s.kind === "image" && s.text.startsWith("step 40 ·")), "the preview of the newest checkpoint is shown");
-    assert.deepEqual(readdirSync(dir).sort(), before, "nothing was written");
-    assert.ok(!existsSync(path.join(dir, "preview-step-00000040.png")));
-  });
+  it(
+    canMount
+      ? "loads and previews the newest checkpoint, says it cannot train or save, and returns read-only (a real read-only tmpfs)"
+      : "is checked on a real read-only tmpfs (needs root and mount)",
+    async function () {
+      if (!canMount) this.skip();
+      const before = readdirSync(dir).sort();
+      const out = new RecordingOutput();
+      const r = await (await mlpRun(dir, { steps: 80, checkpointEvery: 20, evalEvery: false, output: out })).train();
+      assert.equal(r.status, "read-only");
+      assert.equal(r.step, 40);
+      assert.equal(r.resumedFrom?.name, "ckpt-step-00000040-final");
+      assert.ok(
+        out.texts("info").some((t) => t.startsWith("Found ckpt-step-00000040-final: step 40")),
+        out.texts("info").join("\n"),
+      );
+      const warning = out.texts("warn").find((w) => w.includes("cannot be written"));
+      assert.ok(
+        warning !== undefined && /opened read-only — the newest checkpoint is shown, but this run cannot train or save/.test(warning),
+        out.texts("warn").join("\n"),
+      );
+      assert.equal(warning, msg.readOnlyRun(dir, warning.slice(warning.indexOf("(") + 1, warning.indexOf("): opened"))));
+      assert.ok(
+        out.shown.some((s) => s.kind === "image" && s.text.startsWith("step 40 ·")),
+        "the preview of the newest checkpoint is shown",
+      );
+      assert.deepEqual(readdirSync(dir).sort(), before, "nothing was written");
+      assert.ok(!existsSync(path.join(dir, "preview-step-00000040.png")));
+    },
+  );
 });

@@ -38,7 +38,13 @@ export class RecordingOutput implements RunOutput {
   }
   preview(preview: RenderedPreview, file?: string): void {
     const text = preview.bundle["text/plain"];
-    this.shown.push({ kind: "image", text: typeof text === "string" ? text : "", preview, ...(preview.image === undefined ? {} : { image: preview.image }), ...(file === undefined ? {} : { file }) });
+    this.shown.push({
+      kind: "image",
+      text: typeof text === "string" ? text : "",
+      preview,
+      ...(preview.image === undefined ? {} : { image: preview.image }),
+      ...(file === undefined ? {} : { file }),
+    });
   }
   progress(view: ProgressView): void {
     this.views.push(view);

@@ -24,7 +24,10 @@ async function dataCursor(path: string): Promise<{ epoch: number; position: numb
 }
 
 async function differs(a: string, b: string): Promise<boolean> {
-  return assertSameModel(a, b).then(() => false, () => true);
+  return assertSameModel(a, b).then(
+    () => false,
+    () => true,
+  );
 }
 
 describe("resumable(): what a resume restores (load)", function () {
@@ -42,7 +45,10 @@ describe("resumable(): what a resume restores (load)", function () {
   });
 
   /** A run stopped at step 40, then resumed with `load`: its result and what it said. */
-  async function resumedWith(name: string, load: LoadParts): Promise<{ out: RecordingOutput; final: string; dir: string; start: number; from: string | undefined }> {
+  async function resumedWith(
+    name: string,
+    load: LoadParts,
+  ): Promise<{ out: RecordingOutput; final: string; dir: string; start: number; from: string | undefined }> {
     const dir = join(root, name);
     await (await mlpRun(dir, { steps: 40 })).train();
     const out = new RecordingOutput();
@@ -85,7 +91,10 @@ describe("resumable(): what a resume restores (load)", function () {
     assert.equal(start, 0);
     const folder = readdirSync(dir).find((n) => n.startsWith("rolled-back-"));
     assert.ok(folder !== undefined);
-    assert.ok(out.texts("info").some((t) => t.startsWith(`${msg.restartChosen("ckpt-step-00000040-final", 40)}: moved 1 checkpoint`)), out.texts("info").join("\n"));
+    assert.ok(
+      out.texts("info").some((t) => t.startsWith(`${msg.restartChosen("ckpt-step-00000040-final", 40)}: moved 1 checkpoint`)),
+      out.texts("info").join("\n"),
+    );
     assert.ok(out.texts("info").includes(msg.resumed(0, 120, 0, 0, ["optimizer", "schedule", "RNG", "data order"])), out.texts("info").join("\n"));
 
     assert.equal(from, join(dir, folder, "ckpt-step-00000040-final"), "resumedFrom says where the checkpoint is now");

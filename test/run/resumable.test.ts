@@ -50,18 +50,32 @@ describe("resumable(): the run in-process", function () {
     assert.match(config, /batchSize = 32/);
 
     const names = readdirSync(dir).sort();
-    for (const n of ["ckpt-step-00000040-rolling", "ckpt-step-00000080-rolling", "ckpt-step-00000120-final", "preview-step-00000000.png", "samples-step-00000040.png", "samples-step-00000080.png", "samples-step-00000120.png"]) {
+    for (const n of [
+      "ckpt-step-00000040-rolling",
+      "ckpt-step-00000080-rolling",
+      "ckpt-step-00000120-final",
+      "preview-step-00000000.png",
+      "samples-step-00000040.png",
+      "samples-step-00000080.png",
+      "samples-step-00000120.png",
+    ]) {
       assert.ok(names.includes(n), `${n} missing from ${names.join(", ")}`);
     }
     // Pictures sit beside the checkpoints, never inside them.
-    assert.deepEqual(readdirSync(join(dir, "ckpt-step-00000040-rolling")).sort(), ["manifest.json", "model.safetensors", "optimizer.safetensors", "state.json"]);
+    assert.deepEqual(readdirSync(join(dir, "ckpt-step-00000040-rolling")).sort(), [
+      "manifest.json",
+      "model.safetensors",
+      "optimizer.safetensors",
+      "state.json",
+    ]);
     const png = await decodePng(readFileSync(join(dir, "samples-step-00000120.png")));
     assert.ok(png.width > 100 && png.height > 100, `${png.width}×${png.height}`);
 
     const store = await CheckpointStore.open(dir, { readOnly: true, bestMetric: { name: "val_loss", mode: "min" } });
     try {
       const { checkpoints } = await store.list();
-      for (const c of checkpoints) assert.ok(Number.isFinite(c.metrics["val_loss"]) && Number.isFinite(c.metrics["val_accuracy"]), `${c.name}: ${JSON.stringify(c.metrics)}`);
+      for (const c of checkpoints)
+        assert.ok(Number.isFinite(c.metrics["val_loss"]) && Number.isFinite(c.metrics["val_accuracy"]), `${c.name}: ${JSON.stringify(c.metrics)}`);
       const best = await store.resolve("best");
       const lowest = Math.min(...checkpoints.map((c) => c.metrics["val_loss"]!));
       assert.equal(best?.metrics["val_loss"], lowest);
@@ -69,7 +83,17 @@ describe("resumable(): the run in-process", function () {
       const history = final.state["history"] as { train: unknown[]; validation: unknown[] };
       assert.equal(history.train.length, 120, "every step's loss is in the history");
       assert.equal(history.validation.length, 3);
-      assert.deepEqual(final.state["data"], { version: 1, epoch: 0, position: 120, dataset: "mnist/train", count: 9003, batchSize: 32, shuffle: true, dropLast: true, generatorKey: (final.state["data"] as { generatorKey: string }).generatorKey });
+      assert.deepEqual(final.state["data"], {
+        version: 1,
+        epoch: 0,
+        position: 120,
+        dataset: "mnist/train",
+        count: 9003,
+        batchSize: 32,
+        shuffle: true,
+        dropLast: true,
+        generatorKey: (final.state["data"] as { generatorKey: string }).generatorKey,
+      });
     } finally {
       await store.close();
     }
@@ -171,7 +195,9 @@ describe("resumable(): the run in-process", function () {
     const reseeded = new RecordingOutput();
     await assert.rejects(
       (await mlpRun(dir, { steps: 80, seed: 8, output: reseeded })).train(),
-      (e: unknown) => isNbresumeError(e, RunErrorCode.CONFIG_CHANGED) && e.message === msg.unsafeConfigChange(dir, "ckpt-step-00000040-final", [{ path: "seed", old: 7, new: 8 }]),
+      (e: unknown) =>
+        isNbresumeError(e, RunErrorCode.CONFIG_CHANGED) &&
+        e.message === msg.unsafeConfigChange(dir, "ckpt-step-00000040-final", [{ path: "seed", old: 7, new: 8 }]),
     );
     assert.match(reseeded.texts("table")[0] ?? "", /^Config changes since the checkpoint\nseed = 7 → 8 \(unsafe: /m);
 
@@ -186,7 +212,14 @@ describe("resumable(): the run in-process", function () {
       seed: 7,
       output: new RecordingOutput(),
     });
-    await assert.rejects(wider.train(), (e: unknown) => isNbresumeError(e, RunErrorCode.CONFIG_CHANGED) && /model\.hidden\[0\]: 32 → 48/.test(e.message) && /allowConfigChange: true/.test(e.message) && /new dir/.test(e.message));
+    await assert.rejects(
+      wider.train(),
+      (e: unknown) =>
+        isNbresumeError(e, RunErrorCode.CONFIG_CHANGED) &&
+        /model\.hidden\[0\]: 32 → 48/.test(e.message) &&
+        /allowConfigChange: true/.test(e.message) &&
+        /new dir/.test(e.message),
+    );
     assert.equal(readdirSync(dir).filter((n) => n.startsWith("ckpt-")).length, 1, "a refused run writes no checkpoint");
 
     const allowed = new RecordingOutput();
@@ -194,7 +227,10 @@ describe("resumable(): the run in-process", function () {
     assert.equal(resumed.status, "finished");
     assert.equal(resumed.startStep, 40);
     assert.ok(allowed.texts("warn").includes(msg.configChangeAllowed(1)), allowed.texts("warn").join("\n"));
-    assert.ok(allowed.texts("warn").some((w) => w.startsWith("The data loader could not continue exactly")), "the seed's data order cannot continue: said so");
+    assert.ok(
+      allowed.texts("warn").some((w) => w.startsWith("The data loader could not continue exactly")),
+      "the seed's data order cannot continue: said so",
+    );
   });
 
   it("allows harmless changes such as steps and evalEvery, and shows them", async function () {
@@ -230,7 +266,11 @@ describe("resumable(): the run in-process", function () {
     assert.deepEqual(out.texts("warn"), []);
     const store = await CheckpointStore.open(dir, { readOnly: true });
     try {
-      assert.deepEqual((await store.load("step:80")).state["config"], { ...(await store.load("step:40")).state["config"] as object, steps: 80, keep: { rolling: 2, emergency: 5, best: 3, epoch: "all" } });
+      assert.deepEqual((await store.load("step:80")).state["config"], {
+        ...((await store.load("step:40")).state["config"] as object),
+        steps: 80,
+        keep: { rolling: 2, emergency: 5, best: 3, epoch: "all" },
+      });
     } finally {
       await store.close();
     }
@@ -274,7 +314,12 @@ describe("resumable(): the run in-process", function () {
     // The damaged one is moved aside, never overwritten: the run's new final checkpoint takes its name.
     const aside = readdirSync(dir).filter((n) => n.startsWith("rolled-back-"));
     assert.equal(aside.length, 1);
-    assert.ok(out.texts("info").includes(msg.setAsideNewer("ckpt-step-00000080-rolling", 80, 1, statSize(join(dir, aside[0]!, "ckpt-step-00000120-final")), join(dir, aside[0]!))), out.texts("info").join("\n"));
+    assert.ok(
+      out
+        .texts("info")
+        .includes(msg.setAsideNewer("ckpt-step-00000080-rolling", 80, 1, statSize(join(dir, aside[0]!, "ckpt-step-00000120-final")), join(dir, aside[0]!))),
+      out.texts("info").join("\n"),
+    );
     assert.deepEqual(readFileSync(join(dir, aside[0]!, "ckpt-step-00000120-final", "model.safetensors")), bytes);
     await assertSameModel(whole.checkpoint!.path, r.checkpoint!.path);
   });
@@ -282,7 +327,9 @@ describe("resumable(): the run in-process", function () {
   it("shows the preview of an already finished run and says so instead of training", async function () {
     const dir = join(root, "finished");
     const first = await (await mlpRun(dir)).train();
-    const before = readdirSync(dir).filter((n) => n.startsWith("ckpt-")).sort();
+    const before = readdirSync(dir)
+      .filter((n) => n.startsWith("ckpt-"))
+      .sort();
     const out = new RecordingOutput(true);
     const r = await (await mlpRun(dir, { output: out })).train();
     assert.equal(r.status, "already-finished");
@@ -295,15 +342,25 @@ describe("resumable(): the run in-process", function () {
     const png = await decodePng(image.image.bundle["image/png"]);
     assert.equal(png.width, image.image.width);
     assert.equal(out.texts("info").at(-1), msg.alreadyFinished(120, 120, first.checkpoint!.name));
-    assert.deepEqual(readdirSync(dir).filter((n) => n.startsWith("ckpt-")).sort(), before);
+    assert.deepEqual(
+      readdirSync(dir)
+        .filter((n) => n.startsWith("ckpt-"))
+        .sort(),
+      before,
+    );
     assert.equal(out.views.length, 0, "no live progress for a run with nothing to do");
   });
 
   it("rejects bad options with a TypeError or RangeError naming the option", async function () {
     const data = await mnistOnce();
     const base: ResumableOptions = {
-      dir: join(root, "x"), model: mlpClassifier({ inputSize: 784, hidden: [8], classes: 10 }), data,
-      optimizer: adamw(), schedule: constantLr(1e-3), steps: 10, batchSize: 8,
+      dir: join(root, "x"),
+      model: mlpClassifier({ inputSize: 784, hidden: [8], classes: 10 }),
+      data,
+      optimizer: adamw(),
+      schedule: constantLr(1e-3),
+      steps: 10,
+      batchSize: 8,
     };
     const cases: [Partial<Record<keyof ResumableOptions, unknown>>, ErrorConstructor, RegExp][] = [
       [{ steps: 0 }, RangeError, /steps must be a positive integer, got 0/],
@@ -322,7 +379,11 @@ describe("resumable(): the run in-process", function () {
       [{ bestMetric: { name: "val_loss", mode: "lowest" } }, TypeError, /bestMetric must be/],
     ];
     for (const [change, type, pattern] of cases) {
-      assert.throws(() => resumable({ ...base, ...change } as ResumableOptions), (e: unknown) => e instanceof type && pattern.test(e.message), `options changed: ${Object.keys(change).join(", ")} → ${pattern}`);
+      assert.throws(
+        () => resumable({ ...base, ...change } as ResumableOptions),
+        (e: unknown) => e instanceof type && pattern.test(e.message),
+        `options changed: ${Object.keys(change).join(", ")} → ${pattern}`,
+      );
     }
     assert.equal(existsSync(base.dir), false, "validation happens before anything touches the disk");
   });

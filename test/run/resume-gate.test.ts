@@ -31,7 +31,14 @@ async function plantCheckpoint(dir: string, from: string, step: number, plant: (
     plant(loaded.tensors["model"]!);
     const state = Object.fromEntries(Object.entries(loaded.state).filter(([k]) => !RESERVED.has(k)));
     const training = state["training"] as Record<string, unknown>;
-    const saved = await store.save({ kind: "rolling", step, epoch: loaded.epoch, tensors: loaded.tensors, state: { ...state, training: { ...training, step } }, metrics: loaded.metrics });
+    const saved = await store.save({
+      kind: "rolling",
+      step,
+      epoch: loaded.epoch,
+      tensors: loaded.tensors,
+      state: { ...state, training: { ...training, step } },
+      metrics: loaded.metrics,
+    });
     return saved.name;
   } finally {
     await store.close();
@@ -57,23 +64,41 @@ describe("resumable(): the resume preview validates the checkpoint", function ()
 
   async function diffusion(dir: string, overrides: Partial<ResumableOptions> = {}): Promise<ReturnType<typeof resumable>> {
     return resumable({
-      dir, model: ddpm({ unet: "tiny" }), data: await mnistOnce(), optimizer: adamw(), schedule: constantLr(1e-3),
-      steps: 4, batchSize: 4, checkpointEvery: 2, evalEvery: false, seed: 3,
-      preview: { samples: 4, samplerSteps: 2, sampler: "main" }, output: new RecordingOutput(), ...overrides,
+      dir,
+      model: ddpm({ unet: "tiny" }),
+      data: await mnistOnce(),
+      optimizer: adamw(),
+      schedule: constantLr(1e-3),
+      steps: 4,
+      batchSize: 4,
+      checkpointEvery: 2,
+      evalEvery: false,
+      seed: 3,
+      preview: { samples: 4, samplerSteps: 2, sampler: "main" },
+      output: new RecordingOutput(),
+      ...overrides,
     });
   }
 
   const plants: [string, RegExp, (model: TensorGroup) => void][] = [
     // The largest finite weights in the first convolution: its outputs overflow to ±Inf, and the
     // group norm after it computes Inf − Inf: NaN all the way to the samples.
-    ["draws NaN", /preview's samples hold \d+ of \d+ values that are not finite/, (m) => {
-      fill(m["conv_in.weight"], () => 3.4e38);
-    }],
+    [
+      "draws NaN",
+      /preview's samples hold \d+ of \d+ values that are not finite/,
+      (m) => {
+        fill(m["conv_in.weight"], () => 3.4e38);
+      },
+    ],
     // A huge constant noise estimate: every denoised pixel clips to −1, every sample a blank image.
-    ["draws constant images", /preview's 4 samples are each one constant value/, (m) => {
-      fill(m["conv_out.weight"], () => 0);
-      fill(m["conv_out.bias"], () => 1e6);
-    }],
+    [
+      "draws constant images",
+      /preview's 4 samples are each one constant value/,
+      (m) => {
+        fill(m["conv_out.weight"], () => 0);
+        fill(m["conv_out.bias"], () => 1e6);
+      },
+    ],
   ];
 
   for (const [what, reason, plant] of plants) {
@@ -90,8 +115,14 @@ describe("resumable(): the resume preview validates the checkpoint", function ()
       assert.ok(warning !== undefined, out.texts("warn").join("\n"));
       assert.match(warning, reason);
       const grids = out.shown.filter((s) => s.kind === "image").map((s) => s.text);
-      assert.ok(grids.some((t) => t.startsWith("step 6 · ")), `the failing grid is shown: ${grids.join(" | ")}`);
-      assert.ok(grids.some((t) => t.startsWith("step 4 · ")), "then the one resumed");
+      assert.ok(
+        grids.some((t) => t.startsWith("step 6 · ")),
+        `the failing grid is shown: ${grids.join(" | ")}`,
+      );
+      assert.ok(
+        grids.some((t) => t.startsWith("step 4 · ")),
+        "then the one resumed",
+      );
       const folder = readdirSync(dir).find((n) => n.startsWith("rolled-back-"));
       assert.ok(folder !== undefined && readdirSync(join(dir, folder)).includes(planted), "the planted checkpoint is moved aside, not deleted");
     });
@@ -101,7 +132,10 @@ describe("resumable(): the resume preview validates the checkpoint", function ()
     const dir = join(root, "warn");
     const first = await (await diffusion(dir)).train();
     const planted = await plantCheckpoint(dir, first.checkpoint!.path, 6, plants[1]![2]);
-    await assert.rejects((await diffusion(dir, { steps: 8, validate: "stop" })).train(), (e: unknown) => isNbresumeError(e, RunErrorCode.VALIDATION_FAILED) && e.message.startsWith(`Not resuming ${planted}: it fails validation`));
+    await assert.rejects(
+      (await diffusion(dir, { steps: 8, validate: "stop" })).train(),
+      (e: unknown) => isNbresumeError(e, RunErrorCode.VALIDATION_FAILED) && e.message.startsWith(`Not resuming ${planted}: it fails validation`),
+    );
     const out = new RecordingOutput();
     const r = await (await diffusion(dir, { steps: 8, validate: "warn", output: out })).train();
     assert.equal(r.resumedFrom?.name, planted);
@@ -116,8 +150,13 @@ describe("resumable(): the resume preview validates the checkpoint", function ()
     const out = new RecordingOutput();
     await assert.rejects(
       (await mlpRun(dir, { steps: 160, validate: { metric: { name: "val_loss", max: 1e-6 } }, output: out })).train(),
-      (e: unknown) => isNbresumeError(e, RunErrorCode.VALIDATION_FAILED) && /^No checkpoint in .* passes validation \(ckpt-step-00000120-final: val_loss on held-out data is [\d.]+, which should be at most/.test(e.message),
+      (e: unknown) =>
+        isNbresumeError(e, RunErrorCode.VALIDATION_FAILED) &&
+        /^No checkpoint in .* passes validation \(ckpt-step-00000120-final: val_loss on held-out data is [\d.]+, which should be at most/.test(e.message),
     );
-    assert.ok(out.texts("warn").some((w) => w.startsWith("Checkpoint ckpt-step-00000120-final fails validation: val_loss on held-out data")), out.texts("warn").join("\n"));
+    assert.ok(
+      out.texts("warn").some((w) => w.startsWith("Checkpoint ckpt-step-00000120-final fails validation: val_loss on held-out data")),
+      out.texts("warn").join("\n"),
+    );
   });
 });

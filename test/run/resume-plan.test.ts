@@ -30,7 +30,9 @@ async function listed(dir: string): Promise<string[]> {
 }
 
 function asideFolders(dir: string): string[] {
-  return readdirSync(dir).filter((n) => n.startsWith("rolled-back-")).sort();
+  return readdirSync(dir)
+    .filter((n) => n.startsWith("rolled-back-"))
+    .sort();
 }
 
 function metricSteps(dir: string): number[] {
@@ -68,14 +70,21 @@ describe("resumable(): where a run starts (resumeFrom, onExisting)", function ()
     assert.ok(existsSync(join(dir, folder, "samples-step-00000080.png")), "their sample grids went with them");
     // Training from step 40 again is the same training: the same final weights.
     await assertSameModel(join(dir, folder, "ckpt-step-00000120-final"), back.checkpoint!.path);
-    assert.deepEqual(metricSteps(dir), Array.from({ length: 120 }, (_, i) => i + 1), "metrics.jsonl: every step once, in order");
+    assert.deepEqual(
+      metricSteps(dir),
+      Array.from({ length: 120 }, (_, i) => i + 1),
+      "metrics.jsonl: every step once, in order",
+    );
     assert.equal(metricSteps(join(dir, folder)).length, 120, "the folder keeps the record of the line it holds");
 
     // The same cell rerun: it continues what resumeFrom started (here: already finished), it does not go back again.
     const again = new RecordingOutput();
     const rerun = await (await mlpRun(dir, { resumeFrom: "step:40", output: again })).train();
     assert.equal(rerun.status, "already-finished");
-    assert.ok(again.texts("info").includes(msg.continuingLine("resumeFrom: step:40", "ckpt-step-00000040-rolling", 40, "ckpt-step-00000120-final")), again.texts("info").join("\n"));
+    assert.ok(
+      again.texts("info").includes(msg.continuingLine("resumeFrom: step:40", "ckpt-step-00000040-rolling", 40, "ckpt-step-00000120-final")),
+      again.texts("info").join("\n"),
+    );
     assert.equal(asideFolders(dir).length, 1, "nothing more moved aside");
   });
 
@@ -133,15 +142,27 @@ describe("resumable(): where a run starts (resumeFrom, onExisting)", function ()
     assert.equal(fresh.status, "interrupted");
     const [folder] = asideFolders(dir);
     assert.deepEqual(await listed(join(dir, folder!)), before);
-    assert.ok(stopper.texts("info").some((t) => t.startsWith(`${msg.freshChosen()}: moved 2 checkpoints`)), stopper.texts("info").join("\n"));
-    assert.ok(existsSync(join(dir, folder!, "metrics.jsonl")) && existsSync(join(dir, folder!, "preview-step-00000000.png")), "the old run's record and pictures went too");
+    assert.ok(
+      stopper.texts("info").some((t) => t.startsWith(`${msg.freshChosen()}: moved 2 checkpoints`)),
+      stopper.texts("info").join("\n"),
+    );
+    assert.ok(
+      existsSync(join(dir, folder!, "metrics.jsonl")) && existsSync(join(dir, folder!, "preview-step-00000000.png")),
+      "the old run's record and pictures went too",
+    );
 
     const rerun = await (await mlpRun(dir, { ...long, onExisting: "fresh", output: out })).train();
     assert.equal(rerun.startStep, fresh.step, "the rerun continues the fresh run instead of starting over again");
-    assert.ok(out.texts("info").some((t) => t.startsWith("fresh started this run from scratch")), out.texts("info").join("\n"));
+    assert.ok(
+      out.texts("info").some((t) => t.startsWith("fresh started this run from scratch")),
+      out.texts("info").join("\n"),
+    );
     assert.equal(asideFolders(dir).length, 1);
     assert.equal(rerun.step, 3000);
-    assert.deepEqual(metricSteps(dir), Array.from({ length: 3000 }, (_, i) => i + 1));
+    assert.deepEqual(
+      metricSteps(dir),
+      Array.from({ length: 3000 }, (_, i) => i + 1),
+    );
 
     const none = new RecordingOutput();
     const n = await (await mlpRun(dir, { steps: 40, resumeFrom: "none", output: none })).train();
@@ -165,24 +186,36 @@ describe("resumable(): where a run starts (resumeFrom, onExisting)", function ()
     const dir = join(root, "ask");
     await (await mlpRun(dir, { steps: 40 })).train();
     const questions: string[] = [];
-    const answering = (answer: boolean | undefined): RecordingOutput => Object.assign(new RecordingOutput(), {
-      ask: async (q: string) => {
-        questions.push(q);
-        return answer;
-      },
-    });
+    const answering = (answer: boolean | undefined): RecordingOutput =>
+      Object.assign(new RecordingOutput(), {
+        ask: async (q: string) => {
+          questions.push(q);
+          return answer;
+        },
+      });
     const yes = await (await mlpRun(dir, { steps: 80, onExisting: "ask", output: answering(true) })).train();
     assert.equal(yes.startStep, 40);
     assert.equal(questions[0], msg.askQuestion(dir, 1, "ckpt-step-00000040-final", 40));
-    await assert.rejects((await mlpRun(dir, { steps: 120, onExisting: "ask", output: answering(undefined) })).train(), (e: unknown) => isNbresumeError(e, RunErrorCode.NEEDS_ANSWER) && e.message === msg.cannotAsk("no-terminal"));
+    await assert.rejects(
+      (await mlpRun(dir, { steps: 120, onExisting: "ask", output: answering(undefined) })).train(),
+      (e: unknown) => isNbresumeError(e, RunErrorCode.NEEDS_ANSWER) && e.message === msg.cannotAsk("no-terminal"),
+    );
     const no = await (await mlpRun(dir, { steps: 40, onExisting: "ask", output: answering(false) })).train();
     assert.equal(no.startStep, 0);
     assert.equal(asideFolders(dir).length, 1);
 
     // A notebook cell cannot ask: a changed config shows the choices and stops; the same config resumes.
     const cell = new RecordingOutput(true);
-    await assert.rejects((await mlpRun(dir, { steps: 40, onExisting: "ask", schedule: constantLr(1e-3), output: cell })).train(), (e: unknown) => isNbresumeError(e, RunErrorCode.NEEDS_ANSWER) && e.message === msg.cannotAsk("notebook"));
-    assert.ok(cell.texts("table").some((t) => t.startsWith(msg.askTitle(dir, 1, "ckpt-step-00000040-final", 40)) && t.includes('onExisting: "fresh" = move the checkpoints')), cell.texts("table").join("\n---\n"));
+    await assert.rejects(
+      (await mlpRun(dir, { steps: 40, onExisting: "ask", schedule: constantLr(1e-3), output: cell })).train(),
+      (e: unknown) => isNbresumeError(e, RunErrorCode.NEEDS_ANSWER) && e.message === msg.cannotAsk("notebook"),
+    );
+    assert.ok(
+      cell
+        .texts("table")
+        .some((t) => t.startsWith(msg.askTitle(dir, 1, "ckpt-step-00000040-final", 40)) && t.includes('onExisting: "fresh" = move the checkpoints')),
+      cell.texts("table").join("\n---\n"),
+    );
     const same = await (await mlpRun(dir, { steps: 80, onExisting: "ask", output: new RecordingOutput(true) })).train();
     assert.equal(same.startStep, 40);
   });

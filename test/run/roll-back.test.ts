@@ -24,7 +24,10 @@ describe("run/roll-back and the pictures beside checkpoints", function () {
     const before = (await reader.list()).checkpoints;
     await reader.close();
     assert.ok(expected !== undefined);
-    const newer = before.filter((c) => c.step > expected.step).map((c) => c.name).sort();
+    const newer = before
+      .filter((c) => c.step > expected.step)
+      .map((c) => c.name)
+      .sort();
 
     const back = await rollBack(dir, "best-previous");
     assert.equal(back.target.name, expected.name);
@@ -58,7 +61,13 @@ describe("run/roll-back and the pictures beside checkpoints", function () {
     const dir = join(root, "pruned");
     await (await mlpRun(dir, { steps: 100, checkpointEvery: 20, evalEvery: false, keep: { rolling: 1, best: 0 } })).train();
     const names = readdirSync(dir).sort();
-    assert.deepEqual(names.filter((n) => n.startsWith("ckpt-")), ["ckpt-step-00000080-rolling", "ckpt-step-00000100-final"]);
-    assert.deepEqual(names.filter((n) => n.endsWith(".png")), ["loss.png", "preview-step-00000000.png", "samples-step-00000080.png", "samples-step-00000100.png"]);
+    assert.deepEqual(
+      names.filter((n) => n.startsWith("ckpt-")),
+      ["ckpt-step-00000080-rolling", "ckpt-step-00000100-final"],
+    );
+    assert.deepEqual(
+      names.filter((n) => n.endsWith(".png")),
+      ["loss.png", "preview-step-00000000.png", "samples-step-00000080.png", "samples-step-00000100.png"],
+    );
   });
 });

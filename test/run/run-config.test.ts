@@ -28,11 +28,21 @@ describe("run/run-config: judging config changes on resume", function () {
     const diff = diffConfigs({ steps: 10, seed: 1, schedule: { lr: 1 } }, { steps: 20, seed: 2, schedule: { lr: 2 }, evalEvery: 5 });
     assert.deepEqual(
       judgeConfigDiff(diff).map((c) => [c.path, c.severity]),
-      [["seed", "unsafe"], ["schedule.lr", "changes-training"], ["steps", "harmless"], ["evalEvery", "harmless"]],
+      [
+        ["seed", "unsafe"],
+        ["schedule.lr", "changes-training"],
+        ["steps", "harmless"],
+        ["evalEvery", "harmless"],
+      ],
     );
   });
 
   it("shows a config as one row per setting, arrays inline", function () {
-    assert.deepEqual(configRows({ model: { kind: "mlp", hidden: [8, 4] }, steps: 3, clip: null }), [["model.kind", '"mlp"'], ["model.hidden", "[8,4]"], ["steps", "3"], ["clip", "null"]]);
+    assert.deepEqual(configRows({ model: { kind: "mlp", hidden: [8, 4] }, steps: 3, clip: null }), [
+      ["model.kind", '"mlp"'],
+      ["model.hidden", "[8,4]"],
+      ["steps", "3"],
+      ["clip", "null"],
+    ]);
   });
 });

@@ -95,9 +95,15 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     for (const key of [`${name(30, "final")}/manifest.json`, "latest", "metrics.jsonl", "loss.png", "summary.json", "samples-step-00000030.png"]) {
       assert.ok(stored.includes(key), `${key} is not in the bucket: ${stored.join(", ")}`);
     }
-    assert.ok(stored.some((k) => /^graphs\/[0-9a-f]{64}\.onnx$/.test(k)), stored.join(", "));
+    assert.ok(
+      stored.some((k) => /^graphs\/[0-9a-f]{64}\.onnx$/.test(k)),
+      stored.join(", "),
+    );
     const metrics = parseMetrics(await object("runs/trained/metrics.jsonl"));
-    assert.deepEqual(metrics.lines.map((l) => l["step"]), Array.from({ length: 30 }, (_, i) => i + 1));
+    assert.deepEqual(
+      metrics.lines.map((l) => l["step"]),
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
     assert.equal((JSON.parse(new TextDecoder().decode(await object("runs/trained/summary.json"))) as { status: unknown }).status, "finished");
     assert.deepEqual((await readMetricsLog(url)).lines.length, 30, "readMetricsLog reads the bucket's file");
     // Nothing was written under a local path made of the URL (path.resolve("s3://…") is ./s3:/…).
@@ -133,8 +139,14 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     // The record in the bucket was cut back to the resumed step and continued: every step once, each loss as the uninterrupted run's.
     const inBucket = parseMetrics(await object("runs/killed/metrics.jsonl")).lines;
     const local = parseMetrics(await fsp.readFile(path.join(whole.dir, "metrics.jsonl"))).lines;
-    assert.deepEqual(inBucket.map((l) => l["step"]), local.map((l) => l["step"]));
-    assert.deepEqual(inBucket.map((l) => l["loss"]), local.map((l) => l["loss"]));
+    assert.deepEqual(
+      inBucket.map((l) => l["step"]),
+      local.map((l) => l["step"]),
+    );
+    assert.deepEqual(
+      inBucket.map((l) => l["loss"]),
+      local.map((l) => l["loss"]),
+    );
   });
 
   it('starts over with onExisting: "fresh", the old checkpoints set aside in the bucket, and says where', async () => {
@@ -152,12 +164,15 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     const folder = stored.map((k) => /^(rolled-back-[^/]+)\//.exec(k)?.[1]).find((f) => f !== undefined);
     assert.ok(folder !== undefined, stored.join(", "));
     const said = out.texts("info").find((t) => t.includes("rolled-back-"));
-    assert.equal(said, msg.setAsideAllInBucket(msg.freshChosen(), 2, (await setAsideBytes(`${url}/${folder}`)), `${url}/${folder}`));
+    assert.equal(said, msg.setAsideAllInBucket(msg.freshChosen(), 2, await setAsideBytes(`${url}/${folder}`), `${url}/${folder}`));
     // The folder is a checkpoint root of its own: listed, verified, resumable.
     const aside = await CheckpointStore.open(`${url}/${folder}`, { readOnly: true });
     try {
       const { checkpoints } = await aside.list({ verify: true });
-      assert.deepEqual(checkpoints.map((c) => [c.name, c.verified]).sort(), [[name(10), true], [name(20, "final"), true]]);
+      assert.deepEqual(checkpoints.map((c) => [c.name, c.verified]).sort(), [
+        [name(10), true],
+        [name(20, "final"), true],
+      ]);
     } finally {
       await aside.close();
     }
@@ -186,9 +201,17 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     assert.equal(back.resumedFrom?.name, name(10));
     assert.equal(back.startStep, 10);
     assert.equal(back.status, "finished");
-    assert.ok(out.texts("info").some((t) => t.startsWith(`Resuming ${name(10)} (step 10), older than the newest: moved 2 newer checkpoints`) && t.includes(`${url}/rolled-back-`)), out.texts("info").join("\n"));
+    assert.ok(
+      out
+        .texts("info")
+        .some((t) => t.startsWith(`Resuming ${name(10)} (step 10), older than the newest: moved 2 newer checkpoints`) && t.includes(`${url}/rolled-back-`)),
+      out.texts("info").join("\n"),
+    );
     const stored = await keys("runs/back");
-    assert.ok(stored.some((k) => /^rolled-back-[^/]+\/ckpt-step-00000030-final\/manifest\.json$/.test(k)), stored.join(", "));
+    assert.ok(
+      stored.some((k) => /^rolled-back-[^/]+\/ckpt-step-00000030-final\/manifest\.json$/.test(k)),
+      stored.join(", "),
+    );
     assert.ok(stored.includes(`${name(30, "final")}/manifest.json`), "the continued line saved its own final checkpoint");
     const reader = await CheckpointStore.open(url, { readOnly: true });
     try {
@@ -201,7 +224,12 @@ describe("a run whose dir is s3://bucket/prefix", function () {
   it("`nbresume log s3://…` prints the bucket's metrics.jsonl and summary", async () => {
     const url = `s3://${BUCKET}/runs/trained`;
     let stdout = "";
-    const sink = new Writable({ write: (chunk: Buffer, _e, done) => { stdout += chunk.toString(); done(); } });
+    const sink = new Writable({
+      write: (chunk: Buffer, _e, done) => {
+        stdout += chunk.toString();
+        done();
+      },
+    });
     const code = await runCli(["log", url, "--json"], { stdout: sink, stderr: new Writable({ write: (_c, _e, done) => done() }), env: { ...process.env } });
     assert.equal(code, 0, stdout);
     const doc = JSON.parse(stdout) as { dir: string; steps: number; summary: { status: string } | null };
@@ -215,7 +243,9 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     scratch.push(local);
     const mirror = `s3://${BUCKET}/runs/mirrored`;
     const out = new RecordingOutput();
-    const result = await (await mlpRun(path.join(local, "run"), { ...S3_RUN_OPTIONS, steps: 20, output: out, checkpointStore: { mirror } satisfies RunStoreOptions })).train();
+    const result = await (
+      await mlpRun(path.join(local, "run"), { ...S3_RUN_OPTIONS, steps: 20, output: out, checkpointStore: { mirror } satisfies RunStoreOptions })
+    ).train();
     assert.equal(result.status, "finished");
     const lines = out.views.flatMap((v) => v.context.notes ?? []).filter((n) => n.startsWith(`mirror ${mirror}: `));
     assert.ok(lines.length > 0, out.views.map((v) => (v.context.notes ?? []).join(" | ")).join("\n"));
@@ -231,8 +261,14 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     // The run's record came down with it and went on: every step once, in the directory and in the bucket.
     assert.deepEqual(again.texts("warn"), []);
     const steps = Array.from({ length: 30 }, (_, i) => i + 1);
-    assert.deepEqual((await readMetricsLog(path.join(local, "run"))).lines.map((l) => l["step"]), steps);
-    assert.deepEqual(parseMetrics(await object("runs/mirrored/metrics.jsonl")).lines.map((l) => l["step"]), steps);
+    assert.deepEqual(
+      (await readMetricsLog(path.join(local, "run"))).lines.map((l) => l["step"]),
+      steps,
+    );
+    assert.deepEqual(
+      parseMetrics(await object("runs/mirrored/metrics.jsonl")).lines.map((l) => l["step"]),
+      steps,
+    );
   });
 
   it("writes everything, summary.json included, to a bucket configured only by checkpointStore.s3 (no AWS_* environment)", async () => {
@@ -248,24 +284,43 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     }
     assert.deepEqual(out.texts("warn"), []);
     const stored = await keys("runs/configured");
-    for (const key of [`${name(20, "final")}/manifest.json`, "metrics.jsonl", "loss.png", "summary.json"]) assert.ok(stored.includes(key), `${key} is not in the bucket: ${stored.join(", ")}`);
+    for (const key of [`${name(20, "final")}/manifest.json`, "metrics.jsonl", "loss.png", "summary.json"])
+      assert.ok(stored.includes(key), `${key} is not in the bucket: ${stored.join(", ")}`);
   });
 
   it("refuses at resumable() an initFrom in a bucket (local files only) and a dir URL with no bucket, saying what to do", async () => {
     const url = `s3://${BUCKET}/runs/trained/${name(30, "final")}`;
-    await assert.rejects(mlpRun(path.join("/tmp", "never-created"), { initFrom: url }), (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url));
-    await assert.rejects(mlpRun(path.join("/tmp", "never-created"), { initFrom: { path: url, strict: false } }), (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url));
-    await assert.rejects(mlpRun("s3://"), (e: unknown) => e instanceof TypeError && e.message === msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', "s3://"));
+    await assert.rejects(
+      mlpRun(path.join("/tmp", "never-created"), { initFrom: url }),
+      (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url),
+    );
+    await assert.rejects(
+      mlpRun(path.join("/tmp", "never-created"), { initFrom: { path: url, strict: false } }),
+      (e: unknown) => e instanceof TypeError && e.message === msg.initFromUrl(url),
+    );
+    await assert.rejects(
+      mlpRun("s3://"),
+      (e: unknown) => e instanceof TypeError && e.message === msg.badOption("dir", 'a non-empty path, or "s3://bucket/prefix"', "s3://"),
+    );
   });
 
   it("says in one line whether a mirror is failing, uploading, behind or up to date", () => {
     const base: MirrorStatus = { target: "s3://b/run", uploading: undefined, behind: 0, lastUploaded: undefined, consecutiveFailures: 0, lastError: undefined };
     assert.equal(mirrorLine(base), "mirror s3://b/run: nothing uploaded yet");
     assert.equal(mirrorLine({ ...base, lastUploaded: { name: name(40), step: 40, uploadedAt: "" } }), `mirror s3://b/run: up to date (${name(40)})`);
-    assert.equal(mirrorLine({ ...base, behind: 2, uploading: { name: name(60), bytes: 1024, totalBytes: 4096, startedAt: "" } }), `mirror s3://b/run: uploading ${name(60)} (${formatBytes(1024)} of ${formatBytes(4096)}), 1 more queued`);
-    assert.equal(mirrorLine({ ...base, behind: 1, consecutiveFailures: 2, lastError: "503 SlowDown" }), "mirror s3://b/run: 2 uploads failed in a row (503 SlowDown); tried again with the next checkpoint");
+    assert.equal(
+      mirrorLine({ ...base, behind: 2, uploading: { name: name(60), bytes: 1024, totalBytes: 4096, startedAt: "" } }),
+      `mirror s3://b/run: uploading ${name(60)} (${formatBytes(1024)} of ${formatBytes(4096)}), 1 more queued`,
+    );
+    assert.equal(
+      mirrorLine({ ...base, behind: 1, consecutiveFailures: 2, lastError: "503 SlowDown" }),
+      "mirror s3://b/run: 2 uploads failed in a row (503 SlowDown); tried again with the next checkpoint",
+    );
     // Once training is over the last view stays on screen while close() waits for the uploads.
-    assert.equal(mirrorLine({ ...base, behind: 1, uploading: { name: name(60), bytes: 4096, totalBytes: 4096, startedAt: "" } }, true), `mirror s3://b/run: uploading ${name(60)} (${formatBytes(4096)} of ${formatBytes(4096)}); train() returns once it is in the bucket`);
+    assert.equal(
+      mirrorLine({ ...base, behind: 1, uploading: { name: name(60), bytes: 4096, totalBytes: 4096, startedAt: "" } }, true),
+      `mirror s3://b/run: uploading ${name(60)} (${formatBytes(4096)} of ${formatBytes(4096)}); train() returns once it is in the bucket`,
+    );
     assert.equal(mirrorLine({ ...base, lastUploaded: { name: name(40), step: 40, uploadedAt: "" } }, true), `mirror s3://b/run: up to date (${name(40)})`);
   });
 });

@@ -79,22 +79,52 @@ describe("resumable(): sample grids on the sampler thread (diffusion)", function
     // more cores the resume preview is drawn beside the compile); "thread" all on the sampler thread.
     const spare = (await import("node:os")).availableParallelism() > 2;
     assert.deepEqual(grids, {
-      auto: { first: { offThread: 2, onTrainingThread: 2, skipped: 0, dropped: 0 }, second: { offThread: spare ? 1 : 0, onTrainingThread: spare ? 1 : 2, skipped: 0, dropped: 0 }, previewOffThread: spare },
-      thread: { first: { offThread: 4, onTrainingThread: 0, skipped: 0, dropped: 0 }, second: { offThread: 2, onTrainingThread: 0, skipped: 0, dropped: 0 }, previewOffThread: true },
-      main: { first: { offThread: 0, onTrainingThread: 4, skipped: 0, dropped: 0 }, second: { offThread: 0, onTrainingThread: 2, skipped: 0, dropped: 0 }, previewOffThread: false },
+      auto: {
+        first: { offThread: 2, onTrainingThread: 2, skipped: 0, dropped: 0 },
+        second: { offThread: spare ? 1 : 0, onTrainingThread: spare ? 1 : 2, skipped: 0, dropped: 0 },
+        previewOffThread: spare,
+      },
+      thread: {
+        first: { offThread: 4, onTrainingThread: 0, skipped: 0, dropped: 0 },
+        second: { offThread: 2, onTrainingThread: 0, skipped: 0, dropped: 0 },
+        previewOffThread: true,
+      },
+      main: {
+        first: { offThread: 0, onTrainingThread: 4, skipped: 0, dropped: 0 },
+        second: { offThread: 0, onTrainingThread: 2, skipped: 0, dropped: 0 },
+        previewOffThread: false,
+      },
     });
 
     // The same pictures wherever they were drawn, each a real 4×4 grid of 28×28 digits.
-    const expected = await renderSampleGrid({ images: new Float32Array(16 * 784), n: 16, height: 28, width: 28, range: [-1, 1], caption: msg.previewCaption(2, 1, "rolling") });
-    for (const name of ["preview-step-00000000.png", "samples-step-00000002.png", "samples-step-00000004.png", "samples-step-00000006.png", "preview-step-00000006.png", "samples-step-00000008.png"]) {
+    const expected = await renderSampleGrid({
+      images: new Float32Array(16 * 784),
+      n: 16,
+      height: 28,
+      width: 28,
+      range: [-1, 1],
+      caption: msg.previewCaption(2, 1, "rolling"),
+    });
+    for (const name of [
+      "preview-step-00000000.png",
+      "samples-step-00000002.png",
+      "samples-step-00000004.png",
+      "samples-step-00000006.png",
+      "preview-step-00000006.png",
+      "samples-step-00000008.png",
+    ]) {
       const main = file(dirs.main, name);
-      for (const mode of ["auto", "thread"] as const) assert.ok(file(dirs[mode], name).equals(main), `${name} drawn with sampler "${mode}" differs from the training thread's`);
+      for (const mode of ["auto", "thread"] as const)
+        assert.ok(file(dirs[mode], name).equals(main), `${name} drawn with sampler "${mode}" differs from the training thread's`);
       const png = await decodePng(main);
       assert.deepEqual([png.width, png.height], [expected.width, expected.height], name);
     }
     // The grid beside a checkpoint shows that checkpoint's weights: the resume preview of step 6
     // is the final grid of step 6 (same weights, same seed, same caption).
-    assert.ok(file(dirs.main, "preview-step-00000006.png").equals(file(dirs.main, "samples-step-00000006.png")), "the preview of step 6 differs from the grid saved with it");
+    assert.ok(
+      file(dirs.main, "preview-step-00000006.png").equals(file(dirs.main, "samples-step-00000006.png")),
+      "the preview of step 6 differs from the grid saved with it",
+    );
 
     for (const mode of ["auto", "thread"] as const) {
       await assertSameModel(join(dirs[mode], "ckpt-step-00000008-final"), join(dirs.main, "ckpt-step-00000008-final"));
@@ -136,13 +166,17 @@ describe("resumable(): sample grids on the sampler thread (diffusion)", function
     try {
       const listed = (await store.list({ verify: true })).checkpoints;
       const rolling = Array.from({ length: checkpointed }, (_, i) => 3 * (i + 1));
-      assert.deepEqual(listed.map((c) => [c.name, c.verified]), [
-        ...rolling.map((s) => [`ckpt-step-${String(s).padStart(8, "0")}-rolling`, true]),
-        ...(onCheckpoint ? [] : [[`ckpt-step-${String(result.step).padStart(8, "0")}-emergency`, true]]),
-      ]);
+      assert.deepEqual(
+        listed.map((c) => [c.name, c.verified]),
+        [
+          ...rolling.map((s) => [`ckpt-step-${String(s).padStart(8, "0")}-rolling`, true]),
+          ...(onCheckpoint ? [] : [[`ckpt-step-${String(result.step).padStart(8, "0")}-emergency`, true]]),
+        ],
+      );
     } finally {
       await store.close();
     }
-    for (let s = 3; s <= result.step; s += 3) assert.ok(!existsSync(join(dir, `samples-step-${String(s).padStart(8, "0")}.png`)), `a dropped grid (step ${s}) was written after all`);
+    for (let s = 3; s <= result.step; s += 3)
+      assert.ok(!existsSync(join(dir, `samples-step-${String(s).padStart(8, "0")}.png`)), `a dropped grid (step ${s}) was written after all`);
   });
 });

@@ -73,7 +73,11 @@ describe("run/sampler-thread: previews computed on a thread of their own", funct
   async function here(threads: number): Promise<PreviewResult> {
     const graphs = new BakedGraphs(new Map([[graphKey("sample", 16), source]]), weights, threads);
     try {
-      return await diffusionSamplesKind.compute(prepared, { run: (g, n, feeds) => graphs.run(g, n, feeds), rng: generatorFromState(rng), stopped: () => false });
+      return await diffusionSamplesKind.compute(prepared, {
+        run: (g, n, feeds) => graphs.run(g, n, feeds),
+        rng: generatorFromState(rng),
+        stopped: () => false,
+      });
     } finally {
       await graphs.release();
     }
@@ -110,11 +114,18 @@ describe("run/sampler-thread: previews computed on a thread of their own", funct
 
   it("fails every request with RUN_SAMPLER_STOPPED and reports the reason once when its thread cannot start", async function () {
     const reports: string[] = [];
-    const t = new SamplerThread(init(), (detail) => reports.push(detail), () => new Worker("throw new Error('no sampler here')", { eval: true }));
+    const t = new SamplerThread(
+      init(),
+      (detail) => reports.push(detail),
+      () => new Worker("throw new Error('no sampler here')", { eval: true }),
+    );
     try {
       const snapshot = new SnapshotBuffer().take([["model", weights]]);
       for (let i = 0; i < 2; i++) {
-        await assert.rejects(t.draw(snapshot, [rng]), (e: unknown) => isNbresumeError(e, RunErrorCode.SAMPLER_STOPPED) && e.message === msg.samplerStopped("no sampler here"));
+        await assert.rejects(
+          t.draw(snapshot, [rng]),
+          (e: unknown) => isNbresumeError(e, RunErrorCode.SAMPLER_STOPPED) && e.message === msg.samplerStopped("no sampler here"),
+        );
       }
       assert.deepEqual(reports, ["no sampler here"]);
       assert.equal(t.stopped, "no sampler here");
@@ -139,7 +150,11 @@ describe("run/sampler-thread: previews computed on a thread of their own", funct
   it("a previewer whose sampler thread cannot start draws its previews on this thread, says so once, and draws the same grids", async function () {
     const fallbacks: string[] = [];
     const settings = (sampler: "thread" | "main"): PreviewSettings => ({
-      overrides: { samples: 16, samplerSteps: 20, eta: 1 }, threads: undefined, generator: (label) => createGenerator(7).fork(label), data: undefined, sampler,
+      overrides: { samples: 16, samplerSteps: 20, eta: 1 },
+      threads: undefined,
+      generator: (label) => createGenerator(7).fork(label),
+      data: undefined,
+      sampler,
       onFallback: (detail) => fallbacks.push(detail),
       onUnusable: (kind, detail) => assert.fail(`${kind}: ${detail}`),
       graph: (need) => {

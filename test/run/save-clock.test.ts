@@ -49,21 +49,35 @@ describe("resumable(): time-based and epoch checkpoints", function () {
   it("saves every minute of training, and a run resumed from an emergency checkpoint saves when the uninterrupted one does", async function () {
     const whole = join(root, "whole");
     await (await mlpRun(whole, { ...timed, clock: secondsClock() })).train();
-    assert.deepEqual(await names(whole), ["ckpt-step-00000060-rolling", "ckpt-step-00000120-rolling", "ckpt-step-00000180-rolling", "ckpt-step-00000200-final"]);
+    assert.deepEqual(await names(whole), [
+      "ckpt-step-00000060-rolling",
+      "ckpt-step-00000120-rolling",
+      "ckpt-step-00000180-rolling",
+      "ckpt-step-00000200-final",
+    ]);
 
     const dir = join(root, "interrupted");
     const controller = new AbortController();
     const first = await (await mlpRun(dir, { ...timed, clock: secondsClock(controller, 90) })).train({ signal: controller.signal });
     assert.equal(first.step, 90);
     await (await mlpRun(dir, { ...timed, clock: secondsClock() })).train();
-    assert.deepEqual(await names(dir), ["ckpt-step-00000060-rolling", "ckpt-step-00000090-emergency", "ckpt-step-00000120-rolling", "ckpt-step-00000180-rolling", "ckpt-step-00000200-final"]);
+    assert.deepEqual(await names(dir), [
+      "ckpt-step-00000060-rolling",
+      "ckpt-step-00000090-emergency",
+      "ckpt-step-00000120-rolling",
+      "ckpt-step-00000180-rolling",
+      "ckpt-step-00000200-final",
+    ]);
   });
 
   it("says in the live view when the next checkpoint is due, by step and by time", async function () {
     const out = new RecordingOutput();
     await (await mlpRun(join(root, "notes"), { steps: 3000, checkpointEvery: { steps: 1000, minutes: 10 }, evalEvery: false, output: out })).train();
     const notes = out.views.flatMap((v) => v.context.notes ?? []);
-    assert.ok(notes.some((n) => /^next checkpoint: step 1,000 or in .+, whichever comes first$/.test(n)), notes.join("\n"));
+    assert.ok(
+      notes.some((n) => /^next checkpoint: step 1,000 or in .+, whichever comes first$/.test(n)),
+      notes.join("\n"),
+    );
     const timedOut = new RecordingOutput();
     await (await mlpRun(join(root, "notes-timed"), { ...timed, steps: 20, clock: secondsClock(), output: timedOut })).train();
     const first = timedOut.views[0]?.context.notes ?? [];
@@ -75,6 +89,10 @@ describe("resumable(): time-based and epoch checkpoints", function () {
     const dir = join(root, "epochs");
     await (await mlpRun(dir, { steps: 4 * perEpoch + 5, checkpointEvery: 100_000, evalEvery: false, epochCheckpoints: { every: 2 } })).train();
     const pad = (n: number): string => String(n).padStart(8, "0");
-    assert.deepEqual(await names(dir), [`ckpt-step-${pad(2 * perEpoch)}-epoch`, `ckpt-step-${pad(4 * perEpoch)}-epoch`, `ckpt-step-${pad(4 * perEpoch + 5)}-final`]);
+    assert.deepEqual(await names(dir), [
+      `ckpt-step-${pad(2 * perEpoch)}-epoch`,
+      `ckpt-step-${pad(4 * perEpoch)}-epoch`,
+      `ckpt-step-${pad(4 * perEpoch + 5)}-final`,
+    ]);
   });
 });

@@ -39,7 +39,9 @@ describe("resumable(): one smoothed loss everywhere", function () {
     const last = out.views.at(-1)!;
     assert.equal(last.snapshot.smoothedLoss, ema, "the live text");
     // The chart drawn with it: its smoothed line ends on the same bits, and its subtitle says so.
-    const spec = (last.chart as unknown as { spec: { title: { subtitle: string[] }; layer: { data: { values: { step: number; loss: number; series: string }[] } }[] } }).spec;
+    const spec = (
+      last.chart as unknown as { spec: { title: { subtitle: string[] }; layer: { data: { values: { step: number; loss: number; series: string }[] } }[] } }
+    ).spec;
     const smoothedLine = spec.layer.flatMap((l) => l.data.values).filter((v) => v.series === LOSS_CHART_SERIES.smoothed.name);
     assert.deepEqual([smoothedLine.at(-1)?.step, smoothedLine.at(-1)?.loss], [120, ema]);
     assert.ok(spec.title.subtitle[0]?.includes(`(smoothed ${formatLoss(ema)})`), spec.title.subtitle.join(" | "));
@@ -53,7 +55,10 @@ describe("resumable(): one smoothed loss everywhere", function () {
 
     const again = new RecordingOutput();
     await (await mlpRun(dir, { output: again })).train();
-    assert.ok(again.texts("info").some((t) => t.startsWith(`Found ckpt-step-00000120-final: step 120 · epoch 0 · loss ${formatLoss(ema)} ·`)), "the resume line");
+    assert.ok(
+      again.texts("info").some((t) => t.startsWith(`Found ckpt-step-00000120-final: step 120 · epoch 0 · loss ${formatLoss(ema)} ·`)),
+      "the resume line",
+    );
   });
 
   it("continues the same number after an interrupt: a resumed run ends with the uninterrupted run's loss, bitwise", async function () {

@@ -59,7 +59,11 @@ describe("resumable(): warm start (initFrom)", function () {
     const weights = await modelOf(source);
     const onnx = join(root, "model.onnx");
     await exportOnnx(mlpClassifier({ inputSize: 784, hidden: [32], classes: 10, dropout: 0.1 }), weights, onnx, { batchSize: 1 });
-    for (const [name, from] of [["safetensors", join(source, "model.safetensors")], ["checkpoint", source], ["onnx", onnx]] as const) {
+    for (const [name, from] of [
+      ["safetensors", join(source, "model.safetensors")],
+      ["checkpoint", source],
+      ["onnx", onnx],
+    ] as const) {
       const out = new RecordingOutput();
       const r = await (await mlpRun(join(root, `from-${name}`), { ...frozen, initFrom: from, output: out })).train();
       await assertSameModel(source, r.checkpoint!.path);
@@ -72,14 +76,21 @@ describe("resumable(): warm start (initFrom)", function () {
     const weights = await modelOf(source);
     const file = join(root, "partial.safetensors");
     const { ["out.bias"]: _dropped, ["fc0.weight"]: fc0, ...kept } = weights;
-    await safetensorsFile(file, { ...kept, "fc0.weight": { dtype: "float32", shape: [16, 784], data: new Float32Array(16 * 784) }, "head.extra": { dtype: "float32", shape: [3], data: new Float32Array(3) } });
+    await safetensorsFile(file, {
+      ...kept,
+      "fc0.weight": { dtype: "float32", shape: [16, 784], data: new Float32Array(16 * 784) },
+      "head.extra": { dtype: "float32", shape: [3], data: new Float32Array(3) },
+    });
     assert.ok(fc0 !== undefined);
 
     const strict = new RecordingOutput();
     await assert.rejects((await mlpRun(join(root, "strict"), { ...frozen, initFrom: file, output: strict })).train(), (e: unknown) => {
       assert.ok(isNbresumeError(e, RunErrorCode.INIT_MISMATCH), String(e));
       assert.match(e.message, /not in the file: out\.bias/);
-      assert.match(e.message, /wrong shape: fc0\.weight \(model float32\[784, 32\], file float32\[16, 784\]\)|wrong shape: fc0\.weight \(model float32\[32, 784\], file float32\[16, 784\]\)/);
+      assert.match(
+        e.message,
+        /wrong shape: fc0\.weight \(model float32\[784, 32\], file float32\[16, 784\]\)|wrong shape: fc0\.weight \(model float32\[32, 784\], file float32\[16, 784\]\)/,
+      );
       assert.match(e.message, /not in the model: head\.extra/);
       assert.match(e.message, /strict: false/);
       return true;
@@ -93,7 +104,10 @@ describe("resumable(): warm start (initFrom)", function () {
     for (const name of Object.keys(kept)) assert.ok(bits(loaded[name]).equals(bits(weights[name])), `${name} comes from the file`);
     for (const name of ["out.bias", "fc0.weight"]) assert.ok(bits(loaded[name]).equals(bits(initial[name])), `${name} keeps its fresh initial value`);
     const said = out.texts("info").find((t) => t.startsWith("Initial weights from"));
-    assert.match(said ?? "", /loaded \d+ parameters; not in the file: out\.bias; wrong shape: fc0\.weight .*; not in the model: head\.extra \(kept their fresh initial values\)\.$/);
+    assert.match(
+      said ?? "",
+      /loaded \d+ parameters; not in the file: out\.bias; wrong shape: fc0\.weight .*; not in the model: head\.extra \(kept their fresh initial values\)\.$/,
+    );
   });
 
   it("says initFrom is not used when there is a checkpoint to resume, and names a file that is not there", async function () {
@@ -102,6 +116,9 @@ describe("resumable(): warm start (initFrom)", function () {
     const out = new RecordingOutput();
     await (await mlpRun(dir, { ...frozen, steps: 20, initFrom: join(source, "model.safetensors"), output: out })).train();
     assert.ok(out.texts("info").includes(msg.initIgnored(join(source, "model.safetensors"), "ckpt-step-00000010-final")), out.texts("info").join("\n"));
-    await assert.rejects((await mlpRun(join(root, "missing"), { ...frozen, initFrom: join(root, "nope.safetensors") })).train(), (e: unknown) => isNbresumeError(e, RunErrorCode.INIT_FAILED) && e.message === msg.initMissing(join(root, "nope.safetensors")));
+    await assert.rejects(
+      (await mlpRun(join(root, "missing"), { ...frozen, initFrom: join(root, "nope.safetensors") })).train(),
+      (e: unknown) => isNbresumeError(e, RunErrorCode.INIT_FAILED) && e.message === msg.initMissing(join(root, "nope.safetensors")),
+    );
   });
 });

@@ -35,18 +35,26 @@ function executable(path: string, body: string): void {
 
 /** A fake `jupyter` whose `--version` lists these packages like jupyter_core does. */
 function fakeJupyter(path: string, calls: string, names: readonly string[]): void {
-  const lines = ["Selected Jupyter core packages...", ...Object.keys(VERSIONS).map((n) => `${n.padEnd(17)}: ${names.includes(n) ? VERSIONS[n] : "not installed"}`)];
-  executable(path, [
-    `require("node:fs").appendFileSync(${JSON.stringify(calls)}, JSON.stringify(["jupyter", ...process.argv.slice(2)]) + "\\n");`,
-    `console.log(${JSON.stringify(lines.join("\n"))});`,
-  ].join("\n"));
+  const lines = [
+    "Selected Jupyter core packages...",
+    ...Object.keys(VERSIONS).map((n) => `${n.padEnd(17)}: ${names.includes(n) ? VERSIONS[n] : "not installed"}`),
+  ];
+  executable(
+    path,
+    [
+      `require("node:fs").appendFileSync(${JSON.stringify(calls)}, JSON.stringify(["jupyter", ...process.argv.slice(2)]) + "\\n");`,
+      `console.log(${JSON.stringify(lines.join("\n"))});`,
+    ].join("\n"),
+  );
 }
 
 function recorder(path: string, name: string, calls: string, after = ""): void {
-  executable(path, [
-    `require("node:fs").appendFileSync(${JSON.stringify(calls)}, JSON.stringify([${JSON.stringify(name)}, ...process.argv.slice(2)]) + "\\n");`,
-    after,
-  ].join("\n"));
+  executable(
+    path,
+    [`require("node:fs").appendFileSync(${JSON.stringify(calls)}, JSON.stringify([${JSON.stringify(name)}, ...process.argv.slice(2)]) + "\\n");`, after].join(
+      "\n",
+    ),
+  );
 }
 
 /**
@@ -55,7 +63,11 @@ function recorder(path: string, name: string, calls: string, after = ""): void {
  */
 function fakeAptGet(box: Sandbox, options: { failInstall?: boolean } = {}): void {
   const provides = Object.fromEntries(readRequirements().map((r) => [r.package, r]));
-  recorder(join(box.bin, "apt-get"), "apt-get", box.calls, `
+  recorder(
+    join(box.bin, "apt-get"),
+    "apt-get",
+    box.calls,
+    `
 const fs = require("node:fs"), path = require("node:path");
 const args = process.argv.slice(2);
 if (args[0] === "install") {
@@ -73,13 +85,19 @@ if (args[0] === "install") {
   fs.mkdirSync(path.dirname(${JSON.stringify(box.jupyter)}), { recursive: true });
   fs.writeFileSync(${JSON.stringify(box.jupyter)}, "#!" + process.execPath + "\\nconsole.log(" + JSON.stringify(lines.join("\\n")) + ");\\n");
   fs.chmodSync(${JSON.stringify(box.jupyter)}, 0o755);
-}`);
+}`,
+  );
   if (!ROOT) {
     // Not root: the check uses `sudo -n`; a passwordless sudo that records and runs the command.
-    recorder(join(box.bin, "sudo"), "sudo", box.calls, `
+    recorder(
+      join(box.bin, "sudo"),
+      "sudo",
+      box.calls,
+      `
 const args = process.argv.slice(2).filter((a) => a !== "-n");
 if (args[0] === "true") process.exit(0);
-process.exit(require("node:child_process").spawnSync(args[0], args.slice(1), { stdio: "inherit" }).status ?? 1);`);
+process.exit(require("node:child_process").spawnSync(args[0], args.slice(1), { stdio: "inherit" }).status ?? 1);`,
+    );
   }
 }
 
@@ -106,13 +124,23 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
     const jupyter = join(dir, "jupyter-env", "bin", "jupyter");
     const fonts = join(dir, "fonts");
     box = {
-      dir, bin, jupyter, fonts, calls,
+      dir,
+      bin,
+      jupyter,
+      fonts,
+      calls,
       env: (extra = {}) => {
         // Only what the check reads: nothing from this machine's PATH, Jupyter, fonts or conda.
         const env: NodeJS.ProcessEnv = { PATH: bin, HOME: join(dir, "home"), JUPYTER_BIN: jupyter, NBRESUME_FONT_DIRS: fonts, ...extra };
         return Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined));
       },
-      recorded: () => (existsSync(calls) ? readFileSync(calls, "utf8").trim().split("\n").map((l) => JSON.parse(l) as string[]) : []),
+      recorded: () =>
+        existsSync(calls)
+          ? readFileSync(calls, "utf8")
+              .trim()
+              .split("\n")
+              .map((l) => JSON.parse(l) as string[])
+          : [],
     };
   });
 
@@ -134,7 +162,11 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
       ["apt-get", "update", "-qq"],
       ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "-o", "Dpkg::Use-Pty=0", ...packages],
     ]);
-    if (!ROOT) assert.ok(box.recorded().some((c) => c[0] === "sudo" && c.includes("install")), "not root: apt-get runs through sudo -n");
+    if (!ROOT)
+      assert.ok(
+        box.recorded().some((c) => c[0] === "sudo" && c.includes("install")),
+        "not root: apt-get runs through sudo -n",
+      );
   });
 
   it("installs only the packages whose part is missing", function () {
@@ -160,7 +192,10 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
     const r = run(box);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(box.recorded(), [["jupyter", "--version"]]);
-    assert.equal(r.stdout.trim(), msg.allFound(["jupyter_server 2.14.0", "nbconvert 7.16.4", "nbclient 0.10.0", "jupyter_client 8.6.2", "DejaVuSans.ttf"], box.jupyter));
+    assert.equal(
+      r.stdout.trim(),
+      msg.allFound(["jupyter_server 2.14.0", "nbconvert 7.16.4", "nbclient 0.10.0", "jupyter_client 8.6.2", "DejaVuSans.ttf"], box.jupyter),
+    );
   });
 
   it("stops at once with one message naming the packages and the apt-get command where it cannot install", function () {
@@ -168,7 +203,14 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
     const r = run(box);
     assert.equal(r.status, 1);
     assert.equal(r.stdout, "");
-    assert.equal(r.stderr, msg.missing(describeAll(reqs), reqs.map((q) => q.package), { conda: false, sudo: !ROOT, reason: msg.reasons.notDebian }) + "\n");
+    assert.equal(
+      r.stderr,
+      msg.missing(
+        describeAll(reqs),
+        reqs.map((q) => q.package),
+        { conda: false, sudo: !ROOT, reason: msg.reasons.notDebian },
+      ) + "\n",
+    );
     assert.match(r.stderr, /apt-get install -y --no-install-recommends jupyter-server jupyter-nbconvert python3-nbclient jupyter-client fonts-dejavu-core/);
     assert.ok(r.ms < 10_000, `took ${r.ms} ms`);
   });
@@ -178,7 +220,14 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
     const reqs = readRequirements();
     const r = run(box);
     assert.equal(r.status, 1);
-    assert.equal(r.stderr, msg.missing(describeAll(reqs), reqs.map((q) => q.package), { conda: true, sudo: !ROOT, reason: msg.reasons.notDebian }) + "\n");
+    assert.equal(
+      r.stderr,
+      msg.missing(
+        describeAll(reqs),
+        reqs.map((q) => q.package),
+        { conda: true, sudo: !ROOT, reason: msg.reasons.notDebian },
+      ) + "\n",
+    );
     assert.ok(r.stderr.includes(msg.CONDA_COMMAND));
     assert.deepEqual(box.recorded(), [], "conda is suggested, not run");
   });
@@ -198,8 +247,18 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
     const reqs = readRequirements();
     const r = run(box, { NBRESUME_TEST_SETUP: "check" });
     assert.equal(r.status, 1);
-    assert.equal(r.stderr, msg.missing(describeAll(reqs), reqs.map((q) => q.package), { conda: false, sudo: !ROOT, reason: msg.reasons.checkOnly }) + "\n");
-    assert.deepEqual(box.recorded().filter((c) => c[0] !== "jupyter"), []);
+    assert.equal(
+      r.stderr,
+      msg.missing(
+        describeAll(reqs),
+        reqs.map((q) => q.package),
+        { conda: false, sudo: !ROOT, reason: msg.reasons.checkOnly },
+      ) + "\n",
+    );
+    assert.deepEqual(
+      box.recorded().filter((c) => c[0] !== "jupyter"),
+      [],
+    );
   });
 
   it("rejects an unknown NBRESUME_TEST_SETUP value with exit code 2", function () {
@@ -212,7 +271,10 @@ describe("test setup (scripts/test-setup.ts, run before npm test)", function () 
     fakeAptGet(box, { failInstall: true });
     const r = run(box);
     assert.equal(r.status, 1);
-    assert.match(r.stderr, /^npm test cannot run the Jupyter and chart tests: missing .*`(\S+\/)?apt-get install -y -qq --no-install-recommends .*` failed \(exit 100\)\)\./);
+    assert.match(
+      r.stderr,
+      /^npm test cannot run the Jupyter and chart tests: missing .*`(\S+\/)?apt-get install -y -qq --no-install-recommends .*` failed \(exit 100\)\)\./,
+    );
   });
 
   it("is the only place .ci/run gets its packages from", function () {

@@ -13,7 +13,10 @@ describe("config diff", () => {
     assert.deepEqual(diff, {
       same: false,
       changed: [{ path: "lr", old: 0.001, new: 0.002 }],
-      removed: [{ path: "model.layers[2]", value: 3 }, { path: "seed", value: 1 }],
+      removed: [
+        { path: "model.layers[2]", value: 3 },
+        { path: "seed", value: 1 },
+      ],
       added: [{ path: "batch", value: 32 }],
     });
     assert.equal(diffConfigs({ a: [1, { b: Number.NaN }] }, { a: [1, { b: Number.NaN }] }).same, true);

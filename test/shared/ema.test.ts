@@ -35,7 +35,10 @@ describe("shared/ema", () => {
   });
 
   it("rejects β outside [0, 1)", () => {
-    assert.throws(() => new Ema(1), (e: unknown) => e instanceof RangeError && e.message === sharedMessages.emaBadBeta(1));
+    assert.throws(
+      () => new Ema(1),
+      (e: unknown) => e instanceof RangeError && e.message === sharedMessages.emaBadBeta(1),
+    );
     assert.throws(() => new Ema(-0.1), RangeError);
   });
 });

@@ -65,7 +65,10 @@ export async function startFaultProxy(target: { port: number }): Promise<FaultPr
     }
     if (fault?.kind === "endless-listing") {
       req.resume();
-      const page = Array.from({ length: 1000 }, (_, i) => `<Contents><Key>${fault.prefix}/junk-${String(n).padStart(8, "0")}-${String(i).padStart(4, "0")}</Key><Size>1</Size></Contents>`).join("");
+      const page = Array.from(
+        { length: 1000 },
+        (_, i) => `<Contents><Key>${fault.prefix}/junk-${String(n).padStart(8, "0")}-${String(i).padStart(4, "0")}</Key><Size>1</Size></Contents>`,
+      ).join("");
       const body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListBucketResult><IsTruncated>true</IsTruncated><NextContinuationToken>more-${n}</NextContinuationToken>${page}</ListBucketResult>`;
       res.writeHead(200, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) });
       res.end(body);
@@ -115,9 +118,10 @@ export async function startFaultProxy(target: { port: number }): Promise<FaultPr
   server.keepAliveTimeout = 1000;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   proxy.endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () => new Promise((resolve) => {
-    server.closeAllConnections();
-    server.close(() => resolve());
-  });
+  proxy.close = () =>
+    new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
   return proxy;
 }

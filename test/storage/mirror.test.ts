@@ -75,7 +75,10 @@ describe("a local store mirrored to a bucket", function () {
     const reader = await CheckpointStore.open(mirror, { readOnly: true });
     try {
       const { checkpoints } = await reader.list({ verify: true });
-      assert.ok(checkpoints.some((c) => c.name === name(80, "final") && c.verified === true), checkpoints.map((c) => c.name).join(", "));
+      assert.ok(
+        checkpoints.some((c) => c.name === name(80, "final") && c.verified === true),
+        checkpoints.map((c) => c.name).join(", "),
+      );
     } finally {
       await reader.close();
     }
@@ -102,7 +105,10 @@ describe("a local store mirrored to a bucket", function () {
       assert.equal(status?.pulled?.name, name(1));
       assert.equal(status?.pulled?.skipped[0]?.name, name(2));
       assert.match(status?.pulled?.skipped[0]?.problem ?? "", /optimizer\.safetensors: hash/);
-      assert.deepEqual((await fresh.list({ verify: true })).checkpoints.map((c) => [c.name, c.verified]), [[name(1), true]]);
+      assert.deepEqual(
+        (await fresh.list({ verify: true })).checkpoints.map((c) => [c.name, c.verified]),
+        [[name(1), true]],
+      );
     } finally {
       await fresh.close();
     }
@@ -113,7 +119,11 @@ describe("a local store mirrored to a bucket", function () {
     const dir = await makeTempDir("mirror-down");
     scratch.push(dir);
     try {
-      const store = await CheckpointStore.open(dir, { mirror: "s3://mirror-bucket/runs/down", s3: { endpoint: proxy.endpoint, maxAttempts: 2, retryBaseMs: 1 }, backgroundWriter: "inline" });
+      const store = await CheckpointStore.open(dir, {
+        mirror: "s3://mirror-bucket/runs/down",
+        s3: { endpoint: proxy.endpoint, maxAttempts: 2, retryBaseMs: 1 },
+        backgroundWriter: "inline",
+      });
       let closed = false;
       try {
         // The bucket stops answering once the store is open.
@@ -132,7 +142,10 @@ describe("a local store mirrored to a bucket", function () {
       }
       // Locally everything is there, and the directory is free again.
       const again = await CheckpointStore.open(dir, { backgroundWriter: "inline" });
-      assert.deepEqual((await again.list({ verify: true })).checkpoints.map((c) => c.verified), [true, true]);
+      assert.deepEqual(
+        (await again.list({ verify: true })).checkpoints.map((c) => c.verified),
+        [true, true],
+      );
       await again.close();
       // With the bucket back, reopening with the mirror uploads what it missed.
       proxy.rule = () => undefined;

@@ -73,7 +73,8 @@ describe("crash safety on object storage (a writer SIGKILLed during uploads)", f
           // After 0, 1 or 2 commits (however slow the machine), then at a random moment of the next save.
           const commits = Math.floor(next() * 3);
           const deadline = Date.now() + 20_000;
-          while ((out.match(/^committed /gm) ?? []).length < commits && child.exitCode === null && child.signalCode === null && Date.now() < deadline) await sleep(5);
+          while ((out.match(/^committed /gm) ?? []).length < commits && child.exitCode === null && child.signalCode === null && Date.now() < deadline)
+            await sleep(5);
           await sleep(next() * 500);
         }
         child.kill("SIGKILL");
@@ -116,10 +117,14 @@ describe("crash safety on object storage (a writer SIGKILLed during uploads)", f
 
     const lanes = 3;
     // A lane that fails stops the others (no writer outlives the test), then the first failure is reported.
-    const outcomes = await Promise.allSettled(Array.from({ length: lanes }, (_, i) => lane(i + 1, Math.ceil((KILLS - i) / lanes)).catch((error: unknown) => {
-      failed = true;
-      throw error;
-    })));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: lanes }, (_, i) =>
+        lane(i + 1, Math.ceil((KILLS - i) / lanes)).catch((error: unknown) => {
+          failed = true;
+          throw error;
+        }),
+      ),
+    );
     for (const o of outcomes) if (o.status === "rejected") throw o.reason;
     console.log(`      crash stats: ${JSON.stringify(stats)}`);
     assert.ok(stats.kills >= KILLS);

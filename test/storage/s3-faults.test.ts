@@ -17,14 +17,20 @@ const name = (step: number): string => `ckpt-step-${String(step).padStart(8, "0"
 const MiB = 1024 * 1024;
 
 /** Two 5 MiB parts and a small file per checkpoint. */
-const groups = (seed: number): Record<string, TensorGroup> => ({ model: { w: patterned(seed, [(6 * MiB) / 4]) }, optimizer: { m: patterned(seed + 0.5, [64]) } });
+const groups = (seed: number): Record<string, TensorGroup> => ({
+  model: { w: patterned(seed, [(6 * MiB) / 4]) },
+  optimizer: { m: patterned(seed + 0.5, [64]) },
+});
 
 function assertSame(a: Record<string, TensorGroup>, b: Record<string, TensorGroup>): void {
   for (const [group, tensors] of Object.entries(a)) {
     for (const [t, x] of Object.entries(tensors)) {
       const y = b[group]?.[t];
       assert.ok(y, `${group}.${t} missing`);
-      assert.ok(Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength).equals(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength)), `${group}.${t} differs`);
+      assert.ok(
+        Buffer.from(x.data.buffer, x.data.byteOffset, x.data.byteLength).equals(Buffer.from(y.data.buffer, y.data.byteOffset, y.data.byteLength)),
+        `${group}.${t} differs`,
+      );
     }
   }
 }
@@ -50,10 +56,13 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
   it("retries dropped connections, stalls, 500 / 503 SlowDown and truncated bodies, and saves and loads every checkpoint bitwise", async () => {
     const url = "s3://fault-bucket/flaky";
     let seed = 12345;
-    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const random = (): number => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const faults: Fault[] = [
-      { kind: "drop" }, { kind: "drop-after" }, { kind: "delay", ms: 900 },
-      { kind: "status", status: 500, code: "InternalError" }, { kind: "status", status: 503, code: "SlowDown" },
+      { kind: "drop" },
+      { kind: "drop-after" },
+      { kind: "delay", ms: 900 },
+      { kind: "status", status: 500, code: "InternalError" },
+      { kind: "status", status: 503, code: "SlowDown" },
     ];
     proxy.rule = ({ method }) => {
       if (random() > 0.25) return undefined;
@@ -69,16 +78,23 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
         else await (await store.saveInBackground({ kind: "rolling", step, tensors: groups(step) })).committed;
       }
       for (const step of [1, 2, 3, 4]) assertSame(groups(step), (await store.load(name(step))).tensors);
-      assert.deepEqual((await store.list({ verify: true })).checkpoints.map((c) => [c.name, c.verified]), [1, 2, 3, 4].map((s) => [name(s), true]));
+      assert.deepEqual(
+        (await store.list({ verify: true })).checkpoints.map((c) => [c.name, c.verified]),
+        [1, 2, 3, 4].map((s) => [name(s), true]),
+      );
     } finally {
       await store.close();
     }
     const seen = new Set(proxy.log.map((r) => r.fault).filter((f) => f !== undefined));
-    for (const kind of ["drop", "drop-after", "delay", "status", "truncate"]) assert.ok(seen.has(kind as Fault["kind"]), `no ${kind} fault happened: ${[...seen].join(", ")}`);
+    for (const kind of ["drop", "drop-after", "delay", "status", "truncate"])
+      assert.ok(seen.has(kind as Fault["kind"]), `no ${kind} fault happened: ${[...seen].join(", ")}`);
     // Every request that met a fault was sent again.
     proxy.log.forEach((r, i) => {
       if (r.fault === undefined) return;
-      assert.ok(proxy.log.slice(i + 1).some((later) => later.method === r.method && later.url === r.url), `${r.method} ${r.url} (${r.fault}) was not tried again`);
+      assert.ok(
+        proxy.log.slice(i + 1).some((later) => later.method === r.method && later.url === r.url),
+        `${r.method} ${r.url} (${r.fault}) was not tried again`,
+      );
     });
   });
 
@@ -89,13 +105,20 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
     try {
       await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
       proxy.rule = ({ method, url: u }) => (method === "PUT" && u.includes("partNumber=") ? { kind: "status", status: 503, code: "SlowDown" } : undefined);
-      await assert.rejects(store.save({ kind: "rolling", step: 2, tensors: groups(2) }), (e: unknown) =>
-        isNbresumeError(e, CheckpointErrorCode.REMOTE_FAILED) &&
-        new RegExp(`^uploading part \\d of ${url}/${name(2)}/model\\.safetensors failed after 3 tries:`).test(e.message) && e.message.includes("SlowDown"));
+      await assert.rejects(
+        store.save({ kind: "rolling", step: 2, tensors: groups(2) }),
+        (e: unknown) =>
+          isNbresumeError(e, CheckpointErrorCode.REMOTE_FAILED) &&
+          new RegExp(`^uploading part \\d of ${url}/${name(2)}/model\\.safetensors failed after 3 tries:`).test(e.message) &&
+          e.message.includes("SlowDown"),
+      );
       const aborts = proxy.log.filter((r) => r.method === "DELETE" && r.url.includes(`${name(2)}/model.safetensors`) && r.url.includes("uploadId="));
       assert.ok(aborts.length >= 1, "the multipart upload was aborted (s3rver answers that it cannot, as some services do)");
       proxy.rule = () => undefined;
-      assert.deepEqual((await store.list({ verify: true })).checkpoints.map((c) => [c.name, c.verified]), [[name(1), true]]);
+      assert.deepEqual(
+        (await store.list({ verify: true })).checkpoints.map((c) => [c.name, c.verified]),
+        [[name(1), true]],
+      );
       // The service is back: the same step saves, and nothing of the failed try is left over.
       await store.save({ kind: "rolling", step: 2, tensors: groups(2) });
       assertSame(groups(2), (await store.load("auto")).tensors);
@@ -107,8 +130,13 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
 
   it("says which object and why when the credentials are refused, without retrying", async () => {
     const before = proxy.log.length;
-    await assert.rejects(CheckpointStore.open("s3://fault-bucket/denied", { s3: s3.options({ credentials: { accessKeyId: "nobody", secretAccessKey: "wrong" } }, proxy.endpoint) }), (e: unknown) =>
-      isNbresumeError(e, CheckpointErrorCode.REMOTE_DENIED) && e.message.includes("s3://fault-bucket/denied") && e.message.includes("AWS_PROFILE"));
+    await assert.rejects(
+      CheckpointStore.open("s3://fault-bucket/denied", {
+        s3: s3.options({ credentials: { accessKeyId: "nobody", secretAccessKey: "wrong" } }, proxy.endpoint),
+      }),
+      (e: unknown) =>
+        isNbresumeError(e, CheckpointErrorCode.REMOTE_DENIED) && e.message.includes("s3://fault-bucket/denied") && e.message.includes("AWS_PROFILE"),
+    );
     assert.equal(proxy.log.length - before, 1, "a refusal is not retried");
   });
 });

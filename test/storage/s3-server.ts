@@ -54,9 +54,23 @@ export async function startS3(): Promise<TestS3> {
     endpoint,
     port,
     directory,
-    options: (overrides = {}, at = endpoint) => ({ endpoint: at, region: "us-east-1", forcePathStyle: true, credentials: CREDENTIALS, retryBaseMs: 5, ...overrides }),
+    options: (overrides = {}, at = endpoint) => ({
+      endpoint: at,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: CREDENTIALS,
+      retryBaseMs: 5,
+      ...overrides,
+    }),
     client: () => {
-      const c = new S3Client({ endpoint, region: "us-east-1", forcePathStyle: true, credentials: CREDENTIALS, requestChecksumCalculation: "WHEN_REQUIRED", responseChecksumValidation: "WHEN_REQUIRED" });
+      const c = new S3Client({
+        endpoint,
+        region: "us-east-1",
+        forcePathStyle: true,
+        credentials: CREDENTIALS,
+        requestChecksumCalculation: "WHEN_REQUIRED",
+        responseChecksumValidation: "WHEN_REQUIRED",
+      });
       clients.push(c);
       return c;
     },

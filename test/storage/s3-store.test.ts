@@ -24,7 +24,10 @@ function sameTensors(a: Record<string, TensorGroup>, b: Record<string, TensorGro
       const other = b[group]?.[t];
       assert.ok(other, `${group}.${t} missing`);
       assert.deepEqual(other.shape, tensor.shape);
-      assert.deepEqual(Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength), Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength));
+      assert.deepEqual(
+        Buffer.from(other.data.buffer, other.data.byteOffset, other.data.byteLength),
+        Buffer.from(tensor.data.buffer, tensor.data.byteOffset, tensor.data.byteLength),
+      );
     }
   }
 }
@@ -57,14 +60,24 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
       assert.deepEqual(saved.warnings, []);
       const listing = await store.list({ verify: true });
       assert.equal(listing.dir, url);
-      assert.deepEqual(listing.checkpoints.map((c) => [c.name, c.verified, c.metrics]), [[name(3), true, { loss: 0.25 }]]);
+      assert.deepEqual(
+        listing.checkpoints.map((c) => [c.name, c.verified, c.metrics]),
+        [[name(3), true, { loss: 0.25 }]],
+      );
       assert.equal(listing.total.bytes, saved.bytes);
       const loaded = await store.load("auto");
       sameTensors(tensors, loaded.tensors);
       assert.deepEqual(loaded.state["config"], { lr: 0.1 });
       assert.deepEqual(await store.latest(), { name: name(3) });
       assert.deepEqual((await store.readState("latest")).state["config"], { lr: 0.1 });
-      assert.deepEqual(await keys(url), [".lease.json", `${name(3)}/manifest.json`, `${name(3)}/model.safetensors`, `${name(3)}/optimizer.safetensors`, `${name(3)}/state.json`, "latest"]);
+      assert.deepEqual(await keys(url), [
+        ".lease.json",
+        `${name(3)}/manifest.json`,
+        `${name(3)}/model.safetensors`,
+        `${name(3)}/optimizer.safetensors`,
+        `${name(3)}/state.json`,
+        "latest",
+      ]);
       const du = await store.du();
       assert.equal(du.filesystem, undefined);
       assert.deepEqual([du.checkpoints.count, du.temp.count, du.setAside.count], [1, 0, 0]);
@@ -93,7 +106,13 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
       await store.flush();
       assert.equal(store.backgroundStatus.writer, "worker");
       const { checkpoints } = await store.list({ verify: true });
-      assert.deepEqual(checkpoints.map((c) => [c.name, c.verified]), [[name(2), true], [name(3), true]]);
+      assert.deepEqual(
+        checkpoints.map((c) => [c.name, c.verified]),
+        [
+          [name(2), true],
+          [name(3), true],
+        ],
+      );
       sameTensors(big(3), (await store.load("auto")).tensors);
       assert.ok(!(await keys(url)).some((k) => k.startsWith(name(1))), "the pruned checkpoint's objects are gone too");
     } finally {
@@ -105,14 +124,26 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
     const url = fresh();
     const first = await CheckpointStore.open(url, { s3: s3.options(), backgroundWriter: "inline" });
     try {
-      await assert.rejects(CheckpointStore.open(url, { s3: s3.options() }), (e: unknown) =>
-        isNbresumeError(e, CheckpointErrorCode.LOCKED) && e.message.includes(`pid ${process.pid}`) && e.message.includes("already open for writing in this process"));
+      await assert.rejects(
+        CheckpointStore.open(url, { s3: s3.options() }),
+        (e: unknown) =>
+          isNbresumeError(e, CheckpointErrorCode.LOCKED) &&
+          e.message.includes(`pid ${process.pid}`) &&
+          e.message.includes("already open for writing in this process"),
+      );
     } finally {
       await first.close();
     }
     // A writer on another host that died an hour ago without releasing its lease.
     const prefix = url.slice("s3://runs-bucket/".length);
-    const dead = { pid: 4242, hostname: "gone-host", started: "2026-01-01T00:00:00.000Z", argv: ["node", "train.js"], token: "deadbeef", expires: new Date(Date.now() - 3600_000).toISOString() };
+    const dead = {
+      pid: 4242,
+      hostname: "gone-host",
+      started: "2026-01-01T00:00:00.000Z",
+      argv: ["node", "train.js"],
+      token: "deadbeef",
+      expires: new Date(Date.now() - 3600_000).toISOString(),
+    };
     await s3.client().send(new PutObjectCommand({ Bucket: "runs-bucket", Key: `${prefix}/.lease.json`, Body: JSON.stringify(dead) }));
     const taker = await CheckpointStore.open(url, { s3: s3.options(), backgroundWriter: "inline" });
     await taker.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
@@ -120,8 +151,10 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
     // A live writer on another host: refused, naming it and when its lease ends.
     const live = { ...dead, hostname: "other-host", pid: 777, expires: new Date(Date.now() + 3600_000).toISOString() };
     await s3.client().send(new PutObjectCommand({ Bucket: "runs-bucket", Key: `${prefix}/.lease.json`, Body: JSON.stringify(live) }));
-    await assert.rejects(CheckpointStore.open(url, { s3: s3.options() }), (e: unknown) =>
-      isNbresumeError(e, CheckpointErrorCode.LOCKED) && e.message === messages.leaseHeld(`${url}/.lease.json`, live, live.expires));
+    await assert.rejects(
+      CheckpointStore.open(url, { s3: s3.options() }),
+      (e: unknown) => isNbresumeError(e, CheckpointErrorCode.LOCKED) && e.message === messages.leaseHeld(`${url}/.lease.json`, live, live.expires),
+    );
     // Reading needs no lease.
     const reader = await CheckpointStore.open(url, { s3: s3.options(), readOnly: true });
     assert.equal((await reader.list()).checkpoints.length, 1);
@@ -134,10 +167,23 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
     try {
       await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
       const prefix = url.slice("s3://runs-bucket/".length);
-      const other = { pid: 99, hostname: "other-host", started: new Date().toISOString(), argv: ["node"], token: "0123456789abcdef", expires: new Date(Date.now() + 600_000).toISOString() };
+      const other = {
+        pid: 99,
+        hostname: "other-host",
+        started: new Date().toISOString(),
+        argv: ["node"],
+        token: "0123456789abcdef",
+        expires: new Date(Date.now() + 600_000).toISOString(),
+      };
       await s3.client().send(new PutObjectCommand({ Bucket: "runs-bucket", Key: `${prefix}/.lease.json`, Body: JSON.stringify(other) }));
-      await assert.rejects(store.save({ kind: "rolling", step: 2, tensors: smallGroups(2) }), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.LOCK_LOST) && e.message.includes("other-host"));
-      assert.deepEqual((await store.list()).checkpoints.map((c) => c.name), [name(1)]);
+      await assert.rejects(
+        store.save({ kind: "rolling", step: 2, tensors: smallGroups(2) }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.LOCK_LOST) && e.message.includes("other-host"),
+      );
+      assert.deepEqual(
+        (await store.list()).checkpoints.map((c) => c.name),
+        [name(1)],
+      );
       assert.ok(!(await keys(url)).some((k) => k.startsWith(name(2))), "the refused checkpoint's files are removed");
     } finally {
       await store.close().catch(() => undefined);
@@ -162,7 +208,10 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
       assert.match(loaded?.skipped[0]?.problem ?? "", /^model\.safetensors: hash xxh64:[0-9a-f]{16} expected, xxh64:[0-9a-f]{16} found/);
       const verify = await reader.verify(name(2));
       assert.equal(verify.ok, false);
-      assert.deepEqual(verify.problems.map((p) => [p.file, p.kind]), [["model.safetensors", "hash"]]);
+      assert.deepEqual(
+        verify.problems.map((p) => [p.file, p.kind]),
+        [["model.safetensors", "hash"]],
+      );
     } finally {
       await reader.close();
     }
@@ -208,11 +257,19 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
     // checkpoint has, a key of another prefix; then pages without end.
     const proxy: FaultProxy = await startFaultProxy({ port: s3.port });
     try {
-      const junk = Array.from({ length: MAX_SCAN_ENTRIES + 8 }, (_, i) => `<Contents><Key>${prefix}/${name(2)}/junk-${i}</Key><Size>1</Size></Contents>`).join("");
+      const junk = Array.from({ length: MAX_SCAN_ENTRIES + 8 }, (_, i) => `<Contents><Key>${prefix}/${name(2)}/junk-${i}</Key><Size>1</Size></Contents>`).join(
+        "",
+      );
       proxy.rule = ({ method, url: u }) => {
         if (method !== "GET" || !u.includes("list-type=2")) return undefined;
-        return { kind: "listing", rewrite: (xml: string) => xml.replace("</ListBucketResult>",
-          `<Contents><Key>${prefix}/${name(1)}/../../../escape</Key><Size>1</Size></Contents>${junk}<Contents><Key>elsewhere/${name(9)}/manifest.json</Key><Size>1</Size></Contents></ListBucketResult>`) };
+        return {
+          kind: "listing",
+          rewrite: (xml: string) =>
+            xml.replace(
+              "</ListBucketResult>",
+              `<Contents><Key>${prefix}/${name(1)}/../../../escape</Key><Size>1</Size></Contents>${junk}<Contents><Key>elsewhere/${name(9)}/manifest.json</Key><Size>1</Size></Contents></ListBucketResult>`,
+            ),
+        };
       };
       const viaProxy = await CheckpointStore.open(url, { s3: s3.options({}, proxy.endpoint), readOnly: true });
       try {
@@ -221,7 +278,11 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
         const one = checkpoints.find((c) => c.name === name(1));
         assert.equal(one?.problems?.[0]?.kind, "special", "a checkpoint holding a key that climbs out is refused like one holding a symlink");
         assert.match(checkpoints.find((c) => c.name === name(2))?.problems?.[0]?.message ?? "", /more than 4096 entries/);
-        assert.equal(await viaProxy.resolve("auto").catch((e: unknown) => (e as Error).message.includes("verifies")), true, "no checkpoint is left that verifies");
+        assert.equal(
+          await viaProxy.resolve("auto").catch((e: unknown) => (e as Error).message.includes("verifies")),
+          true,
+          "no checkpoint is left that verifies",
+        );
         proxy.rule = ({ method, url: u }) => (method === "GET" && u.includes("list-type=2") ? { kind: "endless-listing", prefix } : undefined);
         await assert.rejects(viaProxy.list(), (e: unknown) => isNbresumeError(e, CheckpointErrorCode.REMOTE_LISTING_TOO_LARGE));
       } finally {
@@ -230,6 +291,9 @@ describe("checkpoint store on S3-compatible object storage (s3rver on 127.0.0.1,
     } finally {
       await proxy.close();
     }
-    await assert.rejects(CheckpointStore.open(`s3://runs-bucket/${prefix}/../other`, { s3: s3.options(), readOnly: true }), (e: unknown) => e instanceof TypeError && /"\.\." segment/.test(e.message));
+    await assert.rejects(
+      CheckpointStore.open(`s3://runs-bucket/${prefix}/../other`, { s3: s3.options(), readOnly: true }),
+      (e: unknown) => e instanceof TypeError && /"\.\." segment/.test(e.message),
+    );
   });
 });

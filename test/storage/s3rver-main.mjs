@@ -12,5 +12,8 @@ process.stdout.write(`${port}\n`);
 // Keep-alive connections would hold close() open: exit once it is asked to stop.
 process.on("SIGTERM", () => {
   setTimeout(() => process.exit(0), 200).unref();
-  server.close().then(() => process.exit(0), () => process.exit(0));
+  server.close().then(
+    () => process.exit(0),
+    () => process.exit(0),
+  );
 });

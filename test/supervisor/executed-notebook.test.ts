@@ -9,7 +9,14 @@ import { parseNotebook, type Notebook } from "../../src/supervisor/notebook-file
 const SOURCE: Notebook = {
   cells: [
     { cell_type: "markdown", id: "m", metadata: {}, source: ["# Title\n", "text"] },
-    { cell_type: "code", id: "a", metadata: { tags: ["x"] }, source: "1", outputs: [{ output_type: "stream", name: "stdout", text: "stale\n" }], execution_count: 4 },
+    {
+      cell_type: "code",
+      id: "a",
+      metadata: { tags: ["x"] },
+      source: "1",
+      outputs: [{ output_type: "stream", name: "stdout", text: "stale\n" }],
+      execution_count: 4,
+    },
     { cell_type: "code", id: "b", metadata: {}, source: "2", outputs: [], execution_count: null },
   ],
   metadata: { kernelspec: { name: "nbresume" }, nbresume: { other: 1 } },
@@ -42,7 +49,9 @@ describe("the executed notebook", function () {
     assert.equal(meta.other, 1, "metadata the notebook had under nbresume is kept");
     assert.equal(meta.run["status"], "finished");
     assert.deepEqual(meta.run["parameters"], { steps: 5 });
-    assert.deepEqual(meta.run["restarts"], [{ at: "2026-01-01T00:00:00.000Z", cell: 2, reason: "the kernel died", resumedFrom: 30, checkpoint: "ckpt-step-00000030-rolling" }]);
+    assert.deepEqual(meta.run["restarts"], [
+      { at: "2026-01-01T00:00:00.000Z", cell: 2, reason: "the kernel died", resumedFrom: 30, checkpoint: "ckpt-step-00000030-rolling" },
+    ]);
     assert.deepEqual(readdirSync(dir), ["nb.executed.ipynb"], "no temp file left behind");
   });
 
@@ -62,7 +71,10 @@ describe("the executed notebook", function () {
 
   it("throws when the folder cannot take the file, leaving nothing behind", function () {
     const nb = new ExecutedNotebook(SOURCE, join(dir, "missing", "nb.ipynb"), { kernel: "nbresume", parameters: {} });
-    assert.throws(() => nb.write(), (e: unknown) => (e as NodeJS.ErrnoException).code === "ENOENT");
+    assert.throws(
+      () => nb.write(),
+      (e: unknown) => (e as NodeJS.ErrnoException).code === "ENOENT",
+    );
     assert.deepEqual(readdirSync(dir), []);
   });
 });

@@ -63,14 +63,19 @@ describe("nbresume run on a running Jupyter server", function () {
     const url = `http://127.0.0.1:${port}/`;
     const run = await SupervisedRun.run(project, [notebook, "--server", url, "--token", "t"]);
     assert.equal(run.exit.code, 1, run.output);
-    assert.match(run.stderr, new RegExp(`^error: cannot reach a Jupyter server at ${url.replace(/[./]/g, "\\$&")} \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\\. `));
+    assert.match(
+      run.stderr,
+      new RegExp(`^error: cannot reach a Jupyter server at ${url.replace(/[./]/g, "\\$&")} \\(connect ECONNREFUSED 127\\.0\\.0\\.1:${port}\\)\\. `),
+    );
   });
 
   it("names the kernels the server has when it lacks the one asked for", async function () {
     const run = await SupervisedRun.run(project, [notebook, "--server", server.baseUrl, "--token", server.token, "--kernel", "nope"]);
     assert.equal(run.exit.code, 1, run.output);
     // What the server has depends on the machine too (Debian's ipykernel adds python3): ask it.
-    const specs = (await (await fetch(`${server.baseUrl}api/kernelspecs`, { headers: { Authorization: `token ${server.token}` } })).json()) as { kernelspecs: Record<string, unknown> };
+    const specs = (await (await fetch(`${server.baseUrl}api/kernelspecs`, { headers: { Authorization: `token ${server.token}` } })).json()) as {
+      kernelspecs: Record<string, unknown>;
+    };
     const names = Object.keys(specs.kernelspecs).sort();
     assert.ok(names.includes("nbresume"), names.join(", "));
     assert.equal(run.stderr, `${cliMessages.error(msg.kernelNotInstalled("nope", server.baseUrl, names, false))}\n`);

@@ -11,7 +11,14 @@ import { INJECTED_TAG, injectParameters, parseParameter, stringParameter } from 
 
 function notebook(cells: { source: string; tags?: string[]; type?: string }[]): Notebook {
   return {
-    cells: cells.map((c, i) => ({ cell_type: c.type ?? "code", id: `c${i}`, metadata: c.tags === undefined ? {} : { tags: c.tags }, source: c.source, outputs: [], execution_count: null })),
+    cells: cells.map((c, i) => ({
+      cell_type: c.type ?? "code",
+      id: `c${i}`,
+      metadata: c.tags === undefined ? {} : { tags: c.tags },
+      source: c.source,
+      outputs: [],
+      execution_count: null,
+    })),
     metadata: {},
     nbformat: 4,
     nbformat_minor: 5,
@@ -34,7 +41,11 @@ describe("nbresume run parameters", function () {
 
   it("rejects a parameter that is not key=value with a variable name, saying what it expects", function () {
     for (const bad of ["steps", "=5", "2x=1", "a-b=1", "a.b=1"]) {
-      assert.throws(() => parseParameter(bad), (e: unknown) => e instanceof RangeError && e.message === msg.badParameter(bad), bad);
+      assert.throws(
+        () => parseParameter(bad),
+        (e: unknown) => e instanceof RangeError && e.message === msg.badParameter(bad),
+        bad,
+      );
     }
   });
 
@@ -55,20 +66,36 @@ describe("nbresume run parameters", function () {
   it("replaces the injected cell of an earlier run (an executed notebook run again) and lets the last value of a name win", function () {
     const nb = notebook([{ source: PARAMS, tags: ["parameters"] }, { source: "steps = 1;", tags: [INJECTED_TAG] }, { source: "train();" }]);
     const injection = injectParameters(nb, [parseParameter("steps=40"), parseParameter("steps=50")], "nb.ipynb");
-    assert.deepEqual(injection.notebook.cells.map((c) => cellSource(c)), [PARAMS, `${msg.injectedCellComment()}\nsteps = 50;`, "train();"]);
-    assert.deepEqual(injectParameters(nb, [], "nb.ipynb").notebook.cells.map((c) => cellSource(c)), [PARAMS, "train();"]);
+    assert.deepEqual(
+      injection.notebook.cells.map((c) => cellSource(c)),
+      [PARAMS, `${msg.injectedCellComment()}\nsteps = 50;`, "train();"],
+    );
+    assert.deepEqual(
+      injectParameters(nb, [], "nb.ipynb").notebook.cells.map((c) => cellSource(c)),
+      [PARAMS, "train();"],
+    );
   });
 
   it("names the file when parameters are given and no cell is tagged parameters", function () {
     const nb = notebook([{ source: "let steps = 5;" }]);
-    assert.throws(() => injectParameters(nb, [parseParameter("steps=1")], "x/nb.ipynb"), (e: unknown) => isNbresumeError(e, SupervisorErrorCode.NO_PARAMETERS_CELL) && e.message === msg.noParametersCell("x/nb.ipynb", ["steps"]));
+    assert.throws(
+      () => injectParameters(nb, [parseParameter("steps=1")], "x/nb.ipynb"),
+      (e: unknown) => isNbresumeError(e, SupervisorErrorCode.NO_PARAMETERS_CELL) && e.message === msg.noParametersCell("x/nb.ipynb", ["steps"]),
+    );
     assert.equal(injectParameters(nb, [], "nb.ipynb").injectedCell, undefined, "without parameters the cell is not needed");
   });
 
   it("refuses a name the parameters cell does not declare, or declares with const, naming the cell and what it declares", function () {
     const nb = notebook([{ source: "x" }, { source: PARAMS, tags: ["parameters"] }]);
-    assert.throws(() => injectParameters(nb, [parseParameter("stepz=1")], "nb.ipynb"), (e: unknown) => isNbresumeError(e, SupervisorErrorCode.BAD_PARAMETER) && e.message === msg.parameterNotDeclared("stepz", 2, ["smoke", "steps", "dir", "fixed"]));
-    assert.throws(() => injectParameters(nb, [parseParameter("fixed=1")], "nb.ipynb"), (e: unknown) => isNbresumeError(e, SupervisorErrorCode.BAD_PARAMETER) && e.message === msg.parameterIsConst("fixed", 2));
+    assert.throws(
+      () => injectParameters(nb, [parseParameter("stepz=1")], "nb.ipynb"),
+      (e: unknown) =>
+        isNbresumeError(e, SupervisorErrorCode.BAD_PARAMETER) && e.message === msg.parameterNotDeclared("stepz", 2, ["smoke", "steps", "dir", "fixed"]),
+    );
+    assert.throws(
+      () => injectParameters(nb, [parseParameter("fixed=1")], "nb.ipynb"),
+      (e: unknown) => isNbresumeError(e, SupervisorErrorCode.BAD_PARAMETER) && e.message === msg.parameterIsConst("fixed", 2),
+    );
   });
 
   it("knows the run directory from --param dir, else from the cell's string literal, else not at all", function () {

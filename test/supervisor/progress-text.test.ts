@@ -3,7 +3,19 @@ import assert from "node:assert/strict";
 import { formatProgressText } from "../../src/run/progress-format.js";
 import { parseProgress } from "../../src/supervisor/progress-text.js";
 
-const snapshot = { step: 1_200, total: 3_000, startStep: 900, fraction: 0.4, elapsedMs: 9_000, stepsPerSecond: 35.2, etaMs: 51_000, loss: 0.04, smoothedLoss: 0.03, nonFiniteLosses: 0, done: false };
+const snapshot = {
+  step: 1_200,
+  total: 3_000,
+  startStep: 900,
+  fraction: 0.4,
+  elapsedMs: 9_000,
+  stepsPerSecond: 35.2,
+  etaMs: 51_000,
+  loss: 0.04,
+  smoothedLoss: 0.03,
+  nonFiniteLosses: 0,
+  done: false,
+};
 
 describe("progress read from a run's live display", function () {
   it("finds step, total and the resume step in the run's own progress text, without its notes", function () {

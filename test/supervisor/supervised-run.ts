@@ -90,7 +90,11 @@ export class SupervisedRun {
 
   /** `nbresume run ARGS…` in the project folder. */
   static start(project: Project, args: readonly string[], env: NodeJS.ProcessEnv = {}): SupervisedRun {
-    const child = spawn(process.execPath, ["--import", TSX, CLI_MAIN, "run", ...args], { cwd: project.dir, env: { ...project.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["--import", TSX, CLI_MAIN, "run", ...args], {
+      cwd: project.dir,
+      env: { ...project.env, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     return new SupervisedRun(project, child);
   }
 

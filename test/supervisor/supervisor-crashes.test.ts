@@ -107,9 +107,14 @@ describe("nbresume run keeps the flagship notebook going through crashes", funct
     assert.equal(run.stderr.split("\n").filter((l) => l.startsWith("Training resumed at step ")).length, 3, run.output);
 
     // The executed notebook holds the final outputs: the training digits, the end of training.
-    const images = executed.cells.flatMap((c) => (c.outputs ?? []).filter((o) => typeof (o["data"] as Record<string, unknown> | undefined)?.["image/png"] === "string"));
+    const images = executed.cells.flatMap((c) =>
+      (c.outputs ?? []).filter((o) => typeof (o["data"] as Record<string, unknown> | undefined)?.["image/png"] === "string"),
+    );
     assert.ok(images.length >= 2, "pictures are kept as PNG");
-    assert.match(trainingText(executed), new RegExp(`^Finished at step ${STEPS} · loss [\\d.]+ · final checkpoint ckpt-step-${String(STEPS).padStart(8, "0")}-final\\.$`, "m"));
+    assert.match(
+      trainingText(executed),
+      new RegExp(`^Finished at step ${STEPS} · loss [\\d.]+ · final checkpoint ckpt-step-${String(STEPS).padStart(8, "0")}-final\\.$`, "m"),
+    );
 
     await assertSameFinal(dir, whole);
   });
@@ -128,7 +133,10 @@ describe("nbresume run keeps the flagship notebook going through crashes", funct
     assert.ok(run.stderr.includes(msg.restartingServer()), run.output);
     assert.ok(run.stderr.includes(msg.lossServerExited("SIGKILL")), run.output);
     assert.notEqual(run.serverPid(), server);
-    assert.ok(kernels.every((pid) => !run.kernelPids().includes(pid)), "the kernel the dead server left behind was stopped");
+    assert.ok(
+      kernels.every((pid) => !run.kernelPids().includes(pid)),
+      "the kernel the dead server left behind was stopped",
+    );
     const record = readExecuted(join(project.dir, "server.ipynb")).metadata.nbresume?.run;
     assert.equal(record?.restarts.length, 1);
     assert.equal(record?.restarts[0]?.reason, msg.lossServerExited("SIGKILL"));
@@ -157,7 +165,10 @@ describe("nbresume run gives up on a kernel that keeps failing", function () {
   it("that dies at once on every start: after --max-restarts restarts, with the count in the message and exit code 3", async function () {
     const run = await SupervisedRun.run(project, [notebook, "--kernel", "dies", "--max-restarts", "1"]);
     assert.equal(run.exit.code, SupervisorExit.GAVE_UP, run.output);
-    assert.ok(lossTexts.some((d) => run.stderr.includes(msg.gaveUpMaxRestarts(2, 1, msg.whileStarting(), d))), run.output);
+    assert.ok(
+      lossTexts.some((d) => run.stderr.includes(msg.gaveUpMaxRestarts(2, 1, msg.whileStarting(), d))),
+      run.output,
+    );
     assert.equal(readExecuted(join(project.dir, "loop.executed.ipynb")).metadata.nbresume?.run?.status, "gave-up");
     assert.ok(!run.stdout.includes("never runs"));
   });
@@ -165,7 +176,10 @@ describe("nbresume run gives up on a kernel that keeps failing", function () {
   it("that dies at once on every start: as a crash loop after two losses in a row without progress, well before the restart limit", async function () {
     const run = await SupervisedRun.run(project, [notebook, "--kernel", "dies", "--max-restarts", "10"]);
     assert.equal(run.exit.code, SupervisorExit.GAVE_UP, run.output);
-    assert.ok(lossTexts.some((d) => run.stderr.includes(msg.gaveUpCrashLoop(msg.whileStarting(), d))), run.output);
+    assert.ok(
+      lossTexts.some((d) => run.stderr.includes(msg.gaveUpCrashLoop(msg.whileStarting(), d))),
+      run.output,
+    );
     assert.equal(run.stderr.split("\n").filter((l) => l.startsWith(msg.restarting(1, 10))).length, 1, "restarted once, then gave up");
   });
 

@@ -37,7 +37,10 @@ describe("nbresume run stops", function () {
   });
 
   it("at an ordinary cell error: no restart, the error reported with the cell, later cells not run", async function () {
-    const notebook = project.writeNotebook("error.ipynb", notebookWithCells(['console.log("first")', 'const x: number = 1;\nthrow new Error("boom in cell two");', 'console.log("third")']));
+    const notebook = project.writeNotebook(
+      "error.ipynb",
+      notebookWithCells(['console.log("first")', 'const x: number = 1;\nthrow new Error("boom in cell two");', 'console.log("third")']),
+    );
     const run = await SupervisedRun.run(project, [notebook]);
     assert.equal(run.exit.code, SupervisorExit.FAILED, run.output);
     assert.ok(run.stderr.includes(msg.cellFailed(cellName(1, 3, "const x: number = 1;"))), run.output);
@@ -77,7 +80,10 @@ describe("nbresume run stops", function () {
     assert.deepEqual(run.kernelPids(), []);
     const executed = readExecuted(join(project.dir, "term.ipynb"));
     assert.equal(executed.metadata.nbresume?.run?.status, "stopped");
-    assert.ok(executed.cells.some((c) => outputsText(c).includes("interrupted at step")), "the interrupted cell's output is in the notebook");
+    assert.ok(
+      executed.cells.some((c) => outputsText(c).includes("interrupted at step")),
+      "the interrupted cell's output is in the notebook",
+    );
   });
 
   it("takes its own server and kernel with it when it is itself SIGKILLed", async function () {
@@ -104,7 +110,10 @@ describe("nbresume run stops", function () {
     const exit = await run.finish();
     assert.equal(exit.code, SupervisorExit.SIGINT, run.output);
     assert.ok(run.stderr.includes(msg.stoppedAtOnce("SIGINT")), run.output);
-    assert.ok(kernels.every((pid) => !isRunning(pid)), "the kernel process is gone");
+    assert.ok(
+      kernels.every((pid) => !isRunning(pid)),
+      "the kernel process is gone",
+    );
     assert.equal(readExecuted(join(project.dir, "int.ipynb")).metadata.nbresume?.run?.status, "stopped");
   });
 });

@@ -8,7 +8,10 @@ import { TerminalReporter } from "../../src/supervisor/terminal-reporter.js";
 
 class Sink extends Writable {
   text = "";
-  constructor(readonly isTTY: boolean, readonly columns = 100) {
+  constructor(
+    readonly isTTY: boolean,
+    readonly columns = 100,
+  ) {
     super();
   }
   override _write(chunk: Buffer, _enc: string, done: () => void): void {
@@ -18,7 +21,21 @@ class Sink extends Writable {
 }
 
 function progressAt(step: number) {
-  const p = parseProgress(formatProgressText({ step, total: 100, startStep: 0, fraction: step / 100, elapsedMs: 1000, stepsPerSecond: 10, etaMs: 1000, loss: 0.5, smoothedLoss: 0.5, nonFiniteLosses: 0, done: false }));
+  const p = parseProgress(
+    formatProgressText({
+      step,
+      total: 100,
+      startStep: 0,
+      fraction: step / 100,
+      elapsedMs: 1000,
+      stepsPerSecond: 10,
+      etaMs: 1000,
+      loss: 0.5,
+      smoothedLoss: 0.5,
+      nonFiniteLosses: 0,
+      done: false,
+    }),
+  );
   assert.ok(p !== undefined);
   return p;
 }
@@ -35,10 +52,16 @@ describe("the terminal reporter", function () {
     r.output(update, progressAt(20));
     r.cellEnded();
     const frames = out.text.split("\r\x1b[K");
-    assert.ok(frames.some((f) => f.startsWith("saved\n")), JSON.stringify(out.text));
+    assert.ok(
+      frames.some((f) => f.startsWith("saved\n")),
+      JSON.stringify(out.text),
+    );
     // eslint-disable-next-line no-control-regex -- matches the ANSI erase-line sequence, which starts with ESC
     assert.match(out.text, /\r\x1b\[K▕[█ ▏▎▍▌▋▊▉]+▏ step 20 \/ 100 \(20%\)/);
-    assert.ok(frames.every((f) => f.split("\n").every((line) => [...line].length < 60)), "the bar fits the terminal");
+    assert.ok(
+      frames.every((f) => f.split("\n").every((line) => [...line].length < 60)),
+      "the bar fits the terminal",
+    );
     assert.ok(out.text.endsWith("\n"), "the cell's end leaves the last bar on its own line");
   });
 
@@ -54,7 +77,10 @@ describe("the terminal reporter", function () {
     r.output(update, progressAt(4));
     r.cellEnded();
     const lines = out.text.trim().split("\n");
-    assert.deepEqual(lines.map((l) => /^step (\d+)/.exec(l)?.[1]), ["1", "3", "4"]);
+    assert.deepEqual(
+      lines.map((l) => /^step (\d+)/.exec(l)?.[1]),
+      ["1", "3", "4"],
+    );
     assert.ok(!out.text.includes("\r"));
   });
 

@@ -26,7 +26,9 @@ export interface SplitRuns {
 
 /** Runs `fixture` straight for `steps`, then split at `splitAt` across two processes; runs go under `dir`. */
 export async function trainStraightAndSplit(fixture: string, dir: string, steps: number, splitAt: number): Promise<SplitRuns> {
-  const node = async (...args: string[]): Promise<void> => { await run(process.execPath, ["--import", "tsx", fixture, ...args], { cwd: process.cwd() }); };
+  const node = async (...args: string[]): Promise<void> => {
+    await run(process.execPath, ["--import", "tsx", fixture, ...args], { cwd: process.cwd() });
+  };
   await node("--out", join(dir, "straight"), "--steps", String(steps), "--total", String(steps));
   await node("--out", join(dir, "first"), "--steps", String(splitAt), "--total", String(steps));
   await node("--out", join(dir, "resumed"), "--steps", String(steps - splitAt), "--total", String(steps), "--from", join(dir, "first"));

@@ -134,7 +134,10 @@ export async function createPackedProject(options: PackedProjectOptions = {}): P
       writeFileSync(join(dir, path), content);
     }
     if (files["package.json"] === undefined) {
-      writeFileSync(join(dir, "package.json"), `${JSON.stringify({ name: "my-nbresume-project", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`);
+      writeFileSync(
+        join(dir, "package.json"),
+        `${JSON.stringify({ name: "my-nbresume-project", version: "1.0.0", private: true, type: "module" }, null, 2)}\n`,
+      );
     }
     // README: npm's install-script policy skips onnxruntime-node's CUDA download (and keeps tslab's
     // zeromq check of its prebuilt addon, as npm runs it today), then install.

@@ -16,10 +16,7 @@ function checkRange(into: Uint8Array, position: number, size: number): void {
   }
   if (into.byteLength > size - position) {
     // Not a caller bug: the reader only asks for ranges it validated against `size`.
-    throw new NbresumeError(
-      SafetensorsErrorCode.TRUNCATED,
-      safetensorsMessage.sourceEnded("source", position, into.byteLength, size),
-    );
+    throw new NbresumeError(SafetensorsErrorCode.TRUNCATED, safetensorsMessage.sourceEnded("source", position, into.byteLength, size));
   }
 }
 
@@ -40,11 +37,9 @@ export function fileByteSource(fh: FileHandle, size: number, where = "file"): By
         const length = Math.min(into.byteLength - filled, MAX_READ_BYTES);
         const { bytesRead } = await fh.read(into, filled, length, position + filled);
         if (bytesRead === 0) {
-          throw new NbresumeError(
-            SafetensorsErrorCode.TRUNCATED,
-            safetensorsMessage.sourceEnded(where, position + filled, into.byteLength - filled, size),
-            { where },
-          );
+          throw new NbresumeError(SafetensorsErrorCode.TRUNCATED, safetensorsMessage.sourceEnded(where, position + filled, into.byteLength - filled, size), {
+            where,
+          });
         }
         filled += bytesRead;
       }

@@ -102,7 +102,7 @@ function checkEntry(name: string, raw: unknown, where: string): Checked {
   if (end - begin !== bytes) {
     throw fail(Code.SIZE_MISMATCH, msg.sizeMismatch(where, name, dtype, shape, bytes, end - begin), where);
   }
-  return { entry: { name, dtype, shape: [...(shape)], begin, end }, begin, end };
+  return { entry: { name, dtype, shape: [...shape], begin, end }, begin, end };
 }
 
 /**

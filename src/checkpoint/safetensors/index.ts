@@ -3,7 +3,13 @@
  * reference implementation's bytes, and a validating reader for untrusted files.
  */
 export type {
-  ByteSink, ByteSource, HeaderEntry, ParsedHeader, ReadSafetensorsOptions, SafetensorsDType, SafetensorsFile,
+  ByteSink,
+  ByteSource,
+  HeaderEntry,
+  ParsedHeader,
+  ReadSafetensorsOptions,
+  SafetensorsDType,
+  SafetensorsFile,
   SafetensorsLayout,
 } from "./safetensors.js";
 export { fileByteSource, memoryByteSource } from "./byte-source.js";

@@ -47,8 +47,7 @@ export const SafetensorsErrorCode = {
 
 export type SafetensorsErrorCodeValue = (typeof SafetensorsErrorCode)[keyof typeof SafetensorsErrorCode];
 
-const DAMAGED =
-  "The file is damaged, truncated or not a safetensors file; load an earlier checkpoint, or save this one again.";
+const DAMAGED = "The file is damaged, truncated or not a safetensors file; load an earlier checkpoint, or save this one again.";
 
 export const safetensorsMessage = {
   tooShort: (where: string, size: number) =>
@@ -57,16 +56,12 @@ export const safetensorsMessage = {
     `${where}: the header length field says ${length} bytes, more than the ${cap}-byte cap safetensors readers allow. ${DAMAGED}`,
   headerLengthInvalid: (where: string, length: number, fileSize: number) =>
     `${where}: the header length field says ${length} bytes, but the file has only ${fileSize - 8} byte(s) after it. ${DAMAGED}`,
-  headerNotUtf8: (where: string) =>
-    `${where}: the header is not valid UTF-8. ${DAMAGED}`,
-  headerNotJson: (where: string, detail: string) =>
-    `${where}: the header is not valid JSON (${detail}). ${DAMAGED}`,
-  headerNotObject: (where: string, found: string) =>
-    `${where}: the header must be a JSON object of tensors, found ${found}. ${DAMAGED}`,
+  headerNotUtf8: (where: string) => `${where}: the header is not valid UTF-8. ${DAMAGED}`,
+  headerNotJson: (where: string, detail: string) => `${where}: the header is not valid JSON (${detail}). ${DAMAGED}`,
+  headerNotObject: (where: string, found: string) => `${where}: the header must be a JSON object of tensors, found ${found}. ${DAMAGED}`,
   duplicateKey: (where: string, key: string) =>
     `${where}: the header names ${JSON.stringify(key)} twice in one object; readers would disagree on which one counts. ${DAMAGED}`,
-  metadataInvalid: (where: string, detail: string) =>
-    `${where}: "__metadata__" must be an object whose values are strings, but ${detail}. ${DAMAGED}`,
+  metadataInvalid: (where: string, detail: string) => `${where}: "__metadata__" must be an object whose values are strings, but ${detail}. ${DAMAGED}`,
   entryInvalid: (where: string, name: string, detail: string) =>
     `${where}: tensor ${JSON.stringify(name)} must be an object with exactly "dtype", "shape" and "data_offsets", but ${detail}. ${DAMAGED}`,
   dtypeUnknown: (where: string, name: string, dtype: unknown, supported: readonly string[], otherFormatDtypes: readonly string[]) =>
@@ -95,12 +90,9 @@ export const safetensorsMessage = {
     `${where}: could not allocate ${bytes} bytes for tensor ${JSON.stringify(name)}. Free memory (or load on a machine with more), then try again.`,
 
   // Bad arguments to the writer (TypeError / RangeError).
-  notATensorGroup: (found: string) =>
-    `writeSafetensors: tensors must be an object mapping names to tensors, got ${found}.`,
-  badTensorName: (name: string, why: string) =>
-    `writeSafetensors: tensor name ${JSON.stringify(name)} ${why}. Rename the tensor.`,
-  notATensor: (name: string) =>
-    `writeSafetensors: tensor ${JSON.stringify(name)} is not a { dtype, shape, data } object.`,
+  notATensorGroup: (found: string) => `writeSafetensors: tensors must be an object mapping names to tensors, got ${found}.`,
+  badTensorName: (name: string, why: string) => `writeSafetensors: tensor name ${JSON.stringify(name)} ${why}. Rename the tensor.`,
+  notATensor: (name: string) => `writeSafetensors: tensor ${JSON.stringify(name)} is not a { dtype, shape, data } object.`,
   badDType: (name: string, dtype: unknown, supported: readonly string[]) =>
     `writeSafetensors: tensor ${JSON.stringify(name)} has dtype ${JSON.stringify(dtype)}; use one of ${supported.join(" ")}.`,
   badShape: (name: string, shape: unknown) =>
@@ -109,14 +101,10 @@ export const safetensorsMessage = {
     `writeSafetensors: tensor ${JSON.stringify(name)} is ${dtype}, so its data must be a ${expected}, got ${found}.`,
   dataLength: (name: string, shape: readonly number[], expected: number, actual: number) =>
     `writeSafetensors: tensor ${JSON.stringify(name)} has shape [${shape.join(", ")}] (${expected} elements) but its data has ${actual}. Make data.length equal the product of the shape.`,
-  tooLarge: (bytes: string) =>
-    `writeSafetensors: the file would be ${bytes} bytes, more than 2^53 - 1. Split the tensors into several groups.`,
-  badMetadata: (detail: string) =>
-    `writeSafetensors: metadata must be an object of string values; ${detail}.`,
+  tooLarge: (bytes: string) => `writeSafetensors: the file would be ${bytes} bytes, more than 2^53 - 1. Split the tensors into several groups.`,
+  badMetadata: (detail: string) => `writeSafetensors: metadata must be an object of string values; ${detail}.`,
   headerTooLargeToWrite: (bytes: number, cap: number) =>
     `writeSafetensors: the header would be ${bytes} bytes, more than the ${cap}-byte cap safetensors readers accept. Use fewer tensors or less metadata per file.`,
-  bigEndian: () =>
-    "nbresume's safetensors code needs a little-endian machine (it writes typed arrays' bytes as they are in memory); this one is big-endian.",
-  headerPrefixTooShort: (have: number, need: number) =>
-    `parseHeader: pass the first ${need} bytes of the file (8 + header length); got ${have}.`,
+  bigEndian: () => "nbresume's safetensors code needs a little-endian machine (it writes typed arrays' bytes as they are in memory); this one is big-endian.",
+  headerPrefixTooShort: (have: number, need: number) => `parseHeader: pass the first ${need} bytes of the file (8 + header length); got ${have}.`,
 } as const;

@@ -78,7 +78,7 @@ export async function readSafetensors(source: ByteSource, options: ReadSafetenso
   const tensors: TensorGroup = {};
   const entries = header.entries; // in file order
   let staging: Uint8Array | undefined;
-  for (let i = 0; i < entries.length; ) {
+  for (let i = 0; i < entries.length;) {
     const entry = entries[i]!;
     if (!isSmall(entry)) {
       const data = allocateFor(entry, where);
@@ -125,4 +125,3 @@ export function parseSafetensors(bytes: Uint8Array, where = "safetensors data"):
   }
   return { tensors, metadata: header.metadata };
 }
-

@@ -21,9 +21,16 @@ export const WRITE_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** The typed array class each dtype's data must be (by tag, so it works across realms). */
 const DATA_TAG: Readonly<Record<DType, string>> = {
-  float64: "Float64Array", float32: "Float32Array", float16: "Uint16Array", bfloat16: "Uint16Array",
-  int64: "BigInt64Array", int32: "Int32Array", int16: "Int16Array", int8: "Int8Array",
-  uint8: "Uint8Array", bool: "Uint8Array",
+  float64: "Float64Array",
+  float32: "Float32Array",
+  float16: "Uint16Array",
+  bfloat16: "Uint16Array",
+  int64: "BigInt64Array",
+  int32: "Int32Array",
+  int16: "Int16Array",
+  int8: "Int8Array",
+  uint8: "Uint8Array",
+  bool: "Uint8Array",
 };
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
@@ -192,11 +199,7 @@ export function safetensorsLayout(tensors: TensorGroup, metadata?: Record<string
  * order: the header, then each tensor's bytes as views over its own buffer. Do not mutate the
  * tensors until the returned promise settles.
  */
-export async function writeSafetensors(
-  sink: ByteSink,
-  tensors: TensorGroup,
-  metadata?: Record<string, string>,
-): Promise<{ bytes: number }> {
+export async function writeSafetensors(sink: ByteSink, tensors: TensorGroup, metadata?: Record<string, string>): Promise<{ bytes: number }> {
   assertLittleEndian();
   const { layout, ordered } = plan(tensors, metadata);
   await sink.write(layout.header);
@@ -208,4 +211,3 @@ export async function writeSafetensors(
   }
   return { bytes: layout.fileSize };
 }
-

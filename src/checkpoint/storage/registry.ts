@@ -28,7 +28,8 @@ export interface StorageScheme {
 const schemes = new Map<string, StorageScheme>();
 
 export function registerStorageScheme(scheme: string, implementation: StorageScheme): void {
-  if (!/^[a-z][a-z0-9+.-]*$/.test(scheme) || scheme === LOCAL_SCHEME) throw new TypeError(`registerStorageScheme: ${JSON.stringify(scheme)} is not a URL scheme that can be registered.`);
+  if (!/^[a-z][a-z0-9+.-]*$/.test(scheme) || scheme === LOCAL_SCHEME)
+    throw new TypeError(`registerStorageScheme: ${JSON.stringify(scheme)} is not a URL scheme that can be registered.`);
   if (schemes.has(scheme)) throw new Error(`registerStorageScheme: "${scheme}" is registered already.`);
   schemes.set(scheme, implementation);
 }
@@ -40,7 +41,9 @@ export function registeredStorageSchemes(): string[] {
 function schemeFor(scheme: string, location: string): StorageScheme {
   const found = schemes.get(scheme);
   if (!found) {
-    throw new TypeError(`${location}: no storage is registered for "${scheme}://" (known: ${[...schemes.keys()].map((s) => `${s}://`).join(", ")}, or a directory path).`);
+    throw new TypeError(
+      `${location}: no storage is registered for "${scheme}://" (known: ${[...schemes.keys()].map((s) => `${s}://`).join(", ")}, or a directory path).`,
+    );
   }
   return found;
 }

@@ -36,15 +36,12 @@ export const diffCommand: Command = {
   args: "CKPT --config FILE",
   positionals: { min: 1, max: 1 },
   description:
-    "Compares the config the run stored in the checkpoint (state.json \"config\") with the JSON file FILE:\n" +
+    'Compares the config the run stored in the checkpoint (state.json "config") with the JSON file FILE:\n' +
     "paths added, removed, and changed with old → new values. The \"don't resume with different\n" +
-    "hyperparameters\" check. CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto:\n" +
+    'hyperparameters" check. CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto:\n' +
     "the newest checkpoint that verifies, the one a rerun resumes from). Exits 0 when they are equal, 1 when\n" +
     "they differ or the checkpoint records no config.",
-  options: [
-    { name: "config", type: "string", value: "FILE", description: "the JSON config to compare with (required)" },
-    ...CHECKPOINT_OPTIONS,
-  ],
+  options: [{ name: "config", type: "string", value: "FILE", description: "the JSON config to compare with (required)" }, ...CHECKPOINT_OPTIONS],
   json: true,
   examples: ["nbresume diff runs/mnist --config config.json"],
 
@@ -53,8 +50,11 @@ export const diffCommand: Command = {
     if (typeof file !== "string") throw new UsageError(messages.missingOption("config", "FILE"), "diff");
     const config = await readConfigFile(file);
     const target = await openCheckpoint({
-      arg: positionals[0] as string, ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "diff"), verified: true, command: "diff",
+      arg: positionals[0] as string,
+      ref: options["ref"] as string | undefined,
+      bestMetric: parseMetricOption(options["metric"] as string | undefined, "diff"),
+      verified: true,
+      command: "diff",
     });
     try {
       noteSkipped(out, target);
@@ -66,7 +66,15 @@ export const diffCommand: Command = {
       }
       const diff = diffConfigs(recorded, config);
       if (json) {
-        out.json({ checkpoint: target.path, name: target.name, config: file, same: diff.same, added: diff.added, removed: diff.removed, changed: diff.changed });
+        out.json({
+          checkpoint: target.path,
+          name: target.name,
+          config: file,
+          same: diff.same,
+          added: diff.added,
+          removed: diff.removed,
+          changed: diff.changed,
+        });
         return diff.same ? 0 : 1;
       }
       const { color } = out;

@@ -49,7 +49,11 @@ export const duCommand: Command = {
       rows.push(["total", String(du.total.count), formatBytes(du.total.bytes), ""]);
       out.lines(formatTable([{ header: "" }, { header: "COUNT", align: "right" }, { header: "SIZE", align: "right" }, { header: "" }], rows));
       if (du.setAside.count > 0) out.line(color.dim(messages.rolledBackHint()));
-      out.line(filesystem === null ? messages.noFilesystem() : messages.filesystemLine(formatBytes(filesystem.size), formatBytes(filesystem.used), formatBytes(filesystem.available), filesystem.usePercent));
+      out.line(
+        filesystem === null
+          ? messages.noFilesystem()
+          : messages.filesystemLine(formatBytes(filesystem.size), formatBytes(filesystem.used), formatBytes(filesystem.available), filesystem.usePercent),
+      );
       return 0;
     } finally {
       await store.close();

@@ -37,7 +37,13 @@ function graphChoice(requested: string | undefined, names: readonly string[]): s
  * or not at this batch size for a model its config can rebuild.
  */
 async function exportStoredGraph(
-  checkpoint: string, blobs: BlobStore, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
+  checkpoint: string,
+  blobs: BlobStore,
+  state: Record<string, unknown>,
+  parameters: TensorGroup,
+  requested: string | undefined,
+  batchSize: number,
+  outPath: string,
   describe: (kind: string, graph: string) => string,
 ): Promise<Exported | undefined> {
   const { model, modelConfig: config } = readRecordedRun(state);
@@ -50,7 +56,15 @@ async function exportStoredGraph(
     const { registeredModelKinds } = await import("../../engine/models/model-registry.js");
     await import("../../engine/models/register-all-models.js");
     if (typeof config?.["kind"] === "string" && registeredModelKinds().includes(config["kind"])) return undefined;
-    throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, messages.exportNoStoredBatch(graph, batchSize, records.filter((r) => r.graph === graph).map((r) => r.batchSize)), { where: checkpoint });
+    throw new NbresumeError(
+      CliErrorCode.EXPORT_UNSUPPORTED,
+      messages.exportNoStoredBatch(
+        graph,
+        batchSize,
+        records.filter((r) => r.graph === graph).map((r) => r.batchSize),
+      ),
+      { where: checkpoint },
+    );
   }
   const kind = typeof config?.["kind"] === "string" ? config["kind"] : typeof config?.["name"] === "string" ? config["name"] : "model";
   const bytes = await readStoredGraph(blobs, record);
@@ -59,7 +73,8 @@ async function exportStoredGraph(
   try {
     baked = bakeParameters(bytes, record.parameters, parameters, { docString: describe(kind, graph), what: `graph '${graph}'` });
   } catch (error) {
-    if (error instanceof OnnxModelError) throw new NbresumeError(CliErrorCode.EXPORT_MISMATCH, messages.exportParameterMismatch(error.message), { where: checkpoint, cause: error });
+    if (error instanceof OnnxModelError)
+      throw new NbresumeError(CliErrorCode.EXPORT_MISMATCH, messages.exportParameterMismatch(error.message), { where: checkpoint, cause: error });
     throw error;
   }
   const { writeFileAtomically } = await import("../../checkpoint/atomic-file.js");
@@ -67,14 +82,22 @@ async function exportStoredGraph(
   try {
     await writeFileAtomically(outPath, baked);
   } catch (cause) {
-    throw new NbresumeError(EngineErrorCode.EXPORT_WRITE_FAILED, engineMessages.exportWriteFailed(outPath, (cause as Error).message), { where: outPath, cause });
+    throw new NbresumeError(EngineErrorCode.EXPORT_WRITE_FAILED, engineMessages.exportWriteFailed(outPath, (cause as Error).message), {
+      where: outPath,
+      cause,
+    });
   }
   return { kind, graph, bytes: baked.byteLength, inputs: Object.keys(record.inputs), outputs: Object.keys(record.outputs), from: "stored graph" };
 }
 
 /** A built-in model rebuilt from the config it recorded (older checkpoints, or another batch size). */
 async function exportFromConfig(
-  checkpoint: string, state: Record<string, unknown>, parameters: TensorGroup, requested: string | undefined, batchSize: number, outPath: string,
+  checkpoint: string,
+  state: Record<string, unknown>,
+  parameters: TensorGroup,
+  requested: string | undefined,
+  batchSize: number,
+  outPath: string,
   describe: (kind: string, graph: string) => string,
 ): Promise<Exported> {
   const config = readRecordedRun(state).modelConfig;
@@ -114,13 +137,13 @@ export const exportCommand: Command = {
   args: "CKPT --out FILE.onnx",
   positionals: { min: 1, max: 1 },
   description:
-    "Bakes the checkpoint's \"model\" tensors into one of the model's graphs (default \"predict\", or the only\n" +
+    'Bakes the checkpoint\'s "model" tensors into one of the model\'s graphs (default "predict", or the only\n' +
     "one) as initializers and writes an ONNX file that plain onnxruntime runs: no optimizer state, no\n" +
     "training inputs, static shapes for --batch-size. The graph is the one the run stored beside its\n" +
-    "checkpoints (graphs/<sha256>.onnx, listed in state.json \"model.graphs\"), so a model defined in a\n" +
+    'checkpoints (graphs/<sha256>.onnx, listed in state.json "model.graphs"), so a model defined in a\n' +
     "notebook exports without its code; older checkpoints of built-in models are rebuilt from the model\n" +
     "config they recorded. The file is replaced atomically. A run that keeps an EMA of its weights saves it as\n" +
-    "the checkpoint's \"ema\" tensors: those are exported when present (--weights model for the raw ones).\n" +
+    'the checkpoint\'s "ema" tensors: those are exported when present (--weights model for the raw ones).\n' +
     "CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the newest that verifies);\n" +
     "either may be on object storage (s3://bucket/prefix[/ckpt-…]).",
   options: [
@@ -137,14 +160,24 @@ export const exportCommand: Command = {
     const file = options["out"];
     if (typeof file !== "string") throw new UsageError(messages.missingOption("out", "FILE.onnx"), "export");
     const outPath = path.resolve(file);
-    if (!(await fsp.stat(path.dirname(outPath)).then((s) => s.isDirectory(), () => false))) throw new UsageError(messages.badOutPath(file), "export");
+    if (
+      !(await fsp.stat(path.dirname(outPath)).then(
+        (s) => s.isDirectory(),
+        () => false,
+      ))
+    )
+      throw new UsageError(messages.badOutPath(file), "export");
     const batchSize = countOption(options, "batch-size", "export") ?? 1;
     if (batchSize === 0) throw new UsageError(messages.notAPositiveCount("batch-size", "0"), "export");
     const weights = options["weights"];
     if (weights !== undefined && weights !== "ema" && weights !== "model") throw new UsageError(messages.exportBadWeights(String(weights)), "export");
     const target = await openCheckpoint({
-      arg: positionals[0] as string, ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"), verified: true, load: true, command: "export",
+      arg: positionals[0] as string,
+      ref: options["ref"] as string | undefined,
+      bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"),
+      verified: true,
+      load: true,
+      command: "export",
     });
     try {
       noteSkipped(out, target);
@@ -152,15 +185,38 @@ export const exportCommand: Command = {
       // The EMA of the weights when the run kept one (what its previews showed), unless asked otherwise.
       const group = weights ?? (ckpt.tensors["ema"] !== undefined ? "ema" : "model");
       const parameters = ckpt.tensors[group];
-      if (!parameters) throw new NbresumeError(CliErrorCode.EXPORT_UNSUPPORTED, group === "ema" ? messages.exportNoEma(target.path) : messages.exportNoParameters(target.path, Object.keys(ckpt.tensors)), { where: target.path });
+      if (!parameters)
+        throw new NbresumeError(
+          CliErrorCode.EXPORT_UNSUPPORTED,
+          group === "ema" ? messages.exportNoEma(target.path) : messages.exportNoParameters(target.path, Object.keys(ckpt.tensors)),
+          { where: target.path },
+        );
       const describe = (kind: string, graph: string): string => `nbresume export of ${kind} graph '${graph}' from ${target.name} (step ${ckpt.step})`;
       const exported =
-        (await exportStoredGraph(target.path, target.store.blobs, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe)) ??
-        (await exportFromConfig(target.path, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe));
+        (await exportStoredGraph(
+          target.path,
+          target.store.blobs,
+          ckpt.state,
+          parameters,
+          options["graph"] as string | undefined,
+          batchSize,
+          outPath,
+          describe,
+        )) ?? (await exportFromConfig(target.path, ckpt.state, parameters, options["graph"] as string | undefined, batchSize, outPath, describe));
       const { kind, graph } = exported;
       const result = {
-        checkpoint: target.path, name: target.name, step: ckpt.step, model: kind, graph, batchSize,
-        out: outPath, bytes: exported.bytes, inputs: exported.inputs, outputs: exported.outputs, from: exported.from, weights: group,
+        checkpoint: target.path,
+        name: target.name,
+        step: ckpt.step,
+        model: kind,
+        graph,
+        batchSize,
+        out: outPath,
+        bytes: exported.bytes,
+        inputs: exported.inputs,
+        outputs: exported.outputs,
+        from: exported.from,
+        weights: group,
       };
       if (json) {
         out.json(result);

@@ -20,7 +20,7 @@ export const inspectCommand: Command = {
   description:
     "Shows what a checkpoint holds, reading only headers (no tensor data): each tensor group's tensors\n" +
     "(name, dtype, shape, bytes; the first 20 per group unless --all), the model it describes (state.json\n" +
-    "\"model\": the stored graphs with their batch size, inputs and outputs, whether each graph file is there\n" +
+    '"model": the stored graphs with their batch size, inputs and outputs, whether each graph file is there\n' +
     "and its SHA-256 matches its name; the previews; the model's fingerprint), a summary of state.json (step,\n" +
     "epoch, metrics, loss history, RNG and data cursor, config keys, versions) and the manifest.\n" +
     "CKPT is a checkpoint directory (or s3://bucket/prefix/ckpt-…), shown as it is, or a checkpoint root with\n" +
@@ -37,8 +37,11 @@ export const inspectCommand: Command = {
 
   async run({ positionals, options, json, out, now }) {
     const target = await openCheckpoint({
-      arg: positionals[0] as string, ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "inspect"), verified: false, command: "inspect",
+      arg: positionals[0] as string,
+      ref: options["ref"] as string | undefined,
+      bestMetric: parseMetricOption(options["metric"] as string | undefined, "inspect"),
+      verified: false,
+      command: "inspect",
     });
     try {
       noteSkipped(out, target);
@@ -70,8 +73,13 @@ export const inspectCommand: Command = {
           verified,
           problems,
           groups: contents.groups.map((g) => ({
-            group: g.group, file: g.file, tensorCount: g.tensors.length, elements: g.elements, tensorBytes: g.tensorBytes,
-            metadata: g.metadata, tensors: g.tensors,
+            group: g.group,
+            file: g.file,
+            tensorCount: g.tensors.length,
+            elements: g.elements,
+            tensorBytes: g.tensorBytes,
+            metadata: g.metadata,
+            tensors: g.tensors,
           })),
           model,
           state: summary ?? null,
@@ -84,7 +92,9 @@ export const inspectCommand: Command = {
       out.line(color.bold(`Checkpoint ${target.path}`));
       if (manifest) {
         const when = `${manifest.created} (${formatAge(manifest.created, now)})`;
-        out.line(`  ${manifest.kind} · step ${manifest.step} · epoch ${manifest.epoch} · created ${when}${bytes === undefined ? "" : ` · ${formatBytes(bytes)}`}`);
+        out.line(
+          `  ${manifest.kind} · step ${manifest.step} · epoch ${manifest.epoch} · created ${when}${bytes === undefined ? "" : ` · ${formatBytes(bytes)}`}`,
+        );
         out.line(`  metrics: ${formatMetrics(manifest.metrics)}`);
       }
       const verifiedText = verified === null ? color.dim("not checked (--verify hashes every file)") : verified ? color.ok("ok") : color.bad("FAILED");
@@ -99,11 +109,13 @@ export const inspectCommand: Command = {
         out.line(`  ${g.group} (${g.file}) — ${plural(g.tensors.length, "tensor")}, ${formatCount(g.elements)} values, ${formatBytes(g.tensorBytes)}`);
         const shown = all ? g.tensors : g.tensors.slice(0, TENSORS_SHOWN);
         if (shown.length > 0) {
-          out.lines(formatTable(
-            [{ header: "NAME" }, { header: "DTYPE" }, { header: "SHAPE" }, { header: "BYTES", align: "right" }],
-            shown.map((t) => [t.name, t.dtype, formatShape(t.shape), formatBytes(t.bytes)]),
-            { indent: 4 },
-          ));
+          out.lines(
+            formatTable(
+              [{ header: "NAME" }, { header: "DTYPE" }, { header: "SHAPE" }, { header: "BYTES", align: "right" }],
+              shown.map((t) => [t.name, t.dtype, formatShape(t.shape), formatBytes(t.bytes)]),
+              { indent: 4 },
+            ),
+          );
         }
         if (shown.length < g.tensors.length) out.line(color.dim(`    … ${g.tensors.length - shown.length} more (--all shows every tensor)`));
         const meta = Object.entries(g.metadata);
@@ -111,7 +123,7 @@ export const inspectCommand: Command = {
       }
 
       out.line();
-      out.line(color.bold("Model (state.json \"model\")"));
+      out.line(color.bold('Model (state.json "model")'));
       if (model === null) out.line("  not recorded (a checkpoint written before runs stored their model, or not by resumable())");
       else {
         out.line(`  fingerprint: ${model.fingerprint ?? "(none)"}`);
@@ -123,7 +135,24 @@ export const inspectCommand: Command = {
           out.line(`    outputs: ${formatSpecs(g.outputs)}`);
           out.line(color.dim(`    file: ${g.file}`));
         }
-        out.line(`  previews: ${model.previews.length === 0 ? "none" : model.previews.map((p) => `${p.kind}${Object.keys(p.settings).length > 0 ? ` (${Object.entries(p.settings).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(", ")})` : ""}`).join("; ")}`);
+        out.line(
+          `  previews: ${
+            model.previews.length === 0
+              ? "none"
+              : model.previews
+                  .map(
+                    (p) =>
+                      `${p.kind}${
+                        Object.keys(p.settings).length > 0
+                          ? ` (${Object.entries(p.settings)
+                              .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+                              .join(", ")})`
+                          : ""
+                      }`,
+                  )
+                  .join("; ")
+          }`,
+        );
       }
 
       out.line();
@@ -132,10 +161,14 @@ export const inspectCommand: Command = {
       else {
         out.line(`  step ${summary.step} · epoch ${summary.epoch} · metrics: ${formatMetrics(summary.metrics)}`);
         const h = summary.lossHistory;
-        const history = h === null ? "none"
-          : `${formatCount(h.length)} values${h.stride > 1 ? ` (one per ${h.stride} steps)` : ""}${h.validation > 0 ? `, ${formatCount(h.validation)} validation` : ""} (${h.key})`;
+        const history =
+          h === null
+            ? "none"
+            : `${formatCount(h.length)} values${h.stride > 1 ? ` (one per ${h.stride} steps)` : ""}${h.validation > 0 ? `, ${formatCount(h.validation)} validation` : ""} (${h.key})`;
         out.line(`  loss history: ${history}`);
-        out.line(`  rng state: ${summary.rng ? `present (${summary.rng.key})` : "absent"} · data cursor: ${summary.dataCursor ? `present (${summary.dataCursor.key})` : "absent"}`);
+        out.line(
+          `  rng state: ${summary.rng ? `present (${summary.rng.key})` : "absent"} · data cursor: ${summary.dataCursor ? `present (${summary.dataCursor.key})` : "absent"}`,
+        );
         out.line(`  config keys: ${summary.configKeys === null ? "no config" : summary.configKeys.length > 0 ? summary.configKeys.join(", ") : "(empty)"}`);
         out.line(`  command: ${summary.command ? "recorded (nbresume resume-command prints it)" : "not recorded"}`);
         out.line(`  all keys: ${summary.keys.join(", ")}`);
@@ -147,10 +180,12 @@ export const inspectCommand: Command = {
       if (!manifest) out.line("  unreadable (see above)");
       else {
         out.line(`  format ${manifest.format} · written by nbresume ${manifest.nbresume}`);
-        out.lines(formatTable(
-          [{ header: "FILE" }, { header: "BYTES", align: "right" }, { header: "HASH" }],
-          Object.entries(manifest.files).map(([file, entry]) => [file, formatCount(entry.bytes), entry.hash]),
-        ));
+        out.lines(
+          formatTable(
+            [{ header: "FILE" }, { header: "BYTES", align: "right" }, { header: "HASH" }],
+            Object.entries(manifest.files).map(([file, entry]) => [file, formatCount(entry.bytes), entry.hash]),
+          ),
+        );
       }
       return code;
     } finally {

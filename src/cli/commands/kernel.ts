@@ -26,11 +26,11 @@ function location(options: CommandContext["options"]): KernelLocation | undefine
 
 export const kernelCommand: Command = {
   name: "kernel",
-  summary: "install, remove or check the \"TypeScript (nbresume)\" Jupyter kernel",
+  summary: 'install, remove or check the "TypeScript (nbresume)" Jupyter kernel',
   args: "install|uninstall|status",
   positionals: { min: 1, max: 1 },
   description:
-    "install writes the kernelspec \"nbresume\" (kernels/nbresume/kernel.json) for Jupyter: it runs tslab with\n" +
+    'install writes the kernelspec "nbresume" (kernels/nbresume/kernel.json) for Jupyter: it runs tslab with\n' +
     "this project's node, nbresume and tslab, by absolute path, and turns shorthand properties of earlier\n" +
     "cells' names ({ model, data }) into code tslab runs. Default location: your Jupyter data dir (--user);\n" +
     "--prefix DIR: DIR/share/jupyter (a conda env or venv); --jupyter-path DIR: DIR, for JUPYTER_PATH=DIR.\n" +
@@ -44,7 +44,12 @@ export const kernelCommand: Command = {
     { name: "no-link", type: "boolean", description: "install: in a source checkout, do not link node_modules/nbresume → .." },
   ],
   json: true,
-  examples: ["npx nbresume kernel install", "npx nbresume kernel install --prefix \"$CONDA_PREFIX\"", "npx nbresume kernel status", "npx nbresume kernel uninstall"],
+  examples: [
+    "npx nbresume kernel install",
+    'npx nbresume kernel install --prefix "$CONDA_PREFIX"',
+    "npx nbresume kernel status",
+    "npx nbresume kernel uninstall",
+  ],
 
   async run({ positionals, options, json, out }) {
     const action = ACTIONS.find((a) => a === positionals[0]);
@@ -66,7 +71,8 @@ function run(action: Action, where: KernelLocation | undefined, link: boolean, j
     out.line(messages.kernelInstalled(DISPLAY_NAME, r.file));
     out.line(messages.kernelRuns(tslabVersion, tslab, r.spec.argv[0] as string));
     if (r.link.status === "created") out.line(messages.kernelLinked(r.link.path));
-    if (r.link.status === "skipped") out.note(r.link.reason === "no-node-modules" ? messages.kernelLinkNoNodeModules(r.link.path) : messages.kernelLinkOccupied(r.link.path));
+    if (r.link.status === "skipped")
+      out.note(r.link.reason === "no-node-modules" ? messages.kernelLinkNoNodeModules(r.link.path) : messages.kernelLinkOccupied(r.link.path));
     out.line(where?.kind === "jupyter-path" ? messages.kernelJupyterPathHint(resolve(where.dir)) : messages.kernelNextStep());
     return 0;
   }

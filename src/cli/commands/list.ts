@@ -67,7 +67,13 @@ export const listCommand: Command = {
       let best: CheckpointInfo | undefined;
       if (bestMetric) {
         const ranked = rankByMetric(
-          listing.checkpoints.map((c) => ({ c, name: c.name, step: c.step, created: c.created, metric: c.manifest ? (ownValue(c.manifest.metrics, bestMetric.name) as number | undefined) : undefined })),
+          listing.checkpoints.map((c) => ({
+            c,
+            name: c.name,
+            step: c.step,
+            created: c.created,
+            metric: c.manifest ? (ownValue(c.manifest.metrics, bestMetric.name) as number | undefined) : undefined,
+          })),
           bestMetric.mode,
         );
         // The best is what resolve("best") would answer: the top-ranked one that is not known damaged.
@@ -82,10 +88,21 @@ export const listCommand: Command = {
           latest: latest ?? null,
           best: bestMetric ? { metric: bestMetric.name, mode: bestMetric.mode, name: best?.name ?? null } : null,
           checkpoints: listing.checkpoints.map((c) => ({
-            name: c.name, path: c.path, kind: c.kind, step: c.step, epoch: c.epoch ?? null, metrics: c.metrics,
-            created: c.created ?? null, ageSeconds: ageSeconds(c.created, now), bytes: c.bytes, groups: c.groups,
-            verified: c.verified ?? null, diverged: c.verified === false && verifyStatus(c.problems ?? []) === "diverged", problems: c.problems ?? [],
-            latest: c.name === latest, best: c === best,
+            name: c.name,
+            path: c.path,
+            kind: c.kind,
+            step: c.step,
+            epoch: c.epoch ?? null,
+            metrics: c.metrics,
+            created: c.created ?? null,
+            ageSeconds: ageSeconds(c.created, now),
+            bytes: c.bytes,
+            groups: c.groups,
+            verified: c.verified ?? null,
+            diverged: c.verified === false && verifyStatus(c.problems ?? []) === "diverged",
+            problems: c.problems ?? [],
+            latest: c.name === latest,
+            best: c === best,
           })),
           totals: listing.totals,
           total: listing.total,
@@ -103,18 +120,35 @@ export const listCommand: Command = {
       }
       const latestListed = latest !== undefined && listing.checkpoints.some((c) => c.name === latest);
       const marks = [`latest → ${latest === undefined ? "(none)" : latestListed ? latest : `${latest} (${messages.latestMissing()})`}`];
-      marks.push(bestMetric ? `best by ${bestMetric.name} (${bestMetric.mode}) → ${best?.name ?? "(none has it)"}` : "best: no metric (pass --metric NAME:min|max)");
+      marks.push(
+        bestMetric ? `best by ${bestMetric.name} (${bestMetric.mode}) → ${best?.name ?? "(none has it)"}` : "best: no metric (pass --metric NAME:min|max)",
+      );
       out.line(marks.join(" · "));
       const isDiverged = (c: CheckpointInfo): boolean => c.verified === false && verifyStatus(c.problems ?? []) === "diverged";
-      const verifiedText = (c: CheckpointInfo): string => (c.verified === undefined ? "not checked" : c.verified ? "ok" : isDiverged(c) ? "diverged" : "FAILED");
+      const verifiedText = (c: CheckpointInfo): string =>
+        c.verified === undefined ? "not checked" : c.verified ? "ok" : isDiverged(c) ? "diverged" : "FAILED";
       // One table over every kind, so the columns line up from group to group.
       const ordered = CHECKPOINT_KINDS.flatMap((kind) => listing.checkpoints.filter((c) => c.kind === kind));
       const [header, ...lines] = formatTable(
-        [{ header: "NAME" }, { header: "STEP", align: "right" }, { header: "EPOCH", align: "right" }, { header: "METRICS" },
-          { header: "SIZE", align: "right" }, { header: "AGE" }, { header: "VERIFIED" }, { header: "MARK" }],
+        [
+          { header: "NAME" },
+          { header: "STEP", align: "right" },
+          { header: "EPOCH", align: "right" },
+          { header: "METRICS" },
+          { header: "SIZE", align: "right" },
+          { header: "AGE" },
+          { header: "VERIFIED" },
+          { header: "MARK" },
+        ],
         ordered.map((c) => [
-          c.name, String(c.step), c.epoch === undefined ? "?" : String(c.epoch), formatMetrics(c.metrics), formatBytes(c.bytes),
-          formatAge(c.created, now), verifiedText(c), [c.name === latest ? "latest" : "", c === best ? "best" : ""].filter(Boolean).join(", "),
+          c.name,
+          String(c.step),
+          c.epoch === undefined ? "?" : String(c.epoch),
+          formatMetrics(c.metrics),
+          formatBytes(c.bytes),
+          formatAge(c.created, now),
+          verifiedText(c),
+          [c.name === latest ? "latest" : "", c === best ? "best" : ""].filter(Boolean).join(", "),
         ]),
         {
           style: (text, row, col) => {
@@ -137,7 +171,9 @@ export const listCommand: Command = {
         });
       }
       out.line();
-      const perKind = CHECKPOINT_KINDS.filter((k) => listing.totals[k].count > 0).map((k) => `${k} ${listing.totals[k].count}`).join(" · ");
+      const perKind = CHECKPOINT_KINDS.filter((k) => listing.totals[k].count > 0)
+        .map((k) => `${k} ${listing.totals[k].count}`)
+        .join(" · ");
       out.line(`Total: ${plural(listing.total.count, "checkpoint")}, ${formatBytes(listing.total.bytes)} (${perKind})`);
       if (setAside.count > 0) out.line(setAsideLine(listing.dir, setAside));
       const diverged = damaged.filter(isDiverged);

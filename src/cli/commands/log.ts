@@ -35,7 +35,10 @@ async function readRecord(blobs: BlobStore, dir: string): Promise<{ bytes: Uint8
     if (isMissing(error)) throw new NbresumeError(CliErrorCode.NO_METRICS, messages.noMetrics(dir), { where: dir });
     throw error;
   });
-  const summary = await blobs.get(SUMMARY_FILE, MAX_SUMMARY_BYTES).then((b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>, () => undefined);
+  const summary = await blobs.get(SUMMARY_FILE, MAX_SUMMARY_BYTES).then(
+    (b) => JSON.parse(new TextDecoder().decode(b)) as Record<string, unknown>,
+    () => undefined,
+  );
   return { bytes, summary };
 }
 
@@ -115,7 +118,9 @@ export const logCommand: Command = {
       const loss = (l: MetricsLine): number => (typeof l["loss"] === "number" ? l["loss"] : Number.NaN);
       const chart = await renderLossChart({
         train: lines.map((l) => ({ step: l["step"] as number, loss: loss(l) })),
-        validation: lines.filter((l) => "val_loss" in l).map((l) => ({ step: l["step"] as number, loss: typeof l["val_loss"] === "number" ? l["val_loss"] : Number.NaN })),
+        validation: lines
+          .filter((l) => "val_loss" in l)
+          .map((l) => ({ step: l["step"] as number, loss: typeof l["val_loss"] === "number" ? l["val_loss"] : Number.NaN })),
         smoothing: LOSS_SMOOTHING,
         title: `${baseName(dir)} · loss`,
       });
@@ -135,7 +140,11 @@ export const logCommand: Command = {
     }
 
     const evaluations = lines.filter((l) => Object.keys(l).some((k) => k.startsWith("val_")));
-    out.line(out.color.bold(messages.logHeader(dir, lines.length, lines[0]?.["step"] as number | undefined, lines.at(-1)?.["step"] as number | undefined, evaluations.length)));
+    out.line(
+      out.color.bold(
+        messages.logHeader(dir, lines.length, lines[0]?.["step"] as number | undefined, lines.at(-1)?.["step"] as number | undefined, evaluations.length),
+      ),
+    );
     if (parsed.torn) out.note(messages.logTorn());
     if (lines.length > 0) {
       const n = Math.min(rows, lines.length);
@@ -143,11 +152,17 @@ export const logCommand: Command = {
       for (let i = 0; i < n; i++) picked.add(Math.round((i * (lines.length - 1)) / Math.max(1, n - 1)));
       const shown = [...picked].sort((a, b) => a - b).map((i) => lines[i]!);
       const columns = columnsOf(shown).filter((c) => c !== "time");
-      out.lines(formatTable(columns.map((c) => ({ header: c.toUpperCase(), align: c === "skipped" ? "left" : "right" })), shown.map((l) => columns.map((c) => cell(l[c])))));
+      out.lines(
+        formatTable(
+          columns.map((c) => ({ header: c.toUpperCase(), align: c === "skipped" ? "left" : "right" })),
+          shown.map((l) => columns.map((c) => cell(l[c]))),
+        ),
+      );
       const smoothed = lines.map((l) => (typeof l["smoothed_loss"] === "number" ? l["smoothed_loss"] : typeof l["loss"] === "number" ? l["loss"] : Number.NaN));
       out.line(`smoothed loss  ${sparkline(smoothed, 60)}  ${formatLoss(smoothed[0] ?? Number.NaN)} → ${formatLoss(smoothed.at(-1) ?? Number.NaN)}`);
     }
-    if (summary !== undefined) out.line(messages.logSummary(String(summary["status"]), String(summary["stoppedBecause"]), Number(summary["step"]), Number(summary["steps"])));
+    if (summary !== undefined)
+      out.line(messages.logSummary(String(summary["status"]), String(summary["stoppedBecause"]), Number(summary["step"]), Number(summary["steps"])));
     return 0;
   },
 };

@@ -125,16 +125,27 @@ export const pruneCommand: Command = {
       return 0;
     }
     out.line();
-    out.lines(formatTable(
-      [{ header: "ACTION" }, { header: "NAME" }, { header: "KIND" }, { header: "STEP", align: "right" }, { header: "SIZE", align: "right" }, { header: "WHY" }],
-      rows.map(({ p, action }) => [action, p.name, p.kind, String(p.step), formatBytes(bytesOf(p)), p.reasons.join("; ")]),
-      { style: (text, row, col) => (col === 0 && rows[row]?.action !== "keep" ? color.bad(text) : text) },
-    ));
+    out.lines(
+      formatTable(
+        [
+          { header: "ACTION" },
+          { header: "NAME" },
+          { header: "KIND" },
+          { header: "STEP", align: "right" },
+          { header: "SIZE", align: "right" },
+          { header: "WHY" },
+        ],
+        rows.map(({ p, action }) => [action, p.name, p.kind, String(p.step), formatBytes(bytesOf(p)), p.reasons.join("; ")]),
+        { style: (text, row, col) => (col === 0 && rows[row]?.action !== "keep" ? color.bad(text) : text) },
+      ),
+    );
     out.line();
     if (yes) {
       out.line(`Deleted ${plural(deleted.length, "checkpoint")} (${formatBytes(deleteBytes)}); kept ${plan.keep.length} (${formatBytes(keepBytes)}).`);
     } else {
-      out.line(`Would delete ${plural(plan.delete.length, "checkpoint")} (${formatBytes(deleteBytes)}); keeps ${plan.keep.length} (${formatBytes(keepBytes)}).`);
+      out.line(
+        `Would delete ${plural(plan.delete.length, "checkpoint")} (${formatBytes(deleteBytes)}); keeps ${plan.keep.length} (${formatBytes(keepBytes)}).`,
+      );
       if (plan.delete.length > 0) out.line(messages.pruneDryRun());
     }
     return 0;

@@ -31,11 +31,11 @@ export const resumeCommandCommand: Command = {
   args: "CKPT [key=value …]",
   positionals: { min: 1, max: Number.POSITIVE_INFINITY },
   description:
-    "Prints the command line the run recorded (state.json \"command\"), quoted for a POSIX shell, on stdout\n" +
-    "alone, so `eval \"$(nbresume resume-command DIR)\"` continues the run; which checkpoint it resumes from\n" +
+    'Prints the command line the run recorded (state.json "command"), quoted for a POSIX shell, on stdout\n' +
+    'alone, so `eval "$(nbresume resume-command DIR)"` continues the run; which checkpoint it resumes from\n' +
     "goes to stderr. CKPT is a checkpoint directory, or a checkpoint root with --ref (default auto: the\n" +
     "newest checkpoint that verifies, the one a rerun resumes from). For any other checkpoint the command\n" +
-    "gets its resumeFrom flag (the run records which flag each option has, state.json \"commandFlags\").\n" +
+    'gets its resumeFrom flag (the run records which flag each option has, state.json "commandFlags").\n' +
     "--set key=value (and further key=value arguments) change settings: each change is shown on stderr with\n" +
     "what resuming makes of it — safe, needs override (the allowConfigChange flag is added), or unsafe (the\n" +
     "model changed: exit 1) — and set through the command's flag for it. A run from a notebook prints\n" +
@@ -45,7 +45,7 @@ export const resumeCommandCommand: Command = {
   json: true,
   examples: [
     "nbresume resume-command runs/mnist",
-    "eval \"$(nbresume resume-command runs/mnist)\"",
+    'eval "$(nbresume resume-command runs/mnist)"',
     "nbresume resume-command runs/mnist --ref best",
     "nbresume resume-command runs/mnist --set steps=6000 checkpointEvery=200",
   ],
@@ -59,8 +59,11 @@ export const resumeCommandCommand: Command = {
     });
     const ref = stringOption(options, "ref");
     const target = await openCheckpoint({
-      arg: positionals[0] as string, ref,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "resume-command"), verified: true, command: "resume-command",
+      arg: positionals[0] as string,
+      ref,
+      bestMetric: parseMetricOption(options["metric"] as string | undefined, "resume-command"),
+      verified: true,
+      command: "resume-command",
     });
     try {
       noteSkipped(out, target);
@@ -76,7 +79,10 @@ export const resumeCommandCommand: Command = {
       const edits: { option: string; value: JsonValue }[] = [];
       if (auto?.path !== target.path) edits.push({ option: "resumeFrom", value: target.path });
 
-      const changes = settings.length === 0 ? [] : judgeConfigDiff(diffConfigs(config, applySettings(config, settings)), config).map((c) => ({ ...c, verdict: verdictOf(c) }));
+      const changes =
+        settings.length === 0
+          ? []
+          : judgeConfigDiff(diffConfigs(config, applySettings(config, settings)), config).map((c) => ({ ...c, verdict: verdictOf(c) }));
       for (const s of settings) edits.push({ option: s.path, value: s.value });
       if (changes.some((c) => c.verdict === "needs override")) edits.push({ option: "allowConfigChange", value: true });
       const unsafe = changes.filter((c) => c.verdict === "unsafe");
@@ -93,7 +99,9 @@ export const resumeCommandCommand: Command = {
         edited = result.argv;
         command = quoteCommand(edited);
       } else if (notebook !== undefined && notebook.path !== null) {
-        const params = edits.filter((e) => e.option !== "allowConfigChange").map((e) => `${e.option}=${typeof e.value === "string" ? e.value : JSON.stringify(e.value)}`);
+        const params = edits
+          .filter((e) => e.option !== "allowConfigChange")
+          .map((e) => `${e.option}=${typeof e.value === "string" ? e.value : JSON.stringify(e.value)}`);
         edited = ["nbresume", "run", notebook.path, ...params];
         command = quoteCommand(edited);
         notes.push(messages.notebookContinue(notebook.path, notebook.cell), ...(params.length > 0 ? [messages.notebookParams()] : []));
@@ -105,7 +113,12 @@ export const resumeCommandCommand: Command = {
 
       if (json) {
         out.json({
-          checkpoint: target.path, name: target.name, step: record.step, command, argv: edited ?? null, config,
+          checkpoint: target.path,
+          name: target.name,
+          step: record.step,
+          command,
+          argv: edited ?? null,
+          config,
           // Present when they apply, so the document of a plain resume stays what it was.
           ...(notebook === undefined ? {} : { notebook }),
           ...(settings.length === 0 ? {} : { changes: changes.map((c) => ({ path: c.path, old: c.old ?? null, new: c.new ?? null, verdict: c.verdict })) }),

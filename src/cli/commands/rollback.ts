@@ -44,7 +44,13 @@ export const rollbackCommand: Command = {
     }
     const result = await rollBack(dir, ref, bestMetric === undefined ? {} : { bestMetric });
     if (json) {
-      out.json({ dir, target: { name: result.target.name, path: result.target.path, step: result.target.step, kind: result.target.kind }, moved: result.moved, aside: result.aside ?? null, bytes: result.bytes });
+      out.json({
+        dir,
+        target: { name: result.target.name, path: result.target.path, step: result.target.step, kind: result.target.kind },
+        moved: result.moved,
+        aside: result.aside ?? null,
+        bytes: result.bytes,
+      });
       return 0;
     }
     out.line(result.message);

@@ -51,7 +51,7 @@ export const runCommand: Command = {
     "resumes from is reported. It gives up after --max-restarts restarts, or after two crashes in a row with no\n" +
     "training progress. A cell that raises an error stops the run (a bug, not a crash: no restart).\n" +
     "--param key=value (one per parameter; key=value arguments after NOTEBOOK too) are injected, as papermill does,\n" +
-    "in a cell after the code cell tagged \"parameters\" (key = value;), so one notebook serves short and long runs;\n" +
+    'in a cell after the code cell tagged "parameters" (key = value;), so one notebook serves short and long runs;\n' +
     "values that read as JSON (500, 1e-3, true) are those values, others strings.\n" +
     "Ctrl-C (SIGINT) or SIGTERM interrupts the kernel (the training commits an emergency checkpoint), waits for\n" +
     "the cell, saves the executed notebook, shuts the kernel down; a second Ctrl-C stops at once.\n" +
@@ -64,15 +64,30 @@ export const runCommand: Command = {
     { name: "max-restarts", type: "string", value: "N", description: `kernel restarts allowed over the run (default ${SUPERVISOR_DEFAULTS.maxRestarts})` },
     { name: "out", type: "string", value: "FILE", description: "the executed notebook (default: NAME.executed.ipynb beside it)" },
     repeatable({ name: "param", type: "string", value: "key=value", description: "a parameter (key=value arguments after NOTEBOOK are parameters too)" }),
-    { name: "start-timeout", type: "string", value: "SEC", description: `a kernel not ready within SEC failed to start (default ${SUPERVISOR_DEFAULTS.startTimeoutMs / 1000})` },
-    { name: "silent-timeout", type: "string", value: "SEC", description: `a cell silent for SEC means a hung kernel: restart it; 0 never (default ${SUPERVISOR_DEFAULTS.silentTimeoutMs / 1000})` },
-    { name: "stop-timeout", type: "string", value: "SEC", description: `after Ctrl-C, how long the cell gets to end (default ${SUPERVISOR_DEFAULTS.stopTimeoutMs / 1000})` },
+    {
+      name: "start-timeout",
+      type: "string",
+      value: "SEC",
+      description: `a kernel not ready within SEC failed to start (default ${SUPERVISOR_DEFAULTS.startTimeoutMs / 1000})`,
+    },
+    {
+      name: "silent-timeout",
+      type: "string",
+      value: "SEC",
+      description: `a cell silent for SEC means a hung kernel: restart it; 0 never (default ${SUPERVISOR_DEFAULTS.silentTimeoutMs / 1000})`,
+    },
+    {
+      name: "stop-timeout",
+      type: "string",
+      value: "SEC",
+      description: `after Ctrl-C, how long the cell gets to end (default ${SUPERVISOR_DEFAULTS.stopTimeoutMs / 1000})`,
+    },
   ],
   json: false,
   examples: [
     "nbresume run notebooks/mnist-diffusion.ipynb --param steps=20000",
     "nbresume run train.ipynb --param steps=500 --param dir=runs/short --out runs/short.ipynb",
-    "nbresume run train.ipynb --server http://127.0.0.1:8888/ --token \"$TOKEN\" --max-restarts 20",
+    'nbresume run train.ipynb --server http://127.0.0.1:8888/ --token "$TOKEN" --max-restarts 20',
   ],
 
   async run({ positionals, options }) {

@@ -31,7 +31,11 @@ export function verifyStatus(problems: readonly CheckpointProblem[]): VerifyStat
  * as "diverged" problems (read again: the hash pass keeps nothing). `unchecked`: why the values
  * could not be read (too large for this machine's memory, removed meanwhile).
  */
-export async function withValueNotes(store: CheckpointReader, location: string, problems: CheckpointProblem[]): Promise<{ problems: CheckpointProblem[]; unchecked?: string }> {
+export async function withValueNotes(
+  store: CheckpointReader,
+  location: string,
+  problems: CheckpointProblem[],
+): Promise<{ problems: CheckpointProblem[]; unchecked?: string }> {
   if (problems.length > 0) return { problems };
   try {
     return { problems: nonFiniteValues((await store.load(location)).tensors) };
@@ -60,7 +64,11 @@ async function judged(store: CheckpointReader, c: Omit<Checked, "ok" | "status">
 }
 
 const RESULT_TEXT: Readonly<Record<VerifyStatus, string>> = { ok: "ok", diverged: "DIVERGED", failed: "FAILED" };
-const RESULT_COLOR: Readonly<Record<VerifyStatus, (c: Colors) => (text: string) => string>> = { ok: (c) => c.ok, diverged: (c) => c.warn, failed: (c) => c.bad };
+const RESULT_COLOR: Readonly<Record<VerifyStatus, (c: Colors) => (text: string) => string>> = {
+  ok: (c) => c.ok,
+  diverged: (c) => c.warn,
+  failed: (c) => c.bad,
+};
 
 export const verifyCommand: Command = {
   name: "verify",
@@ -96,10 +104,16 @@ export const verifyCommand: Command = {
         skipped = target.skipped;
         noteSkipped(out, target);
         const result = await target.store.verify(target.path);
-        checked.push(await judged(target.store, {
-          name: result.name, path: result.path, kind: target.info?.kind ?? "?", step: target.info?.step ?? Number.NaN,
-          bytes: target.info?.bytes ?? result.bytes, problems: result.problems,
-        }));
+        checked.push(
+          await judged(target.store, {
+            name: result.name,
+            path: result.path,
+            kind: target.info?.kind ?? "?",
+            step: target.info?.step ?? Number.NaN,
+            bytes: target.info?.bytes ?? result.bytes,
+            problems: result.problems,
+          }),
+        );
       } finally {
         await target.store.close();
       }
@@ -123,7 +137,13 @@ export const verifyCommand: Command = {
         dir,
         ok: code === 0,
         checkpoints: checked.map((c) => ({
-          name: c.name, path: c.path, kind: c.kind, step: Number.isNaN(c.step) ? null : c.step, ok: c.ok, status: c.status, bytes: c.bytes,
+          name: c.name,
+          path: c.path,
+          kind: c.kind,
+          step: Number.isNaN(c.step) ? null : c.step,
+          ok: c.ok,
+          status: c.status,
+          bytes: c.bytes,
           problems: c.problems.map((p) => ({ file: p.file, kind: p.kind, message: p.message, expected: p.expected ?? null, actual: p.actual ?? null })),
           valuesUnchecked: c.unchecked ?? null,
         })),

@@ -82,7 +82,10 @@ export interface GradientCheckResult {
 /** Thrown by checkGradients when some element disagrees; the message is the readable report. */
 export class GradientCheckError extends Error {
   override readonly name = "GradientCheckError";
-  constructor(message: string, readonly result: GradientCheckResult) {
+  constructor(
+    message: string,
+    readonly result: GradientCheckResult,
+  ) {
     super(message);
   }
 }
@@ -104,18 +107,27 @@ function positionOf(index: number, shape: readonly number[]): number[] {
 
 function validate(check: GradientCheck, dtype: FloatDType): void {
   if (check.inputs.length === 0) throw new TypeError(autodiffMessages.badGradientCheck("give at least one input"));
-  if (dtype !== "float32" && dtype !== "float64") throw new TypeError(autodiffMessages.badGradientCheck(`dtype must be "float32" or "float64", got ${String(dtype)}`));
+  if (dtype !== "float32" && dtype !== "float64")
+    throw new TypeError(autodiffMessages.badGradientCheck(`dtype must be "float32" or "float64", got ${String(dtype)}`));
   const names = new Set<string>();
   for (const input of check.inputs) {
-    if (input.name === PROJECTION || names.has(input.name)) throw new TypeError(autodiffMessages.badGradientCheck(`input name '${input.name}' is used twice or reserved`));
+    if (input.name === PROJECTION || names.has(input.name))
+      throw new TypeError(autodiffMessages.badGradientCheck(`input name '${input.name}' is used twice or reserved`));
     names.add(input.name);
     const n = input.shape.reduce((a, b) => a * b, 1);
     if (input.data !== undefined && input.data.length !== n) {
-      throw new RangeError(autodiffMessages.badGradientCheck(`input '${input.name}' has ${input.data.length} values for shape [${input.shape.join(", ")}] (${n} elements)`));
+      throw new RangeError(
+        autodiffMessages.badGradientCheck(`input '${input.name}' has ${input.data.length} values for shape [${input.shape.join(", ")}] (${n} elements)`),
+      );
     }
   }
-  for (const [name, v] of [["eps", check.eps], ["rtol", check.rtol], ["atol", check.atol]] as const) {
-    if (v !== undefined && !(v >= 0 && Number.isFinite(v))) throw new RangeError(autodiffMessages.badGradientCheck(`${name} must be a finite number ≥ 0, got ${v}`));
+  for (const [name, v] of [
+    ["eps", check.eps],
+    ["rtol", check.rtol],
+    ["atol", check.atol],
+  ] as const) {
+    if (v !== undefined && !(v >= 0 && Number.isFinite(v)))
+      throw new RangeError(autodiffMessages.badGradientCheck(`${name} must be a finite number ≥ 0, got ${v}`));
   }
 }
 
@@ -123,7 +135,8 @@ async function compile(g: GraphBuilder, dtype: FloatDType): Promise<CompiledGrap
   try {
     return await compileGraph(serializeGraph(g), { threads: 1 });
   } catch (e) {
-    if (dtype === "float64" && isNbresumeError(e, EngineErrorCode.COMPILE_FAILED)) throw new Error(autodiffMessages.gradientCheckNoKernel(dtype, e.message), { cause: e });
+    if (dtype === "float64" && isNbresumeError(e, EngineErrorCode.COMPILE_FAILED))
+      throw new Error(autodiffMessages.gradientCheckNoKernel(dtype, e.message), { cause: e });
     throw e;
   }
 }
@@ -145,13 +158,19 @@ export async function checkGradients(check: GradientCheck): Promise<GradientChec
   const values = check.inputs.map((i) => g.input(i.name, i.dtype ?? dtype, i.shape));
   const y = check.build(g, values);
   if (y?.graph !== g) throw new TypeError(autodiffMessages.badGradientCheck("build must return a value of the graph it is given"));
-  if (y.dtype !== "float32" && y.dtype !== "float64") throw new TypeError(autodiffMessages.badGradientCheck(`build returned a ${y.dtype} value; only float32 and float64 outputs can be checked`));
+  if (y.dtype !== "float32" && y.dtype !== "float64")
+    throw new TypeError(autodiffMessages.badGradientCheck(`build returned a ${y.dtype} value; only float32 and float64 outputs can be checked`));
   const proj = g.input(PROJECTION, y.dtype, y.shape);
   const loss = sumAll(mul(y, proj));
-  const diff = check.inputs.map((input, k) => ({ input, value: values[k]! }))
+  const diff = check.inputs
+    .map((input, k) => ({ input, value: values[k]! }))
     .filter(({ input, value }) => input.differentiable !== false && (value.dtype === "float32" || value.dtype === "float64"));
-  if (diff.length === 0) throw new TypeError(autodiffMessages.badGradientCheck("no input is differentiated (give a float32 or float64 input not marked differentiable: false)"));
-  const grads = gradients(loss, diff.map((d) => d.value));
+  if (diff.length === 0)
+    throw new TypeError(autodiffMessages.badGradientCheck("no input is differentiated (give a float32 or float64 input not marked differentiable: false)"));
+  const grads = gradients(
+    loss,
+    diff.map((d) => d.value),
+  );
   g.output(loss, "loss");
   grads.forEach((gr, k) => g.output(gr, `grad_${diff[k]!.input.name}`));
   const graph = await compile(g, dtype);
@@ -162,13 +181,19 @@ export async function checkGradients(check: GradientCheck): Promise<GradientChec
       const v = values[k]!;
       let data = input.data;
       if (data === undefined) {
-        const arr = floatArray(dtype, v.shape.reduce((a, b) => a * b, 1));
+        const arr = floatArray(
+          dtype,
+          v.shape.reduce((a, b) => a * b, 1),
+        );
         for (let i = 0; i < arr.length; i++) arr[i] = rng.normal() * (input.scale ?? 1);
         data = arr;
       }
       feeds[input.name] = { dtype: v.dtype, shape: v.shape, data };
     }
-    const r = floatArray(y.dtype, y.shape.reduce((a, b) => a * b, 1));
+    const r = floatArray(
+      y.dtype,
+      y.shape.reduce((a, b) => a * b, 1),
+    );
     for (let i = 0; i < r.length; i++) r[i] = rng.normal();
     feeds[PROJECTION] = { dtype: y.dtype, shape: y.shape, data: r };
 
@@ -181,8 +206,8 @@ export async function checkGradients(check: GradientCheck): Promise<GradientChec
       // Perturbed in place and restored: the caller's array holds its own values again afterwards.
       const x = feeds[input.name]!.data as Float32Array | Float64Array;
       const count = x.length;
-      const picks = count <= (check.samples ?? 24) ? [...Array(count).keys()]
-        : Array.from({ length: check.samples ?? 24 }, () => Math.floor(rng.uniform() * count));
+      const picks =
+        count <= (check.samples ?? 24) ? [...Array(count).keys()] : Array.from({ length: check.samples ?? 24 }, () => Math.floor(rng.uniform() * count));
       for (const i of picks) {
         const keep = x[i]!;
         x[i] = keep + eps;

@@ -66,7 +66,8 @@ const registry = new Map<string, GradientFn>();
  * one needs it).
  */
 export function registerGradient(def: GradientDefinition, options: RegisterGradientOptions = {}): void {
-  if (typeof def?.opType !== "string" || def.opType.length === 0) throw new TypeError(autodiffMessages.badGradientDefinition("opType must be a non-empty string"));
+  if (typeof def?.opType !== "string" || def.opType.length === 0)
+    throw new TypeError(autodiffMessages.badGradientDefinition("opType must be a non-empty string"));
   if (typeof def.gradient !== "function") throw new TypeError(autodiffMessages.badGradientDefinition(`the gradient for '${def.opType}' must be a function`));
   if (registry.has(def.opType) && options.replace !== true) throw new Error(autodiffMessages.gradientAlreadyRegistered(def.opType));
   registry.set(def.opType, def.gradient);

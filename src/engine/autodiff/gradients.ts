@@ -85,7 +85,9 @@ export function gradients(loss: Value, wrt: readonly Value[], options: Gradients
         throw new Error(autodiffMessages.gradientMissing(what, node.opType, node.id, i, input.name));
       }
       if (!sameShape(grad.shape, input.shape) || grad.dtype !== input.dtype) {
-        throw new Error(autodiffMessages.gradientMismatch(what, node.opType, i, `${grad.dtype}${formatShape(grad.shape)}`, `${input.dtype}${formatShape(input.shape)}`));
+        throw new Error(
+          autodiffMessages.gradientMismatch(what, node.opType, i, `${grad.dtype}${formatShape(grad.shape)}`, `${input.dtype}${formatShape(input.shape)}`),
+        );
       }
       accumulate(input, grad);
     });

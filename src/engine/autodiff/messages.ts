@@ -19,8 +19,10 @@ export interface CheckedElement {
 function describeElement(e: CheckedElement): string {
   const diff = Math.abs(e.analytic - e.numeric);
   const where = e.position.length === 0 ? `'${e.input}' (a scalar)` : `'${e.input}'[${e.position.join(", ")}] (flat index ${e.index})`;
-  return `${where}: analytic ${e.analytic}, numeric ${e.numeric}, ` +
-    `|difference| ${Number.isNaN(diff) ? "NaN" : diff.toPrecision(3)} > allowed ${e.allowed.toPrecision(3)}`;
+  return (
+    `${where}: analytic ${e.analytic}, numeric ${e.numeric}, ` +
+    `|difference| ${Number.isNaN(diff) ? "NaN" : diff.toPrecision(3)} > allowed ${e.allowed.toPrecision(3)}`
+  );
 }
 
 export const autodiffMessages = {
@@ -43,18 +45,24 @@ export const autodiffMessages = {
     return `shifted: a shift of [${shifts.join(", ")}] cannot size [${size.join(", ")}] to [${extent.join(", ")}].`;
   },
   gradientAlreadyRegistered(opType: string): string {
-    return `A gradient for '${opType}' is already registered. ` +
+    return (
+      `A gradient for '${opType}' is already registered. ` +
       `To replace it (for example when re-running the notebook cell that registers it), pass { replace: true }: ` +
-      `registerGradient({ opType: "${opType}", gradient }, { replace: true }).`;
+      `registerGradient({ opType: "${opType}", gradient }, { replace: true }).`
+    );
   },
   noGradient(opType: string): string {
-    return `Op '${opType}' has no gradient registered. Register one with registerGradient({ opType: "${opType}", gradient }) from ${ENTRY}, ` +
+    return (
+      `Op '${opType}' has no gradient registered. Register one with registerGradient({ opType: "${opType}", gradient }) from ${ENTRY}, ` +
       `then compare it with central finite differences using checkGradients (also from ${ENTRY}); ` +
-      `or build the computation from ops that have gradients, giving it one with defineCompositeGradient.`;
+      `or build the computation from ops that have gradients, giving it one with defineCompositeGradient.`
+    );
   },
   compositeNotSingleOutput(output: string): string {
-    return `defineCompositeGradient: ${output} must be the only output of a node; a graph input, a constant or one of several outputs (Split) cannot carry a composite gradient. ` +
-      `End the composite with a single-output op such as Add or Mul.`;
+    return (
+      `defineCompositeGradient: ${output} must be the only output of a node; a graph input, a constant or one of several outputs (Split) cannot carry a composite gradient. ` +
+      `End the composite with a single-output op such as Add or Mul.`
+    );
   },
   compositeNotFunction(output: string): string {
     return `defineCompositeGradient: the gradient for ${output} must be a function (dy, needs) => [one gradient per input].`;
@@ -72,8 +80,10 @@ export const autodiffMessages = {
     return `The ${what} ${opType} for input ${input} is ${got}, but the input is ${expected}. Return one gradient per input with that input's dtype and shape (summed over the axes the input was broadcast along).`;
   },
   exponentNeedsGradient(nodeId: number, exponent: string): string {
-    return `Pow (node ${nodeId}): the exponent '${exponent}' depends on a value being differentiated, but only a constant exponent has a gradient here. ` +
-      `Keep the exponent constant, or write x^p as Exp(Mul(p, Log(x))) for x > 0.`;
+    return (
+      `Pow (node ${nodeId}): the exponent '${exponent}' depends on a value being differentiated, but only a constant exponent has a gradient here. ` +
+      `Keep the exponent constant, or write x^p as Exp(Mul(p, Log(x))) for x > 0.`
+    );
   },
   missingOutput(opType: string, nodeId: number, output: string, fix: string): string {
     return `${opType} (node ${nodeId}): the gradient needs the node's ${output} output, which was not created. ${fix}`;
@@ -82,9 +92,13 @@ export const autodiffMessages = {
     return `${opType} (node ${nodeId}): no gradient for ${what}. ${fix}`;
   },
   resizeNotRepeating(nodeId: number, what: string): string {
-    return autodiffMessages.unsupportedGradient("Resize", nodeId, what,
+    return autodiffMessages.unsupportedGradient(
+      "Resize",
+      nodeId,
+      what,
       "Only nearest-neighbour upsampling by whole factors that repeats each element has a gradient here " +
-      "(upsampleNearest / upsampleNearest2x in src/engine/graph/functional.ts build one).");
+        "(upsampleNearest / upsampleNearest2x in src/engine/graph/functional.ts build one).",
+    );
   },
   gradientNotRegistered(opType: string): string {
     return `No gradient for '${opType}' is registered, so there is none to unregister (registered: see registeredGradients()).`;
@@ -94,8 +108,10 @@ export const autodiffMessages = {
   },
   /** The report of a failed check: the worst element first, then up to `shown` others, then what to look at. */
   gradientCheckFailed(
-    failures: readonly CheckedElement[], checked: number,
-    settings: { readonly dtype: string; readonly eps: number; readonly rtol: number; readonly atol: number }, shown = 5,
+    failures: readonly CheckedElement[],
+    checked: number,
+    settings: { readonly dtype: string; readonly eps: number; readonly rtol: number; readonly atol: number },
+    shown = 5,
   ): string {
     const [worst, ...rest] = failures;
     const lines = [
@@ -111,8 +127,10 @@ export const autodiffMessages = {
     return lines.join("\n");
   },
   gradientCheckNoKernel(dtype: string, reason: string): string {
-    return `Gradient check: onnxruntime could not compile the ${dtype} check graph (${reason}). ` +
-      `onnxruntime's CPU provider has no float64 kernel for many ops (Erf, Softplus, Elu, LeakyRelu…): check them with dtype: "float32".`;
+    return (
+      `Gradient check: onnxruntime could not compile the ${dtype} check graph (${reason}). ` +
+      `onnxruntime's CPU provider has no float64 kernel for many ops (Erf, Softplus, Elu, LeakyRelu…): check them with dtype: "float32".`
+    );
   },
   badGradientCheck(problem: string): string {
     return `checkGradients: ${problem}.`;

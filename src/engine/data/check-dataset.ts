@@ -9,7 +9,10 @@ import { COLUMN_DTYPES } from "./dataset.js";
 import { dataMessages as msg } from "./messages.js";
 
 const ARRAY_CLASS: Readonly<Record<ColumnDType, { new (n: number): ArrayLike<unknown>; readonly name: string }>> = {
-  float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
 };
 
 export function isColumnDType(value: unknown): value is ColumnDType {

@@ -37,9 +37,15 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Lower-cased spellings of NaN and the infinities that a CSV cell may hold. */
 const NON_FINITE: ReadonlyMap<string, number> = new Map([
-  ["nan", NaN], ["+nan", NaN], ["-nan", NaN],
-  ["inf", Infinity], ["+inf", Infinity], ["-inf", -Infinity],
-  ["infinity", Infinity], ["+infinity", Infinity], ["-infinity", -Infinity],
+  ["nan", NaN],
+  ["+nan", NaN],
+  ["-nan", NaN],
+  ["inf", Infinity],
+  ["+inf", Infinity],
+  ["-inf", -Infinity],
+  ["infinity", Infinity],
+  ["+infinity", Infinity],
+  ["-infinity", -Infinity],
 ]);
 
 /** What syntax() found. */
@@ -67,7 +73,7 @@ function syntax(s: string): SyntaxKind {
     }
   }
   if (digits === 0) return Syntax.NONE;
-  if (i < n && (c === 101 /* e */ || c === 69 /* E */)) {
+  if (i < n && (c === 101 /* e */ || c === 69) /* E */) {
     i++;
     c = s.charCodeAt(i);
     if (c === 43 || c === 45) i++;
@@ -235,9 +241,13 @@ export class ColumnBuilder {
 
 function allocateStore(dtype: ColumnDType, n: number): Store {
   switch (dtype) {
-    case "float32": return new Float32Array(n);
-    case "int32": return new Int32Array(n);
-    case "int64": return new BigInt64Array(n);
-    case "uint8": return new Uint8Array(n);
+    case "float32":
+      return new Float32Array(n);
+    case "int32":
+      return new Int32Array(n);
+    case "int64":
+      return new BigInt64Array(n);
+    case "uint8":
+      return new Uint8Array(n);
   }
 }

@@ -45,7 +45,14 @@ export function parseCursor(value: unknown): DataLoaderCursor {
   }
   if (!shuffle && key !== null) fail("generatorKey", "null when shuffle is false", key);
   return {
-    version: 1, epoch, position, dataset, count: size, batchSize, shuffle, dropLast,
+    version: 1,
+    epoch,
+    position,
+    dataset,
+    count: size,
+    batchSize,
+    shuffle,
+    dropLast,
     generatorKey: key as string | null,
   };
 }

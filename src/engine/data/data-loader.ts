@@ -67,7 +67,11 @@ export class DataLoader {
     this.#reuse = reuseBuffers;
     // Captured now: a later change to dataset.columns cannot make a batch read out of bounds.
     this.#columns = Object.entries(dataset.columns).map(([name, c]) => ({
-      name, dtype: c.dtype, shape: [...c.shape], source: c.data, per: rowLength(c.shape),
+      name,
+      dtype: c.dtype,
+      shape: [...c.shape],
+      source: c.data,
+      per: rowLength(c.shape),
     }));
   }
 
@@ -149,11 +153,9 @@ export class DataLoader {
       throw new NbresumeError(DataErrorCode.CURSOR_MISMATCH, msg.cursorMismatch(differences), { where: "cursor" });
     }
     if (c.position >= this.batchesPerEpoch) {
-      throw new NbresumeError(
-        DataErrorCode.CURSOR_INVALID,
-        msg.cursorInvalid("position", `below batchesPerEpoch (${this.batchesPerEpoch})`, c.position),
-        { where: "position" },
-      );
+      throw new NbresumeError(DataErrorCode.CURSOR_INVALID, msg.cursorInvalid("position", `below batchesPerEpoch (${this.batchesPerEpoch})`, c.position), {
+        where: "position",
+      });
     }
     this.#epoch = c.epoch;
     this.#position = c.position;

@@ -45,7 +45,13 @@ export function datasetRecord(dataset: Dataset): JsonObject {
   for (const [name, c] of Object.entries(dataset.columns)) {
     Object.defineProperty(columns, name, { value: { dtype: c.dtype, shape: [...c.shape] }, enumerable: true, writable: true, configurable: true });
   }
-  const record: Record<string, JsonObject[string]> = { name: dataset.name, count: dataset.count, columns, info: dataset.info, contentHash: contentHash(dataset) };
+  const record: Record<string, JsonObject[string]> = {
+    name: dataset.name,
+    count: dataset.count,
+    columns,
+    info: dataset.info,
+    contentHash: contentHash(dataset),
+  };
   const r = dataset.rows;
   if (r !== undefined) record["rows"] = { parent: r.parent, parentCount: r.parentCount, how: r.how, count: r.rows.length, hash: rowsHash(r.rows) };
   return record;

@@ -12,20 +12,53 @@ import type { ColumnDType } from "./dataset.js";
 export type ElementType = "f2" | "bf2" | "f4" | "f8" | "i1" | "i2" | "i4" | "i8" | "u1" | "u2" | "u4" | "u8" | "b1";
 
 export const ELEMENT_SIZE: Readonly<Record<ElementType, number>> = {
-  f2: 2, bf2: 2, f4: 4, f8: 8, i1: 1, i2: 2, i4: 4, i8: 8, u1: 1, u2: 2, u4: 4, u8: 8, b1: 1,
+  f2: 2,
+  bf2: 2,
+  f4: 4,
+  f8: 8,
+  i1: 1,
+  i2: 2,
+  i4: 4,
+  i8: 8,
+  u1: 1,
+  u2: 2,
+  u4: 4,
+  u8: 8,
+  b1: 1,
 };
 
 /** The column dtype each element type becomes. */
 export const COLUMN_DTYPE_OF: Readonly<Record<ElementType, ColumnDType>> = {
-  f2: "float32", bf2: "float32", f4: "float32", f8: "float32",
-  i1: "int32", i2: "int32", i4: "int32", i8: "int64",
-  u1: "uint8", u2: "int32", u4: "int64", u8: "int64", b1: "uint8",
+  f2: "float32",
+  bf2: "float32",
+  f4: "float32",
+  f8: "float32",
+  i1: "int32",
+  i2: "int32",
+  i4: "int32",
+  i8: "int64",
+  u1: "uint8",
+  u2: "int32",
+  u4: "int64",
+  u8: "int64",
+  b1: "uint8",
 };
 
 /** Names for messages. */
 export const ELEMENT_NAME: Readonly<Record<ElementType, string>> = {
-  f2: "float16", bf2: "bfloat16", f4: "float32", f8: "float64", i1: "int8", i2: "int16", i4: "int32", i8: "int64",
-  u1: "uint8", u2: "uint16", u4: "uint32", u8: "uint64", b1: "bool",
+  f2: "float16",
+  bf2: "bfloat16",
+  f4: "float32",
+  f8: "float64",
+  i1: "int8",
+  i2: "int16",
+  i4: "int32",
+  i8: "int64",
+  u1: "uint8",
+  u2: "uint16",
+  u4: "uint32",
+  u8: "uint64",
+  b1: "bool",
 };
 
 export type Converted =

@@ -31,7 +31,10 @@ export interface ArrayColumnInput {
 const WHO = "fromArrays";
 
 const NATIVE: Readonly<Record<ColumnDType, new (n: number) => ArrayLike<unknown>>> = {
-  float32: Float32Array, int32: Int32Array, int64: BigInt64Array, uint8: Uint8Array,
+  float32: Float32Array,
+  int32: Int32Array,
+  int64: BigInt64Array,
+  uint8: Uint8Array,
 };
 
 const PROBLEM: Readonly<Record<ValueProblemCode, string>> = {
@@ -67,7 +70,8 @@ export function fromArrays(name: string, columns: Readonly<Record<string, ArrayC
   const out: Record<string, Column> = {};
   for (const [key, input] of Object.entries(columns)) {
     if (typeof input !== "object" || input === null) throw new TypeError(msg.badArrayColumn(key, "is not a { dtype, shape, data } object"));
-    if (!isColumnDType(input.dtype)) throw new RangeError(msg.badArrayColumn(key, `has dtype ${JSON.stringify(input.dtype)}, not one of float32, int32, int64, uint8`));
+    if (!isColumnDType(input.dtype))
+      throw new RangeError(msg.badArrayColumn(key, `has dtype ${JSON.stringify(input.dtype)}, not one of float32, int32, int64, uint8`));
     const shape = input.shape === undefined ? [] : checkShapeOption(WHO, `columns.${key}.shape`, input.shape, undefined);
     const data = input.data as unknown;
     if (typeof data !== "object" || data === null || typeof (data as ArrayLike<unknown>).length !== "number") {
@@ -77,7 +81,9 @@ export function fromArrays(name: string, columns: Readonly<Record<string, ArrayC
     const per = rowLength(shape);
     const n = values.length / per;
     if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(msg.badArrayColumn(key, `has ${values.length} values, not a whole positive number of examples of shape [${shape.join(", ")}] (${per} values each)`));
+      throw new RangeError(
+        msg.badArrayColumn(key, `has ${values.length} values, not a whole positive number of examples of shape [${shape.join(", ")}] (${per} values each)`),
+      );
     }
     if (count === undefined) {
       count = n;

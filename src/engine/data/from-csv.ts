@@ -67,7 +67,8 @@ const WHO = "fromCsv";
 
 function specOf(name: string, value: CsvColumn | ColumnDType): CsvColumn {
   if (typeof value === "string") {
-    if (!isColumnDType(value)) throw new RangeError(msg.badOption(WHO, `columns.${name}`, "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", value));
+    if (!isColumnDType(value))
+      throw new RangeError(msg.badOption(WHO, `columns.${name}`, "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", value));
     return { dtype: value };
   }
   if (typeof value !== "object" || value === null) throw new TypeError(msg.badOption(WHO, `columns.${name}`, "{ dtype, from, shape } or a dtype", value));
@@ -106,7 +107,17 @@ function plan(file: string, specs: Readonly<Record<string, CsvColumn>>, header: 
       if (header === undefined) throw new NbresumeError(DataErrorCode.COLUMN_MISSING, msg.csvNameWithoutHeader(file, name, f), where);
       const at = positions.get(f);
       if (at === undefined) throw new NbresumeError(DataErrorCode.COLUMN_MISSING, msg.csvHeaderMissing(file, name, f, header), where);
-      if (at.length > 1) throw new NbresumeError(DataErrorCode.CSV_HEADER, msg.csvHeaderDuplicate(file, f, at.map((i) => i + 1), name), where);
+      if (at.length > 1)
+        throw new NbresumeError(
+          DataErrorCode.CSV_HEADER,
+          msg.csvHeaderDuplicate(
+            file,
+            f,
+            at.map((i) => i + 1),
+            name,
+          ),
+          where,
+        );
       return at[0]!;
     });
     const dtype = spec.dtype ?? "float32";
@@ -148,7 +159,17 @@ function csvColumns(file: string, options: FromCsvOptions): { push(text: string)
         return;
       }
       widthFrom = `the first row (line ${line})`;
-      plans = plan(file, specs ?? defaultSpecs(file, fields.map((_, i) => String(i))), undefined, width, allowNaN);
+      plans = plan(
+        file,
+        specs ??
+          defaultSpecs(
+            file,
+            fields.map((_, i) => String(i)),
+          ),
+        undefined,
+        width,
+        allowNaN,
+      );
     }
     if (fields.length !== width) {
       throw new NbresumeError(DataErrorCode.CSV_RAGGED, msg.csvRagged(file, line, fields.length, width, widthFrom), { where: file });

@@ -62,7 +62,8 @@ interface Plan {
 
 function specOf(name: string, value: JsonlColumn | ColumnDType): JsonlColumn {
   if (typeof value === "string") {
-    if (!isColumnDType(value)) throw new RangeError(msg.badOption(WHO, `columns.${name}`, "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", value));
+    if (!isColumnDType(value))
+      throw new RangeError(msg.badOption(WHO, `columns.${name}`, "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", value));
     return { dtype: value };
   }
   if (typeof value !== "object" || value === null) throw new TypeError(msg.badOption(WHO, `columns.${name}`, "{ dtype, from, shape } or a dtype", value));
@@ -87,7 +88,8 @@ function shapeOf(value: unknown, at: DataPlace, path: string, dtype: ColumnDType
   }
   // A leaf's value is checked when it is read; here only its being a leaf matters.
   const leaf = typeof v === "number" || v === null || (typeof v === "string" && dtype === "int64");
-  if (!leaf) throw new NbresumeError(DataErrorCode.VALUE_INVALID, msg.jsonWrongType({ ...at, field: p }, "a number or an array of numbers", v), { where: at.file });
+  if (!leaf)
+    throw new NbresumeError(DataErrorCode.VALUE_INVALID, msg.jsonWrongType({ ...at, field: p }, "a number or an array of numbers", v), { where: at.file });
   return shape;
 }
 
@@ -119,7 +121,12 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
 
   // Paths (x[2][1]) are built only for a message: `index` holds the position being read.
   const index: number[] = [];
-  const pathTo = (plan: Plan, depth: number): string => plan.field + index.slice(0, depth).map((i) => `[${i}]`).join("");
+  const pathTo = (plan: Plan, depth: number): string =>
+    plan.field +
+    index
+      .slice(0, depth)
+      .map((i) => `[${i}]`)
+      .join("");
 
   const leaf = (plan: Plan, v: unknown, at: DataPlace, depth: number): void => {
     let problem: ValueProblemCode;
@@ -127,7 +134,11 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
     else if (v === null) problem = plan.builder.pushNumber(NaN);
     else if (typeof v === "string" && plan.dtype === "int64") problem = plan.builder.pushText(v);
     else if (Array.isArray(v)) {
-      throw new NbresumeError(DataErrorCode.SHAPE_MISMATCH, msg.shapeMismatch(at, pathTo(plan, depth), { values: v.length, leaf: true }, plan.shape!, plan.shapeFrom), { where: at.file });
+      throw new NbresumeError(
+        DataErrorCode.SHAPE_MISMATCH,
+        msg.shapeMismatch(at, pathTo(plan, depth), { values: v.length, leaf: true }, plan.shape!, plan.shapeFrom),
+        { where: at.file },
+      );
     } else {
       const expected = plan.dtype === "int64" ? "a number (or a string of digits)" : "a number";
       throw new NbresumeError(DataErrorCode.VALUE_INVALID, msg.jsonWrongType({ ...at, field: pathTo(plan, depth) }, expected, v), { where: at.file });
@@ -142,11 +153,16 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
       return;
     }
     if (!Array.isArray(v)) {
-      if (typeof v === "number") throw new NbresumeError(DataErrorCode.SHAPE_MISMATCH, msg.shapeMismatch(at, pathTo(plan, depth), "number", shape, plan.shapeFrom), { where: at.file });
+      if (typeof v === "number")
+        throw new NbresumeError(DataErrorCode.SHAPE_MISMATCH, msg.shapeMismatch(at, pathTo(plan, depth), "number", shape, plan.shapeFrom), { where: at.file });
       throw new NbresumeError(DataErrorCode.VALUE_INVALID, msg.jsonWrongType({ ...at, field: pathTo(plan, depth) }, "an array", v), { where: at.file });
     }
     if (v.length !== shape[depth]) {
-      throw new NbresumeError(DataErrorCode.SHAPE_MISMATCH, msg.shapeMismatch(at, pathTo(plan, depth), { values: v.length, leaf: false }, shape, plan.shapeFrom), { where: at.file });
+      throw new NbresumeError(
+        DataErrorCode.SHAPE_MISMATCH,
+        msg.shapeMismatch(at, pathTo(plan, depth), { values: v.length, leaf: false }, shape, plan.shapeFrom),
+        { where: at.file },
+      );
     }
     for (let i = 0; i < v.length; i++) {
       index[depth] = i;
@@ -171,8 +187,11 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
       plans = Object.entries(chosen).map(([column, spec]) => {
         const dtype = spec.dtype ?? "float32";
         return {
-          name: column, field: spec.from ?? column, dtype,
-          shape: spec.shape, shapeFrom: spec.shape === undefined ? `from line ${line}` : "as declared",
+          name: column,
+          field: spec.from ?? column,
+          dtype,
+          shape: spec.shape,
+          shapeFrom: spec.shape === undefined ? `from line ${line}` : "as declared",
           builder: new ColumnBuilder(dtype, allowNaN && dtype === "float32"),
         };
       });

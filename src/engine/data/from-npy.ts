@@ -44,7 +44,10 @@ async function readFully(fh: FileHandle, into: Uint8Array, position: number, pat
     } catch (cause) {
       throw unreadable(path, cause);
     }
-    if (bytesRead === 0) throw new NbresumeError(DataErrorCode.FILE_UNREADABLE, msg.fileUnreadable(path, "the file became shorter while it was read", process.cwd()), { where: path });
+    if (bytesRead === 0)
+      throw new NbresumeError(DataErrorCode.FILE_UNREADABLE, msg.fileUnreadable(path, "the file became shorter while it was read", process.cwd()), {
+        where: path,
+      });
     filled += bytesRead;
   }
 }

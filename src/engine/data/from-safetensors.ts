@@ -38,8 +38,16 @@ export interface FromSafetensorsOptions {
 const WHO = "fromSafetensors";
 
 const ELEMENT_OF: Readonly<Record<DType, ElementType>> = {
-  float64: "f8", float32: "f4", float16: "f2", bfloat16: "bf2", int64: "i8",
-  int32: "i4", int16: "i2", int8: "i1", uint8: "u1", bool: "b1",
+  float64: "f8",
+  float32: "f4",
+  float16: "f2",
+  bfloat16: "bf2",
+  int64: "i8",
+  int32: "i4",
+  int16: "i2",
+  int8: "i1",
+  uint8: "u1",
+  bool: "b1",
 };
 
 const LOSSY_FIX: Partial<Record<DType, string>> = {
@@ -75,7 +83,11 @@ export async function fromSafetensors(path: string, options: FromSafetensorsOpti
   for (const [column, t] of Object.entries(file.tensors)) {
     if (t.shape.length === 0) throw new NbresumeError(DataErrorCode.ARRAY_SCALAR, msg.arrayScalar(path, column), { where: path });
     if (t.shape.some((d) => d === 0)) {
-      throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(path, `tensor ${JSON.stringify(column)} has shape [${t.shape.join(", ")}], which holds no values`), { where: path });
+      throw new NbresumeError(
+        DataErrorCode.FILE_EMPTY,
+        msg.fileEmpty(path, `tensor ${JSON.stringify(column)} has shape [${t.shape.join(", ")}], which holds no values`),
+        { where: path },
+      );
     }
     const converted = convertElements(ELEMENT_OF[t.dtype], tensorBytes(t), true, true);
     if (!converted.ok) {

@@ -105,7 +105,8 @@ export async function fromTextCorpus(source: TextSource, options: FromTextCorpus
   if (typeof options !== "object" || options === null) throw new TypeError(msg.badOption(WHO, "options", "{ context, tokenizer, stride? }", options));
   const context = positive("context", options.context);
   const stride = options.stride === undefined ? context : positive("stride", options.stride);
-  if (options.tokenizer !== "byte" && options.tokenizer !== "char") throw new RangeError(msg.badOption(WHO, "tokenizer", '"byte" or "char"', options.tokenizer));
+  if (options.tokenizer !== "byte" && options.tokenizer !== "char")
+    throw new RangeError(msg.badOption(WHO, "tokenizer", '"byte" or "char"', options.tokenizer));
   const extra = checkJsonInfo(WHO, options.info);
 
   let bytes: Uint8Array;

@@ -2,9 +2,7 @@
  * The engine's data: datasets as named columns, their constructors (arrays, CSV, JSON Lines,
  * .npy/.npz, safetensors, text, the MNIST digits), splits, and a resumable, seeded DataLoader.
  */
-export type {
-  Column, ColumnDType, Columns, Dataset, DatasetRows, DatasetSplit, TrainValidationSplit,
-} from "./dataset.js";
+export type { Column, ColumnDType, Columns, Dataset, DatasetRows, DatasetSplit, TrainValidationSplit } from "./dataset.js";
 export { COLUMN_DTYPES } from "./dataset.js";
 export type { Batch, DataLoaderCursor, DataLoaderOptions } from "./batch.js";
 export { DataLoader } from "./data-loader.js";

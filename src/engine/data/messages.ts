@@ -108,7 +108,10 @@ function shape(dims: readonly number[]): string {
 }
 
 function list(names: readonly string[], max = 12): string {
-  const shown = names.slice(0, max).map((n) => JSON.stringify(n)).join(", ");
+  const shown = names
+    .slice(0, max)
+    .map((n) => JSON.stringify(n))
+    .join(", ");
   return names.length > max ? `${shown}, … (${names.length} in all)` : shown || "(none)";
 }
 
@@ -162,7 +165,7 @@ export const dataMessages = {
   },
 
   missingGenerator(): string {
-    return "DataLoader: shuffle: true needs a generator (e.g. createGenerator(seed).fork(\"data\")); pass one, or shuffle: false.";
+    return 'DataLoader: shuffle: true needs a generator (e.g. createGenerator(seed).fork("data")); pass one, or shuffle: false.';
   },
 
   /** `who` is the function ("DataLoader", "fromArrays", "subset"). */
@@ -322,12 +325,19 @@ export const dataMessages = {
    * `path` is the JSON path of the bad value (x, x[2]); `found` what is there: a number where an
    * array belongs, or an array of `values` values (`leaf`: where a number belongs).
    */
-  shapeMismatch(at: DataPlace, path: string, found: "number" | { readonly values: number; readonly leaf: boolean }, expected: readonly number[], from: string): string {
-    const what = found === "number"
-      ? "is a number where an array belongs"
-      : found.leaf
-        ? `is an array (${found.values} value${found.values === 1 ? "" : "s"}) where a number belongs`
-        : `has ${found.values} value${found.values === 1 ? "" : "s"}`;
+  shapeMismatch(
+    at: DataPlace,
+    path: string,
+    found: "number" | { readonly values: number; readonly leaf: boolean },
+    expected: readonly number[],
+    from: string,
+  ): string {
+    const what =
+      found === "number"
+        ? "is a number where an array belongs"
+        : found.leaf
+          ? `is an array (${found.values} value${found.values === 1 ? "" : "s"}) where a number belongs`
+          : `has ${found.values} value${found.values === 1 ? "" : "s"}`;
     return (
       `${place(at)}: ${path} ${what}, but the column's shape is ${shape(expected)} (${from}). ` +
       "Arrays must be rectangular and have the same shape on every line: fix the line, or declare the column's shape."

@@ -71,7 +71,9 @@ async function readDigit(path: string, digit: number): Promise<Float32Array> {
   for (let i = 0; i < expected; i++) {
     const v: unknown = data[i];
     if (typeof v !== "number" || !(v >= 0 && v <= 1)) {
-      throw new NbresumeError(DataErrorCode.MNIST_INVALID, msg.mnistInvalid(path, `value ${i} is ${JSON.stringify(v)}, not a number in [0, 1]`), { where: path });
+      throw new NbresumeError(DataErrorCode.MNIST_INVALID, msg.mnistInvalid(path, `value ${i} is ${JSON.stringify(v)}, not a number in [0, 1]`), {
+        where: path,
+      });
     }
     out[i] = v;
   }
@@ -114,15 +116,14 @@ interface MnistArrays {
 }
 
 async function loadArrays(dir: string): Promise<MnistArrays> {
-  const perDigit = await Promise.all(
-    Array.from({ length: DIGITS }, (_, d) => readDigit(join(dir, `${d}.json`), d)),
-  );
+  const perDigit = await Promise.all(Array.from({ length: DIGITS }, (_, d) => readDigit(join(dir, `${d}.json`), d)));
   const heldOut = MNIST_DIGIT_COUNTS.map((n) => Math.floor(n / 10));
   const testCount = heldOut.reduce((a, b) => a + b, 0);
   const trainCount = MNIST_DIGIT_COUNTS.reduce((a, b) => a + b, 0) - testCount;
   const train = { images: new Float32Array(trainCount * PIXELS), labels: new Uint8Array(trainCount) };
   const test = { images: new Float32Array(testCount * PIXELS), labels: new Uint8Array(testCount) };
-  let trainRow = 0, testRow = 0;
+  let trainRow = 0,
+    testRow = 0;
   perDigit.forEach((pixels, d) => {
     const keep = MNIST_DIGIT_COUNTS[d]! - heldOut[d]!;
     train.images.set(pixels.subarray(0, keep * PIXELS), trainRow * PIXELS);
@@ -134,11 +135,9 @@ async function loadArrays(dir: string): Promise<MnistArrays> {
   });
   const print = fingerprintArrays({ train, test });
   if (print !== MNIST_FINGERPRINT) {
-    throw new NbresumeError(
-      DataErrorCode.MNIST_INVALID,
-      msg.mnistInvalid(dir, `the digits' fingerprint is ${print}, expected ${MNIST_FINGERPRINT}`),
-      { where: dir },
-    );
+    throw new NbresumeError(DataErrorCode.MNIST_INVALID, msg.mnistInvalid(dir, `the digits' fingerprint is ${print}, expected ${MNIST_FINGERPRINT}`), {
+      where: dir,
+    });
   }
   return { train, test };
 }

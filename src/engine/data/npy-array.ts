@@ -60,14 +60,26 @@ export function npyColumn(header: NpyHeader, raw: Uint8Array, file: string, name
   const { shape } = header;
   if (shape.length === 0) throw new NbresumeError(DataErrorCode.ARRAY_SCALAR, msg.arrayScalar(file, name), { where: file });
   if (shape.some((d) => d === 0)) {
-    throw new NbresumeError(DataErrorCode.FILE_EMPTY, msg.fileEmpty(file, `array ${JSON.stringify(name)} has shape [${shape.join(", ")}], which holds no values`), { where: file });
+    throw new NbresumeError(
+      DataErrorCode.FILE_EMPTY,
+      msg.fileEmpty(file, `array ${JSON.stringify(name)} has shape [${shape.join(", ")}], which holds no values`),
+      { where: file },
+    );
   }
   const converted = convertElements(header.element, raw, header.littleEndian, owned);
   if (!converted.ok) {
     const to = header.element === "f8" ? "float32" : "int64";
     throw new NbresumeError(
       DataErrorCode.CONVERSION_LOSSY,
-      msg.conversionLossy(file, name, `${ELEMENT_NAME[header.element]} (${header.descr})`, to, converted.index, converted.value, LOSSY_FIX[header.element] ?? ""),
+      msg.conversionLossy(
+        file,
+        name,
+        `${ELEMENT_NAME[header.element]} (${header.descr})`,
+        to,
+        converted.index,
+        converted.value,
+        LOSSY_FIX[header.element] ?? "",
+      ),
       { where: file },
     );
   }

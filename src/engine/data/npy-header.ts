@@ -40,8 +40,18 @@ function fail(code: DataErrorCodeValue, message: string, file: string): Nbresume
 }
 
 const KINDS: Readonly<Record<string, ElementType>> = {
-  f2: "f2", f4: "f4", f8: "f8", i1: "i1", i2: "i2", i4: "i4", i8: "i8",
-  u1: "u1", u2: "u2", u4: "u4", u8: "u8", b1: "b1",
+  f2: "f2",
+  f4: "f4",
+  f8: "f8",
+  i1: "i1",
+  i2: "i2",
+  i4: "i4",
+  i8: "i8",
+  u1: "u1",
+  u2: "u2",
+  u4: "u4",
+  u8: "u8",
+  b1: "b1",
 };
 
 /** The byte order and element type of a descriptor such as '<f4', '|u1', '>i8'. */
@@ -62,7 +72,10 @@ type Literal = string | boolean | readonly number[];
 /** A strict parser of the dictionary literal numpy writes. */
 class HeaderParser {
   #at = 0;
-  constructor(private readonly text: string, private readonly file: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly file: string,
+  ) {}
 
   fail(problem: string): never {
     throw fail(DataErrorCode.NPY_HEADER_INVALID, msg.npyHeaderInvalid(this.file, problem), this.file);
@@ -131,10 +144,14 @@ class HeaderParser {
     if (c === "'" || c === '"') return this.#string();
     if (c === "(") return this.#tuple();
     if (c === "[" || c === "{") {
-      if (key === "descr") throw fail(DataErrorCode.NPY_DTYPE_UNSUPPORTED, msg.npyDtypeUnsupported(this.file, "a structured dtype (a list of fields)"), this.file);
+      if (key === "descr")
+        throw fail(DataErrorCode.NPY_DTYPE_UNSUPPORTED, msg.npyDtypeUnsupported(this.file, "a structured dtype (a list of fields)"), this.file);
       this.fail(`${key} is a list or a dictionary`);
     }
-    for (const [word, value] of [["True", true], ["False", false]] as const) {
+    for (const [word, value] of [
+      ["True", true],
+      ["False", false],
+    ] as const) {
       if (this.text.startsWith(word, this.#at)) {
         this.#at += word.length;
         return value;
@@ -191,7 +208,8 @@ export const NPY_PREFIX_BYTES = 12 + MAX_NPY_HEADER_BYTES;
  * (`where` = file) for anything that is not a numeric array covering the file exactly.
  */
 export function parseNpyHeader(prefix: Uint8Array, fileSize: number, file: string): NpyHeader {
-  if (fileSize < 10 || prefix.byteLength < 10) throw fail(DataErrorCode.NPY_NOT_NPY, msg.npyNotNpy(file, `it is ${fileSize} bytes, shorter than the 10-byte preamble`), file);
+  if (fileSize < 10 || prefix.byteLength < 10)
+    throw fail(DataErrorCode.NPY_NOT_NPY, msg.npyNotNpy(file, `it is ${fileSize} bytes, shorter than the 10-byte preamble`), file);
   if (!MAGIC.every((b, i) => prefix[i] === b)) throw fail(DataErrorCode.NPY_NOT_NPY, msg.npyNotNpy(file, "it does not start with \\x93NUMPY"), file);
   const major = prefix[6]!;
   const minor = prefix[7]!;
@@ -202,7 +220,8 @@ export function parseNpyHeader(prefix: Uint8Array, fileSize: number, file: strin
   if (major === 1) {
     length = view.getUint16(8, true);
   } else {
-    if (fileSize < 12 || prefix.byteLength < 12) throw fail(DataErrorCode.NPY_NOT_NPY, msg.npyNotNpy(file, `it is ${fileSize} bytes, shorter than the 12-byte preamble of version ${major}.0`), file);
+    if (fileSize < 12 || prefix.byteLength < 12)
+      throw fail(DataErrorCode.NPY_NOT_NPY, msg.npyNotNpy(file, `it is ${fileSize} bytes, shorter than the 12-byte preamble of version ${major}.0`), file);
     length = view.getUint32(8, true);
     preamble = 12;
   }

@@ -41,9 +41,10 @@ export function subset(dataset: Dataset, rows: Int32Array | readonly number[], h
     count: picked.length,
     columns,
     info: dataset.info,
-    rows: parent === undefined
-      ? { parent: dataset.name, parentCount: dataset.count, how, rows: picked }
-      : { parent: parent.parent, parentCount: parent.parentCount, how: { ...how, within: parent.how }, rows: picked.map((r) => parent.rows[r]!) },
+    rows:
+      parent === undefined
+        ? { parent: dataset.name, parentCount: dataset.count, how, rows: picked }
+        : { parent: parent.parent, parentCount: parent.parentCount, how: { ...how, within: parent.how }, rows: picked.map((r) => parent.rows[r]!) },
   };
   return result;
 }

@@ -49,13 +49,20 @@ const utf8 = new TextDecoder("utf-8", { fatal: true });
 /** Reads little-endian integers, refusing any read past the end of the bytes. */
 class Reader {
   readonly view: DataView;
-  constructor(readonly bytes: Uint8Array, private readonly file: string) {
+  constructor(
+    readonly bytes: Uint8Array,
+    private readonly file: string,
+  ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   check(at: number, length: number, what: string): void {
     if (!(at >= 0 && length >= 0 && at <= this.bytes.byteLength - length)) {
-      throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(this.file, `${what} (${length} bytes at offset ${at}) lies outside the file (${this.bytes.byteLength} bytes)`), this.file);
+      throw fail(
+        DataErrorCode.ZIP_INVALID,
+        msg.zipInvalid(this.file, `${what} (${length} bytes at offset ${at}) lies outside the file (${this.bytes.byteLength} bytes)`),
+        this.file,
+      );
     }
   }
 
@@ -108,7 +115,8 @@ function findDirectory(r: Reader, file: string): Directory {
   if (entries === 0xffff || dirSize === 0xffffffff || dirOffset === 0xffffffff || onDisk === 0xffff) {
     const locator = eocd - ZIP64_LOCATOR_BYTES;
     r.check(locator, ZIP64_LOCATOR_BYTES, "the zip64 end-record locator");
-    if (r.u32(locator) !== ZIP64_LOCATOR_SIGNATURE) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, "the end record needs a zip64 locator, which is missing"), file);
+    if (r.u32(locator) !== ZIP64_LOCATOR_SIGNATURE)
+      throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, "the end record needs a zip64 locator, which is missing"), file);
     const at = r.u64(locator + 8, "the zip64 end record's offset");
     r.check(at, ZIP64_EOCD_BYTES, "the zip64 end record");
     if (r.u32(at) !== ZIP64_EOCD_SIGNATURE) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, "no zip64 end record where its locator points"), file);
@@ -125,7 +133,11 @@ function findDirectory(r: Reader, file: string): Directory {
   if (spans) throw fail(DataErrorCode.ZIP_UNSUPPORTED, msg.zipUnsupported(file, "(the archive)", "several disks (a split archive)"), file);
   if (entries > MAX_ZIP_ENTRIES) throw fail(DataErrorCode.ZIP_TOO_MANY_ENTRIES, msg.zipTooManyEntries(file, entries, MAX_ZIP_ENTRIES), file);
   if (dirOffset + dirSize !== end) {
-    throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `the central directory (${dirSize} bytes at ${dirOffset}) does not end where the end record begins (${end})`), file);
+    throw fail(
+      DataErrorCode.ZIP_INVALID,
+      msg.zipInvalid(file, `the central directory (${dirSize} bytes at ${dirOffset}) does not end where the end record begins (${end})`),
+      file,
+    );
   }
   if (entries * CENTRAL_BYTES > dirSize) {
     throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `${entries} entries cannot fit in a ${dirSize}-byte central directory`), file);
@@ -134,7 +146,14 @@ function findDirectory(r: Reader, file: string): Directory {
 }
 
 /** The zip64 extra field's sizes and offset, for the fields the fixed header left at 0xFFFFFFFF. */
-function zip64Extra(r: Reader, at: number, length: number, need: { size: boolean; compressed: boolean; offset: boolean }, name: string, file: string): { size?: number; compressed?: number; offset?: number } {
+function zip64Extra(
+  r: Reader,
+  at: number,
+  length: number,
+  need: { size: boolean; compressed: boolean; offset: boolean },
+  name: string,
+  file: string,
+): { size?: number; compressed?: number; offset?: number } {
   const end = at + length;
   let p = at;
   while (p + 4 <= end) {
@@ -145,7 +164,8 @@ function zip64Extra(r: Reader, at: number, length: number, need: { size: boolean
       const out: { size?: number; compressed?: number; offset?: number } = {};
       let q = p + 4;
       const take = (what: string): number => {
-        if (q + 8 > p + 4 + n) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)}'s zip64 field lacks its ${what}`), file);
+        if (q + 8 > p + 4 + n)
+          throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)}'s zip64 field lacks its ${what}`), file);
         const v = r.u64(q, `entry ${JSON.stringify(name)}'s zip64 ${what}`);
         q += 8;
         return v;
@@ -158,7 +178,8 @@ function zip64Extra(r: Reader, at: number, length: number, need: { size: boolean
     p += 4 + n;
   }
   if (p !== end) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)} has a malformed extra field`), file);
-  if (need.size || need.compressed || need.offset) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)} needs a zip64 extra field, which is missing`), file);
+  if (need.size || need.compressed || need.offset)
+    throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)} needs a zip64 extra field, which is missing`), file);
   return {};
 }
 
@@ -169,8 +190,8 @@ function checkName(name: string, file: string, seen: Set<string>): void {
   // eslint-disable-next-line no-control-regex -- a control character in a member name is what it rejects
   if (/[\u0000-\u001f\u007f]/.test(name)) bad("holds a control character");
   if (name.includes("/") || name.includes("\\")) bad("is a path (it holds a slash): a directory, or a name that could escape one");
-  if (name === "." || name === ".." || name.startsWith("..")) bad("starts with \"..\"");
-  if (!name.endsWith(".npy") || name.length === 4) bad("is not a \"<name>.npy\" array");
+  if (name === "." || name === ".." || name.startsWith("..")) bad('starts with ".."');
+  if (!name.endsWith(".npy") || name.length === 4) bad('is not a "<name>.npy" array');
   if (seen.has(name)) bad("appears twice");
   seen.add(name);
 }
@@ -184,7 +205,8 @@ export function listZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
   let p = dir.offset;
   for (let i = 0; i < dir.entries; i++) {
     r.check(p, CENTRAL_BYTES, `central directory entry ${i}`);
-    if (r.u32(p) !== CENTRAL_SIGNATURE) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `central directory entry ${i} (at ${p}) has no entry signature`), file);
+    if (r.u32(p) !== CENTRAL_SIGNATURE)
+      throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `central directory entry ${i} (at ${p}) has no entry signature`), file);
     const flags = r.u16(p + 8);
     const method = r.u16(p + 10);
     const crc = r.u32(p + 16);
@@ -196,7 +218,8 @@ export function listZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
     const disk = r.u16(p + 34);
     let headerStart = r.u32(p + 42);
     const next = p + CENTRAL_BYTES + nameLength + extraLength + commentLength;
-    if (next > dir.offset + dir.size) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `central directory entry ${i} runs past the directory's end`), file);
+    if (next > dir.offset + dir.size)
+      throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `central directory entry ${i} runs past the directory's end`), file);
     const rawName = bytes.subarray(p + CENTRAL_BYTES, p + CENTRAL_BYTES + nameLength);
     let name: string;
     try {
@@ -204,19 +227,31 @@ export function listZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
     } catch (e) {
       throw fail(DataErrorCode.ZIP_ENTRY_NAME, msg.zipEntryName(file, `entry ${i}`, "is not UTF-8"), file, e);
     }
-    const extra = zip64Extra(r, p + CENTRAL_BYTES + nameLength, extraLength,
-      { size: size === 0xffffffff, compressed: compressedSize === 0xffffffff, offset: headerStart === 0xffffffff }, name, file);
+    const extra = zip64Extra(
+      r,
+      p + CENTRAL_BYTES + nameLength,
+      extraLength,
+      { size: size === 0xffffffff, compressed: compressedSize === 0xffffffff, offset: headerStart === 0xffffffff },
+      name,
+      file,
+    );
     size = extra.size ?? size;
     compressedSize = extra.compressed ?? compressedSize;
     headerStart = extra.offset ?? headerStart;
     if (flags & 0x41 || flags & 0x2000) throw fail(DataErrorCode.ZIP_UNSUPPORTED, msg.zipUnsupported(file, name, "encryption"), file);
-    if (method !== 0 && method !== 8) throw fail(DataErrorCode.ZIP_UNSUPPORTED, msg.zipUnsupported(file, name, `compression method ${method} (only stored and deflate are read)`), file);
+    if (method !== 0 && method !== 8)
+      throw fail(DataErrorCode.ZIP_UNSUPPORTED, msg.zipUnsupported(file, name, `compression method ${method} (only stored and deflate are read)`), file);
     if (disk !== 0 && disk !== 0xffff) throw fail(DataErrorCode.ZIP_UNSUPPORTED, msg.zipUnsupported(file, name, "several disks (a split archive)"), file);
     checkName(name, file, seen);
     if (method === 0 && compressedSize !== size) {
-      throw fail(DataErrorCode.ZIP_CORRUPT, msg.zipCorrupt(file, name, `it is stored (not compressed) but lists ${compressedSize} stored and ${size} actual bytes`), file);
+      throw fail(
+        DataErrorCode.ZIP_CORRUPT,
+        msg.zipCorrupt(file, name, `it is stored (not compressed) but lists ${compressedSize} stored and ${size} actual bytes`),
+        file,
+      );
     }
-    if (size > bufferConstants.MAX_LENGTH) throw fail(DataErrorCode.ZIP_CORRUPT, msg.zipCorrupt(file, name, `its declared size (${size} bytes) is beyond what one array can hold`), file);
+    if (size > bufferConstants.MAX_LENGTH)
+      throw fail(DataErrorCode.ZIP_CORRUPT, msg.zipCorrupt(file, name, `its declared size (${size} bytes) is beyond what one array can hold`), file);
 
     // The local header: same name, and the data inside the part of the file before the directory.
     r.check(headerStart, LOCAL_BYTES, `entry ${JSON.stringify(name)}'s local header`);
@@ -230,11 +265,17 @@ export function listZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
       throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)}'s local header names another file`), file);
     }
     const dataEnd = dataStart + compressedSize;
-    if (dataEnd > dir.offset) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `entry ${JSON.stringify(name)}'s data (${compressedSize} bytes at ${dataStart}) runs into the central directory`), file);
+    if (dataEnd > dir.offset)
+      throw fail(
+        DataErrorCode.ZIP_INVALID,
+        msg.zipInvalid(file, `entry ${JSON.stringify(name)}'s data (${compressedSize} bytes at ${dataStart}) runs into the central directory`),
+        file,
+      );
     entries.push({ name, method, crc32: crc, compressedSize, size, dataStart, headerStart, dataEnd, descriptor: (flags & 0x08) !== 0 });
     p = next;
   }
-  if (p !== dir.offset + dir.size) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `the central directory holds ${dir.offset + dir.size - p} bytes after its last entry`), file);
+  if (p !== dir.offset + dir.size)
+    throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `the central directory holds ${dir.offset + dir.size - p} bytes after its last entry`), file);
 
   // Entries must tile the space before the directory: no overlap (one byte range read as two
   // entries is a zip-bomb trick), no unexplained gap (only a data descriptor, 12 to 24 bytes,
@@ -250,7 +291,8 @@ export function listZipEntries(bytes: Uint8Array, file: string): ZipEntry[] {
     cursor = e.dataEnd;
     descriptor = e.descriptor;
   }
-  if (!gapOk(dir.offset - cursor)) throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `${dir.offset - cursor} unexplained bytes precede the central directory`), file);
+  if (!gapOk(dir.offset - cursor))
+    throw fail(DataErrorCode.ZIP_INVALID, msg.zipInvalid(file, `${dir.offset - cursor} unexplained bytes precede the central directory`), file);
   return entries.map(({ name, method, crc32: c, compressedSize, size, dataStart }) => ({ name, method, crc32: c, compressedSize, size, dataStart }));
 }
 
@@ -274,7 +316,7 @@ export function readZipEntry(bytes: Uint8Array, entry: ZipEntry, file: string): 
   if (data.byteLength !== entry.size) {
     throw fail(DataErrorCode.ZIP_CORRUPT, msg.zipCorrupt(file, entry.name, `it holds ${data.byteLength} bytes, its header says ${entry.size}`), file);
   }
-  if ((crc32(data) >>> 0) !== entry.crc32) {
+  if (crc32(data) >>> 0 !== entry.crc32) {
     throw fail(DataErrorCode.ZIP_CORRUPT, msg.zipCorrupt(file, entry.name, "its CRC-32 does not match its bytes"), file);
   }
   return { data, owned };

@@ -100,7 +100,8 @@ export function ddpm(config: DdpmConfig): DdpmModel {
     },
     feeds(batch: DiffusionBatch, rng): Feeds {
       const columns: unknown = batch?.columns;
-      const column = typeof columns === "object" && columns !== null && Object.prototype.hasOwnProperty.call(columns, "images") ? batch.columns["images"] : undefined;
+      const column =
+        typeof columns === "object" && columns !== null && Object.prototype.hasOwnProperty.call(columns, "images") ? batch.columns["images"] : undefined;
       const images = column?.data;
       if (!(images instanceof Float32Array) || images.length === 0 || !Number.isSafeInteger(images.length / pixels)) {
         throw new RangeError(msg.badBatch(imageShape, images));

@@ -16,7 +16,14 @@ export const diffusionMessages = {
   },
   badBatch(imageShape: readonly number[], images: unknown): string {
     const pixels = imageShape.reduce((a, b) => a * b, 1);
-    const got = images instanceof Float32Array ? `${images.length} values` : images === null ? "null" : typeof images === "object" ? images.constructor.name : typeof images;
+    const got =
+      images instanceof Float32Array
+        ? `${images.length} values`
+        : images === null
+          ? "null"
+          : typeof images === "object"
+            ? images.constructor.name
+            : typeof images;
     return `ddpm: a batch's images must be a Float32Array of n × ${pixels} values (n ≥ 1 images of ${imageShape.join("×")}, in [0, 1]), got ${got}.`;
   },
   badSamplerSteps(sampler: string, steps: unknown, max: number): string {

@@ -49,7 +49,7 @@ export function noiseSchedule(config: NoiseScheduleConfig): NoiseSchedule {
     json = { kind: "linear", steps, betaStart: start, betaEnd: end };
   } else if (config.kind === "cosine") {
     const s = 0.008;
-    const f = (u: number): number => Math.cos((((u / steps) + s) / (1 + s)) * (Math.PI / 2)) ** 2;
+    const f = (u: number): number => Math.cos(((u / steps + s) / (1 + s)) * (Math.PI / 2)) ** 2;
     for (let t = 0; t < steps; t++) betas[t] = Math.min(1 - f(t + 1) / f(t), 0.999);
     json = { kind: "cosine", steps };
   } else {

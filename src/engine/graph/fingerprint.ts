@@ -34,10 +34,13 @@ export function graphFingerprint(nodes: readonly Node[]): string {
   };
   for (const n of nodes) {
     const inputs = n.inputs.map(ref).join(",");
-    const attrs = Object.keys(n.attributes).sort().map((k) => {
-      const a = n.attributes[k]!;
-      return `${k}=${typeof a === "object" && !Array.isArray(a) ? `tensor:${(a as Tensor).dtype}[${(a as Tensor).shape.join(",")}]` : JSON.stringify(a)}`;
-    }).join(";");
+    const attrs = Object.keys(n.attributes)
+      .sort()
+      .map((k) => {
+        const a = n.attributes[k]!;
+        return `${k}=${typeof a === "object" && !Array.isArray(a) ? `tensor:${(a as Tensor).dtype}[${(a as Tensor).shape.join(",")}]` : JSON.stringify(a)}`;
+      })
+      .join(";");
     const outputs = n.outputs.map((o) => `${ref(o)}:${o.dtype}[${o.shape.join(",")}]`).join(",");
     hash.update(`${n.domain}:${n.opType}(${inputs}){${attrs}}->${outputs}\n`);
   }

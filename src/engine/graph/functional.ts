@@ -59,11 +59,19 @@ export function reduceMean(x: Value, axes: readonly number[], keepdims = true): 
 
 /** Sum of every element, as a scalar. */
 export function sumAll(x: Value): Value {
-  return reduceSum(x, x.shape.map((_, i) => i), false);
+  return reduceSum(
+    x,
+    x.shape.map((_, i) => i),
+    false,
+  );
 }
 
 export function meanAll(x: Value): Value {
-  return reduceMean(x, x.shape.map((_, i) => i), false);
+  return reduceMean(
+    x,
+    x.shape.map((_, i) => i),
+    false,
+  );
 }
 
 export function expand(x: Value, shape: Shape): Value {
@@ -224,8 +232,10 @@ export const upsampleNearest2x = (x: Value): Value => upsampleNearest(x, 2);
  * onnxruntime computes it in float32 even for float64 inputs (stash_type 1; a double stash has no kernel).
  */
 export function layerNorm(x: Value, scale: Value, bias?: Value, options: { readonly axis?: number; readonly epsilon?: number } = {}): Value {
-  return x.graph.opMulti("LayerNormalization", bias === undefined ? [x, scale] : [x, scale, bias],
-    { axis: options.axis ?? -1, epsilon: options.epsilon ?? 1e-5 })[0]!;
+  return x.graph.opMulti("LayerNormalization", bias === undefined ? [x, scale] : [x, scale, bias], {
+    axis: options.axis ?? -1,
+    epsilon: options.epsilon ?? 1e-5,
+  })[0]!;
 }
 
 /**
@@ -243,7 +253,12 @@ export function groupNorm(x: Value, scale: Value, bias: Value, groups: number, e
 }
 
 /** Y = alpha·op(A)·op(B) + beta·C for 2-D A and B, op a transpose when asked; C broadcasts to Y. */
-export function gemm(a: Value, b: Value, c?: Value, options: { readonly alpha?: number; readonly beta?: number; readonly transA?: boolean; readonly transB?: boolean } = {}): Value {
+export function gemm(
+  a: Value,
+  b: Value,
+  c?: Value,
+  options: { readonly alpha?: number; readonly beta?: number; readonly transA?: boolean; readonly transB?: boolean } = {},
+): Value {
   const attrs: Record<string, number> = {};
   if (options.alpha !== undefined) attrs["alpha"] = options.alpha;
   if (options.beta !== undefined) attrs["beta"] = options.beta;
@@ -318,7 +333,10 @@ export const swish = silu;
 
 /** Clamps a to [min, max]; either bound may be left out. The gradient passes where min < a < max. */
 export function clip(a: Value, min?: number, max?: number): Value {
-  for (const [name, bound] of [["min", min], ["max", max]] as const) {
+  for (const [name, bound] of [
+    ["min", min],
+    ["max", max],
+  ] as const) {
     if (bound !== undefined && (typeof bound !== "number" || Number.isNaN(bound))) throw new RangeError(msg.clipBound(name, bound));
   }
   if (min !== undefined && max !== undefined && min > max) throw new RangeError(msg.clipBounds(min, max));

@@ -91,7 +91,8 @@ export class GraphBuilder {
 
   /** An anonymous constant; small ones are shared. */
   constant(t: Tensor): Value {
-    const key = t.data.length <= DEDUPE_LIMIT ? `${t.dtype}|${t.shape.join(",")}|${Array.from(t.data as ArrayLike<number | bigint>, String).join(",")}` : undefined;
+    const key =
+      t.data.length <= DEDUPE_LIMIT ? `${t.dtype}|${t.shape.join(",")}|${Array.from(t.data as ArrayLike<number | bigint>, String).join(",")}` : undefined;
     if (key !== undefined) {
       const hit = this.constantCache.get(key);
       if (hit !== undefined) return hit;
@@ -113,7 +114,13 @@ export class GraphBuilder {
 
   /** A 1-D int64 constant: shapes, axes, pads, starts... */
   int64s(values: readonly number[]): Value {
-    return this.constant(makeTensor("int64", [values.length], BigInt64Array.from(values, (v) => BigInt(v))));
+    return this.constant(
+      makeTensor(
+        "int64",
+        [values.length],
+        BigInt64Array.from(values, (v) => BigInt(v)),
+      ),
+    );
   }
 
   /** Adds a node with one output and returns it. */
@@ -138,9 +145,8 @@ export class GraphBuilder {
         throw new TypeError(msg.unknownAttribute(opType, key, Object.keys(schema.attributes)));
       }
     }
-    const sharedKey = SHARED_OPS.has(opType) && outputs === undefined
-      ? `${opType}|${inputs.map((v) => v?.id ?? "").join(",")}|${JSON.stringify(attributes)}`
-      : undefined;
+    const sharedKey =
+      SHARED_OPS.has(opType) && outputs === undefined ? `${opType}|${inputs.map((v) => v?.id ?? "").join(",")}|${JSON.stringify(attributes)}` : undefined;
     if (sharedKey !== undefined) {
       const hit = this.sharedNodes.get(sharedKey);
       if (hit !== undefined) return hit;
@@ -176,15 +182,28 @@ export class GraphBuilder {
 
   private opNamed(opType: string, inputs: Value[], name: string): Value {
     const src = inputs[0]!;
-    const node: { id: number; opType: string; domain: string; inputs: Value[]; outputs: Value[]; attributes: Attributes } =
-      { id: this.nextId++, opType, domain: "", inputs, outputs: [], attributes: {} };
+    const node: { id: number; opType: string; domain: string; inputs: Value[]; outputs: Value[]; attributes: Attributes } = {
+      id: this.nextId++,
+      opType,
+      domain: "",
+      inputs,
+      outputs: [],
+      attributes: {},
+    };
     const v = this.newValue(name, src.dtype, src.shape, node, undefined, "intermediate");
     node.outputs.push(v);
     this.nodeList.push(node);
     return v;
   }
 
-  private newValue(name: string | undefined, dtype: DType, shape: Shape, producer: Node | undefined, constant: Tensor | undefined, kind: Value["kind"]): ValueImpl {
+  private newValue(
+    name: string | undefined,
+    dtype: DType,
+    shape: Shape,
+    producer: Node | undefined,
+    constant: Tensor | undefined,
+    kind: Value["kind"],
+  ): ValueImpl {
     for (const d of shape) {
       if (!Number.isInteger(d) || d < 0) throw new RangeError(msg.invalidDimension(d, formatShape(shape)));
     }

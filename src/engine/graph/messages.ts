@@ -2,14 +2,18 @@
 
 export const graphMessages = {
   opAlreadyRegistered(opType: string): string {
-    return `Op '${opType}' is already registered with the graph builder. ` +
+    return (
+      `Op '${opType}' is already registered with the graph builder. ` +
       `To replace its schema (for example when re-running the notebook cell that registers it), pass { replace: true }: ` +
-      `registerOp({ opType: "${opType}", attributes, infer }, { replace: true }).`;
+      `registerOp({ opType: "${opType}", attributes, infer }, { replace: true }).`
+    );
   },
   opNotRegistered(opType: string): string {
-    return `Op '${opType}' is not registered with the graph builder. If it is a standard ONNX op, register its schema with ` +
+    return (
+      `Op '${opType}' is not registered with the graph builder. If it is a standard ONNX op, register its schema with ` +
       `registerOp({ opType: "${opType}", attributes: { <name>: "float" | "int" | … }, infer: (ctx) => [{ dtype, shape } for each output] }) ` +
-      `from "nbresume/nn"; to differentiate through it, register its gradient with registerGradient too.`;
+      `from "nbresume/nn"; to differentiate through it, register its gradient with registerGradient too.`
+    );
   },
   opNotToUnregister(opType: string): string {
     return `Op '${opType}' is not registered with the graph builder, so there is no schema to unregister.`;
@@ -110,7 +114,12 @@ export const graphMessages = {
   parameterNotInWeights(what: string, parameter: string): string {
     return `${what} needs the parameter '${parameter}', which the weights do not have.`;
   },
-  parameterMismatch(what: string, parameter: string, graph: { dtype: string; shape: readonly number[] }, weights: { dtype: string; shape: readonly number[] }): string {
+  parameterMismatch(
+    what: string,
+    parameter: string,
+    graph: { dtype: string; shape: readonly number[] },
+    weights: { dtype: string; shape: readonly number[] },
+  ): string {
     return `${what}: the parameter '${parameter}' is ${graph.dtype}[${graph.shape.join(", ")}] in the graph but ${weights.dtype}[${weights.shape.join(", ")}] in the weights.`;
   },
   badOpSchema(problem: string): string {

@@ -62,7 +62,8 @@ const schemas = new Map<string, OpSchema>();
  */
 export function registerOp(schema: OpSchema, options: RegisterOpOptions = {}): void {
   if (typeof schema?.opType !== "string" || schema.opType.length === 0) throw new TypeError(graphMessages.badOpSchema("opType must be a non-empty string"));
-  if (typeof schema.attributes !== "object" || schema.attributes === null) throw new TypeError(graphMessages.badOpSchema(`attributes of '${schema.opType}' must be an object (use {} for none)`));
+  if (typeof schema.attributes !== "object" || schema.attributes === null)
+    throw new TypeError(graphMessages.badOpSchema(`attributes of '${schema.opType}' must be an object (use {} for none)`));
   if (typeof schema.infer !== "function") throw new TypeError(graphMessages.badOpSchema(`infer of '${schema.opType}' must be a function`));
   if (schemas.has(schema.opType) && options.replace !== true) throw new Error(graphMessages.opAlreadyRegistered(schema.opType));
   schemas.set(schema.opType, schema);

@@ -13,7 +13,16 @@ export const OPSET = 21;
 export const IR_VERSION = 10;
 
 export const ELEM_TYPE: Readonly<Record<DType, number>> = {
-  float32: 1, uint8: 2, int8: 3, int16: 5, int32: 6, int64: 7, bool: 9, float16: 10, float64: 11, bfloat16: 16,
+  float32: 1,
+  uint8: 2,
+  int8: 3,
+  int16: 5,
+  int32: 6,
+  int64: 7,
+  bool: 9,
+  float16: 10,
+  float64: 11,
+  bfloat16: 16,
 };
 
 export function onnxElementType(dtype: DType): number {

@@ -13,7 +13,8 @@ import { bernoulli } from "../nn/random-input.js";
 import { layerMessages } from "./messages.js";
 
 export function dropout(scope: ParameterScope, x: Value, rate: number): Value {
-  if (typeof rate !== "number" || !(rate >= 0 && rate < 1)) throw new RangeError(layerMessages.badOption("dropout", scope.path, "rate", "a number in [0, 1)", rate));
+  if (typeof rate !== "number" || !(rate >= 0 && rate < 1))
+    throw new RangeError(layerMessages.badOption("dropout", scope.path, "rate", "a number in [0, 1)", rate));
   if (x.dtype !== "float32" && x.dtype !== "float64") throw new TypeError(layerMessages.notFloat("dropout", scope.path, x.dtype));
   if (!scope.training || rate === 0) return x;
   const keep = 1 - rate;

@@ -40,7 +40,18 @@ export function feedForward(scope: ParameterScope, x: Value, options: FeedForwar
   if (!Number.isSafeInteger(hidden) || hidden <= 0) throw new RangeError(msg.notPositiveInteger(layer, path, "hidden", hidden));
   const activation = options.activation ?? "gelu";
   const act = Object.hasOwn(ACTIVATIONS, activation) ? ACTIVATIONS[activation] : undefined;
-  if (act === undefined) throw new RangeError(msg.badOption(layer, path, "activation", `one of ${Object.keys(ACTIVATIONS).map((a) => `"${a}"`).join(", ")}`, activation));
+  if (act === undefined)
+    throw new RangeError(
+      msg.badOption(
+        layer,
+        path,
+        "activation",
+        `one of ${Object.keys(ACTIVATIONS)
+          .map((a) => `"${a}"`)
+          .join(", ")}`,
+        activation,
+      ),
+    );
   const d = x.shape[x.shape.length - 1]!;
   const rows = reshape(x, [product(x.shape.slice(0, -1)), d]);
   const y = linear(scope.child("fc2"), act(linear(scope.child("fc1"), rows, hidden)), d);

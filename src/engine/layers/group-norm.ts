@@ -35,7 +35,8 @@ export function groupNorm(scope: ParameterScope, x: Value, groups: number, optio
   if (!(epsilon > 0)) throw new RangeError(msg.badOption("groupNorm", path, "epsilon", "a positive number", epsilon));
 
   const affine = options.affine ?? true;
-  const constant = (v: number): Value => x.graph.constant(x.dtype === "float64" ? tensor("float64", [c], new Float64Array(c).fill(v)) : tensor("float32", [c], new Float32Array(c).fill(v)));
+  const constant = (v: number): Value =>
+    x.graph.constant(x.dtype === "float64" ? tensor("float64", [c], new Float64Array(c).fill(v)) : tensor("float32", [c], new Float32Array(c).fill(v)));
   const weight = affine ? scope.param("weight", [c], ones()) : constant(1);
   const bias = affine ? scope.param("bias", [c], zeros()) : constant(0);
   return groupNormComposite(x, weight, bias, groups, epsilon);

@@ -37,7 +37,9 @@ export function layerNorm(scope: ParameterScope, x: Value, options: LayerNormOpt
   const shape = x.shape.slice(axis);
   if (options.affine === false) {
     const n = shape.reduce((a, b) => a * b, 1);
-    const one = x.graph.constant(x.dtype === "float64" ? tensor("float64", shape, new Float64Array(n).fill(1)) : tensor("float32", shape, new Float32Array(n).fill(1)));
+    const one = x.graph.constant(
+      x.dtype === "float64" ? tensor("float64", shape, new Float64Array(n).fill(1)) : tensor("float32", shape, new Float32Array(n).fill(1)),
+    );
     return layerNormalization(x, one, undefined, { axis, epsilon });
   }
   return layerNormalization(x, scope.param("weight", shape, ones()), scope.param("bias", shape, zeros()), { axis, epsilon });

@@ -36,8 +36,11 @@ export function residualBlock(scope: ParameterScope, x: Value, emb: Value | unde
     if (emb.shape.length !== 2 || emb.shape[0] !== n) throw new RangeError(msg.badRank("residualBlock", scope.path, `an embedding [${n}, E]`, emb.shape));
     h = add(h, reshape(linear(scope.child("emb"), silu(emb), outChannels), [n, outChannels, 1, 1]));
   }
-  h = conv2d(scope.child("conv2"), silu(groupNorm(scope.child("norm2"), h, options.groups)), outChannels,
-    { kernel: 3, padding: 1, ...(options.zeroInit === false ? {} : { weightInit: zeros(), biasInit: zeros() }) });
+  h = conv2d(scope.child("conv2"), silu(groupNorm(scope.child("norm2"), h, options.groups)), outChannels, {
+    kernel: 3,
+    padding: 1,
+    ...(options.zeroInit === false ? {} : { weightInit: zeros(), biasInit: zeros() }),
+  });
   const skip = x.shape[1] === outChannels ? x : conv2d(scope.child("skip"), x, outChannels, { kernel: 1 });
   return add(h, skip);
 }

@@ -32,7 +32,11 @@ export function tokenPositionEmbedding(scope: ParameterScope, ids: Value, option
   const layer = "tokenPositionEmbedding";
   const path = scope.path;
   const { vocab, context, dim } = options;
-  for (const [what, n] of [["vocab", vocab], ["context", context], ["dim", dim]] as const) {
+  for (const [what, n] of [
+    ["vocab", vocab],
+    ["context", context],
+    ["dim", dim],
+  ] as const) {
     if (!Number.isSafeInteger(n) || n <= 0) throw new RangeError(msg.notPositiveInteger(layer, path, what, n));
   }
   if (ids.dtype !== "int64" && ids.dtype !== "int32") throw new TypeError(msg.badTokenIds(layer, path, ids.dtype, ids.shape));

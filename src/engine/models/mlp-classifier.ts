@@ -57,7 +57,10 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
     config: { kind: MLP_CLASSIFIER, inputSize, hidden: [...hidden], classes, dropout },
     inputs(n) {
       const specs: Record<string, InputSpecs[string]> = { ...imageInputs(n), labels: { dtype: "int64", shape: [n] } };
-      if (dropout > 0) hidden.forEach((width, i) => { specs[maskName(i)] = { dtype: "float32", shape: [n, width] }; });
+      if (dropout > 0)
+        hidden.forEach((width, i) => {
+          specs[maskName(i)] = { dtype: "float32", shape: [n, width] };
+        });
       return specs;
     },
     loss(scope, inputs) {
@@ -117,10 +120,11 @@ function int64Labels(labels: Tensor): BigInt64Array {
 /** Rebuilds the classifier from the config it recorded (for the model registry). */
 export const mlpClassifierDefinition: ModelDefinition = {
   kind: MLP_CLASSIFIER,
-  fromConfig: (c) => mlpClassifier({
-    inputSize: numberField(c, "inputSize"),
-    hidden: numberArrayField(c, "hidden"),
-    classes: numberField(c, "classes"),
-    dropout: c["dropout"] === undefined ? 0 : numberField(c, "dropout"),
-  }),
+  fromConfig: (c) =>
+    mlpClassifier({
+      inputSize: numberField(c, "inputSize"),
+      hidden: numberArrayField(c, "hidden"),
+      classes: numberField(c, "classes"),
+      dropout: c["dropout"] === undefined ? 0 : numberField(c, "dropout"),
+    }),
 };

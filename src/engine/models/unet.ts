@@ -89,8 +89,12 @@ export function validateUNetConfig(config: UNetConfig): JsonObject {
     throw new RangeError(msg.imageSizeNotDivisible(where, config.imageSize, factor));
   }
   return {
-    imageSize: config.imageSize, imageChannels: config.imageChannels, widths: [...config.widths],
-    groups: config.groups, embeddingDim: config.embeddingDim, embeddingHidden: config.embeddingHidden,
+    imageSize: config.imageSize,
+    imageChannels: config.imageChannels,
+    widths: [...config.widths],
+    groups: config.groups,
+    embeddingDim: config.embeddingDim,
+    embeddingHidden: config.embeddingHidden,
   };
 }
 
@@ -119,5 +123,10 @@ export function unet(scope: ParameterScope, x: Value, t: Value, config: UNetConf
     if (i > 0) h = upsample(scope.child(`up${i}_resize`), h, widths[i - 1]);
   }
   // Zero-initialised like the blocks' last convs: the untrained model predicts ε̂ = 0 (loss 1).
-  return conv2d(scope.child("conv_out"), silu(groupNorm(scope.child("norm_out"), h, groups)), imageChannels, { kernel: 3, padding: 1, weightInit: zeros(), biasInit: zeros() });
+  return conv2d(scope.child("conv_out"), silu(groupNorm(scope.child("norm_out"), h, groups)), imageChannels, {
+    kernel: 3,
+    padding: 1,
+    weightInit: zeros(),
+    biasInit: zeros(),
+  });
 }

@@ -70,7 +70,7 @@ function isValue(v: unknown): v is Value {
 
 function bad(model: string, field: string, expected: string, got: unknown): TypeError {
   // eslint-disable-next-line @typescript-eslint/no-base-to-string -- only what JSON.stringify cannot write (a symbol) gets to String()
-  const shown = typeof got === "function" ? "a function" : got === undefined ? "undefined" : JSON.stringify(got)?.slice(0, 60) ?? String(got);
+  const shown = typeof got === "function" ? "a function" : got === undefined ? "undefined" : (JSON.stringify(got)?.slice(0, 60) ?? String(got));
   return new TypeError(msg.badDeclaration(model, field, expected, shown));
 }
 
@@ -79,7 +79,12 @@ function inputsOf(model: string, field: string, decl: unknown): (batchSize: numb
   if (typeof decl === "function") return decl as (batchSize: number) => InputSpecs;
   if (!isObject(decl)) throw bad(model, field, "{ name: { dtype, shape } } per example, or (batchSize) => specs", decl);
   for (const [name, spec] of Object.entries(decl)) {
-    if (!isObject(spec) || typeof spec.dtype !== "string" || !Array.isArray(spec.shape) || !spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) > 0)) {
+    if (
+      !isObject(spec) ||
+      typeof spec.dtype !== "string" ||
+      !Array.isArray(spec.shape) ||
+      !spec.shape.every((d) => Number.isSafeInteger(d) && (d as number) > 0)
+    ) {
       throw bad(model, `${field}.${name}`, '{ dtype: "float32" | "int64" | …, shape: [positive integers] } (one example)', spec);
     }
   }
@@ -106,7 +111,8 @@ function previewsOf(model: string, decl: unknown): readonly PreviewSpec[] {
   if (decl === undefined) return [];
   const list = Array.isArray(decl) ? decl : [decl];
   return list.map((p, i) => {
-    if (!isObject(p) || typeof p.kind !== "string" || !isObject(p.settings)) throw bad(model, `previews[${i}]`, "a preview such as textPreview({ … }) or customPreview(fn)", p);
+    if (!isObject(p) || typeof p.kind !== "string" || !isObject(p.settings))
+      throw bad(model, `previews[${i}]`, "a preview such as textPreview({ … }) or customPreview(fn)", p);
     if (p.kind === "custom" && typeof p.render !== "function") throw bad(model, `previews[${i}].render`, "a function (context) => result", p.render);
     return p as unknown as PreviewSpec;
   });
@@ -132,7 +138,7 @@ export function defineModel<B = Batch>(declaration: ModelDeclaration<B>): Model<
   if (d.feeds !== undefined && typeof d.feeds !== "function") throw bad(name, "feeds", "a function (batch, rng) => feeds", d.feeds);
   if (d.graphs !== undefined && !isObject(d.graphs)) throw bad(name, "graphs", "{ name: { inputs, build } }", d.graphs);
   const inputs = inputsOf(name, "inputs", d.inputs);
-  const graphs = Object.fromEntries(Object.entries((d.graphs ?? {})).map(([g, decl]) => [g, graphOf(name, g, decl)]));
+  const graphs = Object.fromEntries(Object.entries(d.graphs ?? {}).map(([g, decl]) => [g, graphOf(name, g, decl)]));
   const previews = previewsOf(name, d.previews);
   const loss = d.loss as ModelDeclaration<B>["loss"];
   const feeds = d.feeds as ModelDeclaration<B>["feeds"];
@@ -145,7 +151,7 @@ export function defineModel<B = Batch>(declaration: ModelDeclaration<B>): Model<
       if (!isObject(out) || !isValue(out.loss)) throw bad(name, "loss()", "return the loss Value or { loss, metrics }", out);
       return out;
     },
-    feeds: feeds ?? ((batch, _rng) => columnFeeds(batch as unknown as Batch, inputs(((batch as unknown as Batch).size)), name)),
+    feeds: feeds ?? ((batch, _rng) => columnFeeds(batch as unknown as Batch, inputs((batch as unknown as Batch).size), name)),
     graphs,
     previews,
   };

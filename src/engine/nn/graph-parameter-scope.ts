@@ -40,7 +40,10 @@ interface Root {
 }
 
 class GraphParameterScope implements ParameterScope {
-  constructor(private readonly root: Root, readonly path: string) {}
+  constructor(
+    private readonly root: Root,
+    readonly path: string,
+  ) {}
 
   get graph(): GraphBuilder {
     return this.root.graph;

@@ -14,25 +14,37 @@ function positive(what: string, v: number): number {
   return v;
 }
 
-export const zeros = (): Initializer => make("zeros", {}, (out) => { out.fill(0); });
+export const zeros = (): Initializer =>
+  make("zeros", {}, (out) => {
+    out.fill(0);
+  });
 
-export const ones = (): Initializer => make("ones", {}, (out) => { out.fill(1); });
+export const ones = (): Initializer =>
+  make("ones", {}, (out) => {
+    out.fill(1);
+  });
 
 export function constant(value: number): Initializer {
   if (!Number.isFinite(value)) throw new RangeError(msg.constantNotFinite(value));
-  return make("constant", { value }, (out) => { out.fill(value); });
+  return make("constant", { value }, (out) => {
+    out.fill(value);
+  });
 }
 
 /** N(mean, std²). */
 export function normal(std: number, mean = 0): Initializer {
   positive("normal initialiser: std", std);
-  return make("normal", { mean, std }, (out, _shape, rng) => { rng.fillNormal(out, mean, std); });
+  return make("normal", { mean, std }, (out, _shape, rng) => {
+    rng.fillNormal(out, mean, std);
+  });
 }
 
 /** U(−bound, bound). */
 export function uniform(bound: number): Initializer {
   positive("uniform initialiser: bound", bound);
-  return make("uniform", { bound }, (out, _shape, rng) => { rng.fillUniform(out, -bound, bound); });
+  return make("uniform", { bound }, (out, _shape, rng) => {
+    rng.fillUniform(out, -bound, bound);
+  });
 }
 
 /**
@@ -43,7 +55,9 @@ export function kaimingUniform(fanIn: number, gain = Math.SQRT2): Initializer {
   positive("kaimingUniform: fanIn", fanIn);
   positive("kaimingUniform: gain", gain);
   const bound = gain * Math.sqrt(3 / fanIn);
-  return make("kaiming-uniform", { fanIn, gain }, (out, _shape, rng) => { rng.fillUniform(out, -bound, bound); });
+  return make("kaiming-uniform", { fanIn, gain }, (out, _shape, rng) => {
+    rng.fillUniform(out, -bound, bound);
+  });
 }
 
 /** He/Kaiming normal: N(0, gain² / fanIn); gain √2 suits ReLU. */
@@ -51,14 +65,18 @@ export function kaimingNormal(fanIn: number, gain = Math.SQRT2): Initializer {
   positive("kaimingNormal: fanIn", fanIn);
   positive("kaimingNormal: gain", gain);
   const std = gain / Math.sqrt(fanIn);
-  return make("kaiming-normal", { fanIn, gain }, (out, _shape, rng) => { rng.fillNormal(out, 0, std); });
+  return make("kaiming-normal", { fanIn, gain }, (out, _shape, rng) => {
+    rng.fillNormal(out, 0, std);
+  });
 }
 
 /** PyTorch's default for Linear/Conv weights and biases: U(−1/√fanIn, 1/√fanIn). */
 export function torchDefault(fanIn: number): Initializer {
   positive("torchDefault: fanIn", fanIn);
   const bound = 1 / Math.sqrt(fanIn);
-  return make("torch-default", { fanIn }, (out, _shape, rng) => { rng.fillUniform(out, -bound, bound); });
+  return make("torch-default", { fanIn }, (out, _shape, rng) => {
+    rng.fillUniform(out, -bound, bound);
+  });
 }
 
 /** Glorot/Xavier uniform: U(−b, b) with b = gain·√(6 / (fanIn + fanOut)). */
@@ -66,5 +84,7 @@ export function xavierUniform(fanIn: number, fanOut: number, gain = 1): Initiali
   positive("xavierUniform: fanIn", fanIn);
   positive("xavierUniform: fanOut", fanOut);
   const bound = gain * Math.sqrt(6 / (fanIn + fanOut));
-  return make("xavier-uniform", { fanIn, fanOut, gain }, (out, _shape, rng) => { rng.fillUniform(out, -bound, bound); });
+  return make("xavier-uniform", { fanIn, fanOut, gain }, (out, _shape, rng) => {
+    rng.fillUniform(out, -bound, bound);
+  });
 }

@@ -40,9 +40,11 @@ export function checkDistribution(where: string, d: RandomDistribution): void {
     if (!(d.p >= 0 && d.p <= 1)) bad(`bernoulli p must be in [0, 1], got ${d.p}`);
     if (d.scale !== undefined && !Number.isFinite(d.scale)) bad(`bernoulli scale must be finite, got ${d.scale}`);
   } else if (d.kind === "normal") {
-    if (!Number.isFinite(d.mean ?? 0) || !((d.std ?? 1) >= 0) || !Number.isFinite(d.std ?? 1)) bad(`normal noise needs a finite mean and std ≥ 0, got mean ${d.mean}, std ${d.std}`);
+    if (!Number.isFinite(d.mean ?? 0) || !((d.std ?? 1) >= 0) || !Number.isFinite(d.std ?? 1))
+      bad(`normal noise needs a finite mean and std ≥ 0, got mean ${d.mean}, std ${d.std}`);
   } else if (d.kind === "uniform") {
-    if (!Number.isFinite(d.low ?? 0) || !Number.isFinite(d.high ?? 1) || !((d.low ?? 0) <= (d.high ?? 1))) bad(`uniform noise needs finite low ≤ high, got ${d.low}, ${d.high}`);
+    if (!Number.isFinite(d.low ?? 0) || !Number.isFinite(d.high ?? 1) || !((d.low ?? 0) <= (d.high ?? 1)))
+      bad(`uniform noise needs finite low ≤ high, got ${d.low}, ${d.high}`);
   } else {
     bad(`unknown distribution kind ${JSON.stringify((d as { kind?: unknown }).kind)}`);
   }

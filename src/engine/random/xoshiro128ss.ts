@@ -38,7 +38,12 @@ for (let k = 0; k < ANGLE_STEPS; k++) {
   COS_TABLE[k] = Math.cos((TWO_PI * k) / ANGLE_STEPS);
   SIN_TABLE[k] = Math.sin((TWO_PI * k) / ANGLE_STEPS);
 }
-const INV_6 = 1 / 6, INV_12 = 1 / 12, INV_20 = 1 / 20, INV_30 = 1 / 30, INV_42 = 1 / 42, INV_56 = 1 / 56;
+const INV_6 = 1 / 6,
+  INV_12 = 1 / 12,
+  INV_20 = 1 / 20,
+  INV_30 = 1 / 30,
+  INV_42 = 1 / 42,
+  INV_56 = 1 / 56;
 /** 2π / 2^53: turns the 53-bit integer's low 43 bits into δ. */
 const DELTA_SCALE = TWO_PI * INV_TWO_POW_53;
 
@@ -106,7 +111,10 @@ export class Xoshiro128StarStar implements Generator {
 
   nextUint32(): number {
     const s = this.#s;
-    let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+    let s0 = s[0]!,
+      s1 = s[1]!,
+      s2 = s[2]!,
+      s3 = s[3]!;
     const m = Math.imul(s1, 5);
     const result = Math.imul((m << 7) | (m >>> 25), 9);
     const t = s1 << 9;
@@ -116,14 +124,20 @@ export class Xoshiro128StarStar implements Generator {
     s0 ^= s3;
     s2 ^= t;
     s3 = (s3 << 11) | (s3 >>> 21);
-    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
     return result >>> 0;
   }
 
   /** Writes the next `count` outputs (≤ buffer length) to `buf`, exactly as `count` nextUint32() calls would. */
   #words(buf: Uint32Array, count: number): void {
     const s = this.#s;
-    let s0 = s[0]!, s1 = s[1]!, s2 = s[2]!, s3 = s[3]!;
+    let s0 = s[0]!,
+      s1 = s[1]!,
+      s2 = s[2]!,
+      s3 = s[3]!;
     for (let i = 0; i < count; i++) {
       const m = Math.imul(s1, 5);
       buf[i] = Math.imul((m << 7) | (m >>> 25), 9);
@@ -135,7 +149,10 @@ export class Xoshiro128StarStar implements Generator {
       s2 ^= t;
       s3 = (s3 << 11) | (s3 >>> 21);
     }
-    s[0] = s0; s[1] = s1; s[2] = s2; s[3] = s3;
+    s[0] = s0;
+    s[1] = s1;
+    s[2] = s2;
+    s[3] = s3;
   }
 
   nextFloat(): number {

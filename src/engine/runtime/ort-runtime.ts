@@ -8,8 +8,16 @@ import { GraphCache } from "./graph-cache.js";
 import type { CompiledGraph, SessionOptions } from "./runtime.js";
 
 const ORT_TYPE: Readonly<Record<DType, ort.Tensor.Type>> = {
-  float64: "float64", float32: "float32", float16: "float16", bfloat16: "uint16", int64: "int64",
-  int32: "int32", int16: "int16", int8: "int8", uint8: "uint8", bool: "bool",
+  float64: "float64",
+  float32: "float32",
+  float16: "float16",
+  bfloat16: "uint16",
+  int64: "int64",
+  int32: "int32",
+  int16: "int16",
+  int8: "int8",
+  uint8: "uint8",
+  bool: "bool",
 };
 
 export async function compileGraph(model: Uint8Array, options: SessionOptions = {}): Promise<CompiledGraph> {

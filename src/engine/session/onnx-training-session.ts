@@ -126,10 +126,12 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     return this.steps;
   }
 
-
-
   parameters(): TensorGroup {
-    return this.views(this.params, (name) => name, (grp) => grp.name);
+    return this.views(
+      this.params,
+      (name) => name,
+      (grp) => grp.name,
+    );
   }
 
   async step(batch: Batch, options?: StepOptions): Promise<StepResult> {
@@ -179,7 +181,14 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
   stateDict(extra: Readonly<Record<string, JsonValue>> = {}): StateDict {
     const optimizer: Record<string, Tensor> = {};
     for (const slot of this.optimizer.slots) {
-      Object.assign(optimizer, this.views(this.state, (name) => stateName(slot, name), (grp) => names.state(slot, grp.name)));
+      Object.assign(
+        optimizer,
+        this.views(
+          this.state,
+          (name) => stateName(slot, name),
+          (grp) => names.state(slot, grp.name),
+        ),
+      );
     }
     const state: TrainingState = {
       ...extra,
@@ -198,14 +207,25 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
     const model = dict.tensors.model;
     const optimizer = dict.tensors.optimizer;
     checkGroup("model", model, new Map(this.parameterSpecs.map((s) => [s.name, s.shape])));
-    checkGroup("optimizer", optimizer, new Map(this.parameterSpecs.flatMap((s) => this.optimizer.slots.map((slot) => [stateName(slot, s.name), s.shape] as const))));
+    checkGroup(
+      "optimizer",
+      optimizer,
+      new Map(this.parameterSpecs.flatMap((s) => this.optimizer.slots.map((slot) => [stateName(slot, s.name), s.shape] as const))),
+    );
 
     // Everything is validated before anything changes, so a failed load leaves the session as it was.
     const params: Buffers = new Map();
     const state: Buffers = new Map();
     for (const grp of this.groups) {
-      params.set(grp.name, gather(grp, (name) => model[name]!));
-      for (const slot of this.optimizer.slots) state.set(names.state(slot, grp.name), gather(grp, (name) => optimizer[stateName(slot, name)]!));
+      params.set(
+        grp.name,
+        gather(grp, (name) => model[name]!),
+      );
+      for (const slot of this.optimizer.slots)
+        state.set(
+          names.state(slot, grp.name),
+          gather(grp, (name) => optimizer[stateName(slot, name)]!),
+        );
     }
     this.rng.restore(dict.state.rng);
     this.params = params;
@@ -229,7 +249,9 @@ class OnnxTrainingSession<Batch> implements TrainingSession<Batch> {
 
   async evaluate(batch: Batch, rng: Generator): Promise<{ loss: number; metrics: Record<string, number> }> {
     this.lossGraph ??= this.compileLoss();
-    this.lossGraph.catch(() => { this.lossGraph = undefined; });
+    this.lossGraph.catch(() => {
+      this.lossGraph = undefined;
+    });
     const { compiled, layout, randoms } = await this.lossGraph;
     const feeds: Record<string, Tensor> = {};
     checkFeeds(withRandoms(this.model.feeds(batch, rng), randoms, rng), withRandomSpecs(this.inputSpecs, randoms), feeds);
@@ -357,7 +379,8 @@ function checkGroup(group: string, given: TensorGroup, expected: ReadonlyMap<str
     }
   }
   for (const name of Object.keys(given)) {
-    if (!expected.has(name)) throw new NbresumeError(EngineErrorCode.STATE_MISMATCH, msg.unexpectedTensor(group, name, [...expected.keys()]), { where: `${group}/${name}` });
+    if (!expected.has(name))
+      throw new NbresumeError(EngineErrorCode.STATE_MISMATCH, msg.unexpectedTensor(group, name, [...expected.keys()]), { where: `${group}/${name}` });
   }
 }
 

@@ -39,7 +39,10 @@ export function planLayout(specs: readonly ParameterSpec[], kind: LayoutKind): P
     });
   }
   const groups: ParameterGroup[] = [];
-  for (const [name, decay] of [["decay", true], ["no_decay", false]] as const) {
+  for (const [name, decay] of [
+    ["decay", true],
+    ["no_decay", false],
+  ] as const) {
     const members: LayoutMember[] = [];
     let offset = 0;
     for (const spec of specs) {

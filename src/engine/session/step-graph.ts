@@ -69,17 +69,24 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
   // Gradients w.r.t. each parameter as the model sees it; a flat group's gradient is one Concat of
   // the flattened pieces, in layout order.
   const values = bound.values();
-  const wrt = groups.map((grp) => grp.members.map((m) => {
-    const v = values.get(m.spec.name);
-    if (v === undefined) throw new Error(sessionMessages.parameterNotRebuilt(m.spec.name));
-    return v;
-  }));
+  const wrt = groups.map((grp) =>
+    grp.members.map((m) => {
+      const v = values.get(m.spec.name);
+      if (v === undefined) throw new Error(sessionMessages.parameterNotRebuilt(m.spec.name));
+      return v;
+    }),
+  );
   const flatGrads = gradients(loss, wrt.flat());
   let k = 0;
   let grads = wrt.map((vals, gi) => {
     const parts = vals.map(() => flatGrads[k++]!);
     const grp = groups[gi]!;
-    return parts.length === 1 ? reshape(parts[0]!, grp.shape) : concat(parts.map((p) => reshape(p, [product(p.shape)])), 0);
+    return parts.length === 1
+      ? reshape(parts[0]!, grp.shape)
+      : concat(
+          parts.map((p) => reshape(p, [product(p.shape)])),
+          0,
+        );
   });
 
   let gradNorm: string | undefined;
@@ -92,16 +99,22 @@ export function buildStepGraph<B>(model: Model<B>, options: StepGraphOptions): S
   }
 
   const entries: UpdateEntry[] = groups.map((grp, i) => ({
-    name: grp.name, param: layout.inputs[i]!, grad: grads[i]!, state: state[i]!, decay: grp.decay,
+    name: grp.name,
+    param: layout.inputs[i]!,
+    grad: grads[i]!,
+    state: state[i]!,
+    decay: grp.decay,
   }));
   const updated = optimizer.update(g, entries, { lr, step, derived });
 
   const outputs = {
     loss: expose(g, loss, names.loss),
-    metrics: Object.fromEntries(Object.entries(metrics).map(([name, m]) => {
-      if (m.shape.length !== 0) throw new RangeError(sessionMessages.notScalar(`Model.loss: metric '${name}'`, m.shape));
-      return [name, expose(g, cast(m, "float32"), names.metric(name))];
-    })),
+    metrics: Object.fromEntries(
+      Object.entries(metrics).map(([name, m]) => {
+        if (m.shape.length !== 0) throw new RangeError(sessionMessages.notScalar(`Model.loss: metric '${name}'`, m.shape));
+        return [name, expose(g, cast(m, "float32"), names.metric(name))];
+      }),
+    ),
     gradNorm,
     params: {} as Record<string, string>,
     state: {} as Record<string, string>,

@@ -27,7 +27,8 @@ export const audioKind: PreviewKind = {
   kind: KIND,
   heavy: true,
   prepare(settings, _model, data, overrides) {
-    const samples = overrides.samples === undefined ? numberSetting(KIND, settings, "samples", 2, { min: 1, max: 16, integer: true }) : Math.min(overrides.samples, 4);
+    const samples =
+      overrides.samples === undefined ? numberSetting(KIND, settings, "samples", 2, { min: 1, max: 16, integer: true }) : Math.min(overrides.samples, 4);
     const inputs = record(KIND, settings, "inputs");
     const noise = record(KIND, settings, "noise");
     const rows = data === undefined ? new Int32Array(samples) : evenlySpacedRows(data.count, samples);
@@ -37,13 +38,18 @@ export const audioKind: PreviewKind = {
       tensors[input] = takeRows(columnOf(KIND, data, column), rows);
     }
     for (const [input, shape] of Object.entries(noise)) {
-      if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d > 0)) throw new RangeError(`Preview '${KIND}': noise.${input} must be a shape like [64], got ${JSON.stringify(shape)}.`);
+      if (!Array.isArray(shape) || !shape.every((d) => typeof d === "number" && Number.isSafeInteger(d) && d > 0))
+        throw new RangeError(`Preview '${KIND}': noise.${input} must be a shape like [64], got ${JSON.stringify(shape)}.`);
     }
-    if (Object.keys(inputs).length === 0 && Object.keys(noise).length === 0) throw new RangeError(`Preview '${KIND}': name the graph's inputs (settings.inputs: { input: column }) or its noise (settings.noise: { input: shape }).`);
+    if (Object.keys(inputs).length === 0 && Object.keys(noise).length === 0)
+      throw new RangeError(`Preview '${KIND}': name the graph's inputs (settings.inputs: { input: column }) or its noise (settings.noise: { input: shape }).`);
     const completed: JsonObject = {
-      graph: stringSetting(KIND, settings, "graph", "generate"), output: stringSetting(KIND, settings, "output", "audio"),
+      graph: stringSetting(KIND, settings, "graph", "generate"),
+      output: stringSetting(KIND, settings, "output", "audio"),
       sampleRate: numberSetting(KIND, settings, "sampleRate", 16000, { min: 1, max: 384000, integer: true }),
-      samples: rows.length, inputs, noise,
+      samples: rows.length,
+      inputs,
+      noise,
     };
     return { kind: KIND, settings: completed, tensors, graphs: [{ graph: completed["graph"] as string, batchSize: rows.length }] };
   },
@@ -58,7 +64,9 @@ export const audioKind: PreviewKind = {
     const out = await context.run(s["graph"] as string, n, feeds);
     const audio = out[s["output"] as string];
     if (audio === undefined || audio.dtype !== "float32" || audio.shape[0] !== n || audio.shape.length < 2 || audio.shape.length > 3) {
-      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, samples] or [${n}, channels, samples], got ${audio === undefined ? "nothing" : `${audio.dtype}[${audio.shape.join(", ")}]`}.`);
+      throw new Error(
+        `Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, samples] or [${n}, channels, samples], got ${audio === undefined ? "nothing" : `${audio.dtype}[${audio.shape.join(", ")}]`}.`,
+      );
     }
     return { tensors: { audio }, json: {} };
   },

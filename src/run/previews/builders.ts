@@ -13,32 +13,72 @@ function spec(kind: string, settings: object): PreviewSpec {
 }
 
 /** Images a diffusion model draws from noise with DDIM (graph inputs x, t → output eps). */
-export function samplesPreview(settings: Settings<{ graph: string; imageShape: readonly number[]; schedule: JsonObject; samples: number; samplerSteps: number; eta: number }> & { imageShape: readonly number[]; schedule: JsonObject }): PreviewSpec {
+export function samplesPreview(
+  settings: Settings<{ graph: string; imageShape: readonly number[]; schedule: JsonObject; samples: number; samplerSteps: number; eta: number }> & {
+    imageShape: readonly number[];
+    schedule: JsonObject;
+  },
+): PreviewSpec {
   return spec("diffusion-samples", settings);
 }
 
 /** A classifier's predictions on fixed held-out images, labelled, wrong ones in red. */
-export function predictionsPreview(settings: Settings<{ graph: string; input: string; output: string; imageColumn: string; labelColumn: string; imageShape: readonly number[]; samples: number }> = {}): PreviewSpec {
+export function predictionsPreview(
+  settings: Settings<{
+    graph: string;
+    input: string;
+    output: string;
+    imageColumn: string;
+    labelColumn: string;
+    imageShape: readonly number[];
+    samples: number;
+  }> = {},
+): PreviewSpec {
   return spec("image-predictions", settings);
 }
 
 /** Text a language model writes, continuing windows of held-out text (graph: ids [n, context] → logits). */
-export function textPreview(settings: Settings<{ graph: string; input: string; output: string; column: string; samples: number; length: number; temperature: number; topK: number; promptChars: number }> = {}): PreviewSpec {
+export function textPreview(
+  settings: Settings<{
+    graph: string;
+    input: string;
+    output: string;
+    column: string;
+    samples: number;
+    length: number;
+    temperature: number;
+    topK: number;
+    promptChars: number;
+  }> = {},
+): PreviewSpec {
   return spec("text-generation", settings);
 }
 
 /** Predictions against targets on held-out rows (a scatter with the y = x line). */
-export function regressionPreview(settings: Settings<{ graph: string; input: string; output: string; inputColumn: string; targetColumn: string; samples: number }> = {}): PreviewSpec {
+export function regressionPreview(
+  settings: Settings<{ graph: string; input: string; output: string; inputColumn: string; targetColumn: string; samples: number }> = {},
+): PreviewSpec {
   return spec("regression-plot", settings);
 }
 
 /** The class a 2-D classifier predicts over the plane, with held-out points on top. */
-export function decisionBoundaryPreview(settings: Settings<{ graph: string; input: string; output: string; inputColumn: string; labelColumn: string; resolution: number; points: number }> = {}): PreviewSpec {
+export function decisionBoundaryPreview(
+  settings: Settings<{ graph: string; input: string; output: string; inputColumn: string; labelColumn: string; resolution: number; points: number }> = {},
+): PreviewSpec {
   return spec("decision-boundary", settings);
 }
 
 /** Clips a model generates (output [n, samples] in [−1, 1]), as WAV files and `<audio>` players. */
-export function audioPreview(settings: Settings<{ graph: string; output: string; sampleRate: number; samples: number; inputs: Readonly<Record<string, string>>; noise: Readonly<Record<string, readonly number[]>> }>): PreviewSpec {
+export function audioPreview(
+  settings: Settings<{
+    graph: string;
+    output: string;
+    sampleRate: number;
+    samples: number;
+    inputs: Readonly<Record<string, string>>;
+    noise: Readonly<Record<string, readonly number[]>>;
+  }>,
+): PreviewSpec {
   return spec("audio", settings);
 }
 

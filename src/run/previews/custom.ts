@@ -14,7 +14,8 @@ function isObject(v: unknown): v is Record<string, unknown> {
 }
 
 export async function renderCustomPreview(result: CustomPreviewResult, caption: string): Promise<RenderedPreview> {
-  if (!isObject(result)) throw new TypeError(`A custom preview must return { text?, markdown?, html?, png?, vegaLite?, audio? }, got ${result === null ? "null" : typeof result}.`);
+  if (!isObject(result))
+    throw new TypeError(`A custom preview must return { text?, markdown?, html?, png?, vegaLite?, audio? }, got ${result === null ? "null" : typeof result}.`);
   const { text, markdown, html, png, vegaLite, audio } = result;
   if ([text, markdown, html, png, vegaLite, audio].every((v) => v === undefined)) {
     throw new TypeError("A custom preview returned none of text, markdown, html, png, vegaLite or audio.");

@@ -47,12 +47,18 @@ export const decisionBoundaryKind: PreviewKind = {
     }
     const rows = evenlySpacedRows(data!.count, numberSetting(KIND, settings, "points", 300, { min: 1, max: 5000, integer: true }));
     const completed: JsonObject = {
-      graph: stringSetting(KIND, settings, "graph", "predict"), input, output: stringSetting(KIND, settings, "output", "logits"),
-      inputColumn, labelColumn, resolution, extent: [x0, x1, y0, y1],
+      graph: stringSetting(KIND, settings, "graph", "predict"),
+      input,
+      output: stringSetting(KIND, settings, "output", "logits"),
+      inputColumn,
+      labelColumn,
+      resolution,
+      extent: [x0, x1, y0, y1],
       classNames: data !== undefined && Array.isArray(data.info["classNames"]) ? data.info["classNames"] : null,
     };
     return {
-      kind: KIND, settings: completed,
+      kind: KIND,
+      settings: completed,
       tensors: { grid: { dtype: "float32", shape: [resolution * resolution, 2], data: grid }, points: takeRows(x, rows), labels: takeRows(label, rows) },
       graphs: [{ graph: completed["graph"] as string, batchSize: resolution * resolution }],
     };
@@ -63,7 +69,9 @@ export const decisionBoundaryKind: PreviewKind = {
     const out = await context.run(s["graph"] as string, n, { [s["input"] as string]: prepared.tensors["grid"]! });
     const scores = out[s["output"] as string];
     if (scores === undefined || scores.dtype !== "float32" || scores.shape.length !== 2 || scores.shape[0] !== n) {
-      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, classes], got ${scores === undefined ? "nothing" : `${scores.dtype}[${scores.shape.join(", ")}]`}.`);
+      throw new Error(
+        `Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, classes], got ${scores === undefined ? "nothing" : `${scores.dtype}[${scores.shape.join(", ")}]`}.`,
+      );
     }
     const classes = scores.shape[1]!;
     const data = scores.data as Float32Array;
@@ -78,7 +86,10 @@ export const decisionBoundaryKind: PreviewKind = {
       predicted[i] = best;
       confidence[i] = classes === 1 ? 1 : 1 / sum;
     }
-    return { tensors: { predicted: { dtype: "int32", shape: [n], data: predicted }, confidence: { dtype: "float32", shape: [n], data: confidence } }, json: {} };
+    return {
+      tensors: { predicted: { dtype: "int32", shape: [n], data: predicted }, confidence: { dtype: "float32", shape: [n], data: confidence } },
+      json: {},
+    };
   },
   async render(prepared, result, caption) {
     const { decisionBoundarySpec } = await import("../../render/decision-boundary-spec.js");

@@ -21,7 +21,8 @@ const KIND = "diffusion-samples";
 
 function imageShapeOf(p: PreparedPreview): [number, number, number] {
   const shape = numberArraySetting(KIND, p.settings, "imageShape");
-  if (shape.length !== 3 || !shape.every((d) => Number.isSafeInteger(d) && d > 0)) throw new RangeError(`Preview '${KIND}': setting 'imageShape' must be [channels, height, width], got ${JSON.stringify(shape)}.`);
+  if (shape.length !== 3 || !shape.every((d) => Number.isSafeInteger(d) && d > 0))
+    throw new RangeError(`Preview '${KIND}': setting 'imageShape' must be [channels, height, width], got ${JSON.stringify(shape)}.`);
   return shape as [number, number, number];
 }
 
@@ -54,13 +55,18 @@ export const diffusionSamplesKind: PreviewKind = {
     };
     if (context.stopped()) throw new SamplingStopped("stopped before it began");
     const x = await sampleDdim(
-      { batchSize: samples, run: async (feeds) => {
-        const out = await context.run(graph, samples, { [SAMPLE_X]: feeds[SAMPLE_X]!, [SAMPLE_T]: feeds[SAMPLE_T]! });
-        const eps = out[SAMPLE_EPS] ?? Object.values(out)[0];
-        if (eps === undefined) throw new Error(`Preview '${KIND}': graph '${graph}' returned no output.`);
-        return { [SAMPLE_EPS]: eps };
-      } },
-      spec, context.rng, { steps: s["samplerSteps"] as number, eta: s["eta"] as number, onStep },
+      {
+        batchSize: samples,
+        run: async (feeds) => {
+          const out = await context.run(graph, samples, { [SAMPLE_X]: feeds[SAMPLE_X]!, [SAMPLE_T]: feeds[SAMPLE_T]! });
+          const eps = out[SAMPLE_EPS] ?? Object.values(out)[0];
+          if (eps === undefined) throw new Error(`Preview '${KIND}': graph '${graph}' returned no output.`);
+          return { [SAMPLE_EPS]: eps };
+        },
+      },
+      spec,
+      context.rng,
+      { steps: s["samplerSteps"] as number, eta: s["eta"] as number, onStep },
     );
     return { tensors: { samples: x }, json: {} };
   },

@@ -38,17 +38,24 @@ export const imagePredictionsKind: PreviewKind = {
     const rows = evenlySpacedRows(data!.count, samples);
     const imageShape = numberArraySetting(KIND, settings, "imageShape", defaultImageShape(images.shape, data!.info["imageShape"]));
     if (imageShape.length !== 2 || elementCount(imageShape) * (images.shape.length === 3 ? images.shape[0]! : 1) !== elementCount(images.shape)) {
-      throw new RangeError(`Preview '${KIND}': setting 'imageShape' ${JSON.stringify(imageShape)} does not fit column '${imageColumn}' of shape [${images.shape.join(", ")}].`);
+      throw new RangeError(
+        `Preview '${KIND}': setting 'imageShape' ${JSON.stringify(imageShape)} does not fit column '${imageColumn}' of shape [${images.shape.join(", ")}].`,
+      );
     }
     const classNames = Array.isArray(data!.info["classNames"]) ? data!.info["classNames"] : null;
     const completed: JsonObject = {
       graph: stringSetting(KIND, settings, "graph", "predict"),
       input: stringSetting(KIND, settings, "input", "images"),
       output: stringSetting(KIND, settings, "output", "logits"),
-      imageColumn, labelColumn, imageShape, samples: rows.length, classNames,
+      imageColumn,
+      labelColumn,
+      imageShape,
+      samples: rows.length,
+      classNames,
     };
     return {
-      kind: KIND, settings: completed,
+      kind: KIND,
+      settings: completed,
       tensors: { images: takeRows(images, rows), labels: takeRows(labels, rows) },
       graphs: [{ graph: completed["graph"] as string, batchSize: rows.length }],
     };
@@ -59,7 +66,9 @@ export const imagePredictionsKind: PreviewKind = {
     const out = await context.run(s["graph"] as string, s["samples"] as number, { [s["input"] as string]: images });
     const logits = out[s["output"] as string];
     if (logits === undefined || logits.dtype !== "float32" || logits.shape.length !== 2 || logits.shape[0] !== s["samples"]) {
-      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${s["samples"] as number}, classes], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`);
+      throw new Error(
+        `Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${s["samples"] as number}, classes], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`,
+      );
     }
     return { tensors: { logits }, json: {} };
   },

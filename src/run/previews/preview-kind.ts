@@ -91,7 +91,9 @@ export function registeredPreviewKinds(): string[] {
 export function previewKind(name: string): PreviewKind {
   const kind = registry.get(name);
   if (kind === undefined) {
-    throw new RangeError(`No preview kind '${name}' is registered (known: ${registeredPreviewKinds().join(", ") || "none"}). Register it with registerPreviewKind() before the run starts.`);
+    throw new RangeError(
+      `No preview kind '${name}' is registered (known: ${registeredPreviewKinds().join(", ") || "none"}). Register it with registerPreviewKind() before the run starts.`,
+    );
   }
   return kind;
 }

@@ -24,18 +24,30 @@ export const regressionPlotKind: PreviewKind = {
     const y = columnOf(KIND, data, targetColumn);
     const rows = evenlySpacedRows(data!.count, numberSetting(KIND, settings, "samples", 256, { min: 1, max: 10_000, integer: true }));
     const completed: JsonObject = {
-      graph: stringSetting(KIND, settings, "graph", "predict"), input, output: stringSetting(KIND, settings, "output", "y"),
-      inputColumn, targetColumn, samples: rows.length,
+      graph: stringSetting(KIND, settings, "graph", "predict"),
+      input,
+      output: stringSetting(KIND, settings, "output", "y"),
+      inputColumn,
+      targetColumn,
+      samples: rows.length,
     };
-    return { kind: KIND, settings: completed, tensors: { x: takeRows(x, rows), target: takeRows(y, rows) }, graphs: [{ graph: completed["graph"] as string, batchSize: rows.length }] };
+    return {
+      kind: KIND,
+      settings: completed,
+      tensors: { x: takeRows(x, rows), target: takeRows(y, rows) },
+      graphs: [{ graph: completed["graph"] as string, batchSize: rows.length }],
+    };
   },
   async compute(prepared, context) {
     const s = prepared.settings;
     const out = await context.run(s["graph"] as string, s["samples"] as number, { [s["input"] as string]: prepared.tensors["x"]! });
     const prediction = out[s["output"] as string];
-    if (prediction === undefined) throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' has no output '${s["output"] as string}' (outputs: ${Object.keys(out).join(", ")}).`);
+    if (prediction === undefined)
+      throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' has no output '${s["output"] as string}' (outputs: ${Object.keys(out).join(", ")}).`);
     if (prediction.data.length !== prepared.tensors["target"]!.data.length) {
-      throw new Error(`Preview '${KIND}': output '${s["output"] as string}' has ${prediction.data.length} values for ${prepared.tensors["target"]!.data.length} targets (shape [${prediction.shape.join(", ")}] vs the column's [${prepared.tensors["target"]!.shape.join(", ")}]).`);
+      throw new Error(
+        `Preview '${KIND}': output '${s["output"] as string}' has ${prediction.data.length} values for ${prepared.tensors["target"]!.data.length} targets (shape [${prediction.shape.join(", ")}] vs the column's [${prepared.tensors["target"]!.shape.join(", ")}]).`,
+      );
     }
     return { tensors: { prediction }, json: {} };
   },

@@ -4,7 +4,8 @@ import { allocate, elementCount, type Tensor } from "../../tensor.js";
 
 export function columnOf(kind: string, data: Dataset | undefined, name: string): Dataset["columns"][string] {
   const c = data === undefined || !Object.hasOwn(data.columns, name) ? undefined : data.columns[name];
-  if (c === undefined) throw new RangeError(`Preview '${kind}': the data has no column '${name}' (columns: ${Object.keys(data?.columns ?? {}).join(", ") || "no data"}).`);
+  if (c === undefined)
+    throw new RangeError(`Preview '${kind}': the data has no column '${name}' (columns: ${Object.keys(data?.columns ?? {}).join(", ") || "no data"}).`);
   return c;
 }
 

@@ -25,7 +25,13 @@ export function optionalStringSetting(kind: string, settings: JsonObject, name: 
   return v;
 }
 
-export function numberSetting(kind: string, settings: JsonObject, name: string, fallback: number, range: { min?: number; max?: number; integer?: boolean } = {}): number {
+export function numberSetting(
+  kind: string,
+  settings: JsonObject,
+  name: string,
+  fallback: number,
+  range: { min?: number; max?: number; integer?: boolean } = {},
+): number {
   const v = own(settings, name) ?? fallback;
   const { min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY, integer = false } = range;
   const what = `${integer ? "an integer" : "a number"}${Number.isFinite(min) ? ` ≥ ${min}` : ""}${Number.isFinite(max) ? ` and ≤ ${max}` : ""}`;
@@ -43,7 +49,7 @@ export function stringArraySetting(kind: string, settings: JsonObject, name: str
   const v = own(settings, name);
   if (v === undefined || v === null) return undefined;
   if (!Array.isArray(v) || !v.every((x) => typeof x === "string")) fail(kind, name, "an array of strings", v);
-  return [...(v)];
+  return [...v];
 }
 
 export function objectSetting(kind: string, settings: JsonObject, name: string): JsonObject {

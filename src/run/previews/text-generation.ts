@@ -43,11 +43,14 @@ export const textGenerationKind: PreviewKind = {
     const columnName = stringSetting(KIND, settings, "column", "input");
     const column = data?.columns[columnName];
     if (data === undefined || column === undefined || (column.dtype !== "int64" && column.dtype !== "int32") || column.shape.length !== 1) {
-      throw new RangeError(`Preview '${KIND}': the data needs an int64 column '${columnName}' of token windows [context] to take prompts from (columns: ${Object.keys(data?.columns ?? {}).join(", ") || "no data"}).`);
+      throw new RangeError(
+        `Preview '${KIND}': the data needs an int64 column '${columnName}' of token windows [context] to take prompts from (columns: ${Object.keys(data?.columns ?? {}).join(", ") || "no data"}).`,
+      );
     }
     const tokenizer = tokenizerFromInfo(data.info);
     const context = column.shape[0]!;
-    const samples = overrides.samples === undefined ? numberSetting(KIND, settings, "samples", 4, { min: 1, max: 64, integer: true }) : Math.min(overrides.samples, 16);
+    const samples =
+      overrides.samples === undefined ? numberSetting(KIND, settings, "samples", 4, { min: 1, max: 64, integer: true }) : Math.min(overrides.samples, 16);
     const rows = evenlySpacedRows(data.count, samples);
     const prompts = new BigInt64Array(rows.length * context);
     rows.forEach((row, i) => {
@@ -66,7 +69,12 @@ export const textGenerationKind: PreviewKind = {
       promptChars: numberSetting(KIND, settings, "promptChars", 80, { min: 0, integer: true }),
       tokenizer,
     };
-    return { kind: KIND, settings: completed, tensors: { prompts: { dtype: "int64", shape: [rows.length, context], data: prompts } }, graphs: [{ graph: completed["graph"] as string, batchSize: rows.length }] };
+    return {
+      kind: KIND,
+      settings: completed,
+      tensors: { prompts: { dtype: "int64", shape: [rows.length, context], data: prompts } },
+      graphs: [{ graph: completed["graph"] as string, batchSize: rows.length }],
+    };
   },
   async compute(prepared, context) {
     const s = prepared.settings;
@@ -82,7 +90,9 @@ export const textGenerationKind: PreviewKind = {
       const out = await context.run(s["graph"] as string, n, { [s["input"] as string]: { dtype: "int64", shape: [n, T], data: window } });
       const logits = out[s["output"] as string];
       if (logits === undefined || logits.dtype !== "float32" || logits.shape[0] !== n || (logits.shape.length !== 2 && logits.shape.length !== 3)) {
-        throw new Error(`Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, vocab] or [${n}, ${T}, vocab], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`);
+        throw new Error(
+          `Preview '${KIND}': graph '${s["graph"] as string}' output '${s["output"] as string}' should be float32 [${n}, vocab] or [${n}, ${T}, vocab], got ${logits === undefined ? "nothing" : `${logits.dtype}[${logits.shape.join(", ")}]`}.`,
+        );
       }
       const vocab = logits.shape[logits.shape.length - 1]!;
       const data = logits.data as Float32Array;

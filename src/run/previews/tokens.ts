@@ -9,13 +9,17 @@ import type { JsonObject, JsonValue } from "../../engine/nn/json.js";
 export function tokenizerFromInfo(info: JsonObject): JsonObject {
   const t = Object.hasOwn(info, "tokenizer") ? info["tokenizer"] : undefined;
   if (typeof t !== "object" || t === null || Array.isArray(t)) {
-    throw new RangeError('Text previews need the dataset to record its tokenizer (info.tokenizer = { kind: "byte" } or { kind: "char", vocab: [...] }); a text corpus dataset does.');
+    throw new RangeError(
+      'Text previews need the dataset to record its tokenizer (info.tokenizer = { kind: "byte" } or { kind: "char", vocab: [...] }); a text corpus dataset does.',
+    );
   }
   const kind = (t as JsonObject)["kind"];
   if (kind === "byte") return { kind };
   const vocab = (t as JsonObject)["vocab"];
   if (kind === "char" && Array.isArray(vocab) && vocab.every((v: JsonValue) => typeof v === "string")) return { kind, vocab };
-  throw new RangeError(`The dataset's tokenizer ${JSON.stringify(t).slice(0, 80)} is not one nbresume can decode ({ kind: "byte" } or { kind: "char", vocab: [strings] }).`);
+  throw new RangeError(
+    `The dataset's tokenizer ${JSON.stringify(t).slice(0, 80)} is not one nbresume can decode ({ kind: "byte" } or { kind: "char", vocab: [strings] }).`,
+  );
 }
 
 const utf8 = new TextDecoder("utf-8", { fatal: false });

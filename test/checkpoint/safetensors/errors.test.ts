@@ -9,8 +9,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { NbresumeError } from "../../../src/errors.js";
 import {
-  MAX_HEADER_BYTES, SAFETENSORS_DTYPES, SafetensorsErrorCode as Code, type SafetensorsErrorCodeValue,
-  fileByteSource, memoryByteSource, parseHeader, parseSafetensors, readSafetensors, safetensorsMessage as msg,
+  MAX_HEADER_BYTES,
+  SAFETENSORS_DTYPES,
+  SafetensorsErrorCode as Code,
+  type SafetensorsErrorCodeValue,
+  fileByteSource,
+  memoryByteSource,
+  parseHeader,
+  parseSafetensors,
+  readSafetensors,
+  safetensorsMessage as msg,
 } from "../../../src/checkpoint/safetensors/index.js";
 import { OTHER_FORMAT_DTYPES } from "../../../src/checkpoint/safetensors/dtypes.js";
 
@@ -283,10 +291,25 @@ describe("safetensors reader errors", () => {
   it("has a test above for every error code", () => {
     // Keeps this file honest when a code is added to messages.ts.
     const tested = new Set([
-      Code.TOO_SHORT, Code.HEADER_TOO_LARGE, Code.HEADER_LENGTH_INVALID, Code.HEADER_NOT_UTF8, Code.HEADER_NOT_JSON,
-      Code.HEADER_NOT_OBJECT, Code.DUPLICATE_KEY, Code.METADATA_INVALID, Code.ENTRY_INVALID, Code.DTYPE_UNKNOWN,
-      Code.SHAPE_INVALID, Code.SIZE_OVERFLOW, Code.OFFSETS_INVALID, Code.SIZE_MISMATCH, Code.NOT_CONTIGUOUS,
-      Code.TRUNCATED, Code.TRAILING_BYTES, Code.READ_FAILED, Code.ALLOCATION_FAILED,
+      Code.TOO_SHORT,
+      Code.HEADER_TOO_LARGE,
+      Code.HEADER_LENGTH_INVALID,
+      Code.HEADER_NOT_UTF8,
+      Code.HEADER_NOT_JSON,
+      Code.HEADER_NOT_OBJECT,
+      Code.DUPLICATE_KEY,
+      Code.METADATA_INVALID,
+      Code.ENTRY_INVALID,
+      Code.DTYPE_UNKNOWN,
+      Code.SHAPE_INVALID,
+      Code.SIZE_OVERFLOW,
+      Code.OFFSETS_INVALID,
+      Code.SIZE_MISMATCH,
+      Code.NOT_CONTIGUOUS,
+      Code.TRUNCATED,
+      Code.TRAILING_BYTES,
+      Code.READ_FAILED,
+      Code.ALLOCATION_FAILED,
     ]);
     assert.deepEqual([...tested].sort(), Object.values(Code).sort());
   });

@@ -40,12 +40,10 @@ describe("safetensors format", () => {
   });
 
   it("writes __metadata__ first and counts the header length in UTF-8 bytes, not characters", async () => {
-    const bytes = await written({ "层": tensor("uint8", [], new Uint8Array([7])) }, { k: "v" });
+    const bytes = await written({ 层: tensor("uint8", [], new Uint8Array([7])) }, { k: "v" });
     const json = '{"__metadata__":{"k":"v"},"层":{"dtype":"U8","shape":[],"data_offsets":[0,1]}}';
     assert.equal(json.length, 77); // 77 characters, but 层 is 3 bytes in UTF-8: 79 bytes, 1 space of padding
-    const expected = Buffer.concat([
-      Buffer.from([80, 0, 0, 0, 0, 0, 0, 0]), Buffer.from(json, "utf8"), Buffer.from(" "), Buffer.from([7]),
-    ]);
+    const expected = Buffer.concat([Buffer.from([80, 0, 0, 0, 0, 0, 0, 0]), Buffer.from(json, "utf8"), Buffer.from(" "), Buffer.from([7])]);
     assert.deepEqual(bytes, expected);
   });
 
@@ -83,14 +81,14 @@ describe("safetensors format", () => {
     const bytes = await written({
       "😀": tensor("float32", [1]),
       "\uff21": tensor("float32", [1]),
-      "a": tensor("float32", [1]),
+      a: tensor("float32", [1]),
     });
     assert.deepEqual(Object.keys(JSON.parse(headerJson(bytes)) as object), ["a", "\uff21", "😀"]);
   });
 
   it("escapes names exactly as serde_json does and keeps integer-like names in data order", async () => {
     const bytes = await written({
-      "b\"\\\n\u0001\u007f": tensor("int32", [1]),
+      'b"\\\n\u0001\u007f': tensor("int32", [1]),
       "10": tensor("int32", [1]),
       "9": tensor("int32", [1]),
     });
@@ -114,7 +112,11 @@ describe("safetensors format", () => {
     assert.deepEqual(Buffer.from(layout.header), bytes.subarray(0, layout.dataStart));
     assert.deepEqual(
       layout.entries.map((e) => [e.name, e.dtype, [...e.shape], e.begin - layout.dataStart, e.end - layout.dataStart]),
-      [["step", "I64", [], 0, 8], ["w", "F32", [2, 3], 8, 32], ["empty", "F16", [0, 4], 32, 32]],
+      [
+        ["step", "I64", [], 0, 8],
+        ["w", "F32", [2, 3], 8, 32],
+        ["empty", "F16", [0, 4], 32, 32],
+      ],
     );
     // A reader agrees with the layout.
     const back = parseSafetensors(bytes);

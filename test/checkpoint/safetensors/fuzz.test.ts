@@ -7,8 +7,15 @@
 import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import {
-  DTYPE_OF, SafetensorsErrorCode as Code, type ByteSource, memoryByteSource, parseHeader, parseSafetensors,
-  readSafetensors, safetensorsLayout, writeSafetensors,
+  DTYPE_OF,
+  SafetensorsErrorCode as Code,
+  type ByteSource,
+  memoryByteSource,
+  parseHeader,
+  parseSafetensors,
+  readSafetensors,
+  safetensorsLayout,
+  writeSafetensors,
 } from "../../../src/checkpoint/safetensors/index.js";
 import { NbresumeError } from "../../../src/errors.js";
 import { DTYPES, type DType, type TensorGroup, allocate, tensorBytes } from "../../../src/tensor.js";
@@ -111,7 +118,9 @@ const tensorArb = fc
   });
 
 const groupArb = fc.dictionary(nameArb, tensorArb, { maxKeys: 5 });
-const metadataArb = fc.option(fc.dictionary(fc.string({ unit: "binary", maxLength: 5 }), fc.string({ unit: "binary", maxLength: 8 }), { maxKeys: 3 }), { nil: undefined });
+const metadataArb = fc.option(fc.dictionary(fc.string({ unit: "binary", maxLength: 5 }), fc.string({ unit: "binary", maxLength: 8 }), { maxKeys: 3 }), {
+  nil: undefined,
+});
 
 /** A valid file's bytes, built from the layout (the writer itself is exercised by the round trip). */
 function encode(group: TensorGroup, metadata?: Record<string, string>): Uint8Array {
@@ -138,11 +147,14 @@ const edgyValue = fc.oneof(
 const headerLikeArb = fc.dictionary(
   fc.oneof(nameArb, fc.constant("__metadata__")),
   fc.oneof(
-    fc.record({
-      dtype: fc.oneof(fc.constantFrom("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"), edgyValue),
-      shape: fc.oneof(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }), fc.array(edgyValue, { maxLength: 3 })),
-      data_offsets: fc.oneof(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), fc.array(edgyValue, { maxLength: 3 })),
-    }, { requiredKeys: [] }),
+    fc.record(
+      {
+        dtype: fc.oneof(fc.constantFrom("F64", "F32", "F16", "BF16", "I64", "I32", "I16", "I8", "U8", "BOOL"), edgyValue),
+        shape: fc.oneof(fc.array(fc.integer({ min: 0, max: 4 }), { maxLength: 3 }), fc.array(edgyValue, { maxLength: 3 })),
+        data_offsets: fc.oneof(fc.tuple(fc.integer({ min: 0, max: 40 }), fc.integer({ min: 0, max: 40 })), fc.array(edgyValue, { maxLength: 3 })),
+      },
+      { requiredKeys: [] },
+    ),
     fc.dictionary(fc.string({ maxLength: 3 }), fc.string({ maxLength: 3 }), { maxKeys: 2 }),
     edgyValue,
   ),
@@ -233,7 +245,9 @@ function mutate(file: Uint8Array, m: Mutation): { bytes: Uint8Array; mustFail?: 
     case "duplicate": {
       const first = Object.keys(json)[0];
       if (first === undefined) return { bytes };
-      const text = Buffer.from(bytes.subarray(8, 8 + n)).toString("utf8").trimEnd();
+      const text = Buffer.from(bytes.subarray(8, 8 + n))
+        .toString("utf8")
+        .trimEnd();
       const copy = `${JSON.stringify(first)}:${JSON.stringify(json[first])}`;
       const doubled = `{${copy},${text.slice(1)}`;
       return { bytes: withLength(utf8.encode(doubled), bytes.subarray(dataStart)), mustFail: [Code.DUPLICATE_KEY] };
@@ -253,28 +267,46 @@ async function check(bytes: Uint8Array): Promise<Outcome> {
 
 describe("safetensors reader under fuzzing (fast-check)", () => {
   it("refuses random byte strings with a SAFETENSORS_* error only (1,000 runs)", async () => {
-    await fc.assert(fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (b) => { await check(b); }), { numRuns: 1000 });
+    await fc.assert(
+      fc.asyncProperty(fc.uint8Array({ maxLength: 64 }), async (b) => {
+        await check(b);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("handles random header bytes behind a correct length field (1,000 runs)", async () => {
     const arb = fc.tuple(fc.uint8Array({ maxLength: 96 }), fc.uint8Array({ maxLength: 24 })).map(([h, t]) => withLength(h, t));
-    await fc.assert(fc.asyncProperty(arb, async (b) => { await check(b); }), { numRuns: 1000 });
+    await fc.assert(
+      fc.asyncProperty(arb, async (b) => {
+        await check(b);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("handles random JSON headers, including huge and negative numbers (1,000 runs)", async () => {
     const arb = fc.tuple(fc.json({ maxDepth: 3 }), fc.uint8Array({ maxLength: 24 })).map(([j, t]) => withLength(utf8.encode(j), t));
-    await fc.assert(fc.asyncProperty(arb, async (b) => { await check(b); }), { numRuns: 1000 });
+    await fc.assert(
+      fc.asyncProperty(arb, async (b) => {
+        await check(b);
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("handles headers shaped like safetensors with random and wrong fields (2,000 runs)", async () => {
     const arb = fc.tuple(headerLikeArb, fc.integer({ min: 0, max: 48 })).map(([h, n]) => withLength(utf8.encode(JSON.stringify(h)), new Uint8Array(n)));
     const codes = new Set<string>();
     let accepted = 0;
-    await fc.assert(fc.asyncProperty(arb, async (b) => {
-      const o = await check(b);
-      if (o.ok) accepted++;
-      else codes.add(o.code);
-    }), { numRuns: 2000 });
+    await fc.assert(
+      fc.asyncProperty(arb, async (b) => {
+        const o = await check(b);
+        if (o.ok) accepted++;
+        else codes.add(o.code);
+      }),
+      { numRuns: 2000 },
+    );
     // The generator reaches deep into validation, not just the JSON parser.
     for (const code of [Code.ENTRY_INVALID, Code.DTYPE_UNKNOWN, Code.SHAPE_INVALID, Code.OFFSETS_INVALID, Code.SIZE_MISMATCH]) {
       assert.ok(codes.has(code), `never produced ${code}; got ${[...codes].join(" ")}`);
@@ -284,34 +316,40 @@ describe("safetensors reader under fuzzing (fast-check)", () => {
 
   it("reads mutated valid files consistently or refuses them with a SAFETENSORS_* error (5,000 runs)", async () => {
     const codes = new Set<string>();
-    await fc.assert(fc.asyncProperty(validFileArb, mutationArb, async (file, m) => {
-      const { bytes, mustFail } = mutate(file, m);
-      const o = await check(bytes);
-      if (mustFail !== undefined) {
-        assert.ok(!o.ok, `mutation ${m.kind} must be refused`);
-        if (mustFail !== true) assert.ok(mustFail.includes(o.code), `${m.kind}: ${o.code}`);
-      }
-      if (m.kind === "flipData") assert.ok(o.ok, "a flipped data byte is not detectable from the format alone (the store's hash does that)");
-      if (!o.ok) codes.add(o.code);
-    }), { numRuns: 5000 });
+    await fc.assert(
+      fc.asyncProperty(validFileArb, mutationArb, async (file, m) => {
+        const { bytes, mustFail } = mutate(file, m);
+        const o = await check(bytes);
+        if (mustFail !== undefined) {
+          assert.ok(!o.ok, `mutation ${m.kind} must be refused`);
+          if (mustFail !== true) assert.ok(mustFail.includes(o.code), `${m.kind}: ${o.code}`);
+        }
+        if (m.kind === "flipData") assert.ok(o.ok, "a flipped data byte is not detectable from the format alone (the store's hash does that)");
+        if (!o.ok) codes.add(o.code);
+      }),
+      { numRuns: 5000 },
+    );
     for (const code of [Code.TRUNCATED, Code.TRAILING_BYTES, Code.HEADER_TOO_LARGE, Code.HEADER_NOT_JSON, Code.DUPLICATE_KEY, Code.NOT_CONTIGUOUS]) {
       assert.ok(codes.has(code), `never produced ${code}; got ${[...codes].join(" ")}`);
     }
   });
 
   it("round-trips random tensor groups and metadata exactly through the writer and both readers (2,000 runs)", async () => {
-    await fc.assert(fc.asyncProperty(groupArb, metadataArb, async (group, metadata) => {
-      const sink = new CollectingSink();
-      const { bytes } = await writeSafetensors(sink, group, metadata);
-      const file = sink.bytes();
-      assert.equal(bytes, file.byteLength);
-      assert.ok(Buffer.from(file).equals(encode(group, metadata)), "the writer streams exactly the layout's bytes");
-      const parsed = parseSafetensors(file, WHERE);
-      assertSameTensors(parsed.tensors, group);
-      // Compared as entries: fast-check may hand us null-prototype objects.
-      assert.deepEqual(Object.entries(parsed.metadata), Object.entries(metadata ?? {}));
-      const streamed = await readSafetensors(memoryByteSource(file), { where: WHERE });
-      assertSameTensors(streamed.tensors, group);
-    }), { numRuns: 2000 });
+    await fc.assert(
+      fc.asyncProperty(groupArb, metadataArb, async (group, metadata) => {
+        const sink = new CollectingSink();
+        const { bytes } = await writeSafetensors(sink, group, metadata);
+        const file = sink.bytes();
+        assert.equal(bytes, file.byteLength);
+        assert.ok(Buffer.from(file).equals(encode(group, metadata)), "the writer streams exactly the layout's bytes");
+        const parsed = parseSafetensors(file, WHERE);
+        assertSameTensors(parsed.tensors, group);
+        // Compared as entries: fast-check may hand us null-prototype objects.
+        assert.deepEqual(Object.entries(parsed.metadata), Object.entries(metadata ?? {}));
+        const streamed = await readSafetensors(memoryByteSource(file), { where: WHERE });
+        assertSameTensors(streamed.tensors, group);
+      }),
+      { numRuns: 2000 },
+    );
   });
 });

@@ -6,9 +6,7 @@ import { strict as assert } from "node:assert";
 import { mkdtemp, open, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import {
-  fileByteSource, memoryByteSource, parseSafetensors, readSafetensors, writeSafetensors,
-} from "../../../src/checkpoint/safetensors/index.js";
+import { fileByteSource, memoryByteSource, parseSafetensors, readSafetensors, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
 import { CollectingSink } from "./collecting-sink.js";
 import { assertSameTensors } from "./same-tensors.js";
@@ -89,7 +87,7 @@ describe("safetensors round trip", () => {
       'quote " backslash \\ newline \n tab \t nul \u0000': tensor("int8", [1], new Int8Array([-1])),
       // Computed, or the literal would set the prototype instead of adding a key.
       ["__proto__"]: tensor("float64", [1], new Float64Array([2])),
-      "constructor": tensor("int16", [1], new Int16Array([3])),
+      constructor: tensor("int16", [1], new Int16Array([3])),
       "0": tensor("bool", [1], new Uint8Array([1])),
       "12": tensor("bool", [1], new Uint8Array([0])),
     };
@@ -101,7 +99,7 @@ describe("safetensors round trip", () => {
   });
 
   it("reads back metadata, including non-ASCII and empty values", async () => {
-    await roundTrip(everyDtype(), { format: "pt", "step": "12000", "note": "größe 层", empty: "" });
+    await roundTrip(everyDtype(), { format: "pt", step: "12000", note: "größe 层", empty: "" });
   });
 
   it("writes tensors whose data is a view into a larger buffer (only the view's bytes)", async () => {

@@ -4,9 +4,7 @@
  * file's exact bytes once, in order.
  */
 import { strict as assert } from "node:assert";
-import {
-  type ByteSource, memoryByteSource, readSafetensors, writeSafetensors,
-} from "../../../src/checkpoint/safetensors/index.js";
+import { type ByteSource, memoryByteSource, readSafetensors, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { READ_CHUNK_BYTES, SMALL_TENSOR_BYTES } from "../../../src/checkpoint/safetensors/reader.js";
 import { WRITE_CHUNK_BYTES } from "../../../src/checkpoint/safetensors/writer.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
@@ -64,7 +62,10 @@ describe("safetensors streaming", () => {
     assert.ok(small !== undefined, "the small tensor is a view too");
     // Nothing the size of the file was ever built.
     assert.ok(Math.max(...sink.chunks.map((c) => c.byteLength)) <= WRITE_CHUNK_BYTES);
-    assert.equal(sink.chunks.reduce((n, c) => n + c.byteLength, 0), bytes);
+    assert.equal(
+      sink.chunks.reduce((n, c) => n + c.byteLength, 0),
+      bytes,
+    );
   });
 
   it("reads each tensor straight into a buffer of its own, in bounded pieces", async () => {
@@ -79,8 +80,15 @@ describe("safetensors streaming", () => {
     assert.equal(bigData.buffer.byteLength, bigData.byteLength, "the big tensor owns exactly its bytes");
     assert.notEqual(bigData.buffer, tensors["small"]!.data.buffer);
     const intoBig = source.reads.filter((r) => r.into === bigData.buffer);
-    assert.equal(intoBig.reduce((n, r) => n + r.length, 0), bigData.byteLength, "the file's bytes land in the tensor directly");
-    assert.ok(source.reads.every((r) => r.length <= Math.max(READ_CHUNK_BYTES, 8 + 1024)), "no read larger than a chunk");
+    assert.equal(
+      intoBig.reduce((n, r) => n + r.length, 0),
+      bigData.byteLength,
+      "the file's bytes land in the tensor directly",
+    );
+    assert.ok(
+      source.reads.every((r) => r.length <= Math.max(READ_CHUNK_BYTES, 8 + 1024)),
+      "no read larger than a chunk",
+    );
     // Reads are in file order and cover the file exactly once.
     let at = 0;
     for (const r of source.reads) {
@@ -95,7 +103,12 @@ describe("safetensors streaming", () => {
     const group: TensorGroup = {};
     const large = (n: number): Float32Array => Float32Array.from({ length: SMALL_TENSOR_BYTES / 4 + n }, (_, i) => i * 0.5 + n);
     group["a.first"] = tensor("float32", [SMALL_TENSOR_BYTES / 4 + 1], large(1));
-    for (let i = 0; i < 300; i++) group[`b.bias.${String(i).padStart(3, "0")}`] = tensor("float32", [256], Float32Array.from({ length: 256 }, (_, k) => i * 1000 + k));
+    for (let i = 0; i < 300; i++)
+      group[`b.bias.${String(i).padStart(3, "0")}`] = tensor(
+        "float32",
+        [256],
+        Float32Array.from({ length: 256 }, (_, k) => i * 1000 + k),
+      );
     group["c.last"] = tensor("float32", [SMALL_TENSOR_BYTES / 4 + 2], large(2));
     const sink = new CollectingSink();
     await writeSafetensors(sink, group);
@@ -126,8 +139,18 @@ describe("safetensors streaming", () => {
     new DataView(file.buffer).setBigUint64(0, 2n ** 60n, true);
     const source = recordingSource(file);
     let observed = 0;
-    await assert.rejects(readSafetensors(source, { observe: (c) => { observed += c.byteLength; } }));
+    await assert.rejects(
+      readSafetensors(source, {
+        observe: (c) => {
+          observed += c.byteLength;
+        },
+      }),
+    );
     assert.equal(observed, 0);
-    assert.deepEqual(source.reads.map((r) => [r.position, r.length]), [[0, 8]], "only the length field was read");
+    assert.deepEqual(
+      source.reads.map((r) => [r.position, r.length]),
+      [[0, 8]],
+      "only the length field was read",
+    );
   });
 });

@@ -42,13 +42,8 @@ describe("safetensors writer arguments", () => {
   });
 
   it("refuses data of the wrong typed array class for the dtype", async () => {
-    await refuses(
-      { w: { dtype: "float64", shape: [1], data: new Float32Array(2) } }, TypeError,
-      msg.badData("w", "float64", "Float64Array", "a Float32Array"),
-    );
-    await refuses(
-      { w: { dtype: "int64", shape: [1], data: [1] } }, TypeError, msg.badData("w", "int64", "BigInt64Array", "an array"),
-    );
+    await refuses({ w: { dtype: "float64", shape: [1], data: new Float32Array(2) } }, TypeError, msg.badData("w", "float64", "Float64Array", "a Float32Array"));
+    await refuses({ w: { dtype: "int64", shape: [1], data: [1] } }, TypeError, msg.badData("w", "int64", "BigInt64Array", "an array"));
   });
 
   it("refuses data whose length is not the product of the shape", async () => {

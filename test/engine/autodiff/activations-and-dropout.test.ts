@@ -125,8 +125,10 @@ describe("autodiff: activations and Dropout (central differences)", () => {
     const xs = normals(100, 5);
     const dys = normals(100, 6);
     const feeds = (on: boolean): Record<string, Tensor> => ({
-      x: tensor("float64", [10, 10], xs), dy: tensor("float64", [10, 10], dys),
-      ratio: tensor("float64", [], Float64Array.from([0.25])), training: tensor("bool", [], Uint8Array.from([on ? 1 : 0])),
+      x: tensor("float64", [10, 10], xs),
+      dy: tensor("float64", [10, 10], dys),
+      ratio: tensor("float64", [], Float64Array.from([0.25])),
+      training: tensor("bool", [], Uint8Array.from([on ? 1 : 0])),
     });
     const off = await runOnce(g, feeds(false));
     assert.deepEqual(Array.from(off["dx"]!.data as Float64Array), Array.from(dys));
@@ -141,7 +143,12 @@ describe("autodiff: activations and Dropout (central differences)", () => {
     const x = g.input("x", "float32", [4]);
     const [y] = g.opMulti("Dropout", [x, g.scalar(0.1), g.constant(TRUE)], {}, 1) as [Value];
     assert.throws(() => gradients(sumAll(y), [x]), {
-      message: autodiffMessages.missingOutput("Dropout", y.producer!.id, "mask", "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count)."),
+      message: autodiffMessages.missingOutput(
+        "Dropout",
+        y.producer!.id,
+        "mask",
+        "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count).",
+      ),
     });
   });
 });

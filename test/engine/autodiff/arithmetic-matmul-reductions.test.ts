@@ -9,26 +9,42 @@ import { checkGradients } from "../../support/gradient-check.js";
 describe("autodiff: arithmetic, MatMul, reductions (central differences, float64, rtol 1e-6)", () => {
   it("Add, Sub, Mul, Div with broadcasting of both operands", async () => {
     await checkGradients({
-      inputs: [{ name: "a", shape: [2, 1, 4] }, { name: "b", shape: [3, 1] }, { name: "c", shape: [4] }],
+      inputs: [
+        { name: "a", shape: [2, 1, 4] },
+        { name: "b", shape: [3, 1] },
+        { name: "c", shape: [4] },
+      ],
       build: (_g, [a, b, c]) => div(mul(sub(add(a!, b!), c!), neg(b!)), add(mul(c!, c!), a!.graph.scalar(1, "float64"))),
     });
   });
 
   it("MatMul for 2-D, 1-D and batched broadcasting operands", async () => {
     await checkGradients({
-      inputs: [{ name: "a", shape: [3, 4] }, { name: "b", shape: [4, 2] }],
+      inputs: [
+        { name: "a", shape: [3, 4] },
+        { name: "b", shape: [4, 2] },
+      ],
       build: (_g, [a, b]) => matmul(a!, b!),
     });
     await checkGradients({
-      inputs: [{ name: "v", shape: [4] }, { name: "b", shape: [2, 4, 3] }],
+      inputs: [
+        { name: "v", shape: [4] },
+        { name: "b", shape: [2, 4, 3] },
+      ],
       build: (_g, [v, b]) => matmul(v!, b!),
     });
     await checkGradients({
-      inputs: [{ name: "a", shape: [2, 1, 3, 4] }, { name: "b", shape: [5, 4, 2] }],
+      inputs: [
+        { name: "a", shape: [2, 1, 3, 4] },
+        { name: "b", shape: [5, 4, 2] },
+      ],
       build: (_g, [a, b]) => matmul(a!, b!),
     });
     await checkGradients({
-      inputs: [{ name: "a", shape: [3, 4] }, { name: "v", shape: [4] }],
+      inputs: [
+        { name: "a", shape: [3, 4] },
+        { name: "v", shape: [4] },
+      ],
       build: (_g, [a, v]) => matmul(a!, v!),
     });
   });

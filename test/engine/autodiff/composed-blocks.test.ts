@@ -1,7 +1,18 @@
 import { strict as assert } from "node:assert";
 import { registeredGradients } from "../../../src/engine/autodiff/gradient-registry.js";
 import {
-  add, avgPool, conv, convTranspose, gemm, globalAvgPool, groupNorm, layerNorm, maxPool, pad, silu, upsampleNearest2x,
+  add,
+  avgPool,
+  conv,
+  convTranspose,
+  gemm,
+  globalAvgPool,
+  groupNorm,
+  layerNorm,
+  maxPool,
+  pad,
+  silu,
+  upsampleNearest2x,
 } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { checkGradients } from "../../support/gradient-check.js";
@@ -20,10 +31,24 @@ describe("autodiff: the layers' building blocks, composed", () => {
     pad(x, [0, 0, 1, 1, 0, 0, 1, 1]);
     const registered = new Set(registeredGradients());
     const ops = [...new Set(g.nodes.map((n) => n.opType))];
-    for (const op of ["Conv", "ConvTranspose", "AveragePool", "MaxPool", "Resize", "GlobalAveragePool", "GroupNormalization", "LayerNormalization", "Gemm", "Pad"]) {
+    for (const op of [
+      "Conv",
+      "ConvTranspose",
+      "AveragePool",
+      "MaxPool",
+      "Resize",
+      "GlobalAveragePool",
+      "GroupNormalization",
+      "LayerNormalization",
+      "Gemm",
+      "Pad",
+    ]) {
       assert.ok(ops.includes(op), `expected a ${op} node, got ${ops.join(", ")}`);
     }
-    assert.deepEqual(ops.filter((op) => !registered.has(op)), []);
+    assert.deepEqual(
+      ops.filter((op) => !registered.has(op)),
+      [],
+    );
   });
 
   it("differentiates a small UNet-like block end to end (float32 central differences, rtol 2e-2, atol 2e-3, all elements)", async () => {
@@ -32,8 +57,11 @@ describe("autodiff: the layers' building blocks, composed", () => {
       dtype: "float32",
       samples: 1e9,
       inputs: [
-        { name: "x", shape: [1, 2, 4, 4] }, { name: "w1", shape: [4, 2, 3, 3], scale: 0.5 },
-        { name: "gamma", shape: [4] }, { name: "beta", shape: [4] }, { name: "w2", shape: [2, 4, 1, 1] },
+        { name: "x", shape: [1, 2, 4, 4] },
+        { name: "w1", shape: [4, 2, 3, 3], scale: 0.5 },
+        { name: "gamma", shape: [4] },
+        { name: "beta", shape: [4] },
+        { name: "w2", shape: [2, 4, 1, 1] },
       ],
       build: (_g, [x, w1, gamma, beta, w2]) => {
         const h = silu(groupNorm(conv(x!, w1!, undefined, { pads: [1, 1, 1, 1] }), gamma!, beta!, 2));

@@ -25,7 +25,10 @@ describe("autodiff: composite gradients", () => {
     g.output(da!, "da");
     const compiled = await compileGraph(serializeGraph(g));
     try {
-      const out = await compiled.run({ a: { dtype: "float64", shape: [4], data: Float64Array.of(-2, -0.5, 0.5, 2) }, w: { dtype: "float64", shape: [4], data: Float64Array.of(1, 2, 3, 4) } });
+      const out = await compiled.run({
+        a: { dtype: "float64", shape: [4], data: Float64Array.of(-2, -0.5, 0.5, 2) },
+        w: { dtype: "float64", shape: [4], data: Float64Array.of(1, 2, 3, 4) },
+      });
       assert.deepEqual(Array.from(out["da"]!.data as Float64Array), [3, 6, 9, 12]);
     } finally {
       await compiled.release();
@@ -37,7 +40,10 @@ describe("autodiff: composite gradients", () => {
 
   it("matches central differences when a value inside the composite is also read outside it (float64, rtol 1e-6)", async () => {
     await checkGradients({
-      inputs: [{ name: "a", shape: [3, 5] }, { name: "w", shape: [3, 5] }],
+      inputs: [
+        { name: "a", shape: [3, 5] },
+        { name: "w", shape: [3, 5] },
+      ],
       build: (_g, [a, w]) => {
         const { y, s } = exactSilu(a!);
         return add(y, mul(s, w!));

@@ -14,16 +14,28 @@ describe("autodiff composites: GroupNorm (float64 central differences, rtol 1e-6
   it("3 groups of 2 channels over 2-D maps, for x, γ and β", async () => {
     await checkGradients({
       ...F64,
-      inputs: [{ name: "x", shape: [2, 6, 3, 4], scale: 3 }, { name: "gamma", shape: [6] }, { name: "beta", shape: [6] }],
+      inputs: [
+        { name: "x", shape: [2, 6, 3, 4], scale: 3 },
+        { name: "gamma", shape: [6] },
+        { name: "beta", shape: [6] },
+      ],
       build: (_g, [x, gamma, beta]) => groupNormComposite(x!, gamma!, beta!, 3, 1e-5),
     });
   });
 
   it("one group and a group per channel, 1-D maps and no spatial axes, epsilon 1e-3", async () => {
-    for (const [shape, groups] of [[[2, 4, 5], 1], [[3, 4, 5], 4], [[3, 6], 2]] as const) {
+    for (const [shape, groups] of [
+      [[2, 4, 5], 1],
+      [[3, 4, 5], 4],
+      [[3, 6], 2],
+    ] as const) {
       await checkGradients({
         ...F64,
-        inputs: [{ name: "x", shape }, { name: "gamma", shape: [shape[1]] }, { name: "beta", shape: [shape[1]] }],
+        inputs: [
+          { name: "x", shape },
+          { name: "gamma", shape: [shape[1]] },
+          { name: "beta", shape: [shape[1]] },
+        ],
         build: (_g, [x, gamma, beta]) => groupNormComposite(x!, gamma!, beta!, groups, 1e-3),
       });
     }
@@ -49,7 +61,11 @@ describe("autodiff composites: GroupNorm (float64 central differences, rtol 1e-6
     g.output(groupNorm(x, s, b, 4, 1e-5), "op");
     const compiled = await compileGraph(serializeGraph(g));
     try {
-      const out = await compiled.run({ x: { dtype: "float64", shape, data }, s: { dtype: "float64", shape: [8], data: gamma }, b: { dtype: "float64", shape: [8], data: beta } });
+      const out = await compiled.run({
+        x: { dtype: "float64", shape, data },
+        s: { dtype: "float64", shape: [8], data: gamma },
+        b: { dtype: "float64", shape: [8], data: beta },
+      });
       const [c, o] = [out["composite"]!.data as Float64Array, out["op"]!.data as Float64Array];
       for (let i = 0; i < c.length; i++) assert.ok(Math.abs(c[i]! - o[i]!) <= 1e-12, `#${i}: ${c[i]} vs ${o[i]}`);
     } finally {

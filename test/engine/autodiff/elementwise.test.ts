@@ -81,11 +81,19 @@ describe("autodiff: element-wise ops (central differences, float64, rtol 1e-6 un
 
   it("Max and Min of three broadcasting inputs", async () => {
     await checkGradients({
-      inputs: [{ name: "a", shape: [2, 3, 4] }, { name: "b", shape: [3, 1] }, { name: "c", shape: [4] }],
+      inputs: [
+        { name: "a", shape: [2, 3, 4] },
+        { name: "b", shape: [3, 1] },
+        { name: "c", shape: [4] },
+      ],
       build: (g, [a, b, c]) => g.op("Max", [a!, b!, c!]),
     });
     await checkGradients({
-      inputs: [{ name: "a", shape: [2, 3, 4] }, { name: "b", shape: [3, 1] }, { name: "c", shape: [4] }],
+      inputs: [
+        { name: "a", shape: [2, 3, 4] },
+        { name: "b", shape: [3, 1] },
+        { name: "c", shape: [4] },
+      ],
       build: (g, [a, b, c]) => g.op("Min", [a!, b!, c!]),
     });
     await checkGradients({
@@ -139,7 +147,9 @@ describe("autodiff: element-wise ops (central differences, float64, rtol 1e-6 un
   it("ReduceMax splits dy evenly between tied maxima", async () => {
     const g = new GraphBuilder();
     const x = g.input("x", "float64", [2, 3]);
-    const [dx] = gradients(g.op("ReduceMax", [x, g.int64s([1])], { keepdims: 0 }), [x], { seed: g.constant(tensor("float64", [2], Float64Array.from([4, 4]))) });
+    const [dx] = gradients(g.op("ReduceMax", [x, g.int64s([1])], { keepdims: 0 }), [x], {
+      seed: g.constant(tensor("float64", [2], Float64Array.from([4, 4]))),
+    });
     g.output(dx!, "dx");
     const compiled = await compileGraph(serializeGraph(g), { threads: 1 });
     try {
@@ -152,7 +162,11 @@ describe("autodiff: element-wise ops (central differences, float64, rtol 1e-6 un
 
   it("Where: both branches (broadcasting) get gradients, the condition none", async () => {
     await checkGradients({
-      inputs: [{ name: "c", shape: [3, 1] }, { name: "a", shape: [3, 4] }, { name: "b", shape: [4] }],
+      inputs: [
+        { name: "c", shape: [3, 1] },
+        { name: "a", shape: [3, 4] },
+        { name: "b", shape: [4] },
+      ],
       // The condition comes from an input, yet it is bool: only a and b are differentiated (c gets 0).
       build: (g, [c, a, b]) => where(greater(c!, g.scalar(0, "float64")), a!, b!),
     });

@@ -16,7 +16,11 @@ describe("autodiff: Gemm (float64 central differences, rtol 1e-6, all elements)"
         for (const cShape of [[n], [m, 1], [], [1, n], [m, n]]) {
           await checkGradients({
             ...ALL,
-            inputs: [{ name: "a", shape: transA ? [k, m] : [m, k] }, { name: "b", shape: transB ? [n, k] : [k, n] }, { name: "c", shape: cShape }],
+            inputs: [
+              { name: "a", shape: transA ? [k, m] : [m, k] },
+              { name: "b", shape: transB ? [n, k] : [k, n] },
+              { name: "c", shape: cShape },
+            ],
             build: (_g, [a, b, c]) => gemm(a!, b!, c, { alpha: 0.7, beta: 1.3, transA, transB }),
           });
         }
@@ -27,7 +31,10 @@ describe("autodiff: Gemm (float64 central differences, rtol 1e-6, all elements)"
   it("without C and at the default alpha", async () => {
     await checkGradients({
       ...ALL,
-      inputs: [{ name: "a", shape: [2, 5] }, { name: "b", shape: [3, 5] }],
+      inputs: [
+        { name: "a", shape: [2, 5] },
+        { name: "b", shape: [3, 5] },
+      ],
       build: (_g, [a, b]) => gemm(a!, b!, undefined, { transB: true }),
     });
   });
@@ -42,7 +49,10 @@ describe("autodiff: Pad, constant mode (float64 central differences, rtol 1e-6, 
   it("pads every axis and differentiates the fill value", async () => {
     await checkGradients({
       ...ALL,
-      inputs: [{ name: "x", shape: [2, 3, 4] }, { name: "fill", shape: [] }],
+      inputs: [
+        { name: "x", shape: [2, 3, 4] },
+        { name: "fill", shape: [] },
+      ],
       build: (_g, [x, fill]) => padOp(x!, [1, 0, 2, 0, 1, 3], fill),
     });
   });
@@ -50,7 +60,10 @@ describe("autodiff: Pad, constant mode (float64 central differences, rtol 1e-6, 
   it("crops with negative pads while padding elsewhere", async () => {
     await checkGradients({
       ...ALL,
-      inputs: [{ name: "x", shape: [3, 5] }, { name: "fill", shape: [] }],
+      inputs: [
+        { name: "x", shape: [3, 5] },
+        { name: "fill", shape: [] },
+      ],
       build: (_g, [x, fill]) => padOp(x!, [-1, 2, 1, -2], fill),
     });
   });
@@ -67,7 +80,8 @@ describe("autodiff: Pad, constant mode (float64 central differences, rtol 1e-6, 
     const g = new GraphBuilder();
     const x = g.input("x", "float64", [2, 4]);
     const y = padOp(x, [0, 1, 0, 1], undefined, undefined, "reflect");
-    assert.throws(() => gradients(sumAll(y), [x]),
-      { message: autodiffMessages.unsupportedGradient("Pad", y.producer!.id, "mode 'reflect'", "Only constant-mode padding is differentiable here.") });
+    assert.throws(() => gradients(sumAll(y), [x]), {
+      message: autodiffMessages.unsupportedGradient("Pad", y.producer!.id, "mode 'reflect'", "Only constant-mode padding is differentiable here."),
+    });
   });
 });

@@ -21,7 +21,11 @@ describe("autodiff: LayerNormalization (float32 central differences, rtol 1e-2, 
   it("over the last axis with scale and bias", async () => {
     await checkGradients({
       ...F32,
-      inputs: [{ name: "x", shape: [3, 6] }, { name: "gamma", shape: [6] }, { name: "beta", shape: [6] }],
+      inputs: [
+        { name: "x", shape: [3, 6] },
+        { name: "gamma", shape: [6] },
+        { name: "beta", shape: [6] },
+      ],
       build: (_g, [x, gamma, beta]) => layerNorm(x!, gamma!, beta),
     });
   });
@@ -29,7 +33,10 @@ describe("autodiff: LayerNormalization (float32 central differences, rtol 1e-2, 
   it("over the last two axes (axis 1 of a rank-3 input) without bias, with epsilon 1e-3", async () => {
     await checkGradients({
       ...F32,
-      inputs: [{ name: "x", shape: [2, 3, 4] }, { name: "gamma", shape: [3, 4] }],
+      inputs: [
+        { name: "x", shape: [2, 3, 4] },
+        { name: "gamma", shape: [3, 4] },
+      ],
       build: (_g, [x, gamma]) => layerNorm(x!, gamma!, undefined, { axis: 1, epsilon: 1e-3 }),
     });
   });
@@ -37,7 +44,11 @@ describe("autodiff: LayerNormalization (float32 central differences, rtol 1e-2, 
   it("with gradients reaching the Mean and InvStdDev outputs too", async () => {
     await checkGradients({
       ...F32,
-      inputs: [{ name: "x", shape: [4, 5] }, { name: "gamma", shape: [5] }, { name: "beta", shape: [5] }],
+      inputs: [
+        { name: "x", shape: [4, 5] },
+        { name: "gamma", shape: [5] },
+        { name: "beta", shape: [5] },
+      ],
       build: (g, [x, gamma, beta]) => {
         const [y, mean, invStd] = g.opMulti("LayerNormalization", [x!, gamma!, beta!], { axis: -1 });
         return add(y!, add(cast(mean!, "float32"), mul(cast(invStd!, "float32"), g.scalar(0.5))));
@@ -48,7 +59,10 @@ describe("autodiff: LayerNormalization (float32 central differences, rtol 1e-2, 
   it("for a node created without its Mean and InvStdDev outputs (the gradient recomputes them)", async () => {
     await checkGradients({
       ...F32,
-      inputs: [{ name: "x", shape: [3, 5] }, { name: "gamma", shape: [5] }],
+      inputs: [
+        { name: "x", shape: [3, 5] },
+        { name: "gamma", shape: [5] },
+      ],
       build: (g, [x, gamma]) => g.opMulti("LayerNormalization", [x!, gamma!], { axis: -1 }, 1)[0]!,
     });
   });
@@ -58,7 +72,11 @@ describe("autodiff: GroupNormalization and InstanceNormalization", () => {
   it("GroupNormalization, 3 groups of 2 channels, float64 (rtol 1e-6)", async () => {
     await checkGradients({
       ...F64,
-      inputs: [{ name: "x", shape: [2, 6, 3, 3] }, { name: "gamma", shape: [6] }, { name: "beta", shape: [6] }],
+      inputs: [
+        { name: "x", shape: [2, 6, 3, 3] },
+        { name: "gamma", shape: [6] },
+        { name: "beta", shape: [6] },
+      ],
       build: (_g, [x, gamma, beta]) => groupNorm(x!, gamma!, beta!, 3),
     });
   });
@@ -67,7 +85,11 @@ describe("autodiff: GroupNormalization and InstanceNormalization", () => {
     for (const groups of [1, 4]) {
       await checkGradients({
         ...F64,
-        inputs: [{ name: "x", shape: [2, 4, 5] }, { name: "gamma", shape: [4] }, { name: "beta", shape: [4] }],
+        inputs: [
+          { name: "x", shape: [2, 4, 5] },
+          { name: "gamma", shape: [4] },
+          { name: "beta", shape: [4] },
+        ],
         build: (_g, [x, gamma, beta]) => groupNorm(x!, gamma!, beta!, groups, 1e-3),
       });
     }
@@ -76,7 +98,11 @@ describe("autodiff: GroupNormalization and InstanceNormalization", () => {
   it("GroupNormalization in float32 at the default stash_type, as the UNet runs it (rtol 1e-2, atol 1e-3)", async () => {
     await checkGradients({
       ...F32,
-      inputs: [{ name: "x", shape: [2, 4, 3, 3] }, { name: "gamma", shape: [4] }, { name: "beta", shape: [4] }],
+      inputs: [
+        { name: "x", shape: [2, 4, 3, 3] },
+        { name: "gamma", shape: [4] },
+        { name: "beta", shape: [4] },
+      ],
       build: (_g, [x, gamma, beta]) => groupNorm(x!, gamma!, beta!, 2),
     });
   });
@@ -84,7 +110,11 @@ describe("autodiff: GroupNormalization and InstanceNormalization", () => {
   it("InstanceNormalization in float32 (rtol 1e-2, atol 1e-3)", async () => {
     await checkGradients({
       ...F32,
-      inputs: [{ name: "x", shape: [2, 3, 3, 4] }, { name: "gamma", shape: [3] }, { name: "beta", shape: [3] }],
+      inputs: [
+        { name: "x", shape: [2, 3, 3, 4] },
+        { name: "gamma", shape: [3] },
+        { name: "beta", shape: [3] },
+      ],
       build: (g, [x, gamma, beta]) => g.op("InstanceNormalization", [x!, gamma!, beta!], { epsilon: 1e-4 }),
     });
   });
@@ -104,11 +134,14 @@ describe("groupNorm", () => {
       const mean = group.reduce((a, b) => a + b, 0) / per;
       const variance = group.reduce((a, b) => a + (b - mean) ** 2, 0) / per;
       for (let i = 0; i < per; i++) {
-        const ch = ((s % groups) * per + i) / (h * w) | 0;
+        const ch = (((s % groups) * per + i) / (h * w)) | 0;
         expected[s * per + i] = ((group[i]! - mean) / Math.sqrt(variance + eps)) * gamma[ch]! + beta[ch]!;
       }
     }
-    for (const [dtype, tol] of [["float32", 1e-4], ["float64", 1e-9]] as const) {
+    for (const [dtype, tol] of [
+      ["float32", 1e-4],
+      ["float64", 1e-9],
+    ] as const) {
       const g = new GraphBuilder("gn");
       const [xv, gv, bv] = [g.input("x", dtype, [n, c, h, w]), g.input("gamma", dtype, [c]), g.input("beta", dtype, [c])];
       g.output(groupNorm(xv, gv, bv, groups, eps), "built");

@@ -19,31 +19,55 @@ const maxPool = (x: Value, attrs: PoolAttrs): Value => x.graph.op("MaxPool", [x]
 
 describe("autodiff: AveragePool and GlobalAveragePool (float32 central differences, rtol 1e-3, atol 1e-3, all elements)", () => {
   it("2×2 windows with stride 2 tiling the map (the UNet downsampling shape; dX is a nearest Resize)", async () => {
-    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [2, 3, 6, 4] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], strides: [2, 2] }) });
+    await checkGradients({
+      ...LINEAR_F32,
+      inputs: [{ name: "x", shape: [2, 3, 6, 4] }],
+      build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], strides: [2, 2] }),
+    });
   });
 
   it("2×2 windows with stride 2 on an odd-sized map (the last row and column are in no window)", async () => {
-    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [1, 2, 5, 7] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], strides: [2, 2] }) });
+    await checkGradients({
+      ...LINEAR_F32,
+      inputs: [{ name: "x", shape: [1, 2, 5, 7] }],
+      build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], strides: [2, 2] }),
+    });
   });
 
   it("3×3 windows, stride 2, padding, count_include_pad = 0 (border windows divide by fewer taps)", async () => {
-    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [2, 2, 7, 6] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 2] }) });
+    await checkGradients({
+      ...LINEAR_F32,
+      inputs: [{ name: "x", shape: [2, 2, 7, 6] }],
+      build: (_g, [x]) => avgPool(x!, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 2] }),
+    });
   });
 
   it("3×3 windows, stride 2, padding, count_include_pad = 1", async () => {
-    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [2, 2, 7, 6] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 2], count_include_pad: 1 }) });
+    await checkGradients({
+      ...LINEAR_F32,
+      inputs: [{ name: "x", shape: [2, 2, 7, 6] }],
+      build: (_g, [x]) => avgPool(x!, { kernel_shape: [3, 3], strides: [2, 2], pads: [1, 1, 1, 2], count_include_pad: 1 }),
+    });
   });
 
   it("ceil_mode windows hanging past the end, with both count_include_pad settings", async () => {
     // Rows: 6 + 1 + 1 padded, windows start at −1, 1, 3, 5; the last covers row 5, pad row 6 and
     // nothing. Columns: 7, windows start at 0, 2, 4, 6; the last covers column 6 and nothing.
     for (const cip of [0, 1]) {
-      await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [1, 2, 6, 7] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 0], ceil_mode: 1, count_include_pad: cip }) });
+      await checkGradients({
+        ...LINEAR_F32,
+        inputs: [{ name: "x", shape: [1, 2, 6, 7] }],
+        build: (_g, [x]) => avgPool(x!, { kernel_shape: [3, 2], strides: [2, 2], pads: [1, 0, 1, 0], ceil_mode: 1, count_include_pad: cip }),
+      });
     }
   });
 
   it("dilated windows", async () => {
-    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [1, 2, 7, 6] }], build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], dilations: [2, 1], strides: [1, 2] }) });
+    await checkGradients({
+      ...LINEAR_F32,
+      inputs: [{ name: "x", shape: [1, 2, 7, 6] }],
+      build: (_g, [x]) => avgPool(x!, { kernel_shape: [2, 2], dilations: [2, 1], strides: [1, 2] }),
+    });
   });
 
   it("1-D with unit stride and a begin pad", async () => {
@@ -64,11 +88,19 @@ describe("autodiff: MaxPool (float64 central differences, rtol 1e-6, all element
   });
 
   it("overlapping 3×3 windows with stride 1 and padding (an element can win several windows)", async () => {
-    await checkGradients({ ...F64, inputs: [{ name: "x", shape: [1, 2, 5, 5] }], build: (_g, [x]) => maxPool(x!, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }) });
+    await checkGradients({
+      ...F64,
+      inputs: [{ name: "x", shape: [1, 2, 5, 5] }],
+      build: (_g, [x]) => maxPool(x!, { kernel_shape: [3, 3], pads: [1, 1, 1, 1] }),
+    });
   });
 
   it("dilation, asymmetric pads, unequal strides and ceil_mode", async () => {
-    await checkGradients({ ...F64, inputs: [{ name: "x", shape: [2, 2, 7, 8] }], build: (_g, [x]) => maxPool(x!, { kernel_shape: [2, 3], dilations: [2, 1], strides: [2, 3], pads: [1, 0, 0, 0], ceil_mode: 1 }) });
+    await checkGradients({
+      ...F64,
+      inputs: [{ name: "x", shape: [2, 2, 7, 8] }],
+      build: (_g, [x]) => maxPool(x!, { kernel_shape: [2, 3], dilations: [2, 1], strides: [2, 3], pads: [1, 0, 0, 0], ceil_mode: 1 }),
+    });
   });
 
   it("1-D", async () => {
@@ -76,7 +108,11 @@ describe("autodiff: MaxPool (float64 central differences, rtol 1e-6, all element
   });
 
   it("a node created without its Indices output (the gradient recomputes them)", async () => {
-    await checkGradients({ ...F64, inputs: [{ name: "x", shape: [1, 2, 4, 6] }], build: (g, [x]) => g.opMulti("MaxPool", [x!], { kernel_shape: [2, 2], strides: [2, 2] }, 1)[0]! });
+    await checkGradients({
+      ...F64,
+      inputs: [{ name: "x", shape: [1, 2, 4, 6] }],
+      build: (g, [x]) => g.opMulti("MaxPool", [x!], { kernel_shape: [2, 2], strides: [2, 2] }, 1)[0]!,
+    });
   });
 
   it("gives a tied window's whole gradient to its first maximal element", async () => {

@@ -11,7 +11,26 @@ const DIFFERENTIABLE_OPS = {
   arithmetic: ["Add", "Sub", "Mul", "Div", "Neg", "Sum", "Max", "Min", "Pow", "Sqrt", "Exp", "Log", "Abs", "Reciprocal", "Where", "Identity", "Cast"],
   matmul: ["MatMul", "Gemm"],
   reductions: ["ReduceSum", "ReduceMean", "ReduceMax"],
-  activations: ["Relu", "LeakyRelu", "Sigmoid", "Tanh", "Gelu", "Erf", "Dropout", "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Mish", "ThresholdedRelu", "PRelu", "Clip"],
+  activations: [
+    "Relu",
+    "LeakyRelu",
+    "Sigmoid",
+    "Tanh",
+    "Gelu",
+    "Erf",
+    "Dropout",
+    "Softplus",
+    "Softsign",
+    "Elu",
+    "Selu",
+    "Celu",
+    "HardSigmoid",
+    "HardSwish",
+    "Mish",
+    "ThresholdedRelu",
+    "PRelu",
+    "Clip",
+  ],
   trigonometric: ["Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh"],
   piecewiseConstant: ["Round", "Floor", "Ceil", "Sign"],
   softmaxAndLosses: ["Softmax", "LogSoftmax", "SoftmaxCrossEntropyLoss"],
@@ -23,7 +42,9 @@ const DIFFERENTIABLE_OPS = {
 describe("autodiff: registry coverage and constants", () => {
   it("registers a gradient for every op of every family", () => {
     const registered = new Set(registeredGradients());
-    const missing = Object.values(DIFFERENTIABLE_OPS).flat().filter((op) => !registered.has(op));
+    const missing = Object.values(DIFFERENTIABLE_OPS)
+      .flat()
+      .filter((op) => !registered.has(op));
     assert.deepEqual(missing, [], `no gradient registered for: ${missing.join(", ")}`);
   });
 
@@ -35,7 +56,10 @@ describe("autodiff: registry coverage and constants", () => {
     const registered = new Set(registeredGradients());
     const ops = [...new Set(g.nodes.map((n) => n.opType))];
     assert.ok(ops.length >= 4, `expected the composites' nodes, got ${ops.join(", ")}`);
-    assert.deepEqual(ops.filter((op) => !registered.has(op)), []);
+    assert.deepEqual(
+      ops.filter((op) => !registered.has(op)),
+      [],
+    );
   });
 
   it("never differentiates an op fed only by constants, even one without a gradient", async () => {

@@ -29,7 +29,8 @@ describe("upsampleNearest2x", () => {
       const data = Float32Array.from({ length: 12 }, (_, i) => i);
       const out = (await graph.run({ x: { dtype: "float32", shape: [1, 2, 2, 3], data } }))["y"]!.data as Float32Array;
       const expected: number[] = [];
-      for (let c = 0; c < 2; c++) for (let h = 0; h < 4; h++) for (let w = 0; w < 6; w++) expected.push(data[c * 6 + Math.floor(h / 2) * 3 + Math.floor(w / 2)]!);
+      for (let c = 0; c < 2; c++)
+        for (let h = 0; h < 4; h++) for (let w = 0; w < 6; w++) expected.push(data[c * 6 + Math.floor(h / 2) * 3 + Math.floor(w / 2)]!);
       assert.deepEqual(Array.from(out), expected);
     } finally {
       await graph.release();
@@ -55,7 +56,11 @@ describe("autodiff: nearest Resize by whole factors (float32 central differences
   });
 
   it("Resize repeating along the batch and channel axes too (the Reshape + ReduceSum form)", async () => {
-    await checkGradients({ ...LINEAR_F32, inputs: [{ name: "x", shape: [2, 2, 3] }], build: (_g, [x]) => resize(x!, [2, 3, 1], { coordinate_transformation_mode: "asymmetric", nearest_mode: "floor" }) });
+    await checkGradients({
+      ...LINEAR_F32,
+      inputs: [{ name: "x", shape: [2, 2, 3] }],
+      build: (_g, [x]) => resize(x!, [2, 3, 1], { coordinate_transformation_mode: "asymmetric", nearest_mode: "floor" }),
+    });
   });
 });
 
@@ -63,8 +68,12 @@ describe("autodiff: Resize without a gradient", () => {
   const cases: [string, number[], Attributes, string][] = [
     ["linear interpolation", [1, 1, 2, 2], { mode: "linear" }, "mode 'linear'"],
     ["a fractional scale", [1, 1, 1.5, 2], {}, "scale 1.5 on axis 2 (4 → 6)"],
-    ["half_pixel coordinates with floor rounding (shifts by half a block)", [1, 1, 2, 2], { nearest_mode: "floor" },
-      "coordinate_transformation_mode 'half_pixel' with nearest_mode 'floor' on axis 2, which does not repeat each element 2 times"],
+    [
+      "half_pixel coordinates with floor rounding (shifts by half a block)",
+      [1, 1, 2, 2],
+      { nearest_mode: "floor" },
+      "coordinate_transformation_mode 'half_pixel' with nearest_mode 'floor' on axis 2, which does not repeat each element 2 times",
+    ],
   ];
   for (const [name, scales, attrs, what] of cases) {
     it(`throws naming the node and the reason for ${name}`, () => {

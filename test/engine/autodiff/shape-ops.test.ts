@@ -15,8 +15,18 @@ const SLICES: [number[], number[], number[], number[] | undefined][] = [
   [[0, 1, 2], [1, 0, 2], [4, 6, 5], undefined], // plain, all axes
   [[1], [1], [INT64_MAX], [2]], // step 2 to the end, one axis
   [[2], [-1], [INT64_MIN], [-1]], // reversed
-  [[2, 0], [-2, 4], [0, 0], [-2, -3]], // negative steps > 1, axes out of order
-  [[-1, -3], [-6, -4], [-1, 5], [3, 2]], // negative axes and indices, steps 3 and 2
+  [
+    [2, 0],
+    [-2, 4],
+    [0, 0],
+    [-2, -3],
+  ], // negative steps > 1, axes out of order
+  [
+    [-1, -3],
+    [-6, -4],
+    [-1, 5],
+    [3, 2],
+  ], // negative axes and indices, steps 3 and 2
   [[1], [-100], [100], [4]], // clamped bounds
   [[0], [-10], [INT64_MIN], [-1]], // start below −dim with a negative step: one element (index 0)
   [[1], [4], [2], [1]], // empty
@@ -36,11 +46,18 @@ describe("autodiff: shape ops (central differences, float64, rtol 1e-6)", () => 
 
   it("Concat of three inputs on a middle and a negative axis, one of them constant", async () => {
     await checkGradients({
-      inputs: [{ name: "a", shape: [2, 1, 3] }, { name: "b", shape: [2, 4, 3] }],
+      inputs: [
+        { name: "a", shape: [2, 1, 3] },
+        { name: "b", shape: [2, 4, 3] },
+      ],
       build: (g, [a, b]) => concat([a!, g.constant(tensor("float64", [2, 2, 3], new Float64Array(12).fill(0.5))), b!], 1),
     });
     await checkGradients({
-      inputs: [{ name: "a", shape: [2, 3] }, { name: "b", shape: [2, 1] }, { name: "c", shape: [2, 2] }],
+      inputs: [
+        { name: "a", shape: [2, 3] },
+        { name: "b", shape: [2, 1] },
+        { name: "c", shape: [2, 2] },
+      ],
       build: (_g, [a, b, c]) => concat([a!, b!, c!], -1),
     });
   });
@@ -110,18 +127,27 @@ describe("autodiff: shape ops (central differences, float64, rtol 1e-6)", () => 
 
   it("Gather as an embedding: rows looked up several times accumulate their gradients", async () => {
     await checkGradients({
-      inputs: [{ name: "table", shape: [5, 3] }, { name: "ids", shape: [2, 3], dtype: "int64", data: ids(1, 3, 1, 0, 1, 3) }],
+      inputs: [
+        { name: "table", shape: [5, 3] },
+        { name: "ids", shape: [2, 3], dtype: "int64", data: ids(1, 3, 1, 0, 1, 3) },
+      ],
       build: (_g, [t, i]) => gather(t!, i!, 0),
     });
   });
 
   it("Gather on other axes, with a scalar index, negative ids and int32 ids", async () => {
     await checkGradients({
-      inputs: [{ name: "x", shape: [2, 4, 3] }, { name: "ids", shape: [3, 2], dtype: "int64", data: ids(0, 3, 3, 1, -1, 2) }],
+      inputs: [
+        { name: "x", shape: [2, 4, 3] },
+        { name: "ids", shape: [3, 2], dtype: "int64", data: ids(0, 3, 3, 1, -1, 2) },
+      ],
       build: (_g, [x, i]) => gather(x!, i!, 1),
     });
     await checkGradients({
-      inputs: [{ name: "x", shape: [2, 4, 3] }, { name: "ids", shape: [4], dtype: "int32", data: Int32Array.from([2, 0, 2, -3]) }],
+      inputs: [
+        { name: "x", shape: [2, 4, 3] },
+        { name: "ids", shape: [4], dtype: "int32", data: Int32Array.from([2, 0, 2, -3]) },
+      ],
       build: (_g, [x, i]) => gather(x!, i!, -1),
     });
     await checkGradients({

@@ -30,7 +30,10 @@ describe("autodiff: softmax family and losses (central differences, float64, rto
   it("SoftmaxCrossEntropyLoss with reduction mean, sum and none (int64 labels, N×C)", async () => {
     for (const reduction of ["mean", "sum", "none"]) {
       await checkGradients({
-        inputs: [{ name: "scores", shape: [5, 4] }, { name: "labels", shape: [5], dtype: "int64", data: labels(0, 3, 1, 1, 2) }],
+        inputs: [
+          { name: "scores", shape: [5, 4] },
+          { name: "labels", shape: [5], dtype: "int64", data: labels(0, 3, 1, 1, 2) },
+        ],
         build: (g, [s, l]) => sce(g, [s!, l!], { reduction })[0]!,
       });
     }
@@ -39,12 +42,18 @@ describe("autodiff: softmax family and losses (central differences, float64, rto
   it("SoftmaxCrossEntropyLoss on N×C×d scores (mean and none) and with int32 labels", async () => {
     for (const reduction of ["mean", "none"]) {
       await checkGradients({
-        inputs: [{ name: "scores", shape: [2, 3, 4] }, { name: "labels", shape: [2, 4], dtype: "int64", data: labels(0, 1, 2, 2, 1, 1, 0, 2) }],
+        inputs: [
+          { name: "scores", shape: [2, 3, 4] },
+          { name: "labels", shape: [2, 4], dtype: "int64", data: labels(0, 1, 2, 2, 1, 1, 0, 2) },
+        ],
         build: (g, [s, l]) => sce(g, [s!, l!], { reduction })[0]!,
       });
     }
     await checkGradients({
-      inputs: [{ name: "scores", shape: [3, 4] }, { name: "labels", shape: [3], dtype: "int32", data: Int32Array.from([3, 0, 2]) }],
+      inputs: [
+        { name: "scores", shape: [3, 4] },
+        { name: "labels", shape: [3], dtype: "int32", data: Int32Array.from([3, 0, 2]) },
+      ],
       build: (g, [s, l]) => sce(g, [s!, l!], {})[0]!,
     });
   });
@@ -64,7 +73,10 @@ describe("autodiff: softmax family and losses (central differences, float64, rto
 
   it("SoftmaxCrossEntropyLoss with ignore_index out of range and in range, with and without weights", async () => {
     await checkGradients({
-      inputs: [{ name: "scores", shape: [5, 3] }, { name: "labels", shape: [5], dtype: "int64", data: labels(0, -100, 1, 2, -100) }],
+      inputs: [
+        { name: "scores", shape: [5, 3] },
+        { name: "labels", shape: [5], dtype: "int64", data: labels(0, -100, 1, 2, -100) },
+      ],
       build: (g, [s, l]) => sce(g, [s!, l!], { ignore_index: -100 })[0]!,
     });
     for (const reduction of ["mean", "none"]) {
@@ -81,14 +93,20 @@ describe("autodiff: softmax family and losses (central differences, float64, rto
 
   it("SoftmaxCrossEntropyLoss when its log_prob output also reaches the loss", async () => {
     await checkGradients({
-      inputs: [{ name: "scores", shape: [4, 3] }, { name: "labels", shape: [4], dtype: "int64", data: labels(2, 0, 1, 0) }],
+      inputs: [
+        { name: "scores", shape: [4, 3] },
+        { name: "labels", shape: [4], dtype: "int64", data: labels(2, 0, 1, 0) },
+      ],
       build: (g, [s, l]) => {
         const [loss, logProb] = sce(g, [s!, l!], { reduction: "none" });
         return add(mul(logProb!, logProb!), g.op("Unsqueeze", [loss!, g.int64s([1])]));
       },
     });
     await checkGradients({
-      inputs: [{ name: "scores", shape: [4, 3] }, { name: "labels", shape: [4], dtype: "int64", data: labels(2, 0, 1, 0) }],
+      inputs: [
+        { name: "scores", shape: [4, 3] },
+        { name: "labels", shape: [4], dtype: "int64", data: labels(2, 0, 1, 0) },
+      ],
       build: (g, [s, l]) => sce(g, [s!, l!], {})[1]!,
     });
   });
@@ -107,11 +125,17 @@ describe("autodiff: softmax family and losses (central differences, float64, rto
 
   it("mseLoss w.r.t. prediction and target, also with a broadcasting target", async () => {
     await checkGradients({
-      inputs: [{ name: "pred", shape: [4, 3] }, { name: "target", shape: [4, 3] }],
+      inputs: [
+        { name: "pred", shape: [4, 3] },
+        { name: "target", shape: [4, 3] },
+      ],
       build: (_g, [p, t]) => mseLoss(p!, t!),
     });
     await checkGradients({
-      inputs: [{ name: "pred", shape: [4, 3] }, { name: "target", shape: [3] }],
+      inputs: [
+        { name: "pred", shape: [4, 3] },
+        { name: "target", shape: [3] },
+      ],
       build: (_g, [p, t]) => mseLoss(p!, t!),
     });
   });

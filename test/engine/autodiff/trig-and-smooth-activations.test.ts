@@ -2,8 +2,36 @@ import { strict as assert } from "node:assert";
 import { registeredGradients } from "../../../src/engine/autodiff/gradient-registry.js";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
 import {
-  acos, acosh, asin, asinh, atan, atanh, ceil, celu, clip, cos, cosh, elu, floor, hardSigmoid, hardSwish, mish, mul,
-  prelu, round, selu, sign, silu, sin, sinh, softplus, softsign, sumAll, swish, tan, thresholdedRelu,
+  acos,
+  acosh,
+  asin,
+  asinh,
+  atan,
+  atanh,
+  ceil,
+  celu,
+  clip,
+  cos,
+  cosh,
+  elu,
+  floor,
+  hardSigmoid,
+  hardSwish,
+  mish,
+  mul,
+  prelu,
+  round,
+  selu,
+  sign,
+  silu,
+  sin,
+  sinh,
+  softplus,
+  softsign,
+  sumAll,
+  swish,
+  tan,
+  thresholdedRelu,
 } from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { graphMessages } from "../../../src/engine/graph/messages.js";
@@ -15,16 +43,47 @@ import { checkGradients, testRandom } from "../../support/gradient-check.js";
 
 /** Every op this file checks; each must have a registered gradient. */
 const OPS = [
-  "Sin", "Cos", "Tan", "Asin", "Acos", "Atan", "Sinh", "Cosh", "Asinh", "Acosh", "Atanh",
-  "Softplus", "Softsign", "Elu", "Selu", "Celu", "HardSigmoid", "HardSwish", "Mish", "ThresholdedRelu", "PRelu",
-  "Clip", "Round", "Floor", "Ceil", "Sign",
+  "Sin",
+  "Cos",
+  "Tan",
+  "Asin",
+  "Acos",
+  "Atan",
+  "Sinh",
+  "Cosh",
+  "Asinh",
+  "Acosh",
+  "Atanh",
+  "Softplus",
+  "Softsign",
+  "Elu",
+  "Selu",
+  "Celu",
+  "HardSigmoid",
+  "HardSwish",
+  "Mish",
+  "ThresholdedRelu",
+  "PRelu",
+  "Clip",
+  "Round",
+  "Floor",
+  "Ceil",
+  "Sign",
 ];
 
 /**
  * n values drawn uniformly from [lo, hi), each at least `margin` away from every kink, so that
  * x ± eps (1e-2 for float32) stays on one side of it.
  */
-function awayFrom(kinks: readonly number[], n: number, lo: number, hi: number, seed: number, dtype: "float32" | "float64" = "float32", margin = 0.1): Float32Array | Float64Array {
+function awayFrom(
+  kinks: readonly number[],
+  n: number,
+  lo: number,
+  hi: number,
+  seed: number,
+  dtype: "float32" | "float64" = "float32",
+  margin = 0.1,
+): Float32Array | Float64Array {
   const r = testRandom(seed);
   const out = dtype === "float64" ? new Float64Array(n) : new Float32Array(n);
   for (let i = 0; i < n; i++) {
@@ -59,7 +118,10 @@ async function runOnce(g: GraphBuilder, feeds: Record<string, Tensor>): Promise<
 describe("gradients of the trigonometric functions, the smooth activations, Clip and the piecewise-constant ops", () => {
   it("registers a gradient for each of these ops", () => {
     const registered = new Set(registeredGradients());
-    assert.deepEqual(OPS.filter((op) => !registered.has(op)), []);
+    assert.deepEqual(
+      OPS.filter((op) => !registered.has(op)),
+      [],
+    );
   });
 
   describe("trigonometric and hyperbolic functions (central differences)", () => {
@@ -120,13 +182,21 @@ describe("gradients of the trigonometric functions, the smooth activations, Clip
     it("PRelu: gradients to x and to a per-channel slope that broadcasts ([3, 1] against [2, 3, 4]) or not", async () => {
       const x = awayFrom([0], 24, -2, 2, 14);
       await checkGradients({
-        dtype: "float32", samples: 1e9,
-        inputs: [{ name: "x", shape: [2, 3, 4], data: x }, { name: "slope", shape: [3, 1], data: Float32Array.of(0.25, -0.5, 1.5) }],
+        dtype: "float32",
+        samples: 1e9,
+        inputs: [
+          { name: "x", shape: [2, 3, 4], data: x },
+          { name: "slope", shape: [3, 1], data: Float32Array.of(0.25, -0.5, 1.5) },
+        ],
         build: (_g, [a, s]) => prelu(a!, s!),
       });
       await checkGradients({
-        dtype: "float32", samples: 1e9,
-        inputs: [{ name: "x", shape: [2, 3, 4], data: x }, { name: "slope", shape: [2, 3, 4], scale: 0.5 }],
+        dtype: "float32",
+        samples: 1e9,
+        inputs: [
+          { name: "x", shape: [2, 3, 4], data: x },
+          { name: "slope", shape: [2, 3, 4], scale: 0.5 },
+        ],
         build: (_g, [a, s]) => prelu(a!, s!),
       });
     });
@@ -149,12 +219,19 @@ describe("gradients of the trigonometric functions, the smooth activations, Clip
       const x = awayFrom([-0.5, 0.8], 24, -2, 2, 17, "float64");
       await checkGradients({
         samples: 1e9,
-        inputs: [{ name: "x", shape: [4, 6], data: x }, { name: "lo", shape: [], data: Float64Array.of(-0.5) }, { name: "hi", shape: [1], data: Float64Array.of(0.8) }],
+        inputs: [
+          { name: "x", shape: [4, 6], data: x },
+          { name: "lo", shape: [], data: Float64Array.of(-0.5) },
+          { name: "hi", shape: [1], data: Float64Array.of(0.8) },
+        ],
         build: (g, [a, lo, hi]) => g.op("Clip", [a!, lo!, hi!]),
       });
       await checkGradients({
         samples: 1e9,
-        inputs: [{ name: "x", shape: [4, 6], data: x }, { name: "hi", shape: [], data: Float64Array.of(0.8) }],
+        inputs: [
+          { name: "x", shape: [4, 6], data: x },
+          { name: "hi", shape: [], data: Float64Array.of(0.8) },
+        ],
         build: (g, [a, hi]) => g.op("Clip", [a!, undefined, hi!]),
       });
     });
@@ -163,7 +240,11 @@ describe("gradients of the trigonometric functions, the smooth activations, Clip
       const x = awayFrom([0.5, -0.5], 12, -2, 2, 18, "float64");
       await checkGradients({
         samples: 1e9,
-        inputs: [{ name: "x", shape: [3, 4], data: x }, { name: "lo", shape: [], data: Float64Array.of(0.5) }, { name: "hi", shape: [], data: Float64Array.of(-0.5) }],
+        inputs: [
+          { name: "x", shape: [3, 4], data: x },
+          { name: "lo", shape: [], data: Float64Array.of(0.5) },
+          { name: "hi", shape: [], data: Float64Array.of(-0.5) },
+        ],
         build: (g, [a, lo, hi]) => g.op("Clip", [a!, lo!, hi!]),
       });
     });
@@ -196,7 +277,10 @@ describe("gradients of the trigonometric functions, the smooth activations, Clip
       g.output(mixed!, "mixed");
       const xs = Float64Array.of(-1.7, -0.2, 0.3, 1.2, 2.6);
       const r = await runOnce(g, { x: tensor("float64", [5], xs), dy: tensor("float64", [5], Float64Array.of(1, 2, 3, 4, 5)) });
-      assert.deepEqual(Array.from(r["only"]!.data as Float64Array, (v) => v + 0), [0, 0, 0, 0, 0]);
+      assert.deepEqual(
+        Array.from(r["only"]!.data as Float64Array, (v) => v + 0),
+        [0, 0, 0, 0, 0],
+      );
       // d/dx Σ y·x with y piecewise constant is y itself.
       const expected = Array.from(xs, (v) => Math.round(v) + Math.floor(v) + Math.ceil(v) + Math.sign(v));
       assert.deepEqual(Array.from(r["mixed"]!.data as Float64Array), expected);

@@ -4,7 +4,24 @@ import { checkGradients, GradientCheckError } from "../../../src/engine/autodiff
 import { getGradient, registerGradient, registeredGradients, unregisterGradient, type GradientFn } from "../../../src/engine/autodiff/gradient-registry.js";
 import { gradients } from "../../../src/engine/autodiff/gradients.js";
 import { autodiffMessages } from "../../../src/engine/autodiff/messages.js";
-import { abs, add, cos, greater, log, mul, neg, scalarLike, scale, shift, sin, softplus, sumAll, tanh, where, zeros } from "../../../src/engine/graph/functional.js";
+import {
+  abs,
+  add,
+  cos,
+  greater,
+  log,
+  mul,
+  neg,
+  scalarLike,
+  scale,
+  shift,
+  sin,
+  softplus,
+  sumAll,
+  tanh,
+  where,
+  zeros,
+} from "../../../src/engine/graph/functional.js";
 import { GraphBuilder } from "../../../src/engine/graph/graph-builder.js";
 import { graphMessages } from "../../../src/engine/graph/messages.js";
 import { getOpSchema, registerOp, registeredOps, unregisterOp, type OpSchema } from "../../../src/engine/graph/op-schema.js";
@@ -83,7 +100,13 @@ describe("autodiff: gradients users register themselves", () => {
 
   it("says, when an op has no gradient, which op it is, that registerGradient from nbresume/nn adds one and how to check it", () => {
     const message = autodiffMessages.noGradient("Shrink");
-    for (const part of ["Op 'Shrink' has no gradient registered", `registerGradient({ opType: "Shrink", gradient })`, `"nbresume/nn"`, "checkGradients", "defineCompositeGradient"]) {
+    for (const part of [
+      "Op 'Shrink' has no gradient registered",
+      `registerGradient({ opType: "Shrink", gradient })`,
+      `"nbresume/nn"`,
+      "checkGradients",
+      "defineCompositeGradient",
+    ]) {
       assert.ok(message.includes(part), `${JSON.stringify(message)} should mention ${part}`);
     }
     assert.ok(!message.includes("src/"), "a user cannot add files under src/");
@@ -104,9 +127,12 @@ describe("autodiff: gradients users register themselves", () => {
 
   it("replaces a built-in gradient with { replace: true } and puts it back the same way", async () => {
     // A wrong gradient (dy · 2cos x) is used once registered, and fails the check...
-    await withSinGradient((ctx) => [scale(mul(ctx.dyOrZeros(0), cos(ctx.input(0))), 2)], async () => {
-      await assert.rejects(checkGradients(SIN_CHECK), GradientCheckError);
-    });
+    await withSinGradient(
+      (ctx) => [scale(mul(ctx.dyOrZeros(0), cos(ctx.input(0))), 2)],
+      async () => {
+        await assert.rejects(checkGradients(SIN_CHECK), GradientCheckError);
+      },
+    );
     // ...and the built-in one is back afterwards.
     const result = await checkGradients(SIN_CHECK);
     assert.equal(result.failures.length, 0);
@@ -133,28 +159,44 @@ describe("autodiff: gradients users register themselves", () => {
     assert.equal(worst, result.worst);
     assert.equal(worst.input, "x");
     assert.deepEqual(worst.position, [Math.floor(worst.index / 4), worst.index % 4]);
-    assert.ok(result.failures.every((f) => f.analytic * f.numeric < 0), "only the flipped elements fail");
+    assert.ok(
+      result.failures.every((f) => f.analytic * f.numeric < 0),
+      "only the flipped elements fail",
+    );
     assert.equal(error.message, autodiffMessages.gradientCheckFailed(result.failures, 12, { dtype: "float64", eps: 1e-6, rtol: 1e-6, atol: 1e-8 }));
-    assert.ok(error.message.includes(`Worst: input 'x'[${worst.position.join(", ")}] (flat index ${worst.index}): analytic ${worst.analytic}, numeric ${worst.numeric}`), error.message);
+    assert.ok(
+      error.message.includes(
+        `Worst: input 'x'[${worst.position.join(", ")}] (flat index ${worst.index}): analytic ${worst.analytic}, numeric ${worst.numeric}`,
+      ),
+      error.message,
+    );
   });
 
   it("refuses a user gradient of the wrong shape, naming the op, the input and both shapes", async () => {
-    await withSinGradient((ctx) => [sumAll(ctx.dyOrZeros(0))], async () => {
-      const g = new GraphBuilder();
-      const x = g.input("x", "float64", [3, 4]);
-      assert.throws(() => gradients(sumAll(sin(x)), [x]), { message: autodiffMessages.gradientMismatch("gradient of", "Sin", 0, "float64[]", "float64[3, 4]") });
-    });
+    await withSinGradient(
+      (ctx) => [sumAll(ctx.dyOrZeros(0))],
+      async () => {
+        const g = new GraphBuilder();
+        const x = g.input("x", "float64", [3, 4]);
+        assert.throws(() => gradients(sumAll(sin(x)), [x]), {
+          message: autodiffMessages.gradientMismatch("gradient of", "Sin", 0, "float64[]", "float64[3, 4]"),
+        });
+      },
+    );
   });
 
   it("fails a gradient that is NaN instead of letting it pass", async () => {
-    const error = await withSinGradient((ctx) => [mul(ctx.dyOrZeros(0), log(scalarLike(ctx.input(0), -1)))], async () => {
-      try {
-        await checkGradients(SIN_CHECK);
-      } catch (e) {
-        return e;
-      }
-      return assert.fail("the check should have failed");
-    });
+    const error = await withSinGradient(
+      (ctx) => [mul(ctx.dyOrZeros(0), log(scalarLike(ctx.input(0), -1)))],
+      async () => {
+        try {
+          await checkGradients(SIN_CHECK);
+        } catch (e) {
+          return e;
+        }
+        return assert.fail("the check should have failed");
+      },
+    );
     assert.ok(error instanceof GradientCheckError);
     assert.equal(error.result.failures.length, 12);
     assert.ok(Number.isNaN(error.result.worst.analytic));
@@ -164,7 +206,8 @@ describe("autodiff: gradients users register themselves", () => {
   it("tells a user to check in float32 when onnxruntime has no float64 kernel for the op", async () => {
     await assert.rejects(
       checkGradients({ inputs: [{ name: "x", shape: [3] }], build: (_g, [x]) => softplus(x!) }),
-      (e: unknown) => e instanceof Error && /Could not find an implementation for Softplus/.test(e.message) && e.message.includes(`check them with dtype: "float32"`),
+      (e: unknown) =>
+        e instanceof Error && /Could not find an implementation for Softplus/.test(e.message) && e.message.includes(`check them with dtype: "float32"`),
     );
   });
 
@@ -181,7 +224,10 @@ describe("autodiff: gradients users register themselves", () => {
   it("refuses to unregister what is not registered and a definition that is not one, naming the op", () => {
     assert.throws(() => unregisterGradient("Shrink"), { message: autodiffMessages.gradientNotRegistered("Shrink") });
     assert.throws(() => unregisterOp("Shrink"), { message: graphMessages.opNotToUnregister("Shrink") });
-    assert.throws(() => registerGradient({ opType: "", gradient: () => [] }), { name: "TypeError", message: autodiffMessages.badGradientDefinition("opType must be a non-empty string") });
+    assert.throws(() => registerGradient({ opType: "", gradient: () => [] }), {
+      name: "TypeError",
+      message: autodiffMessages.badGradientDefinition("opType must be a non-empty string"),
+    });
     assert.throws(() => registerGradient({ opType: "Shrink", gradient: "x" as unknown as GradientFn }), TypeError);
     assert.ok(!registeredGradients().includes("Shrink"));
   });

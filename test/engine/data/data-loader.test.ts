@@ -64,7 +64,10 @@ describe("DataLoader over the MNIST training digits", () => {
             assert.deepEqual(images.data.subarray(r * PIXELS, (r + 1) * PIXELS), pixels(train).subarray(row * PIXELS, (row + 1) * PIXELS));
           }
         }
-        assert.ok(seen.every((c) => c === 1), `epoch ${epoch}: some image not served exactly once`);
+        assert.ok(
+          seen.every((c) => c === 1),
+          `epoch ${epoch}: some image not served exactly once`,
+        );
       }
     });
 
@@ -89,7 +92,12 @@ describe("DataLoader over the MNIST training digits", () => {
     it("marks each epoch's last batch with epochEnded, and the next batch starts the next epoch at position 0", () => {
       const loader = new DataLoader(train, { batchSize: 1000, generator: createGenerator(3) });
       const seen = Array.from({ length: 20 }, () => loader.next()).map((b) => [b.epoch, b.position, b.epochEnded]);
-      assert.deepEqual(seen.slice(7, 11), [[0, 7, false], [0, 8, true], [1, 0, false], [1, 1, false]]);
+      assert.deepEqual(seen.slice(7, 11), [
+        [0, 7, false],
+        [0, 8, true],
+        [1, 0, false],
+        [1, 1, false],
+      ]);
       assert.deepEqual(seen[17], [1, 8, true]);
       assert.deepEqual(seen[18], [2, 0, false]);
     });
@@ -129,7 +137,10 @@ describe("DataLoader over the MNIST training digits", () => {
       for (let epoch = 0; epoch < 2; epoch++) {
         const rows: number[] = [];
         for (let p = 0; p < loader.batchesPerEpoch; p++) rows.push(...loader.next().indices);
-        assert.deepEqual(rows, Array.from({ length: test.count }, (_, i) => i));
+        assert.deepEqual(
+          rows,
+          Array.from({ length: test.count }, (_, i) => i),
+        );
       }
       assert.equal(loader.cursor().generatorKey, null);
     });
@@ -150,7 +161,8 @@ describe("DataLoader over the MNIST training digits", () => {
       const firstImages = reused.next().columns["images"]!.data;
       fresh.next();
       for (let i = 1; i < 12; i++) {
-        const a = fresh.next(), b = reused.next();
+        const a = fresh.next(),
+          b = reused.next();
         assert.equal(fingerprint(b), fingerprint(a), `batch ${i}`);
         assert.equal(b.columns["images"]!.data.buffer, firstImages.buffer, "no new allocation");
       }
@@ -211,20 +223,27 @@ describe("DataLoader over the MNIST training digits", () => {
         return JSON.parse(JSON.stringify(loader.cursor())) as DataLoaderCursor;
       };
       const cases: [string, () => [Dataset, DataLoaderOptions], string[]][] = [
-        ["another batch size", () => [train, { batchSize: 32, generator: createGenerator(1).fork("data") }],
-          ["batch size: saved 64, this loader 32"]],
-        ["another dataset size", () => [test, { batchSize: 64, generator: createGenerator(1).fork("data") }],
-          ["dataset: saved mnist/train with 9003 examples, this loader mnist/test with 997"]],
-        ["another seed", () => [train, { batchSize: 64, generator: createGenerator(2).fork("data") }],
-          [`seed: saved generator key ${createGenerator(1).fork("data").key}, this loader's ${createGenerator(2).fork("data").key}`]],
-        ["shuffle and dropLast switched off", () => [train, { batchSize: 64, shuffle: false, dropLast: false }],
-          ["shuffle: saved true, this loader false", "dropLast: saved true, this loader false"]],
+        ["another batch size", () => [train, { batchSize: 32, generator: createGenerator(1).fork("data") }], ["batch size: saved 64, this loader 32"]],
+        [
+          "another dataset size",
+          () => [test, { batchSize: 64, generator: createGenerator(1).fork("data") }],
+          ["dataset: saved mnist/train with 9003 examples, this loader mnist/test with 997"],
+        ],
+        [
+          "another seed",
+          () => [train, { batchSize: 64, generator: createGenerator(2).fork("data") }],
+          [`seed: saved generator key ${createGenerator(1).fork("data").key}, this loader's ${createGenerator(2).fork("data").key}`],
+        ],
+        [
+          "shuffle and dropLast switched off",
+          () => [train, { batchSize: 64, shuffle: false, dropLast: false }],
+          ["shuffle: saved true, this loader false", "dropLast: saved true, this loader false"],
+        ],
       ];
       for (const [what, make, differences] of cases) {
         it(`with ${what}`, () => {
           const cursor = saved();
-          const check = (e: unknown) =>
-            isNbresumeError(e, DataErrorCode.CURSOR_MISMATCH) && e.message === msg.cursorMismatch(differences);
+          const check = (e: unknown) => isNbresumeError(e, DataErrorCode.CURSOR_MISMATCH) && e.message === msg.cursorMismatch(differences);
           const [dataset, options] = make();
           const loader = new DataLoader(dataset, options);
           assert.throws(() => loader.restore(cursor), check);
@@ -241,7 +260,16 @@ describe("DataLoader over the MNIST training digits", () => {
         ["with a negative epoch", (c) => ({ ...c, epoch: -1 }), "epoch", "an integer ≥ 0", -1],
         ["with a fractional position", (c) => ({ ...c, position: 1.5 }), "position", "an integer ≥ 0", 1.5],
         ["with a position past the epoch's last batch", (c) => ({ ...c, position: 140 }), "position", "below batchesPerEpoch (140)", 140],
-        ["without a batch size", (c) => { const { batchSize: _b, ...rest } = c; return rest; }, "batchSize", "an integer ≥ 1", undefined],
+        [
+          "without a batch size",
+          (c) => {
+            const { batchSize: _b, ...rest } = c;
+            return rest;
+          },
+          "batchSize",
+          "an integer ≥ 1",
+          undefined,
+        ],
         ["with shuffle as a string", (c) => ({ ...c, shuffle: "yes" }), "shuffle", "true or false", "yes"],
         ["with a malformed generator key", (c) => ({ ...c, generatorKey: "xyz" }), "generatorKey", "16 lowercase hex digits when shuffle is true", "xyz"],
       ];
@@ -261,16 +289,25 @@ describe("DataLoader over the MNIST training digits", () => {
   describe("options", () => {
     it("rejects a batch size that is not a positive integer with a RangeError", () => {
       for (const bad of [0, -5, 2.5, Number.NaN]) {
-        assert.throws(() => new DataLoader(train, { batchSize: bad, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === msg.badBatchSize(bad));
+        assert.throws(
+          () => new DataLoader(train, { batchSize: bad, generator: createGenerator(1) }),
+          (e: unknown) => e instanceof RangeError && e.message === msg.badBatchSize(bad),
+        );
       }
     });
 
     it("rejects shuffle without a generator with a TypeError", () => {
-      assert.throws(() => new DataLoader(train, { batchSize: 8 }), (e: unknown) => e instanceof TypeError && e.message === msg.missingGenerator());
+      assert.throws(
+        () => new DataLoader(train, { batchSize: 8 }),
+        (e: unknown) => e instanceof TypeError && e.message === msg.missingGenerator(),
+      );
     });
 
     it("rejects a batch larger than the dataset when dropLast would leave every epoch empty", () => {
-      assert.throws(() => new DataLoader(test, { batchSize: 1000, generator: createGenerator(1) }), (e: unknown) => e instanceof RangeError && e.message === msg.emptyEpoch(1000, 997, "mnist/test"));
+      assert.throws(
+        () => new DataLoader(test, { batchSize: 1000, generator: createGenerator(1) }),
+        (e: unknown) => e instanceof RangeError && e.message === msg.emptyEpoch(1000, 997, "mnist/test"),
+      );
       assert.equal(new DataLoader(test, { batchSize: 1000, dropLast: false, generator: createGenerator(1) }).batchesPerEpoch, 1);
     });
   });
@@ -281,7 +318,11 @@ function multiColumn(): Dataset {
   const n = 103;
   return fromArrays("multi", {
     x: { dtype: "float32", shape: [3], data: Float32Array.from({ length: 3 * n }, (_, i) => Math.floor(i / 3) + (i % 3) / 4) },
-    tokens: { dtype: "int64", shape: [2], data: BigInt64Array.from({ length: 2 * n }, (_, i) => 2n ** 60n * BigInt(i % 2 === 0 ? 1 : -1) + BigInt(Math.floor(i / 2))) },
+    tokens: {
+      dtype: "int64",
+      shape: [2],
+      data: BigInt64Array.from({ length: 2 * n }, (_, i) => 2n ** 60n * BigInt(i % 2 === 0 ? 1 : -1) + BigInt(Math.floor(i / 2))),
+    },
     tag: { dtype: "uint8", data: Uint8Array.from({ length: n }, (_, i) => (i * 7) % 256) },
   });
 }
@@ -295,8 +336,10 @@ describe("DataLoader over a multi-column dataset (float32 [3], int64 [2], uint8 
     for (let p = 0; p < loader.batchesPerEpoch; p++) {
       const b = loader.next();
       const { x, tokens, tag } = b.columns;
-      assert.deepEqual([x!.dtype, x!.shape, tokens!.dtype, tokens!.shape, tag!.dtype, tag!.shape],
-        ["float32", [b.size, 3], "int64", [b.size, 2], "uint8", [b.size]]);
+      assert.deepEqual(
+        [x!.dtype, x!.shape, tokens!.dtype, tokens!.shape, tag!.dtype, tag!.shape],
+        ["float32", [b.size, 3], "int64", [b.size, 2], "uint8", [b.size]],
+      );
       b.indices.forEach((row, r) => {
         assert.deepEqual(Array.from(x!.data.subarray(3 * r, 3 * r + 3) as Float32Array), [row, row + 0.25, row + 0.5]);
         assert.deepEqual(Array.from(tokens!.data.subarray(2 * r, 2 * r + 2) as BigInt64Array), [2n ** 60n + BigInt(row), -(2n ** 60n) + BigInt(row)]);
@@ -321,7 +364,8 @@ describe("DataLoader over a multi-column dataset (float32 [3], int64 [2], uint8 
     const first = reused.next();
     fresh.next();
     for (let i = 1; i < 22; i++) {
-      const a = fresh.next(), b = reused.next();
+      const a = fresh.next(),
+        b = reused.next();
       assert.equal(fingerprint(b), fingerprint(a), `batch ${i}`);
       for (const name of ["x", "tokens", "tag"]) assert.equal(b.columns[name]!.data.buffer, first.columns[name]!.data.buffer, name);
     }
@@ -330,21 +374,36 @@ describe("DataLoader over a multi-column dataset (float32 [3], int64 [2], uint8 
   describe("refuses an inconsistent dataset with a RangeError naming the column", () => {
     const base = multiColumn();
     const cases: [string, () => Dataset, string][] = [
-      ["a column of the wrong length", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Uint8Array(102) } } }),
-        'column "tag" has 102 values, expected count × 1 = 103 (shape [] per example)'],
-      ["data of another type than the dtype", () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Int32Array(103) } } }),
-        'column "tag" is uint8 but its data is not a Uint8Array'],
-      ["an unknown dtype", () => ({ ...base, columns: { y: { dtype: "float64", shape: [], data: new Float64Array(103) } as never } }),
-        'column "y" has dtype "float64", expected one of float32, int32, int64, uint8'],
-      ["a shape with a zero", () => ({ ...base, columns: { x: { dtype: "float32", shape: [0], data: new Float32Array(0) } } }),
-        'column "x" has shape [0], expected an array of positive integers ([] for one value per example)'],
+      [
+        "a column of the wrong length",
+        () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Uint8Array(102) } } }),
+        'column "tag" has 102 values, expected count × 1 = 103 (shape [] per example)',
+      ],
+      [
+        "data of another type than the dtype",
+        () => ({ ...base, columns: { ...base.columns, tag: { dtype: "uint8", shape: [], data: new Int32Array(103) } } }),
+        'column "tag" is uint8 but its data is not a Uint8Array',
+      ],
+      [
+        "an unknown dtype",
+        () => ({ ...base, columns: { y: { dtype: "float64", shape: [], data: new Float64Array(103) } as never } }),
+        'column "y" has dtype "float64", expected one of float32, int32, int64, uint8',
+      ],
+      [
+        "a shape with a zero",
+        () => ({ ...base, columns: { x: { dtype: "float32", shape: [0], data: new Float32Array(0) } } }),
+        'column "x" has shape [0], expected an array of positive integers ([] for one value per example)',
+      ],
       ["no columns", () => ({ ...base, columns: {} }), "it has no columns"],
       ["a count of 0", () => ({ ...base, count: 0 }), "count is 0, expected a positive integer"],
     ];
     for (const [what, make, problem] of cases) {
       it(what, () => {
         const d = make();
-        assert.throws(() => new DataLoader(d, { batchSize: 4, shuffle: false }), { name: "RangeError", message: msg.badDataset("DataLoader", "multi", problem) });
+        assert.throws(() => new DataLoader(d, { batchSize: 4, shuffle: false }), {
+          name: "RangeError",
+          message: msg.badDataset("DataLoader", "multi", problem),
+        });
       });
     }
   });

@@ -18,12 +18,47 @@ function records(text: string, size: number, delimiter = ","): [string[], number
 
 describe("CSV records (RFC 4180 basics)", () => {
   const cases: [string, string, [string[], number][]][] = [
-    ["plain fields and a final line without a break", "a,b\n1,2", [[["a", "b"], 1], [["1", "2"], 2]]],
-    ["CRLF and lone CR line breaks", "a,b\r\n1,2\r3,4\r\n", [[["a", "b"], 1], [["1", "2"], 2], [["3", "4"], 3]]],
-    ["quoted fields holding delimiters, doubled quotes and line breaks", 'x,"a,b","say ""hi""","two\nlines"\nnext,1,2,3\n',
-      [[["x", "a,b", 'say "hi"', "two\nlines"], 1], [["next", "1", "2", "3"], 3]]],
-    ["empty fields, and a quoted empty field on a line of its own", ',,\n""\n', [[["", "", ""], 1], [[""], 2]]],
-    ["blank lines skipped, line numbers kept", "a\n\n\nb\n", [[["a"], 1], [["b"], 4]]],
+    [
+      "plain fields and a final line without a break",
+      "a,b\n1,2",
+      [
+        [["a", "b"], 1],
+        [["1", "2"], 2],
+      ],
+    ],
+    [
+      "CRLF and lone CR line breaks",
+      "a,b\r\n1,2\r3,4\r\n",
+      [
+        [["a", "b"], 1],
+        [["1", "2"], 2],
+        [["3", "4"], 3],
+      ],
+    ],
+    [
+      "quoted fields holding delimiters, doubled quotes and line breaks",
+      'x,"a,b","say ""hi""","two\nlines"\nnext,1,2,3\n',
+      [
+        [["x", "a,b", 'say "hi"', "two\nlines"], 1],
+        [["next", "1", "2", "3"], 3],
+      ],
+    ],
+    [
+      "empty fields, and a quoted empty field on a line of its own",
+      ',,\n""\n',
+      [
+        [["", "", ""], 1],
+        [[""], 2],
+      ],
+    ],
+    [
+      "blank lines skipped, line numbers kept",
+      "a\n\n\nb\n",
+      [
+        [["a"], 1],
+        [["b"], 4],
+      ],
+    ],
     ["a byte-order mark dropped", "\ufeffa,b\n", [[["a", "b"], 1]]],
   ];
   for (const [what, text, expected] of cases) {
@@ -50,7 +85,12 @@ describe("fromCsv: a CSV file as a dataset", () => {
 
   it("round-trips typed, multi-value and reordered columns exactly, with quoting, CRLF, spaces and a BOM", async () => {
     const rows = Array.from({ length: 50 }, (_, i) => [
-      (i * 0.125 - 3).toString(), `"${i * 2}"`, ` ${-i} `, String(i % 7), String(2n ** 62n + BigInt(i)), String(2147483647 - i),
+      (i * 0.125 - 3).toString(),
+      `"${i * 2}"`,
+      ` ${-i} `,
+      String(i % 7),
+      String(2n ** 62n + BigInt(i)),
+      String(2147483647 - i),
     ]);
     const text = "\ufeffx1,x2,x3,label,id,big\r\n" + rows.map((r) => r.join(",")).join("\r\n") + "\r\n";
     const path = await dir.file("typed.csv", text);
@@ -66,11 +106,26 @@ describe("fromCsv: a CSV file as a dataset", () => {
     });
     assert.equal(d.count, 50);
     assert.deepEqual(layout(d), { x: ["float32", [3]], label: ["uint8", []], id: ["int64", []], big: ["int32", []], grid: ["float32", [2, 2]] });
-    assert.deepEqual(values(d, "x"), rows.flatMap((_, i) => [i === 0 ? 0 : -i, i * 0.125 - 3, i * 2]));
-    assert.deepEqual(values(d, "label"), rows.map((_, i) => i % 7));
-    assert.deepEqual(values(d, "id"), rows.map((_, i) => 2n ** 62n + BigInt(i)));
-    assert.deepEqual(values(d, "big"), rows.map((_, i) => 2147483647 - i));
-    assert.deepEqual(values(d, "grid"), rows.flatMap((_, i) => [i * 0.125 - 3, i * 2, i === 0 ? 0 : -i, i * 0.125 - 3]));
+    assert.deepEqual(
+      values(d, "x"),
+      rows.flatMap((_, i) => [i === 0 ? 0 : -i, i * 0.125 - 3, i * 2]),
+    );
+    assert.deepEqual(
+      values(d, "label"),
+      rows.map((_, i) => i % 7),
+    );
+    assert.deepEqual(
+      values(d, "id"),
+      rows.map((_, i) => 2n ** 62n + BigInt(i)),
+    );
+    assert.deepEqual(
+      values(d, "big"),
+      rows.map((_, i) => 2147483647 - i),
+    );
+    assert.deepEqual(
+      values(d, "grid"),
+      rows.flatMap((_, i) => [i * 0.125 - 3, i * 2, i === 0 ? 0 : -i, i * 0.125 - 3]),
+    );
     assert.equal(d.info["classes"], 7);
   });
 
@@ -108,27 +163,129 @@ describe("fromCsv: a CSV file as a dataset", () => {
   describe("refuses a malformed file, naming the file, line and column (NbresumeError DATA_*)", () => {
     const cases: [string, string, object, string, (f: string) => string][] = [
       ["a row with more fields than the header", "a,b\n1,2\n3,4,5\n", {}, DataErrorCode.CSV_RAGGED, (f) => msg.csvRagged(f, 3, 3, 2, "the header (line 1)")],
-      ["a row with fewer fields than the first row (no header)", "1,2\n3\n", { header: false }, DataErrorCode.CSV_RAGGED, (f) => msg.csvRagged(f, 2, 1, 2, "the first row (line 1)")],
+      [
+        "a row with fewer fields than the first row (no header)",
+        "1,2\n3\n",
+        { header: false },
+        DataErrorCode.CSV_RAGGED,
+        (f) => msg.csvRagged(f, 2, 1, 2, "the first row (line 1)"),
+      ],
       ["a quote inside an unquoted field", 'a,b\n1,2"\n', {}, DataErrorCode.CSV_QUOTE, (f) => msg.csvStrayQuote(f, 2, 2)],
       ["text after a closing quote", 'a,b\n"1"x,2\n', {}, DataErrorCode.CSV_QUOTE, (f) => msg.csvTextAfterQuote(f, 2, 1)],
       ["a quote never closed", 'a,b\n1,2\n3,"4\n5,6\n', {}, DataErrorCode.CSV_QUOTE, (f) => msg.csvUnclosedQuote(f, 3)],
-      ["a cell that is not a number", "a,b\n1,2\n3,abc\n", {}, DataErrorCode.VALUE_INVALID, (f) => msg.valueNotNumber({ file: f, line: 3, column: "b", field: '"b"' }, '"abc"')],
-      ["a hexadecimal cell (Number() would take it)", "a\n0x10\n", {}, DataErrorCode.VALUE_INVALID, (f) => msg.valueNotNumber({ file: f, line: 2, column: "a", field: '"a"' }, '"0x10"')],
-      ["NaN where not allowed", "a\n1\nnan\n", {}, DataErrorCode.VALUE_NAN, (f) => msg.valueNaN({ file: f, line: 3, column: "a", field: '"a"' }, '"nan"', "float32")],
-      ["an empty cell where not allowed", "a,b\n1,\n", {}, DataErrorCode.VALUE_NAN, (f) => msg.valueNaN({ file: f, line: 2, column: "b", field: '"b"' }, "an empty cell", "float32")],
-      ["infinity in an integer column even with allowNaN", "a\ninf\n", { allowNaN: true, columns: { a: "int32" } }, DataErrorCode.VALUE_NAN, (f) => msg.valueNaN({ file: f, line: 2, column: "a", field: '"a"' }, '"inf"', "int32")],
-      ["a fraction in a uint8 column", "label\n1.5\n", { columns: { label: "uint8" } }, DataErrorCode.VALUE_NOT_INTEGER, (f) => msg.valueNotInteger({ file: f, line: 2, column: "label", field: '"label"' }, '"1.5"', "uint8")],
-      ["int32 overflow", "n\n2147483648\n", { columns: { n: "int32" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"2147483648"', "int32")],
-      ["a negative uint8", "n\n-1\n", { columns: { n: "uint8" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"-1"', "uint8")],
-      ["uint8 overflow", "n\n256\n", { columns: { n: "uint8" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"256"', "uint8")],
-      ["int64 overflow", "n\n9223372036854775808\n", { columns: { n: "int64" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"9223372036854775808"', "int64")],
-      ["a value beyond float32", "x\n1e39\n", {}, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 2, column: "x", field: '"x"' }, '"1e39"', "float32")],
-      ["a multi-value column's bad field, named", "p,q\n1,2\n3,?\n", { columns: { xy: { from: ["p", "q"] } } }, DataErrorCode.VALUE_INVALID, (f) => msg.valueNotNumber({ file: f, line: 3, column: "xy", field: '"q"' }, '"?"')],
-      ["a column whose header field is missing", "a,b\n1,2\n", { columns: { c: "float32" } }, DataErrorCode.COLUMN_MISSING, (f) => msg.csvHeaderMissing(f, "c", "c", ["a", "b"])],
+      [
+        "a cell that is not a number",
+        "a,b\n1,2\n3,abc\n",
+        {},
+        DataErrorCode.VALUE_INVALID,
+        (f) => msg.valueNotNumber({ file: f, line: 3, column: "b", field: '"b"' }, '"abc"'),
+      ],
+      [
+        "a hexadecimal cell (Number() would take it)",
+        "a\n0x10\n",
+        {},
+        DataErrorCode.VALUE_INVALID,
+        (f) => msg.valueNotNumber({ file: f, line: 2, column: "a", field: '"a"' }, '"0x10"'),
+      ],
+      [
+        "NaN where not allowed",
+        "a\n1\nnan\n",
+        {},
+        DataErrorCode.VALUE_NAN,
+        (f) => msg.valueNaN({ file: f, line: 3, column: "a", field: '"a"' }, '"nan"', "float32"),
+      ],
+      [
+        "an empty cell where not allowed",
+        "a,b\n1,\n",
+        {},
+        DataErrorCode.VALUE_NAN,
+        (f) => msg.valueNaN({ file: f, line: 2, column: "b", field: '"b"' }, "an empty cell", "float32"),
+      ],
+      [
+        "infinity in an integer column even with allowNaN",
+        "a\ninf\n",
+        { allowNaN: true, columns: { a: "int32" } },
+        DataErrorCode.VALUE_NAN,
+        (f) => msg.valueNaN({ file: f, line: 2, column: "a", field: '"a"' }, '"inf"', "int32"),
+      ],
+      [
+        "a fraction in a uint8 column",
+        "label\n1.5\n",
+        { columns: { label: "uint8" } },
+        DataErrorCode.VALUE_NOT_INTEGER,
+        (f) => msg.valueNotInteger({ file: f, line: 2, column: "label", field: '"label"' }, '"1.5"', "uint8"),
+      ],
+      [
+        "int32 overflow",
+        "n\n2147483648\n",
+        { columns: { n: "int32" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"2147483648"', "int32"),
+      ],
+      [
+        "a negative uint8",
+        "n\n-1\n",
+        { columns: { n: "uint8" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"-1"', "uint8"),
+      ],
+      [
+        "uint8 overflow",
+        "n\n256\n",
+        { columns: { n: "uint8" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"256"', "uint8"),
+      ],
+      [
+        "int64 overflow",
+        "n\n9223372036854775808\n",
+        { columns: { n: "int64" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 2, column: "n", field: '"n"' }, '"9223372036854775808"', "int64"),
+      ],
+      [
+        "a value beyond float32",
+        "x\n1e39\n",
+        {},
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 2, column: "x", field: '"x"' }, '"1e39"', "float32"),
+      ],
+      [
+        "a multi-value column's bad field, named",
+        "p,q\n1,2\n3,?\n",
+        { columns: { xy: { from: ["p", "q"] } } },
+        DataErrorCode.VALUE_INVALID,
+        (f) => msg.valueNotNumber({ file: f, line: 3, column: "xy", field: '"q"' }, '"?"'),
+      ],
+      [
+        "a column whose header field is missing",
+        "a,b\n1,2\n",
+        { columns: { c: "float32" } },
+        DataErrorCode.COLUMN_MISSING,
+        (f) => msg.csvHeaderMissing(f, "c", "c", ["a", "b"]),
+      ],
       ["a field index beyond the row", "a,b\n1,2\n", { columns: { c: { from: 5 } } }, DataErrorCode.COLUMN_MISSING, (f) => msg.csvIndexMissing(f, "c", 5, 2)],
-      ["a field name without a header", "1,2\n", { header: false, columns: { a: "float32" } }, DataErrorCode.COLUMN_MISSING, (f) => msg.csvNameWithoutHeader(f, "a", "a")],
-      ["a header naming the field read twice", "a,b,a\n1,2,3\n", { columns: { a: "float32" } }, DataErrorCode.CSV_HEADER, (f) => msg.csvHeaderDuplicate(f, "a", [1, 3], "a")],
-      ["a header naming a field twice, reading every field", "a,b,a\n1,2,3\n", {}, DataErrorCode.CSV_HEADER, (f) => msg.csvHeaderDuplicate(f, "a", [1, 3], "a")],
+      [
+        "a field name without a header",
+        "1,2\n",
+        { header: false, columns: { a: "float32" } },
+        DataErrorCode.COLUMN_MISSING,
+        (f) => msg.csvNameWithoutHeader(f, "a", "a"),
+      ],
+      [
+        "a header naming the field read twice",
+        "a,b,a\n1,2,3\n",
+        { columns: { a: "float32" } },
+        DataErrorCode.CSV_HEADER,
+        (f) => msg.csvHeaderDuplicate(f, "a", [1, 3], "a"),
+      ],
+      [
+        "a header naming a field twice, reading every field",
+        "a,b,a\n1,2,3\n",
+        {},
+        DataErrorCode.CSV_HEADER,
+        (f) => msg.csvHeaderDuplicate(f, "a", [1, 3], "a"),
+      ],
       ["an empty file", "", {}, DataErrorCode.FILE_EMPTY, (f) => msg.fileEmpty(f, "the file is empty")],
       ["a header without rows", "a,b\n\n", {}, DataErrorCode.FILE_EMPTY, (f) => msg.fileEmpty(f, "no data rows after the header")],
     ];
@@ -150,9 +307,21 @@ describe("fromCsv: a CSV file as a dataset", () => {
     const cases: [string, object, string][] = [
       ["a quote as delimiter", { delimiter: '"' }, msg.badOption("fromCsv", "delimiter", "one character other than a quote or a line break", '"')],
       ["a two-character delimiter", { delimiter: ";;" }, msg.badOption("fromCsv", "delimiter", "one character other than a quote or a line break", ";;")],
-      ["an unknown dtype", { columns: { a: "float64" } }, msg.badOption("fromCsv", "columns.a", "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", "float64")],
-      ["a shape that does not fit the fields", { columns: { a: { from: ["a", "b"], shape: [3] } } }, msg.badOption("fromCsv", "columns.a.shape", "a shape of 2 values (one per field it reads)", "[3]")],
-      ["a negative field index", { columns: { a: { from: -1 } } }, msg.badOption("fromCsv", "columns.a.from", "a header name, a 0-based field index, or a non-empty array of them", -1)],
+      [
+        "an unknown dtype",
+        { columns: { a: "float64" } },
+        msg.badOption("fromCsv", "columns.a", "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", "float64"),
+      ],
+      [
+        "a shape that does not fit the fields",
+        { columns: { a: { from: ["a", "b"], shape: [3] } } },
+        msg.badOption("fromCsv", "columns.a.shape", "a shape of 2 values (one per field it reads)", "[3]"),
+      ],
+      [
+        "a negative field index",
+        { columns: { a: { from: -1 } } },
+        msg.badOption("fromCsv", "columns.a.from", "a header name, a 0-based field index, or a non-empty array of them", -1),
+      ],
       ["no columns", { columns: {} }, msg.badOption("fromCsv", "columns", "an object with at least one column", {})],
     ];
     for (const [what, options, message] of cases) {

@@ -12,7 +12,10 @@ describe("fromJsonl: a JSON Lines file as a dataset", () => {
 
   it("round-trips numbers and nested arrays exactly, shapes from the first line, in declared dtypes", async () => {
     const rows = Array.from({ length: 40 }, (_, i) => ({
-      x: [[i, i + 0.5], [i === 0 ? 0 : -i, i * 0.25]],
+      x: [
+        [i, i + 0.5],
+        [i === 0 ? 0 : -i, i * 0.25],
+      ],
       label: i % 3,
       id: i === 0 ? "9223372036854775807" : 2 ** 40 + i,
       extra: "ignored unless asked for",
@@ -22,9 +25,18 @@ describe("fromJsonl: a JSON Lines file as a dataset", () => {
     assert.equal(d.count, 40);
     assert.equal(d.name, "rows.jsonl");
     assert.deepEqual(layout(d), { x: ["float32", [2, 2]], label: ["uint8", []], id: ["int64", []] });
-    assert.deepEqual(values(d, "x"), rows.flatMap((r) => r.x.flat()));
-    assert.deepEqual(values(d, "label"), rows.map((r) => r.label));
-    assert.deepEqual(values(d, "id"), rows.map((r, i) => (i === 0 ? 2n ** 63n - 1n : BigInt(r.id))));
+    assert.deepEqual(
+      values(d, "x"),
+      rows.flatMap((r) => r.x.flat()),
+    );
+    assert.deepEqual(
+      values(d, "label"),
+      rows.map((r) => r.label),
+    );
+    assert.deepEqual(
+      values(d, "id"),
+      rows.map((r, i) => (i === 0 ? 2n ** 63n - 1n : BigInt(r.id))),
+    );
     assert.equal(d.info["classes"], 3);
     assert.equal((d.info["source"] as Record<string, unknown>)["format"], "jsonl");
   });
@@ -48,18 +60,98 @@ describe("fromJsonl: a JSON Lines file as a dataset", () => {
       ["a line that is not JSON", '{"a": 1}\n{"a": 2,\n', {}, DataErrorCode.JSON_INVALID, (f) => msg.jsonInvalid(f, 2, jsonError('{"a": 2,'))],
       ["a line that is an array", '{"a": 1}\n[1, 2]\n', {}, DataErrorCode.JSON_INVALID, (f) => msg.jsonNotObject(f, 2, [1, 2])],
       ["a missing field", lines({ a: 1, b: 2 }, { a: 3 }), {}, DataErrorCode.COLUMN_MISSING, (f) => msg.jsonlFieldMissing(f, 2, "b", "b", ["a"])],
-      ["a string where a number belongs", lines({ a: 1 }, { a: "2" }), {}, DataErrorCode.VALUE_INVALID, (f) => msg.jsonWrongType({ file: f, line: 2, column: "a", field: "a" }, "a number", "2")],
-      ["a ragged nested array", lines({ x: [[1, 2], [3, 4]] }, { x: [[1, 2], [3]] }), {}, DataErrorCode.SHAPE_MISMATCH, (f) => msg.shapeMismatch({ file: f, line: 2, column: "x" }, "x[1]", { values: 1, leaf: false }, [2, 2], "from line 1")],
-      ["a number where an array belongs", lines({ x: [1, 2] }, { x: 3 }), {}, DataErrorCode.SHAPE_MISMATCH, (f) => msg.shapeMismatch({ file: f, line: 2, column: "x" }, "x", "number", [2], "from line 1")],
-      ["an array where a number belongs", lines({ x: [1, 2] }, { x: [1, [2]] }), {}, DataErrorCode.SHAPE_MISMATCH, (f) => msg.shapeMismatch({ file: f, line: 2, column: "x" }, "x[1]", { values: 1, leaf: true }, [2], "from line 1")],
-      ["an array of the wrong declared shape", lines({ x: [1, 2, 3] }), { columns: { x: { shape: [2] } } }, DataErrorCode.SHAPE_MISMATCH, (f) => msg.shapeMismatch({ file: f, line: 1, column: "x" }, "x", { values: 3, leaf: false }, [2], "as declared")],
-      ["an empty array on the first line", lines({ x: [] }), {}, DataErrorCode.SHAPE_MISMATCH, (f) => msg.jsonEmptyArray({ file: f, line: 1, column: "x" }, "x")],
-      ["null where NaN is not allowed", lines({ v: [1, null] }), {}, DataErrorCode.VALUE_NAN, (f) => msg.valueNaN({ file: f, line: 1, column: "v", field: "v[1]" }, "null", "float32")],
-      ["a fraction in an int32 column", lines({ n: 1.5 }), { columns: { n: "int32" } }, DataErrorCode.VALUE_NOT_INTEGER, (f) => msg.valueNotInteger({ file: f, line: 1, column: "n", field: "n" }, "1.5", "int32")],
-      ["uint8 overflow inside an array", lines({ p: [0, 255, 256] }), { columns: { p: "uint8" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 1, column: "p", field: "p[2]" }, "256", "uint8")],
-      ["an int64 beyond 2^53 written as a number", lines({ id: 2 ** 60 }), { columns: { id: "int64" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueInexact({ file: f, line: 1, column: "id", field: "id" }, String(2 ** 60), "int64")],
-      ["an int64 string that overflows", lines({ id: "9223372036854775808" }), { columns: { id: "int64" } }, DataErrorCode.VALUE_RANGE, (f) => msg.valueRange({ file: f, line: 1, column: "id", field: "id" }, '"9223372036854775808"', "int64")],
-      ["a nested object", lines({ x: { y: 1 } }), {}, DataErrorCode.VALUE_INVALID, (f) => msg.jsonWrongType({ file: f, line: 1, column: "x", field: "x" }, "a number or an array of numbers", { y: 1 })],
+      [
+        "a string where a number belongs",
+        lines({ a: 1 }, { a: "2" }),
+        {},
+        DataErrorCode.VALUE_INVALID,
+        (f) => msg.jsonWrongType({ file: f, line: 2, column: "a", field: "a" }, "a number", "2"),
+      ],
+      [
+        "a ragged nested array",
+        lines(
+          {
+            x: [
+              [1, 2],
+              [3, 4],
+            ],
+          },
+          { x: [[1, 2], [3]] },
+        ),
+        {},
+        DataErrorCode.SHAPE_MISMATCH,
+        (f) => msg.shapeMismatch({ file: f, line: 2, column: "x" }, "x[1]", { values: 1, leaf: false }, [2, 2], "from line 1"),
+      ],
+      [
+        "a number where an array belongs",
+        lines({ x: [1, 2] }, { x: 3 }),
+        {},
+        DataErrorCode.SHAPE_MISMATCH,
+        (f) => msg.shapeMismatch({ file: f, line: 2, column: "x" }, "x", "number", [2], "from line 1"),
+      ],
+      [
+        "an array where a number belongs",
+        lines({ x: [1, 2] }, { x: [1, [2]] }),
+        {},
+        DataErrorCode.SHAPE_MISMATCH,
+        (f) => msg.shapeMismatch({ file: f, line: 2, column: "x" }, "x[1]", { values: 1, leaf: true }, [2], "from line 1"),
+      ],
+      [
+        "an array of the wrong declared shape",
+        lines({ x: [1, 2, 3] }),
+        { columns: { x: { shape: [2] } } },
+        DataErrorCode.SHAPE_MISMATCH,
+        (f) => msg.shapeMismatch({ file: f, line: 1, column: "x" }, "x", { values: 3, leaf: false }, [2], "as declared"),
+      ],
+      [
+        "an empty array on the first line",
+        lines({ x: [] }),
+        {},
+        DataErrorCode.SHAPE_MISMATCH,
+        (f) => msg.jsonEmptyArray({ file: f, line: 1, column: "x" }, "x"),
+      ],
+      [
+        "null where NaN is not allowed",
+        lines({ v: [1, null] }),
+        {},
+        DataErrorCode.VALUE_NAN,
+        (f) => msg.valueNaN({ file: f, line: 1, column: "v", field: "v[1]" }, "null", "float32"),
+      ],
+      [
+        "a fraction in an int32 column",
+        lines({ n: 1.5 }),
+        { columns: { n: "int32" } },
+        DataErrorCode.VALUE_NOT_INTEGER,
+        (f) => msg.valueNotInteger({ file: f, line: 1, column: "n", field: "n" }, "1.5", "int32"),
+      ],
+      [
+        "uint8 overflow inside an array",
+        lines({ p: [0, 255, 256] }),
+        { columns: { p: "uint8" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 1, column: "p", field: "p[2]" }, "256", "uint8"),
+      ],
+      [
+        "an int64 beyond 2^53 written as a number",
+        lines({ id: 2 ** 60 }),
+        { columns: { id: "int64" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueInexact({ file: f, line: 1, column: "id", field: "id" }, String(2 ** 60), "int64"),
+      ],
+      [
+        "an int64 string that overflows",
+        lines({ id: "9223372036854775808" }),
+        { columns: { id: "int64" } },
+        DataErrorCode.VALUE_RANGE,
+        (f) => msg.valueRange({ file: f, line: 1, column: "id", field: "id" }, '"9223372036854775808"', "int64"),
+      ],
+      [
+        "a nested object",
+        lines({ x: { y: 1 } }),
+        {},
+        DataErrorCode.VALUE_INVALID,
+        (f) => msg.jsonWrongType({ file: f, line: 1, column: "x", field: "x" }, "a number or an array of numbers", { y: 1 }),
+      ],
       ["no lines at all", "\n\n", {}, DataErrorCode.FILE_EMPTY, (f) => msg.fileEmpty(f, "no JSON lines")],
     ];
     for (const [what, text, options, code, message] of cases) {
@@ -72,7 +164,10 @@ describe("fromJsonl: a JSON Lines file as a dataset", () => {
 
   it("rejects bad options at the call with TypeError/RangeError", async () => {
     const path = await dir.file("ok.jsonl", lines({ a: 1 }));
-    await assert.rejects(fromJsonl(path, { columns: { a: { from: 3 as unknown as string } } }), { name: "TypeError", message: msg.badOption("fromJsonl", "columns.a.from", "a field name", 3) });
+    await assert.rejects(fromJsonl(path, { columns: { a: { from: 3 as unknown as string } } }), {
+      name: "TypeError",
+      message: msg.badOption("fromJsonl", "columns.a.from", "a field name", 3),
+    });
     await assert.rejects(fromJsonl(path, { columns: { a: "bool" as "uint8" } }), { name: "RangeError" });
   });
 });

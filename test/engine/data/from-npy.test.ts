@@ -60,8 +60,34 @@ describe("fromNpy: a numpy .npy file as a one-column dataset", () => {
 
   describe("refuses numpy files a column cannot hold, naming the file and saying what to do", () => {
     const cases: [string, string, (file: string) => string][] = [
-      ["f8-lossy.npy", DataErrorCode.CONVERSION_LOSSY, (f) => msg.conversionLossy(f, "f8-lossy", "float64 (<f8)", "float32", 1, "0.1", "Save it as float32 (numpy: a.astype(np.float32)); training computes in float32 anyway.")],
-      ["u8-big.npy", DataErrorCode.CONVERSION_LOSSY, (f) => msg.conversionLossy(f, "u8-big", "uint64 (<u8)", "int64", 1, "9223372036854775808", "uint64 values of 2^63 and above do not fit int64: save the array as int64 if its values allow, or as float32.")],
+      [
+        "f8-lossy.npy",
+        DataErrorCode.CONVERSION_LOSSY,
+        (f) =>
+          msg.conversionLossy(
+            f,
+            "f8-lossy",
+            "float64 (<f8)",
+            "float32",
+            1,
+            "0.1",
+            "Save it as float32 (numpy: a.astype(np.float32)); training computes in float32 anyway.",
+          ),
+      ],
+      [
+        "u8-big.npy",
+        DataErrorCode.CONVERSION_LOSSY,
+        (f) =>
+          msg.conversionLossy(
+            f,
+            "u8-big",
+            "uint64 (<u8)",
+            "int64",
+            1,
+            "9223372036854775808",
+            "uint64 values of 2^63 and above do not fit int64: save the array as int64 if its values allow, or as float32.",
+          ),
+      ],
       ["scalar.npy", DataErrorCode.ARRAY_SCALAR, (f) => msg.arrayScalar(f, "scalar")],
       ["empty.npy", DataErrorCode.FILE_EMPTY, (f) => msg.fileEmpty(f, 'array "empty" has shape [0, 3], which holds no values')],
       ["complex.npy", DataErrorCode.NPY_DTYPE_UNSUPPORTED, (f) => msg.npyDtypeUnsupported(f, "<c8")],
@@ -80,23 +106,103 @@ describe("fromNpy: a numpy .npy file as a one-column dataset", () => {
     const good = header("<f4", "(2,)");
     const cases: [string, () => Uint8Array, string, (f: string) => string][] = [
       ["an empty file", () => new Uint8Array(0), DataErrorCode.NPY_NOT_NPY, (f) => msg.npyNotNpy(f, "it is 0 bytes, shorter than the 10-byte preamble")],
-      ["another format's magic", () => npyBytes(good, f4([1, 2]), { magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a] }), DataErrorCode.NPY_NOT_NPY, (f) => msg.npyNotNpy(f, "it does not start with \\x93NUMPY")],
+      [
+        "another format's magic",
+        () => npyBytes(good, f4([1, 2]), { magic: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a] }),
+        DataErrorCode.NPY_NOT_NPY,
+        (f) => msg.npyNotNpy(f, "it does not start with \\x93NUMPY"),
+      ],
       ["format version 4.0", () => npyBytes(good, f4([1, 2]), { version: 4 as 1 }), DataErrorCode.NPY_VERSION, (f) => msg.npyVersion(f, 4, 0)],
-      ["a header length above the cap", () => npyBytes(good, f4([1, 2]), { version: 2, headerLength: MAX_NPY_HEADER_BYTES + 1 }), DataErrorCode.NPY_HEADER_TOO_LARGE, (f) => msg.npyHeaderTooLarge(f, MAX_NPY_HEADER_BYTES + 1, MAX_NPY_HEADER_BYTES)],
-      ["a header running past the end of the file", () => npyBytes(good, new Uint8Array(0), { headerLength: 500 }), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "its 500 bytes run past the end of the file (128 bytes)")],
-      ["a header that is not a dictionary", () => npyBytes("[1, 2]", f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, 'expected "{" at character 0')],
-      ["a missing shape", () => npyBytes("{'descr': '<f4', 'fortran_order': False}", f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, 'it has keys "descr", "fortran_order", expected exactly "descr", "fortran_order" and "shape"')],
-      ["an extra key", () => npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': True}", f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, 'it has keys "descr", "fortran_order", "shape", "x", expected exactly "descr", "fortran_order" and "shape"')],
-      ["a key given twice", () => npyBytes("{'descr': '<f4', 'descr': '<i4', 'fortran_order': False, 'shape': (2,)}", f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, 'key "descr" appears twice')],
-      ["a shape that is not a tuple", () => npyBytes(header("<f4", "(2)"), f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "shape (n) is not a tuple; numpy writes (n,)")],
-      ["a negative dimension", () => npyBytes(header("<f4", "(-2,)"), f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "expected a non-negative integer at character 51")],
-      ["a dimension beyond 2^53", () => npyBytes(header("<f4", "(9007199254740993,)"), f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "dimension 9007199254740993 is not below 2^53")],
-      ["fortran_order neither True nor False", () => npyBytes(header("<f4", "(2,)", "'no'"), f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "fortran_order is not True or False")],
-      ["text after the dictionary", () => npyBytes(`${good} x`, f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "text follows the dictionary at character 58")],
-      ["a multi-byte type without byte order", () => npyBytes(header("|f4", "(2,)"), f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, 'descr "|f4" gives no byte order for a multi-byte type')],
-      ["a non-ASCII byte in a 1.0 header", () => npyBytes(header("<f4", "(2,)").replace("descr", "d\u00e9scr"), f4([1, 2])), DataErrorCode.NPY_HEADER_INVALID, (f) => msg.npyHeaderInvalid(f, "byte 3 of the header is 0xc3, not printable ASCII")],
-      ["an object array", () => npyBytes(header("|O", "(2,)"), new Uint8Array(16)), DataErrorCode.NPY_DTYPE_UNSUPPORTED, (f) => msg.npyDtypeUnsupported(f, "|O")],
-      ["a shape whose byte count overflows", () => npyBytes(header("<f8", "(4294967296, 4294967296)")), DataErrorCode.NPY_SIZE_OVERFLOW, (f) => msg.npySizeOverflow(f, [4294967296, 4294967296])],
+      [
+        "a header length above the cap",
+        () => npyBytes(good, f4([1, 2]), { version: 2, headerLength: MAX_NPY_HEADER_BYTES + 1 }),
+        DataErrorCode.NPY_HEADER_TOO_LARGE,
+        (f) => msg.npyHeaderTooLarge(f, MAX_NPY_HEADER_BYTES + 1, MAX_NPY_HEADER_BYTES),
+      ],
+      [
+        "a header running past the end of the file",
+        () => npyBytes(good, new Uint8Array(0), { headerLength: 500 }),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "its 500 bytes run past the end of the file (128 bytes)"),
+      ],
+      [
+        "a header that is not a dictionary",
+        () => npyBytes("[1, 2]", f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, 'expected "{" at character 0'),
+      ],
+      [
+        "a missing shape",
+        () => npyBytes("{'descr': '<f4', 'fortran_order': False}", f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, 'it has keys "descr", "fortran_order", expected exactly "descr", "fortran_order" and "shape"'),
+      ],
+      [
+        "an extra key",
+        () => npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'x': True}", f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, 'it has keys "descr", "fortran_order", "shape", "x", expected exactly "descr", "fortran_order" and "shape"'),
+      ],
+      [
+        "a key given twice",
+        () => npyBytes("{'descr': '<f4', 'descr': '<i4', 'fortran_order': False, 'shape': (2,)}", f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, 'key "descr" appears twice'),
+      ],
+      [
+        "a shape that is not a tuple",
+        () => npyBytes(header("<f4", "(2)"), f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "shape (n) is not a tuple; numpy writes (n,)"),
+      ],
+      [
+        "a negative dimension",
+        () => npyBytes(header("<f4", "(-2,)"), f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "expected a non-negative integer at character 51"),
+      ],
+      [
+        "a dimension beyond 2^53",
+        () => npyBytes(header("<f4", "(9007199254740993,)"), f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "dimension 9007199254740993 is not below 2^53"),
+      ],
+      [
+        "fortran_order neither True nor False",
+        () => npyBytes(header("<f4", "(2,)", "'no'"), f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "fortran_order is not True or False"),
+      ],
+      [
+        "text after the dictionary",
+        () => npyBytes(`${good} x`, f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "text follows the dictionary at character 58"),
+      ],
+      [
+        "a multi-byte type without byte order",
+        () => npyBytes(header("|f4", "(2,)"), f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, 'descr "|f4" gives no byte order for a multi-byte type'),
+      ],
+      [
+        "a non-ASCII byte in a 1.0 header",
+        () => npyBytes(header("<f4", "(2,)").replace("descr", "d\u00e9scr"), f4([1, 2])),
+        DataErrorCode.NPY_HEADER_INVALID,
+        (f) => msg.npyHeaderInvalid(f, "byte 3 of the header is 0xc3, not printable ASCII"),
+      ],
+      [
+        "an object array",
+        () => npyBytes(header("|O", "(2,)"), new Uint8Array(16)),
+        DataErrorCode.NPY_DTYPE_UNSUPPORTED,
+        (f) => msg.npyDtypeUnsupported(f, "|O"),
+      ],
+      [
+        "a shape whose byte count overflows",
+        () => npyBytes(header("<f8", "(4294967296, 4294967296)")),
+        DataErrorCode.NPY_SIZE_OVERFLOW,
+        (f) => msg.npySizeOverflow(f, [4294967296, 4294967296]),
+      ],
       ["data cut short", () => npyBytes(good, f4([1, 2]).subarray(0, 7)), DataErrorCode.NPY_TRUNCATED, (f) => msg.npyTruncated(f, [2], 8, 7)],
       ["bytes after the data", () => npyBytes(good, f4([1, 2, 3])), DataErrorCode.NPY_TRAILING_BYTES, (f) => msg.npyTrailingBytes(f, [2], 8, 12)],
     ];
@@ -104,7 +210,10 @@ describe("fromNpy: a numpy .npy file as a one-column dataset", () => {
       it(what, async () => {
         const path = await dir.file("bad.npy", bytes());
         await rejectsWith(fromNpy(path), code, message(path), path);
-        assert.throws(() => parseNpy(bytes(), "memory", "x"), (e: unknown) => (e as { code?: string }).code === code && (e as Error).message === message("memory"));
+        assert.throws(
+          () => parseNpy(bytes(), "memory", "x"),
+          (e: unknown) => (e as { code?: string }).code === code && (e as Error).message === message("memory"),
+        );
       });
     }
 

@@ -10,7 +10,15 @@ import { rejectsWith } from "./rejects-with.js";
 /** The bytes writeSafetensors produces for `tensors`. */
 async function safetensorsBytes(tensors: TensorGroup, metadata?: Record<string, string>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
-  await writeSafetensors({ write: async (c) => { chunks.push(c.slice()); } }, tensors, metadata);
+  await writeSafetensors(
+    {
+      write: async (c) => {
+        chunks.push(c.slice());
+      },
+    },
+    tensors,
+    metadata,
+  );
   return Uint8Array.from(chunks.flatMap((c) => [...c]));
 }
 
@@ -23,7 +31,11 @@ describe("fromSafetensors: a safetensors file as a dataset, one column per tenso
 
   it("round-trips column dtypes as they are and converts the others exactly, first dimension = examples", async () => {
     const tensors: TensorGroup = {
-      images: tensor("float32", [3, 2, 2], Float32Array.from({ length: 12 }, (_, i) => i / 8)),
+      images: tensor(
+        "float32",
+        [3, 2, 2],
+        Float32Array.from({ length: 12 }, (_, i) => i / 8),
+      ),
       labels: tensor("uint8", [3], Uint8Array.from([2, 0, 1])),
       ids: tensor("int64", [3], BigInt64Array.from([-(2n ** 63n), 0n, 2n ** 63n - 1n])),
       counts: tensor("int32", [3, 1], Int32Array.from([-1, 0, 2147483647])),
@@ -38,7 +50,10 @@ describe("fromSafetensors: a safetensors file as a dataset, one column per tenso
     const d = await fromSafetensors(path);
     assert.equal(d.name, "data.safetensors");
     assert.equal(d.count, 3);
-    assert.deepEqual(values(d, "images"), Array.from({ length: 12 }, (_, i) => i / 8));
+    assert.deepEqual(
+      values(d, "images"),
+      Array.from({ length: 12 }, (_, i) => i / 8),
+    );
     assert.deepEqual(values(d, "labels"), [2, 0, 1]);
     assert.deepEqual(values(d, "ids"), [-(2n ** 63n), 0n, 2n ** 63n - 1n]);
     assert.deepEqual(values(d, "counts"), [-1, 0, 2147483647]);
@@ -49,8 +64,16 @@ describe("fromSafetensors: a safetensors file as a dataset, one column per tenso
     assert.deepEqual(values(d, "tiny"), [-128, 0, 127]);
     assert.deepEqual(values(d, "mask"), [1, 0, 1]);
     const expectedLayout: Record<string, [string, number[]]> = {
-      images: ["float32", [2, 2]], labels: ["uint8", []], ids: ["int64", []], counts: ["int32", [1]], wide: ["float32", []],
-      half: ["float32", []], brain: ["float32", []], small: ["int32", []], tiny: ["int32", []], mask: ["uint8", []],
+      images: ["float32", [2, 2]],
+      labels: ["uint8", []],
+      ids: ["int64", []],
+      counts: ["int32", [1]],
+      wide: ["float32", []],
+      half: ["float32", []],
+      brain: ["float32", []],
+      small: ["int32", []],
+      tiny: ["int32", []],
+      mask: ["uint8", []],
     };
     assert.deepEqual(layout(d), expectedLayout); // deepEqual ignores key order: columns come in file order
     assert.deepEqual(d.info["metadata"], { classes: "3" });
@@ -59,11 +82,44 @@ describe("fromSafetensors: a safetensors file as a dataset, one column per tenso
 
   describe("refuses files a dataset cannot be made of", () => {
     const cases: [string, () => Promise<Uint8Array>, string, (f: string) => string][] = [
-      ["a 0-d tensor", () => safetensorsBytes({ x: tensor("float32", [2], Float32Array.from([1, 2])), s: tensor("float32", [], Float32Array.from([1])) }), DataErrorCode.ARRAY_SCALAR, (f) => msg.arrayScalar(f, "s")],
-      ["tensors of different lengths", () => safetensorsBytes({ x: tensor("float32", [2], Float32Array.from([1, 2])), y: tensor("uint8", [3], Uint8Array.from([1, 2, 3])) }), DataErrorCode.COLUMNS_MISMATCH, (f) => msg.columnsMismatch(f, [["x", 2], ["y", 3]])],
-      ["float64 values that float32 cannot hold", () => safetensorsBytes({ x: tensor("float64", [2], Float64Array.from([1, 0.1])) }), DataErrorCode.CONVERSION_LOSSY, (f) => msg.conversionLossy(f, "x", "float64", "float32", 1, "0.1", "Save it as float32 (tensor.float() / a.astype(np.float32)); training computes in float32 anyway.")],
+      [
+        "a 0-d tensor",
+        () => safetensorsBytes({ x: tensor("float32", [2], Float32Array.from([1, 2])), s: tensor("float32", [], Float32Array.from([1])) }),
+        DataErrorCode.ARRAY_SCALAR,
+        (f) => msg.arrayScalar(f, "s"),
+      ],
+      [
+        "tensors of different lengths",
+        () => safetensorsBytes({ x: tensor("float32", [2], Float32Array.from([1, 2])), y: tensor("uint8", [3], Uint8Array.from([1, 2, 3])) }),
+        DataErrorCode.COLUMNS_MISMATCH,
+        (f) =>
+          msg.columnsMismatch(f, [
+            ["x", 2],
+            ["y", 3],
+          ]),
+      ],
+      [
+        "float64 values that float32 cannot hold",
+        () => safetensorsBytes({ x: tensor("float64", [2], Float64Array.from([1, 0.1])) }),
+        DataErrorCode.CONVERSION_LOSSY,
+        (f) =>
+          msg.conversionLossy(
+            f,
+            "x",
+            "float64",
+            "float32",
+            1,
+            "0.1",
+            "Save it as float32 (tensor.float() / a.astype(np.float32)); training computes in float32 anyway.",
+          ),
+      ],
       ["no tensors", () => safetensorsBytes({}), DataErrorCode.FILE_EMPTY, (f) => msg.fileEmpty(f, "it holds no tensors")],
-      ["an empty tensor", () => safetensorsBytes({ x: tensor("float32", [0, 2], new Float32Array(0)) }), DataErrorCode.FILE_EMPTY, (f) => msg.fileEmpty(f, 'tensor "x" has shape [0, 2], which holds no values')],
+      [
+        "an empty tensor",
+        () => safetensorsBytes({ x: tensor("float32", [0, 2], new Float32Array(0)) }),
+        DataErrorCode.FILE_EMPTY,
+        (f) => msg.fileEmpty(f, 'tensor "x" has shape [0, 2], which holds no values'),
+      ],
     ];
     for (const [what, bytes, code, message] of cases) {
       it(what, async () => {

@@ -76,9 +76,18 @@ describe("fromTextCorpus: text as next-token windows", () => {
     });
 
     it("bad options with TypeError/RangeError naming them", async () => {
-      await assert.rejects(fromTextCorpus({ text: "abc" }, { context: 0, tokenizer: "byte" }), { name: "RangeError", message: msg.badOption("fromTextCorpus", "context", "a positive integer", 0) });
-      await assert.rejects(fromTextCorpus({ text: "abc" }, { context: 1, tokenizer: "word" as "byte" }), { name: "RangeError", message: msg.badOption("fromTextCorpus", "tokenizer", '"byte" or "char"', "word") });
-      await assert.rejects(fromTextCorpus(42 as unknown as string, { context: 1, tokenizer: "byte" }), { name: "TypeError", message: msg.badOption("fromTextCorpus", "source", "a file path, { path } or { text }", 42) });
+      await assert.rejects(fromTextCorpus({ text: "abc" }, { context: 0, tokenizer: "byte" }), {
+        name: "RangeError",
+        message: msg.badOption("fromTextCorpus", "context", "a positive integer", 0),
+      });
+      await assert.rejects(fromTextCorpus({ text: "abc" }, { context: 1, tokenizer: "word" as "byte" }), {
+        name: "RangeError",
+        message: msg.badOption("fromTextCorpus", "tokenizer", '"byte" or "char"', "word"),
+      });
+      await assert.rejects(fromTextCorpus(42 as unknown as string, { context: 1, tokenizer: "byte" }), {
+        name: "TypeError",
+        message: msg.badOption("fromTextCorpus", "source", "a file path, { path } or { text }", 42),
+      });
     });
   });
 
@@ -93,7 +102,10 @@ describe("fromTextCorpus: text as next-token windows", () => {
     ];
     for (const [what, info, problem] of invalid) {
       it(`refuses info with ${what} (DATA_TOKENIZER_INVALID)`, () => {
-        assert.throws(() => textTokenizer(info as never), (e: unknown) => isNbresumeError(e, DataErrorCode.TOKENIZER_INVALID) && e.message === msg.tokenizerInvalid(problem));
+        assert.throws(
+          () => textTokenizer(info as never),
+          (e: unknown) => isNbresumeError(e, DataErrorCode.TOKENIZER_INVALID) && e.message === msg.tokenizerInvalid(problem),
+        );
       });
     }
 
@@ -101,7 +113,10 @@ describe("fromTextCorpus: text as next-token windows", () => {
       const tok = textTokenizer({ tokenizer: { kind: "char", vocab: ["a", "b"] } });
       assert.throws(() => tok.encode("abc"), { name: "RangeError", message: msg.tokenUnknownChar("c", 2) });
       assert.throws(() => tok.decode([0, 2]), { name: "RangeError", message: msg.tokenOutOfRange(2, 1, 2) });
-      assert.throws(() => textTokenizer({ tokenizer: { kind: "byte", vocabSize: 256 } }).decode([256n]), { name: "RangeError", message: msg.tokenOutOfRange(256n, 0, 256) });
+      assert.throws(() => textTokenizer({ tokenizer: { kind: "byte", vocabSize: 256 } }).decode([256n]), {
+        name: "RangeError",
+        message: msg.tokenOutOfRange(256n, 0, 256),
+      });
     });
   });
 });

@@ -61,7 +61,11 @@ function mutations(tokens: readonly (readonly number[])[]): fc.Arbitrary<Mutatio
   const at = fc.noBias(fc.integer({ min: 0, max: 2 ** 30 - 1 })).map((n) => n / 2 ** 30);
   const mutation: fc.Arbitrary<Mutation> = fc.oneof(
     fc.record({ kind: fc.constant("flip" as const), at, value: fc.oneof(fc.integer({ min: 0, max: 255 }), fc.constantFrom(0, 0xff, 0x7f, 0x80)) }),
-    fc.record({ kind: fc.constant("insert" as const), at, bytes: fc.oneof(fc.constantFrom(...tokens.map((t) => [...t])), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 })) }),
+    fc.record({
+      kind: fc.constant("insert" as const),
+      at,
+      bytes: fc.oneof(fc.constantFrom(...tokens.map((t) => [...t])), fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 8 })),
+    }),
     fc.record({ kind: fc.constant("delete" as const), at, length: fc.integer({ min: 1, max: 16 }) }),
     fc.record({ kind: fc.constant("truncate" as const), at }),
     fc.record({ kind: fc.constant("duplicate" as const), at, length: fc.integer({ min: 1, max: 32 }) }),
@@ -91,10 +95,16 @@ describe("fuzz: damaged .npy, .npz and CSV inputs parse or fail with a DATA_* Nb
     const seeds = ["f4.npy", "i8.npy", "u1.npy", "f8.npy", "be-i4.npy", "fortran.npy", "v2.npy", "v3.npy", "b1.npy", "f2.npy"].map(fixture);
     const tokens = ["'", "(", ")", ",", "'<f8'", "True", "1L", "99999999999999999", "{", "}", "\n", "'shape': (", "\u0093NUMPY"].map(ascii);
     const seen = new Map<string, number>();
-    fc.assert(fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), mutations(tokens), (s, list) => {
-      const code = outcome(() => parseNpy(mutate(seeds[s]!, list), "fuzz.npy", "x"), ({ count, column }) => checkColumns({ count, columns: { x: column } }));
-      seen.set(code, (seen.get(code) ?? 0) + 1);
-    }), { numRuns: 2000, seed: 20261206 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), mutations(tokens), (s, list) => {
+        const code = outcome(
+          () => parseNpy(mutate(seeds[s]!, list), "fuzz.npy", "x"),
+          ({ count, column }) => checkColumns({ count, columns: { x: column } }),
+        );
+        seen.set(code, (seen.get(code) ?? 0) + 1);
+      }),
+      { numRuns: 2000, seed: 20261206 },
+    );
     if (process.env["FUZZ_REPORT"]) console.log(Object.fromEntries(seen));
     assert.ok(seen.size >= 5, `the mutations reached only ${[...seen.keys()].join(", ")}`);
   });
@@ -102,28 +112,53 @@ describe("fuzz: damaged .npy, .npz and CSV inputs parse or fail with a DATA_* Nb
   it("mutated .npz archives: numpy's stored and deflated ones, a zip64 one, and well-formed zips of mutated arrays (2,000)", () => {
     const x = npyBytes("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 2), }", new Uint8Array(Float32Array.from([1, 2, 3, 4]).buffer));
     const y = fixture("i8.npy");
-    const seeds = [fixture("stored.npz"), fixture("deflated.npz"), zipBytes([{ name: "x.npy", data: x, method: 8 }, { name: "y.npy", data: x }], { zip64: true })];
-    const tokens = [[0x50, 0x4b, 0x03, 0x04], [0x50, 0x4b, 0x01, 0x02], [0x50, 0x4b, 0x05, 0x06], [0xff, 0xff, 0xff, 0xff], [0, 0, 0, 0], ascii("../"), ascii(".npy"), ascii("'<i8'"), ascii("(3,)")];
+    const seeds = [
+      fixture("stored.npz"),
+      fixture("deflated.npz"),
+      zipBytes(
+        [
+          { name: "x.npy", data: x, method: 8 },
+          { name: "y.npy", data: x },
+        ],
+        { zip64: true },
+      ),
+    ];
+    const tokens = [
+      [0x50, 0x4b, 0x03, 0x04],
+      [0x50, 0x4b, 0x01, 0x02],
+      [0x50, 0x4b, 0x05, 0x06],
+      [0xff, 0xff, 0xff, 0xff],
+      [0, 0, 0, 0],
+      ascii("../"),
+      ascii(".npy"),
+      ascii("'<i8'"),
+      ascii("(3,)"),
+    ];
     const seen = new Map<string, number>();
-    fc.assert(fc.property(fc.integer({ min: 0, max: seeds.length + 1 }), mutations(tokens), fc.boolean(), (s, list, deflate) => {
-      // Half the runs damage the archive itself; the others archive damaged arrays correctly
-      // (right sizes and CRC-32), so the .npy checks behind the zip checks are reached too.
-      const bytes = s < seeds.length
-        ? mutate(seeds[s]!, list)
-        : zipBytes([{ name: "x.npy", data: mutate(s === seeds.length ? x : y, list), method: deflate ? 8 : 0 }, { name: "y.npy", data: y }]);
-      const code = outcome(() => parseNpz(bytes, "fuzz.npz"), checkColumns);
-      seen.set(code, (seen.get(code) ?? 0) + 1);
-    }), { numRuns: 2000, seed: 20261207 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: seeds.length + 1 }), mutations(tokens), fc.boolean(), (s, list, deflate) => {
+        // Half the runs damage the archive itself; the others archive damaged arrays correctly
+        // (right sizes and CRC-32), so the .npy checks behind the zip checks are reached too.
+        const bytes =
+          s < seeds.length
+            ? mutate(seeds[s]!, list)
+            : zipBytes([
+                { name: "x.npy", data: mutate(s === seeds.length ? x : y, list), method: deflate ? 8 : 0 },
+                { name: "y.npy", data: y },
+              ]);
+        const code = outcome(() => parseNpz(bytes, "fuzz.npz"), checkColumns);
+        seen.set(code, (seen.get(code) ?? 0) + 1);
+      }),
+      { numRuns: 2000, seed: 20261207 },
+    );
     if (process.env["FUZZ_REPORT"]) console.log(Object.fromEntries(seen));
     assert.ok(seen.size >= 5, `the mutations reached only ${[...seen.keys()].join(", ")}`);
   });
 
   it("mutated CSV texts, with every column dtype (2,000)", () => {
-    const seeds = [
-      'x,y,label,id\n1.5,-2,3,9007199254740993\n"4",5e-3,0,-1\n7,8,255,0\r\n',
-      'a;b\n"x;y",2\n3,"q""uote"\n',
-      "p\n1\n2\n3\n4\n",
-    ].map((t) => Uint8Array.from(ascii(t)));
+    const seeds = ['x,y,label,id\n1.5,-2,3,9007199254740993\n"4",5e-3,0,-1\n7,8,255,0\r\n', 'a;b\n"x;y",2\n3,"q""uote"\n', "p\n1\n2\n3\n4\n"].map((t) =>
+      Uint8Array.from(ascii(t)),
+    );
     const options: FromCsvOptions[] = [
       { columns: { xy: { from: ["x", "y"] }, label: "uint8" as const, id: "int64" as const } },
       { delimiter: ";", columns: { b: "int32" as const } },
@@ -132,11 +167,14 @@ describe("fuzz: damaged .npy, .npz and CSV inputs parse or fail with a DATA_* Nb
     const tokens = ['"', ",", ";", "\n", "\r", "NaN", "-", "e", "1e99", "99999999999999999999", "\ufeff", " "].map(ascii);
     const decoder = new TextDecoder();
     const seen = new Map<string, number>();
-    fc.assert(fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), mutations(tokens), (s, list) => {
-      const text = decoder.decode(mutate(seeds[s]!, list));
-      const code = outcome(() => parseCsvText(text, "fuzz.csv", options[s]), checkColumns);
-      seen.set(code, (seen.get(code) ?? 0) + 1);
-    }), { numRuns: 2000, seed: 20261208 });
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: seeds.length - 1 }), mutations(tokens), (s, list) => {
+        const text = decoder.decode(mutate(seeds[s]!, list));
+        const code = outcome(() => parseCsvText(text, "fuzz.csv", options[s]), checkColumns);
+        seen.set(code, (seen.get(code) ?? 0) + 1);
+      }),
+      { numRuns: 2000, seed: 20261208 },
+    );
     if (process.env["FUZZ_REPORT"]) console.log(Object.fromEntries(seen));
     assert.ok(seen.size >= 5, `the mutations reached only ${[...seen.keys()].join(", ")}`);
   });

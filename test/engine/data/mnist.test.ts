@@ -31,7 +31,10 @@ describe("MNIST digits from the mnist package", () => {
   it("loads all 10,000 digits as 9,003 train and 997 held-out examples: columns images (float32 [784]) and labels (uint8), info of 10 classes of 28×28", () => {
     assert.equal(train.count, 9003);
     assert.equal(test.count, 997);
-    for (const [d, name] of [[train, "mnist/train"], [test, "mnist/test"]] as const) {
+    for (const [d, name] of [
+      [train, "mnist/train"],
+      [test, "mnist/test"],
+    ] as const) {
       assert.equal(d.name, name);
       assert.deepEqual(Object.keys(d.columns), ["images", "labels"]);
       assert.deepEqual([d.columns["images"]!.dtype, d.columns["images"]!.shape], ["float32", [PIXELS]]);
@@ -56,7 +59,8 @@ describe("MNIST digits from the mnist package", () => {
 
   it("holds each digit file's images, in file order, as float32: train first, then the held-out tail", async () => {
     // Read the package's files directly, independently of the loader.
-    let trainRow = 0, testRow = 0;
+    let trainRow = 0,
+      testRow = 0;
     for (let digit = 0; digit < 10; digit++) {
       const data = (JSON.parse(await readFile(join(mnistDigitsDir(), `${digit}.json`), "utf8")) as { data: number[] }).data;
       const n = data.length / PIXELS;

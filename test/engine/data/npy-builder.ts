@@ -3,7 +3,11 @@
  * line break, 64-byte aligned data), with knobs for the damage the reader must refuse.
  */
 /** A .npy file: preamble for `version`, the header text padded as numpy pads it, then `data`. */
-export function npyBytes(header: string, data: Uint8Array = new Uint8Array(0), options: { version?: 1 | 2 | 3; headerLength?: number; magic?: number[] } = {}): Uint8Array {
+export function npyBytes(
+  header: string,
+  data: Uint8Array = new Uint8Array(0),
+  options: { version?: 1 | 2 | 3; headerLength?: number; magic?: number[] } = {},
+): Uint8Array {
   const version = options.version ?? 1;
   const preamble = version === 1 ? 10 : 12;
   const text = new TextEncoder().encode(header);

@@ -9,19 +9,32 @@ import { values } from "./dataset-contents.js";
 
 /** n examples whose columns encode their row: x = [row, −row] (float32), id = row (int64), tag = row % 256. */
 function numbered(n: number): Dataset {
-  return fromArrays("numbered", {
-    x: { dtype: "float32", shape: [2], data: Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? i / 2 : 0 - (i - 1) / 2)) },
-    id: { dtype: "int64", data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) },
-    tag: { dtype: "uint8", data: Uint8Array.from({ length: n }, (_, i) => i % 256) },
-  }, { note: "rows" });
+  return fromArrays(
+    "numbered",
+    {
+      x: { dtype: "float32", shape: [2], data: Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 === 0 ? i / 2 : 0 - (i - 1) / 2)) },
+      id: { dtype: "int64", data: BigInt64Array.from({ length: n }, (_, i) => BigInt(i)) },
+      tag: { dtype: "uint8", data: Uint8Array.from({ length: n }, (_, i) => i % 256) },
+    },
+    { note: "rows" },
+  );
 }
 
 /** Checks that every column of `d` holds its parent rows' values. */
 function assertRowsCopied(d: Dataset): void {
   const rows = Array.from(d.rows!.rows);
-  assert.deepEqual(values(d, "id"), rows.map((r) => BigInt(r)));
-  assert.deepEqual(values(d, "tag"), rows.map((r) => r % 256));
-  assert.deepEqual(values(d, "x"), rows.flatMap((r) => [r, r === 0 ? 0 : -r]));
+  assert.deepEqual(
+    values(d, "id"),
+    rows.map((r) => BigInt(r)),
+  );
+  assert.deepEqual(
+    values(d, "tag"),
+    rows.map((r) => r % 256),
+  );
+  assert.deepEqual(
+    values(d, "x"),
+    rows.flatMap((r) => [r, r === 0 ? 0 : -r]),
+  );
 }
 
 describe("splitDataset: a seeded train/validation split", () => {
@@ -32,16 +45,25 @@ describe("splitDataset: a seeded train/validation split", () => {
     assert.equal(validation.count, 100);
     assert.equal(train.count, 900);
     const all = [...train.rows!.rows, ...validation.rows!.rows].sort((a, b) => a - b);
-    assert.deepEqual(all, Array.from({ length: 1000 }, (_, i) => i));
+    assert.deepEqual(
+      all,
+      Array.from({ length: 1000 }, (_, i) => i),
+    );
     for (const side of [train, validation]) {
       const rows = Array.from(side.rows!.rows);
-      assert.deepEqual(rows, [...rows].sort((a, b) => a - b));
+      assert.deepEqual(
+        rows,
+        [...rows].sort((a, b) => a - b),
+      );
       assertRowsCopied(side);
       assert.deepEqual(side.info, data.info);
     }
     assert.equal(train.name, "numbered/train");
     assert.equal(validation.name, "numbered/validation");
-    assert.deepEqual({ ...validation.rows!, rows: undefined }, { parent: "numbered", parentCount: 1000, how: { split: "validation", validation: 0.1, seed: 1 }, rows: undefined });
+    assert.deepEqual(
+      { ...validation.rows!, rows: undefined },
+      { parent: "numbered", parentCount: 1000, how: { split: "validation", validation: 0.1, seed: 1 }, rows: undefined },
+    );
   });
 
   it("is the same for the same seed, differs for another, and is pinned (the same on every machine)", () => {
@@ -59,7 +81,10 @@ describe("splitDataset: a seeded train/validation split", () => {
     assert.throws(() => splitDataset(data, { validation: 1000, seed: 1 }), { name: "RangeError", message: msg.splitTooSmall("numbered", 1000, 1000) });
     assert.throws(() => splitDataset(data, { validation: 0.0001, seed: 1 }), { name: "RangeError", message: msg.splitTooSmall("numbered", 1000, 0) });
     for (const bad of [0, -1, 1.5, NaN]) {
-      assert.throws(() => splitDataset(data, { validation: bad, seed: 1 }), { name: "RangeError", message: msg.badOption("splitDataset", "validation", "a fraction in (0, 1) or a whole count ≥ 1", bad) });
+      assert.throws(() => splitDataset(data, { validation: bad, seed: 1 }), {
+        name: "RangeError",
+        message: msg.badOption("splitDataset", "validation", "a fraction in (0, 1) or a whole count ≥ 1", bad),
+      });
     }
     assert.throws(() => splitDataset(data, { validation: 0.1, seed: 1.5 }), { name: "TypeError" });
   });
@@ -96,21 +121,29 @@ describe("subset: chosen rows of a dataset", () => {
 describe("datasetRecord: what a run records of its dataset", () => {
   it("describes name, size, columns and info, and for a subset its parent, choice and a hash of its rows", () => {
     const data = numbered(30);
-    assert.deepEqual({ ...datasetRecord(data), contentHash: "…" }, {
-      name: "numbered", count: 30,
-      columns: { x: { dtype: "float32", shape: [2] }, id: { dtype: "int64", shape: [] }, tag: { dtype: "uint8", shape: [] } },
-      info: { note: "rows" },
-      contentHash: "…",
-    });
+    assert.deepEqual(
+      { ...datasetRecord(data), contentHash: "…" },
+      {
+        name: "numbered",
+        count: 30,
+        columns: { x: { dtype: "float32", shape: [2] }, id: { dtype: "int64", shape: [] }, tag: { dtype: "uint8", shape: [] } },
+        info: { note: "rows" },
+        contentHash: "…",
+      },
+    );
     const a = splitDataset(data, { validation: 6, seed: 1 });
     const record = datasetRecord(a.validation);
-    assert.deepEqual({ ...record, contentHash: "…", rows: { ...(record["rows"] as object), hash: "…" } }, {
-      name: "numbered/validation", count: 6,
-      columns: { x: { dtype: "float32", shape: [2] }, id: { dtype: "int64", shape: [] }, tag: { dtype: "uint8", shape: [] } },
-      info: { note: "rows" },
-      contentHash: "…",
-      rows: { parent: "numbered", parentCount: 30, how: { split: "validation", validation: 6, seed: 1 }, count: 6, hash: "…" },
-    });
+    assert.deepEqual(
+      { ...record, contentHash: "…", rows: { ...(record["rows"] as object), hash: "…" } },
+      {
+        name: "numbered/validation",
+        count: 6,
+        columns: { x: { dtype: "float32", shape: [2] }, id: { dtype: "int64", shape: [] }, tag: { dtype: "uint8", shape: [] } },
+        info: { note: "rows" },
+        contentHash: "…",
+        rows: { parent: "numbered", parentCount: 30, how: { split: "validation", validation: 6, seed: 1 }, count: 6, hash: "…" },
+      },
+    );
     assert.deepEqual(JSON.parse(JSON.stringify(record)), record, "plain JSON");
     const hash = (d: Dataset): unknown => (datasetRecord(d)["rows"] as Record<string, unknown>)["hash"];
     assert.match(String(hash(a.validation)), /^xxh64:[0-9a-f]{16}$/);

@@ -52,13 +52,44 @@ export function zipBytes(entries: readonly ZipEntryInput[], options: ZipOptions 
     const localName = enc.encode(e.localName ?? e.name);
     const offset = out.length;
     const flags = e.flags ?? 0x800;
-    out.push(...u32(0x04034b50), ...u16(20), ...u16(flags), ...u16(method), ...u16(0), ...u16(0x21),
-      ...u32(crc), ...u32(body.length), ...u32(size), ...u16(localName.length), ...u16(0), ...localName, ...body);
+    out.push(
+      ...u32(0x04034b50),
+      ...u16(20),
+      ...u16(flags),
+      ...u16(method),
+      ...u16(0),
+      ...u16(0x21),
+      ...u32(crc),
+      ...u32(body.length),
+      ...u32(size),
+      ...u16(localName.length),
+      ...u16(0),
+      ...localName,
+      ...body,
+    );
     const z = options.zip64 === true;
     const extra = z ? [...u16(1), ...u16(24), ...u64(size), ...u64(body.length), ...u64(offset)] : [];
-    central.push(...u32(0x02014b50), ...u16(45), ...u16(20), ...u16(flags), ...u16(method), ...u16(0), ...u16(0x21),
-      ...u32(crc), ...u32(z ? 0xffffffff : body.length), ...u32(z ? 0xffffffff : size), ...u16(name.length), ...u16(extra.length), ...u16(0),
-      ...u16(0), ...u16(0), ...u32(0), ...u32(z ? 0xffffffff : offset), ...name, ...extra);
+    central.push(
+      ...u32(0x02014b50),
+      ...u16(45),
+      ...u16(20),
+      ...u16(flags),
+      ...u16(method),
+      ...u16(0),
+      ...u16(0x21),
+      ...u32(crc),
+      ...u32(z ? 0xffffffff : body.length),
+      ...u32(z ? 0xffffffff : size),
+      ...u16(name.length),
+      ...u16(extra.length),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0),
+      ...u32(0),
+      ...u32(z ? 0xffffffff : offset),
+      ...name,
+      ...extra,
+    );
   }
   for (let i = 0; i < (options.gap ?? 0); i++) out.push(0);
   const dirOffset = out.length;
@@ -67,14 +98,43 @@ export function zipBytes(entries: readonly ZipEntryInput[], options: ZipOptions 
   const count = options.eocd?.entries ?? entries.length;
   if (options.zip64 === true) {
     const at = out.length;
-    out.push(...u32(0x06064b50), ...u64(44), ...u16(45), ...u16(45), ...u32(0), ...u32(0),
-      ...u64(count), ...u64(count), ...u64(central.length), ...u64(options.eocd?.dirOffset ?? dirOffset));
+    out.push(
+      ...u32(0x06064b50),
+      ...u64(44),
+      ...u16(45),
+      ...u16(45),
+      ...u32(0),
+      ...u32(0),
+      ...u64(count),
+      ...u64(count),
+      ...u64(central.length),
+      ...u64(options.eocd?.dirOffset ?? dirOffset),
+    );
     out.push(...u32(0x07064b50), ...u32(0), ...u64(at), ...u32(1));
-    out.push(...u32(0x06054b50), ...u16(0), ...u16(0), ...u16(0xffff), ...u16(0xffff), ...u32(0xffffffff), ...u32(0xffffffff), ...u16(comment.length), ...comment);
+    out.push(
+      ...u32(0x06054b50),
+      ...u16(0),
+      ...u16(0),
+      ...u16(0xffff),
+      ...u16(0xffff),
+      ...u32(0xffffffff),
+      ...u32(0xffffffff),
+      ...u16(comment.length),
+      ...comment,
+    );
   } else {
     const disk = options.eocd?.disk ?? 0;
-    out.push(...u32(0x06054b50), ...u16(disk), ...u16(disk), ...u16(count), ...u16(count), ...u32(central.length),
-      ...u32(options.eocd?.dirOffset ?? dirOffset), ...u16(comment.length), ...comment);
+    out.push(
+      ...u32(0x06054b50),
+      ...u16(disk),
+      ...u16(disk),
+      ...u16(count),
+      ...u16(count),
+      ...u32(central.length),
+      ...u32(options.eocd?.dirOffset ?? dirOffset),
+      ...u16(comment.length),
+      ...comment,
+    );
   }
   return Uint8Array.from(out);
 }

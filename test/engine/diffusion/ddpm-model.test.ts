@@ -42,7 +42,10 @@ describe("diffusion: the DDPM model", () => {
     const replay = createGenerator("feeds");
     const u = replay.fillUniform(new Float32Array(5), 0, 1);
     const noise = replay.fillNormal(new Float32Array(5 * 784), 0, 1);
-    assert.deepEqual(Array.from(feeds["t"]!.data as BigInt64Array), Array.from(u, (v) => BigInt(Math.floor(v * 1000))));
+    assert.deepEqual(
+      Array.from(feeds["t"]!.data as BigInt64Array),
+      Array.from(u, (v) => BigInt(Math.floor(v * 1000))),
+    );
     assert.deepEqual(feeds["noise"]!.data, noise);
     assert.equal(feeds["images"]!.data, batch.columns.images.data, "the batch's pixels are fed as they are (no copy)");
     assert.deepEqual(feeds["images"]!.shape, [5, 1, 28, 28]);
@@ -54,7 +57,10 @@ describe("diffusion: the DDPM model", () => {
     const seen = new Set<bigint>();
     const rng = createGenerator(3);
     for (let i = 0; i < 20; i++) for (const t of model.feeds(imageBatch(images(8, i)), rng)["t"]!.data as BigInt64Array) seen.add(t);
-    assert.deepEqual([...seen].sort((a, b) => Number(a - b)), Array.from({ length: 10 }, (_, i) => BigInt(i)));
+    assert.deepEqual(
+      [...seen].sort((a, b) => Number(a - b)),
+      Array.from({ length: 10 }, (_, i) => BigInt(i)),
+    );
   });
 
   it("computes mean((UNet(x_t, t) − ε)²) with x_t = √ᾱ_t·(2·images − 1) + √(1 − ᾱ_t)·ε (vs the sample graph and a TypeScript x_t, relative error ≤ 1e-5)", async () => {
@@ -78,7 +84,8 @@ describe("diffusion: the DDPM model", () => {
         }
       }
       const denoiser = await session.graph(SAMPLE_GRAPH, n);
-      const eps = (await denoiser.run({ x: { dtype: "float32", shape: [n, 1, 28, 28], data: xt }, t: { dtype: "int64", shape: [n], data: t } }))[SAMPLE_EPS]!.data as Float32Array;
+      const eps = (await denoiser.run({ x: { dtype: "float32", shape: [n, 1, 28, 28], data: xt }, t: { dtype: "int64", shape: [n], data: t } }))[SAMPLE_EPS]!
+        .data as Float32Array;
       let mse = 0;
       for (let k = 0; k < eps.length; k++) mse += (eps[k]! - noise[k]!) ** 2;
       mse /= eps.length;
@@ -94,8 +101,13 @@ describe("diffusion: the DDPM model", () => {
 
   it("rejects batches that are not whole images, and unknown presets", () => {
     const model = ddpm({ unet: "tiny" });
-    assert.throws(() => model.feeds({ columns: { images: tensor("float32", [785]) } }, createGenerator(1)), { name: "RangeError", message: msg.badBatch([1, 28, 28], new Float32Array(785)) });
-    assert.throws(() => model.feeds({ columns: { images: tensor("float32", [0]) } }, createGenerator(1)), { message: msg.badBatch([1, 28, 28], new Float32Array(0)) });
+    assert.throws(() => model.feeds({ columns: { images: tensor("float32", [785]) } }, createGenerator(1)), {
+      name: "RangeError",
+      message: msg.badBatch([1, 28, 28], new Float32Array(785)),
+    });
+    assert.throws(() => model.feeds({ columns: { images: tensor("float32", [0]) } }, createGenerator(1)), {
+      message: msg.badBatch([1, 28, 28], new Float32Array(0)),
+    });
     assert.throws(() => model.feeds({ columns: { pixels: tensor("float32", [784]) } }, createGenerator(1)), { message: msg.badBatch([1, 28, 28], undefined) });
     assert.throws(() => ddpm({ unet: "huge" as "tiny" }), { name: "RangeError", message: msg.unknownPreset("huge", ["tiny", "small"]) });
   });

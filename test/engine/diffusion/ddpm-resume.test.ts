@@ -8,8 +8,12 @@ const FIXTURE = join(import.meta.dirname, "fixtures", "ddpm-run.ts");
 
 describe("diffusion: exact resume of DDPM training across processes", () => {
   let dir: string;
-  before(async () => { dir = await mkdtemp(join(tmpdir(), "nbresume-ddpm-resume-")); });
-  after(async () => { await rm(dir, { recursive: true, force: true }); });
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "nbresume-ddpm-resume-"));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
 
   it("N steps straight equal k steps → state dict on disk → a new process → N−k steps: every tensor bitwise, the losses, the generator and the data cursor", async function () {
     this.timeout(300_000);

@@ -26,7 +26,10 @@ function pixelStats(x: Float32Array, reference: Float32Array): { dark: number; b
     if (clipped[i]! < -0.8) dark++;
     const p = i % 784;
     const [r, c] = [Math.floor(p / 28), p % 28];
-    if (r < 4 || r >= 24 || c < 4 || c >= 24) { border += clipped[i]!; borderCount++; }
+    if (r < 4 || r >= 24 || c < 4 || c >= 24) {
+      border += clipped[i]!;
+      borderCount++;
+    }
   }
   const sorted = clipped.sort();
   let w1 = 0;
@@ -52,7 +55,9 @@ describe("diffusion: DDPM training on the MNIST digits", () => {
     session = await createTrainingSession({ model, optimizer: adamw(), schedule: linearWarmup(2e-3, 20), batchSize: BATCH, rng: root.fork("train") });
     for (let i = 0; i < STEPS; i++) losses.push((await session.step(loader.next())).loss);
   });
-  after(async () => { await session?.release(); });
+  after(async () => {
+    await session?.release();
+  });
 
   it("lowers the loss clearly: the mean of the last 50 of 300 steps is at most 0.4 × the mean of the first 50 (measured: 0.10×)", () => {
     const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length;

@@ -35,7 +35,10 @@ describe("diffusion: noise schedules", () => {
   });
 
   it("rejects unknown kinds, too few steps and bad β ranges", () => {
-    assert.throws(() => noiseSchedule({ kind: "quadratic" as "linear" }), { name: "RangeError", message: /kind must be "linear" or "cosine", got "quadratic"/ });
+    assert.throws(() => noiseSchedule({ kind: "quadratic" as "linear" }), {
+      name: "RangeError",
+      message: /kind must be "linear" or "cosine", got "quadratic"/,
+    });
     assert.throws(() => noiseSchedule({ kind: "linear", steps: 1 }), { message: /steps must be an integer ≥ 2, got 1/ });
     assert.throws(() => noiseSchedule({ kind: "linear", betaStart: 0.1, betaEnd: 0.01 }), { message: /need 0 < betaStart ≤ betaEnd < 1/ });
   });

@@ -27,7 +27,12 @@ const PIXELS = 16;
  */
 class ExactDenoiser implements Denoiser {
   readonly visited: number[] = [];
-  constructor(readonly batchSize: number, private readonly schedule: NoiseSchedule, private readonly mean: Float64Array, private readonly std: number) {}
+  constructor(
+    readonly batchSize: number,
+    private readonly schedule: NoiseSchedule,
+    private readonly mean: Float64Array,
+    private readonly std: number,
+  ) {}
   async run(feeds: Feeds): Promise<Record<string, Tensor>> {
     const x = feeds[SAMPLE_X]!.data as Float32Array;
     const t = Number((feeds[SAMPLE_T]!.data as BigInt64Array)[0]);
@@ -54,7 +59,10 @@ function moments(x: Float32Array): { mean: number; std: number } {
 
 describe("diffusion: samplers", () => {
   it("DDIM visits S timesteps with trailing spacing, from T−1 down", () => {
-    assert.deepEqual(ddimTimesteps(1000, 20), Array.from({ length: 20 }, (_, i) => 999 - 50 * i));
+    assert.deepEqual(
+      ddimTimesteps(1000, 20),
+      Array.from({ length: 20 }, (_, i) => 999 - 50 * i),
+    );
     assert.deepEqual(ddimTimesteps(10, 10), [9, 8, 7, 6, 5, 4, 3, 2, 1, 0]);
     assert.deepEqual(ddimTimesteps(1000, 3), [999, 666, 332]);
     assert.deepEqual(ddimTimesteps(1000, 1), [999]);
@@ -101,7 +109,11 @@ describe("diffusion: samplers", () => {
       return Math.sqrt(v);
     }
 
-    for (const [steps, eta] of [[50, 0], [50, 1], [1000, 0]] as const) {
+    for (const [steps, eta] of [
+      [50, 0],
+      [50, 1],
+      [1000, 0],
+    ] as const) {
       it(`DDIM with ${steps} steps and η = ${eta} gives the std its update predicts for N(0, 0.5²) data (${predictedStd(steps, eta, 0.5).toFixed(3)}, within 3%)`, async () => {
         const rng = createGenerator(4);
         const before = JSON.stringify(rng.state());
@@ -129,7 +141,9 @@ describe("diffusion: samplers", () => {
       perturbZeroParameters(session, 11);
       denoiser = await session.graph("sample", 2);
     });
-    after(async () => { await session.release(); });
+    after(async () => {
+      await session.release();
+    });
 
     const bytes = (t: Tensor): Buffer => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
 
@@ -183,12 +197,19 @@ describe("diffusion: samplers", () => {
     it("reports progress after every network evaluation", async () => {
       const seen: [number, number][] = [];
       await sampleDdim(denoiser, model, createGenerator(3), { steps: 4, onStep: (done, total) => seen.push([done, total]) });
-      assert.deepEqual(seen, [[1, 4], [2, 4], [3, 4], [4, 4]]);
+      assert.deepEqual(seen, [
+        [1, 4],
+        [2, 4],
+        [3, 4],
+        [4, 4],
+      ]);
     });
 
     it("rejects a bad η, an x_T of the wrong size and a graph without an eps output", async () => {
       await assert.rejects(sampleDdim(denoiser, model, createGenerator(1), { eta: 2 }), { name: "RangeError", message: msg.badEta(2) });
-      await assert.rejects(sampleDdim(denoiser, model, createGenerator(1), { initialNoise: new Float32Array(5) }), { message: msg.badInitialNoise(2 * 784, 5) });
+      await assert.rejects(sampleDdim(denoiser, model, createGenerator(1), { initialNoise: new Float32Array(5) }), {
+        message: msg.badInitialNoise(2 * 784, 5),
+      });
       const wrong: Denoiser = { batchSize: 2, run: async () => ({}) };
       await assert.rejects(sampleDdpm(wrong, model, createGenerator(1)), { message: msg.badDenoiserOutput(SAMPLE_EPS, [2, 1, 28, 28], undefined) });
     });

@@ -42,7 +42,10 @@ describe("graph builder: data-movement ops asked for twice are built once", () =
     const x = g.input("x", "float32", [2, 2]);
     g.output(reshape(x, [4]), "first");
     g.output(reshape(x, [4]), "second");
-    assert.deepEqual(g.outputs.map((o) => o.name), ["first", "second"]);
+    assert.deepEqual(
+      g.outputs.map((o) => o.name),
+      ["first", "second"],
+    );
     const [first, second] = g.outputs;
     assert.notEqual(first!.value, second!.value, "each output name is its own value");
     assert.equal(g.nodes.filter((n) => n.opType === "Reshape").length, 1);
@@ -55,6 +58,8 @@ describe("graph builder: an op whose inputs do not fit says so when it is added"
     const a = g.input("a", "float32", [2, 3]);
     const b = g.input("b", "float32", [4, 5]);
     assert.throws(() => matmul(a, b), { message: graphMessages.inferenceFailed("MatMul", opMessages.innerDimensions(3, 4), "float32[2, 3], float32[4, 5]") });
-    assert.throws(() => reshape(a, [4, 2]), { message: graphMessages.inferenceFailed("Reshape", opMessages.reshapeSize([2, 3], [4, 2]), "float32[2, 3], int64[2]") });
+    assert.throws(() => reshape(a, [4, 2]), {
+      message: graphMessages.inferenceFailed("Reshape", opMessages.reshapeSize([2, 3], [4, 2]), "float32[2, 3], int64[2]"),
+    });
   });
 });

@@ -41,20 +41,31 @@ function referenceEncoding(g: GraphBuilder, docString = ""): Uint8Array {
   const text = new TextEncoder();
   const tensor = (name: string, t: Tensor): TensorProto =>
     create(TensorProtoSchema, {
-      name, dims: t.shape.map(BigInt), dataType: onnxElementType(t.dtype),
+      name,
+      dims: t.shape.map(BigInt),
+      dataType: onnxElementType(t.dtype),
       rawData: new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength).slice(),
     });
   const attribute = (name: string, kind: string, v: AttributeValue): AttributeProto => {
     switch (kind) {
-      case "int": return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(v as number) });
-      case "dtype": return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(onnxElementType(v as Tensor["dtype"])) });
-      case "float": return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: v as number });
-      case "string": return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: text.encode(v as string) });
-      case "ints": return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: (v as number[]).map(BigInt) });
-      case "floats": return create(AttributeProtoSchema, { name, type: AttrType.FLOATS, floats: [...(v as number[])] });
-      case "strings": return create(AttributeProtoSchema, { name, type: AttrType.STRINGS, strings: (v as string[]).map((s) => text.encode(s)) });
-      case "tensor": return create(AttributeProtoSchema, { name, type: AttrType.TENSOR, t: tensor("", v as Tensor) });
-      default: throw new Error(`no reference for attribute kind ${kind}`);
+      case "int":
+        return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(v as number) });
+      case "dtype":
+        return create(AttributeProtoSchema, { name, type: AttrType.INT, i: BigInt(onnxElementType(v as Tensor["dtype"])) });
+      case "float":
+        return create(AttributeProtoSchema, { name, type: AttrType.FLOAT, f: v as number });
+      case "string":
+        return create(AttributeProtoSchema, { name, type: AttrType.STRING, s: text.encode(v as string) });
+      case "ints":
+        return create(AttributeProtoSchema, { name, type: AttrType.INTS, ints: (v as number[]).map(BigInt) });
+      case "floats":
+        return create(AttributeProtoSchema, { name, type: AttrType.FLOATS, floats: [...(v as number[])] });
+      case "strings":
+        return create(AttributeProtoSchema, { name, type: AttrType.STRINGS, strings: (v as string[]).map((s) => text.encode(s)) });
+      case "tensor":
+        return create(AttributeProtoSchema, { name, type: AttrType.TENSOR, t: tensor("", v as Tensor) });
+      default:
+        throw new Error(`no reference for attribute kind ${kind}`);
     }
   };
   const valueInfo = (v: Value) =>
@@ -65,7 +76,9 @@ function referenceEncoding(g: GraphBuilder, docString = ""): Uint8Array {
           case: "tensorType",
           value: create(TypeProto_TensorSchema, {
             elemType: onnxElementType(v.dtype),
-            shape: create(TensorShapeProtoSchema, { dim: v.shape.map((d) => create(TensorShapeProto_DimensionSchema, { value: { case: "dimValue", value: BigInt(d) } })) }),
+            shape: create(TensorShapeProtoSchema, {
+              dim: v.shape.map((d) => create(TensorShapeProto_DimensionSchema, { value: { case: "dimValue", value: BigInt(d) } })),
+            }),
           }),
         },
       }),
@@ -74,14 +87,22 @@ function referenceEncoding(g: GraphBuilder, docString = ""): Uint8Array {
   const used = new Set(live.flatMap((n) => n.inputs).concat(g.outputs.map((o) => o.value)));
   const domains = [...new Set(live.map((n) => n.domain).filter((d) => d !== ""))];
   const model = create(ModelProtoSchema, {
-    irVersion: BigInt(IR_VERSION), producerName: "nbresume", producerVersion: "", docString,
-    opsetImport: [{ domain: "", version: BigInt(OPSET) }, ...domains.map((domain) => ({ domain, version: 1n }))].map((o) => create(OperatorSetIdProtoSchema, o)),
+    irVersion: BigInt(IR_VERSION),
+    producerName: "nbresume",
+    producerVersion: "",
+    docString,
+    opsetImport: [{ domain: "", version: BigInt(OPSET) }, ...domains.map((domain) => ({ domain, version: 1n }))].map((o) =>
+      create(OperatorSetIdProtoSchema, o),
+    ),
     graph: create(GraphProtoSchema, {
       name: g.name,
       node: live.map((n) =>
         create(NodeProtoSchema, {
-          name: `${n.opType}_${n.id}`, opType: n.opType, domain: n.domain,
-          input: n.inputs.map((v) => v?.name ?? ""), output: n.outputs.map((v) => v.name),
+          name: `${n.opType}_${n.id}`,
+          opType: n.opType,
+          domain: n.domain,
+          input: n.inputs.map((v) => v?.name ?? ""),
+          output: n.outputs.map((v) => v.name),
           attribute: Object.entries(n.attributes).map(([name, v]) => attribute(name, getOpSchema(n.opType).attributes[name]!, v)),
         }),
       ),
@@ -123,7 +144,10 @@ describe("serializeGraph: ONNX bytes as protobuf-es would write them", () => {
     g.output(cast, "y");
     g.output(fill, "filled");
     g.output(custom, "custom");
-    assert.ok(liveNodes(g).some((n) => n.domain !== ""), "the graph uses a second opset domain");
+    assert.ok(
+      liveNodes(g).some((n) => n.domain !== ""),
+      "the graph uses a second opset domain",
+    );
     assertSameBytes(serializeGraph(g, { docString: "a doc — with UTF-8" }), referenceEncoding(g, "a doc — with UTF-8"));
   });
 

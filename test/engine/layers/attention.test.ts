@@ -25,11 +25,13 @@ function referenceAttention(x: Tensor<"float32">, p: Readonly<Record<string, Flo
   const [wqkv, bqkv, wo, bo] = [p["attn.qkv.weight"]!, p["attn.qkv.bias"]!, p["attn.out.weight"]!, p["attn.out.bias"]!];
   const out = new Float64Array(b * t * d);
   for (let n = 0; n < b; n++) {
-    const qkv = Array.from({ length: t }, (_, i) => Array.from({ length: 3 * d }, (_, c) => {
-      let s = bqkv[c]!;
-      for (let k = 0; k < d; k++) s += x.data[(n * t + i) * d + k]! * wqkv[k * 3 * d + c]!;
-      return s;
-    }));
+    const qkv = Array.from({ length: t }, (_, i) =>
+      Array.from({ length: 3 * d }, (_, c) => {
+        let s = bqkv[c]!;
+        for (let k = 0; k < d; k++) s += x.data[(n * t + i) * d + k]! * wqkv[k * 3 * d + c]!;
+        return s;
+      }),
+    );
     const merged = Array.from({ length: t }, () => new Float64Array(d));
     for (let h = 0; h < heads; h++) {
       for (let i = 0; i < t; i++) {
@@ -56,13 +58,18 @@ function referenceAttention(x: Tensor<"float32">, p: Readonly<Record<string, Flo
   return out;
 }
 
-const attention = (heads: number, causal?: boolean) => (s: Parameters<typeof multiHeadSelfAttention>[0], [x]: readonly Value[]) =>
-  multiHeadSelfAttention(s.child("attn"), x!, causal === undefined ? { heads } : { heads, causal });
+const attention =
+  (heads: number, causal?: boolean) =>
+  (s: Parameters<typeof multiHeadSelfAttention>[0], [x]: readonly Value[]) =>
+    multiHeadSelfAttention(s.child("attn"), x!, causal === undefined ? { heads } : { heads, causal });
 
 describe("layers: multiHeadSelfAttention", () => {
   it("declares one fused q/k/v projection [D, 3D] and an output projection [D, D], each with a bias", () => {
     const specs = layerParameters([{ name: "x", shape: [2, 5, 8] }], attention(2));
-    assert.deepEqual(specs.map((p) => `${p.name} [${p.shape.join(", ")}]`), ["attn.qkv.weight [8, 24]", "attn.qkv.bias [24]", "attn.out.weight [8, 8]", "attn.out.bias [8]"]);
+    assert.deepEqual(
+      specs.map((p) => `${p.name} [${p.shape.join(", ")}]`),
+      ["attn.qkv.weight [8, 24]", "attn.qkv.bias [24]", "attn.out.weight [8, 8]", "attn.out.bias [8]"],
+    );
   });
 
   for (const causal of [true, false]) {
@@ -86,7 +93,11 @@ describe("layers: multiHeadSelfAttention", () => {
       for (let i = 0; i < t; i++) {
         const row = (out: Float32Array, n: number) => Array.from(out.subarray((n * t + i) * d, (n * t + i + 1) * d));
         if (i < j) assert.deepEqual(row(run.output, 0), row(base.output, 0), `position ${i} saw a change at ${j}`);
-        else assert.ok(row(run.output, 0).some((v, k) => Math.abs(v - row(base.output, 0)[k]!) > 1e-4), `position ${i} did not see a change at ${j}`);
+        else
+          assert.ok(
+            row(run.output, 0).some((v, k) => Math.abs(v - row(base.output, 0)[k]!) > 1e-4),
+            `position ${i} did not see a change at ${j}`,
+          );
         assert.deepEqual(row(run.output, 1), row(base.output, 1), "the other sequence of the batch is unaffected");
       }
     }
@@ -111,8 +122,13 @@ describe("layers: multiHeadSelfAttention", () => {
     for (const causal of [true, false]) {
       const shape = [2, 2, 5, 3];
       const r = await checkGradients({
-        dtype: "float64", samples: 1e9,
-        inputs: [{ name: "q", shape }, { name: "k", shape }, { name: "v", shape }],
+        dtype: "float64",
+        samples: 1e9,
+        inputs: [
+          { name: "q", shape },
+          { name: "k", shape },
+          { name: "v", shape },
+        ],
         build: (_g, [q, k, v]) => scaledDotProductAttention(q!, k!, v!, causal ? causalMask(q!, 5) : undefined),
       });
       assert.equal(r.checked, 3 * 60);
@@ -122,16 +138,26 @@ describe("layers: multiHeadSelfAttention", () => {
   it("rejects an input that is not [B, T, D], heads that do not divide D, and q, k, v of different shapes", () => {
     const g = new GraphBuilder();
     const { scope } = createParameterScope(g, bindAsInputs(), { training: true });
-    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x2", "float32", [4, 8]), { heads: 2 }),
-      { name: "RangeError", message: msg.badRank("multiHeadSelfAttention", "attn", "[B, T, D]", [4, 8]) });
-    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x3", "float32", [2, 4, 10]), { heads: 4 }),
-      { name: "RangeError", message: msg.notDivisible("multiHeadSelfAttention", "attn", "the model width", 10, "heads", 4) });
-    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x4", "float32", [2, 4, 8]), { heads: 0 }),
-      { name: "RangeError", message: msg.notPositiveInteger("multiHeadSelfAttention", "attn", "heads", 0) });
-    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("ids", "int64", [2, 4, 8]), { heads: 2 }),
-      { name: "TypeError", message: msg.notFloat("multiHeadSelfAttention", "attn", "int64") });
+    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x2", "float32", [4, 8]), { heads: 2 }), {
+      name: "RangeError",
+      message: msg.badRank("multiHeadSelfAttention", "attn", "[B, T, D]", [4, 8]),
+    });
+    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x3", "float32", [2, 4, 10]), { heads: 4 }), {
+      name: "RangeError",
+      message: msg.notDivisible("multiHeadSelfAttention", "attn", "the model width", 10, "heads", 4),
+    });
+    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("x4", "float32", [2, 4, 8]), { heads: 0 }), {
+      name: "RangeError",
+      message: msg.notPositiveInteger("multiHeadSelfAttention", "attn", "heads", 0),
+    });
+    assert.throws(() => multiHeadSelfAttention(scope.child("attn"), g.input("ids", "int64", [2, 4, 8]), { heads: 2 }), {
+      name: "TypeError",
+      message: msg.notFloat("multiHeadSelfAttention", "attn", "int64"),
+    });
     const q = g.input("q", "float32", [1, 2, 4, 3]);
-    assert.throws(() => scaledDotProductAttention(q, g.input("k", "float32", [1, 2, 5, 3]), q, undefined),
-      { name: "RangeError", message: msg.badAttentionOperands([1, 2, 4, 3], [1, 2, 5, 3], [1, 2, 4, 3]) });
+    assert.throws(() => scaledDotProductAttention(q, g.input("k", "float32", [1, 2, 5, 3]), q, undefined), {
+      name: "RangeError",
+      message: msg.badAttentionOperands([1, 2, 4, 3], [1, 2, 5, 3], [1, 2, 4, 3]),
+    });
   });
 });

@@ -11,7 +11,10 @@ import { checkLayerGradients, layerParameters } from "./layer-gradients.js";
 import { runLayer } from "./run-layer.js";
 
 const SMALL: CausalLanguageModelOptions = { vocab: 5, context: 6, dim: 8, layers: 2, heads: 2, hidden: 16 };
-const lm = (options: Partial<CausalLanguageModelOptions> = {}) => (s: ParameterScope, [ids]: readonly Value[]) => causalLanguageModel(s, ids!, { ...SMALL, ...options });
+const lm =
+  (options: Partial<CausalLanguageModelOptions> = {}) =>
+  (s: ParameterScope, [ids]: readonly Value[]) =>
+    causalLanguageModel(s, ids!, { ...SMALL, ...options });
 
 function tokens(b: number, t: number, seed: number): BigInt64Array {
   return BigInt64Array.from({ length: b * t }, (_, i) => BigInt((i * 7 + seed) % SMALL.vocab));
@@ -29,7 +32,7 @@ describe("layers: causalLanguageModel", () => {
     assert.deepEqual(specs.find((p) => p.name === "head.weight")!.shape, [8, 5]);
   });
 
-  it("gives logits [B, T, vocab]; positions \"last\" gives exactly the last position's row", async () => {
+  it('gives logits [B, T, vocab]; positions "last" gives exactly the last position\'s row', async () => {
     const [b, t] = [2, 4];
     const ids = { name: "ids", tensor: { dtype: "int64" as const, shape: [b, t], data: tokens(b, t, 1) } };
     const [all, last] = await Promise.all([runLayer([ids], lm()), runLayer([ids], lm({ positions: "last" }))]);
@@ -50,7 +53,10 @@ describe("layers: causalLanguageModel", () => {
       const run = await runLayer([{ name: "ids", tensor: { dtype: "int64", shape: [b, t], data: BigInt64Array.from(changed, BigInt) } }], lm());
       assert.deepEqual(Array.from(run.output.subarray(0, j * v)), Array.from(base.output.subarray(0, j * v)), `positions before ${j}`);
       for (let i = j; i < t; i++) {
-        assert.ok(run.output.subarray(i * v, (i + 1) * v).some((x, k) => Math.abs(x - base.output[i * v + k]!) > 1e-5), `position ${i} did not see the change at ${j}`);
+        assert.ok(
+          run.output.subarray(i * v, (i + 1) * v).some((x, k) => Math.abs(x - base.output[i * v + k]!) > 1e-5),
+          `position ${i} did not see the change at ${j}`,
+        );
       }
     }
   });
@@ -58,7 +64,10 @@ describe("layers: causalLanguageModel", () => {
   it("has the gradient of its mean cross-entropy over [B·T, vocab] for every parameter: embeddings → 2 blocks → head, checked as a whole (float32, step 1e-3, rtol 2e-2, atol 2e-3, 12 elements of each parameter)", async () => {
     const [b, t] = [2, 4];
     const r = await checkLayerGradients({
-      eps: 1e-3, rtol: 2e-2, atol: 2e-3, samples: 12,
+      eps: 1e-3,
+      rtol: 2e-2,
+      atol: 2e-3,
+      samples: 12,
       inputs: [
         { name: "ids", shape: [b, t], dtype: "int64", data: tokens(b, t, 3) },
         { name: "targets", shape: [b, t], dtype: "int64", data: tokens(b, t, 4) },
@@ -76,8 +85,13 @@ describe("layers: causalLanguageModel", () => {
     const g = new GraphBuilder();
     const { scope } = createParameterScope(g, bindAsInputs(), { training: true });
     const ids = g.input("ids", "int64", [1, 4]);
-    assert.throws(() => causalLanguageModel(scope, ids, { ...SMALL, layers: 0 }), { name: "RangeError", message: msg.notPositiveInteger("causalLanguageModel", "", "layers", 0) });
-    assert.throws(() => causalLanguageModel(scope, ids, { ...SMALL, positions: "first" as "last" }),
-      { name: "RangeError", message: msg.badOption("causalLanguageModel", "", "positions", `"all" or "last"`, "first") });
+    assert.throws(() => causalLanguageModel(scope, ids, { ...SMALL, layers: 0 }), {
+      name: "RangeError",
+      message: msg.notPositiveInteger("causalLanguageModel", "", "layers", 0),
+    });
+    assert.throws(() => causalLanguageModel(scope, ids, { ...SMALL, positions: "first" as "last" }), {
+      name: "RangeError",
+      message: msg.badOption("causalLanguageModel", "", "positions", `"all" or "last"`, "first"),
+    });
   });
 });

@@ -26,7 +26,7 @@ describe("char transformer (bench/char-transformer-model.ts)", () => {
     assert.ok(Math.abs(unigramEntropy(BigInt64Array.from({ length: 300 }, (_, i) => BigInt(i % 3))) - Math.log(3)) < 1e-12);
   });
 
-  it("learns the text: mean cross-entropy well below the unigram entropy, and \"next\" predicts most characters (2 layers, d 64, context 32)", async function () {
+  it('learns the text: mean cross-entropy well below the unigram entropy, and "next" predicts most characters (2 layers, d 64, context 32)', async function () {
     this.timeout(120_000);
     const codec = charCodec(TEXT);
     const tokens = codec.encode(TEXT);
@@ -38,8 +38,11 @@ describe("char transformer (bench/char-transformer-model.ts)", () => {
     const root = createGenerator(21);
     const data = root.fork("data");
     const session = await createTrainingSession({
-      model, optimizer: adamw({ weightDecay: 0.01 }), schedule: cosineWithWarmup({ lr: 3e-3, warmupSteps: 20, totalSteps: steps }),
-      batchSize, rng: root.fork("train"),
+      model,
+      optimizer: adamw({ weightDecay: 0.01 }),
+      schedule: cosineWithWarmup({ lr: 3e-3, warmupSteps: 20, totalSteps: steps }),
+      batchSize,
+      rng: root.fork("train"),
     });
     try {
       const evalBatches = Array.from({ length: 4 }, () => textWindows(tokens, batchSize, context, root.fork("eval")));
@@ -73,7 +76,10 @@ describe("char transformer (bench/char-transformer-model.ts)", () => {
       const counts = new Map<bigint, number>();
       for (const t of tokens) counts.set(t, (counts.get(t) ?? 0) + 1);
       const mostFrequent = Math.max(...counts.values()) / tokens.length;
-      assert.ok(right / total >= Math.max(0.5, 2 * mostFrequent), `${right} of ${total} next characters predicted; the most frequent character is ${(100 * mostFrequent).toFixed(0)}% of the text`);
+      assert.ok(
+        right / total >= Math.max(0.5, 2 * mostFrequent),
+        `${right} of ${total} next characters predicted; the most frequent character is ${(100 * mostFrequent).toFixed(0)}% of the text`,
+      );
     } finally {
       await session.release();
     }

@@ -10,7 +10,10 @@ import { runLayer } from "./run-layer.js";
 describe("layers: embedding", () => {
   it("declares a [num, dim] table initialised N(0, 1) and looks up rows by id, for any id shape", async () => {
     const specs = layerParameters([{ name: "ids", shape: [2, 3], dtype: "int64" }], (s, [ids]) => embedding(s.child("emb"), ids!, 5, 4));
-    assert.deepEqual(specs.map((p) => [p.name, p.shape, p.init.kind, p.init.args["std"]]), [["emb.weight", [5, 4], "normal", 1]]);
+    assert.deepEqual(
+      specs.map((p) => [p.name, p.shape, p.init.kind, p.init.args["std"]]),
+      [["emb.weight", [5, 4], "normal", 1]],
+    );
     const ids = BigInt64Array.from([4n, 0n, 2n, 2n, 1n, -1n]);
     const run = await runLayer([{ name: "ids", tensor: { dtype: "int64", shape: [2, 3], data: ids } }], (s, [v]) => embedding(s.child("emb"), v!, 5, 4));
     assert.deepEqual(run.shape, [2, 3, 4]);
@@ -23,7 +26,10 @@ describe("layers: embedding", () => {
 
   it("accumulates the gradient of repeated ids into their row (Gather is linear: float32, rtol 1e-3, atol 1e-3, all elements)", async () => {
     await checkLayerGradients({
-      eps: 0.25, rtol: 1e-3, atol: 1e-3, samples: 1e9,
+      eps: 0.25,
+      rtol: 1e-3,
+      atol: 1e-3,
+      samples: 1e9,
       inputs: [{ name: "ids", shape: [6], dtype: "int64", data: BigInt64Array.from([1n, 3n, 1n, 0n, 1n, 3n]) }],
       layer: (s, [ids]) => embedding(s.child("emb"), ids!, 4, 3),
     });

@@ -17,7 +17,7 @@ function erf(x: number): number {
   const a = Math.abs(x);
   if (a >= 3) {
     let f = 0;
-    for (let k = 60; k >= 1; k--) f = (k / 2) / (a + f);
+    for (let k = 60; k >= 1; k--) f = k / 2 / (a + f);
     return Math.sign(x) * (1 - Math.exp(-a * a) / Math.sqrt(Math.PI) / (a + f));
   }
   let term = x;
@@ -35,13 +35,18 @@ const ACTIVATION: Record<FeedForwardActivation, (x: number) => number> = {
   relu: (x) => Math.max(0, x),
 };
 
-const mlp = (hidden: number, activation?: FeedForwardActivation) => (s: Parameters<typeof feedForward>[0], [x]: readonly Value[]) =>
-  feedForward(s.child("mlp"), x!, activation === undefined ? { hidden } : { hidden, activation });
+const mlp =
+  (hidden: number, activation?: FeedForwardActivation) =>
+  (s: Parameters<typeof feedForward>[0], [x]: readonly Value[]) =>
+    feedForward(s.child("mlp"), x!, activation === undefined ? { hidden } : { hidden, activation });
 
 describe("layers: feedForward", () => {
   it("declares fc1 [D, hidden] and fc2 [hidden, D] with biases, and keeps the input's shape", async () => {
     const specs = layerParameters([{ name: "x", shape: [2, 3, 4] }], mlp(16));
-    assert.deepEqual(specs.map((p) => `${p.name} [${p.shape.join(", ")}]`), ["mlp.fc1.weight [4, 16]", "mlp.fc1.bias [16]", "mlp.fc2.weight [16, 4]", "mlp.fc2.bias [4]"]);
+    assert.deepEqual(
+      specs.map((p) => `${p.name} [${p.shape.join(", ")}]`),
+      ["mlp.fc1.weight [4, 16]", "mlp.fc1.bias [16]", "mlp.fc2.weight [16, 4]", "mlp.fc2.bias [4]"],
+    );
   });
 
   for (const activation of ["gelu", "gelu-tanh", "relu"] as const) {
@@ -76,8 +81,13 @@ describe("layers: feedForward", () => {
     const g = new GraphBuilder();
     const { scope } = createParameterScope(g, bindAsInputs(), { training: true });
     const x = g.input("x", "float32", [2, 4]);
-    assert.throws(() => feedForward(scope.child("mlp"), x, { hidden: 8, activation: "swish" as FeedForwardActivation }),
-      { name: "RangeError", message: msg.badOption("feedForward", "mlp", "activation", `one of "gelu", "gelu-tanh", "relu"`, "swish") });
-    assert.throws(() => feedForward(scope.child("mlp"), x, { hidden: 0 }), { name: "RangeError", message: msg.notPositiveInteger("feedForward", "mlp", "hidden", 0) });
+    assert.throws(() => feedForward(scope.child("mlp"), x, { hidden: 8, activation: "swish" as FeedForwardActivation }), {
+      name: "RangeError",
+      message: msg.badOption("feedForward", "mlp", "activation", `one of "gelu", "gelu-tanh", "relu"`, "swish"),
+    });
+    assert.throws(() => feedForward(scope.child("mlp"), x, { hidden: 0 }), {
+      name: "RangeError",
+      message: msg.notPositiveInteger("feedForward", "mlp", "hidden", 0),
+    });
   });
 });

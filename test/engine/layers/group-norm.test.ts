@@ -22,7 +22,13 @@ function randomImages(shape: number[], seed: number, offset = 0): { dtype: "floa
 describe("layers: groupNorm", () => {
   it("declares weight [C] = 1 and bias [C] = 0, without weight decay", () => {
     const specs = layerParameters([{ name: "x", shape: [2, 6, 3, 3] }], (s, [x]) => groupNorm(s.child("gn"), x!, 3));
-    assert.deepEqual(specs.map((p) => [p.name, p.shape, p.init.kind, p.decay]), [["gn.weight", [6], "ones", false], ["gn.bias", [6], "zeros", false]]);
+    assert.deepEqual(
+      specs.map((p) => [p.name, p.shape, p.init.kind, p.decay]),
+      [
+        ["gn.weight", [6], "ones", false],
+        ["gn.bias", [6], "zeros", false],
+      ],
+    );
   });
 
   it("normalises each sample's channel group over channels and space, then applies the per-channel affine (vs a direct computation, |err| ≤ 1e-4)", async () => {
@@ -31,20 +37,24 @@ describe("layers: groupNorm", () => {
     const gamma = Float32Array.from([0.5, 1, 1.5, 2, -1, 0.25]);
     const beta = Float32Array.from([0, 1, -1, 2, 0.5, -0.5]);
     const run = await runLayer([{ name: "x", tensor: x }], (s, [xv]) => groupNorm(s.child("gn"), xv!, groups), {
-      adjust: (p) => { p["gn.weight"]!.set(gamma); p["gn.bias"]!.set(beta); },
+      adjust: (p) => {
+        p["gn.weight"]!.set(gamma);
+        p["gn.bias"]!.set(beta);
+      },
     });
     const per = (c / groups) * h * w;
-    for (let ni = 0; ni < n; ni++) for (let gi = 0; gi < groups; gi++) {
-      const start = (ni * c + gi * (c / groups)) * h * w;
-      const slice = Array.from(x.data.subarray(start, start + per));
-      const mean = slice.reduce((a, b) => a + b, 0) / per;
-      const variance = slice.reduce((a, b) => a + (b - mean) ** 2, 0) / per;
-      slice.forEach((v, k) => {
-        const ch = gi * (c / groups) + Math.floor(k / (h * w));
-        const expected = ((v - mean) / Math.sqrt(variance + 1e-5)) * gamma[ch]! + beta[ch]!;
-        assert.ok(Math.abs(run.output[start + k]! - expected) <= 1e-4, `(${ni}, ${ch}) #${k}: ${run.output[start + k]} vs ${expected}`);
-      });
-    }
+    for (let ni = 0; ni < n; ni++)
+      for (let gi = 0; gi < groups; gi++) {
+        const start = (ni * c + gi * (c / groups)) * h * w;
+        const slice = Array.from(x.data.subarray(start, start + per));
+        const mean = slice.reduce((a, b) => a + b, 0) / per;
+        const variance = slice.reduce((a, b) => a + (b - mean) ** 2, 0) / per;
+        slice.forEach((v, k) => {
+          const ch = gi * (c / groups) + Math.floor(k / (h * w));
+          const expected = ((v - mean) / Math.sqrt(variance + 1e-5)) * gamma[ch]! + beta[ch]!;
+          assert.ok(Math.abs(run.output[start + k]! - expected) <= 1e-4, `(${ni}, ${ch}) #${k}: ${run.output[start + k]} vs ${expected}`);
+        });
+      }
   });
 
   it("has gradients for x, weight and bias matching central differences (float32, rtol 1e-2, atol 1e-3, all elements)", async () => {
@@ -52,14 +62,24 @@ describe("layers: groupNorm", () => {
   });
 
   it("without affine declares no parameters and still differentiates x (float32, rtol 1e-2, atol 1e-3)", async () => {
-    const r = await checkLayerGradients({ ...NONLINEAR, inputs: [{ name: "x", shape: [2, 4, 5] }], layer: (s, [x]) => groupNorm(s.child("gn"), x!, 4, { affine: false, epsilon: 1e-3 }) });
+    const r = await checkLayerGradients({
+      ...NONLINEAR,
+      inputs: [{ name: "x", shape: [2, 4, 5] }],
+      layer: (s, [x]) => groupNorm(s.child("gn"), x!, 4, { affine: false, epsilon: 1e-3 }),
+    });
     assert.equal(r.parameters.length, 0);
   });
 
   it("rejects channels not divisible by groups", () => {
     const g = new GraphBuilder();
     const { scope } = createParameterScope(g, bindAsInputs(), { training: true });
-    assert.throws(() => groupNorm(scope.child("gn"), g.input("x", "float32", [1, 6, 2, 2]), 4), { name: "RangeError", message: msg.notDivisible("groupNorm", "gn", "channels", 6, "groups", 4) });
-    assert.throws(() => groupNorm(scope.child("gn"), g.input("i", "int64", [1, 4]), 2), { name: "TypeError", message: msg.notFloat("groupNorm", "gn", "int64") });
+    assert.throws(() => groupNorm(scope.child("gn"), g.input("x", "float32", [1, 6, 2, 2]), 4), {
+      name: "RangeError",
+      message: msg.notDivisible("groupNorm", "gn", "channels", 6, "groups", 4),
+    });
+    assert.throws(() => groupNorm(scope.child("gn"), g.input("i", "int64", [1, 4]), 2), {
+      name: "TypeError",
+      message: msg.notFloat("groupNorm", "gn", "int64"),
+    });
   });
 });

@@ -14,7 +14,13 @@ const NONLINEAR = { eps: 1e-2, rtol: 1e-2, atol: 1e-3, samples: 1e9 } as const;
 describe("layers: layerNorm", () => {
   it("declares weight and bias of the normalised trailing shape", () => {
     const specs = layerParameters([{ name: "x", shape: [2, 3, 4] }], (s, [x]) => layerNorm(s.child("ln"), x!, { normalizedRank: 2 }));
-    assert.deepEqual(specs.map((p) => [p.name, p.shape, p.init.kind]), [["ln.weight", [3, 4], "ones"], ["ln.bias", [3, 4], "zeros"]]);
+    assert.deepEqual(
+      specs.map((p) => [p.name, p.shape, p.init.kind]),
+      [
+        ["ln.weight", [3, 4], "ones"],
+        ["ln.bias", [3, 4], "zeros"],
+      ],
+    );
   });
 
   it("normalises each row over the last axis, then scales and offsets element-wise (vs a direct computation, |err| ≤ 1e-4)", async () => {
@@ -24,7 +30,10 @@ describe("layers: layerNorm", () => {
     const gamma = Float32Array.from({ length: d }, (_, i) => 0.5 + i / 4);
     const beta = Float32Array.from({ length: d }, (_, i) => i - 3);
     const run = await runLayer([{ name: "x", tensor: x }], (s, [xv]) => layerNorm(s.child("ln"), xv!), {
-      adjust: (p) => { p["ln.weight"]!.set(gamma); p["ln.bias"]!.set(beta); },
+      adjust: (p) => {
+        p["ln.weight"]!.set(gamma);
+        p["ln.bias"]!.set(beta);
+      },
     });
     for (let i = 0; i < rows; i++) {
       const row = Array.from(x.data.subarray(i * d, (i + 1) * d));
@@ -42,15 +51,25 @@ describe("layers: layerNorm", () => {
   });
 
   it("has gradients over the last two axes, and without affine (float32, rtol 1e-2, atol 1e-3, all elements)", async () => {
-    await checkLayerGradients({ ...NONLINEAR, inputs: [{ name: "x", shape: [2, 3, 4] }], layer: (s, [x]) => layerNorm(s.child("ln"), x!, { normalizedRank: 2 }) });
-    const r = await checkLayerGradients({ ...NONLINEAR, inputs: [{ name: "x", shape: [2, 5] }], layer: (s, [x]) => layerNorm(s.child("ln"), x!, { affine: false }) });
+    await checkLayerGradients({
+      ...NONLINEAR,
+      inputs: [{ name: "x", shape: [2, 3, 4] }],
+      layer: (s, [x]) => layerNorm(s.child("ln"), x!, { normalizedRank: 2 }),
+    });
+    const r = await checkLayerGradients({
+      ...NONLINEAR,
+      inputs: [{ name: "x", shape: [2, 5] }],
+      layer: (s, [x]) => layerNorm(s.child("ln"), x!, { affine: false }),
+    });
     assert.equal(r.parameters.length, 0);
   });
 
   it("rejects a normalizedRank beyond the input's rank", () => {
     const g = new GraphBuilder();
     const { scope } = createParameterScope(g, bindAsInputs(), { training: true });
-    assert.throws(() => layerNorm(scope.child("ln"), g.input("x", "float32", [2, 3]), { normalizedRank: 3 }),
-      { name: "RangeError", message: msg.badOption("layerNorm", "ln", "normalizedRank", "a whole number in [1, 2] (the input's rank)", 3) });
+    assert.throws(() => layerNorm(scope.child("ln"), g.input("x", "float32", [2, 3]), { normalizedRank: 3 }), {
+      name: "RangeError",
+      message: msg.badOption("layerNorm", "ln", "normalizedRank", "a whole number in [1, 2] (the input's rank)", 3),
+    });
   });
 });

@@ -13,7 +13,13 @@ describe("linear layer", () => {
     const bound = createParameterScope(g, bindAsInputs(), { training: true });
     const x = g.input("x", "float32", [2, 3, 4]);
     g.output(linear(bound.scope.child("fc"), x, 5), "y");
-    assert.deepEqual(bound.specs().map((s) => [s.name, s.shape, s.init.kind]), [["fc.weight", [4, 5], "torch-default"], ["fc.bias", [5], "torch-default"]]);
+    assert.deepEqual(
+      bound.specs().map((s) => [s.name, s.shape, s.init.kind]),
+      [
+        ["fc.weight", [4, 5], "torch-default"],
+        ["fc.bias", [5], "torch-default"],
+      ],
+    );
     const compiled = await compileGraph(serializeGraph(g));
     const xs = Float32Array.from({ length: 24 }, (_, i) => Math.sin(i));
     const w = Float32Array.from({ length: 20 }, (_, i) => Math.cos(i));
@@ -40,7 +46,10 @@ describe("linear layer", () => {
     const bound = createParameterScope(g, bindAsInputs(), { training: true });
     const x = g.input("x", "float32", [2, 3]);
     linear(bound.scope.child("fc"), x, 4, { bias: false });
-    assert.deepEqual(bound.specs().map((s) => s.name), ["fc.weight"]);
+    assert.deepEqual(
+      bound.specs().map((s) => s.name),
+      ["fc.weight"],
+    );
     assert.throws(() => linear(bound.scope.child("bad"), x, 0), RangeError);
   });
 });

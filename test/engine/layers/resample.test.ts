@@ -10,7 +10,13 @@ const LINEAR = { eps: 0.25, rtol: 1e-3, atol: 1e-3, samples: 1e9 } as const;
 describe("layers: downsample and upsample", () => {
   it("downsample halves 28 → 14 → 7 with a 3×3 stride-2 conv", async () => {
     const specs = layerParameters([{ name: "x", shape: [1, 4, 14, 14] }], (s, [x]) => downsample(s.child("d"), x!, 8));
-    assert.deepEqual(specs.map((p) => [p.name, p.shape]), [["d.weight", [8, 4, 3, 3]], ["d.bias", [8]]]);
+    assert.deepEqual(
+      specs.map((p) => [p.name, p.shape]),
+      [
+        ["d.weight", [8, 4, 3, 3]],
+        ["d.bias", [8]],
+      ],
+    );
     const x = { dtype: "float32" as const, shape: [2, 3, 28, 28], data: new Float32Array(2 * 3 * 784).fill(1) };
     const r28 = await runLayer([{ name: "x", tensor: x }], (s, [v]) => downsample(s.child("d"), v!));
     assert.deepEqual(r28.shape, [2, 3, 14, 14]);
@@ -22,7 +28,11 @@ describe("layers: downsample and upsample", () => {
     const x = { dtype: "float32" as const, shape: [1, 1, 2, 2], data: Float32Array.from([1, 2, 3, 4]) };
     // A 3×3 kernel with only the centre tap set to 1 and bias 0 is the identity.
     const run = await runLayer([{ name: "x", tensor: x }], (s, [v]) => upsample(s.child("u"), v!), {
-      adjust: (p) => { p["u.weight"]!.fill(0); p["u.weight"]![4] = 1; p["u.bias"]!.fill(0); },
+      adjust: (p) => {
+        p["u.weight"]!.fill(0);
+        p["u.weight"]![4] = 1;
+        p["u.bias"]!.fill(0);
+      },
     });
     assert.deepEqual(run.shape, [1, 1, 4, 4]);
     assert.deepEqual(Array.from(run.output), [1, 1, 2, 2, 1, 1, 2, 2, 3, 3, 4, 4, 3, 3, 4, 4]);

@@ -17,7 +17,9 @@ describe("layers: sinusoidal timestep embedding", () => {
   it("computes [sin(t·f_k)…, cos(t·f_k)…] in the graph from integer timesteps (vs Math.sin/cos in float64, |err| ≤ 1e-4 up to t = 999)", async () => {
     const dim = 16;
     const ts = [0, 1, 7, 250, 500, 999];
-    const run = await runLayer([{ name: "t", tensor: { dtype: "int64", shape: [ts.length], data: BigInt64Array.from(ts, BigInt) } }], (_s, [t]) => sinusoidalEmbedding(t!, dim));
+    const run = await runLayer([{ name: "t", tensor: { dtype: "int64", shape: [ts.length], data: BigInt64Array.from(ts, BigInt) } }], (_s, [t]) =>
+      sinusoidalEmbedding(t!, dim),
+    );
     assert.deepEqual(run.shape, [ts.length, dim]);
     let worst = 0;
     ts.forEach((t, n) => {
@@ -33,7 +35,9 @@ describe("layers: sinusoidal timestep embedding", () => {
   });
 
   it("takes float32 timesteps too", async () => {
-    const run = await runLayer([{ name: "t", tensor: { dtype: "float32", shape: [2], data: Float32Array.from([3, 0.5]) } }], (_s, [t]) => sinusoidalEmbedding(t!, 4));
+    const run = await runLayer([{ name: "t", tensor: { dtype: "float32", shape: [2], data: Float32Array.from([3, 0.5]) } }], (_s, [t]) =>
+      sinusoidalEmbedding(t!, 4),
+    );
     const expected = [Math.sin(3), Math.sin(0.03), Math.cos(3), Math.cos(0.03), Math.sin(0.5), Math.sin(0.005), Math.cos(0.5), Math.cos(0.005)];
     expected.forEach((v, i) => assert.ok(Math.abs(run.output[i]! - v) <= 1e-6));
   });
@@ -47,7 +51,15 @@ describe("layers: sinusoidal timestep embedding", () => {
   it("timestepEmbedding adds Linear → SiLU → Linear with gradients for every parameter (float32, rtol 1e-2, atol 1e-3, all elements)", async () => {
     const inputs = [{ name: "t", shape: [3], dtype: "int64" as const, data: BigInt64Array.from([0n, 17n, 999n]) }];
     const specs = layerParameters(inputs, (s, [t]) => timestepEmbedding(s.child("time"), t!, 8, 6));
-    assert.deepEqual(specs.map((p) => [p.name, p.shape]), [["time.fc1.weight", [8, 6]], ["time.fc1.bias", [6]], ["time.fc2.weight", [6, 6]], ["time.fc2.bias", [6]]]);
+    assert.deepEqual(
+      specs.map((p) => [p.name, p.shape]),
+      [
+        ["time.fc1.weight", [8, 6]],
+        ["time.fc1.bias", [6]],
+        ["time.fc2.weight", [6, 6]],
+        ["time.fc2.bias", [6]],
+      ],
+    );
     await checkLayerGradients({ ...NONLINEAR, inputs, layer: (s, [t]) => timestepEmbedding(s.child("time"), t!, 8, 6) });
   });
 });

@@ -23,11 +23,23 @@ function randomSequence(shape: [number, number, number], seed: number) {
 describe("layers: transformerBlock", () => {
   it("declares ln1, attn, ln2 and mlp, in that order", () => {
     const specs = layerParameters([{ name: "x", shape: [2, 3, 8] }], block);
-    assert.deepEqual(specs.map((p) => `${p.name} [${p.shape.join(", ")}]`), [
-      "block.ln1.weight [8]", "block.ln1.bias [8]", "block.attn.qkv.weight [8, 24]", "block.attn.qkv.bias [24]",
-      "block.attn.out.weight [8, 8]", "block.attn.out.bias [8]", "block.ln2.weight [8]", "block.ln2.bias [8]",
-      "block.mlp.fc1.weight [8, 16]", "block.mlp.fc1.bias [16]", "block.mlp.fc2.weight [16, 8]", "block.mlp.fc2.bias [8]",
-    ]);
+    assert.deepEqual(
+      specs.map((p) => `${p.name} [${p.shape.join(", ")}]`),
+      [
+        "block.ln1.weight [8]",
+        "block.ln1.bias [8]",
+        "block.attn.qkv.weight [8, 24]",
+        "block.attn.qkv.bias [24]",
+        "block.attn.out.weight [8, 8]",
+        "block.attn.out.bias [8]",
+        "block.ln2.weight [8]",
+        "block.ln2.bias [8]",
+        "block.mlp.fc1.weight [8, 16]",
+        "block.mlp.fc1.bias [16]",
+        "block.mlp.fc2.weight [16, 8]",
+        "block.mlp.fc2.bias [8]",
+      ],
+    );
   });
 
   it("is pre-LayerNorm residual: x + attn(ln1(x)), then + mlp(ln2(·)) (bitwise, vs the layers composed by hand)", async () => {
@@ -37,11 +49,18 @@ describe("layers: transformerBlock", () => {
       const h = add(xv!, multiHeadSelfAttention(b.child("attn"), layerNorm(b.child("ln1"), xv!), { heads: 2 }));
       return add(h, feedForward(b.child("mlp"), layerNorm(b.child("ln2"), h), { hidden: 16 }));
     };
-    const noisy = (p: Record<string, Float32Array>) => { // γ ≠ 1 and β ≠ 0, so the norms' placement matters
+    const noisy = (p: Record<string, Float32Array>) => {
+      // γ ≠ 1 and β ≠ 0, so the norms' placement matters
       const r = testRandom(2);
-      for (const name of ["block.ln1.weight", "block.ln1.bias", "block.ln2.weight", "block.ln2.bias"]) p[name]!.forEach((v, i, a) => { a[i] = v + 0.5 * r.normal(); });
+      for (const name of ["block.ln1.weight", "block.ln1.bias", "block.ln2.weight", "block.ln2.bias"])
+        p[name]!.forEach((v, i, a) => {
+          a[i] = v + 0.5 * r.normal();
+        });
     };
-    const [a, b] = await Promise.all([runLayer([{ name: "x", tensor: x }], block, { adjust: noisy }), runLayer([{ name: "x", tensor: x }], byHand, { adjust: noisy })]);
+    const [a, b] = await Promise.all([
+      runLayer([{ name: "x", tensor: x }], block, { adjust: noisy }),
+      runLayer([{ name: "x", tensor: x }], byHand, { adjust: noisy }),
+    ]);
     assert.deepEqual(a.shape, [2, 4, 8]);
     assert.deepEqual(Array.from(a.output), Array.from(b.output));
   });

@@ -21,14 +21,28 @@ function tinyBatch(n: number, features: number, seed: number): Batch {
   const rng = createGenerator(seed);
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(3)));
   const images = rng.fillUniform(new Float32Array(n * features), 0, 1);
-  return { columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) }, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
+  return {
+    columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) },
+    indices: new Int32Array(n),
+    size: n,
+    epoch: 0,
+    position: 0,
+    epochEnded: false,
+  };
 }
 
 describe("MLP classifier", () => {
   it("has the loss gradient of finite differences w.r.t. every parameter (float32, |diff| ≤ 2e-3 + 2e-2·|grad|)", async () => {
     const model = mlpClassifier({ inputSize: 6, hidden: [5, 4], classes: 3 });
     const b = tinyBatch(4, 6, 1);
-    const shapes: Record<string, number[]> = { "fc0.weight": [6, 5], "fc0.bias": [5], "fc1.weight": [5, 4], "fc1.bias": [4], "out.weight": [4, 3], "out.bias": [3] };
+    const shapes: Record<string, number[]> = {
+      "fc0.weight": [6, 5],
+      "fc0.bias": [5],
+      "fc1.weight": [5, 4],
+      "fc1.bias": [4],
+      "out.weight": [4, 3],
+      "out.bias": [3],
+    };
     const result = await checkGradients({
       dtype: "float32",
       eps: 1e-2,
@@ -91,7 +105,8 @@ describe("MLP classifier", () => {
       }
       assert.ok(last < first / 4, `training loss fell from ${first} to ${last}`);
       const predict = await session.graph("predict", test.count);
-      const logits = (await predict.run({ images: { dtype: "float32", shape: [test.count, 784], data: test.columns["images"]!.data } }))["logits"]!.data as Float32Array;
+      const logits = (await predict.run({ images: { dtype: "float32", shape: [test.count, 784], data: test.columns["images"]!.data } }))["logits"]!
+        .data as Float32Array;
       let correct = 0;
       for (let i = 0; i < test.count; i++) {
         let best = 0;
@@ -107,8 +122,12 @@ describe("MLP classifier", () => {
 
   describe("exact resume across processes", () => {
     let dir: string;
-    before(async () => { dir = await mkdtemp(join(tmpdir(), "nbresume-mlp-resume-")); });
-    after(async () => { await rm(dir, { recursive: true, force: true }); });
+    before(async () => {
+      dir = await mkdtemp(join(tmpdir(), "nbresume-mlp-resume-"));
+    });
+    after(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
 
     it("N steps straight equal k steps → state dict on disk → a new process → N−k steps: bitwise, losses too", async () => {
       const N = 40;

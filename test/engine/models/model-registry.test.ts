@@ -32,8 +32,14 @@ describe("engine/models/model-registry: rebuilding a model from the config it re
   });
 
   it("throws a TypeError naming the field when a recorded config has the wrong shape", () => {
-    assert.throws(() => modelFromConfig({ kind: "mlp-classifier", inputSize: 4, hidden: "8", classes: 2 }), { name: "TypeError", message: modelMessages.badField("hidden", "an array of numbers", "8") });
-    assert.throws(() => modelFromConfig({ kind: "ddpm", unet: { widths: 8 } }), { name: "TypeError", message: modelMessages.badField("unet.widths", "an array", 8) });
+    assert.throws(() => modelFromConfig({ kind: "mlp-classifier", inputSize: 4, hidden: "8", classes: 2 }), {
+      name: "TypeError",
+      message: modelMessages.badField("hidden", "an array of numbers", "8"),
+    });
+    assert.throws(() => modelFromConfig({ kind: "ddpm", unet: { widths: 8 } }), {
+      name: "TypeError",
+      message: modelMessages.badField("unet.widths", "an array", 8),
+    });
     assert.throws(() => modelFromConfig({ kind: "mlp-classifier", inputSize: 4, hidden: [0], classes: 2 }), RangeError, "values are the model's own check");
   });
 

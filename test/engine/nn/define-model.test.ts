@@ -35,7 +35,11 @@ function pointsBatch(n: number, seed: number): Batch {
   }
   return {
     columns: { x: { dtype: "float32", shape: [n, 2], data: x }, label: { dtype: "uint8", shape: [n], data: label } },
-    indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false,
+    indices: new Int32Array(n),
+    size: n,
+    epoch: 0,
+    position: 0,
+    epochEnded: false,
   };
 }
 
@@ -56,7 +60,9 @@ function pointsModel(rate = 0.2): Model<Batch> {
 
 describe("defineModel: a model of your own, with the guarantees of a built-in one", () => {
   const sessions: TrainingSession<Batch>[] = [];
-  afterEach(async () => { for (const s of sessions.splice(0)) await s.release(); });
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) await s.release();
+  });
   const session = async (seed: number, model = pointsModel()): Promise<TrainingSession<Batch>> => {
     const s = await createTrainingSession({ model, optimizer: adamw(), schedule: constantLr(0.05), batchSize: 32, rng: createGenerator(seed) });
     sessions.push(s);
@@ -102,7 +108,10 @@ describe("defineModel: a model of your own, with the guarantees of a built-in on
       const g = new GraphBuilder("t");
       const bound = createParameterScope(g, bindAsInputs(), { training });
       model.loss(bound.scope, declareInputs(g, model.inputs(8)));
-      assert.deepEqual(bound.randoms().map((r) => [r.name, r.shape, r.distribution]), training ? [["random:drop.mask", [8, 16], bernoulli(0.8, 1.25)]] : []);
+      assert.deepEqual(
+        bound.randoms().map((r) => [r.name, r.shape, r.distribution]),
+        training ? [["random:drop.mask", [8, 16], bernoulli(0.8, 1.25)]] : [],
+      );
     }
   });
 
@@ -124,13 +133,25 @@ describe("defineModel: a model of your own, with the guarantees of a built-in on
     const model = pointsModel();
     const batch = pointsBatch(4, 1);
     const { label: _label, ...rest } = batch.columns;
-    assert.throws(() => model.feeds({ ...batch, columns: rest }, createGenerator(0)), /Model 'points': input 'label' has no batch column of that name \(columns: x\)/);
+    assert.throws(
+      () => model.feeds({ ...batch, columns: rest }, createGenerator(0)),
+      /Model 'points': input 'label' has no batch column of that name \(columns: x\)/,
+    );
     const floatLabels: Tensor = { dtype: "float32", shape: [4], data: new Float32Array(4) };
-    assert.throws(() => model.feeds({ ...batch, columns: { ...batch.columns, label: floatLabels } }, createGenerator(0)), /input 'label' is int64 but its batch column is float32, which does not convert without loss/);
+    assert.throws(
+      () => model.feeds({ ...batch, columns: { ...batch.columns, label: floatLabels } }, createGenerator(0)),
+      /input 'label' is int64 but its batch column is float32, which does not convert without loss/,
+    );
   });
 
   it("refuses a malformed declaration at once, naming the field", () => {
-    const base = { name: "m", inputs: { x: { dtype: "float32" as const, shape: [2] } }, loss: () => { throw new Error("not built"); } };
+    const base = {
+      name: "m",
+      inputs: { x: { dtype: "float32" as const, shape: [2] } },
+      loss: () => {
+        throw new Error("not built");
+      },
+    };
     assert.throws(() => defineModel({ ...base, name: "" }), /name must be a non-empty string/);
     assert.throws(() => defineModel({ ...base, config: { name: "other" } }), /config may not have its own "name"/);
     assert.throws(() => defineModel({ ...base, inputs: { x: { dtype: "float32", shape: [0] } } }), /defineModel\('m'\): inputs\.x must be/);

@@ -22,8 +22,14 @@ describe("ParameterScope", () => {
     assert.equal(w.name, "down1.conv.weight");
     assert.deepEqual(w.shape, [8, 4, 3, 3]);
     assert.equal(down.path, "down1");
-    assert.deepEqual(s.specs().map((p) => p.name), ["down1.conv.weight", "down1.scale", "bias"]);
-    assert.deepEqual(s.scope.graph.inputs.map((v) => v.name), ["down1.conv.weight", "down1.scale", "bias"]);
+    assert.deepEqual(
+      s.specs().map((p) => p.name),
+      ["down1.conv.weight", "down1.scale", "bias"],
+    );
+    assert.deepEqual(
+      s.scope.graph.inputs.map((v) => v.name),
+      ["down1.conv.weight", "down1.scale", "bias"],
+    );
   });
 
   it("applies weight decay to weights of rank ≥ 2 by default, not to vectors, unless told", () => {
@@ -32,7 +38,15 @@ describe("ParameterScope", () => {
     s.scope.param("b", [3], zeros());
     s.scope.param("gain", [3], ones(), { decay: true });
     s.scope.param("table", [3, 3], zeros(), { decay: false });
-    assert.deepEqual(s.specs().map((p) => [p.name, p.decay]), [["w", true], ["b", false], ["gain", true], ["table", false]]);
+    assert.deepEqual(
+      s.specs().map((p) => [p.name, p.decay]),
+      [
+        ["w", true],
+        ["b", false],
+        ["gain", true],
+        ["table", false],
+      ],
+    );
   });
 
   it("returns the same Value when a name is asked for again (shared weights), and refuses another shape", () => {
@@ -41,7 +55,10 @@ describe("ParameterScope", () => {
     const b = s.scope.child("emb").param("table", [10, 4], zeros());
     assert.equal(a, b);
     assert.equal(s.specs().length, 1);
-    assert.throws(() => s.scope.child("emb").param("table", [4, 10], zeros()), { name: "RangeError", message: msg.shapeChanged("emb.table", [10, 4], [4, 10]) });
+    assert.throws(() => s.scope.child("emb").param("table", [4, 10], zeros()), {
+      name: "RangeError",
+      message: msg.shapeChanged("emb.table", [10, 4], [4, 10]),
+    });
   });
 
   it("rejects bad names and shapes with errors saying what is allowed", () => {

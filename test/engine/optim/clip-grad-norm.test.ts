@@ -30,10 +30,12 @@ describe("global-norm gradient clipping (as torch.nn.utils.clip_grad_norm_, rela
     const out = await clip(grads, maxNorm);
     assert.ok(Math.abs(out.norm - norm) <= 1e-6 * norm, `norm ${out.norm} vs ${norm}`);
     const factor = maxNorm / (norm + 1e-6);
-    grads.forEach((x, i) => x.forEach((v, j) => {
-      const want = v * factor;
-      assert.ok(Math.abs(out.grads[i]![j]! - want) <= 1e-6 * Math.abs(want) + 1e-9, `grad ${i}[${j}]`);
-    }));
+    grads.forEach((x, i) =>
+      x.forEach((v, j) => {
+        const want = v * factor;
+        assert.ok(Math.abs(out.grads[i]![j]! - want) <= 1e-6 * Math.abs(want) + 1e-9, `grad ${i}[${j}]`);
+      }),
+    );
     const clippedNorm = Math.sqrt(out.grads.reduce((s, x) => s + x.reduce((a, v) => a + v * v, 0), 0));
     assert.ok(Math.abs(clippedNorm - maxNorm) <= 1e-5 * maxNorm);
   });

@@ -57,7 +57,9 @@ describe("optimizers in the step graph (float32 graph vs float64 TypeScript refe
   });
 
   it("AdamW with a large weight decay shrinks decayed entries only", async () => {
-    await compare(adamw({ weightDecay: 0.5 }), (e, g, rate, t, decay) => refAdam(e, g, rate, t, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, decoupled: true, decay }));
+    await compare(adamw({ weightDecay: 0.5 }), (e, g, rate, t, decay) =>
+      refAdam(e, g, rate, t, { beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.5, decoupled: true, decay }),
+    );
   });
 
   it("feeds Adam's bias-corrected step size and epsilon from lr and step", () => {
@@ -75,7 +77,10 @@ describe("optimizers in the step graph (float32 graph vs float64 TypeScript refe
   });
 
   it("rejects bad hyperparameters with RangeErrors naming them", () => {
-    assert.throws(() => sgd({ momentum: 1 }), (e: unknown) => e instanceof RangeError && /momentum must be in \[0, 1\)/.test(e.message));
+    assert.throws(
+      () => sgd({ momentum: 1 }),
+      (e: unknown) => e instanceof RangeError && /momentum must be in \[0, 1\)/.test(e.message),
+    );
     assert.throws(() => sgd({ nesterov: true }), /nesterov needs a momentum/);
     assert.throws(() => adam({ beta2: -0.1 }), /beta2 must be in \[0, 1\)/);
     assert.throws(() => adamw({ eps: 0 }), /eps must be > 0/);

@@ -20,7 +20,13 @@ export function refSgd(e: RefEntry, g: Float32Array, lr: number, o: { momentum: 
   }
 }
 
-export function refAdam(e: RefEntry, g: Float32Array, lr: number, t: number, o: { beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; decay: boolean }): void {
+export function refAdam(
+  e: RefEntry,
+  g: Float32Array,
+  lr: number,
+  t: number,
+  o: { beta1: number; beta2: number; eps: number; weightDecay: number; decoupled: boolean; decay: boolean },
+): void {
   const m = e.state["m"]!;
   const v = e.state["v"]!;
   const bc1 = 1 - o.beta1 ** t;

@@ -4,7 +4,10 @@ import { constantLr, cosineWithWarmup, linearWarmup } from "../../../src/engine/
 describe("learning-rate schedules (pure functions of the completed-step count)", () => {
   it("constant: the same rate at every step", () => {
     const s = constantLr(0.003);
-    assert.deepEqual([0, 1, 1000].map((t) => s.lr(t)), [0.003, 0.003, 0.003]);
+    assert.deepEqual(
+      [0, 1, 1000].map((t) => s.lr(t)),
+      [0.003, 0.003, 0.003],
+    );
     assert.deepEqual(s.config, { name: "constant", lr: 0.003 });
   });
 

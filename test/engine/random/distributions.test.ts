@@ -12,7 +12,8 @@ function normalCdf(z: number): number {
 }
 
 function moments(xs: ArrayLike<number>): { mean: number; variance: number } {
-  let s = 0, ss = 0;
+  let s = 0,
+    ss = 0;
   for (let i = 0; i < xs.length; i++) {
     s += xs[i]!;
     ss += xs[i]! * xs[i]!;
@@ -47,7 +48,8 @@ describe("random generator distributions", () => {
     });
 
     it("puts 0.27% ± 5 SE of draws beyond 3σ, on both sides alike", () => {
-      let above = 0, below = 0;
+      let above = 0,
+        below = 0;
       for (const z of draws) {
         if (z > 3) above++;
         if (z < -3) below++;
@@ -61,13 +63,15 @@ describe("random generator distributions", () => {
     it("returns r·cos θ then r·sin θ, agreeing with Math.cos/Math.sin on the same four outputs to 1e-14", () => {
       // The implementation takes cos/sin from a table plus Taylor series; this recomputes each pair
       // straight from its definition: u1 = 1 − (53-bit float), θ = 2π·(53-bit float).
-      const g = createGenerator(99), words = createGenerator(99);
+      const g = createGenerator(99),
+        words = createGenerator(99);
       const float53 = () => ((words.nextUint32() >>> 5) * 2 ** 26 + (words.nextUint32() >>> 6)) / 2 ** 53;
       for (let i = 0; i < 20_000; i++) {
         const u1 = 1 - float53();
         const theta = 2 * Math.PI * float53();
         const r = Math.sqrt(-2 * Math.log(u1));
-        const z0 = g.normal(), z1 = g.normal();
+        const z0 = g.normal(),
+          z1 = g.normal();
         assert.ok(Math.abs(z0 - r * Math.cos(theta)) < 1e-14 * Math.max(1, r), `pair ${i} cos: ${z0} vs ${r * Math.cos(theta)}`);
         assert.ok(Math.abs(z1 - r * Math.sin(theta)) < 1e-14 * Math.max(1, r), `pair ${i} sin: ${z1} vs ${r * Math.sin(theta)}`);
       }
@@ -75,9 +79,18 @@ describe("random generator distributions", () => {
   });
 
   describe("fillNormal()", () => {
-    for (const [pending, length] of [[false, 1], [false, 2], [false, 9999], [true, 1], [true, 2], [true, 10_000], [false, 0]] as const) {
+    for (const [pending, length] of [
+      [false, 1],
+      [false, 2],
+      [false, 9999],
+      [true, 1],
+      [true, 2],
+      [true, 10_000],
+      [false, 0],
+    ] as const) {
       it(`writes exactly what successive normal() calls return (length ${length}, spare ${pending ? "pending" : "none"})`, () => {
-        const a = createGenerator(8), b = createGenerator(8);
+        const a = createGenerator(8),
+          b = createGenerator(8);
         if (pending) {
           a.normal();
           b.normal();
@@ -91,22 +104,32 @@ describe("random generator distributions", () => {
     it("scales to the requested mean and std", () => {
       const x = createGenerator(4).fillNormal(new Float32Array(100_000), -2, 0.5);
       const { mean, variance } = moments(x);
-      assert.ok(Math.abs(mean + 2) < 5 * 0.5 / Math.sqrt(x.length), `mean ${mean}`);
+      assert.ok(Math.abs(mean + 2) < (5 * 0.5) / Math.sqrt(x.length), `mean ${mean}`);
       assert.ok(Math.abs(Math.sqrt(variance) - 0.5) < 0.01, `std ${Math.sqrt(variance)}`);
     });
 
     it("rejects a non-finite mean, a negative std and a target that is not a Float32Array", () => {
       const g = createGenerator(1);
-      assert.throws(() => g.fillNormal(new Float32Array(1), Number.NaN, 1), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badNormalParams(Number.NaN, 1));
-      assert.throws(() => g.fillNormal(new Float32Array(1), 0, -1), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badNormalParams(0, -1));
-      assert.throws(() => g.fillNormal(new Float64Array(1) as never), (e: unknown) => e instanceof TypeError && e.message === randomMessages.badFillTarget("fillNormal", new Float64Array(1)));
+      assert.throws(
+        () => g.fillNormal(new Float32Array(1), Number.NaN, 1),
+        (e: unknown) => e instanceof RangeError && e.message === randomMessages.badNormalParams(Number.NaN, 1),
+      );
+      assert.throws(
+        () => g.fillNormal(new Float32Array(1), 0, -1),
+        (e: unknown) => e instanceof RangeError && e.message === randomMessages.badNormalParams(0, -1),
+      );
+      assert.throws(
+        () => g.fillNormal(new Float64Array(1) as never),
+        (e: unknown) => e instanceof TypeError && e.message === randomMessages.badFillTarget("fillNormal", new Float64Array(1)),
+      );
     });
   });
 
   describe("fillUniform()", () => {
     it("stays within [lo, hi] with mean (lo + hi)/2 and variance (hi − lo)²/12", () => {
       const x = createGenerator(12).fillUniform(new Float32Array(200_000), -3, 5);
-      let min = Infinity, max = -Infinity;
+      let min = Infinity,
+        max = -Infinity;
       for (const v of x) {
         min = Math.min(min, v);
         max = Math.max(max, v);
@@ -115,14 +138,20 @@ describe("random generator distributions", () => {
       assert.ok(min < -2.99 && max > 4.99, "covers the whole interval");
       const { mean, variance } = moments(x);
       const sd = 8 / Math.sqrt(12);
-      assert.ok(Math.abs(mean - 1) < 5 * sd / Math.sqrt(x.length), `mean ${mean}`);
+      assert.ok(Math.abs(mean - 1) < (5 * sd) / Math.sqrt(x.length), `mean ${mean}`);
       assert.ok(Math.abs(variance - sd * sd) < 0.05, `variance ${variance}`);
     });
 
     it("rejects lo > hi and non-finite bounds with a RangeError", () => {
       const g = createGenerator(1);
-      assert.throws(() => g.fillUniform(new Float32Array(1), 1, 0), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badUniformRange(1, 0));
-      assert.throws(() => g.fillUniform(new Float32Array(1), 0, Infinity), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badUniformRange(0, Infinity));
+      assert.throws(
+        () => g.fillUniform(new Float32Array(1), 1, 0),
+        (e: unknown) => e instanceof RangeError && e.message === randomMessages.badUniformRange(1, 0),
+      );
+      assert.throws(
+        () => g.fillUniform(new Float32Array(1), 0, Infinity),
+        (e: unknown) => e instanceof RangeError && e.message === randomMessages.badUniformRange(0, Infinity),
+      );
     });
   });
 
@@ -140,7 +169,10 @@ describe("random generator distributions", () => {
 
     it("rejects p outside [0, 1]", () => {
       for (const p of [-0.1, 1.5, Number.NaN]) {
-        assert.throws(() => createGenerator(1).fillBernoulli(new Uint8Array(1), p), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badProbability(p));
+        assert.throws(
+          () => createGenerator(1).fillBernoulli(new Uint8Array(1), p),
+          (e: unknown) => e instanceof RangeError && e.message === randomMessages.badProbability(p),
+        );
       }
     });
   });
@@ -150,11 +182,20 @@ describe("random generator distributions", () => {
       const g = createGenerator(21);
       const plain = Array.from({ length: 1000 }, (_, i) => i);
       assert.equal(g.shuffle(plain), plain);
-      assert.deepEqual([...plain].sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
-      assert.notDeepEqual(plain, Array.from({ length: 1000 }, (_, i) => i));
+      assert.deepEqual(
+        [...plain].sort((a, b) => a - b),
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
+      assert.notDeepEqual(
+        plain,
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
       const typed = Int32Array.from({ length: 1000 }, (_, i) => i);
       g.shuffle(typed);
-      assert.deepEqual(Array.from(typed).sort((a, b) => a - b), Array.from({ length: 1000 }, (_, i) => i));
+      assert.deepEqual(
+        Array.from(typed).sort((a, b) => a - b),
+        Array.from({ length: 1000 }, (_, i) => i),
+      );
       assert.deepEqual(g.shuffle([]), []);
       assert.deepEqual(g.shuffle(["only"]), ["only"]);
     });
@@ -172,7 +213,8 @@ describe("random generator distributions", () => {
     });
 
     it("uses Fisher–Yates from the end with int(i + 1), as documented", () => {
-      const g = createGenerator(30), ref = createGenerator(30);
+      const g = createGenerator(30),
+        ref = createGenerator(30);
       const expected = ["a", "b", "c", "d", "e"];
       for (let i = expected.length - 1; i > 0; i--) {
         const j = ref.int(i + 1);

@@ -13,37 +13,48 @@ import { randomMessages } from "../../../src/engine/random/messages.js";
  */
 const REFERENCE = [
   {
-    name: "seed 42", make: () => createGenerator(42), key: "000000000000002a",
+    name: "seed 42",
+    make: () => createGenerator(42),
+    key: "000000000000002a",
     state: [803958421, 3184996902, 2993090819, 686809907],
     first8: [1776835114, 4165204688, 17111135, 2317295270, 2792088233, 2554630222, 2940343271, 2244566231],
     float: 0.83064748854815251,
   },
   {
-    name: "seed 0", make: () => createGenerator(0), key: "0000000000000000",
+    name: "seed 0",
+    make: () => createGenerator(0),
+    key: "0000000000000000",
     state: [2065550767, 3793791033, 2713282036, 1853398634],
     first8: [3737715805, 2584255861, 2876756834, 3286328325, 1553311962, 1625202774, 3260698944, 2754151956],
     float: 0.61726604091350246,
   },
   {
-    name: "seed -1 (wraps to 2^64 - 1)", make: () => createGenerator(-1), key: "ffffffffffffffff",
+    name: "seed -1 (wraps to 2^64 - 1)",
+    make: () => createGenerator(-1),
+    key: "ffffffffffffffff",
     state: [459615264, 3839455607, 3690365641, 3919575143],
     first8: [477689756, 2493998634, 555695776, 607808419, 61340979, 301466976, 2478485284, 2565876330],
     float: 0.42084859995360246,
   },
   {
-    name: 'seed "nbresume" (FNV-1a 64 of its UTF-8)', make: () => createGenerator("nbresume"), key: "4be247ce11e79e8e",
+    name: 'seed "nbresume" (FNV-1a 64 of its UTF-8)',
+    make: () => createGenerator("nbresume"),
+    key: "4be247ce11e79e8e",
     state: [2635744943, 4078652420, 2826244632, 928491866],
     first8: [3861798231, 875282288, 3437430984, 3373141071, 3208270323, 2102005046, 1515874012, 2074762322],
     float: 0.93629385177022173,
   },
   {
-    name: 'seed 42 → fork("data")', make: () => createGenerator(42).fork("data"), key: "3f627e20db05bbb7",
+    name: 'seed 42 → fork("data")',
+    make: () => createGenerator(42).fork("data"),
+    key: "3f627e20db05bbb7",
     state: [2299510956, 1000665970, 1346174772, 3002817816],
     first8: [4284843453, 1468175078, 2679264005, 1844924030, 4210062654, 3289522786, 2763069081, 3810771960],
     float: 0.44989872469885384,
   },
   {
-    name: 'seed 42 → fork("data") → fork("epoch:3")', make: () => createGenerator(42).fork("data").fork("epoch:3"),
+    name: 'seed 42 → fork("data") → fork("epoch:3")',
+    make: () => createGenerator(42).fork("data").fork("epoch:3"),
     key: "ddafa5fd02581d6e",
     state: [1963754322, 2049479727, 2334866595, 1251291955],
     first8: [2433098553, 1432028570, 2742257460, 2377406993, 1237162282, 176675927, 201549067, 2079162803],
@@ -68,7 +79,6 @@ function mixedDraws(g: Generator): unknown[] {
   return out;
 }
 
-
 function chiSquare(counts: readonly number[], expected: number): number {
   return counts.reduce((acc, c) => acc + (c - expected) ** 2 / expected, 0);
 }
@@ -87,7 +97,9 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
 
     it("matches the reference's xor, sum and last value over the first million outputs of seed 42", () => {
       const g = createGenerator(42);
-      let xor = 0, sum = 0, last = 0;
+      let xor = 0,
+        sum = 0,
+        last = 0;
       for (let i = 0; i < 1_000_000; i++) {
         last = g.nextUint32();
         xor ^= last;
@@ -100,7 +112,8 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
 
     it("draws the same words through the bulk fills as through nextUint32()", () => {
       // fillUniform(0, 2^24 / 2^24) exposes each word's top 24 bits: u = (w >>> 8) / 2^24.
-      const a = createGenerator(7), b = createGenerator(7);
+      const a = createGenerator(7),
+        b = createGenerator(7);
       const filled = a.fillUniform(new Float32Array(10_000), 0, 1);
       for (let i = 0; i < filled.length; i++) assert.equal(filled[i], (b.nextUint32() >>> 8) / 16777216, `element ${i}`);
       assert.deepEqual(uint32s(a, 4), uint32s(b, 4), "both streams continue at the same place");
@@ -108,16 +121,21 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
   });
 
   describe("determinism and seeds", () => {
-    it("gives identical streams for the same seed and different ones for 42, \"42\" and 43", () => {
+    it('gives identical streams for the same seed and different ones for 42, "42" and 43', () => {
       assert.deepEqual(mixedDraws(createGenerator(42)), mixedDraws(createGenerator(42)));
-      const a = uint32s(createGenerator(42), 4), b = uint32s(createGenerator("42"), 4), c = uint32s(createGenerator(43), 4);
+      const a = uint32s(createGenerator(42), 4),
+        b = uint32s(createGenerator("42"), 4),
+        c = uint32s(createGenerator(43), 4);
       assert.notDeepEqual(a, b);
       assert.notDeepEqual(a, c);
     });
 
     it("rejects seeds that are not safe integers or strings with a TypeError", () => {
       for (const bad of [1.5, Number.NaN, 2 ** 53, Infinity, undefined, null, {}, 1n]) {
-        assert.throws(() => createGenerator(bad as never), (e: unknown) => e instanceof TypeError && e.message === randomMessages.badSeed(bad));
+        assert.throws(
+          () => createGenerator(bad as never),
+          (e: unknown) => e instanceof TypeError && e.message === randomMessages.badSeed(bad),
+        );
       }
     });
   });
@@ -174,7 +192,16 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
       ["a fractional word", (s) => ({ ...s, s: [1, 2.5, 3, 4] }), "s[1]", "an integer in [0, 4294967295]", 2.5],
       ["all-zero words", (s) => ({ ...s, s: [0, 0, 0, 0] }), "s", "not all zero (xoshiro's one forbidden state)", "[0, 0, 0, 0]"],
       ["a spare that is a string", (s) => ({ ...s, spare: "0.5" }), "spare", "null or a finite number", "0.5"],
-      ["a missing spare", (s) => { const { spare: _spare, ...rest } = s; return rest; }, "spare", "null or a finite number", undefined],
+      [
+        "a missing spare",
+        (s) => {
+          const { spare: _spare, ...rest } = s;
+          return rest;
+        },
+        "spare",
+        "null or a finite number",
+        undefined,
+      ],
     ];
     for (const [what, corrupt, field, expected, got] of badStates) {
       it(`refuses a state with ${what}, naming the field (NbresumeError ${RandomErrorCode.STATE_INVALID})`, () => {
@@ -192,10 +219,12 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
 
   describe("fork()", () => {
     it("does not advance the parent, and its result does not depend on how much the parent drew", () => {
-      const a = createGenerator(42), b = createGenerator(42);
+      const a = createGenerator(42),
+        b = createGenerator(42);
       uint32s(b, 12345);
       b.fillNormal(new Float32Array(777));
-      const childA = a.fork("data"), childB = b.fork("data");
+      const childA = a.fork("data"),
+        childB = b.fork("data");
       assert.deepEqual(uint32s(childA, 16), uint32s(childB, 16));
       assert.deepEqual(uint32s(a, 4), uint32s(createGenerator(42), 4), "forking drew nothing from the parent");
     });
@@ -226,10 +255,19 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
       const streams = [root.fork("init"), root.fork("noise"), root.fork("epoch:0"), root.fork("epoch:1"), createGenerator(2024)];
       const draws = streams.map((g) => x.map(() => g.nextFloat()));
       const corr = (u: number[], v: number[]) => {
-        let su = 0, sv = 0, suu = 0, svv = 0, suv = 0;
+        let su = 0,
+          sv = 0,
+          suu = 0,
+          svv = 0,
+          suv = 0;
         for (let i = 0; i < n; i++) {
-          const a = u[i]!, b = v[i]!;
-          su += a; sv += b; suu += a * a; svv += b * b; suv += a * b;
+          const a = u[i]!,
+            b = v[i]!;
+          su += a;
+          sv += b;
+          suu += a * a;
+          svv += b * b;
+          suv += a * b;
         }
         const cov = suv / n - (su / n) * (sv / n);
         return cov / Math.sqrt((suu / n - (su / n) ** 2) * (svv / n - (sv / n) ** 2));
@@ -243,7 +281,10 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
     });
 
     it("rejects a label that is not a string with a TypeError", () => {
-      assert.throws(() => createGenerator(1).fork(3 as never), (e: unknown) => e instanceof TypeError && e.message === randomMessages.badForkLabel(3));
+      assert.throws(
+        () => createGenerator(1).fork(3 as never),
+        (e: unknown) => e instanceof TypeError && e.message === randomMessages.badForkLabel(3),
+      );
     });
   });
 
@@ -264,7 +305,8 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
     });
 
     it("returns 0 for a bound of 1 and the raw output for a bound of 2^32, one draw each", () => {
-      const g = createGenerator(1), ref = createGenerator(1);
+      const g = createGenerator(1),
+        ref = createGenerator(1);
       for (let i = 0; i < 100; i++) {
         assert.equal(g.int(1), 0);
         ref.nextUint32();
@@ -275,7 +317,10 @@ describe("random generator (xoshiro128** seeded by splitmix64)", () => {
     it("rejects bounds outside [1, 2^32] and non-integers with a RangeError", () => {
       const g = createGenerator(1);
       for (const bad of [0, -1, 2.5, 2 ** 32 + 1, Number.NaN, Infinity]) {
-        assert.throws(() => g.int(bad), (e: unknown) => e instanceof RangeError && e.message === randomMessages.badIntBound(bad));
+        assert.throws(
+          () => g.int(bad),
+          (e: unknown) => e instanceof RangeError && e.message === randomMessages.badIntBound(bad),
+        );
       }
     });
   });

@@ -20,7 +20,11 @@ export interface TinyRun {
 /** `steps` AdamW steps of the tiny UNet on a fixed batch, compiled by `compile` (default: the session's own). */
 export async function trainTiny(steps: number, compile?: GraphCompiler): Promise<TinyRun> {
   const session = await createTrainingSession({
-    model: ddpm({ unet: "tiny" }), batchSize: 8, optimizer: adamw({}), schedule: constantLr(1e-3), rng: createGenerator(11),
+    model: ddpm({ unet: "tiny" }),
+    batchSize: 8,
+    optimizer: adamw({}),
+    schedule: constantLr(1e-3),
+    rng: createGenerator(11),
     ...(compile === undefined ? {} : { compile }),
   });
   const images = Float32Array.from({ length: 8 * 784 }, (_, i) => Math.sin(i * 0.37));

@@ -34,7 +34,9 @@ const entries = (dir: string): string[] => readdirSync(dir).filter((n) => n.ends
 
 /** Five UNet (tiny) training steps compiled through `cacheDir` (or no cache). */
 function trainThrough(cacheDir: string | undefined): Promise<TinyRun> {
-  return trainTiny(5, (bytes, { threads }) => compileGraph(bytes, { ...(threads === undefined ? {} : { threads }), ...(cacheDir === undefined ? {} : { cacheDir }) }));
+  return trainTiny(5, (bytes, { threads }) =>
+    compileGraph(bytes, { ...(threads === undefined ? {} : { threads }), ...(cacheDir === undefined ? {} : { cacheDir }) }),
+  );
 }
 
 async function withCacheDir<T>(value: string, fn: () => Promise<T>): Promise<T> {
@@ -50,7 +52,9 @@ async function withCacheDir<T>(value: string, fn: () => Promise<T>): Promise<T> 
 
 describe("graph cache: onnxruntime's optimised graphs kept on disk for the next compile", () => {
   let dir: string;
-  beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "nbresume-graph-cache-")); });
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), "nbresume-graph-cache-"));
+  });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it("trains bitwise identically with no cache, a cold cache and a warm one (UNet tiny, AdamW, 5 steps)", async () => {
@@ -114,7 +118,8 @@ describe("graph cache: onnxruntime's optimised graphs kept on disk for the next 
     const child = join(import.meta.dirname, "compile-child.ts");
     // 16 blocks of 512 bytes: the optimised tiny step graph (~400 kB) cannot be written.
     const out = execFileSync("bash", ["-c", `ulimit -f 16 && exec "${process.execPath}" --import tsx "${child}"`], {
-      env: { ...process.env, NBRESUME_CACHE_DIR: dir }, encoding: "utf8",
+      env: { ...process.env, NBRESUME_CACHE_DIR: dir },
+      encoding: "utf8",
     });
     const cacheless = (await withCacheDir("off", () => trainTiny(2))).losses;
     assert.deepEqual(JSON.parse(out), cacheless, "the same losses as without a cache");

@@ -23,7 +23,10 @@ function snapshot(group: TensorGroup): TensorGroup {
 }
 
 function copyDict(d: StateDict): StateDict {
-  return { tensors: { model: snapshot(d.tensors.model), optimizer: snapshot(d.tensors.optimizer) }, state: JSON.parse(JSON.stringify(d.state)) as StateDict["state"] };
+  return {
+    tensors: { model: snapshot(d.tensors.model), optimizer: snapshot(d.tensors.optimizer) },
+    state: JSON.parse(JSON.stringify(d.state)) as StateDict["state"],
+  };
 }
 
 /** A synthetic classification batch in the DataLoader's format. */
@@ -31,11 +34,22 @@ function classBatch(n: number, features: number, seed: number): Batch {
   const rng = createGenerator(seed);
   const labels = BigInt64Array.from({ length: n }, () => BigInt(rng.int(3)));
   const images = rng.fillUniform(new Float32Array(n * features), 0, 1);
-  labels.forEach((l, i) => { images[i * features + Number(l)] = 3; }); // learnable
-  return { columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) }, indices: new Int32Array(n), size: n, epoch: 0, position: 0, epochEnded: false };
+  labels.forEach((l, i) => {
+    images[i * features + Number(l)] = 3;
+  }); // learnable
+  return {
+    columns: { images: tensor("float32", [n, features], images), labels: tensor("int64", [n], labels) },
+    indices: new Int32Array(n),
+    size: n,
+    epoch: 0,
+    position: 0,
+    epochEnded: false,
+  };
 }
 
-async function regressionSession(options: { layout?: "flat" | "per-tensor"; optimizer?: ReturnType<typeof sgd>; seed?: number; clip?: number } = {}): Promise<TrainingSession<RegressionBatch>> {
+async function regressionSession(
+  options: { layout?: "flat" | "per-tensor"; optimizer?: ReturnType<typeof sgd>; seed?: number; clip?: number } = {},
+): Promise<TrainingSession<RegressionBatch>> {
   return createTrainingSession({
     model: linearRegression(IN, OUT, B),
     optimizer: options.optimizer ?? adamw({ weightDecay: 0.1 }),
@@ -49,12 +63,19 @@ async function regressionSession(options: { layout?: "flat" | "per-tensor"; opti
 
 describe("TrainingSession: one fused step graph", () => {
   const sessions: TrainingSession<unknown>[] = [];
-  const track = <T>(s: TrainingSession<T>): TrainingSession<T> => { sessions.push(s); return s; };
-  afterEach(async () => { for (const s of sessions.splice(0)) await s.release(); });
+  const track = <T>(s: TrainingSession<T>): TrainingSession<T> => {
+    sessions.push(s);
+    return s;
+  };
+  afterEach(async () => {
+    for (const s of sessions.splice(0)) await s.release();
+  });
 
   it("takes one SGD step equal to p − lr·∂L/∂p computed by hand (MSE of a linear layer, |diff| ≤ 1e-6)", async () => {
     const lr = 0.1;
-    const s = track(await createTrainingSession({ model: linearRegression(IN, OUT, B), optimizer: sgd(), schedule: constantLr(lr), batchSize: B, rng: createGenerator(5) }));
+    const s = track(
+      await createTrainingSession({ model: linearRegression(IN, OUT, B), optimizer: sgd(), schedule: constantLr(lr), batchSize: B, rng: createGenerator(5) }),
+    );
     const before = snapshot(s.parameters());
     const batch = randomBatch(IN, OUT, B, 9);
     const result = await s.step(batch);
@@ -134,7 +155,8 @@ describe("TrainingSession: one fused step graph", () => {
 
   it("continues bit-identically after loadStateDict into a fresh session (dropout masks from the restored generator)", async () => {
     const model = mlpClassifier({ inputSize: 12, hidden: [16], classes: 3, dropout: 0.25 });
-    const make = (seed: number): Promise<TrainingSession<Batch>> => createTrainingSession({ model, optimizer: adamw(), schedule: linearWarmup(0.01, 4), batchSize: 8, rng: createGenerator(seed) });
+    const make = (seed: number): Promise<TrainingSession<Batch>> =>
+      createTrainingSession({ model, optimizer: adamw(), schedule: linearWarmup(0.01, 4), batchSize: 8, rng: createGenerator(seed) });
     const batches = Array.from({ length: 8 }, (_, i) => classBatch(8, 12, 50 + i));
     const straight = track(await make(1));
     const losses: number[] = [];
@@ -160,26 +182,50 @@ describe("TrainingSession: one fused step graph", () => {
     const good = copyDict(s.stateDict());
     const before = snapshot(s.parameters());
     const expectError = (dict: StateDict, message: string): void => {
-      assert.throws(() => s.loadStateDict(dict), (e: unknown) => isNbresumeError(e, EngineErrorCode.STATE_MISMATCH) && e.message === message);
+      assert.throws(
+        () => s.loadStateDict(dict),
+        (e: unknown) => isNbresumeError(e, EngineErrorCode.STATE_MISMATCH) && e.message === message,
+      );
     };
     const { ["fc.bias"]: _bias, ...withoutBias } = good.tensors.model;
     expectError({ ...good, tensors: { ...good.tensors, model: withoutBias } }, msg.missingTensor("model", "fc.bias", { dtype: "float32", shape: [OUT] }));
     const extra = { ...good.tensors.optimizer, "m.fc.extra": good.tensors.optimizer["m.fc.bias"]! };
-    expectError({ ...good, tensors: { ...good.tensors, optimizer: extra } }, msg.unexpectedTensor("optimizer", "m.fc.extra", ["m.fc.weight", "v.fc.weight", "m.fc.bias", "v.fc.bias"]));
+    expectError(
+      { ...good, tensors: { ...good.tensors, optimizer: extra } },
+      msg.unexpectedTensor("optimizer", "m.fc.extra", ["m.fc.weight", "v.fc.weight", "m.fc.bias", "v.fc.bias"]),
+    );
     const reshaped = { dtype: "float32" as const, shape: [OUT, IN], data: new Float32Array(IN * OUT) };
-    expectError({ ...good, tensors: { ...good.tensors, model: { ...good.tensors.model, "fc.weight": reshaped } } },
-      msg.tensorMismatch("model", "fc.weight", { dtype: "float32", shape: [IN, OUT] }, reshaped));
+    expectError(
+      { ...good, tensors: { ...good.tensors, model: { ...good.tensors.model, "fc.weight": reshaped } } },
+      msg.tensorMismatch("model", "fc.weight", { dtype: "float32", shape: [IN, OUT] }, reshaped),
+    );
     const retyped = { dtype: "float64" as const, shape: [OUT], data: new Float64Array(OUT) };
-    expectError({ ...good, tensors: { ...good.tensors, optimizer: { ...good.tensors.optimizer, "v.fc.bias": retyped } } },
-      msg.tensorMismatch("optimizer", "v.fc.bias", { dtype: "float32", shape: [OUT] }, retyped));
-    assert.throws(() => s.loadStateDict({ ...good, state: { ...good.state, step: -1 } }), (e: unknown) => isNbresumeError(e, EngineErrorCode.STATE_INVALID) && e.message === msg.badStep(-1));
-    assert.throws(() => s.loadStateDict({ ...good, state: { ...good.state, rng: { algorithm: "other" } } }), (e: unknown) => isNbresumeError(e, "RNG_STATE_INVALID"));
+    expectError(
+      { ...good, tensors: { ...good.tensors, optimizer: { ...good.tensors.optimizer, "v.fc.bias": retyped } } },
+      msg.tensorMismatch("optimizer", "v.fc.bias", { dtype: "float32", shape: [OUT] }, retyped),
+    );
+    assert.throws(
+      () => s.loadStateDict({ ...good, state: { ...good.state, step: -1 } }),
+      (e: unknown) => isNbresumeError(e, EngineErrorCode.STATE_INVALID) && e.message === msg.badStep(-1),
+    );
+    assert.throws(
+      () => s.loadStateDict({ ...good, state: { ...good.state, rng: { algorithm: "other" } } }),
+      (e: unknown) => isNbresumeError(e, "RNG_STATE_INVALID"),
+    );
     assertBitwiseEqual(s.parameters(), before, "parameters after failed loads");
     assert.equal(s.stepCount, 1);
   });
 
   it("evaluates loss and metrics without updating anything or touching the training generator", async () => {
-    const s = track(await createTrainingSession({ model: mlpClassifier({ inputSize: 12, hidden: [16], classes: 3 }), optimizer: adamw(), schedule: constantLr(0.01), batchSize: 8, rng: createGenerator(2) }));
+    const s = track(
+      await createTrainingSession({
+        model: mlpClassifier({ inputSize: 12, hidden: [16], classes: 3 }),
+        optimizer: adamw(),
+        schedule: constantLr(0.01),
+        batchSize: 8,
+        rng: createGenerator(2),
+      }),
+    );
     const batch = classBatch(8, 12, 3);
     const rngBefore = s.stateDict().state.rng;
     const params = snapshot(s.parameters());
@@ -221,9 +267,13 @@ describe("TrainingSession: one fused step graph", () => {
   it("checks feeds against the model's inputs with clear errors", async () => {
     const s = track(await regressionSession());
     const good = randomBatch(IN, OUT, B, 1);
-    await assert.rejects(s.stepWithFeeds({ x: { dtype: "float32", shape: [B, IN], data: good.x } }), { message: msg.missingFeed("y", { dtype: "float32", shape: [B, OUT] }) });
+    await assert.rejects(s.stepWithFeeds({ x: { dtype: "float32", shape: [B, IN], data: good.x } }), {
+      message: msg.missingFeed("y", { dtype: "float32", shape: [B, OUT] }),
+    });
     const wrong = { dtype: "float32" as const, shape: [B + 1, OUT], data: new Float32Array((B + 1) * OUT) };
-    await assert.rejects(s.stepWithFeeds({ x: { dtype: "float32", shape: [B, IN], data: good.x }, y: wrong }), { message: msg.feedMismatch("y", { dtype: "float32", shape: [B, OUT] }, wrong) });
+    await assert.rejects(s.stepWithFeeds({ x: { dtype: "float32", shape: [B, IN], data: good.x }, y: wrong }), {
+      message: msg.feedMismatch("y", { dtype: "float32", shape: [B, OUT] }, wrong),
+    });
     assert.equal(s.stepCount, 0);
   });
 
@@ -234,7 +284,10 @@ describe("TrainingSession: one fused step graph", () => {
     assert.ok(r.metrics["grad_norm"]! > 1e-3, "the unclipped norm is reported");
     // SGD with lr 0.05/3 (warmup step 1): the update's norm is lr · 1e-3.
     let sq = 0;
-    for (const [k, t] of Object.entries(s.parameters())) (t.data as Float32Array).forEach((v, i) => { sq += (v - (before[k]!.data as Float32Array)[i]!) ** 2; });
+    for (const [k, t] of Object.entries(s.parameters()))
+      (t.data as Float32Array).forEach((v, i) => {
+        sq += (v - (before[k]!.data as Float32Array)[i]!) ** 2;
+      });
     assert.ok(Math.abs(Math.sqrt(sq) - (0.05 / 3) * 1e-3) <= 1e-8, `update norm ${Math.sqrt(sq)}`);
   });
 
@@ -243,7 +296,10 @@ describe("TrainingSession: one fused step graph", () => {
     const bad = randomBatch(IN, OUT, B, 1);
     bad.y[0] = Number.POSITIVE_INFINITY;
     const before = snapshot(s.parameters());
-    await assert.rejects(s.step(bad), (e: unknown) => isNbresumeError(e, EngineErrorCode.NONFINITE_LOSS) && e.message === msg.nonFiniteLoss(1, Number.POSITIVE_INFINITY));
+    await assert.rejects(
+      s.step(bad),
+      (e: unknown) => isNbresumeError(e, EngineErrorCode.NONFINITE_LOSS) && e.message === msg.nonFiniteLoss(1, Number.POSITIVE_INFINITY),
+    );
     assertBitwiseEqual(s.parameters(), before, "parameters");
     assert.equal(s.stepCount, 0);
   });

@@ -9,7 +9,10 @@ import { assertBlobName, isBlobFolder, isBlobName } from "../blob-names.js";
 import type { BlobInfo, BlobStore } from "../storage.js";
 
 export class LocalBlobs implements BlobStore {
-  constructor(private readonly fs: DurableFs, readonly location: string) {}
+  constructor(
+    private readonly fs: DurableFs,
+    readonly location: string,
+  ) {}
 
   locate(name: string): string {
     return path.join(this.location, name);

@@ -22,12 +22,18 @@ function looksSparse(stat: HandleStatLike): boolean {
 export class LocalCheckpointFiles implements CheckpointFiles {
   readonly name: string;
 
-  constructor(private readonly fs: DurableFs, readonly location: string) {
+  constructor(
+    private readonly fs: DurableFs,
+    readonly location: string,
+  ) {
     this.name = path.basename(location);
   }
 
   exists(): Promise<boolean> {
-    return this.fs.lstat(this.location).then(() => true, () => false);
+    return this.fs.lstat(this.location).then(
+      () => true,
+      () => false,
+    );
   }
 
   scan(): Promise<DirScan | undefined> {

@@ -71,12 +71,18 @@ export class LocalStagedCheckpoint implements StagedCheckpoint {
     try {
       await fsyncDir(this.fs, this.root);
     } catch (error) {
-      throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.commitNotDurable(this.final, errnoCode(error) ?? String(error)), { where: this.final, cause: error });
+      throw new NbresumeError(CheckpointErrorCode.WRITE_FAILED, messages.commitNotDurable(this.final, errnoCode(error) ?? String(error)), {
+        where: this.final,
+        cause: error,
+      });
     }
     if (aside !== undefined) await this.fs.rm(aside).catch(() => undefined); // else removed on the next open
   }
 
   abort(): Promise<boolean> {
-    return this.fs.rm(this.temp).then(() => true, () => false);
+    return this.fs.rm(this.temp).then(
+      () => true,
+      () => false,
+    );
   }
 }

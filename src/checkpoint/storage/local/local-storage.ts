@@ -34,7 +34,14 @@ async function ensureDirectory(fs: DurableFs, dir: string): Promise<void> {
     // A recursive mkdir under a read-only parent reports ENOENT: creating the first missing
     // directory with the plain call says why (EROFS, EACCES).
     let missing = dir;
-    while (path.dirname(missing) !== missing && !(await fs.stat(path.dirname(missing)).then(() => true, () => false))) missing = path.dirname(missing);
+    while (
+      path.dirname(missing) !== missing &&
+      !(await fs.stat(path.dirname(missing)).then(
+        () => true,
+        () => false,
+      ))
+    )
+      missing = path.dirname(missing);
     await fs.mkdir(missing);
     throw error;
   }
@@ -46,7 +53,10 @@ export class LocalStorage implements CheckpointStorage {
   readonly blobs: LocalBlobs;
 
   /** `fs`: node:fs in production; tests inject faults through it, the writer thread passes its synchronous one. */
-  constructor(dir: string, private readonly fs: DurableFs = nodeFs) {
+  constructor(
+    dir: string,
+    private readonly fs: DurableFs = nodeFs,
+  ) {
     this.location = path.resolve(dir);
     this.spec = { scheme: LOCAL_SCHEME, location: this.location, settings: {} };
     this.blobs = new LocalBlobs(fs, this.location);
@@ -105,7 +115,10 @@ export class LocalStorage implements CheckpointStorage {
   }
 
   hasCheckpoint(name: string): Promise<boolean> {
-    return this.fs.lstat(path.join(this.location, name)).then(() => true, () => false);
+    return this.fs.lstat(path.join(this.location, name)).then(
+      () => true,
+      () => false,
+    );
   }
 
   async leftovers(): Promise<OtherEntries> {

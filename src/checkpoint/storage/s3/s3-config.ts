@@ -43,25 +43,34 @@ function isLocalHost(endpoint: string): boolean {
 }
 
 export function resolveS3Settings(options: S3Options, env: NodeJS.ProcessEnv = process.env): S3Settings {
-  if (typeof options !== "object" || options === null) throw new TypeError(`s3 options must be an object like { endpoint?, region?, forcePathStyle? }, got ${JSON.stringify(options)}.`);
+  if (typeof options !== "object" || options === null)
+    throw new TypeError(`s3 options must be an object like { endpoint?, region?, forcePathStyle? }, got ${JSON.stringify(options)}.`);
   for (const key of ["endpoint", "region", "profile"] as const) {
-    if (options[key] !== undefined && (typeof options[key] !== "string" || options[key] === "")) throw new TypeError(`s3.${key} must be a non-empty string, got ${JSON.stringify(options[key])}.`);
+    if (options[key] !== undefined && (typeof options[key] !== "string" || options[key] === ""))
+      throw new TypeError(`s3.${key} must be a non-empty string, got ${JSON.stringify(options[key])}.`);
   }
-  if (options.forcePathStyle !== undefined && typeof options.forcePathStyle !== "boolean") throw new TypeError(`s3.forcePathStyle must be true or false, got ${JSON.stringify(options.forcePathStyle)}.`);
+  if (options.forcePathStyle !== undefined && typeof options.forcePathStyle !== "boolean")
+    throw new TypeError(`s3.forcePathStyle must be true or false, got ${JSON.stringify(options.forcePathStyle)}.`);
   const c = options.credentials;
   if (c !== undefined && (typeof c !== "object" || c === null || typeof c.accessKeyId !== "string" || typeof c.secretAccessKey !== "string")) {
     throw new TypeError("s3.credentials must be { accessKeyId, secretAccessKey, sessionToken? } (or leave it out to use the AWS credential chain).");
   }
   const endpoint = options.endpoint ?? (env["AWS_ENDPOINT_URL_S3"] || undefined) ?? (env["AWS_ENDPOINT_URL"] || undefined);
-  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint)) throw new TypeError(`the S3 endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}.`);
+  if (endpoint !== undefined && !/^https?:\/\/[^/]/.test(endpoint))
+    throw new TypeError(`the S3 endpoint must be an http:// or https:// URL, got ${JSON.stringify(endpoint)}.`);
   const flag = env["NBRESUME_S3_FORCE_PATH_STYLE"];
-  const forcePathStyle = options.forcePathStyle ?? (flag === "1" || flag === "true" ? true : flag === "0" || flag === "false" ? false : endpoint !== undefined && isLocalHost(endpoint));
+  const forcePathStyle =
+    options.forcePathStyle ??
+    (flag === "1" || flag === "true" ? true : flag === "0" || flag === "false" ? false : endpoint !== undefined && isLocalHost(endpoint));
   return {
     endpoint,
     region: options.region ?? (env["AWS_REGION"] || undefined) ?? (env["AWS_DEFAULT_REGION"] || undefined),
     forcePathStyle,
     profile: options.profile,
-    credentials: c === undefined ? undefined : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken === undefined ? {} : { sessionToken: c.sessionToken }) },
+    credentials:
+      c === undefined
+        ? undefined
+        : { accessKeyId: c.accessKeyId, secretAccessKey: c.secretAccessKey, ...(c.sessionToken === undefined ? {} : { sessionToken: c.sessionToken }) },
     requestTimeoutMs: count("requestTimeoutMs", options.requestTimeoutMs, 60_000, 100),
     maxAttempts: count("maxAttempts", options.maxAttempts, 6, 1, 100),
     retryBaseMs: count("retryBaseMs", options.retryBaseMs, 200, 0, 60_000),

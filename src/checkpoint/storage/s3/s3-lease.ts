@@ -53,9 +53,18 @@ const heldHere = new Map<string, string>();
 function parseLease(bytes: Uint8Array): LeaseRecord | undefined {
   try {
     const v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as Partial<LeaseRecord>;
-    const ok = typeof v === "object" && v !== null && Number.isSafeInteger(v.pid) && typeof v.hostname === "string" && typeof v.started === "string" &&
-      Array.isArray(v.argv) && v.argv.every((a) => typeof a === "string") && typeof v.token === "string" && typeof v.expires === "string" &&
-      !Number.isNaN(Date.parse(v.expires)) && (v.released === undefined || typeof v.released === "boolean") &&
+    const ok =
+      typeof v === "object" &&
+      v !== null &&
+      Number.isSafeInteger(v.pid) &&
+      typeof v.hostname === "string" &&
+      typeof v.started === "string" &&
+      Array.isArray(v.argv) &&
+      v.argv.every((a) => typeof a === "string") &&
+      typeof v.token === "string" &&
+      typeof v.expires === "string" &&
+      !Number.isNaN(Date.parse(v.expires)) &&
+      (v.released === undefined || typeof v.released === "boolean") &&
       (v.procStart === undefined || typeof v.procStart === "string");
     return ok ? (v as LeaseRecord) : undefined;
   } catch {
@@ -100,8 +109,13 @@ export class S3Lease implements WriterLease {
   private record(): LeaseRecord {
     const procStart = ownProcStart();
     return {
-      pid: process.pid, hostname: os.hostname(), started: new Date().toISOString(), argv: [...process.argv], token: this.token,
-      expires: new Date(Date.now() + this.seconds * 1000).toISOString(), ...(procStart === undefined ? {} : { procStart }),
+      pid: process.pid,
+      hostname: os.hostname(),
+      started: new Date().toISOString(),
+      argv: [...process.argv],
+      token: this.token,
+      expires: new Date(Date.now() + this.seconds * 1000).toISOString(),
+      ...(procStart === undefined ? {} : { procStart }),
     };
   }
 
@@ -193,7 +207,9 @@ export class S3Lease implements WriterLease {
       if (current.record?.token !== this.token) return "recorded"; // taken over: leave theirs alone
       const body = new TextEncoder().encode(`${JSON.stringify({ ...current.record, released: true })}\n`);
       const conditions = this.conditional && current.etag !== undefined ? { ifMatch: current.etag } : {};
-      await withRetries({ ...this.policy, maxAttempts: Math.min(3, this.policy.maxAttempts) }, "releasing the writer lease of", this.url, () => this.api.put(this.key, body, conditions));
+      await withRetries({ ...this.policy, maxAttempts: Math.min(3, this.policy.maxAttempts) }, "releasing the writer lease of", this.url, () =>
+        this.api.put(this.key, body, conditions),
+      );
       return "recorded";
     } catch {
       return "failed"; // it expires on its own

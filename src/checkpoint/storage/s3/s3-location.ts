@@ -26,7 +26,8 @@ export function parseS3Url(url: string): S3Location {
   const slash = rest.indexOf("/");
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const prefix = slash < 0 ? "" : rest.slice(slash + 1);
-  if (!BUCKET.test(bucket) || bucket.includes("..")) throw bad(url, `the bucket name ${JSON.stringify(bucket)} is not valid (3–63 lowercase letters, digits, ".", "-", "_")`);
+  if (!BUCKET.test(bucket) || bucket.includes(".."))
+    throw bad(url, `the bucket name ${JSON.stringify(bucket)} is not valid (3–63 lowercase letters, digits, ".", "-", "_")`);
   if (prefix.length > MAX_PREFIX) throw bad(url, `the prefix is longer than ${MAX_PREFIX} characters`);
   if (BAD_CHARS.test(prefix)) throw bad(url, "the prefix holds a control character or a backslash");
   if (prefix !== "" && prefix.split("/").some((s) => s === "" || s === "." || s === "..")) throw bad(url, 'the prefix has an empty, "." or ".." segment');

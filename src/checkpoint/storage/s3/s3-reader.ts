@@ -62,7 +62,13 @@ class BodyCursor {
 }
 
 /** A small object read whole; FileTooLargeError past `maxBytes`, ENOENT when missing. */
-export async function readSmallObject(api: S3Api, policy: RetryPolicy, key: string, url: string, maxBytes: number): Promise<{ bytes: Uint8Array; etag: string | undefined }> {
+export async function readSmallObject(
+  api: S3Api,
+  policy: RetryPolicy,
+  key: string,
+  url: string,
+  maxBytes: number,
+): Promise<{ bytes: Uint8Array; etag: string | undefined }> {
   return withRetries(policy, "reading", url, async () => {
     let object;
     try {
@@ -77,7 +83,11 @@ export async function readSmallObject(api: S3Api, policy: RetryPolicy, key: stri
       const into = new Uint8Array(Math.min(object.size, maxBytes) + 1);
       const got = await cursor.fill(into);
       if (got > maxBytes) throw new FileTooLargeError(url, got, maxBytes);
-      if (got !== object.size) throw toRequestError(Object.assign(new Error(`the body ended after ${got} of ${object.size} bytes`), { code: "ERR_STREAM_PREMATURE_CLOSE" }), `GET ${key}`);
+      if (got !== object.size)
+        throw toRequestError(
+          Object.assign(new Error(`the body ended after ${got} of ${object.size} bytes`), { code: "ERR_STREAM_PREMATURE_CLOSE" }),
+          `GET ${key}`,
+        );
       return { bytes: into.subarray(0, got), etag: object.etag };
     } finally {
       cursor.destroy();
@@ -141,7 +151,11 @@ class StreamedObject implements OpenedFile {
         const got = await this.cursor!.fill(into.subarray(filled));
         filled += got;
         this.at += got;
-        if (filled < into.byteLength) throw toRequestError(Object.assign(new Error(`the body ended at byte ${this.at} of ${this.size}`), { code: "ERR_STREAM_PREMATURE_CLOSE" }), `GET ${this.key}`);
+        if (filled < into.byteLength)
+          throw toRequestError(
+            Object.assign(new Error(`the body ended at byte ${this.at} of ${this.size}`), { code: "ERR_STREAM_PREMATURE_CLOSE" }),
+            `GET ${this.key}`,
+          );
       } catch (caught) {
         this.cursor?.destroy();
         this.cursor = undefined;

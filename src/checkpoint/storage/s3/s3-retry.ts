@@ -35,8 +35,13 @@ export function storageError(error: S3RequestError, what: string, where: string,
 }
 
 function isFinal(error: unknown): boolean {
-  return error instanceof NbresumeError || error instanceof FileTooLargeError || error instanceof TypeError || error instanceof RangeError ||
-    (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ENOENT");
+  return (
+    error instanceof NbresumeError ||
+    error instanceof FileTooLargeError ||
+    error instanceof TypeError ||
+    error instanceof RangeError ||
+    (typeof error === "object" && error !== null && (error as { code?: unknown }).code === "ENOENT")
+  );
 }
 
 /**

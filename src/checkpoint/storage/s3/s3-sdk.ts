@@ -30,8 +30,31 @@ export class S3RequestError extends Error {
   }
 }
 
-const THROTTLING = new Set(["SlowDown", "Throttling", "ThrottlingException", "RequestLimitExceeded", "TooManyRequests", "RequestThrottled", "RequestTimeout", "InternalError", "ServiceUnavailable"]);
-const NETWORK = new Set(["ECONNRESET", "ECONNREFUSED", "EPIPE", "ETIMEDOUT", "ECONNABORTED", "EAI_AGAIN", "EHOSTUNREACH", "ENETUNREACH", "ERR_STREAM_PREMATURE_CLOSE", "TimeoutError", "RequestTimeout", "NetworkingError"]);
+const THROTTLING = new Set([
+  "SlowDown",
+  "Throttling",
+  "ThrottlingException",
+  "RequestLimitExceeded",
+  "TooManyRequests",
+  "RequestThrottled",
+  "RequestTimeout",
+  "InternalError",
+  "ServiceUnavailable",
+]);
+const NETWORK = new Set([
+  "ECONNRESET",
+  "ECONNREFUSED",
+  "EPIPE",
+  "ETIMEDOUT",
+  "ECONNABORTED",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ERR_STREAM_PREMATURE_CLOSE",
+  "TimeoutError",
+  "RequestTimeout",
+  "NetworkingError",
+]);
 
 /** Any failure of an SDK call (or of reading a response body) as an S3RequestError. */
 export function toRequestError(error: unknown, what: string): S3RequestError {
@@ -43,8 +66,10 @@ export function toRequestError(error: unknown, what: string): S3RequestError {
   // No HTTP status: the request or its response never completed (a dropped connection, a
   // truncated or garbled body): a transport fault, worth another try like a 5xx.
   // A 2xx with an error: the answer was cut short or garbled on the way (a truncated listing).
-  const retryable = status === undefined ? !(error instanceof TypeError || error instanceof RangeError) || NETWORK.has(code)
-    : status < 300 || (status >= 500 && status !== 501 && code !== "NotImplemented") || status === 429 || THROTTLING.has(code);
+  const retryable =
+    status === undefined
+      ? !(error instanceof TypeError || error instanceof RangeError) || NETWORK.has(code)
+      : status < 300 || (status >= 500 && status !== 501 && code !== "NotImplemented") || status === 429 || THROTTLING.has(code);
   return new S3RequestError(`${what}: ${message}${status === undefined ? "" : ` (HTTP ${status}, ${code})`}`, code, status, retryable, { cause: error });
 }
 
@@ -58,7 +83,9 @@ export function isPreconditionFailed(error: unknown): boolean {
 
 /** The service does not implement the call (ListMultipartUploads and AbortMultipartUpload on some S3-compatible servers). */
 export function isNotImplemented(error: unknown): boolean {
-  return error instanceof S3RequestError && (error.status === 501 || error.code === "NotImplemented" || error.code === "MethodNotAllowed" || error.status === 405);
+  return (
+    error instanceof S3RequestError && (error.status === 501 || error.code === "NotImplemented" || error.code === "MethodNotAllowed" || error.status === 405)
+  );
 }
 
 export interface ObjectHead {
@@ -108,8 +135,19 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
   // The SDK's notice that its releases after January 2027 need Node 22: nothing a user of ours can act on (we support Node 20).
   process.env["AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED"] ??= "true";
   const {
-    AbortMultipartUploadCommand, CompleteMultipartUploadCommand, CopyObjectCommand, CreateMultipartUploadCommand, DeleteObjectsCommand,
-    GetObjectCommand, HeadBucketCommand, HeadObjectCommand, ListMultipartUploadsCommand, ListObjectsV2Command, PutObjectCommand, S3Client, UploadPartCommand,
+    AbortMultipartUploadCommand,
+    CompleteMultipartUploadCommand,
+    CopyObjectCommand,
+    CreateMultipartUploadCommand,
+    DeleteObjectsCommand,
+    GetObjectCommand,
+    HeadBucketCommand,
+    HeadObjectCommand,
+    ListMultipartUploadsCommand,
+    ListObjectsV2Command,
+    PutObjectCommand,
+    S3Client,
+    UploadPartCommand,
   } = await import("@aws-sdk/client-s3");
   const base = {
     ...(settings.endpoint === undefined ? {} : { endpoint: settings.endpoint }),
@@ -148,26 +186,38 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
     bucket,
     put: (key, body, conditions = {}) =>
       call(`PUT ${key}`, async () => {
-        const out = await client.send(new PutObjectCommand({
-          Bucket: bucket, Key: key, Body: body, ContentLength: body.byteLength,
-          ...(conditions.ifNoneMatch === undefined ? {} : { IfNoneMatch: conditions.ifNoneMatch }),
-          ...(conditions.ifMatch === undefined ? {} : { IfMatch: conditions.ifMatch }),
-        }));
+        const out = await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Body: body,
+            ContentLength: body.byteLength,
+            ...(conditions.ifNoneMatch === undefined ? {} : { IfNoneMatch: conditions.ifNoneMatch }),
+            ...(conditions.ifMatch === undefined ? {} : { IfMatch: conditions.ifMatch }),
+          }),
+        );
         return { etag: out.ETag };
       }),
     get: (key, options = {}) =>
       call(`GET ${key}`, async () => {
         const range = options.range === undefined ? undefined : `bytes=${options.range[0]}-${options.range[1] ?? ""}`;
-        const out = await client.send(new GetObjectCommand({
-          Bucket: bucket, Key: key, ...(range === undefined ? {} : { Range: range }), ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
-        }));
+        const out = await client.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            ...(range === undefined ? {} : { Range: range }),
+            ...(options.ifMatch === undefined ? {} : { IfMatch: options.ifMatch }),
+          }),
+        );
         const size = out.ContentLength ?? 0;
         const total = /\/(\d+)$/.exec(out.ContentRange ?? "")?.[1];
         return { body: out.Body as Readable, size, objectSize: total === undefined ? size : Number(total), etag: out.ETag };
       }),
     listPage: (prefix, startAfter) =>
       call(`LIST ${prefix}`, async () => {
-        const out = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(startAfter === undefined ? {} : { StartAfter: startAfter }) }));
+        const out = await client.send(
+          new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ...(startAfter === undefined ? {} : { StartAfter: startAfter }) }),
+        );
         const objects = (out.Contents ?? []).map((o) => ({ key: o.Key as unknown as string, size: typeof o.Size === "number" ? o.Size : Number.NaN }));
         const last = objects.at(-1)?.key;
         // A page that does not move past where it started would list the same keys forever.
@@ -182,7 +232,9 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
       }),
     copy: (fromKey, toKey) =>
       call(`COPY ${fromKey}`, async () => {
-        await client.send(new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${fromKey.split("/").map(encodeURIComponent).join("/")}` }));
+        await client.send(
+          new CopyObjectCommand({ Bucket: bucket, Key: toKey, CopySource: `${bucket}/${fromKey.split("/").map(encodeURIComponent).join("/")}` }),
+        );
       }),
     createMultipart: (key) =>
       call(`CREATE UPLOAD ${key}`, async () => {
@@ -192,15 +244,23 @@ export async function createS3Api(bucket: string, settings: S3ClientSettings): P
       }),
     uploadPart: (key, uploadId, partNumber, body) =>
       call(`UPLOAD PART ${partNumber} of ${key}`, async () => {
-        const out = await client.send(new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.byteLength }));
-        if (typeof out.ETag !== "string") throw new S3RequestError(`UPLOAD PART ${partNumber} of ${key}: no ETag in the answer`, "BadResponse", undefined, true);
+        const out = await client.send(
+          new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: uploadId, PartNumber: partNumber, Body: body, ContentLength: body.byteLength }),
+        );
+        if (typeof out.ETag !== "string")
+          throw new S3RequestError(`UPLOAD PART ${partNumber} of ${key}: no ETag in the answer`, "BadResponse", undefined, true);
         return out.ETag;
       }),
     completeMultipart: (key, uploadId, parts) =>
       call(`COMPLETE UPLOAD ${key}`, async () => {
-        await client.send(new CompleteMultipartUploadCommand({
-          Bucket: bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
-        }));
+        await client.send(
+          new CompleteMultipartUploadCommand({
+            Bucket: bucket,
+            Key: key,
+            UploadId: uploadId,
+            MultipartUpload: { Parts: parts.map((p) => ({ PartNumber: p.partNumber, ETag: p.etag })) },
+          }),
+        );
       }),
     head: (key) =>
       call(`HEAD ${key}`, async () => {

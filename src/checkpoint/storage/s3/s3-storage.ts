@@ -206,7 +206,11 @@ export class S3Storage implements CheckpointStorage {
     try {
       await withRetries(this.settings, "opening", this.location, () => this.api.headBucket());
     } catch (error) {
-      if (isNotFound(error)) throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.bucketMissing(this.location, (error as Error).message), { where: this.location, cause: error });
+      if (isNotFound(error))
+        throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.bucketMissing(this.location, (error as Error).message), {
+          where: this.location,
+          cause: error,
+        });
       throw error;
     }
   }
@@ -220,7 +224,11 @@ export class S3Storage implements CheckpointStorage {
   }
 
   leaseFor(token: string): WriterLease {
-    return { token, assertHeld: () => checkLease(this.api, this.settings, this.key(LEASE_KEY), `${this.location}/${LEASE_KEY}`, token), release: async () => undefined };
+    return {
+      token,
+      assertHeld: () => checkLease(this.api, this.settings, this.key(LEASE_KEY), `${this.location}/${LEASE_KEY}`, token),
+      release: async () => undefined,
+    };
   }
 
   async removeLeftovers(): Promise<void> {
@@ -236,7 +244,10 @@ export class S3Storage implements CheckpointStorage {
       const uploads = await withRetries(this.settings, "listing unfinished uploads in", this.location, () => this.api.listMultipart(rootKey(this.where)));
       for (const u of uploads) {
         if (!u.key.startsWith(rootKey(this.where))) continue;
-        await this.api.abortMultipart(u.key, u.uploadId).then(() => this.uploads.aborted++, () => this.uploads.abortFailed++);
+        await this.api.abortMultipart(u.key, u.uploadId).then(
+          () => this.uploads.aborted++,
+          () => this.uploads.abortFailed++,
+        );
       }
     } catch (error) {
       if (!isNotImplemented(error)) throw error;
@@ -274,15 +285,21 @@ export class S3Storage implements CheckpointStorage {
   }
 
   readLatest(): Promise<{ name: string } | { problem: string }> {
-    return readLatestWith(async () => (await readSmallObject(this.api, this.settings, this.key(LATEST_FILE), `${this.location}/${LATEST_FILE}`, MAX_LATEST_BYTES)).bytes);
+    return readLatestWith(
+      async () => (await readSmallObject(this.api, this.settings, this.key(LATEST_FILE), `${this.location}/${LATEST_FILE}`, MAX_LATEST_BYTES)).bytes,
+    );
   }
 
   async writeLatest(name: string): Promise<void> {
-    await withRetries(this.settings, "pointing latest at", `${this.location}/${LATEST_FILE}`, () => this.api.put(this.key(LATEST_FILE), new TextEncoder().encode(`${name}\n`)));
+    await withRetries(this.settings, "pointing latest at", `${this.location}/${LATEST_FILE}`, () =>
+      this.api.put(this.key(LATEST_FILE), new TextEncoder().encode(`${name}\n`)),
+    );
   }
 
   stage(name: string, options: { replacing: boolean }): StagedCheckpoint {
-    return new S3StagedCheckpoint(this.api, this.settings, this.key(name), this.checkpointLocation(name), options.replacing, this.uploads, () => this.changed());
+    return new S3StagedCheckpoint(this.api, this.settings, this.key(name), this.checkpointLocation(name), options.replacing, this.uploads, () =>
+      this.changed(),
+    );
   }
 
   async remove(names: readonly string[]): Promise<{ removed: string[]; failed: { name: string; detail: string }[] }> {
@@ -315,7 +332,8 @@ export class S3Storage implements CheckpointStorage {
       const keys = snapshot.groups.get(name)?.keys ?? [];
       // Copied with the manifest last, then out of the listing (manifest first), then the rest removed.
       const ordered = [...keys.filter((k) => !k.endsWith(`/${MANIFEST_FILE}`)), ...keys.filter((k) => k.endsWith(`/${MANIFEST_FILE}`))];
-      for (const k of ordered) await withRetries(this.settings, "setting aside", this.checkpointLocation(name), () => this.api.copy(this.key(k), this.key(`${folder}/${k}`)));
+      for (const k of ordered)
+        await withRetries(this.settings, "setting aside", this.checkpointLocation(name), () => this.api.copy(this.key(k), this.key(`${folder}/${k}`)));
       await withRetries(this.settings, "setting aside", this.checkpointLocation(name), () => this.api.deleteMany([this.key(`${name}/${MANIFEST_FILE}`)]));
       await withRetries(this.settings, "setting aside", this.checkpointLocation(name), () => this.api.deleteMany(keys.map((k) => this.key(k))));
     }

@@ -24,7 +24,10 @@ export class PartPool {
   private made = 0;
   private readonly waiting: ((buffer: Uint8Array) => void)[] = [];
 
-  constructor(private readonly partBytes: number, private readonly limit: number) {}
+  constructor(
+    private readonly partBytes: number,
+    private readonly limit: number,
+  ) {}
 
   async take(): Promise<Uint8Array> {
     const buffer = this.free.pop();
@@ -103,12 +106,17 @@ export class S3FileSink implements FileSink {
       this.pool.give(buffer);
       throw this.failure.error;
     }
-    const upload = withRetries(this.settings, `uploading part ${partNumber} of`, this.url, () => this.api.uploadPart(this.key, uploadId, partNumber, buffer.subarray(0, length)))
-      .then((etag) => {
-        this.parts.push({ partNumber, etag });
-      }, (error: unknown) => {
-        this.failure ??= { error };
-      })
+    const upload = withRetries(this.settings, `uploading part ${partNumber} of`, this.url, () =>
+      this.api.uploadPart(this.key, uploadId, partNumber, buffer.subarray(0, length)),
+    )
+      .then(
+        (etag) => {
+          this.parts.push({ partNumber, etag });
+        },
+        (error: unknown) => {
+          this.failure ??= { error };
+        },
+      )
       .finally(() => {
         this.pool.give(buffer);
         this.inFlight.delete(upload);
@@ -178,7 +186,9 @@ export class S3FileSink implements FileSink {
     const uploadId = this.uploadId;
     this.uploadId = undefined;
     try {
-      await withRetries({ ...this.settings, maxAttempts: Math.min(3, this.settings.maxAttempts) }, "aborting the upload of", this.url, () => this.api.abortMultipart(this.key, uploadId));
+      await withRetries({ ...this.settings, maxAttempts: Math.min(3, this.settings.maxAttempts) }, "aborting the upload of", this.url, () =>
+        this.api.abortMultipart(this.key, uploadId),
+      );
       this.log.aborted++;
     } catch (error) {
       // Not implemented by some S3-compatible servers: the parts stay until a lifecycle rule removes them.
@@ -249,11 +259,14 @@ export class S3StagedCheckpoint implements StagedCheckpoint {
 
   async abort(): Promise<boolean> {
     let clean = true;
-    for (const sink of this.sinks) await sink.abortUpload().catch(() => {
-      clean = false;
-    });
+    for (const sink of this.sinks)
+      await sink.abortUpload().catch(() => {
+        clean = false;
+      });
     try {
-      const { failed } = await withRetries({ ...this.settings, maxAttempts: Math.min(3, this.settings.maxAttempts) }, "removing", this.url, () => this.api.deleteMany(this.written));
+      const { failed } = await withRetries({ ...this.settings, maxAttempts: Math.min(3, this.settings.maxAttempts) }, "removing", this.url, () =>
+        this.api.deleteMany(this.written),
+      );
       if (failed.length > 0) clean = false;
     } catch {
       clean = false;

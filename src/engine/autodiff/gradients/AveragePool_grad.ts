@@ -43,18 +43,30 @@ export const averagePoolGrad: GradientDefinition = {
     };
     const includePad = ctx.attr("count_include_pad", 0) === 1;
     const outSpatial = y.shape.slice(2);
-    const perAxis = outSpatial.map((size, axis) =>
-      Array.from({ length: size }, (_, o) => tapsCounted(o, x.shape[axis + 2]!, geo, axis, includePad)));
+    const perAxis = outSpatial.map((size, axis) => Array.from({ length: size }, (_, o) => tapsCounted(o, x.shape[axis + 2]!, geo, axis, includePad)));
 
     let dy = ctx.dyOrZeros(0);
-    const tiles = geo.pads.every((p) => p === 0) && geo.dilations.every((d) => d === 1) &&
+    const tiles =
+      geo.pads.every((p) => p === 0) &&
+      geo.dilations.every((d) => d === 1) &&
       kernel.every((k, i) => geo.strides[i] === k && x.shape[i + 2] === outSpatial[i]! * k);
     if (tiles) {
       // Windows tile X exactly: dX is dY / K repeated over each window, a nearest Resize, which
       // onnxruntime runs about twice as fast as the depthwise ConvTranspose below.
-      const scales = ctx.graph.constant(tensor("float32", [x.shape.length], Float32Array.from(x.shape, (_, i) => (i < 2 ? 1 : kernel[i - 2]!))));
-      return [ctx.graph.op("Resize", [scale(dy, 1 / kernel.reduce((a, b) => a * b, 1)), undefined, scales],
-        { mode: "nearest", coordinate_transformation_mode: "asymmetric", nearest_mode: "floor" })];
+      const scales = ctx.graph.constant(
+        tensor(
+          "float32",
+          [x.shape.length],
+          Float32Array.from(x.shape, (_, i) => (i < 2 ? 1 : kernel[i - 2]!)),
+        ),
+      );
+      return [
+        ctx.graph.op("Resize", [scale(dy, 1 / kernel.reduce((a, b) => a * b, 1)), undefined, scales], {
+          mode: "nearest",
+          coordinate_transformation_mode: "asymmetric",
+          nearest_mode: "floor",
+        }),
+      ];
     }
     if (perAxis.every((counts) => counts.every((c) => c === counts[0]))) {
       dy = scale(dy, 1 / perAxis.reduce((p, counts) => p * counts[0]!, 1));

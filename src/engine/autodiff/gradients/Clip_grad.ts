@@ -5,7 +5,14 @@ import type { GradientDefinition } from "../gradient-registry.js";
 /** dy summed where `mask` holds, shaped like the scalar bound `like` ([] or [1]). */
 function sumWhere(mask: Value, dy: Value, like: Value): Value {
   const picked = where(mask, dy, zeros(dy, []));
-  return reshape(reduceSum(picked, picked.shape.map((_, i) => i), false), like.shape);
+  return reshape(
+    reduceSum(
+      picked,
+      picked.shape.map((_, i) => i),
+      false,
+    ),
+    like.shape,
+  );
 }
 
 /**

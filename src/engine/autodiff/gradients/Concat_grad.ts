@@ -8,7 +8,11 @@ export const concatGrad: GradientDefinition = {
   gradient: (ctx) => {
     const inputs = ctx.node.inputs.map((_, i) => ctx.input(i));
     const axis = normalizeAxis(ctx.attr("axis", 0), inputs[0]!.shape.length);
-    const pieces = split(ctx.dyOrZeros(0), inputs.map((x) => x.shape[axis]!), axis);
+    const pieces = split(
+      ctx.dyOrZeros(0),
+      inputs.map((x) => x.shape[axis]!),
+      axis,
+    );
     return pieces.map((p, i) => (ctx.needs(i) ? p : undefined));
   },
 };

@@ -20,13 +20,14 @@ export const convTransposeGrad: GradientDefinition = {
       const spatial = x.shape.slice(2);
       if (dx.shape.slice(2).some((d, i) => d !== spatial[i])) {
         const axes = spatial.map((_, i) => i + 2);
-        dx = slice(dx, axes, axes.map(() => 0), spatial);
+        dx = slice(
+          dx,
+          axes,
+          axes.map(() => 0),
+          spatial,
+        );
       }
     }
-    return [
-      dx,
-      ctx.needs(1) ? backpropWeight(dy, x, geo) : undefined,
-      ctx.needs(2) ? backpropBias(dy) : undefined,
-    ];
+    return [dx, ctx.needs(1) ? backpropWeight(dy, x, geo) : undefined, ctx.needs(2) ? backpropBias(dy) : undefined];
   },
 };

@@ -26,14 +26,18 @@ export const dropoutGrad: GradientDefinition = {
     if (training === 0) return [dy, undefined, undefined];
     const mask = ctx.node.outputs[1];
     if (mask === undefined) {
-      throw new Error(autodiffMessages.missingOutput("Dropout", ctx.node.id, "mask",
-        "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count)."));
+      throw new Error(
+        autodiffMessages.missingOutput(
+          "Dropout",
+          ctx.node.id,
+          "mask",
+          "In training mode create the node with both outputs (GraphBuilder.op/opMulti without an output count).",
+        ),
+      );
     }
     const ratioInput = ctx.node.inputs[1];
     const ratio = ratioInput === undefined ? 0.5 : knownScalar(ratioInput);
-    let keepScale: Value = ratio !== undefined
-      ? scalarLike(x, 1 / (1 - ratio))
-      : div(scalarLike(x, 1), sub(scalarLike(x, 1), cast(ratioInput!, x.dtype)));
+    let keepScale: Value = ratio !== undefined ? scalarLike(x, 1 / (1 - ratio)) : div(scalarLike(x, 1), sub(scalarLike(x, 1), cast(ratioInput!, x.dtype)));
     if (training === undefined) keepScale = where(trainingInput!, keepScale, scalarLike(x, 1));
     return [mul(mul(dy, cast(mask, x.dtype)), keepScale), undefined, undefined];
   },

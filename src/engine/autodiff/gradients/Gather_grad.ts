@@ -24,10 +24,15 @@ export const gatherGrad: GradientDefinition = {
     const updates = transpose(dy, dyPerm);
     // data with the gathered axis first: [d_axis, data[:axis], data[axis+1:]].
     const front = [axis, ...before, ...after.map((i) => axis + 1 + i)];
-    const target = zeros(data, front.map((a) => data.shape[a]!));
+    const target = zeros(
+      data,
+      front.map((a) => data.shape[a]!),
+    );
     const scattered = ctx.graph.op("ScatterND", [target, unsqueeze(indices, [q]), updates], { reduction: "add" });
     const back = new Array<number>(rank);
-    front.forEach((a, i) => { back[a] = i; });
+    front.forEach((a, i) => {
+      back[a] = i;
+    });
     return [transpose(scattered, back), undefined];
   },
 };

@@ -41,9 +41,10 @@ export const layerNormalizationGrad: GradientDefinition = {
     const axis = normalizeAxis(ctx.attr("axis", -1), rank);
     const axes = [...Array(rank - axis).keys()].map((i) => i + axis);
     const [meanOut, invStdOut] = [ctx.node.outputs[1], ctx.node.outputs[2]];
-    const { mean, invStd } = meanOut !== undefined && invStdOut !== undefined
-      ? { mean: cast(meanOut, x.dtype), invStd: cast(invStdOut, x.dtype) }
-      : moments(x, axes, ctx.attr("epsilon", 1e-5));
+    const { mean, invStd } =
+      meanOut !== undefined && invStdOut !== undefined
+        ? { mean: cast(meanOut, x.dtype), invStd: cast(invStdOut, x.dtype) }
+        : moments(x, axes, ctx.attr("epsilon", 1e-5));
     const xhat = mul(sub(x, mean), invStd);
     const dy = ctx.dyOrZeros(0);
 

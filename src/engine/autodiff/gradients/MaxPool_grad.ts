@@ -17,13 +17,17 @@ export const maxPoolGrad: GradientDefinition = {
   gradient: (ctx) => {
     const x = ctx.input(0);
     if (ctx.attr("storage_order", 0) !== 0) {
-      throw new Error(autodiffMessages.unsupportedGradient("MaxPool", ctx.node.id, "storage_order=1 (column-major indices)",
-        "Leave storage_order at its default 0."));
+      throw new Error(
+        autodiffMessages.unsupportedGradient("MaxPool", ctx.node.id, "storage_order=1 (column-major indices)", "Leave storage_order at its default 0."),
+      );
     }
     const indices = ctx.node.outputs[1] ?? ctx.graph.opMulti("MaxPool", [x], ctx.node.attributes)[1]!;
     const total = product(x.shape);
-    const flat = ctx.graph.op("ScatterElements", [zeros(x, [total]), reshape(indices, [product(indices.shape)]), reshape(ctx.dyOrZeros(0), [product(indices.shape)])],
-      { axis: 0, reduction: "add" });
+    const flat = ctx.graph.op(
+      "ScatterElements",
+      [zeros(x, [total]), reshape(indices, [product(indices.shape)]), reshape(ctx.dyOrZeros(0), [product(indices.shape)])],
+      { axis: 0, reduction: "add" },
+    );
     return [reshape(flat, x.shape)];
   },
 };

@@ -8,22 +8,42 @@ import { autodiffMessages } from "../messages.js";
 function sourceIndex(out: number, inLength: number, outLength: number, scale: number, coordinates: string, rounding: string): number | undefined {
   let x: number;
   switch (coordinates) {
-    case "half_pixel": case "half_pixel_symmetric":
+    case "half_pixel":
+    case "half_pixel_symmetric":
       // half_pixel_symmetric only differs when outLength ≠ inLength·scale, which whole factors rule out.
-      x = (out + 0.5) / scale - 0.5; break;
-    case "pytorch_half_pixel": x = outLength > 1 ? (out + 0.5) / scale - 0.5 : 0; break;
-    case "asymmetric": x = out / scale; break;
-    case "tf_half_pixel_for_nn": x = (out + 0.5) / scale; break;
-    case "align_corners": x = outLength === 1 ? 0 : (out * (inLength - 1)) / (outLength - 1); break;
-    default: return undefined;
+      x = (out + 0.5) / scale - 0.5;
+      break;
+    case "pytorch_half_pixel":
+      x = outLength > 1 ? (out + 0.5) / scale - 0.5 : 0;
+      break;
+    case "asymmetric":
+      x = out / scale;
+      break;
+    case "tf_half_pixel_for_nn":
+      x = (out + 0.5) / scale;
+      break;
+    case "align_corners":
+      x = outLength === 1 ? 0 : (out * (inLength - 1)) / (outLength - 1);
+      break;
+    default:
+      return undefined;
   }
   let i: number;
   switch (rounding) {
-    case "round_prefer_floor": i = x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x); break;
-    case "round_prefer_ceil": i = x - Math.floor(x) === 0.5 ? Math.ceil(x) : Math.round(x); break;
-    case "floor": i = Math.floor(x); break;
-    case "ceil": i = Math.ceil(x); break;
-    default: return undefined;
+    case "round_prefer_floor":
+      i = x - Math.floor(x) === 0.5 ? Math.floor(x) : Math.round(x);
+      break;
+    case "round_prefer_ceil":
+      i = x - Math.floor(x) === 0.5 ? Math.ceil(x) : Math.round(x);
+      break;
+    case "floor":
+      i = Math.floor(x);
+      break;
+    case "ceil":
+      i = Math.ceil(x);
+      break;
+    default:
+      return undefined;
   }
   return Math.min(Math.max(i, 0), inLength - 1);
 }
@@ -42,7 +62,8 @@ function repeatFactors(ctx: GradientContext): number[] {
   const given = ctx.attr<readonly number[]>("axes", []).map((a) => normalizeAxis(a, x.shape.length));
   const axes = given.length > 0 ? given : x.shape.map((_, i) => i);
   const scalesInput = ctx.node.inputs[2];
-  const scales = ctx.node.inputs[3] === undefined && scalesInput?.constant !== undefined ? Array.from(scalesInput.constant.data as Float32Array, Number) : undefined;
+  const scales =
+    ctx.node.inputs[3] === undefined && scalesInput?.constant !== undefined ? Array.from(scalesInput.constant.data as Float32Array, Number) : undefined;
   return x.shape.map((inLength, axis) => {
     const outLength = y.shape[axis]!;
     const factor = outLength / inLength;
@@ -52,7 +73,10 @@ function repeatFactors(ctx: GradientContext): number[] {
     for (let o = 0; o < outLength; o++) {
       const src = sourceIndex(o, inLength, outLength, scale, coordinates, rounding);
       if (src === undefined) fail(`coordinate_transformation_mode '${coordinates}' with nearest_mode '${rounding}'`);
-      if (src !== Math.floor(o / factor)) fail(`coordinate_transformation_mode '${coordinates}' with nearest_mode '${rounding}' on axis ${axis}, which does not repeat each element ${factor} times`);
+      if (src !== Math.floor(o / factor))
+        fail(
+          `coordinate_transformation_mode '${coordinates}' with nearest_mode '${rounding}' on axis ${axis}, which does not repeat each element ${factor} times`,
+        );
     }
     return factor;
   });
@@ -80,7 +104,11 @@ export const resizeGrad: GradientDefinition = {
       return [ctx.graph.op("Conv", [dy, ones], { strides: spatial, group: channels }), ...none];
     }
     const split = x.shape.flatMap((d, i) => [d, factors[i]!]);
-    const summed = reduceSum(reshape(dy, split), x.shape.map((_, i) => 2 * i + 1), false);
+    const summed = reduceSum(
+      reshape(dy, split),
+      x.shape.map((_, i) => 2 * i + 1),
+      false,
+    );
     return [reshape(summed, x.shape), ...none];
   },
 };

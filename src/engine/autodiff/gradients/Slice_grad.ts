@@ -19,7 +19,10 @@ function interleave(dy: Value, axis: number, step: number): Value {
   const pads = new Array<number>(2 * (rank + 1)).fill(0);
   pads[rank + 1 + axis + 1] = step - 1;
   const spread = pad(unsqueeze(dy, [axis + 1]), pads);
-  const flat = reshape(spread, dy.shape.map((d, i) => (i === axis ? count * step : d)));
+  const flat = reshape(
+    spread,
+    dy.shape.map((d, i) => (i === axis ? count * step : d)),
+  );
   return slice(flat, [axis], [0], [(count - 1) * step + 1]);
 }
 

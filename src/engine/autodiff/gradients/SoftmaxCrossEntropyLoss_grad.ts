@@ -14,7 +14,13 @@ function oneHot(labels: Value, scores: Value): Value {
   const g = scores.graph;
   const classes = scores.shape[1]!;
   const shape = [1, classes, ...scores.shape.slice(2).map(() => 1)];
-  const index = g.constant(tensor("int64", shape, BigInt64Array.from({ length: classes }, (_, i) => BigInt(i))));
+  const index = g.constant(
+    tensor(
+      "int64",
+      shape,
+      BigInt64Array.from({ length: classes }, (_, i) => BigInt(i)),
+    ),
+  );
   return cast(equal(unsqueeze(labels, [1]), index), scores.dtype);
 }
 
@@ -50,8 +56,14 @@ export const softmaxCrossEntropyLossGrad: GradientDefinition = {
     const scores = ctx.input(0);
     const logProb = ctx.node.outputs[1];
     if (logProb === undefined) {
-      throw new Error(autodiffMessages.missingOutput("SoftmaxCrossEntropyLoss", ctx.node.id, "log_prob",
-        "Create the node with both outputs (GraphBuilder.op/opMulti without an output count) so its gradient can reuse the probabilities."));
+      throw new Error(
+        autodiffMessages.missingOutput(
+          "SoftmaxCrossEntropyLoss",
+          ctx.node.id,
+          "log_prob",
+          "Create the node with both outputs (GraphBuilder.op/opMulti without an output count) so its gradient can reuse the probabilities.",
+        ),
+      );
     }
     const labels = cast(ctx.input(1), "int64");
     let dx: Value | undefined;

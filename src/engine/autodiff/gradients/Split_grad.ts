@@ -8,6 +8,12 @@ export const splitGrad: GradientDefinition = {
   gradient: (ctx) => {
     const x = ctx.input(0);
     const axis = normalizeAxis(ctx.attr("axis", 0), x.shape.length);
-    return [concat(ctx.node.outputs.map((_, i) => ctx.dyOrZeros(i)), axis), undefined];
+    return [
+      concat(
+        ctx.node.outputs.map((_, i) => ctx.dyOrZeros(i)),
+        axis,
+      ),
+      undefined,
+    ];
   },
 };

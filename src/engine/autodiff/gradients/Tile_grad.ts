@@ -10,7 +10,20 @@ export const tileGrad: GradientDefinition = {
     const reps = x.shape.map((d, i) => (d === 0 ? 1 : y.shape[i]! / d));
     const dy = ctx.dyOrZeros(0);
     if (reps.every((r) => r === 1)) return [dy, undefined];
-    const split = reshape(dy, x.shape.flatMap((d, i) => [reps[i]!, d]));
-    return [reshape(reduceSum(split, reps.map((_, i) => 2 * i), false), x.shape), undefined];
+    const split = reshape(
+      dy,
+      x.shape.flatMap((d, i) => [reps[i]!, d]),
+    );
+    return [
+      reshape(
+        reduceSum(
+          split,
+          reps.map((_, i) => 2 * i),
+          false,
+        ),
+        x.shape,
+      ),
+      undefined,
+    ];
   },
 };

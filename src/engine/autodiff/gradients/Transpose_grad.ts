@@ -8,7 +8,9 @@ export const transposeGrad: GradientDefinition = {
     const rank = ctx.input(0).shape.length;
     const perm = ctx.attr<readonly number[]>("perm", [...Array(rank).keys()].reverse());
     const inverse = new Array<number>(rank);
-    perm.forEach((p, i) => { inverse[p] = i; });
+    perm.forEach((p, i) => {
+      inverse[p] = i;
+    });
     return [transpose(ctx.dyOrZeros(0), inverse)];
   },
 };

@@ -68,11 +68,18 @@ function flippedKernel(w: Value, group: number): Value {
   const [m, cg] = [w.shape[0]!, w.shape[1]!];
   const kernel = w.shape.slice(2);
   const rest = kernel.map((_, i) => i + 3);
-  const swapped = group === 1
-    ? transpose(w, [1, 0, ...rest.map((a) => a - 1)])
-    : reshape(transpose(reshape(w, [group, m / group, cg, ...kernel]), [0, 2, 1, ...rest]), [cg * group, m / group, ...kernel]);
+  const swapped =
+    group === 1
+      ? transpose(w, [1, 0, ...rest.map((a) => a - 1)])
+      : reshape(transpose(reshape(w, [group, m / group, cg, ...kernel]), [0, 2, 1, ...rest]), [cg * group, m / group, ...kernel]);
   const axes = kernel.map((_, i) => i + 2);
-  return slice(swapped, axes, axes.map(() => -1), axes.map(() => Number.MIN_SAFE_INTEGER), axes.map(() => -1));
+  return slice(
+    swapped,
+    axes,
+    axes.map(() => -1),
+    axes.map(() => Number.MIN_SAFE_INTEGER),
+    axes.map(() => -1),
+  );
 }
 
 /**
@@ -88,8 +95,8 @@ const TAP_GEMM_MIN_CHANNELS = 16;
  * `weightByTaps`, everything else through `weightByIm2col`.
  */
 export function backpropWeight(x: Value, dy: Value, geo: ConvGeometry): Value {
-  const byTaps = geo.group === 1 && x.shape[1]! >= TAP_GEMM_MIN_CHANNELS && product(geo.kernel) > 1 &&
-    geo.strides.every((s) => s === 1) && windowsMatch(x, dy, geo);
+  const byTaps =
+    geo.group === 1 && x.shape[1]! >= TAP_GEMM_MIN_CHANNELS && product(geo.kernel) > 1 && geo.strides.every((s) => s === 1) && windowsMatch(x, dy, geo);
   return byTaps ? weightByTaps(x, dy, geo) : weightByIm2col(x, dy, geo);
 }
 
@@ -131,9 +138,18 @@ function weightByTaps(x: Value, dy: Value, geo: ConvGeometry): Value {
     // Tap t reads X shifted by tap·dilation − pad begin along each axis (zero outside X).
     const shifts = tap.map((k, i) => k * geo.dilations[i]! - geo.pads[i]!);
     const centre = shifts.every((s) => s === 0) && spatialY.every((d, i) => d === x.shape[i + 2]);
-    const [dyWindow, xWindow] = centre ? [dyt, xt]
-      : windowDy ? [shifted(dyt, shifts.map((s) => -s), spatialY), xt]
-      : [dyt, shifted(xt, shifts, spatialY, { tap, geo })];
+    const [dyWindow, xWindow] = centre
+      ? [dyt, xt]
+      : windowDy
+        ? [
+            shifted(
+              dyt,
+              shifts.map((s) => -s),
+              spatialY,
+            ),
+            xt,
+          ]
+        : [dyt, shifted(xt, shifts, spatialY, { tap, geo })];
     // dYᵀ·windowᵀ as one Gemm: [M, C] per tap, stacked along rows (fewer nodes than MatMul + Transpose).
     perTap.push(gemm(rows(dyWindow), rows(xWindow), undefined, { transB: true }));
   }
@@ -197,7 +213,12 @@ function weightByIm2col(x: Value, dy: Value, geo: ConvGeometry): Value {
   if (patches.shape.slice(2).some((d, i) => d !== spatialY[i])) {
     // ConvTranspose's weight gradient reads dY as the input; output_padding ≥ stride leaves extra rows.
     const axes = spatialY.map((_, i) => i + 2);
-    patches = slice(patches, axes, axes.map(() => 0), spatialY);
+    patches = slice(
+      patches,
+      axes,
+      axes.map(() => 0),
+      spatialY,
+    );
   }
   const cols = reshape(patches, [batch, g, (channels / g) * taps, positions]);
   const rows = reshape(dy, [batch, g, outChannels / g, positions]);

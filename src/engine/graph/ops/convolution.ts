@@ -60,7 +60,16 @@ registerOp({
 
 registerOp({
   opType: "ConvTranspose",
-  attributes: { auto_pad: "string", dilations: "ints", group: "int", kernel_shape: "ints", output_padding: "ints", output_shape: "ints", pads: "ints", strides: "ints" },
+  attributes: {
+    auto_pad: "string",
+    dilations: "ints",
+    group: "int",
+    kernel_shape: "ints",
+    output_padding: "ints",
+    output_shape: "ints",
+    pads: "ints",
+    strides: "ints",
+  },
   infer: (ctx) => {
     const x = ctx.input(0);
     const wt = ctx.input(1);
@@ -71,8 +80,9 @@ registerOp({
     const w = window(ctx, wt.shape.slice(2));
     const n = w.kernel.length;
     const outPad = ctx.attr<readonly number[]>("output_padding", new Array<number>(n).fill(0));
-    const spatial = x.shape.slice(2).map((d, i) =>
-      w.strides[i]! * (d - 1) + outPad[i]! + (w.kernel[i]! - 1) * w.dilations[i]! + 1 - w.pads[i]! - w.pads[i + n]!);
+    const spatial = x.shape
+      .slice(2)
+      .map((d, i) => w.strides[i]! * (d - 1) + outPad[i]! + (w.kernel[i]! - 1) * w.dilations[i]! + 1 - w.pads[i]! - w.pads[i + n]!);
     return [{ dtype: x.dtype, shape: [x.shape[0]!, wt.shape[1]! * group, ...spatial] }];
   },
 });
@@ -80,14 +90,28 @@ registerOp({
 for (const opType of ["AveragePool", "MaxPool"]) {
   registerOp({
     opType,
-    attributes: { auto_pad: "string", ceil_mode: "int", count_include_pad: "int", dilations: "ints", kernel_shape: "ints", pads: "ints", strides: "ints", storage_order: "int" },
+    attributes: {
+      auto_pad: "string",
+      ceil_mode: "int",
+      count_include_pad: "int",
+      dilations: "ints",
+      kernel_shape: "ints",
+      pads: "ints",
+      strides: "ints",
+      storage_order: "int",
+    },
     infer: (ctx) => {
       const x = ctx.input(0);
       const w = window(ctx, [...ctx.requiredAttr<readonly number[]>("kernel_shape")]);
       const ceil = ctx.attr("ceil_mode", 0) === 1;
       const spatial = x.shape.slice(2).map((d, i) => convolvedSize(ctx, d, w, i, ceil));
       const shape = [x.shape[0]!, x.shape[1]!, ...spatial];
-      return opType === "MaxPool" ? [{ dtype: x.dtype, shape }, { dtype: "int64", shape }] : [{ dtype: x.dtype, shape }];
+      return opType === "MaxPool"
+        ? [
+            { dtype: x.dtype, shape },
+            { dtype: "int64", shape },
+          ]
+        : [{ dtype: x.dtype, shape }];
     },
   });
 }
@@ -105,7 +129,17 @@ for (const opType of ["GlobalAveragePool", "GlobalMaxPool"]) {
 
 registerOp({
   opType: "Resize",
-  attributes: { mode: "string", nearest_mode: "string", coordinate_transformation_mode: "string", cubic_coeff_a: "float", exclude_outside: "int", extrapolation_value: "float", antialias: "int", axes: "ints", keep_aspect_ratio_policy: "string" },
+  attributes: {
+    mode: "string",
+    nearest_mode: "string",
+    coordinate_transformation_mode: "string",
+    cubic_coeff_a: "float",
+    exclude_outside: "int",
+    extrapolation_value: "float",
+    antialias: "int",
+    axes: "ints",
+    keep_aspect_ratio_policy: "string",
+  },
   infer: (ctx) => {
     const x = ctx.input(0);
     const given = ctx.attr<readonly number[]>("axes", []);
@@ -115,13 +149,17 @@ registerOp({
       if (ctx.attr("keep_aspect_ratio_policy", "stretch") !== "stretch") ctx.fail(msg.aspectPolicyUnsupported());
       const sizes = ctx.constantInts(3);
       if (sizes.length !== axes.length) ctx.fail(msg.sizesPerAxis(sizes.length, axes.length));
-      axes.forEach((a, i) => { shape[a] = sizes[i]!; });
+      axes.forEach((a, i) => {
+        shape[a] = sizes[i]!;
+      });
       return [{ dtype: x.dtype, shape }];
     }
     const scales = ctx.input(2).constant;
     if (scales === undefined) return ctx.fail(msg.scalesNotConstant());
     if (scales.data.length !== axes.length) ctx.fail(msg.scalesPerAxis(scales.data.length, axes.length));
-    axes.forEach((a, i) => { shape[a] = Math.floor(x.shape[a]! * Number(scales.data[i])); });
+    axes.forEach((a, i) => {
+      shape[a] = Math.floor(x.shape[a]! * Number(scales.data[i]));
+    });
     return [{ dtype: x.dtype, shape }];
   },
 });

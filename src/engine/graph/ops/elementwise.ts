@@ -5,15 +5,48 @@ import { broadcastShapes } from "../shape.js";
 import type { ValueType } from "../value.js";
 
 const UNARY: Record<string, Record<string, AttributeKind>> = {
-  Identity: {}, Neg: {}, Abs: {}, Sqrt: {}, Exp: {}, Log: {}, Reciprocal: {}, Relu: {},
-  LeakyRelu: { alpha: "float" }, Sigmoid: {}, Tanh: {}, Erf: {}, Sin: {}, Cos: {}, Floor: {}, Ceil: {},
-  Sign: {}, Softplus: {}, Not: {}, Gelu: { approximate: "string" }, IsNaN: {}, IsInf: { detect_negative: "int", detect_positive: "int" },
-  HardSigmoid: { alpha: "float", beta: "float" }, Round: {},
+  Identity: {},
+  Neg: {},
+  Abs: {},
+  Sqrt: {},
+  Exp: {},
+  Log: {},
+  Reciprocal: {},
+  Relu: {},
+  LeakyRelu: { alpha: "float" },
+  Sigmoid: {},
+  Tanh: {},
+  Erf: {},
+  Sin: {},
+  Cos: {},
+  Floor: {},
+  Ceil: {},
+  Sign: {},
+  Softplus: {},
+  Not: {},
+  Gelu: { approximate: "string" },
+  IsNaN: {},
+  IsInf: { detect_negative: "int", detect_positive: "int" },
+  HardSigmoid: { alpha: "float", beta: "float" },
+  Round: {},
   // Trigonometric and hyperbolic (onnxruntime 1.30's CPU provider: float32 only, except Sin and Cos).
-  Tan: {}, Asin: {}, Acos: {}, Atan: {}, Sinh: {}, Cosh: {}, Asinh: {}, Acosh: {}, Atanh: {},
+  Tan: {},
+  Asin: {},
+  Acos: {},
+  Atan: {},
+  Sinh: {},
+  Cosh: {},
+  Asinh: {},
+  Acosh: {},
+  Atanh: {},
   // Activations (float32 only there); attributes default as in ONNX when omitted.
-  Softsign: {}, Elu: { alpha: "float" }, Selu: { alpha: "float", gamma: "float" }, Celu: { alpha: "float" },
-  HardSwish: {}, ThresholdedRelu: { alpha: "float" }, Mish: {},
+  Softsign: {},
+  Elu: { alpha: "float" },
+  Selu: { alpha: "float", gamma: "float" },
+  Celu: { alpha: "float" },
+  HardSwish: {},
+  ThresholdedRelu: { alpha: "float" },
+  Mish: {},
 };
 
 for (const [opType, attributes] of Object.entries(UNARY)) {
@@ -43,7 +76,14 @@ function sameDType(ctx: InferenceContext): void {
 }
 
 for (const opType of ["Add", "Sub", "Mul", "Div", "Max", "Min", "Sum", "Mean"]) {
-  registerOp({ opType, attributes: {}, infer: (ctx): ValueType[] => { sameDType(ctx); return [{ dtype: ctx.input(0).dtype, shape: broadcastAll(ctx) }]; } });
+  registerOp({
+    opType,
+    attributes: {},
+    infer: (ctx): ValueType[] => {
+      sameDType(ctx);
+      return [{ dtype: ctx.input(0).dtype, shape: broadcastAll(ctx) }];
+    },
+  });
 }
 
 // Pow's exponent may have another type than its base; the result has the base's.
@@ -70,7 +110,10 @@ registerOp({
   infer: (ctx) => {
     const x = ctx.input(0);
     if (ctx.inputs.length > 3) ctx.fail(msg.clipInputs(ctx.inputs.length));
-    for (const [i, name] of [[1, "min"], [2, "max"]] as const) {
+    for (const [i, name] of [
+      [1, "min"],
+      [2, "max"],
+    ] as const) {
       const bound = ctx.inputs[i];
       if (bound === undefined) continue;
       if (bound.dtype !== x.dtype) ctx.fail(msg.clipBoundDtype(name, bound.dtype, x.dtype));

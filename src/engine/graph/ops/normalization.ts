@@ -21,7 +21,11 @@ registerOp({
       }
     }
     const stats = x.shape.map((d, i) => (i < axis ? d : 1));
-    return [{ dtype: x.dtype, shape: x.shape }, { dtype: "float32", shape: stats }, { dtype: "float32", shape: stats }];
+    return [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: "float32", shape: stats },
+      { dtype: "float32", shape: stats },
+    ];
   },
 });
 
@@ -69,6 +73,9 @@ registerOp({
     if (labels.dtype !== "int64" && labels.dtype !== "int32") ctx.fail(msg.labelsDtype());
     const reduction = ctx.attr("reduction", "mean");
     const loss = reduction === "none" ? expected : [];
-    return [{ dtype: scores.dtype, shape: loss }, { dtype: scores.dtype, shape: scores.shape }];
+    return [
+      { dtype: scores.dtype, shape: loss },
+      { dtype: scores.dtype, shape: scores.shape },
+    ];
   },
 });

@@ -24,6 +24,9 @@ registerOp({
   attributes: { seed: "int" },
   infer: (ctx) => {
     const x = ctx.input(0);
-    return [{ dtype: x.dtype, shape: x.shape }, { dtype: "bool", shape: x.shape }];
+    return [
+      { dtype: x.dtype, shape: x.shape },
+      { dtype: "bool", shape: x.shape },
+    ];
   },
 });

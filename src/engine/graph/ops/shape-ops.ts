@@ -9,7 +9,7 @@ registerOp({
   attributes: { allowzero: "int" },
   infer: (ctx) => {
     const x = ctx.input(0);
-    const target = ctx.constantInts(1).map((d, i) => (d === 0 && !ctx.attr("allowzero", 0) ? x.shape[i] ?? ctx.fail(msg.reshapeZero()) : d));
+    const target = ctx.constantInts(1).map((d, i) => (d === 0 && !ctx.attr("allowzero", 0) ? (x.shape[i] ?? ctx.fail(msg.reshapeZero())) : d));
     const known = product(target.filter((d) => d !== -1));
     const holes = target.filter((d) => d === -1).length;
     if (holes > 1) ctx.fail(msg.reshapeHoles());
@@ -36,7 +36,10 @@ registerOp({
   attributes: { perm: "ints" },
   infer: (ctx) => {
     const x = ctx.input(0);
-    const perm = ctx.attr<readonly number[]>("perm", x.shape.map((_, i) => x.shape.length - 1 - i));
+    const perm = ctx.attr<readonly number[]>(
+      "perm",
+      x.shape.map((_, i) => x.shape.length - 1 - i),
+    );
     if (perm.length !== x.shape.length || new Set(perm).size !== perm.length) ctx.fail(msg.notPermutation(perm));
     return [{ dtype: x.dtype, shape: perm.map((p) => x.shape[p] ?? ctx.fail(msg.permAxis(p))) }];
   },
@@ -93,7 +96,13 @@ export interface SliceAxis {
  * count from the end; starts clamp to [0, dim] stepping forward and [0, dim − 1] stepping back, ends
  * to [0, dim] and [−1, dim − 1]). Shared by the schema and the Slice gradient so they cannot disagree.
  */
-export function sliceAxes(shape: readonly number[], starts: readonly number[], ends: readonly number[], axes?: readonly number[], steps?: readonly number[]): SliceAxis[] {
+export function sliceAxes(
+  shape: readonly number[],
+  starts: readonly number[],
+  ends: readonly number[],
+  axes?: readonly number[],
+  steps?: readonly number[],
+): SliceAxis[] {
   return (axes ?? starts.map((_, i) => i)).map((a0, i) => {
     const axis = normalizeAxis(a0, shape.length);
     const dim = shape[axis]!;
@@ -130,7 +139,8 @@ registerOp({
   attributes: {},
   infer: (ctx) => {
     const x = ctx.input(0);
-    const axes = ctx.inputs[1] !== undefined ? ctx.constantInts(1).map((a) => normalizeAxis(a, x.shape.length)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
+    const axes =
+      ctx.inputs[1] !== undefined ? ctx.constantInts(1).map((a) => normalizeAxis(a, x.shape.length)) : x.shape.flatMap((d, i) => (d === 1 ? [i] : []));
     for (const a of axes) if (x.shape[a] !== 1) ctx.fail(msg.squeezeAxis(a, x.shape[a]));
     return [{ dtype: x.dtype, shape: x.shape.filter((_, i) => !axes.includes(i)) }];
   },
@@ -188,7 +198,9 @@ registerOp({
     const axes = ctx.inputs[3] !== undefined ? ctx.constantInts(3).map((a) => normalizeAxis(a, n)) : x.shape.map((_, i) => i);
     if (pads.length !== 2 * axes.length) ctx.fail(msg.padsLength(2 * axes.length));
     const shape = [...x.shape];
-    axes.forEach((a, i) => { shape[a] = shape[a]! + pads[i]! + pads[i + axes.length]!; });
+    axes.forEach((a, i) => {
+      shape[a] = shape[a]! + pads[i]! + pads[i + axes.length]!;
+    });
     return [{ dtype: x.dtype, shape }];
   },
 });
