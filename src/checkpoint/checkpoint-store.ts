@@ -22,7 +22,7 @@ import { DEFAULT_DISK_MARGIN } from "./disk-space.js";
 import type { DurableFs } from "./durable-fs.js";
 import { nodeFs } from "./durable-fs.js";
 import { Listing } from "./listing.js";
-import { CheckpointErrorCode, badArgument, messages } from "./messages.js";
+import { CheckpointErrorCode, badArgument, checkpointMessages as messages } from "./messages.js";
 import { Mirror } from "./mirror.js";
 import { LOCK_DIR } from "./naming.js";
 import { Pruner } from "./pruning.js";

@@ -15,7 +15,7 @@ import { hashBytes } from "./hash.js";
 import { NBRESUME_VERSION } from "./library-version.js";
 import type { Listing } from "./listing.js";
 import { FORMAT_VERSION, type Manifest, type ManifestFileEntry, manifestGroups, serializeManifest } from "./manifest.js";
-import { CheckpointErrorCode, messages, summarizeProblems } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages, summarizeProblems } from "./messages.js";
 import { STATE_FILE, checkpointDirName, groupFileName } from "./naming.js";
 import type { Pruner } from "./pruning.js";
 import { safetensorsLayout, writeSafetensors } from "./safetensors/index.js";

@@ -5,7 +5,7 @@
  * every store read is: nothing followed through a symlink, nothing but plain files opened.
  */
 import { NotRegularFileError } from "./durable-fs.js";
-import { messages } from "./messages.js";
+import { checkpointMessages as messages } from "./messages.js";
 import { STATE_FILE, groupOfFile } from "./naming.js";
 import { DTYPE_OF, parseHeader, readHeaderLength } from "./safetensors/index.js";
 import { MAX_STATE_BYTES, parseState } from "./state-file.js";

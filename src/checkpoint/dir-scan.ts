@@ -8,7 +8,7 @@
  */
 import * as path from "node:path";
 import { type DurableFs, errnoCode, kindOf } from "./durable-fs.js";
-import { messages } from "./messages.js";
+import { checkpointMessages as messages } from "./messages.js";
 import type { CheckpointProblem } from "./store.js";
 
 /** A checkpoint holds four or five files; these bounds only stop a hostile directory. */

@@ -5,7 +5,7 @@
  */
 import { NbresumeError } from "../errors.js";
 import type { DurableFs } from "./durable-fs.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 
 export const DEFAULT_DISK_MARGIN = 16 * 1024 * 1024;
 

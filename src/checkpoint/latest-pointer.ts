@@ -7,7 +7,7 @@
  */
 import * as path from "node:path";
 import { type DurableFs, FileTooLargeError, NotRegularFileError, errnoCode, readSmallFile } from "./durable-fs.js";
-import { messages } from "./messages.js";
+import { checkpointMessages as messages } from "./messages.js";
 import { LATEST_FILE, parseCheckpointDirName } from "./naming.js";
 
 const PRINTABLE = /^[\x20-\x7e]{0,80}$/;

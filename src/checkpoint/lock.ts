@@ -31,7 +31,7 @@ import * as path from "node:path";
 import { randomBytes } from "node:crypto";
 import { NbresumeError } from "../errors.js";
 import { type DurableFs, errnoCode, fsyncDir, kindOf, readSmallFile, writeNewFileDurably } from "./durable-fs.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import { LOCK_DIR } from "./naming.js";
 
 export interface LockHolder {

@@ -9,7 +9,7 @@
 import { NbresumeError } from "../errors.js";
 import { hashBytes, isHashString } from "./hash.js";
 import { MAX_JSON_DEPTH, jsonDepth } from "./json-depth.js";
-import { CheckpointErrorCode, invalidContent, messages } from "./messages.js";
+import { CheckpointErrorCode, invalidContent, checkpointMessages as messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupOfFile, isCheckpointKind } from "./naming.js";
 import { setOwn } from "../shared/own-record.js";
 import type { CheckpointKind, Metrics } from "./store.js";

@@ -73,7 +73,7 @@ function holderText(h: LockHolderView): string {
   return `pid ${h.pid} on host ${h.hostname}, since ${h.started}, command: ${command}`;
 }
 
-export const messages = {
+export const checkpointMessages = {
   locked(dir: string, holder: LockHolderView, sameProcess: boolean): string {
     if (sameProcess) {
       return (

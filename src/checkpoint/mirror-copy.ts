@@ -6,7 +6,7 @@
  * copy: a damaged checkpoint is never copied, and nothing half-copied is ever listed.
  */
 import { NbresumeError } from "../errors.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE } from "./naming.js";
 import { MAX_MANIFEST_BYTES, type Manifest, parseManifest } from "./manifest.js";
 import { hashBytes } from "./hash.js";

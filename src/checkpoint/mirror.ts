@@ -22,7 +22,7 @@ import { NbresumeError, isNbresumeError } from "../errors.js";
 import { Listing } from "./listing.js";
 import { copyCheckpoint } from "./mirror-copy.js";
 import type { MirrorJob, MirrorReply, MirrorWorkerData } from "./mirror-protocol.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import { type ResolvedRetentionPolicy, compareNewestFirst } from "./retention.js";
 import { isUrlLocation } from "./storage/location.js";
 import { openStorage } from "./storage/registry.js";

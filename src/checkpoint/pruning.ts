@@ -8,7 +8,7 @@ import type { CheckpointIndex } from "./checkpoint-index.js";
 import { errnoCode } from "./durable-fs.js";
 import type { Listing } from "./listing.js";
 import { ownValue } from "./manifest.js";
-import { messages } from "./messages.js";
+import { checkpointMessages as messages } from "./messages.js";
 import { compareNewestFirst, planRetention } from "./retention.js";
 import type { StoreContext } from "./store-context.js";
 import type { CheckpointInfo, RetentionPlan } from "./store.js";

@@ -13,7 +13,7 @@ import { tensorMismatch } from "./expected-tensors.js";
 import { createHash, hashBytes } from "./hash.js";
 import type { Listing } from "./listing.js";
 import type { Manifest, ManifestFileEntry } from "./manifest.js";
-import { CheckpointErrorCode, badArgument, messages, summarizeProblems } from "./messages.js";
+import { CheckpointErrorCode, badArgument, checkpointMessages as messages, summarizeProblems } from "./messages.js";
 import { LATEST_FILE, STATE_FILE, groupOfFile } from "./naming.js";
 import { type ParsedRef, candidatesFor, parseRef } from "./resolve.js";
 import { fileByteSource, readSafetensors } from "./safetensors/index.js";

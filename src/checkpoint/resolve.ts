@@ -12,7 +12,7 @@
  */
 import { ownValue } from "./manifest.js";
 import { compareNewestFirst, rankByMetric } from "./retention.js";
-import { badArgument, messages } from "./messages.js";
+import { badArgument, checkpointMessages as messages } from "./messages.js";
 import type { BestMetric, CheckpointInfo } from "./store.js";
 
 export type ParsedRef = { type: "auto" } | { type: "latest" } | { type: "best"; rank: 1 | 2 } | { type: "step"; step: number } | { type: "path"; path: string };

@@ -5,7 +5,7 @@
  * and rejects with it (wrapped, the original as `cause`), once.
  */
 import { NbresumeError, isNbresumeError } from "../errors.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import type { BackgroundSaveStatus, CheckpointKind, MirrorStatus, SavedCheckpoint } from "./store.js";
 
 export const DEFAULT_MAX_FAILED_SAVES = 3;

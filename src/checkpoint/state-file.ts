@@ -6,7 +6,7 @@
 import { NbresumeError } from "../errors.js";
 import { MAX_JSON_DEPTH, jsonDepth } from "./json-depth.js";
 import { FORMAT_VERSION, type Manifest, isPlainObject, ownValue, parseJsonFile, parseMetrics } from "./manifest.js";
-import { CheckpointErrorCode, badArgument, invalidContent, messages } from "./messages.js";
+import { CheckpointErrorCode, badArgument, invalidContent, checkpointMessages as messages } from "./messages.js";
 import { STATE_FILE, isCheckpointKind } from "./naming.js";
 import type { CheckpointKind, CheckpointProblem, CheckpointState, Metrics } from "./store.js";
 

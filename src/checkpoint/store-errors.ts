@@ -4,7 +4,7 @@
  */
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import { errnoCode } from "./durable-fs.js";
-import { CheckpointErrorCode, messages, summarizeProblems } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages, summarizeProblems } from "./messages.js";
 import { joinLocation } from "./storage/location.js";
 import type { CheckpointProblem } from "./store.js";
 

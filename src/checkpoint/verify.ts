@@ -15,7 +15,7 @@ import type { DType, Tensor, TensorGroup } from "../tensor.js";
 import { type DurableFs, FileTooLargeError, NotRegularFileError, errnoCode } from "./durable-fs.js";
 import { createHash, hashBytes } from "./hash.js";
 import { MAX_MANIFEST_BYTES, type Manifest, parseManifest } from "./manifest.js";
-import { messages } from "./messages.js";
+import { checkpointMessages as messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupFileName, groupOfFile, parseCheckpointDirName } from "./naming.js";
 import { parseHeader, readHeaderLength } from "./safetensors/index.js";
 import { MAX_STATE_BYTES, parseState, stateManifestMismatches } from "./state-file.js";

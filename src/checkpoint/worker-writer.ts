@@ -7,7 +7,7 @@
 import type { Worker } from "node:worker_threads";
 import { NbresumeError } from "../errors.js";
 import type { BackgroundJob, BackgroundWriter, WriterConfig, WriterReply, WriterRequest } from "./background-writer.js";
-import { CheckpointErrorCode, messages } from "./messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import type { SavedCheckpoint } from "./store.js";
 import { deserializeError } from "../shared/thread-errors.js";
 import { startWorker } from "./worker-start.js";

@@ -5,7 +5,7 @@
  * UsageError whose message says what to type instead.
  */
 import type { OptionSpec, OptionValue } from "./command.js";
-import { messages } from "./messages.js";
+import { cliMessages as messages } from "./messages.js";
 import { UsageError } from "./usage-error.js";
 
 export interface ParsedArgs {

@@ -13,7 +13,7 @@ import { parseArgs } from "./args.js";
 import type { Command } from "./command.js";
 import { ALL_COMMANDS } from "./commands/all-commands.js";
 import { commandHelp, commonOptions, topUsage, usageLine } from "./help.js";
-import { messages } from "./messages.js";
+import { cliMessages as messages } from "./messages.js";
 import { type Output, createOutput } from "./output.js";
 import { UsageError } from "./usage-error.js";
 

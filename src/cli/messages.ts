@@ -37,7 +37,7 @@ export const CliErrorCode = {
   NO_METRICS: "CLI_NO_METRICS",
 } as const;
 
-export const messages = {
+export const cliMessages = {
   // ── usage (exit 2) ──────────────────────────────────────────────────────────────────────────
   missingCommand(): string {
     return "missing command.";

@@ -9,7 +9,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync 
 import { homedir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { NbresumeError } from "../errors.js";
-import { KernelErrorCode, notOurs } from "./messages.js";
+import { KernelErrorCode, kernelMessages } from "./messages.js";
 import { findTslab, kernelEntry, PACKAGE_ROOT, readTslab, requireBuiltEntry, type TslabInstall } from "./package-paths.js";
 import { ensureSelfLink, type SelfLink } from "./self-link.js";
 
@@ -89,7 +89,7 @@ export function installKernel(location: KernelLocation, options: { link?: boolea
   const dir = kernelDir(location, options.env);
   const file = join(dir, "kernel.json");
   const existing = readSpec(file);
-  if (existing !== undefined && !isOurs(existing)) throw new NbresumeError(KernelErrorCode.NOT_OURS, notOurs(file), { where: file });
+  if (existing !== undefined && !isOurs(existing)) throw new NbresumeError(KernelErrorCode.NOT_OURS, kernelMessages.notOurs(file), { where: file });
   mkdirSync(dir, { recursive: true });
   const tmp = `${file}.tmp-${process.pid}`;
   writeFileSync(tmp, `${JSON.stringify(spec, null, 2)}\n`);
@@ -105,7 +105,7 @@ export function uninstallKernel(location: KernelLocation, env: NodeJS.ProcessEnv
   const file = join(dir, "kernel.json");
   const spec = readSpec(file);
   if (spec === undefined) return { status: "absent", dir };
-  if (!isOurs(spec)) throw new NbresumeError(KernelErrorCode.NOT_OURS, notOurs(file), { where: file });
+  if (!isOurs(spec)) throw new NbresumeError(KernelErrorCode.NOT_OURS, kernelMessages.notOurs(file), { where: file });
   rmSync(dir, { recursive: true, force: true });
   return { status: "removed", dir };
 }

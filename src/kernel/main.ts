@@ -15,7 +15,7 @@ import { createRequire } from "node:module";
 import { join } from "node:path";
 import type * as TS from "typescript";
 import { patchConverter, type ConverterModule } from "./converter-patch.js";
-import { kernelUsage } from "./messages.js";
+import { kernelMessages } from "./messages.js";
 import { quietInterrupts } from "./quiet-interrupts.js";
 import { readTslab } from "./package-paths.js";
 
@@ -30,13 +30,14 @@ function parseKernelArgs(argv: readonly string[]): KernelArgs {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
-    if ((arg === "--tslab" || arg === "--config-path") && value === undefined) throw new Error(kernelUsage(`${arg} needs a value`));
+    if ((arg === "--tslab" || arg === "--config-path") && value === undefined) throw new Error(kernelMessages.kernelUsage(`${arg} needs a value`));
     if (arg === "--tslab") tslab = value;
     else if (arg === "--config-path") configPath = value;
-    else throw new Error(kernelUsage(`unknown argument '${arg}'`));
+    else throw new Error(kernelMessages.kernelUsage(`unknown argument '${arg}'`));
     i++;
   }
-  if (tslab === undefined || configPath === undefined) throw new Error(kernelUsage(`missing ${tslab === undefined ? "--tslab" : "--config-path"}`));
+  if (tslab === undefined || configPath === undefined)
+    throw new Error(kernelMessages.kernelUsage(`missing ${tslab === undefined ? "--tslab" : "--config-path"}`));
   return { tslab, configPath };
 }
 

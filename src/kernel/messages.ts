@@ -14,32 +14,30 @@ export const KernelErrorCode = {
   BAD_ARGV: "KERNEL_BAD_ARGV",
 } as const;
 
-export function tslabMissing(packageRoot: string, detail: string): string {
-  return (
-    `cannot find tslab from ${packageRoot} (${detail}); the kernel runs tslab, a dependency of nbresume: ` +
-    "run `npm install` in your project, then install the kernel again."
-  );
-}
-
-export function notBuilt(entry: string): string {
-  return `the kernel's entry ${entry} does not exist: in a source checkout run \`npm run build\` first.`;
-}
-
-export function notOurs(file: string): string {
-  return (
-    `${file} is a kernelspec nbresume did not write (no nbresume entry in its argv or metadata); ` +
-    "left as is. Remove it yourself (`jupyter kernelspec remove nbresume`) if you mean to replace it."
-  );
-}
-
-export function kernelUsage(given: string): string {
-  return (
-    `nbresume kernel: ${given}. Jupyter starts it as: node dist/kernel/main.js --tslab TSLAB_DIR --config-path CONNECTION_FILE ` +
-    "(written by `nbresume kernel install`; run that again to repair the kernelspec)."
-  );
-}
-
-/** What an interrupted cell prints (instead of tslab's stack trace), on stderr. */
-export function interruptedCell(): string {
-  return "Interrupted (■): this cell stopped, and the cells after it will not run.";
-}
+export const kernelMessages = {
+  tslabMissing(packageRoot: string, detail: string): string {
+    return (
+      `cannot find tslab from ${packageRoot} (${detail}); the kernel runs tslab, a dependency of nbresume: ` +
+      "run `npm install` in your project, then install the kernel again."
+    );
+  },
+  notBuilt(entry: string): string {
+    return `the kernel's entry ${entry} does not exist: in a source checkout run \`npm run build\` first.`;
+  },
+  notOurs(file: string): string {
+    return (
+      `${file} is a kernelspec nbresume did not write (no nbresume entry in its argv or metadata); ` +
+      "left as is. Remove it yourself (`jupyter kernelspec remove nbresume`) if you mean to replace it."
+    );
+  },
+  kernelUsage(given: string): string {
+    return (
+      `nbresume kernel: ${given}. Jupyter starts it as: node dist/kernel/main.js --tslab TSLAB_DIR --config-path CONNECTION_FILE ` +
+      "(written by `nbresume kernel install`; run that again to repair the kernelspec)."
+    );
+  },
+  /** What an interrupted cell prints (instead of tslab's stack trace), on stderr. */
+  interruptedCell(): string {
+    return "Interrupted (■): this cell stopped, and the cells after it will not run.";
+  },
+};

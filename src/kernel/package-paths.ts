@@ -8,7 +8,7 @@ import { createRequire } from "node:module";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { NbresumeError } from "../errors.js";
-import { KernelErrorCode, notBuilt, tslabMissing } from "./messages.js";
+import { KernelErrorCode, kernelMessages } from "./messages.js";
 
 /** The package root: src/kernel/*.ts and dist/kernel/*.js both sit two levels below it. */
 export const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -20,7 +20,7 @@ export function kernelEntry(packageRoot = PACKAGE_ROOT): string {
 
 export function requireBuiltEntry(packageRoot = PACKAGE_ROOT): string {
   const entry = kernelEntry(packageRoot);
-  if (!existsSync(entry)) throw new NbresumeError(KernelErrorCode.NOT_BUILT, notBuilt(entry), { where: entry });
+  if (!existsSync(entry)) throw new NbresumeError(KernelErrorCode.NOT_BUILT, kernelMessages.notBuilt(entry), { where: entry });
   return entry;
 }
 
@@ -38,7 +38,7 @@ export function findTslab(packageRoot = PACKAGE_ROOT): TslabInstall {
   } catch (error) {
     throw new NbresumeError(
       KernelErrorCode.TSLAB_MISSING,
-      tslabMissing(packageRoot, error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)),
+      kernelMessages.tslabMissing(packageRoot, error instanceof Error ? (error.message.split("\n")[0] ?? "") : String(error)),
       { where: packageRoot, cause: error },
     );
   }

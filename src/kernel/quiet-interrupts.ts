@@ -9,7 +9,7 @@
  * error, so "Run All" stops there as it should; only what is printed changes. An nbresume run in
  * that cell prints its own line once its emergency checkpoint is saved.
  */
-import { interruptedCell } from "./messages.js";
+import { kernelMessages } from "./messages.js";
 
 const TSLAB_INTERRUPT = "Interrupted asynchronously";
 const VM_INTERRUPT = /^Script execution was interrupted by `SIGINT`/;
@@ -25,7 +25,7 @@ export function isInterruptReport(args: readonly unknown[]): boolean {
 export function quietInterrupts(target: Pick<Console, "error">): void {
   const original = target.error.bind(target);
   target.error = (...args: unknown[]): void => {
-    if (isInterruptReport(args)) original(interruptedCell());
+    if (isInterruptReport(args)) original(kernelMessages.interruptedCell());
     else original(...args);
   };
 }

@@ -6,7 +6,7 @@
  */
 import { NbresumeError } from "../errors.js";
 import type { Display, DisplayOptions } from "./display.js";
-import * as msg from "./messages.js";
+import { notebookMessages as msg } from "./messages.js";
 import { NotebookErrorCode } from "./messages.js";
 import { NullDisplay } from "./null-display.js";
 import { TerminalDisplay } from "./terminal-display.js";

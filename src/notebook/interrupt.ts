@@ -18,7 +18,7 @@
  *   "superseded" and waits for it to return: never two writers on one checkpoint directory.
  */
 import { NbresumeError } from "../errors.js";
-import * as msg from "./messages.js";
+import { notebookMessages as msg } from "./messages.js";
 import { NotebookErrorCode } from "./messages.js";
 import { processWide } from "../shared/process-wide.js";
 import { STOP_SIGNALS, signalHub, type SignalSubscriber, type StopSignal } from "./signal-hub.js";

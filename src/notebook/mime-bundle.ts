@@ -1,5 +1,5 @@
 /** MIME bundles: what a Display sends (docs/CONTRIBUTING.md, "Notebook output is a MIME bundle"). */
-import * as msg from "./messages.js";
+import { notebookMessages as msg } from "./messages.js";
 
 /**
  * One output's content, keyed by MIME type: binary formats (image/png, image/jpeg, image/gif,

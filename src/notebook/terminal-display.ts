@@ -1,6 +1,6 @@
 import type { Display } from "./display.js";
 import { checkBundle, type MimeBundle } from "./mime-bundle.js";
-import * as msg from "./messages.js";
+import { notebookMessages as msg } from "./messages.js";
 
 /** The part of a stream the terminal display needs (process.stdout fits). */
 export interface TextSink {

@@ -13,7 +13,7 @@ import { randomUUID } from "node:crypto";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { Display } from "./display.js";
-import * as msg from "./messages.js";
+import { notebookMessages as msg } from "./messages.js";
 import { checkBundle, type DisplayMetadata, type MimeBundle } from "./mime-bundle.js";
 
 /** The slice of the Jupyter display_data / update_display_data content tslab sends as is. */

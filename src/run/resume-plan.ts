@@ -20,7 +20,7 @@
  */
 import * as path from "node:path";
 import { diffConfigs } from "../shared/config-diff.js";
-import { CheckpointErrorCode, messages as storeMessages, summarizeProblems } from "../checkpoint/messages.js";
+import { CheckpointErrorCode, checkpointMessages as storeMessages, summarizeProblems } from "../checkpoint/messages.js";
 import { parseCheckpointDirName } from "../checkpoint/naming.js";
 import { candidatesFor, type ParsedRef } from "../checkpoint/resolve.js";
 import { compareNewestFirst } from "../checkpoint/retention.js";

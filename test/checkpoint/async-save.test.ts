@@ -11,7 +11,7 @@ import { readFile, readdir, rm } from "node:fs/promises";
 import * as path from "node:path";
 import { type BackgroundSave, CheckpointErrorCode, CheckpointStore, type CheckpointStoreOptions, type SavedCheckpoint } from "../../src/checkpoint/index.js";
 import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
-import { badArgument, messages } from "../../src/checkpoint/messages.js";
+import { badArgument, checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { checkpointDirName, parseCheckpointDirName } from "../../src/checkpoint/naming.js";
 import { NbresumeError, isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";

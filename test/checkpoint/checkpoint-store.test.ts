@@ -4,7 +4,7 @@ import { mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointStore, type CheckpointStoreOptions, CheckpointErrorCode } from "../../src/checkpoint/index.js";
 import { hashBytes } from "../../src/checkpoint/hash.js";
-import { badArgument, messages, retentionReason } from "../../src/checkpoint/messages.js";
+import { badArgument, checkpointMessages as messages, retentionReason } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
 import { type RetentionCandidate, resolveRetentionPolicy } from "../../src/checkpoint/retention.js";

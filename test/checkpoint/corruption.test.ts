@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { readFile, readdir, rm, stat, truncate, writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { CheckpointErrorCode, CheckpointStore, type CheckpointStore as Store } from "../../src/checkpoint/index.js";
-import { messages } from "../../src/checkpoint/messages.js";
+import { checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { smallGroups } from "./patterned-tensors.js";
 import { makeTempDir, removeDir } from "./temp-dirs.js";

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { readdirSync, statSync } from "node:fs";
 import { CheckpointErrorCode, CheckpointStore } from "../../src/checkpoint/index.js";
 import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
-import { messages } from "../../src/checkpoint/messages.js";
+import { checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import type { TensorGroup } from "../../src/tensor.js";
 import { type FsOp, errnoError, faultFs } from "./fault-fs.js";

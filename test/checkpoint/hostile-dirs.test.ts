@@ -13,7 +13,7 @@ import * as path from "node:path";
 import { CheckpointErrorCode, CheckpointStore } from "../../src/checkpoint/index.js";
 import { MAX_JSON_DEPTH } from "../../src/checkpoint/json-depth.js";
 import { parseManifest, serializeManifest } from "../../src/checkpoint/manifest.js";
-import { invalidContent, messages } from "../../src/checkpoint/messages.js";
+import { invalidContent, checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import type { CheckpointProblem, ExpectedTensors } from "../../src/checkpoint/store.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { forgeManifest } from "./forge-manifest.js";

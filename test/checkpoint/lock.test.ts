@@ -5,7 +5,7 @@ import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { nodeFs } from "../../src/checkpoint/durable-fs.js";
 import { readLockState } from "../../src/checkpoint/lock.js";
-import { CheckpointErrorCode, messages } from "../../src/checkpoint/messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { FixtureChild } from "./child.js";
 import { makeTempDir, removeDir } from "./temp-dirs.js";

@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import fc from "fast-check";
 import { hashBytes } from "../../src/checkpoint/hash.js";
 import { type Manifest, parseManifest, serializeManifest } from "../../src/checkpoint/manifest.js";
-import { CheckpointErrorCode, badArgument, invalidContent, messages } from "../../src/checkpoint/messages.js";
+import { CheckpointErrorCode, badArgument, invalidContent, checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { parseState, serializeState } from "../../src/checkpoint/state-file.js";
 import { isNbresumeError } from "../../src/errors.js";
 

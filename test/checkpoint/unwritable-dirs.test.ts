@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { CheckpointErrorCode, CheckpointStore } from "../../src/checkpoint/index.js";
 import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
 import { readLockState } from "../../src/checkpoint/lock.js";
-import { messages } from "../../src/checkpoint/messages.js";
+import { checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { errnoError, faultFs } from "./fault-fs.js";
 import { smallGroups } from "./patterned-tensors.js";

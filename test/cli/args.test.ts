@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { countOption, isRepeatable, optionValues, parseArgs, repeatable } from "../../src/cli/args.js";
 import type { OptionSpec } from "../../src/cli/command.js";
-import { messages } from "../../src/cli/messages.js";
+import { cliMessages as messages } from "../../src/cli/messages.js";
 import { UsageError } from "../../src/cli/usage-error.js";
 
 const SPECS: OptionSpec[] = [

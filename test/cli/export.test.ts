@@ -2,7 +2,7 @@ import { strict as assert } from "node:assert";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
-import { CliErrorCode, messages } from "../../src/cli/messages.js";
+import { CliErrorCode, cliMessages as messages } from "../../src/cli/messages.js";
 import { SAMPLE_EPS, SAMPLE_GRAPH, SAMPLE_T, SAMPLE_X, ddpm } from "../../src/engine/diffusion/ddpm-model.js";
 import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { adamw } from "../../src/engine/optim/adamw.js";

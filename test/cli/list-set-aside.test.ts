@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { Writable } from "node:stream";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { runCli } from "../../src/cli/cli.js";
-import { messages } from "../../src/cli/messages.js";
+import { cliMessages as messages } from "../../src/cli/messages.js";
 import { rollBack } from "../../src/run/roll-back.js";
 import { formatBytes } from "../../src/shared/format.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";

@@ -10,7 +10,7 @@ import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
-import { messages as cliMessages } from "../../src/cli/messages.js";
+import { cliMessages } from "../../src/cli/messages.js";
 import { formatLoss } from "../../src/shared/format.js";
 import { rollBack } from "../../src/run/roll-back.js";
 import { smallGroups } from "../checkpoint/patterned-tensors.js";

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { quoteCommand } from "../../src/checkpoint/shell-quote.js";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
-import { CliErrorCode, messages } from "../../src/cli/messages.js";
+import { CliErrorCode, cliMessages as messages } from "../../src/cli/messages.js";
 import { decodePng } from "../../src/render/image.js";
 import { parseMetrics } from "../../src/run/metrics-log.js";
 import type { ResumableOptions } from "../../src/run/run.js";

@@ -6,7 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { messages as cliMessages } from "../../src/cli/messages.js";
+import { cliMessages } from "../../src/cli/messages.js";
 import { supervisorMessages as msg, SupervisorExit } from "../../src/supervisor/messages.js";
 import { notebookWithCells } from "../support/nbconvert.js";
 import { createProject, readExecuted, SupervisedRun, type Project } from "../supervisor/supervised-run.js";

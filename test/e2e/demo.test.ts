@@ -25,7 +25,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { messages as storeMessages } from "../../src/checkpoint/messages.js";
+import { checkpointMessages as storeMessages } from "../../src/checkpoint/messages.js";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { signalNotices } from "../../src/notebook/signal-hub.js";
 import { forgeManifest } from "../checkpoint/forge-manifest.js";

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { interruptedCell } from "../../src/kernel/messages.js";
+import { kernelMessages } from "../../src/kernel/messages.js";
 import { isInterruptReport, quietInterrupts } from "../../src/kernel/quiet-interrupts.js";
 
 describe("the kernel's interrupted cells: one clear line instead of tslab's stack trace", () => {
@@ -19,6 +19,6 @@ describe("the kernel's interrupted cells: one clear line instead of tslab's stac
     target.error(new Error("Interrupted asynchronously"));
     target.error(other);
     target.error("%s:%d", "cell", 3);
-    assert.deepEqual(printed, [[interruptedCell()], [other], ["%s:%d", "cell", 3]]);
+    assert.deepEqual(printed, [[kernelMessages.interruptedCell()], [other], ["%s:%d", "cell", 3]]);
   });
 });

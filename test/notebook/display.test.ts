@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { isNbresumeError } from "../../src/errors.js";
 import { createDisplay } from "../../src/notebook/create-display.js";
-import * as msg from "../../src/notebook/messages.js";
+import { notebookMessages as msg } from "../../src/notebook/messages.js";
 import { NotebookErrorCode } from "../../src/notebook/messages.js";
 import { checkBundle } from "../../src/notebook/mime-bundle.js";
 import type { TextSink } from "../../src/notebook/terminal-display.js";

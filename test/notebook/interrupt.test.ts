@@ -10,7 +10,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import vm from "node:vm";
 import { isNbresumeError } from "../../src/errors.js";
 import { interruptSignal, isRunActive, runExclusive, stopReason } from "../../src/notebook/interrupt.js";
-import * as msg from "../../src/notebook/messages.js";
+import { notebookMessages as msg } from "../../src/notebook/messages.js";
 import { signalNotices } from "../../src/notebook/signal-hub.js";
 import { NotebookErrorCode } from "../../src/notebook/messages.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";

@@ -8,9 +8,9 @@ import { spawnSync } from "node:child_process";
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { messages } from "../../src/cli/messages.js";
+import { cliMessages as messages } from "../../src/cli/messages.js";
 import { DISPLAY_NAME, type KernelSpec } from "../../src/kernel/kernelspec.js";
-import { notOurs } from "../../src/kernel/messages.js";
+import { kernelMessages } from "../../src/kernel/messages.js";
 import { ensureSelfLink } from "../../src/kernel/self-link.js";
 import { jupyterBin, REPO_ROOT, startJupyterServer } from "../support/jupyter-server.js";
 
@@ -142,7 +142,7 @@ describe("nbresume kernel install | uninstall | status", function () {
     for (const action of ["uninstall", "install"]) {
       const refused = nbresume(["kernel", action, "--jupyter-path", tmp]);
       assert.equal(refused.status, 1);
-      assert.ok(refused.stderr.includes(notOurs(join(dir, "kernel.json"))), refused.stderr);
+      assert.ok(refused.stderr.includes(kernelMessages.notOurs(join(dir, "kernel.json"))), refused.stderr);
       assert.ok(existsSync(join(dir, "kernel.json")));
     }
   });

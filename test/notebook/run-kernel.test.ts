@@ -11,7 +11,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs"
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { interruptedCell } from "../../src/kernel/messages.js";
+import { kernelMessages } from "../../src/kernel/messages.js";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import { runMessages as msg } from "../../src/run/messages.js";
 import { decodePng } from "../../src/render/image.js";
@@ -131,7 +131,7 @@ describe("the training cell in a real Jupyter kernel", function () {
       const first = await running;
       assert.equal(first.status, "error", "an interrupted cell ends as interrupted, so Run All stops");
       // One clear line, not tslab's stack trace of its own internals.
-      assert.ok(first.stderr.includes(interruptedCell()), `no interrupt line:\n${first.stderr}`);
+      assert.ok(first.stderr.includes(kernelMessages.interruptedCell()), `no interrupt line:\n${first.stderr}`);
       assert.doesNotMatch(first.stderr, /Interrupted asynchronously|^\s+at /m, `internal frames shown:\n${first.stderr}`);
       const stopped = /^interrupted at step (\d+) — emergency checkpoint saved — rerun the cell to resume$/m.exec(first.stdout);
       assert.ok(stopped !== null, `no interrupt message:\n${first.stdout}\n${first.stderr}`);

@@ -12,7 +12,7 @@ import { basename, join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CheckpointErrorCode, CheckpointStore } from "../../src/checkpoint/index.js";
 import { type DurableFs, nodeFs } from "../../src/checkpoint/durable-fs.js";
-import { messages } from "../../src/checkpoint/messages.js";
+import { checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { isNbresumeError } from "../../src/errors.js";
 import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import type { ResumableOptions } from "../../src/run/run.js";

@@ -8,7 +8,7 @@ import { promises as fsp } from "node:fs";
 import * as path from "node:path";
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3";
 import { CheckpointStore, isNbresumeError } from "../../src/index.js";
-import { CheckpointErrorCode, messages } from "../../src/checkpoint/messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import { MAX_SCAN_ENTRIES } from "../../src/checkpoint/dir-scan.js";
 import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
 import { startS3, type TestS3 } from "./s3-server.js";

@@ -7,7 +7,7 @@
 import assert from "node:assert/strict";
 import { createServer } from "node:net";
 import { join } from "node:path";
-import { messages as cliMessages } from "../../src/cli/messages.js";
+import { cliMessages } from "../../src/cli/messages.js";
 import { supervisorMessages as msg, SupervisorExit } from "../../src/supervisor/messages.js";
 import { startJupyterServer, type JupyterServer } from "../support/jupyter-server.js";
 import { notebookWithCells } from "../support/nbconvert.js";

@@ -4,7 +4,7 @@
  */
 import type { FileHandle } from "node:fs/promises";
 import { NbresumeError } from "../../errors.js";
-import { SafetensorsErrorCode, safetensorsMessage } from "./messages.js";
+import { SafetensorsErrorCode, safetensorsMessages } from "./messages.js";
 import type { ByteSource } from "./safetensors.js";
 
 /** fs reads are capped at 2^31 - 1 bytes per call; stay well below. */
@@ -16,7 +16,7 @@ function checkRange(into: Uint8Array, position: number, size: number): void {
   }
   if (into.byteLength > size - position) {
     // Not a caller bug: the reader only asks for ranges it validated against `size`.
-    throw new NbresumeError(SafetensorsErrorCode.TRUNCATED, safetensorsMessage.sourceEnded("source", position, into.byteLength, size));
+    throw new NbresumeError(SafetensorsErrorCode.TRUNCATED, safetensorsMessages.sourceEnded("source", position, into.byteLength, size));
   }
 }
 
@@ -37,7 +37,7 @@ export function fileByteSource(fh: FileHandle, size: number, where = "file"): By
         const length = Math.min(into.byteLength - filled, MAX_READ_BYTES);
         const { bytesRead } = await fh.read(into, filled, length, position + filled);
         if (bytesRead === 0) {
-          throw new NbresumeError(SafetensorsErrorCode.TRUNCATED, safetensorsMessage.sourceEnded(where, position + filled, into.byteLength - filled, size), {
+          throw new NbresumeError(SafetensorsErrorCode.TRUNCATED, safetensorsMessages.sourceEnded(where, position + filled, into.byteLength - filled, size), {
             where,
           });
         }

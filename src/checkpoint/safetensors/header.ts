@@ -7,7 +7,7 @@
 import { NbresumeError } from "../../errors.js";
 import { ELEMENT_BYTES, OTHER_FORMAT_DTYPES, SAFETENSORS_DTYPES, isSafetensorsDType } from "./dtypes.js";
 import { findDuplicateKey } from "./json-duplicates.js";
-import { SafetensorsErrorCode as Code, type SafetensorsErrorCodeValue, safetensorsMessage as msg } from "./messages.js";
+import { SafetensorsErrorCode as Code, type SafetensorsErrorCodeValue, safetensorsMessages as msg } from "./messages.js";
 import { setOwn } from "../../shared/own-record.js";
 import type { HeaderEntry, ParsedHeader } from "./safetensors.js";
 

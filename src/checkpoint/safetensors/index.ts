@@ -15,6 +15,6 @@ export type {
 export { fileByteSource, memoryByteSource } from "./byte-source.js";
 export { DTYPE_OF, ELEMENT_BYTES, SAFETENSORS_DTYPES, SAFETENSORS_DTYPE_OF } from "./dtypes.js";
 export { MAX_HEADER_BYTES, parseHeader, readHeaderLength } from "./header.js";
-export { SafetensorsErrorCode, type SafetensorsErrorCodeValue, safetensorsMessage } from "./messages.js";
+export { SafetensorsErrorCode, type SafetensorsErrorCodeValue, safetensorsMessages } from "./messages.js";
 export { parseSafetensors, readSafetensors } from "./reader.js";
 export { checkTensorGroup, safetensorsLayout, writeSafetensors } from "./writer.js";

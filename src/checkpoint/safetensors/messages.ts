@@ -49,7 +49,7 @@ export type SafetensorsErrorCodeValue = (typeof SafetensorsErrorCode)[keyof type
 
 const DAMAGED = "The file is damaged, truncated or not a safetensors file; load an earlier checkpoint, or save this one again.";
 
-export const safetensorsMessage = {
+export const safetensorsMessages = {
   tooShort: (where: string, size: number) =>
     `${where}: not a safetensors file: it has ${size} byte(s), fewer than the 8 that hold the header length. ${DAMAGED}`,
   headerTooLarge: (where: string, length: bigint, cap: number) =>

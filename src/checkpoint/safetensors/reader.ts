@@ -12,7 +12,7 @@ import { type Tensor, type TensorData, type TensorGroup, allocate } from "../../
 import { DTYPE_OF, ELEMENT_BYTES } from "./dtypes.js";
 import { assertLittleEndian } from "./endianness.js";
 import { parseHeader, readHeaderLength } from "./header.js";
-import { SafetensorsErrorCode as Code, safetensorsMessage as msg } from "./messages.js";
+import { SafetensorsErrorCode as Code, safetensorsMessages as msg } from "./messages.js";
 import { setOwn } from "../../shared/own-record.js";
 import type { ByteSource, HeaderEntry, ReadSafetensorsOptions, SafetensorsFile } from "./safetensors.js";
 

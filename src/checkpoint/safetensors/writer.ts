@@ -9,7 +9,7 @@ import { BYTES_PER_ELEMENT, DTYPES, type DType, type Tensor, type TensorGroup, i
 import { REFERENCE_RANK, SAFETENSORS_DTYPE_OF } from "./dtypes.js";
 import { assertLittleEndian } from "./endianness.js";
 import { MAX_HEADER_BYTES } from "./header.js";
-import { safetensorsMessage as msg } from "./messages.js";
+import { safetensorsMessages as msg } from "./messages.js";
 import type { ByteSink, HeaderEntry, SafetensorsDType, SafetensorsLayout } from "./safetensors.js";
 
 /**

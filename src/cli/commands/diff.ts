@@ -4,7 +4,7 @@ import { MAX_JSON_DEPTH, jsonDepth } from "../../checkpoint/json-depth.js";
 import { NbresumeError } from "../../errors.js";
 import type { Command } from "../command.js";
 import { formatValue, plural } from "../format.js";
-import { CliErrorCode, messages } from "../messages.js";
+import { CliErrorCode, cliMessages as messages } from "../messages.js";
 import { formatTable } from "../table.js";
 import { diffConfigs } from "../../shared/config-diff.js";
 import { readRecordedRun } from "../../checkpoint/recorded-run.js";

@@ -5,7 +5,7 @@
 import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
 import { formatBytes } from "../../shared/format.js";
 import type { Command } from "../command.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import { formatTable } from "../table.js";
 import { openRoot } from "../target.js";
 

@@ -7,7 +7,7 @@ import { NbresumeError, isNbresumeError } from "../../errors.js";
 import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
-import { CliErrorCode, messages } from "../messages.js";
+import { CliErrorCode, cliMessages as messages } from "../messages.js";
 import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 import type { TensorGroup } from "../../tensor.js";

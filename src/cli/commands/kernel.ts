@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { DISPLAY_NAME, installKernel, kernelDir, kernelStatus, searchedKernelDirs, uninstallKernel, type KernelLocation } from "../../kernel/kernelspec.js";
 import { PACKAGE_ROOT } from "../../kernel/package-paths.js";
 import type { Command, CommandContext } from "../command.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import { UsageError } from "../usage-error.js";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;

@@ -14,7 +14,7 @@ import { formatBytes } from "../../shared/format.js";
 import { ageSeconds, formatAge } from "../age.js";
 import type { Command } from "../command.js";
 import { formatMetrics, plural } from "../format.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import { effectivePolicy } from "../policy.js";
 import { formatTable } from "../table.js";
 import { openRoot, parseMetricOption, readLatestName } from "../target.js";

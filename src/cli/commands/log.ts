@@ -15,7 +15,7 @@ import { SUMMARY_FILE } from "../../run/run-record.js";
 import { LOSS_SMOOTHING } from "../../run/smoothed-loss.js";
 import { countOption, stringOption } from "../args.js";
 import type { Command } from "../command.js";
-import { CliErrorCode, messages } from "../messages.js";
+import { CliErrorCode, cliMessages as messages } from "../messages.js";
 import { formatTable } from "../table.js";
 import { openRoot } from "../target.js";
 import { UsageError } from "../usage-error.js";

@@ -5,7 +5,7 @@ import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
 import { plural } from "../format.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import { type EffectivePolicy, type SettingSource, effectivePolicy } from "../policy.js";
 import { formatTable } from "../table.js";
 import { openRoot, parseMetricOption } from "../target.js";

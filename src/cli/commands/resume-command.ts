@@ -15,7 +15,7 @@ import { applySettings, editCommand, parseSetting, verdictOf, type Setting } fro
 import { judgeConfigDiff } from "../../run/run-config.js";
 import { stringOption } from "../args.js";
 import type { Command } from "../command.js";
-import { CliErrorCode, messages } from "../messages.js";
+import { CliErrorCode, cliMessages as messages } from "../messages.js";
 import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 

@@ -8,7 +8,7 @@ import { rollBack } from "../../run/roll-back.js";
 import { formatBytes } from "../../shared/format.js";
 import { stringOption } from "../args.js";
 import type { Command } from "../command.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import { effectivePolicy } from "../policy.js";
 import { openRoot, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";

@@ -13,7 +13,7 @@ import { SUPERVISOR_DEFAULTS } from "../../supervisor/supervisor-options.js";
 import { TerminalReporter } from "../../supervisor/terminal-reporter.js";
 import { countOption, optionValues, repeatable, stringOption } from "../args.js";
 import type { Command, CommandContext } from "../command.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import { UsageError } from "../usage-error.js";
 
 function secondsOption(options: CommandContext["options"], name: string, fallbackMs: number): number {

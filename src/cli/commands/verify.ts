@@ -13,7 +13,7 @@ import { nonFiniteValues } from "../../checkpoint/verify.js";
 import { formatBytes } from "../../shared/format.js";
 import type { Command } from "../command.js";
 import { plural } from "../format.js";
-import { messages } from "../messages.js";
+import { cliMessages as messages } from "../messages.js";
 import type { Colors } from "../output.js";
 import { formatTable } from "../table.js";
 import { CHECKPOINT_OPTIONS, isCheckpointDir, noteSkipped, openCheckpoint, openRoot, parseMetricOption } from "../target.js";

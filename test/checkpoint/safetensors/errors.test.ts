@@ -18,7 +18,7 @@ import {
   parseHeader,
   parseSafetensors,
   readSafetensors,
-  safetensorsMessage as msg,
+  safetensorsMessages as msg,
 } from "../../../src/checkpoint/safetensors/index.js";
 import { OTHER_FORMAT_DTYPES } from "../../../src/checkpoint/safetensors/dtypes.js";
 

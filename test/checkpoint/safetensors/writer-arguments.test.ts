@@ -3,7 +3,7 @@
  * names the tensor and says what to change.
  */
 import { strict as assert } from "node:assert";
-import { safetensorsLayout, safetensorsMessage as msg, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
+import { safetensorsLayout, safetensorsMessages as msg, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { MAX_HEADER_BYTES } from "../../../src/checkpoint/safetensors/header.js";
 import { DTYPES, type Tensor, type TensorGroup, tensor } from "../../../src/tensor.js";
 import { CollectingSink } from "./collecting-sink.js";

@@ -1,7 +1,7 @@
 import { strict as assert } from "node:assert";
 import { fromSafetensors } from "../../../src/engine/data/from-safetensors.js";
 import { DataErrorCode, dataMessages as msg } from "../../../src/engine/data/messages.js";
-import { SafetensorsErrorCode, safetensorsMessage, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
+import { SafetensorsErrorCode, safetensorsMessages, writeSafetensors } from "../../../src/checkpoint/safetensors/index.js";
 import { type TensorGroup, tensor } from "../../../src/tensor.js";
 import { useTempDir } from "./data-files.js";
 import { layout, values } from "./dataset-contents.js";
@@ -130,7 +130,7 @@ describe("fromSafetensors: a safetensors file as a dataset, one column per tenso
 
     it("a hostile file, with the safetensors reader's own error", async () => {
       const path = await dir.file("short.safetensors", Uint8Array.from([1, 2, 3]));
-      await rejectsWith(fromSafetensors(path), SafetensorsErrorCode.TOO_SHORT, safetensorsMessage.tooShort(path, 3), path);
+      await rejectsWith(fromSafetensors(path), SafetensorsErrorCode.TOO_SHORT, safetensorsMessages.tooShort(path, 3), path);
     });
 
     it("a missing file (DATA_FILE_UNREADABLE)", async () => {

@@ -8,7 +8,7 @@ import * as path from "node:path";
 import { NbresumeError } from "../../../errors.js";
 import { type DurableFs, errnoCode, fsyncDir, tempName, writeNewFileDurably } from "../../durable-fs.js";
 import { HashingFileWriter } from "../../file-writer.js";
-import { CheckpointErrorCode, messages } from "../../messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import { MANIFEST_FILE } from "../../naming.js";
 import type { FileSink, StagedCheckpoint } from "../storage.js";
 

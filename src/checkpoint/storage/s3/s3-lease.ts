@@ -22,7 +22,7 @@ import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { NbresumeError } from "../../../errors.js";
 import { isHolderAlive, ownProcStart } from "../../lock.js";
-import { CheckpointErrorCode, messages } from "../../messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import type { WriterLease } from "../storage.js";
 import { readSmallObject } from "./s3-reader.js";
 import { type RetryPolicy, withRetries } from "./s3-retry.js";

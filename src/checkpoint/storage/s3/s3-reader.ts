@@ -10,7 +10,7 @@ import type { Readable } from "node:stream";
 import { setTimeout as sleep } from "node:timers/promises";
 import { FileTooLargeError } from "../../durable-fs.js";
 import { NbresumeError } from "../../../errors.js";
-import { CheckpointErrorCode, messages } from "../../messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import type { OpenedFile } from "../storage.js";
 import { backoffMs, storageError, withRetries, type RetryPolicy } from "./s3-retry.js";
 import { type S3Api, isNotFound, isPreconditionFailed, toRequestError } from "./s3-sdk.js";

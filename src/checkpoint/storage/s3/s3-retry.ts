@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { NbresumeError } from "../../../errors.js";
 import { FileTooLargeError } from "../../durable-fs.js";
-import { CheckpointErrorCode, messages } from "../../messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import { type S3RequestError, toRequestError } from "./s3-sdk.js";
 
 const MAX_DELAY_MS = 20_000;

@@ -17,7 +17,7 @@ import { NbresumeError } from "../../../errors.js";
 import type { DirScan } from "../../dir-scan.js";
 import { MAX_SCAN_ENTRIES } from "../../dir-scan.js";
 import { MAX_LATEST_BYTES, readLatestWith } from "../../latest-pointer.js";
-import { CheckpointErrorCode, messages } from "../../messages.js";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import { LATEST_FILE, MANIFEST_FILE, parseCheckpointDirName } from "../../naming.js";
 import type { CheckpointFiles, CheckpointStorage, FilesystemUsage, OpenedFile, OtherEntries, StagedCheckpoint, StorageSpec, WriterLease } from "../storage.js";
 import { S3Blobs } from "./s3-blobs.js";
