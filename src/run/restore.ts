@@ -7,6 +7,7 @@
  * new or reused from the previous run in this process. Returns what was reset, for the message.
  * And the divergence guard's roll-back to the newest checkpoint.
  */
+import { EngineErrorCode } from "../engine/messages.js";
 import type { Batch } from "../engine/data/batch.js";
 import type { DataLoader } from "../engine/data/data-loader.js";
 import type { JsonValue } from "../engine/nn/json.js";
@@ -70,7 +71,7 @@ export function restoreSession(
       reset.push("optimizer");
     }
   } catch (error) {
-    if (!isNbresumeError(error, "ENGINE_STATE_MISMATCH")) throw error;
+    if (!isNbresumeError(error, EngineErrorCode.STATE_MISMATCH)) throw error;
     // An allowed optimizer change: keep the weights, start the new optimizer's state fresh (and say so).
     if (!(o.allowConfigChange && error.where?.startsWith("optimizer/") === true)) {
       throw new NbresumeError(RunErrorCode.STATE_MISMATCH, msg.stateMismatch(loaded.name, error.message), { where: loaded.path, cause: error });

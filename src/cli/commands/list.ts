@@ -34,7 +34,7 @@ export const listCommand: Command = {
   args: "DIR",
   positionals: { min: 1, max: 1 },
   description:
-    "Lists the committed checkpoints in DIR grouped by kind (rolling, emergency, epoch, final), oldest first,\n" +
+    `Lists the committed checkpoints in DIR grouped by kind (${CHECKPOINT_KINDS.join(", ")}), oldest first,\n` +
     "with totals per kind and overall. Sizes and metrics come from each manifest; files are hashed only\n" +
     "with --verify. The checkpoint `latest` names and the current best (by --metric, or the metric the run\n" +
     "recorded) are marked. With --verify, a checkpoint whose files are intact but whose metrics or tensor values\n" +
