@@ -23,7 +23,7 @@ import { runMessages as msg } from "../../src/run/messages.js";
 import { parseMetrics, readMetricsLog } from "../../src/run/metrics-log.js";
 import type { RunStoreOptions } from "../../src/run/run.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
-import { awsEnv, startS3, type TestS3 } from "../storage/s3-server.js";
+import { awsEnv, startS3, type TestS3, useAwsEnv } from "../storage/s3-server.js";
 import { S3_RUN_OPTIONS } from "./s3-run-options.js";
 import { mlpRun } from "./mlp-run.js";
 import { RecordingOutput } from "./recording-output.js";
@@ -36,22 +36,16 @@ const name = (step: number, kind = "rolling"): string => `ckpt-step-${String(ste
 describe("a run whose dir is s3://bucket/prefix", function () {
   this.timeout(240_000);
   let s3: TestS3;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
   const scratch: string[] = [];
 
   before(async () => {
     s3 = await startS3();
     await s3.createBucket(BUCKET);
-    for (const [key, value] of Object.entries(awsEnv(s3))) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
+    restoreEnv = useAwsEnv(s3);
   });
   after(async () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restoreEnv();
     for (const d of scratch) await removeDir(d);
     await s3.close();
   });

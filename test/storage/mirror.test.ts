@@ -15,7 +15,7 @@ import { smallGroups } from "../checkpoint/patterned-tensors.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { mlpRun } from "../run/mlp-run.js";
 import { assertSameModel } from "../run/same-model.js";
-import { awsEnv, startS3, type TestS3 } from "./s3-server.js";
+import { startS3, type TestS3, useAwsEnv } from "./s3-server.js";
 import { startFaultProxy } from "./fault-proxy.js";
 
 const name = (step: number, kind = "rolling"): string => `ckpt-step-${String(step).padStart(8, "0")}-${kind}`;
@@ -23,22 +23,16 @@ const name = (step: number, kind = "rolling"): string => `ckpt-step-${String(ste
 describe("a local store mirrored to a bucket", function () {
   this.timeout(180_000);
   let s3: TestS3;
-  const saved: Record<string, string | undefined> = {};
+  let restoreEnv: () => void = () => undefined;
   const scratch: string[] = [];
 
   before(async () => {
     s3 = await startS3();
     await s3.createBucket("mirror-bucket");
-    for (const [key, value] of Object.entries(awsEnv(s3))) {
-      saved[key] = process.env[key];
-      process.env[key] = value;
-    }
+    restoreEnv = useAwsEnv(s3);
   });
   after(async () => {
-    for (const [key, value] of Object.entries(saved)) {
-      if (value === undefined) delete process.env[key];
-      else process.env[key] = value;
-    }
+    restoreEnv();
     for (const d of scratch) await removeDir(d);
     await s3.close();
   });

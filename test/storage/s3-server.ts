@@ -99,3 +99,21 @@ export function awsEnv(s3: { endpoint: string }): Record<string, string> {
     AWS_EC2_METADATA_DISABLED: "true",
   };
 }
+
+/**
+ * Points this process's AWS environment at the test server (as a user's shell would) and returns
+ * what puts the previous values back.
+ */
+export function useAwsEnv(s3: { endpoint: string }): () => void {
+  const saved: Record<string, string | undefined> = {};
+  for (const [key, value] of Object.entries(awsEnv(s3))) {
+    saved[key] = process.env[key];
+    process.env[key] = value;
+  }
+  return () => {
+    for (const [key, value] of Object.entries(saved)) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  };
+}
