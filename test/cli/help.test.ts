@@ -6,29 +6,10 @@
 import { strict as assert } from "node:assert";
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
-import { runCli } from "../../src/cli/cli.js";
 import { ALL_COMMANDS } from "../../src/cli/commands/all-commands.js";
 import { TAGLINE } from "../../src/cli/help.js";
 import { ROOT } from "./compiled-cli.js";
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join("") });
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli(argv, { stdout, stderr, env: { NO_COLOR: "1" } });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+import { cli } from "./in-process-cli.js";
 
 /** The fenced block that follows `heading` in README.md. */
 function readmeBlock(heading: string): string {

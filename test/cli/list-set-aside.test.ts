@@ -7,31 +7,13 @@ import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
-import { runCli } from "../../src/cli/cli.js";
 import { cliMessages as messages } from "../../src/cli/messages.js";
 import { rollBack } from "../../src/run/roll-back.js";
 import { formatBytes } from "../../src/shared/format.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { mlpRun } from "../run/mlp-run.js";
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join("") });
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string }> {
-  const stdout = sink();
-  const code = await runCli(argv, { stdout, stderr: sink(), env: { NO_COLOR: "1" } });
-  return { code, stdout: stdout.text() };
-}
+import { cli } from "./in-process-cli.js";
 
 interface SetAsideJson {
   setAside: { count: number; bytes: number; names: string[] };

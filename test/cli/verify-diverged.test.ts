@@ -9,33 +9,14 @@
 import { strict as assert } from "node:assert";
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
-import { Writable } from "node:stream";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { checkpointMessages as storeMessages } from "../../src/checkpoint/messages.js";
 import { nonFiniteValues } from "../../src/checkpoint/verify.js";
-import { runCli } from "../../src/cli/cli.js";
 import { cliMessages as messages } from "../../src/cli/messages.js";
 import type { Tensor, TensorGroup } from "../../src/tensor.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { mlpRun } from "../run/mlp-run.js";
-
-function sink(): Writable & { text: () => string } {
-  const chunks: string[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _enc, done) {
-      chunks.push(chunk.toString());
-      done();
-    },
-  });
-  return Object.assign(stream, { text: () => chunks.join("") });
-}
-
-async function cli(...argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const stdout = sink();
-  const stderr = sink();
-  const code = await runCli(argv, { stdout, stderr, env: { NO_COLOR: "1" } });
-  return { code, stdout: stdout.text(), stderr: stderr.text() };
-}
+import { cli } from "./in-process-cli.js";
 
 const name = (step: number, kind = "rolling"): string => `ckpt-step-${String(step).padStart(8, "0")}-${kind}`;
 
