@@ -4,7 +4,6 @@
  * The kernel side (tslab's own SIGINT listener, Jupyter interrupts) is in kernel.test.ts.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import vm from "node:vm";
@@ -14,36 +13,19 @@ import { notebookMessages as msg } from "../../src/notebook/messages.js";
 import { signalNotices } from "../../src/notebook/signal-hub.js";
 import { NotebookErrorCode } from "../../src/notebook/messages.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";
+import { startWatchedChild, type WatchedChild } from "../support/watched-child.js";
 
 const CHILD = join(REPO_ROOT, "test", "notebook", "fixtures", "interrupt-child.ts");
 
-interface Child {
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(sig: NodeJS.Signals): void;
+interface Child extends WatchedChild {
   waitFor(text: string, timeoutMs?: number): Promise<void>;
 }
 
 function startChild(mode: string): Child {
-  const child = spawn(process.execPath, ["--import", "tsx", CHILD, mode], { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once("close", (code, signal) => r({ code, signal })));
+  const child = startWatchedChild(CHILD, [mode]);
   return {
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    kill: (sig) => child.kill(sig),
-    async waitFor(text, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      while (!out.includes(text)) {
-        if (child.exitCode !== null || Date.now() > deadline) throw new Error(`child never printed ${JSON.stringify(text)}; stdout:\n${out}\nstderr:\n${err}`);
-        await sleep(20);
-      }
-    },
+    ...child,
+    waitFor: (text, timeoutMs = 20_000) => child.waitUntil((out) => out.includes(text), `child never printed ${JSON.stringify(text)}`, timeoutMs),
   };
 }
 

@@ -6,51 +6,28 @@
  * "aborted", and the process lives on. Real training in real child processes.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { runMessages } from "../../src/run/messages.js";
 import { SUMMARY_FILE, type RunSummary } from "../../src/run/run-record.js";
 import { REPO_ROOT } from "../support/jupyter-server.js";
+import { startWatchedChild, type WatchedChild } from "../support/watched-child.js";
 
 const CHILD = join(REPO_ROOT, "test", "notebook", "fixtures", "train-with-own-signal.ts");
 
-interface Trainer {
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  kill(sig: NodeJS.Signals): void;
+interface Trainer extends WatchedChild {
   /** Waits until training has printed "step N" for some N ≥ `step`. */
   waitForStep(step: number, timeoutMs?: number): Promise<void>;
 }
 
 function startTrainer(dir: string, abortAt?: number): Trainer {
-  const args = ["--import", "tsx", CHILD, dir, ...(abortAt === undefined ? [] : [String(abortAt)])];
-  const child = spawn(process.execPath, args, { cwd: REPO_ROOT, stdio: ["ignore", "pipe", "pipe"] });
-  let out = "";
-  let err = "";
-  child.stdout.on("data", (d: Buffer) => (out += d.toString()));
-  child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once("close", (code, signal) => r({ code, signal })));
+  const child = startWatchedChild(CHILD, [dir, ...(abortAt === undefined ? [] : [String(abortAt)])]);
+  const reached = (out: string, step: number): boolean => [...out.matchAll(/^step (\d+)$/gm)].some((m) => Number(m[1]) >= step);
   return {
-    stdout: () => out,
-    stderr: () => err,
-    exited,
-    kill: (sig) => child.kill(sig),
-    async waitForStep(step, timeoutMs = 90_000) {
-      const deadline = Date.now() + timeoutMs;
-      const reached = (): boolean => [...out.matchAll(/^step (\d+)$/gm)].some((m) => Number(m[1]) >= step);
-      while (!reached()) {
-        if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-          child.kill("SIGKILL");
-          throw new Error(`training never reached step ${step}; stdout:\n${out}\nstderr:\n${err}`);
-        }
-        await sleep(25);
-      }
-    },
+    ...child,
+    waitForStep: (step, timeoutMs = 90_000) => child.waitUntil((out) => reached(out, step), `training never reached step ${step}`, timeoutMs),
   };
 }
 
