@@ -19,11 +19,10 @@ import { ColumnBuilder, ValueProblem } from "./column-builder.js";
 import { CsvRecords } from "./csv-records.js";
 import { sourceInfo, streamTextFile } from "./data-file.js";
 import type { Column, ColumnDType, Dataset } from "./dataset.js";
-import { isColumnDType } from "./check-dataset.js";
 import { DataErrorCode, dataMessages as msg } from "./messages.js";
 import { setOwn } from "../../shared/own-record.js";
 import { showCell, valueError } from "./value-error.js";
-import { checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
+import { checkColumnsOption, checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
 
 /** One dataset column read from CSV fields. */
 export interface CsvColumn {
@@ -65,26 +64,17 @@ interface Plan {
 
 const WHO = "fromCsv";
 
-function specOf(name: string, value: CsvColumn | ColumnDType): CsvColumn {
-  if (typeof value === "string") {
-    if (!isColumnDType(value))
-      throw new RangeError(msg.badOption(WHO, `columns.${name}`, "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", value));
-    return { dtype: value };
-  }
-  if (typeof value !== "object" || value === null) throw new TypeError(msg.badOption(WHO, `columns.${name}`, "{ dtype, from, shape } or a dtype", value));
-  if (value.dtype !== undefined && !isColumnDType(value.dtype)) {
-    throw new RangeError(msg.badOption(WHO, `columns.${name}.dtype`, "float32, int32, int64 or uint8", value.dtype));
-  }
-  const from = value.from;
+/** What only CSV knows of a column: `from` names fields, several of them with a `shape`. */
+function checkCsvColumn(name: string, spec: CsvColumn): void {
+  const from = spec.from;
   const ok = (f: unknown): boolean => typeof f === "string" || (typeof f === "number" && Number.isSafeInteger(f) && f >= 0);
   if (from !== undefined && !(Array.isArray(from) ? from.length > 0 && from.every(ok) : ok(from))) {
     throw new TypeError(msg.badOption(WHO, `columns.${name}.from`, "a header name, a 0-based field index, or a non-empty array of them", from));
   }
-  if (value.shape !== undefined) {
+  if (spec.shape !== undefined) {
     const n = Array.isArray(from) ? from.length : 1;
-    checkShapeOption(WHO, `columns.${name}.shape`, value.shape, n);
+    checkShapeOption(WHO, `columns.${name}.shape`, spec.shape, n);
   }
-  return value;
 }
 
 /** Finds each column's fields in the header (or the first row's width without one). */
@@ -136,14 +126,7 @@ function csvColumns(file: string, options: FromCsvOptions): { push(text: string)
   if (typeof delimiter !== "string" || delimiter.length !== 1 || delimiter === '"' || delimiter === "\n" || delimiter === "\r") {
     throw new RangeError(msg.badOption(WHO, "delimiter", "one character other than a quote or a line break", delimiter));
   }
-  let specs: Record<string, CsvColumn> | undefined;
-  if (options.columns !== undefined) {
-    if (typeof options.columns !== "object" || options.columns === null || Object.keys(options.columns).length === 0) {
-      throw new TypeError(msg.badOption(WHO, "columns", "an object with at least one column", options.columns));
-    }
-    specs = {};
-    for (const [k, v] of Object.entries(options.columns)) setOwn(specs, k, specOf(k, v));
-  }
+  const specs = checkColumnsOption(WHO, options.columns, checkCsvColumn);
 
   let plans: Plan[] | undefined;
   let width = 0;

@@ -17,12 +17,11 @@
 import { basename } from "node:path";
 import { NbresumeError } from "../../errors.js";
 import type { JsonObject } from "../nn/json.js";
-import { isColumnDType } from "./check-dataset.js";
 import { ColumnBuilder, ValueProblem, type ValueProblemCode } from "./column-builder.js";
 import { sourceInfo, streamTextFile } from "./data-file.js";
 import type { Column, ColumnDType, Dataset } from "./dataset.js";
 import { DataErrorCode, type DataPlace, dataMessages as msg } from "./messages.js";
-import { checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
+import { checkColumnsOption, checkJsonInfo, checkName, checkShapeOption } from "./options-check.js";
 import { hasOwn, setOwn } from "../../shared/own-record.js";
 import { TextLines } from "./text-lines.js";
 import { valueError } from "./value-error.js";
@@ -60,19 +59,10 @@ interface Plan {
   readonly builder: ColumnBuilder;
 }
 
-function specOf(name: string, value: JsonlColumn | ColumnDType): JsonlColumn {
-  if (typeof value === "string") {
-    if (!isColumnDType(value))
-      throw new RangeError(msg.badOption(WHO, `columns.${name}`, "a column dtype (float32, int32, int64, uint8) or { dtype, from, shape }", value));
-    return { dtype: value };
-  }
-  if (typeof value !== "object" || value === null) throw new TypeError(msg.badOption(WHO, `columns.${name}`, "{ dtype, from, shape } or a dtype", value));
-  if (value.dtype !== undefined && !isColumnDType(value.dtype)) {
-    throw new RangeError(msg.badOption(WHO, `columns.${name}.dtype`, "float32, int32, int64 or uint8", value.dtype));
-  }
-  if (value.from !== undefined && typeof value.from !== "string") throw new TypeError(msg.badOption(WHO, `columns.${name}.from`, "a field name", value.from));
-  if (value.shape !== undefined) checkShapeOption(WHO, `columns.${name}.shape`, value.shape, undefined);
-  return value;
+/** What only JSON Lines knows of a column: `from` is one field name, `shape` any shape. */
+function checkJsonlColumn(name: string, spec: JsonlColumn): void {
+  if (spec.from !== undefined && typeof spec.from !== "string") throw new TypeError(msg.badOption(WHO, `columns.${name}.from`, "a field name", spec.from));
+  if (spec.shape !== undefined) checkShapeOption(WHO, `columns.${name}.shape`, spec.shape, undefined);
 }
 
 /** The shape of a JSON value: [] for a number, [n, ...] for arrays (from their first elements). */
@@ -107,14 +97,7 @@ export async function fromJsonl(path: string, options: FromJsonlOptions = {}): P
   const allowNaN = options.allowNaN ?? false;
   const name = checkName(WHO, options.name, basename(path));
   const extra = checkJsonInfo(WHO, options.info);
-  let specs: Record<string, JsonlColumn> | undefined;
-  if (options.columns !== undefined) {
-    if (typeof options.columns !== "object" || options.columns === null || Object.keys(options.columns).length === 0) {
-      throw new TypeError(msg.badOption(WHO, "columns", "an object with at least one column", options.columns));
-    }
-    specs = {};
-    for (const [k, v] of Object.entries(options.columns)) setOwn(specs, k, specOf(k, v));
-  }
+  const specs = checkColumnsOption(WHO, options.columns, checkJsonlColumn);
 
   let plans: Plan[] | undefined;
   let count = 0;
