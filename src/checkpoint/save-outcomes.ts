@@ -7,6 +7,7 @@
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import type { BackgroundSaveStatus, CheckpointKind, MirrorStatus, SavedCheckpoint } from "./store.js";
+import { errorMessage } from "../shared/error-message.js";
 
 export const DEFAULT_MAX_FAILED_SAVES = 3;
 
@@ -20,10 +21,6 @@ interface Which {
 function countsAsFailure(error: unknown): boolean {
   if (error instanceof TypeError || error instanceof RangeError) return false;
   return !isNbresumeError(error, CheckpointErrorCode.EXISTS);
-}
-
-function detailOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class SaveOutcomes {
@@ -65,8 +62,8 @@ export class SaveOutcomes {
     this.pending = new NbresumeError(
       failing ? CheckpointErrorCode.SAVES_FAILING : CheckpointErrorCode.BACKGROUND_SAVE_FAILED,
       failing
-        ? messages.savesFailing(this.dir, this.failures, what, detailOf(error))
-        : messages.backgroundSaveFailed(what, detailOf(error), this.failures, this.maxFailedSaves),
+        ? messages.savesFailing(this.dir, this.failures, what, errorMessage(error))
+        : messages.backgroundSaveFailed(what, errorMessage(error), this.failures, this.maxFailedSaves),
       { where: isNbresumeError(error) && error.where !== undefined ? error.where : this.dir, cause: error },
     );
   }

@@ -3,6 +3,7 @@
  * same functions (docs/CONTRIBUTING.md, "Messages and errors").
  */
 import { formatLoss } from "../shared/format.js";
+import { errorMessage } from "../shared/error-message.js";
 
 export const RenderErrorCode = {
   /** sharp/libvips could not encode or rasterise an image. */
@@ -32,10 +33,6 @@ export const RenderErrorCode = {
 
 export type RenderErrorCodeValue = (typeof RenderErrorCode)[keyof typeof RenderErrorCode];
 
-function detail(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
-}
-
 function plural(count: number, word: string, many = `${word}s`): string {
   return `${count} ${count === 1 ? word : many}`;
 }
@@ -60,10 +57,10 @@ export const renderMessages = {
     return `svgToPng: density must be a number of DPI in (0, 2400], got ${String(value)}.`;
   },
   encodeFailed(what: string, cause: unknown): string {
-    return `Rendering a ${what} image with sharp failed: ${detail(cause)}.`;
+    return `Rendering a ${what} image with sharp failed: ${errorMessage(cause)}.`;
   },
   decodeFailed(byteLength: number, cause: unknown): string {
-    return `Could not decode ${byteLength} bytes as an image: ${detail(cause)}. Pass the bytes of a PNG file.`;
+    return `Could not decode ${byteLength} bytes as an image: ${errorMessage(cause)}. Pass the bytes of a PNG file.`;
   },
 
   // Sample grid
@@ -129,10 +126,12 @@ export const renderMessages = {
     return `${head}loss chart, ${plural(trainPoints, "training point")}${last}${validation}`;
   },
   chartLoadFailed(cause: unknown): string {
-    return `Could not load vega/vega-lite to draw the loss chart: ${detail(cause)}. ` + `They are dependencies of nbresume; reinstall them with npm install.`;
+    return (
+      `Could not load vega/vega-lite to draw the loss chart: ${errorMessage(cause)}. ` + `They are dependencies of nbresume; reinstall them with npm install.`
+    );
   },
   chartRenderFailed(cause: unknown): string {
-    return `vega could not render the loss chart: ${detail(cause)}.`;
+    return `vega could not render the loss chart: ${errorMessage(cause)}.`;
   },
 
   // Previews: shared
@@ -218,7 +217,7 @@ export const renderMessages = {
     return "plot";
   },
   plotRenderFailed(cause: unknown): string {
-    return `vega could not render the plot: ${detail(cause)}. Check the vega-lite spec (e.g. in the online vega editor).`;
+    return `vega could not render the plot: ${errorMessage(cause)}. Check the vega-lite spec (e.g. in the online vega editor).`;
   },
 
   // Audio

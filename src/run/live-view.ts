@@ -16,6 +16,7 @@ import { ProgressTracker } from "./progress.js";
 import type { RunOutput } from "./run-output.js";
 import type { CheckpointRecord } from "./run.js";
 import type { ChartData } from "./run-record.js";
+import { errorMessage } from "../shared/error-message.js";
 
 const REFRESH_MS_NOTEBOOK = 1000;
 const REFRESH_MS_TERMINAL = 250;
@@ -33,10 +34,6 @@ export interface LiveViewFacts {
 /** One line on a mirror's uploads: failing, in flight, behind, or up to date (`ending`: training is over). */
 export function mirrorLine(m: MirrorStatus, ending = false): string {
   return msg.mirrorNote(m.target, m.uploading, m.behind, m.lastUploaded?.name, m.consecutiveFailures, m.lastError, ending);
-}
-
-function detail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 export class LiveView {
@@ -127,7 +124,7 @@ export class LiveView {
         try {
           this.chart = await renderLossChart({ ...data, title: `${this.name} · loss` });
         } catch (error) {
-          this.out.warn(msg.renderFailed("The loss chart", detail(error)));
+          this.out.warn(msg.renderFailed("The loss chart", errorMessage(error)));
         }
       }
       this.chartDirty = false;

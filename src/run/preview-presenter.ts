@@ -20,10 +20,7 @@ import type { Previewer } from "./preview.js";
 import { previewFileStem, samplesFileStem, writePreviewFiles } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import type { GridStats } from "./run.js";
-
-function detail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
+import { errorMessage } from "../shared/error-message.js";
 
 /** The preview a notebook's live view shows of these: the first with a picture, else the first with HTML (live-view.ts). */
 function liveShown(previews: readonly RenderedPreview[]): RenderedPreview | undefined {
@@ -97,7 +94,7 @@ export class PreviewPresenter {
         return outcome.skipped === "superseded" ? "skipped" : undefined;
       },
       (error: unknown) => {
-        this.out.warn(msg.previewFailed(detail(error)));
+        this.out.warn(msg.previewFailed(errorMessage(error)));
         return undefined;
       },
     );
@@ -117,7 +114,7 @@ export class PreviewPresenter {
       this.previewFile = files[0];
     } catch (error) {
       // Shown anyway (a read-only directory, a full disk): the preview is for the user's eyes first.
-      this.out.warn(msg.pictureNotWritten(joinLocation(this.dir, previewFileStem(step)), detail(error)));
+      this.out.warn(msg.pictureNotWritten(joinLocation(this.dir, previewFileStem(step)), errorMessage(error)));
     }
     previews.forEach((p, i) => this.out.preview(p, files[i]));
     return drawn.problems;
@@ -132,7 +129,7 @@ export class PreviewPresenter {
       this.lastPreviews = previews;
       return file;
     } catch (error) {
-      this.out.warn(msg.pictureNotWritten(joinLocation(this.dir, samplesFileStem(step)), detail(error)));
+      this.out.warn(msg.pictureNotWritten(joinLocation(this.dir, samplesFileStem(step)), errorMessage(error)));
       return undefined;
     }
   }

@@ -24,6 +24,7 @@ import type { Candidate } from "./resume-plan.js";
 import { RunBook } from "./run-book.js";
 import type { RunOutput } from "./run-output.js";
 import type { RunState } from "./run-state.js";
+import { errorMessage } from "../shared/error-message.js";
 
 function zerosLike(group: TensorGroup): TensorGroup {
   const out: Record<string, Tensor> = {};
@@ -36,10 +37,6 @@ function freshGeneratorState(o: ResolvedOptions, session: TrainingSession<Batch>
   const rng = createGenerator(o.seed).fork("train");
   initialParameters(session.parameterSpecs, rng);
   return JSON.parse(JSON.stringify(rng.state())) as JsonValue;
-}
-
-function detail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Loads `candidate` into `session` and `loader` as `o.load` says; returns the parts reset. */
@@ -93,7 +90,7 @@ function restoreCursor(loader: DataLoader, saved: RunState, o: ResolvedOptions, 
     // Another dataset, batch size or seed (allowed): the old position means nothing here.
     const epoch = typeof saved.data.epoch === "number" && Number.isSafeInteger(saved.data.epoch) && saved.data.epoch >= 0 ? saved.data.epoch : 0;
     loader.restore({ ...loader.cursor(), epoch, position: 0 });
-    out.warn(msg.dataCursorReset(detail(error), epoch));
+    out.warn(msg.dataCursorReset(errorMessage(error), epoch));
   }
 }
 

@@ -20,6 +20,7 @@ import type { PreviewPresenter } from "./preview-presenter.js";
 import type { RunOutput } from "./run-output.js";
 import type { RunSaves } from "./run-saves.js";
 import type { RunStopReason, TrainStatus } from "./run.js";
+import { errorMessage } from "../shared/error-message.js";
 
 export interface EndingContext {
   readonly dir: string;
@@ -34,10 +35,6 @@ export interface EndingContext {
 export interface Ending {
   readonly status: TrainStatus;
   readonly stoppedBecause: string;
-}
-
-function detail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 function outputsAt(ctx: EndingContext): string {
@@ -112,7 +109,7 @@ export async function endSavesFailing(ctx: EndingContext, step: number, reason: 
     try {
       emergency = (await saves.now(step, "emergency", undefined, true)) !== undefined;
     } catch (error) {
-      out.warn(detail(error));
+      out.warn(errorMessage(error));
     }
   }
   view.showDiskNote();

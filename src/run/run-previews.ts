@@ -30,6 +30,7 @@ import { previewKind, type PreparedPreview, type PreviewGraphNeed, type PreviewO
 import "./previews/register-all-previews.js";
 import type { SamplerInit } from "./sampler-protocol.js";
 import { SamplerThread, type SamplerStarter } from "./sampler-thread.js";
+import { errorMessage } from "../shared/error-message.js";
 
 /** onnxruntime intra-op threads of the sampler thread's sessions: it runs beside training, which has the other core(s). */
 export const SAMPLER_THREAD_ORT_THREADS = 1;
@@ -62,10 +63,6 @@ interface Entry {
   readonly heavy: boolean;
 }
 
-function detail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
 /** The previewer of `model`, or why there is none. */
 export function createPreviewer(model: Model<never>, settings: PreviewSettings): Previewer | { reason: string } {
   const specs = model.previews ?? [];
@@ -81,7 +78,7 @@ export function createPreviewer(model: Model<never>, settings: PreviewSettings):
       const prepared = kind.prepare(spec.settings, model, settings.data, settings.overrides);
       entries.push({ index, spec, prepared, heavy: kind.heavy });
     } catch (error) {
-      settings.onUnusable(spec.kind, detail(error));
+      settings.onUnusable(spec.kind, errorMessage(error));
     }
   });
   if (entries.length === 0) return { reason: msg.noUsablePreview() };

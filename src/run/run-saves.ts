@@ -24,15 +24,12 @@ import type { PreviewPresenter } from "./preview-presenter.js";
 import { listRunPictures, pruneSampleGrids } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import type { CheckpointRecord, SaveStats } from "./run.js";
+import { errorMessage } from "../shared/error-message.js";
 
 /** A disk-usage line every this many saves (and with the final and emergency checkpoints). */
 const DISK_USAGE_EVERY = 5;
 /** Tries of the final checkpoint before the run says its end is not saved. */
 const FINAL_SAVE_ATTEMPTS = 3;
-
-function detail(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 export function checkpointRecord(c: { name: string; path: string; kind: CheckpointKind; step: number }): CheckpointRecord {
   return { name: c.name, path: c.path, kind: c.kind, step: c.step };
@@ -160,13 +157,13 @@ export class RunSaves {
         if (isNbresumeError(error, CheckpointErrorCode.EXISTS)) return msg.alreadySaved(kind);
         this.stats.failed++;
         if (kind === "emergency")
-          throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, detail(error)), { where: this.dir, cause: error });
+          throw new NbresumeError(RunErrorCode.EMERGENCY_SAVE_FAILED, msg.emergencySaveFailed(step, errorMessage(error)), { where: this.dir, cause: error });
         failure = error;
       }
     }
     if (committed === undefined) {
       this.finalUnsaved = true;
-      this.out.warn(msg.finalSaveFailed(step, attempts, detail(failure)));
+      this.out.warn(msg.finalSaveFailed(step, attempts, errorMessage(failure)));
       return undefined;
     }
     this.stats.synchronous++;
@@ -203,7 +200,7 @@ export class RunSaves {
       await this.store.flush();
     } catch (error) {
       if (isReportedFailure(error)) this.showFailure(error);
-      else this.out.warn(msg.backgroundWorkFailed(detail(error)));
+      else this.out.warn(msg.backgroundWorkFailed(errorMessage(error)));
     }
     await this.sideWork;
   }
@@ -246,7 +243,7 @@ export class RunSaves {
   }
 
   private afterwards(task: () => Promise<void>): void {
-    this.sideWork = this.sideWork.then(task).catch((error: unknown) => this.out.warn(msg.backgroundWorkFailed(detail(error))));
+    this.sideWork = this.sideWork.then(task).catch((error: unknown) => this.out.warn(msg.backgroundWorkFailed(errorMessage(error))));
   }
 
   private async committedInBackground(saved: SavedCheckpoint, report: readonly string[], file: string | undefined): Promise<void> {
@@ -262,7 +259,7 @@ export class RunSaves {
       }
       if (this.saves % DISK_USAGE_EVERY === 1) await this.diskUsage();
     } catch (error) {
-      this.out.warn(msg.afterSaveFailed(saved.name, detail(error)));
+      this.out.warn(msg.afterSaveFailed(saved.name, errorMessage(error)));
     }
     await this.source.committed(saved.step);
     this.view.showDiskNote();
@@ -277,7 +274,7 @@ export class RunSaves {
     this.stats.failed++;
     if (report.length > 0) this.out.event(msg.stepReport(step, report));
     if (outcome.reported !== undefined) this.showFailure(outcome.reported);
-    else this.out.warn(msg.saveFailed(step, detail(outcome.error)));
+    else this.out.warn(msg.saveFailed(step, errorMessage(outcome.error)));
   }
 
   private async diskUsage(): Promise<void> {

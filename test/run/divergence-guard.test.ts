@@ -134,6 +134,15 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
       Array.from({ length: 160 }, (_, i) => i + 1),
     );
     await allFinite(dir);
+    // The run's book goes on after the roll-back: the final checkpoint's loss history reaches the
+    // last step, and its smoothed loss is the one metrics.jsonl ends with.
+    const final = JSON.parse(readFileSync(join(r.checkpoint!.path, "state.json"), "utf8")) as {
+      metrics: { loss: number };
+      history: { train: [number, number][]; pending: { step: number } | null };
+    };
+    const lastRecorded = final.history.pending?.step ?? final.history.train.at(-1)![0];
+    assert.equal(lastRecorded, 160);
+    assert.equal(final.metrics.loss, metricLines(dir).at(-1)!["smoothed_loss"]);
   });
 
   it('"stop" (the default) ends the run at the batch whose loss is NaN, without applying it', async function () {
