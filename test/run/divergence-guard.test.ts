@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
 import type { Dataset } from "../../src/engine/data/dataset.js";
 import { fromArrays } from "../../src/engine/data/from-arrays.js";
@@ -37,6 +37,10 @@ async function poisoned(): Promise<{ train: Dataset; test: Dataset }> {
     ),
     test,
   };
+}
+
+function readState(checkpoint: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(join(checkpoint, "state.json"), "utf8")) as Record<string, unknown>;
 }
 
 function metricLines(dir: string): Record<string, unknown>[] {
@@ -143,6 +147,49 @@ describe("resumable(): the divergence guard (onNonFinite)", function () {
     const lastRecorded = final.history.pending?.step ?? final.history.train.at(-1)![0];
     assert.equal(lastRecorded, 160);
     assert.equal(final.metrics.loss, metricLines(dir).at(-1)!["smoothed_loss"]);
+  });
+
+  it("a run that rolled back, stopped after the roll-back and resumed, ends bitwise where the uninterrupted one does: model, EMA and its book", async function () {
+    const data = await poisoned();
+    const options: Partial<ResumableOptions> = {
+      data,
+      steps: 160,
+      checkpointEvery: 10,
+      evalEvery: false,
+      onNonFinite: "rollback",
+      preview: false,
+      ema: { decay: 0.9 },
+    };
+    const whole = await (await mlpRun(join(root, "rollback-whole"), options)).train();
+    const dir = join(root, "rollback-resumed");
+    const out = new RecordingOutput();
+    await (await mlpRun(dir, { ...options, steps: 130, output: out })).train();
+    assert.ok(
+      out.texts("warn").some((w) => w.includes("rolled back to")),
+      `the roll-back happens before the stop: ${out.texts("warn").join("\n")}`,
+    );
+    const resumed = await (await mlpRun(dir, options)).train();
+    assert.equal(resumed.startStep, 130);
+    await assertSameModel(whole.checkpoint!.path, resumed.checkpoint!.path);
+    const [a, b] = [whole, resumed].map((r) => readState(r.checkpoint!.path));
+    assert.ok(a!.history !== undefined && a!.smoothing !== undefined && a!.ema !== undefined, Object.keys(a!).join());
+    assert.deepEqual(b!.history, a!.history);
+    assert.deepEqual(b!.smoothing, a!.smoothing);
+    assert.deepEqual(b!.ema, a!.ema);
+    const emaOf = async (path: string): Promise<Buffer[]> => {
+      const store = await CheckpointStore.open(dirname(path), { readOnly: true });
+      try {
+        return Object.values((await store.load(path)).tensors["ema"] ?? {}).map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+      } finally {
+        await store.close();
+      }
+    };
+    const [ea, eb] = [await emaOf(whole.checkpoint!.path), await emaOf(resumed.checkpoint!.path)];
+    assert.ok(ea.length > 0, "the EMA is saved");
+    assert.ok(
+      ea.every((x, i) => x.equals(eb[i]!)),
+      "the EMA weights are bitwise the same",
+    );
   });
 
   it('"stop" (the default) ends the run at the batch whose loss is NaN, without applying it', async function () {
