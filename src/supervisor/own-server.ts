@@ -59,7 +59,8 @@ export function jupyterCandidates(env: NodeJS.ProcessEnv = process.env): string[
   return [...new Set(found)];
 }
 
-async function freePort(): Promise<number> {
+/** A port free on 127.0.0.1 now, picked by the OS: the own server's and the tests' server's. */
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once("error", reject);
@@ -142,6 +143,28 @@ export class OwnServer {
 }
 
 /**
+ * `jupyter server`'s arguments for a server on 127.0.0.1:`port` only `token` opens, serving
+ * `rootDir` with `kernelName` by default, then `settings` (more --Class.trait=value). The tests'
+ * server takes the same ones, so the server they drive is the one `nbresume run` starts.
+ */
+export function jupyterServerArgs(server: { port: number; token: string; rootDir: string; kernelName: string; settings: readonly string[] }): string[] {
+  const args = [
+    "server",
+    "--no-browser",
+    "--ip=127.0.0.1",
+    `--port=${server.port}`,
+    "--ServerApp.port_retries=0",
+    `--ServerApp.token=${server.token}`,
+    `--ServerApp.root_dir=${server.rootDir}`,
+    `--MappingKernelManager.default_kernel_name=${server.kernelName}`,
+    "--KernelSpecManager.ensure_native_kernel=False",
+    ...server.settings,
+  ];
+  if (process.getuid?.() === 0) args.push("--allow-root");
+  return args;
+}
+
+/**
  * A process that stops the server's process group when this process ends, however it ends (a
  * SIGKILL too): it waits for the end of a pipe only this process holds. The server runs in a group
  * of its own, so nothing else would stop it, and it would keep its kernel training for nobody.
@@ -159,20 +182,13 @@ async function launch(jupyter: string, options: OwnServerOptions, runtimeDir: st
   const env = options.env ?? process.env;
   const token = randomBytes(24).toString("hex");
   const port = await freePort();
-  const args = [
-    "server",
-    "--no-browser",
-    "--ip=127.0.0.1",
-    `--port=${port}`,
-    "--ServerApp.port_retries=0",
-    `--ServerApp.token=${token}`,
-    `--ServerApp.root_dir=${options.rootDir}`,
-    `--MappingKernelManager.default_kernel_name=${options.kernelName}`,
-    "--KernelSpecManager.ensure_native_kernel=False",
-    `--KernelRestarter.time_to_dead=${TIME_TO_DEAD_S}`,
-    `--KernelRestarter.restart_limit=${RESTART_LIMIT}`,
-  ];
-  if (process.getuid?.() === 0) args.push("--allow-root");
+  const args = jupyterServerArgs({
+    port,
+    token,
+    rootDir: options.rootDir,
+    kernelName: options.kernelName,
+    settings: [`--KernelRestarter.time_to_dead=${TIME_TO_DEAD_S}`, `--KernelRestarter.restart_limit=${RESTART_LIMIT}`],
+  });
   const proc = spawn(jupyter, args, {
     env: { ...env, JUPYTER_RUNTIME_DIR: runtimeDir, PYTHONUNBUFFERED: "1" },
     detached: true,

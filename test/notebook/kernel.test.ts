@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import {
   ExecuteFailed,
-  isAlive,
   NOTEBOOKS_DIR,
   REPO_ROOT,
   startJupyterServer,
@@ -18,6 +17,7 @@ import {
   type JupyterServer,
   type KernelHandle,
 } from "../support/jupyter-server.js";
+import { isRunning } from "../../src/supervisor/kernel-processes.js";
 
 /** A real 2×1 PNG (red, blue), so the bytes that travel are an image, not a placeholder. */
 const PNG_BASE64 = "iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAIAAAB7QOjdAAAAEElEQVR4nGP4z8DAwPCfAQAK/AL+5sSyewAAAABJRU5ErkJggg==";
@@ -193,7 +193,7 @@ void runExclusive("restart-test", async (signal) => {
       const oldPid = kernel.kernelPid();
       await kernel.restart();
       assert.match(readFileSync(marker, "utf8"), /^stopped at \d+ by SIGINT$/);
-      assert.equal(isAlive(oldPid), false);
+      assert.equal(isRunning(oldPid), false);
       assertOk(await kernel.execute(`console.log("fresh")`), "a cell after the restart");
     } finally {
       await kernel.shutdown();
@@ -212,7 +212,7 @@ void runExclusive("restart-test", async (signal) => {
       process.kill(oldPid, "SIGKILL");
       // The server's restarter polls the process (every 3 s) and restarts it; the running cell fails.
       await assert.rejects(running, (e: unknown) => e instanceof ExecuteFailed && /went "(autorestarting|restarting|dead)"/.test(e.message));
-      assert.equal(isAlive(oldPid), false);
+      assert.equal(isRunning(oldPid), false);
       await kernel.waitReady();
       const afterCrash = await kernel.execute(`console.log("alive", process.pid)`);
       assertOk(afterCrash, "the cell after the automatic restart");

@@ -20,7 +20,6 @@ import { RecordingOutput } from "../run/recording-output.js";
 import { assertSameModel } from "../run/same-model.js";
 import {
   ExecuteFailed,
-  isAlive,
   NOTEBOOKS_DIR,
   REPO_ROOT,
   startJupyterServer,
@@ -29,6 +28,7 @@ import {
   type JupyterServer,
   type KernelHandle,
 } from "../support/jupyter-server.js";
+import { isRunning } from "../../src/supervisor/kernel-processes.js";
 
 /** Longer than any test waits: the run is interrupted long before; the rerun sets the real end. */
 const UNTIL_INTERRUPTED = 10_000_000;
@@ -212,7 +212,7 @@ describe("the training cell in a real Jupyter kernel", function () {
       const pid = kernel.kernelPid();
       process.kill(pid, "SIGKILL");
       await assert.rejects(running, (e: unknown) => e instanceof ExecuteFailed);
-      assert.equal(isAlive(pid), false);
+      assert.equal(isRunning(pid), false);
       await kernel.waitReady();
 
       const reader = await CheckpointStore.open(dir, { readOnly: true });

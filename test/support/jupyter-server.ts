@@ -15,13 +15,13 @@
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { fileURLToPath } from "node:url";
 import { KernelManager, ServerConnection, SessionManager } from "@jupyterlab/services";
 import type { Kernel, KernelMessage, Session } from "@jupyterlab/services";
+import { freePort, jupyterServerArgs } from "../../src/supervisor/own-server.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const NOTEBOOKS_DIR = join(REPO_ROOT, "notebooks");
@@ -61,18 +61,6 @@ export function createJupyterEnv(): JupyterEnv {
     PYTHONUNBUFFERED: "1",
   };
   return { dir, jupyterPath, env, remove: () => rmSync(dir, { recursive: true, force: true }) };
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolvePort, reject) => {
-    const srv = createServer();
-    srv.once("error", reject);
-    srv.listen(0, "127.0.0.1", () => {
-      const addr = srv.address();
-      const port = typeof addr === "object" && addr !== null ? addr.port : 0;
-      srv.close(() => resolvePort(port));
-    });
-  });
 }
 
 /** One iopub message as the test saw it, with the time it arrived. */
@@ -304,20 +292,6 @@ export function findPids(...parts: string[]): number[] {
   return pids;
 }
 
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie still answers kill(0); it is dead for our purposes.
-  try {
-    return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, "utf8"));
-  } catch {
-    return false;
-  }
-}
-
 export interface JupyterServerOptions {
   /** The server's root_dir; kernels start in it (or in the session path's folder below it). Default: a temp dir. */
   readonly rootDir?: string;
@@ -415,20 +389,14 @@ export async function startJupyterServer(options: JupyterServerOptions = {}): Pr
   mkdirSync(rootDir, { recursive: true });
   const token = Array.from(crypto.getRandomValues(new Uint8Array(24)), (b) => b.toString(16).padStart(2, "0")).join("");
   const port = await freePort();
-  const args = [
-    "server",
-    "--no-browser",
-    "--ip=127.0.0.1",
-    `--port=${port}`,
-    "--ServerApp.port_retries=0",
-    `--ServerApp.token=${token}`,
-    `--ServerApp.root_dir=${rootDir}`,
-    `--MappingKernelManager.default_kernel_name=${KERNEL_NAME}`,
-    "--KernelSpecManager.ensure_native_kernel=False",
+  const args = jupyterServerArgs({
+    port,
+    token,
+    rootDir,
+    kernelName: KERNEL_NAME,
     // Notice a dead kernel within 1 s instead of 3 s (the restarter polls the process).
-    "--KernelRestarter.time_to_dead=1.0",
-  ];
-  if (process.getuid?.() === 0) args.push("--allow-root");
+    settings: ["--KernelRestarter.time_to_dead=1.0"],
+  });
   // Own process group, so close() can stop the server and whatever it spawned in one signal.
   const proc = spawn(jupyterBin(), args, { env: jupyter.env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   const output = { text: "" };
