@@ -9,7 +9,7 @@
 import * as path from "node:path";
 import { type DurableFs, errnoCode, kindOf } from "./durable-fs.js";
 import { checkpointMessages as messages } from "./messages.js";
-import type { CheckpointProblem } from "./store.js";
+import type { CheckpointProblem } from "./checkpoint-problem.js";
 
 /** A checkpoint holds four or five files; these bounds only stop a hostile directory. */
 export const MAX_SCAN_DEPTH = 4;

@@ -12,7 +12,8 @@ import { MAX_JSON_DEPTH, jsonDepth } from "./json-depth.js";
 import { CheckpointErrorCode, invalidContent, checkpointMessages as messages } from "./messages.js";
 import { MANIFEST_FILE, STATE_FILE, groupOfFile, isCheckpointKind } from "./naming.js";
 import { setOwn } from "../shared/own-record.js";
-import type { CheckpointKind, Metrics } from "./store.js";
+import type { Metrics } from "./metrics.js";
+import type { CheckpointKind } from "./naming.js";
 
 export const FORMAT_VERSION = 1;
 /** A manifest lists a handful of files; anything near this size is not ours. */

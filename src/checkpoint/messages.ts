@@ -3,7 +3,8 @@
  * these same functions, so wording can change in one place.
  */
 import { CHECKPOINT_KINDS } from "./naming.js";
-import type { CheckpointKind, CheckpointProblem } from "./store.js";
+import type { CheckpointProblem } from "./checkpoint-problem.js";
+import type { CheckpointKind } from "./naming.js";
 
 /** "a, b, c or d" */
 function orList(items: readonly string[]): string {

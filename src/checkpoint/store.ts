@@ -45,9 +45,11 @@ import type { Manifest } from "./manifest.js";
 import type { S3Options } from "./storage/s3/s3-options.js";
 import type { BlobStore } from "./storage/storage.js";
 import type { CheckpointKind } from "./naming.js";
+import type { CheckpointProblem } from "./checkpoint-problem.js";
+import type { Metrics } from "./metrics.js";
 
 /** One of CHECKPOINT_KINDS (naming.ts spells them once). */
-export type { CheckpointKind };
+export type { CheckpointKind, CheckpointProblem, Metrics };
 
 /**
  * Which checkpoint: "auto" (newest verified of any kind), "latest" (what the `latest` pointer
@@ -57,7 +59,6 @@ export type { CheckpointKind };
 export type CheckpointRef = "auto" | "latest" | "best" | "best-previous" | `step:${number}` | (string & {});
 
 /** Metric values. Non-finite values (a diverged loss) are stored as JSON null and read back as NaN. */
-export type Metrics = Record<string, number>;
 
 export interface RetentionPolicy {
   /** Newest rolling checkpoints kept. Default 5. */
@@ -124,24 +125,6 @@ export interface SaveRequest {
   metrics?: Metrics;
   /** safetensors `__metadata__` per group (string → string). */
   metadata?: Readonly<Record<string, Readonly<Record<string, string>>>>;
-}
-
-/** One thing wrong with a checkpoint, naming the file. */
-export interface CheckpointProblem {
-  /** The file inside the checkpoint directory ("model.safetensors", "manifest.json", …). */
-  file: string;
-  /**
-   * "special": a symlink, FIFO, socket or device where a checkpoint directory or file belongs, or
-   * inside a checkpoint (never followed or opened). "diverged": a metric is not finite (reported by
-   * verify(), list({ verify: true }) and the resolution of auto/latest/best), or a tensor holds
-   * NaN/Inf (verify.ts nonFiniteValues(), which `nbresume verify` and `list --verify` apply); the
-   * files are intact.
-   */
-  kind: "missing" | "size" | "hash" | "invalid" | "mismatch" | "unreadable" | "special" | "diverged";
-  /** One line saying what is wrong, with expected vs actual where it applies. */
-  message: string;
-  expected?: string | number;
-  actual?: string | number;
 }
 
 export interface CheckpointInfo {

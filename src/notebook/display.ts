@@ -7,7 +7,13 @@
  */
 import type { DisplayMetadata, MimeBundle } from "./mime-bundle.js";
 export type { DisplayMetadata, MimeBundle } from "./mime-bundle.js";
-import type { TextSink } from "./terminal-display.js";
+
+/** The part of a stream the terminal display needs (process.stdout fits). */
+export interface TextSink {
+  write(text: string): unknown;
+  readonly isTTY?: boolean;
+  readonly columns?: number;
+}
 
 export interface Display {
   /** Adds this output (display_data). Calling it again adds another copy with the same identity. */

@@ -1,13 +1,8 @@
-import type { Display } from "./display.js";
+import type { Display, TextSink } from "./display.js";
 import { checkBundle, type MimeBundle } from "./mime-bundle.js";
 import { notebookMessages as msg } from "./messages.js";
 
-/** The part of a stream the terminal display needs (process.stdout fits). */
-export interface TextSink {
-  write(text: string): unknown;
-  readonly isTTY?: boolean;
-  readonly columns?: number;
-}
+export type { TextSink };
 
 /** The text a terminal can show for a bundle: text/plain, else markdown, else what it carried. */
 export function bundleText(bundle: MimeBundle): string {

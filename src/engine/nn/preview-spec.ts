@@ -14,7 +14,6 @@ import type { Tensor } from "../../tensor.js";
 import type { Dataset } from "../data/dataset.js";
 import type { Generator } from "../random/generator.js";
 import type { JsonObject } from "./json.js";
-import type { Feeds } from "./model.js";
 
 /** What your own preview function is given. */
 export interface PreviewContext {
@@ -26,7 +25,7 @@ export interface PreviewContext {
    * Runs one of the model's graphs (`model.graphs[name]`, built for `batchSize`, default the
    * first dim of the first feed) with the parameters being previewed.
    */
-  run(graph: string, feeds: Feeds, batchSize?: number): Promise<Record<string, Tensor>>;
+  run(graph: string, feeds: Readonly<Record<string, Tensor>>, batchSize?: number): Promise<Record<string, Tensor>>;
   /** The held-out data, else the training data. */
   readonly data: Dataset | undefined;
   /** The same stream for every preview of the run: successive previews compare. */
