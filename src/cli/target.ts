@@ -18,7 +18,8 @@ import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { BestMetric, CheckpointInfo, CheckpointReader, LoadedCheckpoint, SkippedCheckpoint } from "../checkpoint/store.js";
 import { CheckpointErrorCode, checkpointMessages as storeMessages } from "../checkpoint/messages.js";
 import { NbresumeError } from "../errors.js";
-import type { OptionSpec } from "./command.js";
+import { stringOption } from "./args.js";
+import type { CommandContext, OptionSpec } from "./command.js";
 import { cliMessages as messages } from "./messages.js";
 import type { Output } from "./output.js";
 import { effectivePolicy } from "./policy.js";
@@ -160,6 +161,24 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
     if (error instanceof TypeError) throw new UsageError(messages.badRef(ref, error.message), a.command);
     throw error;
   }
+}
+
+/**
+ * The checkpoint a command's CKPT (its first positional) names, with its --ref and --metric
+ * (CHECKPOINT_OPTIONS): every command that takes CKPT reads the three the same way.
+ */
+export async function openCkptArgument(
+  context: Pick<CommandContext, "positionals" | "options">,
+  command: string,
+  how: Pick<CheckpointArgs, "verified" | "load">,
+): Promise<OpenedCheckpoint> {
+  return openCheckpoint({
+    arg: context.positionals[0] as string,
+    ref: stringOption(context.options, "ref"),
+    bestMetric: parseMetricOption(stringOption(context.options, "metric"), command),
+    ...how,
+    command,
+  });
 }
 
 /** --ref and --metric, for commands that take CKPT. */

@@ -8,7 +8,7 @@ import { CliErrorCode, cliMessages as messages } from "../messages.js";
 import { formatTable } from "../table.js";
 import { diffConfigs } from "../../shared/config-diff.js";
 import { readRecordedRun } from "../../checkpoint/recorded-run.js";
-import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCkptArgument } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
 /**
@@ -49,13 +49,7 @@ export const diffCommand: Command = {
     const file = options["config"];
     if (typeof file !== "string") throw new UsageError(messages.missingOption("config", "FILE"), "diff");
     const config = await readConfigFile(file);
-    const target = await openCheckpoint({
-      arg: positionals[0] as string,
-      ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "diff"),
-      verified: true,
-      command: "diff",
-    });
+    const target = await openCkptArgument({ positionals, options }, "diff", { verified: true });
     try {
       noteSkipped(out, target);
       // A missing config is said as such: diffed, it would read as a change of the whole root.

@@ -8,7 +8,7 @@ import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
 import { CliErrorCode, cliMessages as messages } from "../messages.js";
-import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCkptArgument } from "../target.js";
 import { UsageError } from "../usage-error.js";
 import type { TensorGroup } from "../../tensor.js";
 
@@ -171,14 +171,7 @@ export const exportCommand: Command = {
     if (batchSize === 0) throw new UsageError(messages.notAPositiveCount("batch-size", "0"), "export");
     const weights = options["weights"];
     if (weights !== undefined && weights !== "ema" && weights !== "model") throw new UsageError(messages.exportBadWeights(String(weights)), "export");
-    const target = await openCheckpoint({
-      arg: positionals[0] as string,
-      ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "export"),
-      verified: true,
-      load: true,
-      command: "export",
-    });
+    const target = await openCkptArgument({ positionals, options }, "export", { verified: true, load: true });
     try {
       noteSkipped(out, target);
       const ckpt = target.loaded!;

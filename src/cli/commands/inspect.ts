@@ -7,7 +7,7 @@ import type { Command } from "../command.js";
 import { formatMetrics, formatShape, plural } from "../format.js";
 import { describeModel, formatSpecs, graphStatusText } from "../model-summary.js";
 import { formatTable } from "../table.js";
-import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCkptArgument } from "../target.js";
 
 /** Tensors shown per group before "… N more" (all with --all). */
 const TENSORS_SHOWN = 20;
@@ -36,13 +36,7 @@ export const inspectCommand: Command = {
   examples: ["nbresume inspect runs/mnist", "nbresume inspect runs/mnist/ckpt-step-00012000-rolling --all"],
 
   async run({ positionals, options, json, out, now }) {
-    const target = await openCheckpoint({
-      arg: positionals[0] as string,
-      ref: options["ref"] as string | undefined,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "inspect"),
-      verified: false,
-      command: "inspect",
-    });
+    const target = await openCkptArgument({ positionals, options }, "inspect", { verified: false });
     try {
       noteSkipped(out, target);
       const contents = await target.store.contents(target.path);

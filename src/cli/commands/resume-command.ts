@@ -16,7 +16,7 @@ import { judgeConfigDiff } from "../../run/run-config.js";
 import { stringOption } from "../args.js";
 import type { Command } from "../command.js";
 import { CliErrorCode, cliMessages as messages } from "../messages.js";
-import { CHECKPOINT_OPTIONS, noteSkipped, openCheckpoint, parseMetricOption } from "../target.js";
+import { CHECKPOINT_OPTIONS, noteSkipped, openCkptArgument } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
 function short(value: unknown): string {
@@ -58,13 +58,7 @@ export const resumeCommandCommand: Command = {
       return s;
     });
     const ref = stringOption(options, "ref");
-    const target = await openCheckpoint({
-      arg: positionals[0] as string,
-      ref,
-      bestMetric: parseMetricOption(options["metric"] as string | undefined, "resume-command"),
-      verified: true,
-      command: "resume-command",
-    });
+    const target = await openCkptArgument({ positionals, options }, "resume-command", { verified: true });
     try {
       noteSkipped(out, target);
       const record = await target.store.readState(target.path);
