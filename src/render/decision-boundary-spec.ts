@@ -15,8 +15,6 @@
 import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
 import { renderMessages } from "./messages.js";
 import {
-  checkMaxPoints,
-  checkPlotSize,
   emptyLayer,
   lighten,
   linearAxis,
@@ -25,6 +23,7 @@ import {
   PLOT_COLORS,
   PLOT_PALETTE,
   plotFrame,
+  plotSize,
   REGION_LIGHTEN,
   strideThin,
 } from "./plot-spec-base.js";
@@ -101,12 +100,7 @@ export function decisionBoundarySpec(options: DecisionBoundaryOptions): VegaLite
   if (options.classes !== undefined && (!Array.isArray(given.classes) || options.classes.some((c) => typeof c !== "string"))) {
     throw new TypeError(renderMessages.previewBadOption(WHERE, "classes", options.classes, "an array of class names (strings)"));
   }
-  const width = options.width ?? DECISION_BOUNDARY_DEFAULTS.width;
-  const height = options.height ?? DECISION_BOUNDARY_DEFAULTS.height;
-  checkPlotSize(WHERE, "width", width);
-  checkPlotSize(WHERE, "height", height);
-  const maxPoints = options.maxPoints ?? DECISION_BOUNDARY_DEFAULTS.maxPoints;
-  checkMaxPoints(WHERE, maxPoints);
+  const { width, height, maxPoints } = plotSize(WHERE, options, DECISION_BOUNDARY_DEFAULTS);
 
   const named = options.classes;
   const nameOf = (label: ClassLabel): string =>

@@ -5,7 +5,7 @@
  */
 import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
 import { renderMessages } from "./messages.js";
-import { checkMaxPoints, checkPlotSize, emptyLayer, linearAxis, paddedDomain, PLOT_PALETTE, plotFrame } from "./plot-spec-base.js";
+import { emptyLayer, linearAxis, paddedDomain, PLOT_PALETTE, plotFrame, plotSize } from "./plot-spec-base.js";
 
 export interface LineSeries {
   /** Legend entry; names must differ. */
@@ -41,12 +41,7 @@ export function lineSpec(options: LineSpecOptions): VegaLiteSpec {
   if (!Array.isArray(series) || series.length === 0) {
     throw new TypeError(renderMessages.previewBadOption(WHERE, "series", series, "a non-empty array of { name, y, x? }"));
   }
-  const width = options.width ?? LINE_SPEC_DEFAULTS.width;
-  const height = options.height ?? LINE_SPEC_DEFAULTS.height;
-  checkPlotSize(WHERE, "width", width);
-  checkPlotSize(WHERE, "height", height);
-  const maxPoints = options.maxPoints ?? LINE_SPEC_DEFAULTS.maxPoints;
-  checkMaxPoints(WHERE, maxPoints);
+  const { width, height, maxPoints } = plotSize(WHERE, options, LINE_SPEC_DEFAULTS);
 
   const names = new Set<string>();
   const rows: JsonValue[] = [];

@@ -6,6 +6,7 @@
 import { formatCount, formatLoss } from "../shared/format.js";
 import { emaSeries } from "../shared/ema.js";
 import { renderMessages } from "./messages.js";
+import { plotConfig } from "./plot-spec-base.js";
 
 export interface LossPoint {
   readonly step: number;
@@ -261,23 +262,7 @@ export function buildLossChartSpec(options: LossChartSpecOptions): LossChartSpec
     padding: 10,
     background: "#ffffff",
     title: subtitle.length > 0 ? { text: titleText, subtitle } : { text: titleText },
-    config: {
-      // The font text-metrics.ts has widths for; fontconfig substitutes a sans font if it is missing.
-      font: "DejaVu Sans, sans-serif",
-      view: { stroke: "#dddddd" },
-      axis: {
-        labelFontSize: 11,
-        titleFontSize: 12,
-        titleFontWeight: "normal",
-        labelColor: "#333333",
-        titleColor: "#333333",
-        gridColor: "#eeeeee",
-        domainColor: "#888888",
-        tickColor: "#888888",
-      },
-      legend: { labelFontSize: 11, symbolStrokeWidth: 2.5, symbolType: "stroke" },
-      title: { anchor: "start", fontSize: 14, subtitleFontSize: 11, subtitleColor: "#555555" },
-    },
+    config: plotConfig({ labelFontSize: 11, symbolStrokeWidth: 2.5, symbolType: "stroke" }),
     ...body,
   };
   const summary = [

@@ -41,16 +41,29 @@ export interface PlotFrameOptions {
   readonly meta: PlotMeta;
 }
 
-const AXIS_CONFIG = {
-  labelFontSize: 11,
-  titleFontSize: 12,
-  titleFontWeight: "normal",
-  labelColor: "#333333",
-  titleColor: "#333333",
-  gridColor: "#eeeeee",
-  domainColor: "#888888",
-  tickColor: "#888888",
-} as const;
+/**
+ * The look every nbresume plot shares, the loss chart's included: font, frame, axes and title; the
+ * legend is the caller's. One place, so a preview plot and the loss chart beside it match.
+ */
+export function plotConfig(legend: Record<string, JsonValue>): Record<string, JsonValue> {
+  return {
+    // The font text-metrics.ts has widths for; fontconfig substitutes a sans font if it is missing.
+    font: "DejaVu Sans, sans-serif",
+    view: { stroke: "#dddddd" },
+    axis: {
+      labelFontSize: 11,
+      titleFontSize: 12,
+      titleFontWeight: "normal",
+      labelColor: "#333333",
+      titleColor: "#333333",
+      gridColor: "#eeeeee",
+      domainColor: "#888888",
+      tickColor: "#888888",
+    },
+    legend,
+    title: { anchor: "start", fontSize: 14, subtitleFontSize: 11, subtitleColor: "#555555" },
+  };
+}
 
 /** Top-level properties of a preview plot; the builder adds its layers. */
 export function plotFrame(options: PlotFrameOptions): Record<string, JsonValue> {
@@ -64,14 +77,7 @@ export function plotFrame(options: PlotFrameOptions): Record<string, JsonValue> 
     autosize: { type: "fit", contains: "padding" },
     padding: 10,
     background: "#ffffff",
-    config: {
-      // The font text-metrics.ts has widths for; fontconfig substitutes a sans font if it is missing.
-      font: "DejaVu Sans, sans-serif",
-      view: { stroke: "#dddddd" },
-      axis: AXIS_CONFIG,
-      legend: { labelFontSize: 11, titleFontSize: 11 },
-      title: { anchor: "start", fontSize: 14, subtitleFontSize: 11, subtitleColor: "#555555" },
-    },
+    config: plotConfig({ labelFontSize: 11, titleFontSize: 11 }),
     usermeta: { [PLOT_META_KEY]: { ...(options.meta.summary !== undefined && { summary: options.meta.summary }), notes: [...options.meta.notes] } },
   };
   // vega draws no title group for empty text, subtitle included; renderPlotPreview fills in the caption.
@@ -94,16 +100,37 @@ export function isRecord(value: unknown): value is Record<string, JsonValue> {
 }
 
 /** Checks a plot's pixel size (RangeError naming the builder). */
-export function checkPlotSize(where: string, name: string, value: number): void {
+function checkPlotSize(where: string, name: string, value: number): void {
   if (!Number.isInteger(value) || value < 120 || value > 4096) {
     throw new RangeError(renderMessages.previewBadOption(where, name, value, "an integer number of pixels from 120 to 4096"));
   }
 }
 
-export function checkMaxPoints(where: string, value: number): void {
+function checkMaxPoints(where: string, value: number): void {
   if (!Number.isInteger(value) || value < 2) {
     throw new RangeError(renderMessages.previewBadOption(where, "maxPoints", value, "an integer of at least 2"));
   }
+}
+
+/** A plot's size in pixels and the most points it draws. */
+export interface PlotSize {
+  readonly width: number;
+  readonly height: number;
+  readonly maxPoints: number;
+}
+
+/**
+ * A builder's width, height and maxPoints as given, else its `defaults`, each checked (RangeError
+ * naming the builder `where`): every preview plot takes and refuses them the same way.
+ */
+export function plotSize(where: string, options: Partial<PlotSize>, defaults: PlotSize): PlotSize {
+  const width = options.width ?? defaults.width;
+  const height = options.height ?? defaults.height;
+  checkPlotSize(where, "width", width);
+  checkPlotSize(where, "height", height);
+  const maxPoints = options.maxPoints ?? defaults.maxPoints;
+  checkMaxPoints(where, maxPoints);
+  return { width, height, maxPoints };
 }
 
 /** Every k-th item (k = ⌈n / max⌉), so a long series is drawn evenly thinned. */

@@ -5,7 +5,7 @@
  */
 import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
 import { renderMessages } from "./messages.js";
-import { checkMaxPoints, checkPlotSize, emptyLayer, linearAxis, paddedDomain, PLOT_COLORS, plotFrame, strideThin } from "./plot-spec-base.js";
+import { emptyLayer, linearAxis, paddedDomain, PLOT_COLORS, plotFrame, plotSize, strideThin } from "./plot-spec-base.js";
 
 export interface TargetPrediction {
   readonly target: number;
@@ -31,12 +31,7 @@ const WHERE = "predictionVsTargetSpec";
 /** Builds the scatter of prediction against target with the y = x line, as a vega-lite spec. */
 export function predictionVsTargetSpec(points: readonly TargetPrediction[], options: PredictionVsTargetOptions = {}): VegaLiteSpec {
   if (!Array.isArray(points)) throw new TypeError(renderMessages.previewBadOption(WHERE, "points", points, "an array of { target, prediction }"));
-  const width = options.width ?? PREDICTION_VS_TARGET_DEFAULTS.width;
-  const height = options.height ?? PREDICTION_VS_TARGET_DEFAULTS.height;
-  checkPlotSize(WHERE, "width", width);
-  checkPlotSize(WHERE, "height", height);
-  const maxPoints = options.maxPoints ?? PREDICTION_VS_TARGET_DEFAULTS.maxPoints;
-  checkMaxPoints(WHERE, maxPoints);
+  const { width, height, maxPoints } = plotSize(WHERE, options, PREDICTION_VS_TARGET_DEFAULTS);
 
   const finite: TargetPrediction[] = [];
   let omitted = 0;
