@@ -66,7 +66,7 @@ import { RunBook } from "./run-book.js";
 import { RunCheckpoints } from "./run-checkpoints.js";
 import { configRows, runConfig } from "./run-config.js";
 import { RunContext } from "./run-context.js";
-import { summaryOf, writeSummary } from "./run-record.js";
+import { hasSummary, summaryOf, writeSummary } from "./run-record.js";
 import { checkpointRecord, lossOf, RunSaves } from "./run-saves.js";
 import type { RunOrigin } from "./run-state.js";
 import type { ResumableOptions, Run, TrainOptions, TrainResult } from "./run.js";
@@ -363,6 +363,8 @@ class Training {
   /** summary.json: how this train() ended (a failure to write it is only warned about). */
   private async recordSummary(result: TrainResult): Promise<void> {
     try {
+      // A rerun of a finished run trained nothing: the record of the train() that finished it says more.
+      if (result.status === "already-finished" && (await hasSummary(this.o.dir))) return;
       await writeSummary(this.o.dir, summaryOf(result, this.ctx.book, this.ctx.startedIso));
     } catch (error) {
       this.ctx.warnRecord("summary.json", error);

@@ -4,7 +4,9 @@
  *   DIR/loss.png       the loss chart, redrawn at each checkpoint — the same chart the notebook's
  *                      live view shows, from every step's loss when metrics.jsonl has them all
  *   DIR/summary.json   how the last train() ended: status, steps, why it stopped, losses, best
- *                      metric, checkpoints, time — written at the end of every train()
+ *                      metric, checkpoints, time — written at the end of every train(), except
+ *                      a rerun that finds the run already finished: that one keeps the record
+ *                      of the train() that finished it
  *
  * Both are written atomically (a reader sees the old file or the new one) and, like previews,
  * not fsync'd: each is redrawn from the checkpoints and metrics.jsonl the next time.
@@ -12,7 +14,7 @@
 import type { LossPoint } from "../render/loss-chart-spec.js";
 import type { LossHistory } from "./loss-history.js";
 import type { MetricsLog } from "./metrics-log.js";
-import { writeRunFile } from "./run-files.js";
+import { withRunBlobs, writeRunFile } from "./run-files.js";
 import type { CheckpointRecord, TrainResult, TrainStatus } from "./run.js";
 import type { RunBook } from "./run-book.js";
 import { LOSS_SMOOTHING } from "./smoothed-loss.js";
@@ -96,6 +98,12 @@ export function summaryOf(result: TrainResult, book: RunBook | undefined, starte
     ended: new Date().toISOString(),
     trainedSeconds: (book?.clock.totalMs ?? 0) / 1000,
   };
+}
+
+/** Whether DIR has a summary.json (a bucket's run too). */
+export async function hasSummary(dir: string): Promise<boolean> {
+  const blobs = await withRunBlobs(dir, (b) => b.list()).catch(() => []);
+  return blobs.some((b) => b.name === SUMMARY_FILE);
 }
 
 export async function writeSummary(dir: string, summary: RunSummary): Promise<string> {

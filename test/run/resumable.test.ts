@@ -349,6 +349,10 @@ describe("resumable(): the run in-process", function () {
       before,
     );
     assert.equal(out.views.length, 0, "no live progress for a run with nothing to do");
+    // The record of the train() that finished the run stays: a rerun that trained nothing does not replace it.
+    const summary = JSON.parse(readFileSync(join(dir, "summary.json"), "utf8")) as { status: string; startStep: number };
+    assert.equal(summary.status, "finished");
+    assert.equal(summary.startStep, 0);
   });
 
   it("rejects bad options with a TypeError or RangeError naming the option", async function () {
