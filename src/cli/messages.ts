@@ -88,6 +88,10 @@ export const cliMessages = {
   badRef(ref: string, detail: string): string {
     return `bad --ref '${ref}': ${detail} Use auto, latest, best, best-previous, step:N or a checkpoint name.`;
   },
+  /** A --ref that is no ref word, no checkpoint's name in the root and no existing path. */
+  refNamesNothing(ref: string, root: string): string {
+    return `No checkpoint matches "${ref}" in ${root}: it is not auto, latest, best, best-previous or step:N, no checkpoint there has that name, and no directory ${ref} exists.`;
+  },
   badMetric(text: string): string {
     return `--metric must be NAME:min or NAME:max (e.g. val_loss:min), got '${text}'.`;
   },

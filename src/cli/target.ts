@@ -7,7 +7,8 @@
  * Every command resolves a ref the same way: the way a rerun does, verifying every file and
  * falling back past damaged checkpoints, each one passed over reported with the same note
  * (noteSkipped). A checkpoint named directly is taken as it is: inspect and verify show a damaged
- * one with its problems, the others refuse it.
+ * one with its problems, the others refuse it. A --ref that names nothing (no checkpoint of that
+ * name in the root, no directory at that path) is "No checkpoint matches" in every command.
  */
 import { promises as fsp } from "node:fs";
 import * as path from "node:path";
@@ -139,14 +140,18 @@ export async function openCheckpoint(a: CheckpointArgs): Promise<OpenedCheckpoin
   const store = await openReader(root, a.command, bestMetric);
   try {
     const notFound = () => new NbresumeError(CheckpointErrorCode.NOT_FOUND, storeMessages.notFound(ref, root, storeMessages.noCheckpoints()), { where: root });
-    if (parsed.type === "path" && !a.verified) {
+    if (parsed.type === "path") {
       const where = isUrlLocation(ref)
         ? ref.replace(/\/+$/, "")
         : !ref.includes("/") && parseCheckpointDirName(ref)
           ? joinLocation(root, ref)
           : path.resolve(ref);
       const { checkpoints } = await store.list();
-      return { store, path: where, name: path.basename(where), info: checkpoints.find((c) => c.path === where), skipped: [] };
+      const info = checkpoints.find((c) => c.path === where);
+      // A name that is no checkpoint here and no directory anywhere names nothing: not a damaged checkpoint.
+      const exists = info !== undefined || (!isUrlLocation(where) && (await fsp.lstat(where).catch(() => undefined)) !== undefined);
+      if (!exists) throw new NbresumeError(CheckpointErrorCode.NOT_FOUND, messages.refNamesNothing(ref, root), { where: root });
+      if (!a.verified) return { store, path: where, name: path.basename(where), info, skipped: [] };
     }
     if (a.load === true) {
       const loaded = await store.resolveAndLoad(ref);

@@ -1,16 +1,18 @@
 /**
  * Roll a run back to an earlier checkpoint (e.g. "best-previous" when the newest best looks
  * wrong, or `step:N`): every checkpoint newer than it is moved, one atomic rename each, into
- * `DIR/rolled-back-<time>/`, and `latest` is pointed at the target. The next train() resumes
- * from the target, and nothing is deleted: delete the folder to free the space, or move a
- * checkpoint back to undo. Holds the directory's writer lock (or a bucket prefix's lease) while it
- * works, so it never runs beside a training run; the store moves the checkpoints (on object
- * storage: each copied, then out of the listing, then removed).
+ * `DIR/rolled-back-<time>/` with their sample grids and a copy of the run's record (metrics.jsonl,
+ * loss.png, summary.json), as a run going back does it (setAside), and `latest` is pointed at the
+ * target. The next train() resumes from the target, and nothing is deleted: delete the folder to
+ * free the space, or move a checkpoint back to undo. Holds the directory's writer lock (or a
+ * bucket prefix's lease) while it works, so it never runs beside a training run; in a bucket only
+ * the checkpoints move (each copied, then out of the listing, then removed).
  */
 import { compareNewestFirst } from "../checkpoint/retention.js";
 import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { BestMetric, CheckpointInfo, CheckpointRef } from "../checkpoint/store.js";
 import { runMessages as msg } from "./messages.js";
+import { setAside } from "./set-aside.js";
 
 export interface RollBackOptions {
   /** What "best" / "best-previous" rank by (default val_loss, lower is better, as resumable()). */
@@ -29,13 +31,6 @@ export interface RollBackResult {
   readonly message: string;
 }
 
-function stamp(date: Date): string {
-  return date
-    .toISOString()
-    .replace(/[-:]/g, "")
-    .replace(/\.\d+Z$/, "Z");
-}
-
 export async function rollBack(dir: string, ref: CheckpointRef, options: RollBackOptions = {}): Promise<RollBackResult> {
   if (typeof ref !== "string" || ref.length === 0)
     throw new TypeError(msg.badOption("rollBack ref", 'a checkpoint ref such as "best-previous" or "step:400"', ref));
@@ -45,12 +40,8 @@ export async function rollBack(dir: string, ref: CheckpointRef, options: RollBac
     if (target === undefined) throw new RangeError(msg.badOption("rollBack ref", "a ref that names a checkpoint", ref));
     const { checkpoints } = await store.list();
     const newer = checkpoints.filter((c) => c.name !== target.name && compareNewestFirst(c, target) < 0).sort(compareNewestFirst);
-    let aside: string | undefined;
-    if (newer.length > 0)
-      aside = await store.setAside(
-        newer.map((c) => c.name),
-        `rolled-back-${stamp(new Date())}`,
-      );
+    // The same move as a run that goes back: the grids of those steps go along, the record is copied.
+    const aside = newer.length > 0 ? (await setAside(store, newer, false)).folder : undefined;
     await store.pointLatestAt(target.name);
     const bytes = newer.reduce((sum, c) => sum + c.bytes, 0);
     return {

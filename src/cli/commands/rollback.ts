@@ -1,8 +1,8 @@
 /**
  * `nbresume rollback DIR --ref REF`: the library's rollBack() on the command line — every
- * checkpoint newer than REF moved, one rename each, into DIR/rolled-back-<time>/ (nothing deleted),
- * `latest` pointed at REF; the next run resumes from it. Takes the directory's writer lock, so it
- * refuses while a run of DIR trains.
+ * checkpoint newer than REF moved, one rename each, into DIR/rolled-back-<time>/ with its sample
+ * grids and a copy of the run's record (nothing deleted), `latest` pointed at REF; the next run
+ * resumes from it. Takes the directory's writer lock, so it refuses while a run of DIR trains.
  */
 import { rollBack } from "../../run/roll-back.js";
 import { formatBytes } from "../../shared/format.js";
@@ -10,7 +10,7 @@ import { stringOption } from "../args.js";
 import type { Command } from "../command.js";
 import { cliMessages as messages } from "../messages.js";
 import { effectivePolicy } from "../policy.js";
-import { openRoot, parseMetricOption } from "../target.js";
+import { openCheckpoint, openRoot, parseMetricOption } from "../target.js";
 import { UsageError } from "../usage-error.js";
 
 export const rollbackCommand: Command = {
@@ -20,7 +20,8 @@ export const rollbackCommand: Command = {
   positionals: { min: 1, max: 1 },
   description:
     "Rolls the run in DIR back to the checkpoint REF names (best-previous, step:N, a checkpoint name…): every\n" +
-    "checkpoint newer than it is moved, one atomic rename each, into DIR/rolled-back-<time>/ — never deleted:\n" +
+    "checkpoint newer than it is moved, one atomic rename each, into DIR/rolled-back-<time>/ with the sample grids\n" +
+    "of its step and a copy of the run's record (metrics.jsonl, loss.png, summary.json) — never deleted:\n" +
     "delete the folder to free the space, or move a checkpoint back to undo — and `latest` names REF. The next\n" +
     "run (a rerun of the cell, the recorded command) resumes from it. 'best' ranks by --metric, else by the\n" +
     "metric the run recorded. Takes DIR's writer lock: refused while a run of DIR is training.",
@@ -42,6 +43,8 @@ export const rollbackCommand: Command = {
     } finally {
       await reader.close();
     }
+    // The ref resolved as every command resolves it, so one that names nothing is said the same way.
+    await (await openCheckpoint({ arg: dir, ref, bestMetric, verified: true, command: "rollback" })).store.close();
     const result = await rollBack(dir, ref, bestMetric === undefined ? {} : { bestMetric });
     if (json) {
       out.json({
