@@ -10,7 +10,7 @@ export const RunErrorCode = {
   CONFIG_CHANGED: "RUN_CONFIG_CHANGED",
   /** A checkpoint's state.json is not what resumable() writes. */
   STATE_INVALID: "RUN_STATE_INVALID",
-  /** The checkpoint's tensors do not fit the model (after an allowed config change). */
+  /** The checkpoint's tensors do not fit the model: its architecture changed (said before any preview). */
   STATE_MISMATCH: "RUN_STATE_MISMATCH",
   /** Saving checkpoints kept failing; training stopped. */
   SAVE_FAILING: "RUN_SAVE_FAILING",
@@ -48,15 +48,19 @@ export type ChangeSeverity = "unsafe" | "changes-training" | "harmless";
 /** What a resume restores besides the weights (the `load` option). */
 export type ResumePart = "optimizer" | "schedule" | "RNG" | "data order";
 
-function initReportParts(r: {
-  missing: readonly string[];
-  unused: readonly string[];
-  mismatched: readonly { name: string; expected: string; found: string }[];
-}): string[] {
+/** What of a weights source (`source`: "file", "checkpoint") does not fit the model's parameters. */
+function initReportParts(
+  r: {
+    missing: readonly string[];
+    unused: readonly string[];
+    mismatched: readonly { name: string; expected: string; found: string }[];
+  },
+  source = "file",
+): string[] {
   const names = (list: readonly string[]): string => (list.length > 6 ? `${list.slice(0, 6).join(", ")}, … (${list.length} in all)` : list.join(", "));
   const parts: string[] = [];
-  if (r.missing.length > 0) parts.push(`not in the file: ${names(r.missing)}`);
-  if (r.mismatched.length > 0) parts.push(`wrong shape: ${names(r.mismatched.map((m) => `${m.name} (model ${m.expected}, file ${m.found})`))}`);
+  if (r.missing.length > 0) parts.push(`not in the ${source}: ${names(r.missing)}`);
+  if (r.mismatched.length > 0) parts.push(`wrong shape: ${names(r.mismatched.map((m) => `${m.name} (model ${m.expected}, ${source} ${m.found})`))}`);
   if (r.unused.length > 0) parts.push(`not in the model: ${names(r.unused)}`);
   return parts;
 }
@@ -244,6 +248,36 @@ export const runMessages = {
       `Not resuming ${checkpoint} in ${displayPath(dir)}: the config changed in a way that makes resuming unsafe (${list}). ` +
       `Use a new dir to start a separate run, change the config back to continue this one, ` +
       `or pass allowConfigChange: true to resume these weights anyway.`
+    );
+  },
+  /**
+   * The checkpoint's model tensors do not fit the model's parameters: no override helps, so
+   * allowConfigChange is not offered. `initFrom`: the checkpoint's path when some parameters fit
+   * (a warm start of a new run can take them), else undefined.
+   */
+  architectureChanged(
+    dir: string,
+    checkpoint: string,
+    fit: {
+      missing: readonly string[];
+      unused: readonly string[];
+      mismatched: readonly { name: string; expected: string; found: string }[];
+      loaded: readonly string[];
+    },
+    configChanges: readonly { path: string; old: unknown; new: unknown }[],
+    initFrom: string | undefined,
+  ): string {
+    const config = configChanges.length === 0 ? "" : `; config: ${configChanges.map((c) => `${c.path}: ${show(c.old)} → ${show(c.new)}`).join("; ")}`;
+    const warm =
+      initFrom === undefined
+        ? ""
+        : /^[a-z][a-z0-9+.-]*:\/\//.test(initFrom)
+          ? ` (copy ${initFrom} to a local directory and pass it as initFrom: { path, strict: false } to start from the ${plural(fit.loaded.length, "parameter")} that fit)`
+          : ` — with initFrom: { path: ${JSON.stringify(displayPath(initFrom))}, strict: false } to start it from the ${plural(fit.loaded.length, "parameter")} that fit`;
+    return (
+      `Not resuming ${checkpoint} in ${displayPath(dir)}: the architecture changed — the checkpoint's weights do not fit this model's parameters (${initReportParts(fit, "checkpoint").join("; ")}${config}). ` +
+      `These weights cannot be resumed into this model, not even with allowConfigChange. ` +
+      `Change the model back to continue this run, or use a new dir for the new model${warm}.`
     );
   },
   configChangeAllowed(count: number): string {

@@ -2,6 +2,8 @@
  * What a checkpoint must pass before a run resumes it (resumable()'s step 2), besides verifying:
  *
  *   its state      written by resumable() (state.json parsed: RUN_STATE_INVALID otherwise)
+ *   its weights    the model tensors against the model's parameters (names, dtypes, shapes): a
+ *                  changed architecture stops here, before any preview, whatever allowConfigChange
  *   its config     compared with this run's: unsafe changes refused unless allowConfigChange
  *   its model code the loss graph's fingerprint (after the session compiles)
  *   the validation gate   its previews drawn from its own weights (the EMA's when kept) and their
@@ -17,12 +19,14 @@ import type { Batch } from "../engine/data/batch.js";
 import type { JsonObject } from "../engine/nn/json.js";
 import type { Generator } from "../engine/random/generator.js";
 import type { TrainingSession } from "../engine/session/training-session.js";
+import { discoverModel } from "../engine/session/model-discovery.js";
 import { NbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
 import { EMA_GROUP } from "./ema.js";
 import { evaluateHeldOut } from "./evaluation.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
 import type { ResolvedOptions } from "./options.js";
+import { modelFit } from "./model-fit.js";
 import type { Candidate } from "./resume-plan.js";
 import { changeRows, judgeConfigDiff } from "./run-config.js";
 import type { RunOutput } from "./run-output.js";
@@ -36,16 +40,34 @@ export function checkedState(loaded: LoadedCheckpoint): RunState {
   return parsed.state;
 }
 
-/** The checkpoint's config against this run's: the changes shown; unsafe ones refused unless allowConfigChange. */
+/**
+ * The checkpoint's config against this run's: the changes shown; a model its weights do not fit
+ * refused (STATE_MISMATCH, allowConfigChange or not); other unsafe changes refused unless
+ * allowConfigChange.
+ */
 export function checkConfig(o: ResolvedOptions, config: JsonObject, out: RunOutput, loaded: LoadedCheckpoint, saved: RunState): void {
   const diff = diffConfigs(saved.config, config);
-  if (diff.same) return;
-  const changes = judgeConfigDiff(diff, saved.config);
-  out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, (s) => msg.severityLabel(s)) });
+  const changes = diff.same ? [] : judgeConfigDiff(diff, saved.config);
+  if (changes.length > 0)
+    out.table({ title: msg.configDiffTitle(), columns: ["setting", "checkpoint → now"], rows: changeRows(changes, (s) => msg.severityLabel(s)) });
+  checkArchitecture(o, loaded, changes);
   const unsafe = changes.filter((c) => c.severity === "unsafe");
   if (unsafe.length === 0) return;
   if (!o.allowConfigChange) throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.unsafeConfigChange(o.dir, loaded.name, unsafe), { where: loaded.path });
   out.warn(msg.configChangeAllowed(unsafe.length));
+}
+
+/**
+ * The checkpoint's model tensors against the model's parameters (declared by building its loss
+ * once, no session compiled): names, dtypes and shapes. A mismatch is a changed architecture, which
+ * no override resumes: said with what to do (a new dir; initFrom there for the parameters that fit).
+ */
+export function checkArchitecture(o: ResolvedOptions, loaded: LoadedCheckpoint, changes: readonly { path: string; old: unknown; new: unknown }[]): void {
+  const fit = modelFit(discoverModel(o.model, o.batchSize).parameters, loaded.tensors["model"] ?? {});
+  if (fit.fits) return;
+  const modelChanges = changes.filter((c) => /^model([.[]|$)/.test(c.path));
+  const initFrom = fit.loaded.length > 0 ? loaded.path : undefined;
+  throw new NbresumeError(RunErrorCode.STATE_MISMATCH, msg.architectureChanged(o.dir, loaded.name, fit, modelChanges, initFrom), { where: loaded.path });
 }
 
 /** The model's code against the checkpoint's: a changed loss graph is a changed model, like a changed config. */
