@@ -102,9 +102,10 @@ export class LiveView {
     if (typeof html === "string") this.previewHtml = html;
   }
 
-  setDiskNote(note: string): void {
+  /** The run's disk usage now: the live view's note; `announce`: also a line of its own in a terminal (at showDiskNote()). */
+  setDiskNote(note: string, announce = true): void {
     this.diskNote = note;
-    this.diskNoteFresh = true;
+    if (announce) this.diskNoteFresh = true;
   }
 
   /** A new disk-usage line: a line of its own in a terminal (the notebook's live view shows it as a note). */

@@ -26,7 +26,10 @@ import type { RunOutput } from "./run-output.js";
 import type { CheckpointRecord, SaveStats } from "./run.js";
 import { errorMessage } from "../shared/error-message.js";
 
-/** A disk-usage line every this many saves (and with the final and emergency checkpoints). */
+/**
+ * A disk-usage line of its own in a terminal every this many saves (and with the final and
+ * emergency checkpoints); the notebook's live view shows the usage after every save.
+ */
 const DISK_USAGE_EVERY = 5;
 /** Tries of the final checkpoint before the run says its end is not saved. */
 const FINAL_SAVE_ATTEMPTS = 3;
@@ -77,7 +80,7 @@ export class RunSaves {
   savesFailing: NbresumeError | undefined;
   /** The final checkpoint could not be saved, even when tried again. */
   finalUnsaved = false;
-  /** Checkpoints committed by this train() (the disk-usage line comes every DISK_USAGE_EVERY). */
+  /** Checkpoints committed by this train() (a terminal's disk-usage line comes every DISK_USAGE_EVERY). */
   private saves = 0;
   /** What follows each background save (its previews' files, then the work after its commit), in order; never rejects. */
   private sideWork: Promise<void> = Promise.resolve();
@@ -185,7 +188,7 @@ export class RunSaves {
       const steps = new Set((await store.list()).checkpoints.map((c) => c.step));
       await pruneSampleGrids(this.dir, steps);
     }
-    if (this.saves % DISK_USAGE_EVERY === 1 || kind === "final" || kind === "emergency") await this.diskUsage();
+    await this.diskUsage(this.saves % DISK_USAGE_EVERY === 1 || kind === "final" || kind === "emergency");
     await this.source.committed(step);
     return msg.saved(kind, file === undefined ? undefined : basename(file));
   }
@@ -257,7 +260,7 @@ export class RunSaves {
         const steps = new Set((await this.store.list()).checkpoints.map((c) => c.step));
         await pruneSampleGrids(this.dir, steps, saved.step);
       }
-      if (this.saves % DISK_USAGE_EVERY === 1) await this.diskUsage();
+      await this.diskUsage(this.saves % DISK_USAGE_EVERY === 1);
     } catch (error) {
       this.out.warn(msg.afterSaveFailed(saved.name, errorMessage(error)));
     }
@@ -277,7 +280,8 @@ export class RunSaves {
     else this.out.warn(msg.saveFailed(step, errorMessage(outcome.error)));
   }
 
-  private async diskUsage(): Promise<void> {
+  /** The run's disk usage as of this save: the live view's note; a line of its own in a terminal when `announce`. */
+  private async diskUsage(announce: boolean): Promise<void> {
     const du = await this.store.du();
     const pictures = await listRunPictures(this.dir);
     this.view.setDiskNote(
@@ -288,6 +292,7 @@ export class RunSaves {
         pictures.length,
         pictures.reduce((s, p) => s + p.bytes, 0),
       ),
+      announce,
     );
   }
 }

@@ -67,6 +67,25 @@ describe("resumable(): checkpoints saved in the background", function () {
     for (const step of ["00000040", "00000080", "00000120"]) assert.ok(existsSync(join(dir, `samples-step-${step}.png`)), `the grid beside step ${step}`);
   });
 
+  it("keeps the live view's disk usage to what is on disk, and says it as a line of its own every fifth save in a terminal", async function () {
+    const options: Partial<ResumableOptions> = { steps: 140, checkpointEvery: 20, evalEvery: false, preview: false, keep: { rolling: 10 } };
+    const notebook = new RecordingOutput(true);
+    await (await mlpRun(join(root, "notebook"), { ...options, output: notebook })).train();
+    const last = notebook.views.at(-1)!.context.notes ?? [];
+    assert.ok(
+      last.some((n) => /^disk: .* holds 7 checkpoints/.test(n)),
+      last.join("\n"),
+    );
+    const terminal = new RecordingOutput(false);
+    await (await mlpRun(join(root, "terminal"), { ...options, output: terminal })).train();
+    const lines = terminal.texts("event").filter((t) => t.startsWith("disk: "));
+    // Saves 1 and 6 (every fifth from the first) and the final one, the 7th.
+    assert.deepEqual(
+      lines.map((l) => Number(/ holds (\d+) checkpoints?/.exec(l)?.[1])),
+      [1, 6, 7],
+    );
+  });
+
   it("keeps training while a rolling checkpoint's commit is held, and shows it only once it is committed", async function () {
     // The commit rename of step 3,000 is held for a second. Training goes on meanwhile (a
     // synchronous save would hold the loop, and no progress would be drawn during the hold).
