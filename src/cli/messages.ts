@@ -249,6 +249,15 @@ export const cliMessages = {
   noFilesystem(): string {
     return "filesystem: none (object storage: no free-space figure)";
   },
+  /** prune's line on the sample grids of the checkpoints it deletes (or, in a dry run, would delete). */
+  pruneGrids(done: boolean, files: number, size: string): string {
+    return `${done ? "Deleted" : "Would delete"} their sample grids too: ${files} file${files === 1 ? "" : "s"} (${size}) of samples-step-… beside them.`;
+  },
+  /** --metric NAME that no checkpoint of DIR records. */
+  metricNotRecorded(name: string, dir: string, recorded: readonly string[]): string {
+    const known = recorded.length === 0 ? "they record no metrics" : `they record ${recorded.join(", ")}`;
+    return `--metric ${name}: no checkpoint in ${dir} records ${name} (${known}).${didYouMean(name, recorded)}`;
+  },
   pruneDryRun(): string {
     return "Dry run: nothing was deleted. Run again with --yes to delete the checkpoints marked DELETE.";
   },

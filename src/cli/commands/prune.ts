@@ -1,6 +1,10 @@
-/** `nbresume prune DIR`: the retention plan with its reasons; deletes only with --yes. */
+/**
+ * `nbresume prune DIR`: the retention plan with its reasons; deletes only with --yes, and then the
+ * sample grids of the checkpoints it deleted too, as the run does when it prunes.
+ */
 import { CheckpointStore } from "../../checkpoint/store-factory.js";
 import type { PlannedCheckpoint, RetentionPlan } from "../../checkpoint/store.js";
+import { listRunPictures, pruneSampleGrids, type RunPicture } from "../../run/run-files.js";
 import { formatBytes } from "../../shared/format.js";
 import { countOption } from "../args.js";
 import type { Command } from "../command.js";
@@ -36,7 +40,9 @@ export const pruneCommand: Command = {
     "deletes nothing unless --yes is given. Each setting comes from its flag, else from the policy the run\n" +
     "recorded in the newest checkpoint's state.json (`keep`, `bestMetric`), else the store's default\n" +
     "(rolling 5, emergency 5, best 3, every epoch checkpoint). Never deleted: the newest checkpoint that\n" +
-    "verifies, the current best, and what `latest` names. --yes takes the directory's writer lock, so it\n" +
+    "verifies, the current best, and what `latest` names. The sample grids saved with a deleted checkpoint\n" +
+    "(samples-step-N.*) are deleted with it, as when the run prunes; previews are kept. --metric must be one the\n" +
+    "checkpoints record (exit 2 otherwise). --yes takes the directory's writer lock, so it\n" +
     "fails while a training run holds it (and, like every writable open, removes .tmp-… leftovers).",
   options: [
     { name: "yes", type: "boolean", description: "delete the checkpoints the plan drops" },
@@ -64,9 +70,16 @@ export const pruneCommand: Command = {
     let policy: EffectivePolicy;
     let sizes: Map<string, number>;
     let order: Map<string, number>;
+    let grids: RunPicture[];
     try {
       const { checkpoints } = await reader.list();
+      // A metric no checkpoint records ranks nothing: "best" would keep none by it, silently.
+      const recorded = [...new Set(checkpoints.flatMap((c) => Object.keys(c.metrics)))];
+      if (flags.bestMetric !== undefined && checkpoints.length > 0 && !recorded.includes(flags.bestMetric.name)) {
+        throw new UsageError(messages.metricNotRecorded(flags.bestMetric.name, reader.dir, recorded), "prune");
+      }
       policy = await effectivePolicy(reader, checkpoints, flags);
+      grids = await listRunPictures(reader.blobs);
       sizes = new Map(checkpoints.map((c) => [c.name, c.bytes]));
       order = new Map(checkpoints.map((c, i) => [c.name, i]));
     } finally {
@@ -75,12 +88,16 @@ export const pruneCommand: Command = {
     const storeOptions = { keep: policy.keep, ...(policy.bestMetric ? { bestMetric: policy.bestMetric } : {}) };
     let plan: RetentionPlan;
     let deleted: string[] = [];
+    let gridsRemoved: string[] = [];
     if (yes) {
       const store = await CheckpointStore.open(reader.dir, { ...storeOptions, autoPrune: false });
       try {
         const result = await store.prune();
         plan = result;
         deleted = result.deleted;
+        // The grids go with the checkpoints they illustrate, as when the run prunes (under the same lock).
+        const left = new Set((await store.list()).checkpoints.map((c) => c.step));
+        if (deleted.length > 0) gridsRemoved = await pruneSampleGrids(store.blobs, left);
       } finally {
         await store.close();
       }
@@ -93,6 +110,11 @@ export const pruneCommand: Command = {
       }
     }
     const bytesOf = (p: PlannedCheckpoint): number => sizes.get(p.name) ?? 0;
+    // The dry run's: the grids of steps no kept checkpoint has.
+    const keptSteps = new Set(plan.keep.map((p) => p.step));
+    const dropSteps = new Set(plan.delete.map((p) => p.step));
+    const gridsDropped = yes ? gridsRemoved : grids.filter((g) => g.kind === "samples" && dropSteps.has(g.step) && !keptSteps.has(g.step)).map((g) => g.name);
+    const gridBytes = grids.filter((g) => gridsDropped.includes(g.name)).reduce((s, g) => s + g.bytes, 0);
     const deleteBytes = plan.delete.reduce((s, p) => s + bytesOf(p), 0);
     const keepBytes = plan.keep.reduce((s, p) => s + bytesOf(p), 0);
 
@@ -106,6 +128,7 @@ export const pruneCommand: Command = {
         delete: plan.delete.map(entry),
         deleted,
         bytesFreed: plan.delete.filter((p) => deleted.includes(p.name)).reduce((s, p) => s + bytesOf(p), 0),
+        sampleGrids: { [yes ? "deleted" : "delete"]: gridsDropped, bytes: gridBytes },
       });
       return 0;
     }
@@ -142,10 +165,12 @@ export const pruneCommand: Command = {
     out.line();
     if (yes) {
       out.line(`Deleted ${plural(deleted.length, "checkpoint")} (${formatBytes(deleteBytes)}); kept ${plan.keep.length} (${formatBytes(keepBytes)}).`);
+      if (gridsDropped.length > 0) out.line(messages.pruneGrids(true, gridsDropped.length, formatBytes(gridBytes)));
     } else {
       out.line(
         `Would delete ${plural(plan.delete.length, "checkpoint")} (${formatBytes(deleteBytes)}); keeps ${plan.keep.length} (${formatBytes(keepBytes)}).`,
       );
+      if (gridsDropped.length > 0) out.line(messages.pruneGrids(false, gridsDropped.length, formatBytes(gridBytes)));
       if (plan.delete.length > 0) out.line(messages.pruneDryRun());
     }
     return 0;
