@@ -74,6 +74,10 @@ export const supervisorMessages = {
   injectedCellComment(): string {
     return "// Parameters injected by nbresume run (--param)";
   },
+  /** The injected cell's last line: a last expression whose value is undefined, so the kernel shows nothing. */
+  injectedCellQuiet(): string {
+    return "void 0; // no output (the kernel would print the last value assigned)";
+  },
 
   // ── the server ─────────────────────────────────────────────────────────────────────────────
   serverUnreachable(url: string, detail: string): string {

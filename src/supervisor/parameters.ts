@@ -3,6 +3,8 @@
  * "parameters" (`let steps = smoke ? 80 : 2000;`), and `--param steps=500` becomes a cell injected
  * right after it, tagged "injected-parameters", that assigns the new values (`steps = 500;`). The
  * defaults are declared with let so the assignment type-checks against them in a TypeScript kernel.
+ * The injected cell ends in `void 0;`: tslab prints the value of a cell's last expression
+ * statement unless it is null or undefined, and an assignment's value is the value assigned.
  *
  * A value that reads as JSON (500, 1e-3, true, "quoted", [1, 2]) is that value; anything else is
  * a string (dir=runs/long).
@@ -59,7 +61,7 @@ export function declarations(source: string): Map<string, "let" | "var" | "const
 }
 
 function injectedCell(parameters: readonly Parameter[], withId: boolean): NotebookCell {
-  const source = [msg.injectedCellComment(), ...parameters.map((p) => `${p.name} = ${p.literal};`)].join("\n");
+  const source = [msg.injectedCellComment(), ...parameters.map((p) => `${p.name} = ${p.literal};`), msg.injectedCellQuiet()].join("\n");
   return {
     cell_type: "code",
     ...(withId ? { id: "nbresume-injected-parameters" } : {}),
@@ -93,11 +95,13 @@ export function injectParameters(source: Notebook, given: readonly Parameter[], 
     );
   }
   const declared = declarations(cellSource(cells[parametersCell] as NotebookCell));
+  // Cells are numbered as everywhere in the supervisor: among the code cells, from 1.
+  const cellNumber = cells.slice(0, parametersCell + 1).filter((c) => c.cell_type === "code").length;
   for (const p of parameters) {
     const how = declared.get(p.name);
-    if (how === "const") throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterIsConst(p.name, parametersCell + 1), { where: path });
+    if (how === "const") throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterIsConst(p.name, cellNumber), { where: path });
     if (how === undefined)
-      throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterNotDeclared(p.name, parametersCell + 1, [...declared.keys()]), { where: path });
+      throw new NbresumeError(SupervisorErrorCode.BAD_PARAMETER, msg.parameterNotDeclared(p.name, cellNumber, [...declared.keys()]), { where: path });
   }
   const withIds = cells.some((c) => typeof c.id === "string");
   const out = [...cells.slice(0, parametersCell + 1), injectedCell(parameters, withIds), ...cells.slice(parametersCell + 1)];

@@ -57,7 +57,7 @@ describe("nbresume run parameters", function () {
     assert.equal(injection.notebook.cells.length, 5);
     const injected = injection.notebook.cells[3]!;
     assert.deepEqual(cellTags(injected), [INJECTED_TAG]);
-    assert.equal(cellSource(injected), `${msg.injectedCellComment()}\nsteps = 40;\ndir = "runs/short";`);
+    assert.equal(cellSource(injected), `${msg.injectedCellComment()}\nsteps = 40;\ndir = "runs/short";\n${msg.injectedCellQuiet()}`);
     assert.equal(typeof injected.id, "string", "nbformat 4.5 cells need an id");
     assert.equal(cellSource(injection.notebook.cells[4]!), "train();");
     assert.equal(nb.cells.length, 4, "the source notebook is not changed");
@@ -68,7 +68,7 @@ describe("nbresume run parameters", function () {
     const injection = injectParameters(nb, [parseParameter("steps=40"), parseParameter("steps=50")], "nb.ipynb");
     assert.deepEqual(
       injection.notebook.cells.map((c) => cellSource(c)),
-      [PARAMS, `${msg.injectedCellComment()}\nsteps = 50;`, "train();"],
+      [PARAMS, `${msg.injectedCellComment()}\nsteps = 50;\n${msg.injectedCellQuiet()}`, "train();"],
     );
     assert.deepEqual(
       injectParameters(nb, [], "nb.ipynb").notebook.cells.map((c) => cellSource(c)),
@@ -85,8 +85,8 @@ describe("nbresume run parameters", function () {
     assert.equal(injectParameters(nb, [], "nb.ipynb").injectedCell, undefined, "without parameters the cell is not needed");
   });
 
-  it("refuses a name the parameters cell does not declare, or declares with const, naming the cell and what it declares", function () {
-    const nb = notebook([{ source: "x" }, { source: PARAMS, tags: ["parameters"] }]);
+  it("refuses a name the parameters cell does not declare, or declares with const, naming the cell (among the code cells) and what it declares", function () {
+    const nb = notebook([{ source: "# title", type: "markdown" }, { source: "x" }, { source: PARAMS, tags: ["parameters"] }]);
     assert.throws(
       () => injectParameters(nb, [parseParameter("stepz=1")], "nb.ipynb"),
       (e: unknown) =>
