@@ -19,7 +19,7 @@ export const WRITE_EVERY_MS = 30_000;
 export interface RestartRecord {
   /** ISO time the loss was noticed. */
   readonly at: string;
-  /** The code cell that was running (1-based over all cells), or null while the kernel started. */
+  /** The code cell that was running, its number among the executed notebook's code cells (1-based, the injected parameters cell counted), as messages name it ("cell 6 of 7"); null while the kernel started. */
   readonly cell: number | null;
   readonly reason: string;
   /** The step of the newest checkpoint that verified when the kernel was restarted (where training resumes). */

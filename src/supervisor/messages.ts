@@ -39,7 +39,12 @@ function seconds(ms: number): string {
   return `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
-/** How a cell is named in messages: "cell 4 of 7 (`await run.train();`)". */
+/**
+ * How a cell is named in messages: "cell 4 of 7 (`await run.train();`)". Every cell number the
+ * supervisor shows or records counts the code cells of the executed notebook from 1, the injected
+ * parameters cell included: the `[4/7]` line, the executed notebook's `metadata.nbresume.run`, and
+ * a fresh kernel's execution count (`In [4]`) agree. `position` is 0-based.
+ */
 export function cellName(position: number, count: number, headline: string): string {
   return `cell ${position + 1} of ${count} (\`${headline}\`)`;
 }
@@ -168,8 +173,9 @@ export const supervisorMessages = {
   cellStarted(position: number, count: number, headline: string): string {
     return `[${position + 1}/${count}] ${headline}`;
   },
-  crashed(where: string, detail: string, lastStep: number | undefined): string {
-    return `Kernel lost ${where}: ${detail}${lastStep === undefined ? "" : ` (training was at step ${formatCount(lastStep)})`}.`;
+  /** `reached`: the later of the newest checkpoint's step and the step the lost kernel's display showed. */
+  crashed(where: string, detail: string, reached: number | undefined): string {
+    return `Kernel lost ${where}: ${detail}${reached === undefined ? "" : ` (training was at step ${formatCount(reached)})`}.`;
   },
   whileStarting(): string {
     return "while it started";

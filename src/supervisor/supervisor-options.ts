@@ -48,7 +48,7 @@ export interface TimelineEvent {
   /** ms epoch. */
   readonly at: number;
   readonly what: "kernel-lost" | "kernel-ready" | "cell-started" | "cell-ended" | "resumed";
-  /** The cell (1-based over all cells of the executed notebook). */
+  /** The code cell: its number among the executed notebook's code cells (1-based, the injected parameters cell counted), as messages name it ("cell 6 of 7"). */
   readonly cell?: number;
   /** kernel-ready: the kernel's process, when it runs on this machine (own server). */
   readonly pid?: number;
@@ -61,7 +61,7 @@ export interface SupervisorResult {
   /** The executed notebook. */
   readonly out: string;
   readonly restarts: readonly RestartRecord[];
-  /** cell-error / gave-up: the cell that failed (1-based over all cells), if a cell was running. */
+  /** cell-error / gave-up: the code cell that failed, if one was running: its number among the executed notebook's code cells (1-based, the injected parameters cell counted), as messages name it. */
   readonly cell?: number;
   /** cell-error: the error as the kernel showed it; gave-up: the last loss. */
   readonly error?: string;

@@ -86,7 +86,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
     reporter.event(
       msg.parametersInjected(
         injection.parameters.map((p) => p.name),
-        injection.parametersCell + 1,
+        codeCells.indexOf(injection.parametersCell) + 1,
       ),
       "info",
     );
@@ -124,10 +124,11 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
     for (;;) {
       if (stop.requested !== undefined) return { status: "stopped", signal: stop.requested };
       const markAtStart = await progress.mark();
+      progress.newKernel();
       let loss: KernelLoss | undefined;
       let where = msg.whileStarting();
-      let lostCell: number | undefined;
-      let lostOutputs: CellOutputs | undefined;
+      /** The lost cell's position among the code cells (0-based), and its outputs. */
+      let lost: { position: number; outputs: CellOutputs } | undefined;
 
       // ── 3. a ready kernel ──
       try {
@@ -156,7 +157,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
           if (stop.requested !== undefined) return { status: "stopped", signal: stop.requested };
           const cell = cellAt(index);
           reporter.cellStarted(position, codeCells.length, cellHeadline(cell));
-          mark("cell-started", index + 1);
+          mark("cell-started", position + 1);
           const outputs = new CellOutputs();
           executed.setCell(index, [], null);
           const outcome = await executeCell({
@@ -172,7 +173,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
               if (shown !== undefined) {
                 progress.see(shown);
                 if (recovering !== undefined) {
-                  mark("resumed", index + 1);
+                  mark("resumed", position + 1);
                   reporter.event(msg.resumed(recovering.from ?? shown.resumedAt ?? shown.step, shown.total, Date.now() - recovering.loss.at), "info");
                   recovering = undefined;
                 }
@@ -184,13 +185,13 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
             onStopping: (signal) => reporter.event(msg.stopping(signal, stopTimeoutMs), "warn"),
           });
           reporter.cellEnded();
-          mark("cell-ended", index + 1);
+          mark("cell-ended", position + 1);
           executed.setCell(index, outputs.list(), outputs.executionCount);
           if (outcome.kind === "ok") continue;
           if (outcome.kind === "error") {
             reporter.event(msg.cellFailed(nameOf(position)), "error");
             reporter.event(msg.cellErrorText(outcome.text), "error");
-            return { status: "cell-error", cell: index + 1, error: outcome.text };
+            return { status: "cell-error", cell: position + 1, error: outcome.text };
           }
           if (outcome.kind === "stopped") {
             if (outcome.timedOut) reporter.event(msg.stopTimedOut(stopTimeoutMs), "warn");
@@ -198,8 +199,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
           }
           loss = outcome.loss;
           where = msg.duringCell(nameOf(position));
-          lostCell = index + 1;
-          lostOutputs = outputs;
+          lost = { position, outputs };
           break;
         }
         if (loss === undefined) return { status: "finished" };
@@ -209,13 +209,14 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
       // ── 5. a lost kernel: restart or give up ──
       // A server that stops answering may be our own server gone: its exit says more, if it comes.
       if (loss.kind === "unreachable") loss = await Promise.race([host.serverLost(), sleep(1_000).then(() => loss as KernelLoss)]);
+      const lostCell = lost === undefined ? undefined : lost.position + 1;
       mark("kernel-lost", lostCell, loss.at);
-      reporter.event(msg.crashed(where, loss.detail, progress.latest?.step), "warn");
+      reporter.event(msg.crashed(where, loss.detail, await progress.reached()), "warn");
       const decision = policy.record({ progressed: (await progress.mark()) > markAtStart });
       const giveUp = decision.action === "give-up";
-      if (lostCell !== undefined && lostOutputs !== undefined) {
-        lostOutputs.stream("stderr", msg.crashNote(loss.detail, giveUp ? msg.crashNoteGiveUp() : msg.crashNoteRestart()));
-        executed.setCell(lostCell - 1, lostOutputs.list(), lostOutputs.executionCount);
+      if (lost !== undefined) {
+        lost.outputs.stream("stderr", msg.crashNote(loss.detail, giveUp ? msg.crashNoteGiveUp() : msg.crashNoteRestart()));
+        executed.setCell(codeCells[lost.position] as number, lost.outputs.list(), lost.outputs.executionCount);
       }
       if (giveUp) {
         const text =

@@ -1,9 +1,13 @@
 /**
  * How far the notebook's training got, as the supervisor tracks it across kernel restarts: the
  * newest checkpoint that verifies in the run's directory (read-only, with the checkpoint store —
- * exactly what a rerun of the training cell resumes from), and the highest step the live display
- * showed. The directory is known when the notebook names it as its `dir` parameter and the kernel
- * runs on this machine; without it, the displayed step stands in.
+ * exactly what a rerun of the training cell resumes from), and the steps the live display showed.
+ * The directory is known when the notebook names it as its `dir` parameter and the kernel runs on
+ * this machine; without it, the displayed step stands in.
+ *
+ * The display is no exact record: a notebook run redraws it at most once a second, first at the
+ * step it starts from, so a fast run can commit its checkpoint at step 150 while the display still
+ * says step 0. Where training got is therefore the later of the two.
  */
 import { CheckpointStore } from "../checkpoint/store-factory.js";
 import type { CheckpointReader } from "../checkpoint/store.js";
@@ -16,20 +20,22 @@ export interface CheckpointMark {
 }
 
 export class TrainingProgress {
+  /** The highest step any display showed, over every kernel of the run. */
   private highest: number | undefined;
-  private last: DisplayedProgress | undefined;
+  /** The step the newest display of the current kernel showed. */
+  private shown: number | undefined;
 
   constructor(readonly runDir: string | undefined) {}
 
-  /** A progress display was seen. */
-  see(progress: DisplayedProgress): void {
-    this.last = progress;
-    this.highest = Math.max(this.highest ?? -1, progress.step);
+  /** A new kernel: what the previous one displayed says nothing about this one. */
+  newKernel(): void {
+    this.shown = undefined;
   }
 
-  /** The newest progress display seen. */
-  get latest(): DisplayedProgress | undefined {
-    return this.last;
+  /** A progress display was seen. */
+  see(progress: DisplayedProgress): void {
+    this.shown = progress.step;
+    this.highest = Math.max(this.highest ?? -1, progress.step);
   }
 
   /** The newest checkpoint that verifies, or undefined (no run directory, none yet, unreadable). */
@@ -46,6 +52,16 @@ export class TrainingProgress {
     } finally {
       await store?.close().catch(() => undefined);
     }
+  }
+
+  /**
+   * The step the training had reached in the current kernel: the later of the step its newest
+   * display showed and the newest checkpoint's step; undefined when neither is known.
+   */
+  async reached(): Promise<number | undefined> {
+    const checkpoint = (await this.newestCheckpoint())?.step;
+    if (checkpoint === undefined) return this.shown;
+    return Math.max(checkpoint, this.shown ?? checkpoint);
   }
 
   /** A number that grows with training progress: the newest checkpoint's step, else the highest step shown; -1 before any. */
