@@ -20,6 +20,11 @@ export const EngineErrorCode = {
   STATE_INVALID: "ENGINE_STATE_INVALID",
   /** A state dict's tensors do not match the model's (missing, extra, or another dtype or shape). */
   STATE_MISMATCH: "ENGINE_STATE_MISMATCH",
+  /**
+   * A dataset column does not fit the model input of its name (column-feeds.ts): no column of that
+   * name, another shape, a dtype that does not convert without loss, or a value beyond int32.
+   */
+  MODEL_DATA_MISMATCH: "ENGINE_MODEL_DATA_MISMATCH",
   /** The exported ONNX file could not be written. */
   EXPORT_WRITE_FAILED: "EXPORT_WRITE_FAILED",
 } as const;

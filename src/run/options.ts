@@ -1,6 +1,7 @@
 /**
  * resumable()'s options, checked at the API boundary (TypeError for a wrong type, RangeError for
- * a wrong value, each naming the option) and completed with defaults.
+ * a wrong value, each naming the option) and completed with defaults; last, the model is fed from
+ * its data once (model-data-check.ts), so a column it cannot take is said before anything is shown.
  */
 import * as path from "node:path";
 import { resolveRetentionPolicy } from "../checkpoint/retention.js";
@@ -14,6 +15,7 @@ import type { Optimizer } from "../engine/optim/optimizer.js";
 import type { Schedule } from "../engine/optim/schedule.js";
 import type { Seed } from "../engine/random/generator.js";
 import { runMessages as msg } from "./messages.js";
+import { checkModelData } from "./model-data-check.js";
 import type { EarlyStoppingOptions, InitFrom, LoadParts, MetricBound, OutputKind, ResumableOptions, RunStoreOptions, ValidateAction } from "./run.js";
 import type { RunOutput } from "./run-output.js";
 
@@ -234,6 +236,8 @@ export function resolveOptions(options: ResumableOptions): ResolvedOptions {
   // A directory is made absolute; an object-storage URL (s3://bucket/prefix) is kept as given.
   const dir = normalizeLocation(o.dir);
   const control = resolveControl(o, bestMetric, test !== undefined && evalEvery !== undefined);
+  // The held-out set only when the run feeds it to the model (evaluation).
+  checkModelData(model, train, evalEvery === undefined ? undefined : test, batchSize);
   return {
     dir,
     model,
