@@ -9,8 +9,11 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readlinkSy
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cliMessages as messages } from "../../src/cli/messages.js";
-import { DISPLAY_NAME, type KernelSpec } from "../../src/kernel/kernelspec.js";
-import { kernelMessages } from "../../src/kernel/messages.js";
+import { NbresumeError } from "../../src/errors.js";
+import { DISPLAY_NAME, installKernel, type KernelSpec } from "../../src/kernel/kernelspec.js";
+import { suggestedKernelName } from "../../src/kernel/kernel-names.js";
+import { KernelErrorCode, kernelMessages } from "../../src/kernel/messages.js";
+import { kernelProject } from "../../src/kernel/project.js";
 import { ensureSelfLink } from "../../src/kernel/self-link.js";
 import { jupyterBin, REPO_ROOT, startJupyterServer } from "../support/jupyter-server.js";
 
@@ -32,6 +35,25 @@ function readSpec(dir: string): KernelSpec {
   return JSON.parse(readFileSync(join(dir, "kernel.json"), "utf8")) as KernelSpec;
 }
 
+interface Project {
+  readonly root: string;
+  readonly packageRoot: string;
+}
+
+/**
+ * A project after `npm install nbresume`, as far as installing its kernel looks: its package.json,
+ * node_modules/nbresume with the kernel entry (empty: these tests never start it) and tslab beside it.
+ */
+function userProject(root: string, name: string): Project {
+  const packageRoot = join(root, "node_modules", "nbresume");
+  mkdirSync(join(packageRoot, "dist", "kernel"), { recursive: true });
+  writeFileSync(join(root, "package.json"), JSON.stringify({ name, private: true }));
+  writeFileSync(join(packageRoot, "package.json"), JSON.stringify({ name: "nbresume", type: "module" }));
+  writeFileSync(join(packageRoot, "dist", "kernel", "main.js"), "");
+  symlinkSync(join(REPO_ROOT, "node_modules", "tslab"), join(root, "node_modules", "tslab"), "dir");
+  return { root, packageRoot };
+}
+
 describe("nbresume kernel install | uninstall | status", function () {
   this.timeout(60_000);
   let tmp: string;
@@ -48,7 +70,7 @@ describe("nbresume kernel install | uninstall | status", function () {
     const r = nbresume(["kernel", "install", "--jupyter-path", tmp]);
     assert.equal(r.status, 0, r.stderr);
     const dir = join(tmp, "kernels", "nbresume");
-    assert.equal(r.stdout.split("\n")[0], messages.kernelInstalled(DISPLAY_NAME, join(dir, "kernel.json")));
+    assert.equal(r.stdout.split("\n")[0], kernelMessages.installed("nbresume", DISPLAY_NAME, join(dir, "kernel.json")));
     assert.ok(r.stdout.includes(messages.kernelJupyterPathHint(tmp)));
     const spec = readSpec(dir);
     assert.equal(spec.display_name, DISPLAY_NAME);
@@ -112,7 +134,7 @@ describe("nbresume kernel install | uninstall | status", function () {
     const empty = join(tmp, "empty");
     const none = nbresume(["kernel", "status", "--jupyter-path", empty]);
     assert.equal(none.status, 1);
-    assert.equal(none.stderr.trim(), messages.kernelNotInstalled([join(empty, "kernels", "nbresume")]));
+    assert.equal(none.stderr.trim(), kernelMessages.notInstalled("nbresume", [join(empty, "kernels", "nbresume")]));
   });
 
   it("status exits 1 naming the problem when the kernel's tslab is gone", function () {
@@ -123,7 +145,7 @@ describe("nbresume kernel install | uninstall | status", function () {
     writeFileSync(file, JSON.stringify({ ...spec, argv: spec.argv.map((a) => (a === spec.metadata.nbresume.tslab ? gone : a)) }));
     const r = nbresume(["kernel", "status", "--jupyter-path", tmp]);
     assert.equal(r.status, 1);
-    assert.ok(r.stdout.includes(messages.kernelProblem(`tslab ${gone} does not exist`)), r.stdout);
+    assert.ok(r.stdout.includes(kernelMessages.problem(`tslab ${gone} does not exist`, "nbresume")), r.stdout);
   });
 
   it("uninstall removes the kernel, says so when there is none, and refuses a kernelspec it did not write", function () {
@@ -142,14 +164,22 @@ describe("nbresume kernel install | uninstall | status", function () {
     for (const action of ["uninstall", "install"]) {
       const refused = nbresume(["kernel", action, "--jupyter-path", tmp]);
       assert.equal(refused.status, 1);
-      assert.ok(refused.stderr.includes(kernelMessages.notOurs(join(dir, "kernel.json"))), refused.stderr);
+      assert.ok(refused.stderr.includes(kernelMessages.notOurs(join(dir, "kernel.json"), "nbresume")), refused.stderr);
       assert.ok(existsSync(join(dir, "kernel.json")));
     }
+    const forced = nbresume(["kernel", "install", "--force", "--jupyter-path", tmp]);
+    assert.equal(forced.status, 0, forced.stderr);
+    assert.equal(readSpec(dir).argv[1], join(REPO_ROOT, "dist", "kernel", "main.js"), "--force replaces it");
   });
 
-  it("rejects an unknown action, two locations and --no-link outside install with exit code 2", function () {
+  it("rejects an unknown action (a typo with 'Did you mean'), two locations, install-only options elsewhere and a bad --name with exit code 2", function () {
     const cases: [string[], string][] = [
-      [["kernel", "add"], messages.kernelUnknownAction("add")],
+      [["kernel", "add"], kernelMessages.unknownAction("add", "")],
+      [["kernel", "instal"], kernelMessages.unknownAction("instal", " Did you mean 'install'?")],
+      [["kernel", "status", "--force"], kernelMessages.installOnly("force")],
+      [["kernel", "uninstall", "--display-name", "X"], kernelMessages.installOnly("display-name")],
+      [["kernel", "install", "--name", "../x"], kernelMessages.badName("../x")],
+      [["kernel", "status", "--name", "MyKernel"], kernelMessages.badName("MyKernel")],
       [["kernel", "install", "--prefix", tmp, "--jupyter-path", tmp], messages.kernelOneLocation()],
       [["kernel", "install", "--user", "--prefix", tmp], messages.kernelOneLocation()],
       [["kernel", "status", "--no-link"], messages.kernelLinkOnInstall()],
@@ -159,6 +189,119 @@ describe("nbresume kernel install | uninstall | status", function () {
       assert.equal(r.status, 2, args.join(" "));
       assert.equal(r.stderr.split("\n")[0], `nbresume: ${message}`);
     }
+    assert.match(nbresume(["kernel", "instal"]).stderr, /^nbresume: unknown kernel action 'instal'\. Did you mean 'install'\?/);
+  });
+
+  describe("from two projects: --name, --display-name, --force", function () {
+    const NAME_OF_A = "TypeScript (nbresume: project-a)";
+    let jupyterPath: string;
+    let a: Project;
+    let b: Project;
+
+    beforeEach(function () {
+      jupyterPath = join(tmp, "jupyter");
+      a = userProject(join(tmp, "a"), "project-a");
+      b = userProject(join(tmp, "b"), "project-b");
+    });
+
+    const at = { kind: "jupyter-path", dir: "" } as const;
+    const install = (p: Project, options: { name?: string; force?: boolean; displayName?: string } = {}) =>
+      installKernel({ ...at, dir: jupyterPath }, { packageRoot: p.packageRoot, link: false, ...options });
+
+    it("names the project in the display name, and installing again from the same project rewrites its kernel", function () {
+      const first = install(a);
+      assert.equal(first.spec.display_name, NAME_OF_A);
+      assert.equal(first.spec.argv[1], join(a.packageRoot, "dist", "kernel", "main.js"));
+      assert.equal(first.file, join(jupyterPath, "kernels", "nbresume", "kernel.json"));
+      writeFileSync(first.file, JSON.stringify({ ...first.spec, argv: ["/old/node", ...first.spec.argv.slice(1)] }));
+      const again = install(a);
+      assert.equal(again.replaced, undefined);
+      assert.equal(readSpec(again.dir).argv[0], process.execPath);
+      assert.equal(install(a, { displayName: "TS for A" }).spec.display_name, "TS for A");
+    });
+
+    it("refuses to install over another project's kernel of that name, naming both projects, --name and --force, and leaves it as it was", function () {
+      const theirs = install(a);
+      const before = readFileSync(theirs.file, "utf8");
+      assert.equal(suggestedKernelName(kernelProject(b.packageRoot)), "nbresume-project-b");
+      assert.throws(
+        () => install(b),
+        (error: unknown) =>
+          error instanceof NbresumeError &&
+          error.code === KernelErrorCode.NAME_TAKEN &&
+          error.message === kernelMessages.nameTaken("nbresume", theirs.file, a.root, b.root, "nbresume-project-b"),
+      );
+      assert.equal(readFileSync(theirs.file, "utf8"), before);
+
+      const beside = install(b, { name: "nbresume-project-b" });
+      assert.equal(beside.dir, join(jupyterPath, "kernels", "nbresume-project-b"));
+      assert.equal(readSpec(beside.dir).display_name, "TypeScript (nbresume: project-b)");
+      assert.equal(readFileSync(theirs.file, "utf8"), before);
+
+      const forced = install(b, { force: true });
+      assert.deepEqual(forced.replaced, { project: { root: a.root, name: "project-a" }, why: "forced" });
+      assert.equal(readSpec(theirs.dir).argv[1], join(b.packageRoot, "dist", "kernel", "main.js"));
+    });
+
+    it("replaces a kernel whose project no longer exists (moved or deleted), saying whose it was", function () {
+      install(a);
+      rmSync(a.root, { recursive: true });
+      const r = install(b);
+      assert.deepEqual(r.replaced, { project: { root: a.root, name: "a" }, why: "gone" });
+      assert.equal(readSpec(r.dir).argv[1], join(b.packageRoot, "dist", "kernel", "main.js"));
+    });
+
+    it("suggests a name from the project's package name in the characters Jupyter allows, and rejects names Jupyter would not take", function () {
+      assert.equal(suggestedKernelName({ root: "/p/app", name: "@acme/My App" }), "nbresume-acme-my-app");
+      assert.equal(suggestedKernelName({ root: "/src/main", name: "nbresume" }), "nbresume-main", "a checkout of nbresume: its directory");
+      for (const name of ["..", ".", "Nbresume", "a/b", ""])
+        assert.throws(
+          () => install(a, { name }),
+          (error: unknown) => error instanceof RangeError && error.message === kernelMessages.badName(name),
+        );
+      assert.ok(!existsSync(jupyterPath));
+    });
+
+    it("the CLI over another project's `nbresume` exits 1 with that message; --name installs beside it under its own display name, and status, uninstall and --force take it from there", function () {
+      const theirs = install(a);
+      const here = realpathSync(REPO_ROOT);
+      const suggested = suggestedKernelName(kernelProject(here));
+      const refused = nbresume(["kernel", "install", "--jupyter-path", jupyterPath]);
+      assert.equal(refused.status, 1);
+      assert.ok(refused.stderr.includes(kernelMessages.nameTaken("nbresume", theirs.file, a.root, here, suggested)), refused.stderr);
+      assert.equal(readSpec(theirs.dir).argv[1], theirs.spec.argv[1]);
+
+      const beside = nbresume(["kernel", "install", "--jupyter-path", jupyterPath, "--name", suggested, "--display-name", "TypeScript (checkout)"]);
+      assert.equal(beside.status, 0, beside.stderr);
+      const file = join(jupyterPath, "kernels", suggested, "kernel.json");
+      assert.equal(beside.stdout.split("\n")[0], kernelMessages.installed(suggested, "TypeScript (checkout)", file));
+      const list = spawnSync(jupyterBin(), ["kernelspec", "list", "--json"], {
+        encoding: "utf8",
+        env: { ...process.env, JUPYTER_PATH: jupyterPath, JUPYTER_DATA_DIR: join(tmp, "data"), JUPYTER_CONFIG_DIR: join(tmp, "config") },
+      });
+      assert.equal(list.status, 0, list.stderr);
+      const specs = (JSON.parse(list.stdout) as { kernelspecs: Record<string, { spec: KernelSpec }> }).kernelspecs;
+      assert.equal(specs.nbresume?.spec.display_name, NAME_OF_A);
+      assert.equal(specs[suggested]?.spec.display_name, "TypeScript (checkout)");
+
+      const mine = nbresume(["kernel", "status", "--name", suggested, "--jupyter-path", jupyterPath]);
+      assert.equal(mine.status, 0, mine.stderr);
+      assert.ok(mine.stdout.startsWith(messages.kernelFound(file, true)), mine.stdout);
+      assert.ok(mine.stdout.includes("display  TypeScript (checkout)"), mine.stdout);
+      const other = nbresume(["kernel", "status", "--jupyter-path", jupyterPath]);
+      assert.equal(other.status, 0, other.stderr);
+      assert.ok(other.stdout.includes(kernelMessages.otherProject(a.root, suggested)), other.stdout);
+
+      const removed = nbresume(["kernel", "uninstall", "--name", suggested, "--jupyter-path", jupyterPath]);
+      assert.equal(removed.status, 0, removed.stderr);
+      assert.ok(!existsSync(file));
+      assert.ok(existsSync(theirs.file), "only the kernel named");
+
+      const forced = nbresume(["kernel", "install", "--force", "--jupyter-path", jupyterPath]);
+      assert.equal(forced.status, 0, forced.stderr);
+      assert.ok(forced.stderr.includes(kernelMessages.replaced("nbresume", a.root, "forced")), forced.stderr);
+      assert.equal(readSpec(theirs.dir).argv[1], join(here, "dist", "kernel", "main.js"));
+    });
   });
 
   it("npm run kernel:install (kernel/install.mjs) is `nbresume kernel install` with the same options", function () {
