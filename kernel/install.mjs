@@ -6,6 +6,7 @@
 //   node kernel/install.mjs                      # your Jupyter data dir ($JUPYTER_DATA_DIR or the platform default)
 //   node kernel/install.mjs --prefix DIR         # DIR/share/jupyter/kernels/nbresume
 //   node kernel/install.mjs --jupyter-path DIR   # DIR/kernels/nbresume (point JUPYTER_PATH at DIR)
+//   --name NAME, --display-name TEXT, --force    # another kernel name; what the launcher shows; replace another project's
 //   --no-link                                    # skip the node_modules/nbresume self-link in a source checkout
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
