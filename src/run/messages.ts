@@ -2,6 +2,7 @@
  * Every user-facing message of the run (resumable(), the demo, roll-back), and its error codes.
  * Tests assert against these same functions (STYLE.md §7), so wording changes in one place.
  */
+import type { DataChange } from "./data-changes.js";
 import { displayPath } from "./display-path.js";
 import { formatBytes, formatCount, formatDuration, formatLoss } from "../shared/format.js";
 
@@ -279,6 +280,44 @@ export const runMessages = {
       `These weights cannot be resumed into this model, not even with allowConfigChange. ` +
       `Change the model back to continue this run, or use a new dir for the new model${warm}.`
     );
+  },
+  /** One dataset's change in words: "the training data changed since the checkpoint (multi.jsonl: 12.3 KiB → 12.3 KiB, different contents)". */
+  dataChange(c: DataChange): string {
+    const what = c.which === "train" ? "the training data" : "the held-out data";
+    if (c.presence !== undefined) {
+      return c.presence.old === null
+        ? `${what} (${c.presence.new ?? "?"}) was added since the checkpoint`
+        : `${what} (${c.presence.old}) was dropped since the checkpoint`;
+    }
+    const parts: string[] = [];
+    const f = c.file;
+    if (f !== undefined && (f.old !== f.new || f.differs)) {
+      const sizes =
+        f.old === f.new
+          ? `${f.old}: ${formatBytes(f.oldBytes)} → ${formatBytes(f.newBytes)}`
+          : `${f.old} (${formatBytes(f.oldBytes)}) → ${f.new} (${formatBytes(f.newBytes)})`;
+      parts.push(f.differs ? `${sizes}, different contents` : sizes);
+    } else if (c.contents) parts.push("different contents");
+    if (c.count !== undefined) parts.push(`${formatCount(c.count.old)} → ${formatCount(c.count.new)} examples`);
+    if (c.columns !== undefined) parts.push(`columns ${c.columns.old.join(", ") || "none"} → ${c.columns.new.join(", ") || "none"}`);
+    if (c.split) parts.push("another split of its rows");
+    const fileOnly = c.sameRows && c.count === undefined && c.columns === undefined && !c.split && f?.differs === true;
+    if (fileOnly) parts.push(`its own rows are the same`);
+    if (parts.length === 0) parts.push("its description differs: see the table above");
+    return `${what}${fileOnly ? "'s file" : ""} changed since the checkpoint (${parts.join("; ")})`;
+  },
+  /** Resuming refused because the data changed: one line per dataset first, then what to do. */
+  dataChanged(dir: string, checkpoint: string, lines: readonly string[], others: readonly { path: string; old: unknown; new: unknown }[]): string {
+    const head = lines.map((l) => `${l.charAt(0).toUpperCase()}${l.slice(1)}.`).join("\n");
+    const also = others.length === 0 ? "" : ` Other unsafe changes: ${others.map((c) => `${c.path}: ${show(c.old)} → ${show(c.new)}`).join("; ")}.`;
+    return (
+      `${head}\nNot resuming ${checkpoint} in ${displayPath(dir)}: it was trained on other data (the table above has every detail).${also} ` +
+      `Rerun with the data it was trained on to continue this run, use a new dir to train on the new data from scratch, ` +
+      `or pass allowConfigChange: true to resume these weights on the new data (the run continues, differently from an uninterrupted one).`
+    );
+  },
+  dataChangeAllowed(line: string): string {
+    return `${line.charAt(0).toUpperCase()}${line.slice(1)}: resuming these weights on the new data (allowConfigChange: true).`;
   },
   configChangeAllowed(count: number): string {
     return `Resuming with ${plural(count, "config change")} (allowConfigChange: true).`;

@@ -4,7 +4,8 @@
  *   its state      written by resumable() (state.json parsed: RUN_STATE_INVALID otherwise)
  *   its weights    the model tensors against the model's parameters (names, dtypes, shapes): a
  *                  changed architecture stops here, before any preview, whatever allowConfigChange
- *   its config     compared with this run's: unsafe changes refused unless allowConfigChange
+ *   its config     compared with this run's: unsafe changes refused unless allowConfigChange;
+ *                  changed data said in words first, one line per dataset (data-changes.ts)
  *   its model code the loss graph's fingerprint (after the session compiles)
  *   the validation gate   its previews drawn from its own weights (the EMA's when kept) and their
  *                  numbers checked — finite, not degenerate (preview-check.ts, a kind's check()) —
@@ -22,6 +23,7 @@ import type { TrainingSession } from "../engine/session/training-session.js";
 import { discoverModel } from "../engine/session/model-discovery.js";
 import { NbresumeError } from "../errors.js";
 import type { TensorGroup } from "../tensor.js";
+import { dataChanges, isDataPath } from "./data-changes.js";
 import { EMA_GROUP } from "./ema.js";
 import { evaluateHeldOut } from "./evaluation.js";
 import { RunErrorCode, runMessages as msg } from "./messages.js";
@@ -53,7 +55,21 @@ export function checkConfig(o: ResolvedOptions, config: JsonObject, out: RunOutp
   checkArchitecture(o, loaded, changes);
   const unsafe = changes.filter((c) => c.severity === "unsafe");
   if (unsafe.length === 0) return;
-  if (!o.allowConfigChange) throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, msg.unsafeConfigChange(o.dir, loaded.name, unsafe), { where: loaded.path });
+  // Changed data is said in words first (the table has its hash keys).
+  const data = unsafe.some((c) => isDataPath(c.path)) ? dataChanges(saved.config, config).map((c) => msg.dataChange(c)) : [];
+  if (!o.allowConfigChange) {
+    const message =
+      data.length > 0
+        ? msg.dataChanged(
+            o.dir,
+            loaded.name,
+            data,
+            unsafe.filter((c) => !isDataPath(c.path)),
+          )
+        : msg.unsafeConfigChange(o.dir, loaded.name, unsafe);
+    throw new NbresumeError(RunErrorCode.CONFIG_CHANGED, message, { where: loaded.path });
+  }
+  for (const line of data) out.warn(msg.dataChangeAllowed(line));
   out.warn(msg.configChangeAllowed(unsafe.length));
 }
 
