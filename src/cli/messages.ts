@@ -148,6 +148,10 @@ export const cliMessages = {
   noCheckpoints(dir: string): string {
     return `No checkpoints in ${dir}.`;
   },
+  /** list of a folder with no checkpoints of its own whose subfolders are runs. */
+  holdsRuns(dir: string, runs: readonly string[]): string {
+    return `No checkpoints in ${dir} itself: it holds runs: ${runs.join(", ")} — list one of them (nbresume list ${dir.replace(/\/+$/, "")}/${runs[0] ?? "RUN"}).`;
+  },
   latestMissing(): string {
     return "not in the listing: a rerun resumes from the newest checkpoint that verifies";
   },
@@ -201,13 +205,36 @@ export const cliMessages = {
     }
   },
   unsafeChanges(count: number): string {
-    return `${count} unsafe change${count === 1 ? "" : "s"}: the checkpoint's weights belong to another model. Start a new run directory for it.`;
+    return `${count} unsafe change${count === 1 ? "" : "s"}: the checkpoint's weights belong to another model, so no command is printed. Start a new run directory for it.`;
+  },
+  /** A --set key the run records nowhere (not in its config, no flag of its command). */
+  unknownSetting(key: string, known: readonly string[]): string {
+    return `--set ${key}: the run records no setting ${key} (its config has no such key and its command no flag for it), so it would change nothing.${didYouMean(key, known)} 'nbresume inspect CKPT' lists the config's keys.`;
+  },
+  /** A --set key of a notebook run that cannot be a `nbresume run --param` (a dotted config key). */
+  settingNotParameter(key: string, notebook: string, parameters: readonly string[] | undefined): string {
+    const last = key.split(".").at(-1) ?? key;
+    const hint = parameters === undefined ? "" : didYouMean(last, parameters);
+    return (
+      `--set ${key}: the run is continued with 'nbresume run ${notebook}', which sets only parameters — variables the notebook's ` +
+      `parameters cell declares (--param steps=500) — and ${key} is a config key, not one. Change it in the notebook ` +
+      `(or declare a parameter the training cell uses for it), then run the notebook.${hint}`
+    );
+  },
+  /** A --set key that the notebook's parameters cell does not declare. */
+  notADeclaredParameter(key: string, notebook: string, parameters: readonly string[]): string {
+    const declared = parameters.length === 0 ? "declares none (or there is no code cell tagged parameters)" : `declares ${parameters.join(", ")}`;
+    return `--set ${key}: the parameters cell of ${notebook} ${declared}, so 'nbresume run --param ${key}=…' would be refused.${didYouMean(key, parameters)} Declare it there (let ${key} = …;) to make it a parameter.`;
+  },
+  /** --ref for a notebook run whose parameters cell has no resumeFrom. */
+  notebookNoResumeFrom(notebook: string, checkpoint: string, dir: string, ref: string): string {
+    return `the parameters cell of ${notebook} does not declare resumeFrom, so 'nbresume run' cannot resume ${checkpoint}: roll back first (nbresume rollback ${dir} --ref ${ref}), then run the notebook; or declare let resumeFrom = "auto"; there and pass it to resumable().`;
   },
   notebookContinue(path: string, cell: string | null): string {
     return `# run from the notebook ${path}${cell === null ? "" : ` (cell ${cell})`}: rerun its training cell in Jupyter, or run it headless with the command below`;
   },
   notebookParams(): string {
-    return "# key=value parameters take effect if the notebook's parameters cell defines them and the training cell uses them";
+    return "# --param values take effect if the notebook's parameters cell declares them and the training cell uses them";
   },
   notebookUnknown(checkpoint: string): string {
     return `${checkpoint} was written from a notebook whose path the kernel did not say: rerun the notebook's training cell (it resumes from here), or set NBRESUME_NOTEBOOK=path.ipynb in the kernel's environment so later checkpoints record it.`;
@@ -219,6 +246,10 @@ export const cliMessages = {
     return steps === 0
       ? `metrics.jsonl of ${dir}: no steps yet`
       : `metrics.jsonl of ${dir}: ${steps} steps (${first}–${last}), ${evaluations} evaluation${evaluations === 1 ? "" : "s"}`;
+  },
+  /** log's mark on a row that holds validation metrics' best values. */
+  logBest(metrics: readonly string[]): string {
+    return metrics.length === 0 ? "" : `best ${metrics.join(", ")}`;
   },
   logTorn(): string {
     return "note: the last line is incomplete (a crash mid-write); the next resume cuts it off.";
@@ -242,6 +273,14 @@ export const cliMessages = {
   listSetAside(count: number, size: string, names: readonly string[], remove: string): string {
     const which = count === 1 ? (names[0] ?? "a rolled-back-… folder") : `${count} rolled-back-… folders`;
     return `Set aside: ${which}, ${size} — checkpoints a roll-back or a fresh start moved out of the run (not listed above, never pruned); to free the space: ${remove}`;
+  },
+  /** du's row of the run's files besides its checkpoints. */
+  duRunFiles(): string {
+    return "run files (previews, graphs, record)";
+  },
+  /** du's row of everything in the run directory. */
+  duEverything(): string {
+    return "everything";
   },
   filesystemLine(size: string, used: string, available: string, percent: number): string {
     return `filesystem: ${size} size, ${used} used, ${available} available, ${percent}% used (as df counts: used / (used + available))`;

@@ -7,7 +7,7 @@
  */
 import { strict as assert } from "node:assert";
 import { execFileSync } from "node:child_process";
-import { promises as fsp } from "node:fs";
+import { promises as fsp, readdirSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/index.js";
 import { cliMessages } from "../../src/cli/messages.js";
@@ -91,19 +91,27 @@ describe("nbresume CLI: refs, du, prune, the model, and runs in a bucket (the co
 
   it("counts rolled-back folders in du's total and reports the filesystem's use as df does", async () => {
     const dir = await copyOfRun();
-    const before = (await nbresumeJson<{ total: { count: number; bytes: number } }>("du", dir)).json;
+    const before = (await nbresumeJson<{ total: { count: number; bytes: number }; everything: { bytes: number } }>("du", dir)).json;
+    const latestBefore = statSync(path.join(dir, "latest")).size;
     const rolled = await rollBack(dir, "step:40");
     assert.ok(rolled.moved.length > 0);
     const { code, json } = await nbresumeJson<{
       setAside: { count: number; bytes: number; names: string[] };
       total: { count: number; bytes: number };
+      everything: { bytes: number };
       checkpoints: { bytes: number };
       filesystem: { size: number; used: number; available: number; usePercent: number };
     }>("du", dir);
     assert.equal(code, 0);
     assert.deepEqual(json.setAside.names, [path.basename(rolled.aside!)]);
-    assert.equal(json.setAside.bytes, rolled.bytes);
-    assert.equal(json.total.bytes, before.total.bytes, "moving checkpoints aside frees nothing: the total still counts them");
+    // The folder holds the checkpoints, their sample grids and a copy of the run's record (and a latest of its own).
+    const inFolder = readdirSync(rolled.aside!).filter((n) => !n.startsWith("ckpt-"));
+    const extra = inFolder.reduce((s, n) => s + statSync(path.join(rolled.aside!, n)).size, 0);
+    const copied = ["metrics.jsonl", "loss.png", "summary.json", "latest"].reduce((s, n) => s + statSync(path.join(rolled.aside!, n)).size, 0);
+    assert.equal(json.setAside.bytes, rolled.bytes + extra);
+    assert.equal(json.total.bytes, before.total.bytes + extra, "moving checkpoints aside frees nothing: the total still counts them, and their grids");
+    const latestChange = statSync(path.join(dir, "latest")).size - latestBefore;
+    assert.equal(json.everything.bytes, before.everything.bytes + copied + latestChange, "the run's files and the folder's: only the record's copy is new");
     // df -P: Used, Available and Capacity (Use%) of the same filesystem.
     const [, used, available, capacity] = /\s(\d+)\s+(\d+)\s+(\d+)%/
       .exec(execFileSync("df", ["-P", "-B1", dir], { encoding: "utf8" }).split("\n")[1]!)!

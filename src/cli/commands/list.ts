@@ -2,10 +2,14 @@
  * `nbresume list DIR`: the checkpoints grouped by kind, with the latest target and the current best
  * marked; with --verify, each one ok, FAILED (damaged) or diverged (intact, non-finite numbers).
  * Ends with one line on the rolled-back-… folders a roll-back or a fresh start left in DIR (not
- * listed, never pruned): that they exist, their size, how to remove them.
+ * listed, never pruned): that they exist, their size, how to remove them. Exits 1 when it shows a
+ * FAILED or diverged checkpoint. A folder of runs (no checkpoints, subfolders that have them) is
+ * named as such, with its runs.
  */
 import { ownValue } from "../../checkpoint/manifest.js";
-import { CHECKPOINT_KINDS } from "../../checkpoint/naming.js";
+import { promises as fsp } from "node:fs";
+import * as path from "node:path";
+import { CHECKPOINT_KINDS, parseCheckpointDirName } from "../../checkpoint/naming.js";
 import { rankByMetric } from "../../checkpoint/retention.js";
 import { quoteArg } from "../../checkpoint/shell-quote.js";
 import { isUrlLocation } from "../../checkpoint/storage/location.js";
@@ -28,6 +32,18 @@ function setAsideLine(dir: string, aside: DiskUsage["setAside"]): string {
   return messages.listSetAside(aside.count, formatBytes(aside.bytes), aside.names, remove);
 }
 
+/** The subfolders of a directory without checkpoints that are runs themselves (hold checkpoints), by name. */
+async function runsInside(dir: string): Promise<string[]> {
+  if (isUrlLocation(dir)) return [];
+  const runs: string[] = [];
+  for (const entry of await fsp.readdir(dir, { withFileTypes: true }).catch(() => [])) {
+    if (!entry.isDirectory() || entry.name.startsWith(".")) continue;
+    const inside = await fsp.readdir(path.join(dir, entry.name)).catch(() => []);
+    if (inside.some((name) => parseCheckpointDirName(name) !== undefined)) runs.push(entry.name);
+  }
+  return runs.sort();
+}
+
 export const listCommand: Command = {
   name: "list",
   summary: "checkpoints by kind: step, epoch, metrics, size, age, verified; latest and best marked",
@@ -39,8 +55,9 @@ export const listCommand: Command = {
     "with --verify. The checkpoint `latest` names and the current best (by --metric, or the metric the run\n" +
     "recorded) are marked. With --verify, a checkpoint whose files are intact but whose metrics or tensor values\n" +
     "are NaN or infinite is marked diverged. A last line says what rolled-back-… folders (set aside by a\n" +
-    "roll-back or a fresh start) DIR holds, their size and how to remove them. Exits 1 if a checkpoint is found\n" +
-    "damaged or diverged.",
+    "roll-back or a fresh start) DIR holds, their size and how to remove them. A DIR without checkpoints whose\n" +
+    "subfolders are runs is said to hold those runs. Exits 1 when the table shows a checkpoint FAILED (damaged:\n" +
+    "with --verify, or without it when its manifest cannot be read) or diverged, as verify does; 0 otherwise.",
   options: [
     { name: "verify", type: "boolean", description: "hash every file of every checkpoint (deep check)" },
     { name: "metric", type: "string", value: "NAME:min|max", description: "the metric that ranks the best checkpoint" },
@@ -114,7 +131,8 @@ export const listCommand: Command = {
       const { color } = out;
       out.line(color.bold(`Checkpoints in ${listing.dir}`));
       if (listing.checkpoints.length === 0) {
-        out.line(messages.noCheckpoints(listing.dir));
+        const runs = await runsInside(listing.dir);
+        out.line(runs.length > 0 ? messages.holdsRuns(listing.dir, runs) : messages.noCheckpoints(listing.dir));
         if (setAside.count > 0) out.line(setAsideLine(listing.dir, setAside));
         return 0;
       }
@@ -177,11 +195,10 @@ export const listCommand: Command = {
       out.line(`Total: ${plural(listing.total.count, "checkpoint")}, ${formatBytes(listing.total.bytes)} (${perKind})`);
       if (setAside.count > 0) out.line(setAsideLine(listing.dir, setAside));
       const diverged = damaged.filter(isDiverged);
+      // A FAILED row makes the exit code 1, with or without --verify (an unreadable manifest fails without hashing).
+      if (damaged.length > diverged.length) out.line(color.bad(`${plural(damaged.length - diverged.length, "checkpoint")} failed verification.`));
       if (!deep) out.line(color.dim("Files not hashed: run with --verify for a deep check."));
-      else {
-        if (damaged.length > diverged.length) out.line(color.bad(`${plural(damaged.length - diverged.length, "checkpoint")} failed verification.`));
-        if (diverged.length > 0) out.line(color.warn(messages.verifyDiverged(diverged.length, listing.checkpoints.length)));
-      }
+      else if (diverged.length > 0) out.line(color.warn(messages.verifyDiverged(diverged.length, listing.checkpoints.length)));
       return damaged.length > 0 ? 1 : 0;
     } finally {
       await store.close();

@@ -76,6 +76,32 @@ function cell(v: unknown): string {
   return v === undefined ? "" : typeof v === "string" ? v : JSON.stringify(v);
 }
 
+/** Whether a higher value of a validation metric is better: the run's record says for its best metric, the name for the others. */
+function higherIsBetter(metric: string, summary: Record<string, unknown> | undefined): boolean {
+  const best = summary?.["best"];
+  if (typeof best === "object" && best !== null && (best as Record<string, unknown>)["metric"] === metric) {
+    return (best as Record<string, unknown>)["mode"] === "max";
+  }
+  return /acc|auc|f1|precision|recall|score|iou|map$/i.test(metric);
+}
+
+/** The line index of each validation metric's best value (the first such line), with the metrics it is best for. */
+export function bestRows(lines: readonly MetricsLine[], summary?: Record<string, unknown>): Map<number, string[]> {
+  const at = new Map<number, string[]>();
+  const metrics = columnsOf(lines).filter((c) => c.startsWith("val_"));
+  for (const metric of metrics) {
+    const sign = higherIsBetter(metric, summary) ? -1 : 1;
+    let index: number | undefined;
+    lines.forEach((l, i) => {
+      const v = l[metric];
+      if (typeof v !== "number" || !Number.isFinite(v)) return;
+      if (index === undefined || sign * v < sign * (lines[index]![metric] as number)) index = i;
+    });
+    if (index !== undefined) at.set(index, [...(at.get(index) ?? []), metric]);
+  }
+  return at;
+}
+
 export const logCommand: Command = {
   name: "log",
   summary: "the run's metrics.jsonl: a table of steps, the smoothed loss as bars, CSV, JSON or the chart",
@@ -85,7 +111,8 @@ export const logCommand: Command = {
     "Reads DIR/metrics.jsonl, the record a run keeps beside its checkpoints (one line per step: loss, smoothed\n" +
     "loss, learning rate, gradient norm, time, validation metrics on the steps that evaluated; never pruned),\n" +
     "and DIR/summary.json (how the last train() ended). Prints --rows evenly spaced steps (default 12, the\n" +
-    "last one and every evaluation's best included) and the smoothed loss as a line of bars; --csv prints\n" +
+    "first and last included), plus the step of each validation metric's best value (marked: lowest val_loss,\n" +
+    "highest val_accuracy), and the smoothed loss as a line of bars; --csv prints\n" +
     "every line as CSV (a column per field), --json as one JSON document; --plot FILE.png draws the loss\n" +
     "chart the run draws (loss.png) from every step. Exits 1 when DIR has no metrics.jsonl.",
   options: [
@@ -150,12 +177,19 @@ export const logCommand: Command = {
       const n = Math.min(rows, lines.length);
       const picked = new Set<number>();
       for (let i = 0; i < n; i++) picked.add(Math.round((i * (lines.length - 1)) / Math.max(1, n - 1)));
-      const shown = [...picked].sort((a, b) => a - b).map((i) => lines[i]!);
+      const best = bestRows(lines, summary);
+      for (const i of best.keys()) picked.add(i);
+      const order = [...picked].sort((a, b) => a - b);
+      const shown = order.map((i) => lines[i]!);
       const columns = columnsOf(shown).filter((c) => c !== "time");
+      const marks = best.size > 0;
       out.lines(
         formatTable(
-          columns.map((c) => ({ header: c.toUpperCase(), align: c === "skipped" ? "left" : "right" })),
-          shown.map((l) => columns.map((c) => cell(l[c]))),
+          [
+            ...columns.map((c) => ({ header: c.toUpperCase(), align: c === "skipped" ? ("left" as const) : ("right" as const) })),
+            ...(marks ? [{ header: "" }] : []),
+          ],
+          order.map((i) => [...columns.map((c) => cell(lines[i]![c])), ...(marks ? [messages.logBest(best.get(i) ?? [])] : [])]),
         ),
       );
       const smoothed = lines.map((l) => (typeof l["smoothed_loss"] === "number" ? l["smoothed_loss"] : typeof l["loss"] === "number" ? l["loss"] : Number.NaN));
