@@ -6,7 +6,9 @@
  * It loads the tslab named by absolute path (the one `nbresume kernel install` found from the
  * project), patches its converter (converter-patch.ts) and starts tslab's kernel. tslab's own
  * "find a tslab in the notebook's folders and run that instead" is turned off: that copy would run
- * unpatched, and the kernelspec already names the project's tslab.
+ * unpatched, and the kernelspec already names the project's tslab. A cell that fails prints what
+ * the user needs: one line for an interrupt (quiet-interrupts.ts), nbresume's own errors as their
+ * message and the user's frames (plain-library-errors.ts).
  *
  * The kernel process is tslab itself, so this is the one place besides notebook/tslab-display.ts
  * that loads tslab: by path, with require, as tslab's own bin script does.
@@ -17,7 +19,8 @@ import type * as TS from "typescript";
 import { patchConverter, type ConverterModule } from "./converter-patch.js";
 import { kernelMessages } from "./messages.js";
 import { quietInterrupts } from "./quiet-interrupts.js";
-import { readTslab } from "./package-paths.js";
+import { plainLibraryErrors } from "./plain-library-errors.js";
+import { PACKAGE_ROOT, readTslab } from "./package-paths.js";
 
 interface KernelArgs {
   readonly tslab: string;
@@ -57,6 +60,7 @@ function main(): void {
   const ts = tslabRequire("@tslab/typescript-for-tslab") as typeof TS;
   patchConverter(tslabRequire("./dist/converter.js") as ConverterModule, ts);
   quietInterrupts(console);
+  plainLibraryErrors(console, PACKAGE_ROOT);
   const { startKernel } = tslabRequire("./dist/main.js") as TslabMain;
   startKernel({ configPath: args.configPath, enableFindLocal: false, jsKernel: false, globalVersion: readTslab(args.tslab).version });
 }

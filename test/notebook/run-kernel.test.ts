@@ -197,6 +197,30 @@ describe("the training cell in a real Jupyter kernel", function () {
     }
   });
 
+  it("prints nbresume's own error in a cell as its message, without frames of nbresume, tslab or Node, and the cell fails", async function () {
+    const kernel = await server.startKernel();
+    try {
+      const r = await kernel.execute(
+        `import { resumable, mnist, mlpClassifier, adamw, constantLr } from "nbresume";
+resumable({
+  dir: ${JSON.stringify(join(root, "bad-steps"))},
+  model: mlpClassifier({ inputSize: 784, hidden: [8], classes: 10 }),
+  data: await mnist(),
+  optimizer: adamw(),
+  schedule: constantLr(1e-3),
+  batchSize: 32,
+  steps: -1,
+});`,
+      );
+      assert.equal(r.status, "error");
+      assert.match(r.stderr, /^RangeError: .*steps/m, r.stderr);
+      assert.doesNotMatch(r.stderr, /node_modules|\/dist\/|node:/, `internal frames shown:\n${r.stderr}`);
+      assert.ok(!existsSync(join(root, "bad-steps")), "nothing written for bad options");
+    } finally {
+      await kernel.shutdown();
+    }
+  });
+
   it("resumes from the last committed checkpoint after the kernel process is SIGKILLed mid-training", async function () {
     const dir = join(root, "killed");
     const kernel = await server.startKernel();
