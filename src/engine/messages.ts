@@ -22,7 +22,8 @@ export const EngineErrorCode = {
   STATE_MISMATCH: "ENGINE_STATE_MISMATCH",
   /**
    * A dataset column does not fit the model input of its name (column-feeds.ts): no column of that
-   * name, another shape, a dtype that does not convert without loss, or a value beyond int32.
+   * name, another shape, a dtype that does not convert without loss, or a value beyond int32; or a
+   * built-in model's feeds() do not find the column they read (mlpClassifier).
    */
   MODEL_DATA_MISMATCH: "ENGINE_MODEL_DATA_MISMATCH",
   /** The exported ONNX file could not be written. */

@@ -10,6 +10,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fromArrays } from "../../src/engine/data/from-arrays.js";
 import { EngineErrorCode } from "../../src/engine/messages.js";
+import { modelMessages } from "../../src/engine/models/messages.js";
+import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
 import { nnMessages } from "../../src/engine/nn/messages.js";
 import { adamw } from "../../src/engine/optim/adamw.js";
 import { constantLr } from "../../src/engine/optim/schedules.js";
@@ -68,6 +70,17 @@ describe("resumable(): the model's inputs against the dataset's columns", functi
     assert.throws(
       () => resumable(options(join(root, "missing"), out, { data: { train: noClasses } })),
       (e: unknown) => isNbresumeError(e, EngineErrorCode.MODEL_DATA_MISMATCH) && e.message === nnMessages.noColumnForInput("m", "cls", ["x", "label"]),
+    );
+    assert.deepEqual(out.shown, []);
+  });
+
+  it("refuses data a built-in model's feeds cannot read the same way (mlpClassifier without a 'labels' column)", function () {
+    const out = new RecordingOutput();
+    const labelled = fromArrays("labelled", { images: x, label: { dtype: "uint8", data: new Uint8Array(N) } });
+    assert.throws(
+      () => resumable(options(join(root, "builtin"), out, { model: mlpClassifier({ inputSize: 3, hidden: [4], classes: 2 }), data: { train: labelled } })),
+      (e: unknown) =>
+        isNbresumeError(e, EngineErrorCode.MODEL_DATA_MISMATCH) && e.message === modelMessages.noBatchColumn("mlpClassifier", "labels", ["images", "label"]),
     );
     assert.deepEqual(out.shown, []);
   });

@@ -12,6 +12,8 @@
  * uint8, int32 or int64; fed as the int64 that SoftmaxCrossEntropyLoss takes).
  */
 import { modelMessages as msg } from "./messages.js";
+import { NbresumeError } from "../../errors.js";
+import { EngineErrorCode } from "../messages.js";
 import type { Tensor } from "../../tensor.js";
 import type { Batch } from "../data/batch.js";
 import { cast, mul, reduceMean, relu } from "../graph/functional.js";
@@ -104,7 +106,7 @@ export function mlpClassifier(config: MlpClassifierConfig): Model<Batch> {
 function batchColumn(batch: Batch, name: string): Tensor {
   const column = Object.prototype.hasOwnProperty.call(batch.columns, name) ? batch.columns[name] : undefined;
   if (column === undefined) {
-    throw new RangeError(msg.noBatchColumn("mlpClassifier", name, Object.keys(batch.columns)));
+    throw new NbresumeError(EngineErrorCode.MODEL_DATA_MISMATCH, msg.noBatchColumn("mlpClassifier", name, Object.keys(batch.columns)), { where: name });
   }
   return column;
 }
