@@ -129,7 +129,15 @@ describe("nbresume log, rollback, resume-command --ref/--set, export --weights (
     const withRef = await nbresume("resume-command", nb, "--ref", "step:40", "--set", "steps=160");
     assert.equal(
       withRef.stdout.trim(),
-      quoteCommand(["nbresume", "run", "notebooks/train.ipynb", `resumeFrom=${path.join(nb, "ckpt-step-00000040-rolling")}`, "steps=160"]),
+      quoteCommand([
+        "nbresume",
+        "run",
+        "notebooks/train.ipynb",
+        "--param",
+        `resumeFrom=${path.join(nb, "ckpt-step-00000040-rolling")}`,
+        "--param",
+        "steps=160",
+      ]),
       withRef.stderr,
     );
     assert.ok(withRef.stderr.includes(messages.notebookParams()), withRef.stderr);
