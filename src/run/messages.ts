@@ -273,8 +273,8 @@ export const runMessages = {
       initFrom === undefined
         ? ""
         : /^[a-z][a-z0-9+.-]*:\/\//.test(initFrom)
-          ? ` (copy ${initFrom} to a local directory and pass it as initFrom: { path, strict: false } to start from the ${plural(fit.loaded.length, "parameter")} that fit)`
-          : ` — with initFrom: { path: ${JSON.stringify(displayPath(initFrom))}, strict: false } to start it from the ${plural(fit.loaded.length, "parameter")} that fit`;
+          ? ` (copy ${initFrom} to a local directory and pass it as initFrom: { path, strict: false } to start from the ${plural(fit.loaded.length, "parameter")} that ${fit.loaded.length === 1 ? "fits" : "fit"})`
+          : ` — with initFrom: { path: ${JSON.stringify(displayPath(initFrom))}, strict: false } to start it from the ${plural(fit.loaded.length, "parameter")} that ${fit.loaded.length === 1 ? "fits" : "fit"}`;
     return (
       `Not resuming ${checkpoint} in ${displayPath(dir)}: the architecture changed — the checkpoint's weights do not fit this model's parameters (${initReportParts(fit, "checkpoint").join("; ")}${config}). ` +
       `These weights cannot be resumed into this model, not even with allowConfigChange. ` +
