@@ -60,7 +60,7 @@ import { RunErrorCode, runMessages as msg } from "./messages.js";
 import { MetricsLog } from "./metrics-log.js";
 import { resolveOptions, type ResolvedOptions } from "./options.js";
 import { restoreSession } from "./restore.js";
-import { checkConfig, checkedState, checkFingerprint, previewWeights, resumeCaption, validateCandidate } from "./resume-gate.js";
+import { checkArchitecture, checkConfig, checkedState, checkFingerprint, previewWeights, resumeCaption, validateCandidate } from "./resume-gate.js";
 import { ResumePlanner, type Candidate, type Start } from "./resume-plan.js";
 import { RunBook } from "./run-book.js";
 import { RunCheckpoints } from "./run-checkpoints.js";
@@ -275,6 +275,8 @@ class Training {
       if (loaded === undefined) throw cause;
       for (const s of loaded.skipped) ctx.out.warn(msg.skippedCheckpoint(s.name, s.problem, loaded.name));
       checkedState(loaded);
+      // Weights that do not fit this model are not previewed with it, read-only or not.
+      checkArchitecture(o, loaded, []);
       ctx.out.info(msg.resolved(loaded.name, loaded.step, loaded.kind, loaded.epoch, lossOf(loaded.metrics)));
       ctx.resumedFrom = checkpointRecord(loaded);
       ctx.out.warn(msg.readOnlyRun(o.dir, cause.message));

@@ -8,7 +8,9 @@ import { existsSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { canMount, mountTmpfs, remountReadOnly, unmount } from "../checkpoint/tmpfs.js";
-import { runMessages as msg } from "../../src/run/messages.js";
+import { mlpClassifier } from "../../src/engine/models/mlp-classifier.js";
+import { isNbresumeError } from "../../src/errors.js";
+import { RunErrorCode, runMessages as msg } from "../../src/run/messages.js";
 import { mlpRun } from "./mlp-run.js";
 import { RecordingOutput } from "./recording-output.js";
 
@@ -59,6 +61,22 @@ describe("resumable() on a read-only run directory", function () {
       );
       assert.deepEqual(readdirSync(dir).sort(), before, "nothing was written");
       assert.ok(!existsSync(path.join(dir, "preview-step-00000040.png")));
+    },
+  );
+
+  it(
+    canMount
+      ? "refuses to preview the newest checkpoint with a model its weights do not fit, saying the architecture changed (a real read-only tmpfs)"
+      : "checks the architecture on a real read-only tmpfs (needs root and mount)",
+    async function () {
+      if (!canMount) this.skip();
+      const out = new RecordingOutput();
+      const wider = mlpClassifier({ inputSize: 784, hidden: [48], classes: 10, dropout: 0.1 });
+      await assert.rejects(
+        async () => (await mlpRun(dir, { model: wider, steps: 80, checkpointEvery: 20, evalEvery: false, output: out })).train(),
+        (e: unknown) => isNbresumeError(e, RunErrorCode.STATE_MISMATCH) && /the architecture changed/.test(e.message),
+      );
+      assert.ok(!out.shown.some((s) => s.kind === "image"), "no preview drawn with weights that do not fit");
     },
   );
 });
