@@ -19,6 +19,16 @@ interface SetAsideJson {
   setAside: { count: number; bytes: number; names: string[] };
 }
 
+/** The bytes of every file under `dir` (a set-aside folder holds checkpoints, their grids and a copy of the run's record). */
+async function folderBytes(dir: string): Promise<number> {
+  let bytes = 0;
+  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+    const full = path.join(dir, entry.name);
+    bytes += entry.isDirectory() ? await folderBytes(full) : (await fsp.stat(full)).size;
+  }
+  return bytes;
+}
+
 /** The command after "to free the space: " in the set-aside line. */
 function removeCommand(line: string): string {
   return line.slice(line.indexOf("to free the space: ") + "to free the space: ".length);
@@ -50,12 +60,14 @@ describe("nbresume list: the rolled-back-… folders a roll-back or a fresh star
     const rolled = await rollBack(dir, "step:20");
     assert.ok(rolled.aside !== undefined && rolled.moved.length > 0);
     const folder = path.basename(rolled.aside);
+    const bytes = await folderBytes(rolled.aside);
+    assert.ok(bytes > rolled.bytes, "the sample grids and the record went with the checkpoints");
     const { code, stdout } = await cli("list", dir);
     assert.equal(code, 0);
     const line = stdout.split("\n").find((l) => l.startsWith("Set aside: "));
     const remove = `rm -r '${dir}'/rolled-back-*`;
-    assert.equal(line, messages.listSetAside(1, formatBytes(rolled.bytes), [folder], remove));
-    assert.ok(line.includes(folder) && line.includes(formatBytes(rolled.bytes)), line);
+    assert.equal(line, messages.listSetAside(1, formatBytes(bytes), [folder], remove));
+    assert.ok(line.includes(folder) && line.includes(formatBytes(bytes)), line);
     assert.doesNotMatch(
       stdout
         .split("\n")
@@ -65,7 +77,7 @@ describe("nbresume list: the rolled-back-… folders a roll-back or a fresh star
       "the checkpoints in it are not listed as the run's",
     );
     const { setAside } = JSON.parse((await cli("list", dir, "--json")).stdout) as SetAsideJson;
-    assert.deepEqual(setAside, { count: 1, bytes: rolled.bytes, names: [folder] });
+    assert.deepEqual(setAside, { count: 1, bytes, names: [folder] });
   });
 
   it("counts the folders of a roll-back and a fresh start together, and its command removes both and nothing else", async () => {
