@@ -110,6 +110,8 @@ describe("nbresume log, du and list on a finished run", function () {
     const r = await cli("list", parent);
     assert.equal(r.code, 0, r.stderr);
     assert.ok(r.stdout.includes(messages.holdsRuns(parent, ["a", "b"])), r.stdout);
+    assert.deepEqual((JSON.parse((await cli("list", parent, "--json")).stdout) as { runs: string[] }).runs, ["a", "b"]);
+    assert.deepEqual((JSON.parse((await cli("list", dir, "--json")).stdout) as { runs: string[] }).runs, []);
   });
 
   it("list exits 1 when its table shows a FAILED checkpoint, with --verify and when a manifest cannot be read", async function () {

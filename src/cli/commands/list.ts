@@ -97,6 +97,7 @@ export const listCommand: Command = {
         best = ranked.find((r) => r.c.verified !== false)?.c;
       }
       const damaged = listing.checkpoints.filter((c) => c.verified === false);
+      const runs = listing.checkpoints.length === 0 ? await runsInside(listing.dir) : [];
 
       if (json) {
         out.json({
@@ -124,6 +125,8 @@ export const listCommand: Command = {
           totals: listing.totals,
           total: listing.total,
           setAside,
+          // A folder of runs: the subfolders that are runs (empty otherwise).
+          runs,
         });
         return damaged.length > 0 ? 1 : 0;
       }
@@ -131,7 +134,6 @@ export const listCommand: Command = {
       const { color } = out;
       out.line(color.bold(`Checkpoints in ${listing.dir}`));
       if (listing.checkpoints.length === 0) {
-        const runs = await runsInside(listing.dir);
         out.line(runs.length > 0 ? messages.holdsRuns(listing.dir, runs) : messages.noCheckpoints(listing.dir));
         if (setAside.count > 0) out.line(setAsideLine(listing.dir, setAside));
         return 0;
