@@ -24,7 +24,8 @@ function json(v: number): number | null {
   return Number.isFinite(v) ? v : null;
 }
 
-function stamp(date: Date): string {
+/** "20261206T165000Z": the time in the name of a record kept aside (metrics-before-<stamp>.jsonl). */
+export function stamp(date: Date): string {
   return date
     .toISOString()
     .replace(/[-:]/g, "")

@@ -265,6 +265,41 @@ describe("a run whose dir is s3://bucket/prefix", function () {
     );
   });
 
+  it("a machine that comes back with an old copy of a mirrored run takes the bucket's whole record, keeping its own aside, and never mirrors a shorter one over it", async () => {
+    const local = await makeTempDir("s3-run-behind");
+    scratch.push(local);
+    const mirror = `s3://${BUCKET}/runs/behind`;
+    const run = path.join(local, "run");
+    const old = path.join(local, "old-copy");
+    const options = { ...S3_RUN_OPTIONS, checkpointStore: { mirror } satisfies RunStoreOptions };
+    await (await mlpRun(run, { ...options, steps: 10 })).train();
+    await fsp.cp(run, old, { recursive: true });
+    // The run goes on (another machine, in effect) to step 20: the bucket's record has 20 steps.
+    await (await mlpRun(run, { ...options, steps: 20 })).train();
+    // This machine comes back with its copy from step 10 and trains on to 30.
+    await fsp.rm(run, { recursive: true, force: true });
+    await fsp.rename(old, run);
+    const out = new RecordingOutput();
+    const resumed = await (await mlpRun(run, { ...options, steps: 30, output: out })).train();
+    assert.equal(resumed.resumedFrom?.name, name(20, "final"));
+    assert.deepEqual(out.texts("warn"), [], "no steps missing from the record");
+    const steps = Array.from({ length: 30 }, (_, i) => i + 1);
+    assert.deepEqual(
+      (await readMetricsLog(run)).lines.map((l) => l["step"]),
+      steps,
+    );
+    assert.deepEqual(
+      parseMetrics(await object("runs/behind/metrics.jsonl")).lines.map((l) => l["step"]),
+      steps,
+    );
+    const aside = (await fsp.readdir(run)).filter((n) => /^metrics-before-.*\.jsonl$/.test(n));
+    assert.equal(aside.length, 1, "this machine's own record is kept aside");
+    assert.deepEqual(
+      parseMetrics(await fsp.readFile(path.join(run, aside[0]!))).lines.map((l) => l["step"]),
+      steps.slice(0, 10),
+    );
+  });
+
   it("writes everything, summary.json included, to a bucket configured only by checkpointStore.s3 (no AWS_* environment)", async () => {
     const url = `s3://${BUCKET}/runs/configured`;
     const env = awsEnv(s3);
