@@ -47,7 +47,7 @@ export class SaveQueue {
   /** A foreground save: its turn, an unreported failure first, then `commit`. */
   save(commit: () => Promise<SavedCheckpoint>): Promise<SavedCheckpoint> {
     return this.exclusive(async () => {
-      const unreported = this.outcomes.take();
+      const unreported = this.outcomes.take() ?? this.outcomes.lost;
       if (unreported) throw unreported;
       try {
         const saved = await commit();
@@ -68,7 +68,8 @@ export class SaveQueue {
       const started = { ok: false };
       const committed: Promise<SavedCheckpoint> = this.exclusive(async () => {
         const waitedMs = performance.now() - t0;
-        const unreported = this.outcomes.take();
+        // A lost lease fails every later save at once, nothing snapshotted or written.
+        const unreported = this.outcomes.take() ?? this.outcomes.lost;
         if (unreported) {
           rejectSave(unreported);
           throw unreported;

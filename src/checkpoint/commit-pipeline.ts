@@ -1,7 +1,8 @@
 /**
  * The commit of one checkpoint, the same on every storage (storage.ts says what each step is there):
  *
- *   exists? (an intact one: CHECKPOINT_EXISTS; a damaged one is replaced) → exact sizes → free space
+ *   the writer lease still ours? (else CHECKPOINT_LOCK_LOST, nothing written) → exists? (an intact
+ *   one: CHECKPOINT_EXISTS; a damaged one is replaced) → exact sizes → free space
  *   → stage → each tensor group streamed into its file, hashed on the way → state.json → every file
  *   durable → manifest + commit (the writer lease checked first) → `latest` → index → prune
  *
@@ -44,6 +45,8 @@ export class CommitPipeline {
     const name = checkpointDirName(step, kind);
     const finalLocation = storage.checkpointLocation(name);
     const what = label(step, kind);
+    // A writer whose lease was taken over (paused past its lifetime) writes nothing: checked before any byte is.
+    await this.ctx.lease?.assertHeld();
     // A damaged checkpoint of the same step and kind (resolve skipped it, training came back to
     // this step) is replaced by the new one; an intact one is never overwritten.
     let damaged: CheckpointProblem[] | undefined;

@@ -16,7 +16,10 @@ export const CheckpointErrorCode = {
   LOCKED: "CHECKPOINT_LOCKED",
   /** A lock file exists but cannot be read as one. */
   LOCK_UNREADABLE: "CHECKPOINT_LOCK_UNREADABLE",
-  /** Our lock was taken from us before a commit. */
+  /**
+   * Our lock (a directory's lock, a bucket prefix's lease) was taken from us: nothing was written.
+   * Permanent: once a save failed with it, every later save fails with it at once. Stop training.
+   */
   LOCK_LOST: "CHECKPOINT_LOCK_LOST",
   /** Not enough free space for the next checkpoint, or the disk filled while writing. */
   DISK_FULL: "CHECKPOINT_DISK_FULL",
@@ -109,6 +112,13 @@ export const checkpointMessages = {
     return (
       `This store no longer holds the writer lock of ${dir}, so the checkpoint was not committed.${who} ` +
       `Make sure only one process writes to this directory, then open the store again.`
+    );
+  },
+  /** A save failed because the writer lease was taken over: permanent, every later save fails the same way. */
+  leaseLostStop(detail: string): string {
+    return (
+      `${sentence(detail)} Stop training: this store can save no more checkpoints (another writer holds it now; ` +
+      `each later save fails at once with this error, writing nothing). The checkpoints committed before are intact.`
     );
   },
   diskFull(dir: string, needed: number, checkpointBytes: number, margin: number, available: number): string {

@@ -3,6 +3,10 @@
  * reported to a caller, and how many saves in a row failed. A background failure is never
  * swallowed: it is kept here until the next save()/saveInBackground()/flush()/close() takes it
  * and rejects with it (wrapped, the original as `cause`), once.
+ *
+ * Losing the writer lease (another process took the directory or prefix over) is permanent: it is
+ * reported as CHECKPOINT_LOCK_LOST itself (not wrapped), and every later save fails with it at once,
+ * before anything is written: there is no point in trying again, training should stop.
  */
 import { NbresumeError, isNbresumeError } from "../errors.js";
 import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
@@ -28,6 +32,8 @@ export class SaveOutcomes {
   private pending: NbresumeError | undefined;
   private failures = 0;
   private lastCommitted: (Which & { committedAt: string }) | undefined;
+  /** The lease was lost: every later save fails with this. */
+  private lostLease: NbresumeError | undefined;
 
   constructor(
     private readonly dir: string,
@@ -51,12 +57,29 @@ export class SaveOutcomes {
   /** A foreground save() failed: its caller has the error; only the count changes. */
   foregroundFailed(error: unknown): void {
     if (countsAsFailure(error)) this.failures++;
+    if (isNbresumeError(error, CheckpointErrorCode.LOCK_LOST)) this.lostLease ??= this.leaseLost(error);
+  }
+
+  /** CHECKPOINT_LOCK_LOST once the lease was lost (sticky), for every save after it. */
+  get lost(): NbresumeError | undefined {
+    return this.lostLease;
+  }
+
+  private leaseLost(error: NbresumeError): NbresumeError {
+    return new NbresumeError(CheckpointErrorCode.LOCK_LOST, messages.leaseLostStop(error.message), {
+      where: error.where ?? this.dir,
+      cause: error,
+    });
   }
 
   /** A background save failed: keep the error for the next call. */
   backgroundFailed(which: Which, error: unknown): void {
     this.inFlight = undefined;
     if (countsAsFailure(error)) this.failures++;
+    if (isNbresumeError(error, CheckpointErrorCode.LOCK_LOST)) {
+      this.pending = this.lostLease ??= this.leaseLost(error);
+      return;
+    }
     const what = `the ${which.kind} checkpoint of step ${which.step}`;
     const failing = this.failures >= this.maxFailedSaves;
     this.pending = new NbresumeError(

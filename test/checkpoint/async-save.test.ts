@@ -383,7 +383,7 @@ describe("background saves", () => {
       assert.deepEqual((await store.list()).checkpoints, []);
     });
 
-    it("does not commit when the writer lock was taken away meanwhile (checked in the worker thread)", async () => {
+    it("does not commit when the writer lock was taken away meanwhile (checked in the worker thread), and fails every later save at once with CHECKPOINT_LOCK_LOST", async () => {
       const store = await open();
       await (
         await store.saveInBackground({ kind: "rolling", step: 1, tensors: small(1) })
@@ -392,7 +392,14 @@ describe("background saves", () => {
       const bg = await store.saveInBackground({ kind: "rolling", step: 2, tensors: small(2) });
       const original = await rejection(bg.committed);
       assert.ok(isNbresumeError(original, CheckpointErrorCode.LOCK_LOST), String(original));
-      assert.ok(isNbresumeError(await rejection(store.flush()), CheckpointErrorCode.BACKGROUND_SAVE_FAILED));
+      // Reported as the lost lease itself (not a save to try again), saying to stop.
+      const reported = await rejection(store.flush());
+      assert.ok(isNbresumeError(reported, CheckpointErrorCode.LOCK_LOST), String(reported));
+      assert.equal((reported as Error).message, messages.leaseLostStop((original as Error).message));
+      // Permanent: the next saves fail at once, in the background or not.
+      const next = await rejection(store.saveInBackground({ kind: "rolling", step: 3, tensors: small(3) }));
+      assert.equal(next, reported);
+      assert.equal(await rejection(store.save({ kind: "emergency", step: 3, tensors: small(3) })), reported);
       assert.deepEqual(
         (await readdir(dir)).filter((n) => n.startsWith("ckpt-") || n.startsWith(".tmp-")),
         [checkpointDirName(1, "rolling")],

@@ -7,7 +7,8 @@
  */
 import { strict as assert } from "node:assert";
 import { CheckpointStore, isNbresumeError } from "../../src/index.js";
-import { CheckpointErrorCode } from "../../src/checkpoint/messages.js";
+import { PutObjectCommand } from "@aws-sdk/client-s3";
+import { CheckpointErrorCode, checkpointMessages as messages } from "../../src/checkpoint/messages.js";
 import type { TensorGroup } from "../../src/tensor.js";
 import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
 import { startFaultProxy, type Fault, type FaultProxy } from "./fault-proxy.js";
@@ -125,6 +126,40 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
       assert.equal((await store.du()).temp.count, 0);
     } finally {
       await store.close();
+    }
+  });
+
+  it("fails the first save after the lease was taken over with CHECKPOINT_LOCK_LOST before uploading anything, and every later save at once", async () => {
+    const url = "s3://fault-bucket/taken-over";
+    const store = await CheckpointStore.open(url, { s3: s3.options({}, proxy.endpoint), backgroundWriter: "inline" });
+    try {
+      await store.save({ kind: "rolling", step: 1, tensors: smallGroups(1) });
+      // Paused past its lease while a writer on another machine took the prefix over.
+      const other = { pid: 99, hostname: "other-host", started: new Date().toISOString(), argv: ["node"], token: "0123456789abcdef" };
+      const lease = JSON.stringify({ ...other, expires: new Date(Date.now() + 600_000).toISOString() });
+      await s3.client().send(new PutObjectCommand({ Bucket: "fault-bucket", Key: "taken-over/.lease.json", Body: lease }));
+      const from = proxy.log.length;
+      const bg = await store.saveInBackground({ kind: "rolling", step: 2, tensors: smallGroups(2) });
+      await assert.rejects(bg.committed, (e: unknown) => isNbresumeError(e, CheckpointErrorCode.LOCK_LOST) && e.message.includes("other-host"));
+      const sent = proxy.log.slice(from);
+      assert.deepEqual(
+        sent.filter((r) => r.method !== "GET" && r.method !== "HEAD"),
+        [],
+        "nothing was uploaded (or deleted) for the refused save",
+      );
+      assert.ok(!sent.some((r) => r.url.includes(name(2))), sent.map((r) => `${r.method} ${r.url}`).join("\n"));
+      const reported = await store.flush().then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      assert.ok(isNbresumeError(reported, CheckpointErrorCode.LOCK_LOST), String(reported));
+      assert.equal(reported.message, messages.leaseLostStop((reported.cause as Error).message));
+      const later = proxy.log.length;
+      await assert.rejects(store.saveInBackground({ kind: "rolling", step: 3, tensors: smallGroups(3) }), (e: unknown) => e === reported);
+      await assert.rejects(store.save({ kind: "emergency", step: 3, tensors: smallGroups(3) }), (e: unknown) => e === reported);
+      assert.equal(proxy.log.length, later, "a later save sends no request at all");
+    } finally {
+      await store.close().catch(() => undefined);
     }
   });
 
