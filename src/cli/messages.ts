@@ -2,26 +2,7 @@
  * Every user-facing message of the CLI (errors, hints, notes). Tests assert against these same
  * functions. Help texts live beside each command's flags in commands/*.ts.
  */
-
-/** Edit distance, for "did you mean": a typo is a letter or two away. */
-function distance(a: string, b: string): number {
-  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min((previous[j] as number) + 1, (row[j - 1] as number) + 1, (previous[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    previous = row;
-  }
-  return previous[b.length] as number;
-}
-
-function didYouMean(given: string, known: readonly string[]): string {
-  // A letter or two off ("lst", "verfy"), or the start of a name with a garbled ending ("keep-rolls").
-  const stem = given.slice(0, Math.max(4, given.length - 2));
-  const close = known.filter((k) => distance(given, k) <= 2 || (given.length >= 4 && k.startsWith(stem)));
-  return close.length > 0 ? ` Did you mean ${close.map((c) => `'${c}'`).join(" or ")}?` : "";
-}
+import { didYouMean } from "../shared/did-you-mean.js";
 
 /** Codes of the CLI's own "problem found" errors (exit 1), beside the store's CHECKPOINT_* codes. */
 export const CliErrorCode = {
@@ -335,17 +316,11 @@ export const cliMessages = {
   },
 
   // ── kernel ──────────────────────────────────────────────────────────────────────────────────
-  kernelUnknownAction(action: string): string {
-    return `unknown kernel action '${action}': use install, uninstall or status.`;
-  },
   kernelOneLocation(): string {
     return "give one of --user, --prefix DIR and --jupyter-path DIR, not several.";
   },
   kernelLinkOnInstall(): string {
     return "--no-link applies to 'kernel install' only.";
-  },
-  kernelInstalled(displayName: string, file: string): string {
-    return `Installed the "${displayName}" kernel: ${file}`;
   },
   kernelRuns(tslabVersion: string, tslabDir: string, node: string): string {
     return `  it runs tslab ${tslabVersion} (${tslabDir}) with ${node}`;
@@ -371,17 +346,8 @@ export const cliMessages = {
   kernelAbsent(dir: string): string {
     return `note: no nbresume kernel at ${dir}; nothing to remove.`;
   },
-  kernelNotInstalled(dirs: readonly string[]): string {
-    return `The nbresume kernel is not installed (looked in ${dirs.join(", ")}). Install it with \`npx nbresume kernel install\`.`;
-  },
   kernelFound(file: string, used: boolean): string {
     return `${file}${used ? "" : "  (shadowed: Jupyter uses the one listed first)"}`;
-  },
-  kernelOtherPackage(root: string): string {
-    return `note: it runs the nbresume in ${root}, not this one; run \`npx nbresume kernel install\` here to use this project's.`;
-  },
-  kernelProblem(problem: string): string {
-    return `problem: ${problem}; run \`npx nbresume kernel install\` again to repair it.`;
   },
 
   // ── run ─────────────────────────────────────────────────────────────────────────────────────

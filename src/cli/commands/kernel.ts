@@ -14,6 +14,7 @@ import { kernelProject, sameProject } from "../../kernel/project.js";
 import type { Command, CommandContext } from "../command.js";
 import { cliMessages as messages } from "../messages.js";
 import { UsageError } from "../usage-error.js";
+import { didYouMean } from "../../shared/did-you-mean.js";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
 type Action = (typeof ACTIONS)[number];
@@ -24,14 +25,6 @@ interface Settings {
   readonly displayName: string | undefined;
   readonly force: boolean;
   readonly link: boolean;
-}
-
-/**
- * " Did you mean 'install'?" from the CLI's own did-you-mean (private to cli/messages.ts): the
- * part unknownCommand() adds when given the actions, so a typo reads as it does for commands.
- */
-function didYouMean(given: string): string {
-  return messages.unknownCommand(given, ACTIONS).slice(messages.unknownCommand(given, []).length);
 }
 
 function stringOption(options: CommandContext["options"], name: string): string | undefined {
@@ -96,7 +89,7 @@ export const kernelCommand: Command = {
   async run({ positionals, options, json, out }) {
     const given = positionals[0] as string;
     const action = ACTIONS.find((a) => a === given);
-    if (action === undefined) throw new UsageError(kernelMessages.unknownAction(given, didYouMean(given)), "kernel");
+    if (action === undefined) throw new UsageError(kernelMessages.unknownAction(given, didYouMean(given, ACTIONS)), "kernel");
     if (action !== "install" && options["no-link"] === true) throw new UsageError(messages.kernelLinkOnInstall(), "kernel");
     for (const option of ["display-name", "force"])
       if (action !== "install" && options[option] !== undefined) throw new UsageError(kernelMessages.installOnly(option), "kernel");
