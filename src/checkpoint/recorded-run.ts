@@ -42,7 +42,7 @@ export interface RecordedRun {
   /** state.commandFlags: the option → flag map of `command` (its string entries). */
   readonly commandFlags: Readonly<Record<string, string>> | undefined;
   /** state.notebook: the notebook and cell that ran the run (a path or cell not recorded reads as null). */
-  readonly notebook: { readonly path: string | null; readonly cell: string | null } | undefined;
+  readonly notebook: { readonly path: string | null; readonly cell: string | null; readonly parameters?: Readonly<Record<string, unknown>> } | undefined;
   /**
    * The model's config: the training session's (state.training.model, as the run saves it), a bare
    * session state's (state.model), else the run config's (state.config.model) — the first that is
@@ -117,7 +117,12 @@ function notebookOf(value: unknown): RecordedRun["notebook"] {
   if (!isPlainObject(value)) return undefined;
   const path = ownValue(value, "path");
   const cell = ownValue(value, "cell");
-  return { path: typeof path === "string" ? path : null, cell: typeof cell === "string" ? cell : null };
+  const parameters = ownValue(value, "parameters");
+  return {
+    path: typeof path === "string" ? path : null,
+    cell: typeof cell === "string" ? cell : null,
+    ...(isPlainObject(parameters) ? { parameters: { ...parameters } } : {}),
+  };
 }
 
 /** The run's fields of a checkpoint's state (parsed state.json). */

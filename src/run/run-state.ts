@@ -62,6 +62,8 @@ export interface NotebookRecord {
   readonly path: string | null;
   /** The cell's id, when the kernel says which cell runs. */
   readonly cell: string | null;
+  /** The parameters `nbresume run --param` gave the notebook (JSON values), when it ran under it. */
+  readonly parameters?: Readonly<Record<string, unknown>>;
 }
 
 /**

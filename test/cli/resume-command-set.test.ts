@@ -142,5 +142,19 @@ describe("nbresume resume-command --set", function () {
       assert.equal(r.stdout.trim(), quoteCommand(["nbresume", "run", notebook, "--param", `resumeFrom=${step40}`]));
       assert.deepEqual(runAccepts(r.stdout.trim()), ["resumeFrom"]);
     });
+
+    it("passes again the parameters `nbresume run --param` gave the run (recorded in its checkpoints), with the changes over them", async function () {
+      const given = path.join(root, "given-run");
+      const parameters = Symbol.for("nbresume.parameters");
+      (globalThis as Record<symbol, unknown>)[parameters] = { lr: 0.002, dir: given, steps: 80 };
+      try {
+        await notebookRun(given, notebook);
+      } finally {
+        delete (globalThis as Record<symbol, unknown>)[parameters];
+      }
+      const r = await cli("resume-command", given, "--set", "steps=160");
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), quoteCommand(["nbresume", "run", notebook, "--param", "lr=0.002", "--param", `dir=${given}`, "--param", "steps=160"]));
+    });
   });
 });

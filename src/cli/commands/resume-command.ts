@@ -57,6 +57,17 @@ function notebookParameters(file: string): string[] | undefined {
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
 
+/** A value as `--param name=<text>` gives it back (parseParameter: text that reads as JSON is that JSON, any other text a string). */
+function parameterText(value: unknown): string {
+  if (typeof value !== "string") return JSON.stringify(value);
+  try {
+    JSON.parse(value);
+    return JSON.stringify(value);
+  } catch {
+    return value;
+  }
+}
+
 function short(value: unknown): string {
   if (value === undefined) return "(none)";
   const text = JSON.stringify(value);
@@ -155,10 +166,11 @@ export const resumeCommandCommand: Command = {
       } else if (notebook !== undefined && notebook.path !== null) {
         if (parameters !== undefined && !parameters.includes("resumeFrom") && edits.some((e) => e.option === "resumeFrom"))
           throw new UsageError(messages.notebookNoResumeFrom(notebook.path, target.path, path.dirname(target.path), ref ?? target.name), "resume-command");
-        // As `nbresume run` takes them: --param name=value, one per parameter.
-        const params = edits
-          .filter((e) => e.option !== "allowConfigChange")
-          .flatMap((e) => ["--param", `${e.option}=${typeof e.value === "string" ? e.value : JSON.stringify(e.value)}`]);
+        // As `nbresume run` takes them: --param name=value, one per parameter — the ones the run was
+        // given (recorded), with the changes over them.
+        const given = new Map<string, unknown>(Object.entries(notebook.parameters ?? {}));
+        for (const e of edits) if (e.option !== "allowConfigChange") given.set(e.option, e.value);
+        const params = [...given].flatMap(([name, value]) => ["--param", `${name}=${parameterText(value)}`]);
         edited = ["nbresume", "run", notebook.path, ...params];
         command = quoteCommand(edited);
         notes.push(messages.notebookContinue(notebook.path, notebook.cell), ...(params.length > 0 ? [messages.notebookParams()] : []));
