@@ -36,7 +36,7 @@ import { snapshotTensors } from "../shared/snapshot.js";
 import { openError } from "./store-errors.js";
 import type { StoreContext } from "./store-context.js";
 import { registerOpenBlobs } from "./storage/blobs-at.js";
-import { joinLocation } from "./storage/location.js";
+import { isUrlLocation, joinLocation } from "./storage/location.js";
 import { type StorageOptions, openStorage, storageFromSpec } from "./storage/registry.js";
 import type { BlobStore, CheckpointStorage, WriterLease } from "./storage/storage.js";
 import type {
@@ -169,7 +169,7 @@ export class CheckpointStoreImpl implements CheckpointStore {
         }))
       ) {
         await storage.close();
-        throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root), { where: root });
+        throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.dirMissing(root, isUrlLocation(root)), { where: root });
       }
       return new CheckpointStoreImpl(context(undefined, false), { writer, maxFailedSaves, config: undefined });
     }

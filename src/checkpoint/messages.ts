@@ -149,11 +149,15 @@ export const checkpointMessages = {
       `(${failures} of ${limit} failures in a row allowed before training should stop).`
     );
   },
-  savesFailing(dir: string, failures: number, what: string, detail: string): string {
+  /** `bucket`: the store is on object storage (what to check is the service, not a disk). */
+  savesFailing(dir: string, failures: number, what: string, detail: string, bucket = false): string {
+    const fix = bucket
+      ? `Fix the cause (the bucket or its endpoint cannot be reached or refuses the writes: check the network, the endpoint ` +
+        `(AWS_ENDPOINT_URL_S3) and the credentials; the checkpoints already in the bucket are intact)`
+      : `Fix the cause (free disk space, check the directory)`;
     return (
       `${failures} checkpoint saves in a row failed in ${dir}; the last, of ${what}: ${sentence(detail)} ` +
-      `Stop training: progress is no longer being saved. Fix the cause (free disk space, check the directory), ` +
-      `then rerun to resume from the last committed checkpoint.`
+      `Stop training: progress is no longer being saved. ${fix}, then rerun to resume from the last committed checkpoint.`
     );
   },
   writerStopped(dir: string, detail: string): string {
@@ -200,8 +204,11 @@ export const checkpointMessages = {
   openFailed(dir: string, what: string, file: string, detail: string): string {
     return `Checkpoint directory ${dir} cannot be opened for writing: ${what} ${file} failed (${detail}). Check the directory, or open it with { readOnly: true } to only read.`;
   },
-  dirMissing(dir: string): string {
-    return `Checkpoint directory ${dir} does not exist.`;
+  /** `bucket`: an s3:// prefix (no such thing as a missing directory there: it holds nothing). */
+  dirMissing(dir: string, bucket = false): string {
+    return bucket
+      ? `${dir} holds no objects: no run has saved checkpoints under this prefix. Check the bucket and the prefix (the dir or mirror the run was given), and the endpoint (AWS_ENDPOINT_URL_S3).`
+      : `Checkpoint directory ${dir} does not exist.`;
   },
   closed(dir: string): string {
     return `The checkpoint store for ${dir} is closed; open it again.`;
@@ -209,18 +216,23 @@ export const checkpointMessages = {
   readOnly(dir: string, operation: string): string {
     return `The checkpoint store for ${dir} was opened read-only; ${operation} needs CheckpointStore.open(dir) without readOnly.`;
   },
-  remoteFailed(what: string, where: string, attempts: number, detail: string): string {
+  /** `seconds`: how long it was tried (said when it was long enough to matter: a writer riding out an outage). */
+  remoteFailed(what: string, where: string, attempts: number, detail: string, seconds = 0): string {
     return (
-      `${what} ${where} failed after ${attempts} ${attempts === 1 ? "try" : "tries"}: ${sentence(detail)} ` +
+      `${what} ${where} failed after ${attempts} ${attempts === 1 ? "try" : "tries"}${seconds >= 2 ? ` over ${seconds} s` : ""}: ${sentence(detail)} ` +
       `Nothing half-written is ever listed, and every committed checkpoint is intact. Check the network and the service ` +
       `(endpoint: AWS_ENDPOINT_URL_S3), then try again.`
     );
   },
   remoteDenied(what: string, where: string, detail: string): string {
     return (
-      `${what} ${where} was refused: ${sentence(detail)} Check the credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID / ` +
-      `AWS_SECRET_ACCESS_KEY, ~/.aws/credentials) and that they may list, read and write this bucket and prefix.`
+      `${what} ${where} was refused: ${sentence(detail)} Check the credentials (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, ` +
+      `AWS_PROFILE, ~/.aws/credentials) and the bucket's policy: they must allow listing, reading and writing this bucket and prefix.`
     );
+  },
+  /** What an S3 answer of 403 says when the service sent no error of its own (a HEAD request has no body). */
+  accessDenied(): string {
+    return "access denied (HTTP 403)";
   },
   bucketMissing(url: string, detail: string): string {
     return `The bucket of ${url} does not exist or cannot be seen with these credentials (${detail}). Create it, or check the name and the endpoint (AWS_ENDPOINT_URL_S3).`;

@@ -12,6 +12,7 @@ import { NbresumeError, isNbresumeError } from "../errors.js";
 import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.js";
 import type { BackgroundSaveStatus, CheckpointKind, MirrorStatus, SavedCheckpoint } from "./store.js";
 import { errorMessage } from "../shared/error-message.js";
+import { isUrlLocation } from "./storage/location.js";
 
 export const DEFAULT_MAX_FAILED_SAVES = 3;
 
@@ -85,7 +86,7 @@ export class SaveOutcomes {
     this.pending = new NbresumeError(
       failing ? CheckpointErrorCode.SAVES_FAILING : CheckpointErrorCode.BACKGROUND_SAVE_FAILED,
       failing
-        ? messages.savesFailing(this.dir, this.failures, what, errorMessage(error))
+        ? messages.savesFailing(this.dir, this.failures, what, errorMessage(error), isUrlLocation(this.dir))
         : messages.backgroundSaveFailed(what, errorMessage(error), this.failures, this.maxFailedSaves),
       { where: isNbresumeError(error) && error.where !== undefined ? error.where : this.dir, cause: error },
     );

@@ -163,6 +163,29 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
     }
   });
 
+  it("says 'access denied (HTTP 403)' and what to check when a read-only open's credentials are refused (a HEAD answer has no error body)", async () => {
+    await assert.rejects(
+      CheckpointStore.open("s3://fault-bucket/denied", {
+        readOnly: true,
+        s3: s3.options({ credentials: { accessKeyId: "nobody", secretAccessKey: "wrong" } }, proxy.endpoint),
+      }),
+      (e: unknown) =>
+        isNbresumeError(e, CheckpointErrorCode.REMOTE_DENIED) &&
+        e.message.includes(messages.accessDenied()) &&
+        !/Unknown/.test(e.message) &&
+        e.message.includes("AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY") &&
+        e.message.includes("the bucket's policy"),
+    );
+  });
+
+  it("says a bucket prefix holds nothing, not that a directory is missing, when a read-only open finds no objects there", async () => {
+    const url = "s3://fault-bucket/nosuchprefix";
+    await assert.rejects(
+      CheckpointStore.open(url, { readOnly: true, s3: s3.options({}, proxy.endpoint) }),
+      (e: unknown) => isNbresumeError(e, CheckpointErrorCode.DIR_MISSING) && e.message === messages.dirMissing(url, true) && !/directory/.test(e.message),
+    );
+  });
+
   it("says which object and why when the credentials are refused, without retrying", async () => {
     const before = proxy.log.length;
     await assert.rejects(

@@ -7,7 +7,7 @@
  * the tests say so where it matters. It runs in a process of its own (s3rver-main.mjs), as a
  * service would: the client's event loop and the server's do not take turns.
  */
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -29,7 +29,33 @@ export interface TestS3 {
   /** A plain SDK client, for checks and for putting hostile objects in place. */
   client(): S3Client;
   createBucket(name: string): Promise<void>;
+  /** Stop the server (an outage: connections are refused), keeping its objects. */
+  stop(): Promise<void>;
+  /** Start it again on the same port with the same objects (the service is back). */
+  restart(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** s3rver in a process of its own on `port` (0: any free port); resolves once it listens. */
+async function spawnServer(directory: string, port: number): Promise<{ child: ChildProcess; port: number }> {
+  const child = spawn(process.execPath, ["--openssl-legacy-provider", MAIN, directory, String(port)], { stdio: ["ignore", "pipe", "inherit"] });
+  let out = "";
+  child.stdout.setEncoding("utf8");
+  const listening = await new Promise<number>((resolve, reject) => {
+    child.stdout.on("data", (text: string) => {
+      out += text;
+      if (out.includes("\n")) resolve(Number(out.trim()));
+    });
+    child.once("exit", (code) => reject(new Error(`the test S3 server exited (${code}) before it listened`)));
+  });
+  return { child, port: listening };
+}
+
+async function stopServer(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = once(child, "exit");
+  child.kill("SIGTERM");
+  await exited;
 }
 
 export async function startS3(): Promise<TestS3> {
@@ -38,16 +64,7 @@ export async function startS3(): Promise<TestS3> {
   // Never ask an instance-metadata address for credentials: the tests talk to 127.0.0.1 only.
   process.env["AWS_EC2_METADATA_DISABLED"] = "true";
   const directory = await makeTempDir("s3rver");
-  const child = spawn(process.execPath, ["--openssl-legacy-provider", MAIN, directory], { stdio: ["ignore", "pipe", "inherit"] });
-  let out = "";
-  child.stdout.setEncoding("utf8");
-  const port = await new Promise<number>((resolve, reject) => {
-    child.stdout.on("data", (text: string) => {
-      out += text;
-      if (out.includes("\n")) resolve(Number(out.trim()));
-    });
-    child.once("exit", (code) => reject(new Error(`the test S3 server exited (${code}) before it listened`)));
-  });
+  let { child, port } = await spawnServer(directory, 0);
   const endpoint = `http://127.0.0.1:${port}`;
   const clients: S3Client[] = [];
   const s3: TestS3 = {
@@ -77,11 +94,14 @@ export async function startS3(): Promise<TestS3> {
     createBucket: async (name) => {
       await s3.client().send(new CreateBucketCommand({ Bucket: name }));
     },
+    stop: () => stopServer(child),
+    restart: async () => {
+      await stopServer(child);
+      ({ child, port } = await spawnServer(directory, port));
+    },
     close: async () => {
       for (const c of clients) c.destroy();
-      const exited = once(child, "exit");
-      child.kill("SIGTERM");
-      await exited;
+      await stopServer(child);
       await removeDir(directory);
     },
   };

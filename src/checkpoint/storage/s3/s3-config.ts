@@ -17,11 +17,15 @@ export interface S3ClientSettings {
 export interface S3Settings extends S3ClientSettings {
   maxAttempts: number;
   retryBaseMs: number;
+  /** Riding out an outage (s3-retry.ts): what the options ask for; a storage applies it once opened for writing. */
+  outageMs: number;
   leaseSeconds: number;
   partBytes: number;
   partConcurrency: number;
 }
 
+/** See s3-retry.ts: a minute covers a service restarting or a network blip, not a bucket that is gone. */
+export const DEFAULT_OUTAGE_MS = 60_000;
 const MIN_PART = 5 * 1024 * 1024;
 const MAX_PART = 512 * 1024 * 1024;
 
@@ -74,6 +78,7 @@ export function resolveS3Settings(options: S3Options, env: NodeJS.ProcessEnv = p
     requestTimeoutMs: count("requestTimeoutMs", options.requestTimeoutMs, 60_000, 100),
     maxAttempts: count("maxAttempts", options.maxAttempts, 6, 1, 100),
     retryBaseMs: count("retryBaseMs", options.retryBaseMs, 200, 0, 60_000),
+    outageMs: count("outageMs", options.outageMs, DEFAULT_OUTAGE_MS, 0, 3_600_000),
     leaseSeconds: count("leaseSeconds", options.leaseSeconds, 60, 1, 86_400),
     partBytes: count("partBytes", options.partBytes, 16 * 1024 * 1024, MIN_PART, MAX_PART),
     partConcurrency: count("partConcurrency", options.partConcurrency, 4, 1, 64),

@@ -25,7 +25,7 @@ import { isHolderAlive, ownProcStart } from "../../lock.js";
 import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import type { WriterLease } from "../storage.js";
 import { readSmallObject } from "./s3-reader.js";
-import { type RetryPolicy, withRetries } from "./s3-retry.js";
+import { type RetryPolicy, brief, withRetries } from "./s3-retry.js";
 import { type S3Api, isPreconditionFailed } from "./s3-sdk.js";
 
 export const LEASE_KEY = ".lease.json";
@@ -173,8 +173,16 @@ export class S3Lease implements WriterLease {
 
   private startRenewing(): void {
     const every = Math.max(200, (this.seconds * 1000) / 3);
+    let renewing = false;
     this.timer = setInterval(() => {
-      this.renew().catch(() => undefined); // a renewal that fails is tried again; the commit check says if the lease was lost
+      // One renewal at a time: during an outage one may be retried for up to outageMs.
+      if (renewing) return;
+      renewing = true;
+      this.renew()
+        .catch(() => undefined) // a renewal that fails is tried again; the commit check says if the lease was lost
+        .finally(() => {
+          renewing = false;
+        });
     }, every);
     this.timer.unref();
   }
@@ -203,13 +211,11 @@ export class S3Lease implements WriterLease {
     if (this.timer !== undefined) clearInterval(this.timer);
     if (heldHere.get(this.url) === this.token) heldHere.delete(this.url);
     try {
-      const current = await S3Lease.read(this.api, { ...this.policy, maxAttempts: Math.min(3, this.policy.maxAttempts) }, this.key, this.url);
+      const current = await S3Lease.read(this.api, brief(this.policy), this.key, this.url);
       if (current.record?.token !== this.token) return "recorded"; // taken over: leave theirs alone
       const body = new TextEncoder().encode(`${JSON.stringify({ ...current.record, released: true })}\n`);
       const conditions = this.conditional && current.etag !== undefined ? { ifMatch: current.etag } : {};
-      await withRetries({ ...this.policy, maxAttempts: Math.min(3, this.policy.maxAttempts) }, "releasing the writer lease of", this.url, () =>
-        this.api.put(this.key, body, conditions),
-      );
+      await withRetries(brief(this.policy), "releasing the writer lease of", this.url, () => this.api.put(this.key, body, conditions));
       return "recorded";
     } catch {
       return "failed"; // it expires on its own

@@ -24,6 +24,13 @@ export interface S3Options {
   maxAttempts?: number;
   /** First retry after about this many ms, doubling each time (with jitter), at most 20 s. Default 200. */
   retryBaseMs?: number;
+  /**
+   * A writer rides out an outage this long: a request the service never answered (connection
+   * refused or reset, a timeout) is tried past maxAttempts until this many ms after its first
+   * failure, and a closing mirror waits at most this long for uploads that make no progress.
+   * Read-only stores do not wait (0). Default 60,000.
+   */
+  outageMs?: number;
   /** A request with no response byte for this long is retried. Default 60,000. */
   requestTimeoutMs?: number;
   /** The writer lease's lifetime; renewed every third of it while the store is open. Default 60. */

@@ -12,7 +12,7 @@ import { FileTooLargeError } from "../../durable-fs.js";
 import { NbresumeError } from "../../../errors.js";
 import { CheckpointErrorCode, checkpointMessages as messages } from "../../messages.js";
 import type { OpenedFile } from "../storage.js";
-import { backoffMs, storageError, withRetries, type RetryPolicy } from "./s3-retry.js";
+import { nextTryInMs, storageError, withRetries, type RetryPolicy } from "./s3-retry.js";
 import { type S3Api, isNotFound, isPreconditionFailed, toRequestError } from "./s3-sdk.js";
 
 /** A forward skip up to this many bytes is read and dropped instead of starting a new GET. */
@@ -145,6 +145,7 @@ class StreamedObject implements OpenedFile {
   private async pull(into: Uint8Array): Promise<void> {
     let filled = 0;
     let failures = 0;
+    let firstFailureAt: number | undefined;
     while (filled < into.byteLength) {
       try {
         if (this.cursor === undefined) await this.reopen();
@@ -164,8 +165,10 @@ class StreamedObject implements OpenedFile {
           throw new NbresumeError(CheckpointErrorCode.REMOTE_FAILED, messages.objectChanged(this.url), { where: this.url, cause: error });
         }
         failures++;
-        if (!error.retryable || failures >= this.policy.maxAttempts) throw storageError(error, "reading", this.url, failures);
-        await sleep(backoffMs(this.policy, failures));
+        firstFailureAt ??= Date.now();
+        const wait = nextTryInMs(this.policy, error, failures, firstFailureAt);
+        if (wait === undefined) throw storageError(error, "reading", this.url, failures, firstFailureAt);
+        await sleep(wait);
       }
     }
   }

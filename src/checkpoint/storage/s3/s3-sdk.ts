@@ -13,6 +13,7 @@
  * S3-compatible services reject or mis-store aws-chunked bodies.
  */
 import type { Readable } from "node:stream";
+import { checkpointMessages } from "../../messages.js";
 import type { S3ClientSettings } from "./s3-config.js";
 
 /** A request that failed: the S3 error code (or the network error's), the HTTP status, and whether to try again. */
@@ -62,7 +63,9 @@ export function toRequestError(error: unknown, what: string): S3RequestError {
   const e = error as { name?: unknown; Code?: unknown; code?: unknown; message?: unknown; $metadata?: { httpStatusCode?: number } };
   const status = e?.$metadata?.httpStatusCode;
   const code = typeof e?.Code === "string" ? e.Code : typeof e?.code === "string" ? e.code : typeof e?.name === "string" ? e.name : "Error";
-  const message = typeof e?.message === "string" && e.message !== "" ? e.message : code;
+  const given = typeof e?.message === "string" && e.message !== "" ? e.message : code;
+  // A 403 to a HEAD request has no body: the SDK makes it "UnknownError" / "Unknown", which says nothing.
+  const message = status === 403 && /^(Unknown(Error)?|403|Forbidden)$/.test(given) ? checkpointMessages.accessDenied() : given;
   // No HTTP status: the request or its response never completed (a dropped connection, a
   // truncated or garbled body): a transport fault, worth another try like a 5xx.
   // A 2xx with an error: the answer was cut short or garbled on the way (a truncated listing).
@@ -70,7 +73,8 @@ export function toRequestError(error: unknown, what: string): S3RequestError {
     status === undefined
       ? !(error instanceof TypeError || error instanceof RangeError) || NETWORK.has(code)
       : status < 300 || (status >= 500 && status !== 501 && code !== "NotImplemented") || status === 429 || THROTTLING.has(code);
-  return new S3RequestError(`${what}: ${message}${status === undefined ? "" : ` (HTTP ${status}, ${code})`}`, code, status, retryable, { cause: error });
+  const shown = message === checkpointMessages.accessDenied() ? "" : status === undefined ? "" : ` (HTTP ${status}, ${code})`;
+  return new S3RequestError(`${what}: ${message}${shown}`, code, status, retryable, { cause: error });
 }
 
 export function isNotFound(error: unknown): boolean {

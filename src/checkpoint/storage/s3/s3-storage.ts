@@ -60,33 +60,43 @@ function plainKey(rel: string): boolean {
 
 export class S3Storage implements CheckpointStorage {
   readonly location: string;
-  readonly spec: StorageSpec;
   readonly blobs: S3Blobs;
   /** Aborted multipart uploads (tests read it through the fault proxy too). */
   readonly uploads: UploadLog = { aborted: 0, abortFailed: 0 };
   private cached: { at: number; snapshot: Promise<Snapshot> } | undefined;
   private closed = false;
 
+  /** The settings every request of this storage goes by (one object, shared by its blobs, uploads and lease). */
+  private readonly settings: S3Settings;
+
   private constructor(
     private readonly where: S3Location,
-    private readonly settings: S3Settings,
+    /** As resolved; `outageMs` applies only once opened for writing (see prepareForWriting). */
+    private readonly configured: S3Settings,
     private readonly api: S3Api,
+    writing: boolean,
   ) {
     this.location = where.url;
-    this.spec = { scheme: "s3", location: where.url, settings: { ...settings } };
-    this.blobs = new S3Blobs(api, settings, where, { objects: async () => (await this.snapshot(0)).objects }, () => this.changed());
+    this.settings = { ...configured, outageMs: writing ? configured.outageMs : 0 };
+    this.blobs = new S3Blobs(api, this.settings, where, { objects: async () => (await this.snapshot(0)).objects }, () => this.changed());
   }
 
   static async open(url: string, options: S3Options): Promise<S3Storage> {
     const where = parseS3Url(url);
     const settings = resolveS3Settings(options);
-    return new S3Storage(where, settings, await createS3Api(where.bucket, settings));
+    return new S3Storage(where, settings, await createS3Api(where.bucket, settings), false);
   }
 
+  /** The same storage in another thread (the writer thread, the mirror thread). */
   static async fromSpec(spec: StorageSpec): Promise<S3Storage> {
+    // The spec carries the outageMs in force where it was taken (0 from a read-only store).
     const where = parseS3Url(spec.location);
     const settings = spec.settings as unknown as S3Settings;
-    return new S3Storage(where, settings, await createS3Api(where.bucket, settings));
+    return new S3Storage(where, settings, await createS3Api(where.bucket, settings), true);
+  }
+
+  get spec(): StorageSpec {
+    return { scheme: "s3", location: this.where.url, settings: { ...this.settings } };
   }
 
   private key(name: string): string {
@@ -215,8 +225,13 @@ export class S3Storage implements CheckpointStorage {
     }
   }
 
-  prepareForWriting(): Promise<void> {
-    return this.checkBucket();
+  /**
+   * A writer: the bucket checked (failing fast, as a read-only open does, when it cannot be
+   * reached), then every later request rides out an outage of up to outageMs (s3-retry.ts).
+   */
+  async prepareForWriting(): Promise<void> {
+    await this.checkBucket();
+    this.settings.outageMs = this.configured.outageMs;
   }
 
   acquireLease(): Promise<WriterLease> {

@@ -10,7 +10,7 @@
 import { createHash, type StreamingHash } from "../../hash.js";
 import { MANIFEST_FILE } from "../../naming.js";
 import type { EndedFile, FileSink, StagedCheckpoint } from "../storage.js";
-import { type RetryPolicy, withRetries } from "./s3-retry.js";
+import { type RetryPolicy, brief, withRetries } from "./s3-retry.js";
 import { type S3Api, isNotImplemented } from "./s3-sdk.js";
 
 export interface UploadSettings extends RetryPolicy {
@@ -186,9 +186,7 @@ export class S3FileSink implements FileSink {
     const uploadId = this.uploadId;
     this.uploadId = undefined;
     try {
-      await withRetries({ ...this.settings, maxAttempts: Math.min(3, this.settings.maxAttempts) }, "aborting the upload of", this.url, () =>
-        this.api.abortMultipart(this.key, uploadId),
-      );
+      await withRetries(brief(this.settings), "aborting the upload of", this.url, () => this.api.abortMultipart(this.key, uploadId));
       this.log.aborted++;
     } catch (error) {
       // Not implemented by some S3-compatible servers: the parts stay until a lifecycle rule removes them.
@@ -264,9 +262,7 @@ export class S3StagedCheckpoint implements StagedCheckpoint {
         clean = false;
       });
     try {
-      const { failed } = await withRetries({ ...this.settings, maxAttempts: Math.min(3, this.settings.maxAttempts) }, "removing", this.url, () =>
-        this.api.deleteMany(this.written),
-      );
+      const { failed } = await withRetries(brief(this.settings), "removing", this.url, () => this.api.deleteMany(this.written));
       if (failed.length > 0) clean = false;
     } catch {
       clean = false;
