@@ -137,7 +137,7 @@ describe("the notebooks in notebooks/, executed headless", function () {
     const verified = /^Verified (\d+) checkpoint\(s\): (\d+) intact/m.exec(tables.join("\n"));
     assert.equal(verified?.[1], verified?.[2], "every checkpoint verifies");
     assert.ok(nb.cells.every((c) => (c.outputs ?? []).every((o) => o.output_type !== "error")));
-    assert.match(streamText(cellWith(nb, "wider.train()"), "stdout"), /Not resuming .*\(model\.hidden\[0\]: 64 → 128/);
+    assert.match(streamText(cellWith(nb, "wider.train()"), "stdout"), /Not resuming .*the architecture changed.*model\.hidden\[0\]: 64 → 128/);
     assert.match(streamText(cellWith(nb, "rollBack("), "stdout"), /^(Rolled back to|ckpt-step-\d{8}-\w+ \(step \d+\) is already the newest)/m);
     assert.match(streamText(cellWith(nb, 'output: "silent"'), "stdout"), /^resumed at step \d+, now at 40 \(finished\)$/m);
     // Where a run starts: from the best checkpoint, from weights only, over again; and the run's record.
