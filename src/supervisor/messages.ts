@@ -147,6 +147,10 @@ export const supervisorMessages = {
   kernelNotReady(timeoutMs: number): string {
     return `it did not answer within ${seconds(timeoutMs)} (--start-timeout)`;
   },
+  /** The training cell returned because the kernel got `signal` from someone else (a shutdown, a kill), not from the supervisor. */
+  lossSignalled(signal: string, step: number, steps: number): string {
+    return `the kernel got ${signal} (not from nbresume run: a shutdown or a kill?) and the training stopped at step ${formatCount(step)} of ${formatCount(steps)}`;
+  },
   interruptFailed(status: number): string {
     return `the server refused the interrupt (HTTP ${status})`;
   },
@@ -195,6 +199,15 @@ export const supervisorMessages = {
   resumesFrom(step: number, name: string): string {
     return `The training resumes from step ${formatCount(step)} (${name}, the newest checkpoint that verifies).`;
   },
+  progressUnreadable(dir: string, detail: string): string {
+    return `Cannot read the run's checkpoints in ${dir} (${detail}): the steps reached are taken from the progress display, and a crash loop is judged without them.`;
+  },
+  runHeldWaiting(dir: string, pid: number, host: string, until: string, waitMs: number, name: string): string {
+    return (
+      `The run ${dir} is held by another writer (pid ${pid} on host ${host}) until ${until}: a writer that died is taken over then. ` +
+      `Waiting ${seconds(waitMs)}, then running ${name} again (Ctrl-C stops).`
+    );
+  },
   resumesFromScratch(dir: string): string {
     return `No checkpoint in ${dir} yet: the training starts from step 0 again.`;
   },
@@ -230,6 +243,15 @@ export const supervisorMessages = {
     const frame = lines.findIndex((l) => /^\s+at /.test(l));
     const head = (frame < 0 ? lines : lines.slice(0, frame)).slice(0, 12).join("\n").trim();
     return head === "" ? "(the kernel sent no error text)" : head;
+  },
+  /** A training cell refused because another writer holds the run (CHECKPOINT_LOCKED): not a bug in the cell. */
+  runHeld(name: string, dir: string | undefined, holder: { pid: number; host: string; until: string } | undefined, waited: boolean): string {
+    const run = dir === undefined ? "the run's checkpoint directory" : dir;
+    const who = holder === undefined ? "another writer (named above)" : `another writer (pid ${holder.pid} on host ${holder.host}, until ${holder.until})`;
+    return (
+      `Stopped: ${name} cannot write ${run}: it is ${waited ? "still " : ""}held by ${who}. ` +
+      `Stop that process or wait for it to end, or give the run another dir; then run the same command again.`
+    );
   },
   stopping(signal: string, waitMs: number): string {
     return `${signal}: interrupting the kernel (the training commits an emergency checkpoint), waiting up to ${seconds(waitMs)} for the cell to end. ${signal === "SIGINT" ? "Ctrl-C again" : "The signal again"} stops at once.`;

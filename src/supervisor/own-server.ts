@@ -164,14 +164,23 @@ export function jupyterServerArgs(server: { port: number; token: string; rootDir
   return args;
 }
 
+/** How long the watchdog waits for the server's group to end before it removes the runtime directory anyway (tenths of a second). */
+const WATCHDOG_WAIT_TENTHS = 300;
+
 /**
  * A process that stops the server's process group when this process ends, however it ends (a
- * SIGKILL too): it waits for the end of a pipe only this process holds. The server runs in a group
- * of its own, so nothing else would stop it, and it would keep its kernel training for nobody.
+ * SIGKILL, or process.exit() when its stdout pipe closes: `nbresume run … | head`): it waits for
+ * the end of a pipe only this process holds. The server runs in a group of its own, so nothing else
+ * would stop it, and it would keep its kernel training for nobody. Once the group is gone (or after
+ * 30 s) it removes the server's runtime directory (/tmp/nbresume-run-XXXX), which stop() removes
+ * on an ordinary exit.
  */
-function watchdog(serverPid: number | undefined): ChildProcess | undefined {
+function watchdog(serverPid: number | undefined, runtimeDir: string): ChildProcess | undefined {
   if (serverPid === undefined || process.platform === "win32") return undefined;
-  const dog = spawn("/bin/sh", ["-c", `cat >/dev/null; kill -TERM -${serverPid} 2>/dev/null`], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
+  const script =
+    `cat >/dev/null; kill -TERM -${serverPid} 2>/dev/null; i=0; ` +
+    `while kill -0 -${serverPid} 2>/dev/null && [ $i -lt ${WATCHDOG_WAIT_TENTHS} ]; do sleep 0.1; i=$((i+1)); done; rm -rf -- "$1"`;
+  const dog = spawn("/bin/sh", ["-c", script, "nbresume-run-watchdog", runtimeDir], { detached: true, stdio: ["pipe", "ignore", "ignore"] });
   dog.on("error", () => undefined); // no /bin/sh: no watchdog, the server is stopped as usual on exit
   dog.unref();
   (dog.stdin as (NodeJS.WritableStream & { unref?: () => void }) | null)?.unref?.();
@@ -201,7 +210,7 @@ async function launch(jupyter: string, options: OwnServerOptions, runtimeDir: st
   proc.stdout?.on("data", keep);
   proc.stderr?.on("data", keep);
   const spawnError = new Promise<Error>((resolve) => proc.once("error", resolve));
-  const server = new OwnServer(`http://127.0.0.1:${port}/`, token, runtimeDir, proc, output, watchdog(proc.pid));
+  const server = new OwnServer(`http://127.0.0.1:${port}/`, token, runtimeDir, proc, output, watchdog(proc.pid, runtimeDir));
   const deadline = Date.now() + options.startTimeoutMs;
   for (;;) {
     const early = await Promise.race([spawnError, server.exited.then(() => "exited" as const), sleep(100).then(() => undefined)]);

@@ -25,6 +25,12 @@ export interface SupervisorOptions {
   readonly silentTimeoutMs?: number;
   /** After a stop request (or a silent cell), how long the cell gets to end once interrupted. Default 60 s. */
   readonly stopTimeoutMs?: number;
+  /**
+   * A training cell refused because another writer holds its bucket run (CHECKPOINT_LOCKED) waits
+   * for that writer's lease to expire, then runs again, if the lease ends within this. Default 90 s
+   * (a lease lasts 60 s, plus 30 s).
+   */
+  readonly leaseWaitMs?: number;
   /** Environment of the own server and its kernels. Default process.env. */
   readonly env?: NodeJS.ProcessEnv;
   /** Default: says nothing. */
@@ -40,6 +46,7 @@ export const SUPERVISOR_DEFAULTS = {
   startTimeoutMs: 120_000,
   silentTimeoutMs: 600_000,
   stopTimeoutMs: 60_000,
+  leaseWaitMs: 90_000,
   kernel: "nbresume",
 } as const;
 

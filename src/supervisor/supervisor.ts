@@ -6,15 +6,22 @@
  *   2 server: start our own (127.0.0.1, random port and token) │ --server: check URL, token, kernel
  *   3 attempt: a kernel (new session, or the one the server restarted) ─► ready
  *   4   cells in order, outputs into the executed notebook and to the reporter
- *         ok ─► next cell            error ─► stop, name the cell (exit 1): a bug, not a crash
+ *         ok ─► next cell, unless the run's summary.json says a signal nobody here sent stopped
+ *               the training (a shutdown, a kill): then as a lost kernel ─► 5
+ *         error ─► stop, name the cell (exit 1): a bug, not a crash
+ *               ─ but "held by another writer" (CHECKPOINT_LOCKED) of a bucket run: wait for the
+ *                 lease to expire (a writer that died leaves it), run the cell again, once
  *         stop request ─► interrupt (emergency checkpoint), wait, stop (exit 130/143)
  *         kernel lost ─► 5
  *   5 crash policy: give up (exit 3) │ restart: note where the training resumes ─► 3
  *   6 write the executed notebook, shut the kernel down, stop our server
  */
+import { hostname } from "node:os";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import { isUrlLocation, normalizeLocation } from "../checkpoint/storage/location.js";
 import { NbresumeError } from "../errors.js";
+import { runMessages } from "../run/messages.js";
 import { CellOutputs } from "./cell-outputs.js";
 import { executeCell } from "./cell-executor.js";
 import { CrashPolicy } from "./crash-policy.js";
@@ -26,6 +33,7 @@ import { cellHeadline, cellSource, notebookKernelName, readNotebook, type Notebo
 import { injectParameters, stringParameter } from "./parameters.js";
 import { parseProgress, type DisplayedProgress } from "./progress-text.js";
 import { silentReporter } from "./reporter.js";
+import { isHeldByAnotherWriter, readRunHolder } from "./run-holder.js";
 import { StopController, type StopSignal } from "./stop-signals.js";
 import { SUPERVISOR_DEFAULTS, type SupervisorOptions, type SupervisorResult, type TimelineEvent } from "./supervisor-options.js";
 import { TrainingProgress } from "./training-progress.js";
@@ -42,6 +50,28 @@ function displayedProgress(message: IOPubMessage): DisplayedProgress | undefined
   const data = message.content["data"];
   const plain = typeof data === "object" && data !== null ? (data as Record<string, unknown>)["text/plain"] : undefined;
   return typeof plain === "string" ? parseProgress(plain) : undefined;
+}
+
+// eslint-disable-next-line no-control-regex -- matches ANSI escape sequences, which start with ESC
+const ANSI = /\x1b\[[0-9;]*[A-Za-z]/g;
+
+/** The signals that stop a training with an emergency checkpoint (src/notebook/interrupt.ts). */
+const TRAINING_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP"] as const;
+
+/** Past a lease's expiry, before running the cell again: the holder's clock and ours may differ a little. */
+const LEASE_MARGIN_MS = 2_000;
+
+/** The error text a message put on the terminal (stderr, or an error message's name, value and traceback). */
+function shownErrorText(message: IOPubMessage): string {
+  const c = message.content;
+  if (message.msgType === "stream") return c["name"] === "stderr" && typeof c["text"] === "string" ? c["text"] : "";
+  if (message.msgType !== "error") return "";
+  const traceback = Array.isArray(c["traceback"]) ? c["traceback"].map(String).join("\n") : "";
+  const text = (key: string): string => {
+    const value = c[key];
+    return typeof value === "string" ? value : "";
+  };
+  return `${text("ename")}: ${text("evalue")}\n${traceback}`.replace(ANSI, "");
 }
 
 /** A kernel that did not become ready, as a loss. */
@@ -66,6 +96,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
   const startTimeoutMs = options.startTimeoutMs ?? SUPERVISOR_DEFAULTS.startTimeoutMs;
   const stopTimeoutMs = options.stopTimeoutMs ?? SUPERVISOR_DEFAULTS.stopTimeoutMs;
   const silentTimeoutMs = options.silentTimeoutMs ?? SUPERVISOR_DEFAULTS.silentTimeoutMs;
+  const leaseWaitMs = options.leaseWaitMs ?? SUPERVISOR_DEFAULTS.leaseWaitMs;
   const timeline: TimelineEvent[] = [];
   const mark = (what: TimelineEvent["what"], cell?: number, at = Date.now(), pid?: number): void => {
     const event: TimelineEvent = { at, what, ...(cell === undefined ? {} : { cell }), ...(pid === undefined ? {} : { pid }) };
@@ -112,7 +143,53 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
     event: (text, level) => reporter.event(text, level),
   });
   const runDir = stringParameter(injection, "dir");
-  const progress = new TrainingProgress(runDir !== undefined && host.kernelCwd !== undefined ? resolve(host.kernelCwd, runDir) : undefined);
+  // A bucket is the same bucket from here; a directory path is the kernel's, relative to where it runs.
+  const runLocation =
+    runDir === undefined
+      ? undefined
+      : isUrlLocation(runDir)
+        ? normalizeLocation(runDir)
+        : host.kernelCwd !== undefined
+          ? resolve(host.kernelCwd, runDir)
+          : undefined;
+  const progress = new TrainingProgress(runLocation, (text) => reporter.event(text, "warn"));
+  /** The end of the newest train() whose summary was seen already: a summary is news once. */
+  let summarySeen = runLocation === undefined ? undefined : (await progress.summary())?.endedAt;
+
+  /** The loss detail when the summary a cell's train() just wrote says a signal stopped it, and the supervisor sent none. */
+  const signalledStop = async (cellStartedAt: number): Promise<string | undefined> => {
+    if (stop.requested !== undefined) return undefined;
+    const summary = await progress.summary();
+    if (summary === undefined || summary.endedAt === summarySeen || summary.endedAt < cellStartedAt - 1_000) return undefined;
+    summarySeen = summary.endedAt;
+    if (summary.status !== "interrupted") return undefined;
+    const signal = TRAINING_SIGNALS.find((s) => summary.stopReason === s || summary.stoppedBecause === runMessages.stoppedBecause.interrupted(s));
+    return signal === undefined ? undefined : msg.lossSignalled(signal, summary.step, summary.steps);
+  };
+
+  /**
+   * A training cell refused because another writer holds the run: wait for its lease to expire
+   * (once per cell and kernel; not past leaseWaitMs), or say who holds it and stop. "own": the
+   * kernel holds the lease itself (the notebook opened the run twice), an ordinary cell error.
+   */
+  const runHeld = async (position: number, kernelPid: number | undefined, waited: boolean): Promise<"rerun" | "held" | "own" | StopSignal> => {
+    const holder = runLocation === undefined ? undefined : await readRunHolder(runLocation).catch(() => undefined);
+    if (holder !== undefined && !holder.released && holder.pid === kernelPid && holder.hostname === hostname()) return "own";
+    const until = holder === undefined ? undefined : new Date(holder.expiresAt).toISOString();
+    const waitMs = holder === undefined ? Number.POSITIVE_INFINITY : Math.max(0, holder.expiresAt - Date.now()) + LEASE_MARGIN_MS;
+    if (!waited && holder !== undefined && until !== undefined && runLocation !== undefined && waitMs <= leaseWaitMs) {
+      reporter.event(msg.runHeldWaiting(runLocation, holder.pid, holder.hostname, until, waitMs, nameOf(position)), "warn");
+      const cancel = new AbortController();
+      const over = await Promise.race([sleep(waitMs, "waited" as const, { signal: cancel.signal }), stop.graceful]);
+      cancel.abort();
+      return over === "waited" ? "rerun" : over;
+    }
+    reporter.event(
+      msg.runHeld(nameOf(position), runLocation, holder && until !== undefined ? { pid: holder.pid, host: holder.hostname, until } : undefined, waited),
+      "error",
+    );
+    return "held";
+  };
   const policy = new CrashPolicy(maxRestarts);
   let session: KernelSession | undefined;
 
@@ -153,13 +230,18 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
         const pid = host.kernelPid(session.kernelId);
         mark("kernel-ready", undefined, Date.now(), pid);
         reporter.event(msg.kernelStarted(kernelName, pid), "info");
-        for (const [position, index] of codeCells.entries()) {
+        /** Cells run again after waiting for another writer's lease, in this kernel. */
+        const waitedFor = new Set<number>();
+        for (let position = 0; position < codeCells.length; position++) {
           if (stop.requested !== undefined) return { status: "stopped", signal: stop.requested };
+          const index = codeCells[position] as number;
           const cell = cellAt(index);
           reporter.cellStarted(position, codeCells.length, cellHeadline(cell));
           mark("cell-started", position + 1);
           const outputs = new CellOutputs();
           executed.setCell(index, [], null);
+          const cellStartedAt = Date.now();
+          let errorShown = "";
           const outcome = await executeCell({
             kernel: session,
             code: cellSource(cell),
@@ -179,6 +261,7 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
                 }
               }
               reporter.output(message, shown);
+              errorShown += shownErrorText(message);
               executed.setCell(index, outputs.list(), outputs.executionCount);
               write(false);
             },
@@ -187,10 +270,29 @@ export async function superviseNotebook(options: SupervisorOptions): Promise<Sup
           reporter.cellEnded();
           mark("cell-ended", position + 1);
           executed.setCell(index, outputs.list(), outputs.executionCount);
-          if (outcome.kind === "ok") continue;
+          if (outcome.kind === "ok") {
+            const signalled = await signalledStop(cellStartedAt);
+            if (signalled === undefined) continue;
+            loss = { kind: "dead", at: Date.now(), detail: signalled };
+            where = msg.duringCell(nameOf(position));
+            lost = { position, outputs };
+            break;
+          }
           if (outcome.kind === "error") {
+            if (isHeldByAnotherWriter(outcome.text)) {
+              const held = await runHeld(position, pid, waitedFor.has(position));
+              if (held === "rerun") {
+                waitedFor.add(position);
+                position--;
+                continue;
+              }
+              if (held === "held") return { status: "cell-error", cell: position + 1, error: outcome.text };
+              if (held !== "own") return { status: "stopped", signal: held };
+            }
             reporter.event(msg.cellFailed(nameOf(position)), "error");
-            reporter.event(msg.cellErrorText(outcome.text), "error");
+            // The kernel's own error output is on the terminal already: said again only when it sent none.
+            const text = msg.cellErrorText(outcome.text);
+            if (!errorShown.includes(text.split("\n")[0] ?? text)) reporter.event(text, "error");
             return { status: "cell-error", cell: position + 1, error: outcome.text };
           }
           if (outcome.kind === "stopped") {

@@ -123,6 +123,11 @@ export class SupervisedRun {
     this.child.kill(sig);
   }
 
+  /** Closes the reading end of the run's stdout, as `nbresume run … | head -5` does once head has its lines. */
+  closeStdout(): void {
+    this.child.stdout?.destroy();
+  }
+
   /** Waits until `pred` holds, failing with the output so far when the run ends first or time runs out. */
   async until(what: string, pred: () => boolean | Promise<boolean>, timeoutMs = 120_000): Promise<void> {
     const deadline = Date.now() + timeoutMs;

@@ -5,7 +5,7 @@
  * notebook is written, the kernel shut down and the exit code is 143; a second SIGINT stops at once.
  */
 import assert from "node:assert/strict";
-import { copyFileSync } from "node:fs";
+import { copyFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
@@ -39,12 +39,17 @@ describe("nbresume run stops", function () {
   it("at an ordinary cell error: no restart, the error reported with the cell, later cells not run", async function () {
     const notebook = project.writeNotebook(
       "error.ipynb",
-      notebookWithCells(['console.log("first")', 'const x: number = 1;\nthrow new Error("boom in cell two");', 'console.log("third")']),
+      notebookWithCells([
+        'console.log("first")',
+        'const x: number = 1;\nconsole.warn("a warning before it");\nthrow new Error("boom in cell two");',
+        'console.log("third")',
+      ]),
     );
     const run = await SupervisedRun.run(project, [notebook]);
     assert.equal(run.exit.code, SupervisorExit.FAILED, run.output);
     assert.ok(run.stderr.includes(msg.cellFailed(cellName(1, 3, "const x: number = 1;"))), run.output);
-    assert.match(run.stderr, /^Error: boom in cell two$/m);
+    assert.equal(run.stderr.split("\n").filter((l) => l === "Error: boom in cell two").length, 1, `the error is printed once:\n${run.output}`);
+    assert.equal(run.stderr.split("\n").filter((l) => l === "a warning before it").length, 1, `a warning is printed once:\n${run.output}`);
     assert.ok(!run.stderr.includes(msg.restarting(1, 5)) && !run.stdout.includes("third"), run.output);
     const executed = readExecuted(join(project.dir, "error.executed.ipynb"));
     assert.equal(executed.metadata.nbresume?.run?.status, "cell-error");
@@ -84,6 +89,25 @@ describe("nbresume run stops", function () {
       executed.cells.some((c) => outputsText(c).includes("interrupted at step")),
       "the interrupted cell's output is in the notebook",
     );
+  });
+
+  it("removes its temporary directory, server and kernel when its stdout pipe closes (nbresume run … | head -5)", async function () {
+    const notebook = project.writeNotebook(
+      "chatty.ipynb",
+      notebookWithCells(["for (let i = 0; i < 600; i++) {\n  console.log(`line ${i}`);\n  await new Promise((r) => setTimeout(r, 50));\n}"]),
+    );
+    const run = SupervisedRun.start(project, [notebook]);
+    await run.until("the cell's output", () => run.stdout.includes("line 5\n"));
+    const kernels = run.kernelPids();
+    assert.equal(kernels.length, 1, run.output);
+    const runtimeDirs = (): string[] => readdirSync(project.tmp).filter((name) => name.startsWith("nbresume-run-"));
+    assert.equal(runtimeDirs().length, 1, "the server's runtime directory exists while it runs");
+    run.closeStdout();
+    await run.finish(60_000);
+    const deadline = Date.now() + 30_000;
+    while ((runtimeDirs().length > 0 || kernels.some(isRunning)) && Date.now() < deadline) await sleep(100);
+    assert.deepEqual(runtimeDirs(), [], `no /tmp/nbresume-run-* left:\n${run.output}`);
+    assert.ok(!kernels.some(isRunning), "the kernel stopped");
   });
 
   it("takes its own server and kernel with it when it is itself SIGKILLed", async function () {
