@@ -55,12 +55,14 @@ import type {
   ListOptions,
   LoadOptions,
   LoadedCheckpoint,
+  MirrorClosed,
   PruneOptions,
   PruneResult,
   ResolvedCheckpoint,
   ResumeInfo,
   SaveRequest,
   SavedCheckpoint,
+  StoreClosed,
   VerifyResult,
 } from "./store.js";
 import { WorkerWriter } from "./worker-writer.js";
@@ -90,7 +92,7 @@ function storageOptions(options: CheckpointStoreOptions, fs?: DurableFs): Storag
 
 export class CheckpointStoreImpl implements CheckpointStore {
   private closed = false;
-  private closing: Promise<void> | undefined;
+  private closing: Promise<StoreClosed> | undefined;
   private readonly outcomes: SaveOutcomes;
   private readonly index: CheckpointIndex;
   private readonly listing: Listing;
@@ -392,25 +394,29 @@ export class CheckpointStoreImpl implements CheckpointStore {
 
   // ── lifecycle ─────────────────────────────────────────────────────────────────────────────
 
-  close(): Promise<void> {
+  close(): Promise<StoreClosed> {
     this.closing ??= this.closeNow();
     return this.closing;
   }
 
-  private async closeNow(): Promise<void> {
+  private async closeNow(): Promise<StoreClosed> {
     await this.saves.idle();
     this.closed = true;
-    this.closing = Promise.resolve(); // a later close() just resolves
+    this.closing = Promise.resolve({ warnings: [] }); // a later close() just resolves
     let unreported: NbresumeError | undefined;
+    let mirror: MirrorClosed | undefined;
     try {
       unreported = await this.saves.close();
-      await this.mirror?.close();
+      mirror = await this.mirror?.close();
     } finally {
       this.unregisterBlobs();
       await this.ctx.lease?.release();
       await this.ctx.storage.close();
     }
+    const closed: StoreClosed = { warnings: mirror?.warning === undefined ? [] : [mirror.warning], ...(mirror === undefined ? {} : { mirror }) };
+    this.closing = Promise.resolve(closed);
     if (unreported) throw unreported;
+    return closed;
   }
 
   private assertOpen(closing = false): void {

@@ -49,7 +49,10 @@ export const CheckpointErrorCode = {
   REMOTE_DENIED: "CHECKPOINT_REMOTE_DENIED",
   /** A listing of object storage is far larger than any run nbresume writes: refused, not walked. */
   REMOTE_LISTING_TOO_LARGE: "CHECKPOINT_REMOTE_LISTING_TOO_LARGE",
-  /** The mirror's uploads failed; the local checkpoints are intact and each upload is tried again. */
+  /**
+   * The mirror's uploads failed. No longer thrown: close() resolves with the mirror's warning
+   * (StoreClosed.warnings, MirrorStatus.notUploaded) instead; kept so code that matches it compiles.
+   */
   MIRROR_FAILED: "CHECKPOINT_MIRROR_FAILED",
 } as const;
 
@@ -266,10 +269,18 @@ export const checkpointMessages = {
     );
   },
   mirrorBehind(target: string, names: readonly string[], detail: string): string {
+    // A long outage leaves hundreds behind: the oldest and newest say which.
+    const shown = names.length > 6 ? `${names.slice(0, 3).join(", ")}, … ${names.slice(-2).join(", ")} (${names.length} checkpoints)` : names.join(", ");
+    const what = names.length === 0 ? "some previews or graphs were" : `${shown} ${names.length === 1 ? "was" : "were"}`;
     return (
-      `The mirror ${target} is behind: ${names.join(", ")} ${names.length === 1 ? "was" : "were"} not uploaded (${detail}). ` +
-      `Every checkpoint is intact locally; reopening the store with the same mirror uploads ${names.length === 1 ? "it" : "them"}.`
+      `The mirror ${target} is behind: ${what} not uploaded (${detail.replace(/\.$/, "")}). ` +
+      `Every checkpoint is complete and safe locally. The next run of this directory with the same mirror ` +
+      `(or CheckpointStore.open(dir, { mirror })) uploads ${names.length === 1 ? "it" : "them"} as it opens, in the background.`
     );
+  },
+  /** Why a closing mirror stopped waiting: nothing moved for `seconds`. */
+  mirrorGaveUp(lastError: string | undefined, seconds: number): string {
+    return `no upload made progress for ${seconds} s, so the store stopped waiting${lastError === undefined ? "" : `; the last failure: ${lastError.replace(/\.$/, "")}`}`;
   },
   mirrorPulled(name: string, target: string, skipped: readonly { name: string; problem: string }[]): string {
     const passed = skipped.length === 0 ? "" : ` (passed over: ${skipped.map((s) => `${s.name}: ${s.problem}`).join("; ")})`;

@@ -10,15 +10,29 @@
  *            uploads it (manifest last: never half-listed), points the bucket's `latest` at it and
  *            applies the retention policy to the bucket
  *   blobs    previews and graphs written through the store go to both (mirrored-blobs below)
- *   close    waits for the uploads; what could not be uploaded (after every retry) makes close()
- *            reject with CHECKPOINT_MIRROR_FAILED, after everything is released — the local
- *            checkpoints are intact, and the next open with the same mirror uploads them
+ *   close    one more try of everything missing, then waits for the uploads — a bounded time
+ *            (below) — and resolves either way: what is not in the bucket is recorded (the
+ *            close's warning, MirrorStatus.notUploaded), never thrown; the local checkpoints are
+ *            complete, and the next open of the directory with the same mirror uploads them
+ *
+ * Jobs wait here, one at a time in the mirror's thread: while uploads fail, everything queued is
+ * merged into one catch-up (it uploads every local checkpoint and blob the bucket lacks), so a
+ * bucket that is down for an hour does not pile up one job per checkpoint for close() to wait on.
+ *
+ * How long close() waits: as long as the uploads make progress (new bytes of a checkpoint beyond
+ * any earlier try of it, or a job done), and at most `outageMs` (s3.outageMs, 60 s by default)
+ * without any. A large upload on a slow link is worth waiting for; a bucket that cannot be
+ * reached is not: a request already rides out an outage of outageMs (s3-retry.ts), so after that
+ * long with nothing moving, every try has failed, and waiting longer only keeps the notebook's
+ * cell (and the run's result) hostage. The wait is shown: MirrorStatus.closing says since when and
+ * until when at the latest.
  *
  * Progress and failures: backgroundStatus.mirror (MirrorStatus). A failed upload does not stop
- * training: it is tried again with the next commit.
+ * training: it is tried again with the next commit. A lost lease of the bucket prefix (another
+ * writer took it) stops the mirror's uploads for good.
  */
 import type { Worker } from "node:worker_threads";
-import { NbresumeError, isNbresumeError } from "../errors.js";
+import { isNbresumeError } from "../errors.js";
 import { Listing } from "./listing.js";
 import { copyCheckpoint } from "./mirror-copy.js";
 import type { MirrorJob, MirrorReply, MirrorWorkerData } from "./mirror-protocol.js";
@@ -26,10 +40,11 @@ import { CheckpointErrorCode, checkpointMessages as messages } from "./messages.
 import { type ResolvedRetentionPolicy, compareNewestFirst } from "./retention.js";
 import { isUrlLocation } from "./storage/location.js";
 import { openStorage } from "./storage/registry.js";
+import { DEFAULT_OUTAGE_MS } from "./storage/s3/s3-config.js";
 import type { S3Options } from "./storage/s3/s3-options.js";
 import type { BlobInfo, BlobStore, CheckpointStorage, WriterLease } from "./storage/storage.js";
 import type { StoreContext } from "./store-context.js";
-import type { BestMetric, CheckpointInfo, MirrorStatus, RetentionPolicy, SavedCheckpoint } from "./store.js";
+import type { BestMetric, CheckpointInfo, MirrorClosed, MirrorStatus, RetentionPolicy, SavedCheckpoint } from "./store.js";
 import { deserializeError } from "../shared/thread-errors.js";
 import { divergedProblems, verifyCheckpoint } from "./verify.js";
 import { startWorker } from "./worker-start.js";
@@ -37,6 +52,32 @@ import { startWorker } from "./worker-start.js";
 /** The folder of blobs shared by every checkpoint (the model's graphs): copied down with a pulled checkpoint. */
 const SHARED_FOLDER = "graphs";
 const MAX_BLOB_BYTES = 256 * 1024 * 1024;
+/** How often close() looks whether the uploads are done or stalled. */
+const CLOSE_POLL_MS = 50;
+/** Releasing the bucket's lease as the mirror closes: a bucket that cannot be reached is not waited for (the lease expires on its own). */
+const RELEASE_WAIT_MS = 5_000;
+
+type Job = DistributiveOmit<MirrorJob, "id">;
+
+/** Jobs a queued catch-up does too (it uploads every checkpoint and the blobs at the top level and in SHARED_FOLDER, then prunes). */
+function coveredByCatchUp(job: Job): boolean {
+  if (job.op === "upload" || job.op === "catchUp" || job.op === "prune") return true;
+  return job.op === "putBlob" && (!job.name.includes("/") || job.name.startsWith(`${SHARED_FOLDER}/`));
+}
+
+/** `promise`, or undefined after `ms` (the timer does not hold the process open). */
+async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), ms);
+    timer.unref();
+  });
+  try {
+    return await Promise.race([promise, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 export interface MirrorSource {
   storage: CheckpointStorage;
@@ -89,15 +130,24 @@ export class Mirror {
   readonly blobs: BlobStore;
   private worker: Worker | undefined;
   private nextId = 1;
-  private readonly waiting = new Map<number, { resolve: () => void }>();
-  private readonly uploadNames = new Map<number, string>();
+  /** Jobs not sent yet (merged while uploads fail); the mirror's thread does one at a time. */
+  private readonly queue: Job[] = [];
+  private inFlight: { id: number; job: Job } | undefined;
   private uploading: MirrorStatus["uploading"];
   private readonly behind = new Set<string>();
   private lastUploaded: MirrorStatus["lastUploaded"];
   private failures = 0;
   private lastError: string | undefined;
   private pulled: { name: string; skipped: { name: string; problem: string }[] } | undefined;
+  /** The bucket prefix's lease was taken by another writer: nothing more is uploaded. */
+  private lost = false;
+  /** When an upload last moved (new bytes beyond any earlier try of it, or a job done). */
+  private lastProgressAt = Date.now();
+  /** Per checkpoint, the most bytes any try of its upload reached: a retry's bytes up to there are not progress. */
+  private readonly highWater = new Map<string, number>();
+  private closingSince: number | undefined;
   private closed = false;
+  private result: MirrorClosed | undefined;
 
   private constructor(
     readonly target: string,
@@ -105,6 +155,8 @@ export class Mirror {
     private readonly remote: CheckpointStorage,
     private readonly lease: WriterLease,
     private readonly keep: RetentionPolicy | undefined,
+    /** How long close() waits with no upload moving (see the top of this file). */
+    private readonly stallMs: number,
   ) {
     this.blobs = new MirroredBlobs(source.storage.blobs, this);
   }
@@ -127,7 +179,8 @@ export class Mirror {
     try {
       await remote.prepareForWriting();
       lease = await remote.acquireLease();
-      const mirror = new Mirror(target, source, remote, lease, options.keep);
+      const outage = remote.spec.settings["outageMs"];
+      const mirror = new Mirror(target, source, remote, lease, options.keep, typeof outage === "number" ? outage : DEFAULT_OUTAGE_MS);
       await mirror.pullIfNewer();
       return mirror;
     } catch (error) {
@@ -214,6 +267,7 @@ export class Mirror {
   }
 
   status(): MirrorStatus {
+    const closing = this.closingSince !== undefined && !this.closed;
     return {
       target: this.target,
       uploading: this.uploading === undefined ? undefined : { ...this.uploading },
@@ -221,18 +275,39 @@ export class Mirror {
       lastUploaded: this.lastUploaded === undefined ? undefined : { ...this.lastUploaded },
       consecutiveFailures: this.failures,
       lastError: this.lastError,
+      notUploaded: [...this.behind].sort(),
       ...(this.pulled === undefined ? {} : { pulled: { name: this.pulled.name, skipped: this.pulled.skipped.map((s) => ({ ...s })) } }),
+      ...(closing
+        ? { closing: { since: new Date(this.closingSince!).toISOString(), giveUpAt: new Date(this.lastProgressAt + this.stallMs).toISOString() } }
+        : {}),
+      ...(this.result?.warning === undefined ? {} : { warning: this.result.warning }),
     };
   }
 
-  /** Queue a job for the mirror's thread (started on the first). */
-  send(job: DistributiveOmit<MirrorJob, "id">): void {
-    if (this.closed) return;
+  /** Queue a job for the mirror's thread (started on the first); merged into a queued catch-up that does it too. */
+  send(job: Job): void {
+    if (this.closed || this.lost) return;
+    if (job.op === "catchUp") {
+      for (let i = this.queue.length - 1; i >= 0; i--) if (coveredByCatchUp(this.queue[i]!)) this.queue.splice(i, 1);
+      this.queue.push(job);
+    } else if (!(coveredByCatchUp(job) && this.queue.some((j) => j.op === "catchUp"))) {
+      this.queue.push(job);
+    }
+    this.pump();
+  }
+
+  /** The next job to the thread, when none is in flight. */
+  private pump(): void {
+    if (this.inFlight !== undefined || this.closed) return;
+    const job = this.queue.shift();
+    if (job === undefined) {
+      this.worker?.unref();
+      return;
+    }
     const id = this.nextId++;
     const worker = this.worker ?? this.start();
-    if (job.op === "upload") this.uploadNames.set(id, job.name);
     worker.ref();
-    this.waiting.set(id, { resolve: () => undefined });
+    this.inFlight = { id, job };
     worker.postMessage({ ...job, id });
   }
 
@@ -247,13 +322,14 @@ export class Mirror {
     const worker = startWorker(import.meta.url, "mirror-worker", data);
     worker.unref();
     worker.on("message", (reply: MirrorReply) => this.onReply(reply));
-    worker.on("error", (error) => this.stopped(error.message));
-    worker.on("exit", (code) => this.stopped(`exit code ${code}`));
+    worker.on("error", (error) => this.stopped(worker, error.message));
+    worker.on("exit", (code) => this.stopped(worker, `exit code ${code}`));
     this.worker = worker;
     return worker;
   }
 
   private onReply(reply: MirrorReply): void {
+    if (reply.id !== this.inFlight?.id) return;
     if (reply.type === "progress") {
       this.uploading = {
         name: reply.name,
@@ -261,14 +337,21 @@ export class Mirror {
         totalBytes: reply.total,
         startedAt: this.uploading?.name === reply.name ? this.uploading.startedAt : new Date().toISOString(),
       };
+      if (reply.copied > (this.highWater.get(reply.name) ?? 0)) {
+        this.highWater.set(reply.name, reply.copied);
+        this.lastProgressAt = Date.now();
+      }
       return;
     }
-    const waiting = this.waiting.get(reply.id);
-    this.waiting.delete(reply.id);
-    this.uploadNames.delete(reply.id);
+    const { job } = this.inFlight;
+    this.inFlight = undefined;
     this.uploading = undefined;
     if (reply.ok) {
-      for (const name of [...reply.uploaded, ...reply.pruned]) this.behind.delete(name);
+      this.lastProgressAt = Date.now();
+      for (const name of [...reply.uploaded, ...reply.pruned]) {
+        this.behind.delete(name);
+        this.highWater.delete(name);
+      }
       const newest = reply.uploaded.at(-1);
       if (newest !== undefined) this.lastUploaded = { name: newest, step: Number(/step-(\d+)/.exec(newest)?.[1] ?? 0), uploadedAt: new Date().toISOString() };
       if (reply.missing.length === 0) {
@@ -280,59 +363,64 @@ export class Mirror {
     } else {
       this.failures++;
       const error = deserializeError(reply.error);
-      this.lastError = messages.mirrorUploadFailed(this.uploadNames.get(reply.id) ?? "the checkpoints", this.target, this.failures, error.message);
+      this.lastError = messages.mirrorUploadFailed(job.op === "upload" ? job.name : "the checkpoints", this.target, this.failures, error.message);
+      if (isNbresumeError(error, CheckpointErrorCode.LOCK_LOST)) {
+        // Another writer has the bucket prefix now: trying again cannot help.
+        this.lost = true;
+        this.queue.length = 0;
+        this.lastError = error.message;
+      }
     }
-    if (this.waiting.size === 0) this.worker?.unref();
-    waiting?.resolve();
+    this.pump();
   }
 
-  private stopped(detail: string): void {
-    if (this.worker === undefined) return;
+  private stopped(worker: Worker, detail: string): void {
+    if (this.worker !== worker) return;
     this.worker = undefined;
-    if (this.waiting.size > 0) {
+    if (this.inFlight !== undefined) {
       this.failures++;
       this.lastError = messages.mirrorUploadFailed("the checkpoints", this.target, this.failures, `the mirror's thread stopped (${detail})`);
+      this.inFlight = undefined;
+      this.uploading = undefined;
     }
-    this.waiting.clear();
+    this.pump();
   }
 
-  /** Until every queued job has answered. */
-  private async drained(): Promise<void> {
-    while (this.waiting.size > 0 && this.worker !== undefined) {
-      await new Promise<void>((resolve) => {
-        const check = setInterval(() => {
-          if (this.waiting.size === 0 || this.worker === undefined) {
-            clearInterval(check);
-            resolve();
-          }
-        }, 20);
-      });
-    }
-  }
-
-  /** See the top of this file. */
-  async close(): Promise<void> {
-    if (this.closed) return;
+  /**
+   * See the top of this file: resolves with what is not in the bucket (never rejects for it),
+   * after the thread is stopped and the lease released. Idempotent.
+   */
+  async close(): Promise<MirrorClosed> {
+    if (this.result !== undefined) return this.result;
+    this.closingSince = Date.now();
+    this.lastProgressAt = Math.max(this.lastProgressAt, this.closingSince);
+    let gaveUp = false;
     try {
-      await this.drained();
-      if (this.failures > 0 || this.behind.size > 0) {
-        // One more try of everything still missing before giving up.
-        this.send({ op: "catchUp", folder: SHARED_FOLDER, maxBlobBytes: MAX_BLOB_BYTES });
-        await this.drained();
+      // One more try of everything missing (it replaces what failing uploads left queued).
+      if (this.failures > 0) this.send({ op: "catchUp", folder: SHARED_FOLDER, maxBlobBytes: MAX_BLOB_BYTES });
+      while (!this.lost && (this.inFlight !== undefined || this.queue.length > 0)) {
+        if (Date.now() - this.lastProgressAt >= this.stallMs) {
+          gaveUp = true;
+          break;
+        }
+        await new Promise((resolve) => setTimeout(resolve, CLOSE_POLL_MS));
       }
     } finally {
       this.closed = true;
       const worker = this.worker;
       this.worker = undefined;
+      this.inFlight = undefined;
+      this.uploading = undefined;
+      this.queue.length = 0;
       if (worker) await worker.terminate();
-      await this.lease.release();
+      await within(this.lease.release(), RELEASE_WAIT_MS);
       await this.remote.close();
     }
-    if (this.failures > 0 || this.behind.size > 0) {
-      throw new NbresumeError(CheckpointErrorCode.MIRROR_FAILED, messages.mirrorBehind(this.target, [...this.behind], this.lastError ?? "not uploaded"), {
-        where: this.target,
-      });
-    }
+    const notUploaded = [...this.behind].sort();
+    const behind = notUploaded.length > 0 || this.failures > 0;
+    const reason = gaveUp ? messages.mirrorGaveUp(this.lastError, Math.round(this.stallMs / 1000)) : (this.lastError ?? "not uploaded when the store closed");
+    this.result = { target: this.target, notUploaded, warning: behind ? messages.mirrorBehind(this.target, notUploaded, reason) : undefined };
+    return this.result;
   }
 }
 

@@ -301,6 +301,32 @@ export interface MirrorStatus {
   lastError: string | undefined;
   /** The checkpoint copied down from the bucket when the store opened (the local directory had nothing as new), and what was passed over. */
   pulled?: { name: string; skipped: { name: string; problem: string }[] };
+  /** The committed checkpoints not in the bucket yet, by name (`behind` counts them). */
+  notUploaded?: string[];
+  /**
+   * While close() waits for the uploads: since when, and when it stops waiting unless an upload
+   * makes progress (each new byte moves it later; at most s3.outageMs, 60 s, with nothing moving).
+   */
+  closing?: { since: string; giveUpAt: string };
+  /** After close(), when the bucket is behind: the same warning close() resolved with. */
+  warning?: string;
+}
+
+/** How a mirror was left when its store closed. */
+export interface MirrorClosed {
+  target: string;
+  /** Committed checkpoints not in the bucket (the next open of the directory with the mirror uploads them). */
+  notUploaded: string[];
+  /** Which checkpoints are not in the bucket, why, and what uploads them; undefined when it is up to date. */
+  warning: string | undefined;
+}
+
+/** What close() resolves with: everything local is closed and safe; what is left to say. */
+export interface StoreClosed {
+  /** One line each, for the caller to show (the mirror is behind: which checkpoints, why, what uploads them). */
+  warnings: string[];
+  /** The mirror as it was left, when the store has one. */
+  mirror?: MirrorClosed;
 }
 
 /** Background saves at a glance (for a progress display). */
@@ -444,8 +470,11 @@ export interface CheckpointReader {
    * rejects with an unreported background failure (after releasing). Idempotent. Releasing needs no
    * free space: on a full disk the lock file is removed instead of recording the release, and if
    * even that fails this process still treats the lock as released, so a new open() here works.
+   * A mirror's uploads are waited for a bounded time (mirror.ts; backgroundStatus.mirror.closing
+   * says how long meanwhile); a mirror left behind does not reject: the result's `warnings` and
+   * `mirror.notUploaded` say what is not in the bucket, and the next open with the mirror uploads it.
    */
-  close(): Promise<void>;
+  close(): Promise<StoreClosed>;
 }
 
 /** A writable store: holds the directory's writer lock from open() until close(). */

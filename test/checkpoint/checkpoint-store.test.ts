@@ -49,7 +49,7 @@ function assertSameGroup(actual: TensorGroup | undefined, expected: TensorGroup)
 
 describe("checkpoint store", () => {
   let dir: string;
-  const opened: { close(): Promise<void> }[] = [];
+  const opened: { close(): Promise<unknown> }[] = [];
   async function open(options: CheckpointStoreOptions = {}) {
     const store = await CheckpointStore.open(dir, options);
     opened.push(store);
