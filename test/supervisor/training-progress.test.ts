@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { CheckpointStore } from "../../src/checkpoint/store-factory.js";
+import { supervisorMessages as msg } from "../../src/supervisor/messages.js";
 import { parseProgress } from "../../src/supervisor/progress-text.js";
 import { TrainingProgress } from "../../src/supervisor/training-progress.js";
 import { smallGroups } from "../checkpoint/patterned-tensors.js";
@@ -57,5 +58,25 @@ describe("the training progress the supervisor reports", function () {
     assert.equal(await blind.reached(), 42);
     blind.newKernel();
     assert.equal(await blind.reached(), undefined);
+  });
+
+  it("says once, with why, that a run's location cannot be read, and goes by the display; a directory not there yet is no checkpoint, said nothing", async function () {
+    const url = "s3://Not_A_Bucket/run"; // a bucket name S3 cannot have
+    const said: string[] = [];
+    const progress = new TrainingProgress(url, (text) => said.push(text));
+    progress.see(shown(30));
+    assert.equal(await progress.reached(), 30);
+    assert.equal(await progress.newestCheckpoint(), undefined);
+    assert.equal(await progress.summary(), undefined);
+    assert.equal(said.length, 1, said.join("\n"));
+    const why = /^Cannot read the run's checkpoints in s3:\/\/Not_A_Bucket\/run \((.+)\): /.exec(said[0]!)?.[1];
+    assert.ok(why !== undefined && why.includes("bucket name"), said[0]);
+    assert.equal(said[0], msg.progressUnreadable(url, why));
+
+    const quiet: string[] = [];
+    const missing = new TrainingProgress(join(root, "not-yet"), (text) => quiet.push(text));
+    assert.equal(await missing.newestCheckpoint(), undefined);
+    assert.equal(await missing.summary(), undefined);
+    assert.deepEqual(quiet, []);
   });
 });
