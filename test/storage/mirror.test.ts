@@ -10,7 +10,7 @@ import * as path from "node:path";
 import { ListObjectsV2Command } from "@aws-sdk/client-s3";
 import { CheckpointStore } from "../../src/index.js";
 import type { RunStoreOptions } from "../../src/run/run.js";
-import { smallGroups } from "../checkpoint/patterned-tensors.js";
+import { patterned, smallGroups } from "../checkpoint/patterned-tensors.js";
 import { makeTempDir, removeDir } from "../checkpoint/temp-dirs.js";
 import { mlpRun } from "../run/mlp-run.js";
 import { assertSameModel } from "../run/same-model.js";
@@ -104,6 +104,28 @@ describe("a local store mirrored to a bucket", function () {
       );
     } finally {
       await fresh.close();
+    }
+  });
+
+  it("close() waits past outageMs for an upload that keeps making progress, and resolves with the bucket up to date", async () => {
+    const proxy = await startFaultProxy({ port: s3.port });
+    const dir = await makeTempDir("mirror-slow");
+    scratch.push(dir);
+    try {
+      // A slow link: each 5 MiB part takes 400 ms, one at a time, so a 30 MiB checkpoint takes seconds
+      // to upload, with progress every part — far longer than the 1 s close() allows with nothing moving.
+      const s3Options = { endpoint: proxy.endpoint, outageMs: 1000, partBytes: 5 * 1024 * 1024, partConcurrency: 1 };
+      const store = await CheckpointStore.open(dir, { mirror: "s3://mirror-bucket/runs/slow", s3: s3Options, backgroundWriter: "inline" });
+      proxy.rule = ({ method, url }) => (method === "PUT" && url.includes("partNumber=") ? { kind: "delay", ms: 400 } : undefined);
+      await store.save({ kind: "rolling", step: 1, tensors: { model: { w: patterned(1, [(30 * 1024 * 1024) / 4]) } } });
+      const started = Date.now();
+      const result = await store.close();
+      const took = Date.now() - started;
+      assert.ok(took > 1500, `close took ${took} ms: the upload was not waited for`);
+      assert.deepEqual(result.warnings, []);
+      assert.ok((await bucketKeys("runs/slow")).includes(`${name(1)}/manifest.json`));
+    } finally {
+      await proxy.close();
     }
   });
 
