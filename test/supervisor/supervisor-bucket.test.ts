@@ -134,4 +134,21 @@ describe("nbresume run on a run in a bucket", function () {
       await holder.close();
     }
   });
+
+  it("stops promptly on SIGTERM while it waits for another writer's lease: exit 143", async function () {
+    const url = `s3://${BUCKET}/run-d`;
+    const holder = await CheckpointStore.open(url, { s3: { leaseSeconds: 60 } });
+    try {
+      const run = SupervisedRun.start(project, [notebook, "--param", `dir=${url}`, "--out", "d.ipynb"]);
+      await run.until("the wait for the lease", () => run.stderr.split("\n").some((l) => l.startsWith("The run ")));
+      const signalledAt = Date.now();
+      run.signal("SIGTERM");
+      const exit = await run.finish();
+      assert.equal(exit.code, SupervisorExit.SIGTERM, run.output);
+      assert.ok(Date.now() - signalledAt < 15_000, `stopped ${Date.now() - signalledAt} ms after the signal, not at the lease's end`);
+      assert.ok(run.stderr.includes(msg.stopped("SIGTERM", `${project.dir}/d.ipynb`)), run.output);
+    } finally {
+      await holder.close();
+    }
+  });
 });

@@ -122,6 +122,9 @@ describe("nbresume run stops", function () {
     while ([server, ...kernels].some(isRunning) && Date.now() < deadline) await sleep(100);
     assert.ok(!isRunning(server), "the server stopped");
     assert.ok(!kernels.some(isRunning), "the kernel stopped");
+    const runtimeDirs = (): string[] => readdirSync(project.tmp).filter((name) => name.startsWith("nbresume-run-"));
+    while (runtimeDirs().length > 0 && Date.now() < deadline + 10_000) await sleep(100);
+    assert.deepEqual(runtimeDirs(), [], "its runtime directory /tmp/nbresume-run-* is removed");
   });
 
   it("at once on a second SIGINT: the kernel is killed, the notebook written, exit 130", async function () {
