@@ -105,7 +105,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (isNbresumeError(error)) {
       if (json) out.json({ error: { code: error.code, message: error.message, where: error.where ?? null } });
       out.note(messages.error(error.message));
-      const hint = messages.hintFor(error.code);
+      const hint = messages.hintFor(error.code, error.where);
       if (hint) out.note(messages.hint(hint));
       if (debug) for (const line of errorChain(error)) out.note(line);
       return EXIT_PROBLEM;

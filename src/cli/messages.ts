@@ -100,14 +100,17 @@ export const cliMessages = {
     return `hint: ${text}`;
   },
   /** What to do next, by the store's error code (the store's messages already say what happened). */
-  hintFor(code: string): string | undefined {
+  hintFor(code: string, where?: string): string | undefined {
+    const bucket = where !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(where);
     switch (code) {
       case "CHECKPOINT_CORRUPT":
         return "run 'nbresume verify DIR' to see every damaged file; a rerun resumes from the newest checkpoint that verifies.";
       case "CHECKPOINT_NOT_FOUND":
         return "run 'nbresume list DIR' to see which checkpoints exist.";
       case "CHECKPOINT_DIR_MISSING":
-        return "pass the directory the run saves its checkpoints in.";
+        return bucket
+          ? "check the bucket and the prefix: pass the s3:// URL the run saves its checkpoints under."
+          : "pass the directory the run saves its checkpoints in.";
       case "CHECKPOINT_LOCKED":
         return "a running training prunes by its own policy; stop it first to prune by hand.";
       case "CHECKPOINT_DIR_NOT_WRITABLE":

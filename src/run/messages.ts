@@ -443,7 +443,7 @@ export const runMessages = {
   ): string {
     if (failures > 0)
       return `mirror ${target}: ${plural(failures, "upload")} failed in a row (${lastError ?? "no detail"}); ${ending ? "tried again as the store closes" : "tried again with the next checkpoint"}`;
-    const wait = ending ? "; train() returns once it is in the bucket" : "";
+    const wait = ending ? "; train() returns once it is in the bucket (or after a minute in which no upload moves)" : "";
     if (uploading !== undefined)
       return `mirror ${target}: uploading ${uploading.name} (${formatBytes(uploading.bytes)} of ${formatBytes(uploading.totalBytes)})${behind > 1 ? `, ${behind - 1} more queued` : ""}${wait}`;
     if (behind > 0) return `mirror ${target}: ${plural(behind, "checkpoint")} waiting to upload${wait}`;
@@ -459,8 +459,9 @@ export const runMessages = {
     return `Saving the checkpoint of step ${formatCount(step)} failed: ${detail}. Training continues; the previous checkpoints are intact.`;
   },
   /** The last step's checkpoint could not be committed, even when tried again. */
-  finalSaveFailed(step: number, attempts: number, detail: string): string {
-    return `The final checkpoint (step ${formatCount(step)}) could not be saved after ${plural(attempts, "attempt")}: ${detail.replace(/\.$/, "")}. Training is done but its end is not saved; free disk space or fix the directory, then rerun: it resumes from the newest committed checkpoint and trains to the end again.`;
+  finalSaveFailed(step: number, attempts: number, detail: string, bucket = false): string {
+    const fix = bucket ? "check the network, the endpoint and the credentials" : "free disk space or fix the directory";
+    return `The final checkpoint (step ${formatCount(step)}) could not be saved after ${plural(attempts, "attempt")}: ${detail.replace(/\.$/, "")}. Training is done but its end is not saved; ${fix}, then rerun: it resumes from the newest committed checkpoint and trains to the end again.`;
   },
   finishedUnsaved(step: number, newest: string | undefined): string {
     return `Finished at step ${formatCount(step)}, but the final checkpoint was NOT saved (see above)${newest === undefined ? "" : `; the newest committed checkpoint is ${newest}`}.`;

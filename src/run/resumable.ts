@@ -238,7 +238,9 @@ class Training {
     } finally {
       ctx.saves = undefined;
       ctx.store = undefined;
-      await store.close();
+      // A mirror that could not catch up is said, not thrown: the local checkpoints are complete.
+      const closed = await store.close();
+      for (const w of closed.warnings) ctx.out.warn(w);
     }
   }
 

@@ -105,7 +105,8 @@ export async function endSavesFailing(ctx: EndingContext, step: number, reason: 
   await ctx.previews.close();
   await saves.settle();
   let emergency = false;
-  if (saves.newestStep() !== step) {
+  // A lost lock lets nothing commit: the run's newest checkpoint is its last committed one.
+  if (saves.newestStep() !== step && !saves.lockLost) {
     try {
       emergency = (await saves.now(step, "emergency", undefined, true)) !== undefined;
     } catch (error) {

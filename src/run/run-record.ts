@@ -15,7 +15,7 @@ import type { LossPoint } from "../render/loss-chart-spec.js";
 import type { LossHistory } from "./loss-history.js";
 import type { MetricsLog } from "./metrics-log.js";
 import { withRunBlobs, writeRunFile } from "./run-files.js";
-import type { CheckpointRecord, TrainResult, TrainStatus } from "./run.js";
+import type { CheckpointRecord, RunStopReason, TrainResult, TrainStatus } from "./run.js";
 import type { RunBook } from "./run-book.js";
 import { LOSS_SMOOTHING } from "./smoothed-loss.js";
 
@@ -51,6 +51,8 @@ export interface RunSummary {
   readonly status: TrainStatus;
   /** Why training ended, in a sentence. */
   readonly stoppedBecause: string;
+  /** What stopped an interrupted run (a signal, "superseded", "aborted"); null otherwise. A supervisor reads it. */
+  readonly stopReason: RunStopReason | null;
   readonly step: number;
   readonly startStep: number;
   readonly steps: number;
@@ -80,6 +82,7 @@ export function summaryOf(result: TrainResult, book: RunBook | undefined, starte
   return {
     status: result.status,
     stoppedBecause: result.stoppedBecause,
+    stopReason: result.stopReason ?? null,
     step: result.step,
     startStep: result.startStep,
     steps: result.steps,

@@ -24,6 +24,7 @@ import type { PreviewPresenter } from "./preview-presenter.js";
 import { listRunPictures, pruneSampleGrids } from "./run-files.js";
 import type { RunOutput } from "./run-output.js";
 import type { CheckpointRecord, SaveStats } from "./run.js";
+import { isUrlLocation } from "../checkpoint/storage/location.js";
 import { errorMessage } from "../shared/error-message.js";
 
 /**
@@ -76,8 +77,10 @@ export class RunSaves {
   readonly stats: { -readonly [K in keyof SaveStats]: SaveStats[K] } = { background: 0, synchronous: 0, failed: 0, backgroundCallMs: 0 };
   /** The newest committed checkpoint (or the one resumed from). */
   lastCheckpoint: CheckpointRecord | undefined;
-  /** The store's CHECKPOINT_SAVES_FAILING: the loop stops before the next step. */
+  /** The store's CHECKPOINT_SAVES_FAILING, or CHECKPOINT_LOCK_LOST: the loop stops before the next step. */
   savesFailing: NbresumeError | undefined;
+  /** Another writer holds the run's lock now: no save of this run can commit any more (not even an emergency one). */
+  lockLost = false;
   /** The final checkpoint could not be saved, even when tried again. */
   finalUnsaved = false;
   /** Checkpoints committed by this train() (a terminal's disk-usage line comes every DISK_USAGE_EVERY). */
@@ -115,6 +118,7 @@ export class RunSaves {
       (error: unknown): CommitOutcome => {
         const reported = store.pendingError;
         if (isNbresumeError(reported, CheckpointErrorCode.SAVES_FAILING)) this.savesFailing ??= reported;
+        if (isNbresumeError(error, CheckpointErrorCode.LOCK_LOST)) this.lostLock(error);
         return { ok: false, error, reported };
       },
     );
@@ -166,7 +170,7 @@ export class RunSaves {
     }
     if (committed === undefined) {
       this.finalUnsaved = true;
-      this.out.warn(msg.finalSaveFailed(step, attempts, errorMessage(failure)));
+      this.out.warn(msg.finalSaveFailed(step, attempts, errorMessage(failure), isUrlLocation(this.dir)));
       return undefined;
     }
     this.stats.synchronous++;
@@ -229,11 +233,24 @@ export class RunSaves {
     try {
       return await call();
     } catch (error) {
+      // Permanent: the first save that finds the lock gone stops the loop (a background save's
+      // caller gets undefined); a final or emergency save cannot commit either.
+      if (isNbresumeError(error, CheckpointErrorCode.LOCK_LOST)) {
+        this.lostLock(error);
+        if (!always) return undefined;
+        throw error;
+      }
       if (!isReportedFailure(error)) throw error;
       this.showFailure(error);
       if (!always && isNbresumeError(error, CheckpointErrorCode.SAVES_FAILING)) return undefined;
       return await call();
     }
+  }
+
+  private lostLock(error: NbresumeError): void {
+    this.lockLost = true;
+    this.savesFailing ??= error;
+    this.showFailure(error);
   }
 
   /** A store's report of a failed background save, shown once (an "already exists" only as its step line says). */

@@ -70,6 +70,7 @@ describe("train({ signal }) with the caller's own AbortSignal, in a plain Node p
       const ended = summary(dir);
       assert.equal(ended.status, "interrupted", output);
       assert.equal(ended.stoppedBecause, runMessages.stoppedBecause.interrupted(sig));
+      assert.equal(ended.stopReason, sig, "what stopped it, for a supervisor to read");
       assert.ok(ended.step >= 5 && ended.step < 5000, output);
       assert.deepEqual(
         (await emergencyCheckpoints(dir)).map((c) => c.step),
@@ -90,6 +91,7 @@ describe("train({ signal }) with the caller's own AbortSignal, in a plain Node p
     const ended = summary(dir);
     assert.equal(ended.status, "interrupted", output);
     assert.equal(ended.stoppedBecause, runMessages.stoppedBecause.interrupted("aborted"));
+    assert.equal(ended.stopReason, "aborted");
     assert.deepEqual(
       (await emergencyCheckpoints(dir)).map((c) => c.step),
       [ended.step],

@@ -213,6 +213,41 @@ describe("resumable(): checkpoints saved in the background", function () {
     assert.equal(again.status, "finished");
   });
 
+  it("stops at the first save that finds the run's lock taken by another writer, trying no more saves (not even an emergency one)", async function () {
+    const dir = join(root, "lock-lost");
+    let stolenAt: number | undefined;
+    // Another writer takes the run over once the checkpoint of step 40 is committed: the lock's files are gone.
+    class Takeover extends RecordingOutput {
+      override event(text: string): void {
+        super.event(text);
+        const saved = /^step (\d+) .*saved rolling checkpoint/.exec(text);
+        if (stolenAt === undefined && saved !== null) {
+          stolenAt = Number(saved[1]);
+          for (const name of readdirSync(join(dir, ".lock"))) rmSync(join(dir, ".lock", name), { force: true });
+        }
+      }
+    }
+    const out = new Takeover();
+    const error = await (await mlpRun(dir, { steps: 2000, checkpointEvery: 40, evalEvery: false, preview: false, output: out })).train().then(
+      () => assert.fail("train() should reject"),
+      (e: unknown) => e,
+    );
+    assert.ok(isNbresumeError(error, RunErrorCode.SAVE_FAILING), String(error));
+    assert.ok(isNbresumeError(error.cause, CheckpointErrorCode.LOCK_LOST), String(error.cause));
+    assert.equal(stolenAt, 40);
+    // The next save (step 80) found it; the loop stops once it knows (at the latest when the save after it is due).
+    const stopped = /^stopped at step (\d+) — /.exec(out.texts("info").at(-1) ?? "");
+    assert.ok(stopped !== null, out.texts("info").join("\n"));
+    assert.ok(Number(stopped[1]) >= 80 && Number(stopped[1]) <= 120, `stopped at ${stopped[1]}`);
+    assert.equal(out.texts("info").at(-1), msg.stoppedSavesFailing(Number(stopped[1]), "ckpt-step-00000040-rolling", false));
+    const [emergencyHead] = msg.emergencySaveFailed(0, "\u0000").split("\u0000");
+    assert.ok(!out.texts("warn").some((w) => w.startsWith(emergencyHead!.replace("0", ""))), "no emergency checkpoint tried");
+    assert.deepEqual(
+      readdirSync(dir).filter((n) => n.startsWith("ckpt-") || n.startsWith(".tmp-")),
+      ["ckpt-step-00000040-rolling"],
+    );
+  });
+
   it("tries the final checkpoint again when it fails; when it keeps failing says so plainly and returns finished-unsaved, naming no older checkpoint as final", async function () {
     let finalTries = 0;
     const failing = (times: number) =>
