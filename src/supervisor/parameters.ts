@@ -3,7 +3,8 @@
  * "parameters" (`let steps = smoke ? 80 : 2000;`), and `--param steps=500` becomes a cell injected
  * right after it, tagged "injected-parameters", that assigns the new values (`steps = 500;`). The
  * defaults are declared with let so the assignment type-checks against them in a TypeScript kernel.
- * The injected cell ends in `void 0;`: tslab prints the value of a cell's last expression
+ * The cell also hands the parameters to the run, which records them (recordedParameters). It ends
+ * in `void 0;`: tslab prints the value of a cell's last expression
  * statement unless it is null or undefined, and an assignment's value is the value assigned.
  *
  * A value that reads as JSON (500, 1e-3, true, "quoted", [1, 2]) is that value; anything else is
@@ -60,8 +61,22 @@ export function declarations(source: string): Map<string, "let" | "var" | "const
   return found;
 }
 
+/**
+ * The line that tells the run which parameters it was given (run/notebook-origin.ts records them in
+ * its checkpoints), so `nbresume resume-command` continues it with the same ones.
+ */
+export function recordedParameters(parameters: readonly Parameter[]): string {
+  const fields = parameters.map((p) => `${JSON.stringify(p.name)}: ${p.literal}`).join(", ");
+  return `Object.assign(globalThis, { [Symbol.for("nbresume.parameters")]: { ${fields} } });`;
+}
+
 function injectedCell(parameters: readonly Parameter[], withId: boolean): NotebookCell {
-  const source = [msg.injectedCellComment(), ...parameters.map((p) => `${p.name} = ${p.literal};`), msg.injectedCellQuiet()].join("\n");
+  const source = [
+    msg.injectedCellComment(),
+    ...parameters.map((p) => `${p.name} = ${p.literal};`),
+    recordedParameters(parameters),
+    msg.injectedCellQuiet(),
+  ].join("\n");
   return {
     cell_type: "code",
     ...(withId ? { id: "nbresume-injected-parameters" } : {}),

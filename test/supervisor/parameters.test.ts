@@ -3,11 +3,12 @@
  * "parameters", the errors that name the cell and what it declares, and the run directory read
  * from the parameters (what the supervisor reads checkpoints from).
  */
+import { createContext, runInContext } from "node:vm";
 import assert from "node:assert/strict";
 import { isNbresumeError } from "../../src/errors.js";
 import { SupervisorErrorCode, supervisorMessages as msg } from "../../src/supervisor/messages.js";
 import { cellSource, cellTags, type Notebook } from "../../src/supervisor/notebook-file.js";
-import { INJECTED_TAG, injectParameters, parseParameter, stringParameter } from "../../src/supervisor/parameters.js";
+import { INJECTED_TAG, injectParameters, parseParameter, recordedParameters, stringParameter } from "../../src/supervisor/parameters.js";
 
 function notebook(cells: { source: string; tags?: string[]; type?: string }[]): Notebook {
   return {
@@ -57,7 +58,13 @@ describe("nbresume run parameters", function () {
     assert.equal(injection.notebook.cells.length, 5);
     const injected = injection.notebook.cells[3]!;
     assert.deepEqual(cellTags(injected), [INJECTED_TAG]);
-    assert.equal(cellSource(injected), `${msg.injectedCellComment()}\nsteps = 40;\ndir = "runs/short";\n${msg.injectedCellQuiet()}`);
+    assert.equal(
+      cellSource(injected),
+      `${msg.injectedCellComment()}\nsteps = 40;\ndir = "runs/short";\n${recordedParameters(injection.parameters)}\n${msg.injectedCellQuiet()}`,
+    );
+    // The run records what it was given: the cell hands it over as a plain object of the values.
+    const given: unknown = runInContext(`${recordedParameters(injection.parameters)}\nglobalThis[Symbol.for("nbresume.parameters")];`, createContext({}));
+    assert.equal(JSON.stringify(given), JSON.stringify({ steps: 40, dir: "runs/short" }));
     assert.equal(typeof injected.id, "string", "nbformat 4.5 cells need an id");
     assert.equal(cellSource(injection.notebook.cells[4]!), "train();");
     assert.equal(nb.cells.length, 4, "the source notebook is not changed");
@@ -68,7 +75,7 @@ describe("nbresume run parameters", function () {
     const injection = injectParameters(nb, [parseParameter("steps=40"), parseParameter("steps=50")], "nb.ipynb");
     assert.deepEqual(
       injection.notebook.cells.map((c) => cellSource(c)),
-      [PARAMS, `${msg.injectedCellComment()}\nsteps = 50;\n${msg.injectedCellQuiet()}`, "train();"],
+      [PARAMS, `${msg.injectedCellComment()}\nsteps = 50;\n${recordedParameters(injection.parameters)}\n${msg.injectedCellQuiet()}`, "train();"],
     );
     assert.deepEqual(
       injectParameters(nb, [], "nb.ipynb").notebook.cells.map((c) => cellSource(c)),

@@ -7,6 +7,7 @@
  * the training had reached (not the display's stale one), the executed notebook records the lost
  * cell with the number the crash line gives it, and the injected parameters cell shows nothing.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { runMessages } from "../../src/run/messages.js";
@@ -101,5 +102,13 @@ describe("nbresume run reports a crash", function () {
     assert.ok(run.stdout.startsWith(`${runMessages.startingFromScratch("runs/sup")}\n`), run.output);
     const lines = run.stdout.split("\n");
     assert.ok(!lines.includes("runs/sup") && !lines.includes("300"), run.output);
+  });
+
+  it("with the parameters it was given recorded in the run's checkpoints, for `nbresume resume-command` to pass again", function () {
+    const dir = join(project.dir, "runs", "sup");
+    const final = readdirSync(dir).find((n) => /^ckpt-step-\d+-final$/.test(n));
+    assert.ok(final !== undefined, readdirSync(dir).join(", "));
+    const state = JSON.parse(readFileSync(join(dir, final, "state.json"), "utf8")) as { notebook?: { parameters?: unknown } };
+    assert.deepEqual(state.notebook?.parameters, { steps: 300, dir: "runs/sup" });
   });
 });
