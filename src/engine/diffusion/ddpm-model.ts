@@ -19,7 +19,9 @@
  *
  * The "sample" graph: inputs x [n, C, S, S] (x_t) and t [n] int64 → output eps [n, C, S, S].
  */
+import { NbresumeError } from "../../errors.js";
 import { type Tensor, tensor } from "../../tensor.js";
+import { EngineErrorCode } from "../messages.js";
 import { add, gather, mseLoss, mul, reshape, shift, scale } from "../graph/functional.js";
 import type { Value } from "../graph/value.js";
 import { objectField } from "../models/config-fields.js";
@@ -104,7 +106,8 @@ export function ddpm(config: DdpmConfig): DdpmModel {
         typeof columns === "object" && columns !== null && Object.prototype.hasOwnProperty.call(columns, "images") ? batch.columns["images"] : undefined;
       const images = column?.data;
       if (!(images instanceof Float32Array) || images.length === 0 || !Number.isSafeInteger(images.length / pixels)) {
-        throw new RangeError(msg.badBatch(imageShape, images));
+        // The data, not an argument of ours: the same code as a user model's column mismatch.
+        throw new NbresumeError(EngineErrorCode.MODEL_DATA_MISMATCH, msg.badBatch(imageShape, images), { where: "images" });
       }
       const n = images.length / pixels;
       const u = rng.fillUniform(new Float32Array(n), 0, 1);

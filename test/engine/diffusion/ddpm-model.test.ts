@@ -102,7 +102,8 @@ describe("diffusion: the DDPM model", () => {
   it("rejects batches that are not whole images, and unknown presets", () => {
     const model = ddpm({ unet: "tiny" });
     assert.throws(() => model.feeds({ columns: { images: tensor("float32", [785]) } }, createGenerator(1)), {
-      name: "RangeError",
+      name: "NbresumeError",
+      code: "ENGINE_MODEL_DATA_MISMATCH",
       message: msg.badBatch([1, 28, 28], new Float32Array(785)),
     });
     assert.throws(() => model.feeds({ columns: { images: tensor("float32", [0]) } }, createGenerator(1)), {
