@@ -599,7 +599,7 @@ export const runMessages = {
   rolledBack(target: string, step: number, moved: number, aside: string | undefined, bytes: number): string {
     return moved === 0
       ? `${target} (step ${formatCount(step)}) is already the newest checkpoint: nothing to roll back.`
-      : `Rolled back to ${target} (step ${formatCount(step)}): moved ${plural(moved, "newer checkpoint")} (${formatBytes(bytes)}) to ${aside === undefined ? "" : displayPath(aside)}. ` +
+      : `Rolled back to ${target} (step ${formatCount(step)}): moved ${plural(moved, "newer checkpoint")} (${formatBytes(bytes)}), with their sample grids and a copy of the run's record, to ${aside === undefined ? "" : displayPath(aside)}. ` +
           `The next train() resumes from step ${formatCount(step)}; delete that folder to free the space.`;
   },
 } as const;
