@@ -12,6 +12,8 @@ export interface DisplayedProgress {
   readonly resumedAt: number | undefined;
   /** The position line, then rate/ETA and the losses line (the display's notes left out). */
   readonly lines: readonly string[];
+  /** The display's note on the run's mirror ("mirror s3://…: …"), when it has one. */
+  readonly mirror: string | undefined;
 }
 
 const POSITION = /^step ([\d,]+) \/ ([\d,]+) \(\d+%\)(?: · resumed at ([\d,]+))?/;
@@ -31,5 +33,6 @@ export function parseProgress(text: string): DisplayedProgress | undefined {
     total: count(m[2] as string),
     resumedAt: m[3] === undefined ? undefined : count(m[3]),
     lines: lines.slice(at, at + 3).filter((l) => l.trim() !== ""),
+    mirror: lines.slice(at + 1).find((l) => l.startsWith("mirror ")),
   };
 }

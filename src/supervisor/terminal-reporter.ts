@@ -36,6 +36,9 @@ function describe(data: Record<string, unknown>): string {
   return msg.displayNote(kind, plain.split("\n")[0]?.trim() ?? "");
 }
 
+/** A mirror note that says uploads fail (run/messages.ts mirrorNote). */
+const MIRROR_FAILING = /: \d[\d,]* uploads? failed in a row /;
+
 export class TerminalReporter implements SupervisorReporter {
   private readonly tty: boolean;
   private readonly color: boolean;
@@ -46,6 +49,9 @@ export class TerminalReporter implements SupervisorReporter {
   /** The newest progress, and whether its plain line is printed. */
   private pending: DisplayedProgress | undefined;
   private lastPlainAt = Number.NEGATIVE_INFINITY;
+  /** Whether the run's mirror was failing at the last progress, and whether that was said. */
+  private mirrorFailing = false;
+  private mirrorSaid = false;
 
   constructor(private readonly options: TerminalReporterOptions) {
     this.tty = options.stdout.isTTY === true;
@@ -117,6 +123,7 @@ export class TerminalReporter implements SupervisorReporter {
   }
 
   private progress(p: DisplayedProgress): void {
+    this.mirrorState(p.mirror);
     if (this.tty) {
       const columns = this.options.stdout.columns;
       const text = this.progressText(p, (columns !== undefined && columns >= 20 ? columns : 80) - 1);
@@ -126,6 +133,20 @@ export class TerminalReporter implements SupervisorReporter {
     }
     this.pending = p;
     if (this.now() - this.lastPlainAt >= this.plainIntervalMs) this.flushPlain();
+  }
+
+  /**
+   * A mirror that starts failing is said as a line of its own (the progress line leaves the display's
+   * notes out, and an unattended run's log is where a user looks), and so is its recovery.
+   */
+  private mirrorState(note: string | undefined): void {
+    if (note === undefined) return;
+    const failing = MIRROR_FAILING.test(note);
+    if (failing === this.mirrorFailing) return;
+    this.mirrorFailing = failing;
+    if (!failing && !this.mirrorSaid) return;
+    this.mirrorSaid = true;
+    this.event(note, failing ? "warn" : "info");
   }
 
   private flushPlain(): void {

@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { Writable } from "node:stream";
 import { formatProgressText } from "../../src/run/progress-format.js";
+import { runMessages } from "../../src/run/messages.js";
 import { supervisorMessages as msg } from "../../src/supervisor/messages.js";
 import { parseProgress } from "../../src/supervisor/progress-text.js";
 import { TerminalReporter } from "../../src/supervisor/terminal-reporter.js";
@@ -20,21 +21,24 @@ class Sink extends Writable {
   }
 }
 
-function progressAt(step: number) {
+function progressAt(step: number, notes: readonly string[] = []) {
   const p = parseProgress(
-    formatProgressText({
-      step,
-      total: 100,
-      startStep: 0,
-      fraction: step / 100,
-      elapsedMs: 1000,
-      stepsPerSecond: 10,
-      etaMs: 1000,
-      loss: 0.5,
-      smoothedLoss: 0.5,
-      nonFiniteLosses: 0,
-      done: false,
-    }),
+    formatProgressText(
+      {
+        step,
+        total: 100,
+        startStep: 0,
+        fraction: step / 100,
+        elapsedMs: 1000,
+        stepsPerSecond: 10,
+        etaMs: 1000,
+        loss: 0.5,
+        smoothedLoss: 0.5,
+        nonFiniteLosses: 0,
+        done: false,
+      },
+      { notes },
+    ),
   );
   assert.ok(p !== undefined);
   return p;
@@ -94,5 +98,29 @@ describe("the terminal reporter", function () {
     r.cellStarted(0, 3, "import x");
     assert.equal(out.text, `${msg.displayNote("image/png", "16 training digits")}\n`);
     assert.equal(err.text, `warning: x\nKernel lost\n${msg.cellStarted(0, 3, "import x")}\n`);
+  });
+
+  it("says it when the run's mirror starts failing, once, and when it recovers (the progress line leaves the notes out)", function () {
+    const out = new Sink(false);
+    const err = new Sink(false);
+    const r = new TerminalReporter({ stdout: out, stderr: err, color: false, plainIntervalMs: 0 });
+    const target = "s3://bucket/run";
+    const uploading = runMessages.mirrorNote(target, undefined, 1, undefined, 0, undefined);
+    const failing = (n: number) => runMessages.mirrorNote(target, undefined, 2, "ckpt-step-00000040-rolling", n, "connect ECONNREFUSED 127.0.0.1:4731");
+    const upToDate = runMessages.mirrorNote(target, undefined, 0, "ckpt-step-00000080-rolling", 0, undefined);
+    for (const [step, note] of [
+      [10, uploading],
+      [20, failing(1)],
+      [30, failing(2)],
+      [40, failing(3)],
+      [50, upToDate],
+      [60, upToDate],
+    ] as const)
+      r.output(update, progressAt(step, [note]));
+    assert.deepEqual(
+      err.text.split("\n").filter((l) => l.startsWith("mirror ")),
+      [failing(1), upToDate],
+    );
+    assert.ok(!out.text.includes("mirror "), "the progress lines stay one line each");
   });
 });
