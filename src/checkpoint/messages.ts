@@ -31,8 +31,10 @@ export const CheckpointErrorCode = {
   NOT_FOUND: "CHECKPOINT_NOT_FOUND",
   /** The checkpoint failed verification (size, hash, structure, state/manifest agreement). */
   CORRUPT: "CHECKPOINT_CORRUPT",
-  /** The directory to open read-only does not exist. */
+  /** The directory to open read-only does not exist (in a bucket: nothing under the prefix). */
   DIR_MISSING: "CHECKPOINT_DIR_MISSING",
+  /** The bucket of an s3:// location does not exist or cannot be seen with these credentials: a wrong name or endpoint, not "no run yet". */
+  BUCKET_MISSING: "CHECKPOINT_BUCKET_MISSING",
   /** The directory cannot be written (read-only mount, immutable, no permission): open it read-only. */
   DIR_NOT_WRITABLE: "CHECKPOINT_DIR_NOT_WRITABLE",
   /** The store was closed. */

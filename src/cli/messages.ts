@@ -107,6 +107,8 @@ export const cliMessages = {
         return "run 'nbresume verify DIR' to see every damaged file; a rerun resumes from the newest checkpoint that verifies.";
       case "CHECKPOINT_NOT_FOUND":
         return "run 'nbresume list DIR' to see which checkpoints exist.";
+      case "CHECKPOINT_BUCKET_MISSING":
+        return "check the bucket's name, the endpoint (AWS_ENDPOINT_URL_S3) and the credentials.";
       case "CHECKPOINT_DIR_MISSING":
         return bucket
           ? "check the bucket and the prefix: pass the s3:// URL the run saves its checkpoints under."

@@ -186,6 +186,15 @@ describe("S3 storage through a faulty network (a fault-injecting proxy on 127.0.
     );
   });
 
+  it("tells a bucket that does not exist (a wrong name or endpoint: CHECKPOINT_BUCKET_MISSING) from an empty prefix, read-only and writable", async () => {
+    const url = "s3://no-such-bucket/run";
+    for (const readOnly of [true, false])
+      await assert.rejects(
+        CheckpointStore.open(url, { readOnly, s3: s3.options({}, proxy.endpoint) }),
+        (e: unknown) => isNbresumeError(e, CheckpointErrorCode.BUCKET_MISSING) && e.message.startsWith(`The bucket of ${url} does not exist`),
+      );
+  });
+
   it("says which object and why when the credentials are refused, without retrying", async () => {
     const before = proxy.log.length;
     await assert.rejects(

@@ -217,7 +217,7 @@ export class S3Storage implements CheckpointStorage {
       await withRetries(this.settings, "opening", this.location, () => this.api.headBucket());
     } catch (error) {
       if (isNotFound(error))
-        throw new NbresumeError(CheckpointErrorCode.DIR_MISSING, messages.bucketMissing(this.location, (error as Error).message), {
+        throw new NbresumeError(CheckpointErrorCode.BUCKET_MISSING, messages.bucketMissing(this.location, (error as Error).message), {
           where: this.location,
           cause: error,
         });
