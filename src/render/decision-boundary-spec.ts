@@ -12,7 +12,7 @@
  *                         white at 0.5 to the second's
  * Cell colors are computed here and drawn as literal colors (no vega scale), one rectangle each.
  */
-import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
+import type { JsonValue, VegaLiteSpec } from "./vega-lite-spec.js";
 import { renderMessages } from "./messages.js";
 import {
   emptyLayer,

@@ -24,9 +24,8 @@ export {
   type LossPoint,
   type LossChartSpec,
   type LossChartSpecOptions,
-  type VegaLiteSpec,
-  type JsonValue,
 } from "./loss-chart-spec.js";
+export type { VegaLiteSpec, JsonValue } from "./vega-lite-spec.js";
 export { renderLossChart, lossChartVegaLiteBundle, type LossChartOptions, type LossChartResult } from "./loss-chart.js";
 export { dashboardHtml, pngDataUri, type DashboardParts } from "./dashboard-html.js";
 export { Ema, emaSeries } from "../shared/ema.js";

@@ -3,7 +3,7 @@
  * any y over x. Long series (audio has tens of thousands of samples a second) are thinned to the
  * min and max of each bucket, so peaks and the envelope survive at a few hundred points a line.
  */
-import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
+import type { JsonValue, VegaLiteSpec } from "./vega-lite-spec.js";
 import { renderMessages } from "./messages.js";
 import { emptyLayer, linearAxis, paddedDomain, PLOT_PALETTE, plotFrame, plotSize } from "./plot-spec-base.js";
 

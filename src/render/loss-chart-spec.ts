@@ -7,6 +7,7 @@ import { formatCount, formatLoss } from "../shared/format.js";
 import { emaSeries } from "../shared/ema.js";
 import { renderMessages } from "./messages.js";
 import { plotConfig } from "./plot-spec-base.js";
+import type { JsonValue, VegaLiteSpec } from "./vega-lite-spec.js";
 
 export interface LossPoint {
   readonly step: number;
@@ -26,13 +27,6 @@ export interface LossChartSpecOptions {
   readonly yScale?: "auto" | "linear" | "log";
   /** Most points drawn per line; longer series are thinned (the raw line keeps each bucket's min and max). Default 800. */
   readonly maxPoints?: number;
-}
-
-export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [key: string]: JsonValue };
-
-/** A vega-lite top-level specification as plain JSON. */
-export interface VegaLiteSpec {
-  readonly [key: string]: JsonValue;
 }
 
 export interface LossChartSpec {

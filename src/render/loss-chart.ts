@@ -5,7 +5,8 @@
  */
 import { NbresumeError } from "../errors.js";
 import { svgToPng } from "./image.js";
-import { buildLossChartSpec, type LossChartSpecOptions, type VegaLiteSpec } from "./loss-chart-spec.js";
+import { buildLossChartSpec, type LossChartSpecOptions } from "./loss-chart-spec.js";
+import type { VegaLiteSpec } from "./vega-lite-spec.js";
 import { RenderErrorCode, renderMessages } from "./messages.js";
 import type { RenderedImage } from "./mime-bundle.js";
 import { loadVega } from "./vega-modules.js";

@@ -7,7 +7,7 @@
  *   spec ─ JSON copy (non-finite numbers → null, counted) ─ caption as title ─ vega-lite → vega → SVG ─ sharp → PNG
  */
 import { svgToPng } from "./image.js";
-import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
+import type { JsonValue, VegaLiteSpec } from "./vega-lite-spec.js";
 import { renderMessages } from "./messages.js";
 import type { RenderedImage } from "./mime-bundle.js";
 import { isRecord, plotMeta } from "./plot-spec-base.js";

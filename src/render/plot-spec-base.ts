@@ -4,7 +4,7 @@
  * spec as vega-lite's `usermeta` (which the compiler ignores), so a spec stays plain JSON and the
  * caption under the picture can still say "3 points with a non-finite value left out".
  */
-import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
+import type { JsonValue, VegaLiteSpec } from "./vega-lite-spec.js";
 import { renderMessages } from "./messages.js";
 import type { Rgb } from "./raw-image.js";
 

@@ -3,7 +3,7 @@
  * the y = x line through the plot. A perfect model puts every point on the line; how far they
  * scatter, and on which side, is what the user checks at each checkpoint.
  */
-import type { JsonValue, VegaLiteSpec } from "./loss-chart-spec.js";
+import type { JsonValue, VegaLiteSpec } from "./vega-lite-spec.js";
 import { renderMessages } from "./messages.js";
 import { emptyLayer, linearAxis, paddedDomain, PLOT_COLORS, plotFrame, plotSize, strideThin } from "./plot-spec-base.js";
 

@@ -5,7 +5,7 @@
  * every refresh is noise.
  */
 import { NbresumeError } from "../errors.js";
-import type { VegaLiteSpec } from "./loss-chart-spec.js";
+import type { VegaLiteSpec } from "./vega-lite-spec.js";
 import { RenderErrorCode, renderMessages } from "./messages.js";
 import { loadVega } from "./vega-modules.js";
 

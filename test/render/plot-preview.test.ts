@@ -7,7 +7,7 @@ import { strict as assert } from "node:assert";
 import { isNbresumeError } from "../../src/errors.js";
 import { checkBundle } from "../../src/notebook/mime-bundle.js";
 import { decodePng } from "../../src/render/image.js";
-import type { VegaLiteSpec } from "../../src/render/loss-chart-spec.js";
+import type { VegaLiteSpec } from "../../src/render/vega-lite-spec.js";
 import { RenderErrorCode, renderMessages as msg } from "../../src/render/messages.js";
 import { MAX_INLINE_SPEC_BYTES, renderPlotPreview, VEGALITE_MIME } from "../../src/render/plot-preview.js";
 import { decisionBoundarySpec, predictionVsTargetSpec } from "../../src/render/plot-specs.js";

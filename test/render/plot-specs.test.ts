@@ -6,7 +6,7 @@
  */
 import { strict as assert } from "node:assert";
 import { decodePng } from "../../src/render/image.js";
-import type { JsonValue, VegaLiteSpec } from "../../src/render/loss-chart-spec.js";
+import type { JsonValue, VegaLiteSpec } from "../../src/render/vega-lite-spec.js";
 import { renderMessages as msg } from "../../src/render/messages.js";
 import { renderPlotPreview } from "../../src/render/plot-preview.js";
 import { mixColors, plotMeta } from "../../src/render/plot-spec-base.js";
