@@ -264,9 +264,13 @@ export const cliMessages = {
   duRunFiles(): string {
     return "run files (previews, graphs, record)";
   },
-  /** du's row of everything in the run directory. */
+  /** du's row of the checkpoints, the temp leftovers and the rolled-back folders together. */
+  duFolders(): string {
+    return "checkpoint folders (the three above)";
+  },
+  /** du's row of everything in the run directory: the one to compare with `du -sb`. */
   duEverything(): string {
-    return "everything";
+    return "total (every file in DIR)";
   },
   filesystemLine(size: string, used: string, available: string, percent: number): string {
     return `filesystem: ${size} size, ${used} used, ${available} available, ${percent}% used (as df counts: used / (used + available))`;

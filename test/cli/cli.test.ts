@@ -715,7 +715,10 @@ describe("nbresume CLI (the compiled dist/cli/main.js in a child process)", func
       assert.equal(human.code, 0);
       assert.match(human.stdout, new RegExp(`^  rolling\\s+4\\s+${formatBytes(expected.kinds.rolling.bytes).replace(".", "\\.")}$`, "m"));
       assert.match(human.stdout, /^ {2}temp leftovers\s+1\s+4\.88 KiB\s+\.tmp-ckpt-step-00000060-rolling-x$/m);
-      assert.match(human.stdout, new RegExp(`^  total\\s+7\\s+${formatBytes(expected.total.bytes).replace(".", "\\.")}$`, "m"));
+      assert.match(
+        human.stdout,
+        new RegExp(`^  ${messages.duFolders().replace(/[()]/g, "\\$&")}\\s+7\\s+${formatBytes(expected.total.bytes).replace(".", "\\.")}$`, "m"),
+      );
       assert.match(human.stdout, /^filesystem: .+ size, .+ used, .+ available, \d+% used \(as df counts: used \/ \(used \+ available\)\)$/m);
     });
   });

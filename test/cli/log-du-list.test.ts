@@ -98,7 +98,7 @@ describe("nbresume log, du and list on a finished run", function () {
 
     const human = await cli("du", dir);
     assert.match(human.stdout, new RegExp(`^  ${messages.duRunFiles().replace(/[()]/g, "\\$&")}\\s+${json.runFiles.count}\\s`, "m"));
-    assert.match(human.stdout, new RegExp(`^  ${messages.duEverything()}\\s+${json.everything.count}\\s`, "m"));
+    assert.match(human.stdout, new RegExp(`^  ${messages.duEverything().replace(/[()]/g, "\\$&")}\\s+${json.everything.count}\\s`, "m"));
   });
 
   it("list on a folder of runs names the runs in it", async function () {

@@ -107,7 +107,7 @@ export const duCommand: Command = {
       rows.push(["checkpoints", String(du.checkpoints.count), formatBytes(du.checkpoints.bytes), ""]);
       rows.push(["temp leftovers", String(du.temp.count), formatBytes(du.temp.bytes), du.temp.count > 0 ? du.temp.names.join(", ") : ""]);
       rows.push(["rolled back", String(du.setAside.count), formatBytes(du.setAside.bytes), du.setAside.count > 0 ? du.setAside.names.join(", ") : ""]);
-      rows.push(["total", String(du.total.count), formatBytes(du.total.bytes), ""]);
+      rows.push([messages.duFolders(), String(du.total.count), formatBytes(du.total.bytes), ""]);
       rows.push([messages.duRunFiles(), String(runFiles.count), formatBytes(runFiles.bytes), ""]);
       rows.push([messages.duEverything(), String(everything.count), formatBytes(everything.bytes), ""]);
       out.lines(formatTable([{ header: "" }, { header: "COUNT", align: "right" }, { header: "SIZE", align: "right" }, { header: "" }], rows));
