@@ -281,6 +281,10 @@ export const supervisorMessages = {
   },
 
   // ── terminal rendering of cell outputs ─────────────────────────────────────────────────────
+  /** The last line of a long text output printed in a terminal. */
+  moreLines(count: number): string {
+    return `… ${count} more line${count === 1 ? "" : "s"} (in the executed notebook)`;
+  },
   displayNote(kind: string, caption: string): string {
     return `[${kind}]${caption === "" ? "" : ` ${caption}`}`;
   },

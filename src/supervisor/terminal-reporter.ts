@@ -28,9 +28,21 @@ function record(value: unknown): Record<string, unknown> {
   return typeof value === "object" && value !== null ? (value as Record<string, unknown>) : {};
 }
 
-/** One line naming a rich output: its kind and the first line of its text/plain. */
+/** The most lines of a text output (a table) printed whole; a longer one ends with how many more it had. */
+const MAX_TEXT_LINES = 40;
+
+/**
+ * A rich output in a terminal: a picture or a sound as one line naming its kind and the first line
+ * of its caption; anything else (a table: the config changes, the checkpoints) as its text/plain,
+ * which says what the HTML says — an unattended run's log is where a user reads it.
+ */
 function describe(data: Record<string, unknown>): string {
   const mimes = Object.keys(data);
+  const media = mimes.some((m) => m.startsWith("image/") || m.startsWith("audio/"));
+  if (!media && typeof data["text/plain"] === "string" && data["text/plain"].trim() !== "") {
+    const lines = data["text/plain"].replace(/\n+$/, "").split("\n");
+    return lines.length <= MAX_TEXT_LINES ? lines.join("\n") : [...lines.slice(0, MAX_TEXT_LINES), msg.moreLines(lines.length - MAX_TEXT_LINES)].join("\n");
+  }
   const kind = mimes.find((m) => m.startsWith("image/")) ?? mimes.find((m) => m !== "text/plain") ?? "text/plain";
   const plain = typeof data["text/plain"] === "string" ? data["text/plain"] : "";
   return msg.displayNote(kind, plain.split("\n")[0]?.trim() ?? "");

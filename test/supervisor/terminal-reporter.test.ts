@@ -100,6 +100,17 @@ describe("the terminal reporter", function () {
     assert.equal(err.text, `warning: x\nKernel lost\n${msg.cellStarted(0, 3, "import x")}\n`);
   });
 
+  it("prints a table's text whole (the config changes matter in an unattended run's log), and a long one cut with how many lines it had", function () {
+    const out = new Sink(false);
+    const r = new TerminalReporter({ stdout: out, stderr: new Sink(false) });
+    const table = "Config changes since the checkpoint\nsetting  checkpoint → now\nsteps    300 → 400 (allowed)";
+    r.output({ msgType: "display_data", content: { data: { "text/html": "<table>…</table>", "text/plain": table } } }, undefined);
+    assert.equal(out.text, `${table}\n`);
+    const long = Array.from({ length: 45 }, (_, i) => `row ${i}`).join("\n");
+    r.output({ msgType: "display_data", content: { data: { "text/html": "<table>…</table>", "text/plain": long } } }, undefined);
+    assert.ok(out.text.endsWith(`row 39\n${msg.moreLines(5)}\n`), out.text);
+  });
+
   it("says it when the run's mirror starts failing, once, and when it recovers (the progress line leaves the notes out)", function () {
     const out = new Sink(false);
     const err = new Sink(false);
