@@ -2,6 +2,7 @@
  * Every user-facing message of the CLI (errors, hints, notes). Tests assert against these same
  * functions. Help texts live beside each command's flags in commands/*.ts.
  */
+import { isUrlLocation } from "../checkpoint/storage/location.js";
 import { didYouMean } from "../shared/did-you-mean.js";
 
 /** Codes of the CLI's own "problem found" errors (exit 1), beside the store's CHECKPOINT_* codes. */
@@ -101,7 +102,7 @@ export const cliMessages = {
   },
   /** What to do next, by the store's error code (the store's messages already say what happened). */
   hintFor(code: string, where?: string): string | undefined {
-    const bucket = where !== undefined && /^[a-z][a-z0-9+.-]*:\/\//i.test(where);
+    const bucket = where !== undefined && isUrlLocation(where);
     switch (code) {
       case "CHECKPOINT_CORRUPT":
         return "run 'nbresume verify DIR' to see every damaged file; a rerun resumes from the newest checkpoint that verifies.";

@@ -293,8 +293,9 @@ export class RunSaves {
     }
     this.stats.failed++;
     if (report.length > 0) this.out.event(msg.stepReport(step, report));
+    // A lost lock was shown as the loop learned it (lostLock), once.
     if (outcome.reported !== undefined) this.showFailure(outcome.reported);
-    else this.out.warn(msg.saveFailed(step, errorMessage(outcome.error)));
+    else if (!isNbresumeError(outcome.error, CheckpointErrorCode.LOCK_LOST)) this.out.warn(msg.saveFailed(step, errorMessage(outcome.error)));
   }
 
   /** The run's disk usage as of this save: the live view's note; a line of its own in a terminal when `announce`. */

@@ -41,6 +41,17 @@ export function parseParameter(text: string): Parameter {
   return { name, value, literal: JSON.stringify(value) };
 }
 
+/** `name=<text>` that parseParameter() reads back as `value`: JSON, except a string that does not read as JSON, which is itself. */
+export function parameterArgument(name: string, value: unknown): string {
+  if (typeof value !== "string") return `${name}=${JSON.stringify(value)}`;
+  try {
+    JSON.parse(value);
+    return `${name}=${JSON.stringify(value)}`;
+  } catch {
+    return `${name}=${value}`;
+  }
+}
+
 export interface Injection {
   /** The notebook to run: the source with the injected cell (and without an earlier run's). */
   readonly notebook: Notebook;

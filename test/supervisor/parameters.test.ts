@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { isNbresumeError } from "../../src/errors.js";
 import { SupervisorErrorCode, supervisorMessages as msg } from "../../src/supervisor/messages.js";
 import { cellSource, cellTags, type Notebook } from "../../src/supervisor/notebook-file.js";
-import { INJECTED_TAG, injectParameters, parseParameter, recordedParameters, stringParameter } from "../../src/supervisor/parameters.js";
+import { INJECTED_TAG, injectParameters, parameterArgument, parseParameter, recordedParameters, stringParameter } from "../../src/supervisor/parameters.js";
 
 function notebook(cells: { source: string; tags?: string[]; type?: string }[]): Notebook {
   return {
@@ -38,6 +38,12 @@ describe("nbresume run parameters", function () {
     assert.deepEqual(parseParameter("sizes=[1,2]"), { name: "sizes", value: [1, 2], literal: "[1,2]" });
     assert.deepEqual(parseParameter("empty="), { name: "empty", value: "", literal: '""' });
     assert.deepEqual(parseParameter("expr=a=b"), { name: "expr", value: "a=b", literal: '"a=b"' });
+  });
+
+  it("writes name=value so that parsing it gives the value back: JSON, and a string that would read as JSON quoted", function () {
+    for (const value of [300, 1e-3, true, null, [1, 2], { a: 1 }, "runs/short", "300", "true", 'say "hi"'])
+      assert.deepEqual(parseParameter(parameterArgument("p", value)).value, value, JSON.stringify(value));
+    assert.equal(parameterArgument("dir", "runs/short"), "dir=runs/short");
   });
 
   it("rejects a parameter that is not key=value with a variable name, saying what it expects", function () {

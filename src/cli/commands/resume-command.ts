@@ -14,7 +14,7 @@ import { NbresumeError } from "../../errors.js";
 import { applySettings, editCommand, parseSetting, verdictOf, type Setting } from "../../run/continue-command.js";
 import { judgeConfigDiff } from "../../run/run-config.js";
 import { cellSource, cellTags, readNotebook, type Notebook } from "../../supervisor/notebook-file.js";
-import { declarations, PARAMETERS_TAG } from "../../supervisor/parameters.js";
+import { declarations, PARAMETERS_TAG, parameterArgument } from "../../supervisor/parameters.js";
 import { optionValues, repeatable, stringOption } from "../args.js";
 import type { Command } from "../command.js";
 import { CliErrorCode, cliMessages as messages } from "../messages.js";
@@ -56,17 +56,6 @@ function notebookParameters(file: string): string[] | undefined {
 }
 
 const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
-
-/** A value as `--param name=<text>` gives it back (parseParameter: text that reads as JSON is that JSON, any other text a string). */
-function parameterText(value: unknown): string {
-  if (typeof value !== "string") return JSON.stringify(value);
-  try {
-    JSON.parse(value);
-    return JSON.stringify(value);
-  } catch {
-    return value;
-  }
-}
 
 function short(value: unknown): string {
   if (value === undefined) return "(none)";
@@ -170,7 +159,7 @@ export const resumeCommandCommand: Command = {
         // given (recorded), with the changes over them.
         const given = new Map<string, unknown>(Object.entries(notebook.parameters ?? {}));
         for (const e of edits) if (e.option !== "allowConfigChange") given.set(e.option, e.value);
-        const params = [...given].flatMap(([name, value]) => ["--param", `${name}=${parameterText(value)}`]);
+        const params = [...given].flatMap(([name, value]) => ["--param", parameterArgument(name, value)]);
         edited = ["nbresume", "run", notebook.path, ...params];
         command = quoteCommand(edited);
         notes.push(messages.notebookContinue(notebook.path, notebook.cell), ...(params.length > 0 ? [messages.notebookParams()] : []));
